@@ -1,0 +1,56 @@
+# Two entry points for a fresh machine (see README):
+#   make run   — installs the runtime virtualenv and runs the dashboard on the embedded demo data
+#   make test  — installs everything (virtualenv + Debian's chromium) and runs ruff and every test
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: run test install install-dev browser lint data bench load clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+# Debian's chromium for the browser tests (never `playwright install`: it downloads and fails offline).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "chromium manquant : sudo apt-get install -y chromium"; exit 1; fi; }
+
+run: install
+	$(BIN)/python -m observatoire init --if-needed
+	$(BIN)/streamlit run dashboard.py --server.port $(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+test: install-dev browser
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+# Rebuild the shipped data from its sources (not needed to run or test).
+data: install
+	$(BIN)/python scripts/build_geodata.py
+	$(BIN)/python scripts/generate_demo_data.py
+	$(BIN)/python -m observatoire check
+
+bench: install-dev browser
+	$(BIN)/python bench/run.py
+
+load: install-dev browser
+	$(BIN)/python bench/load.py
+
+clean:
+	rm -rf var .pytest_cache artifacts

@@ -1,0 +1,1 @@
+"""Reusable UI components of the Observatoire du numérique éducatif."""

@@ -1,0 +1,5 @@
+import sys
+
+from observatoire.cli import main
+
+sys.exit(main())

@@ -1,0 +1,59 @@
+"""Paths and académie-specific configuration (read from data, never hard-coded in code)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+REFERENCE_DIR = DATA_DIR / "reference"
+DEMO_DIR = DATA_DIR / "demo"
+DEMO_MEASURES = DEMO_DIR / "mesures.csv"
+DEFAULT_DB = PROJECT_ROOT / "var" / "observatoire.duckdb"
+DB_ENV_VAR = "OBSERVATOIRE_DB"
+
+ILLUSTRATIVE = "illustratif"
+"""`source` value of every figure that is not taken (or deduced) from the bilan."""
+
+ALL = "tous"
+"""Code meaning "every value of this dimension" (niveau, thématique, public)."""
+
+
+def database_path() -> Path:
+    """Database path: `$OBSERVATOIRE_DB` when set, else `var/observatoire.duckdb`."""
+    env = os.environ.get(DB_ENV_VAR, "").strip()
+    return Path(env).expanduser() if env else DEFAULT_DB
+
+
+@dataclass(frozen=True)
+class Academie:
+    code: str
+    nom: str
+    departements: dict[str, str]
+    annee_reference: str
+    annees: tuple[str, ...]
+    bilan: str
+    carte_centre: tuple[float, float]
+    carte_zoom: int
+    bassins_note: str
+
+
+@lru_cache(maxsize=4)
+def academie(reference_dir: Path = REFERENCE_DIR) -> Academie:
+    """The académie described by `data/reference/academie.json`."""
+    raw = json.loads((reference_dir / "academie.json").read_text(encoding="utf-8"))
+    return Academie(
+        code=raw["code"],
+        nom=raw["nom"],
+        departements={d["code"]: d["nom"] for d in raw["departements"]},
+        annee_reference=raw["annee_reference"],
+        annees=tuple(raw["annees"]),
+        bilan=raw["bilan"],
+        carte_centre=(float(raw["carte"]["centre"][0]), float(raw["carte"]["centre"][1])),
+        carte_zoom=int(raw["carte"]["zoom"]),
+        bassins_note=raw.get("bassins_note", ""),
+    )

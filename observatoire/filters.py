@@ -1,0 +1,142 @@
+"""The `Filters` value shared by every query, and its (de)serialisation to URL query parameters.
+
+Parsing is strict and safe: every parameter is checked against the known codes; an unknown value is dropped
+and reported as a French notice (never an exception). Only plain strings are read — nothing is ever
+unpickled or evaluated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+_SCHOOL_YEAR = re.compile(r"^(\d{4})-(\d{4})$")
+
+# URL parameter names (short, readable, stable: they appear in shared links).
+PARAM_NAMES = {
+    "departements": "dep",
+    "bassins": "bassin",
+    "thematiques": "theme",
+    "niveaux": "niveau",
+    "publics": "public",
+    "periode_debut": "de",
+    "periode_fin": "a",
+}
+
+DIMENSION_LABELS = {
+    "departements": "département",
+    "bassins": "bassin",
+    "thematiques": "thématique",
+    "niveaux": "niveau",
+    "publics": "public",
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user selected. An empty tuple means "no restriction" on that dimension."""
+
+    departements: tuple[str, ...] = ()
+    bassins: tuple[str, ...] = ()
+    thematiques: tuple[str, ...] = ()
+    niveaux: tuple[str, ...] = ()
+    publics: tuple[str, ...] = ()
+    periode_debut: str | None = None
+    periode_fin: str | None = None
+
+    def with_(self, **changes: object) -> Filters:
+        return replace(self, **changes)
+
+    def is_default(self) -> bool:
+        return self == Filters()
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The codes a filter may take (read from the store's catalogues)."""
+
+    departements: tuple[str, ...]
+    bassins: Mapping[str, str]  # bassin code → département code
+    thematiques: tuple[str, ...]
+    niveaux: tuple[str, ...]
+    publics: tuple[str, ...]
+    annees: tuple[str, ...]  # school years, ascending
+    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # dimension → code → label
+
+
+def _as_list(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        items: Iterable[str] = value.split(",")
+    elif isinstance(value, (list, tuple)):
+        items = [str(v) for v in value]
+        items = [part for v in items for part in v.split(",")]
+    else:
+        return []
+    return [v.strip() for v in items if v.strip()]
+
+
+def _dedupe(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(values))
+
+
+def parse_params(params: Mapping[str, object], choices: Choices) -> tuple[Filters, list[str]]:
+    """Build `Filters` from URL query parameters. Returns the filters and French notices for ignored values."""
+    notices: list[str] = []
+
+    def pick(attr: str, allowed: Iterable[str]) -> tuple[str, ...]:
+        allowed_set = set(allowed)
+        raw = _as_list(params.get(PARAM_NAMES[attr]))
+        kept = [v for v in raw if v in allowed_set]
+        for bad in (v for v in raw if v not in allowed_set):
+            notices.append(
+                f"Lien : {DIMENSION_LABELS[attr]} « {bad[:40]} » inconnu, ce critère est ignoré."
+            )
+        return _dedupe(kept)
+
+    departements = pick("departements", choices.departements)
+    bassins = pick("bassins", choices.bassins)
+    if departements:
+        outside = [b for b in bassins if choices.bassins[b] not in departements]
+        for b in outside:
+            notices.append(f"Lien : le bassin « {b} » n'appartient pas aux départements choisis, il est ignoré.")
+        bassins = tuple(b for b in bassins if b not in outside)
+    thematiques = pick("thematiques", choices.thematiques)
+    niveaux = pick("niveaux", choices.niveaux)
+    publics = pick("publics", choices.publics)
+
+    def year(name: str) -> str | None:
+        raw = _as_list(params.get(PARAM_NAMES[name]))
+        if not raw:
+            return None
+        value = raw[0]
+        if value not in choices.annees:
+            notices.append(f"Lien : année scolaire « {value[:20]} » inconnue, elle est ignorée.")
+            return None
+        return value
+
+    debut, fin = year("periode_debut"), year("periode_fin")
+    if debut and fin and debut > fin:
+        notices.append("Lien : période inversée, les deux bornes ont été échangées.")
+        debut, fin = fin, debut
+    filters = Filters(departements, bassins, thematiques, niveaux, publics, debut, fin)
+    return filters, notices
+
+
+def to_params(filters: Filters) -> dict[str, str]:
+    """URL query parameters for `filters` (only the non-default ones, comma-separated lists)."""
+    params: dict[str, str] = {}
+    for attr, name in PARAM_NAMES.items():
+        value = getattr(filters, attr)
+        if isinstance(value, tuple) and value:
+            params[name] = ",".join(value)
+        elif isinstance(value, str) and value:
+            params[name] = value
+    return params
+
+
+def school_years_between(annees: Iterable[str], debut: str | None, fin: str | None) -> list[str]:
+    years = sorted(a for a in annees if _SCHOOL_YEAR.match(a))
+    return [a for a in years if (debut is None or a >= debut) and (fin is None or a <= fin)]
