@@ -1,0 +1,49 @@
+"""Observatoire du numérique éducatif — entrypoint and router.
+
+`streamlit run dashboard.py`. Pages live in `app_pages/` (NOT `pages/`: with Streamlit 1.67 a `pages/` folder
+next to the entrypoint switches Streamlit to its legacy auto-discovery and `st.navigation` stops framing the
+pages). The shared filters are created here, on every run, so they persist across pages and are mirrored in
+the URL.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from components import context, offline
+from components.footer import render_footer
+from components.sidebar import render_sidebar
+
+log = logging.getLogger("observatoire")
+
+st.set_page_config(
+    page_title="Observatoire du numérique éducatif — Nancy-Metz",
+    page_icon=":material/school:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+    menu_items={"Get help": None, "Report a bug": None,
+                "About": "Observatoire du numérique éducatif — DRANE de l'académie de Nancy-Metz."},
+)
+offline.patch_streamlit_folium()  # map assets served by the app itself, no CDN
+
+PAGES = [
+    st.Page("app_pages/vue_ensemble.py", title="Vue d'ensemble", icon=":material/dashboard:",
+            url_path="vue-ensemble", default=True),
+    st.Page("app_pages/carte.py", title="Carte", icon=":material/map:", url_path="carte"),
+    st.Page("app_pages/indicateurs.py", title="Indicateurs", icon=":material/monitoring:", url_path="indicateurs"),
+    st.Page("app_pages/laboratoires.py", title="Laboratoires", icon=":material/science:",
+            url_path="laboratoires"),
+    st.Page("app_pages/donnees.py", title="Données et sources", icon=":material/database:", url_path="donnees"),
+]
+
+page = st.navigation(PAGES, position="sidebar")
+try:
+    st.session_state["filters"] = render_sidebar(context.choices())
+    page.run()
+except Exception:  # never a traceback on screen: log it, tell the user in French
+    log.exception("Erreur pendant l'affichage de la page %s", page.title)
+    st.error("Une erreur inattendue est survenue pendant l'affichage de cette page. Rechargez la page ; si "
+             "le problème persiste, signalez-le à la DRANE avec le lien de la page.", icon=":material/error:")
+render_footer()

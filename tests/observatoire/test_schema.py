@@ -1,0 +1,204 @@
+"""Schema validation: French messages naming the file line (index + 2) and the column."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from observatoire import schema, store
+
+COLUMNS = schema.MEASURE_COLUMNS
+
+
+def _row(**changes: str) -> dict[str, str]:
+    base = {"indicateur": "ent_visites", "periode": "2023-2024", "territoire_type": "academie",
+            "territoire_code": "nancy-metz", "niveau": "tous", "thematique": "tous", "public": "tous",
+            "valeur": "64500000", "source": "test"}
+    base.update(changes)
+    return base
+
+
+def _frame(rows: list[dict[str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _valid_rows() -> list[dict[str, str]]:
+    return [
+        _row(),
+        _row(public="eleves", valeur="45200000"),
+        _row(public="parents", valeur="10500000"),
+        _row(indicateur="pix_taux_certification", territoire_type="departement", territoire_code="57",
+             valeur="97.5"),
+        _row(indicateur="ent_visites_mois", periode="2023-09", territoire_type="bassin",
+             territoire_code="57-metz", valeur="1000"),
+    ]
+
+
+def _problems(frame: pd.DataFrame, validate=schema.validate) -> schema.ValidationError:
+    with pytest.raises(schema.ValidationError) as info:
+        if validate is schema.validate:
+            validate("mesures", frame)
+        else:
+            validate(frame)
+    return info.value
+
+
+def _find(err: schema.ValidationError, line: int | None, column: str | None) -> schema.Problem:
+    matches = [p for p in err.problems if p.line == line and p.column == column]
+    assert matches, f"no problem at line {line}, column {column}: {err.problems}"
+    return matches[0]
+
+
+def test_valid_frame_passes_and_is_coerced():
+    frame = _frame(_valid_rows())
+    valid = schema.validate("mesures", frame)
+    assert list(valid.columns) == COLUMNS
+    assert pd.api.types.is_float_dtype(valid["valeur"])
+    assert valid["valeur"].tolist() == [64500000.0, 45200000.0, 10500000.0, 97.5, 1000.0]
+    assert len(valid) == len(frame)
+
+
+def test_bad_rows_are_located_by_line_and_column():
+    rows = _valid_rows()
+    rows[0]["periode"] = "2023-2025"  # line 2: years not consecutive
+    rows[1]["valeur"] = "abc"  # line 3
+    rows[2]["territoire_type"] = "commune"  # line 4
+    rows[4]["periode"] = "2024-13"  # line 6: month 13
+    err = _problems(_frame(rows))
+    assert len(err.problems) == 4
+    consecutive = _find(err, 2, "periode")
+    assert "année scolaire" in consecutive.message and consecutive.value == "2023-2025"
+    number = _find(err, 3, "valeur")
+    assert number.value == "abc" and "nombre" in number.message
+    ttype = _find(err, 4, "territoire_type")
+    assert ttype.value == "commune" and "valeurs possibles" in ttype.message
+    assert "academie" in ttype.message and "laboratoire" in ttype.message
+    month = _find(err, 6, "periode")
+    assert month.value == "2024-13" and "format" in month.message
+    text = str(err)
+    assert text.startswith("4 problème(s) de données")
+    assert "ligne 3, colonne « valeur » : nombre attendu (valeur « abc »)" in text
+    assert "ligne 2, colonne « periode »" in text
+    assert "ligne 6, colonne « periode »" in text
+    assert "ligne 4, colonne « territoire_type »" in text
+    assert "mesures —" in text
+
+
+def test_line_follows_the_index_not_the_position():
+    frame = _frame(_valid_rows()).iloc[[3]]  # index 3 → file line 5
+    frame = frame.assign(valeur="douze")
+    err = _problems(frame)
+    assert [(p.line, p.column) for p in err.problems] == [(5, "valeur")]
+
+
+def test_empty_value_is_reported_as_missing():
+    rows = _valid_rows()
+    rows[2]["valeur"] = None
+    err = _problems(_frame(rows))
+    problem = _find(err, 4, "valeur")
+    assert "manquante" in problem.message
+
+
+def test_missing_column():
+    frame = _frame(_valid_rows()).drop(columns=["source"])
+    err = _problems(frame)
+    problem = _find(err, None, "source")
+    assert problem.message == "colonne manquante"
+    assert "colonne « source » : colonne manquante" in str(err)
+
+
+def test_extra_column():
+    frame = _frame(_valid_rows()).assign(commentaire="x")
+    err = _problems(frame)
+    problem = _find(err, None, "commentaire")
+    assert problem.message == "colonne inattendue"
+    assert "colonne « commentaire » : colonne inattendue" in str(err)
+
+
+def test_duplicate_key_row():
+    rows = _valid_rows()
+    rows.append(_row(valeur="1", source="autre source"))  # same key as line 2, at index 5 → line 7
+    err = _problems(_frame(rows))
+    assert [p.line for p in err.problems] == [7]
+    assert "en double" in err.problems[0].message
+    assert "ligne 7" in str(err)
+
+
+def test_many_problems_are_summarised_in_french():
+    rows = [_row(periode=f"{2000 + i}-{2000 + i + 2}") for i in range(25)]
+    err = _problems(_frame(rows))
+    assert len(err.problems) == 25
+    assert "… et 5 autres problèmes" in str(err)
+
+
+# ------------------------------------------------------------------------------------ reference checks
+
+
+def test_unknown_codes_are_reported_by_column(reference_tables):
+    rows = _valid_rows()
+    rows[0]["indicateur"] = "indicateur_inconnu"  # line 2
+    rows[1]["territoire_type"] = "bassin"
+    rows[1]["territoire_code"] = "99-nulle-part"  # line 3
+    rows[2]["niveau"] = "maternelle"  # line 4
+    rows[3]["thematique"] = "cuisine"  # line 5
+    rows[4]["public"] = "retraites"  # line 6
+    err = _problems(_frame(rows), lambda f: store.validate_measures(f, reference_tables))
+    assert _find(err, 2, "indicateur").value == "indicateur_inconnu"
+    territory = _find(err, 3, "territoire_code")
+    assert territory.value == "99-nulle-part" and "bassin" in territory.message
+    assert _find(err, 4, "niveau").message == "code inconnu"
+    assert _find(err, 5, "thematique").value == "cuisine"
+    assert _find(err, 6, "public").value == "retraites"
+    assert "ligne 4, colonne « niveau » : code inconnu (valeur « maternelle »)" in str(err)
+
+
+def test_academie_code_is_checked(reference_tables):
+    rows = [_row(territoire_code="strasbourg")]
+    err = _problems(_frame(rows), lambda f: store.validate_measures(f, reference_tables))
+    assert _find(err, 2, "territoire_code").value == "strasbourg"
+
+
+def test_period_granularity_must_match_the_indicator(reference_tables):
+    rows = [
+        _row(periode="2024-01"),  # annual indicator with a month → line 2
+        _row(indicateur="ent_visites_mois", periode="2023-2024"),  # monthly indicator with a year → line 3
+        _row(indicateur="ent_visites_mois", periode="2024-01"),  # fine
+    ]
+    err = _problems(_frame(rows), lambda f: store.validate_measures(f, reference_tables))
+    assert sorted((p.line, p.column) for p in err.problems) == [(2, "periode"), (3, "periode")]
+    assert "granularité" in err.problems[0].message
+
+
+def test_valid_frame_passes_reference_checks(reference_tables):
+    valid = store.validate_measures(_frame(_valid_rows()), reference_tables)
+    assert valid["valeur"].dtype == float
+    assert len(valid) == 5
+
+
+# ------------------------------------------------------------------------------------------ CSV reading
+
+
+def test_read_measures_csv_french_number_formats(reference_tables):
+    header = ";".join(COLUMNS)
+    lines = [
+        "ent_visites;2023-2024;academie;nancy-metz;tous;tous;tous;1\u00a0234,5;test",
+        "ent_visites;2023-2024;academie;nancy-metz;tous;tous;eleves;1\u202f234\u202f567;test",
+        "ent_visites;2023-2024;academie;nancy-metz;tous;tous;parents;2 500,25;test",
+        "ent_visites;2023-2024;academie;nancy-metz;tous;tous;enseignants;42.5;test",
+    ]
+    raw = ("\ufeff" + "\n".join([header, *lines]) + "\n").encode("utf-8")
+    frame = store.read_measures_csv(raw)
+    assert list(frame.columns) == COLUMNS  # the BOM does not stick to the first column name
+    valid = store.validate_measures(frame, reference_tables)
+    assert valid["valeur"].tolist() == [1234.5, 1234567.0, 2500.25, 42.5]
+
+
+def test_read_measures_csv_keeps_codes_as_text(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text(";".join(COLUMNS) + "\nent_visites;2023-2024;departement;05;tous;tous;tous;;test\n",
+                    encoding="utf-8")
+    frame = store.read_measures_csv(path)
+    assert frame.at[0, "territoire_code"] == "05"
+    assert pd.isna(frame.at[0, "valeur"])
+    err = _problems(frame)
+    assert _find(err, 2, "valeur").message == "valeur manquante"
