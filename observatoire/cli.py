@@ -42,6 +42,42 @@ def check_all(data_dir: Path = config.DATA_DIR) -> list[str]:
         problems.extend(str(p) for p in err.problems)
     except FileNotFoundError:
         problems.append(f"fichier manquant : {measures_file}")
+    problems.extend(_check_bilan_figures(data_dir / "demo" / "chiffres_bilan.csv", tables))
+    problems.extend(_check_seats(data_dir / "reference" / "bassins_sieges.csv", tables))
+    return problems
+
+
+def _check_bilan_figures(path: Path, tables: dict) -> list[str]:
+    """The bilan figures file: académie-level measures without the territory columns."""
+    if not path.exists():
+        return [f"fichier manquant : {path}"]
+    frame = store.read_measures_csv(path)
+    frame.insert(2, "territoire_type", "academie")
+    frame.insert(3, "territoire_code", config.academie(path.parent.parent / "reference").code)
+    try:
+        store.validate_measures(frame[schema.MEASURE_COLUMNS] if set(schema.MEASURE_COLUMNS) <= set(frame)
+                                else frame, tables)
+    except schema.ValidationError as err:
+        return [f"{path.name} — {p}" for p in err.problems]
+    return []
+
+
+def _check_seats(path: Path, tables: dict) -> list[str]:
+    """Seats of the bassins (input of build_geodata.py) must match bassins.geojson."""
+    if not path.exists():
+        return [f"fichier manquant : {path}"]
+    import pandas as pd
+
+    seats = pd.read_csv(path, sep=";", dtype=str)
+    bassins = tables["bassins"].set_index("code")
+    problems = []
+    for line, row in enumerate(seats.itertuples(index=False), start=2):
+        if row.code not in bassins.index:
+            problems.append(f"{path.name} — ligne {line}, colonne « code » : bassin inconnu de bassins.geojson "
+                            f"(valeur « {row.code} »)")
+        elif bassins.at[row.code, "siege"] != row.siege:
+            problems.append(f"{path.name} — ligne {line}, colonne « siege » : différent de bassins.geojson "
+                            f"(valeur « {row.siege} »)")
     return problems
 
 
@@ -57,6 +93,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    fmt = (args.format or Path(args.output).suffix.lstrip(".") or "csv").lower()
+    if fmt not in exporting.FORMATS:
+        raise ValueError(f"Format inconnu : « {fmt} » (formats possibles : csv, xlsx).")
     path = store.ensure(Path(args.db) if args.db else None)
     with store.connect(path) as con:
         frame = queries.all_measures(con)
@@ -79,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=_check)
     export = sub.add_parser("export", help="exporte toutes les mesures (colonnes canoniques)")
     export.add_argument("--output", required=True, help="fichier de sortie (.csv ou .xlsx)")
-    export.add_argument("--format", choices=exporting.FORMATS, help="csv ou xlsx (défaut : d'après l'extension)")
+    export.add_argument("--format", help="csv ou xlsx (défaut : d'après l'extension)")
     export.set_defaults(func=_export)
     return parser
 

@@ -265,12 +265,13 @@ def _prepare_lot_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _insert_lot(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, origine: str, libelle: str,
-                empreinte: str) -> int:
-    lot_id = con.execute("SELECT nextval('lot_seq')").fetchone()[0]
+                empreinte: str, lot_id: int | None = None, active: bool = True) -> int:
+    if lot_id is None:
+        lot_id = con.execute("SELECT nextval('lot_seq')").fetchone()[0]
     con.execute(
-        "INSERT INTO lots VALUES ($id, $origine, $libelle, $cree_le, $n, $empreinte, TRUE)",
+        "INSERT INTO lots VALUES ($id, $origine, $libelle, $cree_le, $n, $empreinte, $actif)",
         {"id": lot_id, "origine": origine, "libelle": libelle, "cree_le": datetime.now(UTC)
-         .replace(tzinfo=None), "n": len(frame), "empreinte": empreinte},
+         .replace(tzinfo=None), "n": len(frame), "empreinte": empreinte, "actif": active},
     )
     prepared = _prepare_lot_frame(frame)
     con.register("incoming", prepared)
@@ -329,7 +330,7 @@ def ensure(path: Path | None = None, measures_file: Path = config.DEMO_MEASURES,
         return path
     with connect(path, read_only=True) as con:
         current = {k: _meta(con, k) for k in ("schema_version", "reference_hash")}
-        demo = con.execute("SELECT max(empreinte) FROM lots WHERE origine = 'demo' AND actif").fetchone()[0]
+        demo = con.execute("SELECT max(empreinte) FROM lots WHERE origine = 'demo'").fetchone()[0]
     if current["schema_version"] != SCHEMA_VERSION:
         build(path, measures_file, reference_dir)
         return path
@@ -345,11 +346,15 @@ def ensure(path: Path | None = None, measures_file: Path = config.DEMO_MEASURES,
                 _write_reference(con, tables, ref_hash)
                 log.info("Tables de référence actualisées (%s)", ref_hash[:12])
             if demo != demo_hash:
+                # the demo lot keeps its id (and so its priority below later imports) and its active flag
                 measures = validate_measures(read_measures_csv(measures_file), tables)
+                previous = con.execute(
+                    "SELECT lot_id, actif FROM lots WHERE origine = 'demo' ORDER BY lot_id LIMIT 1").fetchone()
                 con.execute("DELETE FROM mesures WHERE lot_id IN (SELECT lot_id FROM lots WHERE origine = 'demo')")
                 con.execute("DELETE FROM lots WHERE origine = 'demo'")
                 _insert_lot(con, measures, "demo", "Données de démonstration (bilan DRANE 2023-2024 + "
-                            "illustratif)", demo_hash)
+                            "illustratif)", demo_hash, lot_id=previous[0] if previous else None,
+                            active=bool(previous[1]) if previous else True)
             _refresh_version(con)
             con.execute("COMMIT")
     except StoreError as err:  # another process holds the database: keep serving the current data

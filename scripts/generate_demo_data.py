@@ -302,7 +302,8 @@ def consistent_totals(frame: pd.DataFrame, inp: dict) -> pd.DataFrame:
 
 def _is_sum_row(row, acad: pd.DataFrame) -> bool:
     ind, periode, niv, them, pub = row
-    if (niv, them, pub) == (ALL, ALL, ALL) and ind in ("ent_visites", "planetarium_eleves"):
+    if (niv, them, pub) == (ALL, ALL, ALL) and ind in ("ent_visites", "ent_visites_mois",
+                                                                  "planetarium_eleves"):
         return False  # totals given by the bilan that are not the sum of the parts
     same = acad[(acad["indicateur"] == ind) & (acad["periode"] == periode)]
     finer = same

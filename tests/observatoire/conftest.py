@@ -28,9 +28,11 @@ def _read_semicolon(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle, delimiter=";"))
 
 
-@pytest.fixture(scope="session")
-def repo_root() -> Path:
-    return ROOT
+@pytest.fixture(autouse=True)
+def _clear_streamlit_caches():
+    """Overrides the fixture of tests/conftest.py: the core never uses Streamlit, so there is nothing to
+    clear (and importing Streamlit here would only slow these tests down)."""
+    yield
 
 
 @pytest.fixture(scope="session")
