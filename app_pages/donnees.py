@@ -1,6 +1,77 @@
-"""Page stub (being written)."""
+"""Données et sources: indicator catalogue, provenance of the figures, download of the filtered measures,
+data version."""
+
+from __future__ import annotations
 
 import streamlit as st
 
-st.title("donnees")
-st.write(st.session_state["filters"])
+from components import catalog, context
+from components.common import render_data_table, render_downloads, render_empty
+from observatoire import config
+from observatoire.filters import Filters
+
+filters: Filters = st.session_state["filters"]
+academie = config.academie()
+
+st.title("Données et sources", anchor=False)
+st.markdown("D'où viennent les chiffres du tableau de bord, comment ils se lisent et comment les télécharger.")
+
+# ------------------------------------------------------------------------------------------- catalogue
+indicators = context.indicators()
+st.subheader(f"Catalogue des {len(indicators)} indicateurs", anchor=False)
+st.caption("« Somme » : la valeur d'un ensemble de territoires est la somme de leurs valeurs ; « Moyenne » : "
+           "c'est leur moyenne simple (un taux ne s'additionne pas). Granularité : une valeur par année scolaire "
+           "ou par mois.")
+for domain, paragraphs in catalog.domain_sections(indicators):
+    with st.expander(f"{domain} ({len(paragraphs)})", icon=":material/folder_open:"):
+        st.markdown("\n\n".join(paragraphs))
+render_data_table(catalog.catalogue_table(indicators), "catalogue des indicateurs", key="catalogue",
+                  column_config={
+                      "Définition": st.column_config.TextColumn("Définition", width="large"),
+                      "Indicateur clé": st.column_config.CheckboxColumn(
+                          "Indicateur clé", help="Affiché en carte sur la Vue d'ensemble"),
+                  })
+
+# ------------------------------------------------------------------------------------------ provenance
+st.subheader("Ce qui vient du bilan, ce qui est illustratif, et pourquoi", anchor=False)
+labs = context.catalogue("laboratoires")
+n_illustrative_labs = int((labs["source"] == config.ILLUSTRATIVE).sum())
+st.markdown(catalog.provenance_markdown(len(labs), n_illustrative_labs, academie.annee_reference,
+                                        academie.bilan, academie.bassins_note))
+st.markdown(f"**Géographie.** {catalog.GEOGRAPHY_CREDIT}")
+
+measures = context.measures(filters)
+counts = catalog.origin_counts(measures["source"])
+total = len(measures)
+st.markdown("**Dans la sélection actuelle** (filtres de la barre latérale) :")
+columns = st.columns(3, gap="medium")
+for column, (origin, label) in zip(columns, catalog.ORIGINS.items()):
+    column.metric(label, catalog.rows_text(counts[origin]), delta=catalog.share_text(counts[origin], total),
+                  delta_color="off", delta_arrow="off", border=True,
+                  help=f"Lignes de mesures dont la source est « {label.lower()} ».")
+
+# ------------------------------------------------------------------------------------------- download
+st.subheader("Télécharger les mesures", anchor=False)
+if measures.empty:
+    render_empty("Aucune mesure pour cette sélection.")
+else:
+    st.markdown(f"**{catalog.rows_text(total)}** correspondent aux filtres choisis, dans les colonnes du "
+                "format d'import (`indicateur`, `periode`, `territoire_type`, `territoire_code`, `niveau`, "
+                "`thematique`, `public`, `valeur`, `source`). CSV : séparateur « ; », encodage UTF-8 avec BOM "
+                "(s'ouvre directement dans Excel).")
+    left, right = st.columns(2)
+    render_downloads(measures, "mesures-observatoire", "donnees_mesures", left, right)
+    with st.expander("Aperçu des mesures", icon=":material/table:"):
+        st.dataframe(measures, hide_index=True, width="stretch", key="donnees_apercu")
+
+# -------------------------------------------------------------------------------------------- version
+st.subheader("Version des données", anchor=False)
+version = context.data_version(str(config.database_path()))
+top = st.columns(2, gap="medium")
+bottom = st.columns(2, gap="medium")
+top[0].metric("Empreinte du contenu", version.empreinte, border=True,
+              help="Empreinte des données de référence et des lots actifs : elle change à chaque mise à jour.")
+top[1].metric("Construite le", catalog.french_datetime(version.construite_le), border=True)
+bottom[0].metric("Lots actifs", version.lots_actifs, border=True,
+                 help="Chaque import de mesures forme un lot ; les données de démonstration sont le premier.")
+bottom[1].metric("Mesures actives", catalog.rows_text(version.mesures), border=True)

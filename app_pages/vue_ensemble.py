@@ -1,6 +1,83 @@
-"""Page stub (being written)."""
+"""Vue d'ensemble: headline indicators of the latest school year, labs and bassins covered, links."""
+
+from __future__ import annotations
+
+import importlib.util
 
 import streamlit as st
 
-st.title("vue_ensemble")
-st.write(st.session_state["filters"])
+from components import cards, context
+from components.common import render_empty
+from observatoire import config
+from observatoire.filters import Filters
+
+filters: Filters = st.session_state["filters"]
+academie = config.academie()
+labels = context.labels()
+annees = context.school_years()
+kpis = context.kpis(filters)
+
+st.title("Observatoire du numérique éducatif", anchor=False)
+scope = academie.nom
+if filters.bassins or filters.departements:
+    scope += " — " + cards.scope_text(filters.departements, filters.bassins, labels)
+first, last = (annees[0], annees[-1]) if annees else (None, None)
+st.markdown(cards.overview_subtitle(scope, cards.kpi_year_text(kpis), filters.periode_debut or first,
+                                    filters.periode_fin or last))
+
+# --------------------------------------------------------------------------------------------- KPI cards
+if kpis:
+    cards.render_kpi_grid(kpis, context.indicators())
+    cards.render_kpi_notes(kpis)
+else:
+    render_empty("Aucun indicateur clé n'est défini dans le catalogue.")
+
+# ------------------------------------------------------------------------------------ labs and bassins
+st.subheader("Laboratoires numériques", anchor=False)
+labs = context.laboratories(filters)
+annee = cards.kpi_year_text(kpis) or last
+open_labs = cards.labs_open_in(labs.data, annee)
+bassins = context.catalogue("bassins")
+total = cards.bassins_in_scope(bassins, filters.departements, filters.bassins)
+left, right = st.columns([5, 6], gap="large")
+with left:
+    st.markdown(f"### {cards.coverage_text(len(open_labs), open_labs['bassin'].nunique(), total)}")
+    if annee and not labs.empty:
+        st.markdown(cards.opening_note(len(open_labs), len(labs.data), annee))
+    if labs.illustrative:
+        st.badge("Données illustratives", icon=":material/science:", color="orange")
+    st.caption(cards.labs_source_text(open_labs["source"]) if not open_labs.empty else "")
+    for note in labs.ignored:
+        st.caption(f":material/filter_alt_off: {note}")
+    st.page_link("app_pages/laboratoires.py", label="Voir les laboratoires et leurs fiches",
+                 icon=":material/science:")
+with right:
+    maps_render = None
+    if importlib.util.find_spec("components.maps") is not None:
+        from components import maps
+
+        maps_render = getattr(maps, "render_overview_map", None)
+    if maps_render is not None:
+        maps_render(filters)
+    else:
+        with st.container(border=True):
+            st.markdown("**Carte des laboratoires et des bassins**")
+            st.caption(f"La carte interactive des {len(bassins)} bassins d'éducation et de formation et des "
+                       "laboratoires numériques est sur la page « Carte ».")
+            st.page_link("app_pages/carte.py", label="Ouvrir la carte", icon=":material/map:")
+
+# ------------------------------------------------------------------------------------------------ links
+st.subheader("Aller plus loin", anchor=False)
+links = st.columns(4, gap="medium")
+for column, (path, label, icon, text) in zip(links, [
+    ("app_pages/carte.py", "Carte", ":material/map:", "Bassins colorés selon un indicateur, laboratoires."),
+    ("app_pages/indicateurs.py", "Indicateurs", ":material/monitoring:",
+     "Séries par territoire, niveau, public ou thème ; classements et évolutions."),
+    ("app_pages/laboratoires.py", "Laboratoires", ":material/science:",
+     "Liste, cartes et fiche de chaque laboratoire numérique."),
+    ("app_pages/donnees.py", "Données et sources", ":material/database:",
+     "Catalogue des indicateurs, origine des chiffres, téléchargements."),
+]):
+    with column, st.container(border=True, height="stretch"):
+        st.page_link(path, label=label, icon=icon)
+        st.caption(text)

@@ -137,7 +137,7 @@ def render_sidebar(choices: Choices) -> Filters:
             format_func=partial(label_of, dict(labels["publics"])), placeholder="Tous les publics",
         )
         if choices.annees:
-            start, end = st.columns(2)
+            start, end = st.container(), st.container()
             start.selectbox("Depuis", options=list(choices.annees), key=START_KEY,
                             help="Première année scolaire affichée.")
             end.selectbox("Jusqu'à", options=list(choices.annees), key=END_KEY,

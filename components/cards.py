@@ -1,0 +1,574 @@
+"""KPI cards (Vue d'ensemble) and laboratory cards / fiche (Laboratoires): pure text builders + render wrappers.
+
+The builders take plain values (`queries.Kpi`, a laboratory row as a mapping, label dictionaries) and return
+French text or small frames; they are tested directly. The `render_*` wrappers only lay them out.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+import pandas as pd
+import streamlit as st
+
+from components import formatting
+from components.common import ILLUSTRATIVE_EXPLANATION
+from observatoire import config
+from observatoire.queries import Kpi
+
+PER_ROW = 4
+"""KPI cards per row: readable on a projector at 1600 px (4 cards of ~330 px)."""
+
+DOMAIN_ICONS = {
+    "ENT": ":material/cloud:",
+    "Ressources et plateformes": ":material/menu_book:",
+    "PIX": ":material/workspace_premium:",
+    "Laboratoires numériques": ":material/science:",
+    "Accompagnement": ":material/handshake:",
+    "Formation": ":material/school:",
+    "Webmédias": ":material/podcasts:",
+}
+
+STRUCTURES = {"établissement": "Établissement scolaire", "collectivité": "Collectivité",
+              "association": "Association"}
+TERRITOIRES = {
+    "QPV": "Quartier prioritaire de la politique de la ville (QPV)",
+    "TER": "Territoire éducatif rural (TER)",
+    "autre": "Hors QPV et TER",
+}
+TERRITOIRES_COURTS = {"QPV": "QPV", "TER": "TER", "autre": "—"}
+
+_PARENTHESIS = re.compile(r"\s*\([^()]*\)\s*$")
+_DEDUCED = "Déduit du bilan"
+
+
+# ------------------------------------------------------------------------------------------------ sources
+
+
+def _short_bilan(source: str) -> str:
+    """`Bilan DRANE 2023-2024, « L'ENT »` → `bilan, « L'ENT »` (the bilan itself is named in the footer)."""
+    for prefix, short in (("Déduit du bilan", "déduit du bilan"), ("Bilan", "bilan")):
+        if source.startswith(prefix) and "«" in source:
+            return f"{short}, {_section_of(source)}"
+    return source
+
+
+def _strip_detail(source: str) -> str:
+    """`Bilan …, « L'ENT » (64,5 millions de visites)` → `Bilan …, « L'ENT »` (trailing details removed)."""
+    previous = None
+    while previous != source:
+        previous, source = source, _PARENTHESIS.sub("", source).strip()
+    return source
+
+
+def _section_of(source: str) -> str:
+    """`Bilan DRANE 2023-2024, « L'ENT »` → `« L'ENT »`."""
+    start = source.find("«")
+    return source[start:].strip() if start >= 0 else source
+
+
+def is_illustrative_source(source: object) -> bool:
+    """True when a source is, or says it is partly, illustrative (« illustratif », « … illustratifs) »,
+    « illustrative »)."""
+    return isinstance(source, str) and config.ILLUSTRATIVE[:-1] in source.lower()
+
+
+def short_source(sources: Iterable[str], section: str | None = None) -> str:
+    """One short line for a card: the bilan sections (details dropped), then « illustratif » if any.
+
+    `section` (the indicator's catalogue source, e.g. `Bilan DRANE 2023-2024, « L'ENT »`) names the bilan
+    section of a value deduced from it without one (`Déduit du bilan … (somme des valeurs détaillées)`)."""
+    named: dict[str, None] = {}
+    illustrative = False
+    for source in sources:
+        if not source:
+            continue
+        if source.startswith(config.ILLUSTRATIVE):
+            illustrative = True
+            continue
+        short = _strip_detail(source)
+        if "«" not in short and source.startswith(_DEDUCED) and section and "«" in section:
+            short = f"somme des chiffres du bilan, {_section_of(section)}"
+        named[_short_bilan(short)] = None
+    parts = list(named)
+    if illustrative:
+        parts.append("illustratif")
+    return " ; ".join(parts) if parts else "non précisée"
+
+
+# ------------------------------------------------------------------------------------------------- KPIs
+
+
+def unit_in_label(label: str, unit: str) -> bool:
+    """True when the indicator's name already says its unit (`Visites de l'ENT` / `visites`)."""
+    return bool(unit) and unit.lower() in label.lower()
+
+
+def kpi_value_text(kpi: Kpi, markup: bool = False) -> str:
+    """Card value: `64,5 M`, `35 367`, `98,0 %` (— when missing), followed by the unit when the name of the
+    indicator does not already say it (`382 sites` for « Sites … » stays `382`).
+
+    `markup=True` sets that unit in small type (`:small[…]`) so that the number stays large on a narrow card."""
+    if kpi.valeur is None or (isinstance(kpi.valeur, float) and math.isnan(kpi.valeur)):
+        return "—"
+    if kpi.unite == "%":
+        return formatting.percent(kpi.valeur)
+    text = formatting.compact(kpi.valeur)
+    if not kpi.unite or unit_in_label(kpi.libelle, kpi.unite):
+        return text
+    return f"{text} :small[{kpi.unite}]" if markup else f"{text} {kpi.unite}"
+
+
+def _rounded_delta(kpi: Kpi) -> float | None:
+    """Change shown on the card, rounded as displayed (percentage points for a rate, else percent)."""
+    if kpi.valeur is None or kpi.precedente is None or not kpi.annee_precedente:
+        return None
+    if kpi.unite == "%":
+        return round(kpi.valeur - kpi.precedente, 1)
+    pct = kpi.delta_pct
+    return None if pct is None else round(pct, 1)
+
+
+def kpi_delta_text(kpi: Kpi) -> str | None:
+    """`+12,5 % vs 2022-2023` / `-3,2 % vs …` / `0,0 % vs …` (points `pt` for a rate); None without a
+    previous year. The minus is an ASCII hyphen on purpose: st.metric colours a string delta by its first
+    character (`-` → red, down arrow)."""
+    delta = _rounded_delta(kpi)
+    if delta is None:
+        return None
+    unit = f"{formatting.NBSP}pt" if kpi.unite == "%" else f"{formatting.NBSP}%"
+    sign = "+" if delta > 0 else "-" if delta < 0 else ""
+    return f"{sign}{formatting.number(abs(delta), 1)}{unit} vs {kpi.annee_precedente}"
+
+
+def kpi_delta_style(kpi: Kpi) -> tuple[str, str]:
+    """(`delta_color`, `delta_arrow`) for st.metric: sign-driven colours, grey and no arrow for no change."""
+    delta = _rounded_delta(kpi)
+    if delta is None or delta == 0:
+        return "off", "off"
+    return "normal", "auto"
+
+
+def kpi_caption(kpi: Kpi, section: str | None = None) -> str:
+    """Short source line under a card (`section`: the indicator's catalogue source)."""
+    return f"Source : {short_source(kpi.sources, section)}" if kpi.sources else "Source : aucune donnée"
+
+
+def kpi_help(kpi: Kpi, definition: str | None) -> str:
+    """Tooltip: definition, the year shown, the full sources."""
+    parts = []
+    if definition:
+        parts.append(definition.strip())
+    parts.append(f"Valeur de l'année scolaire {kpi.annee}" + (
+        f", comparée à {kpi.annee_precedente}." if kpi.annee_precedente else "."))
+    if kpi.sources:
+        parts.append("Source : " + " ; ".join(kpi.sources) + ".")
+    if kpi.illustratif:
+        parts.append(ILLUSTRATIVE_EXPLANATION)
+    return "\n\n".join(parts)
+
+
+def merged_notes(kpis: Sequence[Kpi]) -> list[str]:
+    """The filters that don't apply, once each, with the indicators they concern."""
+    concerned: dict[str, list[str]] = {}
+    for kpi in kpis:
+        for note in kpi.ignored:
+            concerned.setdefault(note, []).append(kpi.libelle)
+    out = []
+    for note, names in concerned.items():
+        base = note.rstrip(". ")
+        if len(names) == len(kpis) and len(kpis) > 1:
+            out.append(f"{base} — concerne tous les indicateurs ci-dessus.")
+        else:
+            out.append(f"{base} — concerne : {', '.join(names)}.")
+    return out
+
+
+def kpi_year_text(kpis: Sequence[Kpi]) -> str | None:
+    """The school year the cards show (the most recent one if they differ)."""
+    years = sorted({k.annee for k in kpis if k.annee})
+    return years[-1] if years else None
+
+
+def render_kpi_card(kpi: Kpi, definition: str | None = None, domain: str | None = None,
+                    section: str | None = None, sources: bool = True) -> None:
+    """One bordered card: title (wraps, with the definition as tooltip), value, change, sparkline, source.
+
+    The metric's own label is collapsed (st.metric truncates long labels on one line): the title above it
+    wraps instead, which keeps every word readable on a projector."""
+    color, arrow = kpi_delta_style(kpi)
+    history = [v for v in kpi.historique if v is not None and not math.isnan(v)]
+    icon = DOMAIN_ICONS.get(domain or "", ":material/insights:")
+    with st.container(border=True, height="stretch", gap="small"):
+        st.markdown(f"{icon} **{kpi.libelle}**", help=kpi_help(kpi, definition))
+        st.metric(
+            kpi.libelle,
+            kpi_value_text(kpi, markup=True),
+            delta=kpi_delta_text(kpi),
+            delta_color=color,
+            delta_arrow=arrow,
+            label_visibility="collapsed",
+            chart_data=history if len(history) > 1 else None,
+            chart_type="line",
+        )
+        if sources:
+            if kpi.illustratif:
+                st.badge("Données illustratives", icon=":material/science:", color="orange",
+                         help=ILLUSTRATIVE_EXPLANATION)
+            st.caption(kpi_caption(kpi, section))
+
+
+def render_kpi_grid(kpis: Sequence[Kpi], catalogue: pd.DataFrame | None = None, per_row: int = PER_ROW,
+                    sources: bool = True) -> None:
+    """KPI cards, `per_row` per row, each with its source caption and badge when illustrative (`sources=False`:
+    the caller shows one source line for all the cards)."""
+    meta = catalogue.set_index("id") if catalogue is not None and not catalogue.empty else None
+    for start in range(0, len(kpis), per_row):
+        columns = st.columns(per_row, gap="medium")
+        for column, kpi in zip(columns, kpis[start:start + per_row]):
+            definition = domain = section = None
+            if meta is not None and kpi.indicateur in meta.index:
+                definition = meta.at[kpi.indicateur, "definition"]
+                domain = meta.at[kpi.indicateur, "domaine"]
+                section = meta.at[kpi.indicateur, "source"]
+            with column:
+                render_kpi_card(kpi, definition, domain, section, sources)
+
+
+def render_kpi_notes(kpis: Sequence[Kpi]) -> None:
+    notes = merged_notes(kpis)
+    if notes:
+        st.info("**Filtres sans effet sur certains indicateurs**\n\n" + "\n".join(f"- {n}" for n in notes),
+                icon=":material/filter_alt_off:")
+
+
+# ------------------------------------------------------------------------------------------ laboratories
+
+
+def _plural(n: int, singular: str, plural: str | None = None) -> str:
+    return f"{formatting.number(n)} {singular if n <= 1 else (plural or singular + 's')}"
+
+
+def coverage_text(n_labs: int, n_bassins: int, total_bassins: int) -> str:
+    """`16 laboratoires dans 11 bassins sur 17`."""
+    if n_labs == 0:
+        return "Aucun laboratoire ne correspond à ces filtres"
+    return (f"{_plural(n_labs, 'laboratoire')} dans {_plural(n_bassins, 'bassin')} "
+            f"sur {formatting.number(total_bassins)}")
+
+
+def labs_open_in(frame: pd.DataFrame, annee: str | None) -> pd.DataFrame:
+    """Labs open during school year `annee` (`2022-2023`: opened in 2022 or before), as `labo_nombre` counts
+    them. Labs without an opening year are kept; no year → every lab."""
+    if not annee or frame.empty or "ouverture" not in frame:
+        return frame
+    try:
+        start = int(str(annee)[:4])
+    except ValueError:
+        return frame
+    opening = pd.to_numeric(frame["ouverture"], errors="coerce")
+    return frame[opening.isna() | (opening <= start)]
+
+
+def opening_note(n_open: int, n_listed: int, annee: str) -> str:
+    """Which labs the coverage counts: those open during `annee` (and how many open later)."""
+    text = f"Laboratoires ouverts pendant l'année scolaire {annee}"
+    later = n_listed - n_open
+    if later > 0:
+        text += f" ; {_plural(later, 'autre a', 'autres ont')} ouvert ensuite"
+    return text + "."
+
+
+def count_text(n_shown: int, n_total: int) -> str:
+    """`12 laboratoires sur 16`."""
+    if n_shown == 0:
+        return f"Aucun laboratoire sur {formatting.number(n_total)}"
+    return f"{_plural(n_shown, 'laboratoire')} sur {formatting.number(n_total)}"
+
+
+def labs_source_text(sources: Iterable[str]) -> str:
+    """Sources of a list of labs: how many are cited by the bilan, how many are illustrative."""
+    sources = list(sources)
+    illustrative = sum(1 for s in sources if isinstance(s, str) and s.strip() == config.ILLUSTRATIVE)
+    cited = len(sources) - illustrative
+    parts = []
+    if cited:
+        partly = any(is_illustrative_source(s) for s in sources if s != config.ILLUSTRATIVE)
+        bilan = _strip_detail(config.academie().bilan)
+        parts.append(f"{_plural(cited, 'lieu cité', 'lieux cités')} par le {bilan[:1].lower()}{bilan[1:]}"
+                     + (" (certains de leurs attributs sont illustratifs)" if partly else ""))
+    if illustrative:
+        parts.append(f"{_plural(illustrative, 'laboratoire illustratif', 'laboratoires illustratifs')}")
+    return "Source : " + " ; ".join(parts) + "." if parts else ""
+
+
+def split_codes(value: object) -> list[str]:
+    if not isinstance(value, str) or not value:
+        return []
+    return [v for v in value.split("|") if v]
+
+
+def code_labels(value: object, mapping: Mapping[str, str]) -> list[str]:
+    """`savoirs_fondamentaux|webmedias` → [`Savoirs fondamentaux`, `Webmédias (webradios, web TV)`]."""
+    return [mapping.get(code, code) for code in split_codes(value)]
+
+
+def lab_source_short(source: object) -> str:
+    if not isinstance(source, str) or not source:
+        return "—"
+    if source.strip() == config.ILLUSTRATIVE:
+        return "Illustratif"
+    text = _strip_detail(source)
+    return text + (" (en partie illustratif)" if is_illustrative_source(source) else "")
+
+
+def labs_table(frame: pd.DataFrame, labels: Mapping[str, Mapping[str, str]]) -> pd.DataFrame:
+    """Display table of labs (French headers, theme / niveau LABELS, short source)."""
+    themes = labels.get("thematique", {})
+    niveaux = labels.get("niveau", {})
+    return pd.DataFrame({
+        "Laboratoire": frame["nom"],
+        "Commune": frame["commune"],
+        "Bassin": frame["bassin_nom"],
+        "Département": frame["departement_nom"],
+        "Thématiques": [code_labels(v, themes) for v in frame["thematiques"]],
+        "Niveaux": [code_labels(v, niveaux) for v in frame["niveaux"]],
+        "Structure": [STRUCTURES.get(v, v) for v in frame["structure"]],
+        "Territoire": [TERRITOIRES_COURTS.get(v, v) for v in frame["territoire"]],
+        "Ouverture": [int(v) if pd.notna(v) else None for v in frame["ouverture"]],
+        "Source": [lab_source_short(v) for v in frame["source"]],
+    })
+
+
+def coordinates_text(latitude: object, longitude: object) -> str:
+    try:
+        lat, lon = float(latitude), float(longitude)
+    except (TypeError, ValueError):
+        return "—"
+    if math.isnan(lat) or math.isnan(lon):
+        return "—"
+    ns = "N" if lat >= 0 else "S"
+    ew = "E" if lon >= 0 else "O"
+    return f"{formatting.number(abs(lat), 4)}° {ns}, {formatting.number(abs(lon), 4)}° {ew}"
+
+
+def lab_card_text(lab: Mapping[str, object], labels: Mapping[str, Mapping[str, str]]) -> dict[str, object]:
+    """What a lab card shows: title, place line, theme labels, niveau line, illustrative flag."""
+    niveaux = code_labels(lab.get("niveaux"), labels.get("niveau", {}))
+    return {
+        "titre": str(lab.get("nom", "")),
+        "lieu": f"{lab.get('commune', '')} · bassin de {lab.get('bassin_nom', '')} ({lab.get('departement', '')})",
+        "thematiques": code_labels(lab.get("thematiques"), labels.get("thematique", {})),
+        "niveaux": ", ".join(niveaux) if niveaux else "—",
+        "illustratif": is_illustrative_source(lab.get("source")),
+        "origine": lab_origin(lab.get("source")),
+    }
+
+
+def lab_origin(source: object) -> str:
+    """`bilan` (cited, attributes exact), `partiel` (cited, some attributes illustrative) or `illustratif`."""
+    if not isinstance(source, str) or source.strip() == config.ILLUSTRATIVE or not source:
+        return "illustratif"
+    return "partiel" if is_illustrative_source(source) else "bilan"
+
+
+def lab_facts(lab: Mapping[str, object], labels: Mapping[str, Mapping[str, str]]) -> list[tuple[str, str]]:
+    """(label, value) lines of the fiche laboratoire."""
+    ouverture = lab.get("ouverture")
+    return [
+        ("Commune", f"{lab.get('commune', '')} ({lab.get('code_commune', '')})"),
+        ("Bassin", str(lab.get("bassin_nom", ""))),
+        ("Département", f"{lab.get('departement', '')} — {lab.get('departement_nom', '')}"),
+        ("Coordonnées", coordinates_text(lab.get("latitude"), lab.get("longitude"))),
+        ("Thématiques", ", ".join(code_labels(lab.get("thematiques"), labels.get("thematique", {}))) or "—"),
+        ("Niveaux", ", ".join(code_labels(lab.get("niveaux"), labels.get("niveau", {}))) or "—"),
+        ("Structure porteuse", STRUCTURES.get(str(lab.get("structure")), str(lab.get("structure", "—")))),
+        ("Territoire", TERRITOIRES.get(str(lab.get("territoire")), str(lab.get("territoire", "—")))),
+        ("Ouverture", str(int(ouverture)) if ouverture is not None and pd.notna(ouverture) else "—"),
+    ]
+
+
+def render_lab_card(lab: Mapping[str, object], labels: Mapping[str, Mapping[str, str]],
+                    fiche_key: str | None = None) -> None:
+    """A bordered lab card; with `fiche_key`, a « Voir la fiche » button selects the lab in that selectbox."""
+    card = lab_card_text(lab, labels)
+    with st.container(border=True, height="stretch"):
+        st.markdown(f"**{card['titre']}**")
+        st.caption(f":material/location_on: {card['lieu']}")
+        with st.container(horizontal=True, gap="small"):
+            for theme in card["thematiques"]:
+                st.badge(theme, color="blue")
+        st.caption(f"Niveaux : {card['niveaux']}")
+        if card["origine"] == "illustratif":
+            st.badge("Laboratoire illustratif", icon=":material/science:", color="orange",
+                     help="Lieu plausible qui complète la liste : il n'est pas cité par le bilan.")
+        else:
+            st.badge("Cité par le bilan", icon=":material/menu_book:", color="green",
+                     help=str(lab.get("source", "")))
+        if fiche_key:
+            st.button("Voir la fiche", key=f"labo_carte_{lab.get('code')}", on_click=open_fiche,
+                      args=(fiche_key, str(lab.get("code"))), icon=":material/arrow_downward:", type="tertiary",
+                      help="Ouvre la fiche de ce laboratoire sous la liste.")
+
+
+def open_fiche(key: str, code: str) -> None:
+    """Callback of a card's « Voir la fiche » button: select `code` in the fiche's selectbox `key`."""
+    st.session_state[key] = code
+
+
+def render_lab_grid(frame: pd.DataFrame, labels: Mapping[str, Mapping[str, str]], per_row: int = 3,
+                    height: int | None = None, fiche_key: str | None = None) -> None:
+    """Grid of lab cards (in a scrolling box of `height` pixels when given: each card then has a focusable
+    button, which keeps the box keyboard-accessible)."""
+    records = frame.to_dict("records")
+    box = st.container(height=height, border=False) if height else st.container()
+    with box:
+        for start in range(0, len(records), per_row):
+            columns = st.columns(per_row, gap="small")
+            for column, lab in zip(columns, records[start:start + per_row]):
+                with column:
+                    render_lab_card(lab, labels, fiche_key)
+
+
+def activity_latest(frame: pd.DataFrame, annee: str | None = None) -> tuple[str | None, float | None,
+                                                                             str | None, float | None]:
+    """(year, value, previous year, previous value) of a lab's annual series (`periode`, `valeur`)."""
+    if frame.empty:
+        return None, None, None, None
+    data = frame.sort_values("periode")
+    if annee:
+        data = data[data["periode"] <= annee]
+    if data.empty:
+        return None, None, None, None
+    last = data.iloc[-1]
+    prev = data.iloc[-2] if len(data) > 1 else None
+    return (str(last["periode"]), float(last["valeur"]),
+            str(prev["periode"]) if prev is not None else None,
+            float(prev["valeur"]) if prev is not None else None)
+
+
+def lab_activity_kpi(indicator: Mapping[str, object], frame: pd.DataFrame) -> Kpi:
+    """A lab's annual series of one `labo_*` indicator as a `Kpi` (so the cards' builders apply)."""
+    data = frame.sort_values("periode")
+    year, value, prev_year, prev_value = activity_latest(data)
+    sources = tuple(dict.fromkeys(
+        part for s in data.loc[data["periode"] == year, "sources"].dropna() for part in str(s).split(" | ")))
+    return Kpi(
+        str(indicator.get("id", "")), str(indicator.get("libelle", "")), str(indicator.get("unite", "")),
+        year or "", value, prev_value, prev_year,
+        tuple(float(v) for v in data["valeur"]), tuple(str(p) for p in data["periode"]), sources,
+        bool(data.loc[data["periode"] == year, "illustratif"].any()) if year else False, (),
+    )
+
+
+def activity_figure(frame: pd.DataFrame, title: str, unit: str):  # noqa: ANN201 - plotly Figure
+    """Small bar chart of a lab's annual activity (French separators, readable fonts)."""
+    import plotly.graph_objects as go
+
+    data = frame.sort_values("periode")
+    fig = go.Figure(go.Bar(
+        x=list(data["periode"]), y=list(data["valeur"]), marker_color="#000091",
+        text=[formatting.number(v) for v in data["valeur"]], textposition="outside",
+        hovertemplate="%{x} : %{y:,.0f} " + unit + "<extra></extra>",
+    ))
+    top = float(data["valeur"].max()) if not data.empty else 0.0
+    fig.update_layout(
+        title={"text": title, "font": {"size": 16}}, separators=formatting.PLOTLY_SEPARATORS,
+        height=300, margin={"l": 10, "r": 10, "t": 50, "b": 10}, font={"size": 14},
+        yaxis={"title": unit, "range": [0, top * 1.2 if top > 0 else 1], "tickformat": ",d"},
+        xaxis={"title": "Année scolaire", "type": "category"}, plot_bgcolor="white",
+    )
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------- overview
+
+
+def bassins_in_scope(bassins: pd.DataFrame, departements: Sequence[str] = (), selected: Sequence[str] = ()) -> int:
+    """Number of bassins of the chosen territory (chosen bassins, else those of the chosen départements)."""
+    if selected:
+        return len(set(selected))
+    if departements:
+        return int(bassins["departement"].isin(list(departements)).sum())
+    return len(bassins)
+
+
+def scope_text(departements: Sequence[str], bassins: Sequence[str],
+               labels: Mapping[str, Mapping[str, str]]) -> str:
+    """`Académie de Nancy-Metz`, `Moselle`, `bassins de Metz et Thionville`…"""
+    if bassins:
+        names = [labels.get("bassin", {}).get(b, b) for b in bassins]
+        return ("bassin de " if len(names) == 1 else "bassins de ") + _join(names)
+    if departements:
+        return _join([labels.get("departement", {}).get(d, d) for d in departements])
+    return config.academie().nom
+
+
+def _join(names: Sequence[str]) -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
+
+
+def overview_subtitle(scope: str, annee: str | None, debut: str | None, fin: str | None) -> str:
+    """One line under the title: territory, year of the cards, period of the curves."""
+    text = scope
+    if annee:
+        text += f" · chiffres clés de l'année scolaire {annee}"
+    if debut and fin and debut != fin:
+        text += f" · évolution {debut} → {fin}"
+    return text
+
+
+# ------------------------------------------------------------------------------------------ lab fiche
+
+
+LAB_ACTIVITY_ORDER = ("labo_personnes", "labo_classes", "labo_demi_journees_accueil", "labo_demi_journees_hors",
+                      "labo_materiels_pretes", "labo_formations")
+
+
+def lab_activity_indicators(catalogue: pd.DataFrame) -> pd.DataFrame:
+    """The `labo_*` indicators a single lab's fiche shows (not the count of labs), people first."""
+    chosen = catalogue[catalogue["id"].str.startswith("labo_") & (catalogue["id"] != "labo_nombre")]
+    rank = {ind: i for i, ind in enumerate(LAB_ACTIVITY_ORDER)}
+    return chosen.assign(_rang=chosen["id"].map(lambda i: rank.get(i, len(rank)))).sort_values(
+        ["_rang", "libelle"]).drop(columns="_rang")
+
+
+def lab_rows(frame: pd.DataFrame, code: str) -> pd.DataFrame:
+    """The rows of one lab in a `series(..., by="laboratoire")` result."""
+    if frame.empty:
+        return frame
+    return frame[frame["groupe"] == code].sort_values("periode").reset_index(drop=True)
+
+
+def activity_table(series: Mapping[str, pd.DataFrame], names: Mapping[str, str]) -> pd.DataFrame:
+    """Wide table of a lab's activity: one row per school year, one column per indicator (French names)."""
+    columns = {}
+    for ind, frame in series.items():
+        if not frame.empty:
+            columns[names.get(ind, ind)] = frame.set_index("periode")["valeur"]
+    if not columns:
+        return pd.DataFrame()
+    table = pd.DataFrame(columns).sort_index()
+    table.index.name = "Année scolaire"
+    return table.reset_index()
+
+
+def project_lines(projects: pd.DataFrame) -> list[str]:
+    """Markdown lines of a lab's projects cited by the bilan."""
+    lines = []
+    for row in projects.to_dict("records"):
+        theme = row.get("thematique_libelle") or row.get("thematique") or ""
+        lines.append(f"- **{row.get('intitule', '')}** ({theme}) : {row.get('projet', '')}")
+    return lines
+
+
+def download_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """A display table with list cells joined (for CSV / Excel)."""
+    out = table.copy()
+    for column in out.columns:
+        if out[column].map(lambda v: isinstance(v, list)).any():
+            out[column] = out[column].map(lambda v: ", ".join(v) if isinstance(v, list) else v)
+    return out

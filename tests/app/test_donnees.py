@@ -1,0 +1,91 @@
+"""Données et sources through the entrypoint (AppTest): the catalogue lists every indicator, the provenance
+counts and the downloaded rows equal the store's measures, and the data version is the store's."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from components import catalog
+from observatoire import config, queries, store
+from observatoire.filters import Filters
+from observatoire.schema import MEASURE_COLUMNS
+from tests.helpers import unexpected_errors
+
+PAGE = "app_pages/donnees.py"
+
+
+@pytest.fixture(scope="module")
+def con(demo_db):
+    connection = store.connect(demo_db)
+    yield connection
+    connection.close()
+
+
+def _open(app, **params: str):
+    at = app(query_params=params, page=PAGE)
+    assert not unexpected_errors(at), unexpected_errors(at)
+    return at
+
+
+def _texts(elements) -> list[str]:
+    return [str(e.value) for e in elements]
+
+
+def test_catalogue_shows_every_indicator(app, con):
+    at = _open(app)
+    indicators = queries.indicators(con)
+    assert f"Catalogue des {len(indicators)} indicateurs" in _texts(at.subheader)
+    markdown = " ".join(_texts(at.markdown))
+    for row in indicators.to_dict("records"):
+        assert f"**{row['libelle']}** ({row['unite']})" in markdown
+        assert f"`{row['id']}`" in markdown
+    table = next(d.value for d in at.dataframe if "Code" in d.value.columns)
+    assert sorted(table["Code"]) == sorted(indicators["id"])
+    assert set(table["Agrégation"]) <= set(catalog.AGGREGATIONS.values())
+    expanders = [e.label for e in at.expander]
+    for domain in indicators["domaine"].unique():
+        assert any(label.startswith(f"{domain} (") for label in expanders)
+
+
+def test_provenance_text_and_counts_equal_the_store(app, con):
+    at = _open(app)
+    markdown = " ".join(_texts(at.markdown))
+    labs = queries.catalogue(con, "laboratoires")
+    n_ill = int((labs["source"] == config.ILLUSTRATIVE).sum())
+    assert f"**{n_ill} des {len(labs)} lieux**" in markdown
+    assert config.academie().bassins_note in markdown
+    assert "IGN ADMIN EXPRESS" in markdown and "Licence Ouverte 2.0" in markdown
+    counts = catalog.origin_counts(queries.measures(con, Filters())["source"])
+    metrics = {m.label: m.value for m in at.metric}
+    for origin, label in catalog.ORIGINS.items():
+        assert metrics[label] == catalog.rows_text(counts[origin])
+    assert counts["bilan"] > 0 and counts["deduit"] > 0 and counts["illustratif"] > 0
+
+
+@pytest.mark.parametrize(("params", "filters"), [
+    ({}, Filters()),
+    ({"dep": "57", "de": "2023-2024"}, Filters(departements=("57",), periode_debut="2023-2024")),
+    ({"public": "parents"}, Filters(publics=("parents",))),
+])
+def test_download_of_the_filtered_measures(app, con, params, filters):
+    at = _open(app, **params)
+    expected = queries.measures(con, filters)
+    assert any(m.startswith(f"**{catalog.rows_text(len(expected))}** correspondent") for m in _texts(at.markdown))
+    buttons = at.get("download_button")
+    labels = [b.proto.label for b in buttons]
+    assert "Télécharger (CSV)" in labels and "Télécharger (Excel)" in labels
+    preview = next(d.value for d in at.dataframe if list(d.value.columns) == MEASURE_COLUMNS)
+    assert len(preview) == len(expected)
+    pd.testing.assert_frame_equal(preview.reset_index(drop=True), expected.reset_index(drop=True),
+                                  check_dtype=False)
+
+
+def test_data_version_equals_the_store(app, con):
+    at = _open(app)
+    version = store.data_version(con)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Empreinte du contenu"] == version.empreinte
+    assert metrics["Construite le"] == catalog.french_datetime(version.construite_le)
+    assert metrics["Lots actifs"] == str(version.lots_actifs)
+    assert metrics["Mesures actives"] == catalog.rows_text(version.mesures)

@@ -1,0 +1,146 @@
+"""Laboratoires page through the entrypoint (AppTest): the list equals the core query for several filters,
+the fiche opened from the URL (`labo`) shows the lab's projects from the bilan, and bad links or empty
+selections are explained in French."""
+
+from __future__ import annotations
+
+import pytest
+
+from components import cards
+from observatoire import queries, store
+from observatoire.filters import Filters
+from tests.helpers import unexpected_errors
+
+PAGE = "app_pages/laboratoires.py"
+FICHE_KEY = "labo_fiche"
+
+
+@pytest.fixture(scope="module")
+def con(demo_db):
+    connection = store.connect(demo_db)
+    yield connection
+    connection.close()
+
+
+def _open(app, **params: str):
+    at = app(query_params=params, page=PAGE)
+    assert not unexpected_errors(at), unexpected_errors(at)
+    return at
+
+
+def _texts(elements) -> list[str]:
+    return [str(e.value) for e in elements]
+
+
+def _labs_table(at):
+    return next(d.value for d in at.dataframe if list(d.value.columns[:2]) == ["Laboratoire", "Commune"])
+
+
+CASES = [
+    ({}, Filters()),
+    ({"theme": "webmedias"}, Filters(thematiques=("webmedias",))),
+    ({"niveau": "lycee"}, Filters(niveaux=("lycee",))),
+    ({"dep": "57"}, Filters(departements=("57",))),
+    ({"dep": "54,88", "theme": "savoirs_fondamentaux,sciences_numerique", "niveau": "ecole"},
+     Filters(departements=("54", "88"), thematiques=("savoirs_fondamentaux", "sciences_numerique"),
+             niveaux=("ecole",))),
+]
+
+
+@pytest.mark.parametrize(("params", "filters"), CASES, ids=[str(p) or "defaut" for p, _ in CASES])
+def test_list_equals_the_store(app, con, params, filters):
+    at = _open(app, **params)
+    expected = queries.laboratories(con, filters).data
+    total = len(queries.laboratories(con, Filters()).data)
+    assert not expected.empty
+    assert cards.count_text(len(expected), total) in _texts(at.subheader)
+    table = _labs_table(at)
+    assert list(table["Laboratoire"]) == list(expected["nom"])
+    assert list(table["Commune"]) == list(expected["commune"])
+    labels = queries.labels(con)
+    assert [list(v) for v in table["Thématiques"]] == [cards.code_labels(v, labels["thematique"])
+                                                      for v in expected["thematiques"]]
+    assert [list(v) for v in table["Niveaux"]] == [cards.code_labels(v, labels["niveau"])
+                                                  for v in expected["niveaux"]]
+    # the cards: one bordered card per lab, with its name
+    markdown = _texts(at.markdown)
+    for name in expected["nom"]:
+        assert f"**{name}**" in markdown
+    # the fiche offers exactly the listed labs
+    assert at.selectbox(key=FICHE_KEY).options == [str(n) for n in expected["nom"]]
+
+
+def test_url_opens_the_fiche_with_the_bilan_projects(app, con):
+    at = _open(app, labo="lab-cirey")
+    assert at.selectbox(key=FICHE_KEY).value == "lab-cirey"
+    lab = queries.laboratories(con, Filters()).data.set_index("code").loc["lab-cirey"]
+    markdown = " ".join(_texts(at.markdown))
+    assert f"### {lab['nom']}" in markdown
+    projects = queries.projects(con, "lab-cirey")
+    assert not projects.empty
+    for line in cards.project_lines(projects):
+        assert line in markdown
+    for source in set(projects["source"]):
+        assert any(source in c for c in _texts(at.caption))
+    assert any(c == f"Source : {lab['source']}" for c in _texts(at.caption))
+    # activity: one card per labo_* indicator with data, values from the core series
+    series = queries.series(con, "labo_personnes", Filters(), by="laboratoire", annual=True).data
+    mine = series[series["groupe"] == "lab-cirey"].sort_values("periode")
+    metric = next(m for m in at.metric if m.label == queries.indicator(con, "labo_personnes")["libelle"])
+    kpi = cards.lab_activity_kpi(queries.indicator(con, "labo_personnes"), mine)
+    assert metric.value == cards.kpi_value_text(kpi, markup=True)
+    assert list(metric.proto.chart_data) == list(mine["valeur"])
+    assert at.get("plotly_chart")
+    assert at.query_params.get("labo") == "lab-cirey"
+
+
+def test_choosing_another_lab_updates_the_fiche_and_the_url(app, con):
+    at = _open(app)
+    at.selectbox(key=FICHE_KEY).set_value("lab-woippy").run()
+    assert not unexpected_errors(at)
+    assert at.query_params.get("labo") == "lab-woippy"
+    assert queries.projects(con, "lab-woippy").empty
+    assert "Le bilan ne cite aucun projet pour ce laboratoire." in _texts(at.caption)
+    assert any("laboratoire illustratif" in c for c in _texts(at.caption))
+
+
+def test_unknown_lab_in_the_url_is_a_french_warning(app, con):
+    at = _open(app, labo="lab-inconnu")
+    assert any("inconnue" in w and "lab-inconnu" in w for w in _texts(at.warning))
+    first = queries.laboratories(con, Filters()).data["code"].iloc[0]
+    assert at.selectbox(key=FICHE_KEY).value == first  # the default fiche, no crash
+    assert at.query_params.get("labo") == first
+
+
+def test_lab_outside_the_filters_keeps_its_fiche_with_a_note(app, con):
+    at = _open(app, dep="57", labo="lab-cirey")
+    assert at.selectbox(key=FICHE_KEY).value == "lab-cirey"
+    assert any("ne correspond pas aux filtres" in i for i in _texts(at.info))
+
+
+def test_no_lab_for_the_filters_is_a_french_message(app, con):
+    filters = Filters(departements=("55",), niveaux=("lycee",))
+    assert queries.laboratories(con, filters).data.empty  # precondition of the demo data
+    at = _open(app, dep="55", niveau="lycee")
+    total = len(queries.laboratories(con, Filters()).data)
+    assert cards.count_text(0, total) in _texts(at.subheader)
+    infos = " ".join(_texts(at.info))
+    assert "Aucun laboratoire ne correspond à ces filtres." in infos
+    assert "élargissez les filtres" in infos
+    assert all(s.key != FICHE_KEY for s in at.selectbox)
+
+
+def test_public_filter_is_reported_as_not_applying(app):
+    at = _open(app, public="parents")
+    assert any("Filtre public" in i for i in _texts(at.info))
+
+
+def test_a_card_button_opens_its_fiche(app, con):
+    at = _open(app, theme="webmedias")
+    codes = list(queries.laboratories(con, Filters(thematiques=("webmedias",))).data["code"])
+    assert [b.key for b in at.button if b.key and b.key.startswith("labo_carte_")] == [
+        f"labo_carte_{c}" for c in codes]
+    at.button(key=f"labo_carte_{codes[-1]}").click().run()
+    assert not unexpected_errors(at)
+    assert at.selectbox(key=FICHE_KEY).value == codes[-1]
+    assert at.query_params.get("labo") == codes[-1]

@@ -1,0 +1,314 @@
+"""KPI and laboratory cards: pure builders, and the KPI card render wrapper through AppTest."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from streamlit.proto.Metric_pb2 import Metric as MetricProto
+from streamlit.testing.v1 import AppTest
+
+from components import cards, formatting
+from observatoire import config
+from observatoire.queries import Kpi
+
+NBSP = formatting.NBSP
+LABELS = {
+    "thematique": {"webmedias": "Webmédias (webradios, web TV)", "savoirs_fondamentaux": "Savoirs fondamentaux"},
+    "niveau": {"ecole": "École", "college": "Collège"},
+    "bassin": {"54-nancy": "Nancy", "57-metz": "Metz"},
+    "departement": {"54": "Meurthe-et-Moselle", "57": "Moselle"},
+}
+
+
+def make_kpi(valeur: float | None = 112.5, precedente: float | None = 100.0, unite: str = "visites",
+             libelle: str = "Visites de l'ENT", sources: tuple[str, ...] = ("Bilan DRANE 2023-2024, « L'ENT »",),
+             illustratif: bool = False, ignored: tuple[str, ...] = ()) -> Kpi:
+    history = tuple(v for v in (precedente, valeur) if v is not None)
+    years = ("2022-2023", "2023-2024")[-len(history):] if history else ()
+    return Kpi("ent_visites", libelle, unite, "2023-2024", valeur, precedente,
+               "2022-2023" if precedente is not None else None, history, years, sources, illustratif, ignored)
+
+
+# ------------------------------------------------------------------------------------------------ values
+
+
+def test_value_is_compact_and_drops_a_unit_the_name_already_says():
+    assert cards.kpi_value_text(make_kpi(valeur=64_500_000.0)) == f"64,5{NBSP}M"
+    assert cards.kpi_value_text(make_kpi(valeur=35_367.0)) == f"35{NBSP}367"
+
+
+def test_value_keeps_a_unit_the_name_does_not_say():
+    kpi = make_kpi(valeur=382.0, unite="sites", libelle="Établissements publiés")
+    assert cards.kpi_value_text(kpi) == "382 sites"
+    assert cards.kpi_value_text(kpi, markup=True) == "382 :small[sites]"
+
+
+def test_value_of_a_rate_and_of_a_missing_value():
+    assert cards.kpi_value_text(make_kpi(valeur=98.0, unite="%", libelle="Taux")) == f"98,0{NBSP}%"
+    assert cards.kpi_value_text(make_kpi(valeur=None)) == "—"
+    assert cards.kpi_value_text(make_kpi(valeur=float("nan"))) == "—"
+
+
+# ------------------------------------------------------------------------------------------------ deltas
+
+
+def test_delta_text_positive_negative_zero():
+    assert cards.kpi_delta_text(make_kpi(112.5, 100.0)) == f"+12,5{NBSP}% vs 2022-2023"
+    assert cards.kpi_delta_text(make_kpi(90.0, 100.0)) == f"-10,0{NBSP}% vs 2022-2023"
+    assert cards.kpi_delta_text(make_kpi(100.0, 100.0)) == f"0,0{NBSP}% vs 2022-2023"
+
+
+def test_negative_delta_starts_with_an_ascii_minus_so_streamlit_colours_it_red():
+    assert cards.kpi_delta_text(make_kpi(90.0, 100.0)).startswith("-")
+
+
+def test_delta_of_a_rate_is_in_points():
+    kpi = make_kpi(98.0, 96.5, unite="%", libelle="Taux de certification")
+    assert cards.kpi_delta_text(kpi) == f"+1,5{NBSP}pt vs 2022-2023"
+
+
+def test_no_delta_without_a_previous_year_or_with_a_zero_previous_value():
+    assert cards.kpi_delta_text(make_kpi(precedente=None)) is None
+    assert cards.kpi_delta_text(make_kpi(100.0, 0.0)) is None
+    assert cards.kpi_delta_style(make_kpi(precedente=None)) == ("off", "off")
+
+
+def test_delta_style_is_grey_without_arrow_for_no_change():
+    assert cards.kpi_delta_style(make_kpi(100.0, 100.0)) == ("off", "off")
+    assert cards.kpi_delta_style(make_kpi(100.01, 100.0)) == ("off", "off")  # rounds to 0,0 %
+    assert cards.kpi_delta_style(make_kpi(90.0, 100.0)) == ("normal", "auto")
+
+
+# ----------------------------------------------------------------------------------------------- sources
+
+
+def test_short_source_drops_details_and_names_the_bilan_section():
+    sources = ("Bilan DRANE 2023-2024, « L'ENT » (64,5 millions de visites)",)
+    assert cards.short_source(sources) == "bilan, « L'ENT »"
+
+
+def test_short_source_deduplicates_and_marks_illustrative():
+    sources = ("Bilan DRANE 2023-2024, « Pix élèves » (a)", "Bilan DRANE 2023-2024, « Pix élèves » (b)",
+               config.ILLUSTRATIVE)
+    assert cards.short_source(sources) == "bilan, « Pix élèves » ; illustratif"
+    assert cards.short_source((config.ILLUSTRATIVE,)) == "illustratif"
+
+
+def test_short_source_of_a_deduced_sum_uses_the_catalogue_section():
+    sources = ("Déduit du bilan DRANE 2023-2024 (somme des valeurs détaillées)",)
+    section = "Bilan DRANE 2023-2024, « Ressources numériques »"
+    assert cards.short_source(sources, section) == "somme des chiffres du bilan, « Ressources numériques »"
+    deduced = ("Déduit du bilan DRANE 2023-2024, « Un accompagnement territorial » (2 694 h / 4)",)
+    assert cards.short_source(deduced) == "déduit du bilan, « Un accompagnement territorial »"
+
+
+def test_caption_and_help():
+    kpi = make_kpi(illustratif=True, sources=(config.ILLUSTRATIVE,))
+    assert cards.kpi_caption(kpi) == "Source : illustratif"
+    text = cards.kpi_help(kpi, "Visites annuelles.")
+    assert text.startswith("Visites annuelles.")
+    assert "2023-2024" in text and "2022-2023" in text and "illustratif" in text
+
+
+def test_merged_notes_lists_each_note_once_with_the_indicators_concerned():
+    note = "Filtre public : ne s'applique pas à cet indicateur (valeur tous publics affichée)."
+    kpis = [make_kpi(libelle="A", ignored=(note,)), make_kpi(libelle="B", ignored=(note,)), make_kpi(libelle="C")]
+    assert cards.merged_notes(kpis) == [f"{note[:-1]} — concerne : A, B."]
+    everyone = [make_kpi(libelle="A", ignored=(note,)), make_kpi(libelle="B", ignored=(note,))]
+    assert cards.merged_notes(everyone) == [f"{note[:-1]} — concerne tous les indicateurs ci-dessus."]
+    assert cards.merged_notes([make_kpi()]) == []
+
+
+def test_kpi_year_text():
+    assert cards.kpi_year_text([make_kpi()]) == "2023-2024"
+    assert cards.kpi_year_text([]) is None
+
+
+# ------------------------------------------------------------------------------------------------- labs
+
+
+def test_coverage_text_plurals():
+    assert cards.coverage_text(16, 11, 17) == "16 laboratoires dans 11 bassins sur 17"
+    assert cards.coverage_text(1, 1, 17) == "1 laboratoire dans 1 bassin sur 17"
+    assert cards.coverage_text(0, 0, 5).startswith("Aucun laboratoire")
+
+
+def test_labs_open_in_a_school_year():
+    frame = pd.DataFrame({"code": ["a", "b", "c", "d"], "ouverture": [2020, 2022, 2023, None]})
+    assert list(cards.labs_open_in(frame, "2022-2023")["code"]) == ["a", "b", "d"]
+    assert list(cards.labs_open_in(frame, "2023-2024")["code"]) == ["a", "b", "c", "d"]
+    assert list(cards.labs_open_in(frame, None)["code"]) == ["a", "b", "c", "d"]
+
+
+def test_opening_note():
+    assert cards.opening_note(16, 16, "2023-2024") == "Laboratoires ouverts pendant l'année scolaire 2023-2024."
+    assert cards.opening_note(13, 16, "2022-2023").endswith("; 3 autres ont ouvert ensuite.")
+    assert cards.opening_note(15, 16, "2022-2023").endswith("; 1 autre a ouvert ensuite.")
+
+
+def test_count_text():
+    assert cards.count_text(12, 16) == "12 laboratoires sur 16"
+    assert cards.count_text(1, 16) == "1 laboratoire sur 16"
+    assert cards.count_text(0, 16) == "Aucun laboratoire sur 16"
+
+
+def test_labs_source_text_counts_cited_and_illustrative_labs():
+    sources = ["Bilan DRANE 2023-2024, « Labs » (ouverture illustrative)", "Bilan DRANE 2023-2024, « Labs »",
+               config.ILLUSTRATIVE]
+    text = cards.labs_source_text(sources)
+    assert text.startswith("Source : 2 lieux cités par le bilan")
+    assert "1 laboratoire illustratif" in text
+
+
+LAB = {
+    "code": "lab-x", "nom": "Laboratoire X", "commune": "Nancy", "code_commune": "54395", "departement": "54",
+    "departement_nom": "Meurthe-et-Moselle", "bassin": "54-nancy", "bassin_nom": "Nancy", "latitude": 48.6921,
+    "longitude": 6.1844, "structure": "établissement", "territoire": "QPV",
+    "thematiques": "savoirs_fondamentaux|webmedias", "niveaux": "ecole|college", "ouverture": 2021,
+    "source": "Bilan DRANE 2023-2024, « Labs » (ouverture illustrative)",
+}
+
+
+def test_lab_card_text_uses_labels():
+    card = cards.lab_card_text(LAB, LABELS)
+    assert card["titre"] == "Laboratoire X"
+    assert card["thematiques"] == ["Savoirs fondamentaux", "Webmédias (webradios, web TV)"]
+    assert card["niveaux"] == "École, Collège"
+    assert "Nancy" in card["lieu"] and "(54)" in card["lieu"]
+    assert card["illustratif"] and card["origine"] == "partiel"
+
+
+def test_lab_origin():
+    assert cards.lab_origin(config.ILLUSTRATIVE) == "illustratif"
+    assert cards.lab_origin("Bilan DRANE 2023-2024, « Labs »") == "bilan"
+    assert cards.lab_origin(LAB["source"]) == "partiel"
+
+
+def test_lab_facts_in_french():
+    facts = dict(cards.lab_facts(LAB, LABELS))
+    assert facts["Coordonnées"] == "48,6921° N, 6,1844° E"
+    assert facts["Territoire"] == cards.TERRITOIRES["QPV"]
+    assert facts["Structure porteuse"] == "Établissement scolaire"
+    assert facts["Ouverture"] == "2021"
+    assert facts["Thématiques"] == "Savoirs fondamentaux, Webmédias (webradios, web TV)"
+
+
+def test_coordinates_text_handles_missing_values():
+    assert cards.coordinates_text(None, 6.1) == "—"
+    assert cards.coordinates_text(float("nan"), 6.1) == "—"
+    assert cards.coordinates_text(-12.5, -1.25) == "12,5000° S, 1,2500° O"
+
+
+def test_labs_table_shows_labels_not_codes():
+    table = cards.labs_table(pd.DataFrame([LAB]), LABELS)
+    assert list(table.columns) == ["Laboratoire", "Commune", "Bassin", "Département", "Thématiques", "Niveaux",
+                                   "Structure", "Territoire", "Ouverture", "Source"]
+    row = table.iloc[0]
+    assert row["Thématiques"] == ["Savoirs fondamentaux", "Webmédias (webradios, web TV)"]
+    assert row["Niveaux"] == ["École", "Collège"]
+    assert row["Source"] == "Bilan DRANE 2023-2024, « Labs » (en partie illustratif)"
+    flat = cards.download_frame(table)
+    assert flat.iloc[0]["Niveaux"] == "École, Collège"
+
+
+def test_code_labels_keeps_unknown_codes():
+    assert cards.code_labels("ecole|inconnu", LABELS["niveau"]) == ["École", "inconnu"]
+    assert cards.code_labels(None, LABELS["niveau"]) == []
+
+
+SERIES = pd.DataFrame({
+    "periode": ["2022-2023", "2023-2024", "2023-2024", "2021-2022"],
+    "groupe": ["lab-x", "lab-x", "lab-y", "lab-x"],
+    "libelle": ["X", "X", "Y", "X"],
+    "valeur": [10.0, 12.0, 99.0, 8.0],
+    "illustratif": [True, True, True, True],
+    "sources": [config.ILLUSTRATIVE] * 4,
+})
+
+
+def test_lab_rows_and_activity_kpi():
+    rows = cards.lab_rows(SERIES, "lab-x")
+    assert list(rows["periode"]) == ["2021-2022", "2022-2023", "2023-2024"]
+    kpi = cards.lab_activity_kpi({"id": "labo_classes", "libelle": "Classes", "unite": "classes"}, rows)
+    assert (kpi.annee, kpi.valeur, kpi.annee_precedente, kpi.precedente) == ("2023-2024", 12.0, "2022-2023", 10.0)
+    assert kpi.historique == (8.0, 10.0, 12.0)
+    assert kpi.illustratif and kpi.sources == (config.ILLUSTRATIVE,)
+    assert cards.kpi_delta_text(kpi) == f"+20,0{NBSP}% vs 2022-2023"
+
+
+def test_activity_table_is_wide_with_french_names():
+    rows = cards.lab_rows(SERIES, "lab-x")
+    table = cards.activity_table({"labo_classes": rows, "labo_formations": rows.iloc[0:0]},
+                                 {"labo_classes": "Classes concernées"})
+    assert list(table.columns) == ["Année scolaire", "Classes concernées"]
+    assert list(table["Classes concernées"]) == [8.0, 10.0, 12.0]
+    assert cards.activity_table({}, {}).empty
+
+
+def test_lab_activity_indicators_excludes_the_count_and_puts_people_first():
+    catalogue = pd.DataFrame({"id": ["labo_classes", "labo_nombre", "ent_visites", "labo_personnes"],
+                              "libelle": ["Classes", "Nombre", "Visites", "Personnes"]})
+    assert list(cards.lab_activity_indicators(catalogue)["id"]) == ["labo_personnes", "labo_classes"]
+
+
+def test_project_lines():
+    projects = pd.DataFrame([{"intitule": "Webradio", "thematique": "webmedias",
+                              "thematique_libelle": "Webmédias", "projet": "Fables"}])
+    assert cards.project_lines(projects) == ["- **Webradio** (Webmédias) : Fables"]
+
+
+def test_activity_figure_uses_french_separators():
+    fig = cards.activity_figure(cards.lab_rows(SERIES, "lab-x"), "Classes", "classes")
+    assert fig.layout.separators == formatting.PLOTLY_SEPARATORS
+    assert list(fig.data[0].x) == ["2021-2022", "2022-2023", "2023-2024"]
+
+
+# --------------------------------------------------------------------------------------------- overview
+
+
+def test_bassins_in_scope():
+    bassins = pd.DataFrame({"code": ["54-a", "54-b", "57-a"], "departement": ["54", "54", "57"]})
+    assert cards.bassins_in_scope(bassins) == 3
+    assert cards.bassins_in_scope(bassins, ("54",)) == 2
+    assert cards.bassins_in_scope(bassins, ("54",), ("54-a",)) == 1
+
+
+def test_scope_and_subtitle():
+    assert cards.scope_text(("54", "57"), (), LABELS) == "Meurthe-et-Moselle et Moselle"
+    assert cards.scope_text((), ("57-metz",), LABELS) == "bassin de Metz"
+    assert cards.scope_text((), (), LABELS) == config.academie().nom
+    text = cards.overview_subtitle("Académie", "2023-2024", "2020-2021", "2023-2024")
+    assert text == "Académie · chiffres clés de l'année scolaire 2023-2024 · évolution 2020-2021 → 2023-2024"
+    assert "évolution" not in cards.overview_subtitle("Académie", "2022-2023", "2022-2023", "2022-2023")
+
+
+# ------------------------------------------------------------------------------------------ render (AppTest)
+
+
+def _grid_script(kpis: list) -> None:
+    from components import cards as c
+
+    c.render_kpi_grid(kpis, None)
+    c.render_kpi_notes(kpis)
+
+
+@pytest.mark.parametrize(("valeur", "color", "direction"), [
+    (112.5, MetricProto.MetricColor.GREEN, MetricProto.MetricDirection.UP),
+    (90.0, MetricProto.MetricColor.RED, MetricProto.MetricDirection.DOWN),
+    (100.0, MetricProto.MetricColor.GRAY, MetricProto.MetricDirection.NONE),
+])
+def test_render_kpi_card_colours_the_string_delta_by_its_sign(valeur, color, direction):
+    kpi = make_kpi(valeur, 100.0, illustratif=True, sources=(config.ILLUSTRATIVE,),
+                   ignored=("Filtre public : ne s'applique pas.",))
+    at = AppTest.from_function(_grid_script, args=([kpi],), default_timeout=30).run()
+    assert not at.exception
+    metric = at.metric[0]
+    assert metric.label == kpi.libelle
+    assert metric.value == cards.kpi_value_text(kpi, markup=True)
+    assert metric.proto.delta == (cards.kpi_delta_text(kpi) or "")
+    assert metric.proto.color == color
+    assert metric.proto.direction == direction
+    assert list(metric.proto.chart_data) == [100.0, valeur]
+    assert any("Données illustratives" in m.value for m in at.markdown)  # badge
+    assert [c.value for c in at.caption] == ["Source : illustratif"]
+    assert "concerne" in at.info[0].value
