@@ -1,6 +1,244 @@
-"""Page stub (being written)."""
+"""Indicateurs — one indicator in detail: definition, series by breakdown, months, bassin ranking, evolution.
 
+Page-level choices are mirrored in the URL (`indicateur`, `par`, `annee`, `de_annee`, `a_annee`) through
+`components.sidebar.url_selectbox`; the shared filters come from the sidebar (`st.session_state["filters"]`).
+One cached query per chart (`components.context`), figures built by `components.charts`.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import pandas as pd
 import streamlit as st
 
-st.title("indicateurs")
-st.write(st.session_state["filters"])
+from components import charts, context
+from components.common import render_data_table, render_empty, render_notes, render_source
+from components.sidebar import label_of, url_selectbox
+from observatoire import queries
+from observatoire.filters import Filters, school_years_between
+
+DEFAULT_INDICATOR = "ent_visites"
+BREAKDOWNS = dict(queries.BREAKDOWNS)
+GRANULARITY = {"annuelle": "annuelle (année scolaire)", "mensuelle": "mensuelle"}
+AGGREGATION = {"somme": "somme des territoires", "moyenne": "moyenne des territoires",
+               "dernier": "dernière valeur connue"}
+TABS = ["Évolution", "Mois", "Classement des bassins", "Évolution en %"]
+
+
+def _selection_name(filters: Filters, labels: dict, ignored: tuple[str, ...]) -> str | None:
+    """French name of the filtered territory (the « Ensemble » line is not the académie when filtered)."""
+    if any(note.startswith("Territoire") for note in ignored):
+        return None
+    if filters.bassins:
+        names = [labels["bassins"].get(b, b) for b in filters.bassins]
+    elif filters.departements:
+        names = [labels["departements"].get(d, d) for d in filters.departements]
+    else:
+        return None
+    return ", ".join(names) if len(names) <= 3 else f"{len(names)} territoires choisis"
+
+
+def _working_breakdowns(indicator: str, filters: Filters, exclude: str) -> list[str]:
+    """Breakdowns that give data for this indicator and filters (only computed on an empty result)."""
+    return [label for by, label in BREAKDOWNS.items()
+            if by != exclude and not context.series(indicator, filters, by=by, annual=True).empty]
+
+
+def _monthly_companion(indicator: str, catalogue: pd.DataFrame) -> str | None:
+    granularity = dict(zip(catalogue["id"], catalogue["granularite"]))
+    if granularity.get(indicator) == "mensuelle":
+        return indicator
+    companion = f"{indicator}_mois"
+    return companion if granularity.get(companion) == "mensuelle" else None
+
+
+def _definition(meta: dict, years: list[str]) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{meta['libelle']}** — {meta['definition']}")
+        period = f"{years[0]} à {years[-1]}" if len(years) > 1 else (years[0] if years else "—")
+        granularity = GRANULARITY.get(meta["granularite"], meta["granularite"])
+        aggregation = AGGREGATION.get(meta["agregation"], meta["agregation"])
+        st.caption(
+            f"Unité : **{meta['unite']}** · Granularité : {granularity} · Agrégation : {aggregation}"
+            f" · Période affichée : {period} · Source : {meta['source']}"
+        )
+
+
+# ------------------------------------------------------------------------------------------------ tabs
+
+
+def _series_section(indicator: str, meta: dict, by: str, filters: Filters, labels: dict,
+                    years: list[str]) -> None:
+    unit = meta["unite"]
+    label = BREAKDOWNS[by]
+    heading = f"{meta['libelle']} par année scolaire" + ("" if by == "total" else f", par {label.lower()}")
+    st.subheader(heading, anchor=False)
+    result = context.series(indicator, filters, by=by, annual=True)
+    render_notes(result.ignored)
+    if result.empty:
+        working = _working_breakdowns(indicator, filters, by) if by != "total" else []
+        if working:  # the breakdown is the problem, not the filters
+            st.info(f"{result.empty_reason or 'Aucune donnée pour ce découpage.'} Découpages disponibles pour cet "
+                    "indicateur avec ces filtres : " + ", ".join(f"«\u00a0{w}\u00a0»" for w in working)
+                    + ". Choisissez-en un dans « Découper par ».", icon=":material/lightbulb:")
+        else:
+            render_empty(result.empty_reason)
+        return
+    frame = result.data
+    if by == "total":
+        name = _selection_name(filters, labels, result.ignored)
+        if name:
+            frame = frame.assign(libelle=name)
+    if meta["granularite"] == "mensuelle":
+        st.caption("Valeur de chaque année scolaire : somme des mois (détail dans l'onglet « Mois »).")
+    groups = frame["groupe"].nunique()
+    shown, others = charts.top_groups(frame)
+    if others:
+        if st.toggle(f"Tracer les {groups} courbes (sinon les {charts.MAX_GROUPS} plus élevées)",
+                     key="ind_all_groups"):
+            shown, others = frame, []
+        else:
+            st.caption(f"Courbes tracées : les {charts.MAX_GROUPS} valeurs les plus élevées de la dernière année. "
+                       f"Non tracées ({len(others)}) : " + ", ".join(others) + " — voir le tableau de données.")
+    figure = charts.line_figure(shown, unit, periods=[p for p in years if p in set(frame["periode"])])
+    charts.render_figure(figure, "chart_series",
+                         alt=f"Courbes : {heading}, {years[0]} à {years[-1]}. Valeurs dans le tableau de données.")
+    render_source(result.sources, result.illustrative)
+    table = charts.display_table(frame, "series", unit, group=label if by != "total" else "Territoire")
+    render_data_table(table, heading, "tbl_series", column_config=charts.table_column_config(table))
+
+
+def _monthly_section(indicator: str, meta: dict, filters: Filters, catalogue: pd.DataFrame,
+                     labels: dict) -> None:
+    monthly = _monthly_companion(indicator, catalogue)
+    if monthly is None:
+        names = [r["libelle"] for r in catalogue.to_dict("records")
+                 if _monthly_companion(r["id"], catalogue) is not None]
+        st.info(f"« {meta['libelle']} » est un indicateur annuel : il n'a pas de détail mensuel. Détail mensuel "
+                "disponible pour : " + ", ".join(f"« {n} »" for n in names) + ".", icon=":material/event_busy:")
+        return
+    info = catalogue.set_index("id").loc[monthly]
+    unit = info["unite"]
+    heading = f"{info['libelle']}, de septembre à août"
+    st.subheader(heading, anchor=False)
+    result = context.series(monthly, filters, by="total")
+    render_notes(result.ignored)
+    if result.empty:
+        render_empty(result.empty_reason)
+        return
+    where = _selection_name(filters, labels, result.ignored) or "ensemble de l'académie"
+    st.caption(f"Une courbe par année scolaire ({where}, filtres appliqués). {info['definition']}")
+    figure = charts.monthly_figure(result.data, unit)
+    charts.render_figure(figure, "chart_monthly",
+                         alt=f"Courbes mensuelles : {heading}. Valeurs dans le tableau de données.")
+    render_source(result.sources, result.illustrative)
+    table = charts.display_table(result.data, "monthly", unit)
+    render_data_table(table, heading, "tbl_monthly", column_config=charts.table_column_config(table))
+
+
+def _ranking_section(indicator: str, meta: dict, filters: Filters, labels: dict, years: list[str]) -> None:
+    unit = meta["unite"]
+    latest_first = list(reversed(years))
+    title = st.empty()  # the heading names the year chosen just below it
+    annee = url_selectbox("Année scolaire", latest_first, "annee", "ind_annee", default=latest_first[0],
+                          width=260)
+    heading = f"Classement des bassins : {meta['libelle']}, {annee}"
+    title.subheader(heading, anchor=False)
+    result = context.values_by_bassin(indicator, annee, filters)
+    render_notes(result.ignored)
+    if result.empty_reason:
+        render_empty(result.empty_reason)
+        return
+    frame = result.data
+    scope = []
+    if filters.departements:
+        scope.append("bassins des départements choisis ("
+                     + ", ".join(labels["departements"].get(d, d) for d in filters.departements) + ")")
+    if filters.bassins:
+        scope.append("bassins choisis en couleur, les autres en clair pour comparaison")
+    if scope:
+        st.caption("Classement : " + " ; ".join(scope) + ".")
+    missing = frame.loc[frame["valeur"].isna(), "nom"].tolist()
+    if missing:
+        st.caption(f"Pas de donnée pour {annee} : " + ", ".join(missing) + " (non classés).")
+    figure = charts.ranking_figure(frame, unit)
+    charts.render_figure(figure, "chart_ranking",
+                         alt=f"Barres horizontales : {heading}, du plus élevé au plus faible. "
+                             "Valeurs dans le tableau de données.")
+    render_source(result.sources, result.illustrative)
+    table = charts.display_table(frame, "ranking", unit)
+    render_data_table(table, heading, "tbl_ranking", column_config=charts.table_column_config(table))
+
+
+def _evolution_section(indicator: str, meta: dict, by: str, filters: Filters, years: list[str]) -> None:
+    unit = meta["unite"]
+    if len(years) < 2:
+        render_empty("La période choisie ne contient qu'une année scolaire : il en faut deux pour calculer "
+                     "une évolution (filtres « Depuis » et « Jusqu'à »).")
+        return
+    title = st.empty()
+    left, right, _ = st.columns([1, 1, 2])
+    year_a = url_selectbox("De", years, "de_annee", "ind_de", default=years[0], container=left)
+    year_b = url_selectbox("À", years, "a_annee", "ind_a", default=years[-1], container=right)
+    group_by = by if by != "total" else "bassin"
+    heading = f"{meta['libelle']} : évolution de {year_a} à {year_b}, par {BREAKDOWNS[group_by].lower()}"
+    title.subheader(heading, anchor=False)
+    if year_a == year_b:
+        st.info("Choisissez deux années scolaires différentes pour calculer une évolution.",
+                icon=":material/compare_arrows:")
+        return
+    result = context.evolution(indicator, filters, group_by, year_a, year_b)
+    render_notes(result.ignored)
+    if result.empty:
+        render_empty(result.empty_reason)
+        return
+    notes = []
+    if by == "total":
+        notes.append("Découpage « Ensemble » : l'évolution est détaillée par bassin.")
+    if unit == "%":
+        notes.append("Évolution relative du taux (et non différence en points).")
+    if result.data["evolution_pct"].isna().any():
+        notes.append(f"« {charts.NOT_AVAILABLE} » : pas de valeur en {year_a} (ou valeur nulle), évolution non "
+                     "calculable.")
+    if notes:
+        st.caption(" ".join(notes))
+    figure = charts.evolution_figure(result.data, unit)
+    charts.render_figure(figure, "chart_evolution",
+                         alt=f"Barres divergentes : {heading}. Hausses à droite, baisses à gauche. "
+                             "Valeurs dans le tableau de données.")
+    render_source(result.sources, result.illustrative)
+    table = charts.display_table(result.data, "evolution", unit, group=BREAKDOWNS[group_by],
+                                 year_a=year_a, year_b=year_b)
+    render_data_table(table, heading, "tbl_evolution", column_config=charts.table_column_config(table))
+
+
+# ------------------------------------------------------------------------------------------------ page
+
+filters: Filters = st.session_state.get("filters") or Filters()
+choices = context.choices()
+catalogue = context.indicators()
+names = {r["id"]: f"{r['domaine']} — {r['libelle']}" for r in catalogue.to_dict("records")}
+years = school_years_between(choices.annees, filters.periode_debut, filters.periode_fin)
+
+st.title("Indicateurs", anchor=False)
+choose, split = st.columns([3, 1])
+indicator = url_selectbox("Indicateur", list(catalogue["id"]), "indicateur", "ind_indicateur",
+                          format_func=partial(label_of, names), default=DEFAULT_INDICATOR, container=choose,
+                          help="Indicateurs classés par domaine (domaine — indicateur).")
+by = url_selectbox("Découper par", list(BREAKDOWNS), "par", "ind_par", format_func=partial(label_of, BREAKDOWNS),
+                   default="total", container=split,
+                   help="Une courbe par groupe. Tous les indicateurs ne sont pas détaillés partout.")
+meta = catalogue.set_index("id").loc[indicator].to_dict() | {"id": indicator}
+labels = {key: dict(value) for key, value in choices.labels.items()}
+_definition(meta, years)
+
+series_tab, monthly_tab, ranking_tab, evolution_tab = st.tabs(TABS)
+with series_tab:
+    _series_section(indicator, meta, by, filters, labels, years)
+with monthly_tab:
+    _monthly_section(indicator, meta, filters, catalogue, labels)
+with ranking_tab:
+    _ranking_section(indicator, meta, filters, labels, years)
+with evolution_tab:
+    _evolution_section(indicator, meta, by, filters, years)

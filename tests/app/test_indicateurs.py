@@ -1,0 +1,221 @@
+"""Indicateurs page through the entrypoint (AppTest): every indicator, filter combinations, URL parameters,
+and the values of the data tables checked against the core queries run directly on the store."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from observatoire import queries, store
+from observatoire.filters import Filters
+from tests.helpers import unexpected_errors
+
+PAGE = "app_pages/indicateurs.py"
+SERIES_KEY, MONTHS_HEADER = "ind_indicateur", "Mois"
+
+
+@pytest.fixture(scope="module")
+def con(demo_db):
+    connection = store.connect(demo_db)
+    yield connection
+    connection.close()
+
+
+def _open(app, **params: str):
+    at = app(query_params=params, page=PAGE)
+    assert not unexpected_errors(at), unexpected_errors(at)
+    return at
+
+
+def _texts(elements) -> list[str]:
+    return [str(e.value) for e in elements]
+
+
+def _charts(at) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def _table(at, first_column: str, without: str | None = None) -> pd.DataFrame:
+    for frame in (d.value for d in at.dataframe):
+        if frame.columns[0] == first_column and (without is None or without not in frame.columns):
+            return frame
+    raise AssertionError(f"aucun tableau commençant par « {first_column} »")
+
+
+def _series_table(at) -> pd.DataFrame:
+    return _table(at, "Année scolaire", without=MONTHS_HEADER)
+
+
+# --------------------------------------------------------------------------------------------- loading
+
+
+def test_every_indicator_of_the_catalogue_loads(app, con):
+    at = _open(app)
+    ids = queries.indicators(con)["id"].tolist()
+    assert at.selectbox(key=SERIES_KEY).value == "ent_visites"  # default
+    assert at.selectbox(key=SERIES_KEY).options[0].startswith(queries.indicators(con)["domaine"].iloc[0] + " — ")
+    for ind in ids:
+        at.selectbox(key=SERIES_KEY).set_value(ind).run()
+        assert not unexpected_errors(at), (ind, unexpected_errors(at))
+        assert at.query_params.get("indicateur") == ind
+        meta = queries.indicator(con, ind)
+        markdown = " ".join(_texts(at.markdown))
+        assert meta["libelle"] in markdown, ind
+        assert meta["unite"] in " ".join(_texts(at.caption)), ind
+        # default filters: series, ranking and evolution all have data → a chart each
+        charts = _charts(at)
+        monthly = meta["granularite"] == "mensuelle" or ind == "ent_visites"
+        assert len(charts) == (4 if monthly else 3), ind
+        for spec in charts:
+            assert spec["layout"]["separators"] == ",\u00a0"
+        if not monthly:
+            assert any("pas de détail mensuel" in t for t in _texts(at.info)), ind
+
+
+def test_series_values_equal_core_query(app, con):
+    at = _open(app, indicateur="ent_visites", par="departement")
+    expected = queries.series(con, "ent_visites", Filters(), by="departement", annual=True).data
+    table = _series_table(at)
+    assert list(table.columns[:3]) == ["Année scolaire", "Département", "Valeur (visites)"]
+    merged = table.merge(expected, left_on=["Année scolaire", "Département"], right_on=["periode", "libelle"])
+    assert len(merged) == len(expected) == 16
+    assert (merged["Valeur (visites)"] == merged["valeur"]).all()
+    # the chart draws the same numbers
+    spec = _charts(at)[0]
+    drawn = {(t["name"], x): y for t in spec["data"] for x, y in zip(t["x"], t["y"])}
+    for row in expected.itertuples():
+        assert drawn[(row.libelle, row.periode)] == pytest.approx(row.valeur)
+
+
+def test_ranking_and_evolution_values_equal_core_queries(app, con):
+    at = _open(app, indicateur="gar_connexions", annee="2022-2023", de_annee="2021-2022", a_annee="2023-2024")
+    ranking = queries.values_by_bassin(con, "gar_connexions", "2022-2023", Filters()).data
+    table = _table(at, "Rang")
+    merged = table.merge(ranking, left_on="Bassin", right_on="nom")
+    assert len(merged) == 17
+    assert (merged["Valeur (connexions)"] == merged["valeur"]).all()
+    assert (merged["Rang"] == merged["rang"]).all()
+    evolution = queries.evolution(con, "gar_connexions", Filters(), "bassin", "2021-2022", "2023-2024").data
+    table = _table(at, "Bassin")
+    merged = table.merge(evolution, left_on="Bassin", right_on="libelle")
+    assert len(merged) == 17
+    assert (merged["2021-2022 (connexions)"] == merged["valeur_a"]).all()
+    assert (merged["Évolution (%)"] - merged["evolution_pct"]).abs().max() < 0.01
+
+
+# ------------------------------------------------------------------------------------ filter combinations
+
+
+def test_departement_and_niveau_on_gar_connexions(app, con):
+    at = _open(app, indicateur="gar_connexions", dep="57", niveau="college")
+    filters = Filters(departements=("57",), niveaux=("college",))
+    expected = queries.series(con, "gar_connexions", filters, annual=True).data
+    table = _series_table(at)
+    assert set(table["Territoire"]) == {"Moselle"}  # the « Ensemble » line is the filtered territory
+    assert table["Valeur (connexions)"].tolist() == expected["valeur"].tolist()
+    ranking = _table(at, "Rang")
+    assert set(ranking["Département"]) == {"57"} and len(ranking) == 5
+    assert any("départements choisis" in t for t in _texts(at.caption))
+    # breakdown by niveau keeps only the chosen niveau
+    at.selectbox(key="ind_par").set_value("niveau").run()
+    assert not unexpected_errors(at)
+    assert set(_series_table(at)["Niveau"]) == {"Collège"}
+
+
+def test_public_parents_on_ent_visites(app, con):
+    at = _open(app, indicateur="ent_visites", public="parents")
+    filters = Filters(publics=("parents",))
+    expected = queries.series(con, "ent_visites", filters, annual=True).data
+    assert _series_table(at)["Valeur (visites)"].tolist() == expected["valeur"].tolist()
+    monthly = queries.series(con, "ent_visites_mois", filters).data
+    table = _table(at, "Année scolaire", without=None)
+    months = next(d.value for d in at.dataframe if MONTHS_HEADER in d.value.columns)
+    assert months["Valeur (visites)"].sum() == pytest.approx(monthly["valeur"].sum())
+    assert len(table) == 4
+    assert not any("ne s'applique pas" in t for t in _texts(at.info))
+
+
+def test_thematique_on_accompagnement_heures(app, con):
+    at = _open(app, indicateur="accompagnement_heures", theme="ent,robotique_programmation", par="thematique")
+    filters = Filters(thematiques=("ent", "robotique_programmation"))
+    expected = queries.series(con, "accompagnement_heures", filters, by="thematique", annual=True).data
+    table = _series_table(at)
+    assert set(table["Thématique"]) == set(expected["libelle"]) and len(set(expected["libelle"])) == 2
+    assert table["Valeur (heures)"].sum() == pytest.approx(expected["valeur"].sum())
+    spec = _charts(at)[0]
+    assert len(spec["data"]) == 2
+    # the same filter on an indicator without thématiques is said, not silently ignored
+    at.selectbox(key=SERIES_KEY).set_value("ent_visites").run()
+    assert not unexpected_errors(at)
+    assert any("Filtre thématique" in t and "ne s'applique pas" in t for t in _texts(at.info))
+
+
+def test_combination_without_data_says_why_in_french(app):
+    at = _open(app, indicateur="ent_visites", par="niveau", de="2020-2021", a="2020-2021")
+    infos = _texts(at.info)
+    # one message: why, and which breakdowns work instead
+    assert any("n'est pas détaillé par niveau" in t and "Découpages disponibles" in t and "«\u00a0Public\u00a0»" in t
+               and "«\u00a0Bassin\u00a0»" in t and "Niveau\u00a0»" not in t for t in infos), infos
+    assert any("qu'une année scolaire" in t for t in infos), infos  # evolution needs two years
+    # no empty chart: the series and the evolution are not drawn, months and ranking are
+    assert len(_charts(at)) == 2
+    assert not any(d.value.columns[0] == "Année scolaire" and MONTHS_HEADER not in d.value.columns
+                   for d in at.dataframe)
+
+
+def test_many_groups_are_limited_then_all_drawn_on_request(app):
+    at = _open(app, indicateur="ent_visites", par="bassin")
+    assert len(_charts(at)[0]["data"]) == 8
+    assert any("Non tracées (9)" in t for t in _texts(at.caption))
+    assert len(_series_table(at)) == 17 * 4  # the table keeps every bassin
+    at.toggle(key="ind_all_groups").set_value(True).run()
+    assert len(_charts(at)[0]["data"]) == 17
+
+
+def test_same_years_for_evolution(app):
+    at = _open(app, indicateur="ent_visites", de_annee="2022-2023", a_annee="2022-2023")
+    assert any("deux années scolaires différentes" in t for t in _texts(at.info))
+
+
+# ---------------------------------------------------------------------------------------- URL parameters
+
+
+def test_url_parameters_round_trip(app):
+    at = _open(app, indicateur="gar_connexions", par="niveau", annee="2022-2023")
+    assert at.selectbox(key=SERIES_KEY).value == "gar_connexions"
+    assert at.selectbox(key="ind_par").value == "niveau"
+    assert at.selectbox(key="ind_annee").value == "2022-2023"
+    subheaders = _texts(at.subheader)
+    assert any("par niveau" in s for s in subheaders)
+    assert any("Classement des bassins" in s and "2022-2023" in s for s in subheaders)
+    assert not at.warning
+    assert at.query_params["indicateur"] == "gar_connexions"
+    assert at.query_params["par"] == "niveau"
+    assert at.query_params["annee"] == "2022-2023"
+    # a choice on the page is written back into the URL
+    at.selectbox(key="ind_par").set_value("bassin").run()
+    at.selectbox(key="ind_annee").set_value("2021-2022").run()
+    assert at.query_params["par"] == "bassin"
+    assert at.query_params["annee"] == "2021-2022"
+
+
+def test_unknown_url_parameters_give_french_warnings(app):
+    at = _open(app, indicateur="inconnu", par="camembert", annee="1999-2000")
+    warnings = _texts(at.warning)
+    assert any("« inconnu »" in w and "Indicateur" in w for w in warnings), warnings
+    assert any("« camembert »" in w for w in warnings), warnings
+    assert any("« 1999-2000 »" in w for w in warnings), warnings
+    assert at.selectbox(key=SERIES_KEY).value == "ent_visites"
+    assert at.selectbox(key="ind_par").value == "total"
+    assert at.selectbox(key="ind_annee").value == "2023-2024"
+    assert at.query_params["indicateur"] == "ent_visites"
+
+
+def test_default_year_is_the_latest_of_the_filtered_period(app):
+    at = _open(app, de="2020-2021", a="2022-2023")
+    assert at.selectbox(key="ind_annee").value == "2022-2023"
+    assert at.selectbox(key="ind_annee").options == ["2022-2023", "2021-2022", "2020-2021"]
+    assert at.selectbox(key="ind_de").value == "2020-2021"
+    assert at.selectbox(key="ind_a").value == "2022-2023"
