@@ -9,6 +9,7 @@ the URL.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import streamlit as st
 
@@ -20,7 +21,8 @@ log = logging.getLogger("observatoire")
 
 st.set_page_config(
     page_title="Observatoire du numérique éducatif — Nancy-Metz",
-    page_icon=":material/school:",
+    # a local image: a Material icon or an emoji here would make the browser fetch it from a third-party host
+    page_icon=str(Path(__file__).parent / "static" / "favicon.png"),
     layout="wide",
     initial_sidebar_state="expanded",
     menu_items={"Get help": None, "Report a bug": None,

@@ -1,0 +1,195 @@
+"""Shared harness for the browser tests (`tests/e2e`), the benchmark (`bench/run.py`) and the load test
+(`bench/load.py`): start the dashboard as users do, launch Debian's Chromium, wait for Streamlit to be idle.
+
+Loopback only: the server listens on 127.0.0.1, every URL built here points there, and the server is always
+stopped (its whole process group) by the context manager.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ENTRYPOINT = "dashboard.py"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--no-proxy-server",  # loopback traffic must never go through a proxy
+]
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+HEALTH_TIMEOUT = 60.0
+
+# urllib without any proxy from the environment: health checks stay on loopback.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class ServerError(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
+    if not url.startswith("http://127.0.0.1:"):
+        raise ValueError(f"loopback only: {url}")
+    with _OPENER.open(url, timeout=timeout) as response:
+        return response.status, response.read()
+
+
+@dataclass
+class Server:
+    url: str  # base URL, no trailing slash: http://127.0.0.1:<port>
+    port: int
+    process: subprocess.Popen
+    db_path: Path
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def log_tail(self, chars: int = 4000) -> str:
+        try:
+            return self.log_path.read_text(encoding="utf-8", errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)  # start_new_session=True: the group is ours alone
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+@contextmanager
+def streamlit_server(db_path: Path | None = None, timeout: float = HEALTH_TIMEOUT,
+                     extra_args: list[str] | None = None) -> Iterator[Server]:
+    """`streamlit run dashboard.py` on a free loopback port, with a fresh database path (the app builds the
+    database itself on first use). Yields once `/_stcore/health` answers "ok"; always stops the server."""
+    workdir = Path(tempfile.mkdtemp(prefix="observatoire-e2e-"))
+    db_path = db_path or workdir / "observatoire.duckdb"
+    log_path = workdir / "streamlit.log"
+    port = free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", ENTRYPOINT, "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.headless", "true", *(extra_args or [])]
+    env = dict(os.environ, OBSERVATOIRE_DB=str(db_path), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+        env.pop(name, None)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    server = Server(url=url, port=port, process=process, db_path=db_path, log_path=log_path)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise ServerError(f"streamlit exited with code {process.returncode}:\n{server.log_tail()}")
+            try:
+                status, body = http_get(f"{url}/_stcore/health", timeout=2)
+                if status == 200 and body.strip() == b"ok":
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise ServerError(f"streamlit not healthy after {timeout:.0f} s:\n{server.log_tail()}")
+            time.sleep(0.25)
+        yield server
+    finally:
+        _stop(process)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------------------------ browser
+
+
+def chromium_missing_message() -> str | None:
+    """None when Debian's Chromium is usable, else the French/English explanation to show."""
+    if Path(CHROMIUM).exists() and os.access(CHROMIUM, os.X_OK):
+        return None
+    return (f"Chromium introuvable ({CHROMIUM}) : installez-le avec `apt-get install -y chromium` "
+            "(`make browser` le fait en root). Ne lancez jamais `playwright install`.")
+
+
+def launch_chromium(playwright, **kwargs):  # noqa: ANN001, ANN201 - playwright types are optional here
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, **kwargs)
+
+
+def wait_idle(page, timeout: float = 60_000, settle_ms: int = 300) -> None:  # noqa: ANN001
+    """Wait until Streamlit has finished the current run (script state "notRunning").
+
+    Streamlit sets the attribute back to "running" a few ms after an interaction; a short settle then a
+    second wait avoids returning on the state that preceded the rerun."""
+    page.wait_for_selector(IDLE, state="attached", timeout=timeout)
+    if settle_ms:
+        page.wait_for_timeout(settle_ms)
+        page.wait_for_selector(IDLE, state="attached", timeout=timeout)
+
+
+def goto(page, url: str, timeout: float = 60_000) -> None:  # noqa: ANN001
+    page.goto(url, wait_until="domcontentloaded", timeout=timeout)
+    page.wait_for_selector('[data-testid="stApp"]', state="attached", timeout=timeout)
+    wait_idle(page, timeout=timeout)
+
+
+def vm_rss_kib(pid: int) -> int | None:
+    """Resident memory of a process (KiB) from /proc/<pid>/status, children included by the caller."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def machine_info() -> dict[str, object]:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram_kib = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram_kib = int(line.split()[1])
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gib": round(ram_kib / 1024 / 1024, 1),
+            "python": sys.version.split()[0]}
