@@ -1,6 +1,97 @@
-"""Page stub (being written)."""
+"""Carte : the bassins coloured by an indicator, the labs, and the panel of the bassin selected on the map.
+
+Thin page: data from `components.context` (cached), map and panel from `components.maps`. Every choice that
+defines the view is in the URL (`indicateur`, `annee`, `methode`, `classes`, `fond`, `bassin_sel`). The map only
+depends on (indicator, year, classification, classes, basemap, filters): clicking a bassin changes the panel,
+never the map.
+"""
+
+from functools import partial
 
 import streamlit as st
 
-st.title("carte")
-st.write(st.session_state["filters"])
+from components import common, context, maps
+from components.sidebar import dep_label, label_of, url_selectbox
+from observatoire import config
+from observatoire.filters import school_years_between
+
+filters = st.session_state["filters"]
+choices = context.choices()
+labels = context.labels()
+
+st.title("Carte des bassins", anchor=False)
+st.caption(config.academie().bassins_note)
+
+indicateurs = maps.map_indicators(context.indicators())
+annees = school_years_between(choices.annees, filters.periode_debut, filters.periode_fin) or list(choices.annees)
+cols = st.columns([3.0, 1.25, 1.8, 1.45, 1.8])
+ind = url_selectbox("Indicateur", list(indicateurs), "indicateur", "carte_indicateur",
+                    format_func=partial(label_of, indicateurs), default=maps.default_indicator(indicateurs),
+                    container=cols[0])
+annee = url_selectbox("Année scolaire", annees, "annee", "carte_annee", default=annees[-1], container=cols[1])
+methode = url_selectbox("Classes", list(maps.METHODS), "methode", "carte_methode",
+                        format_func=partial(label_of, maps.METHODS), default=maps.DEFAULT_METHOD,
+                        container=cols[2], help="Découpage des valeurs en classes de couleur.")
+nb = url_selectbox("Nombre de classes", list(maps.CLASS_COUNTS), "classes", "carte_classes",
+                   default=maps.DEFAULT_CLASSES, container=cols[3])
+fond = url_selectbox("Fond de carte", list(maps.BASEMAPS), "fond", "carte_fond",
+                     format_func=partial(label_of, maps.BASEMAPS), default=maps.DEFAULT_BASEMAP, container=cols[4],
+                     help="« Sans fond de carte » ne demande aucun accès au réseau (vidéoprojection hors ligne). "
+                          "Les fonds IGN et OpenStreetMap chargent leurs images depuis ces services.")
+
+meta = context.indicator(ind)
+unit, ind_label = str(meta["unite"]), str(meta["libelle"])
+result = context.values_by_bassin(ind, annee, filters)
+labs = context.laboratories(filters)
+figures = maps.lab_figures({
+    i: context.series(i, maps.lab_figure_filters(filters), by="laboratoire", annual=True,
+                      periods=(annee, annee)).data
+    for i in maps.LAB_FIGURES
+})
+
+common.render_notes(list(dict.fromkeys(result.ignored + labs.ignored)))
+if result.empty_reason:
+    common.render_empty(result.empty_reason)
+if labs.empty:
+    st.caption(f":material/info: {labs.empty_reason} Aucun laboratoire n'est placé sur la carte.")
+
+values = result.data
+classes = maps.classify(values["valeur"], methode, int(nb))
+carte = maps.build_map(
+    context.geojson("bassins"), context.geojson("departements"), values, classes, labs.data,
+    indicator_label=ind_label, unit=unit, annee=annee, basemap=fond, departements=filters.departements,
+    chosen_bassins=filters.bassins, theme_labels=labels["thematique"], niveau_labels=labels["niveau"],
+    figures=figures,
+)
+codes = list(values["code"])
+left, right = st.columns([2, 1], gap="medium")
+with left:
+    clicked = maps.render_map(carte, key=f"carte_map_{fond}")
+    maps.render_legend_text(classes, unit, ind_label, annee)
+    common.render_source(result.sources, result.illustrative)
+maps.apply_click(clicked, codes)
+
+with right:
+    code = maps.bassin_selectbox(codes, dict(zip(values["code"], values["nom"])))
+    if code:
+        row = values[values["code"] == code].iloc[0].to_dict()
+        labels_by_class = maps.class_labels(classes, unit)
+        index = classes.bins[codes.index(code)]
+        maps.render_bassin_panel(
+            code, row, int(values["valeur"].notna().sum()),
+            maps.NO_DATA_LABEL if index is None else labels_by_class[index], ind_label, unit, annee,
+            context.bassin_profile(code, annee, filters.with_(departements=(), bassins=())),  # académie-wide
+            context.laboratories(filters.with_(bassins=(code,), departements=())).data,
+            labels["thematique"], dep_label(labels["departement"], row["departement"]),
+            "parmi les bassins des départements choisis" if filters.departements else "dans l'académie",
+        )
+    else:
+        st.info("Cliquez sur un bassin de la carte (ou choisissez-le ci-dessus) pour afficher son profil : "
+                "ses indicateurs clés comparés à l'académie, son rang et ses laboratoires numériques.",
+                icon=":material/touch_app:")
+
+common.render_data_table(
+    maps.bassins_table(values, classes, unit, labels["departement"]), f"{ind_label} par bassin ({annee})",
+    key="carte_table",
+    column_config={"Valeur (nombre)": None, "Code": None},
+)

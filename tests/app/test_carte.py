@@ -1,0 +1,259 @@
+"""Carte through the entrypoint (AppTest): filters, URL round-trips, the bassin panel and the data table equal
+the store's queries, and the map sent to the browser is offline and small."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from components import formatting, maps, offline
+from observatoire import queries, store
+from observatoire.filters import Filters
+from tests.helpers import unexpected_errors
+
+PAGE = "app_pages/carte.py"
+
+
+@pytest.fixture(scope="module")
+def con(demo_db):
+    connection = store.connect(demo_db, read_only=True)
+    yield connection
+    connection.close()
+
+
+def _open(app, **params: str):
+    at = app(query_params=params, page=PAGE)
+    assert not unexpected_errors(at), unexpected_errors(at)
+    return at
+
+
+def _rerun(at):
+    at.run()
+    assert not unexpected_errors(at), unexpected_errors(at)
+    return at
+
+
+def _latest_year(con) -> str:
+    return queries.school_years(con)[-1]
+
+
+def _components(at) -> list:
+    found = []
+
+    def walk(node) -> None:
+        for child in getattr(node, "children", {}).values():
+            if getattr(child, "type", None) == "component_instance":
+                found.append(child)
+            walk(child)
+
+    walk(at._tree)
+    return found
+
+
+def _map_args(at) -> dict:
+    (component,) = _components(at)
+    return json.loads(component.proto.json_args)
+
+
+def _selectbox(at, key: str):
+    return next(s for s in at.selectbox if s.key == key)
+
+
+def _markdown(at) -> str:
+    return "\n".join(str(m.value) for m in at.markdown)
+
+
+def _table(at) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if "Valeur (nombre)" in d.value.columns)
+
+
+# ------------------------------------------------------------------------------------------- page loads
+
+
+def test_default_view(app, con):
+    at = _open(app)
+    assert _selectbox(at, "carte_indicateur").value == "labo_personnes"
+    assert _selectbox(at, "carte_annee").value == _latest_year(con)
+    assert _selectbox(at, "carte_methode").value == "quantiles"
+    assert _selectbox(at, "carte_classes").value == "5"
+    assert _selectbox(at, "carte_fond").value == "aucun"
+    assert _selectbox(at, maps.SESSION_KEY).value == ""
+    from observatoire import config
+
+    assert config.academie().bassins_note in [c.value for c in at.caption]
+    # the map sent to the browser: offline (no third-party URL at all), every bassin, small
+    args = _map_args(at)
+    payload = json.dumps(args)
+    assert offline.third_party_urls(payload) == []
+    assert args["returned_objects"] == list(maps.RETURNED_OBJECTS)
+    assert args["height"] == maps.MAP_HEIGHT
+    assert len(payload.encode("utf-8")) < 250_000
+    codes = list(queries.values_by_bassin(con, "labo_personnes", _latest_year(con), Filters()).data["code"])
+    assert len(codes) == 17 and all(json.dumps(code) in args["script"] for code in codes)
+    assert args["script"].count("L.marker(") == 16
+
+
+def test_map_content_does_not_change_on_an_unrelated_rerun(app):
+    """Same inputs → same component arguments (the map is not rebuilt in the browser, not resent)."""
+    at = _open(app)
+    first = _components(at)[0].proto.json_args
+    _rerun(at)
+    assert _components(at)[0].proto.json_args == first
+    # selecting a bassin changes the panel, never the map
+    _selectbox(at, maps.SESSION_KEY).set_value("57-metz")
+    _rerun(at)
+    assert _components(at)[0].proto.json_args == first
+    assert "Bassin de Metz" in [s.value for s in at.subheader]
+
+
+@pytest.mark.parametrize("filters", [
+    {"f_departements": ["57"]},
+    {"f_bassins": ["54-nancy", "57-metz"]},
+    {"f_departements": ["88"], "f_bassins": ["88-epinal"]},
+    {"f_publics": ["eleves"]},
+])
+def test_filter_combinations_load(app, con, filters):
+    at = _open(app)
+    for key, value in filters.items():
+        at.multiselect(key=key).set_value(value)
+    _rerun(at)
+    assert len(_components(at)) == 1
+    state = Filters(departements=tuple(filters.get("f_departements", ())),
+                    bassins=tuple(filters.get("f_bassins", ())), publics=tuple(filters.get("f_publics", ())))
+    expected = queries.values_by_bassin(con, "labo_personnes", _latest_year(con), state).data
+    assert list(_table(at)["Code"]) == list(expected["code"])
+    labs = queries.laboratories(con, state).data
+    assert _map_args(at)["script"].count("L.marker(") == len(labs)
+
+
+def test_departement_filter_restricts_the_map(app, con):
+    at = _open(app)
+    at.multiselect(key="f_departements").set_value(["57"])
+    _rerun(at)
+    script = _map_args(at)["script"]
+    for code in queries.choices(con).bassins:
+        assert (json.dumps(code) in script) == code.startswith("57-"), code
+
+
+def test_theme_without_any_lab(app, con):
+    labs = queries.catalogue(con, "laboratoires")
+    used = {t for themes in labs["thematiques"] for t in themes.split("|")}
+    theme = next(t for t in queries.choices(con).thematiques if t not in used)
+    at = _open(app)
+    at.multiselect(key="f_thematiques").set_value([theme])
+    _rerun(at)
+    assert _map_args(at)["script"].count("L.marker(") == 0
+    assert any("Aucun laboratoire" in c.value for c in at.caption)
+    assert any("thématique" in i.value.lower() for i in at.info)  # labo_personnes has no thematic detail
+
+
+def test_niveau_on_an_indicator_without_levels_is_said(app):
+    at = _open(app)
+    at.multiselect(key="f_niveaux").set_value(["ecole"])
+    _rerun(at)
+    notes = [i.value for i in at.info]
+    assert any(n.startswith("Filtre niveau") for n in notes), notes
+
+
+# ---------------------------------------------------------------------------------------------------- URL
+
+
+def test_url_parameters_open_the_view(app, con):
+    years = queries.school_years(con)
+    at = _open(app, indicateur="ent_visites", annee=years[0], methode="jenks", classes="4", fond="osm",
+               bassin_sel="54-nancy")
+    assert _selectbox(at, "carte_indicateur").value == "ent_visites"
+    assert _selectbox(at, "carte_annee").value == years[0]
+    assert _selectbox(at, "carte_methode").value == "jenks"
+    assert _selectbox(at, "carte_classes").value == "4"
+    assert _selectbox(at, "carte_fond").value == "osm"
+    assert _selectbox(at, maps.SESSION_KEY).value == "54-nancy"
+    assert "Bassin de Nancy" in [s.value for s in at.subheader]
+    for name, value in {"indicateur": "ent_visites", "annee": years[0], "methode": "jenks", "classes": "4",
+                        "fond": "osm", "bassin_sel": "54-nancy"}.items():
+        assert at.query_params[name] in (value, [value]), name
+    args = _map_args(at)
+    hosts = {u.split("/")[2] for u in offline.third_party_urls(json.dumps(args))}
+    assert hosts == {"tile.openstreetmap.org", "www.openstreetmap.org"}
+    # the table is the one of that indicator and year
+    expected = queries.values_by_bassin(con, "ent_visites", years[0], Filters()).data
+    assert list(_table(at)["Valeur (nombre)"]) == list(expected["valeur"])
+
+
+def test_unselecting_the_bassin_removes_it_from_the_url(app):
+    at = _open(app, bassin_sel="57-metz")
+    _selectbox(at, maps.SESSION_KEY).set_value("")
+    _rerun(at)
+    assert "bassin_sel" not in at.query_params
+    assert not at.subheader or "Bassin de Metz" not in [s.value for s in at.subheader]
+
+
+@pytest.mark.parametrize("params", [
+    {"indicateur": "nimporte_quoi"},
+    {"annee": "1999-2000"},
+    {"fond": "satellite"},
+    {"methode": "kmeans", "classes": "12"},
+    {"bassin_sel": "<script>"},
+])
+def test_unknown_url_values_warn_in_french(app, params):
+    at = _open(app, **params)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "Lien :" in warnings and "inconnu" in warnings
+    assert len(_components(at)) == 1
+    assert _selectbox(at, "carte_indicateur").value == "labo_personnes"  # defaults kept for the rest
+
+
+def test_bassin_outside_the_chosen_departements_is_not_selected(app):
+    at = _open(app, dep="57", bassin_sel="54-nancy")
+    assert _selectbox(at, maps.SESSION_KEY).value == ""
+    assert any("54-nancy" in w.value for w in at.warning)
+
+
+# ------------------------------------------------------------------------------------- panel and table
+
+
+def test_panel_shows_the_store_profile(app, con):
+    year = _latest_year(con)
+    at = _open(app, bassin_sel="57-thionville")
+    text = _markdown(at)
+    profile = queries.bassin_profile(con, "57-thionville", year, Filters())
+    assert not profile.empty
+    for row in profile.to_dict("records"):
+        value = "—" if row["valeur"] is None or pd.isna(row["valeur"]) else formatting.number(row["valeur"])
+        assert f"**{row['libelle']}** : {value}" in text, row["libelle"]
+        assert formatting.compact(row["academie"]) in text
+        if row["rang"] is not None and not pd.isna(row["rang"]):
+            assert f"rang : {formatting.rank_label(row['rang'], row['nb'])}" in text
+        if row["part_pct"] is not None and not pd.isna(row["part_pct"]):
+            assert formatting.percent(row["part_pct"]) in text
+    values = queries.values_by_bassin(con, "labo_personnes", year, Filters()).data.set_index("code")
+    metric = at.metric[0].value
+    assert metric == formatting.with_unit(values.loc["57-thionville", "valeur"], "personnes")
+    assert formatting.rank_label(int(values.loc["57-thionville", "rang"]), len(values)) in text
+    labs = queries.laboratories(con, Filters(bassins=("57-thionville",))).data
+    assert f"Laboratoires numériques du bassin ({len(labs)})" in text
+    for name in labs["nom"]:
+        assert name in text
+
+
+def test_panel_lists_the_labs_of_the_bassin(app, con):
+    at = _open(app, bassin_sel="57-forbach")
+    labs = queries.laboratories(con, Filters(bassins=("57-forbach",))).data
+    assert len(labs) >= 1
+    text = _markdown(at)
+    for lab in labs.to_dict("records"):
+        assert lab["nom"] in text and lab["commune"] in text
+
+
+def test_data_table_equals_values_by_bassin(app, con):
+    at = _open(app, indicateur="pix_taux_certification")
+    year = _latest_year(con)
+    expected = queries.values_by_bassin(con, "pix_taux_certification", year, Filters()).data
+    table = _table(at)
+    assert list(table["Bassin"]) == list(expected["nom"])
+    assert list(table["Valeur (nombre)"]) == pytest.approx(list(expected["valeur"]))
+    assert list(table["Valeur"]) == [formatting.with_unit(v, "%") for v in expected["valeur"]]
+    assert list(table["Rang"]) == [formatting.rank_label(int(r), len(expected)) for r in expected["rang"]]
+    assert any(e.label.startswith("Données :") for e in at.expander)
