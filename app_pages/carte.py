@@ -64,7 +64,7 @@ carte = maps.build_map(
     figures=figures,
 )
 codes = list(values["code"])
-left, right = st.columns([2, 1], gap="medium")
+left, right = st.columns([5, 2], gap="medium")  # wide map: legends must not hide the bassins
 with left:
     clicked = maps.render_map(carte, key=f"carte_map_{fond}")
     maps.render_legend_text(classes, unit, ind_label, annee)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import streamlit as st
 
-from components import cards, context
-from components.common import render_empty
+from components import cards, context, maps
+from components.common import render_empty, render_source
 from observatoire import config
 from observatoire.filters import Filters
 
@@ -52,19 +50,25 @@ with left:
     st.page_link("app_pages/laboratoires.py", label="Voir les laboratoires et leurs fiches",
                  icon=":material/science:")
 with right:
-    maps_render = None
-    if importlib.util.find_spec("components.maps") is not None:
-        from components import maps
-
-        maps_render = getattr(maps, "render_overview_map", None)
-    if maps_render is not None:
-        maps_render(filters)
+    # small map: bassins coloured by the labs' activity of the cards' year, labs as markers (no network)
+    map_year = annee or last
+    per_bassin = context.values_by_bassin(maps.OVERVIEW_INDICATOR, map_year, filters)
+    meta = context.indicator(maps.OVERVIEW_INDICATOR)
+    st.markdown(f"**{meta['libelle']} par bassin, {map_year}**")
+    if per_bassin.empty_reason:
+        render_empty(per_bassin.empty_reason)
     else:
-        with st.container(border=True):
-            st.markdown("**Carte des laboratoires et des bassins**")
-            st.caption(f"La carte interactive des {len(bassins)} bassins d'éducation et de formation et des "
-                       "laboratoires numériques est sur la page « Carte ».")
-            st.page_link("app_pages/carte.py", label="Ouvrir la carte", icon=":material/map:")
+        classes = maps.classify(per_bassin.data["valeur"], maps.DEFAULT_METHOD, 4)
+        small = maps.build_map(
+            context.geojson("bassins"), context.geojson("departements"), per_bassin.data, classes, labs.data,
+            indicator_label=str(meta["libelle"]), unit=str(meta["unite"]), annee=map_year,
+            departements=filters.departements, chosen_bassins=filters.bassins,
+            theme_labels=labels["thematique"], niveau_labels=labels["niveau"], compact=True,
+        )
+        maps.render_static_map(small, key="overview_map")
+        maps.render_legend_text(classes, str(meta["unite"]), str(meta["libelle"]), map_year)
+        render_source(per_bassin.sources, per_bassin.illustrative)
+    st.page_link("app_pages/carte.py", label="Ouvrir la carte détaillée", icon=":material/map:")
 
 # ------------------------------------------------------------------------------------------------ links
 st.subheader("Aller plus loin", anchor=False)

@@ -51,12 +51,13 @@ METHODS = {"quantiles": "Quantiles", "intervalles": "Intervalles égaux", "jenks
 METHOD_PHRASES = {"quantiles": "quantiles", "intervalles": "intervalles égaux",
                   "jenks": "seuils naturels de Jenks"}
 DEFAULT_METHOD = "quantiles"
+OVERVIEW_INDICATOR = "labo_personnes"  # small map of the overview page
 CLASS_COUNTS = ("3", "4", "5", "6", "7")
 DEFAULT_CLASSES = "5"
 BASEMAPS = {"aucun": "Sans fond de carte", "ign": "Plan IGN", "osm": "OpenStreetMap"}
 DEFAULT_BASEMAP = "aucun"
 DEFAULT_INDICATORS = ("labo_personnes", "ent_visites")
-MAP_HEIGHT = 620
+MAP_HEIGHT = 660
 LEGEND_WIDTH = 285  # room kept on the right of the map for the legends (fit_bounds padding, px)
 SESSION_KEY = "carte_bassin"
 URL_PARAM = "bassin_sel"
@@ -615,10 +616,13 @@ def build_map(
     theme_labels: Mapping[str, str] | None = None,
     niveau_labels: Mapping[str, str] | None = None,
     figures: Mapping[str, Sequence[tuple[str, str, bool]]] | None = None,
+    compact: bool = False,
 ) -> folium.Map:
     """The Carte map (see the module docstring). `values`: `values_by_bassin(...).data` (one row per bassin to
     draw, in the order classified by `classes`); `labs`: `laboratories(...).data`; `departements`: the
-    départements to outline (all when empty); `chosen_bassins`: bassins drawn with a thick outline."""
+    départements to outline (all when empty); `chosen_bassins`: bassins drawn with a thick outline.
+    `compact=True` (small overview map): no legend inside the map (render it as text under the map with
+    `render_legend_text`) and no fullscreen button."""
     if basemap not in BASEMAPS:
         raise ValueError(f"Fond de carte inconnu : {basemap}")
     offline.use_local_assets()
@@ -668,16 +672,19 @@ def build_map(
 
     _MarkerNames(" — laboratoire numérique, afficher la fiche").add_to(m)
     subtitle = f"{annee} · classes : {METHOD_PHRASES.get(classes.method, classes.method)}"
-    HtmlControl(legend_html(indicator_label, subtitle, legend_items(classes, unit), bool(chosen)),
-                "topright").add_to(m)
-    if themes:
+    if not compact:
+        HtmlControl(legend_html(indicator_label, subtitle, legend_items(classes, unit), bool(chosen)),
+                    "topright").add_to(m)
+    if themes and not compact:
         themes.sort(key=lambda t: theme_labels.get(t, t))
         HtmlControl(labs_legend_html(themes, theme_labels), "bottomright", "carte-legende labos").add_to(m)
-    Fullscreen(position="topleft", title="Plein écran", title_cancel="Quitter le plein écran",
-               force_separate_button=True).add_to(m)
+    if not compact:
+        Fullscreen(position="topleft", title="Plein écran", title_cancel="Quitter le plein écran",
+                   force_separate_button=True).add_to(m)
     bounds = _bounds(bassins["features"])
     if bounds:
-        m.fit_bounds(bounds, padding_top_left=(12, 12), padding_bottom_right=(LEGEND_WIDTH, 12))
+        m.fit_bounds(bounds, padding_top_left=(12, 12),
+                     padding_bottom_right=(12 if compact else LEGEND_WIDTH, 12))
     _stable_ids(m.get_root())
     return m
 
@@ -793,6 +800,13 @@ def render_map(m: folium.Map, key: str) -> dict | None:
 
     return st_folium(m, key=key, height=MAP_HEIGHT, use_container_width=True,
                      returned_objects=list(RETURNED_OBJECTS))
+
+
+def render_static_map(m: folium.Map, key: str, height: int = 440) -> None:
+    """A map shown for reading only (overview): no click or move data comes back, so it never reruns."""
+    from streamlit_folium import st_folium
+
+    st_folium(m, key=key, height=height, use_container_width=True, returned_objects=[])
 
 
 def apply_click(value: Mapping[str, Any] | None, allowed: Collection[str]) -> None:

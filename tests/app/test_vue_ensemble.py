@@ -103,4 +103,7 @@ def test_illustrative_cards_have_the_badge(app, con):
     badges = [m for m in _texts(at.markdown) if "Données illustratives" in m]
     # one badge per illustrative card, plus one for the labs coverage when a lab is illustrative
     labs_badge = int(queries.laboratories(con, Filters(departements=("57",))).illustrative)
-    assert len(badges) == sum(k.illustratif for k in expected) + labs_badge
+    # and one under the small map when its values per bassin are illustrative
+    year = next(k.annee for k in expected if k.annee)
+    map_badge = int(queries.values_by_bassin(con, "labo_personnes", year, Filters(departements=("57",))).illustrative)
+    assert len(badges) == sum(k.illustratif for k in expected) + labs_badge + map_badge
