@@ -54,3 +54,11 @@ def app(demo_db: Path):
         return at
 
     return make
+
+
+@pytest.fixture(scope="session")
+def con(demo_db: Path):
+    """Read-only connection to the session's demo database (to compute what pages must show)."""
+    connection = store.connect(demo_db, read_only=True)
+    yield connection
+    connection.close()

@@ -8,3 +8,14 @@ def unexpected_errors(at) -> list[str]:
     found = [str(e.value) for e in at.exception]
     found += [str(e.value) for e in at.error if "erreur inattendue" in str(e.value)]
     return found
+
+
+def open_page(app, page: str, **params: str):
+    """Run the entrypoint with URL `params`, switch to `page`, and check nothing went wrong."""
+    at = app(query_params=params, page=page)
+    assert not unexpected_errors(at), unexpected_errors(at)
+    return at
+
+
+def texts(elements) -> list[str]:
+    return [str(e.value) for e in elements]

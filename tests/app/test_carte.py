@@ -9,24 +9,15 @@ import pandas as pd
 import pytest
 
 from components import formatting, maps, offline
-from observatoire import queries, store
+from observatoire import queries
 from observatoire.filters import Filters
-from tests.helpers import unexpected_errors
+from tests.helpers import open_page, unexpected_errors
 
 PAGE = "app_pages/carte.py"
 
 
-@pytest.fixture(scope="module")
-def con(demo_db):
-    connection = store.connect(demo_db, read_only=True)
-    yield connection
-    connection.close()
-
-
 def _open(app, **params: str):
-    at = app(query_params=params, page=PAGE)
-    assert not unexpected_errors(at), unexpected_errors(at)
-    return at
+    return open_page(app, PAGE, **params)
 
 
 def _rerun(at):

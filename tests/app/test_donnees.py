@@ -10,33 +10,20 @@ from components import catalog
 from observatoire import config, queries, store
 from observatoire.filters import Filters
 from observatoire.schema import MEASURE_COLUMNS
-from tests.helpers import unexpected_errors
+from tests.helpers import open_page, texts
 
 PAGE = "app_pages/donnees.py"
 
 
-@pytest.fixture(scope="module")
-def con(demo_db):
-    connection = store.connect(demo_db)
-    yield connection
-    connection.close()
-
-
 def _open(app, **params: str):
-    at = app(query_params=params, page=PAGE)
-    assert not unexpected_errors(at), unexpected_errors(at)
-    return at
-
-
-def _texts(elements) -> list[str]:
-    return [str(e.value) for e in elements]
+    return open_page(app, PAGE, **params)
 
 
 def test_catalogue_shows_every_indicator(app, con):
     at = _open(app)
     indicators = queries.indicators(con)
-    assert f"Catalogue des {len(indicators)} indicateurs" in _texts(at.subheader)
-    markdown = " ".join(_texts(at.markdown))
+    assert f"Catalogue des {len(indicators)} indicateurs" in texts(at.subheader)
+    markdown = " ".join(texts(at.markdown))
     for row in indicators.to_dict("records"):
         assert f"**{row['libelle']}** ({row['unite']})" in markdown
         assert f"`{row['id']}`" in markdown
@@ -50,7 +37,7 @@ def test_catalogue_shows_every_indicator(app, con):
 
 def test_provenance_text_and_counts_equal_the_store(app, con):
     at = _open(app)
-    markdown = " ".join(_texts(at.markdown))
+    markdown = " ".join(texts(at.markdown))
     labs = queries.catalogue(con, "laboratoires")
     n_ill = int((labs["source"] == config.ILLUSTRATIVE).sum())
     assert f"**{n_ill} des {len(labs)} lieux**" in markdown
@@ -71,7 +58,7 @@ def test_provenance_text_and_counts_equal_the_store(app, con):
 def test_download_of_the_filtered_measures(app, con, params, filters):
     at = _open(app, **params)
     expected = queries.measures(con, filters)
-    assert any(m.startswith(f"**{catalog.rows_text(len(expected))}** correspondent") for m in _texts(at.markdown))
+    assert any(m.startswith(f"**{catalog.rows_text(len(expected))}** correspondent") for m in texts(at.markdown))
     buttons = at.get("download_button")
     labels = [b.proto.label for b in buttons]
     assert "Télécharger (CSV)" in labels and "Télécharger (Excel)" in labels

@@ -8,29 +8,16 @@ import json
 import pandas as pd
 import pytest
 
-from observatoire import queries, store
+from observatoire import queries
 from observatoire.filters import Filters
-from tests.helpers import unexpected_errors
+from tests.helpers import open_page, texts, unexpected_errors
 
 PAGE = "app_pages/indicateurs.py"
 SERIES_KEY, MONTHS_HEADER = "ind_indicateur", "Mois"
 
 
-@pytest.fixture(scope="module")
-def con(demo_db):
-    connection = store.connect(demo_db)
-    yield connection
-    connection.close()
-
-
 def _open(app, **params: str):
-    at = app(query_params=params, page=PAGE)
-    assert not unexpected_errors(at), unexpected_errors(at)
-    return at
-
-
-def _texts(elements) -> list[str]:
-    return [str(e.value) for e in elements]
+    return open_page(app, PAGE, **params)
 
 
 def _charts(at) -> list[dict]:
@@ -61,9 +48,9 @@ def test_every_indicator_of_the_catalogue_loads(app, con):
         assert not unexpected_errors(at), (ind, unexpected_errors(at))
         assert at.query_params.get("indicateur") == ind
         meta = queries.indicator(con, ind)
-        markdown = " ".join(_texts(at.markdown))
+        markdown = " ".join(texts(at.markdown))
         assert meta["libelle"] in markdown, ind
-        assert meta["unite"] in " ".join(_texts(at.caption)), ind
+        assert meta["unite"] in " ".join(texts(at.caption)), ind
         # default filters: series, ranking and evolution all have data → a chart each
         charts = _charts(at)
         monthly = meta["granularite"] == "mensuelle" or ind == "ent_visites"
@@ -71,7 +58,7 @@ def test_every_indicator_of_the_catalogue_loads(app, con):
         for spec in charts:
             assert spec["layout"]["separators"] == ",\u00a0"
         if not monthly:
-            assert any("pas de détail mensuel" in t for t in _texts(at.info)), ind
+            assert any("pas de détail mensuel" in t for t in texts(at.info)), ind
 
 
 def test_series_values_equal_core_query(app, con):
@@ -117,7 +104,7 @@ def test_departement_and_niveau_on_gar_connexions(app, con):
     assert table["Valeur (connexions)"].tolist() == expected["valeur"].tolist()
     ranking = _table(at, "Rang")
     assert set(ranking["Département"]) == {"57"} and len(ranking) == 5
-    assert any("départements choisis" in t for t in _texts(at.caption))
+    assert any("départements choisis" in t for t in texts(at.caption))
     # breakdown by niveau keeps only the chosen niveau
     at.selectbox(key="ind_par").set_value("niveau").run()
     assert not unexpected_errors(at)
@@ -134,7 +121,7 @@ def test_public_parents_on_ent_visites(app, con):
     months = next(d.value for d in at.dataframe if MONTHS_HEADER in d.value.columns)
     assert months["Valeur (visites)"].sum() == pytest.approx(monthly["valeur"].sum())
     assert len(table) == 4
-    assert not any("ne s'applique pas" in t for t in _texts(at.info))
+    assert not any("ne s'applique pas" in t for t in texts(at.info))
 
 
 def test_thematique_on_accompagnement_heures(app, con):
@@ -149,12 +136,12 @@ def test_thematique_on_accompagnement_heures(app, con):
     # the same filter on an indicator without thématiques is said, not silently ignored
     at.selectbox(key=SERIES_KEY).set_value("ent_visites").run()
     assert not unexpected_errors(at)
-    assert any("Filtre thématique" in t and "ne s'applique pas" in t for t in _texts(at.info))
+    assert any("Filtre thématique" in t and "ne s'applique pas" in t for t in texts(at.info))
 
 
 def test_combination_without_data_says_why_in_french(app):
     at = _open(app, indicateur="ent_visites", par="niveau", de="2020-2021", a="2020-2021")
-    infos = _texts(at.info)
+    infos = texts(at.info)
     # one message: why, and which breakdowns work instead
     assert any("n'est pas détaillé par niveau" in t and "Découpages disponibles" in t and "«\u00a0Public\u00a0»" in t
                and "«\u00a0Bassin\u00a0»" in t and "Niveau\u00a0»" not in t for t in infos), infos
@@ -168,7 +155,7 @@ def test_combination_without_data_says_why_in_french(app):
 def test_many_groups_are_limited_then_all_drawn_on_request(app):
     at = _open(app, indicateur="ent_visites", par="bassin")
     assert len(_charts(at)[0]["data"]) == 8
-    assert any("Non tracées (9)" in t for t in _texts(at.caption))
+    assert any("Non tracées (9)" in t for t in texts(at.caption))
     assert len(_series_table(at)) == 17 * 4  # the table keeps every bassin
     at.toggle(key="ind_all_groups").set_value(True).run()
     assert len(_charts(at)[0]["data"]) == 17
@@ -176,7 +163,7 @@ def test_many_groups_are_limited_then_all_drawn_on_request(app):
 
 def test_same_years_for_evolution(app):
     at = _open(app, indicateur="ent_visites", de_annee="2022-2023", a_annee="2022-2023")
-    assert any("deux années scolaires différentes" in t for t in _texts(at.info))
+    assert any("deux années scolaires différentes" in t for t in texts(at.info))
 
 
 # ---------------------------------------------------------------------------------------- URL parameters
@@ -187,7 +174,7 @@ def test_url_parameters_round_trip(app):
     assert at.selectbox(key=SERIES_KEY).value == "gar_connexions"
     assert at.selectbox(key="ind_par").value == "niveau"
     assert at.selectbox(key="ind_annee").value == "2022-2023"
-    subheaders = _texts(at.subheader)
+    subheaders = texts(at.subheader)
     assert any("par niveau" in s for s in subheaders)
     assert any("Classement des bassins" in s and "2022-2023" in s for s in subheaders)
     assert not at.warning
@@ -203,7 +190,7 @@ def test_url_parameters_round_trip(app):
 
 def test_unknown_url_parameters_give_french_warnings(app):
     at = _open(app, indicateur="inconnu", par="camembert", annee="1999-2000")
-    warnings = _texts(at.warning)
+    warnings = texts(at.warning)
     assert any("« inconnu »" in w and "Indicateur" in w for w in warnings), warnings
     assert any("« camembert »" in w for w in warnings), warnings
     assert any("« 1999-2000 »" in w for w in warnings), warnings

@@ -7,29 +7,16 @@ from __future__ import annotations
 import pytest
 
 from components import cards
-from observatoire import queries, store
+from observatoire import queries
 from observatoire.filters import Filters
-from tests.helpers import unexpected_errors
+from tests.helpers import open_page, texts, unexpected_errors
 
 PAGE = "app_pages/laboratoires.py"
 FICHE_KEY = "labo_fiche"
 
 
-@pytest.fixture(scope="module")
-def con(demo_db):
-    connection = store.connect(demo_db)
-    yield connection
-    connection.close()
-
-
 def _open(app, **params: str):
-    at = app(query_params=params, page=PAGE)
-    assert not unexpected_errors(at), unexpected_errors(at)
-    return at
-
-
-def _texts(elements) -> list[str]:
-    return [str(e.value) for e in elements]
+    return open_page(app, PAGE, **params)
 
 
 def _labs_table(at):
@@ -53,7 +40,7 @@ def test_list_equals_the_store(app, con, params, filters):
     expected = queries.laboratories(con, filters).data
     total = len(queries.laboratories(con, Filters()).data)
     assert not expected.empty
-    assert cards.count_text(len(expected), total) in _texts(at.subheader)
+    assert cards.count_text(len(expected), total) in texts(at.subheader)
     table = _labs_table(at)
     assert list(table["Laboratoire"]) == list(expected["nom"])
     assert list(table["Commune"]) == list(expected["commune"])
@@ -63,7 +50,7 @@ def test_list_equals_the_store(app, con, params, filters):
     assert [list(v) for v in table["Niveaux"]] == [cards.code_labels(v, labels["niveau"])
                                                   for v in expected["niveaux"]]
     # the cards: one bordered card per lab, with its name
-    markdown = _texts(at.markdown)
+    markdown = texts(at.markdown)
     for name in expected["nom"]:
         assert f"**{name}**" in markdown
     # the fiche offers exactly the listed labs
@@ -74,15 +61,15 @@ def test_url_opens_the_fiche_with_the_bilan_projects(app, con):
     at = _open(app, labo="lab-cirey")
     assert at.selectbox(key=FICHE_KEY).value == "lab-cirey"
     lab = queries.laboratories(con, Filters()).data.set_index("code").loc["lab-cirey"]
-    markdown = " ".join(_texts(at.markdown))
+    markdown = " ".join(texts(at.markdown))
     assert f"### {lab['nom']}" in markdown
     projects = queries.projects(con, "lab-cirey")
     assert not projects.empty
     for line in cards.project_lines(projects):
         assert line in markdown
     for source in set(projects["source"]):
-        assert any(source in c for c in _texts(at.caption))
-    assert any(c == f"Source : {lab['source']}" for c in _texts(at.caption))
+        assert any(source in c for c in texts(at.caption))
+    assert any(c == f"Source : {lab['source']}" for c in texts(at.caption))
     # activity: one card per labo_* indicator with data, values from the core series
     series = queries.series(con, "labo_personnes", Filters(), by="laboratoire", annual=True).data
     mine = series[series["groupe"] == "lab-cirey"].sort_values("periode")
@@ -100,13 +87,13 @@ def test_choosing_another_lab_updates_the_fiche_and_the_url(app, con):
     assert not unexpected_errors(at)
     assert at.query_params.get("labo") == "lab-woippy"
     assert queries.projects(con, "lab-woippy").empty
-    assert "Le bilan ne cite aucun projet pour ce laboratoire." in _texts(at.caption)
-    assert any("laboratoire illustratif" in c for c in _texts(at.caption))
+    assert "Le bilan ne cite aucun projet pour ce laboratoire." in texts(at.caption)
+    assert any("laboratoire illustratif" in c for c in texts(at.caption))
 
 
 def test_unknown_lab_in_the_url_is_a_french_warning(app, con):
     at = _open(app, labo="lab-inconnu")
-    assert any("inconnue" in w and "lab-inconnu" in w for w in _texts(at.warning))
+    assert any("inconnue" in w and "lab-inconnu" in w for w in texts(at.warning))
     first = queries.laboratories(con, Filters()).data["code"].iloc[0]
     assert at.selectbox(key=FICHE_KEY).value == first  # the default fiche, no crash
     assert at.query_params.get("labo") == first
@@ -115,7 +102,7 @@ def test_unknown_lab_in_the_url_is_a_french_warning(app, con):
 def test_lab_outside_the_filters_keeps_its_fiche_with_a_note(app, con):
     at = _open(app, dep="57", labo="lab-cirey")
     assert at.selectbox(key=FICHE_KEY).value == "lab-cirey"
-    assert any("ne correspond pas aux filtres" in i for i in _texts(at.info))
+    assert any("ne correspond pas aux filtres" in i for i in texts(at.info))
 
 
 def test_no_lab_for_the_filters_is_a_french_message(app, con):
@@ -123,8 +110,8 @@ def test_no_lab_for_the_filters_is_a_french_message(app, con):
     assert queries.laboratories(con, filters).data.empty  # precondition of the demo data
     at = _open(app, dep="55", niveau="lycee")
     total = len(queries.laboratories(con, Filters()).data)
-    assert cards.count_text(0, total) in _texts(at.subheader)
-    infos = " ".join(_texts(at.info))
+    assert cards.count_text(0, total) in texts(at.subheader)
+    infos = " ".join(texts(at.info))
     assert "Aucun laboratoire ne correspond à ces filtres." in infos
     assert "élargissez les filtres" in infos
     assert all(s.key != FICHE_KEY for s in at.selectbox)
@@ -132,7 +119,7 @@ def test_no_lab_for_the_filters_is_a_french_message(app, con):
 
 def test_public_filter_is_reported_as_not_applying(app):
     at = _open(app, public="parents")
-    assert any("Filtre public" in i for i in _texts(at.info))
+    assert any("Filtre public" in i for i in texts(at.info))
 
 
 def test_a_card_button_opens_its_fiche(app, con):

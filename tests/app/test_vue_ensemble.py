@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from components import cards
-from observatoire import config, queries, store
+from observatoire import config, queries
 from observatoire.filters import Filters
-from tests.helpers import unexpected_errors
+from tests.helpers import texts, unexpected_errors
 
 CASES = [
     ({}, Filters()),
@@ -21,17 +21,6 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def con(demo_db):
-    connection = store.connect(demo_db)
-    yield connection
-    connection.close()
-
-
-def _texts(elements) -> list[str]:
-    return [str(e.value) for e in elements]
-
-
 def _check(at, con, filters: Filters) -> None:
     assert not unexpected_errors(at), unexpected_errors(at)
     expected = queries.kpis(con, filters)
@@ -41,13 +30,13 @@ def _check(at, con, filters: Filters) -> None:
         assert metric.value == cards.kpi_value_text(kpi, markup=True)
         assert metric.proto.delta == (cards.kpi_delta_text(kpi) or "")
         assert list(metric.proto.chart_data) == (list(kpi.historique) if len(kpi.historique) > 1 else [])
-    captions = _texts(at.caption)
+    captions = texts(at.caption)
     for kpi in expected:
         section = queries.indicator(con, kpi.indicateur)["source"]
         assert cards.kpi_caption(kpi, section) in captions
     # the filters that don't apply: listed once, below the cards
     notes = [note for kpi in expected for note in kpi.ignored]
-    info = " ".join(_texts(at.info))
+    info = " ".join(texts(at.info))
     for note in set(notes):
         assert info.count(note.rstrip(". ")) == 1
     # labs and bassins covered: the labs open during the year of the cards
@@ -55,7 +44,7 @@ def _check(at, con, filters: Filters) -> None:
     bassins = queries.catalogue(con, "bassins")
     text = cards.coverage_text(len(labs), labs["bassin"].nunique(),
                                cards.bassins_in_scope(bassins, filters.departements, filters.bassins))
-    assert f"### {text}" in _texts(at.markdown)
+    assert f"### {text}" in texts(at.markdown)
     if not filters.thematiques and not filters.niveaux:  # the count agrees with the « labs open » indicator
         labo_nombre = next(k for k in expected if k.indicateur == "labo_nombre")
         assert labo_nombre.valeur == len(labs)
@@ -69,7 +58,7 @@ def test_cards_equal_the_store(app, con, params, filters):
 
 def test_default_view_figures(app, con):
     at = app()
-    markdown = _texts(at.markdown)
+    markdown = texts(at.markdown)
     acad = config.academie()
     latest = queries.school_years(con)[-1]
     assert at.title[0].value == "Observatoire du numérique éducatif"
@@ -100,7 +89,7 @@ def test_filter_change_in_the_sidebar_updates_the_cards(app, con):
 def test_illustrative_cards_have_the_badge(app, con):
     at = app(query_params={"dep": "57"})
     expected = queries.kpis(con, Filters(departements=("57",)))
-    badges = [m for m in _texts(at.markdown) if "Données illustratives" in m]
+    badges = [m for m in texts(at.markdown) if "Données illustratives" in m]
     # one badge per illustrative card, plus one for the labs coverage when a lab is illustrative
     labs_badge = int(queries.laboratories(con, Filters(departements=("57",))).illustrative)
     # and one under the small map when its values per bassin are illustrative
