@@ -65,7 +65,8 @@ with right:
             departements=filters.departements, chosen_bassins=filters.bassins,
             theme_labels=labels["thematique"], niveau_labels=labels["niveau"], compact=True,
         )
-        maps.render_static_map(small, key="overview_map")
+        maps.render_static_map(small, key="overview_map",
+                               alt=f"Carte des bassins : {meta['libelle']} en {map_year}, et laboratoires")
         maps.render_legend_text(classes, str(meta["unite"]), str(meta["libelle"]), map_year)
         render_source(per_bassin.sources, per_bassin.illustrative)
     st.page_link("app_pages/carte.py", label="Ouvrir la carte détaillée", icon=":material/map:")

@@ -831,11 +831,13 @@ def render_map(m: folium.Map, key: str) -> dict | None:
                      returned_objects=list(RETURNED_OBJECTS))
 
 
-def render_static_map(m: folium.Map, key: str, height: int = 440) -> None:
-    """A map shown for reading only (overview): no click or move data comes back, so it never reruns."""
-    from streamlit_folium import st_folium
+def render_static_map(m: folium.Map, key: str, height: int = 440, alt: str = "Carte") -> None:
+    """A map shown for reading only (overview): a plain same-origin iframe of the map's HTML (pan, zoom and
+    popups work). Unlike `st_folium` it sends no value back, so it never triggers a rerun of the page."""
+    import streamlit as st
 
-    st_folium(m, key=key, height=height, use_container_width=True, returned_objects=[])
+    with st.container(key=key):
+        st.iframe(m.get_root().render(), height=height, alt=alt)
 
 
 def apply_click(value: Mapping[str, Any] | None, allowed: Collection[str]) -> None:
