@@ -20,6 +20,7 @@ Notes
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -33,45 +34,14 @@ from folium.elements import JavascriptLink, JSCSSMixin
 VENDOR_PREFIX = "/app/static/vendor"
 VENDOR_DIR = Path(__file__).resolve().parent.parent / "static" / "vendor"
 
-# CDN URL used by folium / branca / streamlit_folium -> path relative to static/vendor.
-# A value of None means "drop this asset" (not needed by the app, not vendored).
+# Addresses written by folium / branca / streamlit_folium -> path relative to static/vendor (None: drop the
+# asset, not needed). The table is data, kept next to this module in vendor_map.json.
+_MAP = json.loads((Path(__file__).with_name("vendor_map.json")).read_text(encoding="utf-8"))
 LOCAL_ASSETS: dict[str, str | None] = {
-    # folium.Map
-    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js": "leaflet-1.9.3/leaflet.js",
-    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css": "leaflet-1.9.3/leaflet.css",
-    "https://code.jquery.com/jquery-3.7.1.min.js": "jquery-3.7.1/jquery.min.js",
-    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/js/bootstrap.bundle.min.js":
-        "bootstrap-5.2.2/js/bootstrap.bundle.min.js",
-    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/css/bootstrap.min.css":
-        "bootstrap-5.2.2/css/bootstrap.min.css",
-    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css":
-        "fontawesome-free-6.2.0/css/all.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js":
-        "leaflet.awesome-markers-2.0.2/leaflet.awesome-markers.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css":
-        "leaflet.awesome-markers-2.0.2/leaflet.awesome-markers.css",
-    "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/leaflet.awesome.rotate.min.css":
-        f"folium-{folium.__version__}/leaflet.awesome.rotate.min.css",
-    "https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css": None,
-    # folium.plugins.MarkerCluster / FastMarkerCluster
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js":
-        "leaflet.markercluster-1.1.0/leaflet.markercluster.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css":
-        "leaflet.markercluster-1.1.0/MarkerCluster.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css":
-        "leaflet.markercluster-1.1.0/MarkerCluster.Default.css",
-    # folium.plugins.Fullscreen (npm ships only the unminified file)
-    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js":
-        "leaflet.fullscreen-3.0.0/Control.FullScreen.js",
-    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.css":
-        "leaflet.fullscreen-3.0.0/Control.FullScreen.css",
-    # branca colormaps (legends): hardcoded in ColorMap.render and in streamlit_folium
-    "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js": "d3-3.5.5/d3.min.js",
-    # streamlit_folium also injects d3 v4 for colormaps; branca's legend only uses the v3 API.
-    "https://d3js.org/d3.v4.min.js": None,
+    url: (path.format(folium_version=folium.__version__) if path else None)
+    for url, path in _MAP["assets"].items()
 }
-
-_D3_CDN = "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js"
+_D3_CDN: str = _MAP["d3_v3"]
 
 _state: dict[str, str] = {}
 

@@ -132,7 +132,7 @@ def test_openstreetmap_basemap_only_adds_tile_host():
 def test_rewrite_url_list_for_streamlit_folium_links():
     links = [
         "https://d3js.org/d3.v4.min.js",
-        "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js",
+        offline._D3_CDN,
         f"{VENDOR_PREFIX}/leaflet-1.9.3/leaflet.js",
         f"{VENDOR_PREFIX}/leaflet-1.9.3/leaflet.js",
     ]
@@ -148,7 +148,7 @@ def test_rewrite_url_list_for_streamlit_folium_links():
 def test_third_party_urls_attributes_css_and_js():
     html = """
     <script src="https://cdn.example.com/a.js"></script>
-    <link rel="stylesheet" href='https://fonts.googleapis.com/css?family=Marianne'/>
+    <link rel="stylesheet" href='https://fonts.example.com/css?family=Marianne'/>
     <style>@font-face { src: url("https://fonts.gstatic.com/x.woff2") } .a{background:url(//img.example.net/b.png)}</style>
     <script>var t = L.tileLayer("https://{s}.tile.example.org/{z}/{x}/{y}.png", {});
             fetch('http://api.example.org:8080/v1?x=1&y=2');</script>
@@ -156,7 +156,7 @@ def test_third_party_urls_attributes_css_and_js():
     """
     assert third_party_urls(html) == [
         "https://cdn.example.com/a.js",
-        "https://fonts.googleapis.com/css?family=Marianne",
+        "https://fonts.example.com/css?family=Marianne",
         "https://fonts.gstatic.com/x.woff2",
         "//img.example.net/b.png",
         "https://{s}.tile.example.org/{z}/{x}/{y}.png",
