@@ -75,3 +75,5 @@ top[1].metric("Construite le", catalog.french_datetime(version.construite_le), b
 bottom[0].metric("Lots actifs", version.lots_actifs, border=True,
                  help="Chaque import de mesures forme un lot ; les données de démonstration sont le premier.")
 bottom[1].metric("Mesures actives", catalog.rows_text(version.mesures), border=True)
+with st.expander("Lots de mesures", icon=":material/inventory_2:"):
+    st.dataframe(catalog.lots_table(context.lots()), hide_index=True, width="stretch", key="donnees_lots")

@@ -90,6 +90,17 @@ def measures(filters: Filters, indicator_id: str | None = None) -> pd.DataFrame:
     return _query("measures", filters, indicator_id)
 
 
+@st.cache_data(ttl=30, max_entries=4, show_spinner=False)
+def _lots(version: str) -> pd.DataFrame:
+    with cursor() as cur:
+        return store.lots(cur)
+
+
+def lots() -> pd.DataFrame:
+    """The lots (batches) of measures, active or not."""
+    return _lots(_version())
+
+
 def indicators() -> pd.DataFrame:
     return _query("indicators")
 

@@ -76,3 +76,13 @@ def test_data_version_equals_the_store(app, con):
     assert metrics["Construite le"] == catalog.french_datetime(version.construite_le)
     assert metrics["Lots actifs"] == str(version.lots_actifs)
     assert metrics["Mesures actives"] == catalog.rows_text(version.mesures)
+
+
+def test_lots_are_listed(app, con):
+    from observatoire import store as core_store
+
+    at = _open(app)
+    lots = core_store.lots(con)
+    frame = next(df.value for df in at.dataframe if "Origine" in df.value.columns)
+    assert frame["Lot"].tolist() == lots["lot_id"].tolist()
+    assert frame["Lignes"].tolist() == lots["nb_lignes"].tolist()
