@@ -31,6 +31,7 @@ browser:
 
 run: install
 	$(BIN)/python -m observatoire init --if-needed
+	@echo "Tableau de bord : http://localhost:$(PORT)  (Ctrl+C pour arrêter)"
 	$(BIN)/streamlit run dashboard.py --server.port $(PORT)
 
 lint: install-dev
