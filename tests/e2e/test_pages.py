@@ -177,18 +177,33 @@ def _open_data_expander(page, server):  # noqa: ANN001, ANN202
         if expander.count():
             expander.locator("summary").click()
             expander.get_by_role("button", name="Télécharger (CSV)").wait_for()
+            wait_idle(page)
             return expander
     raise AssertionError("aucun tableau « Données : … » avec téléchargements sur les pages")
+
+
+def _download(page, button):  # noqa: ANN001, ANN202
+    """Click a download button and return the download. The file is generated on the server when clicked
+    (deferred data): a click that lands while the app is still busy may be lost, so it is retried (bounded)."""
+    for attempt in range(3):
+        try:
+            with page.expect_download(timeout=20_000) as info:
+                button.click()
+            return info.value
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            wait_idle(page)
+    raise AssertionError("unreachable")
 
 
 def test_csv_and_excel_downloads_open(page, server, tmp_path):
     expander = _open_data_expander(page, server)
     title = expander.locator("summary").inner_text().strip()
 
-    with page.expect_download() as info:
-        expander.get_by_role("button", name="Télécharger (CSV)").click()
-    csv_path = tmp_path / (info.value.suggested_filename or "donnees.csv")
-    info.value.save_as(csv_path)
+    download = _download(page, expander.get_by_role("button", name="Télécharger (CSV)"))
+    csv_path = tmp_path / (download.suggested_filename or "donnees.csv")
+    download.save_as(csv_path)
     raw = csv_path.read_bytes()
     assert csv_path.suffix == ".csv"
     assert raw.startswith(b"\xef\xbb\xbf"), "CSV sans BOM UTF-8 (Excel français)"
@@ -198,10 +213,9 @@ def test_csv_and_excel_downloads_open(page, server, tmp_path):
     assert body, f"CSV vide pour « {title} »"
     assert all(len(row) == len(header) for row in body)
 
-    with page.expect_download() as info:
-        expander.get_by_role("button", name="Télécharger (Excel)").click()
-    xlsx_path = tmp_path / (info.value.suggested_filename or "donnees.xlsx")
-    info.value.save_as(xlsx_path)
+    download = _download(page, expander.get_by_role("button", name="Télécharger (Excel)"))
+    xlsx_path = tmp_path / (download.suggested_filename or "donnees.xlsx")
+    download.save_as(xlsx_path)
     assert xlsx_path.suffix == ".xlsx"
     sheet = openpyxl.load_workbook(xlsx_path, read_only=True).active
     cells = [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
