@@ -86,22 +86,27 @@ def school_years(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in rows]
 
 
+_LABEL_SQL = {
+    "departement": "SELECT code, nom FROM departements",
+    "bassin": "SELECT code, nom FROM bassins",
+    "laboratoire": "SELECT code, nom FROM laboratoires",
+    "niveau": "SELECT code, libelle FROM niveaux",
+    "thematique": "SELECT code, libelle FROM thematiques",
+    "public": "SELECT code, libelle FROM publics",
+    "indicateur": "SELECT id, libelle FROM indicateurs",
+}
+
+
+def dimension_labels(con: duckdb.DuckDBPyConnection, dimension: str) -> dict[str, str]:
+    """Code → French label for one dimension (`total`/`academie`: the académie's name)."""
+    if dimension in ("academie", "total"):
+        return {config.academie().code: config.academie().nom}
+    return dict(con.execute(_LABEL_SQL[dimension]).fetchall()) if dimension in _LABEL_SQL else {}
+
+
 def labels(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
     """Code → French label for every dimension (territories, niveaux, thématiques, publics, indicators)."""
-    out: dict[str, dict[str, str]] = {}
-    for dim, sql in {
-        "departement": "SELECT code, nom FROM departements",
-        "bassin": "SELECT code, nom FROM bassins",
-        "laboratoire": "SELECT code, nom FROM laboratoires",
-        "niveau": "SELECT code, libelle FROM niveaux",
-        "thematique": "SELECT code, libelle FROM thematiques",
-        "public": "SELECT code, libelle FROM publics",
-        "indicateur": "SELECT id, libelle FROM indicateurs",
-    }.items():
-        out[dim] = dict(con.execute(sql).fetchall())
-    out["academie"] = {config.academie().code: config.academie().nom}
-    out["total"] = {config.academie().code: config.academie().nom}
-    return out
+    return {dim: dimension_labels(con, dim) for dim in (*_LABEL_SQL, "academie", "total")}
 
 
 def choices(con: duckdb.DuckDBPyConnection) -> Choices:
@@ -267,7 +272,7 @@ def series(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Filters, 
         "fin": fin,
     }
     frame = con.execute(sql, params).df()
-    names = labels(con).get(by, {})
+    names = dimension_labels(con, by)  # only the labels this breakdown needs (hot path)
     frame["libelle"] = frame["groupe"].map(names).fillna(config.academie().nom if by == "total" else "")
     frame = frame[columns]
     sources = _split_sources(frame["sources"])
