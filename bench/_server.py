@@ -95,9 +95,11 @@ def _stop(process: subprocess.Popen) -> None:
 
 @contextmanager
 def streamlit_server(db_path: Path | None = None, timeout: float = HEALTH_TIMEOUT,
-                     extra_args: list[str] | None = None) -> Iterator[Server]:
+                     extra_args: list[str] | None = None, data_dir: Path | None = None) -> Iterator[Server]:
     """`streamlit run dashboard.py` on a free loopback port, with a fresh database path (the app builds the
-    database itself on first use). Yields once `/_stcore/health` answers "ok"; always stops the server."""
+    database itself on first use). `data_dir`: another data folder (`OBSERVATOIRE_DATA`, with `reference/` and
+    `demo/`) instead of the repository's `data/`. Yields once `/_stcore/health` answers "ok"; always stops the
+    server."""
     workdir = Path(tempfile.mkdtemp(prefix="observatoire-e2e-"))
     db_path = db_path or workdir / "observatoire.duckdb"
     log_path = workdir / "streamlit.log"
@@ -105,6 +107,10 @@ def streamlit_server(db_path: Path | None = None, timeout: float = HEALTH_TIMEOU
     cmd = [sys.executable, "-m", "streamlit", "run", ENTRYPOINT, "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", *(extra_args or [])]
     env = dict(os.environ, OBSERVATOIRE_DB=str(db_path), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    if data_dir is not None:
+        env["OBSERVATOIRE_DATA"] = str(data_dir)
+    else:
+        env.pop("OBSERVATOIRE_DATA", None)
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
         env.pop(name, None)
     with log_path.open("wb") as log:

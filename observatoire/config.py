@@ -9,7 +9,10 @@ from functools import lru_cache
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = PROJECT_ROOT / "data"
+DATA_ENV_VAR = "OBSERVATOIRE_DATA"
+"""Folder holding `reference/` and `demo/` (default: the repository's `data/`). Read once, at import: set it
+before starting a process (tests start a server on a copy of data/ with hostile text in every field)."""
+DATA_DIR = Path(os.environ.get(DATA_ENV_VAR, "").strip() or PROJECT_ROOT / "data").expanduser()
 REFERENCE_DIR = DATA_DIR / "reference"
 DEMO_DIR = DATA_DIR / "demo"
 DEMO_MEASURES = DEMO_DIR / "mesures.csv"

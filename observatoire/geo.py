@@ -15,14 +15,16 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from observatoire import config
+
 GEOJSON_FILES = {"bassins": "bassins.geojson", "departements": "departements.geojson"}
 LABORATOIRES_FILE = "laboratoires.csv"
 _LABO_TEXT_COLUMNS = ("code", "code_commune", "departement", "bassin")
 
 
 def reference_dir() -> Path:
-    """Path to ``data/reference`` next to the package."""
-    return Path(__file__).resolve().parent.parent / "data" / "reference"
+    """Path to ``data/reference`` (``$OBSERVATOIRE_DATA/reference`` when set)."""
+    return config.REFERENCE_DIR
 
 
 def _read_layer(name: str) -> gpd.GeoDataFrame:
