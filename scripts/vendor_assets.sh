@@ -34,9 +34,11 @@ MARKERCLUSTER_VERSION="1.1.0"        # folium.plugins.MarkerCluster: leaflet.mar
 FULLSCREEN_VERSION="3.0.0"           # folium.plugins.Fullscreen: leaflet.fullscreen@3.0.0
 D3_VERSION="3.5.5"                   # branca ColorMap (legends, e.g. folium.Choropleth) + streamlit_folium: d3/3.5.5 (cdnjs)
 AXE_CORE_VERSION="4.10.3"            # accessibility tests only (injected by Playwright, not loaded by the app)
+PLOTLY_LOCALES_VERSION="3.7.0"       # plotly.js French locale (modebar texts), passed in the charts' config
 # folium itself: the version installed in the venv (used for leaflet.awesome.rotate.min.css + LICENSE)
 
 command -v npm >/dev/null || { echo "npm is required" >&2; exit 1; }
+command -v node >/dev/null || { echo "node is required" >&2; exit 1; }
 [ -x "$PYTHON" ] || { echo "python venv not found at $PYTHON (set PYTHON=...)" >&2; exit 1; }
 
 WORK="$(mktemp -d)"
@@ -190,6 +192,18 @@ put "$d/package/axe.min.js" "$t/axe.min.js"
 put "$d/package/LICENSE" "$t/LICENSE"
 record "$t" "npm axe-core@$AXE_CORE_VERSION" "MPL-2.0" "$(integrity "$d")" \
   "accessibility tests only: injected by Playwright, never loaded by the app"
+
+# --- plotly.js French locale -------------------------------------------------------
+# Streamlit bundles plotly.js without its locales: the modebar says « Download plot as a PNG », « Pan »…
+# plotly accepts a locale in each chart's config (`config.locales`), so the French one is converted from the
+# package's CommonJS module to JSON and read by components/charts.py.
+d="$(fetch "plotly.js-locales@$PLOTLY_LOCALES_VERSION")"; t="plotly.js-locales-$PLOTLY_LOCALES_VERSION"
+mkdir -p "$VENDOR/$t"
+node -e 'const m = require(process.argv[1]); process.stdout.write(JSON.stringify({dictionary: m.dictionary, format: m.format}, null, 1) + "\n")' \
+  "$d/package/fr.js" >"$VENDOR/$t/fr.json"
+put "$d/package/LICENSE" "$t/LICENSE"
+record "$t" "npm plotly.js-locales@$PLOTLY_LOCALES_VERSION (fr.js converted to JSON)" "MIT" "$(integrity "$d")" \
+  "French modebar and date texts of the plotly charts (config.locales)"
 
 # --- VERSIONS.txt -------------------------------------------------------------------
 {
