@@ -49,6 +49,7 @@ data: install
 
 bench: install-dev browser
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/validation.py
 
 load: install-dev browser
 	$(BIN)/python bench/load.py

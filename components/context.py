@@ -24,7 +24,7 @@ _TTL = 3600
 
 @st.cache_resource(show_spinner="Préparation de la base de données…")
 def _database(path: str) -> duckdb.DuckDBPyConnection:
-    store.ensure(Path(path))
+    store.ensure(Path(path), keep_current=True)  # busy or refused update: keep serving the current data
     return store.connect(Path(path), read_only=True)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -43,12 +42,24 @@ class Academie:
     carte_centre: tuple[float, float]
     carte_zoom: int
     bassins_note: str
+    annees_valides: tuple[str, str] = ("", "")
+    """First and last school year accepted in measures (`annees_valides` in academie.json)."""
+    emprise: tuple[float, float, float, float] = (-180.0, -90.0, 180.0, 90.0)
+    """Bounding box (west, south, east, north, WGS84 degrees) every coordinate must lie in (`emprise`)."""
 
 
 @lru_cache(maxsize=4)
 def academie(reference_dir: Path = REFERENCE_DIR) -> Academie:
-    """The académie described by `data/reference/academie.json`."""
-    raw = json.loads((reference_dir / "academie.json").read_text(encoding="utf-8"))
+    """The académie described by `data/reference/academie.json` (checked by `python -m observatoire check`:
+    `schema.academie_problems`)."""
+    from observatoire import schema  # schema imports this module
+
+    return parse_academie(schema.read_json(reference_dir / "academie.json", "academie"))
+
+
+def parse_academie(raw: dict) -> Academie:
+    """`Academie` from the parsed academie.json (already checked by `schema.academie_problems`)."""
+    emprise = raw["emprise"]
     return Academie(
         code=raw["code"],
         nom=raw["nom"],
@@ -59,4 +70,6 @@ def academie(reference_dir: Path = REFERENCE_DIR) -> Academie:
         carte_centre=(float(raw["carte"]["centre"][0]), float(raw["carte"]["centre"][1])),
         carte_zoom=int(raw["carte"]["zoom"]),
         bassins_note=raw.get("bassins_note", ""),
+        annees_valides=(raw["annees_valides"]["premiere"], raw["annees_valides"]["derniere"]),
+        emprise=(float(emprise["ouest"]), float(emprise["sud"]), float(emprise["est"]), float(emprise["nord"])),
     )

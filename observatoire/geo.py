@@ -6,7 +6,7 @@ This module only reads them; it has no user-interface dependency.
 
 from __future__ import annotations
 
-import json
+import io
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from observatoire import config
+from observatoire import config, schema
 
 GEOJSON_FILES = {"bassins": "bassins.geojson", "departements": "departements.geojson"}
 LABORATOIRES_FILE = "laboratoires.csv"
@@ -28,7 +28,7 @@ def reference_dir() -> Path:
 
 
 def _read_layer(name: str) -> gpd.GeoDataFrame:
-    gdf = gpd.read_file(reference_dir() / GEOJSON_FILES[name])
+    gdf = gpd.GeoDataFrame.from_features(geojson_dict(name)["features"], crs="EPSG:4326")
     for column in ("code", "departement", "siege"):
         if column in gdf.columns:
             gdf[column] = gdf[column].astype(str)
@@ -48,7 +48,8 @@ def load_departements() -> gpd.GeoDataFrame:
 def load_laboratoires() -> pd.DataFrame:
     """The labs table; codes are strings (leading zeros kept), coordinates are floats."""
     dtype = {column: str for column in _LABO_TEXT_COLUMNS}
-    return pd.read_csv(reference_dir() / LABORATOIRES_FILE, sep=";", encoding="utf-8", dtype=dtype)
+    text = schema.read_text(reference_dir() / LABORATOIRES_FILE, "laboratoires")  # same reader as `check`
+    return pd.read_csv(io.StringIO(text), sep=";", dtype=dtype)
 
 
 @lru_cache(maxsize=1)
@@ -72,5 +73,5 @@ def geojson_dict(name: str) -> dict[str, Any]:
     if name not in GEOJSON_FILES:
         raise ValueError(f"unknown layer {name!r}; expected one of {sorted(GEOJSON_FILES)}")
     path = reference_dir() / GEOJSON_FILES[name]
-    result: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    result: dict[str, Any] = schema.read_json(path, name)  # same reader as `check` (UTF-8 or Windows-1252)
     return result

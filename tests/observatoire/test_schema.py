@@ -81,7 +81,7 @@ def test_bad_rows_are_located_by_line_and_column():
     assert "ligne 2, colonne « periode »" in text
     assert "ligne 6, colonne « periode »" in text
     assert "ligne 4, colonne « territoire_type »" in text
-    assert "mesures —" in text
+    assert "mesures.csv —" in text  # the file is named
 
 
 def test_line_follows_the_index_not_the_position():
@@ -125,10 +125,12 @@ def test_duplicate_key_row():
 
 
 def test_many_problems_are_summarised_in_french():
-    rows = [_row(periode=f"{2000 + i}-{2000 + i + 2}") for i in range(25)]
+    rows = [_row(periode=f"{2000 + i}-{2000 + i + 2}") for i in range(125)]
     err = _problems(_frame(rows))
-    assert len(err.problems) == 25
-    assert "… et 5 autres problèmes" in str(err)
+    assert err.count == 125
+    assert len(err.problems) == schema.MAX_LISTED == 100  # the first 100, in file order
+    assert [p.line for p in err.problems] == list(range(2, 102))
+    assert "… et 25 autres problèmes" in str(err)
 
 
 # ------------------------------------------------------------------------------------ reference checks
@@ -202,3 +204,31 @@ def test_read_measures_csv_keeps_codes_as_text(tmp_path):
     assert pd.isna(frame.at[0, "valeur"])
     err = _problems(frame)
     assert _find(err, 2, "valeur").message == "valeur manquante"
+
+
+def test_parse_csv_keeps_file_lines_across_blank_lines_and_quoted_fields():
+    text = 'a;b;c\n1;2;3\n\n4;"5 ; cinq ""guillemets""";6\n7;8;9\n'
+    frame = schema.parse_csv(text, "mesures", "x.csv")
+    assert list(frame.index + 2) == [2, 4, 5]  # file lines: the blank line 3 is skipped, not renumbered
+    assert frame.loc[2, "b"] == '5 ; cinq "guillemets"'
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("a;b;c\n1;2;3;4\n", "x.csv — ligne 2 : 4 champ(s) au lieu de 3"),
+    ("a;b;c\n1;2;3\n4;5\n", "x.csv — ligne 3 : 2 champ(s) au lieu de 3"),
+    ('a;b;c\n1;2;3\n4;"5;6\n7;8;9\n', "x.csv — ligne 3, colonne « b », caractère 3 : guillemet ouvrant"),
+    ("a;a;c\n1;2;3\n", "x.csv — ligne 1, colonne « a » : colonne en double"),
+])
+def test_parse_csv_structure_problems(text, expected):
+    with pytest.raises(schema.ValidationError) as info:
+        schema.parse_csv(text, "mesures", "x.csv")
+    assert expected in str(info.value)
+
+
+def test_decode_accepts_utf8_bom_and_windows_1252():
+    assert schema.decode("\ufeffé;ç\n".encode(), "mesures", "x.csv") == "é;ç\n"
+    assert schema.decode("é;œ;€\n".encode("cp1252"), "mesures", "x.csv") == "é;œ;€\n"
+    for data, expected in [(b"", "fichier vide"), (b"  \n", "fichier vide"), ("a".encode("utf-16"), "UTF-16"),
+                           (b"a\x00b", "octet nul"), (b"ok\n\x81", "ligne 2, caractère 1 : octet 0x81")]:
+        with pytest.raises(schema.ValidationError, match=expected):
+            schema.decode(data, "mesures", "x.csv")
