@@ -14,13 +14,14 @@ from components import common, context, maps
 from components.sidebar import dep_label, label_of, url_selectbox
 from observatoire import config
 from observatoire.filters import school_years_between
+from observatoire.text import escape_markdown
 
 filters = st.session_state["filters"]
 choices = context.choices()
 labels = context.labels()
 
 st.title("Carte des bassins", anchor=False)
-st.caption(config.academie().bassins_note)
+st.caption(escape_markdown(config.academie().bassins_note))
 
 indicateurs = maps.map_indicators(context.indicators())
 annees = school_years_between(choices.annees, filters.periode_debut, filters.periode_fin) or list(choices.annees)
@@ -53,7 +54,8 @@ common.render_notes(list(dict.fromkeys(result.ignored + labs.ignored)))
 if result.empty_reason:
     common.render_empty(result.empty_reason)
 if labs.empty:
-    st.caption(f":material/info: {labs.empty_reason} Aucun laboratoire n'est placé sur la carte.")
+    st.caption(f":material/info: {escape_markdown(labs.empty_reason or '')} Aucun laboratoire n'est placé sur "
+               "la carte.")
 
 values = result.data
 classes = maps.classify(values["valeur"], methode, int(nb))

@@ -9,6 +9,7 @@ from components import catalog, context
 from components.common import render_data_table, render_downloads, render_empty
 from observatoire import config
 from observatoire.filters import Filters
+from observatoire.text import escape_markdown, plain
 
 filters: Filters = st.session_state["filters"]
 academie = config.academie()
@@ -23,7 +24,7 @@ st.caption("« Somme » : la valeur d'un ensemble de territoires est la somme de
            "c'est leur moyenne simple (un taux ne s'additionne pas). Granularité : une valeur par année scolaire "
            "ou par mois.")
 for domain, paragraphs in catalog.domain_sections(indicators):
-    with st.expander(f"{domain} ({len(paragraphs)})", icon=":material/folder_open:"):
+    with st.expander(f"{escape_markdown(domain)} ({len(paragraphs)})", icon=":material/folder_open:"):
         st.markdown("\n\n".join(paragraphs))
 render_data_table(catalog.catalogue_table(indicators), "catalogue des indicateurs", key="catalogue",
                   column_config={
@@ -62,7 +63,9 @@ else:
     left, right = st.columns(2)
     render_downloads(measures, "mesures-observatoire", "donnees_mesures", left, right)
     with st.expander("Aperçu des mesures", icon=":material/table:"):
-        st.dataframe(measures, hide_index=True, width="stretch", key="donnees_apercu")
+        sources = {value: plain(value) for value in measures["source"].unique()}  # few distinct sources
+        st.dataframe(measures.assign(source=measures["source"].map(sources)), hide_index=True, width="stretch",
+                     key="donnees_apercu")
 
 # -------------------------------------------------------------------------------------------- version
 st.subheader("Version des données", anchor=False)

@@ -17,6 +17,7 @@ from components.common import render_data_table, render_empty, render_notes, ren
 from components.sidebar import label_of, url_selectbox
 from observatoire import queries
 from observatoire.filters import Filters, school_years_between
+from observatoire.text import escape_markdown
 
 DEFAULT_INDICATOR = "ent_visites"
 BREAKDOWNS = dict(queries.BREAKDOWNS)
@@ -55,13 +56,14 @@ def _monthly_companion(indicator: str, catalogue: pd.DataFrame) -> str | None:
 
 def _definition(meta: dict, years: list[str]) -> None:
     with st.container(border=True):
-        st.markdown(f"**{meta['libelle']}** — {meta['definition']}")
+        st.markdown(f"**{escape_markdown(meta['libelle'])}** — {escape_markdown(meta['definition'])}")
         period = f"{years[0]} à {years[-1]}" if len(years) > 1 else (years[0] if years else "—")
         granularity = GRANULARITY.get(meta["granularite"], meta["granularite"])
         aggregation = AGGREGATION.get(meta["agregation"], meta["agregation"])
+        e = escape_markdown
         st.caption(
-            f"Unité : **{meta['unite']}** · Granularité : {granularity} · Agrégation : {aggregation}"
-            f" · Période affichée : {period} · Source : {meta['source']}"
+            f"Unité : **{e(meta['unite'])}** · Granularité : {e(granularity)} · Agrégation : {e(aggregation)}"
+            f" · Période affichée : {e(period)} · Source : {e(meta['source'])}"
         )
 
 
@@ -73,14 +75,15 @@ def _series_section(indicator: str, meta: dict, by: str, filters: Filters, label
     unit = meta["unite"]
     label = BREAKDOWNS[by]
     heading = f"{meta['libelle']} par année scolaire" + ("" if by == "total" else f", par {label.lower()}")
-    st.subheader(heading, anchor=False)
+    st.subheader(escape_markdown(heading), anchor=False)
     result = context.series(indicator, filters, by=by, annual=True)
     render_notes(result.ignored)
     if result.empty:
         working = _working_breakdowns(indicator, filters, by) if by != "total" else []
         if working:  # the breakdown is the problem, not the filters
-            st.info(f"{result.empty_reason or 'Aucune donnée pour ce découpage.'} Découpages disponibles pour cet "
-                    "indicateur avec ces filtres : " + ", ".join(f"«\u00a0{w}\u00a0»" for w in working)
+            reason = escape_markdown(result.empty_reason or "Aucune donnée pour ce découpage.")
+            st.info(f"{reason} Découpages disponibles pour cet indicateur avec ces filtres : "
+                    + ", ".join(f"«\u00a0{w}\u00a0»" for w in working)
                     + ". Choisissez-en un dans « Découper par ».", icon=":material/lightbulb:")
         else:
             render_empty(result.empty_reason)
@@ -100,7 +103,8 @@ def _series_section(indicator: str, meta: dict, by: str, filters: Filters, label
             shown, others = frame, []
         else:
             st.caption(f"Courbes tracées : les {charts.MAX_GROUPS} valeurs les plus élevées de la dernière année. "
-                       f"Non tracées ({len(others)}) : " + ", ".join(others) + " — voir le tableau de données.")
+                       f"Non tracées ({len(others)}) : " + escape_markdown(", ".join(others))
+                       + " — voir le tableau de données.")
     figure = charts.line_figure(shown, unit, periods=[p for p in years if p in set(frame["periode"])])
     charts.render_figure(figure, "chart_series",
                          alt=f"Courbes : {heading}, {years[0]} à {years[-1]}. Valeurs dans le tableau de données.")
@@ -115,20 +119,22 @@ def _monthly_section(indicator: str, meta: dict, filters: Filters, catalogue: pd
     if monthly is None:
         names = [r["libelle"] for r in catalogue.to_dict("records")
                  if _monthly_companion(r["id"], catalogue) is not None]
-        st.info(f"« {meta['libelle']} » est un indicateur annuel : il n'a pas de détail mensuel. Détail mensuel "
-                "disponible pour : " + ", ".join(f"« {n} »" for n in names) + ".", icon=":material/event_busy:")
+        st.info(f"« {escape_markdown(meta['libelle'])} » est un indicateur annuel : il n'a pas de détail mensuel. "
+                "Détail mensuel disponible pour : " + ", ".join(f"« {escape_markdown(n)} »" for n in names) + ".",
+                icon=":material/event_busy:")
         return
     info = catalogue.set_index("id").loc[monthly]
     unit = info["unite"]
     heading = f"{info['libelle']}, de septembre à août"
-    st.subheader(heading, anchor=False)
+    st.subheader(escape_markdown(heading), anchor=False)
     result = context.series(monthly, filters, by="total")
     render_notes(result.ignored)
     if result.empty:
         render_empty(result.empty_reason)
         return
     where = _selection_name(filters, labels, result.ignored) or "ensemble de l'académie"
-    st.caption(f"Une courbe par année scolaire ({where}, filtres appliqués). {info['definition']}")
+    st.caption(f"Une courbe par année scolaire ({escape_markdown(where)}, filtres appliqués). "
+               f"{escape_markdown(info['definition'])}")
     figure = charts.monthly_figure(result.data, unit)
     charts.render_figure(figure, "chart_monthly",
                          alt=f"Courbes mensuelles : {heading}. Valeurs dans le tableau de données.")
@@ -144,7 +150,7 @@ def _ranking_section(indicator: str, meta: dict, filters: Filters, labels: dict,
     annee = url_selectbox("Année scolaire", latest_first, "annee", "ind_annee", default=latest_first[0],
                           width=260)
     heading = f"Classement des bassins : {meta['libelle']}, {annee}"
-    title.subheader(heading, anchor=False)
+    title.subheader(escape_markdown(heading), anchor=False)
     result = context.values_by_bassin(indicator, annee, filters)
     render_notes(result.ignored)
     if result.empty_reason:
@@ -158,10 +164,11 @@ def _ranking_section(indicator: str, meta: dict, filters: Filters, labels: dict,
     if filters.bassins:
         scope.append("bassins choisis en couleur, les autres en clair pour comparaison")
     if scope:
-        st.caption("Classement : " + " ; ".join(scope) + ".")
+        st.caption("Classement : " + escape_markdown(" ; ".join(scope)) + ".")
     missing = frame.loc[frame["valeur"].isna(), "nom"].tolist()
     if missing:
-        st.caption(f"Pas de donnée pour {annee} : " + ", ".join(missing) + " (non classés).")
+        st.caption(f"Pas de donnée pour {annee} : " + escape_markdown(", ".join(str(m) for m in missing))
+                   + " (non classés).")
     figure = charts.ranking_figure(frame, unit)
     charts.render_figure(figure, "chart_ranking",
                          alt=f"Barres horizontales : {heading}, du plus élevé au plus faible. "
@@ -183,7 +190,7 @@ def _evolution_section(indicator: str, meta: dict, by: str, filters: Filters, ye
     year_b = url_selectbox("À", years, "a_annee", "ind_a", default=years[-1], container=right)
     group_by = by if by != "total" else "bassin"
     heading = f"{meta['libelle']} : évolution de {year_a} à {year_b}, par {BREAKDOWNS[group_by].lower()}"
-    title.subheader(heading, anchor=False)
+    title.subheader(escape_markdown(heading), anchor=False)
     if year_a == year_b:
         st.info("Choisissez deux années scolaires différentes pour calculer une évolution.",
                 icon=":material/compare_arrows:")

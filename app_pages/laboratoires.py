@@ -12,6 +12,7 @@ from components.common import render_data_table, render_downloads, render_empty,
 from components.sidebar import label_of, url_selectbox
 from observatoire import config
 from observatoire.filters import Filters
+from observatoire.text import escape_markdown
 
 filters: Filters = st.session_state["filters"]
 labels = context.labels()
@@ -30,7 +31,7 @@ if labs.empty:
 else:
     if labs.illustrative:
         st.badge("Données illustratives", icon=":material/science:", color="orange")
-    st.caption(cards.labs_source_text(labs.data["source"]))
+    st.caption(escape_markdown(cards.labs_source_text(labs.data["source"])))
     tab_cards, tab_table = st.tabs([":material/grid_view: Cartes", ":material/table: Tableau"])
     with tab_cards:
         cards.render_lab_grid(labs.data, labels, height=640 if len(labs.data) > 6 else None,
@@ -56,14 +57,15 @@ options = list(labs.data["code"])
 requested = st.query_params.get("labo")
 if requested in names and requested not in options:  # a shared link to a lab outside the current filters
     options.append(requested)
-    st.info(f"« {names[requested]} » ne correspond pas aux filtres choisis ; sa fiche reste affichée.",
+    st.info(f"« {escape_markdown(names[requested])} » ne correspond pas aux filtres choisis ; sa fiche reste "
+            "affichée.",
             icon=":material/filter_alt_off:")
 
 
 def render_fiche(code: str) -> None:
     lab = every_lab.data[every_lab.data["code"] == code].iloc[0].to_dict()
     with st.container(border=True):
-        st.markdown(f"### {lab['nom']}")
+        st.markdown(f"### {escape_markdown(lab['nom'])}")
         origin = cards.lab_origin(lab["source"])
         if origin == "illustratif":
             st.badge("Laboratoire illustratif", icon=":material/science:", color="orange",
@@ -74,8 +76,9 @@ def render_fiche(code: str) -> None:
                      "illustratifs (voir la source).")
         facts, projects_col = st.columns([2, 3], gap="large")
         with facts:
-            st.markdown("\n".join(f"- **{label}** : {value}" for label, value in cards.lab_facts(lab, labels)))
-            st.caption(f"Source : {lab['source']}" if lab["source"] != config.ILLUSTRATIVE
+            st.markdown("\n".join(f"- **{label}** : {escape_markdown(value)}"
+                                   for label, value in cards.lab_facts(lab, labels)))
+            st.caption(f"Source : {escape_markdown(lab['source'])}" if lab["source"] != config.ILLUSTRATIVE
                        else "Source : laboratoire illustratif (lieu plausible, non cité par le bilan).")
         with projects_col:
             st.markdown("**Projets cités par le bilan**")
@@ -84,7 +87,8 @@ def render_fiche(code: str) -> None:
                 st.caption("Le bilan ne cite aucun projet pour ce laboratoire.")
             else:
                 st.markdown("\n".join(cards.project_lines(projects)))
-                st.caption("Source : " + " ; ".join(dict.fromkeys(projects["source"])) + ".")
+                st.caption("Source : " + " ; ".join(escape_markdown(s) for s in dict.fromkeys(projects["source"]))
+                           + ".")
     render_activity(code, lab["nom"])
 
 

@@ -8,6 +8,7 @@ from components import cards, context, maps
 from components.common import render_empty, render_source
 from observatoire import config
 from observatoire.filters import Filters
+from observatoire.text import escape_markdown
 
 filters: Filters = st.session_state["filters"]
 academie = config.academie()
@@ -20,8 +21,8 @@ scope = academie.nom
 if filters.bassins or filters.departements:
     scope += " — " + cards.scope_text(filters.departements, filters.bassins, labels)
 first, last = (annees[0], annees[-1]) if annees else (None, None)
-st.markdown(cards.overview_subtitle(scope, cards.kpi_year_text(kpis), filters.periode_debut or first,
-                                    filters.periode_fin or last))
+st.markdown(escape_markdown(cards.overview_subtitle(scope, cards.kpi_year_text(kpis),
+                                                    filters.periode_debut or first, filters.periode_fin or last)))
 
 # --------------------------------------------------------------------------------------------- KPI cards
 if kpis:
@@ -41,12 +42,12 @@ left, right = st.columns([5, 6], gap="large")
 with left:
     st.markdown(f"### {cards.coverage_text(len(open_labs), open_labs['bassin'].nunique(), total)}")
     if annee and not labs.empty:
-        st.markdown(cards.opening_note(len(open_labs), len(labs.data), annee))
+        st.markdown(escape_markdown(cards.opening_note(len(open_labs), len(labs.data), annee)))
     if labs.illustrative:
         st.badge("Données illustratives", icon=":material/science:", color="orange")
-    st.caption(cards.labs_source_text(open_labs["source"]) if not open_labs.empty else "")
+    st.caption(escape_markdown(cards.labs_source_text(open_labs["source"])) if not open_labs.empty else "")
     for note in labs.ignored:
-        st.caption(f":material/filter_alt_off: {note}")
+        st.caption(f":material/filter_alt_off: {escape_markdown(note)}")
     st.page_link("app_pages/laboratoires.py", label="Voir les laboratoires et leurs fiches",
                  icon=":material/science:")
 with right:
@@ -54,7 +55,7 @@ with right:
     map_year = annee or last
     per_bassin = context.values_by_bassin(maps.OVERVIEW_INDICATOR, map_year, filters)
     meta = context.indicator(maps.OVERVIEW_INDICATOR)
-    st.markdown(f"**{meta['libelle']} par bassin, {map_year}**")
+    st.markdown(f"**{escape_markdown(meta['libelle'])} par bassin, {escape_markdown(map_year)}**")
     if per_bassin.empty_reason:
         render_empty(per_bassin.empty_reason)
     else:

@@ -17,6 +17,7 @@ from components import formatting
 from components.common import ILLUSTRATIVE_EXPLANATION
 from observatoire import config
 from observatoire.queries import Kpi
+from observatoire.text import escape_html, escape_markdown, plain
 
 PER_ROW = 4
 """KPI cards per row: readable on a projector at 1600 px (4 cards of ~330 px)."""
@@ -110,7 +111,8 @@ def kpi_value_text(kpi: Kpi, markup: bool = False) -> str:
     """Card value: `64,5 M`, `35 367`, `98,0 %` (— when missing), followed by the unit when the name of the
     indicator does not already say it (`382 sites` for « Sites … » stays `382`).
 
-    `markup=True` sets that unit in small type (`:small[…]`) so that the number stays large on a narrow card."""
+    `markup=True` sets that unit in small type (`:small[…]`) so that the number stays large on a narrow card;
+    the text is then Markdown (the unit escaped)."""
     if kpi.valeur is None or (isinstance(kpi.valeur, float) and math.isnan(kpi.valeur)):
         return "—"
     if kpi.unite == "%":
@@ -118,7 +120,7 @@ def kpi_value_text(kpi: Kpi, markup: bool = False) -> str:
     text = formatting.compact(kpi.valeur)
     if not kpi.unite or unit_in_label(kpi.libelle, kpi.unite):
         return text
-    return f"{text} :small[{kpi.unite}]" if markup else f"{text} {kpi.unite}"
+    return f"{text} :small[{escape_markdown(kpi.unite)}]" if markup else f"{text} {kpi.unite}"
 
 
 def _rounded_delta(kpi: Kpi) -> float | None:
@@ -157,14 +159,15 @@ def kpi_caption(kpi: Kpi, section: str | None = None) -> str:
 
 
 def kpi_help(kpi: Kpi, definition: str | None) -> str:
-    """Tooltip: definition, the year shown, the full sources."""
+    """Tooltip (Markdown, data text escaped): definition, the year shown, the full sources."""
+    e = escape_markdown
     parts = []
-    if definition:
-        parts.append(definition.strip())
-    parts.append(f"Valeur de l'année scolaire {kpi.annee}" + (
-        f", comparée à {kpi.annee_precedente}." if kpi.annee_precedente else "."))
+    if definition and str(definition).strip():
+        parts.append(e(str(definition).strip()))
+    parts.append(f"Valeur de l'année scolaire {e(kpi.annee)}" + (
+        f", comparée à {e(kpi.annee_precedente)}." if kpi.annee_precedente else "."))
     if kpi.sources:
-        parts.append("Source : " + " ; ".join(kpi.sources) + ".")
+        parts.append("Source : " + " ; ".join(e(s) for s in kpi.sources) + ".")
     if kpi.illustratif:
         parts.append(ILLUSTRATIVE_EXPLANATION)
     return "\n\n".join(parts)
@@ -202,9 +205,9 @@ def render_kpi_card(kpi: Kpi, definition: str | None = None, domain: str | None 
     history = [v for v in kpi.historique if v is not None and not math.isnan(v)]
     icon = DOMAIN_ICONS.get(domain or "", ":material/insights:")
     with st.container(border=True, height="stretch", gap="small"):
-        st.markdown(f"{icon} **{kpi.libelle}**", help=kpi_help(kpi, definition))
+        st.markdown(f"{icon} **{escape_markdown(kpi.libelle)}**", help=kpi_help(kpi, definition))
         st.metric(
-            kpi.libelle,
+            escape_markdown(kpi.libelle),
             kpi_value_text(kpi, markup=True),
             delta=kpi_delta_text(kpi),
             delta_color=color,
@@ -217,7 +220,7 @@ def render_kpi_card(kpi: Kpi, definition: str | None = None, domain: str | None 
             if kpi.illustratif:
                 st.badge("Données illustratives", icon=":material/science:", color="orange",
                          help=ILLUSTRATIVE_EXPLANATION)
-            st.caption(kpi_caption(kpi, section))
+            st.caption(escape_markdown(kpi_caption(kpi, section)))
 
 
 def render_kpi_grid(kpis: Sequence[Kpi], catalogue: pd.DataFrame | None = None, per_row: int = PER_ROW,
@@ -240,7 +243,8 @@ def render_kpi_grid(kpis: Sequence[Kpi], catalogue: pd.DataFrame | None = None, 
 def render_kpi_notes(kpis: Sequence[Kpi]) -> None:
     notes = merged_notes(kpis)
     if notes:
-        st.info("**Filtres sans effet sur certains indicateurs**\n\n" + "\n".join(f"- {n}" for n in notes),
+        st.info("**Filtres sans effet sur certains indicateurs**\n\n"
+                + "\n".join(f"- {escape_markdown(n)}" for n in notes),
                 icon=":material/filter_alt_off:")
 
 
@@ -329,16 +333,16 @@ def labs_table(frame: pd.DataFrame, labels: Mapping[str, Mapping[str, str]]) -> 
     themes = labels.get("thematique", {})
     niveaux = labels.get("niveau", {})
     return pd.DataFrame({
-        "Laboratoire": frame["nom"],
-        "Commune": frame["commune"],
-        "Bassin": frame["bassin_nom"],
-        "Département": frame["departement_nom"],
-        "Thématiques": [code_labels(v, themes) for v in frame["thematiques"]],
-        "Niveaux": [code_labels(v, niveaux) for v in frame["niveaux"]],
+        "Laboratoire": [plain(v) for v in frame["nom"]],
+        "Commune": [plain(v) for v in frame["commune"]],
+        "Bassin": [plain(v) for v in frame["bassin_nom"]],
+        "Département": [plain(v) for v in frame["departement_nom"]],
+        "Thématiques": [[plain(t) for t in code_labels(v, themes)] for v in frame["thematiques"]],
+        "Niveaux": [[plain(t) for t in code_labels(v, niveaux)] for v in frame["niveaux"]],
         "Structure": [STRUCTURES.get(v, v) for v in frame["structure"]],
         "Territoire": [TERRITOIRES_COURTS.get(v, v) for v in frame["territoire"]],
         "Ouverture": [int(v) if pd.notna(v) else None for v in frame["ouverture"]],
-        "Source": [lab_source_short(v) for v in frame["source"]],
+        "Source": [plain(lab_source_short(v)) for v in frame["source"]],
     })
 
 
@@ -395,18 +399,18 @@ def render_lab_card(lab: Mapping[str, object], labels: Mapping[str, Mapping[str,
     """A bordered lab card; with `fiche_key`, a « Voir la fiche » button selects the lab in that selectbox."""
     card = lab_card_text(lab, labels)
     with st.container(border=True, height="stretch"):
-        st.markdown(f"**{card['titre']}**")
-        st.caption(f":material/location_on: {card['lieu']}")
+        st.markdown(f"**{escape_markdown(card['titre'])}**")
+        st.caption(f":material/location_on: {escape_markdown(card['lieu'])}")
         with st.container(horizontal=True, gap="small"):
             for theme in card["thematiques"]:
-                st.badge(theme, color="blue")
-        st.caption(f"Niveaux : {card['niveaux']}")
+                st.badge(escape_markdown(theme, keep="[]"), color="blue")  # st.badge escapes [ ] itself
+        st.caption(f"Niveaux : {escape_markdown(card['niveaux'])}")
         if card["origine"] == "illustratif":
             st.badge("Laboratoire illustratif", icon=":material/science:", color="orange",
                      help="Lieu plausible qui complète la liste : il n'est pas cité par le bilan.")
         else:
             st.badge("Cité par le bilan", icon=":material/menu_book:", color="green",
-                     help=str(lab.get("source", "")))
+                     help=escape_markdown(lab.get("source", "")))
         if fiche_key:
             st.button("Voir la fiche", key=f"labo_carte_{lab.get('code')}", on_click=open_fiche,
                       args=(fiche_key, str(lab.get("code"))), icon=":material/arrow_downward:", type="tertiary",
@@ -464,14 +468,18 @@ def lab_activity_kpi(indicator: Mapping[str, object], frame: pd.DataFrame) -> Kp
 
 
 def activity_figure(frame: pd.DataFrame, title: str, unit: str):  # noqa: ANN201 - plotly Figure
-    """Small bar chart of a lab's annual activity (French separators, readable fonts)."""
+    """Small bar chart of a lab's annual activity (French separators, readable fonts). Plotly renders some
+    HTML in its texts: the title and the unit (data text) are HTML-escaped."""
     import plotly.graph_objects as go
 
     data = frame.sort_values("periode")
+    title, unit = escape_html(title), escape_html(unit)
     fig = go.Figure(go.Bar(
-        x=list(data["periode"]), y=list(data["valeur"]), marker_color="#000091",
+        x=[escape_html(p) for p in data["periode"]], y=list(data["valeur"]), marker_color="#000091",
         text=[formatting.number(v) for v in data["valeur"]], textposition="outside",
-        hovertemplate="%{x} : %{y:,.0f} " + unit + "<extra></extra>",
+        hovertext=[f"{escape_html(p)} : {formatting.number(v)} {unit}".rstrip()
+                   for p, v in zip(data["periode"], data["valeur"])],
+        hovertemplate="%{hovertext}<extra></extra>",
     ))
     top = float(data["valeur"].max()) if not data.empty else 0.0
     fig.update_layout(
@@ -557,11 +565,12 @@ def activity_table(series: Mapping[str, pd.DataFrame], names: Mapping[str, str])
 
 
 def project_lines(projects: pd.DataFrame) -> list[str]:
-    """Markdown lines of a lab's projects cited by the bilan."""
+    """Markdown lines of a lab's projects cited by the bilan (data text escaped)."""
+    e = escape_markdown
     lines = []
     for row in projects.to_dict("records"):
         theme = row.get("thematique_libelle") or row.get("thematique") or ""
-        lines.append(f"- **{row.get('intitule', '')}** ({theme}) : {row.get('projet', '')}")
+        lines.append(f"- **{e(row.get('intitule', ''))}** ({e(theme)}) : {e(row.get('projet', ''))}")
     return lines
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from components import formatting
 from observatoire import config
+from observatoire.text import escape_markdown, plain, quote_value
 
 AGGREGATIONS = {
     "somme": "Somme : s'additionne entre territoires",
@@ -45,29 +46,31 @@ def catalogue_table(indicators: pd.DataFrame) -> pd.DataFrame:
     """The indicator catalogue for display: French headers, aggregation and granularity explained."""
     kpi = indicators["kpi"] if "kpi" in indicators else pd.Series([None] * len(indicators))
     return pd.DataFrame({
-        "Indicateur": indicators["libelle"].to_list(),
-        "Domaine": indicators["domaine"].to_list(),
-        "Définition": indicators["definition"].to_list(),
-        "Unité": indicators["unite"].to_list(),
+        "Indicateur": [plain(v) for v in indicators["libelle"]],
+        "Domaine": [plain(v) for v in indicators["domaine"]],
+        "Définition": [plain(v) for v in indicators["definition"]],
+        "Unité": [plain(v) for v in indicators["unite"]],
         "Agrégation": [aggregation_text(v) for v in indicators["agregation"]],
         "Granularité": [granularity_text(v) for v in indicators["granularite"]],
-        "Source": indicators["source"].to_list(),
+        "Source": [plain(v) for v in indicators["source"]],
         "Indicateur clé": [pd.notna(v) and str(v) != "" for v in kpi],
         "Code": indicators["id"].to_list(),
     })
 
 
 def domain_sections(indicators: pd.DataFrame) -> list[tuple[str, list[str]]]:
-    """(domaine, markdown paragraphs) for each domain, in catalogue order: one paragraph per indicator."""
+    """(domaine, markdown paragraphs) for each domain, in catalogue order: one paragraph per indicator (the
+    catalogue's texts escaped, the domain left plain: the caller escapes it where it shows it)."""
+    e = escape_markdown
     sections: dict[str, list[str]] = {}
     for row in indicators.to_dict("records"):
         kpi = row.get("kpi")
         star = " · indicateur clé" if kpi is not None and pd.notna(kpi) and str(kpi) != "" else ""
         sections.setdefault(str(row["domaine"]), []).append(
-            f"**{row['libelle']}** ({row['unite']}){star}  \n{row['definition']}  \n"
-            f":small[*Agrégation* : {aggregation_text(row['agregation'])} · *Granularité* : "
-            f"{granularity_text(row['granularite']).lower()} · *Source* : {row['source']} · *Code* : "
-            f"`{row['id']}`]"
+            f"**{e(row['libelle'])}** ({e(row['unite'])}){star}  \n{e(row['definition'])}  \n"
+            f":small[*Agrégation* : {e(aggregation_text(row['agregation']))} · *Granularité* : "
+            f"{e(granularity_text(row['granularite']).lower())} · *Source* : {e(row['source'])} · *Code* : "
+            f"{quote_value(row['id'], 200)}]"
         )
     return list(sections.items())
 
@@ -128,8 +131,11 @@ def lots_table(lots: pd.DataFrame) -> pd.DataFrame:
 
 def provenance_markdown(n_labs: int, n_illustrative_labs: int, annee_reference: str, bilan: str,
                         bassins_note: str) -> str:
-    """« Ce qui vient du bilan, ce qui est illustratif, et pourquoi » (French, markdown)."""
+    """« Ce qui vient du bilan, ce qui est illustratif, et pourquoi » (French, markdown; the académie's texts
+    escaped)."""
     cited = n_labs - n_illustrative_labs
+    annee_reference, bilan, bassins_note = (escape_markdown(annee_reference), escape_markdown(bilan),
+                                            escape_markdown(bassins_note))
     return f"""
 **Du bilan, tel quel.** Les valeurs académiques de l'année {annee_reference} sont les chiffres exacts du
 *{bilan}* ; la colonne `source` cite la section du bilan d'où vient chaque chiffre.

@@ -9,6 +9,9 @@ Conventions shared by every figure
 - Missing values are never drawn as 0: they are left out of the traces and said in text (« pas de donnée »,
   « n. d. »).
 - Sized for a projector: large fonts, thick lines.
+- Plotly renders a subset of HTML in its texts (`<a href>`, `<br>`, `<b>`, `<span style>`…): every text that
+  comes from data (group names, units, hover texts, category labels) is HTML-escaped
+  (`observatoire.text.escape_html`); Plotly decodes the entities, so `&lt;` reads `<`.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components import formatting
+from observatoire.text import escape_html, plain
 
 # Okabe-Ito (Okabe & Ito 2008, "Color Universal Design"), yellow last: weakest contrast on white.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442")
@@ -135,7 +139,7 @@ def _base_layout(height: int, **extra: object) -> dict[str, object]:
 
 def _value_axis(unit: str, **extra: object) -> dict[str, object]:
     axis: dict[str, object] = {
-        "title": {"text": unit, "font": {"size": FONT_SIZE, "color": TEXT_GREY}},
+        "title": {"text": escape_html(unit), "font": {"size": FONT_SIZE, "color": TEXT_GREY}},
         "rangemode": "tozero",
         "separatethousands": True,
         "exponentformat": "none",
@@ -189,14 +193,14 @@ def line_figure(frame: pd.DataFrame, unit: str, *, height: int = 480,
     traces = []
     for index, group in enumerate(order):
         rows = sorted(points[group])
-        name = names[group]
+        name = escape_html(names[group])
         look = style(index, len(order))
         traces.append({
             "type": "scatter", "name": name, "mode": "lines+markers",
             "x": [formatting.period_label(p) for _, p, _ in rows], "y": [v for _, _, v in rows],
             "line": {"color": look["color"], "width": 3, "dash": look["dash"]},
             "marker": {"size": 10, "symbol": look["symbol"], "color": look["color"]},
-            "hovertext": [f"{formatting.period_label(p)} — {name} : {value_with_unit(v, unit)}"
+            "hovertext": [f"{formatting.period_label(p)} — {name} : {escape_html(value_with_unit(v, unit))}"
                           for _, p, v in rows],
             "hovertemplate": "%{hovertext}<extra></extra>",
         })
@@ -234,7 +238,7 @@ def monthly_figure(frame: pd.DataFrame, unit: str, *, height: int = 460) -> go.F
             "x": [months[pos] for pos, _, _ in rows], "y": [v for _, _, v in rows],
             "line": {"color": look["color"], "width": 4 if latest else 2.5, "dash": look["dash"]},
             "marker": {"size": 9, "symbol": look["symbol"], "color": look["color"]},
-            "hovertext": [f"{formatting.month_label(p)} ({year}) : {value_with_unit(v, unit)}"
+            "hovertext": [f"{formatting.month_label(p)} ({year}) : {escape_html(value_with_unit(v, unit))}"
                           for _, p, v in rows],
             "hovertemplate": "%{hovertext}<extra></extra>",
         })
@@ -262,25 +266,25 @@ def ranking_figure(frame: pd.DataFrame, unit: str) -> go.Figure:
     missing = frame[frame["valeur"].isna()].sort_values("nom", ascending=False)
     some_selected = not bool(frame["selectionne"].all())
     colours = [HIGHLIGHT if (sel or not some_selected) else MUTED for sel in drawn["selectionne"]]
-    names = [str(n) for n in drawn["nom"]]
+    names = [escape_html(n) for n in drawn["nom"]]
     values = [float(v) for v in drawn["valeur"]]
     rank = drawn["rang"] if "rang" in drawn else pd.Series([None] * len(drawn), index=drawn.index)
     total = len(drawn)
     hover = []
     for name, value, r, dep in zip(names, values, rank, drawn.get("departement", [""] * total)):
-        where = f" ({dep})" if dep else ""
+        where = f" ({escape_html(dep)})" if dep else ""
         place = f" — {formatting.rank_label(int(r), total)}" if not _missing(r) else ""
-        hover.append(f"{name}{where} : {value_with_unit(value, unit)}{place}")
+        hover.append(f"{name}{where} : {escape_html(value_with_unit(value, unit))}{place}")
     bar = dict(
         type="bar", x=values, y=names, orientation="h", marker={"color": colours},
         text=[value_text(v, unit) for v in values], textposition="outside", cliponaxis=False,
         textfont={"size": FONT_SIZE, "color": INK}, hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
         name="",
     )
-    categories = [str(n) for n in missing["nom"]] + names
+    categories = [escape_html(n) for n in missing["nom"]] + names
     top = max(values) if values else 1.0
     annotations = [
-        {"x": 0, "y": str(n), "xref": "x", "yref": "y", "text": NO_DATA, "showarrow": False,
+        {"x": 0, "y": escape_html(n), "xref": "x", "yref": "y", "text": NO_DATA, "showarrow": False,
          "xanchor": "left", "xshift": 6, "font": {"size": FONT_SIZE - 1, "color": TEXT_GREY}}
         for n in missing["nom"]
     ]
@@ -299,9 +303,10 @@ def evolution_figure(frame: pd.DataFrame, unit: str = "") -> go.Figure:
     drawn = frame[frame["evolution_pct"].notna()].sort_values(["evolution_pct", "libelle"],
                                                                ascending=[True, False])
     missing = frame[frame["evolution_pct"].isna()].sort_values("libelle", ascending=False)
-    names = [str(n) for n in drawn["libelle"]]
+    names = [escape_html(n) for n in drawn["libelle"]]
     values = [float(v) for v in drawn["evolution_pct"]]
-    hover = [f"{n} : {evolution_text(v)} ({value_with_unit(a, unit)} → {value_with_unit(b, unit)})"
+    hover = [f"{n} : {evolution_text(v)} ({escape_html(value_with_unit(a, unit))} → "
+             f"{escape_html(value_with_unit(b, unit))})"
              for n, v, a, b in zip(names, values, drawn["valeur_a"], drawn["valeur_b"])]
     bar = dict(
         type="bar", x=values, y=names, orientation="h",
@@ -310,13 +315,13 @@ def evolution_figure(frame: pd.DataFrame, unit: str = "") -> go.Figure:
         textfont={"size": FONT_SIZE, "color": INK}, hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
         name="",
     )
-    categories = [str(n) for n in missing["libelle"]] + names
+    categories = [escape_html(n) for n in missing["libelle"]] + names
     low = min([0.0, *values])
     high = max([0.0, *values])
     span = max(high - low, 10.0)  # at least 10 points wide: a flat evolution stays a flat evolution
     pad = span * 0.22
     annotations = [
-        {"x": 0, "y": str(n), "xref": "x", "yref": "y", "text": NOT_AVAILABLE, "showarrow": False,
+        {"x": 0, "y": escape_html(n), "xref": "x", "yref": "y", "text": NOT_AVAILABLE, "showarrow": False,
          "xanchor": "left", "xshift": 6, "font": {"size": FONT_SIZE - 1, "color": TEXT_GREY}}
         for n in missing["libelle"]
     ]
@@ -349,7 +354,7 @@ def display_table(frame: pd.DataFrame, kind: str, unit: str, *, group: str = "Gr
     if kind == "series":
         out = pd.DataFrame({
             "Année scolaire": frame["periode"].map(formatting.period_label),
-            group: frame["libelle"],
+            group: frame["libelle"].map(plain),
             value: frame["valeur"].astype(float),
         })
     elif kind == "monthly":
@@ -361,14 +366,14 @@ def display_table(frame: pd.DataFrame, kind: str, unit: str, *, group: str = "Gr
     elif kind == "ranking":
         out = pd.DataFrame({
             "Rang": frame["rang"].astype("Int64"),
-            "Bassin": frame["nom"],
+            "Bassin": frame["nom"].map(plain),
             "Département": frame["departement"],
             value: frame["valeur"].astype(float),
             "Remarque": frame["valeur"].map(lambda v: NO_DATA if _missing(v) else ""),
         })
     elif kind == "evolution":
         out = pd.DataFrame({
-            group: frame["libelle"],
+            group: frame["libelle"].map(plain),
             f"{year_a or 'Année de départ'} ({unit})" if unit else (year_a or "Année de départ"):
                 frame["valeur_a"].astype(float),
             f"{year_b or 'Année d’arrivée'} ({unit})" if unit else (year_b or "Année d’arrivée"):
@@ -382,7 +387,7 @@ def display_table(frame: pd.DataFrame, kind: str, unit: str, *, group: str = "Gr
     if flags[0] in frame:
         out[flags[1]] = frame[flags[0]].fillna(False).astype(bool).map(_YES_NO)
     if "sources" in frame:
-        out["Source"] = frame["sources"].fillna("").astype(str).str.replace(" | ", " ; ", regex=False)
+        out["Source"] = frame["sources"].fillna("").astype(str).str.replace(" | ", " ; ", regex=False).map(plain)
     if kind == "ranking":
         out = out.sort_values(["Rang", "Bassin"], na_position="last")
     return out.reset_index(drop=True)
@@ -406,4 +411,4 @@ def render_figure(figure: go.Figure, key: str, alt: str) -> None:
     """`st.plotly_chart` with the French, logo-free configuration and an accessible description."""
     import streamlit as st
 
-    st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, key=key, alt=alt, theme="streamlit")
+    st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, key=key, alt=plain(alt), theme="streamlit")

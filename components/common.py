@@ -1,4 +1,7 @@
-"""Small render helpers shared by every page: sources, illustrative badge, notes, empty states, tables."""
+"""Small render helpers shared by every page: sources, illustrative badge, notes, empty states, tables.
+
+The texts they receive are plain text (from data or queries): they are escaped here, where they become
+Markdown (`observatoire.text.escape_markdown`)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from observatoire import config, exporting
+from observatoire.text import escape_markdown
 
 ILLUSTRATIVE_EXPLANATION = (
     "Valeurs générées pour illustrer les répartitions (territoires, années antérieures, mois) : seuls les "
@@ -32,18 +36,18 @@ def render_source(sources: tuple[str, ...] | list[str], illustrative: bool) -> N
         st.badge("Données illustratives", icon=":material/science:", color="orange")
         st.caption(ILLUSTRATIVE_EXPLANATION)
     if text:
-        st.caption(text)
+        st.caption(escape_markdown(text))
 
 
 def render_notes(ignored: tuple[str, ...] | list[str]) -> None:
     """Filters that do not apply to what is shown: said, never silently ignored."""
     for note in ignored:
-        st.info(note, icon=":material/filter_alt_off:")
+        st.info(escape_markdown(note), icon=":material/filter_alt_off:")
 
 
 def render_empty(reason: str | None) -> None:
     st.info(
-        (reason or "Aucune donnée pour cette sélection.")
+        escape_markdown(reason or "Aucune donnée pour cette sélection.")
         + " Élargissez la sélection dans les filtres (ou « Réinitialiser les filtres »).",
         icon=":material/search_off:",
     )
@@ -57,7 +61,7 @@ def slug(text: str) -> str:
 def render_data_table(frame: pd.DataFrame, title: str, key: str, expanded: bool = False,
                       column_config: dict | None = None) -> None:
     """The data behind a chart (text alternative) with CSV (`;`, BOM) and XLSX downloads."""
-    with st.expander(f"Données : {title}", expanded=expanded, icon=":material/table:"):
+    with st.expander(f"Données : {escape_markdown(title)}", expanded=expanded, icon=":material/table:"):
         st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config)
         left, right = st.columns(2)
         name = slug(title)

@@ -6,6 +6,7 @@ import streamlit as st
 
 from components import context
 from observatoire import config
+from observatoire.text import escape_markdown
 
 
 def footer_text() -> str:
@@ -18,4 +19,4 @@ def footer_text() -> str:
 
 def render_footer() -> None:
     st.divider()
-    st.caption(footer_text())
+    st.caption(escape_markdown(footer_text()))

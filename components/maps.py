@@ -22,7 +22,6 @@ requests tiles from its host.
 from __future__ import annotations
 
 import hashlib
-import html
 import itertools
 import math
 import re
@@ -44,6 +43,7 @@ from jinja2 import Template
 
 from components import formatting, offline
 from observatoire import config, geo
+from observatoire.text import escape_html, escape_markdown, plain, quote_value
 
 
 def _memoize_branca_templates() -> None:
@@ -375,8 +375,9 @@ def lab_source_text(source: object) -> str:
 
 def lab_popup_html(lab: Mapping[str, Any], theme_labels: Mapping[str, str], niveau_labels: Mapping[str, str],
                    figures: Sequence[tuple[str, str, bool]], annee: str) -> str:
-    """Popup of a lab: name, commune, bassin, themes, levels (French labels), key figures of the year, source."""
-    e = html.escape
+    """Popup of a lab: name, commune, bassin, themes, levels (French labels), key figures of the year, source
+    (every text HTML-escaped)."""
+    e = escape_html
     lines = [
         f'<div class="labo-popup"><h4>{e(str(lab["nom"]))}</h4>',
         f'<p><b>Commune :</b> {e(str(lab["commune"]))}<br>'
@@ -402,15 +403,18 @@ def _bounds(features: Iterable[Mapping[str, Any]]) -> list[list[float]] | None:
 
 def bassin_features(geojson: Mapping[str, Any], values: pd.DataFrame, classes: Classes,
                     unit: str) -> dict[str, Any]:
-    """The bassins of `values` (one row per bassin, in `classes.bins` order) with display properties only."""
+    """The bassins of `values` (one row per bassin, in `classes.bins` order) with display properties only.
+
+    `nom` and `valeur` are HTML-escaped: folium's GeoJsonTooltip inserts property values as HTML (the unit,
+    inside `valeur`, comes from the catalogue too)."""
     total = int(values["valeur"].notna().sum())
     by_code = {}
     for i, row in enumerate(values.itertuples(index=False)):
         by_code[row.code] = {
             "code": row.code,
-            "nom": row.nom,
-            "valeur": format_value(row.valeur, unit)
-            + ("" if _missing(row.valeur) else f" · {_rank_text(row.rang, total)}"),
+            "nom": escape_html(row.nom),
+            "valeur": escape_html(format_value(row.valeur, unit)
+                                  + ("" if _missing(row.valeur) else f" · {_rank_text(row.rang, total)}")),
             "classe": -1 if classes.bins[i] is None else classes.bins[i],
         }
     features = [
@@ -574,7 +578,7 @@ class HtmlControl(MacroElement):
 
 def legend_html(title: str, subtitle: str, items: Sequence[tuple[str, str]], chosen: bool = False) -> str:
     """The classes legend box (HTML): swatches, « pas de donnée » hatched, département and chosen outlines."""
-    e = html.escape
+    e = escape_html
     rows = [f"<h3>{e(title)}</h3>", f'<p class="sous-titre">{e(subtitle)}</p>']
     for color, label in items:
         swatch = ('<span class="case hachures"></span>' if label == NO_DATA_LABEL
@@ -589,7 +593,7 @@ def legend_html(title: str, subtitle: str, items: Sequence[tuple[str, str]], cho
 
 def labs_legend_html(themes: Sequence[str], theme_labels: Mapping[str, str]) -> str:
     """Labs legend (HTML): one entry per main theme shown, with its icon and marker colour."""
-    e = html.escape
+    e = escape_html
     rows = ["<h3>Laboratoires numériques</h3>", '<p class="sous-titre">selon leur thème principal</p>']
     for theme in themes:
         icon, color = theme_style(theme)
@@ -693,7 +697,7 @@ def build_map(
         popup = lab_popup_html(lab, theme_labels, niveau_labels, figures.get(lab["code"], ()), annee)
         folium.Marker(
             [float(lab["latitude"]), float(lab["longitude"])],
-            tooltip=folium.Tooltip(html.escape(str(lab["nom"]))),
+            tooltip=folium.Tooltip(escape_html(lab["nom"])),
             popup=folium.Popup(popup, max_width=340),
             icon=folium.Icon(color=color, icon=icon, prefix="fa",
                              icon_color="#161616" if color in _LIGHT_MARKERS else "white"),
@@ -764,8 +768,8 @@ def bassins_table(values: pd.DataFrame, classes: Classes, unit: str,
     labels = class_labels(classes, unit)
     total = int(values["valeur"].notna().sum())
     return pd.DataFrame({
-        "Bassin": values["nom"].astype(str).to_numpy(),
-        "Département": [f"{d} — {departement_labels.get(d, d)}" for d in values["departement"]],
+        "Bassin": [plain(n) for n in values["nom"]],
+        "Département": [plain(f"{d} — {departement_labels.get(d, d)}") for d in values["departement"]],
         "Valeur": [format_value(v, unit) for v in values["valeur"]],
         "Rang": [_rank_text(None if _missing(v) else r, total) for v, r in zip(values["valeur"], values["rang"])],
         "Classe": [NO_DATA_LABEL if b is None else labels[b] for b in classes.bins],
@@ -813,11 +817,8 @@ def labs_markdown(labs: pd.DataFrame, theme_labels: Mapping[str, str]) -> str:
 
 
 def _md(text: object) -> str:
-    """Escape Markdown control characters of a label."""
-    out = str(text)
-    for ch in "\\`*_[]<>#|~$":
-        out = out.replace(ch, "\\" + ch)
-    return out
+    """Plain text in Markdown (`observatoire.text.escape_markdown`)."""
+    return escape_markdown(text)
 
 
 # ----------------------------------------------------------------------------------------- render helpers
@@ -837,7 +838,7 @@ def render_static_map(m: folium.Map, key: str, height: int = 440, alt: str = "Ca
     import streamlit as st
 
     with st.container(key=key):
-        st.iframe(m.get_root().render(), height=height, alt=alt)
+        st.iframe(m.get_root().render(), height=height, alt=plain(alt))
 
 
 def apply_click(value: Mapping[str, Any] | None, allowed: Collection[str]) -> None:
@@ -869,8 +870,8 @@ def bassin_selectbox(options: Sequence[str], labels: Mapping[str, str], containe
     if SESSION_KEY not in st.session_state:
         raw = st.query_params.get(URL_PARAM)
         if raw and raw not in options:
-            st.warning(f"Lien : bassin « {raw[:40]} » inconnu (ou hors des départements choisis), aucun bassin "
-                       "sélectionné.", icon=":material/link_off:")
+            st.warning(f"Lien : bassin {quote_value(raw, 40)} inconnu (ou hors des départements choisis), aucun "
+                       "bassin sélectionné.", icon=":material/link_off:")
         st.session_state[SESSION_KEY] = raw if raw in options else ""
     elif st.session_state[SESSION_KEY] not in choices:
         st.session_state[SESSION_KEY] = ""
@@ -905,11 +906,12 @@ def render_bassin_panel(code: str, row: Mapping[str, Any] | None, nb: int, class
     import streamlit as st
 
     name = row["nom"] if row is not None else code
-    st.subheader(f"Bassin de {name}", anchor=False)
-    st.caption(departement)
-    st.markdown(f"**{_md(indicator_label)} ({annee})**")
+    st.subheader(f"Bassin de {_md(name)}", anchor=False)
+    st.caption(_md(departement))
+    st.markdown(f"**{_md(indicator_label)} ({_md(annee)})**")
     value = row["valeur"] if row is not None else None
-    st.metric(f"{indicator_label} ({annee})", format_value(value, unit), label_visibility="collapsed")
+    st.metric(f"{_md(indicator_label)} ({_md(annee)})", _md(format_value(value, unit)),
+              label_visibility="collapsed")
     rank = row["rang"] if row is not None else None
     lines = [f"**Rang :** {_rank_text(rank, nb)} {scope_note}"]
     if classes_label:

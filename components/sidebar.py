@@ -15,6 +15,7 @@ from functools import partial
 import streamlit as st
 
 from observatoire.filters import PARAM_NAMES, Choices, Filters, parse_params, to_params
+from observatoire.text import escape_markdown, plain, quote_value
 
 KEYS = {
     "departements": "f_departements",
@@ -31,12 +32,13 @@ _NOTICES = "_url_notices"
 
 def label_of(mapping: Mapping[str, str], code: str) -> str:
     """format_func helper. Use `partial(label_of, mapping)`, never a lambda: with
-    `runner.enforceSerializableSessionState` widget callables must be picklable (AppTest stores them)."""
-    return mapping.get(code, code)
+    `runner.enforceSerializableSessionState` widget callables must be picklable (AppTest stores them).
+    Option labels are shown as plain text by Streamlit; bidi and zero-width characters are removed."""
+    return plain(mapping.get(code, code))
 
 
 def dep_label(mapping: Mapping[str, str], code: str) -> str:
-    return f"{code} — {mapping.get(code, code)}"
+    return plain(f"{code} — {mapping.get(code, code)}")
 
 
 def _defaults(choices: Choices) -> dict[str, object]:
@@ -61,7 +63,7 @@ def _query_params() -> dict[str, list[str]]:
 def init_from_url(choices: Choices) -> None:
     if st.session_state.get(_INIT):
         return
-    filters, notices = parse_params(_query_params(), choices)
+    filters, notices = parse_params(_query_params(), choices, markdown=True)  # URL values as inline code
     _apply(filters, choices)
     st.session_state[_NOTICES] = notices
     st.session_state[_INIT] = True
@@ -144,7 +146,7 @@ def render_sidebar(choices: Choices) -> Filters:
                           help="Dernière année scolaire affichée (les indicateurs clés portent sur celle-ci).")
         st.button("Réinitialiser les filtres", on_click=reset_filters, args=(choices,),
                   icon=":material/filter_alt_off:", width="stretch")
-        for notice in st.session_state.get(_NOTICES, []):
+        for notice in st.session_state.get(_NOTICES, []):  # Markdown: URL values quoted by `quote_value`
             st.warning(notice, icon=":material/link_off:")
     filters = current_filters(choices)
     sync_url(filters)
@@ -162,8 +164,8 @@ def url_selectbox(label: str, options: Sequence[str], param: str, key: str,
             st.session_state[key] = raw
         else:
             if raw is not None:
-                st.warning(f"Lien : valeur « {raw[:40]} » inconnue pour « {label} », valeur par défaut "
-                           "utilisée.", icon=":material/link_off:")
+                st.warning(f"Lien : valeur {quote_value(raw, 40)} inconnue pour « {escape_markdown(label)} », "
+                           "valeur par défaut utilisée.", icon=":material/link_off:")
             st.session_state[key] = default if default in options else options[0]
     elif st.session_state[key] not in options:
         st.session_state[key] = default if default in options else options[0]

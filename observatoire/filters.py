@@ -2,14 +2,17 @@
 
 Parsing is strict and safe: every parameter is checked against the known codes; an unknown value is dropped
 and reported as a French notice (never an exception). Only plain strings are read — nothing is ever
-unpickled or evaluated.
-"""
+unpickled or evaluated. The value read from the URL is cut in every notice; with `markdown=True` (what the
+sidebar shows) it is quoted as inline code (`observatoire.text.quote_value`): a shared link can never put a
+link, an image or styled text in a notice."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+
+from observatoire.text import cut, quote_value
 
 _SCHOOL_YEAR = re.compile(r"^(\d{4})-(\d{4})$")
 
@@ -82,9 +85,14 @@ def _dedupe(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
 
 
-def parse_params(params: Mapping[str, object], choices: Choices) -> tuple[Filters, list[str]]:
-    """Build `Filters` from URL query parameters. Returns the filters and French notices for ignored values."""
+def parse_params(params: Mapping[str, object], choices: Choices,
+                 markdown: bool = False) -> tuple[Filters, list[str]]:
+    """Build `Filters` from URL query parameters. Returns the filters and French notices for ignored values:
+    plain text (`« value »`), or Markdown with the value as inline code when `markdown` is true."""
     notices: list[str] = []
+
+    def shown(value: str, limit: int = 40) -> str:
+        return quote_value(value, limit) if markdown else f"« {cut(value, limit)} »"
 
     def pick(attr: str, allowed: Iterable[str]) -> tuple[str, ...]:
         allowed_set = set(allowed)
@@ -92,7 +100,7 @@ def parse_params(params: Mapping[str, object], choices: Choices) -> tuple[Filter
         kept = [v for v in raw if v in allowed_set]
         for bad in (v for v in raw if v not in allowed_set):
             notices.append(
-                f"Lien : {DIMENSION_LABELS[attr]} « {bad[:40]} » inconnu, ce critère est ignoré."
+                f"Lien : {DIMENSION_LABELS[attr]} {shown(bad)} inconnu, ce critère est ignoré."
             )
         return _dedupe(kept)
 
@@ -101,7 +109,8 @@ def parse_params(params: Mapping[str, object], choices: Choices) -> tuple[Filter
     if departements:
         outside = [b for b in bassins if choices.bassins[b] not in departements]
         for b in outside:
-            notices.append(f"Lien : le bassin « {b} » n'appartient pas aux départements choisis, il est ignoré.")
+            notices.append(f"Lien : le bassin {shown(b)} n'appartient pas aux départements choisis, il est "
+                           "ignoré.")
         bassins = tuple(b for b in bassins if b not in outside)
     thematiques = pick("thematiques", choices.thematiques)
     niveaux = pick("niveaux", choices.niveaux)
@@ -113,7 +122,7 @@ def parse_params(params: Mapping[str, object], choices: Choices) -> tuple[Filter
             return None
         value = raw[0]
         if value not in choices.annees:
-            notices.append(f"Lien : année scolaire « {value[:20]} » inconnue, elle est ignorée.")
+            notices.append(f"Lien : année scolaire {shown(value, 20)} inconnue, elle est ignorée.")
             return None
         return value
 

@@ -18,4 +18,13 @@ def open_page(app, page: str, **params: str):
 
 
 def texts(elements) -> list[str]:
-    return [str(e.value) for e in elements]
+    """What Markdown elements (markdown, caption, info, warning, subheader…) read as: `md_text` of each."""
+    return [md_text(str(e.value)) for e in elements]
+
+
+def md_text(markdown: str) -> str:
+    """What an escaped Markdown text reads as: the backslashes of `observatoire.text.escape_markdown` and its
+    soft hyphens removed (for assertions on texts that the app escapes)."""
+    import re
+
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", str(markdown)).replace("\u00ad", "")

@@ -11,7 +11,7 @@ import pytest
 from components import formatting, maps, offline
 from observatoire import queries
 from observatoire.filters import Filters
-from tests.helpers import open_page, unexpected_errors
+from tests.helpers import md_text, open_page, unexpected_errors
 
 PAGE = "app_pages/carte.py"
 
@@ -53,7 +53,7 @@ def _selectbox(at, key: str):
 
 
 def _markdown(at) -> str:
-    return "\n".join(str(m.value) for m in at.markdown)
+    return "\n".join(md_text(m.value) for m in at.markdown)
 
 
 def _table(at) -> pd.DataFrame:
@@ -73,7 +73,7 @@ def test_default_view(app, con):
     assert _selectbox(at, maps.SESSION_KEY).value == ""
     from observatoire import config
 
-    assert config.academie().bassins_note in [c.value for c in at.caption]
+    assert config.academie().bassins_note in [md_text(c.value) for c in at.caption]
     # the map sent to the browser: offline (no third-party URL at all), every bassin, small
     args = _map_args(at)
     payload = json.dumps(args)
@@ -220,7 +220,7 @@ def test_panel_shows_the_store_profile(app, con):
         if row["part_pct"] is not None and not pd.isna(row["part_pct"]):
             assert formatting.percent(row["part_pct"]) in text
     values = queries.values_by_bassin(con, "labo_personnes", year, Filters()).data.set_index("code")
-    metric = at.metric[0].value
+    metric = md_text(at.metric[0].value)
     assert metric == formatting.with_unit(values.loc["57-thionville", "valeur"], "personnes")
     assert formatting.rank_label(int(values.loc["57-thionville", "rang"]), len(values)) in text
     labs = queries.laboratories(con, Filters(bassins=("57-thionville",))).data

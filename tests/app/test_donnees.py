@@ -10,7 +10,7 @@ from components import catalog
 from observatoire import config, queries, store
 from observatoire.filters import Filters
 from observatoire.schema import MEASURE_COLUMNS
-from tests.helpers import open_page, texts
+from tests.helpers import md_text, open_page, texts
 
 PAGE = "app_pages/donnees.py"
 
@@ -30,7 +30,7 @@ def test_catalogue_shows_every_indicator(app, con):
     table = next(d.value for d in at.dataframe if "Code" in d.value.columns)
     assert sorted(table["Code"]) == sorted(indicators["id"])
     assert set(table["Agrégation"]) <= set(catalog.AGGREGATIONS.values())
-    expanders = [e.label for e in at.expander]
+    expanders = [md_text(e.label) for e in at.expander]
     for domain in indicators["domaine"].unique():
         assert any(label.startswith(f"{domain} (") for label in expanders)
 

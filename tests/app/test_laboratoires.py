@@ -9,7 +9,7 @@ import pytest
 from components import cards
 from observatoire import queries
 from observatoire.filters import Filters
-from tests.helpers import open_page, texts, unexpected_errors
+from tests.helpers import md_text, open_page, texts, unexpected_errors
 
 PAGE = "app_pages/laboratoires.py"
 FICHE_KEY = "labo_fiche"
@@ -66,7 +66,7 @@ def test_url_opens_the_fiche_with_the_bilan_projects(app, con):
     projects = queries.projects(con, "lab-cirey")
     assert not projects.empty
     for line in cards.project_lines(projects):
-        assert line in markdown
+        assert md_text(line) in markdown
     for source in set(projects["source"]):
         assert any(source in c for c in texts(at.caption))
     assert any(c == f"Source : {lab['source']}" for c in texts(at.caption))

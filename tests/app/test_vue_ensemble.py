@@ -8,7 +8,7 @@ import pytest
 from components import cards
 from observatoire import config, queries
 from observatoire.filters import Filters
-from tests.helpers import texts, unexpected_errors
+from tests.helpers import md_text, texts, unexpected_errors
 
 CASES = [
     ({}, Filters()),
@@ -26,7 +26,7 @@ def _check(at, con, filters: Filters) -> None:
     expected = queries.kpis(con, filters)
     assert len(at.metric) == len(expected)
     for metric, kpi in zip(at.metric, expected):
-        assert metric.label == kpi.libelle
+        assert md_text(metric.label) == kpi.libelle
         assert metric.value == cards.kpi_value_text(kpi, markup=True)
         assert metric.proto.delta == (cards.kpi_delta_text(kpi) or "")
         assert list(metric.proto.chart_data) == (list(kpi.historique) if len(kpi.historique) > 1 else [])

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from components import cards, formatting
 from observatoire import config
 from observatoire.queries import Kpi
+from tests.helpers import md_text
 
 NBSP = formatting.NBSP
 LABELS = {
@@ -105,7 +106,7 @@ def test_short_source_of_a_deduced_sum_uses_the_catalogue_section():
 def test_caption_and_help():
     kpi = make_kpi(illustratif=True, sources=(config.ILLUSTRATIVE,))
     assert cards.kpi_caption(kpi) == "Source : illustratif"
-    text = cards.kpi_help(kpi, "Visites annuelles.")
+    text = md_text(cards.kpi_help(kpi, "Visites annuelles."))  # Markdown: data text escaped
     assert text.startswith("Visites annuelles.")
     assert "2023-2024" in text and "2022-2023" in text and "illustratif" in text
 
@@ -303,12 +304,12 @@ def test_render_kpi_card_colours_the_string_delta_by_its_sign(valeur, color, dir
     at = AppTest.from_function(_grid_script, args=([kpi],), default_timeout=30).run()
     assert not at.exception
     metric = at.metric[0]
-    assert metric.label == kpi.libelle
+    assert md_text(metric.label) == kpi.libelle
     assert metric.value == cards.kpi_value_text(kpi, markup=True)
     assert metric.proto.delta == (cards.kpi_delta_text(kpi) or "")
     assert metric.proto.color == color
     assert metric.proto.direction == direction
     assert list(metric.proto.chart_data) == [100.0, valeur]
     assert any("Données illustratives" in m.value for m in at.markdown)  # badge
-    assert [c.value for c in at.caption] == ["Source : illustratif"]
+    assert [md_text(c.value) for c in at.caption] == ["Source : illustratif"]
     assert "concerne" in at.info[0].value

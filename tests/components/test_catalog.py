@@ -6,6 +6,7 @@ import pandas as pd
 
 from components import catalog, formatting
 from observatoire import config
+from tests.helpers import md_text
 
 INDICATORS = pd.DataFrame([
     {"id": "ent_visites", "libelle": "Visites de l'ENT", "unite": "visites", "definition": "Visites annuelles.",
@@ -38,7 +39,7 @@ def test_catalogue_table_has_every_indicator_with_explained_aggregation():
 def test_domain_sections_group_indicators_in_order():
     sections = catalog.domain_sections(INDICATORS)
     assert [name for name, _ in sections] == ["ENT", "PIX"]
-    ent = sections[0][1]
+    ent = [md_text(p) for p in sections[0][1]]
     assert len(ent) == 2
     assert ent[0].startswith("**Visites de l'ENT** (visites) · indicateur clé")
     assert "s'additionne entre territoires" in ent[0] and "`ent_visites`" in ent[0]
@@ -79,7 +80,7 @@ def test_lots_table():
 
 
 def test_provenance_text_says_what_is_illustrative_and_why():
-    text = catalog.provenance_markdown(16, 7, "2023-2024", "Bilan X", "Composition indicative.")
+    text = md_text(catalog.provenance_markdown(16, 7, "2023-2024", "Bilan X", "Composition indicative."))
     assert "**7 des 16 lieux**" in text and "9 lieux sont cités" in text
     assert "plus fort reste" in text and "scripts/generate_demo_data.py" in text
     assert "Déduit du bilan" in text and "Bilan X" in text and "Composition indicative." in text
