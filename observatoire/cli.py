@@ -22,6 +22,33 @@ LOG_DIR_ENV_VAR = "OBSERVATOIRE_LOG_DIR"
 """Folder of the logs of unexpected errors (default: var/log/, or the temporary folder if not writable)."""
 
 
+# argparse's own texts (usage, help headings, errors), in French: argparse looks up `_` at call time.
+_ARGPARSE_FR = {
+    "usage: ": "utilisation : ",
+    "positional arguments": "arguments",
+    "options": "options",
+    "show this help message and exit": "affiche cette aide et quitte",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s : %(message)s",
+    "unrecognized arguments: %s": "arguments non reconnus : %s",
+    "the following arguments are required: %s": "arguments obligatoires manquants : %s",
+    "expected one argument": "une valeur attendue",
+    "invalid choice: %(value)r (choose from %(choices)s)": "choix invalide : %(value)r (choix possibles : "
+                                                           "%(choices)s)",
+    "invalid %(type)s value: %(value)r": "valeur invalide : %(value)r",
+    "ambiguous option: %(option)s could match %(matches)s": "option ambiguë : %(option)s (%(matches)s)",
+    "%(prog)s: error: %(message)s\n": "%(prog)s : erreur : %(message)s\n",
+}
+
+
+def _french(text: str) -> str:
+    return _ARGPARSE_FR.get(text, text)
+
+
+def _seconds(value: float) -> str:
+    """`0.284` → `0,28 s` (French decimal comma)."""
+    return f"{value:.2f}".replace(".", ",") + "\u00a0s"
+
+
 def _report(problems: schema.Problems, data_dir: Path, out: object = None) -> None:
     out = out or sys.stdout
     print(f"{problems.count} problème(s) trouvé(s) dans {data_dir} :", file=out)
@@ -54,7 +81,7 @@ def _init(args: argparse.Namespace) -> int:
         verb = "construite"
     elapsed = time.perf_counter() - start
     print(f"Base {verb} : {path}")
-    print(f"{version.mesures} mesures dans {version.lots_actifs} lot(s), {version.label}, en {elapsed:.2f} s.")
+    print(f"{version.mesures} mesures dans {version.lots_actifs} lot(s), {version.label}, en {_seconds(elapsed)}.")
     return 0
 
 
@@ -75,7 +102,7 @@ def _check(args: argparse.Namespace) -> int:
     if problems:
         _report(problems, data_dir)
         return 1
-    print(f"Toutes les données sont valides ({data_dir}, vérifiées en {time.perf_counter() - start:.2f} s).")
+    print(f"Toutes les données sont valides ({data_dir}, vérifiées en {_seconds(time.perf_counter() - start)}).")
     return 0
 
 
@@ -99,6 +126,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    argparse._ = _french  # type: ignore[attr-defined]  # argparse's messages in French (looked up at call time)
     parser = argparse.ArgumentParser(prog="python -m observatoire",
                                      description="Observatoire du numérique éducatif — données.")
     parser.add_argument("--db", help="chemin de la base (défaut : $OBSERVATOIRE_DB ou var/observatoire.duckdb)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,6 +40,14 @@ MARKDOWN_PAYLOADS = (
 INVISIBLE_PAYLOAD = "\u202eevil\u202c zéro\u200blargeur\u2060"
 PAYLOAD = " " + " ".join(HTML_PAYLOADS + MARKDOWN_PAYLOADS + (INVISIBLE_PAYLOAD,))
 
+# Texts a spreadsheet would run as formulas (CSV / XLSX downloads): put at the START of a few text fields.
+FORMULA_PAYLOADS = (
+    f'=HYPERLINK("http://{OUTSIDE_HOST}/f";"Cliquez")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+)
+
 # Texts that only exist when a payload became markup (an element whose whole text is one of these).
 MARKUP_TEXTS = ("Compte bloqué", "Cliquez ici", "lien", "survol", "warning")
 SCRIPT_BODY = f'parent.document.title="{TITLE_MARK} script"'
@@ -64,19 +73,37 @@ def _with_payload(value: str) -> str:
     return f"{value}{PAYLOAD}"
 
 
-def _rewrite_csv(path: Path, columns: tuple[str, ...], only: callable | None = None) -> None:  # type: ignore[valid-type]
+def _edit_csv(path: Path, edit: Callable[[list[dict[str, str]]], None]) -> None:
+    """Read a `;` CSV of data/, let `edit` change its rows in place, write it back (UTF-8, LF)."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle, delimiter=";")
         fields = list(reader.fieldnames or [])
         rows = list(reader)
-    for row in rows:
-        if only is None or only(row):
-            for column in columns:
-                row[column] = _with_payload(row[column])
+    edit(rows)
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields, delimiter=";", lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
+
+
+def _rewrite_csv(path: Path, columns: tuple[str, ...], only: Callable[[dict], bool] | None = None) -> None:
+    def edit(rows: list[dict[str, str]]) -> None:
+        for row in rows:
+            if only is None or only(row):
+                for column in columns:
+                    row[column] = _with_payload(row[column])
+
+    _edit_csv(path, edit)
+
+
+def _formula_first(path: Path, column: str, only: Callable[[dict], bool], limit: int) -> None:
+    """Prefix `column` of the first `limit` rows matching `only` with a formula payload (rotated)."""
+    def edit(rows: list[dict[str, str]]) -> None:
+        matching = [row for row in rows if only(row)][:limit]
+        for i, row in enumerate(matching):
+            row[column] = FORMULA_PAYLOADS[i % len(FORMULA_PAYLOADS)] + " " + row[column]
+
+    _edit_csv(path, edit)
 
 
 def _rewrite_geojson(path: Path) -> None:
@@ -108,7 +135,14 @@ def make_payload_data(target: Path) -> Path:
     # measure sources: the bilan-cited ones (the illustrative marker keeps its meaning)
     _rewrite_csv(target / "demo" / "mesures.csv", ("source",),
                  only=lambda row: not row["source"].startswith("illustratif"))
+    # formulas at the start of texts that the download buttons export: measure sources (Données), the first
+    # indicator's source (catalogue), the labs' sources (Laboratoires)
+    _formula_first(target / "demo" / "mesures.csv", "source", lambda row: not row["source"].startswith("illustratif"),
+                   limit=len(FORMULA_PAYLOADS))
+    _formula_first(ref / "indicateurs.csv", "source", lambda row: True, limit=1)
+    _formula_first(ref / "laboratoires.csv", "source", lambda row: True, limit=len(FORMULA_PAYLOADS))
     return target
+
 
 
 def url_with_payloads(path: str, rotation: int) -> str:

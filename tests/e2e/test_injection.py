@@ -305,3 +305,83 @@ def test_the_detector_finds_rendered_payloads(page):
                  "caractère invisible U+202E", "titre : PWNED", "échappé deux fois",
                  "émoji"):
         assert kind in found, (kind, found)
+
+
+# ------------------------------------------------------------------------------------ downloads (formulas)
+
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", "."))
+    except ValueError:
+        return False
+    return True
+
+
+def _download_buttons(page):  # noqa: ANN001, ANN202
+    """Every visible download button of the page, tab by tab (lazily: the caller downloads from a tab before
+    the next one is opened), every expander opened."""
+    for tab in page.get_by_role("tab").all() or [None]:
+        if tab is not None:
+            tab.click()
+            wait_idle(page)
+        summaries = page.locator('[data-testid="stMain"] [data-testid="stExpander"] summary')
+        for i in range(summaries.count()):
+            if summaries.nth(i).is_visible() and summaries.nth(i).get_attribute("aria-expanded") != "true":
+                with contextlib.suppress(PlaywrightTimeout):
+                    summaries.nth(i).click(timeout=5_000)
+        wait_idle(page)
+        buttons = page.locator('[data-testid="stMain"] [data-testid="stDownloadButton"] button')
+        for i in range(buttons.count()):
+            if buttons.nth(i).is_visible():
+                yield buttons.nth(i)
+
+
+def _cells_of(path) -> tuple[list[str], list[str]]:  # noqa: ANN001
+    """(text cells, formula cells) of a downloaded CSV or XLSX."""
+    import csv
+    import io
+
+    import openpyxl
+
+    if path.suffix == ".csv":
+        rows = list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline=""), delimiter=";"))
+        return [c for row in rows for c in row], []
+    sheet = openpyxl.load_workbook(path).active
+    cells = [c for row in sheet.iter_rows() for c in row]
+    return ([c.value for c in cells if isinstance(c.value, str)],
+            [c.coordinate for c in cells if c.data_type == "f"])
+
+
+def test_every_download_button_neutralises_formulas(payload_server, browser, tmp_path):
+    """Text starting with `=`, `+`, `-`, `@` in the data (measure and lab sources, an indicator's source) never
+    reaches a download as a formula: every CSV / XLSX of every page has its texts prefixed with an apostrophe,
+    no formula cell, and numbers (negative ones included) stay numbers."""
+    from tests.e2e.test_pages import _download
+
+    context = browser.new_context(viewport=VIEWPORT, locale="fr-FR", accept_downloads=True,
+                                  service_workers="block")
+    context.set_default_timeout(30_000)
+    neutralised, files = 0, []
+    try:
+        page = context.new_page()
+        for path in ("/carte", "/indicateurs", "/laboratoires", "/donnees"):
+            goto(page, payload_server.url + path)
+            for n, button in enumerate(_download_buttons(page)):
+                download = _download(page, button)
+                target = tmp_path / f"{path.strip('/')}-{n}-{download.suggested_filename}"
+                download.save_as(target)
+                files.append(target.name)
+                texts, formulas = _cells_of(target)
+                assert formulas == [], f"{target.name} : cellules formules {formulas[:5]}"
+                for text in texts:
+                    assert not text.startswith(TRIGGERS) or (text.startswith("-") and _is_number(text)), (
+                        f"{target.name} : cellule non neutralisée « {text[:60]} »")
+                neutralised += sum(1 for t in texts if t.startswith("'") and t[1:2] in "=+-@")
+    finally:
+        context.close()
+    assert len(files) >= 12, f"boutons de téléchargement trouvés : {files}"
+    assert {f.rsplit(".", 1)[-1] for f in files} == {"csv", "xlsx"}
+    assert neutralised >= 4, f"aucune formule des données n'a atteint les téléchargements ({files})"

@@ -6,6 +6,7 @@ The commands run once per module (init first, then the others in parallel) to ke
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -155,3 +156,20 @@ def test_export_in_process_unknown_format(tmp_path):
     with pytest.raises(ValueError, match="Format inconnu"):
         exporting.export_measures(frame, tmp_path / "x.ods")
     assert not (tmp_path / "x.ods").exists()
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["nope"], "choix invalide : 'nope'"),
+    (["export"], "arguments obligatoires manquants : --output"),
+    (["check", "--inconnu"], "arguments non reconnus : --inconnu"),
+])
+def test_usage_errors_are_in_french(argv, expected):
+    run = subprocess.run([sys.executable, "-m", "observatoire", *argv], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 2
+    assert expected in run.stderr and "utilisation : " in run.stderr
+    assert "usage:" not in run.stderr and "error:" not in run.stderr and "Traceback" not in run.stderr
+
+
+def test_timings_use_a_decimal_comma(runs):
+    assert re.search(r"vérifiées en \d+,\d\d\u00a0s\)", runs["check"].stdout), runs["check"].stdout
