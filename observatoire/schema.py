@@ -22,6 +22,15 @@ AGGREGATIONS = ("somme", "moyenne", "dernier")
 GRANULARITIES = ("annuelle", "mensuelle")
 STRUCTURES = ("établissement", "association", "collectivité")
 TERRITOIRES = ("QPV", "TER", "autre")
+ORIGINS = ("bilan", "deduit", "illustratif", "import")
+"""Origin of a measure row (column `origine`): an exact figure of the bilan, a value deduced from it (ratio,
+sum, difference: the computation is in `source`), an illustrative generated value, or an imported value."""
+DIMENSION_COLUMNS = {"niveau": "niveaux", "thematique": "thematiques", "public": "publics"}
+"""Measure dimension → column of the indicator catalogue declaring its codes (`non`: not detailed)."""
+NOT_DETAILED = "non"
+CODE_LIST_RE = r"^[a-z0-9_]+(\|[a-z0-9_]+)*$"
+DECLARED_RE = r"^(non|[a-z0-9_]+(\|[a-z0-9_]+)*)$"
+OVERLAP_RE = r"^(non|(niveau|thematique|public)(\|(niveau|thematique|public))*)$"
 
 SCHOOL_YEAR_RE = r"^(\d{4})-(\d{4})$"
 MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -36,9 +45,10 @@ MEASURE_COLUMNS = [
     "thematique",
     "public",
     "valeur",
+    "origine",
     "source",
 ]
-MEASURE_KEY = [c for c in MEASURE_COLUMNS if c not in ("valeur", "source")]
+MEASURE_KEY = [c for c in MEASURE_COLUMNS if c not in ("valeur", "origine", "source")]
 
 
 def _consecutive_school_year(value: str) -> bool:
@@ -57,6 +67,7 @@ class Mesures(pa.DataFrameModel):
     thematique: Series[str] = pa.Field(str_length={"min_value": 1})
     public: Series[str] = pa.Field(str_length={"min_value": 1})
     valeur: Series[float] = pa.Field(nullable=False)
+    origine: Series[str] = pa.Field(isin=list(ORIGINS))
     source: Series[str] = pa.Field(str_length={"min_value": 1})
 
     @pa.check("periode", name="annee_scolaire_consecutive")
@@ -79,6 +90,13 @@ class Indicateurs(pa.DataFrameModel):
     granularite: Series[str] = pa.Field(isin=list(GRANULARITIES))
     domaine: Series[str] = pa.Field(str_length={"min_value": 1})
     kpi: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1)
+    # declared breakdowns: territory types, and for each dimension the codes of its parts (`non`: not detailed)
+    territoires: Series[str] = pa.Field(str_matches=CODE_LIST_RE)
+    niveaux: Series[str] = pa.Field(str_matches=DECLARED_RE)
+    thematiques: Series[str] = pa.Field(str_matches=DECLARED_RE)
+    publics: Series[str] = pa.Field(str_matches=DECLARED_RE)
+    # dimensions whose parts overlap (a laboratory counts in each of its niveaux): they do not add up
+    recouvrement: Series[str] = pa.Field(str_matches=OVERLAP_RE)
 
     class Config:
         strict = True
@@ -89,6 +107,9 @@ class Thematiques(pa.DataFrameModel):
     code: Series[str] = pa.Field(unique=True, str_matches=r"^[a-z0-9_]+$")
     libelle: Series[str] = pa.Field(str_length={"min_value": 1})
     famille: Series[str] = pa.Field(str_length={"min_value": 1})
+    # main thème this (sub-)thème belongs to; empty for a main thème (the laboratories' thèmes of the bilan)
+    parent: Series[str] = pa.Field(nullable=True, str_matches=r"^[a-z0-9_]+$")
+    justification: Series[str] = pa.Field(nullable=True)
 
     class Config:
         strict = True
@@ -344,6 +365,29 @@ def check_measure_references(frame: pd.DataFrame, catalogues: dict[str, set[str]
                         "période incompatible avec la granularité de l'indicateur (mois attendu pour un "
                         "indicateur mensuel, année scolaire sinon)")
             )
+    declared = catalogues.get("declarations")
+    if declared is not None:  # a cell already reported (unknown code) is not reported twice
+        reported = {(p.line, p.column) for p in problems}
+        problems.extend(p for p in _undeclared(frame, declared)  # type: ignore[arg-type]
+                        if (p.line, p.column) not in reported)
+    return problems
+
+
+def _undeclared(frame: pd.DataFrame, declared: dict[str, dict[str, set[str] | None]]) -> list[Problem]:
+    """Rows with a territory type or a niveau / thématique / public code that the catalogue does not declare
+    for their indicator (catalogue des indicateurs, columns territoires, niveaux, thematiques, publics)."""
+    problems: list[Problem] = []
+    columns = {"territoire_type": "territoires", **DIMENSION_COLUMNS}
+    for column, catalogue_column in columns.items():
+        for i, ind, code in zip(frame.index, frame["indicateur"], frame[column], strict=True):
+            entry = declared.get(ind)
+            if entry is None or (column != "territoire_type" and code == ALL):
+                continue
+            allowed = entry[column]
+            if allowed is None or code not in allowed:
+                problems.append(Problem("mesures", _line(i), column, str(code),
+                                        f"non déclaré pour l'indicateur « {ind} » (catalogue des indicateurs, "
+                                        f"colonne « {catalogue_column} »)"))
     return problems
 
 

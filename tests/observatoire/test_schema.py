@@ -13,7 +13,7 @@ COLUMNS = schema.MEASURE_COLUMNS
 def _row(**changes: str) -> dict[str, str]:
     base = {"indicateur": "ent_visites", "periode": "2023-2024", "territoire_type": "academie",
             "territoire_code": "nancy-metz", "niveau": "tous", "thematique": "tous", "public": "tous",
-            "valeur": "64500000", "source": "test"}
+            "valeur": "64500000", "origine": "import", "source": "test"}
     base.update(changes)
     return base
 
@@ -181,10 +181,10 @@ def test_valid_frame_passes_reference_checks(reference_tables):
 def test_read_measures_csv_french_number_formats(reference_tables):
     header = ";".join(COLUMNS)
     lines = [
-        "ent_visites;2023-2024;academie;nancy-metz;tous;tous;tous;1\u00a0234,5;test",
-        "ent_visites;2023-2024;academie;nancy-metz;tous;tous;eleves;1\u202f234\u202f567;test",
-        "ent_visites;2023-2024;academie;nancy-metz;tous;tous;parents;2 500,25;test",
-        "ent_visites;2023-2024;academie;nancy-metz;tous;tous;enseignants;42.5;test",
+        "ent_visites;2023-2024;academie;nancy-metz;tous;tous;tous;1\u00a0234,5;import;test",
+        "ent_visites;2023-2024;academie;nancy-metz;tous;tous;eleves;1\u202f234\u202f567;import;test",
+        "ent_visites;2023-2024;academie;nancy-metz;tous;tous;parents;2 500,25;import;test",
+        "ent_visites;2023-2024;academie;nancy-metz;tous;tous;enseignants;42.5;import;test",
     ]
     raw = ("\ufeff" + "\n".join([header, *lines]) + "\n").encode("utf-8")
     frame = store.read_measures_csv(raw)
@@ -195,7 +195,7 @@ def test_read_measures_csv_french_number_formats(reference_tables):
 
 def test_read_measures_csv_keeps_codes_as_text(tmp_path):
     path = tmp_path / "m.csv"
-    path.write_text(";".join(COLUMNS) + "\nent_visites;2023-2024;departement;05;tous;tous;tous;;test\n",
+    path.write_text(";".join(COLUMNS) + "\nent_visites;2023-2024;departement;05;tous;tous;tous;;import;test\n",
                     encoding="utf-8")
     frame = store.read_measures_csv(path)
     assert frame.at[0, "territoire_code"] == "05"
