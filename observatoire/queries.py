@@ -154,8 +154,11 @@ def choices(con: duckdb.DuckDBPyConnection) -> Choices:
                     .fetchall()],
         "publics": [r[0] for r in con.execute("SELECT code FROM publics WHERE code <> 'tous' ORDER BY ordre")
                     .fetchall()],
+        # each main thème (by label) followed by its sub-thèmes (by label)
         "thematiques": [r[0] for r in con.execute(
-            "SELECT code FROM thematiques WHERE code <> 'tous' ORDER BY famille DESC, libelle").fetchall()],
+            """SELECT t.code FROM thematiques t LEFT JOIN thematiques p ON p.code = t.parent
+               WHERE t.code <> 'tous' ORDER BY coalesce(p.libelle, t.libelle), t.parent IS NOT NULL, t.libelle"""
+        ).fetchall()],
     }
     return Choices(
         departements=tuple(r[0] for r in con.execute("SELECT code FROM departements ORDER BY code").fetchall()),

@@ -6,8 +6,9 @@ Layout
   `communes_bassins`, `laboratoires`, `projets`, and the derived `territoires`): refreshed automatically when a
   file under `data/reference/` changes; a refresh never touches the lots.
 - `lots(lot_id, origine, libelle, cree_le, nb_lignes, empreinte, actif)` and `mesures(lot_id, …)`: every
-  measure belongs to a lot. The shipped demo data is the first lot (`origine = 'demo'`). An import adds a lot;
-  undoing it deactivates or deletes the lot. `mesures_actives` is the view every query reads: for a given key
+  measure belongs to a lot and has its own `origine` (bilan, deduit, illustratif, import; `source` is text).
+  The shipped demo data is the first lot (lot `origine = 'demo'`). An import adds a lot; undoing it
+  deactivates or deletes the lot. `mesures_actives` is the view every query reads: for a given key
   (indicator, period, territory, niveau, thématique, public) the most recent active lot wins.
 
 The dashboard opens the database read-only (`connect(read_only=True)`); only `build`/`ensure`/lot functions
