@@ -15,6 +15,7 @@ are counted.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import tempfile
 import time
@@ -32,45 +33,70 @@ from observatoire import config, schema, store  # noqa: E402
 BAD_KINDS = ("texte", "négatif", "période", "niveau", "infini")
 
 
-def synthetic_measures(n: int, bad_share: float = 0.0, seed: int = 0) -> tuple[pd.DataFrame, int]:
-    """`n` measures with distinct keys, valid against the shipped reference data, as read from a CSV (text);
-    a share `bad_share` of them (spread evenly) made invalid. Returns (frame, number of bad rows)."""
+SCALE_YEARS = ("1960-1961", "2059-2060")
+"""School years accepted by `scale_reference`: the shipped reference has about 330 000 distinct valid keys over
+its 16 accepted years (indicators × declared territories and breakdowns); a century gives room for 1 000 000."""
+
+
+def scale_reference() -> store.Reference:
+    """The shipped reference data, with the accepted school years widened to `SCALE_YEARS`."""
     reference = store.read_reference(config.REFERENCE_DIR)
+    return dataclasses.replace(reference, academie=dataclasses.replace(reference.academie,
+                                                                       annees_valides=SCALE_YEARS))
+
+
+def synthetic_measures(n: int, bad_share: float = 0.0, seed: int = 0) -> tuple[pd.DataFrame, int]:
+    """`n` measures with distinct keys, valid against `scale_reference()` (each indicator's declared
+    territory types and breakdowns, its totals `tous`), as read from a CSV (text); a share `bad_share` of them
+    (spread evenly) made invalid. Returns (frame, number of bad rows)."""
+    reference = scale_reference()
     tables, acad = reference.tables, reference.academie
     ind = tables["indicateurs"]
-    annual = ind.loc[ind["granularite"] == "annuelle", ["id", "unite"]].reset_index(drop=True)
+    annual = ind.reset_index(drop=True)  # every indicator: school years, or months for a monthly one
+    declared = store.declarations(annual)
     first, last = (int(y[:4]) for y in acad.annees_valides)
-    years = [f"{y}-{y + 1}" for y in range(first, last + 1)]
-    territories = ([("academie", acad.code)] + [("departement", c) for c in tables["departements"]["code"]]
-                   + [("bassin", c) for c in tables["bassins"]["code"]]
-                   + [("laboratoire", c) for c in tables["laboratoires"]["code"]])
-    niveaux = list(tables["niveaux"]["code"])
-    themes = list(tables["thematiques"]["code"])
-    publics = list(tables["publics"]["code"])
-    sizes = [len(annual), len(years), len(territories), len(niveaux), len(themes), len(publics)]
-    if n > int(np.prod(sizes)):
-        raise ValueError(f"at most {int(np.prod(sizes))} distinct keys")
+    school_years = [f"{y}-{y + 1}" for y in range(first, last + 1)]
+    months = [f"{y + (m < 9)}-{m:02d}" for y in range(first, last + 1) for m in (9, 10, 11, 12, *range(1, 9))]
+    codes_of = {"academie": [acad.code], "departement": list(tables["departements"]["code"]),
+                "bassin": list(tables["bassins"]["code"]), "laboratoire": list(tables["laboratoires"]["code"])}
+    # per indicator: the lists of allowed values of (period, territory, niveau, thématique, public)
+    axes, sizes = [], []
+    for ind_id, granularity in zip(annual["id"], annual["granularite"], strict=True):
+        entry = declared[ind_id]
+        years = months if granularity == "mensuelle" else school_years
+        territories = [(t, c) for t in sorted(entry["territoire_type"]) for c in codes_of[t]]
+        dims = [[config.ALL, *sorted(entry[d] or ())] for d in ("niveau", "thematique", "public")]
+        axes.append([years, territories, *dims])
+        sizes.append(int(np.prod([len(a) for a in axes[-1]])))
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    if n > starts[-1]:
+        raise ValueError(f"at most {int(starts[-1])} distinct keys")
     rng = np.random.default_rng(seed)
-    codes = rng.choice(int(np.prod(sizes)), size=n, replace=False)
-    digits = []
-    for size in reversed(sizes):
-        digits.append(codes % size)
-        codes = codes // size
-    i_pub, i_theme, i_niv, i_terr, i_year, i_ind = digits
-    unit = annual["unite"].to_numpy()[i_ind]
+    picked = np.sort(rng.choice(int(starts[-1]), size=n, replace=False))
+    block = np.searchsorted(starts, picked, side="right") - 1
+    columns: dict[str, np.ndarray] = {name: np.empty(n, dtype=object) for name in (
+        "indicateur", "periode", "territoire_type", "territoire_code", "niveau", "thematique", "public")}
+    for i in np.unique(block):
+        rows = np.flatnonzero(block == i)
+        local = picked[rows] - starts[i]
+        digits = []
+        for axis in reversed(axes[i]):
+            digits.append(local % len(axis))
+            local = local // len(axis)
+        i_pub, i_theme, i_niv, i_terr, i_year = digits
+        territory = np.array(axes[i][1], dtype=object)
+        columns["indicateur"][rows] = annual.at[i, "id"]
+        columns["periode"][rows] = np.array(axes[i][0], dtype=object)[i_year]
+        columns["territoire_type"][rows] = territory[i_terr, 0]
+        columns["territoire_code"][rows] = territory[i_terr, 1]
+        columns["niveau"][rows] = np.array(axes[i][2], dtype=object)[i_niv]
+        columns["thematique"][rows] = np.array(axes[i][3], dtype=object)[i_theme]
+        columns["public"][rows] = np.array(axes[i][4], dtype=object)[i_pub]
+    unit = annual["unite"].to_numpy()[block]
     values = np.where(unit == schema.RATE_UNIT, rng.uniform(0, 100, n).round(1), rng.integers(0, 100_000, n))
-    territory = np.array(territories, dtype=object)
-    frame = pd.DataFrame({
-        "indicateur": annual["id"].to_numpy()[i_ind],
-        "periode": np.array(years, dtype=object)[i_year],
-        "territoire_type": territory[i_terr, 0],
-        "territoire_code": territory[i_terr, 1],
-        "niveau": np.array(niveaux, dtype=object)[i_niv],
-        "thematique": np.array(themes, dtype=object)[i_theme],
-        "public": np.array(publics, dtype=object)[i_pub],
-        "valeur": pd.Series(values).astype(str).to_numpy(),
-        "source": "illustratif",
-    })
+    frame = pd.DataFrame({**columns, "valeur": pd.Series(values).astype(str).to_numpy(),
+                          "origine": "illustratif", "source": "illustratif"})
+    frame = frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)  # keys in no particular order
     bad = int(round(n * bad_share))
     if bad:
         rows = np.linspace(0, n - 1, bad).astype(int)
@@ -101,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--bad", type=float, default=0.10, help="share of bad rows (default 0.10)")
     args = parser.parse_args(argv)
-    reference = store.read_reference(config.REFERENCE_DIR)
+    reference = scale_reference()
     print("Validation des mesures (lecture du fichier + contrôles, comme `python -m observatoire check`)")
     print(f"{'lignes':>10} {'lignes fausses':>15} {'problèmes (listés)':>22} {'durée':>9} {'µs / ligne':>11}")
     results = []

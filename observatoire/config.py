@@ -19,7 +19,7 @@ DEFAULT_DB = PROJECT_ROOT / "var" / "observatoire.duckdb"
 DB_ENV_VAR = "OBSERVATOIRE_DB"
 
 ILLUSTRATIVE = "illustratif"
-"""`source` value of every figure that is not taken (or deduced) from the bilan."""
+"""`origine` code (and `source` text) of every generated figure, not taken (or deduced) from the bilan."""
 
 ALL = "tous"
 """Code meaning "every value of this dimension" (niveau, thématique, public)."""

@@ -66,6 +66,7 @@ class Choices:
     publics: tuple[str, ...]
     annees: tuple[str, ...]  # school years, ascending
     labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # dimension → code → label
+    theme_parents: Mapping[str, str] = field(default_factory=dict)  # sub-thème → main thème
 
 
 def _as_list(value: object) -> list[str]:

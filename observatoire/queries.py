@@ -8,6 +8,12 @@ How filters apply to an indicator
   indicator has no `tous` row). With a selection, the selected parts are read and aggregated. When the
   indicator has none of the selected codes, the filter is reported as not applicable (never silently
   ignored): `Result.ignored` holds French notes for the UI.
+- Thèmes form one taxonomy (`thematiques.parent`, data/reference/thematiques.csv): the main thèmes are the
+  laboratories' thèmes of the bilan; accompaniment thèmes and « heures numériques » thèmes are sub-thèmes of
+  one of them. A selected thème stands for itself and all its sub-thèmes: the query reads the codes of that
+  branch the indicator has (the most general one when several levels exist) and aggregates them.
+- Origin: every measure row has an `origine` (`bilan`, `deduit`, `illustratif`, `import`); `illustratif`
+  flags and the order of the sources (bilan first) come from that column, never from the `source` text.
 """
 
 from __future__ import annotations
@@ -109,6 +115,37 @@ def labels(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
     return {dim: dimension_labels(con, dim) for dim in (*_LABEL_SQL, "academie", "total")}
 
 
+def theme_parents(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Sub-thème → its main thème (`thematiques.parent`)."""
+    return dict(con.execute("SELECT code, parent FROM thematiques WHERE parent IS NOT NULL").fetchall())
+
+
+def _theme_branches(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """code → itself and its descendants; code → its ancestors."""
+    parents = theme_parents(con)
+    codes = [r[0] for r in con.execute("SELECT code FROM thematiques").fetchall()]
+    ancestors: dict[str, set[str]] = {}
+    for code in codes:
+        chain, current = set(), parents.get(code)
+        while current is not None and current not in chain and current != code:
+            chain.add(current)
+            current = parents.get(current)
+        ancestors[code] = chain
+    descendants = {code: {code} | {c for c in codes if code in ancestors[c]} for code in codes}
+    return descendants, ancestors
+
+
+def expand_themes(con: duckdb.DuckDBPyConnection, themes: tuple[str, ...]) -> tuple[str, ...]:
+    """The selected thèmes and all their sub-thèmes (selection order first, then sub-thèmes by code)."""
+    if not themes:
+        return ()
+    descendants, _ = _theme_branches(con)
+    out = dict.fromkeys(themes)
+    for theme in themes:
+        out.update(dict.fromkeys(sorted(descendants.get(theme, {theme}) - {theme})))
+    return tuple(out)
+
+
 def choices(con: duckdb.DuckDBPyConnection) -> Choices:
     lab = labels(con)
     bassins = dict(con.execute("SELECT code, departement FROM bassins ORDER BY departement, nom").fetchall())
@@ -117,8 +154,11 @@ def choices(con: duckdb.DuckDBPyConnection) -> Choices:
                     .fetchall()],
         "publics": [r[0] for r in con.execute("SELECT code FROM publics WHERE code <> 'tous' ORDER BY ordre")
                     .fetchall()],
+        # each main thème (by label) followed by its sub-thèmes (by label)
         "thematiques": [r[0] for r in con.execute(
-            "SELECT code FROM thematiques WHERE code <> 'tous' ORDER BY famille DESC, libelle").fetchall()],
+            """SELECT t.code FROM thematiques t LEFT JOIN thematiques p ON p.code = t.parent
+               WHERE t.code <> 'tous' ORDER BY coalesce(p.libelle, t.libelle), t.parent IS NOT NULL, t.libelle"""
+        ).fetchall()],
     }
     return Choices(
         departements=tuple(r[0] for r in con.execute("SELECT code FROM departements ORDER BY code").fetchall()),
@@ -129,6 +169,7 @@ def choices(con: duckdb.DuckDBPyConnection) -> Choices:
         annees=tuple(school_years(con)),
         labels={"departements": lab["departement"], "bassins": lab["bassin"], "thematiques": lab["thematique"],
                 "niveaux": lab["niveau"], "publics": lab["public"]},
+        theme_parents=theme_parents(con),
     )
 
 
@@ -195,12 +236,26 @@ def resolve_scope(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Fi
         parts = sorted(available - {config.ALL})
         selected = tuple(getattr(filters, DIMENSION_FILTER[dim]))
         if by == dim:
-            chosen = tuple(v for v in selected if v in available) if selected else tuple(parts)
+            if selected and dim == "thematique":
+                chosen = _match_themes(con, selected, available)[0]
+            else:
+                chosen = tuple(v for v in selected if v in available) if selected else tuple(parts)
             if not chosen:
                 reason = (f"Cet indicateur n'est pas détaillé par {DIMENSION_LABEL[dim]}." if not parts
                           else f"Aucune donnée pour {DIMENSION_LABEL[dim]} choisi.")
                 return Scope(ttype, codes, {}, tuple(ignored), reason)
             values[dim] = chosen
+        elif selected and dim == "thematique":
+            matched, missing = _match_themes(con, selected, available)
+            if matched:
+                values[dim] = matched
+                if missing:
+                    ignored.append(f"Filtre {DIMENSION_LABEL[dim]} : pas de donnée pour « "
+                                   + "», « ".join(missing) + " » avec cet indicateur.")
+            else:
+                ignored.append(f"Filtre {DIMENSION_LABEL[dim]} : ne s'applique pas à cet indicateur "
+                               "(valeur tous publics / niveaux / thématiques affichée).")
+                values[dim] = (config.ALL,) if config.ALL in available else tuple(parts)
         elif selected:
             matched = tuple(v for v in selected if v in available and v != config.ALL)
             if matched:
@@ -216,6 +271,26 @@ def resolve_scope(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Fi
         else:
             values[dim] = (config.ALL,) if config.ALL in available else tuple(parts)
     return Scope(ttype, codes, values, tuple(ignored))
+
+
+def _match_themes(con: duckdb.DuckDBPyConnection, selected: tuple[str, ...],
+                  available: set[str]) -> tuple[tuple[str, ...], list[str]]:
+    """Codes of the indicator answering the selected thèmes (each thème with its sub-thèmes; a code whose
+    ancestor is also available is dropped, the ancestor's row already counts it), and the selected thèmes
+    with no code at all."""
+    descendants, ancestors = _theme_branches(con)
+    matched: dict[str, None] = {}
+    missing: list[str] = []
+    for theme in selected:
+        branch = [c for c in sorted(descendants.get(theme, {theme})) if c in available and c != config.ALL]
+        if theme in branch:  # the thème itself first
+            branch.remove(theme)
+            branch.insert(0, theme)
+        if not branch:
+            missing.append(theme)
+        matched.update(dict.fromkeys(branch))
+    kept = tuple(c for c in matched if not (ancestors.get(c, set()) & set(matched)))
+    return kept, missing
 
 
 # ----------------------------------------------------------------------------------------------- series
@@ -249,8 +324,10 @@ def series(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Filters, 
     period_col = "m.annee_scolaire" if annual else "m.periode"
     sql = f"""
         SELECT {period_col} AS periode, {_GROUP_SQL[by]} AS groupe, {_AGG_SQL[meta['agregation']]} AS valeur,
-               bool_or(m.illustratif) AS illustratif,
-               string_agg(DISTINCT m.source, ' | ' ORDER BY m.source) AS sources
+               bool_or(m.origine = 'illustratif') AS illustratif,
+               string_agg(DISTINCT m.source, ' | ' ORDER BY m.source) AS sources,
+               string_agg(DISTINCT m.source, ' | ' ORDER BY m.source) FILTER (WHERE m.origine = 'illustratif')
+                   AS sources_illustratives
         FROM mesures_actives m
         JOIN territoires t ON t.type = m.territoire_type AND t.code = m.territoire_code
         WHERE m.indicateur = $ind AND m.territoire_type = $ttype
@@ -274,18 +351,26 @@ def series(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Filters, 
     frame = con.execute(sql, params).df()
     names = dimension_labels(con, by)  # only the labels this breakdown needs (hot path)
     frame["libelle"] = frame["groupe"].map(names).fillna(config.academie().nom if by == "total" else "")
+    sources = _split_sources(frame["sources"], frame["sources_illustratives"])
     frame = frame[columns]
-    sources = _split_sources(frame["sources"])
     reason = None if not frame.empty else "Aucune donnée pour cette combinaison de filtres et de période."
     return Result(frame, scope.ignored, sources, bool(frame["illustratif"].any()), reason)
 
 
-def _split_sources(column: pd.Series) -> tuple[str, ...]:
+def _parts(column: pd.Series) -> dict[str, None]:
     found: dict[str, None] = {}
     for value in column.dropna():
         for part in str(value).split(" | "):
             found[part] = None
-    return tuple(sorted(found, key=lambda s: (s.startswith(config.ILLUSTRATIVE), s)))
+    return found
+
+
+def _split_sources(column: pd.Series, illustrative: pd.Series | None = None) -> tuple[str, ...]:
+    """Distinct sources, those of non-illustrative rows (bilan, deduced, imported) first. `illustrative`:
+    the sources of the rows whose `origine` is `illustratif` (same layout as `column`)."""
+    found = _parts(column)
+    late = set(_parts(illustrative)) if illustrative is not None else set()
+    return tuple(sorted(found, key=lambda s: (s in late, s)))
 
 
 def values_by_bassin(con: duckdb.DuckDBPyConnection, indicator_id: str, annee: str, filters: Filters) -> Result:
@@ -359,6 +444,7 @@ def kpis(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Kpi]:
     for ind, libelle, unite in rows:
         res = series(con, ind, filters, annual=True)
         data = res.data
+        order = {s: i for i, s in enumerate(res.sources)}  # bilan first (from the rows' origine)
         years = tuple(data["periode"])
         values = tuple(float(v) for v in data["valeur"])
         annee = years[-1] if years else (filters.periode_fin or "")
@@ -369,7 +455,9 @@ def kpis(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Kpi]:
             values[-1] if values else None,
             values[-2] if len(values) > 1 else None,
             years[-2] if len(years) > 1 else None,
-            values, years, _split_sources(latest["sources"]) if not latest.empty else (),
+            values, years,
+            tuple(sorted(_parts(latest["sources"]), key=lambda s: order.get(s, len(order))))
+            if not latest.empty else (),
             bool(latest["illustratif"].any()) if not latest.empty else False,
             res.ignored,
         ))
@@ -402,7 +490,10 @@ def bassin_profile(con: duckdb.DuckDBPyConnection, bassin: str, annee: str, filt
 
 
 def laboratories(con: duckdb.DuckDBPyConnection, filters: Filters) -> Result:
-    """Labs matching the territory, thématique and niveau filters (a lab matches if it has any chosen code)."""
+    """Labs matching the territory, thématique and niveau filters (a lab matches if it has any chosen code).
+
+    A thème reaches the labs of its branch: the thème, its sub-thèmes and its main thème (a lab's thèmes are
+    main thèmes: choosing « Robotique et programmation » lists the labs of « Programmation et IA »)."""
     frame = con.execute(
         """SELECT l.*, b.nom AS bassin_nom, d.nom AS departement_nom FROM laboratoires l
            JOIN bassins b ON b.code = l.bassin JOIN departements d ON d.code = l.departement
@@ -411,8 +502,8 @@ def laboratories(con: duckdb.DuckDBPyConnection, filters: Filters) -> Result:
              AND (len($t) = 0 OR len(list_intersect($t, string_split(l.thematiques, '|'))) > 0)
              AND (len($n) = 0 OR len(list_intersect($n, string_split(l.niveaux, '|'))) > 0)
            ORDER BY l.departement, l.commune""",
-        {"d": list(filters.departements), "b": list(filters.bassins), "t": list(filters.thematiques),
-         "n": list(filters.niveaux)},
+        {"d": list(filters.departements), "b": list(filters.bassins),
+         "t": list(_theme_branch(con, filters.thematiques)), "n": list(filters.niveaux)},
     ).df()
     ignored = ("Filtre public : ne s'applique pas à la liste des laboratoires.",) if filters.publics else ()
     reason = None if not frame.empty else "Aucun laboratoire ne correspond à ces filtres."
@@ -420,24 +511,40 @@ def laboratories(con: duckdb.DuckDBPyConnection, filters: Filters) -> Result:
     return Result(frame, ignored, sources, bool((frame["source"] == config.ILLUSTRATIVE).any()), reason)
 
 
-def projects(con: duckdb.DuckDBPyConnection, laboratoire: str | None = None) -> pd.DataFrame:
+def _theme_branch(con: duckdb.DuckDBPyConnection, themes: tuple[str, ...]) -> tuple[str, ...]:
+    """The selected thèmes, their sub-thèmes and their ancestors (for reference lists tagged by main thème)."""
+    if not themes:
+        return ()
+    _, ancestors = _theme_branches(con)
+    out = dict.fromkeys(expand_themes(con, themes))
+    for theme in themes:
+        out.update(dict.fromkeys(sorted(ancestors.get(theme, set()))))
+    return tuple(out)
+
+
+def projects(con: duckdb.DuckDBPyConnection, laboratoire: str | None = None,
+             thematiques: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Projects cited by the bilan, of one lab and/or of the branch of the selected thèmes."""
     return con.execute(
         """SELECT p.*, t.libelle AS thematique_libelle FROM projets p
            LEFT JOIN thematiques t ON t.code = p.thematique
-           WHERE $lab IS NULL OR p.laboratoire = $lab ORDER BY t.libelle, p.intitule""",
-        {"lab": laboratoire},
+           WHERE ($lab IS NULL OR p.laboratoire = $lab)
+             AND (len($t) = 0 OR list_contains($t, p.thematique))
+           ORDER BY t.libelle, p.intitule""",
+        {"lab": laboratoire, "t": list(_theme_branch(con, thematiques))},
     ).df()
 
 
 def measures(con: duckdb.DuckDBPyConnection, filters: Filters, indicator_id: str | None = None) -> pd.DataFrame:
-    """Raw active measures in the canonical columns, restricted by every selected filter.
+    """Raw active measures in the canonical columns (`schema.MEASURE_COLUMNS`), restricted by every filter.
 
     Territory: with départements/bassins selected, rows of those territories and of the bassins and labs
-    inside them. Dimensions: rows whose code is selected (no selection → every row).
+    inside them. Dimensions: rows whose code is selected, a thème with its sub-thèmes (no selection → every
+    row).
     """
     return con.execute(
         """SELECT m.indicateur, m.periode, m.territoire_type, m.territoire_code, m.niveau, m.thematique,
-                  m.public, m.valeur, m.source
+                  m.public, m.valeur, m.origine, m.source
            FROM mesures_actives m
            JOIN territoires t ON t.type = m.territoire_type AND t.code = m.territoire_code
            WHERE ($ind IS NULL OR m.indicateur = $ind)
@@ -450,7 +557,8 @@ def measures(con: duckdb.DuckDBPyConnection, filters: Filters, indicator_id: str
            ORDER BY m.indicateur, m.periode, m.territoire_type, m.territoire_code, m.niveau, m.thematique,
                     m.public""",
         {"ind": indicator_id, "d": list(filters.departements), "b": list(filters.bassins),
-         "n": list(filters.niveaux), "t": list(filters.thematiques), "p": list(filters.publics),
+         "n": list(filters.niveaux), "t": list(expand_themes(con, filters.thematiques)),
+         "p": list(filters.publics),
          "debut": filters.periode_debut, "fin": filters.periode_fin},
     ).df()
 

@@ -35,6 +35,15 @@ AGGREGATIONS = ("somme", "moyenne", "dernier")
 GRANULARITIES = ("annuelle", "mensuelle")
 STRUCTURES = ("établissement", "association", "collectivité")
 TERRITOIRES = ("QPV", "TER", "autre")
+ORIGINS = ("bilan", "deduit", "illustratif", "import")
+"""Origin of a measure row (column `origine`): an exact figure of the bilan, a value deduced from it (ratio,
+sum, difference: the computation is in `source`), an illustrative generated value, or an imported value."""
+DIMENSION_COLUMNS = {"niveau": "niveaux", "thematique": "thematiques", "public": "publics"}
+"""Measure dimension → column of the indicator catalogue declaring its codes (`non`: not detailed)."""
+NOT_DETAILED = "non"
+CODE_LIST_RE = r"^[a-z0-9_]+(\|[a-z0-9_]+)*$"
+DECLARED_RE = r"^(non|[a-z0-9_]+(\|[a-z0-9_]+)*)$"
+OVERLAP_RE = r"^(non|(niveau|thematique|public)(\|(niveau|thematique|public))*)$"
 
 SCHOOL_YEAR_RE = r"^(\d{4})-(\d{4})$"
 MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -49,9 +58,10 @@ MEASURE_COLUMNS = [
     "thematique",
     "public",
     "valeur",
+    "origine",
     "source",
 ]
-MEASURE_KEY = [c for c in MEASURE_COLUMNS if c not in ("valeur", "source")]
+MEASURE_KEY = [c for c in MEASURE_COLUMNS if c not in ("valeur", "origine", "source")]
 BILAN_COLUMNS = [c for c in MEASURE_COLUMNS if c not in ("territoire_type", "territoire_code")]
 """Columns of `data/demo/chiffres_bilan.csv` (académie-level measures: no territory columns)."""
 
@@ -81,6 +91,7 @@ class Mesures(pa.DataFrameModel):
     thematique: Series[str] = pa.Field(str_length={"min_value": 1})
     public: Series[str] = pa.Field(str_length={"min_value": 1})
     valeur: Series[float] = pa.Field(nullable=False)
+    origine: Series[str] = pa.Field(isin=list(ORIGINS))
     source: Series[str] = pa.Field(str_length={"min_value": 1})
 
     @pa.check("periode", name="annee_scolaire_consecutive")
@@ -107,6 +118,13 @@ class Indicateurs(pa.DataFrameModel):
     granularite: Series[str] = pa.Field(isin=list(GRANULARITIES))
     domaine: Series[str] = pa.Field(str_length={"min_value": 1})
     kpi: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1)
+    # declared breakdowns: territory types, and for each dimension the codes of its parts (`non`: not detailed)
+    territoires: Series[str] = pa.Field(str_matches=CODE_LIST_RE)
+    niveaux: Series[str] = pa.Field(str_matches=DECLARED_RE)
+    thematiques: Series[str] = pa.Field(str_matches=DECLARED_RE)
+    publics: Series[str] = pa.Field(str_matches=DECLARED_RE)
+    # dimensions whose parts overlap (a laboratory counts in each of its niveaux): they do not add up
+    recouvrement: Series[str] = pa.Field(str_matches=OVERLAP_RE)
 
     class Config:
         strict = True
@@ -117,6 +135,9 @@ class Thematiques(pa.DataFrameModel):
     code: Series[str] = pa.Field(unique=True, str_matches=r"^[a-z0-9_]+$")
     libelle: Series[str] = pa.Field(str_length={"min_value": 1})
     famille: Series[str] = pa.Field(str_length={"min_value": 1})
+    # main thème this (sub-)thème belongs to; empty for a main thème (the laboratories' thèmes of the bilan)
+    parent: Series[str] = pa.Field(nullable=True, str_matches=r"^[a-z0-9_]+$")
+    justification: Series[str] = pa.Field(nullable=True)
 
     class Config:
         strict = True
@@ -575,11 +596,37 @@ def check_measure_references(frame: pd.DataFrame, catalogues: dict[str, Any], fi
         frames.append(rows_frame("mesures", frame.index[bad_count], "valeur", written[bad_count],
                                  "nombre hors de l'intervalle accepté : de 0 à 1 000 000 000 000 (10^12) pour un "
                                  "effectif ou un volume"))
+    declared = catalogues.get("declarations")
+    if declared is not None:
+        frames.extend(_undeclared(frame, declared, catalogues))
     problems = Problems()
     frames = [f for f in frames if not f.empty]
     if frames:
         problems.add_frame("mesures", pd.concat(frames, ignore_index=True), file)
     return problems
+
+
+def _undeclared(frame: pd.DataFrame, declared: dict[str, dict[str, set[str] | None]],
+                catalogues: dict[str, Any]) -> list[pd.DataFrame]:
+    """Rows whose territory type, or niveau / thématique / public code, is not declared for their indicator
+    (catalogue des indicateurs, columns territoires, niveaux, thematiques, publics). A code already reported
+    as unknown is not reported again."""
+    known = frame["indicateur"].isin(declared)
+    frames = []
+    for column, catalogue_column in {"territoire_type": "territoires", **DIMENSION_COLUMNS}.items():
+        pairs = {(ind, code) for ind, entry in declared.items() for code in (entry[column] or ())}
+        key = pd.MultiIndex.from_arrays([frame["indicateur"], frame[column]])
+        ok = key.isin(pairs) if pairs else np.zeros(len(frame), dtype=bool)
+        if column != "territoire_type":
+            ok = ok | (frame[column] == ALL).to_numpy()
+        allowed = catalogues.get(column)
+        if allowed is not None:
+            ok = ok | ~frame[column].isin(allowed).to_numpy()  # unknown code: already reported
+        bad = known.to_numpy() & ~ok
+        message = ("non déclaré pour l'indicateur « " + frame.loc[bad, "indicateur"].astype(str)
+                   + f" » (catalogue des indicateurs, colonne « {catalogue_column} »)")
+        frames.append(rows_frame("mesures", frame.index[bad], column, frame.loc[bad, column], message))
+    return frames
 
 
 # --------------------------------------------------------------------------------------------------- reading

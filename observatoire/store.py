@@ -6,8 +6,9 @@ Layout
   `communes_bassins`, `laboratoires`, `projets`, and the derived `territoires`): refreshed automatically when a
   file under `data/reference/` changes; a refresh never touches the lots.
 - `lots(lot_id, origine, libelle, cree_le, nb_lignes, empreinte, actif)` and `mesures(lot_id, …)`: every
-  measure belongs to a lot. The shipped demo data is the first lot (`origine = 'demo'`). An import adds a lot;
-  undoing it deactivates or deletes the lot. `mesures_actives` is the view every query reads: for a given key
+  measure belongs to a lot and has its own `origine` (bilan, deduit, illustratif, import; `source` is text).
+  The shipped demo data is the first lot (lot `origine = 'demo'`). An import adds a lot; undoing it
+  deactivates or deletes the lot. `mesures_actives` is the view every query reads: for a given key
   (indicator, period, territory, niveau, thématique, public) the most recent active lot wins.
 
 The dashboard opens the database read-only (`connect(read_only=True)`); only `build`/`ensure`/lot functions
@@ -33,7 +34,7 @@ from observatoire import config, schema
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: measures carry their `origine` (bilan, deduit, illustratif, import)
 REFERENCE_TABLES = [name for name in schema.TABLES if name != "mesures"]
 
 
@@ -219,6 +220,8 @@ def _cross_reference_problems(t: dict[str, pd.DataFrame], acad: config.Academie)
             table, frame.index[mask], "departement", frame.loc[mask, "departement"],
             "département différent de celui du bassin (" + frame.loc[mask, "bassin"].astype(str) + " est en "
             + of_bassin[mask].astype(str) + ")"))
+    problems.extend(_theme_tree_problems(t["thematiques"]))
+    problems.extend(_declaration_problems(t))
     return problems
 
 
@@ -278,6 +281,81 @@ def _lab_problems(t: dict[str, pd.DataFrame], layers: dict[str, schema.GeoLayer]
     return problems
 
 
+def _theme_tree_problems(frame: pd.DataFrame) -> list[schema.Problem]:
+    """`thematiques.parent`: a known thème other than `tous`, and no cycle (a thème is not its own ancestor)."""
+    problems: list[schema.Problem] = []
+    parents = {c: p for c, p in zip(frame["code"], frame["parent"], strict=True) if isinstance(p, str) and p}
+    codes = set(frame["code"])
+    line = {c: int(i) + 2 for i, c in frame["code"].items()}
+    for code, parent in parents.items():
+        if code == config.ALL:
+            problems.append(schema.Problem("thematiques", line[code], "parent", parent,
+                                           "« tous » ne peut pas être rattaché à un thème"))
+        elif parent == config.ALL:
+            problems.append(schema.Problem("thematiques", line[code], "parent", parent,
+                                           "un thème ne peut pas être rattaché à « tous »"))
+        elif parent not in codes:
+            problems.append(schema.Problem("thematiques", line[code], "parent", parent, "code inconnu"))
+    for code in parents:
+        seen, current = [code], parents.get(code)
+        while current is not None and current in codes:
+            if current in seen:
+                problems.append(schema.Problem(
+                    "thematiques", line[code], "parent", parents[code],
+                    "rattachement circulaire : " + " → ".join([*seen[seen.index(current):], current])))
+                break
+            seen.append(current)
+            current = parents.get(current)
+    return problems
+
+
+def _declaration_problems(t: dict[str, pd.DataFrame]) -> list[schema.Problem]:
+    """Declared breakdowns of the indicators: known territory types (académie always), known codes."""
+    problems: list[schema.Problem] = []
+    allowed = {"niveau": set(t["niveaux"]["code"]) - {config.ALL},
+               "thematique": set(t["thematiques"]["code"]) - {config.ALL},
+               "public": set(t["publics"]["code"]) - {config.ALL}}
+    for i, row in t["indicateurs"].iterrows():
+        line = int(i) + 2
+        territories = str(row["territoires"]).split("|")
+        for value in territories:
+            if value not in schema.TERRITORY_TYPES:
+                problems.append(schema.Problem("indicateurs", line, "territoires", value,
+                                               "type de territoire inconnu, valeurs possibles : "
+                                               + ", ".join(schema.TERRITORY_TYPES)))
+        if "academie" not in territories:
+            problems.append(schema.Problem("indicateurs", line, "territoires", row["territoires"],
+                                           "le niveau académique (academie) est obligatoire"))
+        for dim, column in schema.DIMENSION_COLUMNS.items():
+            value = str(row[column])
+            if value == schema.NOT_DETAILED:
+                continue
+            codes = value.split("|")
+            for code in codes:
+                if code not in allowed[dim]:
+                    problems.append(schema.Problem("indicateurs", line, column, code, "code inconnu"))
+            if len(set(codes)) != len(codes):
+                problems.append(schema.Problem("indicateurs", line, column, value, "code en double"))
+        if row["recouvrement"] != schema.NOT_DETAILED:
+            for dim in str(row["recouvrement"]).split("|"):
+                if str(row[schema.DIMENSION_COLUMNS[dim]]) == schema.NOT_DETAILED:
+                    problems.append(schema.Problem("indicateurs", line, "recouvrement", dim,
+                                                   "dimension non détaillée pour cet indicateur"))
+    return problems
+
+
+def declarations(indicators: pd.DataFrame) -> dict[str, dict[str, set[str] | None]]:
+    """Indicator → declared territory types and, per dimension, its declared codes (None: not detailed)."""
+    out: dict[str, dict[str, set[str] | None]] = {}
+    for _, row in indicators.iterrows():
+        entry: dict[str, set[str] | None] = {"territoire_type": set(str(row["territoires"]).split("|"))}
+        for dim, column in schema.DIMENSION_COLUMNS.items():
+            value = str(row[column])
+            entry[dim] = None if value == schema.NOT_DETAILED else set(value.split("|"))
+        out[str(row["id"])] = entry
+    return out
+
+
 def measure_catalogues(tables: dict[str, pd.DataFrame], acad: config.Academie | None = None) -> dict:
     """Allowed codes for each measures column, units and accepted school years, from validated reference
     tables and the académie (default: `config.academie()`)."""
@@ -295,6 +373,7 @@ def measure_catalogues(tables: dict[str, pd.DataFrame], acad: config.Academie | 
         "granularite_mensuelle": set(ind.loc[ind["granularite"] == "mensuelle", "id"]),
         "unites": dict(zip(ind["id"], ind["unite"], strict=True)),
         "annees_valides": acad.annees_valides,
+        "declarations": declarations(ind),  # type: ignore[dict-item]
     }
 
 
@@ -386,8 +465,8 @@ CREATE TABLE IF NOT EXISTS mesures (
     thematique VARCHAR NOT NULL,
     public VARCHAR NOT NULL,
     valeur DOUBLE NOT NULL,
-    source VARCHAR NOT NULL,
-    illustratif BOOLEAN NOT NULL
+    origine VARCHAR NOT NULL,
+    source VARCHAR NOT NULL
 );
 CREATE OR REPLACE VIEW mesures_actives AS
 SELECT m.* EXCLUDE (lot_id), m.lot_id
@@ -464,7 +543,6 @@ def _write_reference(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFr
 def _prepare_lot_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame[schema.MEASURE_COLUMNS].copy()
     out["annee_scolaire"] = out["periode"].map(schema.school_year_of)
-    out["illustratif"] = out["source"].str.startswith(config.ILLUSTRATIVE)
     return out
 
 
@@ -481,7 +559,7 @@ def _insert_lot(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, origine: st
     con.register("incoming", prepared)
     con.execute(
         """INSERT INTO mesures SELECT $id, indicateur, periode, annee_scolaire, territoire_type, territoire_code,
-           niveau, thematique, public, valeur, source, illustratif FROM incoming""",
+           niveau, thematique, public, valeur, origine, source FROM incoming""",
         {"id": lot_id},
     )
     con.unregister("incoming")

@@ -115,6 +115,7 @@ def _assert_round_trip(path: Path, db: Path, reference_tables):
     assert (merged["_merge"] == "both").all()
     assert (merged["valeur_db"] == merged["valeur_export"]).all()
     assert (merged["source_db"] == merged["source_export"]).all()
+    assert (merged["origine_db"] == merged["origine_export"]).all()
     # values with decimals survive too (rates such as pix_taux_certification)
     assert (back["valeur"] % 1 != 0).any()
 

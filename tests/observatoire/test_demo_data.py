@@ -90,7 +90,7 @@ def test_every_bilan_row_is_in_the_demo_measures(demo_measures, bilan):
             missing.append(key)
             continue
         found = acad.loc[key]
-        if float(found["valeur"]) != row.valeur or found["source"] != row.source:
+        if float(found["valeur"]) != row.valeur or (found["source"], found["origine"]) != (row.source, row.origine):
             different.append((key, found["valeur"], found["source"], row.valeur, row.source))
     assert not missing, missing
     assert not different, different
@@ -125,36 +125,49 @@ def test_previous_year_given_by_the_bilan(demo_measures):
     assert value == 6 and source.startswith("Bilan DRANE 2023-2024")
 
 
-def test_sources_are_bilan_deduced_or_illustrative(demo_measures, bilan):
-    bilan_keys = set(map(tuple, bilan[GROUP].to_numpy()))
-    acad = _acad(demo_measures)
+def _declared_dims(indicators_csv: pd.DataFrame) -> dict[str, list[str]]:
+    columns = {"niveau": "niveaux", "thematique": "thematiques", "public": "publics"}
+    return {row["id"]: [d for d, c in columns.items() if row[c] != "non"] for _, row in indicators_csv.iterrows()}
+
+
+def test_origins_are_bilan_deduced_or_illustrative(demo_measures, bilan, indicators_csv):
+    """`origine` is the fixed vocabulary; `illustratif` rows say so in `source` too; every bilan or deduced
+    académie row that the bilan file does not hold is exactly one bilan figure (a single declared code) or
+    the sum (« Déduit du bilan … somme ») of the finest non-illustrative rows it covers."""
+    assert set(demo_measures["origine"]) == {"bilan", "deduit", "illustratif"}
+    assert ((demo_measures["origine"] == "illustratif") == (demo_measures["source"] == "illustratif")).all()
     lower = demo_measures[demo_measures["territoire_type"] != "academie"]
-    assert set(lower["source"]) == {"illustratif"}
-    bad = []
-    sums = []
-    for row in acad.itertuples(index=False):
+    assert set(lower["origine"]) == {"illustratif"}
+    bilan_rows = {tuple(k): (v, s, o) for k, v, s, o in zip(
+        bilan[GROUP].to_numpy(), bilan["valeur"], bilan["source"], bilan["origine"], strict=True)}
+    dims = _declared_dims(indicators_csv)
+    acad = _acad(demo_measures)
+    sums, copies = [], []
+    for row in acad[acad["origine"] != "illustratif"].itertuples(index=False):
         key = (row.indicateur, row.periode, row.niveau, row.thematique, row.public)
-        if key in bilan_keys:
+        if key in bilan_rows:
             continue
-        if row.source == "illustratif":
-            continue
-        if row.source.startswith("Déduit du bilan") and "somme" in row.source:
-            sums.append(row)
-            continue
-        bad.append((key, row.source))
-    assert not bad, bad
-    assert sums, "the totals the bilan does not give should be marked as deduced sums"
-    # a deduced sum is the sum of the finest bilan parts it covers (all of them non-illustrative)
-    for row in sums:
         same = acad[(acad["indicateur"] == row.indicateur) & (acad["periode"] == row.periode)]
-        varying = [d for d in DIMS if (same[d] != "tous").any()]
-        leaves = same[(same[varying] != "tous").all(axis=1)]
+        leaves = same[(same[dims[row.indicateur]] != "tous").all(axis=1)] if dims[row.indicateur] else same
         for d in DIMS:
             if getattr(row, d) != "tous":
                 leaves = leaves[leaves[d] == getattr(row, d)]
-        assert len(leaves) >= 2, row
-        assert (leaves["source"] != "illustratif").all(), row
+        assert len(leaves) >= 1, row
+        assert (leaves["origine"] != "illustratif").all(), row
         assert leaves["valeur"].sum() == row.valeur, row
+        if len(leaves) >= 2:
+            assert row.origine == "deduit" and row.source.startswith("Déduit du bilan") and "somme" in row.source
+            sums.append(row)
+            continue
+        # one part only (a single declared code, e.g. Rev'Tascol: école, bien-être et inclusion): the same
+        # figure as the bilan row it refines, with its source and origin
+        refined = [v for k, v in bilan_rows.items() if k[:2] == key[:2]
+                   and all(c == "tous" or c == key[2 + i] for i, c in enumerate(k[2:]))
+                   and v[0] == row.valeur]
+        assert (row.valeur, row.source, row.origine) in refined, row
+        copies.append(row)
+    assert sums, "the totals the bilan does not give should be marked as deduced sums"
+    assert copies
 
 
 def test_all_school_years_present(demo_measures, academie_json, indicators_csv):
@@ -293,7 +306,10 @@ def test_labs_add_up_to_their_bassin(demo_measures, labs_csv, bassin_departement
         if lab_sum.get(key, 0.0) != row.valeur:
             failing.append((key, row.valeur, lab_sum.get(key, 0.0)))
     assert not failing, f"{len(failing)} groups where labs ≠ bassin: {failing[:15]}"
-    assert len(bassins) == len(lab_indicators) * 4 * len(bassin_departement)
+    # every bassin has a row for every key of each lab indicator (0 without a lab), no more
+    per_key = bassins.groupby(GROUP)["territoire_code"].nunique()
+    assert set(per_key) == {len(bassin_departement)}
+    assert len(bassins) == len(per_key) * len(bassin_departement)
 
 
 def test_lab_count_follows_opening_years(demo_measures, labs_csv, academie_json):

@@ -130,7 +130,8 @@ def test_cli_export_neutralises_and_round_trips(hostile_db, tmp_path, fmt):
         ws = openpyxl.load_workbook(output).active
         cells = [c for row in ws.iter_rows() for c in row]
         assert [c.coordinate for c in cells if c.data_type == "f"] == []
-        sources = [c.value for c in ws["I"][1:]]
+        assert ws["I1"].value == "origine" and ws["J1"].value == "source"
+        sources = [c.value for c in ws["J"][1:]]
         values = [c for c in ws["H"][1:]]
         assert all(c.data_type == "n" for c in values)
     else:
@@ -138,7 +139,8 @@ def test_cli_export_neutralises_and_round_trips(hostile_db, tmp_path, fmt):
         import csv
 
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
-        sources = [r[8] for r in rows[1:]]
+        assert rows[0][8:10] == ["origine", "source"]
+        sources = [r[9] for r in rows[1:]]
     starts = {s[:1] for s in sources if s}
     assert not starts & {"=", "+", "-", "@", "\t", "\r"}
     assert sum(1 for s in sources if s.startswith("'")) >= 5
@@ -146,9 +148,10 @@ def test_cli_export_neutralises_and_round_trips(hostile_db, tmp_path, fmt):
     back = exporting.read_export(output)
     with store.connect(hostile_db) as con:
         stored = queries.all_measures(con)
-    key = [c for c in schema.MEASURE_COLUMNS if c not in ("valeur", "source")]
+    key = [c for c in schema.MEASURE_COLUMNS if c not in ("valeur", "source")]  # origine included
     merged = stored.merge(back, on=key, suffixes=("_db", "_export"))
     assert len(merged) == len(stored)
+    assert set(back["origine"]) <= set(schema.ORIGINS)
     assert (merged["source_db"] == merged["source_export"]).all()
 
 

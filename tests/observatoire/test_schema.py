@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
-from observatoire import schema, store
+from observatoire import config, schema, store
+
+REF_DIR = config.REFERENCE_DIR
 
 COLUMNS = schema.MEASURE_COLUMNS
 
@@ -13,7 +18,7 @@ COLUMNS = schema.MEASURE_COLUMNS
 def _row(**changes: str) -> dict[str, str]:
     base = {"indicateur": "ent_visites", "periode": "2023-2024", "territoire_type": "academie",
             "territoire_code": "nancy-metz", "niveau": "tous", "thematique": "tous", "public": "tous",
-            "valeur": "64500000", "source": "test"}
+            "valeur": "64500000", "origine": "import", "source": "test"}
     base.update(changes)
     return base
 
@@ -183,10 +188,10 @@ def test_valid_frame_passes_reference_checks(reference_tables):
 def test_read_measures_csv_french_number_formats(reference_tables):
     header = ";".join(COLUMNS)
     lines = [
-        "ent_visites;2023-2024;academie;nancy-metz;tous;tous;tous;1\u00a0234,5;test",
-        "ent_visites;2023-2024;academie;nancy-metz;tous;tous;eleves;1\u202f234\u202f567;test",
-        "ent_visites;2023-2024;academie;nancy-metz;tous;tous;parents;2 500,25;test",
-        "ent_visites;2023-2024;academie;nancy-metz;tous;tous;enseignants;42.5;test",
+        "ent_visites;2023-2024;academie;nancy-metz;tous;tous;tous;1\u00a0234,5;import;test",
+        "ent_visites;2023-2024;academie;nancy-metz;tous;tous;eleves;1\u202f234\u202f567;import;test",
+        "ent_visites;2023-2024;academie;nancy-metz;tous;tous;parents;2 500,25;import;test",
+        "ent_visites;2023-2024;academie;nancy-metz;tous;tous;enseignants;42.5;import;test",
     ]
     raw = ("\ufeff" + "\n".join([header, *lines]) + "\n").encode("utf-8")
     frame = store.read_measures_csv(raw)
@@ -197,7 +202,7 @@ def test_read_measures_csv_french_number_formats(reference_tables):
 
 def test_read_measures_csv_keeps_codes_as_text(tmp_path):
     path = tmp_path / "m.csv"
-    path.write_text(";".join(COLUMNS) + "\nent_visites;2023-2024;departement;05;tous;tous;tous;;test\n",
+    path.write_text(";".join(COLUMNS) + "\nent_visites;2023-2024;departement;05;tous;tous;tous;;import;test\n",
                     encoding="utf-8")
     frame = store.read_measures_csv(path)
     assert frame.at[0, "territoire_code"] == "05"
@@ -232,3 +237,101 @@ def test_decode_accepts_utf8_bom_and_windows_1252():
                            (b"a\x00b", "octet nul"), (b"ok\n\x81", "ligne 2, caractère 1 : octet 0x81")]:
         with pytest.raises(schema.ValidationError, match=expected):
             schema.decode(data, "mesures", "x.csv")
+
+
+# --------------------------------------------------------------------- thème taxonomy, declared breakdowns
+
+
+def _reference_copy(tmp_path: Path) -> Path:
+    ref = tmp_path / "reference"
+    shutil.copytree(REF_DIR, ref)
+    return ref
+
+
+def _edit_csv(path: Path, code: str, column: str, value: str, key: str = "code") -> int:
+    """Set `column` of the row whose `key` is `code`; returns the file line of that row."""
+    frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
+    index = frame.index[frame[key] == code][0]
+    frame.at[index, column] = value
+    frame.to_csv(path, sep=";", index=False, lineterminator="\n")
+    return int(index) + 2
+
+
+def _reference_problems(ref: Path) -> list[schema.Problem]:
+    with pytest.raises(schema.ValidationError) as info:
+        store.load_reference(ref)
+    return info.value.problems
+
+
+def test_theme_taxonomy_is_shipped(reference_tables):
+    themes = reference_tables["thematiques"].set_index("code")
+    main = set(themes.index[themes["parent"].isna()]) - {"tous"}
+    assert main == set(themes.index[themes["famille"] == "Thématiques des laboratoires"])
+    subs = themes[themes["parent"].notna()]
+    assert set(subs["famille"]) == {"Thèmes d'accompagnement", "Heures numériques"}
+    assert set(subs["parent"]) <= main  # one level: every sub-thème hangs on a laboratory thème
+    assert subs["justification"].notna().all()
+    assert themes.at["hybridation_webmedias", "parent"] == "webmedias"
+    assert themes.at["hn_ecole_protectrice", "parent"] == "bon_usage_numerique"
+    assert set(reference_tables["projets"]["thematique"]) <= main
+
+
+@pytest.mark.parametrize(("code", "parent", "message"), [
+    ("ent", "cuisine", "code inconnu"),
+    ("ent", "tous", "« tous »"),
+    ("tous", "webmedias", "« tous »"),
+])
+def test_theme_parent_must_be_a_known_theme(tmp_path, code, parent, message):
+    ref = _reference_copy(tmp_path)
+    line = _edit_csv(ref / "thematiques.csv", code, "parent", parent)
+    problems = _reference_problems(ref)
+    assert [(p.table, p.line, p.column) for p in problems] == [("thematiques", line, "parent")]
+    assert message in problems[0].message
+    assert f"thematiques.csv — ligne {line}, colonne « parent »" in str(problems[0])
+
+
+def test_theme_cycle_is_reported(tmp_path):
+    ref = _reference_copy(tmp_path)
+    _edit_csv(ref / "thematiques.csv", "webmedias", "parent", "hybridation_webmedias")
+    problems = _reference_problems(ref)
+    assert len(problems) == 2 and all("circulaire" in p.message for p in problems)
+    assert "webmedias → hybridation_webmedias → webmedias" in " ".join(p.message for p in problems)
+
+
+@pytest.mark.parametrize(("column", "value", "message"), [
+    ("niveaux", "college|maternelle", "code inconnu"),
+    ("thematiques", "webmedias|webmedias", "code en double"),
+    ("publics", "tous", "code inconnu"),
+    ("territoires", "departement|bassin", "académique"),
+    ("territoires", "academie|commune", "type de territoire inconnu"),
+    ("recouvrement", "thematique", "non détaillée"),
+    ("niveaux", "", "valeur manquante"),
+    ("publics", "eleves,parents", "format invalide"),
+])
+def test_declared_breakdowns_are_validated(tmp_path, column, value, message):
+    ref = _reference_copy(tmp_path)
+    line = _edit_csv(ref / "indicateurs.csv", "gar_connexions", column, value, key="id")
+    problems = _reference_problems(ref)
+    assert [(p.table, p.line, p.column) for p in problems] == [("indicateurs", line, column)]
+    assert message in problems[0].message
+
+
+def test_origine_is_a_fixed_vocabulary():
+    rows = _valid_rows()
+    rows[1]["origine"] = "Bilan DRANE"  # line 3
+    err = _problems(_frame(rows))
+    problem = _find(err, 3, "origine")
+    assert "valeurs possibles" in problem.message and "illustratif" in problem.message
+
+
+def test_undeclared_breakdown_is_rejected(reference_tables):
+    rows = [
+        _row(niveau="college"),  # line 2: ENT visits are not broken down by niveau
+        _row(indicateur="gar_connexions", niveau="lycee_pro"),  # line 3: GAR lists ecole, college, lycee
+        _row(indicateur="gar_connexions", territoire_type="laboratoire", territoire_code="lab-metz"),  # line 4
+        _row(indicateur="gar_connexions", niveau="lycee"),  # fine
+    ]
+    err = _problems(_frame(rows), lambda f: store.validate_measures(f, reference_tables))
+    assert sorted((p.line, p.column) for p in err.problems) == [
+        (2, "niveau"), (3, "niveau"), (4, "territoire_type")]
+    assert "non déclaré pour l'indicateur « ent_visites » (catalogue des indicateurs, colonne « niveaux »)" in str(err)

@@ -42,7 +42,7 @@ ENT_KEY = {"indicateur": "ent_visites", "periode": "2023-2024", "territoire_type
 
 
 def _lot_frame(valeur: str = "70000000", **changes: str) -> pd.DataFrame:
-    row = {**ENT_KEY, "valeur": valeur, "source": "Import de test"}
+    row = {**ENT_KEY, "valeur": valeur, "origine": "import", "source": "Import de test"}
     row.update(changes)
     return pd.DataFrame([row], columns=schema.MEASURE_COLUMNS)
 
@@ -56,13 +56,13 @@ def test_build_creates_one_active_demo_lot(built_db, raw_measures):
         version = store.data_version(con)
         n_mesures = con.execute("SELECT count(*) FROM mesures").fetchone()[0]
         n_active = con.execute("SELECT count(*) FROM mesures_actives").fetchone()[0]
-        n_illustrative = con.execute("SELECT count(*) FROM mesures WHERE illustratif").fetchone()[0]
+        n_illustrative = con.execute("SELECT count(*) FROM mesures WHERE origine = 'illustratif'").fetchone()[0]
     assert len(lots) == 1
     lot = lots.iloc[0]
     assert lot["origine"] == "demo" and bool(lot["actif"])
     assert int(lot["nb_lignes"]) == len(raw_measures)
     assert n_mesures == n_active == len(raw_measures)
-    assert n_illustrative == int((raw_measures["source"] == "illustratif").sum())
+    assert n_illustrative == int((raw_measures["origine"] == "illustratif").sum())
     assert version.lots_actifs == 1
     assert version.mesures == len(raw_measures)
     assert len(version.empreinte) == 12 and all(c in "0123456789abcdef" for c in version.empreinte)
@@ -92,11 +92,12 @@ def test_reference_tables_are_loaded(built_db, labs_csv, bassin_departement, aca
 
 def test_stored_values_equal_the_csv(built_db, raw_measures):
     with store.connect(built_db) as con:
-        stored = con.execute(f"SELECT {', '.join(KEY)}, valeur, source FROM mesures_actives").df()
+        stored = con.execute(f"SELECT {', '.join(KEY)}, valeur, origine, source FROM mesures_actives").df()
     merged = raw_measures.merge(stored, on=KEY, how="outer", suffixes=("_csv", "_db"), indicator=True)
     assert (merged["_merge"] == "both").all()
     assert (merged["valeur_csv"] == merged["valeur_db"]).all()
     assert (merged["source_csv"] == merged["source_db"]).all()
+    assert (merged["origine_csv"] == merged["origine_db"]).all()
 
 
 def test_connect_is_read_only(built_db):
@@ -172,8 +173,9 @@ def test_ensure_replaces_a_changed_demo_file_and_keeps_other_lots(db, tmp_path, 
     # change the value of the webradios 2023-2024 académie row
     for i, line in enumerate(lines[1:], start=1):
         cells = dict(zip(header, line.split(";")))
-        if (cells["indicateur"], cells["periode"], cells["territoire_type"]) == ("webradios", "2023-2024",
-                                                                                 "academie"):
+        if (cells["indicateur"], cells["periode"], cells["territoire_type"], cells["niveau"],
+                cells["thematique"], cells["public"]) == ("webradios", "2023-2024", "academie", "tous", "tous",
+                                                          "tous"):
             cells["valeur"] = "78"
             lines[i] = ";".join(cells[c] for c in header)
             break

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from bench.validation import BAD_KINDS, synthetic_measures
-from observatoire import config, schema, store
+from bench.validation import BAD_KINDS, scale_reference, synthetic_measures
+from observatoire import schema, store
 
 N = 1_000_000
 
 
 @pytest.fixture(scope="module")
 def reference() -> store.Reference:
-    return store.read_reference(config.REFERENCE_DIR)
+    return scale_reference()
 
 
 def test_a_million_rows_with_bad_rows_are_capped_and_counted(reference):
@@ -21,8 +21,9 @@ def test_a_million_rows_with_bad_rows_are_capped_and_counted(reference):
     with pytest.raises(schema.ValidationError) as info:
         store.validate_measures(frame, reference.tables, reference.academie)
     err = info.value
-    # every bad row is counted (a changed period may also make a row a duplicate of another one)
-    assert bad <= err.count <= bad * 1.01
+    # every bad row is counted; a row moved to the period 2999-3000 may also become a duplicate of another
+    # moved row, or (a monthly indicator's row) have a period of the wrong granularity: a few % more
+    assert bad <= err.count <= bad * 1.1
     assert len(err.problems) == schema.MAX_LISTED
     lines = [p.line for p in err.problems]
     assert lines == sorted(lines)  # the first problems of the file
