@@ -5,8 +5,8 @@ valid and with 10 % bad rows, and the time per row (constant when validation is 
     .venv/bin/python bench/validation.py --rows 20000 40000
 
 Each measure is what `python -m observatoire check` does with data/demo/mesures.csv: the file is written to a
-temporary folder, then read (`store.read_measures_csv`: decoding, CSV structure) and validated
-(`store.validate_measures`: schema, codes against the shipped reference data, units, school years). Prints a
+temporary folder, then read (`reading.read_measures_csv`: decoding, CSV structure) and validated
+(`checks.validate_measures`: schema, codes against the shipped reference data, units, school years). Prints a
 table; no assertion. Bad rows cycle through five kinds (text instead of a number, negative count, period out of
 the configured school years, unknown niveau, infinite value); only the first 100 problems are kept, the others
 are counted.
@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from observatoire import config, schema, store  # noqa: E402
+from observatoire import checks, config, reading, schema  # noqa: E402
 
 BAD_KINDS = ("texte", "négatif", "période", "niveau", "infini")
 
@@ -38,9 +38,9 @@ SCALE_YEARS = ("1960-1961", "2059-2060")
 its 16 accepted years (indicators × declared territories and breakdowns); a century gives room for 1 000 000."""
 
 
-def scale_reference() -> store.Reference:
+def scale_reference() -> checks.Reference:
     """The shipped reference data, with the accepted school years widened to `SCALE_YEARS`."""
-    reference = store.read_reference(config.REFERENCE_DIR)
+    reference = checks.read_reference(config.REFERENCE_DIR)
     return dataclasses.replace(reference, academie=dataclasses.replace(reference.academie,
                                                                        annees_valides=SCALE_YEARS))
 
@@ -53,7 +53,7 @@ def synthetic_measures(n: int, bad_share: float = 0.0, seed: int = 0) -> tuple[p
     tables, acad = reference.tables, reference.academie
     ind = tables["indicateurs"]
     annual = ind.reset_index(drop=True)  # every indicator: school years, or months for a monthly one
-    declared = store.declarations(annual)
+    declared = checks.declarations(annual)
     first, last = (int(y[:4]) for y in acad.annees_valides)
     school_years = [f"{y}-{y + 1}" for y in range(first, last + 1)]
     months = [f"{y + (m < 9)}-{m:02d}" for y in range(first, last + 1) for m in (9, 10, 11, 12, *range(1, 9))]
@@ -113,10 +113,10 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, sep=";", index=False, encoding="utf-8")
 
 
-def check_file(path: Path, reference: store.Reference) -> tuple[int, int]:
+def check_file(path: Path, reference: checks.Reference) -> tuple[int, int]:
     """What `check` does with a measures file; returns (problems counted, problems listed)."""
     try:
-        store.validate_measures(store.read_measures_csv(path), reference.tables, reference.academie)
+        checks.validate_measures(reading.read_measures_csv(path), reference.tables, reference.academie)
     except schema.ValidationError as err:
         return err.count, len(err.problems)
     return 0, 0

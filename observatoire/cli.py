@@ -16,7 +16,7 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-from observatoire import config, exporting, queries, schema, store
+from observatoire import checks, config, exporting, queries, schema, store
 
 LOG_DIR_ENV_VAR = "OBSERVATOIRE_LOG_DIR"
 """Folder of the logs of unexpected errors (default: var/log/, or the temporary folder if not writable)."""
@@ -65,7 +65,7 @@ def _init(args: argparse.Namespace) -> int:
     measures_file, reference_dir = data_dir / "demo" / "mesures.csv", data_dir / "reference"
     start = time.perf_counter()
     # the same checks as `check` (bilan figures included) before anything is written
-    problems = store.check_data(data_dir)
+    problems = checks.check_data(data_dir)
     if problems:
         print("Données refusées, la base n'a pas été modifiée.", file=sys.stderr)
         _report(problems, data_dir, sys.stderr)
@@ -88,7 +88,7 @@ def _init(args: argparse.Namespace) -> int:
 def check_all(data_dir: Path = config.DATA_DIR) -> list[str]:
     """Validate every file under data/: the first problems (at most `schema.MAX_LISTED`), as text, followed by
     « … et N autres problèmes » when there are more."""
-    problems = store.check_data(data_dir)
+    problems = checks.check_data(data_dir)
     lines = [str(p) for p in problems.listed]
     if problems.count > len(problems.listed):
         lines.append(f"… et {problems.count - len(problems.listed)} autres problèmes")
@@ -98,7 +98,7 @@ def check_all(data_dir: Path = config.DATA_DIR) -> list[str]:
 def _check(args: argparse.Namespace) -> int:
     data_dir = Path(args.data) if args.data else config.DATA_DIR
     start = time.perf_counter()
-    problems = store.check_data(data_dir)
+    problems = checks.check_data(data_dir)
     if problems:
         _report(problems, data_dir)
         return 1

@@ -51,14 +51,14 @@ class Academie:
 @lru_cache(maxsize=4)
 def academie(reference_dir: Path = REFERENCE_DIR) -> Academie:
     """The académie described by `data/reference/academie.json` (checked by `python -m observatoire check`:
-    `schema.academie_problems`)."""
-    from observatoire import schema  # schema imports this module
+    `checks.academie_problems`)."""
+    from observatoire import reading  # reading imports schema, which imports this module
 
-    return parse_academie(schema.read_json(reference_dir / "academie.json", "academie"))
+    return parse_academie(reading.read_json(reference_dir / "academie.json", "academie"))
 
 
 def parse_academie(raw: dict) -> Academie:
-    """`Academie` from the parsed academie.json (already checked by `schema.academie_problems`)."""
+    """`Academie` from the parsed academie.json (already checked by `checks.academie_problems`)."""
     emprise = raw["emprise"]
     return Academie(
         code=raw["code"],

@@ -111,7 +111,7 @@ def export_measures(frame: pd.DataFrame, output: Path, fmt: str | None = None) -
 def read_export(path: Path) -> pd.DataFrame:
     """Read back an export (CSV or XLSX) as text columns, ready for `schema.validate('mesures', …)`; the
     apostrophe that neutralised a formula-like text is removed."""
-    from observatoire.store import read_measures_csv
+    from observatoire.reading import read_measures_csv
 
     if path.suffix.lower() == ".xlsx":
         frame = pd.read_excel(path, dtype=str, keep_default_na=False)

@@ -15,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from observatoire import config, schema
+from observatoire import config, reading
 
 GEOJSON_FILES = {"bassins": "bassins.geojson", "departements": "departements.geojson"}
 LABORATOIRES_FILE = "laboratoires.csv"
@@ -48,7 +48,7 @@ def load_departements() -> gpd.GeoDataFrame:
 def load_laboratoires() -> pd.DataFrame:
     """The labs table; codes are strings (leading zeros kept), coordinates are floats."""
     dtype = {column: str for column in _LABO_TEXT_COLUMNS}
-    text = schema.read_text(reference_dir() / LABORATOIRES_FILE, "laboratoires")  # same reader as `check`
+    text = reading.read_text(reference_dir() / LABORATOIRES_FILE, "laboratoires")  # same reader as `check`
     return pd.read_csv(io.StringIO(text), sep=";", dtype=dtype)
 
 
@@ -73,5 +73,5 @@ def geojson_dict(name: str) -> dict[str, Any]:
     if name not in GEOJSON_FILES:
         raise ValueError(f"unknown layer {name!r}; expected one of {sorted(GEOJSON_FILES)}")
     path = reference_dir() / GEOJSON_FILES[name]
-    result: dict[str, Any] = schema.read_json(path, name)  # same reader as `check` (UTF-8 or Windows-1252)
+    result: dict[str, Any] = reading.read_json(path, name)  # same reader as `check` (UTF-8 or Windows-1252)
     return result

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from observatoire import config, queries, store
+from observatoire import config, queries, reading, store
 from tests.conftest import ENTRYPOINT
 from tests.helpers import texts, unexpected_errors
 
@@ -27,7 +27,7 @@ EMPTY_BASSIN = "57-metz"
 def sparse_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sparse") / "observatoire.duckdb"
     store.build(path)
-    measures = store.read_measures_csv(config.DEMO_MEASURES)
+    measures = reading.read_measures_csv(config.DEMO_MEASURES)
     with store.connect(path, read_only=True) as con:
         latest = queries.school_years(con)[-1]
     keep = ((measures["indicateur"] != EMPTY_INDICATOR)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from observatoire import store
+from observatoire import checks, reading, store
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
@@ -74,13 +74,13 @@ def academie_json() -> dict:
 
 @pytest.fixture(scope="session")
 def reference_tables() -> dict[str, pd.DataFrame]:
-    return store.load_reference(REF)
+    return checks.load_reference(REF)
 
 
 @pytest.fixture(scope="session")
 def demo_measures(reference_tables) -> pd.DataFrame:
     """data/demo/mesures.csv read through the store and validated against the reference tables."""
-    return store.validate_measures(store.read_measures_csv(MEASURES_CSV), reference_tables)
+    return checks.validate_measures(reading.read_measures_csv(MEASURES_CSV), reference_tables)
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from observatoire import cli, store
+from observatoire import checks, cli, store
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
@@ -591,7 +591,7 @@ def test_unexpected_error_is_logged_not_shown(tmp_path, capsys, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("panne simulée")
 
-    monkeypatch.setattr(store, "check_data", boom)
+    monkeypatch.setattr(checks, "check_data", boom)
     code, output = _run(capsys, ["check"])
     assert code == 2
     assert "Erreur inattendue" in output and "Traceback" not in output

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from observatoire import exporting, queries, schema, store
+from observatoire import checks, exporting, queries, schema, store
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = ["indicateur", "periode", "territoire_type", "territoire_code", "niveau", "thematique", "public"]
@@ -107,7 +107,7 @@ def test_check_reports_a_broken_row(runs):
 
 
 def _assert_round_trip(path: Path, db: Path, reference_tables):
-    back = store.validate_measures(exporting.read_export(path), reference_tables)
+    back = checks.validate_measures(exporting.read_export(path), reference_tables)
     with store.connect(db) as con:
         stored = queries.all_measures(con)
     assert len(back) == len(stored)

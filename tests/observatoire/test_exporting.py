@@ -14,7 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from observatoire import exporting, queries, schema, store
+from observatoire import exporting, queries, reading, schema, store
 
 ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = [
@@ -109,7 +109,7 @@ def hostile_db(tmp_path_factory) -> Path:
     """The demo database plus a lot whose measure sources start with formula triggers."""
     db = tmp_path_factory.mktemp("hostile") / "hostile.duckdb"
     store.build(db)
-    frame = store.read_measures_csv(ROOT / "data" / "demo" / "mesures.csv").iloc[:12].copy()
+    frame = reading.read_measures_csv(ROOT / "data" / "demo" / "mesures.csv").iloc[:12].copy()
     for i, text in enumerate(HOSTILE[:6]):
         frame.iloc[2 * i, frame.columns.get_loc("source")] = text
         frame.iloc[2 * i + 1, frame.columns.get_loc("source")] = text.replace("\r", " ").replace("\t", " ")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from observatoire import config, schema, store
+from observatoire import checks, config, reading, schema
 
 REF_DIR = config.REFERENCE_DIR
 
@@ -149,7 +149,7 @@ def test_unknown_codes_are_reported_by_column(reference_tables):
     rows[2]["niveau"] = "maternelle"  # line 4
     rows[3]["thematique"] = "cuisine"  # line 5
     rows[4]["public"] = "retraites"  # line 6
-    err = _problems(_frame(rows), lambda f: store.validate_measures(f, reference_tables))
+    err = _problems(_frame(rows), lambda f: checks.validate_measures(f, reference_tables))
     assert _find(err, 2, "indicateur").value == "indicateur_inconnu"
     territory = _find(err, 3, "territoire_code")
     assert territory.value == "99-nulle-part" and "bassin" in territory.message
@@ -161,7 +161,7 @@ def test_unknown_codes_are_reported_by_column(reference_tables):
 
 def test_academie_code_is_checked(reference_tables):
     rows = [_row(territoire_code="strasbourg")]
-    err = _problems(_frame(rows), lambda f: store.validate_measures(f, reference_tables))
+    err = _problems(_frame(rows), lambda f: checks.validate_measures(f, reference_tables))
     assert _find(err, 2, "territoire_code").value == "strasbourg"
 
 
@@ -171,13 +171,13 @@ def test_period_granularity_must_match_the_indicator(reference_tables):
         _row(indicateur="ent_visites_mois", periode="2023-2024"),  # monthly indicator with a year → line 3
         _row(indicateur="ent_visites_mois", periode="2024-01"),  # fine
     ]
-    err = _problems(_frame(rows), lambda f: store.validate_measures(f, reference_tables))
+    err = _problems(_frame(rows), lambda f: checks.validate_measures(f, reference_tables))
     assert sorted((p.line, p.column) for p in err.problems) == [(2, "periode"), (3, "periode")]
     assert "granularité" in err.problems[0].message
 
 
 def test_valid_frame_passes_reference_checks(reference_tables):
-    valid = store.validate_measures(_frame(_valid_rows()), reference_tables)
+    valid = checks.validate_measures(_frame(_valid_rows()), reference_tables)
     assert valid["valeur"].dtype == float
     assert len(valid) == 5
 
@@ -194,9 +194,9 @@ def test_read_measures_csv_french_number_formats(reference_tables):
         "ent_visites;2023-2024;academie;nancy-metz;tous;tous;enseignants;42.5;import;test",
     ]
     raw = ("\ufeff" + "\n".join([header, *lines]) + "\n").encode("utf-8")
-    frame = store.read_measures_csv(raw)
+    frame = reading.read_measures_csv(raw)
     assert list(frame.columns) == COLUMNS  # the BOM does not stick to the first column name
-    valid = store.validate_measures(frame, reference_tables)
+    valid = checks.validate_measures(frame, reference_tables)
     assert valid["valeur"].tolist() == [1234.5, 1234567.0, 2500.25, 42.5]
 
 
@@ -204,7 +204,7 @@ def test_read_measures_csv_keeps_codes_as_text(tmp_path):
     path = tmp_path / "m.csv"
     path.write_text(";".join(COLUMNS) + "\nent_visites;2023-2024;departement;05;tous;tous;tous;;import;test\n",
                     encoding="utf-8")
-    frame = store.read_measures_csv(path)
+    frame = reading.read_measures_csv(path)
     assert frame.at[0, "territoire_code"] == "05"
     assert pd.isna(frame.at[0, "valeur"])
     err = _problems(frame)
@@ -213,7 +213,7 @@ def test_read_measures_csv_keeps_codes_as_text(tmp_path):
 
 def test_parse_csv_keeps_file_lines_across_blank_lines_and_quoted_fields():
     text = 'a;b;c\n1;2;3\n\n4;"5 ; cinq ""guillemets""";6\n7;8;9\n'
-    frame = schema.parse_csv(text, "mesures", "x.csv")
+    frame = reading.parse_csv(text, "mesures", "x.csv")
     assert list(frame.index + 2) == [2, 4, 5]  # file lines: the blank line 3 is skipped, not renumbered
     assert frame.loc[2, "b"] == '5 ; cinq "guillemets"'
 
@@ -226,17 +226,17 @@ def test_parse_csv_keeps_file_lines_across_blank_lines_and_quoted_fields():
 ])
 def test_parse_csv_structure_problems(text, expected):
     with pytest.raises(schema.ValidationError) as info:
-        schema.parse_csv(text, "mesures", "x.csv")
+        reading.parse_csv(text, "mesures", "x.csv")
     assert expected in str(info.value)
 
 
 def test_decode_accepts_utf8_bom_and_windows_1252():
-    assert schema.decode("\ufeffé;ç\n".encode(), "mesures", "x.csv") == "é;ç\n"
-    assert schema.decode("é;œ;€\n".encode("cp1252"), "mesures", "x.csv") == "é;œ;€\n"
+    assert reading.decode("\ufeffé;ç\n".encode(), "mesures", "x.csv") == "é;ç\n"
+    assert reading.decode("é;œ;€\n".encode("cp1252"), "mesures", "x.csv") == "é;œ;€\n"
     for data, expected in [(b"", "fichier vide"), (b"  \n", "fichier vide"), ("a".encode("utf-16"), "UTF-16"),
                            (b"a\x00b", "octet nul"), (b"ok\n\x81", "ligne 2, caractère 1 : octet 0x81")]:
         with pytest.raises(schema.ValidationError, match=expected):
-            schema.decode(data, "mesures", "x.csv")
+            reading.decode(data, "mesures", "x.csv")
 
 
 # --------------------------------------------------------------------- thème taxonomy, declared breakdowns
@@ -259,7 +259,7 @@ def _edit_csv(path: Path, code: str, column: str, value: str, key: str = "code")
 
 def _reference_problems(ref: Path) -> list[schema.Problem]:
     with pytest.raises(schema.ValidationError) as info:
-        store.load_reference(ref)
+        checks.load_reference(ref)
     return info.value.problems
 
 
@@ -331,7 +331,7 @@ def test_undeclared_breakdown_is_rejected(reference_tables):
         _row(indicateur="gar_connexions", territoire_type="laboratoire", territoire_code="lab-metz"),  # line 4
         _row(indicateur="gar_connexions", niveau="lycee"),  # fine
     ]
-    err = _problems(_frame(rows), lambda f: store.validate_measures(f, reference_tables))
+    err = _problems(_frame(rows), lambda f: checks.validate_measures(f, reference_tables))
     assert sorted((p.line, p.column) for p in err.problems) == [
         (2, "niveau"), (3, "niveau"), (4, "territoire_type")]
     assert "non déclaré pour l'indicateur « ent_visites » (catalogue des indicateurs, colonne « niveaux »)" in str(err)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from bench.validation import BAD_KINDS, scale_reference, synthetic_measures
-from observatoire import schema, store
+from observatoire import checks, schema
 
 N = 1_000_000
 
 
 @pytest.fixture(scope="module")
-def reference() -> store.Reference:
+def reference() -> checks.Reference:
     return scale_reference()
 
 
@@ -19,7 +19,7 @@ def test_a_million_rows_with_bad_rows_are_capped_and_counted(reference):
     frame, bad = synthetic_measures(N, 0.10)
     assert bad == N // 10
     with pytest.raises(schema.ValidationError) as info:
-        store.validate_measures(frame, reference.tables, reference.academie)
+        checks.validate_measures(frame, reference.tables, reference.academie)
     err = info.value
     # every bad row is counted; a row moved to the period 2999-3000 may also become a duplicate of another
     # moved row, or (a monthly indicator's row) have a period of the wrong granularity: a few % more
@@ -37,5 +37,5 @@ def test_a_million_rows_with_bad_rows_are_capped_and_counted(reference):
 
 def test_a_million_valid_rows_pass(reference):
     frame, _ = synthetic_measures(N)
-    valid = store.validate_measures(frame, reference.tables, reference.academie)
+    valid = checks.validate_measures(frame, reference.tables, reference.academie)
     assert len(valid) == N
