@@ -13,9 +13,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import context, offline
+from components import context, french, offline
 from components.footer import render_footer
-from components.sidebar import render_sidebar
+from components.sidebar import render_sidebar, render_url_notices
 
 log = logging.getLogger("observatoire")
 
@@ -37,10 +37,13 @@ PAGES = [
     st.Page("app_pages/indicateurs.py", title="Indicateurs", icon=":material/monitoring:", url_path="indicateurs"),
     st.Page("app_pages/laboratoires.py", title="Laboratoires", icon=":material/science:",
             url_path="laboratoires"),
+    st.Page("app_pages/projets.py", title="Projets", icon=":material/lightbulb:", url_path="projets"),
     st.Page("app_pages/donnees.py", title="Données et sources", icon=":material/database:", url_path="donnees"),
 ]
 
 page = st.navigation(PAGES, position="sidebar")
+french.mount()  # Streamlit's own English chrome (menu, dialogs, toolbars) in French; renders no box
+notices = st.container()  # bad-URL notices: at the top of the page, filled once the page has run
 try:
     st.session_state["filters"] = render_sidebar(context.choices())
     page.run()
@@ -48,4 +51,5 @@ except Exception:  # never a traceback on screen: log it, tell the user in Frenc
     log.exception("Erreur pendant l'affichage de la page %s", page.title)
     st.error("Une erreur inattendue est survenue pendant l'affichage de cette page. Rechargez la page ; si "
              "le problème persiste, signalez-le à la DRANE avec le lien de la page.", icon=":material/error:")
+render_url_notices(notices)
 render_footer()

@@ -10,10 +10,10 @@ from functools import partial
 
 import streamlit as st
 
-from components import common, context, maps
+from components import common, context, maps, picker
 from components.sidebar import dep_label, label_of, url_selectbox
 from observatoire import config
-from observatoire.filters import school_years_between
+from observatoire.filters import school_years_between, to_params
 from observatoire.text import escape_markdown
 
 filters = st.session_state["filters"]
@@ -26,9 +26,10 @@ st.caption(escape_markdown(config.academie().bassins_note))
 indicateurs = maps.map_indicators(context.indicators())
 annees = school_years_between(choices.annees, filters.periode_debut, filters.periode_fin) or list(choices.annees)
 cols = st.columns([3.0, 1.25, 1.8, 1.45, 1.8])
-ind = url_selectbox("Indicateur", list(indicateurs), "indicateur", "carte_indicateur",
-                    format_func=partial(label_of, indicateurs), default=maps.default_indicator(indicateurs),
-                    container=cols[0])
+ind_box, toggle_box = cols[0].container(), cols[0].container()  # the switch below the selectbox
+ind = picker.render_picker("Indicateur", list(indicateurs), indicateurs, context.filter_response(filters), filters,
+                           "indicateur", "carte_indicateur", maps.default_indicator(indicateurs),
+                           container=ind_box, toggle_container=toggle_box)
 annee = url_selectbox("Année scolaire", annees, "annee", "carte_annee", default=annees[-1], container=cols[1])
 methode = url_selectbox("Classes", list(maps.METHODS), "methode", "carte_methode",
                         format_func=partial(label_of, maps.METHODS), default=maps.DEFAULT_METHOD,
@@ -43,7 +44,7 @@ fond = url_selectbox("Fond de carte", list(maps.BASEMAPS), "fond", "carte_fond",
 meta = context.indicator(ind)
 unit, ind_label = str(meta["unite"]), str(meta["libelle"])
 result = context.values_by_bassin(ind, annee, filters)
-labs = context.laboratories(filters)
+labs = context.laboratories(filters, open_in=annee)  # the labs `labo_nombre` counts: markers = colours
 figures = maps.lab_figures({
     i: context.series(i, maps.lab_figure_filters(filters), by="laboratoire", annual=True,
                       periods=(annee, annee)).data
@@ -70,12 +71,21 @@ left, right = st.columns([5, 2], gap="medium")  # wide map: legends must not hid
 with left:
     clicked = maps.render_map(carte, key=f"carte_map_{fond}")
     maps.render_legend_text(classes, unit, ind_label, annee)
-    common.render_source(result.sources, result.illustrative)
-maps.apply_click(clicked, codes)
+    common.render_source(result.sources, result.illustrative, result.origins)
+lab_clicked = maps.apply_click(clicked, codes, labs.data)
+if lab_clicked:  # a lab marker: its fiche, not the bassin panel
+    maps.open_lab_fiche(lab_clicked, to_params(filters))
 
 with right:
     code = maps.bassin_selectbox(codes, dict(zip(values["code"], values["nom"])))
     if code:
+        if tuple(filters.bassins) == (code,):
+            st.caption(":material/filter_alt: Les filtres portent sur ce bassin (toutes les pages).")
+        else:
+            st.button("Filtrer sur ce bassin", key="carte_filtrer_bassin", on_click=maps.filter_on_bassin,
+                      args=(code,), icon=":material/filter_alt:", type="primary",
+                      help="Applique ce bassin au filtre « Bassin » de la barre latérale : toutes les pages "
+                           "n'affichent plus que lui.")
         row = values[values["code"] == code].iloc[0].to_dict()
         labels_by_class = maps.class_labels(classes, unit)
         index = classes.bins[codes.index(code)]
@@ -83,7 +93,7 @@ with right:
             code, row, int(values["valeur"].notna().sum()),
             maps.NO_DATA_LABEL if index is None else labels_by_class[index], ind_label, unit, annee,
             context.bassin_profile(code, annee, filters.with_(departements=(), bassins=())),  # académie-wide
-            context.laboratories(filters.with_(bassins=(code,), departements=())).data,
+            context.laboratories(filters.with_(bassins=(code,), departements=()), open_in=annee).data,
             labels["thematique"], dep_label(labels["departement"], row["departement"]),
             "parmi les bassins des départements choisis" if filters.departements else "dans l'académie",
         )

@@ -7,7 +7,7 @@ import streamlit as st
 
 from components import catalog, context
 from components.common import render_data_table, render_downloads, render_empty
-from observatoire import config
+from observatoire import config, small_counts
 from observatoire.filters import Filters
 from observatoire.text import escape_markdown, plain
 
@@ -38,18 +38,18 @@ st.subheader("Ce qui vient du bilan, ce qui est illustratif, et pourquoi", ancho
 labs = context.catalogue("laboratoires")
 n_illustrative_labs = int((labs["source"] == config.ILLUSTRATIVE).sum())
 st.markdown(catalog.provenance_markdown(len(labs), n_illustrative_labs, academie.annee_reference,
-                                        academie.bilan, academie.bassins_note))
+                                        academie.bilan, academie.bassins_note, small_counts.policy().threshold))
 st.markdown(f"**Géographie.** {catalog.GEOGRAPHY_CREDIT}")
 
 measures = context.measures(filters)
-counts = catalog.origin_counts(measures["source"])
+counts = catalog.origin_counts(measures["origine"])  # the origin is data (column `origine`), never the text
 total = len(measures)
-st.markdown("**Dans la sélection actuelle** (filtres de la barre latérale) :")
-columns = st.columns(3, gap="medium")
+st.markdown("**Dans la sélection actuelle** (filtres de la barre latérale), nombre de lignes de mesures par "
+            "origine (colonne `origine`) :")
+columns = st.columns(len(catalog.ORIGINS), gap="medium")
 for column, (origin, label) in zip(columns, catalog.ORIGINS.items()):
-    column.metric(label, catalog.rows_text(counts[origin]), delta=catalog.share_text(counts[origin], total),
-                  delta_color="off", delta_arrow="off", border=True,
-                  help=f"Lignes de mesures dont la source est « {label.lower()} ».")
+    column.metric(label, catalog.count_text(counts[origin]), delta=catalog.share_text(counts[origin], total),
+                  delta_color="off", delta_arrow="off", border=True, help=catalog.ORIGIN_HELP[origin])
 
 # ------------------------------------------------------------------------------------------- download
 st.subheader("Télécharger les mesures", anchor=False)
@@ -58,14 +58,20 @@ if measures.empty:
 else:
     st.markdown(f"**{catalog.rows_text(total)}** correspondent aux filtres choisis, dans les colonnes du "
                 "format d'import (`indicateur`, `periode`, `territoire_type`, `territoire_code`, `niveau`, "
-                "`thematique`, `public`, `valeur`, `source`). CSV : séparateur « ; », encodage UTF-8 avec BOM "
-                "(s'ouvre directement dans Excel).")
+                "`thematique`, `public`, `valeur`, `origine`, `source`) ; `origine` vaut `bilan`, `deduit`, "
+                "`import` ou `illustratif`. CSV : séparateur « ; », encodage UTF-8 avec BOM (s'ouvre "
+                "directement dans Excel).")
+    rules = small_counts.policy()
+    shown = small_counts.mask_measures(measures, small_counts.people_indicators(indicators, rules), rules)
+    st.caption(escape_markdown(small_counts.note(rules)))
     left, right = st.columns(2)
-    render_downloads(measures, "mesures-observatoire", "donnees_mesures", left, right)
+    render_downloads(shown, "mesures-observatoire", "donnees_mesures", left, right)
     with st.expander("Aperçu des mesures", icon=":material/table:"):
-        sources = {value: plain(value) for value in measures["source"].unique()}  # few distinct sources
-        st.dataframe(measures.assign(source=measures["source"].map(sources)), hide_index=True, width="stretch",
-                     key="donnees_apercu")
+        sources = {value: plain(value) for value in shown["source"].unique()}  # few distinct sources
+        preview = shown.assign(source=shown["source"].map(sources))
+        if preview["valeur"].dtype == object:  # masked small counts: one text column (numbers as written)
+            preview["valeur"] = preview["valeur"].map(small_counts.as_text)
+        st.dataframe(preview, hide_index=True, width="stretch", key="donnees_apercu")
 
 # -------------------------------------------------------------------------------------------- version
 st.subheader("Version des données", anchor=False)

@@ -12,7 +12,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from components import charts, context
+from components import charts, context, picker
 from components.common import render_data_table, render_empty, render_notes, render_source
 from components.sidebar import label_of, url_selectbox
 from observatoire import queries
@@ -108,7 +108,7 @@ def _series_section(indicator: str, meta: dict, by: str, filters: Filters, label
     figure = charts.line_figure(shown, unit, periods=[p for p in years if p in set(frame["periode"])])
     charts.render_figure(figure, "chart_series",
                          alt=f"Courbes : {heading}, {years[0]} à {years[-1]}. Valeurs dans le tableau de données.")
-    render_source(result.sources, result.illustrative)
+    render_source(result.sources, result.illustrative, result.origins)
     table = charts.display_table(frame, "series", unit, group=label if by != "total" else "Territoire")
     render_data_table(table, heading, "tbl_series", column_config=charts.table_column_config(table))
 
@@ -138,7 +138,7 @@ def _monthly_section(indicator: str, meta: dict, filters: Filters, catalogue: pd
     figure = charts.monthly_figure(result.data, unit)
     charts.render_figure(figure, "chart_monthly",
                          alt=f"Courbes mensuelles : {heading}. Valeurs dans le tableau de données.")
-    render_source(result.sources, result.illustrative)
+    render_source(result.sources, result.illustrative, result.origins)
     table = charts.display_table(result.data, "monthly", unit)
     render_data_table(table, heading, "tbl_monthly", column_config=charts.table_column_config(table))
 
@@ -173,7 +173,7 @@ def _ranking_section(indicator: str, meta: dict, filters: Filters, labels: dict,
     charts.render_figure(figure, "chart_ranking",
                          alt=f"Barres horizontales : {heading}, du plus élevé au plus faible. "
                              "Valeurs dans le tableau de données.")
-    render_source(result.sources, result.illustrative)
+    render_source(result.sources, result.illustrative, result.origins)
     table = charts.display_table(frame, "ranking", unit)
     render_data_table(table, heading, "tbl_ranking", column_config=charts.table_column_config(table))
 
@@ -214,7 +214,7 @@ def _evolution_section(indicator: str, meta: dict, by: str, filters: Filters, ye
     charts.render_figure(figure, "chart_evolution",
                          alt=f"Barres divergentes : {heading}. Hausses à droite, baisses à gauche. "
                              "Valeurs dans le tableau de données.")
-    render_source(result.sources, result.illustrative)
+    render_source(result.sources, result.illustrative, result.origins)
     table = charts.display_table(result.data, "evolution", unit, group=BREAKDOWNS[group_by],
                                  year_a=year_a, year_b=year_b)
     render_data_table(table, heading, "tbl_evolution", column_config=charts.table_column_config(table))
@@ -230,9 +230,12 @@ years = school_years_between(choices.annees, filters.periode_debut, filters.peri
 
 st.title("Indicateurs", anchor=False)
 choose, split = st.columns([3, 1])
-indicator = url_selectbox("Indicateur", list(catalogue["id"]), "indicateur", "ind_indicateur",
-                          format_func=partial(label_of, names), default=DEFAULT_INDICATOR, container=choose,
-                          help="Indicateurs classés par domaine (domaine — indicateur).")
+choose_box, toggle_box = choose.container(), choose.container()  # the switch below the selectbox
+indicator = picker.render_picker("Indicateur", list(catalogue["id"]), names, context.filter_response(filters),
+                                 filters, "indicateur", "ind_indicateur", DEFAULT_INDICATOR, container=choose_box,
+                                 toggle_container=toggle_box,
+                                 help="Indicateurs classés par domaine (domaine — indicateur). Avec un niveau "
+                                      "ou un thème choisi : seulement ceux qui sont détaillés par ce filtre.")
 by = url_selectbox("Découper par", list(BREAKDOWNS), "par", "ind_par", format_func=partial(label_of, BREAKDOWNS),
                    default="total", container=split,
                    help="Une courbe par groupe. Tous les indicateurs ne sont pas détaillés partout.")

@@ -7,11 +7,11 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from components import cards, context
+from components import cards, charts, context, maps
 from components.common import render_data_table, render_downloads, render_empty, render_notes, render_source
 from components.sidebar import label_of, url_selectbox
-from observatoire import config
-from observatoire.filters import Filters
+from observatoire import config, small_counts
+from observatoire.filters import Filters, school_years_between
 from observatoire.text import escape_markdown
 
 filters: Filters = st.session_state["filters"]
@@ -89,7 +89,24 @@ def render_fiche(code: str) -> None:
                 st.markdown("\n".join(cards.project_lines(projects)))
                 st.caption("Source : " + " ; ".join(escape_markdown(s) for s in dict.fromkeys(projects["source"]))
                            + ".")
+    render_comparison(code)
     render_activity(code, lab["nom"])
+
+
+def render_comparison(code: str) -> None:
+    """The lab vs the académie (like the bassin panel of the Carte): share of the académie total, rank."""
+    years = school_years_between(context.school_years(), filters.periode_debut, filters.periode_fin)
+    if not years:
+        return
+    annee = years[-1]
+    profile = context.lab_profile(code, annee)
+    st.markdown(f"#### Comparaison avec l'académie ({escape_markdown(annee)})")
+    if profile.empty or profile["valeur"].isna().all():
+        render_empty(f"Aucune valeur de ce laboratoire en {annee}.")
+        return
+    st.markdown(maps.profile_markdown(profile[profile["valeur"].notna()]))
+    st.caption("Part : part du laboratoire dans le total académique. Rang : parmi les laboratoires ayant une "
+               "valeur cette année-là (1 = le plus élevé). Tous les laboratoires de l'académie, sans filtre.")
 
 
 def render_activity(code: str, name: str) -> None:
@@ -97,26 +114,32 @@ def render_activity(code: str, name: str) -> None:
     catalogue = context.indicators()
     lab_indicators = cards.lab_activity_indicators(catalogue)
     period = Filters(periode_debut=filters.periode_debut, periode_fin=filters.periode_fin)
-    activity, sources, illustrative = {}, [], False
+    activity, sources, illustrative = {}, {}, False
     for row in lab_indicators.to_dict("records"):
         result = context.series(row["id"], period, by="laboratoire", annual=True)
         activity[row["id"]] = cards.lab_rows(result.data, code)
         if not activity[row["id"]].empty:
-            sources += list(result.sources)
+            for source, origin in zip(result.sources, result.origins):  # origin from the `origine` column
+                sources[source] = origin if sources.get(source) in (None, origin) else config.ILLUSTRATIVE
             illustrative = illustrative or bool(activity[row["id"]]["illustratif"].any())
     kpis = [cards.lab_activity_kpi(row, activity[row["id"]]) for row in lab_indicators.to_dict("records")
             if not activity[row["id"]].empty]
     if not kpis:
         render_empty("Aucune activité enregistrée pour ce laboratoire sur la période choisie.")
         return
-    render_source(tuple(dict.fromkeys(sources)), illustrative)
-    cards.render_kpi_grid(kpis, catalogue, sources=False)
+    render_source(tuple(sources), illustrative, tuple(sources.values()))
+    rules = small_counts.policy()  # one lab: its small counts of people are shown « < 5 »
+    people = small_counts.people_indicators(catalogue, rules)
+    cards.render_kpi_grid(kpis, catalogue, sources=False, rules=rules)
     main = "labo_personnes" if not activity.get("labo_personnes", pd.DataFrame()).empty else kpis[0].indicateur
     meta = catalogue.set_index("id").loc[main]
-    st.plotly_chart(cards.activity_figure(activity[main], f"{meta['libelle']} — {name}", meta["unite"]),
-                    key="labo_activite_chart", width="stretch", config={"displaylogo": False})
-    render_data_table(cards.activity_table(activity, dict(zip(catalogue["id"], catalogue["libelle"]))),
+    if not cards.masked(next(k for k in kpis if k.indicateur == main), rules):  # bars would show a small count
+        st.plotly_chart(cards.activity_figure(activity[main], f"{meta['libelle']} — {name}", meta["unite"]),
+                        key="labo_activite_chart", width="stretch", config=charts.PLOTLY_CONFIG)
+    render_data_table(cards.activity_table(activity, dict(zip(catalogue["id"], catalogue["libelle"])), people,
+                                           rules),
                       f"activité {name}", key="labo_activite")
+    st.caption(escape_markdown(small_counts.note(rules)))
 
 
 # a row clicked in the table opens its fiche (only when the click is new: not after a filter change)

@@ -35,7 +35,8 @@ else:
 st.subheader("Laboratoires numériques", anchor=False)
 labs = context.laboratories(filters)
 annee = cards.kpi_year_text(kpis) or last
-open_labs = cards.labs_open_in(labs.data, annee)
+# the labs counted = the labs `labo_nombre` counts for the same filters and year (one reference query)
+open_labs = context.laboratories(filters, open_in=annee).data if annee else labs.data
 bassins = context.catalogue("bassins")
 total = cards.bassins_in_scope(bassins, filters.departements, filters.bassins)
 left, right = st.columns([5, 6], gap="large")
@@ -61,7 +62,7 @@ with right:
     else:
         classes = maps.classify(per_bassin.data["valeur"], maps.DEFAULT_METHOD, 4)
         small = maps.build_map(
-            context.geojson("bassins"), context.geojson("departements"), per_bassin.data, classes, labs.data,
+            context.geojson("bassins"), context.geojson("departements"), per_bassin.data, classes, open_labs,
             indicator_label=str(meta["libelle"]), unit=str(meta["unite"]), annee=map_year,
             departements=filters.departements, chosen_bassins=filters.bassins,
             theme_labels=labels["thematique"], niveau_labels=labels["niveau"], compact=True,
@@ -69,7 +70,7 @@ with right:
         maps.render_static_map(small, key="overview_map",
                                alt=f"Carte des bassins : {meta['libelle']} en {map_year}, et laboratoires")
         maps.render_legend_text(classes, str(meta["unite"]), str(meta["libelle"]), map_year)
-        render_source(per_bassin.sources, per_bassin.illustrative)
+        render_source(per_bassin.sources, per_bassin.illustrative, per_bassin.origins)
     st.page_link("app_pages/carte.py", label="Ouvrir la carte détaillée", icon=":material/map:")
 
 # ------------------------------------------------------------------------------------------------ links

@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
-from components import formatting
-from components.common import ILLUSTRATIVE_EXPLANATION
-from observatoire import config
-from observatoire.queries import Kpi
+from components import formatting, sparkline
+from components.common import ILLUSTRATIVE_EXPLANATION, render_illustrative_badge
+from observatoire import config, small_counts
+from observatoire.queries import Kpi, origin_summary, sorted_origins
 from observatoire.text import escape_html, escape_markdown, plain
 
 PER_ROW = 4
@@ -42,18 +42,14 @@ TERRITOIRES = {
 TERRITOIRES_COURTS = {"QPV": "QPV", "TER": "TER", "autre": "—"}
 
 _PARENTHESIS = re.compile(r"\s*\([^()]*\)\s*$")
-_DEDUCED = "Déduit du bilan"
+ORIGIN_WORDS = {"bilan": "bilan", "deduit": "déduit du bilan", "import": "importé",
+                config.ILLUSTRATIVE: "illustratif"}
+"""How a card names the origin (`origine` code) of a value."""
 
 
 # ------------------------------------------------------------------------------------------------ sources
 
 
-def _short_bilan(source: str) -> str:
-    """`Bilan DRANE 2023-2024, « L'ENT »` → `bilan, « L'ENT »` (the bilan itself is named in the footer)."""
-    for prefix, short in (("Déduit du bilan", "déduit du bilan"), ("Bilan", "bilan")):
-        if source.startswith(prefix) and "«" in source:
-            return f"{short}, {_section_of(source)}"
-    return source
 
 
 def _strip_detail(source: str) -> str:
@@ -71,28 +67,40 @@ def _section_of(source: str) -> str:
 
 
 def is_illustrative_source(source: object) -> bool:
-    """True when a source is, or says it is partly, illustrative (« illustratif », « … illustratifs) »,
-    « illustrative »)."""
+    """For LABS only (the reference list has no `origine` column: its `source` text says which attributes are
+    illustrative): True when a lab's source is, or says it is partly, illustrative (« illustratif »,
+    « … illustratifs) », « illustrative »). Measures read their `origine` column instead."""
     return isinstance(source, str) and config.ILLUSTRATIVE[:-1] in source.lower()
 
 
-def short_source(sources: Iterable[str], section: str | None = None) -> str:
-    """One short line for a card: the bilan sections (details dropped), then « illustratif » if any.
+def short_source(sources: Iterable[str], section: str | None = None,
+                 origins: Iterable[str] | None = None) -> str:
+    """One short line for a card, each source named after its ORIGIN (`origine` code, same order as
+    `sources`): `bilan, « L'ENT »`, `déduit du bilan, « … »`, `<source> (importé)`, then « illustratif » if any
+    source is. The bilan's own name and the details in parentheses are dropped (the footer names the bilan).
 
     `section` (the indicator's catalogue source, e.g. `Bilan DRANE 2023-2024, « L'ENT »`) names the bilan
-    section of a value deduced from it without one (`Déduit du bilan … (somme des valeurs détaillées)`)."""
+    section of a deduced value whose source has none (`Déduit du bilan … (somme des valeurs détaillées)`).
+    Without `origins` nothing is said to come from the bilan: each source is shown as written."""
+    sources = list(sources)
+    origins = list(origins) if origins is not None else [""] * len(sources)
     named: dict[str, None] = {}
     illustrative = False
-    for source in sources:
+    for source, origin in zip(sources, origins):
         if not source:
             continue
-        if source.startswith(config.ILLUSTRATIVE):
+        if origin == config.ILLUSTRATIVE:
             illustrative = True
             continue
         short = _strip_detail(source)
-        if "«" not in short and source.startswith(_DEDUCED) and section and "«" in section:
-            short = f"somme des chiffres du bilan, {_section_of(section)}"
-        named[_short_bilan(short)] = None
+        if origin in ("bilan", "deduit"):
+            where = _section_of(short) if "«" in short else (
+                _section_of(section) if section and "«" in section else "")
+            named[ORIGIN_WORDS[origin] + (f", {where}" if where else "")] = None
+        elif origin == "import":
+            named[f"{short} ({ORIGIN_WORDS['import']})"] = None
+        else:
+            named[short] = None
     parts = list(named)
     if illustrative:
         parts.append("illustratif")
@@ -107,17 +115,28 @@ def unit_in_label(label: str, unit: str) -> bool:
     return bool(unit) and unit.lower() in label.lower()
 
 
-def kpi_value_text(kpi: Kpi, markup: bool = False) -> str:
+def masked(kpi: Kpi, rules: small_counts.Policy | None) -> bool:
+    """True when the card must hide small counts (`rules` given: a bassin- or lab-level card) and one of its
+    values (current, previous or history) is a small count of people."""
+    if rules is None or not rules.counts_people(kpi.unite):
+        return False
+    return any(rules.is_small(v) for v in (kpi.valeur, kpi.precedente, *kpi.historique))
+
+
+def kpi_value_text(kpi: Kpi, markup: bool = False, rules: small_counts.Policy | None = None) -> str:
     """Card value: `64,5 M`, `35 367`, `98,0 %` (— when missing), followed by the unit when the name of the
     indicator does not already say it (`382 sites` for « Sites … » stays `382`).
 
     `markup=True` sets that unit in small type (`:small[…]`) so that the number stays large on a narrow card;
-    the text is then Markdown (the unit escaped)."""
+    the text is then Markdown (the unit escaped). `rules` (bassin or lab level): a small count of people is
+    shown `< 5`."""
     if kpi.valeur is None or (isinstance(kpi.valeur, float) and math.isnan(kpi.valeur)):
         return "—"
     if kpi.unite == "%":
         return formatting.percent(kpi.valeur)
     text = formatting.compact(kpi.valeur)
+    if rules is not None and rules.counts_people(kpi.unite) and rules.is_small(kpi.valeur):
+        text = rules.label
     if not kpi.unite or unit_in_label(kpi.libelle, kpi.unite):
         return text
     return f"{text} :small[{escape_markdown(kpi.unite)}]" if markup else f"{text} {kpi.unite}"
@@ -133,44 +152,126 @@ def _rounded_delta(kpi: Kpi) -> float | None:
     return None if pct is None else round(pct, 1)
 
 
-def kpi_delta_text(kpi: Kpi) -> str | None:
+ILLUSTRATIVE_MARK = " (illustratif)"
+"""Appended to a change with an illustrative input where there is room for it (tooltip, tables); on the card
+the metric's pill is too narrow (it would show « (illus… »): there the change is grey, without arrow, and the
+orange « Illustratif » badge comes right after it."""
+ILLUSTRATIVE_BADGE = "Illustratif"
+"""Label of the card badge: short enough for a card of a 4-column grid at 1280 px (st.badge truncates)."""
+
+
+def kpi_delta_text(kpi: Kpi, rules: small_counts.Policy | None = None, mark: bool = False) -> str | None:
     """`+12,5 % vs 2022-2023` / `-3,2 % vs …` / `0,0 % vs …` (points `pt` for a rate); None without a
-    previous year. The minus is an ASCII hyphen on purpose: st.metric colours a string delta by its first
-    character (`-` → red, down arrow)."""
+    previous year, or when it would reveal a small count (`rules`). `mark=True`: a change with an
+    illustrative input (either year) ends with « (illustratif) ». The minus is an ASCII hyphen on purpose:
+    st.metric colours a string delta by its first character (`-` → red, down arrow)."""
     delta = _rounded_delta(kpi)
-    if delta is None:
+    if delta is None or masked(kpi, rules):
         return None
     unit = f"{formatting.NBSP}pt" if kpi.unite == "%" else f"{formatting.NBSP}%"
     sign = "+" if delta > 0 else "-" if delta < 0 else ""
-    return f"{sign}{formatting.number(abs(delta), 1)}{unit} vs {kpi.annee_precedente}"
+    text = f"{sign}{formatting.number(abs(delta), 1)}{unit} vs {kpi.annee_precedente}"
+    return text + (ILLUSTRATIVE_MARK if mark and kpi.evolution_illustrative else "")
 
 
 def kpi_delta_style(kpi: Kpi) -> tuple[str, str]:
-    """(`delta_color`, `delta_arrow`) for st.metric: sign-driven colours, grey and no arrow for no change."""
+    """(`delta_color`, `delta_arrow`) for st.metric: sign-driven colours; grey and no arrow for no change and
+    for an illustrative change (a generated growth is never shown in the colours of a fact)."""
     delta = _rounded_delta(kpi)
-    if delta is None or delta == 0:
+    if delta is None or delta == 0 or kpi.evolution_illustrative:
         return "off", "off"
     return "normal", "auto"
 
 
+def kpi_trusted(kpi: Kpi) -> bool:
+    """Every input of the card (value, previous value, history) comes from the bilan, is deduced from it or
+    was imported: only then may the card say « Source : bilan »."""
+    return (bool(kpi.origines) and not kpi.valeur_illustrative and not kpi.evolution_illustrative
+            and not kpi.historique_illustratif)
+
+
+def kpi_value_source(kpi: Kpi, section: str | None = None) -> str:
+    """Where the current value comes from, by origin: `bilan, « L'ENT »`, `déduit du bilan, « … »`,
+    `illustratif (valeur générée)`, `en partie illustratif (…)`."""
+    if kpi.valeur_illustrative:
+        if set(kpi.origines) <= {config.ILLUSTRATIVE}:
+            return "illustratif (valeur générée)"
+        return "en partie illustratif (valeur calculée avec des chiffres générés)"
+    origins = kpi.sources_origines or (origin_summary(kpi.origines),) * len(kpi.sources)
+    return short_source(kpi.sources, section, origins)
+
+
 def kpi_caption(kpi: Kpi, section: str | None = None) -> str:
-    """Short source line under a card (`section`: the indicator's catalogue source)."""
-    return f"Source : {short_source(kpi.sources, section)}" if kpi.sources else "Source : aucune donnée"
+    """Short source line under a card (`section`: the indicator's catalogue source).
+
+    « Source : bilan… » only when every input of the card is trusted (`kpi_trusted`); a bilan value shown
+    with an illustrative change or curve says which part comes from where:
+    `Valeur 2023-2024 : bilan, « L'ENT » ; années précédentes : illustratif`."""
+    if not kpi.sources or kpi.valeur is None:
+        return "Source : aucune donnée"
+    value = kpi_value_source(kpi, section)
+    if kpi.valeur_illustrative or kpi_trusted(kpi):
+        return f"Source : {value}"
+    return f"Valeur {kpi.annee} : {value} ; années précédentes : illustratif"
+
+
+def kpi_badge(kpi: Kpi) -> str | None:
+    """Label of the card's orange badge, `Illustratif`, as soon as the value, the change or the curve has an
+    illustrative input (its tooltip says which: `kpi_origin_lines`); None when every input is trusted."""
+    if kpi.valeur_illustrative or kpi.evolution_illustrative or kpi.historique_illustratif:
+        return ILLUSTRATIVE_BADGE
+    return None
+
+
+def _years_text(years: Sequence[str]) -> str:
+    years = list(years)
+    return years[0] if len(years) == 1 else ", ".join(years[:-1]) + " et " + years[-1]
+
+
+def kpi_origin_lines(kpi: Kpi) -> list[str]:
+    """Plain French lines: the origin of the value, of the change and of the curve."""
+    lines = []
+    if kpi.valeur is not None:
+        word = ORIGIN_WORDS.get(kpi.origine, kpi.origine or "non précisée")
+        lines.append(f"Valeur {kpi.annee} : {word}.")
+    if kpi.precedente is not None and kpi.annee_precedente:
+        if kpi.evolution_illustrative:
+            lines.append(f"Évolution {kpi_delta_text(kpi, mark=True)} : illustrative (au moins une des deux "
+                         "valeurs est générée), à ne pas présenter comme un constat.")
+        else:
+            lines.append(f"Évolution par rapport à {kpi.annee_precedente} : entre deux valeurs "
+                         f"« {ORIGIN_WORDS.get(origin_summary(kpi.origines_precedente), '')} » et "
+                         f"« {ORIGIN_WORDS.get(kpi.origine, '')} ».")
+    if kpi.historique_illustratif:
+        years = kpi.annees_illustratives
+        lines.append(f"Courbe : valeur{'s' if len(years) > 1 else ''} {_years_text(years)} "
+                     f"illustrative{'s' if len(years) > 1 else ''}.")
+    return lines
 
 
 def kpi_help(kpi: Kpi, definition: str | None) -> str:
-    """Tooltip (Markdown, data text escaped): definition, the year shown, the full sources."""
+    """Tooltip (Markdown, data text escaped): definition, the year shown, the origin of the value, of the
+    change and of the curve, the full sources."""
     e = escape_markdown
     parts = []
     if definition and str(definition).strip():
         parts.append(e(str(definition).strip()))
     parts.append(f"Valeur de l'année scolaire {e(kpi.annee)}" + (
         f", comparée à {e(kpi.annee_precedente)}." if kpi.annee_precedente else "."))
+    parts += [e(line) for line in kpi_origin_lines(kpi)]
     if kpi.sources:
         parts.append("Source : " + " ; ".join(e(s) for s in kpi.sources) + ".")
-    if kpi.illustratif:
+    if kpi_badge(kpi):
         parts.append(ILLUSTRATIVE_EXPLANATION)
     return "\n\n".join(parts)
+
+
+def kpi_sparkline(kpi: Kpi, rules: small_counts.Policy | None = None) -> str:
+    """The card's accessible SVG sparkline (dashed orange when a point is illustrative; "" with fewer than
+    two points or when it would reveal a small count)."""
+    if masked(kpi, rules):
+        return ""
+    return sparkline.svg(kpi.historique, kpi.annees, kpi.unite, kpi.annees_illustratives)
 
 
 def merged_notes(kpis: Sequence[Kpi]) -> list[str]:
@@ -196,37 +297,42 @@ def kpi_year_text(kpis: Sequence[Kpi]) -> str | None:
 
 
 def render_kpi_card(kpi: Kpi, definition: str | None = None, domain: str | None = None,
-                    section: str | None = None, sources: bool = True) -> None:
-    """One bordered card: title (wraps, with the definition as tooltip), value, change, sparkline, source.
+                    section: str | None = None, sources: bool = True,
+                    rules: small_counts.Policy | None = None) -> None:
+    """One bordered card: title (wraps, with the definition and the origins as tooltip), value, change,
+    sparkline (an accessible SVG: role="img" + French text alternative), orange badge when an input is
+    illustrative, source.
 
     The metric's own label is collapsed (st.metric truncates long labels on one line): the title above it
-    wraps instead, which keeps every word readable on a projector."""
+    wraps instead, which keeps every word readable on a projector. `rules`: small counts of people hidden
+    (lab or bassin level)."""
     color, arrow = kpi_delta_style(kpi)
-    history = [v for v in kpi.historique if v is not None and not math.isnan(v)]
     icon = DOMAIN_ICONS.get(domain or "", ":material/insights:")
+    badge = kpi_badge(kpi)
     with st.container(border=True, height="stretch", gap="small"):
         st.markdown(f"{icon} **{escape_markdown(kpi.libelle)}**", help=kpi_help(kpi, definition))
         st.metric(
             escape_markdown(kpi.libelle),
-            kpi_value_text(kpi, markup=True),
-            delta=kpi_delta_text(kpi),
+            kpi_value_text(kpi, markup=True, rules=rules),
+            delta=kpi_delta_text(kpi, rules),
             delta_color=color,
             delta_arrow=arrow,
             label_visibility="collapsed",
-            chart_data=history if len(history) > 1 else None,
-            chart_type="line",
         )
+        if badge:  # right under the change it qualifies; one badge per card, always the same orange style
+            lines = [escape_markdown(line) for line in kpi_origin_lines(kpi)]
+            render_illustrative_badge(badge, help="\n\n".join([*lines, ILLUSTRATIVE_EXPLANATION]))
+        chart = kpi_sparkline(kpi, rules)
+        if chart:  # st.markdown keeps role / aria-label (st.html drops them)
+            st.markdown(chart, unsafe_allow_html=True)
         if sources:
-            if kpi.illustratif:
-                st.badge("Données illustratives", icon=":material/science:", color="orange",
-                         help=ILLUSTRATIVE_EXPLANATION)
             st.caption(escape_markdown(kpi_caption(kpi, section)))
 
 
 def render_kpi_grid(kpis: Sequence[Kpi], catalogue: pd.DataFrame | None = None, per_row: int = PER_ROW,
-                    sources: bool = True) -> None:
-    """KPI cards, `per_row` per row, each with its source caption and badge when illustrative (`sources=False`:
-    the caller shows one source line for all the cards)."""
+                    sources: bool = True, rules: small_counts.Policy | None = None) -> None:
+    """KPI cards, `per_row` per row, each with its source caption and badge when an input is illustrative
+    (`sources=False`: the caller shows one source line for all the cards; the badges stay)."""
     meta = catalogue.set_index("id") if catalogue is not None and not catalogue.empty else None
     for start in range(0, len(kpis), per_row):
         columns = st.columns(per_row, gap="medium")
@@ -237,7 +343,7 @@ def render_kpi_grid(kpis: Sequence[Kpi], catalogue: pd.DataFrame | None = None, 
                 domain = meta.at[kpi.indicateur, "domaine"]
                 section = meta.at[kpi.indicateur, "source"]
             with column:
-                render_kpi_card(kpi, definition, domain, section, sources)
+                render_kpi_card(kpi, definition, domain, section, sources, rules)
 
 
 def render_kpi_notes(kpis: Sequence[Kpi]) -> None:
@@ -394,6 +500,9 @@ def lab_facts(lab: Mapping[str, object], labels: Mapping[str, Mapping[str, str]]
     ]
 
 
+LAB_ILLUSTRATIVE_HELP = "Lieu plausible qui complète la liste : il n'est pas cité par le bilan."
+
+
 def render_lab_card(lab: Mapping[str, object], labels: Mapping[str, Mapping[str, str]],
                     fiche_key: str | None = None) -> None:
     """A bordered lab card; with `fiche_key`, a « Voir la fiche » button selects the lab in that selectbox."""
@@ -406,8 +515,7 @@ def render_lab_card(lab: Mapping[str, object], labels: Mapping[str, Mapping[str,
                 st.badge(escape_markdown(theme, keep="[]"), color="blue")  # st.badge escapes [ ] itself
         st.caption(f"Niveaux : {escape_markdown(card['niveaux'])}")
         if card["origine"] == "illustratif":
-            st.badge("Laboratoire illustratif", icon=":material/science:", color="orange",
-                     help="Lieu plausible qui complète la liste : il n'est pas cité par le bilan.")
+            render_illustrative_badge("Laboratoire illustratif", help=LAB_ILLUSTRATIVE_HELP)
         else:
             st.badge("Cité par le bilan", icon=":material/menu_book:", color="green",
                      help=escape_markdown(lab.get("source", "")))
@@ -459,11 +567,16 @@ def lab_activity_kpi(indicator: Mapping[str, object], frame: pd.DataFrame) -> Kp
     year, value, prev_year, prev_value = activity_latest(data)
     sources = tuple(dict.fromkeys(
         part for s in data.loc[data["periode"] == year, "sources"].dropna() for part in str(s).split(" | ")))
+    origins = tuple(sorted_origins(o) for o in data["origines"]) if "origines" in data else ()
+    by_year = dict(zip((str(p) for p in data["periode"]), origins))
+    latest = by_year.get(year or "", ())
     return Kpi(
         str(indicator.get("id", "")), str(indicator.get("libelle", "")), str(indicator.get("unite", "")),
         year or "", value, prev_value, prev_year,
         tuple(float(v) for v in data["valeur"]), tuple(str(p) for p in data["periode"]), sources,
         bool(data.loc[data["periode"] == year, "illustratif"].any()) if year else False, (),
+        latest, by_year.get(prev_year or "", ()), origins,
+        (origin_summary(latest),) * len(sources) if len(latest) == 1 else (),
     )
 
 
@@ -551,15 +664,29 @@ def lab_rows(frame: pd.DataFrame, code: str) -> pd.DataFrame:
     return frame[frame["groupe"] == code].sort_values("periode").reset_index(drop=True)
 
 
-def activity_table(series: Mapping[str, pd.DataFrame], names: Mapping[str, str]) -> pd.DataFrame:
-    """Wide table of a lab's activity: one row per school year, one column per indicator (French names)."""
+def activity_table(series: Mapping[str, pd.DataFrame], names: Mapping[str, str],
+                   people: Iterable[str] = (), rules: small_counts.Policy | None = None) -> pd.DataFrame:
+    """Wide table of a lab's activity: one row per school year, one column per indicator (French names), and
+    the column « Origine » (`illustratif` as soon as one value of the year is, from the `origine` column).
+
+    `people` (ids of indicators counting people) with `rules`: their small counts are shown `< 5`."""
     columns = {}
+    origins: dict[str, set[str]] = {}
+    people = set(people)
     for ind, frame in series.items():
         if not frame.empty:
-            columns[names.get(ind, ind)] = frame.set_index("periode")["valeur"]
+            values = frame.set_index("periode")["valeur"]
+            if rules is not None and ind in people:
+                values = pd.Series(small_counts.mask_values(values, rules), index=values.index, dtype=object)
+            columns[names.get(ind, ind)] = values
+            if "origines" in frame:
+                for period, found in zip(frame["periode"], frame["origines"]):
+                    origins.setdefault(str(period), set()).update(sorted_origins(found))
     if not columns:
         return pd.DataFrame()
     table = pd.DataFrame(columns).sort_index()
+    if origins:
+        table["Origine"] = [ORIGIN_WORDS.get(origin_summary(origins.get(str(p), ())), "") for p in table.index]
     table.index.name = "Année scolaire"
     return table.reset_index()
 

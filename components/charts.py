@@ -16,9 +16,11 @@ Conventions shared by every figure
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -41,9 +43,16 @@ NOT_AVAILABLE = "n. d."
 NO_DATA = "pas de donnée"
 FONT_SIZE = 16
 
+# Plotly's own French locale (modebar « Télécharger le graphique en fichier PNG », « Réinitialiser les axes »,
+# month names…), vendored by scripts/vendor_assets.sh and read once per process. `locale` alone is not enough:
+# Streamlit's Plotly bundle registers no locale, so the dictionary is passed in `locales`.
+PLOTLY_LOCALE_PATH = Path(__file__).resolve().parent.parent / "static/vendor/plotly.js-locales-3.7.0/fr.json"
+PLOTLY_LOCALE = json.loads(PLOTLY_LOCALE_PATH.read_text(encoding="utf-8"))
+
 PLOTLY_CONFIG = {
     "displaylogo": False,
     "locale": "fr",
+    "locales": {"fr": PLOTLY_LOCALE},
     "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "zoomIn2d", "zoomOut2d",
                                "toggleSpikelines", "hoverClosestCartesian", "hoverCompareCartesian"],
     "toImageButtonOptions": {"format": "png", "filename": "observatoire-graphique", "scale": 2},

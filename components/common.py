@@ -19,9 +19,24 @@ ILLUSTRATIVE_EXPLANATION = (
 )
 
 
-def source_text(sources: tuple[str, ...] | list[str]) -> str:
-    """`Source : …` line; the « illustratif » marker is explained by the badge, not repeated as a source."""
-    named = [s for s in sources if not s.startswith(config.ILLUSTRATIVE)]
+ILLUSTRATIVE_ICON = ":material/science:"
+ILLUSTRATIVE_COLOR = "orange"
+"""THE style of every « illustratif » badge (values, changes, curves, labs): one colour, one icon."""
+
+
+def render_illustrative_badge(label: str = "Données illustratives", help: str | None = None) -> None:  # noqa: A002
+    """The orange « illustratif » badge (`label` is app text, not data: Markdown as given)."""
+    st.badge(label, icon=ILLUSTRATIVE_ICON, color=ILLUSTRATIVE_COLOR, help=help)
+
+
+def source_text(sources: tuple[str, ...] | list[str], origins: tuple[str, ...] | list[str] | None = None) -> str:
+    """`Source : …` line naming the sources of trusted rows (bilan, deduced, imported); the illustrative ones
+    are summed up (« autres valeurs illustratives ») and explained by the badge.
+
+    `origins`: the origin of each source (`queries.Result.origins`, from the `origine` column). Without it
+    every source is named as given (nothing is guessed from the text)."""
+    origins = list(origins) if origins is not None else [""] * len(sources)
+    named = [s for s, o in zip(sources, origins) if o != config.ILLUSTRATIVE]
     if not named and sources:
         return "Source : données illustratives (générées)."
     if not named:
@@ -30,13 +45,20 @@ def source_text(sources: tuple[str, ...] | list[str]) -> str:
     return "Source : " + " ; ".join(named) + extra + "."
 
 
-def render_source(sources: tuple[str, ...] | list[str], illustrative: bool) -> None:
-    text = source_text(sources)
+def render_source(sources: tuple[str, ...] | list[str], illustrative: bool,
+                  origins: tuple[str, ...] | list[str] | None = None) -> None:
+    """Illustrative badge (with its explanation) and source line of a result: pass `result.origins`."""
+    text = source_text(sources, origins)
     if illustrative:
-        st.badge("Données illustratives", icon=":material/science:", color="orange")
+        render_illustrative_badge()
         st.caption(ILLUSTRATIVE_EXPLANATION)
     if text:
         st.caption(escape_markdown(text))
+
+
+def render_result_source(result: object) -> None:
+    """`render_source` of a `queries.Result` (its sources, illustrative flag and origins)."""
+    render_source(result.sources, result.illustrative, result.origins)  # type: ignore[attr-defined]
 
 
 def render_notes(ignored: tuple[str, ...] | list[str]) -> None:

@@ -78,12 +78,28 @@ def bassin_profile(bassin: str, annee: str, filters: Filters) -> pd.DataFrame:
     return _query("bassin_profile", bassin, annee, filters)
 
 
-def laboratories(filters: Filters) -> queries.Result:
-    return _query("laboratories", filters)
+def laboratories(filters: Filters, open_in: str | None = None) -> queries.Result:
+    if open_in is None:
+        return _query("laboratories", filters)
+    return _query("laboratories", filters, open_in=open_in)
 
 
 def projects(laboratoire: str | None = None) -> pd.DataFrame:
     return _query("projects", laboratoire)
+
+
+def filter_response(filters: Filters) -> pd.DataFrame:
+    """Which indicators answer the niveau / thème filters (one query on the catalogue, cached per version)."""
+    return _query("filter_response", filters.with_(departements=(), bassins=(), publics=(), periode_debut=None,
+                                                   periode_fin=None))
+
+
+def lab_profile(laboratoire: str, annee: str) -> pd.DataFrame:
+    return _query("lab_profile", laboratoire, annee)
+
+
+def projects_catalogue(filters: Filters) -> queries.Result:
+    return _query("projects_catalogue", filters.with_(publics=(), periode_debut=None, periode_fin=None))
 
 
 def measures(filters: Filters, indicator_id: str | None = None) -> pd.DataFrame:

@@ -282,6 +282,16 @@ def _decimals(classes: Classes) -> int:
     return 3
 
 
+_INVARIABLE = {"parcours", "%"}
+
+
+def unit_for(value: float, unit: str) -> str:
+    """French agreement of the unit: singular below 2 (« 0 laboratoire », « 1 demi-journée »)."""
+    if unit in _INVARIABLE or not unit.endswith("s") or " " in unit or abs(float(value)) >= 2:
+        return unit
+    return unit[:-1]
+
+
 def _with_unit(text: str, unit: str) -> str:
     if unit == "%":
         return f"{text}{formatting.NBSP}%"
@@ -295,7 +305,7 @@ def class_labels(classes: Classes, unit: str) -> list[str]:
     for lo, hi in zip(classes.lowers, classes.uppers):
         a, b = formatting.number(lo, d), formatting.number(hi, d)
         if a == b:
-            out.append(_with_unit(a, unit))
+            out.append(_with_unit(a, unit_for(lo, unit)))
         elif unit == "%":
             out.append(f"de {_with_unit(a, unit)} à {_with_unit(b, unit)}")
         else:
@@ -317,7 +327,7 @@ def legend_items(classes: Classes, unit: str) -> list[tuple[str, str]]:
 def format_value(value: object, unit: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):  # type: ignore[arg-type]
         return NO_DATA_LABEL
-    return formatting.with_unit(float(value), unit)  # type: ignore[arg-type]
+    return formatting.with_unit(float(value), unit_for(float(value), unit))  # type: ignore[arg-type]
 
 
 def _rank_text(rank: object, total: int) -> str:
@@ -762,6 +772,24 @@ def clicked_bassin(value: Mapping[str, Any] | None, allowed: Collection[str]) ->
     return code if code in allowed else None
 
 
+def clicked_lab(value: Mapping[str, Any] | None, labs: pd.DataFrame) -> str | None:
+    """Code of the lab whose marker was clicked (None: no click, or a click elsewhere).
+
+    streamlit-folium 0.27.4 returns a marker click as `last_object_clicked` = the marker's own position (and
+    leaves `last_active_drawing` stale): a click is on a marker when it falls on a lab's coordinates."""
+    position = click_position(value)
+    if position is None or labs is None or labs.empty:
+        return None
+    lat, lng = position
+    for code, la, lo in zip(labs["code"], labs["latitude"], labs["longitude"]):
+        try:
+            if abs(float(la) - lat) < 1e-6 and abs(float(lo) - lng) < 1e-6:
+                return str(code)
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
 def bassins_table(values: pd.DataFrame, classes: Classes, unit: str,
                   departement_labels: Mapping[str, str]) -> pd.DataFrame:
     """Text alternative of the map: one row per bassin (name, département, value, rank, class)."""
@@ -841,8 +869,10 @@ def render_static_map(m: folium.Map, key: str, height: int = 440, alt: str = "Ca
         st.iframe(m.get_root().render(), height=height, alt=plain(alt))
 
 
-def apply_click(value: Mapping[str, Any] | None, allowed: Collection[str]) -> None:
-    """Select the clicked bassin (session key `carte_bassin`). Call before `bassin_selectbox`.
+def apply_click(value: Mapping[str, Any] | None, allowed: Collection[str],
+                labs: pd.DataFrame | None = None) -> str | None:
+    """Apply a new click: on a lab marker, return the lab's code (the page opens its fiche); on a bassin,
+    select it (session key `carte_bassin`) and return None. Call before `bassin_selectbox`.
 
     A click is applied once: an unrelated rerun returns the same click, which must not undo a selection made
     with the selectbox meanwhile.
@@ -853,10 +883,38 @@ def apply_click(value: Mapping[str, Any] | None, allowed: Collection[str]) -> No
     last = st.session_state.get("_carte_clic")
     st.session_state["_carte_clic"] = position
     if position is None or position == last:
-        return
+        return None
+    lab = clicked_lab(value, labs) if labs is not None else None
+    if lab:
+        return lab
     code = clicked_bassin(value, allowed)
     if code:
         st.session_state[SESSION_KEY] = code
+    return None
+
+
+FILTER_KEY = "f_bassins"  # the sidebar's bassin filter (components.sidebar.KEYS["bassins"])
+
+
+def filter_on_bassin(code: str) -> None:
+    """Callback of « Filtrer sur ce bassin »: the shared bassin filter becomes this bassin (runs before the
+    sidebar widgets are drawn; the sidebar then writes `bassin=` in the URL)."""
+    import streamlit as st
+
+    st.session_state[FILTER_KEY] = [code]
+
+
+def open_lab_fiche(code: str, params: Mapping[str, str]) -> None:
+    """Open the lab's fiche on page Laboratoires (`?labo=<code>`, filters kept in the URL)."""
+    import streamlit as st
+
+    from components import sidebar
+
+    st.session_state["labo_fiche"] = code
+    # st.switch_page drops the state of the widgets drawn before it in this run (the sidebar's filters): the
+    # next run reads the filters back from the URL given here, as a shared link would
+    st.session_state.pop(sidebar._INIT, None)  # noqa: SLF001 - the sidebar's « parsed the URL » flag
+    st.switch_page("app_pages/laboratoires.py", query_params={**params, "labo": code})
 
 
 def bassin_selectbox(options: Sequence[str], labels: Mapping[str, str], container: Any = None) -> str | None:
@@ -908,9 +966,13 @@ def render_bassin_panel(code: str, row: Mapping[str, Any] | None, nb: int, class
     name = row["nom"] if row is not None else code
     st.subheader(f"Bassin de {_md(name)}", anchor=False)
     st.caption(_md(departement))
-    st.markdown(f"**{_md(indicator_label)} ({_md(annee)})**")
     value = row["valeur"] if row is not None else None
-    st.metric(f"{_md(indicator_label)} ({_md(annee)})", _md(format_value(value, unit)),
+    # the unit goes with the heading: the panel is narrow, a long unit would be cut in the big number
+    short = unit == "%" or _missing(value)
+    st.markdown(f"**{_md(indicator_label)} ({_md(annee)})**"
+                + ("" if short else f" · en {_md(unit_for(float(value), unit))}"))
+    st.metric(f"{_md(indicator_label)} ({_md(annee)})",
+              _md(format_value(value, unit) if short else formatting.number(float(value))),
               label_visibility="collapsed")
     rank = row["rang"] if row is not None else None
     lines = [f"**Rang :** {_rank_text(rank, nb)} {scope_note}"]

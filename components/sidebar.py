@@ -2,9 +2,10 @@
 
 The widgets are created by the entrypoint on every run, so their state survives page switches. On the first
 run of a session the URL is parsed (strictly: `observatoire.filters.parse_params`, plain strings only) and
-unknown values are reported in French. After the widgets, the filter parameters of the URL are rewritten so
-that a copied link reopens the exact view. Page-level choices (indicator, year, basemap…) use
-`url_selectbox`, which follows the same rules.
+unknown values are reported in French, at the top of the main area (`render_url_notices`, called by the router
+after the page so that the page's own URL notices join them) until the user dismisses them. After the widgets,
+the filter parameters of the URL are rewritten so that a copied link reopens the exact view. Page-level choices
+(indicator, year, basemap…) use `url_selectbox`, which follows the same rules.
 """
 
 from __future__ import annotations
@@ -116,6 +117,7 @@ def render_sidebar(choices: Choices) -> Filters:
             "Département", options=list(choices.departements), key=KEYS["departements"],
             format_func=partial(dep_label, dict(labels["departements"])),
             placeholder="Tous les départements",
+            select_all=False,  # no English « Select all » / « Select N matches »
         )
         bassin_options = [b for b, d in choices.bassins.items() if not deps or d in deps]
         kept = [b for b in st.session_state.get(KEYS["bassins"], []) if b in bassin_options]
@@ -124,19 +126,23 @@ def render_sidebar(choices: Choices) -> Filters:
         st.multiselect(
             "Bassin d'éducation et de formation", options=bassin_options, key=KEYS["bassins"],
             format_func=partial(label_of, dict(labels["bassins"])), placeholder="Tous les bassins",
+            select_all=False,
             help="Liste limitée aux bassins des départements choisis.",
         )
         st.multiselect(
             "Thématique", options=list(choices.thematiques), key=KEYS["thematiques"],
             format_func=partial(label_of, dict(labels["thematiques"])), placeholder="Toutes les thématiques",
+            select_all=False,
         )
         st.multiselect(
             "Niveau scolaire", options=list(choices.niveaux), key=KEYS["niveaux"],
             format_func=partial(label_of, dict(labels["niveaux"])), placeholder="Tous les niveaux",
+            select_all=False,
         )
         st.multiselect(
             "Public", options=list(choices.publics), key=KEYS["publics"],
             format_func=partial(label_of, dict(labels["publics"])), placeholder="Tous les publics",
+            select_all=False,
         )
         if choices.annees:
             start, end = st.container(), st.container()
@@ -146,11 +152,36 @@ def render_sidebar(choices: Choices) -> Filters:
                           help="Dernière année scolaire affichée (les indicateurs clés portent sur celle-ci).")
         st.button("Réinitialiser les filtres", on_click=reset_filters, args=(choices,),
                   icon=":material/filter_alt_off:", width="stretch")
-        for notice in st.session_state.get(_NOTICES, []):  # Markdown: URL values quoted by `quote_value`
-            st.warning(notice, icon=":material/link_off:")
     filters = current_filters(choices)
     sync_url(filters)
     return filters
+
+
+def add_url_notice(notice: str) -> None:
+    """Queue a bad-URL notice (Markdown, URL values quoted by `quote_value`) for the top of the page."""
+    notices = st.session_state.setdefault(_NOTICES, [])
+    if notice not in notices:
+        notices.append(notice)
+
+
+def dismiss_url_notices() -> None:
+    """Callback of « Masquer » under the notices."""
+    st.session_state[_NOTICES] = []
+
+
+def render_url_notices(container: object) -> None:
+    """The bad-URL notices (filters parsed on the first run, page choices of `url_selectbox`) in `container`,
+    which the router creates at the top of the main area, above the page title. Shown until dismissed (or the
+    filters are reset), on every page."""
+    notices = st.session_state.get(_NOTICES, [])
+    if not notices:
+        return
+    with container:
+        for notice in notices:  # Markdown: URL values quoted by `quote_value`
+            st.warning(notice, icon=":material/link_off:")
+        st.button("Masquer ces avertissements" if len(notices) > 1 else "Masquer cet avertissement",
+                  key="url_notices_dismiss", on_click=dismiss_url_notices, icon=":material/close:",
+                  type="tertiary")
 
 
 def url_selectbox(label: str, options: Sequence[str], param: str, key: str,
@@ -163,9 +194,9 @@ def url_selectbox(label: str, options: Sequence[str], param: str, key: str,
         if raw is not None and raw in options:
             st.session_state[key] = raw
         else:
-            if raw is not None:
-                st.warning(f"Lien : valeur {quote_value(raw, 40)} inconnue pour « {escape_markdown(label)} », "
-                           "valeur par défaut utilisée.", icon=":material/link_off:")
+            if raw is not None:  # shown at the top of the page by the router (`render_url_notices`)
+                add_url_notice(f"Lien : valeur {quote_value(raw, 40)} inconnue pour « {escape_markdown(label)} », "
+                               "valeur par défaut utilisée.")
             st.session_state[key] = default if default in options else options[0]
     elif st.session_state[key] not in options:
         st.session_state[key] = default if default in options else options[0]

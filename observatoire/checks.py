@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from observatoire import config, reading, schema
+from observatoire import config, reading, schema, small_counts
 from observatoire.reading import GeoLayer
 from observatoire.schema import Problem, Problems
 
@@ -118,6 +118,8 @@ def academie_problems(raw: Any, file: str = "academie.json") -> Problems:
             refuse(key, "texte non vide attendu", raw[key])
     if "bassins_note" in raw and not isinstance(raw["bassins_note"], str):
         refuse("bassins_note", "texte attendu", raw["bassins_note"])
+    for key, message in small_counts.problems(raw):
+        refuse(key, message, raw.get(key))
     deps = raw.get("departements")
     if not isinstance(deps, list) or not deps:
         refuse("departements", "clé manquante ou vide : liste de {\"code\": \"54\", \"nom\": \"…\"} attendue")

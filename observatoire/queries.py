@@ -40,6 +40,30 @@ BREAKDOWNS = {
 }
 _AGG_SQL = {"somme": "sum(valeur)", "moyenne": "avg(valeur)", "dernier": "avg(valeur)"}
 
+ORIGIN_ORDER = ("bilan", "deduit", "import", "illustratif")
+"""Measure origins (`mesures_actives.origine`), most trusted first: figures of the bilan, figures deduced from
+it, imported figures (a lot added by a user), generated (illustrative) figures."""
+TRUSTED_ORIGINS = frozenset({"bilan", "deduit", "import"})
+
+
+def origin_rank(origin: str) -> int:
+    return ORIGIN_ORDER.index(origin) if origin in ORIGIN_ORDER else len(ORIGIN_ORDER)
+
+
+def sorted_origins(origins: object) -> tuple[str, ...]:
+    """Distinct origins, most trusted first (`"bilan | illustratif"`, an iterable of codes, or None)."""
+    if origins is None or (isinstance(origins, float) and origins != origins):
+        return ()
+    parts = origins.split(" | ") if isinstance(origins, str) else [str(o) for o in origins]  # type: ignore[union-attr]
+    return tuple(sorted({p for p in parts if p}, key=origin_rank))
+
+
+def origin_summary(origins: object) -> str:
+    """One origin for a value computed from rows of these origins: `illustratif` as soon as one input is,
+    else the least direct of `import`, `deduit`, `bilan`; "" without any input."""
+    found = sorted_origins(origins)
+    return found[-1] if found else ""
+
 
 @dataclass(frozen=True)
 class Result:
@@ -50,6 +74,8 @@ class Result:
     sources: tuple[str, ...] = ()
     illustrative: bool = False
     empty_reason: str | None = None
+    origins: tuple[str, ...] = ()
+    """The origin of each of `sources` (same order; `illustratif` when any row citing it is generated)."""
 
     @property
     def empty(self) -> bool:
@@ -237,7 +263,8 @@ def resolve_scope(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Fi
         selected = tuple(getattr(filters, DIMENSION_FILTER[dim]))
         if by == dim:
             if selected and dim == "thematique":
-                chosen = _match_themes(con, selected, available)[0]
+                chosen, _, broader = _match_themes(con, selected, available)
+                ignored.extend(_broader_notes(con, broader))
             else:
                 chosen = tuple(v for v in selected if v in available) if selected else tuple(parts)
             if not chosen:
@@ -246,9 +273,10 @@ def resolve_scope(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Fi
                 return Scope(ttype, codes, {}, tuple(ignored), reason)
             values[dim] = chosen
         elif selected and dim == "thematique":
-            matched, missing = _match_themes(con, selected, available)
+            matched, missing, broader = _match_themes(con, selected, available)
             if matched:
                 values[dim] = matched
+                ignored.extend(_broader_notes(con, broader))
                 if missing:
                     ignored.append(f"Filtre {DIMENSION_LABEL[dim]} : pas de donnée pour « "
                                    + "», « ".join(missing) + " » avec cet indicateur.")
@@ -273,24 +301,58 @@ def resolve_scope(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Fi
     return Scope(ttype, codes, values, tuple(ignored))
 
 
+BROADER_PREFIX = "Filtre thématique : lu au niveau du thème principal"
+
+
+def _broader_notes(con: duckdb.DuckDBPyConnection, broader: list[tuple[str, str]]) -> list[str]:
+    if not broader:
+        return []
+    names = dimension_labels(con, "thematique")
+    pairs = "; ".join(f"« {names.get(a, a)} » → « {names.get(b, b)} »" for a, b in broader)
+    return [f"{BROADER_PREFIX} ({pairs}) : cet indicateur est réparti par thème principal, comme les "
+            "laboratoires."]
+
+
 def _match_themes(con: duckdb.DuckDBPyConnection, selected: tuple[str, ...],
-                  available: set[str]) -> tuple[tuple[str, ...], list[str]]:
+                  available: set[str]) -> tuple[tuple[str, ...], list[str], list[tuple[str, str]]]:
     """Codes of the indicator answering the selected thèmes (each thème with its sub-thèmes; a code whose
-    ancestor is also available is dropped, the ancestor's row already counts it), and the selected thèmes
-    with no code at all."""
+    ancestor is also available is dropped, the ancestor's row already counts it), the selected thèmes with no
+    code at all, and (sub-thème, main thème) pairs where the indicator only has the sub-thème's main thème
+    (indicators broken down by the labs' main thèmes: the main thème's row is read, as `laboratories` does)."""
     descendants, ancestors = _theme_branches(con)
+    parents = theme_parents(con)
     matched: dict[str, None] = {}
     missing: list[str] = []
+    broader: list[tuple[str, str]] = []
     for theme in selected:
         branch = [c for c in sorted(descendants.get(theme, {theme})) if c in available and c != config.ALL]
         if theme in branch:  # the thème itself first
             branch.remove(theme)
             branch.insert(0, theme)
         if not branch:
-            missing.append(theme)
+            # a sub-thème of an indicator broken down by main thème (the labs' thèmes): read its main thème,
+            # as the list of labs does (`laboratories`), and say so (`broader`)
+            up = _nearest_ancestor(theme, ancestors, parents, available)
+            if up is None:
+                missing.append(theme)
+            else:
+                broader.append((theme, up))
+                branch = [up]
         matched.update(dict.fromkeys(branch))
     kept = tuple(c for c in matched if not (ancestors.get(c, set()) & set(matched)))
-    return kept, missing
+    return kept, missing, broader
+
+
+def _nearest_ancestor(theme: str, ancestors: dict[str, set[str]], parents: dict[str, str],
+                      available: set[str]) -> str | None:
+    current = parents.get(theme)
+    seen: set[str] = set()
+    while current is not None and current not in seen:
+        if current in available:
+            return current
+        seen.add(current)
+        current = parents.get(current)
+    return None
 
 
 # ----------------------------------------------------------------------------------------------- series
@@ -311,13 +373,14 @@ def series(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Filters, 
     """Values of one indicator over time, broken down by `by` (see `BREAKDOWNS`).
 
     `annual=True` aggregates monthly indicators per school year. `periods` (school years, inclusive)
-    overrides the filters' period range. Columns: periode, groupe, libelle, valeur, illustratif, sources.
+    overrides the filters' period range. Columns: periode, groupe, libelle, valeur, illustratif, sources,
+    origines (the distinct `origine` of the rows behind the value, most trusted first, joined by ` | `).
     """
     if by not in _GROUP_SQL:
         raise ValueError(f"Découpage inconnu : {by}")
     meta = indicator(con, indicator_id)
     scope = resolve_scope(con, indicator_id, filters, by)
-    columns = ["periode", "groupe", "libelle", "valeur", "illustratif", "sources"]
+    columns = ["periode", "groupe", "libelle", "valeur", "illustratif", "sources", "origines"]
     if scope.empty_reason:
         return Result(pd.DataFrame(columns=columns), scope.ignored, empty_reason=scope.empty_reason)
     debut, fin = periods if periods else (filters.periode_debut, filters.periode_fin)
@@ -326,8 +389,8 @@ def series(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Filters, 
         SELECT {period_col} AS periode, {_GROUP_SQL[by]} AS groupe, {_AGG_SQL[meta['agregation']]} AS valeur,
                bool_or(m.origine = 'illustratif') AS illustratif,
                string_agg(DISTINCT m.source, ' | ' ORDER BY m.source) AS sources,
-               string_agg(DISTINCT m.source, ' | ' ORDER BY m.source) FILTER (WHERE m.origine = 'illustratif')
-                   AS sources_illustratives
+               string_agg(DISTINCT m.origine, ' | ') AS origines,
+               string_agg(DISTINCT m.origine || chr(31) || m.source, chr(30)) AS paires
         FROM mesures_actives m
         JOIN territoires t ON t.type = m.territoire_type AND t.code = m.territoire_code
         WHERE m.indicateur = $ind AND m.territoire_type = $ttype
@@ -349,12 +412,66 @@ def series(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Filters, 
         "fin": fin,
     }
     frame = con.execute(sql, params).df()
+    overlapping = _overlapping(meta, scope, by)
+    if overlapping and not frame.empty:
+        frame = _distinct_lab_values(con, frame, params, period_col, by, overlapping)
     names = dimension_labels(con, by)  # only the labels this breakdown needs (hot path)
     frame["libelle"] = frame["groupe"].map(names).fillna(config.academie().nom if by == "total" else "")
-    sources = _split_sources(frame["sources"], frame["sources_illustratives"])
+    sources, origins = _sources_and_origins(frame["paires"])
+    frame["origines"] = frame["origines"].map(lambda o: " | ".join(sorted_origins(o)))
     frame = frame[columns]
     reason = None if not frame.empty else "Aucune donnée pour cette combinaison de filtres et de période."
-    return Result(frame, scope.ignored, sources, bool(frame["illustratif"].any()), reason)
+    return Result(frame, scope.ignored, sources, bool(frame["illustratif"].any()), reason, origins)
+
+
+def _overlapping(meta: dict, scope: Scope, by: str) -> tuple[str, ...]:
+    """Dimensions whose parts overlap (`recouvrement`: a lab counted in each of its niveaux) with several
+    parts read at once: summing them would count a lab several times."""
+    declared = str(meta.get("recouvrement") or "")
+    if declared in ("", "non"):
+        return ()
+    return tuple(dim for dim in declared.split("|")
+                 if dim in DIMENSIONS and dim != by and len(scope.values.get(dim, ())) > 1)
+
+
+_LAB_GROUP_SQL = {"total": "'total'", "departement": "t.departement", "bassin": "t.bassin",
+                  "laboratoire": "m.territoire_code", "niveau": "m.niveau", "thematique": "m.thematique",
+                  "public": "m.public"}
+
+
+def _distinct_lab_values(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, params: dict, period_col: str,
+                         by: str, overlapping: tuple[str, ...]) -> pd.DataFrame:
+    """Values of an overlapping indicator read once per lab: each lab's largest value over the chosen
+    overlapping parts (a lab serving Collège and Lycée counts once for « Collège, Lycée »), summed per group
+    from the labs' rows. Groups without any lab keep the shape of `frame` with 0."""
+    territory = {"academie": "len($codes) >= 0", "departement": "list_contains($codes, t.departement)",
+                 "bassin": "list_contains($codes, t.bassin)",
+                 "laboratoire": "list_contains($codes, m.territoire_code)"}[params["ttype"]]
+    by_dim = f", m.{by}" if by in DIMENSIONS else ""
+    sql = f"""
+        WITH per_lab AS (
+            SELECT {period_col} AS periode, m.territoire_code AS lab{by_dim}, max(m.valeur) AS valeur
+            FROM mesures_actives m
+            WHERE m.indicateur = $ind AND m.territoire_type = 'laboratoire'
+              AND list_contains($niveaux, m.niveau) AND list_contains($thematiques, m.thematique)
+              AND list_contains($publics, m.public)
+              AND ($debut IS NULL OR m.annee_scolaire >= $debut) AND ($fin IS NULL OR m.annee_scolaire <= $fin)
+            GROUP BY ALL)
+        SELECT m.periode, {_LAB_GROUP_SQL[by].replace('m.territoire_code', 'm.lab')} AS groupe,
+               sum(m.valeur) AS valeur
+        FROM per_lab m JOIN territoires t ON t.type = 'laboratoire' AND t.code = m.lab
+        WHERE $all_codes OR {territory.replace('m.territoire_code', 'm.lab')}
+        GROUP BY ALL"""
+    exists = con.execute(
+        "SELECT count(*) FROM mesures_actives WHERE indicateur = $ind AND territoire_type = 'laboratoire'",
+        {"ind": params["ind"]}).fetchone()[0]
+    if not exists:
+        return frame
+    keys = ["periode", "groupe"]
+    distinct = con.execute(sql, {k: v for k, v in params.items() if k != "ttype"}).df()
+    merged = frame.drop(columns="valeur").merge(distinct, on=keys, how="left")
+    merged["valeur"] = merged["valeur"].fillna(0.0).astype(float)
+    return merged
 
 
 def _parts(column: pd.Series) -> dict[str, None]:
@@ -365,12 +482,18 @@ def _parts(column: pd.Series) -> dict[str, None]:
     return found
 
 
-def _split_sources(column: pd.Series, illustrative: pd.Series | None = None) -> tuple[str, ...]:
-    """Distinct sources, those of non-illustrative rows (bilan, deduced, imported) first. `illustrative`:
-    the sources of the rows whose `origine` is `illustratif` (same layout as `column`)."""
-    found = _parts(column)
-    late = set(_parts(illustrative)) if illustrative is not None else set()
-    return tuple(sorted(found, key=lambda s: (s in late, s)))
+def _sources_and_origins(pairs: pd.Series) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Distinct sources and the origin of each (`origin_summary` of the rows citing it), from the
+    `origine` + U+001F + `source` pairs joined by U+001E: the most trusted first (bilan, deduced, imported,
+    illustrative), then by text."""
+    found: dict[str, set[str]] = {}
+    for value in pairs.dropna():
+        for pair in str(value).split("\x1e"):
+            origin, _, source = pair.partition("\x1f")
+            found.setdefault(source, set()).add(origin)
+    summary = {source: origin_summary(origins) for source, origins in found.items()}
+    ordered = sorted(summary, key=lambda s: (origin_rank(summary[s]) == origin_rank("illustratif"), s))
+    return tuple(ordered), tuple(summary[s] for s in ordered)
 
 
 def values_by_bassin(con: duckdb.DuckDBPyConnection, indicator_id: str, annee: str, filters: Filters) -> Result:
@@ -393,7 +516,7 @@ def values_by_bassin(con: duckdb.DuckDBPyConnection, indicator_id: str, annee: s
     reason = res.empty_reason
     if reason is None and out["valeur"].isna().all():
         reason = f"Aucune donnée par bassin pour {annee}."
-    return Result(out, res.ignored, res.sources, res.illustrative, reason)
+    return Result(out, res.ignored, res.sources, res.illustrative, reason, res.origins)
 
 
 def evolution(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Filters, by: str,
@@ -409,7 +532,7 @@ def evolution(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Filter
     out["evolution_pct"] = (out["valeur_b"] - out["valeur_a"]) / out["valeur_a"].where(out["valeur_a"] != 0) * 100
     out = out.reset_index().rename(columns={"index": "groupe"}).sort_values("evolution_pct", ascending=False)
     reason = res.empty_reason or (None if not out.empty else "Aucune donnée pour ces deux années.")
-    return Result(out, res.ignored, res.sources, res.illustrative, reason)
+    return Result(out, res.ignored, res.sources, res.illustrative, reason, res.origins)
 
 
 # --------------------------------------------------------------------------------------------- overview
@@ -417,6 +540,9 @@ def evolution(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Filter
 
 @dataclass(frozen=True)
 class Kpi:
+    """A headline indicator: its value for `annee`, the previous year's and the history, each with the
+    origins of the rows behind it, so that a card decides from data what it may call « bilan »."""
+
     indicateur: str
     libelle: str
     unite: str
@@ -428,13 +554,48 @@ class Kpi:
     annees: tuple[str, ...]
     sources: tuple[str, ...]
     illustratif: bool
+    """The current value has an illustrative input."""
     ignored: tuple[str, ...]
+    origines: tuple[str, ...] = ()
+    """Origins of the rows behind `valeur` (most trusted first)."""
+    origines_precedente: tuple[str, ...] = ()
+    """Origins of the rows behind `precedente`."""
+    origines_historique: tuple[tuple[str, ...], ...] = ()
+    """Origins of the rows behind each value of `historique` (same order)."""
+    sources_origines: tuple[str, ...] = ()
+    """The origin of each of `sources` (same order)."""
 
     @property
     def delta_pct(self) -> float | None:
         if self.valeur is None or not self.precedente:
             return None
         return (self.valeur - self.precedente) / self.precedente * 100
+
+    @property
+    def origine(self) -> str:
+        """`origin_summary` of the current value (`illustratif` as soon as one input is)."""
+        return origin_summary(self.origines) or (config.ILLUSTRATIVE if self.illustratif else "")
+
+    @property
+    def valeur_illustrative(self) -> bool:
+        return self.illustratif or config.ILLUSTRATIVE in self.origines
+
+    @property
+    def evolution_illustrative(self) -> bool:
+        """The change vs the previous year has an illustrative input (either year)."""
+        if self.precedente is None or not self.annee_precedente:
+            return False
+        return self.valeur_illustrative or config.ILLUSTRATIVE in self.origines_precedente
+
+    @property
+    def annees_illustratives(self) -> tuple[str, ...]:
+        """The years of the history whose value has an illustrative input."""
+        return tuple(year for year, origins in zip(self.annees, self.origines_historique)
+                     if config.ILLUSTRATIVE in origins)
+
+    @property
+    def historique_illustratif(self) -> bool:
+        return bool(self.annees_illustratives)
 
 
 def kpis(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Kpi]:
@@ -450,16 +611,23 @@ def kpis(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Kpi]:
         annee = years[-1] if years else (filters.periode_fin or "")
         # sources of the latest year only: that is what the card shows
         latest = data[data["periode"] == annee]
+        origins = tuple(sorted_origins(o) for o in data["origines"])
+        source_origin = dict(zip(res.sources, res.origins))
+        latest_sources = (tuple(sorted(_parts(latest["sources"]), key=lambda s: order.get(s, len(order))))
+                          if not latest.empty else ())
         out.append(Kpi(
             ind, libelle, unite, annee,
             values[-1] if values else None,
             values[-2] if len(values) > 1 else None,
             years[-2] if len(years) > 1 else None,
             values, years,
-            tuple(sorted(_parts(latest["sources"]), key=lambda s: order.get(s, len(order))))
-            if not latest.empty else (),
+            latest_sources,
             bool(latest["illustratif"].any()) if not latest.empty else False,
             res.ignored,
+            origins[-1] if origins else (),
+            origins[-2] if len(origins) > 1 else (),
+            origins,
+            tuple(source_origin.get(s, "") for s in latest_sources),
         ))
     return out
 
@@ -489,11 +657,44 @@ def bassin_profile(con: duckdb.DuckDBPyConnection, bassin: str, annee: str, filt
 # ----------------------------------------------------------------------------------------- labs, raw data
 
 
-def laboratories(con: duckdb.DuckDBPyConnection, filters: Filters) -> Result:
+def filter_response(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """Which indicators answer the chosen niveau and thème filters, from the catalogue's declared breakdowns
+    (`indicateurs.niveaux` / `thematiques`, checked against the data by the store): one cheap query.
+
+    Columns: id, libelle, domaine, niveau, thematique (True: the filter applies — at least one chosen code is
+    declared, a thème with its sub-thèmes or, for indicators broken down by main thème, its main thème —,
+    False: the query would report it as not applicable, None: no such filter chosen), repond (every chosen
+    filter applies). Same rule as `resolve_scope`, so the picker and the charts agree."""
+    frame = con.execute("SELECT id, libelle, domaine, niveaux, thematiques FROM indicateurs "
+                        "ORDER BY domaine, libelle").df()
+    niveaux = set(filters.niveaux)
+    descendants, ancestors = _theme_branches(con) if filters.thematiques else ({}, {})
+    wanted_themes: set[str] = set()
+    for theme in filters.thematiques:
+        wanted_themes |= descendants.get(theme, {theme}) | ancestors.get(theme, set())
+
+    def declared(value: object) -> set[str]:
+        text = str(value or "")
+        return set() if text in ("", "non") else set(text.split("|"))
+
+    frame["niveau"] = [bool(declared(v) & niveaux) if niveaux else None for v in frame["niveaux"]]
+    frame["thematique"] = [bool(declared(v) & wanted_themes) if wanted_themes else None
+                           for v in frame["thematiques"]]
+    frame["repond"] = [n is not False and t is not False for n, t in zip(frame["niveau"], frame["thematique"])]
+    frame["niveau"] = frame["niveau"].astype(object)
+    frame["thematique"] = frame["thematique"].astype(object)
+    return frame.drop(columns=["niveaux", "thematiques"])
+
+
+def laboratories(con: duckdb.DuckDBPyConnection, filters: Filters, open_in: str | None = None) -> Result:
     """Labs matching the territory, thématique and niveau filters (a lab matches if it has any chosen code).
 
     A thème reaches the labs of its branch: the thème, its sub-thèmes and its main thème (a lab's thèmes are
-    main thèmes: choosing « Robotique et programmation » lists the labs of « Programmation et IA »)."""
+    main thèmes: choosing « Robotique et programmation » lists the labs of « Programmation et IA »).
+    `open_in` (a school year, `2022-2023`): only the labs open during that year (opened in 2022 or before, or
+    without an opening year) — the labs that `labo_nombre` counts for that year. With the same filters,
+    `len(laboratories(con, f, annee).data)` equals `series(con, "labo_nombre", f)` for `annee`, per territory
+    too (tests/observatoire/test_lab_counts.py): the one reference for every lab count of the pages."""
     frame = con.execute(
         """SELECT l.*, b.nom AS bassin_nom, d.nom AS departement_nom FROM laboratoires l
            JOIN bassins b ON b.code = l.bassin JOIN departements d ON d.code = l.departement
@@ -505,6 +706,14 @@ def laboratories(con: duckdb.DuckDBPyConnection, filters: Filters) -> Result:
         {"d": list(filters.departements), "b": list(filters.bassins),
          "t": list(_theme_branch(con, filters.thematiques)), "n": list(filters.niveaux)},
     ).df()
+    if open_in:
+        opening = pd.to_numeric(frame["ouverture"], errors="coerce")
+        try:
+            start = int(str(open_in)[:4])
+        except ValueError:
+            start = None
+        if start is not None:
+            frame = frame[opening.isna() | (opening <= start)].reset_index(drop=True)
     ignored = ("Filtre public : ne s'applique pas à la liste des laboratoires.",) if filters.publics else ()
     reason = None if not frame.empty else "Aucun laboratoire ne correspond à ces filtres."
     sources = tuple(sorted(set(frame["source"]))) if not frame.empty else ()
@@ -533,6 +742,94 @@ def projects(con: duckdb.DuckDBPyConnection, laboratoire: str | None = None,
            ORDER BY t.libelle, p.intitule""",
         {"lab": laboratoire, "t": list(_theme_branch(con, thematiques))},
     ).df()
+
+
+def lab_profile(con: duckdb.DuckDBPyConnection, laboratoire: str, annee: str) -> pd.DataFrame:
+    """One lab's activity vs the académie for a school year (every indicator with lab rows, no filter): valeur,
+    academie, part_pct (additive indicators), rang among the labs with a value (1 = highest), nb, illustratif.
+    Like `bassin_profile` for a bassin."""
+    rows = []
+    base = Filters()
+    for ind, libelle, unite, agg in con.execute(
+        """SELECT id, libelle, unite, agregation FROM indicateurs
+           WHERE list_contains(string_split(territoires, '|'), 'laboratoire') AND granularite <> 'mensuelle'
+             AND unite <> 'laboratoires'  -- a lab counting itself (1) compares with nothing
+           ORDER BY coalesce(kpi, 99), libelle"""
+    ).fetchall():
+        per_lab = series(con, ind, base, by="laboratoire", annual=True, periods=(annee, annee)).data
+        if per_lab.empty:
+            continue
+        per_lab = per_lab.assign(rang=per_lab["valeur"].rank(ascending=False, method="min"))
+        mine = per_lab[per_lab["groupe"] == laboratoire]
+        total = series(con, ind, base, annual=True, periods=(annee, annee)).data
+        acad = float(total["valeur"].iloc[0]) if not total.empty else None
+        value = float(mine["valeur"].iloc[0]) if not mine.empty else None
+        rows.append({
+            "indicateur": ind, "libelle": libelle, "unite": unite, "valeur": value, "academie": acad,
+            "part_pct": (value / acad * 100) if (value is not None and acad and agg == "somme") else None,
+            "rang": int(mine["rang"].iloc[0]) if value is not None else None,
+            "nb": int(per_lab["valeur"].notna().sum()),
+            "illustratif": bool(mine["illustratif"].iloc[0]) if not mine.empty else False,
+        })
+    return pd.DataFrame(rows, columns=["indicateur", "libelle", "unite", "valeur", "academie", "part_pct", "rang",
+                                       "nb", "illustratif"])
+
+
+HN_FAMILY = "Heures numériques"
+PROJECT_SOURCE = "Bilan DRANE 2023-2024"
+
+
+def projects_catalogue(con: duckdb.DuckDBPyConnection, filters: Filters) -> Result:
+    """The projects cited by the bilan (`projets.csv`) and the « heures numériques » thèmes, one row each,
+    filtered by the shared filters: thème through the taxonomy (a main thème keeps its sub-thèmes, a sub-thème
+    its main thème, as `laboratories`), département / bassin / niveau through the project's lab (a project
+    without a lab, or an « heure numérique », has no territory nor niveau: it is dropped by these filters and
+    the notes say so). Columns: type, intitule, projet, thematique, thematique_libelle, theme_principal,
+    laboratoire, laboratoire_nom, lieu, departement, bassin, niveaux, source, rattachement (why an « heure
+    numérique » thème belongs to its main thème)."""
+    labs = con.execute("SELECT code, nom, departement, bassin, niveaux FROM laboratoires").df()
+    projects_frame = con.execute(
+        """SELECT 'Projet' AS type, p.intitule, p.projet, p.thematique, p.laboratoire, p.lieu, p.source
+           FROM projets p"""
+    ).df()
+    hn = con.execute(
+        """SELECT 'Heure numérique' AS type, t.libelle AS intitule, NULL AS projet, t.code AS thematique,
+                  NULL AS laboratoire, NULL AS lieu, $src AS source, t.justification AS rattachement
+           FROM thematiques t WHERE t.famille = $family""",
+        {"family": HN_FAMILY, "src": f"{PROJECT_SOURCE}, « Les heures numériques »"},
+    ).df()
+    frame = pd.concat([projects_frame, hn], ignore_index=True)
+    frame = frame.merge(labs.rename(columns={"code": "laboratoire", "nom": "laboratoire_nom"}), on="laboratoire",
+                        how="left")
+    names = dimension_labels(con, "thematique")
+    parents = theme_parents(con)
+    frame["thematique_libelle"] = frame["thematique"].map(names).fillna(frame["thematique"])
+    frame["theme_principal"] = [names.get(parents.get(t, t), parents.get(t, t)) for t in frame["thematique"]]
+    notes: list[str] = []
+    keep = pd.Series(True, index=frame.index)
+    if filters.thematiques:
+        keep &= frame["thematique"].isin(_theme_branch(con, filters.thematiques))
+    if filters.departements or filters.bassins:
+        located = frame["departement"].notna()
+        if (keep & ~located).any():
+            notes.append("Filtre territoire : les « heures numériques » et les projets sans laboratoire n'ont pas "
+                         "de territoire, ils ne sont pas listés.")
+        keep &= located
+        if filters.departements:
+            keep &= frame["departement"].isin(filters.departements)
+        if filters.bassins:
+            keep &= frame["bassin"].isin(filters.bassins)
+    if filters.niveaux:
+        notes.append("Filtre niveau : le bilan ne donne pas le niveau des projets ; sont retenus ceux des "
+                     "laboratoires qui servent le niveau choisi (les « heures numériques » et les projets sans "
+                     "laboratoire ne sont pas listés).")
+        keep &= pd.Series([bool(set(str(n).split("|")) & set(filters.niveaux)) if isinstance(n, str) else False
+                           for n in frame["niveaux"]], index=frame.index)
+    out = frame[keep].sort_values(["type", "theme_principal", "intitule"], ascending=[False, True, True])
+    out = out.reset_index(drop=True)
+    sources = tuple(dict.fromkeys(out["source"])) if not out.empty else ()
+    reason = None if not out.empty else "Aucun projet ne correspond à ces filtres."
+    return Result(out, tuple(notes), sources, False, reason)
 
 
 def measures(con: duckdb.DuckDBPyConnection, filters: Filters, indicator_id: str | None = None) -> pd.DataFrame:

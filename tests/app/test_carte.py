@@ -225,7 +225,9 @@ def test_panel_shows_the_store_profile(app, con):
             assert formatting.percent(row["part_pct"]) in text
     values = queries.values_by_bassin(con, "labo_personnes", year, Filters()).data.set_index("code")
     metric = md_text(at.metric[0].value)
-    assert metric == formatting.with_unit(values.loc["57-thionville", "valeur"], "personnes")
+    value = values.loc["57-thionville", "valeur"]
+    assert metric == formatting.number(value)  # the unit is in the heading (narrow panel)
+    assert f"en {maps.unit_for(value, 'personnes')}" in text  # « 0 personne »
     assert formatting.rank_label(int(values.loc["57-thionville", "rang"]), len(values)) in text
     labs = queries.laboratories(con, Filters(bassins=("57-thionville",))).data
     assert f"Laboratoires numériques du bassin ({len(labs)})" in text

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from components import catalog
-from observatoire import config, queries, store
+from observatoire import config, queries, small_counts, store
 from observatoire.filters import Filters
 from observatoire.schema import MEASURE_COLUMNS
 from tests.helpers import md_text, open_page, texts
@@ -43,11 +43,17 @@ def test_provenance_text_and_counts_equal_the_store(app, con):
     assert f"**{n_ill} des {len(labs)} lieux**" in markdown
     assert config.academie().bassins_note in markdown
     assert "IGN ADMIN EXPRESS" in markdown and "Licence Ouverte 2.0" in markdown
-    counts = catalog.origin_counts(queries.measures(con, Filters())["source"])
+    measures = queries.measures(con, Filters())
+    counts = catalog.origin_counts(measures["origine"])
     metrics = {m.label: m.value for m in at.metric}
-    for origin, label in catalog.ORIGINS.items():
-        assert metrics[label] == catalog.rows_text(counts[origin])
-    assert counts["bilan"] > 0 and counts["deduit"] > 0 and counts["illustratif"] > 0
+    for origin, label in catalog.ORIGINS.items():  # the four origins, « Importé » included
+        assert metrics[label] == catalog.count_text(counts[origin])
+    # counted from the `origine` column: the same as counting the column directly
+    direct = measures["origine"].value_counts().to_dict()
+    assert counts == {o: int(direct.get(o, 0)) for o in catalog.ORIGINS}
+    assert counts["bilan"] > 0 and counts["deduit"] > 0 and counts["illustratif"] > 0 and counts["import"] == 0
+    helps = {m.label: m.proto.help for m in at.metric}
+    assert all("origine" in helps[label] for label in catalog.ORIGINS.values())
 
 
 @pytest.mark.parametrize(("params", "filters"), [
@@ -63,8 +69,23 @@ def test_download_of_the_filtered_measures(app, con, params, filters):
     labels = [b.proto.label for b in buttons]
     assert "Télécharger (CSV)" in labels and "Télécharger (Excel)" in labels
     preview = next(d.value for d in at.dataframe if list(d.value.columns) == MEASURE_COLUMNS)
+    assert "origine" in preview.columns and "`origine`" in " ".join(texts(at.markdown))
     assert len(preview) == len(expected)
-    pd.testing.assert_frame_equal(preview.reset_index(drop=True), expected.reset_index(drop=True),
+    # small counts of people in bassins and labs are shown « < 5 », everything else is the store's value
+    rules = small_counts.policy()
+    people = small_counts.people_indicators(queries.indicators(con), rules)
+    small = (expected["indicateur"].isin(list(people)) & expected["territoire_type"].isin(["bassin", "laboratoire"])
+             & expected["valeur"].map(rules.is_small))
+    shown = preview["valeur"].astype(str).reset_index(drop=True)
+    want = expected["valeur"].map(small_counts.as_text).where(~small, "< 5").reset_index(drop=True)
+    if small.any():
+        assert (shown == want).all()
+        assert (shown[small.reset_index(drop=True)] == "< 5").all()
+    else:
+        pd.testing.assert_frame_equal(preview.reset_index(drop=True), expected.reset_index(drop=True),
+                                      check_dtype=False)
+    others = [c for c in MEASURE_COLUMNS if c != "valeur"]
+    pd.testing.assert_frame_equal(preview[others].reset_index(drop=True), expected[others].reset_index(drop=True),
                                   check_dtype=False)
 
 

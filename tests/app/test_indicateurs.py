@@ -133,7 +133,10 @@ def test_thematique_on_accompagnement_heures(app, con):
     assert table["Valeur (heures)"].sum() == pytest.approx(expected["valeur"].sum())
     spec = _charts(at)[0]
     assert len(spec["data"]) == 2
-    # the same filter on an indicator without thématiques is said, not silently ignored
+    # the picker only offers the indicators detailed by thème; with « afficher aussi les indicateurs non
+    # concernés » the same filter on an indicator without thématiques is said, not silently ignored
+    assert "ent_visites" not in [o for o in at.selectbox(key=SERIES_KEY).options if o.startswith("ENT")]
+    at.toggle(key="ind_indicateur_tous").set_value(True).run()
     at.selectbox(key=SERIES_KEY).set_value("ent_visites").run()
     assert not unexpected_errors(at)
     assert any("Filtre thématique" in t and "ne s'applique pas" in t for t in texts(at.info))

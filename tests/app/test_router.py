@@ -83,3 +83,53 @@ def test_footer_shows_the_data_version(app, con):
     at = app()
     version = store.data_version(con)
     assert any(version.empreinte in str(c.value) for c in at.caption)
+
+
+def _in_order(node) -> list:
+    """Nodes of a block in display order (children sorted by their index, depth first)."""
+    out = [node]
+    for index in sorted(getattr(node, "children", {}) or {}):
+        out += _in_order(node.children[index])
+    return out
+
+
+def test_bad_url_notices_are_at_the_top_of_the_main_area_until_dismissed(app):
+    at = app(query_params={"dep": "57,zz"})
+    assert not unexpected_errors(at)
+    assert not at.sidebar.warning  # no longer at the bottom of the sidebar
+    nodes = [n for n in _in_order(at.main) if getattr(n, "type", None) in {"alert", "title"}
+             or type(n).__name__ in {"Warning", "Title"}]
+    kinds = [type(n).__name__ for n in nodes]
+    assert kinds[0] == "Warning" and "Title" in kinds, kinds
+    assert kinds.index("Title") > kinds.index("Warning")  # above the page title
+    assert "`zz` inconnu" in nodes[0].value  # still quoted as inline code
+    for page in PAGES[1:3]:  # kept on every page until dismissed
+        at.switch_page(page).run()
+        assert any("`zz`" in w.value for w in at.main.warning), page
+    at.button(key="url_notices_dismiss").click().run()
+    assert not at.warning
+    at.switch_page(PAGES[0]).run()
+    assert not at.warning
+
+
+def test_page_choice_notices_join_the_top_notices(app):
+    at = app(query_params={"annee": "1999-2000"}, page="app_pages/carte.py")
+    assert not unexpected_errors(at)
+    notices = [w.value for w in at.main.warning if "1999-2000" in w.value]
+    assert notices and "« Année scolaire »" in notices[0]
+    first = next(n for n in _in_order(at.main) if type(n).__name__ in {"Warning", "Title"})
+    assert type(first).__name__ == "Warning"
+
+
+def test_sidebar_multiselects_have_no_english_select_all(app):
+    at = app()
+    for key in FILTER_KEYS.values():
+        assert at.multiselect(key=key).proto.select_all == 0, key  # select_all=False: no « Select all »
+
+
+def test_the_french_translation_script_is_mounted_once_and_hidden(app):
+    at = app()
+    html = [h for h in at.get("html") if "data-observatoire-french" in h.proto.body]
+    assert len(html) == 1
+    assert html[0].proto.unsafe_allow_javascript
+    assert "display: none" in html[0].proto.body and "Menu principal" in html[0].proto.body

@@ -4,6 +4,7 @@ queries run directly on the store, for several filter combinations."""
 from __future__ import annotations
 
 import pytest
+from streamlit.proto.Metric_pb2 import Metric as MetricProto
 
 from components import cards
 from observatoire import config, queries
@@ -29,7 +30,9 @@ def _check(at, con, filters: Filters) -> None:
         assert md_text(metric.label) == kpi.libelle
         assert metric.value == cards.kpi_value_text(kpi, markup=True)
         assert metric.proto.delta == (cards.kpi_delta_text(kpi) or "")
-        assert list(metric.proto.chart_data) == (list(kpi.historique) if len(kpi.historique) > 1 else [])
+        assert list(metric.proto.chart_data) == []  # the sparkline is our accessible SVG, not Vega-Lite
+    svgs = [m.value for m in at.markdown if m.value.startswith("<svg")]
+    assert svgs == [c for c in (cards.kpi_sparkline(k) for k in expected) if c]
     captions = texts(at.caption)
     for kpi in expected:
         section = queries.indicator(con, kpi.indicateur)["source"]
@@ -89,10 +92,79 @@ def test_filter_change_in_the_sidebar_updates_the_cards(app, con):
 def test_illustrative_cards_have_the_badge(app, con):
     at = app(query_params={"dep": "57"})
     expected = queries.kpis(con, Filters(departements=("57",)))
-    badges = [m for m in texts(at.markdown) if "Données illustratives" in m]
-    # one badge per illustrative card, plus one for the labs coverage when a lab is illustrative
+    badges = [m.value for m in at.markdown if m.value.startswith(":orange-badge[:material/science: ")]
+    # one badge per card with an illustrative input (value, change or curve)
+    card_badges = [b for b in badges if b == f":orange-badge[:material/science: {cards.ILLUSTRATIVE_BADGE}]"]
+    assert len(card_badges) == sum(cards.kpi_badge(k) is not None for k in expected) == len(expected)
+    # plus one for the labs coverage when a lab is illustrative, one under the small map when its values per
+    # bassin are illustrative: the same orange style everywhere
     labs_badge = int(queries.laboratories(con, Filters(departements=("57",))).illustrative)
-    # and one under the small map when its values per bassin are illustrative
     year = next(k.annee for k in expected if k.annee)
     map_badge = int(queries.values_by_bassin(con, "labo_personnes", year, Filters(departements=("57",))).illustrative)
-    assert len(badges) == sum(k.illustratif for k in expected) + labs_badge + map_badge
+    assert len([b for b in badges if "Données illustratives" in b]) == labs_badge + map_badge
+
+
+# The grid of the issue: the académie, each département, a thème, a niveau (and a bassin, a period).
+HONESTY_CASES = [({}, Filters())]
+HONESTY_CASES += [({"dep": d}, Filters(departements=(d,))) for d in sorted(config.academie().departements)]
+HONESTY_CASES += [
+    ({"theme": "webmedias"}, Filters(thematiques=("webmedias",))),
+    ({"niveau": "college"}, Filters(niveaux=("college",))),
+    ({"bassin": "57-metz"}, Filters(bassins=("57-metz",))),
+    ({"de": "2021-2022", "a": "2021-2022"}, Filters(periode_debut="2021-2022", periode_fin="2021-2022")),
+]
+ORANGE_BADGE = ":orange-badge[:material/science:"
+
+
+@pytest.mark.parametrize(("params", "filters"), HONESTY_CASES, ids=[str(p) or "academie" for p, _ in HONESTY_CASES])
+def test_no_card_says_bilan_over_an_illustrative_input(app, con, params, filters):
+    """Each card, as rendered: « Source : bilan » only when the value, the previous value and the whole
+    history come from the bilan (or are deduced from it, imported); a bilan value with generated earlier years
+    names the bilan for the value only; an illustrative change is grey, says « (illustratif) » and has the
+    orange badge; an illustrative curve is dashed orange and its text alternative says which years."""
+    at = app(query_params=params)
+    assert not unexpected_errors(at), unexpected_errors(at)
+    expected = queries.kpis(con, filters)
+    grid = at.main.columns  # the KPI grid's columns: one card each, in order
+    cards_seen = 0
+    for column in grid:
+        column_md = [m.value for m in column.markdown]
+        metrics = column.metric
+        if len(metrics) != 1 or not column_md:
+            continue
+        kpi = next((k for k in expected if md_text(metrics[0].label) == k.libelle), None)
+        if kpi is None:
+            continue
+        cards_seen += 1
+        caption = " ".join(texts(column.caption))
+        badges = [m for m in column_md if m.startswith(":orange-badge[")]
+        svg = next((m for m in column_md if m.startswith("<svg")), "")
+        delta = metrics[0].proto.delta
+        inputs = set(kpi.origines) | set(kpi.origines_precedente) | {o for os in kpi.origines_historique for o in os}
+        if "bilan" in caption.replace("déduit du bilan", "").replace("Déduit du bilan", "") \
+                or "déduit du bilan" in caption:
+            assert not kpi.valeur_illustrative, (kpi.indicateur, caption)
+            if caption.startswith("Source :"):  # the plain « Source : bilan » is for all-trusted cards only
+                assert "illustratif" not in inputs, (kpi.indicateur, caption)
+            else:
+                assert caption.startswith(f"Valeur {kpi.annee} :") and "illustratif" in caption
+        if "illustratif" in inputs:
+            assert badges and all(b.startswith(ORANGE_BADGE) for b in badges), (kpi.indicateur, column_md)
+        else:
+            assert not badges
+        if kpi.valeur_illustrative:
+            assert "bilan" not in caption.lower(), (kpi.indicateur, caption)
+        # the card title's tooltip says where the value, the change and the curve come from
+        title_help = md_text(column.markdown[0].proto.help)
+        assert (f"Valeur {kpi.annee} : bilan." in title_help) == (kpi.origine == "bilan"), kpi.indicateur
+        if kpi.evolution_illustrative:
+            assert f"vs {kpi.annee_precedente} (illustratif) : illustrative" in title_help
+        if delta and kpi.evolution_illustrative:  # grey, no arrow, and the orange badge
+            assert metrics[0].proto.color == MetricProto.MetricColor.GRAY and badges
+            assert metrics[0].proto.direction == MetricProto.MetricDirection.NONE
+        if svg:
+            dashed = "stroke-dasharray" in svg
+            assert dashed == kpi.historique_illustratif, kpi.indicateur
+            if dashed:
+                assert "illustrative" in svg and all(y in svg for y in kpi.annees_illustratives)
+    assert cards_seen == len(expected)

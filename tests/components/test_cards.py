@@ -7,8 +7,8 @@ import pytest
 from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
 
-from components import cards, formatting
-from observatoire import config
+from components import cards, formatting, sparkline
+from observatoire import config, small_counts
 from observatoire.queries import Kpi
 from tests.helpers import md_text
 
@@ -23,11 +23,18 @@ LABELS = {
 
 def make_kpi(valeur: float | None = 112.5, precedente: float | None = 100.0, unite: str = "visites",
              libelle: str = "Visites de l'ENT", sources: tuple[str, ...] = ("Bilan DRANE 2023-2024, « L'ENT »",),
-             illustratif: bool = False, ignored: tuple[str, ...] = ()) -> Kpi:
+             illustratif: bool = False, ignored: tuple[str, ...] = (), origine: str | None = None,
+             origine_precedente: str | None = None) -> Kpi:
+    """A two-year KPI; origins default to `illustratif` when `illustratif`, else `bilan`."""
     history = tuple(v for v in (precedente, valeur) if v is not None)
     years = ("2022-2023", "2023-2024")[-len(history):] if history else ()
+    origine = origine or (config.ILLUSTRATIVE if illustratif else "bilan")
+    origine_precedente = origine_precedente or origine
+    by_year = {"2022-2023": (origine_precedente,), "2023-2024": (origine,)}
     return Kpi("ent_visites", libelle, unite, "2023-2024", valeur, precedente,
-               "2022-2023" if precedente is not None else None, history, years, sources, illustratif, ignored)
+               "2022-2023" if precedente is not None else None, history, years, sources, illustratif, ignored,
+               (origine,), (origine_precedente,) if precedente is not None else (),
+               tuple(by_year[y] for y in years), (origine,) * len(sources))
 
 
 # ------------------------------------------------------------------------------------------------ values
@@ -85,30 +92,87 @@ def test_delta_style_is_grey_without_arrow_for_no_change():
 
 def test_short_source_drops_details_and_names_the_bilan_section():
     sources = ("Bilan DRANE 2023-2024, « L'ENT » (64,5 millions de visites)",)
-    assert cards.short_source(sources) == "bilan, « L'ENT »"
+    assert cards.short_source(sources, origins=("bilan",)) == "bilan, « L'ENT »"
 
 
 def test_short_source_deduplicates_and_marks_illustrative():
     sources = ("Bilan DRANE 2023-2024, « Pix élèves » (a)", "Bilan DRANE 2023-2024, « Pix élèves » (b)",
                config.ILLUSTRATIVE)
-    assert cards.short_source(sources) == "bilan, « Pix élèves » ; illustratif"
-    assert cards.short_source((config.ILLUSTRATIVE,)) == "illustratif"
+    origins = ("bilan", "bilan", "illustratif")
+    assert cards.short_source(sources, origins=origins) == "bilan, « Pix élèves » ; illustratif"
+    assert cards.short_source((config.ILLUSTRATIVE,), origins=("illustratif",)) == "illustratif"
 
 
 def test_short_source_of_a_deduced_sum_uses_the_catalogue_section():
     sources = ("Déduit du bilan DRANE 2023-2024 (somme des valeurs détaillées)",)
     section = "Bilan DRANE 2023-2024, « Ressources numériques »"
-    assert cards.short_source(sources, section) == "somme des chiffres du bilan, « Ressources numériques »"
+    assert cards.short_source(sources, section, ("deduit",)) == "déduit du bilan, « Ressources numériques »"
     deduced = ("Déduit du bilan DRANE 2023-2024, « Un accompagnement territorial » (2 694 h / 4)",)
-    assert cards.short_source(deduced) == "déduit du bilan, « Un accompagnement territorial »"
+    assert cards.short_source(deduced, origins=("deduit",)) == "déduit du bilan, « Un accompagnement territorial »"
+
+
+def test_short_source_reads_the_origin_not_the_text():
+    """The origin is data: a text that looks like the bilan but whose origine is `illustratif` is not called
+    « bilan », an imported row is « importé » whatever its text says, and an illustrative-looking text with
+    origine `bilan` is the bilan."""
+    looks_like_bilan = ("Bilan DRANE 2023-2024, « L'ENT »",)
+    assert cards.short_source(looks_like_bilan, origins=("illustratif",)) == "illustratif"
+    assert cards.short_source(("Bilan X, « ENT »",), origins=("import",)) == "Bilan X, « ENT » (importé)"
+    assert cards.short_source(("illustratif (texte)",), origins=("bilan",)) == "bilan"
+    # without origins nothing is said to come from the bilan: the text is shown as written
+    assert cards.short_source(looks_like_bilan) == "Bilan DRANE 2023-2024, « L'ENT »"
 
 
 def test_caption_and_help():
     kpi = make_kpi(illustratif=True, sources=(config.ILLUSTRATIVE,))
-    assert cards.kpi_caption(kpi) == "Source : illustratif"
+    assert cards.kpi_caption(kpi) == "Source : illustratif (valeur générée)"
     text = md_text(cards.kpi_help(kpi, "Visites annuelles."))  # Markdown: data text escaped
     assert text.startswith("Visites annuelles.")
-    assert "2023-2024" in text and "2022-2023" in text and "illustratif" in text
+    assert "2023-2024" in text and "2022-2023" in text and "illustrati" in text
+
+
+def test_a_bilan_value_with_a_generated_previous_year_never_shows_a_growth_as_a_fact():
+    """The default view of the demo: 2023-2024 from the bilan, 2022-2023 generated."""
+    kpi = make_kpi(64_500_000.0, 58_081_217.0, origine="bilan", origine_precedente=config.ILLUSTRATIVE)
+    assert kpi.origine == "bilan" and not kpi.valeur_illustrative and kpi.evolution_illustrative
+    assert cards.kpi_delta_text(kpi) == f"+11,1{NBSP}% vs 2022-2023"  # on the card: grey pill + badge
+    assert cards.kpi_delta_text(kpi, mark=True) == f"+11,1{NBSP}% vs 2022-2023 (illustratif)"  # tooltip, tables
+    assert cards.kpi_delta_style(kpi) == ("off", "off")  # grey, no arrow: not the colours of a fact
+    assert cards.kpi_badge(kpi) == "Illustratif"
+    caption = cards.kpi_caption(kpi)
+    assert caption == "Valeur 2023-2024 : bilan, « L'ENT » ; années précédentes : illustratif"
+    assert not caption.startswith("Source : bilan")
+    help_text = md_text(cards.kpi_help(kpi, None))
+    assert "Valeur 2023-2024 : bilan." in help_text
+    assert f"Évolution +11,1{NBSP}% vs 2022-2023 (illustratif) : illustrative" in help_text
+    assert "Courbe : valeur 2022-2023 illustrative." in help_text
+    chart = cards.kpi_sparkline(kpi)
+    assert "stroke-dasharray" in chart and "valeur illustrative : 2022-2023" in chart
+
+
+def test_a_growth_between_two_trusted_years_is_shown_as_is():
+    kpi = make_kpi(origine="bilan", origine_precedente="deduit")
+    assert cards.kpi_delta_text(kpi) == f"+12,5{NBSP}% vs 2022-2023"
+    assert cards.kpi_delta_style(kpi) == ("normal", "auto")
+    assert cards.kpi_badge(kpi) is None and cards.kpi_trusted(kpi)
+    assert cards.kpi_caption(kpi) == "Source : bilan, « L'ENT »"
+    assert "stroke-dasharray" not in cards.kpi_sparkline(kpi)
+    imported = make_kpi(origine="import", origine_precedente="import", sources=("Enquête ENT 2024",))
+    assert cards.kpi_caption(imported) == "Source : Enquête ENT 2024 (importé)" and cards.kpi_badge(imported) is None
+
+
+def test_a_deduced_value_says_deduit_du_bilan():
+    kpi = make_kpi(origine="deduit", sources=("Déduit du bilan DRANE 2023-2024 (somme des valeurs détaillées)",))
+    section = "Bilan DRANE 2023-2024, « Ressources numériques »"
+    assert cards.kpi_caption(kpi, section) == "Source : déduit du bilan, « Ressources numériques »"
+
+
+def test_a_value_partly_generated_is_illustrative():
+    kpi = make_kpi(origine="bilan")
+    mixed = Kpi(**{**kpi.__dict__, "origines": ("bilan", config.ILLUSTRATIVE)})
+    assert mixed.valeur_illustrative and mixed.origine == config.ILLUSTRATIVE
+    assert cards.kpi_badge(mixed) == "Illustratif"
+    assert "bilan" not in cards.kpi_caption(mixed)
 
 
 def test_merged_notes_lists_each_note_once_with_the_indicators_concerned():
@@ -224,6 +288,7 @@ SERIES = pd.DataFrame({
     "valeur": [10.0, 12.0, 99.0, 8.0],
     "illustratif": [True, True, True, True],
     "sources": [config.ILLUSTRATIVE] * 4,
+    "origines": [config.ILLUSTRATIVE] * 4,
 })
 
 
@@ -234,16 +299,30 @@ def test_lab_rows_and_activity_kpi():
     assert (kpi.annee, kpi.valeur, kpi.annee_precedente, kpi.precedente) == ("2023-2024", 12.0, "2022-2023", 10.0)
     assert kpi.historique == (8.0, 10.0, 12.0)
     assert kpi.illustratif and kpi.sources == (config.ILLUSTRATIVE,)
-    assert cards.kpi_delta_text(kpi) == f"+20,0{NBSP}% vs 2022-2023"
+    assert kpi.origines == (config.ILLUSTRATIVE,) and kpi.annees_illustratives == kpi.annees
+    assert cards.kpi_delta_text(kpi, mark=True) == f"+20,0{NBSP}% vs 2022-2023 (illustratif)"
 
 
 def test_activity_table_is_wide_with_french_names():
     rows = cards.lab_rows(SERIES, "lab-x")
     table = cards.activity_table({"labo_classes": rows, "labo_formations": rows.iloc[0:0]},
                                  {"labo_classes": "Classes concernées"})
-    assert list(table.columns) == ["Année scolaire", "Classes concernées"]
+    assert list(table.columns) == ["Année scolaire", "Classes concernées", "Origine"]
     assert list(table["Classes concernées"]) == [8.0, 10.0, 12.0]
+    assert list(table["Origine"]) == ["illustratif"] * 3  # the exported table says it too
     assert cards.activity_table({}, {}).empty
+
+
+def test_activity_table_and_card_hide_small_counts_of_people():
+    rules = small_counts.Policy(5, frozenset({"personnes"}))
+    rows = cards.lab_rows(SERIES, "lab-x").assign(valeur=[3.0, 10.0, 4.0])
+    table = cards.activity_table({"labo_personnes": rows}, {"labo_personnes": "Personnes"}, {"labo_personnes"},
+                                 rules)
+    assert list(table["Personnes"]) == ["< 5", 10.0, "< 5"]
+    kpi = cards.lab_activity_kpi({"id": "labo_personnes", "libelle": "Personnes", "unite": "personnes"}, rows)
+    assert cards.kpi_value_text(kpi, rules=rules) == "< 5"  # the name says the unit
+    assert cards.kpi_delta_text(kpi, rules) is None and cards.kpi_sparkline(kpi, rules) == ""
+    assert cards.kpi_value_text(kpi) == "4"  # académie / département level: exact
 
 
 def test_lab_activity_indicators_excludes_the_count_and_puts_people_first():
@@ -298,8 +377,8 @@ def _grid_script(kpis: list) -> None:
     (90.0, MetricProto.MetricColor.RED, MetricProto.MetricDirection.DOWN),
     (100.0, MetricProto.MetricColor.GRAY, MetricProto.MetricDirection.NONE),
 ])
-def test_render_kpi_card_colours_the_string_delta_by_its_sign(valeur, color, direction):
-    kpi = make_kpi(valeur, 100.0, illustratif=True, sources=(config.ILLUSTRATIVE,),
+def test_render_kpi_card_colours_a_trusted_string_delta_by_its_sign(valeur, color, direction):
+    kpi = make_kpi(valeur, 100.0, origine="bilan", origine_precedente="deduit",
                    ignored=("Filtre public : ne s'applique pas.",))
     at = AppTest.from_function(_grid_script, args=([kpi],), default_timeout=30).run()
     assert not at.exception
@@ -309,7 +388,28 @@ def test_render_kpi_card_colours_the_string_delta_by_its_sign(valeur, color, dir
     assert metric.proto.delta == (cards.kpi_delta_text(kpi) or "")
     assert metric.proto.color == color
     assert metric.proto.direction == direction
-    assert list(metric.proto.chart_data) == [100.0, valeur]
-    assert any("Données illustratives" in m.value for m in at.markdown)  # badge
-    assert [md_text(c.value) for c in at.caption] == ["Source : illustratif"]
+    assert list(metric.proto.chart_data) == []  # no Vega-Lite sparkline (unnamed SVG marks for axe)
+    assert not any("Illustratif" in m.value or "illustrative" in m.value for m in at.markdown)
+    assert [md_text(c.value) for c in at.caption] == ["Source : bilan, « L'ENT »"]
     assert "concerne" in at.info[0].value
+
+
+def test_render_kpi_card_of_an_illustrative_value_grey_delta_badge_and_dashed_sparkline():
+    kpi = make_kpi(112.5, 100.0, illustratif=True, sources=(config.ILLUSTRATIVE,))
+    at = AppTest.from_function(_grid_script, args=([kpi],), default_timeout=30).run()
+    assert not at.exception
+    metric = at.metric[0]
+    assert metric.proto.delta == cards.kpi_delta_text(kpi)
+    assert metric.proto.color == MetricProto.MetricColor.GRAY
+    assert metric.proto.direction == MetricProto.MetricDirection.NONE
+    svgs = [m for m in at.markdown if m.value.startswith("<svg")]
+    assert len(svgs) == 1 and svgs[0].proto.allow_html  # rendered as HTML: role and aria-label kept
+    assert 'role="img"' in svgs[0].value and 'aria-label="Évolution : de 100 en 2022-2023' in svgs[0].value
+    assert "stroke-dasharray" in svgs[0].value and sparkline.ILLUSTRATIVE_COLOR in svgs[0].value
+    badges = [m.value for m in at.markdown if m.value.startswith(":orange-badge[")]
+    assert badges == [":orange-badge[:material/science: Illustratif]"]  # the one orange badge style
+    # the badge comes right after the metric (it qualifies the change), before the curve
+    order = [type(e).__name__ + ":" + str(getattr(e, "value", ""))[:14] for e in at.main.columns[0]]
+    metric_at = next(i for i, o in enumerate(order) if o.startswith("Metric"))
+    assert order[metric_at + 1].startswith("Markdown::orange-badge") and "<svg" in order[metric_at + 2]
+    assert [md_text(c.value) for c in at.caption] == ["Source : illustratif (valeur générée)"]

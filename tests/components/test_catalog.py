@@ -46,19 +46,27 @@ def test_domain_sections_group_indicators_in_order():
     assert "indicateur clé" not in ent[1]
 
 
-def test_origin_of_each_kind_of_source():
-    assert catalog.origin_of("Bilan DRANE 2023-2024, « L'ENT »") == "bilan"
-    assert catalog.origin_of("Déduit du bilan DRANE 2023-2024 (somme des valeurs détaillées)") == "deduit"
-    assert catalog.origin_of(config.ILLUSTRATIVE) == "illustratif"
+def test_origin_of_reads_the_origine_code_never_the_source_text():
+    for code in ("bilan", "deduit", "import", "illustratif"):
+        assert catalog.origin_of(code) == code
+    # a source TEXT is not an origin: unknown codes count as illustrative, never as the bilan
+    assert catalog.origin_of("Bilan DRANE 2023-2024, « L'ENT »") == "illustratif"
     assert catalog.origin_of(None) == "illustratif"
 
 
-def test_origin_counts_always_has_the_three_origins():
-    counts = catalog.origin_counts(["Bilan X", config.ILLUSTRATIVE, config.ILLUSTRATIVE])
-    assert counts == {"bilan": 1, "deduit": 0, "illustratif": 2}
+def test_origins_have_french_labels_import_included():
+    assert list(catalog.ORIGINS) == ["bilan", "deduit", "import", "illustratif"]
+    assert catalog.ORIGINS["import"] == "Importé"
+    assert set(catalog.ORIGIN_HELP) == set(catalog.ORIGINS)
+
+
+def test_origin_counts_always_has_the_four_origins():
+    counts = catalog.origin_counts(["bilan", "import", config.ILLUSTRATIVE, config.ILLUSTRATIVE])
+    assert counts == {"bilan": 1, "deduit": 0, "import": 1, "illustratif": 2}
 
 
 def test_rows_and_share_text():
+    assert catalog.count_text(59653) == f"59{formatting.NBSP}653"
     assert catalog.rows_text(1) == "1 ligne"
     assert catalog.rows_text(9967) == f"9{formatting.NBSP}967 lignes"
     assert catalog.share_text(1, 4) == f"25,0{formatting.NBSP}% des lignes"
@@ -84,4 +92,9 @@ def test_provenance_text_says_what_is_illustrative_and_why():
     assert "**7 des 16 lieux**" in text and "9 lieux sont cités" in text
     assert "plus fort reste" in text and "scripts/generate_demo_data.py" in text
     assert "Déduit du bilan" in text and "Bilan X" in text and "Composition indicative." in text
+    # the origin is named by its code (column `origine`), never by the `source` text
+    assert "`origine = illustratif`" in text and "`source = illustratif`" not in text
+    assert "l'origine `deduit`" in text and "l'origine `import`" in text
+    assert "« < 5 »" in text and "seuil_petits_effectifs" in text
+    assert "« < 11 »" in md_text(catalog.provenance_markdown(16, 7, "2023-2024", "B", "N", 11))
     assert "IGN ADMIN EXPRESS" in catalog.GEOGRAPHY_CREDIT and "Licence Ouverte 2.0" in catalog.GEOGRAPHY_CREDIT

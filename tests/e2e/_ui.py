@@ -23,6 +23,7 @@ PAGES = {
     "carte": "/carte",
     "indicateurs": "/indicateurs",
     "laboratoires": "/laboratoires",
+    "projets": "/projets",
     "donnees": "/donnees",
 }
 UNEXPECTED = "erreur inattendue"
@@ -177,6 +178,39 @@ def click_bassin(page, code: str) -> None:  # noqa: ANN001
     assert point, f"aucun point cliquable trouvé pour le bassin {code}"
     box = handle.bounding_box()
     page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+
+
+_MARKER_POINT_JS = """([lat, lng]) => {
+  let target = null;
+  window.map.eachLayer(layer => {
+    if (layer._icon && typeof layer.getLatLng === 'function') {
+      const ll = layer.getLatLng();
+      if (Math.abs(ll.lat - lat) < 1e-6 && Math.abs(ll.lng - lng) < 1e-6) target = layer;
+    }
+  });
+  if (!target) return null;
+  const box = target._icon.getBoundingClientRect();
+  const x = box.left + box.width / 2, y = box.top + box.height / 3;  // the pin's head
+  const top = document.elementFromPoint(x, y);
+  // null when another marker, a legend or a control covers the pin: the caller picks another lab
+  return top && (top === target._icon || target._icon.contains(top)) ? [x, y] : null;
+}"""
+
+
+def click_lab_marker(page, code: str) -> bool:  # noqa: ANN001
+    """A real mouse click on the marker of lab `code` (inside the map iframe). False when the pin is covered
+    (by another pin, a legend) and was not clicked."""
+    lab = next(lab for lab in laboratoires() if lab["code"] == code)
+    handle = page.wait_for_selector(MAP_IFRAME, state="attached")
+    handle.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)  # let a smooth scroll end before measuring
+    frame = handle.content_frame()
+    point = frame.evaluate(_MARKER_POINT_JS, [float(lab["latitude"]), float(lab["longitude"])])
+    if not point:
+        return False
+    box = handle.bounding_box()
+    page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+    return True
 
 
 # --------------------------------------------------------------------------------------------- widgets

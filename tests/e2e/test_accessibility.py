@@ -1,9 +1,9 @@
 """Accessibility: axe-core (vendored, injected by Playwright, never loaded by the app) on every page and
 inside the map iframe. Zero `serious` / `critical` violation allowed.
 
-Exclusions (see `EXCLUDED`): an exclusion is allowed only for a precise Streamlit-internal selector we
-cannot fix, with the reason written next to it in `EXCLUDED` (rule id -> selectors), and listed in the
-project report.
+No exclusion: every rule applies to every node. (The KPI cards' sparklines used to be Streamlit's Vega-Lite
+`st.metric(chart_data=…)`, whose unnamed `role="graphics-symbol"` marks failed `svg-img-alt`; they are now
+`components.sparkline` SVGs with `role="img"` and a French text alternative.)
 """
 
 from __future__ import annotations
@@ -22,15 +22,6 @@ ROOT = Path(__file__).resolve().parents[2]
 VENDOR = ROOT / "static" / "vendor"
 BLOCKING = ("serious", "critical")
 
-# rule id -> CSS selectors of Streamlit-internal elements excluded from that rule (each with its reason).
-EXCLUDED: dict[str, list[str]] = {
-    # st.metric(chart_data=...) sparklines: Streamlit draws them with Vega-Lite, whose empty
-    # "highlighted points" mark groups get role="graphics-symbol" without a label. The markup is Streamlit's
-    # (not reachable from our code); the metric's label, value and delta are the text alternative. Only the
-    # SVG inside a metric is excluded, for this rule only. Alternative fix on our side: no `chart_data`.
-    "svg-img-alt": ['[data-testid="stMetric"] svg'],
-}
-
 
 @cache
 def axe_path() -> Path:
@@ -43,14 +34,11 @@ def axe_path() -> Path:
     return path
 
 
-_RUN_AXE = """async (excluded) => {
+_RUN_AXE = """async () => {
   const results = await axe.run(document, {resultTypes: ['violations']});
   return results.violations.map(v => ({
     id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes
-      .filter(n => !(excluded[v.id] || []).some(sel => n.target.some(t => {
-          try { return document.querySelector(t) && document.querySelector(t).closest(sel); }
-          catch (e) { return false; } })))
       .map(n => ({target: n.target, html: n.html.slice(0, 200), summary: (n.failureSummary || '').slice(0, 300)})),
   })).filter(v => v.nodes.length);
 }"""
@@ -59,7 +47,7 @@ _RUN_AXE = """async (excluded) => {
 def run_axe(frame) -> list[dict]:  # noqa: ANN001 - Page or Frame
     if not frame.evaluate("() => typeof window.axe !== 'undefined'"):
         frame.add_script_tag(path=str(axe_path()))
-    return frame.evaluate(_RUN_AXE, EXCLUDED)
+    return frame.evaluate(_RUN_AXE)
 
 
 def blocking(violations: list[dict]) -> list[dict]:
@@ -91,3 +79,17 @@ def test_no_serious_accessibility_violation_inside_the_map(page, server):
     frame = _ui.map_frame(page)
     found = blocking(run_axe(frame))
     assert found == [], f"axe-core, iframe de la carte :\n{describe(found)}"
+
+
+def test_kpi_sparklines_are_named_images_in_the_browser(page, server):
+    """st.markdown(unsafe_allow_html=True) keeps the SVG's role and aria-label (st.html would drop them) and
+    Streamlit draws no Vega-Lite sparkline any more."""
+    goto(page, server + PAGES["vue-ensemble"])
+    page.wait_for_selector("svg.kpi-sparkline")
+    found = page.eval_on_selector_all(
+        "svg.kpi-sparkline", "els => els.map(e => [e.getAttribute('role'), e.getAttribute('aria-label'), "
+        "e.querySelector('title') && e.querySelector('title').textContent])")
+    assert found and all(role == "img" and label and label.startswith("Évolution : de ") and title == label
+                         for role, label, title in found), found
+    assert page.locator('[data-testid="stMetric"] svg[role="graphics-document"], '
+                        '[data-testid="stMetric"] .vega-embed').count() == 0

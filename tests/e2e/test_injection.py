@@ -237,8 +237,8 @@ def _visit_with_hostile_data(page, base: str, watch: Watch, screenshots_dir) -> 
     assert "<img src=x" in drawn and _payloads.TITLE_MARK in drawn, drawn[:500]
     assert "&lt;" not in drawn and "&amp;" not in drawn and "&#x27;" not in drawn, drawn[:500]
 
-    # Laboratoires: cards, fiche (projects, activity chart titled with the lab's name); Données: expanders
-    for path in ("/laboratoires", "/donnees"):
+    # Laboratoires: cards, fiche (projects, activity chart titled with the lab's name); Données: expanders; Projets: the table
+    for path in ("/laboratoires", "/projets", "/donnees"):
         goto(page, base + path)
         watch.check(page, path)
         drawn = " ".join(_hover_plotly(page, watch, path))
@@ -367,7 +367,7 @@ def test_every_download_button_neutralises_formulas(payload_server, browser, tmp
     neutralised, files = 0, []
     try:
         page = context.new_page()
-        for path in ("/carte", "/indicateurs", "/laboratoires", "/donnees"):
+        for path in ("/carte", "/indicateurs", "/laboratoires", "/projets", "/donnees"):
             goto(page, payload_server.url + path)
             for n, button in enumerate(_download_buttons(page)):
                 download = _download(page, button)

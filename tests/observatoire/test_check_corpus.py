@@ -458,6 +458,10 @@ CASES = [
     Case("academie_annee_reference_2999", _academie(lambda a: _set(a, "annee_reference", "2999-3000")),
          ["clé « annee_reference »", "hors des années scolaires acceptées"], "academie.json"),
     Case("academie_utf16", _encode("reference/academie.json", "utf-16"), ["UTF-16"], "academie.json"),
+    Case("academie_seuil_petits_effectifs_zero", _academie(lambda a: _set(a, "seuil_petits_effectifs", 0)),
+         ["clé « seuil_petits_effectifs » : entier supérieur ou égal à 1 attendu"], "academie.json"),
+    Case("academie_unites_personnes_texte", _academie(lambda a: _set(a, "unites_personnes", "élèves")),
+         ["clé « unites_personnes » : liste d'unités (textes) attendue"], "academie.json"),
 ]
 
 

@@ -164,7 +164,8 @@ def test_no_matching_data_gives_an_empty_result_with_a_reason(con, labs_csv):
     future = queries.series(con, "ent_visites", Filters(periode_debut="2030-2031"), annual=True)
     assert future.data.empty and future.empty
     assert isinstance(future.empty_reason, str) and future.empty_reason
-    assert list(future.data.columns) == ["periode", "groupe", "libelle", "valeur", "illustratif", "sources"]
+    assert list(future.data.columns) == ["periode", "groupe", "libelle", "valeur", "illustratif", "sources",
+                                         "origines"]
     # no parentality lab serves vocational lycées (« hn_ecriture » used to be the example: since the thème
     # taxonomy it reaches the savoirs fondamentaux labs, see test_sub_theme_reaches_the_labs_of_its_main_theme)
     labs = queries.laboratories(con, Filters(thematiques=("parentalite",), niveaux=("lycee_pro",)))
@@ -354,6 +355,55 @@ def test_kpis_follow_the_period_and_territory(con, raw_measures):
         assert kpi.valeur == csv_sum(raw_measures, kpi.indicateur, "2022-2023", "departement", ["55"])
     single = queries.kpis(con, Filters(periode_debut="2023-2024"))
     assert all(k.precedente is None and k.delta_pct is None for k in single)
+
+
+def _csv_origins(raw, indicateur, periode, territoire_type="academie", codes=None) -> tuple[str, ...]:
+    """The `origine` of the CSV rows behind a value with every dimension at `tous` (bilan rows included:
+    raw_measures is the demo data as the store loads it)."""
+    sel = raw[(raw["indicateur"] == indicateur) & (raw["territoire_type"] == territoire_type)
+              & (raw["periode"] == periode) & (raw["niveau"] == "tous") & (raw["thematique"] == "tous")
+              & (raw["public"] == "tous")]
+    if codes is not None:
+        sel = sel[sel["territoire_code"].isin(codes)]
+    return tuple(sorted(set(sel["origine"]), key=queries.origin_rank))
+
+
+def test_kpis_carry_the_origins_of_the_value_the_previous_value_and_the_history(con, raw_measures):
+    for filters, ttype, codes in ((Filters(), "academie", None), (Filters(departements=("57",)), "departement",
+                                                                    ["57"])):
+        for kpi in queries.kpis(con, filters):
+            expected = tuple(_csv_origins(raw_measures, kpi.indicateur, y, ttype, codes) for y in kpi.annees)
+            assert kpi.origines_historique == expected, kpi.indicateur
+            assert kpi.origines == expected[-1] and kpi.origines_precedente == expected[-2]
+            assert kpi.valeur_illustrative == ("illustratif" in expected[-1])
+            assert kpi.evolution_illustrative == ("illustratif" in expected[-1] + expected[-2])
+            assert kpi.annees_illustratives == tuple(y for y, o in zip(kpi.annees, expected) if "illustratif" in o)
+            assert len(kpi.sources_origines) == len(kpi.sources)
+    ent = next(k for k in queries.kpis(con, Filters()) if k.indicateur == "ent_visites")
+    # the headline figure is the bilan's, the growth « vs 2022-2023 » is not (2022-2023 is generated)
+    assert ent.origine == "bilan" and ent.evolution_illustrative and ent.sources_origines == ("bilan",)
+
+
+def test_result_origins_follow_the_sources_and_come_from_the_origine_column(con):
+    result = queries.series(con, "ent_visites", Filters(), annual=True)
+    assert len(result.origins) == len(result.sources)
+    named = dict(zip(result.sources, result.origins))
+    assert named["illustratif"] == "illustratif"
+    assert {o for s, o in named.items() if s.startswith("Bilan")} == {"bilan"}
+    # the trusted sources first, the illustrative ones last
+    ranks = [o == "illustratif" for o in result.origins]
+    assert ranks == sorted(ranks)
+    assert set(result.data["origines"]) == {"illustratif", "bilan"}
+    by_bassin = queries.values_by_bassin(con, "ent_visites", "2023-2024", Filters())
+    assert by_bassin.origins and len(by_bassin.origins) == len(by_bassin.sources)
+
+
+def test_origin_summary_is_illustrative_as_soon_as_one_input_is():
+    assert queries.origin_summary(("bilan", "illustratif")) == "illustratif"
+    assert queries.origin_summary("deduit | bilan") == "deduit"
+    assert queries.origin_summary(("bilan", "import")) == "import"
+    assert queries.origin_summary(()) == "" and queries.origin_summary(None) == ""
+    assert queries.sorted_origins("illustratif | bilan | deduit") == ("bilan", "deduit", "illustratif")
 
 
 # ------------------------------------------------------------------------------------- labs, projects
