@@ -12,7 +12,7 @@ import streamlit as st
 
 from components import common, context, maps, picker
 from components.sidebar import dep_label, label_of, url_selectbox
-from observatoire import config
+from observatoire import config, small_counts
 from observatoire.filters import school_years_between, to_params
 from observatoire.text import escape_markdown
 
@@ -49,7 +49,7 @@ figures = maps.lab_figures({
     i: context.series(i, maps.lab_figure_filters(filters), by="laboratoire", annual=True,
                       periods=(annee, annee)).data
     for i in maps.LAB_FIGURES
-})
+}, {i: str(context.indicator(i)["unite"]) for i in maps.LAB_FIGURES})
 
 common.render_notes(list(dict.fromkeys(result.ignored + labs.ignored)))
 if result.empty_reason:
@@ -59,7 +59,9 @@ if labs.empty:
                "la carte.")
 
 values = result.data
-classes = maps.classify(values["valeur"], methode, int(nb))
+# small counts of people: colours from the exact values (a class says no more than « < 5 »), texts « < 5 »
+mask = small_counts.for_level(unit, "bassin")
+classes = maps.classify(values["valeur"], methode, int(nb), mask=mask)
 carte = maps.build_map(
     context.geojson("bassins"), context.geojson("departements"), values, classes, labs.data,
     indicator_label=ind_label, unit=unit, annee=annee, basemap=fond, departements=filters.departements,
@@ -96,6 +98,7 @@ with right:
             context.laboratories(filters.with_(bassins=(code,), departements=()), open_in=annee).data,
             labels["thematique"], dep_label(labels["departement"], row["departement"]),
             "parmi les bassins des départements choisis" if filters.departements else "dans l'académie",
+            mask=mask,
         )
     else:
         st.info("Cliquez sur un bassin de la carte (ou choisissez-le ci-dessus) pour afficher son profil : "
@@ -107,3 +110,5 @@ common.render_data_table(
     key="carte_table",
     column_config={"Valeur (nombre)": None, "Code": None},
 )
+if mask is not None:
+    st.caption(escape_markdown(small_counts.note(mask)))

@@ -61,6 +61,8 @@ else:
                 "`thematique`, `public`, `valeur`, `origine`, `source`) ; `origine` vaut `bilan`, `deduit`, "
                 "`import` ou `illustratif`. CSV : séparateur « ; », encodage UTF-8 avec BOM (s'ouvre "
                 "directement dans Excel).")
+    for note in context.measures_notes(filters):  # a sub-thème read at its main thème, as on every page
+        st.caption(f":material/filter_alt: {escape_markdown(note)}")
     rules = small_counts.policy()
     shown = small_counts.mask_measures(measures, small_counts.people_indicators(indicators, rules), rules)
     st.caption(escape_markdown(small_counts.note(rules)))

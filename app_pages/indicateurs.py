@@ -15,7 +15,7 @@ import streamlit as st
 from components import charts, context, picker
 from components.common import render_data_table, render_empty, render_notes, render_source
 from components.sidebar import label_of, url_selectbox
-from observatoire import queries
+from observatoire import queries, small_counts
 from observatoire.filters import Filters, school_years_between
 from observatoire.text import escape_markdown
 
@@ -70,6 +70,21 @@ def _definition(meta: dict, years: list[str]) -> None:
 # ------------------------------------------------------------------------------------------------ tabs
 
 
+def _mask(unit: str, by: str, filters: Filters, ignored: tuple[str, ...]) -> small_counts.Policy | None:
+    """Small counts of people to show « < 5 »: the groups are bassins or labs, or the values are read from the
+    chosen bassins (a bassin filter that applies)."""
+    level = by
+    if by not in ("bassin", "laboratoire", "departement") and filters.bassins \
+            and not any(note.startswith("Territoire") for note in ignored):
+        level = "bassin"
+    return small_counts.for_level(unit, level)
+
+
+def _small_counts_note(mask: small_counts.Policy | None) -> None:
+    if mask is not None:
+        st.caption(escape_markdown(small_counts.note(mask)))
+
+
 def _series_section(indicator: str, meta: dict, by: str, filters: Filters, labels: dict,
                     years: list[str]) -> None:
     unit = meta["unite"]
@@ -105,12 +120,15 @@ def _series_section(indicator: str, meta: dict, by: str, filters: Filters, label
             st.caption(f"Courbes tracées : les {charts.MAX_GROUPS} valeurs les plus élevées de la dernière année. "
                        f"Non tracées ({len(others)}) : " + escape_markdown(", ".join(others))
                        + " — voir le tableau de données.")
-    figure = charts.line_figure(shown, unit, periods=[p for p in years if p in set(frame["periode"])])
+    mask = _mask(unit, by, filters, result.ignored)  # bassins, labs: small counts of people « < 5 »
+    figure = charts.line_figure(shown, unit, periods=[p for p in years if p in set(frame["periode"])], mask=mask)
     charts.render_figure(figure, "chart_series",
                          alt=f"Courbes : {heading}, {years[0]} à {years[-1]}. Valeurs dans le tableau de données.")
     render_source(result.sources, result.illustrative, result.origins)
-    table = charts.display_table(frame, "series", unit, group=label if by != "total" else "Territoire")
+    table = charts.display_table(frame, "series", unit, group=label if by != "total" else "Territoire",
+                                 mask=mask)
     render_data_table(table, heading, "tbl_series", column_config=charts.table_column_config(table))
+    _small_counts_note(mask)
 
 
 def _monthly_section(indicator: str, meta: dict, filters: Filters, catalogue: pd.DataFrame,
@@ -135,12 +153,14 @@ def _monthly_section(indicator: str, meta: dict, filters: Filters, catalogue: pd
     where = _selection_name(filters, labels, result.ignored) or "ensemble de l'académie"
     st.caption(f"Une courbe par année scolaire ({escape_markdown(where)}, filtres appliqués). "
                f"{escape_markdown(info['definition'])}")
-    figure = charts.monthly_figure(result.data, unit)
+    mask = _mask(unit, "total", filters, result.ignored)
+    figure = charts.monthly_figure(result.data, unit, mask=mask)
     charts.render_figure(figure, "chart_monthly",
                          alt=f"Courbes mensuelles : {heading}. Valeurs dans le tableau de données.")
     render_source(result.sources, result.illustrative, result.origins)
-    table = charts.display_table(result.data, "monthly", unit)
+    table = charts.display_table(result.data, "monthly", unit, mask=mask)
     render_data_table(table, heading, "tbl_monthly", column_config=charts.table_column_config(table))
+    _small_counts_note(mask)
 
 
 def _ranking_section(indicator: str, meta: dict, filters: Filters, labels: dict, years: list[str]) -> None:
@@ -169,13 +189,15 @@ def _ranking_section(indicator: str, meta: dict, filters: Filters, labels: dict,
     if missing:
         st.caption(f"Pas de donnée pour {annee} : " + escape_markdown(", ".join(str(m) for m in missing))
                    + " (non classés).")
-    figure = charts.ranking_figure(frame, unit)
+    mask = small_counts.for_level(unit, "bassin")
+    figure = charts.ranking_figure(frame, unit, mask=mask)
     charts.render_figure(figure, "chart_ranking",
                          alt=f"Barres horizontales : {heading}, du plus élevé au plus faible. "
                              "Valeurs dans le tableau de données.")
     render_source(result.sources, result.illustrative, result.origins)
-    table = charts.display_table(frame, "ranking", unit)
+    table = charts.display_table(frame, "ranking", unit, mask=mask)
     render_data_table(table, heading, "tbl_ranking", column_config=charts.table_column_config(table))
+    _small_counts_note(mask)
 
 
 def _evolution_section(indicator: str, meta: dict, by: str, filters: Filters, years: list[str]) -> None:
@@ -200,6 +222,8 @@ def _evolution_section(indicator: str, meta: dict, by: str, filters: Filters, ye
     if result.empty:
         render_empty(result.empty_reason)
         return
+    mask = _mask(unit, group_by, filters, result.ignored)
+    data = charts.mask_evolution(result.data, mask)
     notes = []
     if by == "total":
         notes.append("Découpage « Ensemble » : l'évolution est détaillée par bassin.")
@@ -208,16 +232,20 @@ def _evolution_section(indicator: str, meta: dict, by: str, filters: Filters, ye
     if result.data["evolution_pct"].isna().any():
         notes.append(f"« {charts.NOT_AVAILABLE} » : pas de valeur en {year_a} (ou valeur nulle), évolution non "
                      "calculable.")
+    if "secret" in data and data["secret"].any():
+        notes.append(f"« {charts.NOT_AVAILABLE} ({charts.SECRET}) » : une des deux valeurs est un petit "
+                     f"effectif (« {mask.label} »), l'évolution le révélerait.")  # type: ignore[union-attr]
     if notes:
         st.caption(" ".join(notes))
-    figure = charts.evolution_figure(result.data, unit)
+    figure = charts.evolution_figure(data, unit, mask=mask)
     charts.render_figure(figure, "chart_evolution",
                          alt=f"Barres divergentes : {heading}. Hausses à droite, baisses à gauche. "
                              "Valeurs dans le tableau de données.")
     render_source(result.sources, result.illustrative, result.origins)
-    table = charts.display_table(result.data, "evolution", unit, group=BREAKDOWNS[group_by],
-                                 year_a=year_a, year_b=year_b)
+    table = charts.display_table(data, "evolution", unit, group=BREAKDOWNS[group_by],
+                                 year_a=year_a, year_b=year_b, mask=mask)
     render_data_table(table, heading, "tbl_evolution", column_config=charts.table_column_config(table))
+    _small_counts_note(mask)
 
 
 # ------------------------------------------------------------------------------------------------ page

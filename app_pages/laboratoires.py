@@ -104,7 +104,7 @@ def render_comparison(code: str) -> None:
     if profile.empty or profile["valeur"].isna().all():
         render_empty(f"Aucune valeur de ce laboratoire en {annee}.")
         return
-    st.markdown(maps.profile_markdown(profile[profile["valeur"].notna()]))
+    st.markdown(maps.profile_markdown(profile[profile["valeur"].notna()], "laboratoire"))
     st.caption("Part : part du laboratoire dans le total académique. Rang : parmi les laboratoires ayant une "
                "valeur cette année-là (1 = le plus élevé). Tous les laboratoires de l'académie, sans filtre.")
 

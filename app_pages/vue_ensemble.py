@@ -6,7 +6,7 @@ import streamlit as st
 
 from components import cards, context, maps
 from components.common import render_empty, render_source
-from observatoire import config
+from observatoire import config, small_counts
 from observatoire.filters import Filters
 from observatoire.text import escape_markdown
 
@@ -26,7 +26,9 @@ st.markdown(escape_markdown(cards.overview_subtitle(scope, cards.kpi_year_text(k
 
 # --------------------------------------------------------------------------------------------- KPI cards
 if kpis:
-    cards.render_kpi_grid(kpis, context.indicators())
+    # a bassin chosen: its small counts of people read « < 5 » (cards.masked, small_counts.for_level)
+    rules = small_counts.policy() if filters.bassins else None
+    cards.render_kpi_grid(kpis, context.indicators(), rules=rules)
     cards.render_kpi_notes(kpis)
 else:
     render_empty("Aucun indicateur clé n'est défini dans le catalogue.")
@@ -60,7 +62,8 @@ with right:
     if per_bassin.empty_reason:
         render_empty(per_bassin.empty_reason)
     else:
-        classes = maps.classify(per_bassin.data["valeur"], maps.DEFAULT_METHOD, 4)
+        mask = small_counts.for_level(str(meta["unite"]), "bassin")  # tooltips and legend: « < 5 »
+        classes = maps.classify(per_bassin.data["valeur"], maps.DEFAULT_METHOD, 4, mask=mask)
         small = maps.build_map(
             context.geojson("bassins"), context.geojson("departements"), per_bassin.data, classes, open_labs,
             indicator_label=str(meta["libelle"]), unit=str(meta["unite"]), annee=map_year,

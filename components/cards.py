@@ -228,15 +228,17 @@ def _years_text(years: Sequence[str]) -> str:
     return years[0] if len(years) == 1 else ", ".join(years[:-1]) + " et " + years[-1]
 
 
-def kpi_origin_lines(kpi: Kpi) -> list[str]:
-    """Plain French lines: the origin of the value, of the change and of the curve."""
+def kpi_origin_lines(kpi: Kpi, rules: small_counts.Policy | None = None) -> list[str]:
+    """Plain French lines: the origin of the value, of the change and of the curve (`rules`: the change of a
+    card hiding a small count is not written out)."""
     lines = []
     if kpi.valeur is not None:
         word = ORIGIN_WORDS.get(kpi.origine, kpi.origine or "non précisée")
         lines.append(f"Valeur {kpi.annee} : {word}.")
     if kpi.precedente is not None and kpi.annee_precedente:
         if kpi.evolution_illustrative:
-            lines.append(f"Évolution {kpi_delta_text(kpi, mark=True)} : illustrative (au moins une des deux "
+            delta = kpi_delta_text(kpi, rules, mark=True)
+            lines.append(f"Évolution{f' {delta}' if delta else ''} : illustrative (au moins une des deux "
                          "valeurs est générée), à ne pas présenter comme un constat.")
         else:
             lines.append(f"Évolution par rapport à {kpi.annee_precedente} : entre deux valeurs "
@@ -249,7 +251,7 @@ def kpi_origin_lines(kpi: Kpi) -> list[str]:
     return lines
 
 
-def kpi_help(kpi: Kpi, definition: str | None) -> str:
+def kpi_help(kpi: Kpi, definition: str | None, rules: small_counts.Policy | None = None) -> str:
     """Tooltip (Markdown, data text escaped): definition, the year shown, the origin of the value, of the
     change and of the curve, the full sources."""
     e = escape_markdown
@@ -258,7 +260,7 @@ def kpi_help(kpi: Kpi, definition: str | None) -> str:
         parts.append(e(str(definition).strip()))
     parts.append(f"Valeur de l'année scolaire {e(kpi.annee)}" + (
         f", comparée à {e(kpi.annee_precedente)}." if kpi.annee_precedente else "."))
-    parts += [e(line) for line in kpi_origin_lines(kpi)]
+    parts += [e(line) for line in kpi_origin_lines(kpi, rules)]
     if kpi.sources:
         parts.append("Source : " + " ; ".join(e(s) for s in kpi.sources) + ".")
     if kpi_badge(kpi):
@@ -310,7 +312,7 @@ def render_kpi_card(kpi: Kpi, definition: str | None = None, domain: str | None 
     icon = DOMAIN_ICONS.get(domain or "", ":material/insights:")
     badge = kpi_badge(kpi)
     with st.container(border=True, height="stretch", gap="small"):
-        st.markdown(f"{icon} **{escape_markdown(kpi.libelle)}**", help=kpi_help(kpi, definition))
+        st.markdown(f"{icon} **{escape_markdown(kpi.libelle)}**", help=kpi_help(kpi, definition, rules))
         st.metric(
             escape_markdown(kpi.libelle),
             kpi_value_text(kpi, markup=True, rules=rules),
@@ -320,7 +322,7 @@ def render_kpi_card(kpi: Kpi, definition: str | None = None, domain: str | None 
             label_visibility="collapsed",
         )
         if badge:  # right under the change it qualifies; one badge per card, always the same orange style
-            lines = [escape_markdown(line) for line in kpi_origin_lines(kpi)]
+            lines = [escape_markdown(line) for line in kpi_origin_lines(kpi, rules)]
             render_illustrative_badge(badge, help="\n\n".join([*lines, ILLUSTRATIVE_EXPLANATION]))
         chart = kpi_sparkline(kpi, rules)
         if chart:  # st.markdown keeps role / aria-label (st.html drops them)

@@ -26,6 +26,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components import formatting
+from observatoire import small_counts
 from observatoire.text import escape_html, plain
 
 # Okabe-Ito (Okabe & Ito 2008, "Color Universal Design"), yellow last: weakest contrast on white.
@@ -68,17 +69,22 @@ def _missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-def value_text(value: float | None, unit: str = "") -> str:
-    """Short value label (bars): `12 345`, `85,3 %`; missing → « pas de donnée »."""
+def value_text(value: float | None, unit: str = "", mask: small_counts.Policy | None = None) -> str:
+    """Short value label (bars): `12 345`, `85,3 %`; missing → « pas de donnée »; a small count of people
+    → `< 5` when `mask` is given (`small_counts.for_level`)."""
     if _missing(value):
         return NO_DATA
+    if mask is not None and mask.is_small(value):
+        return mask.label
     return formatting.percent(value) if unit == "%" else formatting.number(value)
 
 
-def value_with_unit(value: float | None, unit: str) -> str:
-    """Hover value: `12 345 visites`, `85,3 %`; missing → « pas de donnée »."""
+def value_with_unit(value: float | None, unit: str, mask: small_counts.Policy | None = None) -> str:
+    """Hover value: `12 345 visites`, `85,3 %`; missing → « pas de donnée »; `< 5 élèves` (see `value_text`)."""
     if _missing(value):
         return NO_DATA
+    if mask is not None and mask.is_small(value):
+        return f"{mask.label} {unit}".strip()
     return formatting.with_unit(value, unit) if unit else formatting.number(value)
 
 
@@ -183,11 +189,12 @@ def _records(frame: pd.DataFrame, columns: Sequence[str]) -> list[tuple]:
 
 
 def line_figure(frame: pd.DataFrame, unit: str, *, height: int = 480,
-                periods: Sequence[str] | None = None) -> go.Figure:
+                periods: Sequence[str] | None = None, mask: small_counts.Policy | None = None) -> go.Figure:
     """One line (with markers) per group over school years (columns periode, groupe, libelle, valeur).
 
     x is categorical in school-year order; legend = French names (`libelle`) ordered like the lines at the
     latest period; hover `2023-2024 — Moselle : 12 345 visites`. Missing values are gaps, never zeros.
+    `mask`: small counts of people (bassins, labs) read `< 5` in the hover texts.
     """
     frame = frame.dropna(subset=["valeur"])
     categories = list(periods) if periods else sorted(frame["periode"].unique())
@@ -209,8 +216,8 @@ def line_figure(frame: pd.DataFrame, unit: str, *, height: int = 480,
             "x": [formatting.period_label(p) for _, p, _ in rows], "y": [v for _, _, v in rows],
             "line": {"color": look["color"], "width": 3, "dash": look["dash"]},
             "marker": {"size": 10, "symbol": look["symbol"], "color": look["color"]},
-            "hovertext": [f"{formatting.period_label(p)} — {name} : {escape_html(value_with_unit(v, unit))}"
-                          for _, p, v in rows],
+            "hovertext": [f"{formatting.period_label(p)} — {name} : "
+                          f"{escape_html(value_with_unit(v, unit, mask))}" for _, p, v in rows],
             "hovertemplate": "%{hovertext}<extra></extra>",
         })
     layout = _base_layout(
@@ -225,7 +232,8 @@ def line_figure(frame: pd.DataFrame, unit: str, *, height: int = 480,
     return go.Figure(data=traces, layout=layout)
 
 
-def monthly_figure(frame: pd.DataFrame, unit: str, *, height: int = 460) -> go.Figure:
+def monthly_figure(frame: pd.DataFrame, unit: str, *, height: int = 460,
+                   mask: small_counts.Policy | None = None) -> go.Figure:
     """One line per school year over September → August (columns periode `YYYY-MM`, valeur; one group).
 
     Hover `janvier 2024 (2023-2024) : 5 123 456 visites`. The latest school year is drawn thicker.
@@ -247,7 +255,7 @@ def monthly_figure(frame: pd.DataFrame, unit: str, *, height: int = 460) -> go.F
             "x": [months[pos] for pos, _, _ in rows], "y": [v for _, _, v in rows],
             "line": {"color": look["color"], "width": 4 if latest else 2.5, "dash": look["dash"]},
             "marker": {"size": 9, "symbol": look["symbol"], "color": look["color"]},
-            "hovertext": [f"{formatting.month_label(p)} ({year}) : {escape_html(value_with_unit(v, unit))}"
+            "hovertext": [f"{formatting.month_label(p)} ({year}) : {escape_html(value_with_unit(v, unit, mask))}"
                           for _, p, v in rows],
             "hovertemplate": "%{hovertext}<extra></extra>",
         })
@@ -262,11 +270,12 @@ def monthly_figure(frame: pd.DataFrame, unit: str, *, height: int = 460) -> go.F
     return go.Figure(data=traces, layout=layout)
 
 
-def ranking_figure(frame: pd.DataFrame, unit: str) -> go.Figure:
+def ranking_figure(frame: pd.DataFrame, unit: str, mask: small_counts.Policy | None = None) -> go.Figure:
     """Horizontal bars of the bassins, highest on top (columns code, nom, valeur, optional selectionne).
 
     Bassins without a value get no bar: their name stays on the axis with « pas de donnée » beside it.
-    When some bassins are selected (`selectionne`), the others are drawn in a muted colour.
+    When some bassins are selected (`selectionne`), the others are drawn in a muted colour. `mask`: small
+    counts of people read `< 5` in the labels and hover texts.
     """
     frame = frame.copy()
     if "selectionne" not in frame:
@@ -283,10 +292,10 @@ def ranking_figure(frame: pd.DataFrame, unit: str) -> go.Figure:
     for name, value, r, dep in zip(names, values, rank, drawn.get("departement", [""] * total)):
         where = f" ({escape_html(dep)})" if dep else ""
         place = f" — {formatting.rank_label(int(r), total)}" if not _missing(r) else ""
-        hover.append(f"{name}{where} : {escape_html(value_with_unit(value, unit))}{place}")
+        hover.append(f"{name}{where} : {escape_html(value_with_unit(value, unit, mask))}{place}")
     bar = dict(
         type="bar", x=values, y=names, orientation="h", marker={"color": colours},
-        text=[value_text(v, unit) for v in values], textposition="outside", cliponaxis=False,
+        text=[value_text(v, unit, mask) for v in values], textposition="outside", cliponaxis=False,
         textfont={"size": FONT_SIZE, "color": INK}, hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
         name="",
     )
@@ -306,7 +315,7 @@ def ranking_figure(frame: pd.DataFrame, unit: str) -> go.Figure:
     ))
 
 
-def evolution_figure(frame: pd.DataFrame, unit: str = "") -> go.Figure:
+def evolution_figure(frame: pd.DataFrame, unit: str = "", mask: small_counts.Policy | None = None) -> go.Figure:
     """Diverging horizontal bars of `evolution_pct` per group (columns libelle, valeur_a, valeur_b,
     evolution_pct): increases in blue, decreases in vermillion, labels `+12,5 %`; NaN → « n. d. », no bar."""
     drawn = frame[frame["evolution_pct"].notna()].sort_values(["evolution_pct", "libelle"],
@@ -314,8 +323,8 @@ def evolution_figure(frame: pd.DataFrame, unit: str = "") -> go.Figure:
     missing = frame[frame["evolution_pct"].isna()].sort_values("libelle", ascending=False)
     names = [escape_html(n) for n in drawn["libelle"]]
     values = [float(v) for v in drawn["evolution_pct"]]
-    hover = [f"{n} : {evolution_text(v)} ({escape_html(value_with_unit(a, unit))} → "
-             f"{escape_html(value_with_unit(b, unit))})"
+    hover = [f"{n} : {evolution_text(v)} ({escape_html(value_with_unit(a, unit, mask))} → "
+             f"{escape_html(value_with_unit(b, unit, mask))})"
              for n, v, a, b in zip(names, values, drawn["valeur_a"], drawn["valeur_b"])]
     bar = dict(
         type="bar", x=values, y=names, orientation="h",
@@ -351,9 +360,23 @@ def evolution_figure(frame: pd.DataFrame, unit: str = "") -> go.Figure:
 _YES_NO = {True: "oui", False: "non"}
 
 
+SECRET = "secret statistique"
+
+
+def mask_evolution(frame: pd.DataFrame, mask: small_counts.Policy | None) -> pd.DataFrame:
+    """`evolution` data whose change is withheld (NaN, column `secret`) where either value is a small count
+    of people: the change and one exact value would tell the other."""
+    if mask is None or frame.empty:
+        return frame
+    secret = frame["valeur_a"].map(mask.is_small) | frame["valeur_b"].map(mask.is_small)
+    return frame.assign(evolution_pct=frame["evolution_pct"].where(~secret), secret=secret)
+
+
 def display_table(frame: pd.DataFrame, kind: str, unit: str, *, group: str = "Groupe",
-                  year_a: str | None = None, year_b: str | None = None) -> pd.DataFrame:
-    """The data behind a chart with French headers (values stay numeric for the CSV / XLSX files).
+                  year_a: str | None = None, year_b: str | None = None,
+                  mask: small_counts.Policy | None = None) -> pd.DataFrame:
+    """The data behind a chart with French headers (values stay numeric for the CSV / XLSX files, except
+    the small counts of people shown `< 5` when `mask` is given: `small_counts.for_level`).
 
     kind: `series` (periode, libelle, valeur…), `monthly` (periode `YYYY-MM`, valeur…), `ranking`
     (values_by_bassin) or `evolution` (evolution). `group` names the breakdown column (e.g. « Département »).
@@ -397,9 +420,16 @@ def display_table(frame: pd.DataFrame, kind: str, unit: str, *, group: str = "Gr
         out[flags[1]] = frame[flags[0]].fillna(False).astype(bool).map(_YES_NO)
     if "sources" in frame:
         out["Source"] = frame["sources"].fillna("").astype(str).str.replace(" | ", " ; ", regex=False).map(plain)
+    if kind == "evolution" and "secret" in frame:
+        out["Remarque"] = out["Remarque"].where(~frame["secret"].fillna(False).astype(bool).to_numpy(),
+                                                f"{NOT_AVAILABLE} ({SECRET})")
     if kind == "ranking":
         out = out.sort_values(["Rang", "Bassin"], na_position="last")
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    if mask is not None:
+        for column in [c for c in out.columns if c.startswith(("Valeur", year_a or "\0", year_b or "\0"))]:
+            out = small_counts.mask_column(out, column, mask)
+    return out
 
 
 def table_column_config(table: pd.DataFrame) -> dict[str, object]:

@@ -10,7 +10,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from observatoire import config, exporting
+from observatoire import config, exporting, small_counts
 from observatoire.text import escape_markdown
 
 ILLUSTRATIVE_EXPLANATION = (
@@ -82,12 +82,25 @@ def slug(text: str) -> str:
 
 def render_data_table(frame: pd.DataFrame, title: str, key: str, expanded: bool = False,
                       column_config: dict | None = None) -> None:
-    """The data behind a chart (text alternative) with CSV (`;`, BOM) and XLSX downloads."""
+    """The data behind a chart (text alternative) with CSV (`;`, BOM) and XLSX downloads. A column mixing
+    numbers and texts (small counts shown `< 5`, `observatoire.small_counts`) is shown as text; the files
+    keep the numbers as numbers."""
     with st.expander(f"Données : {escape_markdown(title)}", expanded=expanded, icon=":material/table:"):
-        st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config)
+        st.dataframe(shown_table(frame), hide_index=True, width="stretch", column_config=column_config)
         left, right = st.columns(2)
         name = slug(title)
         render_downloads(frame, name, key, left, right)
+
+
+def shown_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its columns mixing numbers and texts as text (`small_counts.as_text`): Arrow refuses
+    them, and `< 5` must read as written."""
+    mixed = [c for c in frame.columns if frame[c].dtype == object
+             and frame[c].map(lambda v: isinstance(v, str)).any()
+             and frame[c].map(lambda v: isinstance(v, int | float) and not isinstance(v, bool)).any()]
+    if not mixed:
+        return frame
+    return frame.assign(**{c: frame[c].map(small_counts.as_text) for c in mixed})
 
 
 def render_downloads(frame: pd.DataFrame, name: str, key: str, left: object = st, right: object = st) -> None:

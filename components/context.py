@@ -106,6 +106,10 @@ def measures(filters: Filters, indicator_id: str | None = None) -> pd.DataFrame:
     return _query("measures", filters, indicator_id)
 
 
+def measures_notes(filters: Filters) -> tuple[str, ...]:
+    return _query("measures_notes", filters)
+
+
 @st.cache_data(ttl=30, max_entries=4, show_spinner=False)
 def _lots(version: str) -> pd.DataFrame:
     with cursor() as cur:

@@ -42,7 +42,7 @@ from folium.plugins import Fullscreen
 from jinja2 import Template
 
 from components import formatting, offline
-from observatoire import config, geo
+from observatoire import config, geo, small_counts
 from observatoire.text import escape_html, escape_markdown, plain, quote_value
 
 
@@ -180,6 +180,9 @@ class Classes:
     bins: tuple[int | None, ...]  # class of each input value, None = pas de donnée
     colors: tuple[str, ...]
     integer: bool  # every value is a whole number: bounds shown as non-overlapping whole numbers
+    mask: small_counts.Policy | None = None
+    """Small counts of people (`small_counts.for_level(unit, "bassin")`): classes and colours use the exact
+    values, every text (legend, tooltip, table, panel) shows `< 5` for them."""
 
     @property
     def k(self) -> int:
@@ -226,8 +229,10 @@ _CLASSIFIERS = {
 }
 
 
-def classify(values: Iterable[object], method: str = DEFAULT_METHOD, k: int = 5) -> Classes:
+def classify(values: Iterable[object], method: str = DEFAULT_METHOD, k: int = 5,
+             mask: small_counts.Policy | None = None) -> Classes:
     """Classes of `values` (NaN/None → pas de donnée) with `method` (see METHODS) and at most `k` classes.
+    `mask`: the values are small counts of people to show `< 5` (`Classes.mask`).
 
     Fewer distinct values than `k`: one class per value. Quantiles / Jenks classes left empty by ties are
     merged (their breaks coincide); equal intervals keep their empty classes (that is the method).
@@ -238,7 +243,7 @@ def classify(values: Iterable[object], method: str = DEFAULT_METHOD, k: int = 5)
     arr = _as_floats(values)
     valid = arr[~np.isnan(arr)]
     if valid.size == 0:
-        return Classes(method, (), (), (), tuple(None for _ in arr), (), True)
+        return Classes(method, (), (), (), tuple(None for _ in arr), (), True, mask)
     integer = bool(np.all(np.mod(valid, 1) == 0))
     distinct = np.unique(valid)
     if distinct.size <= k:
@@ -266,7 +271,7 @@ def classify(values: Iterable[object], method: str = DEFAULT_METHOD, k: int = 5)
         lowers = np.concatenate([[valid.min()], breaks[:-1]])
         uppers = breaks
     return Classes(method, tuple(float(b) for b in breaks), tuple(float(v) for v in lowers),
-                   tuple(float(v) for v in uppers), tuple(bins), palette(breaks.size), integer)
+                   tuple(float(v) for v in uppers), tuple(bins), palette(breaks.size), integer, mask)
 
 
 def _decimals(classes: Classes) -> int:
@@ -299,10 +304,22 @@ def _with_unit(text: str, unit: str) -> str:
 
 
 def class_labels(classes: Classes, unit: str) -> list[str]:
-    """French label of each class: `de 12 500 à 25 000 visites`, or `3 webradios` for a one-value class."""
+    """French label of each class: `de 12 500 à 25 000 visites`, or `3 webradios` for a one-value class.
+
+    With `classes.mask`, no bound tells a small count: a small lower bound reads 1 (the smallest masked
+    count), a small upper bound the largest masked count (`de 1 à 4 personnes`), a class of small counts only
+    `< 5 personnes`."""
     d = _decimals(classes)
+    mask = classes.mask
     out = []
     for lo, hi in zip(classes.lowers, classes.uppers):
+        if mask is not None and mask.is_small(lo) and mask.is_small(hi):
+            out.append(_with_unit(mask.label, unit))
+            continue
+        if mask is not None and mask.is_small(lo):
+            lo = 1.0
+        if mask is not None and mask.is_small(hi):
+            hi = float(math.ceil(mask.threshold) - 1)
         a, b = formatting.number(lo, d), formatting.number(hi, d)
         if a == b:
             out.append(_with_unit(a, unit_for(lo, unit)))
@@ -324,9 +341,12 @@ def legend_items(classes: Classes, unit: str) -> list[tuple[str, str]]:
 # ------------------------------------------------------------------------------------------- map content
 
 
-def format_value(value: object, unit: str) -> str:
+def format_value(value: object, unit: str, mask: small_counts.Policy | None = None) -> str:
+    """`1 234 personnes`, `< 5 personnes` for a small count when `mask` is given, « pas de donnée »."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):  # type: ignore[arg-type]
         return NO_DATA_LABEL
+    if mask is not None and mask.is_small(value):
+        return _with_unit(mask.label, unit)
     return formatting.with_unit(float(value), unit_for(float(value), unit))  # type: ignore[arg-type]
 
 
@@ -352,7 +372,11 @@ def _labels_of(codes: object, mapping: Mapping[str, str]) -> str:
 
 def lab_figures(series_by_indicator: Mapping[str, pd.DataFrame],
                 units: Mapping[str, str] | None = None) -> dict[str, list[tuple[str, str, bool]]]:
-    """Lab code → [(short label, formatted value, illustrative)] from `series(..., by="laboratoire")` data."""
+    """Lab code → [(short label, formatted value, illustrative)] from `series(..., by="laboratoire")` data.
+
+    `units` (indicator → catalogue unit): a small count of people of a lab is shown `< 5`
+    (`small_counts.for_level(unit, "laboratoire")`)."""
+    masks = {ind: small_counts.for_level(unit, "laboratoire") for ind, unit in (units or {}).items()}
     by_indicator: dict[str, dict[str, tuple[object, bool]]] = {}
     for ind, data in series_by_indicator.items():
         mine: dict[str, tuple[object, bool]] = {}
@@ -368,8 +392,11 @@ def lab_figures(series_by_indicator: Mapping[str, pd.DataFrame],
         for ind, mine in by_indicator.items():
             label = LAB_FIGURES.get(ind, ind)
             value, illustrative = mine.get(code, (None, False))
+            mask = masks.get(ind)
             if value is None or pd.isna(value):
                 rows.append((label, "—", False))
+            elif mask is not None and mask.is_small(value):
+                rows.append((label, mask.label, illustrative))
             else:
                 rows.append((label, formatting.number(float(value)), illustrative))
         out[code] = rows
@@ -423,7 +450,7 @@ def bassin_features(geojson: Mapping[str, Any], values: pd.DataFrame, classes: C
         by_code[row.code] = {
             "code": row.code,
             "nom": escape_html(row.nom),
-            "valeur": escape_html(format_value(row.valeur, unit)
+            "valeur": escape_html(format_value(row.valeur, unit, classes.mask)
                                   + ("" if _missing(row.valeur) else f" · {_rank_text(row.rang, total)}")),
             "classe": -1 if classes.bins[i] is None else classes.bins[i],
         }
@@ -509,6 +536,12 @@ class _MapStyle(MacroElement):
         {% endmacro %}
         {% macro script(this, kwargs) %}
         {{ this._parent.get_name() }}.attributionControl.setPrefix("Leaflet");
+        (function (zoom) {  // Leaflet's zoom buttons are titled in English: the map document is ours to translate
+            if (!zoom) { return; }
+            [[zoom._zoomInButton, "Zoom avant"], [zoom._zoomOutButton, "Zoom arrière"]].forEach(function (b) {
+                if (b[0]) { b[0].title = b[1]; b[0].setAttribute("aria-label", b[1]); }
+            });
+        })({{ this._parent.get_name() }}.zoomControl);
         {%- if this.icon_path %}
         L.Icon.Default.imagePath = {{ this.icon_path|tojson }};
         {%- endif %}
@@ -798,22 +831,30 @@ def bassins_table(values: pd.DataFrame, classes: Classes, unit: str,
     return pd.DataFrame({
         "Bassin": [plain(n) for n in values["nom"]],
         "Département": [plain(f"{d} — {departement_labels.get(d, d)}") for d in values["departement"]],
-        "Valeur": [format_value(v, unit) for v in values["valeur"]],
+        "Valeur": [format_value(v, unit, classes.mask) for v in values["valeur"]],
         "Rang": [_rank_text(None if _missing(v) else r, total) for v, r in zip(values["valeur"], values["rang"])],
         "Classe": [NO_DATA_LABEL if b is None else labels[b] for b in classes.bins],
-        "Valeur (nombre)": values["valeur"].astype(float).to_numpy(),
+        "Valeur (nombre)": (values["valeur"].astype(float).to_numpy() if classes.mask is None
+                            else small_counts.mask_values(values["valeur"].astype(float), classes.mask)),
         "Code": values["code"].astype(str).to_numpy(),
     })
 
 
-def profile_rows(profile: pd.DataFrame) -> list[dict[str, str]]:
-    """`bassin_profile` rows → French texts: indicator, bassin value, académie value, share, rank."""
+def profile_rows(profile: pd.DataFrame, level: str | None = None) -> list[dict[str, str]]:
+    """`bassin_profile` rows → French texts: indicator, bassin value, académie value, share, rank.
+
+    `level` (`bassin` or `laboratoire`): a small count of people (`small_counts.for_level`) is shown `< 5`,
+    without its share (share × académie would tell it); the académie value stays exact."""
     rows = []
     for row in profile.to_dict("records"):
         value, acad, part = row.get("valeur"), row.get("academie"), row.get("part_pct")
+        mask = small_counts.for_level(row.get("unite"), level) if level else None
+        small = mask is not None and not _missing(value) and mask.is_small(value)
+        if small:
+            part = None
         rows.append({
             "indicateur": str(row["libelle"]),
-            "bassin": "—" if _missing(value) else formatting.number(value),
+            "bassin": "—" if _missing(value) else mask.label if small else formatting.number(value),
             "academie": "—" if _missing(acad) else formatting.compact(acad),
             "part": "" if _missing(part) else formatting.percent(part),
             "rang": _rank_text(row.get("rang"), int(row.get("nb") or 0)),
@@ -821,10 +862,11 @@ def profile_rows(profile: pd.DataFrame) -> list[dict[str, str]]:
     return rows
 
 
-def profile_markdown(profile: pd.DataFrame) -> str:
-    """The bassin's headline indicators vs the académie, as a Markdown list (fits the narrow panel)."""
+def profile_markdown(profile: pd.DataFrame, level: str | None = None) -> str:
+    """The bassin's headline indicators vs the académie, as a Markdown list (fits the narrow panel); `level`:
+    see `profile_rows`."""
     lines = []
-    for r in profile_rows(profile):
+    for r in profile_rows(profile, level):
         share = f"{r['part']} de l'académie ({r['academie']})" if r["part"] else f"académie : {r['academie']}"
         lines.append(f"- **{_md(r['indicateur'])}** : {r['bassin']}  \n"
                      f"{_md(share)} · rang : {_md(r['rang'])}")
@@ -959,8 +1001,11 @@ def render_legend_text(classes: Classes, unit: str, indicator_label: str, annee:
 
 def render_bassin_panel(code: str, row: Mapping[str, Any] | None, nb: int, classes_label: str | None,
                         indicator_label: str, unit: str, annee: str, profile: pd.DataFrame, labs: pd.DataFrame,
-                        theme_labels: Mapping[str, str], departement: str, scope_note: str) -> None:
-    """The bassin panel: chosen indicator (value, rank, class), headline indicators vs académie, its labs."""
+                        theme_labels: Mapping[str, str], departement: str, scope_note: str,
+                        mask: small_counts.Policy | None = None) -> None:
+    """The bassin panel: chosen indicator (value, rank, class), headline indicators vs académie, its labs.
+    `mask` (`Classes.mask`): a small count of people is shown `< 5`; the headline indicators follow the same
+    rule (`small_counts.for_level`)."""
     import streamlit as st
 
     name = row["nom"] if row is not None else code
@@ -969,11 +1014,12 @@ def render_bassin_panel(code: str, row: Mapping[str, Any] | None, nb: int, class
     value = row["valeur"] if row is not None else None
     # the unit goes with the heading: the panel is narrow, a long unit would be cut in the big number
     short = unit == "%" or _missing(value)
+    small = mask is not None and not _missing(value) and mask.is_small(value)
     st.markdown(f"**{_md(indicator_label)} ({_md(annee)})**"
-                + ("" if short else f" · en {_md(unit_for(float(value), unit))}"))
-    st.metric(f"{_md(indicator_label)} ({_md(annee)})",
-              _md(format_value(value, unit) if short else formatting.number(float(value))),
-              label_visibility="collapsed")
+                + ("" if short else f" · en {_md(unit if small else unit_for(float(value), unit))}"))
+    shown = (format_value(value, unit) if short else mask.label if small  # type: ignore[union-attr]
+             else formatting.number(float(value)))
+    st.metric(f"{_md(indicator_label)} ({_md(annee)})", _md(shown), label_visibility="collapsed")
     rank = row["rang"] if row is not None else None
     lines = [f"**Rang :** {_rank_text(rank, nb)} {scope_note}"]
     if classes_label:
@@ -983,7 +1029,7 @@ def render_bassin_panel(code: str, row: Mapping[str, Any] | None, nb: int, class
     if profile.empty:
         st.caption("Aucun indicateur clé disponible.")
     else:
-        st.markdown(profile_markdown(profile))
+        st.markdown(profile_markdown(profile, "bassin"))
         st.caption("Part : part du bassin dans le total académique (indicateurs additifs). Rang : parmi les "
                    "bassins de l'académie ayant une valeur.")
     st.markdown(f"##### Laboratoires numériques du bassin ({len(labs)})")

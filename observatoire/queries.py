@@ -837,7 +837,8 @@ def measures(con: duckdb.DuckDBPyConnection, filters: Filters, indicator_id: str
 
     Territory: with départements/bassins selected, rows of those territories and of the bassins and labs
     inside them. Dimensions: rows whose code is selected, a thème with its sub-thèmes (no selection → every
-    row).
+    row); for an indicator broken down by main thème only (the labs' thèmes), a sub-thème reads its nearest
+    main thème, as `series` does (`BROADER_PREFIX`): one set of filters, one answer on every page.
     """
     return con.execute(
         """SELECT m.indicateur, m.periode, m.territoire_type, m.territoire_code, m.niveau, m.thematique,
@@ -848,16 +849,53 @@ def measures(con: duckdb.DuckDBPyConnection, filters: Filters, indicator_id: str
              AND (len($d) = 0 OR list_contains($d, t.departement))
              AND (len($b) = 0 OR list_contains($b, t.bassin))
              AND (len($n) = 0 OR list_contains($n, m.niveau))
-             AND (len($t) = 0 OR list_contains($t, m.thematique))
+             AND (len($t) = 0 OR list_contains($t, m.indicateur || chr(31) || m.thematique))
              AND (len($p) = 0 OR list_contains($p, m.public))
              AND ($debut IS NULL OR m.annee_scolaire >= $debut) AND ($fin IS NULL OR m.annee_scolaire <= $fin)
            ORDER BY m.indicateur, m.periode, m.territoire_type, m.territoire_code, m.niveau, m.thematique,
                     m.public""",
         {"ind": indicator_id, "d": list(filters.departements), "b": list(filters.bassins),
-         "n": list(filters.niveaux), "t": list(expand_themes(con, filters.thematiques)),
+         "n": list(filters.niveaux), "t": _theme_keys(con, filters.thematiques, indicator_id)[0],
          "p": list(filters.publics),
          "debut": filters.periode_debut, "fin": filters.periode_fin},
     ).df()
+
+
+def measures_notes(con: duckdb.DuckDBPyConnection, filters: Filters,
+                   indicator_id: str | None = None) -> tuple[str, ...]:
+    """What `measures` says about the filters: the sub-thèmes read at their main thème (`BROADER_PREFIX`)."""
+    return tuple(_broader_notes(con, _theme_keys(con, filters.thematiques, indicator_id)[1]))
+
+
+def _theme_keys(con: duckdb.DuckDBPyConnection, themes: tuple[str, ...],
+                indicator_id: str | None) -> tuple[list[str], list[tuple[str, str]]]:
+    """`indicateur` + U+001F + `thematique` of the rows answering the selected thèmes, per indicator: the
+    thème and its sub-thèmes the indicator has, else (a sub-thème of an indicator broken down by main thème)
+    its nearest main thème the indicator has (`_match_themes`, the rule of `series`); and the (sub-thème,
+    main thème) pairs so read."""
+    if not themes:
+        return [], []
+    available: dict[str, set[str]] = {}
+    for ind, theme in con.execute(
+        "SELECT DISTINCT indicateur, thematique FROM mesures_actives WHERE $ind IS NULL OR indicateur = $ind",
+        {"ind": indicator_id},
+    ).fetchall():
+        available.setdefault(ind, set()).add(theme)
+    descendants, ancestors = _theme_branches(con)
+    parents = theme_parents(con)
+    keys: list[str] = []
+    broader: dict[tuple[str, str], None] = {}
+    for ind, codes in available.items():
+        for theme in themes:
+            branch = sorted(c for c in descendants.get(theme, {theme}) if c in codes and c != config.ALL)
+            if not branch:
+                up = _nearest_ancestor(theme, ancestors, parents, codes)
+                branch = [up] if up is not None else []
+                if up is not None:
+                    broader[(theme, up)] = None
+            keys.extend(f"{ind}\x1f{code}" for code in branch)
+    # a thème chosen that no indicator has: no row (never every row)
+    return keys or ["\x1f"], sorted(broader)
 
 
 def all_measures(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

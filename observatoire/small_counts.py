@@ -95,6 +95,14 @@ def people_indicators(catalogue: pd.DataFrame, rules: Policy | None = None) -> f
     return frozenset(str(i) for i, u in zip(catalogue["id"], catalogue["unite"]) if rules.counts_people(u))
 
 
+def for_level(unit: object, level: str, rules: Policy | None = None) -> Policy | None:
+    """THE rule of where masking applies: the policy when `unit` (catalogue unit of an indicator) counts people
+    and `level` (territory type or breakdown: `bassin`, `laboratoire`…) is a masked level, else None (the
+    values are shown exactly: académie and département totals, counts of things)."""
+    rules = rules or policy()
+    return rules if level in MASKED_LEVELS and rules.counts_people(unit) else None
+
+
 def mask_values(values: Iterable[object], rules: Policy | None = None) -> list[object]:
     """Each value, or `< 5` when it is a small count (for a display or export table of one people count at
     bassin or lab level)."""

@@ -3,7 +3,9 @@ the store's queries, and the map sent to the browser is offline and small."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -254,3 +256,51 @@ def test_data_table_equals_values_by_bassin(app, con):
     assert list(table["Valeur"]) == [formatting.with_unit(v, "%") for v in expected["valeur"]]
     assert list(table["Rang"]) == [formatting.rank_label(int(r), len(expected)) for r in expected["rang"]]
     assert any(e.label.startswith("Données :") for e in at.expander)
+
+
+# ------------------------------------------------------------------------------------------- small counts
+
+
+def test_small_counts_of_people_read_less_than_5_in_tooltips_table_and_panel(app, con):
+    """planetarium_eleves, Vosges, école: one bassin counts fewer than 5 pupils. Tooltip, table (and its
+    download frame), legend and panel say « < 5 »; the other bassins and the académie stay exact."""
+    from observatoire import small_counts
+
+    year = _latest_year(con)
+    filters = Filters(departements=("88",), niveaux=("ecole",))
+    expected = queries.values_by_bassin(con, "planetarium_eleves", year, filters).data
+    rules = small_counts.policy()
+    small = expected["valeur"].map(rules.is_small)
+    assert small.any() and not small.all()
+    code = str(expected.loc[small, "code"].iloc[0])
+    at = _open(app, indicateur="planetarium_eleves", annee=year, dep="88", niveau="ecole", bassin_sel=code)
+    # the table shown (as text: `common.shown_table`); its download frame: tests/components/test_maps.py
+    table = _table(at)
+    by_code = dict(zip(table["Code"], table["Valeur (nombre)"]))
+    for row in expected.itertuples():
+        assert by_code[row.code] == ("< 5" if rules.is_small(row.valeur) else small_counts.as_text(row.valeur))
+    assert (table.loc[table["Code"] == code, "Valeur"] == "< 5 élèves").all()
+    assert not any(str(v).startswith(("1 ", "2 ", "3 ", "4 ")) for v in table["Valeur"])
+    assert all(not str(c).startswith(("1 ", "2 ", "3 ", "4 ")) for c in table["Classe"])
+    # tooltips: the map's GeoJSON properties
+    tooltips = [html.unescape(json.loads(m)) for m in
+                 re.findall(r'"valeur": ("(?:[^"\\]|\\.)*")', _map_args(at)["script"])]
+    assert len(tooltips) == len(expected)
+    assert sum(t.startswith("< 5 élèves · ") for t in tooltips) == int(small.sum())
+    for value in expected.loc[small, "valeur"]:
+        exact = formatting.with_unit(float(value), maps.unit_for(float(value), "élèves"))
+        assert not any(t.startswith(exact + " ") for t in tooltips)
+    # the bassin panel: « < 5 », the académie value of the headline indicators stays exact
+    assert [m.value for m in at.metric if md_text(m.value) == "< 5"]
+    assert any("Secret statistique" in md_text(c.value) for c in at.caption)
+    profile = queries.bassin_profile(con, code, year, filters.with_(departements=(), bassins=()))
+    markdown = _markdown(at)
+    for acad in profile["academie"].dropna():
+        assert formatting.compact(acad) in markdown
+
+
+def test_counts_of_things_and_departements_are_not_masked(app, con):
+    year = _latest_year(con)
+    at = _open(app, indicateur="ent_visites", annee=year, dep="88", niveau="ecole")
+    assert "< 5" not in " ".join(map(str, _table(at)["Valeur (nombre)"]))
+    assert not any("Secret statistique" in md_text(c.value) for c in at.caption)

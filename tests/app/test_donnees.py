@@ -60,6 +60,7 @@ def test_provenance_text_and_counts_equal_the_store(app, con):
     ({}, Filters()),
     ({"dep": "57", "de": "2023-2024"}, Filters(departements=("57",), periode_debut="2023-2024")),
     ({"public": "parents"}, Filters(publics=("parents",))),
+    ({"theme": "robotique_programmation"}, Filters(thematiques=("robotique_programmation",))),
 ])
 def test_download_of_the_filtered_measures(app, con, params, filters):
     at = _open(app, **params)
@@ -107,3 +108,16 @@ def test_lots_are_listed(app, con):
     frame = next(df.value for df in at.dataframe if "Origine" in df.value.columns)
     assert frame["Lot"].tolist() == lots["lot_id"].tolist()
     assert frame["Lignes"].tolist() == lots["nb_lignes"].tolist()
+
+
+def test_a_sub_theme_gives_the_rows_the_charts_read(app, con):
+    """One set of filters, one answer: with a sub-thème, the labs' activity (broken down by main thème only)
+    is downloaded at the main thème, as `series` reads it, and the page says so."""
+    at = _open(app, theme="robotique_programmation")
+    preview = next(d.value for d in at.dataframe if list(d.value.columns) == MEASURE_COLUMNS)
+    labs = preview[preview["indicateur"] == "labo_personnes"]
+    assert not labs.empty and set(labs["thematique"]) == {"programmation_ia"}
+    assert set(preview.loc[preview["indicateur"] == "accompagnement_heures", "thematique"]) == {
+        "robotique_programmation"}
+    assert any(t.startswith(queries.BROADER_PREFIX) for t in (c.split(" ", 1)[1] for c in texts(at.caption)
+                                                             if c.startswith(":material/filter_alt:")))

@@ -209,3 +209,79 @@ def test_default_year_is_the_latest_of_the_filtered_period(app):
     assert at.selectbox(key="ind_annee").options == ["2022-2023", "2021-2022", "2020-2021"]
     assert at.selectbox(key="ind_de").value == "2020-2021"
     assert at.selectbox(key="ind_a").value == "2022-2023"
+
+
+# ------------------------------------------------------------------------------------------- small counts
+
+
+def test_small_counts_of_people_read_less_than_5_by_bassin_totals_stay_exact(app, con):
+    """planetarium_eleves, Vosges, école: bassins with fewer than 5 pupils read « < 5 » in the hover texts,
+    the bar labels and the tables (the frames the downloads export); the département total stays exact."""
+    from observatoire import small_counts
+
+    rules = small_counts.policy()
+    filters = Filters(departements=("88",), niveaux=("ecole",))
+    year = queries.school_years(con)[-1]
+    params = {"indicateur": "planetarium_eleves", "dep": "88", "niveau": "ecole", "annee": year}
+    series = queries.series(con, "planetarium_eleves", filters, by="bassin", annual=True).data
+    small = series["valeur"].map(rules.is_small)
+    assert small.any()
+    at = _open(app, par="bassin", **params)
+    table = _series_table(at)
+    merged = table.merge(series, left_on=["Année scolaire", "Bassin"], right_on=["periode", "libelle"])
+    assert len(merged) == len(series)
+    want = [("< 5" if rules.is_small(v) else small_counts.as_text(v)) for v in merged["valeur"]]
+    assert list(merged["Valeur (élèves)"]) == want
+    hover = " ".join(h for chart in _charts(at)[:1] for t in chart["data"] for h in t["hovertext"])
+    assert "&lt; 5 élèves" in hover or "< 5 élèves" in hover
+    for value in series.loc[small, "valeur"]:
+        assert f" : {int(value)} élève" not in hover
+    # ranking of the bassins: bar labels, hover texts and table
+    ranking = queries.values_by_bassin(con, "planetarium_eleves", year, filters).data
+    bars = next(c for c in _charts(at) if c["data"] and c["data"][0].get("orientation") == "h")["data"][0]
+    n_small = int(ranking["valeur"].map(rules.is_small).sum())
+    assert n_small and bars["text"].count("< 5") == n_small
+    assert all(("5 élèves" in h) for h, t in zip(bars["hovertext"], bars["text"]) if t == "< 5")
+    assert list(_table(at, "Rang")["Valeur (élèves)"]).count("< 5") == n_small
+    # the total (département) is exact
+    at = _open(app, par="total", **params)
+    total = queries.series(con, "planetarium_eleves", filters, annual=True).data
+    shown = _series_table(at)["Valeur (élèves)"]
+    assert list(shown) == list(total["valeur"])
+
+
+def test_evolution_by_bassin_hides_small_counts_and_the_change_that_would_tell_them(app, con):
+    from observatoire import small_counts
+
+    rules = small_counts.policy()
+    years = queries.school_years(con)
+    filters = Filters(departements=("88",), niveaux=("ecole",))
+    expected = queries.evolution(con, "planetarium_eleves", filters, "bassin", years[0], years[-1]).data
+    secret = expected["valeur_a"].map(rules.is_small) | expected["valeur_b"].map(rules.is_small)
+    assert secret.any()
+    at = _open(app, indicateur="planetarium_eleves", dep="88", niveau="ecole", par="bassin",
+               de_annee=years[0], a_annee=years[-1])
+    table = _table(at, "Bassin").merge(expected, left_on="Bassin", right_on="libelle")
+    assert len(table) == len(expected)
+    for row in table.to_dict("records"):
+        for year, raw in ((years[0], row["valeur_a"]), (years[-1], row["valeur_b"])):
+            assert row[f"{year} (élèves)"] == ("< 5" if rules.is_small(raw) else small_counts.as_text(raw))
+        hidden = rules.is_small(row["valeur_a"]) or rules.is_small(row["valeur_b"])
+        assert (row["Remarque"] == "n. d. (secret statistique)") == hidden
+        if hidden:
+            assert row["Évolution (%)"] in ("", None) or pd.isna(row["Évolution (%)"])
+
+
+def test_values_read_from_one_chosen_bassin_are_masked_too(app, con):
+    """A bassin filter makes « Ensemble » the bassin's own count: a small count of people reads « < 5 »."""
+    from observatoire import small_counts
+
+    rules = small_counts.policy()
+    year = queries.school_years(con)[-1]
+    ranking = queries.values_by_bassin(con, "revtascol_eleves", year, Filters(departements=("88",))).data
+    code = str(ranking.loc[ranking["valeur"].map(rules.is_small), "code"].iloc[0])
+    expected = queries.series(con, "revtascol_eleves", Filters(bassins=(code,)), annual=True).data
+    at = _open(app, indicateur="revtascol_eleves", bassin=code, par="total")
+    shown = list(_series_table(at)["Valeur (élèves)"])
+    assert shown == [("< 5" if rules.is_small(v) else small_counts.as_text(v)) for v in expected["valeur"]]
+    assert "< 5" in shown

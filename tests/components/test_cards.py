@@ -323,6 +323,9 @@ def test_activity_table_and_card_hide_small_counts_of_people():
     assert cards.kpi_value_text(kpi, rules=rules) == "< 5"  # the name says the unit
     assert cards.kpi_delta_text(kpi, rules) is None and cards.kpi_sparkline(kpi, rules) == ""
     assert cards.kpi_value_text(kpi) == "4"  # académie / département level: exact
+    # nor does the tooltip of an illustrative card write the change out (4 vs 10: -60 %)
+    assert kpi.evolution_illustrative
+    assert "%" not in cards.kpi_help(kpi, None, rules) and "%" in cards.kpi_help(kpi, None)
 
 
 def test_lab_activity_indicators_excludes_the_count_and_puts_people_first():

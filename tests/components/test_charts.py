@@ -272,3 +272,34 @@ def test_display_table_evolution():
 def test_display_table_unknown_kind():
     with pytest.raises(ValueError):
         charts.display_table(_evolution(), "camembert", "visites")
+
+
+# ------------------------------------------------------------------------------------------- small counts
+
+
+def test_small_counts_read_less_than_5_in_hover_texts_bar_labels_and_tables():
+    from observatoire import small_counts
+
+    mask = small_counts.Policy(5, frozenset({"élèves"}))
+    ranking = pd.DataFrame({"code": ["a", "b", "c"], "nom": ["A", "B", "C"], "departement": ["88"] * 3,
+                            "valeur": [3.0, 12.0, float("nan")], "rang": pd.array([2, 1, None], dtype="Int64")})
+    bar = charts.ranking_figure(ranking, "élèves", mask=mask).data[0]
+    assert list(bar.text) == ["< 5", "12"] and "&lt; 5 élèves" in bar.hovertext[0]
+    table = charts.display_table(ranking, "ranking", "élèves", mask=mask)
+    assert list(table["Valeur (élèves)"][:2]) == [12.0, "< 5"]  # numbers stay numbers in the files
+    assert charts.display_table(ranking, "ranking", "élèves")["Valeur (élèves)"].dtype == float  # no mask: numbers
+    series = pd.DataFrame({"periode": ["2022-2023", "2023-2024"], "groupe": ["a", "a"], "libelle": ["A", "A"],
+                           "valeur": [2.0, 9.0]})
+    line = charts.line_figure(series, "élèves", mask=mask).data[0]
+    assert "&lt; 5 élèves" in line.hovertext[0] and "9 élèves" in line.hovertext[1]
+    evolution = pd.DataFrame({"groupe": ["a", "b"], "libelle": ["A", "B"], "valeur_a": [100.0, 10.0],
+                              "valeur_b": [3.0, 20.0], "evolution_pct": [-97.0, 100.0]})
+    hidden = charts.mask_evolution(evolution, mask)
+    assert pd.isna(hidden["evolution_pct"][0]) and hidden["evolution_pct"][1] == 100.0  # -97 % would tell 3
+    table = charts.display_table(hidden, "evolution", "élèves", group="Bassin", year_a="2021", year_b="2024",
+                                 mask=mask)
+    assert list(table["2024 (élèves)"]) == ["< 5", 20.0]
+    assert table["Remarque"][0] == f"{charts.NOT_AVAILABLE} ({charts.SECRET})" and table["Remarque"][1] == ""
+    figure = charts.evolution_figure(hidden, "élèves", mask=mask)
+    assert list(figure.data[0].text) == [charts.evolution_text(100.0)]  # the withheld change: no bar, « n. d. »
+    assert [a.text for a in figure.layout.annotations] == [charts.NOT_AVAILABLE]

@@ -6,6 +6,7 @@ builders printed.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import re
@@ -17,7 +18,7 @@ import pandas as pd
 import pytest
 
 from components import formatting, maps, offline
-from observatoire import geo, queries, store
+from observatoire import exporting, geo, queries, store
 from observatoire.filters import Filters
 
 NBSP = formatting.NBSP
@@ -455,3 +456,60 @@ def test_map_indicators_exclude_monthly_ones(con):
     assert monthly and not monthly & set(options)
     assert set(options) | monthly == set(catalogue["id"])
     assert maps.default_indicator(options) == "labo_personnes"
+
+
+# ------------------------------------------------------------------------------------------- small counts
+
+MASK = maps.small_counts.Policy(5, frozenset({"élèves"}))
+
+
+def _small_values() -> pd.DataFrame:
+    return pd.DataFrame({"code": ["a", "b", "c", "d", "e"], "nom": ["A", "B", "C", "D", "E"],
+                         "departement": ["88"] * 5, "valeur": [2.0, 4.0, 12.0, 30.0, float("nan")],
+                         "rang": pd.array([4, 3, 2, 1, None], dtype="Int64")})
+
+
+def test_small_counts_read_less_than_5_in_every_text_of_the_map_colours_stay_exact():
+    values = _small_values()
+    exact = maps.classify(values["valeur"], "quantiles", 4)
+    classes = maps.classify(values["valeur"], "quantiles", 4, mask=MASK)
+    assert classes.bins == exact.bins and classes.colors == exact.colors  # colours from the exact values
+    labels = maps.class_labels(classes, "élèves")
+    assert labels[:2] == ["< 5 élèves", "< 5 élèves"]
+    assert not any(re.search(r"(?<![\d ])[234](?! ?\d)", label) for label in labels), labels
+    wide = maps.class_labels(maps.classify([3.0, 12.0, 30.0, 40.0], "intervalles", 2, mask=MASK), "élèves")
+    assert wide[0].startswith("de 1 à ")  # a small lower bound reads 1 (the smallest masked count)
+    features = maps.bassin_features(geo.geojson_dict("bassins"), values.assign(
+        code=[f["properties"]["code"] for f in geo.geojson_dict("bassins")["features"][:5]]), classes, "élèves")
+    tooltips = [f["properties"]["valeur"] for f in features["features"]]
+    assert sum(t.startswith("&lt; 5 élèves · ") for t in tooltips) == 2
+    table = maps.bassins_table(values, classes, "élèves", {"88": "Vosges"})
+    assert list(table["Valeur"][:2]) == ["< 5 élèves", "< 5 élèves"]
+    assert list(table["Valeur (nombre)"][:4]) == ["< 5", "< 5", 12.0, 30.0]
+    text = exporting.to_csv_bytes(table).decode("utf-8-sig")  # the download of the table
+    back = pd.read_csv(io.StringIO(text), sep=";", dtype=str)
+    assert list(back["Valeur (nombre)"][:2]) == ["< 5", "< 5"] and list(back["Valeur"][:2]) == ["< 5 élèves"] * 2
+    book = io.BytesIO(exporting.to_xlsx_bytes(table))
+    assert list(pd.read_excel(book)["Valeur (nombre)"][:4]) == ["< 5", "< 5", 12, 30]
+    assert maps.format_value(2.0, "élèves", MASK) == "< 5 élèves" and maps.format_value(0.0, "élèves", MASK) \
+        == "0 élève"
+    # counts of things are never masked
+    plain_table = maps.bassins_table(values, exact, "élèves", {"88": "Vosges"})
+    assert list(plain_table["Valeur (nombre)"][:2]) == [2.0, 4.0]
+
+
+def test_lab_popups_and_profiles_hide_small_counts_of_people():
+    data = pd.DataFrame({"groupe": ["l1", "l2"], "valeur": [3.0, 40.0], "illustratif": [True, True]})
+    figures = maps.lab_figures({"labo_personnes": data, "labo_classes": data},
+                               {"labo_personnes": "personnes", "labo_classes": "classes"})
+    assert figures["l1"][0][1] == "< 5" and figures["l1"][1][1] == "3"  # classes are not people
+    assert figures["l2"][0][1] == "40"
+    profile = pd.DataFrame([{"libelle": "Personnes", "unite": "personnes", "valeur": 3.0, "academie": 5000.0,
+                             "part_pct": 0.06, "rang": 9, "nb": 10},
+                            {"libelle": "Visites", "unite": "visites", "valeur": 3.0, "academie": 5000.0,
+                             "part_pct": 0.06, "rang": 9, "nb": 10}])
+    people, visits = maps.profile_rows(profile, "laboratoire")
+    assert people["bassin"] == "< 5" and people["part"] == ""  # the share would tell the count
+    assert people["academie"] == formatting.compact(5000.0)  # the total stays exact
+    assert visits["bassin"] == "3" and visits["part"]
+    assert maps.profile_rows(profile)[0]["bassin"] == "3"  # no level: exact (académie-wide use)

@@ -259,3 +259,18 @@ def test_bad_url_notices_at_the_top_of_the_main_area(page, server, screenshots_d
     assert not main.locator('[data-testid="stAlert"]').filter(has_text="zz").count()
     assert page.evaluate("document.documentElement.lang") == "fr"
     assert not page.errors  # the translation script, run again after a page switch, raises nothing
+
+
+def test_map_controls_are_french(page, server):
+    """The folium map is a document of its own (out of reach of the page's translation script): its controls
+    are titled in French by the map itself (components.maps._MapStyle, Fullscreen options)."""
+    from tests.e2e._ui import map_frame, wait_map_drawn
+
+    goto(page, server + "/carte")
+    wait_map_drawn(page)
+    frame = map_frame(page)
+    titles = frame.evaluate("""() => Array.from(document.querySelectorAll('.leaflet-control [title],
+        .leaflet-control [aria-label]')).map(e => [e.getAttribute('title'), e.getAttribute('aria-label')])""")
+    shown = {t for pair in titles for t in pair if t}
+    assert {"Zoom avant", "Zoom arrière", "Plein écran"} <= shown, shown
+    assert not shown & DENIED, shown & DENIED

@@ -74,3 +74,12 @@ def test_exports_show_the_mask(tmp_path):
     assert list(back["valeur"]) == ["< 5", 40]
     assert small_counts.as_text(40.0) == "40" and small_counts.as_text(2.5) == "2,5"
     assert small_counts.as_text("< 5") == "< 5"
+
+
+def test_for_level_is_the_one_rule_of_where_masking_applies():
+    rules = small_counts.Policy(5, frozenset({"élèves", "personnes"}))
+    assert small_counts.for_level("élèves", "bassin", rules) is rules
+    assert small_counts.for_level("Personnes", "laboratoire", rules) is rules
+    for unit, level in (("élèves", "academie"), ("élèves", "departement"), ("élèves", "total"),
+                        ("visites", "bassin"), ("%", "laboratoire"), (None, "bassin")):
+        assert small_counts.for_level(unit, level, rules) is None, (unit, level)

@@ -113,3 +113,29 @@ def test_illustrative_flag_and_source_order_come_from_origine(tmp_path):
         both = queries.series(con, "webradios", f, annual=True)
         assert both.illustrative
         assert both.sources == ("illustratif (import)", "Enquête locale")  # illustrative origin last
+
+
+def test_measures_read_a_sub_theme_as_series_do(con):
+    """One set of filters, one answer: with a sub-thème chosen, the raw measures (Données et sources) hold the
+    rows `series` reads — its main thème for the indicators broken down by main thème only (labo_*, with the
+    `BROADER_PREFIX` note), the sub-thème itself elsewhere."""
+    filters = Filters(thematiques=("robotique_programmation",))
+    raw = queries.measures(con, filters)
+    read = {ind: set(rows["thematique"]) for ind, rows in raw.groupby("indicateur")}
+    assert read["labo_personnes"] == {"programmation_ia"}
+    assert read["accompagnement_heures"] == {"robotique_programmation"}
+    for ind in queries.indicators(con)["id"]:
+        scope = queries.resolve_scope(con, ind, filters)
+        if any("ne s'applique pas" in note for note in scope.ignored) or scope.empty_reason:
+            assert ind not in read, ind  # the filter restricts the raw rows: none for this indicator
+            continue
+        assert read.get(ind) == set(scope.values["thematique"]), ind
+        if ind.startswith("labo_"):  # broken down by main thème only: read at the main thème, with the note
+            assert any(note.startswith(queries.BROADER_PREFIX) for note in scope.ignored), ind
+    # the académie value of a year equals the series value for the same filters
+    year_rows = raw[(raw["indicateur"] == "labo_personnes") & (raw["territoire_type"] == "academie")
+                    & (raw["periode"] == YEAR) & (raw["niveau"] == "tous") & (raw["public"] == "tous")]
+    assert year_rows["valeur"].sum() == _value(queries.series(con, "labo_personnes", filters, annual=True))
+    # a main thème still reads its whole branch; an indicator-restricted call follows the same rule
+    assert set(queries.measures(con, filters, "labo_classes")["thematique"]) == {"programmation_ia"}
+    assert queries.measures(con, Filters(thematiques=("zz_inconnu",))).empty
