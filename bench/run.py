@@ -46,10 +46,11 @@ PAGES = {
     "carte": "app_pages/carte.py",
     "indicateurs": "app_pages/indicateurs.py",
     "laboratoires": "app_pages/laboratoires.py",
+    "projets": "app_pages/projets.py",
     "donnees": "app_pages/donnees.py",
 }
 URLS = {"vue-ensemble": "/", "carte": "/carte", "indicateurs": "/indicateurs", "laboratoires": "/laboratoires",
-        "donnees": "/donnees"}
+        "projets": "/projets", "donnees": "/donnees"}
 BASSIN_COUNT = 17
 
 

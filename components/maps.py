@@ -519,6 +519,7 @@ class _MapStyle(MacroElement):
         .carte-legende.labos { font-size: 14px; max-width: 255px; }
         .carte-legende.labos .ligne { white-space: normal; margin: 3px 0; line-height: 1.15; }
         .leaflet-container path.leaflet-interactive:focus { outline: none; }
+        .leaflet-control-scale-line + .leaflet-control-scale-line { display: none; }  /* km only, no miles */
         .leaflet-tooltip { font-size: 15px; }
         .leaflet-tooltip table { font-size: 15px; }
         .leaflet-popup-content { font-size: 14px; line-height: 1.4; margin: 12px 16px; }

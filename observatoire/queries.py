@@ -272,23 +272,15 @@ def resolve_scope(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Fi
                           else f"Aucune donnée pour {DIMENSION_LABEL[dim]} choisi.")
                 return Scope(ttype, codes, {}, tuple(ignored), reason)
             values[dim] = chosen
-        elif selected and dim == "thematique":
-            matched, missing, broader = _match_themes(con, selected, available)
+        elif selected:
+            if dim == "thematique":  # a main thème stands for its branch; a sub-thème may read its main thème
+                matched, missing, broader = _match_themes(con, selected, available)
+            else:
+                matched = tuple(v for v in selected if v in available and v != config.ALL)
+                missing, broader = [v for v in selected if v not in matched], []
             if matched:
                 values[dim] = matched
                 ignored.extend(_broader_notes(con, broader))
-                if missing:
-                    ignored.append(f"Filtre {DIMENSION_LABEL[dim]} : pas de donnée pour « "
-                                   + "», « ".join(missing) + " » avec cet indicateur.")
-            else:
-                ignored.append(f"Filtre {DIMENSION_LABEL[dim]} : ne s'applique pas à cet indicateur "
-                               "(valeur tous publics / niveaux / thématiques affichée).")
-                values[dim] = (config.ALL,) if config.ALL in available else tuple(parts)
-        elif selected:
-            matched = tuple(v for v in selected if v in available and v != config.ALL)
-            if matched:
-                values[dim] = matched
-                missing = [v for v in selected if v not in matched]
                 if missing:
                     ignored.append(f"Filtre {DIMENSION_LABEL[dim]} : pas de donnée pour « "
                                    + "», « ".join(missing) + " » avec cet indicateur.")

@@ -28,3 +28,17 @@ def md_text(markdown: str) -> str:
     import re
 
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", str(markdown)).replace("\u00ad", "")
+
+
+def component_instances(at) -> list:
+    """The custom-component elements (e.g. the st_folium map) of an AppTest run, in page order."""
+    found = []
+
+    def walk(node) -> None:
+        for child in getattr(node, "children", {}).values():
+            if getattr(child, "type", None) == "component_instance":
+                found.append(child)
+            walk(child)
+
+    walk(at._tree)
+    return found

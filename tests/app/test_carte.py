@@ -13,7 +13,7 @@ import pytest
 from components import formatting, maps, offline
 from observatoire import queries
 from observatoire.filters import Filters
-from tests.helpers import md_text, open_page, unexpected_errors
+from tests.helpers import component_instances, md_text, open_page, unexpected_errors
 
 PAGE = "app_pages/carte.py"
 
@@ -32,21 +32,8 @@ def _latest_year(con) -> str:
     return queries.school_years(con)[-1]
 
 
-def _components(at) -> list:
-    found = []
-
-    def walk(node) -> None:
-        for child in getattr(node, "children", {}).values():
-            if getattr(child, "type", None) == "component_instance":
-                found.append(child)
-            walk(child)
-
-    walk(at._tree)
-    return found
-
-
 def _map_args(at) -> dict:
-    (component,) = _components(at)
+    (component,) = component_instances(at)
     return json.loads(component.proto.json_args)
 
 
@@ -91,13 +78,13 @@ def test_default_view(app, con):
 def test_map_content_does_not_change_on_an_unrelated_rerun(app):
     """Same inputs → same component arguments (the map is not rebuilt in the browser, not resent)."""
     at = _open(app)
-    first = _components(at)[0].proto.json_args
+    first = component_instances(at)[0].proto.json_args
     _rerun(at)
-    assert _components(at)[0].proto.json_args == first
+    assert component_instances(at)[0].proto.json_args == first
     # selecting a bassin changes the panel, never the map
     _selectbox(at, maps.SESSION_KEY).set_value("57-metz")
     _rerun(at)
-    assert _components(at)[0].proto.json_args == first
+    assert component_instances(at)[0].proto.json_args == first
     assert "Bassin de Metz" in [s.value for s in at.subheader]
 
 
@@ -112,7 +99,7 @@ def test_filter_combinations_load(app, con, filters):
     for key, value in filters.items():
         at.multiselect(key=key).set_value(value)
     _rerun(at)
-    assert len(_components(at)) == 1
+    assert len(component_instances(at)) == 1
     state = Filters(departements=tuple(filters.get("f_departements", ())),
                     bassins=tuple(filters.get("f_bassins", ())), publics=tuple(filters.get("f_publics", ())))
     expected = queries.values_by_bassin(con, "labo_personnes", _latest_year(con), state).data
@@ -198,7 +185,7 @@ def test_unknown_url_values_warn_in_french(app, params):
     at = _open(app, **params)
     warnings = " ".join(w.value for w in at.warning)
     assert "Lien :" in warnings and "inconnu" in warnings
-    assert len(_components(at)) == 1
+    assert len(component_instances(at)) == 1
     assert _selectbox(at, "carte_indicateur").value == "labo_personnes"  # defaults kept for the rest
 
 

@@ -16,7 +16,7 @@ import pytest
 from components import formatting
 from observatoire import queries
 from observatoire.filters import Filters
-from tests.helpers import md_text, unexpected_errors
+from tests.helpers import component_instances, md_text, unexpected_errors
 
 THEMES = ("sciences_numerique", "robotique_programmation")  # a main thème, a sub-thème (of Programmation et IA)
 
@@ -41,16 +41,7 @@ def _reference(con, filters: Filters):
 
 
 def _map_script(at) -> str:
-    found = []
-
-    def walk(node) -> None:
-        for child in getattr(node, "children", {}).values():
-            if getattr(child, "type", None) == "component_instance":
-                found.append(child)
-            walk(child)
-
-    walk(at._tree)
-    (component,) = found
+    (component,) = component_instances(at)
     return json.loads(component.proto.json_args)["script"]
 
 

@@ -269,8 +269,12 @@ def test_map_controls_are_french(page, server):
     goto(page, server + "/carte")
     wait_map_drawn(page)
     frame = map_frame(page)
-    titles = frame.evaluate("""() => Array.from(document.querySelectorAll('.leaflet-control [title],
-        .leaflet-control [aria-label]')).map(e => [e.getAttribute('title'), e.getAttribute('aria-label')])""")
+    titles = frame.evaluate("""() => Array.from(document.querySelectorAll(
+        '.leaflet-control [title], .leaflet-control [aria-label]'))
+        .map(e => [e.getAttribute('title'), e.getAttribute('aria-label')])""")
     shown = {t for pair in titles for t in pair if t}
     assert {"Zoom avant", "Zoom arrière", "Plein écran"} <= shown, shown
     assert not shown & DENIED, shown & DENIED
+    scales = frame.evaluate("""() => Array.from(document.querySelectorAll('.leaflet-control-scale-line'))
+        .filter(e => e.checkVisibility()).map(e => e.textContent.trim())""")
+    assert scales and all(re.fullmatch(r"\d+ k?m", s) for s in scales), scales  # metric only, no miles

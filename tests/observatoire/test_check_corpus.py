@@ -119,20 +119,21 @@ class Case:
     file: str  # the file name the message must name
 
 
-def _mut_measure_value(value: str, **where: str) -> Callable[[Path], dict]:
+def _mut_measure_cell(column: str, value: str, **where: str) -> Callable[[Path], dict]:
+    """Set `column` of the measure row matching `where` to `value`; the mutation returns its file line."""
     def mutate(d: Path) -> dict:
         line = _measure_line(d, **where)
-        _set_cell(d / M, line, "valeur", value)
+        _set_cell(d / M, line, column, value)
         return {"line": line}
     return mutate
+
+
+def _mut_measure_value(value: str, **where: str) -> Callable[[Path], dict]:
+    return _mut_measure_cell("valeur", value, **where)
 
 
 def _mut_measure_period(period: str, **where: str) -> Callable[[Path], dict]:
-    def mutate(d: Path) -> dict:
-        line = _measure_line(d, **where)
-        _set_cell(d / M, line, "periode", period)
-        return {"line": line}
-    return mutate
+    return _mut_measure_cell("periode", period, **where)
 
 
 ENT = {"indicateur": "ent_visites", "periode": "2023-2024", "territoire_type": "academie", "public": "tous"}
