@@ -1,10 +1,8 @@
 """Observatoire du numérique éducatif — entrypoint and router.
 
-`streamlit run dashboard.py`. Pages live in `app_pages/` (NOT `pages/`: with Streamlit 1.67 a `pages/` folder
-next to the entrypoint switches Streamlit to its legacy auto-discovery and `st.navigation` stops framing the
-pages). The shared filters are created here, on every run, so they persist across pages and are mirrored in
-the URL.
-"""
+`streamlit run dashboard.py`. Pages live in `app_pages/` (an entrypoint that calls `st.navigation` is not affected
+by a `pages/` folder either: the move is planned). The shared filters are created here, on every run, so they
+persist across pages and are mirrored in the URL."""
 
 from __future__ import annotations
 
