@@ -549,6 +549,21 @@ def test_the_shipped_data_passes_check(capsys):
     assert "Toutes les données sont valides" in output
 
 
+def _check_and_init(tmp_path: Path, capsys, data: Path) -> Path:  # noqa: ANN001
+    """`check` then `init` of `data` both succeed; returns the database built."""
+    code, output = _run(capsys, ["check", "--data", str(data)])
+    assert code == 0, output
+    db = tmp_path / "b.duckdb"
+    code, output = _run(capsys, ["--db", str(db), "init", "--data", str(data)])
+    assert code == 0, output
+    return db
+
+
+def _lab_name(db: Path, code: str = "lab-cirey") -> str:
+    with store.connect(db) as con:
+        return con.execute("SELECT nom FROM laboratoires WHERE code = $code", {"code": code}).fetchone()[0]
+
+
 def test_windows_1252_and_bom_files_are_accepted(tmp_path, capsys):
     data = _copy_data(tmp_path)
     labs = data / LABS
@@ -557,14 +572,8 @@ def test_windows_1252_and_bom_files_are_accepted(tmp_path, capsys):
     labs.write_bytes(text.encode("cp1252"))  # Windows-1252 (a superset of Latin-1 for French text)
     niveaux = data / "reference" / "niveaux.csv"
     niveaux.write_bytes(codecs.BOM_UTF8 + niveaux.read_bytes())
-    code, output = _run(capsys, ["check", "--data", str(data)])
-    assert code == 0, output
-    db = tmp_path / "b.duckdb"
-    code, output = _run(capsys, ["--db", str(db), "init", "--data", str(data)])
-    assert code == 0, output
-    with store.connect(db) as con:
-        name = con.execute("SELECT nom FROM laboratoires WHERE code = 'lab-cirey'").fetchone()[0]
-    assert name == "Laboratoire numérique de Cirey — « Œuvre » à l'école-sur-Vezouze"
+    db = _check_and_init(tmp_path, capsys, data)
+    assert _lab_name(db) == "Laboratoire numérique de Cirey — « Œuvre » à l'école-sur-Vezouze"
 
 
 def test_html_and_markdown_text_is_accepted(tmp_path, capsys):
@@ -576,13 +585,9 @@ def test_html_and_markdown_text_is_accepted(tmp_path, capsys):
     _set_cell(data / "reference" / "thematiques.csv", 3, "libelle", "<b>Thème</b> _souligné_ ~~barré~~")
     # a quoted source containing the separator and doubled quotes is legitimate CSV
     _set_cell(data / M, 2, "source", '"Bilan ; « L\'ENT » et ""guillemets"""')
-    code, output = _run(capsys, ["check", "--data", str(data)])
-    assert code == 0, output
-    db = tmp_path / "b.duckdb"
-    code, output = _run(capsys, ["--db", str(db), "init", "--data", str(data)])
-    assert code == 0, output
+    db = _check_and_init(tmp_path, capsys, data)
+    assert _lab_name(db) == payload
     with store.connect(db) as con:
-        assert con.execute("SELECT nom FROM laboratoires WHERE code = 'lab-cirey'").fetchone()[0] == payload
         sources = {r[0] for r in con.execute("SELECT DISTINCT source FROM mesures").fetchall()}
     assert 'Bilan ; « L\'ENT » et "guillemets"' in sources
 
