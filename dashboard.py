@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import context, french, offline
+from components import context, french, offline, pinning
 from components.footer import render_footer
 from components.sidebar import render_sidebar, render_url_notices
 
@@ -37,12 +37,16 @@ PAGES = [
             url_path="laboratoires"),
     st.Page("app_pages/projets.py", title="Projets", icon=":material/lightbulb:", url_path="projets"),
     st.Page("app_pages/donnees.py", title="Données et sources", icon=":material/database:", url_path="donnees"),
+    st.Page("app_pages/importer.py", title="Importer des données", icon=":material/upload:", url_path="importer"),
 ]
 
 page = st.navigation(PAGES, position="sidebar")
 french.mount()  # Streamlit's own English chrome (menu, dialogs, toolbars) in French; renders no box
 notices = st.container()  # bad-URL notices: at the top of the page, filled once the page has run
 try:
+    pinning.pin_from_url()  # ?version=N: this session stays on version N
+    context.resolve_version()  # once per rerun: the pinned version, or the current one (one stat)
+    pinning.sync_url()
     st.session_state["filters"] = render_sidebar(context.choices())
     page.run()
 except Exception:  # never a traceback on screen: log it, tell the user in French

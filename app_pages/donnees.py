@@ -77,7 +77,7 @@ else:
 
 # -------------------------------------------------------------------------------------------- version
 st.subheader("Version des données", anchor=False)
-version = context.data_version(str(config.database_path()))
+version = context.data_version()
 top = st.columns(2, gap="medium")
 bottom = st.columns(2, gap="medium")
 top[0].metric("Empreinte du contenu", version.empreinte, border=True,

@@ -64,7 +64,7 @@ class Server:
     url: str  # base URL, no trailing slash: http://127.0.0.1:<port>
     port: int
     process: subprocess.Popen
-    db_path: Path
+    store_dir: Path
     log_path: Path
 
     @property
@@ -94,19 +94,25 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def streamlit_server(db_path: Path | None = None, timeout: float = HEALTH_TIMEOUT,
-                     extra_args: list[str] | None = None, data_dir: Path | None = None) -> Iterator[Server]:
-    """`streamlit run dashboard.py` on a free loopback port, with a fresh database path (the app builds the
-    database itself on first use). `data_dir`: another data folder (`OBSERVATOIRE_DATA`, with `reference/` and
-    `demo/`) instead of the repository's `data/`. Yields once `/_stcore/health` answers "ok"; always stops the
-    server."""
+def streamlit_server(store_dir: Path | None = None, timeout: float = HEALTH_TIMEOUT,
+                     extra_args: list[str] | None = None, data_dir: Path | None = None, *,
+                     port: int | None = None, secrets_file: Path | None = None) -> Iterator[Server]:
+    """`streamlit run dashboard.py` on a free loopback port, with a fresh store folder (`OBSERVATOIRE_STORE`:
+    the app publishes the first data version itself on first use) or `store_dir`. `data_dir`: another data
+    folder (`OBSERVATOIRE_DATA`, with `reference/` and `demo/`) instead of the repository's `data/`. `port`:
+    this port instead of a free one (e.g. when a secrets file must name it in `redirect_uri`). `secrets_file`:
+    the ONLY secrets file read (`--secrets.files`; a missing path means "no secrets"), instead of
+    `.streamlit/secrets.toml` in the working directory and the home folder. Yields once `/_stcore/health`
+    answers "ok"; always stops the server."""
     workdir = Path(tempfile.mkdtemp(prefix="observatoire-e2e-"))
-    db_path = db_path or workdir / "observatoire.duckdb"
+    store_dir = store_dir or workdir / "var"
     log_path = workdir / "streamlit.log"
-    port = free_port()
+    port = port or free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", ENTRYPOINT, "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", *(extra_args or [])]
-    env = dict(os.environ, OBSERVATOIRE_DB=str(db_path), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    if secrets_file is not None:
+        cmd += ["--secrets.files", str(secrets_file)]
+    env = dict(os.environ, OBSERVATOIRE_STORE=str(store_dir), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     if data_dir is not None:
         env["OBSERVATOIRE_DATA"] = str(data_dir)
     else:
@@ -117,7 +123,7 @@ def streamlit_server(db_path: Path | None = None, timeout: float = HEALTH_TIMEOU
         process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    server = Server(url=url, port=port, process=process, db_path=db_path, log_path=log_path)
+    server = Server(url=url, port=port, process=process, store_dir=store_dir, log_path=log_path)
     try:
         deadline = time.monotonic() + timeout
         while True:

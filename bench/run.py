@@ -154,15 +154,15 @@ def _map_html_size() -> dict[str, object]:
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     try:
         from components import context, maps
-        from observatoire import store
+        from observatoire import versions
         from observatoire.filters import Filters
     except Exception as exc:  # noqa: BLE001
         return {"error": f"components.maps indisponible : {type(exc).__name__}"}
-    previous = os.environ.get("OBSERVATOIRE_DB")
+    previous = os.environ.get("OBSERVATOIRE_STORE")
     with tempfile.TemporaryDirectory(prefix="observatoire-bench-map-") as tmp:
-        os.environ["OBSERVATOIRE_DB"] = str(Path(tmp) / "observatoire.duckdb")
+        os.environ["OBSERVATOIRE_STORE"] = tmp
         try:
-            store.build(Path(os.environ["OBSERVATOIRE_DB"]))
+            versions.Repository(Path(tmp)).init()
             filters = Filters()
             indicateurs = maps.map_indicators(context.indicators())
             ind = maps.default_indicator(indicateurs)
@@ -184,9 +184,9 @@ def _map_html_size() -> dict[str, object]:
             context.st.cache_data.clear()
             context.st.cache_resource.clear()
             if previous is None:
-                os.environ.pop("OBSERVATOIRE_DB", None)
+                os.environ.pop("OBSERVATOIRE_STORE", None)
             else:
-                os.environ["OBSERVATOIRE_DB"] = previous
+                os.environ["OBSERVATOIRE_STORE"] = previous
 
 
 def bench_browser(map_runs: int = 5, sessions: int = 10) -> dict[str, object]:
@@ -463,19 +463,18 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="observatoire-bench-db-") as tmp:
         if "server" in sections:
-            from observatoire import store
+            from observatoire import versions
 
-            db = Path(tmp) / "observatoire.duckdb"
-            store.build(db)
-            previous = os.environ.get("OBSERVATOIRE_DB")
-            os.environ["OBSERVATOIRE_DB"] = str(db)
+            versions.Repository(Path(tmp)).init()
+            previous = os.environ.get("OBSERVATOIRE_STORE")
+            os.environ["OBSERVATOIRE_STORE"] = tmp
             try:
                 results["server"] = bench_server(args.n)
             finally:
                 if previous is None:
-                    os.environ.pop("OBSERVATOIRE_DB", None)
+                    os.environ.pop("OBSERVATOIRE_STORE", None)
                 else:
-                    os.environ["OBSERVATOIRE_DB"] = previous
+                    os.environ["OBSERVATOIRE_STORE"] = previous
             text.append(render_server(results["server"]))
             print(text[-1], flush=True)
     for section, run, render in (("browser", lambda: bench_browser(args.map_runs), render_browser),

@@ -1,148 +1,225 @@
-"""Streamlit edge of the core: the shared read-only DuckDB connection and cached query results.
+"""Streamlit edge of the core: the published data version a rerun reads, its read-only connection, cached results.
 
-- `st.cache_resource` holds ONE read-only connection per database path; every call uses its own cursor.
-- `st.cache_data` (bounded: `max_entries`, `ttl`) holds query results, keyed on the data version so that a
-  new lot or a refreshed reference invalidates them.
+- The data version: the router calls `resolve_version()` once per rerun. It is the version pinned by the URL
+  (`?version=12`, kept for the whole session) or else the current one, found with ONE stat of the pointer
+  (`var/current`): a version published by an import is seen by the next rerun of every session.
+- `st.cache_resource` holds one read-only DuckDB connection per version file (a few recent ones); every call
+  uses its own cursor. Nothing here ever opens a database for writing (`versions.Repository` publishes).
+- `st.cache_data` (bounded: `max_entries`, `ttl`) holds query results keyed by the version id: nothing stale
+  is ever served. `_query` takes the query function itself (typed), never its name.
 Pages call the functions below, never SQL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
-from observatoire import config, geo, queries, store
+from observatoire import config, geo, queries, schema, store, versions
 from observatoire.filters import Choices, Filters
 
+log = logging.getLogger(__name__)
+
 _TTL = 3600
+_VERSION_KEY = "_data_version"  # (number, file path) resolved for this rerun
+PIN_KEY = "_pinned_version"  # version number pinned by ?version=N (None: follow the current one)
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
-@st.cache_resource(show_spinner="Préparation de la base de données…")
-def _database(path: str) -> duckdb.DuckDBPyConnection:
-    store.ensure(Path(path), keep_current=True)  # busy or refused update: keep serving the current data
+@st.cache_resource(show_spinner="Préparation des données…")
+def _repository(root: str) -> versions.Repository:
+    """The store folder; on first use, publishes a version if none exists, if data/ changed or if the schema
+    must migrate. An update that cannot be made now (another write in progress, data/ refused) is logged and
+    the current version is served."""
+    repo = versions.Repository(Path(root))
+    try:
+        repo.ensure(wait=5)
+    except (versions.WriteInProgressError, schema.ValidationError) as err:
+        if repo.current() is None:
+            raise
+        log.warning("Actualisation impossible, version courante servie telle quelle : %s", err)
+    return repo
+
+
+def repository() -> versions.Repository:
+    return _repository(str(config.store_dir()))
+
+
+_pointer_lock = threading.Lock()
+_pointer_seen: dict[str, tuple[tuple[int, int, int] | None, versions.Version | None]] = {}
+
+
+def current_version() -> versions.Version:
+    """The current published version: one stat of the pointer; the pointer is read only when it changed."""
+    repo = repository()
+    stamp = repo.pointer_stamp()
+    with _pointer_lock:
+        seen = _pointer_seen.get(str(repo.root))
+        if seen is None or seen[0] != stamp or seen[1] is None:
+            version = repo.current()
+            if version is None:
+                raise store.StoreError(f"Aucune version des données publiée dans {repo.root}.")
+            _pointer_seen[str(repo.root)] = (stamp, version)
+            return version
+        return seen[1]
+
+
+def resolve_version() -> versions.Version:
+    """The version this rerun reads (pinned, else current), remembered for the rerun in the session state."""
+    pinned = st.session_state.get(PIN_KEY)
+    version = None
+    if pinned is not None:
+        try:
+            version = repository().version(int(pinned))
+        except store.StoreError:
+            st.session_state[PIN_KEY] = None  # pruned meanwhile: follow the current version
+    version = version or current_version()
+    st.session_state[_VERSION_KEY] = (version.number, str(version.path))
+    return version
+
+
+def version() -> versions.Version:
+    """The version of this rerun (resolved by the router; resolved here when a page runs alone)."""
+    resolved = st.session_state.get(_VERSION_KEY)
+    if resolved is None:
+        return resolve_version()
+    return versions.Version(int(resolved[0]), Path(resolved[1]))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _connection(path: str) -> duckdb.DuckDBPyConnection:
     return store.connect(Path(path), read_only=True)
 
 
 @contextmanager
-def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
-    cur = _database(str(config.database_path())).cursor()
+def cursor(target: versions.Version | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    cur = _connection(str((target or version()).path)).cursor()
     try:
         yield cur
     finally:
         cur.close()
 
 
-@st.cache_data(ttl=30, max_entries=4, show_spinner=False)
-def data_version(path: str | None = None) -> store.DataVersion:
-    with cursor() as cur:
-        return store.data_version(cur)
-
-
-def _version() -> str:
-    return data_version(str(config.database_path())).empreinte
-
-
 @st.cache_data(ttl=_TTL, max_entries=1024, show_spinner=False)
-def _run(name: str, version: str, args: tuple, kwargs: tuple) -> object:
-    with cursor() as cur:
-        return getattr(queries, name)(cur, *args, **dict(kwargs))
+def _run(name: str, version_id: str, path: str, args: tuple, kwargs: tuple, _fn: Callable[..., object]) -> object:
+    """`_fn(cursor, *args, **kwargs)` on version `version_id`; cached on (`name`, version, arguments)."""
+    cur = _connection(path).cursor()
+    try:
+        return _fn(cur, *args, **dict(kwargs))
+    finally:
+        cur.close()
 
 
-def _query(name: str, *args: object, **kwargs: object):  # noqa: ANN202 - typed by the wrappers below
-    return _run(name, _version(), args, tuple(sorted(kwargs.items())))
+def _query(fn: Callable[Concatenate[duckdb.DuckDBPyConnection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+    target = version()
+    return _run(f"{fn.__module__}.{fn.__qualname__}", target.id, str(target.path), args,  # type: ignore[return-value]
+                tuple(sorted(kwargs.items())), fn)
+
+
+def data_version() -> store.DataVersion:
+    """Content summary of this rerun's version (number, hash, date, lots, rows)."""
+    return _query(store.data_version)
+
+
+def journal() -> pd.DataFrame:
+    """The journal of this rerun's version: every change up to it, most recent first."""
+    return _query(versions.journal)
+
+
+def active_measures() -> pd.DataFrame:
+    return _query(versions.active_measures)
 
 
 def series(indicator_id: str, filters: Filters, by: str = "total", annual: bool = False,
            periods: tuple[str, str] | None = None) -> queries.Result:
-    return _query("series", indicator_id, filters, by=by, annual=annual, periods=periods)
+    return _query(queries.series, indicator_id, filters, by=by, annual=annual, periods=periods)
 
 
 def values_by_bassin(indicator_id: str, annee: str, filters: Filters) -> queries.Result:
-    return _query("values_by_bassin", indicator_id, annee, filters)
+    return _query(queries.values_by_bassin, indicator_id, annee, filters)
 
 
 def evolution(indicator_id: str, filters: Filters, by: str, year_a: str, year_b: str) -> queries.Result:
-    return _query("evolution", indicator_id, filters, by, year_a, year_b)
+    return _query(queries.evolution, indicator_id, filters, by, year_a, year_b)
 
 
 def kpis(filters: Filters) -> list[queries.Kpi]:
-    return _query("kpis", filters)
+    return _query(queries.kpis, filters)
 
 
 def bassin_profile(bassin: str, annee: str, filters: Filters) -> pd.DataFrame:
-    return _query("bassin_profile", bassin, annee, filters)
+    return _query(queries.bassin_profile, bassin, annee, filters)
 
 
 def laboratories(filters: Filters, open_in: str | None = None) -> queries.Result:
     if open_in is None:
-        return _query("laboratories", filters)
-    return _query("laboratories", filters, open_in=open_in)
+        return _query(queries.laboratories, filters)
+    return _query(queries.laboratories, filters, open_in=open_in)
 
 
 def projects(laboratoire: str | None = None) -> pd.DataFrame:
-    return _query("projects", laboratoire)
+    return _query(queries.projects, laboratoire)
 
 
 def filter_response(filters: Filters) -> pd.DataFrame:
     """Which indicators answer the niveau / thème filters (one query on the catalogue, cached per version)."""
-    return _query("filter_response", filters.with_(departements=(), bassins=(), publics=(), periode_debut=None,
-                                                   periode_fin=None))
+    return _query(queries.filter_response, filters.with_(departements=(), bassins=(), publics=(),
+                                                         periode_debut=None, periode_fin=None))
 
 
 def lab_profile(laboratoire: str, annee: str) -> pd.DataFrame:
-    return _query("lab_profile", laboratoire, annee)
+    return _query(queries.lab_profile, laboratoire, annee)
 
 
 def projects_catalogue(filters: Filters) -> queries.Result:
-    return _query("projects_catalogue", filters.with_(publics=(), periode_debut=None, periode_fin=None))
+    return _query(queries.projects_catalogue, filters.with_(publics=(), periode_debut=None, periode_fin=None))
 
 
 def measures(filters: Filters, indicator_id: str | None = None) -> pd.DataFrame:
-    return _query("measures", filters, indicator_id)
+    return _query(queries.measures, filters, indicator_id)
 
 
 def measures_notes(filters: Filters) -> tuple[str, ...]:
-    return _query("measures_notes", filters)
-
-
-@st.cache_data(ttl=30, max_entries=4, show_spinner=False)
-def _lots(version: str) -> pd.DataFrame:
-    with cursor() as cur:
-        return store.lots(cur)
+    return _query(queries.measures_notes, filters)
 
 
 def lots() -> pd.DataFrame:
     """The lots (batches) of measures, active or not."""
-    return _lots(_version())
+    return _query(store.lots)
 
 
 def indicators() -> pd.DataFrame:
-    return _query("indicators")
+    return _query(queries.indicators)
 
 
 def indicator(indicator_id: str) -> dict:
-    return _query("indicator", indicator_id)
+    return _query(queries.indicator, indicator_id)
 
 
 def catalogue(name: str) -> pd.DataFrame:
-    return _query("catalogue", name)
+    return _query(queries.catalogue, name)
 
 
 def labels() -> dict[str, dict[str, str]]:
-    return _query("labels")
+    return _query(queries.labels)
 
 
 def choices() -> Choices:
-    return _query("choices")
+    return _query(queries.choices)
 
 
 def school_years() -> list[str]:
-    return _query("school_years")
+    return _query(queries.school_years)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

@@ -1,4 +1,6 @@
-"""Command line: `python -m observatoire init | check | export --output FILE [--format csv|xlsx]`.
+"""Command line: `python -m observatoire init | check | import FILE | versions | annuler LOT | export`.
+
+Every write publishes a new immutable data version (`versions.Repository`); readers are never disturbed.
 
 Messages are in French. Exit codes: 0 done; 1 expected problem (data refused, database busy, bad argument),
 explained in French; 2 unexpected error: « erreur inattendue » and the path of a log file holding the
@@ -16,7 +18,7 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-from observatoire import checks, config, exporting, queries, schema, store
+from observatoire import checks, config, exporting, queries, schema, store, versions
 
 LOG_DIR_ENV_VAR = "OBSERVATOIRE_LOG_DIR"
 """Folder of the logs of unexpected errors (default: var/log/, or the temporary folder if not writable)."""
@@ -59,29 +61,98 @@ def _report(problems: schema.Problems, data_dir: Path, out: object = None) -> No
         print(f"… et {rest} autres problèmes", file=out)
 
 
+def _repository(args: argparse.Namespace) -> versions.Repository:
+    return versions.Repository(Path(args.store) if args.store else None)
+
+
+def _describe(repo: versions.Repository, version: versions.Version) -> str:
+    with repo.connect(version) as con:
+        info = store.data_version(con)
+    return (f"version n° {version.number} ({version.path.name}) : {_count(info.mesures)} mesures actives dans "
+            f"{info.lots_actifs} lot(s)")
+
+
+def _count(value: int) -> str:
+    """`64500000` → `64 500 000` (French thousands separator, narrow no-break space)."""
+    return f"{value:,}".replace(",", "\u202f")
+
+
 def _init(args: argparse.Namespace) -> int:
-    path = Path(args.db) if args.db else config.database_path()
+    repo = _repository(args)
     data_dir = Path(args.data) if args.data else config.DATA_DIR
-    measures_file, reference_dir = data_dir / "demo" / "mesures.csv", data_dir / "reference"
     start = time.perf_counter()
     # the same checks as `check` (bilan figures included) before anything is written
     problems = checks.check_data(data_dir)
     if problems:
-        print("Données refusées, la base n'a pas été modifiée.", file=sys.stderr)
+        print("Données refusées, aucune version n'a été publiée.", file=sys.stderr)
         _report(problems, data_dir, sys.stderr)
         return 1
     if args.if_needed:
-        action = store.refresh(path, measures_file, reference_dir)
-        with store.connect(path) as con:
-            version = store.data_version(con)
-        label = {store.BUILT: "construite", store.REFRESHED: "actualisée", store.CURRENT: "vérifiée (à jour)"}
-        verb = label[action]
+        published = repo.ensure(data_dir)
+        verb = "publiées" if published else "vérifiées (à jour)"
+        version = published or repo.current()
     else:
-        version = store.build(path, measures_file, reference_dir)
-        verb = "construite"
+        version = repo.init(data_dir, author=args.auteur or "", with_demo=not args.sans_demo)
+        verb = "publiées"
     elapsed = time.perf_counter() - start
-    print(f"Base {verb} : {path}")
-    print(f"{version.mesures} mesures dans {version.lots_actifs} lot(s), {version.label}, en {_seconds(elapsed)}.")
+    print(f"Données {verb} : {_describe(repo, version)}, en {_seconds(elapsed)}.")
+    print(f"Dossier des versions : {repo.root}")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from observatoire import importing
+
+    path = Path(args.fichier)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise CommandError(f"Lecture impossible de {path} : {err.strerror or err}") from err
+    repo = _repository(args)
+    start = time.perf_counter()
+    with repo.connect() as con:
+        tables = store.reference_tables(con)
+        current = versions.active_measures(con)
+    incoming = importing.read_import(data, path.name, tables, config.academie())
+    preview = importing.preview(incoming.frame, current)
+    print(f"{path.name} : {incoming.details}.")
+    print(f"{_count(preview.new)} nouvelles valeurs, {_count(preview.changed)} modifiées, "
+          f"{_count(preview.unchanged)} inchangées.")
+    version = repo.import_measures(incoming.frame, path.name, incoming.sha256,
+                                   args.auteur or versions.default_author(),
+                                   (preview.new, preview.changed, preview.unchanged))
+    print(f"Publiée : {_describe(repo, version)}, en {_seconds(time.perf_counter() - start)}.")
+    return 0
+
+
+def _versions(args: argparse.Namespace) -> int:
+    repo = _repository(args)
+    current = repo.current()
+    if current is None:
+        print(f"Aucune version publiée dans {repo.root} (« python -m observatoire init »).")
+        return 0
+    journal = repo.journal(current)
+    kept = {v.number: v for v in repo.versions()}
+    print(f"Versions des données ({repo.root}) — courante : n° {current.number}")
+    for row in journal.itertuples(index=False):
+        mark = "*" if row.version == current.number else (" " if row.version in kept else "-")
+        lots = []
+        if row.lots_ajoutes:
+            lots.append(f"lot(s) ajouté(s) : {row.lots_ajoutes}")
+        if row.lots_retires:
+            lots.append(f"lot(s) retiré(s) : {row.lots_retires}")
+        sha = f", sha256 {row.sha256[:12]}…" if row.sha256 else ""
+        extra = f" ({'; '.join(lots)})" if lots else ""
+        when = f"{row.date:%d/%m/%Y %H:%M} UTC"
+        print(f"{mark} n° {row.version:>4}  {when}  {row.auteur} — {row.resume}{sha}{extra}")
+    print("* courante ; - version plus conservée (seul son journal reste)")
+    return 0
+
+
+def _undo(args: argparse.Namespace) -> int:
+    repo = _repository(args)
+    version = repo.undo(args.lot, args.auteur or versions.default_author())
+    print(f"Import {args.lot} annulé. Publiée : {_describe(repo, version)}.")
     return 0
 
 
@@ -114,14 +185,17 @@ def _export(args: argparse.Namespace) -> int:
     fmt = (args.format or Path(args.output).suffix.lstrip(".") or "csv").lower()
     if fmt not in exporting.FORMATS:
         raise CommandError(f"Format inconnu : « {fmt} » (formats possibles : csv, xlsx).")
-    path = store.ensure(Path(args.db) if args.db else None)
-    with store.connect(path) as con:
+    repo = _repository(args)
+    if args.version is None:
+        repo.ensure()
+    version = repo.version(args.version) if args.version is not None else repo.current()
+    with repo.connect(version) as con:
         frame = queries.all_measures(con)
     try:
         output = exporting.export_measures(frame, Path(args.output), args.format)
     except OSError as err:
         raise CommandError(f"Écriture impossible de {args.output} : {err.strerror or err}") from err
-    print(f"{len(frame)} mesures exportées dans {output}.")
+    print(f"{_count(len(frame))} mesures exportées (version n° {version.number}) dans {output}.")
     return 0
 
 
@@ -129,19 +203,34 @@ def build_parser() -> argparse.ArgumentParser:
     argparse._ = _french  # type: ignore[attr-defined]  # argparse's messages in French (looked up at call time)
     parser = argparse.ArgumentParser(prog="python -m observatoire",
                                      description="Observatoire du numérique éducatif — données.")
-    parser.add_argument("--db", help="chemin de la base (défaut : $OBSERVATOIRE_DB ou var/observatoire.duckdb)")
+    parser.add_argument("--store", help="dossier des versions publiées (défaut : $OBSERVATOIRE_STORE ou var/)")
     sub = parser.add_subparsers(dest="command", required=True)
-    init = sub.add_parser("init", help="construit (ou reconstruit) la base depuis data/")
+    init = sub.add_parser("init", help="publie une version construite depuis data/ (les imports n'y sont pas "
+                          "repris : ils restent dans les versions précédentes)")
     init.add_argument("--if-needed", action="store_true",
-                      help="ne reconstruit pas : crée la base si elle manque, l'actualise si data/ a changé")
+                      help="ne reconstruit pas : publie une version seulement s'il n'y en a pas, si data/ a "
+                      "changé ou si le schéma doit migrer (les imports sont conservés)")
     init.add_argument("--data", help="dossier de données (défaut : $OBSERVATOIRE_DATA ou data/)")
+    init.add_argument("--sans-demo", action="store_true", help="version vide : référentiels sans mesures")
+    init.add_argument("--auteur", help="nom inscrit au journal")
     init.set_defaults(func=_init)
+    imp = sub.add_parser("import", help="importe un fichier de mesures (CSV ou XLSX) et publie une version")
+    imp.add_argument("fichier", help="fichier CSV (; , ou tabulation) ou XLSX aux colonnes canoniques")
+    imp.add_argument("--auteur", help="nom inscrit au journal (défaut : l'utilisateur du système)")
+    imp.set_defaults(func=_import)
+    ver = sub.add_parser("versions", help="liste les versions publiées et leur journal")
+    ver.set_defaults(func=_versions)
+    undo = sub.add_parser("annuler", help="annule un import : publie une version sans ce lot")
+    undo.add_argument("lot", type=int, help="numéro du lot importé (voir « versions »)")
+    undo.add_argument("--auteur", help="nom inscrit au journal")
+    undo.set_defaults(func=_undo)
     check = sub.add_parser("check", help="valide tous les fichiers de data/")
     check.add_argument("--data", help="dossier de données (défaut : data/)")
     check.set_defaults(func=_check)
     export = sub.add_parser("export", help="exporte toutes les mesures (colonnes canoniques)")
     export.add_argument("--output", required=True, help="fichier de sortie (.csv ou .xlsx)")
     export.add_argument("--format", help="csv ou xlsx (défaut : d'après l'extension)")
+    export.add_argument("--version", type=int, help="numéro de la version à exporter (défaut : la courante)")
     export.set_defaults(func=_export)
     return parser
 

@@ -15,8 +15,12 @@ DATA_DIR = Path(os.environ.get(DATA_ENV_VAR, "").strip() or PROJECT_ROOT / "data
 REFERENCE_DIR = DATA_DIR / "reference"
 DEMO_DIR = DATA_DIR / "demo"
 DEMO_MEASURES = DEMO_DIR / "mesures.csv"
-DEFAULT_DB = PROJECT_ROOT / "var" / "observatoire.duckdb"
-DB_ENV_VAR = "OBSERVATOIRE_DB"
+DEFAULT_STORE = PROJECT_ROOT / "var"
+STORE_ENV_VAR = "OBSERVATOIRE_STORE"
+"""Folder of the published data versions (`versions/`, the `current` pointer, the write lock)."""
+KEEP_ENV_VAR = "OBSERVATOIRE_VERSIONS_KEEP"
+DEFAULT_KEEP = 20
+"""How many published versions are kept (the current one always is)."""
 
 ILLUSTRATIVE = "illustratif"
 """`origine` code (and `source` text) of every generated figure, not taken (or deduced) from the bilan."""
@@ -25,10 +29,16 @@ ALL = "tous"
 """Code meaning "every value of this dimension" (niveau, thématique, public)."""
 
 
-def database_path() -> Path:
-    """Database path: `$OBSERVATOIRE_DB` when set, else `var/observatoire.duckdb`."""
-    env = os.environ.get(DB_ENV_VAR, "").strip()
-    return Path(env).expanduser() if env else DEFAULT_DB
+def store_dir() -> Path:
+    """Folder of the data versions: `$OBSERVATOIRE_STORE` when set, else `var/`."""
+    env = os.environ.get(STORE_ENV_VAR, "").strip()
+    return Path(env).expanduser() if env else DEFAULT_STORE
+
+
+def versions_kept() -> int:
+    """`$OBSERVATOIRE_VERSIONS_KEEP` (at least 1), else 20."""
+    env = os.environ.get(KEEP_ENV_VAR, "").strip()
+    return max(1, int(env)) if env.isdigit() else DEFAULT_KEEP
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
-"""DuckDB store: reference tables + measures kept in lots (batches), with a readable data version.
+"""The content of one data version (one DuckDB file): reference tables + measures kept in lots + journal.
+
+This module reads and transforms ONE database; `versions.py` publishes them (immutable files, a pointer).
 
 Layout
-- `meta(key, value)`: schema version, reference hash, data version (hash + date).
+- `meta(key, value)`: schema version, reference hash, data version (hash + date), version number.
 - reference tables (`indicateurs`, `thematiques`, `niveaux`, `publics`, `departements`, `bassins`,
   `communes_bassins`, `laboratoires`, `projets`, and the derived `territoires`): refreshed automatically when a
   file under `data/reference/` changes; a refresh never touches the lots.
@@ -9,10 +11,13 @@ Layout
   measure belongs to a lot and has its own `origine` (bilan, deduit, illustratif, import; `source` is text).
   The shipped demo data is the first lot (lot `origine = 'demo'`). An import adds a lot; undoing it
   deactivates or deletes the lot. `mesures_actives` is the view every query reads: for a given key
-  (indicator, period, territory, niveau, thématique, public) the most recent active lot wins.
+  (indicator, period, territory, niveau, thématique, public) the most recent active lot wins. Values replaced
+  by a later lot stay in their lot: history is never lost.
+- `journal`: one row per change that published a version (init, import, annulation, reference, migration):
+  author, date, file name and sha256, rows new / changed / unchanged, lots added or retired.
 
-The dashboard opens the database read-only (`connect(read_only=True)`); only `build`/`ensure`/lot functions
-write. All SQL uses named parameters.
+Readers open a version read-only (`connect(read_only=True)`); the write functions here are applied by
+`versions.Repository` to the next version while it is being built. All SQL uses named parameters.
 """
 
 from __future__ import annotations
@@ -33,7 +38,9 @@ from observatoire import checks, config, reading, schema
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "2"  # 2: measures carry their `origine` (bilan, deduit, illustratif, import)
+SCHEMA_VERSION = "3"
+"""2: measures carry their `origine` (bilan, deduit, illustratif, import); 3: the `journal` of changes.
+An older database is migrated (`migrations.py`), never rebuilt: imported lots survive an upgrade."""
 
 
 
@@ -67,11 +74,13 @@ class DataVersion:
     construite_le: str  # ISO date-time (UTC) of the last change
     lots_actifs: int
     mesures: int
+    numero: int | None = None  # number of the published version (None: a standalone file)
 
     @property
     def label(self) -> str:
         date = self.construite_le[:16].replace("T", " ")
-        return f"données {self.empreinte} du {date} UTC"
+        numero = f"version n° {self.numero}, " if self.numero is not None else ""
+        return f"{numero}données {self.empreinte} du {date} UTC"
 
 
 # --------------------------------------------------------------------------------------------------- files
@@ -95,7 +104,7 @@ def reference_hash(reference_dir: Path = config.REFERENCE_DIR) -> str:
 
 # ----------------------------------------------------------------------------------------------- database
 
-_DDL = """
+DDL = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE SEQUENCE IF NOT EXISTS lot_seq START 1;
 CREATE TABLE IF NOT EXISTS lots (
@@ -121,6 +130,20 @@ CREATE TABLE IF NOT EXISTS mesures (
     origine VARCHAR NOT NULL,
     source VARCHAR NOT NULL
 );
+CREATE TABLE IF NOT EXISTS journal (
+    version INTEGER NOT NULL,
+    type VARCHAR NOT NULL,
+    auteur VARCHAR NOT NULL,
+    date TIMESTAMP NOT NULL,
+    fichier VARCHAR,
+    sha256 VARCHAR,
+    nouvelles INTEGER,
+    modifiees INTEGER,
+    inchangees INTEGER,
+    lots_ajoutes VARCHAR,
+    lots_retires VARCHAR,
+    resume VARCHAR NOT NULL
+);
 CREATE OR REPLACE VIEW mesures_actives AS
 SELECT m.* EXCLUDE (lot_id), m.lot_id
 FROM mesures m JOIN lots l USING (lot_id)
@@ -131,9 +154,9 @@ QUALIFY row_number() OVER (
 """
 
 
-def connect(path: Path | None = None, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+def connect(path: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     """Open the database. Read-only connections never build anything: call `ensure` first."""
-    path = Path(path or config.database_path())
+    path = Path(path)
     if read_only and not path.exists():
         raise StoreError(f"Base de données introuvable : {path}. Lancez « python -m observatoire init ».")
     if not read_only:
@@ -155,12 +178,12 @@ def _writer(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def _meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
     row = con.execute("SELECT value FROM meta WHERE key = $key", {"key": key}).fetchone()
     return row[0] if row else None
 
 
-def _set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
     con.execute(
         "INSERT INTO meta VALUES ($key, $value) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         {"key": key, "value": value},
@@ -190,7 +213,7 @@ def _write_reference(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFr
         con.register("incoming", frame)
         con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM incoming')
         con.unregister("incoming")
-    _set_meta(con, "reference_hash", ref_hash)
+    set_meta(con, "reference_hash", ref_hash)
 
 
 def _prepare_lot_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -221,61 +244,59 @@ def _insert_lot(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, origine: st
 
 def _refresh_version(con: duckdb.DuckDBPyConnection) -> None:
     lots = con.execute("SELECT lot_id, empreinte FROM lots WHERE actif ORDER BY lot_id").fetchall()
-    digest = hashlib.sha256((_meta(con, "reference_hash") or "").encode())
+    digest = hashlib.sha256((get_meta(con, "reference_hash") or "").encode())
     for lot_id, empreinte in lots:
         digest.update(f"{lot_id}:{empreinte}".encode())
-    _set_meta(con, "data_hash", digest.hexdigest()[:12])
-    _set_meta(con, "data_date", datetime.now(UTC).isoformat(timespec="seconds"))
+    set_meta(con, "data_hash", digest.hexdigest()[:12])
+    set_meta(con, "data_date", datetime.now(UTC).isoformat(timespec="seconds"))
 
 
-@contextmanager
-def _exclusive(path: Path) -> Iterator[None]:
-    """Hold the write lock of an existing database while it is replaced: refuse (`DatabaseBusyError`) when another
-    process has it open — renaming a new file over it would go unseen by that process (it keeps reading the old
-    file). A file that is not a readable database is simply replaced."""
-    con = None
-    if path.exists():
-        try:
-            con = duckdb.connect(str(path), read_only=False)
-        except duckdb.Error as err:
-            if _is_lock_error(err):
-                raise _busy(path, err) from err
-            log.warning("Base illisible, elle sera remplacée : %s", err)
-    try:
-        yield
-    finally:
-        if con is not None:
-            con.close()
+DEMO_LABEL = "Données de démonstration (bilan DRANE 2023-2024 + illustratif)"
 
 
-def build(path: Path | None = None, measures_file: Path = config.DEMO_MEASURES,
-          reference_dir: Path = config.REFERENCE_DIR) -> DataVersion:
-    """(Re)build the database from scratch: reference tables + the demo measures as lot 1.
+def create(con: duckdb.DuckDBPyConnection, reference: checks.Reference, measures: pd.DataFrame | None,
+           ref_hash: str, demo_hash: str) -> None:
+    """Fill an empty database: tables, reference data and (unless `measures` is None) the demo lot."""
+    con.execute(DDL)
+    set_meta(con, "schema_version", SCHEMA_VERSION)
+    _write_reference(con, reference.tables, ref_hash, reference.academie)
+    if measures is not None:
+        _insert_lot(con, measures, "demo", DEMO_LABEL, demo_hash)
+    _refresh_version(con)
 
-    Everything is validated first (nothing is written when the data is refused: `schema.ValidationError`);
-    `DatabaseBusyError` when another process has the database open (it is then left untouched)."""
-    path = Path(path or config.database_path())
+
+def read_sources(measures_file: Path = config.DEMO_MEASURES, reference_dir: Path = config.REFERENCE_DIR,
+                 with_demo: bool = True) -> tuple[checks.Reference, pd.DataFrame | None]:
+    """Reference data and demo measures, validated (`schema.ValidationError` when refused)."""
     reference = checks.read_reference(reference_dir)
-    measures = checks.validate_measures(reading.read_measures_csv(measures_file), reference.tables,
-                                        reference.academie)
+    measures = None
+    if with_demo:
+        measures = checks.validate_measures(reading.read_measures_csv(measures_file), reference.tables,
+                                            reference.academie)
+    return reference, measures
+
+
+def build(path: Path, measures_file: Path = config.DEMO_MEASURES,
+          reference_dir: Path = config.REFERENCE_DIR, with_demo: bool = True) -> DataVersion:
+    """Build one standalone database file from scratch (reference tables + the demo measures as lot 1).
+
+    Everything is validated first (nothing is written when the data is refused: `schema.ValidationError`). The
+    file is written under a temporary name and renamed: never call this on a file a process is reading (the
+    dashboard reads published versions: see `versions.Repository`)."""
+    path = Path(path)
+    reference, measures = read_sources(measures_file, reference_dir, with_demo)
     tmp = path.with_name(path.name + ".tmp")
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _exclusive(path):
+    tmp.unlink(missing_ok=True)
+    Path(str(tmp) + ".wal").unlink(missing_ok=True)
+    try:
+        with _writer(tmp) as con:
+            create(con, reference, measures, reference_hash(reference_dir), file_hash([measures_file]))
+            con.execute("CHECKPOINT")
+        tmp.replace(path)
+    finally:
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
-        try:
-            with _writer(tmp) as con:
-                con.execute(_DDL)
-                _set_meta(con, "schema_version", SCHEMA_VERSION)
-                _write_reference(con, reference.tables, reference_hash(reference_dir), reference.academie)
-                _insert_lot(con, measures, "demo", "Données de démonstration (bilan DRANE 2023-2024 + "
-                            "illustratif)", file_hash([measures_file]))
-                _refresh_version(con)
-                con.execute("CHECKPOINT")
-            tmp.replace(path)
-        finally:
-            tmp.unlink(missing_ok=True)
-            Path(str(tmp) + ".wal").unlink(missing_ok=True)
     with connect(path) as con:
         return data_version(con)
 
@@ -283,104 +304,116 @@ def build(path: Path | None = None, measures_file: Path = config.DEMO_MEASURES,
 BUILT, REFRESHED, CURRENT = "construite", "actualisée", "à jour"
 
 
-def refresh(path: Path | None = None, measures_file: Path = config.DEMO_MEASURES,
-            reference_dir: Path = config.REFERENCE_DIR) -> str:
-    """Make sure the database exists and is current; return what was done: `BUILT`, `REFRESHED` or `CURRENT`.
+@dataclass(frozen=True)
+class Staleness:
+    """What differs between a database and the files under data/."""
 
-    - missing database or other schema version → full build;
-    - reference files changed → reference tables refreshed, lots kept;
-    - shipped demo file changed → the demo lot is replaced, other lots kept.
-    Raises `schema.ValidationError` (data refused) or `DatabaseBusyError` (another process holds the database)
-    without writing anything.
-    """
-    path = Path(path or config.database_path())
+    reference: bool
+    demo: bool
+
+    def __bool__(self) -> bool:
+        return self.reference or self.demo
+
+
+def staleness(con: duckdb.DuckDBPyConnection, measures_file: Path = config.DEMO_MEASURES,
+              reference_dir: Path = config.REFERENCE_DIR) -> Staleness:
+    demo = con.execute("SELECT max(empreinte) FROM lots WHERE origine = 'demo'").fetchone()[0]
+    has_demo = demo is not None
+    return Staleness(get_meta(con, "reference_hash") != reference_hash(reference_dir),
+                     has_demo and demo != file_hash([measures_file]))
+
+
+def apply_refresh(con: duckdb.DuckDBPyConnection, stale: Staleness, measures_file: Path = config.DEMO_MEASURES,
+                  reference_dir: Path = config.REFERENCE_DIR) -> None:
+    """Bring a database (opened read-write, in a transaction of the caller) up to date with data/: reference
+    tables rewritten, demo lot replaced (same id and active flag); other lots kept. Validation happens before
+    anything is written (`schema.ValidationError`)."""
+    reference, measures = read_sources(measures_file, reference_dir)
+    if stale.reference:
+        _write_reference(con, reference.tables, reference_hash(reference_dir), reference.academie)
+        log.info("Tables de référence actualisées")
+    if stale.demo:
+        previous = con.execute(
+            "SELECT lot_id, actif FROM lots WHERE origine = 'demo' ORDER BY lot_id LIMIT 1").fetchone()
+        con.execute("DELETE FROM mesures WHERE lot_id IN (SELECT lot_id FROM lots WHERE origine = 'demo')")
+        con.execute("DELETE FROM lots WHERE origine = 'demo'")
+        _insert_lot(con, measures, "demo", DEMO_LABEL, file_hash([measures_file]),
+                    lot_id=previous[0] if previous else None, active=bool(previous[1]) if previous else True)
+    _refresh_version(con)
+
+
+def refresh(path: Path, measures_file: Path = config.DEMO_MEASURES,
+            reference_dir: Path = config.REFERENCE_DIR) -> str:
+    """Make sure a standalone database file exists and is current; return `BUILT`, `REFRESHED` or `CURRENT`.
+    (The dashboard's published versions are refreshed by `versions.Repository.ensure`.)"""
+    path = Path(path)
     if not path.exists():
         build(path, measures_file, reference_dir)
         return BUILT
     with connect(path, read_only=True) as con:
-        current = {k: _meta(con, k) for k in ("schema_version", "reference_hash")}
-        demo = con.execute("SELECT max(empreinte) FROM lots WHERE origine = 'demo'").fetchone()[0]
-    if current["schema_version"] != SCHEMA_VERSION:
+        schema_version = get_meta(con, "schema_version")
+    if schema_version != SCHEMA_VERSION:
         build(path, measures_file, reference_dir)
         return BUILT
-    ref_hash = reference_hash(reference_dir)
-    demo_hash = file_hash([measures_file])
-    if current["reference_hash"] == ref_hash and demo == demo_hash:
+    with connect(path, read_only=True) as con:
+        stale = staleness(con, measures_file, reference_dir)
+    if not stale:
         return CURRENT
-    reference = checks.read_reference(reference_dir)
-    # the demo measures are checked against the new reference data even when only the reference changed
-    measures = checks.validate_measures(reading.read_measures_csv(measures_file), reference.tables,
-                                        reference.academie)
-    try:
-        con = duckdb.connect(str(path), read_only=False)
-    except duckdb.Error as err:
-        if _is_lock_error(err):
-            raise _busy(path, err) from err
-        raise StoreError(f"Impossible d'ouvrir la base {path} : {err}") from err
-    try:
+    read_sources(measures_file, reference_dir)  # refused data: nothing written
+    with _writer(path) as con:
         con.execute("BEGIN TRANSACTION")
-        if current["reference_hash"] != ref_hash:
-            _write_reference(con, reference.tables, ref_hash, reference.academie)
-            log.info("Tables de référence actualisées (%s)", ref_hash[:12])
-        if demo != demo_hash:
-            # the demo lot keeps its id (and so its priority below later imports) and its active flag
-            previous = con.execute(
-                "SELECT lot_id, actif FROM lots WHERE origine = 'demo' ORDER BY lot_id LIMIT 1").fetchone()
-            con.execute("DELETE FROM mesures WHERE lot_id IN (SELECT lot_id FROM lots WHERE origine = 'demo')")
-            con.execute("DELETE FROM lots WHERE origine = 'demo'")
-            _insert_lot(con, measures, "demo", "Données de démonstration (bilan DRANE 2023-2024 + "
-                        "illustratif)", demo_hash, lot_id=previous[0] if previous else None,
-                        active=bool(previous[1]) if previous else True)
-        _refresh_version(con)
+        apply_refresh(con, stale, measures_file, reference_dir)
         con.execute("COMMIT")
-    finally:
-        con.close()
     return REFRESHED
 
 
-def ensure(path: Path | None = None, measures_file: Path = config.DEMO_MEASURES,
-           reference_dir: Path = config.REFERENCE_DIR, keep_current: bool = False) -> Path:
-    """Make sure the database exists and is current (see `refresh`); return its path.
-
-    `keep_current=False` (commands): raises `DatabaseBusyError` when the database could not be updated because
-    another process holds it, `schema.ValidationError` when the data is refused — nothing is written.
-    `keep_current=True` (the dashboard): when a database already exists and cannot be updated (busy, or the
-    new data is refused), log a warning and keep serving it; a missing database still raises.
-    """
-    path = Path(path or config.database_path())
-    try:
-        refresh(path, measures_file, reference_dir)
-    except (DatabaseBusyError, schema.ValidationError) as err:
-        if not keep_current or not path.exists():
-            raise
-        log.warning("Actualisation impossible, base utilisée telle quelle : %s", err)
-    return path
+def ensure(path: Path, measures_file: Path = config.DEMO_MEASURES,
+           reference_dir: Path = config.REFERENCE_DIR) -> Path:
+    """`refresh` a standalone database file; return its path."""
+    refresh(path, measures_file, reference_dir)
+    return Path(path)
 
 
 # ------------------------------------------------------------------------------------------------- lots
 
 
+def insert_lot(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, origine: str, libelle: str) -> int:
+    """Add an already validated lot of measures (canonical columns); returns its id."""
+    empreinte = hashlib.sha256(frame[schema.MEASURE_COLUMNS].to_csv(index=False).encode()).hexdigest()
+    lot_id = _insert_lot(con, frame, origine, libelle, empreinte)
+    _refresh_version(con)
+    return lot_id
+
+
+def set_active(con: duckdb.DuckDBPyConnection, lot_id: int, active: bool) -> None:
+    """Deactivate (undo) or reactivate a lot; `StoreError` if it does not exist."""
+    found = con.execute("SELECT count(*) FROM lots WHERE lot_id = $id", {"id": lot_id}).fetchone()[0]
+    if not found:
+        raise StoreError(f"Lot {lot_id} introuvable.")
+    con.execute("UPDATE lots SET actif = $a WHERE lot_id = $id", {"a": active, "id": lot_id})
+    _refresh_version(con)
+
+
+def reference_tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    """The reference tables stored in a database (what new measures are validated against)."""
+    return {name: con.execute(f'SELECT * FROM "{name}"').df() for name in schema.REFERENCE_TABLES}
+
+
 def add_lot(path: Path, frame: pd.DataFrame, origine: str, libelle: str) -> int:
-    """Validate and add a lot of measures; returns its id. Nothing is written if validation fails."""
+    """Validate and add a lot to a standalone database file; returns its id. Nothing is written if validation
+    fails."""
     with _writer(path) as con:
-        tables = {name: con.execute(f'SELECT * FROM "{name}"').df() for name in schema.REFERENCE_TABLES}
-        valid = checks.validate_measures(frame, tables)
-        empreinte = hashlib.sha256(valid.to_csv(index=False).encode()).hexdigest()
+        valid = checks.validate_measures(frame, reference_tables(con))
         con.execute("BEGIN TRANSACTION")
-        lot_id = _insert_lot(con, valid, origine, libelle, empreinte)
-        _refresh_version(con)
+        lot_id = insert_lot(con, valid, origine, libelle)
         con.execute("COMMIT")
         return lot_id
 
 
 def set_lot_active(path: Path, lot_id: int, active: bool) -> None:
-    """Deactivate (undo) or reactivate a lot."""
+    """Deactivate (undo) or reactivate a lot of a standalone database file."""
     with _writer(path) as con:
-        found = con.execute("SELECT count(*) FROM lots WHERE lot_id = $id", {"id": lot_id}).fetchone()[0]
-        if not found:
-            raise StoreError(f"Lot {lot_id} introuvable.")
-        con.execute("UPDATE lots SET actif = $a WHERE lot_id = $id", {"a": active, "id": lot_id})
-        _refresh_version(con)
+        set_active(con, lot_id, active)
 
 
 def lots(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -391,4 +424,6 @@ def data_version(con: duckdb.DuckDBPyConnection) -> DataVersion:
     n_lots, n_rows = con.execute(
         "SELECT (SELECT count(*) FROM lots WHERE actif), (SELECT count(*) FROM mesures_actives)"
     ).fetchone()
-    return DataVersion(_meta(con, "data_hash") or "?", _meta(con, "data_date") or "?", int(n_lots), int(n_rows))
+    number = get_meta(con, "version_number")
+    return DataVersion(get_meta(con, "data_hash") or "?", get_meta(con, "data_date") or "?", int(n_lots),
+                       int(n_rows), int(number) if number and number.isdigit() else None)

@@ -7,24 +7,31 @@ from pathlib import Path
 
 import pytest
 
-from observatoire import store
+from observatoire import store, versions
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRYPOINT = str(ROOT / "dashboard.py")
 
 
 @pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A freshly built demo database, exported as OBSERVATOIRE_DB for the whole session."""
-    path = tmp_path_factory.mktemp("db") / "observatoire.duckdb"
-    store.build(path)
-    previous = os.environ.get("OBSERVATOIRE_DB")
-    os.environ["OBSERVATOIRE_DB"] = str(path)
-    yield path
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> versions.Repository:
+    """A store folder with one published version built from data/, exported as OBSERVATOIRE_STORE for the
+    whole session (what the app and the CLI read)."""
+    repo = versions.Repository(tmp_path_factory.mktemp("store"))
+    repo.init(author="tests")
+    previous = os.environ.get("OBSERVATOIRE_STORE")
+    os.environ["OBSERVATOIRE_STORE"] = str(repo.root)
+    yield repo
     if previous is None:
-        os.environ.pop("OBSERVATOIRE_DB", None)
+        os.environ.pop("OBSERVATOIRE_STORE", None)
     else:
-        os.environ["OBSERVATOIRE_DB"] = previous
+        os.environ["OBSERVATOIRE_STORE"] = previous
+
+
+@pytest.fixture(scope="session")
+def demo_db(demo_store: versions.Repository) -> Path:
+    """The file of the session store's current version (open it read-only)."""
+    return demo_store.current().path
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from observatoire import config, queries, reading, store
+from observatoire import checks, config, queries, reading, store, versions
 from tests.conftest import ENTRYPOINT
 from tests.helpers import texts, unexpected_errors
 
@@ -24,28 +24,42 @@ EMPTY_BASSIN = "57-metz"
 
 
 @pytest.fixture(scope="module")
-def sparse_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("sparse") / "observatoire.duckdb"
-    store.build(path)
+def sparse_store(tmp_path_factory: pytest.TempPathFactory) -> versions.Repository:
+    """A store whose current version has the demo lot deactivated and a lacunary lot active."""
+    repo = versions.Repository(tmp_path_factory.mktemp("sparse"))
+    repo.init(author="tests")
     measures = reading.read_measures_csv(config.DEMO_MEASURES)
-    with store.connect(path, read_only=True) as con:
+    with repo.connect() as con:
         latest = queries.school_years(con)[-1]
+        tables = store.reference_tables(con)
     keep = ((measures["indicateur"] != EMPTY_INDICATOR)
             & ~((measures["indicateur"] == LATEST_GONE) & (measures["periode"] == latest))
             & (measures["territoire_code"] != EMPTY_BASSIN))
-    lot = store.add_lot(path, measures[keep].reset_index(drop=True), "import", "Données lacunaires (test)")
-    store.set_lot_active(path, 1, False)
-    with store.connect(path, read_only=True) as con:
+    frame = checks.validate_measures(measures[keep].reset_index(drop=True), tables)
+
+    def apply(con) -> versions.Change:
+        lot = store.insert_lot(con, frame, "import", "Données lacunaires (test)")
+        store.set_active(con, 1, False)
+        return versions.Change(versions.IMPORT, "Données lacunaires (test)", "tests", lots_added=(lot,),
+                               lots_retired=(1,))
+
+    repo.publish(apply)
+    with repo.connect() as con:
         active = con.execute("SELECT count(*) FROM mesures_actives").fetchone()[0]
-        assert active == int(keep.sum()) and lot != 1
-    return path
+        assert active == int(keep.sum())
+    return repo
+
+
+@pytest.fixture(scope="module")
+def sparse_db(sparse_store: versions.Repository) -> Path:
+    return sparse_store.current().path
 
 
 @pytest.fixture()
-def sparse_app(sparse_db: Path, monkeypatch: pytest.MonkeyPatch):
+def sparse_app(sparse_store: versions.Repository, monkeypatch: pytest.MonkeyPatch):
     from streamlit.testing.v1 import AppTest
 
-    monkeypatch.setenv(config.DB_ENV_VAR, str(sparse_db))
+    monkeypatch.setenv(config.STORE_ENV_VAR, str(sparse_store.root))
 
     def make(page: str, **params: str) -> AppTest:
         at = AppTest.from_file(ENTRYPOINT, default_timeout=90)

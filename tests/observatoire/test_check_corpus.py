@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from observatoire import checks, cli, store
+from observatoire import checks, cli, store, versions
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
@@ -470,10 +470,16 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def shipped_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("corpus") / "base.duckdb"
-    store.build(path)
-    return path
+def shipped_store(tmp_path_factory) -> Path:
+    """A store folder whose current version was published from the shipped data."""
+    root = tmp_path_factory.mktemp("corpus") / "store"
+    versions.Repository(root).init(author="tests")
+    return root
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file of a store folder (versions, pointer, lock) with its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def _copy_data(tmp_path: Path) -> Path:
@@ -506,19 +512,18 @@ def test_the_corpus_covers_at_least_40_cases():
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_check_and_init_refuse(case: Case, tmp_path, capsys, shipped_db):
+def test_check_and_init_refuse(case: Case, tmp_path, capsys, shipped_store):
     data = _copy_data(tmp_path)
     values = case.mutate(data) or {}
     code, output = _run(capsys, ["check", "--data", str(data)])
     _assert_refused(code, output, case, values)
-    db = tmp_path / "base.duckdb"
-    shutil.copyfile(shipped_db, db)
-    before = db.read_bytes()
+    root = tmp_path / "store"
+    shutil.copytree(shipped_store, root)
+    before = snapshot(root)
     for argv in (["init"], ["init", "--if-needed"]):
-        code, output = _run(capsys, ["--db", str(db), *argv, "--data", str(data)])
+        code, output = _run(capsys, ["--store", str(root), *argv, "--data", str(data)])
         _assert_refused(code, output, case, values)
-        assert db.read_bytes() == before, argv
-    assert not (tmp_path / "base.duckdb.tmp").exists()
+        assert snapshot(root) == before, argv  # same files, same bytes: nothing published, nothing left
 
 
 SUBPROCESS_CASES = ["valeur_inf", "bassins_sans_features", "academie_json_invalide", "mesures_utf16",
@@ -530,14 +535,15 @@ def test_no_traceback_through_a_subprocess(case_id: str, tmp_path):
     case = next(c for c in CASES if c.id == case_id)
     data = _copy_data(tmp_path)
     values = case.mutate(data) or {}
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OBSERVATOIRE_DB": str(tmp_path / "absente.duckdb"),
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OBSERVATOIRE_STORE": str(tmp_path / "absente"),
            "OBSERVATOIRE_DATA": str(data)}
     for argv in (["check", "--data", str(data)], ["init"]):
         proc = subprocess.run([sys.executable, "-m", "observatoire", *argv], cwd=ROOT, env=env,
                               capture_output=True, text=True, timeout=120)
         _assert_refused(proc.returncode, proc.stdout + proc.stderr, case, values)
         assert "Traceback" not in proc.stderr
-    assert not (tmp_path / "absente.duckdb").exists()
+    assert not (tmp_path / "absente" / "current").exists()
+    assert not list((tmp_path / "absente").glob("versions/*"))
 
 
 # ----------------------------------------------------------------------------------- what must be accepted
@@ -550,13 +556,13 @@ def test_the_shipped_data_passes_check(capsys):
 
 
 def _check_and_init(tmp_path: Path, capsys, data: Path) -> Path:  # noqa: ANN001
-    """`check` then `init` of `data` both succeed; returns the database built."""
+    """`check` then `init` of `data` both succeed; returns the file of the version published."""
     code, output = _run(capsys, ["check", "--data", str(data)])
     assert code == 0, output
-    db = tmp_path / "b.duckdb"
-    code, output = _run(capsys, ["--db", str(db), "init", "--data", str(data)])
+    root = tmp_path / "b"
+    code, output = _run(capsys, ["--store", str(root), "init", "--data", str(data)])
     assert code == 0, output
-    return db
+    return versions.Repository(root).current().path
 
 
 def _lab_name(db: Path, code: str = "lab-cirey") -> str:
@@ -613,10 +619,10 @@ def test_unexpected_error_is_logged_not_shown(tmp_path, capsys, monkeypatch):
     assert "Traceback" in text and "panne simulée" in text
 
 
-def test_export_write_error_is_expected(tmp_path, capsys, shipped_db):
-    db = tmp_path / "b.duckdb"
-    shutil.copyfile(shipped_db, db)
+def test_export_write_error_is_expected(tmp_path, capsys, shipped_store):
+    root = tmp_path / "store"
+    shutil.copytree(shipped_store, root)
     (tmp_path / "fichier").write_text("x", encoding="utf-8")
-    code, output = _run(capsys, ["--db", str(db), "export", "--output", str(tmp_path / "fichier" / "x.csv")])
+    code, output = _run(capsys, ["--store", str(root), "export", "--output", str(tmp_path / "fichier" / "x.csv")])
     assert code == 1, output
     assert "Écriture impossible" in output and "Traceback" not in output

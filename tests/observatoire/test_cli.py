@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from observatoire import checks, exporting, queries, schema, store
+from observatoire import checks, exporting, queries, schema, store, versions
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = ["indicateur", "periode", "territoire_type", "territoire_code", "niveau", "thematique", "public"]
@@ -30,8 +30,8 @@ class Run:
     stderr: str
 
 
-def _start(args: list[str], db: Path) -> subprocess.Popen:
-    env = {**os.environ, "OBSERVATOIRE_DB": str(db), "PYTHONPATH": str(ROOT)}
+def _start(args: list[str], root: Path) -> subprocess.Popen:
+    env = {**os.environ, "OBSERVATOIRE_STORE": str(root), "PYTHONPATH": str(ROOT)}
     return subprocess.Popen([sys.executable, "-m", "observatoire", *args], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -62,7 +62,7 @@ def broken_data(work) -> Path:
 
 @pytest.fixture(scope="module")
 def runs(work, broken_data) -> dict[str, Run]:
-    db = work / "cli.duckdb"
+    db = work / "store"
     results = {"init": _wait(_start(["init"], db))}
     commands = {
         "check": ["check"],
@@ -77,16 +77,18 @@ def runs(work, broken_data) -> dict[str, Run]:
 
 
 @pytest.fixture(scope="module")
-def cli_db(work) -> Path:
-    return work / "cli.duckdb"
+def cli_db(work, runs) -> Path:
+    """The file of the version `init` published."""
+    return versions.Repository(work / "store").current().path
 
 
-def test_init_builds_the_database(runs, cli_db, raw_measures):
+def test_init_publishes_the_first_version(runs, work, cli_db, raw_measures):
     init = runs["init"]
     assert init.returncode == 0, init.stderr
-    assert "Base construite" in init.stdout
-    assert str(cli_db) in init.stdout
-    assert f"{len(raw_measures)} mesures dans 1 lot(s)" in init.stdout
+    assert "Données publiées : version n° 1 (000001-" in init.stdout
+    assert str(work / "store") in init.stdout
+    count = f"{len(raw_measures):,}".replace(",", "\u202f")
+    assert f"{count} mesures actives dans 1 lot(s)" in init.stdout
     assert "Traceback" not in init.stderr
     with store.connect(cli_db) as con:
         assert store.data_version(con).mesures == len(raw_measures)

@@ -253,25 +253,27 @@ def test_set_unknown_lot_raises_french_error(db):
 # --------------------------------------------------------------------------------------------- config
 
 
-def test_database_path_honours_the_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv(config.DB_ENV_VAR, str(tmp_path / "env.duckdb"))
-    assert config.DB_ENV_VAR == "OBSERVATOIRE_DB"
-    assert config.database_path() == tmp_path / "env.duckdb"
-    monkeypatch.setenv(config.DB_ENV_VAR, "   ")
-    assert config.database_path() == config.DEFAULT_DB
-    monkeypatch.delenv(config.DB_ENV_VAR)
-    assert config.database_path() == config.DEFAULT_DB
-    monkeypatch.setenv(config.DB_ENV_VAR, "~/obs.duckdb")
-    assert config.database_path() == Path.home() / "obs.duckdb"
+def test_store_folder_honours_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv(config.STORE_ENV_VAR, str(tmp_path / "env"))
+    assert config.STORE_ENV_VAR == "OBSERVATOIRE_STORE"
+    assert config.store_dir() == tmp_path / "env"
+    monkeypatch.setenv(config.STORE_ENV_VAR, "   ")
+    assert config.store_dir() == config.DEFAULT_STORE
+    monkeypatch.delenv(config.STORE_ENV_VAR)
+    assert config.store_dir() == config.DEFAULT_STORE
+    monkeypatch.setenv(config.STORE_ENV_VAR, "~/obs")
+    assert config.store_dir() == Path.home() / "obs"
 
 
-def test_build_and_connect_default_to_the_environment_path(monkeypatch, tmp_path):
-    path = tmp_path / "env.duckdb"
-    monkeypatch.setenv("OBSERVATOIRE_DB", str(path))
-    store.build()
-    assert path.exists()
-    with store.connect() as con:
-        assert store.data_version(con).lots_actifs == 1
+def test_versions_kept_honours_the_environment(monkeypatch):
+    monkeypatch.delenv(config.KEEP_ENV_VAR, raising=False)
+    assert config.versions_kept() == 20
+    monkeypatch.setenv(config.KEEP_ENV_VAR, "3")
+    assert config.versions_kept() == 3
+    monkeypatch.setenv(config.KEEP_ENV_VAR, "0")
+    assert config.versions_kept() == 1
+    monkeypatch.setenv(config.KEEP_ENV_VAR, "beaucoup")
+    assert config.versions_kept() == 20
 
 
 def test_ensure_keeps_a_deactivated_demo_lot_deactivated(db):

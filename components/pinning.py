@@ -1,0 +1,56 @@
+"""A view frozen on one data version: `?version=12` in the URL (for the séminaire: figures never change under
+the presenter while imports are published). Read on the first run of a session, kept in the session and
+written back into the URL on every run so that a copied link stays pinned."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import context
+from components.sidebar import add_url_notice
+from observatoire import store
+from observatoire.text import quote_value
+
+PARAM = "version"
+_READ = "_version_param_read"
+
+
+def pin_from_url() -> None:
+    """First run of a session: `?version=N` pins the view on version N (a French notice when N is not a
+    published version kept, and the current version is shown)."""
+    if st.session_state.get(_READ):
+        return
+    st.session_state[_READ] = True
+    raw = st.query_params.get(PARAM)
+    st.session_state[context.PIN_KEY] = None
+    if raw is None:
+        return
+    if not raw.strip().isdigit():
+        add_url_notice(f"Lien : version {quote_value(raw, 40)} invalide (un numéro est attendu) : affichage de la "
+                       "version courante des données.")
+        return
+    try:
+        version = context.repository().version(int(raw))
+    except store.StoreError as err:
+        add_url_notice(f"Lien : {err} Affichage de la version courante des données.")
+        return
+    st.session_state[context.PIN_KEY] = version.number
+
+
+def unpin() -> None:
+    """Callback of « Afficher la version courante »."""
+    st.session_state[context.PIN_KEY] = None
+
+
+def sync_url() -> None:
+    """`?version=N` in the URL while the view is pinned, removed otherwise."""
+    pinned = st.session_state.get(context.PIN_KEY)
+    if pinned is not None:
+        if st.query_params.get(PARAM) != str(pinned):
+            st.query_params[PARAM] = str(pinned)
+    elif PARAM in st.query_params:
+        del st.query_params[PARAM]
+
+
+def pinned() -> int | None:
+    return st.session_state.get(context.PIN_KEY)
