@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import catalog, context
+from components import catalog, context, import_panel, pinning
 from components.common import render_data_table, render_downloads, render_empty
 from observatoire import config, small_counts
 from observatoire.filters import Filters
@@ -77,14 +77,32 @@ else:
 
 # -------------------------------------------------------------------------------------------- version
 st.subheader("Version des données", anchor=False)
+shown = context.version()
 version = context.data_version()
+latest = context.current_version()
 top = st.columns(2, gap="medium")
 bottom = st.columns(2, gap="medium")
-top[0].metric("Empreinte du contenu", version.empreinte, border=True,
-              help="Empreinte des données de référence et des lots actifs : elle change à chaque mise à jour.")
-top[1].metric("Construite le", catalog.french_datetime(version.construite_le), border=True)
+top[0].metric("Version affichée", f"n° {shown.number}", border=True,
+              help="Chaque import, annulation ou mise à jour des référentiels publie une nouvelle version ; les "
+                   "versions publiées ne changent plus. Empreinte du contenu : " + version.empreinte + ".")
+top[1].metric("Publiée le", catalog.french_datetime(version.construite_le), border=True)
 bottom[0].metric("Lots actifs", version.lots_actifs, border=True,
                  help="Chaque import de mesures forme un lot ; les données de démonstration sont le premier.")
 bottom[1].metric("Mesures actives", catalog.rows_text(version.mesures), border=True)
+if pinning.pinned() is not None:
+    newer = f" ; la version courante est le n° {latest.number}" if latest.number != shown.number else ""
+    st.info(f"Vue figée sur la version n° {shown.number} par le lien (`?version={shown.number}`) : les imports "
+            f"publiés depuis ne la modifient pas{newer}.", icon=":material/push_pin:")
+    st.button("Afficher la version courante des données", on_click=pinning.unpin, key="donnees_unpin",
+              icon=":material/update:")
+else:
+    st.caption(f"Pour présenter des chiffres qui ne bougeront pas pendant une réunion, ajoutez "
+               f"`?version={shown.number}` au lien de la page : la vue restera sur cette version même si un "
+               "import est publié entre-temps.")
+    st.button(f"Figer la vue sur la version n° {shown.number}", on_click=pinning.pin, args=(shown.number,),
+              key="donnees_pin", icon=":material/push_pin:")
 with st.expander("Lots de mesures", icon=":material/inventory_2:"):
     st.dataframe(catalog.lots_table(context.lots()), hide_index=True, width="stretch", key="donnees_lots")
+with st.expander("Journal des versions", icon=":material/history:"):
+    st.dataframe(import_panel.journal_table(context.journal()), hide_index=True, width="stretch",
+                 key="donnees_journal")

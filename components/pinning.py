@@ -37,6 +37,11 @@ def pin_from_url() -> None:
     st.session_state[context.PIN_KEY] = version.number
 
 
+def pin(number: int) -> None:
+    """Callback of « Figer la vue sur la version n° N »."""
+    st.session_state[context.PIN_KEY] = int(number)
+
+
 def unpin() -> None:
     """Callback of « Afficher la version courante »."""
     st.session_state[context.PIN_KEY] = None

@@ -94,8 +94,8 @@ def test_data_version_equals_the_store(app, con):
     at = _open(app)
     version = store.data_version(con)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Empreinte du contenu"] == version.empreinte
-    assert metrics["Construite le"] == catalog.french_datetime(version.construite_le)
+    assert metrics["Version affichée"] == f"n° {version.numero}"
+    assert metrics["Publiée le"] == catalog.french_datetime(version.construite_le)
     assert metrics["Lots actifs"] == str(version.lots_actifs)
     assert metrics["Mesures actives"] == catalog.rows_text(version.mesures)
 
@@ -121,3 +121,17 @@ def test_a_sub_theme_gives_the_rows_the_charts_read(app, con):
         "robotique_programmation"}
     assert any(t.startswith(queries.BROADER_PREFIX) for t in (c.split(" ", 1)[1] for c in texts(at.caption)
                                                              if c.startswith(":material/filter_alt:")))
+
+
+def test_the_journal_and_the_pin_button(app, con):
+    at = _open(app)
+    journal = next(df.value for df in at.dataframe if "Résumé" in df.value.columns)
+    assert journal["Version"].tolist()[-1] == 1 and journal["Type"].tolist()[-1] == "Construction"
+    version = store.data_version(con).numero
+    at.button(key="donnees_pin").click().run()
+    assert at.query_params["version"] == str(version)
+    assert "Vue figée sur la version" in " ".join(i.value for i in at.info)
+    footer = " ".join(c.value for c in at.caption)
+    assert "figée par le lien" in footer
+    at.button(key="donnees_unpin").click().run()
+    assert "version" not in at.query_params

@@ -1,0 +1,283 @@
+"""Rendering of the import page: templates, the reading/validation report, the preview, publication, the list
+of past imports with « Annuler cet import ». The work is done by the core (`observatoire.importing` reads and
+validates, `observatoire.versions` publishes); this module only shows it, in French, escaped.
+
+State kept between reruns (serialisable, small): the checked file (`ImportFile`, keyed by its sha256) and the
+undo waiting for confirmation. Every write goes through `versions.Repository`, which publishes a new version;
+nothing here opens a database for writing."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from components import catalog, context, formatting
+from observatoire import config, importing, schema, store, versions
+from observatoire.access import Editor
+from observatoire.text import escape_markdown, plain
+
+log = logging.getLogger("observatoire")
+
+_CHECKED = "import_checked"  # `Checked`: the last file read
+_UPLOADER_ROUND = "import_uploader_round"  # bumped after a publication: a fresh, empty uploader
+_CONFIRM_UNDO = "import_confirm_undo"
+_DONE = "import_done"  # French message of the last publication, shown once
+WAIT_SECONDS = 5.0
+
+STATUS_LABELS = {"nouvelle": "Nouvelle", "modifiée": "Modifiée", "inchangée": "Inchangée"}
+
+
+def render_templates() -> None:
+    st.markdown(
+        "Le fichier reprend les **colonnes canoniques** des mesures : `indicateur`, `periode`, "
+        "`territoire_type`, `territoire_code`, `niveau`, `thematique`, `public`, `valeur`, `source` et, "
+        "facultative, `origine` (vide ou absente : « import »). Formats acceptés : **XLSX** (feuille « mesures » "
+        "ou la première) et **CSV** (séparateur « ; », « , » ou tabulation ; virgule ou point décimal ; "
+        "espaces de milliers ; UTF-8 ou Windows-1252). 20 Mo et 500 000 lignes au plus.")
+    left, right = st.columns(2)
+    left.download_button("Modèle XLSX (avec la liste des codes)", data=_template_xlsx(),
+                         file_name="modèle-import-mesures.xlsx", icon=":material/table_view:",
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                         key="import_template_xlsx", width="stretch")
+    right.download_button("Modèle CSV", data=importing.template_csv(), file_name="modèle-import-mesures.csv",
+                          mime="text/csv", icon=":material/description:", key="import_template_csv",
+                          width="stretch")
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _template_xlsx_for(version_id: str) -> bytes:
+    repo = context.repository()
+    with repo.connect(repo.current()) as con:
+        tables = store.reference_tables(con)
+    return importing.template_xlsx(tables, config.academie())
+
+
+def _template_xlsx() -> bytes:
+    return _template_xlsx_for(context.current_version().id)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """An uploaded file, read, validated and compared with the version that was current then."""
+
+    digest: str
+    name: str
+    file: importing.ImportFile | None = None
+    preview: importing.Preview | None = None
+    compared_with: int | None = None  # number of the version the preview was computed against
+    problems: tuple[str, ...] = ()
+    count: int = 0
+
+
+def _check(data: bytes, name: str, digest: str) -> Checked:
+    """Read + validate against the current version's reference tables, then compare with its measures."""
+    repo = context.repository()
+    current = context.current_version()
+    with repo.connect(current) as con:
+        tables = store.reference_tables(con)
+        try:
+            checked = importing.read_import(data, name, tables, config.academie())
+        except schema.ValidationError as err:
+            return Checked(digest, name, problems=tuple(str(p) for p in err.problems), count=err.count)
+        preview = importing.preview(checked.frame, versions.active_measures(con))
+    return Checked(digest, name, checked, preview, current.number)
+
+
+def checked_file(upload: object) -> Checked:
+    """The uploaded file, read and validated once per content and per current version (kept in the session)."""
+    data = upload.getvalue()  # type: ignore[attr-defined]
+    digest = hashlib.sha256(data).hexdigest()
+    kept: Checked | None = st.session_state.get(_CHECKED)
+    current = context.current_version().number
+    if kept is None or kept.digest != digest or (kept.file is not None and kept.compared_with != current):
+        with st.spinner("Lecture et vérification du fichier…"):
+            kept = _check(data, str(upload.name), digest)  # type: ignore[attr-defined]
+        st.session_state[_CHECKED] = kept
+    return kept
+
+
+def uploader_key() -> str:
+    return f"import_file_{st.session_state.get(_UPLOADER_ROUND, 0)}"
+
+
+def render_refusal(problems: tuple[str, ...], count: int, name: str) -> None:
+    st.error(f"Fichier refusé : {count} problème{'s' if count > 1 else ''} dans « {escape_markdown(name)} ». "
+             "Rien n'a été publié : corrigez le fichier puis déposez-le à nouveau.", icon=":material/block:")
+    shown = "\n".join(f"- {escape_markdown(p)}" for p in problems)
+    rest = count - len(problems)
+    more = f"\n- … et {formatting.number(rest)} autres problèmes" if rest > 0 else ""
+    st.markdown(shown + more)
+
+
+def _labels() -> dict[str, str]:
+    return dict(context.labels().get("indicateur", {}))
+
+
+def preview_tables(preview: importing.Preview) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The per-indicator summary and the sample, with French column names and indicator labels."""
+    labels = _labels()
+    summary = pd.DataFrame({
+        "Indicateur": [plain(labels.get(i, i)) for i in preview.by_indicator["indicateur"]],
+        "Période": preview.by_indicator["periode"].to_list(),
+        "Nouvelles": preview.by_indicator["nouvelles"].to_list(),
+        "Modifiées": preview.by_indicator["modifiees"].to_list(),
+        "Inchangées": preview.by_indicator["inchangees"].to_list(),
+    })
+    sample = preview.sample
+    rows = pd.DataFrame({
+        "Statut": sample["statut"].map(STATUS_LABELS).fillna(sample["statut"]),
+        "Indicateur": [plain(labels.get(i, i)) for i in sample["indicateur"]],
+        "Période": sample["periode"],
+        "Territoire": sample["territoire_type"] + " " + sample["territoire_code"],
+        "Niveau": sample["niveau"], "Thématique": sample["thematique"], "Public": sample["public"],
+        "Ancienne valeur": sample["ancienne_valeur"], "Nouvelle valeur": sample["nouvelle_valeur"],
+    })
+    return summary, rows
+
+
+def render_preview(checked: importing.ImportFile, preview: importing.Preview, compared_with: int) -> None:
+    st.success(f"Fichier lisible et valide : « {escape_markdown(checked.name)} » — "
+               f"{escape_markdown(checked.details)}.", icon=":material/task_alt:")
+    st.caption(f"Comparaison avec la version courante des données (n° {compared_with}).")
+    cols = st.columns(3)
+    cols[0].metric("Valeurs nouvelles", formatting.number(preview.new), border=True)
+    cols[1].metric("Valeurs modifiées", formatting.number(preview.changed), border=True,
+                   help="Même indicateur, période, territoire, niveau, thématique et public : la valeur (ou son "
+                        "origine, sa source) change. L'ancienne valeur reste dans son lot : rien n'est perdu.")
+    cols[2].metric("Valeurs inchangées", formatting.number(preview.unchanged), border=True)
+    summary, sample = preview_tables(preview)
+    st.markdown("**Par indicateur et période**")
+    st.dataframe(summary, hide_index=True, width="stretch", key="import_summary")
+    st.markdown(f"**Échantillon** ({formatting.number(len(sample))} lignes : les modifiées d'abord)")
+    st.dataframe(sample, hide_index=True, width="stretch", key="import_sample",
+                 column_config={"Ancienne valeur": st.column_config.NumberColumn(format="localized"),
+                                "Nouvelle valeur": st.column_config.NumberColumn(format="localized")})
+
+
+def publish(editor: Editor) -> None:
+    """Callback of « Publier »: publishes the file checked in this session as the next version (the message is
+    shown on the next run). When another version was published since the preview, nothing is published: the
+    preview is recomputed on the next run and shown again."""
+    kept: Checked | None = st.session_state.get(_CHECKED)
+    if kept is None or kept.file is None or kept.preview is None:
+        return
+    current = context.current_version()
+    if current.number != kept.compared_with:
+        st.session_state[_DONE] = ("warning", f"Une autre version (n° {current.number}) a été publiée depuis "
+                                   "l'aperçu : il a été recalculé, vérifiez-le puis publiez à nouveau.")
+        return
+    checked, preview = kept.file, kept.preview
+    try:
+        version = context.repository().import_measures(
+            checked.frame, checked.name, checked.sha256, editor.name,
+            (preview.new, preview.changed, preview.unchanged), wait=WAIT_SECONDS)
+    except versions.WriteInProgressError as err:
+        st.session_state[_DONE] = ("warning", str(err))
+        return
+    except (store.StoreError, schema.ValidationError) as err:
+        log.warning("Import refusé à la publication : %s", err)
+        st.session_state[_DONE] = ("error", f"La publication a échoué, rien n'a été modifié : {err}")
+        return
+    rows = formatting.number(len(checked.frame))
+    st.session_state[_DONE] = ("success", f"Version n° {version.number} publiée : les {rows} lignes de "
+                               f"« {checked.name} » sont visibles par tous les utilisateurs à leur prochaine "
+                               "action sur le tableau de bord (une vue figée par un lien « ?version= » reste sur "
+                               "sa version).")
+    st.session_state[_CHECKED] = None
+    st.session_state[_UPLOADER_ROUND] = st.session_state.get(_UPLOADER_ROUND, 0) + 1
+
+
+def render_done() -> None:
+    done = st.session_state.pop(_DONE, None)
+    if not done:
+        return
+    kind, text = done
+    icon = {"success": ":material/cloud_done:", "warning": ":material/hourglass_top:",
+            "error": ":material/error:"}[kind]
+    getattr(st, kind)(escape_markdown(text), icon=icon)
+
+
+def _imports(journal: pd.DataFrame, lots: pd.DataFrame) -> pd.DataFrame:
+    """One row per import recorded in the journal, with its lot and whether it is still active."""
+    rows = journal[journal["type"] == versions.IMPORT].copy()
+    if rows.empty:
+        return rows.assign(lot=pd.Series(dtype="int64"), actif=pd.Series(dtype=bool))
+    rows["lot"] = rows["lots_ajoutes"].astype(str).str.split(",").str[0].astype("int64")
+    active = dict(zip(lots["lot_id"].astype("int64"), lots["actif"], strict=True))
+    rows["actif"] = rows["lot"].map(active).fillna(False).astype(bool)
+    return rows
+
+
+def ask_undo(lot: int) -> None:
+    st.session_state[_CONFIRM_UNDO] = lot
+
+
+def cancel_undo() -> None:
+    st.session_state[_CONFIRM_UNDO] = None
+
+
+def undo(lot: int, editor: Editor) -> None:
+    """Callback of « Confirmer l'annulation »."""
+    st.session_state[_CONFIRM_UNDO] = None
+    try:
+        version = context.repository().undo(lot, editor.name, wait=WAIT_SECONDS)
+    except versions.WriteInProgressError as err:
+        st.session_state[_DONE] = ("warning", str(err))
+        return
+    except store.StoreError as err:
+        st.session_state[_DONE] = ("error", str(err))
+        return
+    st.session_state[_DONE] = ("success", f"Import {lot} annulé : version n° {version.number} publiée, les "
+                               "valeurs précédentes sont de nouveau affichées pour tous les utilisateurs.")
+
+
+def render_history(editor: Editor) -> None:
+    repo = context.repository()
+    current = context.current_version()
+    with repo.connect(current) as con:
+        journal = versions.journal(con)
+        lots = store.lots(con)
+    imports = _imports(journal, lots)
+    if imports.empty:
+        st.caption("Aucun import pour l'instant : les données affichées sont celles livrées avec l'application.")
+    waiting = st.session_state.get(_CONFIRM_UNDO)
+    for row in imports.itertuples(index=False):
+        when = catalog.french_datetime(str(row.date))
+        status = "actif" if row.actif else "annulé"
+        with st.container(border=True):
+            text, action = st.columns([5, 2], vertical_alignment="center")
+            text.markdown(
+                f"**Lot {row.lot}** — « {escape_markdown(str(row.fichier))} », version n° {row.version}, "
+                f"le {when}, par {escape_markdown(str(row.auteur))} · "
+                f"{formatting.number(row.nouvelles)} nouvelles, {formatting.number(row.modifiees)} modifiées, "
+                f"{formatting.number(row.inchangees)} inchangées · **{status}**")
+            if not row.actif:
+                continue
+            if waiting == row.lot:
+                st.warning(f"Annuler l'import {row.lot} ? Une nouvelle version sera publiée sans ce lot : les "
+                           "valeurs qu'il remplaçait redeviennent visibles pour tous.", icon=":material/undo:")
+                yes, no = st.columns(2)
+                yes.button("Confirmer l'annulation", key=f"undo_yes_{row.lot}", type="primary", on_click=undo,
+                           args=(row.lot, editor), icon=":material/undo:")
+                no.button("Garder cet import", key=f"undo_no_{row.lot}", on_click=cancel_undo)
+            else:
+                action.button("Annuler cet import", key=f"undo_{row.lot}", on_click=ask_undo, args=(row.lot,),
+                              icon=":material/undo:", width="stretch")
+    with st.expander("Journal complet des versions", icon=":material/history:"):
+        st.dataframe(journal_table(journal), hide_index=True, width="stretch", key="import_journal")
+
+
+def journal_table(journal: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Version": journal["version"].to_list(),
+        "Type": [versions.KIND_LABELS.get(k, k) for k in journal["type"]],
+        "Date": [catalog.french_datetime(str(d)) for d in journal["date"]],
+        "Auteur": [plain(str(a)) for a in journal["auteur"]],
+        "Résumé": [plain(str(r)) for r in journal["resume"]],
+        "Fichier": [plain(str(f)) if f is not None and not pd.isna(f) else "" for f in journal["fichier"]],
+        "SHA-256": [str(s)[:12] + "…" if s is not None and not pd.isna(s) else "" for s in journal["sha256"]],
+    })
