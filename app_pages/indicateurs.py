@@ -12,10 +12,12 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from components import charts, context, picker
+from components import context, picker
+from components.charts import render_figure, table_column_config
 from components.common import render_data_table, render_empty, render_notes, render_source
 from components.sidebar import label_of, url_selectbox
 from observatoire import queries, small_counts
+from observatoire.figures import charts
 from observatoire.filters import Filters, school_years_between
 from observatoire.text import escape_markdown
 
@@ -122,12 +124,12 @@ def _series_section(indicator: str, meta: dict, by: str, filters: Filters, label
                        + " — voir le tableau de données.")
     mask = _mask(unit, by, filters, result.ignored)  # bassins, labs: small counts of people « < 5 »
     figure = charts.line_figure(shown, unit, periods=[p for p in years if p in set(frame["periode"])], mask=mask)
-    charts.render_figure(figure, "chart_series",
+    render_figure(figure, "chart_series",
                          alt=f"Courbes : {heading}, {years[0]} à {years[-1]}. Valeurs dans le tableau de données.")
     render_source(result.sources, result.illustrative, result.origins)
     table = charts.display_table(frame, "series", unit, group=label if by != "total" else "Territoire",
                                  mask=mask)
-    render_data_table(table, heading, "tbl_series", column_config=charts.table_column_config(table))
+    render_data_table(table, heading, "tbl_series", column_config=table_column_config(table))
     _small_counts_note(mask)
 
 
@@ -155,11 +157,11 @@ def _monthly_section(indicator: str, meta: dict, filters: Filters, catalogue: pd
                f"{escape_markdown(info['definition'])}")
     mask = _mask(unit, "total", filters, result.ignored)
     figure = charts.monthly_figure(result.data, unit, mask=mask)
-    charts.render_figure(figure, "chart_monthly",
+    render_figure(figure, "chart_monthly",
                          alt=f"Courbes mensuelles : {heading}. Valeurs dans le tableau de données.")
     render_source(result.sources, result.illustrative, result.origins)
     table = charts.display_table(result.data, "monthly", unit, mask=mask)
-    render_data_table(table, heading, "tbl_monthly", column_config=charts.table_column_config(table))
+    render_data_table(table, heading, "tbl_monthly", column_config=table_column_config(table))
     _small_counts_note(mask)
 
 
@@ -191,12 +193,12 @@ def _ranking_section(indicator: str, meta: dict, filters: Filters, labels: dict,
                    + " (non classés).")
     mask = small_counts.for_level(unit, "bassin")
     figure = charts.ranking_figure(frame, unit, mask=mask)
-    charts.render_figure(figure, "chart_ranking",
+    render_figure(figure, "chart_ranking",
                          alt=f"Barres horizontales : {heading}, du plus élevé au plus faible. "
                              "Valeurs dans le tableau de données.")
     render_source(result.sources, result.illustrative, result.origins)
     table = charts.display_table(frame, "ranking", unit, mask=mask)
-    render_data_table(table, heading, "tbl_ranking", column_config=charts.table_column_config(table))
+    render_data_table(table, heading, "tbl_ranking", column_config=table_column_config(table))
     _small_counts_note(mask)
 
 
@@ -238,13 +240,13 @@ def _evolution_section(indicator: str, meta: dict, by: str, filters: Filters, ye
     if notes:
         st.caption(" ".join(notes))
     figure = charts.evolution_figure(data, unit, mask=mask)
-    charts.render_figure(figure, "chart_evolution",
+    render_figure(figure, "chart_evolution",
                          alt=f"Barres divergentes : {heading}. Hausses à droite, baisses à gauche. "
                              "Valeurs dans le tableau de données.")
     render_source(result.sources, result.illustrative, result.origins)
     table = charts.display_table(data, "evolution", unit, group=BREAKDOWNS[group_by],
                                  year_a=year_a, year_b=year_b, mask=mask)
-    render_data_table(table, heading, "tbl_evolution", column_config=charts.table_column_config(table))
+    render_data_table(table, heading, "tbl_evolution", column_config=table_column_config(table))
     _small_counts_note(mask)
 
 

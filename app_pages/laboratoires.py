@@ -7,10 +7,12 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from components import cards, charts, context, maps
+from components import context, maps
+from components.cards import render_kpi_grid, render_lab_grid
 from components.common import render_data_table, render_downloads, render_empty, render_notes, render_source
 from components.sidebar import label_of, url_selectbox
 from observatoire import config, small_counts
+from observatoire.figures import cards, charts
 from observatoire.filters import Filters, school_years_between
 from observatoire.text import escape_markdown
 
@@ -34,7 +36,7 @@ else:
     st.caption(escape_markdown(cards.labs_source_text(labs.data["source"])))
     tab_cards, tab_table = st.tabs([":material/grid_view: Cartes", ":material/table: Tableau"])
     with tab_cards:
-        cards.render_lab_grid(labs.data, labels, height=640 if len(labs.data) > 6 else None,
+        render_lab_grid(labs.data, labels, height=640 if len(labs.data) > 6 else None,
                               fiche_key="labo_fiche")
     with tab_table:
         table = cards.labs_table(labs.data, labels)
@@ -130,7 +132,7 @@ def render_activity(code: str, name: str) -> None:
     render_source(tuple(sources), illustrative, tuple(sources.values()))
     rules = small_counts.policy()  # one lab: its small counts of people are shown « < 5 »
     people = small_counts.people_indicators(catalogue, rules)
-    cards.render_kpi_grid(kpis, catalogue, sources=False, rules=rules)
+    render_kpi_grid(kpis, catalogue, sources=False, rules=rules)
     main = "labo_personnes" if not activity.get("labo_personnes", pd.DataFrame()).empty else kpis[0].indicateur
     meta = catalogue.set_index("id").loc[main]
     if not cards.masked(next(k for k in kpis if k.indicateur == main), rules):  # bars would show a small count

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import cards, context, maps
+from components import context, maps
+from components.cards import render_kpi_grid, render_kpi_notes
 from components.common import render_empty, render_source
 from observatoire import config, small_counts
+from observatoire.figures import cards
 from observatoire.filters import Filters
 from observatoire.text import escape_markdown
 
@@ -28,8 +30,8 @@ st.markdown(escape_markdown(cards.overview_subtitle(scope, cards.kpi_year_text(k
 if kpis:
     # a bassin chosen: its small counts of people read « < 5 » (cards.masked, small_counts.for_level)
     rules = small_counts.policy() if filters.bassins else None
-    cards.render_kpi_grid(kpis, context.indicators(), rules=rules)
-    cards.render_kpi_notes(kpis)
+    render_kpi_grid(kpis, context.indicators(), rules=rules)
+    render_kpi_notes(kpis)
 else:
     render_empty("Aucun indicateur clé n'est défini dans le catalogue.")
 

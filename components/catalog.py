@@ -9,8 +9,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from components import formatting
 from observatoire import config
+from observatoire.figures import formatting
 from observatoire.text import escape_markdown, plain, quote_value
 
 AGGREGATIONS = {

@@ -11,13 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from observatoire import config, exporting, small_counts
+from observatoire.figures.cards import ILLUSTRATIVE_EXPLANATION
 from observatoire.text import escape_markdown
-
-ILLUSTRATIVE_EXPLANATION = (
-    "Valeurs générées pour illustrer les répartitions (territoires, années antérieures, mois) : seuls les "
-    "chiffres académiques dont la source cite le bilan DRANE 2023-2024 en sont issus."
-)
-
 
 ILLUSTRATIVE_ICON = ":material/science:"
 ILLUSTRATIVE_COLOR = "orange"

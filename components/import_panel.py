@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from components import catalog, context, formatting
+from components import catalog, context
 from observatoire import config, importing, schema, store, versions
 from observatoire.access import Editor
+from observatoire.figures import formatting
 from observatoire.text import escape_markdown, plain
 
 log = logging.getLogger("observatoire")
@@ -31,13 +32,19 @@ WAIT_SECONDS = 5.0
 STATUS_LABELS = {"nouvelle": "Nouvelle", "modifiée": "Modifiée", "inchangée": "Inchangée"}
 
 
+def _unbreakable(text: str) -> str:
+    """French guillemets glued to what they quote (no-break spaces): a line never ends on « nor starts with »
+    (at 1280 px « ; », « , » was cut as « , / » ou tabulation)."""
+    return text.replace("« ", "«\u00a0").replace(" »", "\u00a0»")
+
+
 def render_templates() -> None:
-    st.markdown(
+    st.markdown(_unbreakable(
         "Le fichier reprend les **colonnes canoniques** des mesures : `indicateur`, `periode`, "
         "`territoire_type`, `territoire_code`, `niveau`, `thematique`, `public`, `valeur`, `source` et, "
         "facultative, `origine` (vide ou absente : « import »). Formats acceptés : **XLSX** (feuille « mesures » "
         "ou la première) et **CSV** (séparateur « ; », « , » ou tabulation ; virgule ou point décimal ; "
-        "espaces de milliers ; UTF-8 ou Windows-1252). 20 Mo et 500 000 lignes au plus.")
+        "espaces de milliers ; UTF-8 ou Windows-1252). 20 Mo et 500 000 lignes au plus."))
     left, right = st.columns(2)
     left.download_button("Modèle XLSX (avec la liste des codes)", data=_template_xlsx(),
                          file_name="modèle-import-mesures.xlsx", icon=":material/table_view:",

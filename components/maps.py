@@ -41,8 +41,9 @@ from branca.element import Element, MacroElement
 from folium.plugins import Fullscreen
 from jinja2 import Template
 
-from components import formatting, offline
+from components import offline
 from observatoire import config, geo, small_counts
+from observatoire.figures import formatting
 from observatoire.text import escape_html, escape_markdown, plain, quote_value
 
 

@@ -10,8 +10,9 @@ import re
 import pandas as pd
 import pytest
 
-from components import formatting, maps, offline
+from components import maps, offline
 from observatoire import queries
+from observatoire.figures import formatting
 from observatoire.filters import Filters
 from tests.helpers import component_instances, md_text, open_page, unexpected_errors
 

@@ -13,8 +13,8 @@ import re
 
 import pytest
 
-from components import formatting
 from observatoire import queries
+from observatoire.figures import formatting
 from observatoire.filters import Filters
 from tests.helpers import component_instances, md_text, unexpected_errors
 

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from components import formatting, maps
+from components import maps
 from observatoire import queries
+from observatoire.figures import formatting
 from observatoire.filters import Filters
 from tests.helpers import md_text, open_page, unexpected_errors
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from components import cards
 from observatoire import queries
+from observatoire.figures import cards
 from observatoire.filters import Filters
 from tests.helpers import md_text, open_page, texts, unexpected_errors
 
@@ -76,7 +76,7 @@ def test_url_opens_the_fiche_with_the_bilan_projects(app, con):
     metric = next(m for m in at.metric if m.label == queries.indicator(con, "labo_personnes")["libelle"])
     kpi = cards.lab_activity_kpi(queries.indicator(con, "labo_personnes"), mine)
     assert metric.value == cards.kpi_value_text(kpi, markup=True)
-    assert list(metric.proto.chart_data) == []  # the sparkline is an accessible SVG (components.sparkline)
+    assert list(metric.proto.chart_data) == []  # the sparkline is an accessible SVG (observatoire.figures.sparkline)
     assert cards.kpi_sparkline(kpi) in [m.value for m in at.markdown]
     assert at.get("plotly_chart")
     assert at.query_params.get("labo") == "lab-cirey"

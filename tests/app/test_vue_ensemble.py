@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from streamlit.proto.Metric_pb2 import Metric as MetricProto
 
-from components import cards
 from observatoire import config, queries
+from observatoire.figures import cards
 from observatoire.filters import Filters
 from tests.helpers import md_text, texts, unexpected_errors
 

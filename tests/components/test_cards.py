@@ -7,8 +7,8 @@ import pytest
 from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
 
-from components import cards, formatting, sparkline
 from observatoire import config, small_counts
+from observatoire.figures import cards, formatting, sparkline
 from observatoire.queries import Kpi
 from tests.helpers import md_text
 

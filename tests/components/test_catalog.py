@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from components import catalog, formatting
+from components import catalog
 from observatoire import config
+from observatoire.figures import formatting
 from tests.helpers import md_text
 
 INDICATORS = pd.DataFrame([

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from components import charts, formatting
+from observatoire.figures import charts, formatting
 
 NNBSP = "\u202f"
 YEARS = ["2020-2021", "2021-2022", "2022-2023", "2023-2024"]

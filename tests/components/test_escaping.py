@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components import cards, catalog, charts, maps, sidebar
+from components import catalog, maps, sidebar
 from observatoire import geo, queries, store, text
+from observatoire.figures import cards, charts
 from observatoire.filters import Choices, Filters, parse_params
 from observatoire.queries import Kpi
 from tests.helpers import md_text

@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from components import formatting, maps, offline
+from components import maps, offline
 from observatoire import exporting, geo, queries, store
+from observatoire.figures import formatting
 from observatoire.filters import Filters
 
 NBSP = formatting.NBSP

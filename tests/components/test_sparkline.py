@@ -7,7 +7,7 @@ import math
 import re
 import xml.etree.ElementTree as ET
 
-from components import formatting, sparkline
+from observatoire.figures import formatting, sparkline
 
 NBSP = formatting.NBSP
 YEARS = ("2020-2021", "2021-2022", "2022-2023", "2023-2024")

@@ -3,7 +3,7 @@ inside the map iframe. Zero `serious` / `critical` violation allowed.
 
 No exclusion: every rule applies to every node. (The KPI cards' sparklines used to be Streamlit's Vega-Lite
 `st.metric(chart_data=…)`, whose unnamed `role="graphics-symbol"` marks failed `svg-img-alt`; they are now
-`components.sparkline` SVGs with `role="img"` and a French text alternative.)
+`observatoire.figures.sparkline` SVGs with `role="img"` and a French text alternative.)
 """
 
 from __future__ import annotations

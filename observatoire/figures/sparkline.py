@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from components import formatting
+from observatoire.figures import formatting
 from observatoire.text import escape_html, plain
 
 WIDTH = 240

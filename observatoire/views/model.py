@@ -1,0 +1,97 @@
+"""Views as data: what a page, a slide or an export shows, built by the core with no Streamlit.
+
+A `View` is plain data (texts already formatted in French, plotly figures, tables, sources, origins). The screen,
+the presentation mode and every export (PPTX, PNG, PDF, CSV/XLSX) render the same `View`, so they never
+disagree. Builders live next to this module (`build_<page>(con, filters, params) -> View`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import plotly.graph_objects as go
+
+TRUSTED = ("bilan", "deduit", "import")
+ILLUSTRATIVE = "illustratif"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every view and export says about where its figures come from."""
+
+    academie: str  # « Académie de Nancy-Metz »
+    filters: tuple[str, ...]  # French, one per active filter: « Département : 57 — Moselle »; () = none
+    school_year: str  # « 2023-2024 » (the year the key figures are about)
+    version: int  # published data version number
+    version_date: str  # « 23/11/2026 »
+    url: str = ""  # the view's shareable URL (QR code), when known
+
+    @property
+    def filters_text(self) -> str:
+        return " · ".join(self.filters) if self.filters else "Aucun filtre (toute l'académie)"
+
+    @property
+    def version_text(self) -> str:
+        return f"Données : version n° {self.version} du {self.version_date}"
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    """One key figure, formatted: « 64,5 M » visites de l'ENT, « +11,1 % » vs 2022-2023."""
+
+    label: str
+    value: str  # formatted in French, with its unit when it has one
+    raw: float | None
+    unit: str
+    delta: str = ""  # « +11,1 % par rapport à 2022-2023 » or ""
+    origins: tuple[str, ...] = ()
+    source: str = ""
+
+    @property
+    def illustrative(self) -> bool:
+        return ILLUSTRATIVE in self.origins or not self.origins
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A chart or a map as a plotly figure (no title inside: `title` is drawn by whoever renders it)."""
+
+    key: str  # stable id, used in file names: « evolution-ent-visites »
+    title: str
+    figure: go.Figure
+    alt: str  # French text alternative (screen readers, PPTX alt text)
+    source: str = ""
+    illustrative: bool = False
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: str
+    frame: pd.DataFrame
+    source: str = ""
+    illustrative: bool = False
+
+
+@dataclass(frozen=True)
+class Slide:
+    """One slide of the presentation (and of the PPTX): a title, then key figures, a figure or bullet points."""
+
+    kind: str  # "titre", "chiffres", "carte", "evolution", "laboratoires", "focus", "sources"
+    title: str
+    subtitle: str = ""
+    figures: tuple[KeyFigure, ...] = ()
+    figure: Figure | None = None
+    bullets: tuple[str, ...] = ()
+    notes: str = ""  # speaker notes, with the numbers
+    source: str = ""
+    illustrative: bool = False
+
+
+@dataclass(frozen=True)
+class Presentation:
+    context: Context
+    title: str
+    slides: tuple[Slide, ...] = field(default_factory=tuple)
