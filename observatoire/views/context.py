@@ -1,0 +1,55 @@
+"""The `Context` of a view: académie, filters in French, school year, data version — what every screen, slide
+and exported file says about where its figures come from."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import duckdb
+
+from observatoire import config, queries, store
+from observatoire.filters import Filters
+from observatoire.views.model import Context
+
+
+def _date_fr(iso: str) -> str:
+    date = (iso or "")[:10]
+    return f"{date[8:10]}/{date[5:7]}/{date[:4]}" if len(date) == 10 else date
+
+
+def filter_lines(filters: Filters, labels: Mapping[str, Mapping[str, str]]) -> tuple[str, ...]:
+    """One French line per active filter: « Département : 57 — Moselle », « Thématique : Robotique, … »."""
+    lines: list[str] = []
+
+    def names(codes: tuple[str, ...], dimension: str, with_code: bool = False) -> str:
+        mapping = labels.get(dimension, {})
+        return ", ".join(f"{c} — {mapping.get(c, c)}" if with_code else mapping.get(c, c) for c in codes)
+
+    if filters.departements:
+        word = "Départements" if len(filters.departements) > 1 else "Département"
+        lines.append(f"{word} : {names(filters.departements, 'departement', with_code=True)}")
+    if filters.bassins:
+        word = "Bassins" if len(filters.bassins) > 1 else "Bassin"
+        lines.append(f"{word} : {names(filters.bassins, 'bassin')}")
+    if filters.thematiques:
+        word = "Thématiques" if len(filters.thematiques) > 1 else "Thématique"
+        lines.append(f"{word} : {names(filters.thematiques, 'thematique')}")
+    if filters.niveaux:
+        word = "Niveaux" if len(filters.niveaux) > 1 else "Niveau"
+        lines.append(f"{word} : {names(filters.niveaux, 'niveau')}")
+    if filters.publics:
+        word = "Publics" if len(filters.publics) > 1 else "Public"
+        lines.append(f"{word} : {names(filters.publics, 'public')}")
+    if filters.periode_debut or filters.periode_fin:
+        lines.append(f"Années scolaires : {filters.periode_debut or '…'} à {filters.periode_fin or '…'}")
+    return tuple(lines)
+
+
+def build_context(con: duckdb.DuckDBPyConnection, filters: Filters, school_year: str | None = None,
+                  url: str = "") -> Context:
+    """The context of a view of `filters` on the version `con` reads."""
+    info = store.data_version(con)
+    years = queries.school_years(con)
+    year = school_year or filters.periode_fin or (years[-1] if years else "")
+    return Context(academie=config.academie().nom, filters=filter_lines(filters, queries.labels(con)),
+                   school_year=year, version=info.numero or 0, version_date=_date_fr(info.construite_le), url=url)
