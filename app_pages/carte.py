@@ -13,6 +13,7 @@ import streamlit as st
 from components import common, context, maps, picker
 from components.sidebar import dep_label, label_of, url_selectbox
 from observatoire import config, small_counts
+from observatoire.figures import classification
 from observatoire.filters import school_years_between, to_params
 from observatoire.text import escape_markdown
 
@@ -31,11 +32,12 @@ ind = picker.render_picker("Indicateur", list(indicateurs), indicateurs, context
                            "indicateur", "carte_indicateur", maps.default_indicator(indicateurs),
                            container=ind_box, toggle_container=toggle_box)
 annee = url_selectbox("Année scolaire", annees, "annee", "carte_annee", default=annees[-1], container=cols[1])
-methode = url_selectbox("Classes", list(maps.METHODS), "methode", "carte_methode",
-                        format_func=partial(label_of, maps.METHODS), default=maps.DEFAULT_METHOD,
-                        container=cols[2], help="Découpage des valeurs en classes de couleur.")
-nb = url_selectbox("Nombre de classes", list(maps.CLASS_COUNTS), "classes", "carte_classes",
-                   default=maps.DEFAULT_CLASSES, container=cols[3])
+methode = url_selectbox("Classes", list(classification.METHODS), "methode", "carte_methode",
+                        format_func=partial(label_of, classification.METHODS),
+                        default=classification.DEFAULT_METHOD, container=cols[2],
+                        help="Découpage des valeurs en classes de couleur.")
+nb = url_selectbox("Nombre de classes", list(classification.CLASS_COUNTS), "classes", "carte_classes",
+                   default=classification.DEFAULT_CLASSES, container=cols[3])
 fond = url_selectbox("Fond de carte", list(maps.BASEMAPS), "fond", "carte_fond",
                      format_func=partial(label_of, maps.BASEMAPS), default=maps.DEFAULT_BASEMAP, container=cols[4],
                      help="« Sans fond de carte » ne demande aucun accès au réseau (vidéoprojection hors ligne). "
@@ -61,7 +63,7 @@ if labs.empty:
 values = result.data
 # small counts of people: colours from the exact values (a class says no more than « < 5 »), texts « < 5 »
 mask = small_counts.for_level(unit, "bassin")
-classes = maps.classify(values["valeur"], methode, int(nb), mask=mask)
+classes = classification.classify(values["valeur"], methode, int(nb), mask=mask)
 carte = maps.build_map(
     context.geojson("bassins"), context.geojson("departements"), values, classes, labs.data,
     indicator_label=ind_label, unit=unit, annee=annee, basemap=fond, departements=filters.departements,
@@ -89,11 +91,11 @@ with right:
                       help="Applique ce bassin au filtre « Bassin » de la barre latérale : toutes les pages "
                            "n'affichent plus que lui.")
         row = values[values["code"] == code].iloc[0].to_dict()
-        labels_by_class = maps.class_labels(classes, unit)
+        labels_by_class = classification.class_labels(classes, unit)
         index = classes.bins[codes.index(code)]
         maps.render_bassin_panel(
             code, row, int(values["valeur"].notna().sum()),
-            maps.NO_DATA_LABEL if index is None else labels_by_class[index], ind_label, unit, annee,
+            classification.NO_DATA_LABEL if index is None else labels_by_class[index], ind_label, unit, annee,
             context.bassin_profile(code, annee, filters.with_(departements=(), bassins=())),  # académie-wide
             context.laboratories(filters.with_(bassins=(code,), departements=()), open_in=annee).data,
             labels["thematique"], dep_label(labels["departement"], row["departement"]),

@@ -8,7 +8,7 @@ from components import context, maps
 from components.cards import render_kpi_grid, render_kpi_notes
 from components.common import render_empty, render_source
 from observatoire import config, small_counts
-from observatoire.figures import cards
+from observatoire.figures import cards, classification
 from observatoire.filters import Filters
 from observatoire.text import escape_markdown
 
@@ -65,7 +65,7 @@ with right:
         render_empty(per_bassin.empty_reason)
     else:
         mask = small_counts.for_level(str(meta["unite"]), "bassin")  # tooltips and legend: « < 5 »
-        classes = maps.classify(per_bassin.data["valeur"], maps.DEFAULT_METHOD, 4, mask=mask)
+        classes = classification.classify(per_bassin.data["valeur"], classification.DEFAULT_METHOD, 4, mask=mask)
         small = maps.build_map(
             context.geojson("bassins"), context.geojson("departements"), per_bassin.data, classes, open_labs,
             indicator_label=str(meta["libelle"]), unit=str(meta["unite"]), annee=map_year,

@@ -155,6 +155,7 @@ def _map_html_size() -> dict[str, object]:
     try:
         from components import context, maps
         from observatoire import versions
+        from observatoire.figures import classification
         from observatoire.filters import Filters
     except Exception as exc:  # noqa: BLE001
         return {"error": f"components.maps indisponible : {type(exc).__name__}"}
@@ -169,7 +170,8 @@ def _map_html_size() -> dict[str, object]:
             annee = context.choices().annees[-1]
             meta = context.indicator(ind)
             values = context.values_by_bassin(ind, annee, filters).data
-            classes = maps.classify(values["valeur"], maps.DEFAULT_METHOD, int(maps.DEFAULT_CLASSES))
+            classes = classification.classify(values["valeur"], classification.DEFAULT_METHOD,
+                                              int(classification.DEFAULT_CLASSES))
             labels = context.labels()
             m = maps.build_map(context.geojson("bassins"), context.geojson("departements"), values, classes,
                                context.laboratories(filters).data, indicator_label=str(meta["libelle"]),

@@ -12,7 +12,7 @@ import pytest
 
 from components import maps, offline
 from observatoire import queries
-from observatoire.figures import formatting
+from observatoire.figures import classification, formatting
 from observatoire.filters import Filters
 from tests.helpers import component_instances, md_text, open_page, unexpected_errors
 
@@ -217,7 +217,7 @@ def test_panel_shows_the_store_profile(app, con):
     metric = md_text(at.metric[0].value)
     value = values.loc["57-thionville", "valeur"]
     assert metric == formatting.number(value)  # the unit is in the heading (narrow panel)
-    assert f"en {maps.unit_for(value, 'personnes')}" in text  # « 0 personne »
+    assert f"en {classification.unit_for(value, 'personnes')}" in text  # « 0 personne »
     assert formatting.rank_label(int(values.loc["57-thionville", "rang"]), len(values)) in text
     labs = queries.laboratories(con, Filters(bassins=("57-thionville",))).data
     assert f"Laboratoires numériques du bassin ({len(labs)})" in text
@@ -276,7 +276,7 @@ def test_small_counts_of_people_read_less_than_5_in_tooltips_table_and_panel(app
     assert len(tooltips) == len(expected)
     assert sum(t.startswith("< 5 élèves · ") for t in tooltips) == int(small.sum())
     for value in expected.loc[small, "valeur"]:
-        exact = formatting.with_unit(float(value), maps.unit_for(float(value), "élèves"))
+        exact = formatting.with_unit(float(value), classification.unit_for(float(value), "élèves"))
         assert not any(t.startswith(exact + " ") for t in tooltips)
     # the bassin panel: « < 5 », the académie value of the headline indicators stays exact
     assert [m.value for m in at.metric if md_text(m.value) == "< 5"]

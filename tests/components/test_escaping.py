@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from components import catalog, maps, sidebar
 from observatoire import geo, queries, store, text
-from observatoire.figures import cards, charts
+from observatoire.figures import cards, charts, classification
 from observatoire.filters import Choices, Filters, parse_params
 from observatoire.queries import Kpi
 from tests.helpers import md_text
@@ -62,7 +62,7 @@ def _hostile_values(con) -> pd.DataFrame:
 def test_bassin_tooltips_escape_the_name_and_the_unit(con):
     """folium's GeoJsonTooltip inserts the properties as HTML: `nom` and `valeur` (with the unit)."""
     data = _hostile_values(con)
-    classes = maps.classify(data["valeur"])
+    classes = classification.classify(data["valeur"])
     features = maps.bassin_features(geo.geojson_dict("bassins"), data, classes, f"personnes {HTML}")
     for feature in features["features"]:
         for key in ("nom", "valeur"):
@@ -79,7 +79,7 @@ def test_rendered_map_has_no_raw_payload(con):
     labs["nom"] = labs["nom"] + " " + HOSTILE
     labs["commune"] = labs["commune"] + " " + HOSTILE
     labs["source"] = "Bilan " + HOSTILE
-    classes = maps.classify(data["valeur"])
+    classes = classification.classify(data["valeur"])
     themes = {code: f"Thème {HOSTILE}" for code in queries.labels(con)["thematique"]}
     m = maps.build_map(geo.geojson_dict("bassins"), geo.geojson_dict("departements"), data, classes, labs,
                        indicator_label=f"Indicateur {HOSTILE}", unit=f"u {HTML}", annee=YEAR,
@@ -111,7 +111,7 @@ def test_panel_markdown_escapes_names():
 
 def test_bassins_table_is_plain_text_without_invisible_characters(con):
     data = _hostile_values(con)
-    table = maps.bassins_table(data, maps.classify(data["valeur"]), "personnes", {"57": HOSTILE})
+    table = maps.bassins_table(data, classification.classify(data["valeur"]), "personnes", {"57": HOSTILE})
     assert all(name.endswith(SHOWN) for name in table["Bassin"])
     assert not any("\u202e" in d for d in table["Département"])
 

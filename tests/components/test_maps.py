@@ -19,7 +19,7 @@ import pytest
 
 from components import maps, offline
 from observatoire import exporting, geo, queries, store
-from observatoire.figures import formatting
+from observatoire.figures import classification, formatting
 from observatoire.filters import Filters
 
 NBSP = formatting.NBSP
@@ -48,7 +48,7 @@ def labels(con) -> dict:
 
 def _map(con, geojsons, labels, filters: Filters | None = None, basemap: str = "aucun",
          indicator: str = "labo_personnes", method: str = "quantiles", k: int = 5,
-         values: pd.DataFrame | None = None) -> tuple[folium.Map, pd.DataFrame, maps.Classes, pd.DataFrame]:
+         values: pd.DataFrame | None = None) -> tuple[folium.Map, pd.DataFrame, classification.Classes, pd.DataFrame]:
     filters = filters or Filters()
     res = queries.values_by_bassin(con, indicator, YEAR, filters)
     data = res.data if values is None else values
@@ -59,7 +59,7 @@ def _map(con, geojsons, labels, filters: Filters | None = None, basemap: str = "
         for i in maps.LAB_FIGURES
     })
     meta = queries.indicator(con, indicator)
-    classes = maps.classify(data["valeur"], method, k)
+    classes = classification.classify(data["valeur"], method, k)
     m = maps.build_map(
         geojsons[0], geojsons[1], data, classes, labs, indicator_label=meta["libelle"], unit=meta["unite"],
         annee=YEAR, basemap=basemap, departements=filters.departements, chosen_bassins=filters.bassins,
@@ -83,7 +83,7 @@ def _hosts(urls: list[str]) -> set[str]:
 # ------------------------------------------------------------------------------------------ classification
 
 
-def _check_bins(values: list[float], classes: maps.Classes) -> None:
+def _check_bins(values: list[float], classes: classification.Classes) -> None:
     """Each value lies in its class: breaks[i-1] < v <= breaks[i]; NaN has no class."""
     assert len(classes.bins) == len(values)
     for v, b in zip(values, classes.bins):
@@ -96,12 +96,12 @@ def _check_bins(values: list[float], classes: maps.Classes) -> None:
             assert v > classes.breaks[b - 1]
 
 
-@pytest.mark.parametrize("method", list(maps.METHODS))
+@pytest.mark.parametrize("method", list(classification.METHODS))
 @pytest.mark.parametrize("k", [3, 4, 5, 6, 7])
 def test_classify_puts_every_value_in_its_class(method, k):
     rng = np.random.default_rng(7)
     values = [float(v) for v in rng.integers(0, 10_000, size=17)]
-    classes = maps.classify(values, method, k)
+    classes = classification.classify(values, method, k)
     assert 1 <= classes.k <= k
     assert list(classes.breaks) == sorted(classes.breaks)
     assert classes.breaks[-1] == max(values)
@@ -113,76 +113,76 @@ def test_classify_puts_every_value_in_its_class(method, k):
 
 def test_quantiles_split_the_values_evenly():
     values = [float(v) for v in range(1, 21)]  # 20 distinct values, 5 classes → 4 per class
-    classes = maps.classify(values, "quantiles", 5)
+    classes = classification.classify(values, "quantiles", 5)
     assert classes.counts == (4, 4, 4, 4, 4)
 
 
 def test_equal_intervals_have_equal_widths_and_keep_empty_classes():
     values = [0.0, 1.0, 2.0, 3.0, 100.0]
-    classes = maps.classify(values, "intervalles", 4)
+    classes = classification.classify(values, "intervalles", 4)
     assert classes.breaks == (25.0, 50.0, 75.0, 100.0)
     assert classes.counts == (4, 0, 0, 1)
 
 
 def test_jenks_separates_obvious_groups_and_is_deterministic():
     values = [1.0, 2.0, 3.0, 50.0, 51.0, 52.0, 1000.0, 1001.0]
-    first = maps.classify(values, "jenks", 3)
+    first = classification.classify(values, "jenks", 3)
     assert first.bins == (0, 0, 0, 1, 1, 1, 2, 2)
-    assert all(maps.classify(values, "jenks", 3) == first for _ in range(5))
+    assert all(classification.classify(values, "jenks", 3) == first for _ in range(5))
 
 
 def test_missing_values_are_pas_de_donnee():
     values = [10.0, float("nan"), None, 30.0, 20.0, pd.NA]
-    classes = maps.classify(values, "quantiles", 5)
+    classes = classification.classify(values, "quantiles", 5)
     assert classes.bins[1] is None and classes.bins[2] is None and classes.bins[5] is None
     assert classes.has_missing
-    items = maps.legend_items(classes, "visites")
-    assert items[-1] == (maps.NO_DATA_COLOR, "pas de donnée")
+    items = classification.legend_items(classes, "visites")
+    assert items[-1] == (classification.NO_DATA_COLOR, "pas de donnée")
     _check_bins([10.0, math.nan, math.nan, 30.0, 20.0, math.nan], classes)
 
 
 def test_fewer_distinct_values_than_classes_give_one_class_per_value():
-    classes = maps.classify([5.0, 5.0, 7.0, 5.0, 9.0], "quantiles", 5)
+    classes = classification.classify([5.0, 5.0, 7.0, 5.0, 9.0], "quantiles", 5)
     assert classes.k == 3
     assert classes.bins == (0, 0, 1, 0, 2)
-    assert [label for _, label in maps.legend_items(classes, "webradios")] == [
+    assert [label for _, label in classification.legend_items(classes, "webradios")] == [
         "5 webradios", "7 webradios", "9 webradios"]
-    single = maps.classify([4.0, 4.0, 4.0], "jenks", 5)
+    single = classification.classify([4.0, 4.0, 4.0], "jenks", 5)
     assert single.k == 1 and single.bins == (0, 0, 0)
 
 
 def test_all_missing_values_are_handled():
-    classes = maps.classify([float("nan"), None], "jenks", 5)
+    classes = classification.classify([float("nan"), None], "jenks", 5)
     assert classes.k == 0 and classes.bins == (None, None)
-    assert maps.legend_items(classes, "visites") == [(maps.NO_DATA_COLOR, "pas de donnée")]
-    assert maps.classify([], "quantiles", 5).k == 0
+    assert classification.legend_items(classes, "visites") == [(classification.NO_DATA_COLOR, "pas de donnée")]
+    assert classification.classify([], "quantiles", 5).k == 0
 
 
 def test_unknown_method_is_refused():
     with pytest.raises(ValueError):
-        maps.classify([1.0, 2.0], "kmeans", 3)
+        classification.classify([1.0, 2.0], "kmeans", 3)
 
 
 # --------------------------------------------------------------------------------------------------- legend
 
 
 def test_legend_labels_are_french_and_whole_number_classes_do_not_overlap():
-    classes = maps.classify([0.0, 12_500.0, 25_000.0, 37_500.0, 50_000.0], "intervalles", 2)
-    labels = [label for _, label in maps.legend_items(classes, "visites")]
+    classes = classification.classify([0.0, 12_500.0, 25_000.0, 37_500.0, 50_000.0], "intervalles", 2)
+    labels = [label for _, label in classification.legend_items(classes, "visites")]
     assert labels == [f"de 0 à 25{NBSP}000 visites", f"de 25{NBSP}001 à 50{NBSP}000 visites"]
 
 
 def test_legend_labels_of_decimal_values_and_percentages():
-    classes = maps.classify([41.5, 55.25, 60.0, 72.75, 80.5, 90.0], "intervalles", 3)
-    labels = maps.class_labels(classes, "%")
+    classes = classification.classify([41.5, 55.25, 60.0, 72.75, 80.5, 90.0], "intervalles", 3)
+    labels = classification.class_labels(classes, "%")
     assert labels[0].startswith(f"de 41,5{NBSP}% à ")
     assert labels[-1].endswith(f"90,0{NBSP}%") or labels[-1].endswith(f"90{NBSP}%")
     assert all("." not in label for label in labels)  # decimal comma
 
 
 def test_legend_bounds_are_distinct_after_rounding():
-    classes = maps.classify([100.01, 100.02, 100.03, 100.04, 100.05, 100.06], "quantiles", 3)
-    labels = maps.class_labels(classes, "heures")
+    classes = classification.classify([100.01, 100.02, 100.03, 100.04, 100.05, 100.06], "quantiles", 3)
+    labels = classification.class_labels(classes, "heures")
     shown = {b for label in labels for b in re.findall(r"[\d\u202f]+,\d+", label)}
     assert len(shown) == len(set(classes.lowers) | set(classes.uppers)) == 4, labels  # 2 decimals needed
 
@@ -209,7 +209,7 @@ def _deuteranope(hex_color: str) -> tuple[float, float, float]:
 
 @pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 6, 7])
 def test_palette_is_sequential_for_everyone(k):
-    colors = maps.palette(k)
+    colors = classification.palette(k)
     assert len(colors) == k and len(set(colors)) == k
     lum = [_luminance(c) for c in colors]
     assert lum == sorted(lum, reverse=True), "light → dark"
@@ -221,9 +221,9 @@ def test_palette_is_sequential_for_everyone(k):
 
 
 def test_no_data_colour_and_markers_are_outside_the_palette():
-    every = {c for k in range(1, 8) for c in maps.palette(k)}
-    assert maps.NO_DATA_COLOR not in every
-    assert not {c for _, c in maps.THEME_STYLE.values()} & {"blue", "lightblue", "green", "lightgreen"}
+    every = {c for k in range(1, 8) for c in classification.palette(k)}
+    assert classification.NO_DATA_COLOR not in every
+    assert not {c for _, c in classification.THEME_STYLE.values()} & {"blue", "lightblue", "green", "lightgreen"}
 
 
 # -------------------------------------------------------------------------------------------------- the map
@@ -282,7 +282,7 @@ def test_map_draws_every_bassin_and_every_lab(con, geojsons, labels):
         i = by_code[feature["properties"]["code"]]
         style = bassins.style_function(feature)
         assert style["fillColor"] == classes.colors[classes.bins[i]]
-        assert feature["properties"]["valeur"].startswith(maps.format_value(data["valeur"].iloc[i], "personnes"))
+        assert feature["properties"]["valeur"].startswith(classification.format_value(data["valeur"].iloc[i], "personnes"))
 
 
 def test_map_is_small_and_embeds_the_geojson_once(con, geojsons, labels):
@@ -333,7 +333,7 @@ def test_markers_use_font_awesome_icons_by_main_theme(con, geojsons, labels):
     for marker, lab in zip(_markers(m), labs.to_dict("records")):
         icon = marker.icon
         assert icon.options["prefix"] == "fa"
-        expected_icon, expected_color = maps.theme_style(lab["thematiques"].split("|")[0])
+        expected_icon, expected_color = classification.theme_style(lab["thematiques"].split("|")[0])
         assert icon.options["icon"] == expected_icon and icon.options["marker_color"] == expected_color
     html = m.get_root().render()
     themes = {lab["thematiques"].split("|")[0] for lab in labs.to_dict("records")}
@@ -426,13 +426,13 @@ def test_no_click_means_no_selection():
 
 def test_bassins_table_is_the_text_alternative(con):
     data = queries.values_by_bassin(con, "ent_visites", YEAR, Filters()).data
-    classes = maps.classify(data["valeur"], "jenks", 4)
+    classes = classification.classify(data["valeur"], "jenks", 4)
     table = maps.bassins_table(data, classes, "visites", queries.labels(con)["departement"])
     assert list(table["Bassin"]) == list(data["nom"])
     assert list(table["Valeur (nombre)"]) == list(data["valeur"])
     assert list(table["Valeur"]) == [formatting.with_unit(v, "visites") for v in data["valeur"]]
     assert list(table["Rang"]) == [formatting.rank_label(int(r), len(data)) for r in data["rang"]]
-    labels = maps.class_labels(classes, "visites")
+    labels = classification.class_labels(classes, "visites")
     assert list(table["Classe"]) == [labels[b] for b in classes.bins]
 
 
@@ -472,13 +472,13 @@ def _small_values() -> pd.DataFrame:
 
 def test_small_counts_read_less_than_5_in_every_text_of_the_map_colours_stay_exact():
     values = _small_values()
-    exact = maps.classify(values["valeur"], "quantiles", 4)
-    classes = maps.classify(values["valeur"], "quantiles", 4, mask=MASK)
+    exact = classification.classify(values["valeur"], "quantiles", 4)
+    classes = classification.classify(values["valeur"], "quantiles", 4, mask=MASK)
     assert classes.bins == exact.bins and classes.colors == exact.colors  # colours from the exact values
-    labels = maps.class_labels(classes, "élèves")
+    labels = classification.class_labels(classes, "élèves")
     assert labels[:2] == ["< 5 élèves", "< 5 élèves"]
     assert not any(re.search(r"(?<![\d ])[234](?! ?\d)", label) for label in labels), labels
-    wide = maps.class_labels(maps.classify([3.0, 12.0, 30.0, 40.0], "intervalles", 2, mask=MASK), "élèves")
+    wide = classification.class_labels(classification.classify([3.0, 12.0, 30.0, 40.0], "intervalles", 2, mask=MASK), "élèves")
     assert wide[0].startswith("de 1 à ")  # a small lower bound reads 1 (the smallest masked count)
     features = maps.bassin_features(geo.geojson_dict("bassins"), values.assign(
         code=[f["properties"]["code"] for f in geo.geojson_dict("bassins")["features"][:5]]), classes, "élèves")
@@ -492,7 +492,7 @@ def test_small_counts_read_less_than_5_in_every_text_of_the_map_colours_stay_exa
     assert list(back["Valeur (nombre)"][:2]) == ["< 5", "< 5"] and list(back["Valeur"][:2]) == ["< 5 élèves"] * 2
     book = io.BytesIO(exporting.to_xlsx_bytes(table))
     assert list(pd.read_excel(book)["Valeur (nombre)"][:4]) == ["< 5", "< 5", 12, 30]
-    assert maps.format_value(2.0, "élèves", MASK) == "< 5 élèves" and maps.format_value(0.0, "élèves", MASK) \
+    assert classification.format_value(2.0, "élèves", MASK) == "< 5 élèves" and classification.format_value(0.0, "élèves", MASK) \
         == "0 élève"
     # counts of things are never masked
     plain_table = maps.bassins_table(values, exact, "élèves", {"88": "Vosges"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from components import maps, picker
+from observatoire.figures import classification
 from observatoire.filters import Filters
 
 RESPONSE = pd.DataFrame({
@@ -49,7 +50,7 @@ def test_a_click_on_a_lab_marker_names_the_lab():
 
 
 def test_units_agree_with_the_value():
-    assert maps.format_value(1.0, "laboratoires") == "1 laboratoire"
-    assert maps.format_value(0.0, "demi-journées") == "0 demi-journée"
-    assert maps.format_value(2.0, "laboratoires") == "2 laboratoires"
-    assert maps.format_value(1.0, "parcours") == "1 parcours" and maps.format_value(1.0, "web TV") == "1 web TV"
+    assert classification.format_value(1.0, "laboratoires") == "1 laboratoire"
+    assert classification.format_value(0.0, "demi-journées") == "0 demi-journée"
+    assert classification.format_value(2.0, "laboratoires") == "2 laboratoires"
+    assert classification.format_value(1.0, "parcours") == "1 parcours" and classification.format_value(1.0, "web TV") == "1 web TV"
