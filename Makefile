@@ -50,6 +50,7 @@ data: install
 bench: install-dev browser
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/validation.py
+	$(BIN)/python bench/versions.py
 
 load: install-dev browser
 	$(BIN)/python bench/load.py

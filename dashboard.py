@@ -13,7 +13,7 @@ import streamlit as st
 
 from components import context, french, offline, pinning
 from components.footer import render_footer
-from components.sidebar import render_sidebar, render_url_notices
+from components.sidebar import add_url_notice, render_sidebar, render_url_notices
 
 log = logging.getLogger("observatoire")
 
@@ -37,21 +37,30 @@ PAGES = [
             url_path="laboratoires"),
     st.Page("app_pages/projets.py", title="Projets", icon=":material/lightbulb:", url_path="projets"),
     st.Page("app_pages/donnees.py", title="Données et sources", icon=":material/database:", url_path="donnees"),
+    PRESENTATION := st.Page("app_pages/presentation.py", title="Présentation", icon=":material/slideshow:",
+                            url_path="presentation"),
     st.Page("app_pages/importer.py", title="Importer des données", icon=":material/upload:", url_path="importer"),
 ]
 
 page = st.navigation(PAGES, position="sidebar")
+if st.query_params.get("presentation") == "1" and page.url_path != PRESENTATION.url_path:
+    # ?presentation=1 on any page: the slides of the same filters (the parameters are kept)
+    st.switch_page(PRESENTATION, query_params={k: st.query_params.get_all(k) for k in st.query_params})
+presenting = page.url_path == PRESENTATION.url_path
 french.mount()  # Streamlit's own English chrome (menu, dialogs, toolbars) in French; renders no box
 notices = st.container()  # bad-URL notices: at the top of the page, filled once the page has run
 try:
-    pinning.pin_from_url()  # ?version=N: this session stays on version N
+    link_notice = pinning.pin_from_url()  # ?version=N: this session stays on version N
     context.resolve_version()  # once per rerun: the pinned version, or the current one (one stat)
     pinning.sync_url()
     st.session_state["filters"] = render_sidebar(context.choices())
+    if link_notice:  # queued after the sidebar: its first run replaces the notices with the filters' own
+        add_url_notice(link_notice)
     page.run()
 except Exception:  # never a traceback on screen: log it, tell the user in French
     log.exception("Erreur pendant l'affichage de la page %s", page.title)
     st.error("Une erreur inattendue est survenue pendant l'affichage de cette page. Rechargez la page ; si "
              "le problème persiste, signalez-le à la DRANE avec le lien de la page.", icon=":material/error:")
 render_url_notices(notices)
-render_footer()
+if not presenting:  # the slides say which version they show; nothing below them on a projector
+    render_footer()

@@ -25,6 +25,9 @@ import streamlit as st
 
 from observatoire import config, geo, queries, schema, store, versions
 from observatoire.filters import Choices, Filters
+from observatoire.views.context import build_context
+from observatoire.views.model import Context, Presentation
+from observatoire.views.presentation import build_presentation
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +134,12 @@ def data_version() -> store.DataVersion:
     return _query(store.data_version)
 
 
+def view_context(filters: Filters) -> Context:
+    """The `Context` of a view of `filters` on this rerun's version (académie, French filter lines, school year,
+    data version): what every exported file and image says about where its figures come from."""
+    return _query(build_context, filters)
+
+
 def journal() -> pd.DataFrame:
     """The journal of this rerun's version: every change up to it, most recent first."""
     return _query(versions.journal)
@@ -191,6 +200,11 @@ def measures(filters: Filters, indicator_id: str | None = None) -> pd.DataFrame:
 
 def measures_notes(filters: Filters) -> tuple[str, ...]:
     return _query(queries.measures_notes, filters)
+
+
+def presentation(filters: Filters, url: str = "") -> Presentation:
+    """The séminaire slides for `filters` on this rerun's version (`url`: the view's link, for the QR code)."""
+    return _query(build_presentation, filters, url=url)
 
 
 def lots() -> pd.DataFrame:

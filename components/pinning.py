@@ -7,7 +7,6 @@ from __future__ import annotations
 import streamlit as st
 
 from components import context
-from components.sidebar import add_url_notice
 from observatoire import store
 from observatoire.text import quote_value
 
@@ -15,26 +14,26 @@ PARAM = "version"
 _READ = "_version_param_read"
 
 
-def pin_from_url() -> None:
-    """First run of a session: `?version=N` pins the view on version N (a French notice when N is not a
-    published version kept, and the current version is shown)."""
+def pin_from_url() -> str | None:
+    """First run of a session: `?version=N` pins the view on version N. Returns the French notice to show when
+    N is not a published version kept (the current version is shown), for the caller to queue with
+    `add_url_notice` once the sidebar has read the URL (its first run replaces the list of notices)."""
     if st.session_state.get(_READ):
-        return
+        return None
     st.session_state[_READ] = True
     raw = st.query_params.get(PARAM)
     st.session_state[context.PIN_KEY] = None
     if raw is None:
-        return
+        return None
     if not raw.strip().isdigit():
-        add_url_notice(f"Lien : version {quote_value(raw, 40)} invalide (un numéro est attendu) : affichage de la "
-                       "version courante des données.")
-        return
+        return (f"Lien : version {quote_value(raw, 40)} invalide (un numéro est attendu) : affichage de la "
+                "version courante des données.")
     try:
         version = context.repository().version(int(raw))
     except store.StoreError as err:
-        add_url_notice(f"Lien : {err} Affichage de la version courante des données.")
-        return
+        return f"Lien : {err} Affichage de la version courante des données."
     st.session_state[context.PIN_KEY] = version.number
+    return None
 
 
 def pin(number: int) -> None:

@@ -125,6 +125,11 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _text(value: object) -> str:
+    """A text cell of the journal; '' when missing (pandas gives NaN, not None, for a NULL in a text column)."""
+    return value if isinstance(value, str) else ""
+
+
 def _versions(args: argparse.Namespace) -> int:
     repo = _repository(args)
     current = repo.current()
@@ -137,11 +142,11 @@ def _versions(args: argparse.Namespace) -> int:
     for row in journal.itertuples(index=False):
         mark = "*" if row.version == current.number else (" " if row.version in kept else "-")
         lots = []
-        if row.lots_ajoutes:
+        if _text(row.lots_ajoutes):
             lots.append(f"lot(s) ajouté(s) : {row.lots_ajoutes}")
-        if row.lots_retires:
+        if _text(row.lots_retires):
             lots.append(f"lot(s) retiré(s) : {row.lots_retires}")
-        sha = f", sha256 {row.sha256[:12]}…" if row.sha256 else ""
+        sha = f", sha256 {row.sha256[:12]}…" if _text(row.sha256) else ""
         extra = f" ({'; '.join(lots)})" if lots else ""
         when = f"{row.date:%d/%m/%Y %H:%M} UTC"
         print(f"{mark} n° {row.version:>4}  {when}  {row.auteur} — {row.resume}{sha}{extra}")

@@ -2,7 +2,7 @@
 
 An application upgrade never rebuilds the data from `data/`: the current version is copied and migrated step by
 step (`MIGRATIONS[n]` takes schema n to n + 1), so imported lots survive. The historic DDL of each schema lives
-in the tests (tests/observatoire/test_migrations.py) that build a version with it and migrate it.
+in the tests (tests/observatoire/test_versions.py) that build a version with it and migrate it.
 """
 
 from __future__ import annotations

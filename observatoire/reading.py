@@ -98,7 +98,12 @@ def read_text(path: Path, table: str, file: str | None = None) -> str:
 # --- CSV
 
 
-def _open_quote(line_text: str) -> tuple[int, int] | None:
+def separator_label(sep: str) -> str:
+    """How a CSV separator is named in messages: « ; », « , » or « tabulation »."""
+    return "« tabulation »" if sep == "\t" else f"« {sep} »"
+
+
+def _open_quote(line_text: str, sep: str = ";") -> tuple[int, int] | None:
     """(field index, character from 1) of a quoted field left open at the end of `line_text`."""
     field_index, in_quotes, at_start, start = 0, False, True, -1
     i = 0
@@ -110,7 +115,7 @@ def _open_quote(line_text: str) -> tuple[int, int] | None:
                     i += 1
                 else:
                     in_quotes = False
-        elif c == ";":
+        elif c == sep:
             field_index += 1
             at_start = True
             i += 1
@@ -122,10 +127,11 @@ def _open_quote(line_text: str) -> tuple[int, int] | None:
     return (field_index, start + 1) if in_quotes else None
 
 
-def _csv_rows_slow(text: str, table: str, file: str, header: list[str]) -> tuple[list[list[str]], list[int]]:
+def _csv_rows_slow(text: str, table: str, file: str, header: list[str],
+                   sep: str = ";") -> tuple[list[list[str]], list[int]]:
     """Exact parse with the csv module: rows and the file line where each starts; quote problems refused."""
     lines = text.split("\n")
-    reader = csv.reader(io.StringIO(text), delimiter=";", strict=True)
+    reader = csv.reader(io.StringIO(text), delimiter=sep, strict=True)
     rows: list[list[str]] = []
     starts: list[int] = []
     previous = 0
@@ -137,39 +143,44 @@ def _csv_rows_slow(text: str, table: str, file: str, header: list[str]) -> tuple
     except csv.Error as err:
         start = previous + 1
         line_text = lines[start - 1] if start - 1 < len(lines) else ""
-        found = _open_quote(line_text.rstrip("\r"))
+        found = _open_quote(line_text.rstrip("\r"), sep)
         column = header[found[0]] if found and found[0] < len(header) else None
         if "end of data" in str(err) or found:
             raise _refuse(table, file, "guillemet ouvrant jamais refermé : un champ entre guillemets doit se "
                           "terminer par un guillemet (doublez les guillemets à l'intérieur du texte : \"\")",
                           line=start, column=column, char=found[1] if found else None) from None
-        raise _refuse(table, file, "guillemet mal placé : après un guillemet fermant, un « ; » ou une fin de "
-                      "ligne est attendu (doublez les guillemets à l'intérieur du texte : \"\")", line=start,
-                      column=column) from None
+        raise _refuse(table, file, f"guillemet mal placé : après un guillemet fermant, un {separator_label(sep)} "
+                      "ou une fin de ligne est attendu (doublez les guillemets à l'intérieur du texte : \"\")",
+                      line=start, column=column) from None
     return rows, starts
 
 
 def _field_count_problems(table: str, file: str, lines: list[int], counts: list[int], expected: int,
-                          total: int) -> ValidationError:
-    problems = [Problem(table, line, None, None, f"{count} champ(s) au lieu de {expected} (séparateur « ; » "
-                        "manquant ou en trop ? un texte contenant « ; » doit être entre guillemets)", file=file)
+                          total: int, sep: str = ";") -> ValidationError:
+    label = separator_label(sep)
+    hint = f"un texte contenant {label} doit être entre guillemets"
+    if sep == ",":
+        hint += ", de même qu'un nombre à virgule décimale (\"1,5\")"
+    problems = [Problem(table, line, None, None, f"{count} champ(s) au lieu de {expected} (séparateur {label} "
+                        f"manquant ou en trop ? {hint})", file=file)
                 for line, count in zip(lines[:MAX_LISTED], counts[:MAX_LISTED], strict=False)]
     return ValidationError(problems, total)
 
 
-def parse_csv(text: str, table: str, file: str) -> pd.DataFrame:
-    """`;`-separated text → frame of strings (empty cell = ""), index = file line - 2. Blank lines are skipped
-    (the index keeps following the file lines); rows with a wrong number of fields and quote problems are
-    refused with their line."""
+def parse_csv(text: str, table: str, file: str, sep: str = ";", blank_names: bool = False) -> pd.DataFrame:
+    """`;`-separated text (or `sep`: `,`, tab) → frame of strings (empty cell = ""), index = file line - 2.
+    Blank lines are skipped (the index keeps following the file lines); rows with a wrong number of fields and
+    quote problems are refused with their line. `blank_names`: several empty column names are not reported as
+    duplicates (the caller deals with them, e.g. the empty columns Excel leaves right of the data)."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     header_text = text.split("\n", 1)[0]
-    header = next(csv.reader([header_text], delimiter=";"), [])
+    header = next(csv.reader([header_text], delimiter=sep), [])
     if not any(h.strip() for h in header):
         raise _refuse(table, file, "en-tête vide : la première ligne doit nommer les colonnes", line=1)
     seen: set[str] = set()
     for name in header:
-        if name in seen:
+        if name in seen and not (blank_names and not name.strip()):
             raise _refuse(table, file, "colonne en double dans l'en-tête", line=1, column=name)
         seen.add(name)
     ncols = len(header)
@@ -177,13 +188,13 @@ def parse_csv(text: str, table: str, file: str) -> pd.DataFrame:
         with warnings.catch_warnings():
             # a row longer than the header: pandas warns (index_col=False) → exact parse below, which reports it
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(io.StringIO(text), sep=";", dtype=str, keep_default_na=False,
+            frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
                                 skip_blank_lines=False, index_col=False, engine="c")
         fast = True
     except (pd.errors.ParserError, pd.errors.ParserWarning, ValueError):
         fast = False
     physical = text.count("\n") + (0 if text.endswith("\n") else 1)  # header included
-    if fast and len(frame) == physical - 1 and '"' not in text and text.count(";") == (ncols - 1) * physical:
+    if fast and len(frame) == physical - 1 and '"' not in text and text.count(sep) == (ncols - 1) * physical:
         # every line has exactly the header's number of fields (so no blank line): nothing more to check
         frame.index = pd.RangeIndex(len(frame))
         return frame
@@ -193,21 +204,24 @@ def parse_csv(text: str, table: str, file: str) -> pd.DataFrame:
     if fast and len(frame) == len(body):
         lines = pd.Series(body, dtype=object)
         blank = lines.str.strip() == ""
-        separators = lines.str.count(";")
+        # separators inside a quoted field (opened at the start of a field) are not separators
+        quoted = f'(?:^|(?<={re.escape(sep)}))"(?:[^"]|"")*"'
+        unquoted = lines.str.replace(quoted, "", regex=True) if '"' in text else lines
+        separators = unquoted.str.count(sep)
         short = (separators < ncols - 1) & ~blank
         if short.any():
             where = np.flatnonzero(short.to_numpy())
             raise _field_count_problems(table, file, (where + 2).tolist(), (separators[short] + 1).tolist(), ncols,
-                                        int(short.sum()))
+                                        int(short.sum()), sep)
         frame.index = pd.RangeIndex(len(frame))
         return frame.loc[~blank.to_numpy()]
-    rows, starts = _csv_rows_slow(text, table, file, header)
+    rows, starts = _csv_rows_slow(text, table, file, header, sep)
     data, data_starts = rows[1:], starts[1:]
     keep = [i for i, row in enumerate(data) if row and any(cell.strip() for cell in row)]
     wrong = [i for i in keep if len(data[i]) != ncols]
     if wrong:
         raise _field_count_problems(table, file, [data_starts[i] for i in wrong], [len(data[i]) for i in wrong],
-                                    ncols, len(wrong))
+                                    ncols, len(wrong), sep)
     return pd.DataFrame([data[i] for i in keep], columns=header, index=[data_starts[i] - 2 for i in keep],
                         dtype=object)
 

@@ -12,6 +12,7 @@ vectorised (pandas masks), so validating a million rows stays linear whatever th
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -408,6 +409,10 @@ _CHECK_MESSAGES: list[tuple[str, str]] = [
     (r"^dtype\(", "type de valeur invalide"),
     (r"^not_nullable", "valeur manquante"),
     (r"^isin\((.*)\)$", "valeur non autorisée, valeurs possibles : {0}"),
+    ("^" + re.escape(f"str_matches('{PERIOD_RE}')") + "$", "format de période invalide : « AAAA-AAAA » (année "
+     "scolaire, par exemple 2023-2024) ou « AAAA-MM » (mois, par exemple 2024-01) attendu"),
+    ("^" + re.escape("str_matches('^[a-z0-9_]+$')") + "$", "format de code invalide : lettres minuscules sans "
+     "accent, chiffres et « _ » attendus"),
     (r"^str_matches", "format invalide"),
     (r"^str_length", "valeur vide"),
     (r"^greater_than_or_equal_to\((.*)\)$", "doit être supérieur ou égal à {0}"),
@@ -521,10 +526,23 @@ def merge_errors(*errors: ValidationError | Problems) -> ValidationError:
 
 
 def _duplicate_measures(frame: pd.DataFrame) -> pd.DataFrame:
-    dup = frame.duplicated(subset=MEASURE_KEY, keep="first")
-    return rows_frame("mesures", frame.index[dup], None, None,
-                      "mesure en double (même indicateur, période, territoire, niveau, thématique et public "
-                      "qu'une ligne précédente)")
+    """Rows repeating the key of an earlier row, each naming the line of the first one."""
+    keys = frame[MEASURE_KEY]
+    dup = keys.duplicated(keep="first").to_numpy()
+    if not dup.any():
+        return rows_frame("mesures", [], None, None, "")
+    involved = np.flatnonzero(keys.duplicated(keep=False).to_numpy())
+    sub = keys.iloc[involved]
+    first = pd.Series(involved).groupby([sub[c].to_numpy() for c in MEASURE_KEY], sort=False,
+                                        dropna=False).transform("first").to_numpy()
+    first_of = np.full(len(frame), -1)
+    first_of[involved] = first
+    where = np.flatnonzero(dup)
+    first_lines = pd.to_numeric(pd.Series(frame.index[first_of[where]], dtype=object), errors="coerce")
+    first_lines = (first_lines + _line_offset("mesures")).astype("Int64").astype(str)
+    return rows_frame("mesures", frame.index[where], None, None,
+                      "mesure en double : même indicateur, période, territoire, niveau, thématique et public "
+                      "que la ligne " + first_lines)
 
 
 def school_year_start(periods: pd.Series) -> pd.Series:
@@ -534,6 +552,26 @@ def school_year_start(periods: pd.Series) -> pd.Series:
     monthly = periods.str.match(MONTH_RE)
     month = pd.to_numeric(periods.str[5:7].where(monthly), errors="coerce")
     return year.where(~monthly | (month >= 9), year - 1)
+
+
+def close_match_hints(values: pd.Series, allowed: Iterable[str], limit: int = 2 * MAX_LISTED) -> pd.Series:
+    """For each value, « , vouliez-vous dire « code » ? » when one allowed code is close to it (difflib; a
+    difference of case or surrounding spaces counts as close), "" otherwise. Only the first `limit` distinct
+    values get a hint (the problems listed are the first ones), so the cost stays bounded."""
+    choices = sorted({str(a) for a in allowed})
+    by_lower = {c.lower(): c for c in choices}
+    text = values.astype(object).where(values.notna(), "").astype(str)
+    hints: dict[str, str] = {}
+    for value in pd.unique(text)[:limit]:
+        exact = by_lower.get(value.strip().lower())
+        if exact is not None and exact != value:
+            match = [exact]
+        elif len(value) <= 100:
+            match = difflib.get_close_matches(value.strip().lower(), choices, n=1, cutoff=0.6)
+        else:
+            match = []
+        hints[value] = f", vouliez-vous dire « {match[0]} » ?" if match else ""
+    return text.map(hints).fillna("").astype(str)
 
 
 def check_measure_references(frame: pd.DataFrame, catalogues: dict[str, Any], file: str | None = None,
@@ -552,15 +590,23 @@ def check_measure_references(frame: pd.DataFrame, catalogues: dict[str, Any], fi
         if allowed is None:
             continue
         bad = ~frame[column].isin(allowed)
-        frames.append(rows_frame("mesures", frame.index[bad], column, frame.loc[bad, column], "code inconnu"))
+        values = frame.loc[bad, column]
+        frames.append(rows_frame("mesures", frame.index[bad], column, values,
+                                 "code inconnu" + close_match_hints(values, allowed)))
     for ttype in TERRITORY_TYPES:
         allowed = catalogues.get(f"territoire:{ttype}")
         if allowed is None:
             continue
         mask = (frame["territoire_type"] == ttype) & ~frame["territoire_code"].isin(allowed)
-        frames.append(rows_frame("mesures", frame.index[mask], "territoire_code",
-                                 frame.loc[mask, "territoire_code"],
-                                 f"code de territoire inconnu pour le type « {ttype} »"))
+        values = frame.loc[mask, "territoire_code"]
+        hint = close_match_hints(values, allowed)
+        for other in TERRITORY_TYPES:  # a code of another type: the type is probably wrong
+            codes = catalogues.get(f"territoire:{other}")
+            if other != ttype and codes is not None:
+                hint = hint.mask(values.isin(codes), f" (c'est un code de type « {other} » : vérifiez la colonne "
+                                 "« territoire_type »)")
+        frames.append(rows_frame("mesures", frame.index[mask], "territoire_code", values,
+                                 f"code de territoire inconnu pour le type « {ttype} »" + hint))
     granularity = catalogues.get("granularite_mensuelle")
     if granularity is not None:
         monthly = frame["periode"].str.match(MONTH_RE)

@@ -179,8 +179,10 @@ def _writer(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
-    row = con.execute("SELECT value FROM meta WHERE key = $key", {"key": key}).fetchone()
-    return row[0] if row else None
+    # fetchall, not fetchone: DuckDB 2 refuses `register` on a connection whose last result was not read to
+    # the end (ResourceInUseException), and `staleness` (ending with this) is followed by `_write_reference`.
+    rows = con.execute("SELECT value FROM meta WHERE key = $key", {"key": key}).fetchall()
+    return rows[0][0] if rows else None
 
 
 def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:

@@ -1,0 +1,24 @@
+"""Présentation — the séminaire slides for the current filters and data version, full screen, keyboard arrows,
+PPTX download. Built by `observatoire.views.presentation`, drawn by `components.presentation`."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import context
+from components import presentation as slides
+from observatoire.exports import pptx
+from observatoire.filters import Filters
+
+filters: Filters = st.session_state["filters"]
+if slides.leaving():
+    st.switch_page("app_pages/vue_ensemble.py")
+slides.mount_chrome()
+shown = context.version()
+deck = context.presentation(filters, slides.view_url(filters, shown.number))
+index = slides.current_index(len(deck.slides))
+slides.go_to(index)
+slides.render_slide(deck, index)
+year = deck.context.school_year
+slides.render_navigation(len(deck.slides), index, lambda: pptx.presentation_pptx(deck),
+                         f"Observatoire du numérique éducatif — séminaire {year}.pptx")

@@ -1,0 +1,195 @@
+"""Presentation mode (séminaire des cadres): the slides of `observatoire.views.presentation` on screen.
+
+One slide per run, chosen by `?diapo=N` (kept in the URL: a copied link reopens the same slide); « Précédente »
+/ « Suivante » buttons, the keyboard arrows (a small script clicks those buttons), a counter. The sidebar, the
+header and the footer are hidden (CSS), the layout is sized to fit 1280×720 and 1920×1080 without scrolling;
+no network: every asset is local, the map has no basemap, the QR code is generated here. The same
+`Presentation` value is downloaded as PPTX (`observatoire.exports.pptx`).
+"""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import urlencode, urlsplit
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from observatoire.exports import qr
+from observatoire.figures.charts import PLOTLY_CONFIG
+from observatoire.figures.sparkline import ILLUSTRATIVE_COLOR
+from observatoire.filters import Filters, to_params
+from observatoire.text import escape_html, plain
+from observatoire.views.model import Presentation, Slide
+
+PARAM = "diapo"
+PRESENTATION_PARAM = "presentation"
+MARKER = "data-observatoire-presentation"
+
+_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"] {
+  display: none !important; }
+[data-testid="stMainBlockContainer"], .block-container { padding: 0.6rem 2rem 0.4rem 2rem !important;
+  max-width: 100% !important; }
+[data-testid="stMain"] [data-testid="stVerticalBlock"] { gap: 0.45rem; }
+.obs-slide-title { font-size: clamp(1.7rem, 3.2vw, 2.9rem); font-weight: 700; line-height: 1.15; margin: 0;
+  color: #000091; }
+.obs-slide-subtitle { font-size: clamp(1.05rem, 1.7vw, 1.6rem); color: #3a3a3a; margin: 0.1rem 0 0 0; }
+.obs-counter { font-size: 1.2rem; color: #3a3a3a; text-align: right; white-space: nowrap; }
+.obs-figures { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 0.8rem; width: 100%; }
+.obs-figures.obs-one { grid-template-columns: minmax(0, 1fr); }
+.stVerticalBlock.st-key-pres_figure { flex: 0 0 auto !important; height: calc(100vh - 245px) !important;
+  min-height: 300px; }
+.obs-figure { border: 2px solid #dddddd; border-radius: 0.6rem; padding: 0.7rem 1rem; background: #f6f6f6; }
+.obs-figure-value { font-size: clamp(2rem, 3.6vw, 3.4rem); font-weight: 700; color: #000091; line-height: 1.1;
+  white-space: nowrap; }
+.obs-figure-label { font-size: clamp(1rem, 1.45vw, 1.4rem); color: #161616; margin-top: 0.2rem; }
+.obs-figure-delta { font-size: clamp(0.9rem, 1.2vw, 1.15rem); color: #3a3a3a; margin-top: 0.15rem; }
+.obs-bullets { font-size: clamp(1.1rem, 1.75vw, 1.65rem); line-height: 1.45; margin: 0.3rem 0 0 0;
+  padding-left: 1.4rem; }
+.obs-bullets.obs-two { columns: 2; column-gap: 2.5rem; }
+.obs-bullets li { break-inside: avoid; margin-bottom: 0.25rem; }
+.obs-source { font-size: 0.95rem; color: #3a3a3a; margin: 0; overflow-wrap: anywhere; }
+.obs-badge { display: inline-block; background: #fdebd3; color: __ILLUSTRATIVE__; border-radius: 0.4rem;
+  padding: 0.1rem 0.6rem; font-weight: 600; font-size: 1rem; margin-right: 0.6rem; }
+.obs-qr img { width: min(30vh, 280px); height: auto; }
+.obs-qr p { font-size: 1rem; color: #3a3a3a; margin: 0.3rem 0 0 0; }
+</style>
+""".replace("__ILLUSTRATIVE__", ILLUSTRATIVE_COLOR)
+
+# the keyboard: ← / → (and Page Up / Page Down, what presentation remotes send) click the buttons
+_KEYS = """
+(function () {
+  if (window.__observatoireSlides) return;
+  window.__observatoireSlides = true;
+  const doc = window.parent ? window.parent.document : document;
+  doc.addEventListener("keydown", function (event) {
+    const target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    const next = ["ArrowRight", "PageDown", " "].includes(event.key);
+    const prev = ["ArrowLeft", "PageUp"].includes(event.key);
+    if (!next && !prev) return;
+    const button = doc.querySelector((next ? ".st-key-pres_next" : ".st-key-pres_prev") + " button");
+    if (button && !button.disabled) { event.preventDefault(); button.click(); }
+  });
+})();
+"""
+
+
+def mount_chrome() -> None:
+    """Hide the sidebar, header and toolbar; install the keyboard shortcuts (once per browser page)."""
+    st.html(_CSS)
+    st.html(f"<span {MARKER} hidden></span><script>{_KEYS}</script>", unsafe_allow_javascript=True)
+
+
+def current_index(count: int) -> int:
+    """The slide shown (from 0), read from `?diapo=N` (1-based, clamped)."""
+    raw = st.query_params.get(PARAM, "1")
+    index = int(raw) - 1 if raw.isdigit() else 0
+    return max(0, min(index, count - 1))
+
+
+def go_to(index: int) -> None:
+    st.query_params[PARAM] = str(index + 1)
+
+
+def view_url(filters: Filters, version: int | None) -> str:
+    """The link attendees open (QR code): the overview with the same filters and the same data version."""
+    try:
+        parts = urlsplit(st.context.url or "")
+    except (AttributeError, RuntimeError):  # AppTest: no browser URL
+        parts = urlsplit("")
+    base = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    params = dict(to_params(filters))
+    if version is not None:
+        params["version"] = str(version)
+    query = urlencode(params, doseq=True)
+    return f"{base}/" + (f"?{query}" if query else "")
+
+
+def _figures_html(slide: Slide, one_column: bool = False) -> str:
+    cards = []
+    for figure in slide.figures:
+        badge = '<span class="obs-badge">illustratif</span>' if figure.illustrative else ""
+        delta = f'<div class="obs-figure-delta">{escape_html(figure.delta)}</div>' if figure.delta else ""
+        cards.append(f'<div class="obs-figure"><div class="obs-figure-value">{escape_html(figure.value)}</div>'
+                     f'<div class="obs-figure-label">{escape_html(figure.label)}</div>{delta}{badge}</div>')
+    return f'<div class="obs-figures{" obs-one" if one_column else ""}">{"".join(cards)}</div>'
+
+
+def _bullets_html(bullets: tuple[str, ...], two_columns: bool = False) -> str:
+    items = "".join(f"<li>{escape_html(b)}</li>" for b in bullets)
+    return f'<ul class="obs-bullets{" obs-two" if two_columns else ""}">{items}</ul>'
+
+
+def _qr_html(url: str) -> str:
+    if not url:
+        return ""
+    data = base64.b64encode(qr.qr_png(url, 560)).decode("ascii")
+    return (f'<div class="obs-qr"><img src="data:image/png;base64,{data}" alt="Code QR du lien de cette vue : '
+            f'{escape_html(url)}"><p>Scannez pour ouvrir cette vue</p></div>')
+
+
+def render_slide(presentation: Presentation, index: int) -> None:
+    slide = presentation.slides[index]
+    count = len(presentation.slides)
+    head, counter = st.columns([9, 1], vertical_alignment="bottom")
+    head.html(f'<h1 class="obs-slide-title">{escape_html(slide.title)}</h1>'
+              + (f'<p class="obs-slide-subtitle">{escape_html(slide.subtitle)}</p>' if slide.subtitle else ""))
+    counter.html(f'<div class="obs-counter" aria-label="Diapositive {index + 1} sur {count}">'
+                 f"{index + 1} / {count}</div>")
+    if slide.kind == "titre":
+        left, right = st.columns([3, 1], vertical_alignment="center")
+        left.html(_bullets_html(slide.bullets))
+        right.html(_qr_html(presentation.context.url))
+    elif slide.figure is not None:
+        if slide.figures:
+            left, right = st.columns([1, 3], vertical_alignment="center")
+            left.html(_figures_html(slide, one_column=True))
+            with right:
+                _render_figure(slide, index)
+        else:
+            _render_figure(slide, index)
+    elif slide.figures:
+        st.html(_figures_html(slide))
+    if slide.kind != "titre" and slide.bullets:
+        st.html(_bullets_html(slide.bullets, two_columns=len(slide.bullets) > 5))
+    badge = '<span class="obs-badge">Données illustratives</span>' if slide.illustrative else ""
+    if slide.source or badge:
+        st.html(f'<p class="obs-source">{badge}{escape_html(slide.source)}</p>')
+
+
+def _render_figure(slide: Slide, index: int) -> None:
+    """The figure fills the slide's free height (a container sized in CSS from the viewport: 1280×720 and
+    1920×1080 alike), with the dashboard's French plotly configuration."""
+    figure = go.Figure(slide.figure.figure)
+    figure.update_layout(height=None, width=None, autosize=True, margin={"t": 10, "b": 10})
+    with st.container(key="pres_figure"):
+        st.plotly_chart(figure, width="stretch", height="stretch", config=PLOTLY_CONFIG, key=f"pres_fig_{index}",
+                        alt=plain(slide.figure.alt), theme="streamlit")
+
+
+def render_navigation(count: int, index: int, pptx: bytes | object, file_name: str) -> None:
+    prev, nxt, download, leave = st.columns([1, 1, 2, 2], vertical_alignment="center")
+    prev.button("Précédente", key="pres_prev", icon=":material/chevron_left:", disabled=index == 0,
+                on_click=go_to, args=(index - 1,), width="stretch", help="Flèche gauche du clavier")
+    nxt.button("Suivante", key="pres_next", icon=":material/chevron_right:", disabled=index >= count - 1,
+               on_click=go_to, args=(index + 1,), width="stretch", type="primary", help="Flèche droite du clavier")
+    download.download_button("Télécharger la présentation (PPTX)", pptx, file_name=file_name, on_click="ignore",
+                             mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                             icon=":material/slideshow:", key="pres_pptx", width="stretch")
+    leave.button("Quitter la présentation", key="pres_leave", icon=":material/close:", width="stretch",
+                 on_click=_leave)
+
+
+def _leave() -> None:
+    for name in (PARAM, PRESENTATION_PARAM):
+        if name in st.query_params:
+            del st.query_params[name]
+    st.session_state["_leave_presentation"] = True
+
+
+def leaving() -> bool:
+    return bool(st.session_state.pop("_leave_presentation", False))
