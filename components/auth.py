@@ -133,10 +133,9 @@ def _render_signed_in(editor: Editor) -> None:
     who = escape_markdown(editor.name)
     if editor.email and editor.email != editor.name:
         who += f" ({escape_markdown(editor.email)})"
-    left, right = st.columns([5, 1], vertical_alignment="center")
-    with left:
+    # a row sized by its content: in a fixed [5, 1] column the button read « Se décon… » at 1280 px
+    with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
         st.caption(f"Connecté en tant que {who}")
-    with right:
         _logout_button()
 
 

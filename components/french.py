@@ -8,14 +8,20 @@ menu, the multiselect / selectbox buttons, help icons, the fullscreen buttons �
 by a small script mounted once per run by the router (`mount()`):
 
 - the dictionary is data, `components/french_ui.json`: exact strings (whole attribute value or whole text
-  node) and a few anchored patterns (« Made with Streamlit v… », « Help for … », « Remove … »);
+  node) and a few anchored patterns (« Made with Streamlit v… », « Help for … », « Remove … », the file
+  uploader's sizes « 25MB per file », « 1.2KB »); a pattern may carry a third element, a CSS selector: it then
+  applies only inside that scope (e.g. the file uploader's chips: « Remove ent.csv » there is « Supprimer le
+  fichier ent.csv », elsewhere — a multiselect tag — « Retirer … »; « 1.2KB » is rewritten only there);
 - it rewrites the attributes `aria-label`, `title`, `placeholder`, `data-title` and text nodes, in the page and
   in every node added later (a `MutationObserver`: menus, dialogs, tooltips, popovers); a string that is not a
   key is left untouched, so the app's own (French) content is never changed, and no text is ever rewritten
-  inside Markdown of the app (`stMarkdownContainer` in the app view or the sidebar); decorative Material
+  inside Markdown of the app (`stMarkdownContainer` in the app view or the sidebar) — except by a scoped
+  pattern, whose scope is a piece of Streamlit's chrome that renders its own label as Markdown (the file
+  uploader's « Upload » button: the scope is the dropzone, the app's label is outside it); decorative Material
   icons labelled by their English name (« cloud icon ») are hidden from assistive technologies instead;
 - one observer per browser page (a flag on `window`), installed on the first mount and kept for the page's
-  lifetime; the work per mutation is a `Map` lookup (patterns only for strings starting with A–Z).
+  lifetime; the work per mutation is a `Map` lookup (unscoped patterns only for strings starting with an
+  ASCII letter or digit, scoped ones only inside their scope).
   `window.__observatoireFrench.stats` keeps the time spent (printed by tests/e2e/test_french.py: ≈ 10 ms of
   browser time in ≈ 20 observer calls for a filter change on « Indicateurs », nothing on the server);
 - it also sets `<html lang="fr">` (Streamlit ships `lang="en"`: screen readers would read French with an
@@ -51,18 +57,23 @@ _JS = """
   // the app's own content: Markdown in the app view (main area, sidebar) is never rewritten
   const APP_TEXT = '[data-testid="stMarkdownContainer"], script, style, textarea, [contenteditable="true"]';
   const exact = new Map(Object.entries(DATA.exact));
-  const patterns = DATA.patterns.map(([re, to]) => [new RegExp(re), to]);
+  // [regex, replacement] or [regex, replacement, scope]: a scoped pattern applies only inside `scope` (CSS)
+  const patterns = DATA.patterns.map(([re, to, scope]) => [new RegExp(re), to, scope || null]);
   const decorative = DATA.decorative.map((re) => new RegExp(re));
   const stats = { calls: 0, ms: 0, translated: 0 };
 
-  function translate(value) {
+  // `scopedOnly`: a text node in the app's Markdown, where only scoped patterns (Streamlit's chrome rendered as
+  // Markdown, e.g. the uploader's button label) may apply
+  function translate(value, el, scopedOnly) {
     const text = value.trim();
     if (!text || text.length > 300) return null;
-    let out = exact.get(text);
+    let out = scopedOnly ? undefined : exact.get(text);
     if (out === undefined) {
       const c = text.charCodeAt(0);
-      if (c < 65 || c > 90) return null;  // every pattern starts with an ASCII capital
-      for (const [re, to] of patterns) {
+      // unscoped patterns: strings starting with an ASCII letter or digit only; scoped ones: inside their scope
+      const ascii = !scopedOnly && ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57));
+      for (const [re, to, scope] of patterns) {
+        if (scope ? !(el && el.closest(scope)) : !ascii) continue;
         if (re.test(text)) { out = text.replace(re, to); break; }
       }
       if (out === undefined) return null;
@@ -88,14 +99,15 @@ _JS = """
         stats.translated += 1;
         continue;
       }
-      const out = translate(value);
+      const out = translate(value, el, false);
       if (out !== null) { el.setAttribute(name, out); stats.translated += 1; }
     }
   }
 
   function fixText(node) {
-    const out = translate(node.nodeValue || "");
-    if (out !== null && !appContent(node.parentElement)) { node.nodeValue = out; stats.translated += 1; }
+    const el = node.parentElement;
+    const out = translate(node.nodeValue || "", el, appContent(el));
+    if (out !== null) { node.nodeValue = out; stats.translated += 1; }
   }
 
   function scan(root) {

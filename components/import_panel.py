@@ -242,6 +242,11 @@ def undo(lot: int, editor: Editor) -> None:
                                "valeurs précédentes sont de nouveau affichées pour tous les utilisateurs.")
 
 
+def _values(n: int, adjective: str) -> str:
+    """`0 nouvelle`, `1 modifiée`, `2 inchangées` (French plural from 2 on; was « 1 modifiées »)."""
+    return f"{formatting.number(n)} {adjective}{'s' if n > 1 else ''}"
+
+
 def render_history(editor: Editor) -> None:
     repo = context.repository()
     current = context.current_version()
@@ -260,8 +265,8 @@ def render_history(editor: Editor) -> None:
             text.markdown(
                 f"**Lot {row.lot}** — « {escape_markdown(str(row.fichier))} », version n° {row.version}, "
                 f"le {when}, par {escape_markdown(str(row.auteur))} · "
-                f"{formatting.number(row.nouvelles)} nouvelles, {formatting.number(row.modifiees)} modifiées, "
-                f"{formatting.number(row.inchangees)} inchangées · **{status}**")
+                f"{_values(row.nouvelles, 'nouvelle')}, {_values(row.modifiees, 'modifiée')}, "
+                f"{_values(row.inchangees, 'inchangée')} · **{status}**")
             if not row.actif:
                 continue
             if waiting == row.lot:

@@ -6,7 +6,10 @@ user's subject (`sub`) is typed (predefined users, with their claims, are also o
 subject that is not predefined gets the claims `{"email": <sub>}`. The issuer is the URL the provider is
 reached at: everything (browser, Streamlit server, metadata) uses http://127.0.0.1:<port>, never localhost.
 
-`secrets_toml(...)` writes the `.streamlit/secrets.toml` a test server reads (`--secrets.files`).
+`secrets_toml(...)` writes the `.streamlit/secrets.toml` a test server reads (`--secrets.files`). The browser
+side is shared too (test_login.py, test_import_journey.py): `guard_loopback` (every request off loopback is
+aborted and recorded: the `outside` fixture of conftest.py), `sign_in` / `sign_out` (the whole round trip
+through the provider's pages), `open_importer`, `assert_loopback_only`.
 """
 
 from __future__ import annotations
@@ -19,7 +22,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench._server import free_port
+from bench._server import Server, free_port, goto, wait_idle
+from tests.e2e._ui import main_text, page_problems
+
+UPLOADER = "Fichier de mesures (CSV ou XLSX)"  # label of the import page's st.file_uploader
+USER_COOKIE = "_streamlit_user"
 
 
 @dataclass(frozen=True)
@@ -84,3 +91,68 @@ def secrets_toml(path: Path, app_port: int, provider: Provider, editors: Sequenc
         lines += [f"claim_editeur = {json.dumps(claim[0])}", f"valeur_editeur = {json.dumps(claim[1])}"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return AuthSecrets(path=path, cookie_secret=cookie_secret, client_secret=client_secret)
+
+
+# ------------------------------------------------------------------------------------------------ browser
+
+
+def guard_loopback(context) -> list[tuple[str, str]]:  # noqa: ANN001
+    """Abort every request of the browser context that is not to 127.0.0.1; returns the list of (url, page url)
+    that tried, filled as the test goes (the `outside` fixture of conftest.py)."""
+    tried: list[tuple[str, str]] = []
+
+    def guard(route, request) -> None:  # noqa: ANN001
+        if request.url.startswith("http://127.0.0.1:"):
+            route.continue_()
+            return
+        try:
+            origin = request.frame.url
+        except Exception:  # a request without a frame (e.g. a worker)
+            origin = ""
+        tried.append((request.url, origin))
+        route.abort()
+
+    context.route("**/*", guard)
+    return tried
+
+
+def page_text(page) -> str:  # noqa: ANN001
+    return main_text(page).replace("\u00ad", "")  # soft hyphens put in e-mails by escape_markdown
+
+
+def open_importer(page, server: Server) -> None:  # noqa: ANN001
+    goto(page, f"{server.url}/importer")
+    page.get_by_role("heading", name="Importer des données").wait_for()
+    assert not page_problems(page), page_problems(page)
+
+
+def sign_in(page, server: Server, provider: Provider, sub: str) -> None:  # noqa: ANN001
+    """From the signed-out import page: « Se connecter » → the provider's form → back on the dashboard (Streamlit
+    returns to `/` after the callback) → the import page again."""
+    open_importer(page, server)
+    assert "réservé aux éditeurs" in page_text(page)
+    assert page.get_by_label(UPLOADER).count() == 0
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{provider.url}/oauth2/authorize?*")
+    page.locator('input[name="sub"]').fill(sub)
+    page.get_by_role("button", name="Authorize", exact=True).click()
+    page.wait_for_url(f"{server.url}/")  # Streamlit's callback sends the user to the home page
+    wait_idle(page)
+    assert any(c["name"] == USER_COOKIE for c in page.context.cookies(server.url))
+    open_importer(page, server)
+
+
+def sign_out(page, server: Server, provider: Provider) -> None:  # noqa: ANN001
+    """« Se déconnecter » → the provider's end-session page → back on the dashboard, cookie gone."""
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url(f"{provider.url}/oauth2/end_session?*")
+    page.get_by_role("button", name="End session").click()
+    page.wait_for_url(f"{server.url}/")
+    wait_idle(page)
+    assert not any(c["name"] == USER_COOKIE for c in page.context.cookies(server.url))
+
+
+def assert_loopback_only(tried: list[tuple[str, str]], provider: Provider) -> None:
+    """Only the provider's own pages (a CDN stylesheet) may have tried to leave loopback, never the dashboard."""
+    from_app = [(url, origin) for url, origin in tried if not origin.startswith(provider.url)]
+    assert not from_app, f"requêtes hors de la boucle locale depuis le tableau de bord : {from_app}"

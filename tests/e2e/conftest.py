@@ -98,6 +98,14 @@ def page(context):
     return pg
 
 
+@pytest.fixture()
+def outside(context) -> list[tuple[str, str]]:
+    """Every browser request that is not to 127.0.0.1 is aborted; the list of (url, page url) that tried."""
+    from tests.e2e._oidc import guard_loopback
+
+    return guard_loopback(context)
+
+
 @pytest.fixture(scope="session")
 def screenshots_dir() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

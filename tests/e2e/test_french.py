@@ -152,7 +152,7 @@ def _states(page) -> dict[str, list[str]]:  # noqa: ANN001
             buttons.nth(i).hover()
             page.wait_for_timeout(150)
         states["barre d'outils Plotly"] = english_left(page)
-        assert PLOTLY_FR["Download plot as a PNG"] in shown(page)  # Plotly's French locale
+        assert PLOTLY_FR["Reset axes"] in shown(page)  # Plotly's French locale (no camera: the page's PNG button)
     return states
 
 

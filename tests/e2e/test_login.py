@@ -12,9 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from bench._server import Server, free_port, goto, streamlit_server, wait_idle
-from tests.e2e._oidc import AuthSecrets, Provider, oidc_provider, secrets_toml
-from tests.e2e._ui import main_text, page_problems
+from bench._server import Server, free_port, streamlit_server
+from tests.e2e._oidc import UPLOADER, AuthSecrets, Provider, oidc_provider, secrets_toml
+from tests.e2e._oidc import assert_loopback_only as _assert_loopback_only
+from tests.e2e._oidc import open_importer as _open_importer
+from tests.e2e._oidc import page_text as _text
+from tests.e2e._oidc import sign_in as _sign_in
+from tests.e2e._oidc import sign_out as _sign_out
 
 EDITOR = "Claire.Editrice@ac-nancy-metz.fr"  # allow-listed (in lower case: the match ignores case)
 GROUP_EDITOR = "jean.groupe@ac-nancy-metz.fr"  # not allow-listed, but in the editors' group
@@ -23,8 +27,6 @@ USERS = {
     EDITOR: {"email": EDITOR, "name": "Claire Éditrice"},
     GROUP_EDITOR: {"email": GROUP_EDITOR, "name": "Jean Groupe", "groups": ["profs", "drane-editeurs"]},
 }
-UPLOADER = "Fichier de mesures (CSV ou XLSX)"
-USER_COOKIE = "_streamlit_user"
 
 
 @pytest.fixture(scope="module")
@@ -46,70 +48,10 @@ def auth_app(provider: Provider, tmp_path_factory: pytest.TempPathFactory) -> It
             assert value not in log, "un secret apparaît dans le journal du serveur"
 
 
-@pytest.fixture()
-def outside(context) -> list[tuple[str, str]]:
-    """Abort every browser request that is not to 127.0.0.1; the list of (url, page url) that tried."""
-    tried: list[tuple[str, str]] = []
-
-    def guard(route, request) -> None:  # noqa: ANN001
-        if request.url.startswith("http://127.0.0.1:"):
-            route.continue_()
-            return
-        try:
-            origin = request.frame.url
-        except Exception:  # a request without a frame (e.g. a worker)
-            origin = ""
-        tried.append((request.url, origin))
-        route.abort()
-
-    context.route("**/*", guard)
-    return tried
-
-
-def _text(page) -> str:  # noqa: ANN001
-    return main_text(page).replace("\u00ad", "")  # soft hyphens put in e-mails by escape_markdown
-
-
 def _assert_no_secret(page, auth: AuthSecrets) -> None:  # noqa: ANN001
     html = page.content()
     for value in auth.values:
         assert value not in html, "un secret apparaît dans la page"
-
-
-def _open_importer(page, server: Server) -> None:  # noqa: ANN001
-    goto(page, f"{server.url}/importer")
-    page.get_by_role("heading", name="Importer des données").wait_for()
-    assert not page_problems(page), page_problems(page)
-
-
-def _sign_in(page, server: Server, provider: Provider, sub: str) -> None:  # noqa: ANN001
-    """From the signed-out import page: « Se connecter » → the provider's form → back on the dashboard."""
-    _open_importer(page, server)
-    assert "réservé aux éditeurs" in _text(page)
-    assert page.get_by_label(UPLOADER).count() == 0
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(f"{provider.url}/oauth2/authorize?*")
-    page.locator('input[name="sub"]').fill(sub)
-    page.get_by_role("button", name="Authorize", exact=True).click()
-    page.wait_for_url(f"{server.url}/")  # Streamlit's callback sends the user to the home page
-    wait_idle(page)
-    assert any(c["name"] == USER_COOKIE for c in page.context.cookies(server.url))
-    _open_importer(page, server)
-
-
-def _sign_out(page, server: Server, provider: Provider) -> None:  # noqa: ANN001
-    """« Se déconnecter » → the provider's end-session page → back on the dashboard, cookie gone."""
-    page.get_by_role("button", name="Se déconnecter").click()
-    page.wait_for_url(f"{provider.url}/oauth2/end_session?*")
-    page.get_by_role("button", name="End session").click()
-    page.wait_for_url(f"{server.url}/")
-    wait_idle(page)
-    assert not any(c["name"] == USER_COOKIE for c in page.context.cookies(server.url))
-
-
-def _assert_loopback_only(tried: list[tuple[str, str]], provider: Provider) -> None:
-    from_app = [(url, origin) for url, origin in tried if not origin.startswith(provider.url)]
-    assert not from_app, f"requêtes hors de la boucle locale depuis le tableau de bord : {from_app}"
 
 
 @pytest.mark.parametrize("sub,name", [(EDITOR, "Claire Éditrice"), (GROUP_EDITOR, "Jean Groupe")],
@@ -119,7 +61,7 @@ def test_editor_login_import_page_logout(page, auth_app, provider, outside, sub,
     _sign_in(page, server, provider, sub)
     text = _text(page)
     assert f"Connecté en tant que {name} ({sub})" in text, text[:1000]
-    assert f"Espace d'import — connecté : {name}" in text
+    assert "1. Fichier" in text and "Imports précédents" in text  # the editor's import space (app_pages/importer.py)
     page.get_by_label(UPLOADER).wait_for(state="attached")  # the file_uploader's input
     assert page.get_by_role("button", name="Se déconnecter").count() == 1
     _assert_no_secret(page, auth)
@@ -139,7 +81,7 @@ def test_non_editor_is_refused(page, auth_app, provider, outside):
     _sign_in(page, server, provider, VISITOR)
     text = _text(page)
     assert f"Votre compte ({VISITOR}) n'a pas le droit d'importer des données" in text, text[:1000]
-    assert page.get_by_label(UPLOADER).count() == 0 and "Espace d'import" not in text
+    assert page.get_by_label(UPLOADER).count() == 0 and "1. Fichier" not in text
     assert page.get_by_role("button", name="Se déconnecter").count() == 1
     _assert_no_secret(page, auth)
     _sign_out(page, server, provider)
