@@ -158,7 +158,8 @@ def render_slide(presentation: Presentation, index: int) -> None:
         st.html(_bullets_html(slide.bullets, two_columns=len(slide.bullets) > 5))
     badge = '<span class="obs-badge">Données illustratives</span>' if slide.illustrative else ""
     if slide.source or badge:
-        st.html(f'<p class="obs-source">{badge}{escape_html(slide.source)}</p>')
+        source = f"Source : {slide.source}" if slide.source else ""
+        st.html(f'<p class="obs-source">{badge}{escape_html(source)}</p>')
 
 
 def _render_figure(slide: Slide, index: int) -> None:

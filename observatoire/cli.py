@@ -204,6 +204,40 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _presentation(args: argparse.Namespace) -> int:
+    from observatoire.exports import pptx
+    from observatoire.filters import PARAM_NAMES, parse_params
+    from observatoire.views.presentation import build_presentation
+
+    output = Path(args.output)
+    if output.suffix.lower() != ".pptx":
+        raise CommandError(f"Le fichier de sortie doit se terminer par .pptx (reçu : « {output.name} »).")
+    repo = _repository(args)
+    if args.version is None:
+        repo.ensure()
+    version = repo.version(args.version) if args.version is not None else repo.current()
+    start = time.perf_counter()
+    with repo.connect(version) as con:
+        params = {PARAM_NAMES[attr]: values for attr, values in (
+            ("departements", args.dep), ("bassins", args.bassin), ("thematiques", args.theme),
+            ("niveaux", args.niveau), ("publics", args.public)) if values}
+        filters, notices = parse_params(params, queries.choices(con))
+        if notices:  # a code that does not exist: refuse rather than present other figures than asked
+            raise CommandError("Filtre refusé, aucune présentation écrite : " + " ; ".join(
+                n.removeprefix("Lien : ").replace(", ce critère est ignoré.", "").replace(", il est ignoré.", "")
+                for n in notices) + ".")
+        deck = build_presentation(con, filters, url=args.lien or "")
+    data = pptx.presentation_pptx(deck)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(data)
+    except OSError as err:
+        raise CommandError(f"Écriture impossible de {output} : {err.strerror or err}") from err
+    print(f"Présentation de {len(deck.slides)} diapositives (version n° {version.number}, "
+          f"{deck.context.filters_text}) écrite dans {output}, en {_seconds(time.perf_counter() - start)}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     argparse._ = _french  # type: ignore[attr-defined]  # argparse's messages in French (looked up at call time)
     parser = argparse.ArgumentParser(prog="python -m observatoire",
@@ -237,6 +271,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", help="csv ou xlsx (défaut : d'après l'extension)")
     export.add_argument("--version", type=int, help="numéro de la version à exporter (défaut : la courante)")
     export.set_defaults(func=_export)
+    pres = sub.add_parser("presentation", help="écrit la présentation du séminaire (PPTX 16:9) pour des filtres")
+    pres.add_argument("--output", required=True, help="fichier de sortie .pptx")
+    pres.add_argument("--dep", action="append", default=[], help="département (code, répétable)")
+    pres.add_argument("--bassin", action="append", default=[], help="bassin (code, répétable)")
+    pres.add_argument("--theme", action="append", default=[], help="thématique (code, répétable)")
+    pres.add_argument("--niveau", action="append", default=[], help="niveau scolaire (code, répétable)")
+    pres.add_argument("--public", action="append", default=[], help="public (code, répétable)")
+    pres.add_argument("--version", type=int, help="numéro de la version des données (défaut : la courante)")
+    pres.add_argument("--lien", help="adresse du tableau de bord à mettre en code QR sur la première diapositive")
+    pres.set_defaults(func=_presentation)
     return parser
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 
+import plotly.graph_objects as go
 from pptx import Presentation as PptxPresentation
 from pptx.dml.color import RGBColor
 from pptx.enum.lang import MSO_LANGUAGE_ID
@@ -54,9 +55,12 @@ BADGE_PT = 16
 
 
 def default_render(figure: Figure, context: Context) -> bytes:
-    """The decorated figure (title, filters, version, source, badge) as a PNG for a slide."""
+    """The figure as a PNG for a slide: the slide itself carries the title, the filters, the source line and
+    the illustrative badge, so the picture does not repeat them (and the chart or map gets the room)."""
     width, height, scale = SLIDE_IMAGE
-    return png.figure_png(png.decorated(figure, context), width=width, height=height, scale=scale)
+    plain = go.Figure(figure.figure)
+    plain.update_layout(paper_bgcolor="white", plot_bgcolor="white", width=None, height=None)
+    return png.figure_png(plain, width=width, height=height, scale=scale)
 
 
 def _text_box(slide, left, top, width, height, paragraphs: Sequence[tuple[str, int, bool, RGBColor]], *,
@@ -150,7 +154,7 @@ def _key_figures(slide, figures: Sequence[KeyFigure], left, top, width, height, 
     rows = -(-len(figures) // columns)
     gap = Inches(0.2)
     cell_w = (width - gap * (columns - 1)) // columns
-    cell_h = min((height - gap * (rows - 1)) // rows, Inches(1.75))
+    cell_h = min((height - gap * (rows - 1)) // rows, Inches(2.3))
     for index, figure in enumerate(figures):
         row, column = divmod(index, columns)
         x, y = left + column * (cell_w + gap), top + row * (cell_h + gap)
@@ -164,7 +168,8 @@ def _key_figures(slide, figures: Sequence[KeyFigure], left, top, width, height, 
         frame.word_wrap = True
         frame.vertical_anchor = MSO_ANCHOR.MIDDLE
         frame.margin_left = frame.margin_right = Inches(0.15)
-        paragraphs = [(figure.value, FIGURE_PT, True, BLUE), (figure.label, LABEL_PT, False, INK)]
+        value_pt = FIGURE_PT if len(figure.value) <= 7 else FIGURE_PT - 8
+        paragraphs = [(figure.value, value_pt, True, BLUE), (figure.label, LABEL_PT, False, INK)]
         if figure.delta:
             paragraphs.append((figure.delta, DELTA_PT, False, GREY))
         if figure.illustrative:
@@ -213,9 +218,9 @@ def _content_slide(deck, slide: Slide, context: Context, render: Render) -> None
     else:
         figures_h = 0
         if slide.figures:
-            columns = min(len(slide.figures), 4 if len(slide.figures) != 5 else 3)
+            columns = min(len(slide.figures), 3)
             rows = -(-len(slide.figures) // columns)
-            figures_h = min(height, rows * Inches(1.75) + (rows - 1) * Inches(0.2))
+            figures_h = min(height, rows * Inches(2.3) + (rows - 1) * Inches(0.2))
             _key_figures(page, slide.figures, MARGIN, top, content_w, figures_h, columns)
         if slide.bullets:
             start = top + figures_h + (Inches(0.3) if figures_h else 0)
@@ -249,15 +254,17 @@ def _title_slide(deck, presentation: Presentation, first: Slide | None) -> None:
         (context.academie, 24, True, BLUE),
         (title, 40, True, INK),
     ]
-    if first is not None and first.subtitle:
+    if first is not None and first.subtitle and first.subtitle != context.academie:
         paragraphs.append((first.subtitle, 24, False, INK))
     paragraphs += [
         (f"Année scolaire {context.school_year}", 24, False, INK),
         (context.filters_text, 20, False, GREY),
         (context.version_text, 18, False, GREY),
     ]
+    said = {context.academie, title, f"Année scolaire {context.school_year}", context.filters_text,
+            context.version_text}
     if first is not None:
-        paragraphs += [(f"• {b}", BULLET_PT, False, INK) for b in first.bullets]
+        paragraphs += [(f"• {b}", BULLET_PT, False, INK) for b in first.bullets if b not in said]
     box = _text_box(page, MARGIN, Inches(1.0), text_w, Inches(5.6), paragraphs, anchor=MSO_ANCHOR.MIDDLE,
                     name="Titre de la présentation")
     for paragraph in box.text_frame.paragraphs[1:]:

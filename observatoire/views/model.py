@@ -86,7 +86,7 @@ class Slide:
     figure: Figure | None = None
     bullets: tuple[str, ...] = ()
     notes: str = ""  # speaker notes, with the numbers
-    source: str = ""
+    source: str = ""  # without « Source : » (each renderer writes its own prefix)
     illustrative: bool = False
 
 

@@ -28,15 +28,13 @@ MAX_KEY_FIGURES = 6
 ILLUSTRATIVE_NOTE = "Données illustratives : certaines valeurs sont générées pour la démonstration."
 
 
-def _origins_illustrative(origins: tuple[str, ...] | list[str]) -> bool:
-    return config.ILLUSTRATIVE in origins or not origins
-
-
 def key_figure(kpi: queries.Kpi, rules: small_counts.Policy | None) -> KeyFigure:
     delta = cards.kpi_delta_text(kpi, rules) or ""
+    # a change computed with an illustrative previous year is illustrative too
+    origins = tuple(dict.fromkeys((*kpi.origines, *(kpi.origines_precedente if delta else ()))))
     return KeyFigure(label=kpi.libelle, value=cards.kpi_value_text(kpi, rules=rules), raw=kpi.valeur,
                      unit=kpi.unite, delta=delta.replace("vs", "par rapport à", 1) if delta else "",
-                     origins=tuple(kpi.origines), source=cards.kpi_caption(kpi))
+                     origins=origins, source=cards.kpi_caption(kpi))
 
 
 def _title_slide(context: Context) -> Slide:
@@ -55,7 +53,7 @@ def _key_figures_slide(kpis: list[queries.Kpi], filters: Filters, context: Conte
     year = cards.kpi_year_text(kpis) or context.school_year
     sources = [s for k in shown for s in k.sources]
     origins = [o for k in shown for o in (k.sources_origines or ("",) * len(k.sources))]
-    source = "Sources : " + cards.short_source(sources, origins=origins) if sources else ""
+    source = cards.short_source(sources, origins=origins) if sources else ""
     return Slide("chiffres", f"Chiffres clés {year}", context.filters_text, figures=figures, notes=notes,
                  source=source, illustrative=illustrative)
 
@@ -88,7 +86,7 @@ def _map_slide(con: duckdb.DuckDBPyConnection, filters: Filters, year: str) -> S
     alt = (f"Carte des {len(data)} bassins colorés selon {label.lower()} en {year} "
            f"({classification.METHOD_PHRASES[classification.DEFAULT_METHOD]}), et {len(labs)} laboratoires. "
            + ("Bassins en tête : " + " ; ".join(top) + "." if top else ""))
-    source = "Source : " + ", ".join(result.sources) if result.sources else ""
+    source = ", ".join(result.sources)
     view = Figure("carte-bassins", f"{label} par bassin, {year}", figure, alt, source, result.illustrative)
     notes = (f"{len(labs)} laboratoires dans {labs['bassin'].nunique() if not labs.empty else 0} bassins. "
              + ("En tête : " + " ; ".join(top) + "." if top else ""))
@@ -109,7 +107,7 @@ def _evolution_slides(con: duckdb.DuckDBPyConnection, filters: Filters, kpis: li
         totals = frame.dropna(subset=["valeur"]).groupby("periode")["valeur"].sum().sort_index()
         points = [f"{p} : {formatting.with_unit(v, kpi.unite)}" for p, v in totals.items()]
         alt = f"Évolution de {kpi.libelle.lower()} par année scolaire : " + " ; ".join(points) + "."
-        source = "Source : " + ", ".join(result.sources) if result.sources else ""
+        source = ", ".join(result.sources)
         view = Figure(f"evolution-{kpi.indicateur}", f"{kpi.libelle} par année scolaire", fig, alt, source,
                       result.illustrative)
         delta = cards.kpi_delta_text(kpi, rules)
@@ -134,7 +132,7 @@ def _labs_slide(con: duckdb.DuckDBPyConnection, filters: Filters, year: str) -> 
     names = "; ".join(f"{n} ({c})" for n, c in zip(labs["nom"], labs["commune"], strict=True))
     return Slide("laboratoires", "Les laboratoires numériques par thème", subtitle,
                  bullets=bullets or ("Aucun laboratoire pour ces filtres.",), notes=names,
-                 source=cards.labs_source_text(labs["source"]) if not labs.empty else "",
+                 source=cards.labs_source_text(labs["source"]).removeprefix("Source : ") if not labs.empty else "",
                  illustrative=illustrative)
 
 
