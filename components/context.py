@@ -26,6 +26,7 @@ import streamlit as st
 from observatoire import config, geo, queries, schema, store, versions
 from observatoire.filters import Choices, Filters
 from observatoire.views.context import build_context
+from observatoire.views.fiches import Fiche, build_bassin_fiche, build_lab_fiche
 from observatoire.views.model import Context, Presentation
 from observatoire.views.presentation import build_presentation
 
@@ -205,6 +206,17 @@ def measures_notes(filters: Filters) -> tuple[str, ...]:
 def presentation(filters: Filters, url: str = "") -> Presentation:
     """The séminaire slides for `filters` on this rerun's version (`url`: the view's link, for the QR code)."""
     return _query(build_presentation, filters, url=url)
+
+
+def bassin_fiche(code: str, year: str, filters: Filters) -> Fiche:
+    """The « fiche bassin » of `code` for the school year `year` on this rerun's version (ValueError, French,
+    for an unknown bassin or year)."""
+    return _query(build_bassin_fiche, code, year, filters)
+
+
+def lab_fiche(code: str, year: str) -> Fiche:
+    """The « fiche laboratoire » of `code` for the school year `year` on this rerun's version."""
+    return _query(build_lab_fiche, code, year)
 
 
 def lots() -> pd.DataFrame:

@@ -35,6 +35,7 @@ FULLSCREEN_VERSION="3.0.0"           # folium.plugins.Fullscreen: leaflet.fullsc
 D3_VERSION="3.5.5"                   # branca ColorMap (legends, e.g. folium.Choropleth) + streamlit_folium: d3/3.5.5 (cdnjs)
 AXE_CORE_VERSION="4.10.3"            # accessibility tests only (injected by Playwright, not loaded by the app)
 PLOTLY_LOCALES_VERSION="3.7.0"       # plotly.js French locale (modebar texts), passed in the charts' config
+DEJAVU_VERSION="2.37.3"              # DejaVu Sans TTF embedded in the PDF fiches (observatoire/exports/pdf.py)
 # folium itself: the version installed in the venv (used for leaflet.awesome.rotate.min.css + LICENSE)
 
 command -v npm >/dev/null || { echo "npm is required" >&2; exit 1; }
@@ -204,6 +205,16 @@ node -e 'const m = require(process.argv[1]); process.stdout.write(JSON.stringify
 put "$d/package/LICENSE" "$t/LICENSE"
 record "$t" "npm plotly.js-locales@$PLOTLY_LOCALES_VERSION (fr.js converted to JSON)" "MIT" "$(integrity "$d")" \
   "French modebar and date texts of the plotly charts (config.locales)"
+
+# --- DejaVu Sans (PDF fiches) -------------------------------------------------------
+# fpdf2's core fonts are Latin-1 only: the fiches (« », U+202F, œ, ’) embed DejaVu Sans, regular and bold
+# (a subset of each is embedded in every PDF: nothing is read from the system or the network at run time).
+d="$(fetch "dejavu-fonts-ttf@$DEJAVU_VERSION")"; t="dejavu-fonts-ttf-$DEJAVU_VERSION"
+put "$d/package/ttf/DejaVuSans.ttf" "$t/DejaVuSans.ttf"
+put "$d/package/ttf/DejaVuSans-Bold.ttf" "$t/DejaVuSans-Bold.ttf"
+put "$d/package/LICENSE" "$t/LICENSE"
+record "$t" "npm dejavu-fonts-ttf@$DEJAVU_VERSION" "Bitstream-Vera AND LicenseRef-Arev-Fonts (free; see LICENSE)" \
+  "$(integrity "$d")" "fonts of the one-page PDF fiches (observatoire/exports/pdf.py), embedded as subsets"
 
 # --- VERSIONS.txt -------------------------------------------------------------------
 {

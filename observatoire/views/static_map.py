@@ -34,6 +34,8 @@ FONT_SIZE = 20
 NAME_SIZE = 15
 SEPARATORS = ",\u00a0"  # = observatoire.figures.formatting.PLOTLY_SEPARATORS
 HALO = "1px 1px 2px {0}, -1px -1px 2px {0}, 1px -1px 2px {0}, -1px 1px 2px {0}"
+HIGHLIGHT_LINE = "#c8102e"  # = components.maps.CHOSEN_LINE (red: not a palette hue)
+MUTED_INK = "#6a6a6a"  # names of the other bassins when one is highlighted
 
 
 def _is_dark(color: str) -> bool:
@@ -113,6 +115,7 @@ def bassins_map_figure(
     width: int = 1600,
     height: int = 900,
     values: Mapping[str, str] | None = None,
+    highlight: str | None = None,
 ) -> go.Figure:
     """The bassins coloured by class (`colors`: bassin code → fill; missing → grey « pas de donnée »).
 
@@ -125,6 +128,7 @@ def bassins_map_figure(
     features = sorted(bassins.get("features", []),
                       key=lambda f: -sum(len(p.interiors) for p in _polygons(f["geometry"])))  # holes first
     annotations: list[dict[str, Any]] = []
+    chosen_rings: list[shapely.LinearRing] = []
     missing = False
     all_polygons: list[shapely.Polygon] = []
     for feature in features:
@@ -148,11 +152,17 @@ def bassins_map_figure(
             name=escape_html(name), showlegend=False, meta={"bassin": code},
         ))
         x, y = _label_point(polygons)
+        chosen = highlight is not None and code == highlight
+        muted = highlight is not None and not chosen and not _is_dark(fill)
         annotations.append(dict(
-            x=x, y=y, xref="x", yref="y", text=_label_text(name), showarrow=False,
-            font={"size": NAME_SIZE, "color": "#ffffff" if _is_dark(fill) else INK,
-                  "shadow": HALO.format(INK if _is_dark(fill) else "#ffffff")}, align="center",
+            x=x, y=y, xref="x", yref="y", text=f"<b>{_label_text(name)}</b>" if chosen else _label_text(name),
+            showarrow=False, align="center",
+            font={"size": NAME_SIZE + 3 if chosen else NAME_SIZE,
+                  "color": "#ffffff" if _is_dark(fill) else MUTED_INK if muted else INK,
+                  "shadow": HALO.format(INK if _is_dark(fill) else "#ffffff")},
         ))
+        if chosen:
+            chosen_rings = _polygon_rings(polygons)
 
     for feature in departements.get("features", []):
         polygons = _polygons(feature["geometry"])
@@ -163,6 +173,12 @@ def bassins_map_figure(
         fig.add_trace(go.Scatter(
             x=xs, y=ys, mode="lines", line={"color": DEPARTEMENT_LINE, "width": 3.5}, hoverinfo="skip",
             showlegend=False, name=dep_name,
+        ))
+    if chosen_rings:  # above the départements: the highlighted bassin reads at once
+        xs, ys = _rings_xy(chosen_rings)
+        fig.add_trace(go.Scatter(
+            x=xs, y=ys, mode="lines", line={"color": HIGHLIGHT_LINE, "width": 5}, hoverinfo="skip",
+            showlegend=False, name="observatoire-highlight", meta={"highlight": highlight},
         ))
 
     # Legend: one square per class (the bassin traces themselves stay out of it), then the labs.
