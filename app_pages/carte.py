@@ -76,6 +76,11 @@ with left:
     clicked = maps.render_map(carte, key=f"carte_map_{fond}")
     maps.render_legend_text(classes, unit, ind_label, annee)
     common.render_source(result.sources, result.illustrative, result.origins)
+    common.render_png_download(
+        partial(maps.static_map_figure, context.geojson("bassins"), context.geojson("departements"), values,
+                classes, unit, labs.data, ind_label),
+        common.result_about(f"{ind_label} par bassin ({annee})", result, indicator=ind_label, unit=unit),
+        "carte_map")
 lab_clicked = maps.apply_click(clicked, codes, labs.data)
 if lab_clicked:  # a lab marker: its fiche, not the bassin panel
     maps.open_lab_fiche(lab_clicked, to_params(filters))
@@ -110,6 +115,7 @@ with right:
 common.render_data_table(
     maps.bassins_table(values, classes, unit, labels["departement"]), f"{ind_label} par bassin ({annee})",
     key="carte_table",
+    about=common.result_about(f"{ind_label} par bassin ({annee})", result, indicator=ind_label, unit=unit),
     column_config={"Valeur (nombre)": None, "Code": None},
 )
 if mask is not None:

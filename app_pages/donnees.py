@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import catalog, context, import_panel, pinning
-from components.common import render_data_table, render_downloads, render_empty
+from components.common import export_about, render_data_table, render_downloads, render_empty
 from observatoire import config, small_counts
 from observatoire.filters import Filters
 from observatoire.text import escape_markdown, plain
@@ -27,6 +27,8 @@ for domain, paragraphs in catalog.domain_sections(indicators):
     with st.expander(f"{escape_markdown(domain)} ({len(paragraphs)})", icon=":material/folder_open:"):
         st.markdown("\n\n".join(paragraphs))
 render_data_table(catalog.catalogue_table(indicators), "catalogue des indicateurs", key="catalogue",
+                  about=export_about("Catalogue des indicateurs", filters=Filters(),
+                                     source="définitions de l'observatoire (catalogue des indicateurs)"),
                   column_config={
                       "Définition": st.column_config.TextColumn("Définition", width="large"),
                       "Indicateur clé": st.column_config.CheckboxColumn(
@@ -67,7 +69,10 @@ else:
     shown = small_counts.mask_measures(measures, small_counts.people_indicators(indicators, rules), rules)
     st.caption(escape_markdown(small_counts.note(rules)))
     left, right = st.columns(2)
-    render_downloads(shown, "mesures-observatoire", "donnees_mesures", left, right)
+    about = export_about("Mesures de l'observatoire", unit="celle de chaque indicateur (catalogue)",
+                         source="colonne « source » de chaque ligne (« origine » : bilan, deduit, import ou "
+                                "illustratif)", illustrative=bool((shown["origine"] == config.ILLUSTRATIVE).any()))
+    render_downloads(shown, about.title, "donnees_mesures", left, right, about=about)
     with st.expander("Aperçu des mesures", icon=":material/table:"):
         sources = {value: plain(value) for value in shown["source"].unique()}  # few distinct sources
         preview = shown.assign(source=shown["source"].map(sources))

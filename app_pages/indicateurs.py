@@ -14,7 +14,7 @@ import streamlit as st
 
 from components import context, picker
 from components.charts import render_figure, table_column_config
-from components.common import render_data_table, render_empty, render_notes, render_source
+from components.common import render_data_table, render_empty, render_notes, render_source, result_about
 from components.sidebar import label_of, url_selectbox
 from observatoire import queries, small_counts
 from observatoire.figures import charts
@@ -129,7 +129,8 @@ def _series_section(indicator: str, meta: dict, by: str, filters: Filters, label
     render_source(result.sources, result.illustrative, result.origins)
     table = charts.display_table(frame, "series", unit, group=label if by != "total" else "Territoire",
                                  mask=mask)
-    render_data_table(table, heading, "tbl_series", column_config=table_column_config(table))
+    render_data_table(table, heading, "tbl_series", column_config=table_column_config(table), figure=figure,
+                      about=result_about(heading, result, indicator=meta['libelle'], unit=unit))
     _small_counts_note(mask)
 
 
@@ -161,7 +162,8 @@ def _monthly_section(indicator: str, meta: dict, filters: Filters, catalogue: pd
                          alt=f"Courbes mensuelles : {heading}. Valeurs dans le tableau de données.")
     render_source(result.sources, result.illustrative, result.origins)
     table = charts.display_table(result.data, "monthly", unit, mask=mask)
-    render_data_table(table, heading, "tbl_monthly", column_config=table_column_config(table))
+    render_data_table(table, heading, "tbl_monthly", column_config=table_column_config(table), figure=figure,
+                      about=result_about(heading, result, indicator=info['libelle'], unit=unit))
     _small_counts_note(mask)
 
 
@@ -198,7 +200,8 @@ def _ranking_section(indicator: str, meta: dict, filters: Filters, labels: dict,
                              "Valeurs dans le tableau de données.")
     render_source(result.sources, result.illustrative, result.origins)
     table = charts.display_table(frame, "ranking", unit, mask=mask)
-    render_data_table(table, heading, "tbl_ranking", column_config=table_column_config(table))
+    render_data_table(table, heading, "tbl_ranking", column_config=table_column_config(table), figure=figure,
+                      about=result_about(heading, result, indicator=meta['libelle'], unit=unit))
     _small_counts_note(mask)
 
 
@@ -246,7 +249,8 @@ def _evolution_section(indicator: str, meta: dict, by: str, filters: Filters, ye
     render_source(result.sources, result.illustrative, result.origins)
     table = charts.display_table(data, "evolution", unit, group=BREAKDOWNS[group_by],
                                  year_a=year_a, year_b=year_b, mask=mask)
-    render_data_table(table, heading, "tbl_evolution", column_config=table_column_config(table))
+    render_data_table(table, heading, "tbl_evolution", column_config=table_column_config(table), figure=figure,
+                      about=result_about(heading, result, indicator=meta['libelle'], unit=unit))
     _small_counts_note(mask)
 
 

@@ -9,7 +9,16 @@ import streamlit as st
 
 from components import context, maps
 from components.cards import render_kpi_grid, render_lab_grid
-from components.common import render_data_table, render_downloads, render_empty, render_notes, render_source
+from components.common import (
+    export_about,
+    render_data_table,
+    render_downloads,
+    render_empty,
+    render_notes,
+    render_png_download,
+    render_source,
+    result_about,
+)
 from components.sidebar import label_of, url_selectbox
 from observatoire import config, small_counts
 from observatoire.figures import cards, charts
@@ -49,7 +58,8 @@ else:
         })
         st.caption("Cliquez sur une ligne pour ouvrir la fiche du laboratoire ci-dessous.")
         left, right = st.columns(2)
-        render_downloads(cards.download_frame(table), "laboratoires", "labos_dl", left, right)
+        render_downloads(cards.download_frame(table), "Laboratoires numériques", "labos_dl", left, right,
+                         about=result_about("Laboratoires numériques", labs))
 
 # ------------------------------------------------------------------------------------------- the fiche
 st.divider()
@@ -135,12 +145,17 @@ def render_activity(code: str, name: str) -> None:
     render_kpi_grid(kpis, catalogue, sources=False, rules=rules)
     main = "labo_personnes" if not activity.get("labo_personnes", pd.DataFrame()).empty else kpis[0].indicateur
     meta = catalogue.set_index("id").loc[main]
+    about = partial(export_about, sources=tuple(sources), origins=tuple(sources.values()),
+                    illustrative=illustrative, filters=period)
     if not cards.masked(next(k for k in kpis if k.indicateur == main), rules):  # bars would show a small count
-        st.plotly_chart(cards.activity_figure(activity[main], f"{meta['libelle']} — {name}", meta["unite"]),
-                        key="labo_activite_chart", width="stretch", config=charts.PLOTLY_CONFIG)
+        title = f"{meta['libelle']} — {name}"
+        figure = cards.activity_figure(activity[main], title, meta["unite"])
+        st.plotly_chart(figure, key="labo_activite_chart", width="stretch", config=charts.PLOTLY_CONFIG)
+        render_png_download(figure, about(title, indicator=str(meta["libelle"]), unit=str(meta["unite"])),
+                            "labo_activite")
     render_data_table(cards.activity_table(activity, dict(zip(catalogue["id"], catalogue["libelle"])), people,
                                            rules),
-                      f"activité {name}", key="labo_activite")
+                      f"activité {name}", key="labo_activite", about=about(f"Activité — {name}"))
     st.caption(escape_markdown(small_counts.note(rules)))
 
 

@@ -12,7 +12,7 @@ from observatoire.filters import Filters
 
 filters: Filters = st.session_state["filters"]
 if slides.leaving():
-    st.switch_page("app_pages/vue_ensemble.py")
+    slides.leave("app_pages/vue_ensemble.py")
 slides.mount_chrome()
 shown = context.version()
 deck = context.presentation(filters, slides.view_url(filters, shown.number))

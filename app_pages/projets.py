@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from components import context
-from components.common import render_downloads, render_empty, render_notes
+from components.common import render_downloads, render_empty, render_notes, result_about
 from observatoire.filters import Filters
 from observatoire.text import escape_markdown, plain
 
@@ -75,5 +75,6 @@ else:
             "Source": st.column_config.TextColumn("Source", width="medium"),
         })
         left, right = st.columns(2)
-        render_downloads(table, "projets", "projets_dl", left, right)
+        render_downloads(table, "Projets et heures numériques", "projets_dl", left, right,
+                         about=result_about("Projets et heures numériques", result))
     st.caption("Sources : " + " ; ".join(escape_markdown(s) for s in result.sources) + ".")

@@ -6,13 +6,19 @@ Markdown (`observatoire.text.escape_markdown`)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+from components import context
 from observatoire import config, exporting, small_counts
+from observatoire.exports import png
 from observatoire.figures.cards import ILLUSTRATIVE_EXPLANATION
+from observatoire.filters import Filters
 from observatoire.text import escape_markdown
+from observatoire.views.model import Figure as ViewFigure
 
 ILLUSTRATIVE_ICON = ":material/science:"
 ILLUSTRATIVE_COLOR = "orange"
@@ -71,20 +77,46 @@ def render_empty(reason: str | None) -> None:
 
 
 def slug(text: str) -> str:
+    """ASCII identifier for widget keys (never a file name: `exporting.export_file_name` keeps accents)."""
     text = re.sub(r"[^a-zA-Z0-9]+", "-", text.lower()).strip("-")
     return text[:60] or "donnees"
 
 
+def export_about(title: str, *, indicator: str = "", unit: str = "", sources: Sequence[str] = (),
+                 origins: Sequence[str] | None = None, illustrative: bool = False,
+                 filters: Filters | None = None, source: str = "") -> exporting.About:
+    """What a downloaded file says it contains: `title`, the view's context (the sidebar filters of this rerun,
+    or `filters`, on this rerun's data version), indicator, unit, source line (`source`, else the
+    `source_text` of `sources`) and illustrative flag."""
+    if filters is None:
+        filters = st.session_state.get("filters") or Filters()
+    return exporting.About(title=title, context=context.view_context(filters), indicator=indicator, unit=unit,
+                           source=source or source_text(sources, origins), illustrative=illustrative)
+
+
+def result_about(title: str, result: object, *, indicator: str = "", unit: str = "") -> exporting.About:
+    """`export_about` of a `queries.Result` (its sources, origins and illustrative flag)."""
+    return export_about(title, indicator=indicator, unit=unit, sources=result.sources,  # type: ignore[attr-defined]
+                        origins=result.origins, illustrative=result.illustrative)  # type: ignore[attr-defined]
+
+
 def render_data_table(frame: pd.DataFrame, title: str, key: str, expanded: bool = False,
-                      column_config: dict | None = None) -> None:
+                      column_config: dict | None = None, about: exporting.About | None = None,
+                      figure: go.Figure | None = None) -> None:
     """The data behind a chart (text alternative) with CSV (`;`, BOM) and XLSX downloads. A column mixing
     numbers and texts (small counts shown `< 5`, `observatoire.small_counts`) is shown as text; the files
-    keep the numbers as numbers."""
+    keep the numbers as numbers.
+
+    `about`: what the files say they contain (default: `title` and the view's context); `figure`: the chart
+    shown above, offered as a PNG image (« Télécharger l'image (PNG) ») with its title, filters, source and
+    illustrative flag drawn on it."""
+    about = about or export_about(title)
+    if figure is not None:
+        render_png_download(figure, about, key)
     with st.expander(f"Données : {escape_markdown(title)}", expanded=expanded, icon=":material/table:"):
         st.dataframe(shown_table(frame), hide_index=True, width="stretch", column_config=column_config)
         left, right = st.columns(2)
-        name = slug(title)
-        render_downloads(frame, name, key, left, right)
+        render_downloads(frame, about.title, key, left, right, about=about)
 
 
 def shown_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -98,11 +130,36 @@ def shown_table(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{c: frame[c].map(small_counts.as_text) for c in mixed})
 
 
-def render_downloads(frame: pd.DataFrame, name: str, key: str, left: object = st, right: object = st) -> None:
-    """CSV and XLSX download buttons; the files are generated only when clicked (deferred callables)."""
-    left.download_button("Télécharger (CSV)", lambda: exporting.to_csv_bytes(frame), f"{name}.csv",
+def render_downloads(frame: pd.DataFrame, title: str, key: str, left: object = st, right: object = st,
+                     about: exporting.About | None = None) -> None:
+    """CSV and XLSX download buttons; the files are generated only when clicked (deferred callables). Both say
+    what they contain (`about`, default: `title` and the view's context): the CSV in its `#` block, the XLSX
+    in its « À propos » sheet; their names are `title` and the filter values, accents kept."""
+    about = about or export_about(title)
+    left.download_button("Télécharger (CSV)", lambda: exporting.to_csv_bytes(frame, about=about),
+                         exporting.export_file_name(title, about.context, "csv"),
                          mime="text/csv", key=f"{key}_csv", icon=":material/download:", width="stretch",
                          on_click="ignore")
-    right.download_button("Télécharger (Excel)", lambda: exporting.to_xlsx_bytes(frame), f"{name}.xlsx",
+    right.download_button("Télécharger (Excel)", lambda: exporting.to_xlsx_bytes(frame, about=about),
+                          exporting.export_file_name(title, about.context, "xlsx"),
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           key=f"{key}_xlsx", icon=":material/download:", width="stretch", on_click="ignore")
+
+
+def render_png_download(figure: go.Figure | Callable[[], go.Figure], about: exporting.About, key: str,
+                        container: object = st) -> None:
+    """« Télécharger l'image (PNG) »: the chart drawn by kaleido (Chromium) only when clicked, with its title,
+    filters, data version, source and « Données illustratives » badge (`png.decorated`); named like its CSV.
+    `figure` may be a function that builds it (built on click too: the Carte's static map)."""
+
+    def image() -> bytes:
+        built = figure() if callable(figure) else figure
+        view = ViewFigure(key=key, title=about.title, figure=built, alt=about.title, source=about.source,
+                          illustrative=about.illustrative)
+        return png.figure_png(png.decorated(view, about.context))
+
+    container.download_button(  # type: ignore[attr-defined]
+        "Télécharger l'image (PNG)", image,
+        png.png_file_name(about.title, about.context), mime="image/png", key=f"{key}_png",
+        icon=":material/image:", on_click="ignore",
+        help="Le graphique avec son titre, les filtres, la version des données et la source (image 1600 × 900).")

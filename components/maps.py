@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+import textwrap
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -701,6 +702,31 @@ def _md(text: object) -> str:
 
 
 # ----------------------------------------------------------------------------------------- render helpers
+
+
+def static_map_figure(bassins: Mapping[str, Any], departements: Mapping[str, Any], values: pd.DataFrame,
+                      classes: Classes, unit: str, labs: pd.DataFrame, legend_title: str) -> Any:
+    """The Carte's map as a plain plotly figure (`observatoire.views.static_map`: no tiles, no network), same
+    classes, colours, values (« < 5 » for small counts) and labs, for its PNG image."""
+    from observatoire.views.static_map import bassins_map_figure
+
+    colors = {code: classes.color(b) for code, b in zip(values["code"], classes.bins, strict=True)}
+    shown = {code: format_value(v, unit, classes.mask) for code, v in zip(values["code"], values["valeur"],
+                                                                          strict=True)}
+    markers = None
+    if not labs.empty:
+        colours = [MARKER_HEX[theme_style(main_theme(t))[1]] for t in labs["thematiques"]]
+        markers = pd.DataFrame({"lon": labs["longitude"], "lat": labs["latitude"], "nom": labs["nom"],
+                                "couleur": colours})
+    names = dict(zip(values["code"], values["nom"], strict=True))
+    figure = bassins_map_figure(bassins, departements, colors, names, legend_items(classes, unit), legend_title,
+                                markers, values=shown)
+    # a legend wider than its room pushes the right margin, and plotly then draws the bassins out of place
+    # (scaleanchor + automargin): the title of the legend is wrapped
+    wrapped = "<b>" + "<br>".join(escape_html(line) for line in textwrap.wrap(legend_title, 26)) + "</b>"
+    figure.for_each_trace(lambda trace: trace.update(legendgrouptitle_text=wrapped),
+                          selector=lambda trace: bool(trace.legendgrouptitle and trace.legendgrouptitle.text))
+    return figure
 
 
 def render_map(m: folium.Map, key: str) -> dict | None:

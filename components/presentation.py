@@ -194,3 +194,14 @@ def _leave() -> None:
 
 def leaving() -> bool:
     return bool(st.session_state.pop("_leave_presentation", False))
+
+
+def leave(page: str) -> None:
+    """Back to `page` with the same filters. `st.switch_page` called by a script run clears every widget state
+    (the sidebar's filters would fall back to their defaults: no département, « Jusqu'à » = the first year):
+    the URL keeps the filter parameters and the sidebar reads them again on the next run."""
+    from components import sidebar
+
+    params = {name: st.query_params.get_all(name) for name in st.query_params}
+    st.session_state.pop(sidebar._INIT, None)
+    st.switch_page(page, query_params=params)

@@ -7,17 +7,39 @@ live formula in every export. Every text cell starting with one of those charact
 apostrophe (`'=HYPERLINK…`), in CSV and in XLSX; XLSX text cells are always written as strings, never formulas.
 Numbers stay numbers (a negative number is a number, not text). `read_export` removes exactly that apostrophe,
 so an export read back gives the original text.
+
+What a file contains (every download button of the app; `About`): a file taken out of the page must say what it
+shows. One set of rows (`about_rows`: Contenu, Indicateur, Unité, Filtres, Année scolaire, Version des données,
+Source, Données illustratives, Exporté le, Tableau de bord) is written
+- in XLSX, as a second sheet « À propos » (two columns: rubrique, valeur); the data stay alone on the first
+  sheet, header in row 1 (the importer reads the sheet « mesures », else the first one);
+- in CSV, as a block of lines at the top of the file, each starting with `#` (`# Filtres;Département : 57 —
+  Moselle`), ended by ONE empty line, then the table (header, rows) exactly as without the block. French Excel
+  shows the block as text rows above the table. A program skips it with `strip_about_block` (or: the lines
+  before the first empty line, when the file starts with `#`); `read_export` does. The block has no line break
+  inside a value, and its values are neutralised like any cell.
+The CLI export (`export_measures`, for the data owner) has no block: a bare canonical table.
+
+File names (`safe_file_name`, `export_file_name`): readable French, accents kept (NFC), only the characters no
+file system accepts removed: « Visites de l'ENT par année scolaire — Moselle.csv ».
 """
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import io
 import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from observatoire.schema import MEASURE_COLUMNS
+from observatoire.views.model import Context
 
 FORMATS = ("csv", "xlsx")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -25,6 +47,99 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # back, which removes one apostrophe, gives the original text in every case).
 _NEEDS_QUOTE = re.compile(r"^'*[=+\-@\t\r\n]")
 _QUOTED = re.compile(r"^'+[=+\-@\t\r\n]")
+
+ABOUT_SHEET = "À propos"
+ABOUT_MARK = "#"
+"""First character of every line of the CSV « à propos » block (ended by one empty line)."""
+DASHBOARD = "Observatoire du numérique éducatif"
+TIMEZONE = ZoneInfo("Europe/Paris")
+FILE_NAME_MAX = 120
+_FORBIDDEN = re.compile(r'[/\\:*?"<>|]+')
+_SPACES = re.compile(r"\s+")
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                     *(f"LPT{i}" for i in range(1, 10))}
+
+
+# ------------------------------------------------------------------------------------------ what a file says
+
+
+@dataclass(frozen=True)
+class About:
+    """What an exported file contains: its title, the view's `Context` (académie, filters, school year, data
+    version), the indicator and its unit when there is one, the source and the illustrative flag."""
+
+    title: str  # « Visites de l'ENT par année scolaire, par niveau »
+    context: Context
+    indicator: str = ""  # the indicator's French label (empty: several, or none)
+    unit: str = ""
+    source: str = ""  # « Source : … » or the bare sources
+    illustrative: bool = False
+    exported_at: dt.datetime | None = None  # default: now (Europe/Paris)
+
+
+def french_datetime(moment: dt.datetime | None = None) -> str:
+    """« 23/11/2026 à 05:12 » (Paris time; a naive datetime is taken as Paris time)."""
+    moment = moment or dt.datetime.now(TIMEZONE)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(TIMEZONE)
+    return moment.strftime("%d/%m/%Y à %H:%M")
+
+
+def _one_line(value: object) -> str:
+    return _SPACES.sub(" ", str(value)).strip()
+
+
+def about_rows(about: About) -> list[tuple[str, str]]:
+    """(rubrique, valeur) rows, the same in the XLSX « À propos » sheet and the CSV block; plain text, one line
+    each (not neutralised yet)."""
+    from observatoire.figures.cards import ILLUSTRATIVE_EXPLANATION
+
+    context = about.context
+    source = _one_line(about.source)
+    if source.lower().startswith("source :"):
+        source = source.split(":", 1)[1].strip()
+    illustrative = (f"oui — {ILLUSTRATIVE_EXPLANATION}" if about.illustrative
+                    else "non (valeurs du bilan, déduites ou importées)")
+    rows = [
+        ("Contenu", about.title),
+        ("Indicateur", about.indicator or "—"),
+        ("Unité", about.unit or "—"),
+        ("Filtres", context.filters_text),
+        ("Année scolaire", context.school_year or "—"),
+        ("Version des données", f"n° {context.version} du {context.version_date}"),
+        ("Source", source or "non précisée"),
+        ("Données illustratives", illustrative),
+        ("Exporté le", french_datetime(about.exported_at)),
+        ("Tableau de bord", f"{DASHBOARD} — {context.academie}"),
+    ]
+    if context.url:
+        rows.append(("Lien de la vue", context.url))
+    return [(label, _one_line(value)) for label, value in rows]
+
+
+def _about_block(about: About) -> str:
+    """The CSV « à propos » lines (`# rubrique;valeur`) and the empty line that ends the block."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
+    writer.writerow([f"{ABOUT_MARK} À propos de ce fichier", "lignes « # » ; le tableau commence après la "
+                     "ligne vide"])
+    for label, value in about_rows(about):
+        writer.writerow([f"{ABOUT_MARK} {label}", neutralise(value)])
+    return buffer.getvalue() + "\n"
+
+
+def strip_about_block(text: str) -> str:
+    """`text` (a CSV export, BOM or not) without its « à propos » block: when it starts with `#`, every line up
+    to and including the first empty line is removed. A CSV without block is returned unchanged."""
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    body = text[len(bom):]
+    if not body.startswith(ABOUT_MARK):
+        return text
+    lines = body.splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        if not line.strip("\r\n"):
+            return bom + "".join(lines[index + 1:])
+    return bom  # a block and no table
 
 
 def neutralise(value: object) -> object:
@@ -65,8 +180,9 @@ def _one_line_end(value: object) -> object:
     return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
-def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """CSV for French Excel: `;` separator, decimal comma, UTF-8 BOM, LF line ends, formulas neutralised."""
+def to_csv_bytes(frame: pd.DataFrame, about: About | None = None) -> bytes:
+    """CSV for French Excel: `;` separator, decimal comma, UTF-8 BOM, LF line ends, formulas neutralised; with
+    `about`, the « à propos » block (`#` lines, one empty line) comes first."""
     out = neutralise_frame(frame)
     for column in out.columns:
         if pd.api.types.is_float_dtype(out[column]):
@@ -76,11 +192,13 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
             out[column] = out[column].map(_one_line_end)
     buffer = io.StringIO()
     out.to_csv(buffer, sep=";", index=False, lineterminator="\n")
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    block = _about_block(about) if about is not None else ""
+    return ("\ufeff" + block + buffer.getvalue()).encode("utf-8")
 
 
-def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "mesures") -> bytes:
-    """XLSX (openpyxl): texts neutralised and typed as strings, numbers as numbers, header frozen."""
+def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "mesures", about: About | None = None) -> bytes:
+    """XLSX (openpyxl): texts neutralised and typed as strings, numbers as numbers, header frozen; with `about`,
+    a second sheet « À propos » says what the first one contains."""
     data = neutralise_frame(frame)
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
@@ -94,7 +212,27 @@ def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "mesures") -> bytes:
             width = max([len(str(column))] + [len(str(v)) for v in data[column].head(200)])
             ws.column_dimensions[ws.cell(row=1, column=idx).column_letter].width = min(60, width + 2)
         ws.freeze_panes = "A2"
+        if about is not None:
+            _about_sheet(writer.book, about)
     return buffer.getvalue()
+
+
+def _about_sheet(book: object, about: About) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    ws = book.create_sheet(ABOUT_SHEET)  # type: ignore[attr-defined]
+    ws.append(["Rubrique", "Valeur"])
+    for label, value in about_rows(about):
+        ws.append([label, neutralise(value)])
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = 100
 
 
 def export_measures(frame: pd.DataFrame, output: Path, fmt: str | None = None) -> Path:
@@ -110,15 +248,56 @@ def export_measures(frame: pd.DataFrame, output: Path, fmt: str | None = None) -
 
 def read_export(path: Path) -> pd.DataFrame:
     """Read back an export (CSV or XLSX) as text columns, ready for `schema.validate('mesures', …)`; the
-    apostrophe that neutralised a formula-like text is removed."""
+    apostrophe that neutralised a formula-like text is removed, the CSV « à propos » block skipped."""
     from observatoire.reading import read_measures_csv
 
-    if path.suffix.lower() == ".xlsx":
-        frame = pd.read_excel(path, dtype=str, keep_default_na=False)
+    if path.suffix.lower() == ".xlsx":  # the data sheet is the first one (« À propos » comes second)
+        frame = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False)
         frame["valeur"] = frame["valeur"].str.replace(",", ".", regex=False)
     else:
-        frame = read_measures_csv(path)
+        data = path.read_bytes()
+        if data.removeprefix(b"\xef\xbb\xbf").startswith(ABOUT_MARK.encode()):  # the « à propos » block
+            data = strip_about_block(data.decode("utf-8")).encode("utf-8")
+        frame = read_measures_csv(data, path.name)
     for column in frame.columns:
         if column != "valeur" and not pd.api.types.is_numeric_dtype(frame[column]):
             frame[column] = frame[column].map(unneutralise)
     return frame
+
+
+# -------------------------------------------------------------------------------------------- file names
+
+
+def safe_file_name(stem: str, extension: str, limit: int = FILE_NAME_MAX) -> str:
+    """`stem.extension` readable and safe everywhere: accents kept (NFC), no `/ \\ : * ? " < > |`, no control
+    or invisible characters, no leading or trailing dot or space, at most `limit` characters."""
+    text = unicodedata.normalize("NFC", stem)
+    text = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    text = _FORBIDDEN.sub("-", text)
+    text = _SPACES.sub(" ", text).strip(" .-")
+    room = limit - len(extension) - 1
+    if len(text) > room:
+        cut = text[:room]
+        text = (cut.rsplit(" ", 1)[0] if " " in cut[room // 2:] else cut).rstrip(" .-—–,")
+    if not text or text.split(".")[0].upper() in _WINDOWS_RESERVED:
+        text = f"observatoire {text}".strip()
+    return f"{text}.{extension}"
+
+
+def filter_values(filters: Sequence[str]) -> list[str]:
+    """The values of French filter lines, labels only: « Département : 54 — Meurthe-et-Moselle, 57 — Moselle »
+    → « Meurthe-et-Moselle, Moselle »; « Niveau : Collège » → « Collège »."""
+    values = []
+    for line in filters:
+        value = line.split(" : ", 1)[1] if " : " in line else line
+        items = [item.split(" — ", 1)[1] if " — " in item else item for item in value.split(", ")]
+        values.append(", ".join(item.strip() for item in items))
+    return values
+
+
+def export_file_name(title: str, context: Context | None, extension: str) -> str:
+    """« Visites de l'ENT par année scolaire — Moselle — Collège.csv »: the title, then the values of the active
+    filters (no filter: the title alone), accents kept. The same for a table, its workbook and its chart."""
+    parts = [title.strip(), *(filter_values(context.filters) if context is not None else [])]
+    return safe_file_name(" — ".join(p for p in parts if p), extension)

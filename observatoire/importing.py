@@ -239,9 +239,21 @@ def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, str]:
             raise _refuse("le fichier porte l'extension .xlsx mais n'est pas un classeur Excel lisible (fichier "
                           f"endommagé ou tronqué ?) ; {SAVE_AS}", name) from None
         raise
+    # a CSV downloaded from a page starts with its « à propos » block (`# …` lines, then an empty line): read
+    # the table under it, with the line numbers of the file as the spreadsheet shows them
+    table = exporting.strip_about_block(text)
+    offset = text.count("\n") - table.count("\n") if table != text else 0
+    text = table
     first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     sep = detect_separator(first)
-    frame = reading.parse_csv(text, TABLE, name, sep=sep, blank_names=True)
+    try:
+        frame = reading.parse_csv(text, TABLE, name, sep=sep, blank_names=True)
+    except ValidationError as err:
+        if not offset:
+            raise
+        raise ValidationError([dataclasses.replace(p, line=p.line + offset) if p.line is not None else p
+                               for p in err.problems], err.count) from None
+    frame.index = frame.index + offset
     header = next(csv.reader([first], delimiter=sep), [])
     if len(header) == len(frame.columns):
         frame.columns = header  # as written: pandas names an empty header « Unnamed: 10 »

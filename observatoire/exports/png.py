@@ -9,7 +9,8 @@
   with `observatoire.views.static_map` instead.
 - `decorated(view_figure, context)`: a copy of the figure that says what it is once taken out of the page:
   title, filters and data version on top, « Source : … » at the bottom, the « Données illustratives » badge.
-- `png_file_name(title, context)`: a meaningful French file name, accents kept, safe on every file system.
+- `png_file_name(title, context)`: a meaningful French file name, accents kept, safe on every file system
+  (`exporting.export_file_name`: the same name as the chart's CSV and XLSX).
 """
 
 from __future__ import annotations
@@ -18,12 +19,10 @@ import asyncio
 import atexit
 import contextlib
 import os
-import re
 import shutil
 import signal
 import textwrap
 import threading
-import unicodedata
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from typing import Any
 import plotly
 import plotly.graph_objects as go
 
+from observatoire import exporting
 from observatoire.text import escape_html
 from observatoire.views.model import Context
 from observatoire.views.model import Figure as ViewFigure
@@ -50,11 +50,6 @@ SUBTITLE_SIZE = 18
 SOURCE_SIZE = 17
 SOURCE_WRAP = 110  # characters per line of the source
 FONT_FAMILY = '"Marianne", "DejaVu Sans", "Liberation Sans", Arial, sans-serif'
-FILE_NAME_MAX = 120
-_FORBIDDEN = re.compile(r'[/\\:*?"<>|]+')
-_SPACES = re.compile(r"\s+")
-_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
-                     *(f"LPT{i}" for i in range(1, 10))}
 
 
 class RendererUnavailableError(RuntimeError):
@@ -305,31 +300,10 @@ def decorated(view_figure: ViewFigure, context: Context) -> go.Figure:
 
 # -------------------------------------------------------------------------------------------- file names
 
-
-def _filter_value(text: str) -> str:
-    """« Département : 57 — Moselle » → « Moselle »; « Niveau : Collège » → « Collège »."""
-    value = text.split(" : ", 1)[1] if " : " in text else text
-    return value.rsplit(" — ", 1)[-1] if " — " in value else value
-
-
-def safe_file_name(stem: str, extension: str, limit: int = FILE_NAME_MAX) -> str:
-    """`stem.extension` readable and safe everywhere: accents kept (NFC), no `/ \\ : * ? " < > |`, no control
-    or invisible characters, no leading or trailing dot or space, at most `limit` characters."""
-    text = unicodedata.normalize("NFC", stem)
-    text = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)
-    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
-    text = _FORBIDDEN.sub("-", text)
-    text = _SPACES.sub(" ", text).strip(" .-")
-    room = limit - len(extension) - 1
-    if len(text) > room:
-        cut = text[:room]
-        text = (cut.rsplit(" ", 1)[0] if " " in cut[room // 2:] else cut).rstrip(" .-—–,")
-    if not text or text.split(".")[0].upper() in _WINDOWS_RESERVED:
-        text = f"graphique {text}".strip()
-    return f"{text}.{extension}"
+safe_file_name = exporting.safe_file_name  # one rule for every exported file (CSV, XLSX, PNG)
 
 
 def png_file_name(title: str, context: Context) -> str:
-    """« Visites de l'ENT — 2023-2024 — Moselle.png »: title, school year, filter values."""
-    parts = [title.strip(), context.school_year.strip(), *(_filter_value(f).strip() for f in context.filters)]
-    return safe_file_name(" — ".join(p for p in parts if p), "png")
+    """« Visites de l'ENT par année scolaire — Moselle.png »: title and filter values, accents kept — the name of
+    the chart's CSV and XLSX with `.png` (`exporting.export_file_name`)."""
+    return exporting.export_file_name(title, context, "png")

@@ -54,9 +54,10 @@ PLOTLY_CONFIG = {
     "displaylogo": False,
     "locale": "fr",
     "locales": {"fr": PLOTLY_LOCALE},
-    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "zoomIn2d", "zoomOut2d",
+    # no camera button: its image would have no title, filters, source nor « Données illustratives » badge and a
+    # fixed name; the page's « Télécharger l'image (PNG) » (components.common.render_png_download) has them all
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "zoomIn2d", "zoomOut2d", "toImage",
                                "toggleSpikelines", "hoverClosestCartesian", "hoverCompareCartesian"],
-    "toImageButtonOptions": {"format": "png", "filename": "observatoire-graphique", "scale": 2},
 }
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")

@@ -83,7 +83,7 @@ def _map_slide(con: duckdb.DuckDBPyConnection, filters: Filters, year: str) -> S
                                 values=values)
     ranked = data.dropna(subset=["valeur"]).sort_values("valeur", ascending=False)
     top = [f"{n} : {values[c]}" for c, n in zip(ranked["code"].head(3), ranked["nom"].head(3), strict=True)]
-    alt = (f"Carte des {len(data)} bassins colorés selon {label.lower()} en {year} "
+    alt = (f"Carte des {len(data)} bassins colorés selon {_lower_first(label)} en {year} "
            f"({classification.METHOD_PHRASES[classification.DEFAULT_METHOD]}), et {len(labs)} laboratoires. "
            + ("Bassins en tête : " + " ; ".join(top) + "." if top else ""))
     source = ", ".join(result.sources)
@@ -105,8 +105,10 @@ def _evolution_slides(con: duckdb.DuckDBPyConnection, filters: Filters, kpis: li
         rules = small_counts.policy() if filters.bassins else None
         fig = charts.line_figure(frame, kpi.unite, height=560, mask=rules)
         totals = frame.dropna(subset=["valeur"]).groupby("periode")["valeur"].sum().sort_index()
-        points = [f"{p} : {formatting.with_unit(v, kpi.unite)}" for p, v in totals.items()]
-        alt = f"Évolution de {kpi.libelle.lower()} par année scolaire : " + " ; ".join(points) + "."
+        # a bassin's small count of people reads « < 5 » in the alt text and the notes too, as in the chart
+        mask = small_counts.for_level(kpi.unite, "bassin") if filters.bassins else None
+        points = [f"{p} : {charts.value_with_unit(v, kpi.unite, mask)}" for p, v in totals.items()]
+        alt = f"Évolution {_of(_lower_first(kpi.libelle))} par année scolaire : " + " ; ".join(points) + "."
         source = ", ".join(result.sources)
         view = Figure(f"evolution-{kpi.indicateur}", f"{kpi.libelle} par année scolaire", fig, alt, source,
                       result.illustrative)
@@ -134,6 +136,12 @@ def _labs_slide(con: duckdb.DuckDBPyConnection, filters: Filters, year: str) -> 
                  bullets=bullets or ("Aucun laboratoire pour ces filtres.",), notes=names,
                  source=cards.labs_source_text(labs["source"]).removeprefix("Source : ") if not labs.empty else "",
                  illustrative=illustrative)
+
+
+def _lower_first(label: str) -> str:
+    """« Visites de l'ENT » → « visites de l'ENT » (inside a sentence; acronyms keep their capitals)."""
+    first = label.split(" ", 1)[0]
+    return label if len(first) > 1 and first.isupper() else label[:1].lower() + label[1:]
 
 
 def _of(name: str) -> str:

@@ -206,8 +206,11 @@ def test_csv_and_excel_downloads_open(page, server, tmp_path):
     download.save_as(csv_path)
     raw = csv_path.read_bytes()
     assert csv_path.suffix == ".csv"
-    assert raw.startswith(b"\xef\xbb\xbf"), "CSV sans BOM UTF-8 (Excel français)"
-    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert raw.startswith(b"\xef\xbb\xbf# "), "CSV sans BOM UTF-8 (Excel français) ni bloc « À propos »"
+    block, table = raw.decode("utf-8-sig").split("\n\n", 1)  # `#` lines, one empty line, then the table
+    about = {row[0]: row[1] for row in csv.reader(io.StringIO(block), delimiter=";")}
+    assert {"# Contenu", "# Filtres", "# Version des données", "# Exporté le"} <= set(about), about
+    rows = list(csv.reader(io.StringIO(table), delimiter=";"))
     header, body = rows[0], rows[1:]
     assert len(header) >= 2 and all(header), f"en-tête CSV : {header}"
     assert body, f"CSV vide pour « {title} »"
@@ -217,7 +220,9 @@ def test_csv_and_excel_downloads_open(page, server, tmp_path):
     xlsx_path = tmp_path / (download.suggested_filename or "donnees.xlsx")
     download.save_as(xlsx_path)
     assert xlsx_path.suffix == ".xlsx"
-    sheet = openpyxl.load_workbook(xlsx_path, read_only=True).active
+    book = openpyxl.load_workbook(xlsx_path, read_only=True)
+    assert book.sheetnames[1:] == ["À propos"], book.sheetnames
+    sheet = book.worksheets[0]
     cells = [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
     assert [str(v) for v in cells[0]] == header, "mêmes colonnes en CSV et en Excel"
     assert len(cells) - 1 == len(body), "mêmes lignes en CSV et en Excel"

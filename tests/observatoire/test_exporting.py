@@ -5,6 +5,7 @@ gives the original texts (CLI export round trip with hostile sources)."""
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import io
 import subprocess
 import sys
@@ -14,7 +15,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from observatoire import exporting, queries, reading, schema, store
+from observatoire import checks, exporting, queries, reading, schema, store, versions
+from observatoire.exports import png
+from observatoire.views.model import Context
 
 ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = [
@@ -105,23 +108,32 @@ def test_xlsx_formula_cells_are_not_written_even_by_openpyxl_defaults():
 
 
 @pytest.fixture(scope="module")
-def hostile_db(tmp_path_factory) -> Path:
-    """The demo database plus a lot whose measure sources start with formula triggers."""
-    db = tmp_path_factory.mktemp("hostile") / "hostile.duckdb"
-    store.build(db)
+def hostile_store(tmp_path_factory) -> versions.Repository:
+    """A store whose current version holds the demo data plus a lot whose measure sources start with formula
+    triggers."""
+    repo = versions.Repository(tmp_path_factory.mktemp("hostile"))
+    repo.init(author="tests")
     frame = reading.read_measures_csv(ROOT / "data" / "demo" / "mesures.csv").iloc[:12].copy()
     for i, text in enumerate(HOSTILE[:6]):
         frame.iloc[2 * i, frame.columns.get_loc("source")] = text
         frame.iloc[2 * i + 1, frame.columns.get_loc("source")] = text.replace("\r", " ").replace("\t", " ")
-    store.add_lot(db, frame.reset_index(drop=True), "test", "sources hostiles")
-    return db
+    with repo.connect() as con:
+        valid = checks.validate_measures(frame.reset_index(drop=True), store.reference_tables(con))
+    repo.import_measures(valid, "sources hostiles", "0" * 64, "tests", (0, len(valid), 0))
+    return repo
+
+
+@pytest.fixture(scope="module")
+def hostile_db(hostile_store: versions.Repository) -> Path:
+    return hostile_store.current().path
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_cli_export_neutralises_and_round_trips(hostile_db, tmp_path, fmt):
     output = tmp_path / f"export.{fmt}"
     run = subprocess.run(
-        [sys.executable, "-m", "observatoire", "--db", str(hostile_db), "export", "--output", str(output)],
+        [sys.executable, "-m", "observatoire", "--store", str(hostile_db.parent.parent), "export", "--output",
+         str(output)],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
     assert run.returncode == 0, run.stderr
@@ -155,17 +167,148 @@ def test_cli_export_neutralises_and_round_trips(hostile_db, tmp_path, fmt):
     assert (merged["source_db"] == merged["source_export"]).all()
 
 
+def _data_argument(node: ast.Call) -> str:
+    if len(node.args) > 1:
+        return ast.unparse(node.args[1])
+    return next(ast.unparse(k.value) for k in node.keywords if k.arg == "data")
+
+
 def test_every_download_button_goes_through_the_neutralising_export():
-    """The app's only download buttons are those of `components.common.render_downloads`, which call
-    `exporting.to_csv_bytes` / `to_xlsx_bytes` (the functions tested above)."""
+    """The app's data download buttons are those of `components.common` (`render_downloads`,
+    `render_png_download`), which call `exporting.to_csv_bytes` / `to_xlsx_bytes` (the functions tested above)
+    or draw the decorated chart (`png.figure_png(png.decorated(…))`). The only others are the import page's
+    templates (`components.import_panel`: blank files to fill in), the presentation's PPTX and the fiches' PDF
+    (`components.fiches`: built by `exports.pdf`, texts only, no cell a spreadsheet could evaluate)."""
     calls: list[str] = []
     for path in [*ROOT.glob("components/*.py"), *ROOT.glob("app_pages/*.py"), *ROOT.glob("pages/*.py"),
                  ROOT / "dashboard.py"]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "download_button":
-                calls.append(f"{path.relative_to(ROOT)}:{node.lineno}:{ast.unparse(node.args[1])}")
+                calls.append(f"{path.relative_to(ROOT)}:{node.lineno}:{_data_argument(node)}")
     assert calls, "no download button found"
     for call in calls:
+        other = {"components/import_panel.py": "template", "components/presentation.py": "pptx",
+                 "components/fiches.py": "build"}
+        if call.split(":", 1)[0] in other:
+            assert other[call.split(":", 1)[0]] in call, call
+            continue
         assert call.startswith("components/common.py:"), call
-        assert "exporting.to_csv_bytes" in call or "exporting.to_xlsx_bytes" in call, call
+        assert "exporting.to_csv_bytes" in call or "exporting.to_xlsx_bytes" in call or call.endswith(":image"), call
+        assert "about=about" in call or call.endswith(":image"), call
+    source = (ROOT / "components" / "common.py").read_text(encoding="utf-8")
+    assert "return png.figure_png(png.decorated(view, about.context))" in source  # `image`, the PNG's data
+
+
+# --------------------------------------------------------------------------- what a file says, file names
+
+CONTEXT = Context(academie="Académie de Nancy-Metz",
+                  filters=("Département : 57 — Moselle", "Niveau : Collège", "Thématique : =HYPERLINK(\"x\")"),
+                  school_year="2023-2024", version=7, version_date="23/11/2026")
+ABOUT = exporting.About(
+    title="Visites de l'ENT par année scolaire, par niveau", context=CONTEXT, indicator="Visites de l'ENT",
+    unit="visites", source="Source : Bilan DRANE 2023-2024 ; autres valeurs illustratives.", illustrative=True,
+    exported_at=dt.datetime(2026, 11, 23, 4, 12, tzinfo=dt.UTC),
+)
+
+
+def test_about_rows_say_what_the_file_contains():
+    rows = dict(exporting.about_rows(ABOUT))
+    assert list(rows) == ["Contenu", "Indicateur", "Unité", "Filtres", "Année scolaire", "Version des données",
+                          "Source", "Données illustratives", "Exporté le", "Tableau de bord"]
+    assert rows["Contenu"] == "Visites de l'ENT par année scolaire, par niveau"
+    assert rows["Filtres"] == "Département : 57 — Moselle · Niveau : Collège · Thématique : =HYPERLINK(\"x\")"
+    assert rows["Version des données"] == "n° 7 du 23/11/2026"
+    assert rows["Source"] == "Bilan DRANE 2023-2024 ; autres valeurs illustratives."
+    assert rows["Données illustratives"].startswith("oui — Valeurs générées")
+    assert rows["Exporté le"] == "23/11/2026 à 05:12"  # Paris time
+    assert rows["Tableau de bord"] == "Observatoire du numérique éducatif — Académie de Nancy-Metz"
+    plain = dict(exporting.about_rows(exporting.About("Tableau", Context("A", (), "", 1, "01/01/2026"))))
+    assert plain["Filtres"] == "Aucun filtre (toute l'académie)" and plain["Données illustratives"].startswith("non")
+    assert plain["Indicateur"] == plain["Unité"] == "—" and plain["Source"] == "non précisée"
+
+
+def test_xlsx_about_sheet():
+    book = openpyxl.load_workbook(io.BytesIO(exporting.to_xlsx_bytes(_frame(), about=ABOUT)))
+    assert book.sheetnames == ["mesures", "À propos"]
+    assert book.active.title == "mesures" and book.worksheets[0]["A1"].value == "texte"  # data first, row 1
+    sheet = book["À propos"]
+    rows = [tuple(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[0] == ("Rubrique", "Valeur")
+    assert rows[1:] == [(label, exporting.neutralise(value)) for label, value in exporting.about_rows(ABOUT)]
+    cells = [c for row in sheet.iter_rows() for c in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    about = dict(rows[1:])
+    assert about["Unité"] == "visites" and about["Version des données"] == "n° 7 du 23/11/2026"
+    # a filter line from data that looks like a formula stays text (the whole cell starts with « Département »)
+    assert "=HYPERLINK" in about["Filtres"] and sheet["B5"].data_type == "s"
+    hostile = exporting.About("=1+1", CONTEXT, indicator="@SUM(A1)", source="-2+3")
+    values = dict(list(openpyxl.load_workbook(io.BytesIO(exporting.to_xlsx_bytes(_frame(), about=hostile)))
+                       ["À propos"].iter_rows(values_only=True))[1:])
+    assert values["Contenu"] == "'=1+1" and values["Indicateur"] == "'@SUM(A1)" and values["Source"] == "'-2+3"
+    # without `about`: one sheet, as before
+    assert openpyxl.load_workbook(io.BytesIO(exporting.to_xlsx_bytes(_frame()))).sheetnames == ["mesures"]
+
+
+def test_csv_about_block_then_the_same_table():
+    import csv
+
+    bare = exporting.to_csv_bytes(_frame())
+    raw = exporting.to_csv_bytes(_frame(), about=ABOUT)
+    assert raw.startswith(b"\xef\xbb\xbf# ")
+    text = raw.decode("utf-8-sig")
+    block, table = text.split("\n\n", 1)
+    lines = block.split("\n")
+    assert all(line.startswith("# ") for line in lines)
+    cells = list(csv.reader(io.StringIO(block, newline=""), delimiter=";"))
+    assert all(len(row) == 2 for row in cells)
+    about = {row[0].removeprefix("# "): row[1] for row in cells[1:]}
+    assert about == {label: exporting.neutralise(value) for label, value in exporting.about_rows(ABOUT)}
+    assert not any(value.startswith(("=", "+", "-", "@")) for value in about.values())
+    # the table after the empty line is exactly the bare export, and stripping the block gives it back
+    assert table == bare.decode("utf-8-sig")
+    assert exporting.strip_about_block(text) == bare.decode("utf-8-sig")
+    assert exporting.strip_about_block("\ufeff" + text).encode("utf-8") == bare
+    assert exporting.strip_about_block(bare.decode("utf-8")) == bare.decode("utf-8")  # no block: unchanged
+    hostile = exporting.to_csv_bytes(_frame(), about=exporting.About("=1+1\r\n;x", CONTEXT, source="+33"))
+    rows = list(csv.reader(io.StringIO(hostile.decode("utf-8-sig").split("\n\n", 1)[0]), delimiter=";"))
+    assert dict(rows[1:])["# Contenu"] == "'=1+1 ;x" and dict(rows[1:])["# Source"] == "'+33"
+
+
+def test_read_export_skips_the_about_block(tmp_path):
+    frame = reading.read_measures_csv(ROOT / "data" / "demo" / "mesures.csv").iloc[:20].reset_index(drop=True)
+    frame.loc[0, "source"] = "=1+1"
+    for fmt, write in (("csv", exporting.to_csv_bytes), ("xlsx", exporting.to_xlsx_bytes)):
+        bare, documented = tmp_path / f"bare.{fmt}", tmp_path / f"documented.{fmt}"
+        bare.write_bytes(write(frame[schema.MEASURE_COLUMNS]))
+        documented.write_bytes(write(frame[schema.MEASURE_COLUMNS], about=ABOUT))
+        back = exporting.read_export(documented)
+        pd.testing.assert_frame_equal(back, exporting.read_export(bare))
+        assert back.loc[0, "source"] == "=1+1"
+        assert list(back.columns) == schema.MEASURE_COLUMNS and len(back) == 20
+
+
+@pytest.mark.parametrize(("stem", "expected"), [
+    ("Visites de l'ENT — par année scolaire et par niveau — Moselle",
+     "Visites de l'ENT — par année scolaire et par niveau — Moselle.csv"),
+    ("Classement : a/b\\c *?\"<>| fin", "Classement - a-b-c - fin.csv"),
+    ("e\u0301le\u0300ve\u200b\tnom\n", "élève nom.csv"),  # NFC, invisible and control characters
+    ("  ..CON", "CON.csv".replace("CON", "observatoire CON")),
+    ("", "observatoire.csv"),
+])
+def test_safe_file_names_keep_accents(stem, expected):
+    assert exporting.safe_file_name(stem, "csv") == expected
+
+
+def test_export_file_names():
+    name = exporting.export_file_name("Visites de l'ENT par année scolaire", CONTEXT, "xlsx")
+    assert name == "Visites de l'ENT par année scolaire — Moselle — Collège — =HYPERLINK(-x-).xlsx"
+    several = Context("A", ("Départements : 54 — Meurthe-et-Moselle, 57 — Moselle",
+                            "Années scolaires : 2021-2022 à 2023-2024"), "2023-2024", 1, "")
+    assert (exporting.export_file_name("Élèves", several, "csv")
+            == "Élèves — Meurthe-et-Moselle, Moselle — 2021-2022 à 2023-2024.csv")
+    assert exporting.export_file_name("Élèves", None, "csv") == "Élèves.csv"
+    long = exporting.export_file_name("Très long titre " * 20, CONTEXT, "png")
+    assert len(long) <= exporting.FILE_NAME_MAX and long.endswith("titre.png")
+    assert png.png_file_name("Visites", CONTEXT) == exporting.export_file_name("Visites", CONTEXT, "png")
+    assert png.safe_file_name is exporting.safe_file_name

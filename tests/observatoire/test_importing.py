@@ -375,3 +375,28 @@ def test_half_a_million_rows_read_in_a_few_seconds(tables, monkeypatch):
     elapsed = time.perf_counter() - start
     assert len(result.frame) == n == importing.MAX_ROWS
     assert elapsed < 120  # generous: a regression to per-row Python would take minutes
+
+
+def test_a_page_csv_with_its_about_block_is_imported_with_the_file_line_numbers(tables, demo_measures):
+    """The « Données et sources » download starts with its « à propos » block: the import reads the table under
+    it, and a problem is located at the line the spreadsheet shows."""
+    from observatoire import exporting
+    from observatoire.views.model import Context
+
+    about = exporting.About("Mesures", Context("Académie de Nancy-Metz", ("Département : 57 — Moselle",),
+                                                "2023-2024", 3, "23/11/2026"))
+    sample = demo_measures.head(5).reset_index(drop=True)
+    data = exporting.to_csv_bytes(sample, about)
+    text = data.decode("utf-8-sig")
+    assert text.startswith("#")
+    back = importing.read_import(data, "mesures-57.csv", tables)
+    assert back.frame["valeur"].tolist() == sample["valeur"].tolist()
+    assert back.frame["origine"].tolist() == sample["origine"].tolist()
+    lines = text.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("indicateur;"))
+    broken = lines[header + 2].split(";")
+    broken[7] = "douze"
+    lines[header + 2] = ";".join(broken)
+    with pytest.raises(schema.ValidationError) as err:
+        importing.read_import(("\n".join(lines) + "\n").encode("utf-8-sig"), "mesures-57.csv", tables)
+    assert f"ligne {header + 3}, colonne « valeur »" in str(err.value)
