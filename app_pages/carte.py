@@ -11,6 +11,7 @@ from functools import partial
 import streamlit as st
 
 from components import common, context, maps, picker
+from components.fiches import render_fiche_download
 from components.sidebar import dep_label, label_of, url_selectbox
 from observatoire import config, small_counts
 from observatoire.figures import classification
@@ -107,6 +108,7 @@ with right:
             "parmi les bassins des départements choisis" if filters.departements else "dans l'académie",
             mask=mask,
         )
+        render_fiche_download("bassin", code, annee, filters, key="carte_fiche_pdf")
     else:
         st.info("Cliquez sur un bassin de la carte (ou choisissez-le ci-dessus) pour afficher son profil : "
                 "ses indicateurs clés comparés à l'académie, son rang et ses laboratoires numériques.",

@@ -19,6 +19,7 @@ from components.common import (
     render_source,
     result_about,
 )
+from components.fiches import render_fiche_download
 from components.sidebar import label_of, url_selectbox
 from observatoire import config, small_counts
 from observatoire.figures import cards, charts
@@ -101,6 +102,9 @@ def render_fiche(code: str) -> None:
                 st.markdown("\n".join(cards.project_lines(projects)))
                 st.caption("Source : " + " ; ".join(escape_markdown(s) for s in dict.fromkeys(projects["source"]))
                            + ".")
+        years = school_years_between(context.school_years(), filters.periode_debut, filters.periode_fin)
+        render_fiche_download("laboratoire", code, (years or context.school_years())[-1], None,
+                              key="labo_fiche_pdf")
     render_comparison(code)
     render_activity(code, lab["nom"])
 

@@ -68,12 +68,16 @@ def test_download_names_and_what_the_files_say(app, con, deferred, page):
         name, make = deferred[button.proto.deferred_file_id]
         names.append(name)
         stem, extension = name.rsplit(".", 1)
-        assert extension in ("csv", "xlsx", "png"), name
+        assert extension in ("csv", "xlsx", "png", "pdf"), name
         assert unicodedata.normalize("NFC", name) == name and not set('/\\:*?"<>|') & set(name), name
         assert "-" not in stem.split(" — ")[0] or " " in stem, f"nom « slug » : {name}"  # words, not a-slug
         label = button.proto.label
         assert label == {"csv": "Télécharger (CSV)", "xlsx": "Télécharger (Excel)",
-                         "png": "Télécharger l'image (PNG)"}[extension], (label, name)
+                         "png": "Télécharger l'image (PNG)", "pdf": "Télécharger la fiche (PDF)"}[extension], \
+            (label, name)
+        if extension == "pdf":  # the lab's fiche (tests/observatoire/test_fiches.py checks its content)
+            assert name.startswith("Fiche laboratoire — ") and make()[:5] == b"%PDF-", name
+            continue
         activity = button.proto.id and "labo_activite" in button.proto.id
         catalogue = "catalogue" in button.proto.id
         if not (activity or catalogue):  # views of the sidebar filters: their values end the name
