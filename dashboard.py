@@ -1,8 +1,9 @@
 """Observatoire du numérique éducatif — entrypoint and router.
 
-`streamlit run dashboard.py`. Pages live in `app_pages/` (an entrypoint that calls `st.navigation` is not affected
-by a `pages/` folder either: the move is planned). The shared filters are created here, on every run, so they
-persist across pages and are mirrored in the URL."""
+`streamlit run dashboard.py`. Pages live in `app_pages/` and are listed below. Not in `pages/`: with a `pages/`
+folder, Streamlit 1.67 runs the first script run of each process in its legacy multipage mode, so a deep link
+opened first after a restart would run its page file without this router (tests/e2e/test_pages_folder.py). The
+shared filters are created here, on every run, so they persist across pages and are mirrored in the URL."""
 
 from __future__ import annotations
 

@@ -96,14 +96,16 @@ def _stop(process: subprocess.Popen) -> None:
 @contextmanager
 def streamlit_server(store_dir: Path | None = None, timeout: float = HEALTH_TIMEOUT,
                      extra_args: list[str] | None = None, data_dir: Path | None = None, *,
-                     port: int | None = None, secrets_file: Path | None = None) -> Iterator[Server]:
+                     port: int | None = None, secrets_file: Path | None = None,
+                     app_root: Path | None = None) -> Iterator[Server]:
     """`streamlit run dashboard.py` on a free loopback port, with a fresh store folder (`OBSERVATOIRE_STORE`:
     the app publishes the first data version itself on first use) or `store_dir`. `data_dir`: another data
     folder (`OBSERVATOIRE_DATA`, with `reference/` and `demo/`) instead of the repository's `data/`. `port`:
     this port instead of a free one (e.g. when a secrets file must name it in `redirect_uri`). `secrets_file`:
     the ONLY secrets file read (`--secrets.files`; a missing path means "no secrets"), instead of
     `.streamlit/secrets.toml` in the working directory and the home folder. Yields once `/_stcore/health`
-    answers "ok"; always stops the server."""
+    answers "ok"; always stops the server. `app_root`: run the `dashboard.py` of this folder (a copy of the
+    application) instead of the repository's."""
     workdir = Path(tempfile.mkdtemp(prefix="observatoire-e2e-"))
     store_dir = store_dir or workdir / "var"
     log_path = workdir / "streamlit.log"
@@ -120,7 +122,7 @@ def streamlit_server(store_dir: Path | None = None, timeout: float = HEALTH_TIME
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
         env.pop(name, None)
     with log_path.open("wb") as log:
-        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        process = subprocess.Popen(cmd, cwd=app_root or ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     server = Server(url=url, port=port, process=process, store_dir=store_dir, log_path=log_path)
