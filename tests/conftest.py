@@ -69,3 +69,21 @@ def con(demo_db: Path):
     connection = store.connect(demo_db, read_only=True)
     yield connection
     connection.close()
+
+
+@pytest.fixture()
+def deferred(monkeypatch):
+    """file id → (file name, callable) of every deferred download (`st.download_button` with a callable) the
+    test's runs register: what a click would download, without a browser."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    seen: dict[str, tuple[str, object]] = {}
+    original = MediaFileManager.add_deferred
+
+    def add_deferred(self, data, mimetype, coordinates, file_name=None, element_id=""):  # noqa: ANN001, ANN202
+        file_id = original(self, data, mimetype, coordinates, file_name=file_name, element_id=element_id)
+        seen[file_id] = (file_name, data)
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+    return seen

@@ -17,29 +17,25 @@ def _date_fr(iso: str) -> str:
     return f"{date[8:10]}/{date[5:7]}/{date[:4]}" if len(date) == 10 else date
 
 
+_FILTER_WORDS = (  # attribute, label dimension, singular, plural, with the code
+    ("departements", "departement", "Département", "Départements", True),
+    ("bassins", "bassin", "Bassin", "Bassins", False),
+    ("thematiques", "thematique", "Thématique", "Thématiques", False),
+    ("niveaux", "niveau", "Niveau", "Niveaux", False),
+    ("publics", "public", "Public", "Publics", False),
+)
+
+
 def filter_lines(filters: Filters, labels: Mapping[str, Mapping[str, str]]) -> tuple[str, ...]:
     """One French line per active filter: « Département : 57 — Moselle », « Thématique : Robotique, … »."""
     lines: list[str] = []
-
-    def names(codes: tuple[str, ...], dimension: str, with_code: bool = False) -> str:
+    for attr, dimension, singular, plural, with_code in _FILTER_WORDS:
+        codes: tuple[str, ...] = getattr(filters, attr)
+        if not codes:
+            continue
         mapping = labels.get(dimension, {})
-        return ", ".join(f"{c} — {mapping.get(c, c)}" if with_code else mapping.get(c, c) for c in codes)
-
-    if filters.departements:
-        word = "Départements" if len(filters.departements) > 1 else "Département"
-        lines.append(f"{word} : {names(filters.departements, 'departement', with_code=True)}")
-    if filters.bassins:
-        word = "Bassins" if len(filters.bassins) > 1 else "Bassin"
-        lines.append(f"{word} : {names(filters.bassins, 'bassin')}")
-    if filters.thematiques:
-        word = "Thématiques" if len(filters.thematiques) > 1 else "Thématique"
-        lines.append(f"{word} : {names(filters.thematiques, 'thematique')}")
-    if filters.niveaux:
-        word = "Niveaux" if len(filters.niveaux) > 1 else "Niveau"
-        lines.append(f"{word} : {names(filters.niveaux, 'niveau')}")
-    if filters.publics:
-        word = "Publics" if len(filters.publics) > 1 else "Public"
-        lines.append(f"{word} : {names(filters.publics, 'public')}")
+        names = ", ".join(f"{c} — {mapping.get(c, c)}" if with_code else mapping.get(c, c) for c in codes)
+        lines.append(f"{plural if len(codes) > 1 else singular} : {names}")
     if filters.periode_debut or filters.periode_fin:
         lines.append(f"Années scolaires : {filters.periode_debut or '…'} à {filters.periode_fin or '…'}")
     return tuple(lines)

@@ -13,7 +13,6 @@ import unicodedata
 
 import openpyxl
 import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
 
 from observatoire import exporting, store
 from tests.helpers import open_page
@@ -26,21 +25,6 @@ PAGES = {
     "app_pages/laboratoires.py": {"png": 1},  # the fiche's activity chart
     "app_pages/donnees.py": {"png": 0},
 }
-
-
-@pytest.fixture()
-def deferred(monkeypatch):
-    """file id → (file name, callable) of every deferred download registered during the test."""
-    seen: dict[str, tuple[str, object]] = {}
-    original = MediaFileManager.add_deferred
-
-    def add_deferred(self, data, mimetype, coordinates, file_name=None, element_id=""):  # noqa: ANN001, ANN202
-        file_id = original(self, data, mimetype, coordinates, file_name=file_name, element_id=element_id)
-        seen[file_id] = (file_name, data)
-        return file_id
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
-    return seen
 
 
 def _about_sheet(data: bytes) -> dict[str, str]:

@@ -7,7 +7,6 @@ import io
 
 import pytest
 from pypdf import PdfReader
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 
@@ -16,21 +15,6 @@ def _button_script(kind: str, code: str) -> None:
     from observatoire.filters import Filters
 
     render_fiche_download(kind, code, "2023-2024", Filters(), key="fiche_pdf")
-
-
-@pytest.fixture()
-def deferred(monkeypatch):
-    """file id → (file name, callable) of every deferred download registered during the test."""
-    seen: dict[str, tuple[str, object]] = {}
-    original = MediaFileManager.add_deferred
-
-    def add_deferred(self, data, mimetype, coordinates, file_name=None, element_id=""):  # noqa: ANN001, ANN202
-        file_id = original(self, data, mimetype, coordinates, file_name=file_name, element_id=element_id)
-        seen[file_id] = (file_name, data)
-        return file_id
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
-    return seen
 
 
 @pytest.mark.parametrize(("kind", "code", "name", "title"), [
