@@ -90,7 +90,7 @@ def test_png_file_name_is_safe(title):
     assert all(ord(c) >= 32 and c not in "\u202e\u200b" for c in name)
     assert not name.startswith((".", " ")) and name[:-4] == name[:-4].strip()
     assert name[:-4].split(".")[0].strip().upper() not in {"CON", "NUL", "PRN", "AUX"}  # Windows device names
-    assert png.safe_file_name("CON", "png") == "graphique CON.png"
+    assert png.safe_file_name("CON", "png") == "observatoire CON.png"
 
 
 def test_png_file_name_cut_on_a_word():
