@@ -12,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import context, french, offline, pinning
+from components import context, french, offline, pinning, printing
 from components.footer import render_footer
 from components.sidebar import add_url_notice, render_sidebar, render_url_notices
 
@@ -49,6 +49,7 @@ if st.query_params.get("presentation") == "1" and page.url_path != PRESENTATION.
     st.switch_page(PRESENTATION, query_params={k: st.query_params.get_all(k) for k in st.query_params})
 presenting = page.url_path == PRESENTATION.url_path
 french.mount()  # Streamlit's own English chrome (menu, dialogs, toolbars) in French; renders no box
+printing.mount()  # Ctrl+P: A4 landscape, content only (components/printing.py); style only, no box
 notices = st.container()  # bad-URL notices: at the top of the page, filled once the page has run
 try:
     link_notice = pinning.pin_from_url()  # ?version=N: this session stays on version N

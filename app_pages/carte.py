@@ -14,23 +14,24 @@ from components import common, context, maps, picker
 from components.fiches import render_fiche_download
 from components.sidebar import dep_label, label_of, url_selectbox
 from observatoire import config, small_counts
-from observatoire.figures import classification
+from observatoire.figures import bassin_panel, classification, foliummap
 from observatoire.filters import school_years_between, to_params
 from observatoire.text import escape_markdown
+from observatoire.views import static_map
 
 filters = st.session_state["filters"]
 choices = context.choices()
 labels = context.labels()
 
+maps.render_page_style()  # selectors never cut (two rows when narrow), map on the first screen
 st.title("Carte des bassins", anchor=False)
-st.caption(escape_markdown(config.academie().bassins_note))
 
-indicateurs = maps.map_indicators(context.indicators())
+indicateurs = foliummap.map_indicators(context.indicators())
 annees = school_years_between(choices.annees, filters.periode_debut, filters.periode_fin) or list(choices.annees)
-cols = st.columns([3.0, 1.25, 1.8, 1.45, 1.8])
+cols = st.container(key="carte_choix").columns([4.4, 1.35, 2.25, 1.5, 2.0], gap="small")
 ind_box, toggle_box = cols[0].container(), cols[0].container()  # the switch below the selectbox
 ind = picker.render_picker("Indicateur", list(indicateurs), indicateurs, context.filter_response(filters), filters,
-                           "indicateur", "carte_indicateur", maps.default_indicator(indicateurs),
+                           "indicateur", "carte_indicateur", foliummap.default_indicator(indicateurs),
                            container=ind_box, toggle_container=toggle_box)
 annee = url_selectbox("Année scolaire", annees, "annee", "carte_annee", default=annees[-1], container=cols[1])
 methode = url_selectbox("Classes", list(classification.METHODS), "methode", "carte_methode",
@@ -39,8 +40,9 @@ methode = url_selectbox("Classes", list(classification.METHODS), "methode", "car
                         help="Découpage des valeurs en classes de couleur.")
 nb = url_selectbox("Nombre de classes", list(classification.CLASS_COUNTS), "classes", "carte_classes",
                    default=classification.DEFAULT_CLASSES, container=cols[3])
-fond = url_selectbox("Fond de carte", list(maps.BASEMAPS), "fond", "carte_fond",
-                     format_func=partial(label_of, maps.BASEMAPS), default=maps.DEFAULT_BASEMAP, container=cols[4],
+fond = url_selectbox("Fond de carte", list(foliummap.BASEMAPS), "fond", "carte_fond",
+                     format_func=partial(label_of, foliummap.BASEMAPS), default=foliummap.DEFAULT_BASEMAP,
+                     container=cols[4],
                      help="« Sans fond de carte » ne demande aucun accès au réseau (vidéoprojection hors ligne). "
                           "Les fonds IGN et OpenStreetMap chargent leurs images depuis ces services.")
 
@@ -48,11 +50,11 @@ meta = context.indicator(ind)
 unit, ind_label = str(meta["unite"]), str(meta["libelle"])
 result = context.values_by_bassin(ind, annee, filters)
 labs = context.laboratories(filters, open_in=annee)  # the labs `labo_nombre` counts: markers = colours
-figures = maps.lab_figures({
-    i: context.series(i, maps.lab_figure_filters(filters), by="laboratoire", annual=True,
+figures = foliummap.lab_figures({
+    i: context.series(i, foliummap.lab_figure_filters(filters), by="laboratoire", annual=True,
                       periods=(annee, annee)).data
-    for i in maps.LAB_FIGURES
-}, {i: str(context.indicator(i)["unite"]) for i in maps.LAB_FIGURES})
+    for i in foliummap.LAB_FIGURES
+}, {i: str(context.indicator(i)["unite"]) for i in foliummap.LAB_FIGURES})
 
 common.render_notes(list(dict.fromkeys(result.ignored + labs.ignored)))
 if result.empty_reason:
@@ -68,7 +70,7 @@ classes = classification.classify(values["valeur"], methode, int(nb), mask=mask)
 carte = maps.build_map(
     context.geojson("bassins"), context.geojson("departements"), values, classes, labs.data,
     indicator_label=ind_label, unit=unit, annee=annee, basemap=fond, departements=filters.departements,
-    chosen_bassins=filters.bassins, theme_labels=labels["thematique"], niveau_labels=labels["niveau"],
+    chosen_bassins=filters.bassins, theme_labels=labels.thematiques, niveau_labels=labels.niveaux,
     figures=figures,
 )
 codes = list(values["code"])
@@ -76,9 +78,10 @@ left, right = st.columns([5, 2], gap="medium")  # wide map: legends must not hid
 with left:
     clicked = maps.render_map(carte, key=f"carte_map_{fond}")
     maps.render_legend_text(classes, unit, ind_label, annee)
+    st.caption(escape_markdown(config.academie().bassins_note))
     common.render_source(result.sources, result.illustrative, result.origins)
     common.render_png_download(
-        partial(maps.static_map_figure, context.geojson("bassins"), context.geojson("departements"), values,
+        partial(static_map.carte_figure, context.geojson("bassins"), context.geojson("departements"), values,
                 classes, unit, labs.data, ind_label),
         common.result_about(f"{ind_label} par bassin ({annee})", result, indicator=ind_label, unit=unit),
         "carte_map")
@@ -104,7 +107,7 @@ with right:
             classification.NO_DATA_LABEL if index is None else labels_by_class[index], ind_label, unit, annee,
             context.bassin_profile(code, annee, filters.with_(departements=(), bassins=())),  # académie-wide
             context.laboratories(filters.with_(bassins=(code,), departements=()), open_in=annee).data,
-            labels["thematique"], dep_label(labels["departement"], row["departement"]),
+            labels.thematiques, dep_label(labels.departements, row["departement"]),
             "parmi les bassins des départements choisis" if filters.departements else "dans l'académie",
             mask=mask,
         )
@@ -115,7 +118,7 @@ with right:
                 icon=":material/touch_app:")
 
 common.render_data_table(
-    maps.bassins_table(values, classes, unit, labels["departement"]), f"{ind_label} par bassin ({annee})",
+    bassin_panel.bassins_table(values, classes, unit, labels.departements), f"{ind_label} par bassin ({annee})",
     key="carte_table",
     about=common.result_about(f"{ind_label} par bassin ({annee})", result, indicator=ind_label, unit=unit),
     column_config={"Valeur (nombre)": None, "Code": None},

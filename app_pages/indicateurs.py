@@ -19,6 +19,7 @@ from components.sidebar import label_of, url_selectbox
 from observatoire import queries, small_counts
 from observatoire.figures import charts
 from observatoire.filters import Filters, school_years_between
+from observatoire.labels import Labels
 from observatoire.text import escape_markdown
 
 DEFAULT_INDICATOR = "ent_visites"
@@ -29,14 +30,14 @@ AGGREGATION = {"somme": "somme des territoires", "moyenne": "moyenne des territo
 TABS = ["Évolution", "Mois", "Classement des bassins", "Évolution en %"]
 
 
-def _selection_name(filters: Filters, labels: dict, ignored: tuple[str, ...]) -> str | None:
+def _selection_name(filters: Filters, labels: Labels, ignored: tuple[str, ...]) -> str | None:
     """French name of the filtered territory (the « Ensemble » line is not the académie when filtered)."""
     if any(note.startswith("Territoire") for note in ignored):
         return None
     if filters.bassins:
-        names = [labels["bassins"].get(b, b) for b in filters.bassins]
+        names = [labels.of("bassins", b) for b in filters.bassins]
     elif filters.departements:
-        names = [labels["departements"].get(d, d) for d in filters.departements]
+        names = [labels.of("departements", d) for d in filters.departements]
     else:
         return None
     return ", ".join(names) if len(names) <= 3 else f"{len(names)} territoires choisis"
@@ -87,7 +88,7 @@ def _small_counts_note(mask: small_counts.Policy | None) -> None:
         st.caption(escape_markdown(small_counts.note(mask)))
 
 
-def _series_section(indicator: str, meta: dict, by: str, filters: Filters, labels: dict,
+def _series_section(indicator: str, meta: dict, by: str, filters: Filters, labels: Labels,
                     years: list[str]) -> None:
     unit = meta["unite"]
     label = BREAKDOWNS[by]
@@ -135,7 +136,7 @@ def _series_section(indicator: str, meta: dict, by: str, filters: Filters, label
 
 
 def _monthly_section(indicator: str, meta: dict, filters: Filters, catalogue: pd.DataFrame,
-                     labels: dict) -> None:
+                     labels: Labels) -> None:
     monthly = _monthly_companion(indicator, catalogue)
     if monthly is None:
         names = [r["libelle"] for r in catalogue.to_dict("records")
@@ -167,7 +168,7 @@ def _monthly_section(indicator: str, meta: dict, filters: Filters, catalogue: pd
     _small_counts_note(mask)
 
 
-def _ranking_section(indicator: str, meta: dict, filters: Filters, labels: dict, years: list[str]) -> None:
+def _ranking_section(indicator: str, meta: dict, filters: Filters, labels: Labels, years: list[str]) -> None:
     unit = meta["unite"]
     latest_first = list(reversed(years))
     title = st.empty()  # the heading names the year chosen just below it
@@ -184,7 +185,7 @@ def _ranking_section(indicator: str, meta: dict, filters: Filters, labels: dict,
     scope = []
     if filters.departements:
         scope.append("bassins des départements choisis ("
-                     + ", ".join(labels["departements"].get(d, d) for d in filters.departements) + ")")
+                     + ", ".join(labels.of("departements", d) for d in filters.departements) + ")")
     if filters.bassins:
         scope.append("bassins choisis en couleur, les autres en clair pour comparaison")
     if scope:
@@ -274,7 +275,7 @@ by = url_selectbox("Découper par", list(BREAKDOWNS), "par", "ind_par", format_f
                    default="total", container=split,
                    help="Une courbe par groupe. Tous les indicateurs ne sont pas détaillés partout.")
 meta = catalogue.set_index("id").loc[indicator].to_dict() | {"id": indicator}
-labels = {key: dict(value) for key, value in choices.labels.items()}
+labels = choices.labels
 _definition(meta, years)
 
 series_tab, monthly_tab, ranking_tab, evolution_tab = st.tabs(TABS)

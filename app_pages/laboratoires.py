@@ -7,7 +7,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from components import context, maps
+from components import context
 from components.cards import render_kpi_grid, render_lab_grid
 from components.common import (
     export_about,
@@ -22,7 +22,7 @@ from components.common import (
 from components.fiches import render_fiche_download
 from components.sidebar import label_of, url_selectbox
 from observatoire import config, small_counts
-from observatoire.figures import cards, charts
+from observatoire.figures import bassin_panel, cards, charts
 from observatoire.filters import Filters, school_years_between
 from observatoire.text import escape_markdown
 
@@ -120,7 +120,7 @@ def render_comparison(code: str) -> None:
     if profile.empty or profile["valeur"].isna().all():
         render_empty(f"Aucune valeur de ce laboratoire en {annee}.")
         return
-    st.markdown(maps.profile_markdown(profile[profile["valeur"].notna()], "laboratoire"))
+    st.markdown(bassin_panel.profile_markdown(profile[profile["valeur"].notna()], "laboratoire"))
     st.caption("Part : part du laboratoire dans le total académique. Rang : parmi les laboratoires ayant une "
                "valeur cette année-là (1 = le plus élevé). Tous les laboratoires de l'académie, sans filtre.")
 

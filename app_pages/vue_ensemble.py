@@ -70,7 +70,7 @@ with right:
             context.geojson("bassins"), context.geojson("departements"), per_bassin.data, classes, open_labs,
             indicator_label=str(meta["libelle"]), unit=str(meta["unite"]), annee=map_year,
             departements=filters.departements, chosen_bassins=filters.bassins,
-            theme_labels=labels["thematique"], niveau_labels=labels["niveau"], compact=True,
+            theme_labels=labels.thematiques, niveau_labels=labels.niveaux, compact=True,
         )
         maps.render_static_map(small, key="overview_map",
                                alt=f"Carte des bassins : {meta['libelle']} en {map_year}, et laboratoires")
@@ -79,8 +79,9 @@ with right:
     st.page_link("app_pages/carte.py", label="Ouvrir la carte détaillée", icon=":material/map:")
 
 # ------------------------------------------------------------------------------------------------ links
-st.subheader("Aller plus loin", anchor=False)
-links = st.columns(4, gap="medium")
+links_box = st.container(key="noprint_links")  # links: nothing to follow on paper (components/printing.py)
+links_box.subheader("Aller plus loin", anchor=False)
+links = links_box.columns(4, gap="medium")
 for column, (path, label, icon, text) in zip(links, [
     ("app_pages/carte.py", "Carte", ":material/map:", "Bassins colorés selon un indicateur, laboratoires."),
     ("app_pages/indicateurs.py", "Indicateurs", ":material/monitoring:",

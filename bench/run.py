@@ -148,14 +148,15 @@ def _map_painted(page, timeout: float = 60_000) -> None:  # noqa: ANN001
 
 def _map_html_size() -> dict[str, object]:
     """Size of the folium map HTML of the Carte page's default view, built as the page builds it
-    (components.maps.build_map with the default indicator, the last year, default classes, no basemap)."""
+    (components.maps.build_map → observatoire.figures.foliummap.build_map, with the default indicator, the
+    last year, default classes, no basemap)."""
     import logging
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     try:
         from components import context, maps
         from observatoire import versions
-        from observatoire.figures import classification
+        from observatoire.figures import classification, foliummap
         from observatoire.filters import Filters
     except Exception as exc:  # noqa: BLE001
         return {"error": f"components.maps indisponible : {type(exc).__name__}"}
@@ -165,8 +166,8 @@ def _map_html_size() -> dict[str, object]:
         try:
             versions.Repository(Path(tmp)).init()
             filters = Filters()
-            indicateurs = maps.map_indicators(context.indicators())
-            ind = maps.default_indicator(indicateurs)
+            indicateurs = foliummap.map_indicators(context.indicators())
+            ind = foliummap.default_indicator(indicateurs)
             annee = context.choices().annees[-1]
             meta = context.indicator(ind)
             values = context.values_by_bassin(ind, annee, filters).data
@@ -175,8 +176,8 @@ def _map_html_size() -> dict[str, object]:
             labels = context.labels()
             m = maps.build_map(context.geojson("bassins"), context.geojson("departements"), values, classes,
                                context.laboratories(filters).data, indicator_label=str(meta["libelle"]),
-                               unit=str(meta["unite"]), annee=annee, basemap=maps.DEFAULT_BASEMAP,
-                               theme_labels=labels["thematique"], niveau_labels=labels["niveau"])
+                               unit=str(meta["unite"]), annee=annee, basemap=foliummap.DEFAULT_BASEMAP,
+                               theme_labels=labels.thematiques, niveau_labels=labels.niveaux)
             html_bytes = len(m.get_root().render().encode("utf-8"))
             return {"builder": "maps.build_map (vue par défaut, sans figures des labos)", "bytes": html_bytes,
                     "indicator": ind, "annee": annee}

@@ -16,8 +16,8 @@ from observatoire.figures.cards import (
     PER_ROW,
     kpi_badge,
     kpi_caption,
+    kpi_card_delta_text,
     kpi_delta_style,
-    kpi_delta_text,
     kpi_help,
     kpi_origin_lines,
     kpi_sparkline,
@@ -25,8 +25,25 @@ from observatoire.figures.cards import (
     lab_card_text,
     merged_notes,
 )
+from observatoire.labels import Labels
 from observatoire.queries import Kpi
 from observatoire.text import escape_markdown
+
+CSS = """
+[data-testid="stMetricDelta"] [data-testid="stMarkdownContainer"],
+[data-testid="stMetricDelta"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stMetricValue"] [data-testid="stMarkdownContainer"],
+[data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p {
+  white-space: normal;
+  overflow: visible;
+  text-overflow: clip;
+}
+"""
+"""st.metric writes its value and its change on one line, cut with an ellipsis (« +11,1 % vs 20… » in a card of
+a 4-column grid at 1280 px with the sidebar open): here they wrap instead, at a space (« +11,1 % » /
+« vs 2022-2023 »: `kpi_card_delta_text` keeps « vs » and the year in one piece), so the reference year stays
+readable. Style only (`st.html` puts it in the event container: no box); tests/e2e/test_overview_1280.py
+measures it."""
 
 
 def render_kpi_card(kpi: Kpi, definition: str | None = None, domain: str | None = None,
@@ -47,7 +64,7 @@ def render_kpi_card(kpi: Kpi, definition: str | None = None, domain: str | None 
         st.metric(
             escape_markdown(kpi.libelle),
             kpi_value_text(kpi, markup=True, rules=rules),
-            delta=kpi_delta_text(kpi, rules),
+            delta=kpi_card_delta_text(kpi, rules),
             delta_color=color,
             delta_arrow=arrow,
             label_visibility="collapsed",
@@ -63,12 +80,15 @@ def render_kpi_card(kpi: Kpi, definition: str | None = None, domain: str | None 
 
 
 def render_kpi_grid(kpis: Sequence[Kpi], catalogue: pd.DataFrame | None = None, per_row: int = PER_ROW,
-                    sources: bool = True, rules: small_counts.Policy | None = None) -> None:
+                    sources: bool = True, rules: small_counts.Policy | None = None, key: str = "kpi_grid") -> None:
     """KPI cards, `per_row` per row, each with its source caption and badge when an input is illustrative
-    (`sources=False`: the caller shows one source line for all the cards; the badges stay)."""
+    (`sources=False`: the caller shows one source line for all the cards; the badges stay). `key` (starting
+    with `kpi_grid`): the container's key, by which the print stylesheet puts every card on one row."""
+    st.html(f"<style>{CSS}</style>")  # value and change wrap instead of being cut
     meta = catalogue.set_index("id") if catalogue is not None and not catalogue.empty else None
+    grid = st.container(key=key)
     for start in range(0, len(kpis), per_row):
-        columns = st.columns(per_row, gap="medium")
+        columns = grid.columns(per_row, gap="medium")
         for column, kpi in zip(columns, kpis[start:start + per_row]):
             definition = domain = section = None
             if meta is not None and kpi.indicateur in meta.index:
@@ -90,7 +110,7 @@ def render_kpi_notes(kpis: Sequence[Kpi]) -> None:
 # ------------------------------------------------------------------------------------------ laboratories
 
 
-def render_lab_card(lab: Mapping[str, object], labels: Mapping[str, Mapping[str, str]],
+def render_lab_card(lab: Mapping[str, object], labels: Labels,
                     fiche_key: str | None = None) -> None:
     """A bordered lab card; with `fiche_key`, a « Voir la fiche » button selects the lab in that selectbox."""
     card = lab_card_text(lab, labels)
@@ -117,7 +137,7 @@ def open_fiche(key: str, code: str) -> None:
     st.session_state[key] = code
 
 
-def render_lab_grid(frame: pd.DataFrame, labels: Mapping[str, Mapping[str, str]], per_row: int = 3,
+def render_lab_grid(frame: pd.DataFrame, labels: Labels, per_row: int = 3,
                     height: int | None = None, fiche_key: str | None = None) -> None:
     """Grid of lab cards (in a scrolling box of `height` pixels when given: each card then has a focusable
     button, which keeps the box keyboard-accessible)."""

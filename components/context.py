@@ -25,6 +25,7 @@ import streamlit as st
 
 from observatoire import config, geo, queries, schema, store, versions
 from observatoire.filters import Choices, Filters
+from observatoire.labels import Labels
 from observatoire.views.context import build_context
 from observatoire.views.fiches import Fiche, build_bassin_fiche, build_lab_fiche
 from observatoire.views.model import Context, Presentation
@@ -236,7 +237,7 @@ def catalogue(name: str) -> pd.DataFrame:
     return _query(queries.catalogue, name)
 
 
-def labels() -> dict[str, dict[str, str]]:
+def labels() -> Labels:
     return _query(queries.labels)
 
 

@@ -121,7 +121,7 @@ def render_refusal(problems: tuple[str, ...], count: int, name: str) -> None:
 
 
 def _labels() -> dict[str, str]:
-    return dict(context.labels().get("indicateur", {}))
+    return dict(context.labels().indicateurs)
 
 
 def preview_tables(preview: importing.Preview) -> tuple[pd.DataFrame, pd.DataFrame]:

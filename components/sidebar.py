@@ -115,7 +115,7 @@ def render_sidebar(choices: Choices) -> Filters:
         st.header("Filtres", anchor=False)
         deps = st.multiselect(
             "Département", options=list(choices.departements), key=KEYS["departements"],
-            format_func=partial(dep_label, dict(labels["departements"])),
+            format_func=partial(dep_label, dict(labels.departements)),
             placeholder="Tous les départements",
             select_all=False,  # no English « Select all » / « Select N matches »
         )
@@ -125,23 +125,23 @@ def render_sidebar(choices: Choices) -> Filters:
             st.session_state[KEYS["bassins"]] = kept
         st.multiselect(
             "Bassin d'éducation et de formation", options=bassin_options, key=KEYS["bassins"],
-            format_func=partial(label_of, dict(labels["bassins"])), placeholder="Tous les bassins",
+            format_func=partial(label_of, dict(labels.bassins)), placeholder="Tous les bassins",
             select_all=False,
             help="Liste limitée aux bassins des départements choisis.",
         )
         st.multiselect(
             "Thématique", options=list(choices.thematiques), key=KEYS["thematiques"],
-            format_func=partial(label_of, dict(labels["thematiques"])), placeholder="Toutes les thématiques",
+            format_func=partial(label_of, dict(labels.thematiques)), placeholder="Toutes les thématiques",
             select_all=False,
         )
         st.multiselect(
             "Niveau scolaire", options=list(choices.niveaux), key=KEYS["niveaux"],
-            format_func=partial(label_of, dict(labels["niveaux"])), placeholder="Tous les niveaux",
+            format_func=partial(label_of, dict(labels.niveaux)), placeholder="Tous les niveaux",
             select_all=False,
         )
         st.multiselect(
             "Public", options=list(choices.publics), key=KEYS["publics"],
-            format_func=partial(label_of, dict(labels["publics"])), placeholder="Tous les publics",
+            format_func=partial(label_of, dict(labels.publics)), placeholder="Tous les publics",
             select_all=False,
         )
         if choices.annees:

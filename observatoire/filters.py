@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from observatoire.labels import Labels
 from observatoire.text import cut, quote_value
 
 _SCHOOL_YEAR = re.compile(r"^(\d{4})-(\d{4})$")
@@ -65,7 +66,7 @@ class Choices:
     niveaux: tuple[str, ...]
     publics: tuple[str, ...]
     annees: tuple[str, ...]  # school years, ascending
-    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # dimension → code → label
+    labels: Labels = field(default_factory=Labels)  # code → label per dimension (queries.labels)
     theme_parents: Mapping[str, str] = field(default_factory=dict)  # sub-thème → main thème
 
 

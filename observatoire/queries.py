@@ -25,6 +25,7 @@ import pandas as pd
 
 from observatoire import config
 from observatoire.filters import Choices, Filters
+from observatoire.labels import Labels
 
 DIMENSIONS = ("niveau", "thematique", "public")
 DIMENSION_FILTER = {"niveau": "niveaux", "thematique": "thematiques", "public": "publics"}
@@ -136,9 +137,11 @@ def dimension_labels(con: duckdb.DuckDBPyConnection, dimension: str) -> dict[str
     return dict(con.execute(_LABEL_SQL[dimension]).fetchall()) if dimension in _LABEL_SQL else {}
 
 
-def labels(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
-    """Code → French label for every dimension (territories, niveaux, thématiques, publics, indicators)."""
-    return {dim: dimension_labels(con, dim) for dim in (*_LABEL_SQL, "academie", "total")}
+def labels(con: duckdb.DuckDBPyConnection) -> Labels:
+    """Code → French label for every dimension (territories, labs, niveaux, thématiques, publics, indicators,
+    the académie)."""
+    return Labels(**{Labels.ALIASES[dim]: dimension_labels(con, dim) for dim in _LABEL_SQL},
+                  academie=dimension_labels(con, "academie"))
 
 
 def theme_parents(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -193,8 +196,7 @@ def choices(con: duckdb.DuckDBPyConnection) -> Choices:
         niveaux=tuple(order["niveaux"]),
         publics=tuple(order["publics"]),
         annees=tuple(school_years(con)),
-        labels={"departements": lab["departement"], "bassins": lab["bassin"], "thematiques": lab["thematique"],
-                "niveaux": lab["niveau"], "publics": lab["public"]},
+        labels=lab,
         theme_parents=theme_parents(con),
     )
 

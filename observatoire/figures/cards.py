@@ -14,6 +14,7 @@ import pandas as pd
 
 from observatoire import config, small_counts
 from observatoire.figures import formatting, sparkline
+from observatoire.labels import Labels
 from observatoire.queries import Kpi, origin_summary, sorted_origins
 from observatoire.text import escape_html, escape_markdown, plain
 
@@ -174,6 +175,21 @@ def kpi_delta_text(kpi: Kpi, rules: small_counts.Policy | None = None, mark: boo
     sign = "+" if delta > 0 else "-" if delta < 0 else ""
     text = f"{sign}{formatting.number(abs(delta), 1)}{unit} vs {kpi.annee_precedente}"
     return text + (ILLUSTRATIVE_MARK if mark and kpi.evolution_illustrative else "")
+
+
+WORD_JOINER = "\u2060"
+
+
+def kpi_card_delta_text(kpi: Kpi, rules: small_counts.Policy | None = None) -> str | None:
+    """The change as the card's pill shows it: `kpi_delta_text`, the reference year kept in one piece with
+    « vs » (a no-break space after « vs », an invisible word joiner after the year's hyphen). On a narrow card
+    (4 per row at 1280 px, sidebar open) the pill then wraps as « +11,1 % » / « vs 2022-2023 » (components/cards
+    lets it wrap) instead of « +11,1 % vs 20… » or « … 2022- » / « 2023 »."""
+    text = kpi_delta_text(kpi, rules)
+    if text is None or not kpi.annee_precedente:
+        return text
+    year = str(kpi.annee_precedente)
+    return text.replace(f" vs {year}", f" vs\u00a0{year.replace('-', '-' + WORD_JOINER)}", 1)
 
 
 def kpi_delta_style(kpi: Kpi) -> tuple[str, str]:
@@ -377,10 +393,10 @@ def lab_source_short(source: object) -> str:
     return text + (" (en partie illustratif)" if is_illustrative_source(source) else "")
 
 
-def labs_table(frame: pd.DataFrame, labels: Mapping[str, Mapping[str, str]]) -> pd.DataFrame:
+def labs_table(frame: pd.DataFrame, labels: Labels) -> pd.DataFrame:
     """Display table of labs (French headers, theme / niveau LABELS, short source)."""
-    themes = labels.get("thematique", {})
-    niveaux = labels.get("niveau", {})
+    themes = labels.thematiques
+    niveaux = labels.niveaux
     return pd.DataFrame({
         "Laboratoire": [plain(v) for v in frame["nom"]],
         "Commune": [plain(v) for v in frame["commune"]],
@@ -407,13 +423,13 @@ def coordinates_text(latitude: object, longitude: object) -> str:
     return f"{formatting.number(abs(lat), 4)}° {ns}, {formatting.number(abs(lon), 4)}° {ew}"
 
 
-def lab_card_text(lab: Mapping[str, object], labels: Mapping[str, Mapping[str, str]]) -> dict[str, object]:
+def lab_card_text(lab: Mapping[str, object], labels: Labels) -> dict[str, object]:
     """What a lab card shows: title, place line, theme labels, niveau line, illustrative flag."""
-    niveaux = code_labels(lab.get("niveaux"), labels.get("niveau", {}))
+    niveaux = code_labels(lab.get("niveaux"), labels.niveaux)
     return {
         "titre": str(lab.get("nom", "")),
         "lieu": f"{lab.get('commune', '')} · bassin de {lab.get('bassin_nom', '')} ({lab.get('departement', '')})",
-        "thematiques": code_labels(lab.get("thematiques"), labels.get("thematique", {})),
+        "thematiques": code_labels(lab.get("thematiques"), labels.thematiques),
         "niveaux": ", ".join(niveaux) if niveaux else "—",
         "illustratif": is_illustrative_source(lab.get("source")),
         "origine": lab_origin(lab.get("source")),
@@ -427,7 +443,7 @@ def lab_origin(source: object) -> str:
     return "partiel" if is_illustrative_source(source) else "bilan"
 
 
-def lab_facts(lab: Mapping[str, object], labels: Mapping[str, Mapping[str, str]]) -> list[tuple[str, str]]:
+def lab_facts(lab: Mapping[str, object], labels: Labels) -> list[tuple[str, str]]:
     """(label, value) lines of the fiche laboratoire."""
     ouverture = lab.get("ouverture")
     return [
@@ -435,8 +451,8 @@ def lab_facts(lab: Mapping[str, object], labels: Mapping[str, Mapping[str, str]]
         ("Bassin", str(lab.get("bassin_nom", ""))),
         ("Département", f"{lab.get('departement', '')} — {lab.get('departement_nom', '')}"),
         ("Coordonnées", coordinates_text(lab.get("latitude"), lab.get("longitude"))),
-        ("Thématiques", ", ".join(code_labels(lab.get("thematiques"), labels.get("thematique", {}))) or "—"),
-        ("Niveaux", ", ".join(code_labels(lab.get("niveaux"), labels.get("niveau", {}))) or "—"),
+        ("Thématiques", ", ".join(code_labels(lab.get("thematiques"), labels.thematiques)) or "—"),
+        ("Niveaux", ", ".join(code_labels(lab.get("niveaux"), labels.niveaux)) or "—"),
         ("Structure porteuse", STRUCTURES.get(str(lab.get("structure")), str(lab.get("structure", "—")))),
         ("Territoire", TERRITOIRES.get(str(lab.get("territoire")), str(lab.get("territoire", "—")))),
         ("Ouverture", str(int(ouverture)) if ouverture is not None and pd.notna(ouverture) else "—"),
@@ -519,13 +535,13 @@ def bassins_in_scope(bassins: pd.DataFrame, departements: Sequence[str] = (), se
 
 
 def scope_text(departements: Sequence[str], bassins: Sequence[str],
-               labels: Mapping[str, Mapping[str, str]]) -> str:
+               labels: Labels) -> str:
     """`Académie de Nancy-Metz`, `Moselle`, `bassins de Metz et Thionville`…"""
     if bassins:
-        names = [labels.get("bassin", {}).get(b, b) for b in bassins]
+        names = [labels.of("bassins", b) for b in bassins]
         return ("bassin de " if len(names) == 1 else "bassins de ") + _join(names)
     if departements:
-        return _join([labels.get("departement", {}).get(d, d) for d in departements])
+        return _join([labels.of("departements", d) for d in departements])
     return config.academie().nom
 
 

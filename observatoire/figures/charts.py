@@ -27,6 +27,7 @@ import plotly.graph_objects as go
 
 from observatoire import config, small_counts
 from observatoire.figures import formatting
+from observatoire.figures.theme import THEME
 from observatoire.text import escape_html, plain
 
 # Okabe-Ito (Okabe & Ito 2008, "Color Universal Design"), yellow last: weakest contrast on white.
@@ -38,7 +39,7 @@ NEGATIVE = "#D55E00"
 HIGHLIGHT = "#0072B2"
 MUTED = "#A6BDD7"
 TEXT_GREY = "#3A3A3A"
-INK = "#161616"
+INK = THEME.ink
 MAX_GROUPS = 8
 NOT_AVAILABLE = "n. d."
 NO_DATA = "pas de donnée"

@@ -3,12 +3,11 @@ and exported file says about where its figures come from."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import duckdb
 
 from observatoire import config, queries, store
 from observatoire.filters import Filters
+from observatoire.labels import Labels
 from observatoire.views.model import Context
 
 
@@ -26,15 +25,15 @@ _FILTER_WORDS = (  # attribute, label dimension, singular, plural, with the code
 )
 
 
-def filter_lines(filters: Filters, labels: Mapping[str, Mapping[str, str]]) -> tuple[str, ...]:
+def filter_lines(filters: Filters, labels: Labels) -> tuple[str, ...]:
     """One French line per active filter: « Département : 57 — Moselle », « Thématique : Robotique, … »."""
     lines: list[str] = []
     for attr, dimension, singular, plural, with_code in _FILTER_WORDS:
         codes: tuple[str, ...] = getattr(filters, attr)
         if not codes:
             continue
-        mapping = labels.get(dimension, {})
-        names = ", ".join(f"{c} — {mapping.get(c, c)}" if with_code else mapping.get(c, c) for c in codes)
+        names = ", ".join(f"{c} — {labels.of(dimension, c)}" if with_code else labels.of(dimension, c)
+                          for c in codes)
         lines.append(f"{plural if len(codes) > 1 else singular} : {names}")
     if filters.periode_debut or filters.periode_fin:
         lines.append(f"Années scolaires : {filters.periode_debut or '…'} à {filters.periode_fin or '…'}")

@@ -75,8 +75,8 @@ def _missing(value: object) -> bool:
 
 def profile_texts(row: dict, level: str) -> tuple[str, str, str, str]:
     """(value, académie, share, rank) of one `bassin_profile` / `lab_profile` row, formatted exactly as the
-    screen (`components.maps.profile_rows`): a small count of people of a bassin or a lab is `< 5` and loses
-    its share (share × académie would tell it); the académie value stays exact."""
+    screen (`observatoire.figures.bassin_panel.profile_rows`): a small count of people of a bassin or a lab is
+    `< 5` and loses its share (share × académie would tell it); the académie value stays exact."""
     value, acad, part = row.get("valeur"), row.get("academie"), row.get("part_pct")
     mask = small_counts.for_level(row.get("unite"), level)
     small = mask is not None and not _missing(value) and mask.is_small(value)
@@ -204,7 +204,7 @@ def build_bassin_fiche(con: duckdb.DuckDBPyConnection, code: str, year: str, fil
     if masked:
         notes.append(small_counts.note())
     labs = queries.laboratories(con, filters.with_(bassins=(code,), departements=()), open_in=year).data
-    theme_labels = labels["thematique"]
+    theme_labels = labels.thematiques
     lab_lines = tuple(_lab_line(lab, theme_labels) for lab in labs.to_dict("records"))
     n = len(labs)
     heading = f"Laboratoires numériques du bassin ({n})"
@@ -215,7 +215,7 @@ def build_bassin_fiche(con: duckdb.DuckDBPyConnection, code: str, year: str, fil
     source = " ; ".join(part for part in (
         f"indicateurs : {indicators_source}" if indicators_source else "",
         f"laboratoires : {labs_source}" if labs_source else "") if part) or "non précisée"
-    dep_name = labels["departement"].get(departement, departement)
+    dep_name = labels.of("departements", departement)
     alt = (f"Carte des 17 bassins de l'académie : le bassin {_of(name)} ({dep_name}) est en bleu foncé, entouré "
            f"de rouge" + (f", avec ses {n} laboratoire{'s' if n > 1 else ''} numérique{'s' if n > 1 else ''}."
                           if n else "."))

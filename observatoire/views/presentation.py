@@ -123,7 +123,7 @@ def _evolution_slides(con: duckdb.DuckDBPyConnection, filters: Filters, kpis: li
 def _labs_slide(con: duckdb.DuckDBPyConnection, filters: Filters, year: str) -> Slide:
     result = queries.laboratories(con, filters, open_in=year)
     labs = result.data
-    labels = queries.labels(con)["thematique"]
+    labels = queries.labels(con).thematiques
     themes = Counter(classification.main_theme(t) for t in labs["thematiques"]) if not labs.empty else Counter()
     bullets = tuple(f"{labels.get(t, t)} : {n} laboratoire{'s' if n > 1 else ''}"
                     for t, n in sorted(themes.items(), key=lambda x: (-x[1], labels.get(x[0], x[0]))))

@@ -20,21 +20,22 @@ from shapely.geometry import shape
 from shapely.geometry.polygon import orient
 from shapely.ops import polylabel
 
+from observatoire.figures.theme import THEME
 from observatoire.text import escape_html
 
 LATITUDE = 48.7  # centre of the académie: x = lon × cos(latitude) keeps the shapes right
 X_SCALE = math.cos(math.radians(LATITUDE))
-NO_DATA_COLOR = "#d9d9d9"  # = components.maps.NO_DATA_COLOR (legend grey of « pas de donnée »)
+NO_DATA_COLOR = "#d9d9d9"  # = classification.NO_DATA_COLOR (legend grey of « pas de donnée »)
 NO_DATA_LABEL = "pas de donnée"
-OUTLINE = "#505050"
-DEPARTEMENT_LINE = "#161616"
-INK = "#161616"
+OUTLINE = THEME.outline
+DEPARTEMENT_LINE = THEME.departement_line
+INK = THEME.ink
 LAB_LABEL = "Laboratoire numérique"
 FONT_SIZE = 20
 NAME_SIZE = 15
 SEPARATORS = ",\u00a0"  # = observatoire.figures.formatting.PLOTLY_SEPARATORS
 HALO = "1px 1px 2px {0}, -1px -1px 2px {0}, 1px -1px 2px {0}, -1px 1px 2px {0}"
-HIGHLIGHT_LINE = "#c8102e"  # = components.maps.CHOSEN_LINE (red: not a palette hue)
+HIGHLIGHT_LINE = THEME.chosen_line  # the chosen bassins of the folium map (red: not a palette hue)
 MUTED_INK = "#6a6a6a"  # names of the other bassins when one is highlighted
 
 
@@ -224,3 +225,30 @@ def bassins_map_figure(
         annotations=annotations, showlegend=True, dragmode="pan",
     )
     return fig
+
+
+def carte_figure(bassins: Mapping[str, Any], departements: Mapping[str, Any], values: pd.DataFrame,
+                 classes: Any, unit: str, labs: pd.DataFrame, legend_title: str) -> go.Figure:
+    """The Carte page's map as a plain plotly figure (no tiles, no network), same classes, colours, values
+    (« < 5 » for small counts) and labs, for its PNG image. `classes`: `classification.Classes`."""
+    import textwrap
+
+    from observatoire.figures.classification import MARKER_HEX, format_value, legend_items, main_theme, theme_style
+
+    colors = {code: classes.color(b) for code, b in zip(values["code"], classes.bins, strict=True)}
+    shown = {code: format_value(v, unit, classes.mask) for code, v in zip(values["code"], values["valeur"],
+                                                                          strict=True)}
+    markers = None
+    if not labs.empty:
+        colours = [MARKER_HEX[theme_style(main_theme(t))[1]] for t in labs["thematiques"]]
+        markers = pd.DataFrame({"lon": labs["longitude"], "lat": labs["latitude"], "nom": labs["nom"],
+                                "couleur": colours})
+    names = dict(zip(values["code"], values["nom"], strict=True))
+    figure = bassins_map_figure(bassins, departements, colors, names, legend_items(classes, unit), legend_title,
+                                markers, values=shown)
+    # a legend wider than its room pushes the right margin, and plotly then draws the bassins out of place
+    # (scaleanchor + automargin): the title of the legend is wrapped
+    wrapped = "<b>" + "<br>".join(escape_html(line) for line in textwrap.wrap(legend_title, 26)) + "</b>"
+    figure.for_each_trace(lambda trace: trace.update(legendgrouptitle_text=wrapped),
+                          selector=lambda trace: bool(trace.legendgrouptitle and trace.legendgrouptitle.text))
+    return figure

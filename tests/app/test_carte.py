@@ -12,7 +12,7 @@ import pytest
 
 from components import maps, offline
 from observatoire import queries
-from observatoire.figures import classification, formatting
+from observatoire.figures import classification, foliummap, formatting
 from observatoire.filters import Filters
 from tests.helpers import component_instances, md_text, open_page, unexpected_errors
 
@@ -69,7 +69,7 @@ def test_default_view(app, con):
     payload = json.dumps(args)
     assert offline.third_party_urls(payload) == []
     assert args["returned_objects"] == list(maps.RETURNED_OBJECTS)
-    assert args["height"] == maps.MAP_HEIGHT
+    assert args["height"] == foliummap.MAP_HEIGHT
     assert len(payload.encode("utf-8")) < 250_000
     codes = list(queries.values_by_bassin(con, "labo_personnes", _latest_year(con), Filters()).data["code"])
     assert len(codes) == 17 and all(json.dumps(code) in args["script"] for code in codes)
@@ -262,7 +262,7 @@ def test_small_counts_of_people_read_less_than_5_in_tooltips_table_and_panel(app
     assert small.any() and not small.all()
     code = str(expected.loc[small, "code"].iloc[0])
     at = _open(app, indicateur="planetarium_eleves", annee=year, dep="88", niveau="ecole", bassin_sel=code)
-    # the table shown (as text: `common.shown_table`); its download frame: tests/components/test_maps.py
+    # the table shown (as text: `common.shown_table`); its download frame: tests/observatoire/figures/test_foliummap.py
     table = _table(at)
     by_code = dict(zip(table["Code"], table["Valeur (nombre)"]))
     for row in expected.itertuples():

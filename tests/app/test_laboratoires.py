@@ -45,9 +45,9 @@ def test_list_equals_the_store(app, con, params, filters):
     assert list(table["Laboratoire"]) == list(expected["nom"])
     assert list(table["Commune"]) == list(expected["commune"])
     labels = queries.labels(con)
-    assert [list(v) for v in table["Thématiques"]] == [cards.code_labels(v, labels["thematique"])
+    assert [list(v) for v in table["Thématiques"]] == [cards.code_labels(v, labels.thematiques)
                                                       for v in expected["thematiques"]]
-    assert [list(v) for v in table["Niveaux"]] == [cards.code_labels(v, labels["niveau"])
+    assert [list(v) for v in table["Niveaux"]] == [cards.code_labels(v, labels.niveaux)
                                                   for v in expected["niveaux"]]
     # the cards: one bordered card per lab, with its name
     markdown = texts(at.markdown)

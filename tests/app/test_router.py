@@ -73,7 +73,7 @@ def test_changing_a_filter_updates_the_url_and_reset_clears_everything(app):
 def test_bassins_are_limited_to_the_chosen_departements(app, con):
     at = app(query_params={"dep": "55"})
     expected = sorted(b for b, d in queries.choices(con).bassins.items() if d == "55")
-    labels = queries.labels(con)["bassin"]
+    labels = queries.labels(con).bassins
     assert sorted(at.multiselect(key="f_bassins").options) == sorted(labels[b] for b in expected)
 
 

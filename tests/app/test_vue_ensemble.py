@@ -29,7 +29,7 @@ def _check(at, con, filters: Filters) -> None:
     for metric, kpi in zip(at.metric, expected):
         assert md_text(metric.label) == kpi.libelle
         assert metric.value == cards.kpi_value_text(kpi, markup=True)
-        assert metric.proto.delta == (cards.kpi_delta_text(kpi) or "")
+        assert metric.proto.delta == (cards.kpi_card_delta_text(kpi) or "")
         assert list(metric.proto.chart_data) == []  # the sparkline is our accessible SVG, not Vega-Lite
     svgs = [m.value for m in at.markdown if m.value.startswith("<svg")]
     assert svgs == [c for c in (cards.kpi_sparkline(k) for k in expected) if c]

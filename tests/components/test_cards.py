@@ -9,16 +9,17 @@ from streamlit.testing.v1 import AppTest
 
 from observatoire import config, small_counts
 from observatoire.figures import cards, formatting, sparkline
+from observatoire.labels import Labels
 from observatoire.queries import Kpi
 from tests.helpers import md_text
 
 NBSP = formatting.NBSP
-LABELS = {
-    "thematique": {"webmedias": "Webmédias (webradios, web TV)", "savoirs_fondamentaux": "Savoirs fondamentaux"},
-    "niveau": {"ecole": "École", "college": "Collège"},
-    "bassin": {"54-nancy": "Nancy", "57-metz": "Metz"},
-    "departement": {"54": "Meurthe-et-Moselle", "57": "Moselle"},
-}
+LABELS = Labels(
+    thematiques={"webmedias": "Webmédias (webradios, web TV)", "savoirs_fondamentaux": "Savoirs fondamentaux"},
+    niveaux={"ecole": "École", "college": "Collège"},
+    bassins={"54-nancy": "Nancy", "57-metz": "Metz"},
+    departements={"54": "Meurthe-et-Moselle", "57": "Moselle"},
+)
 
 
 def make_kpi(valeur: float | None = 112.5, precedente: float | None = 100.0, unite: str = "visites",
@@ -58,6 +59,16 @@ def test_value_of_a_rate_and_of_a_missing_value():
 
 
 # ------------------------------------------------------------------------------------------------ deltas
+
+
+def test_card_delta_text_keeps_vs_and_the_year_in_one_piece():
+    # the pill wraps on a narrow card: « +12,5 % » / « vs 2022-2023 », never « 2022- » / « 2023 »
+    kpi = make_kpi(112.5, 100.0)
+    text = cards.kpi_card_delta_text(kpi)
+    assert text == f"+12,5{NBSP}% vs\u00a02022-{cards.WORD_JOINER}2023"
+    assert text.replace("\u00a0", " ").replace(cards.WORD_JOINER, "") == cards.kpi_delta_text(kpi)
+    assert cards.kpi_card_delta_text(make_kpi(90.0, 100.0)).startswith("-")  # st.metric: red, down arrow
+    assert cards.kpi_card_delta_text(make_kpi(precedente=None)) is None
 
 
 def test_delta_text_positive_negative_zero():
@@ -277,8 +288,8 @@ def test_labs_table_shows_labels_not_codes():
 
 
 def test_code_labels_keeps_unknown_codes():
-    assert cards.code_labels("ecole|inconnu", LABELS["niveau"]) == ["École", "inconnu"]
-    assert cards.code_labels(None, LABELS["niveau"]) == []
+    assert cards.code_labels("ecole|inconnu", LABELS.niveaux) == ["École", "inconnu"]
+    assert cards.code_labels(None, LABELS.niveaux) == []
 
 
 SERIES = pd.DataFrame({
@@ -388,7 +399,7 @@ def test_render_kpi_card_colours_a_trusted_string_delta_by_its_sign(valeur, colo
     metric = at.metric[0]
     assert md_text(metric.label) == kpi.libelle
     assert metric.value == cards.kpi_value_text(kpi, markup=True)
-    assert metric.proto.delta == (cards.kpi_delta_text(kpi) or "")
+    assert metric.proto.delta == (cards.kpi_card_delta_text(kpi) or "")
     assert metric.proto.color == color
     assert metric.proto.direction == direction
     assert list(metric.proto.chart_data) == []  # no Vega-Lite sparkline (unnamed SVG marks for axe)
@@ -402,7 +413,7 @@ def test_render_kpi_card_of_an_illustrative_value_grey_delta_badge_and_dashed_sp
     at = AppTest.from_function(_grid_script, args=([kpi],), default_timeout=30).run()
     assert not at.exception
     metric = at.metric[0]
-    assert metric.proto.delta == cards.kpi_delta_text(kpi)
+    assert metric.proto.delta == cards.kpi_card_delta_text(kpi)
     assert metric.proto.color == MetricProto.MetricColor.GRAY
     assert metric.proto.direction == MetricProto.MetricDirection.NONE
     svgs = [m for m in at.markdown if m.value.startswith("<svg")]

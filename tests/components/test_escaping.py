@@ -15,8 +15,9 @@ from streamlit.testing.v1 import AppTest
 
 from components import catalog, maps, sidebar
 from observatoire import geo, queries, store, text
-from observatoire.figures import cards, charts, classification
+from observatoire.figures import bassin_panel, cards, charts, classification, foliummap
 from observatoire.filters import Choices, Filters, parse_params
+from observatoire.labels import Labels
 from observatoire.queries import Kpi
 from tests.helpers import md_text
 
@@ -63,7 +64,7 @@ def test_bassin_tooltips_escape_the_name_and_the_unit(con):
     """folium's GeoJsonTooltip inserts the properties as HTML: `nom` and `valeur` (with the unit)."""
     data = _hostile_values(con)
     classes = classification.classify(data["valeur"])
-    features = maps.bassin_features(geo.geojson_dict("bassins"), data, classes, f"personnes {HTML}")
+    features = foliummap.bassin_features(geo.geojson_dict("bassins"), data, classes, f"personnes {HTML}")
     for feature in features["features"]:
         for key in ("nom", "valeur"):
             _no_raw_html(feature["properties"][key])
@@ -80,7 +81,7 @@ def test_rendered_map_has_no_raw_payload(con):
     labs["commune"] = labs["commune"] + " " + HOSTILE
     labs["source"] = "Bilan " + HOSTILE
     classes = classification.classify(data["valeur"])
-    themes = {code: f"Thème {HOSTILE}" for code in queries.labels(con)["thematique"]}
+    themes = {code: f"Thème {HOSTILE}" for code in queries.labels(con).thematiques}
     m = maps.build_map(geo.geojson_dict("bassins"), geo.geojson_dict("departements"), data, classes, labs,
                        indicator_label=f"Indicateur {HOSTILE}", unit=f"u {HTML}", annee=YEAR,
                        theme_labels=themes, niveau_labels=themes)
@@ -93,25 +94,25 @@ def test_rendered_map_has_no_raw_payload(con):
 def test_lab_popup_and_legends_escape_every_text():
     lab = {"nom": HOSTILE, "commune": HOSTILE, "bassin_nom": HOSTILE, "thematiques": "t", "niveaux": "n",
            "source": HOSTILE}
-    popup = maps.lab_popup_html(lab, {"t": HOSTILE}, {"n": HOSTILE}, [(HOSTILE, "12", True)], YEAR)
+    popup = foliummap.lab_popup_html(lab, {"t": HOSTILE}, {"n": HOSTILE}, [(HOSTILE, "12", True)], YEAR)
     _no_raw_html(popup)
-    legend = maps.legend_html(HOSTILE, HOSTILE, [("#ffffcc", HOSTILE)])
+    legend = foliummap.legend_html(HOSTILE, HOSTILE, [("#ffffcc", HOSTILE)])
     _no_raw_html(legend)
-    _no_raw_html(maps.labs_legend_html(["t"], {"t": HOSTILE}))
+    _no_raw_html(foliummap.labs_legend_html(["t"], {"t": HOSTILE}))
 
 
 def test_panel_markdown_escapes_names():
     profile = pd.DataFrame([{"libelle": HOSTILE, "valeur": 1.0, "academie": 10.0, "part_pct": 10.0, "rang": 1,
                              "nb": 17}])
     labs = pd.DataFrame([{"nom": HOSTILE, "commune": HOSTILE, "thematiques": "t"}])
-    for markdown in (maps.profile_markdown(profile), maps.labs_markdown(labs, {"t": HOSTILE})):
+    for markdown in (bassin_panel.profile_markdown(profile), bassin_panel.labs_markdown(labs, {"t": HOSTILE})):
         _no_live_markdown(markdown)
         assert SHOWN in md_text(markdown)
 
 
 def test_bassins_table_is_plain_text_without_invisible_characters(con):
     data = _hostile_values(con)
-    table = maps.bassins_table(data, classification.classify(data["valeur"]), "personnes", {"57": HOSTILE})
+    table = bassin_panel.bassins_table(data, classification.classify(data["valeur"]), "personnes", {"57": HOSTILE})
     assert all(name.endswith(SHOWN) for name in table["Bassin"])
     assert not any("\u202e" in d for d in table["Département"])
 
@@ -184,7 +185,7 @@ def test_project_lines_and_catalogue_are_escaped():
     assert md_text(provenance).count(SHOWN) == 2
 
 
-def _card_script(lab: dict, labels: dict) -> None:
+def _card_script(lab: dict, labels) -> None:  # noqa: ANN001 - a Labels
     from components import cards as c
 
     c.render_lab_card(lab, labels)
@@ -193,7 +194,7 @@ def _card_script(lab: dict, labels: dict) -> None:
 def test_lab_card_badges_and_texts_render_escaped():
     lab = {"code": "l", "nom": HOSTILE, "commune": HOSTILE, "bassin_nom": HOSTILE, "departement": "57",
            "thematiques": "t", "niveaux": "n", "source": "Bilan " + HOSTILE}
-    labels = {"thematique": {"t": HOSTILE}, "niveau": {"n": HOSTILE}}
+    labels = Labels(thematiques={"t": HOSTILE}, niveaux={"n": HOSTILE})
     at = AppTest.from_function(_card_script, args=(lab, labels), default_timeout=30).run()
     assert not at.exception
     bodies = [str(m.value) for m in at.markdown] + [str(c.value) for c in at.caption]

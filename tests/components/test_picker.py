@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from components import maps, picker
-from observatoire.figures import classification
+from components import picker
+from observatoire.figures import bassin_panel, classification
 from observatoire.filters import Filters
 
 RESPONSE = pd.DataFrame({
@@ -44,9 +44,9 @@ def test_notes_count_and_name_the_non_responding_ones():
 def test_a_click_on_a_lab_marker_names_the_lab():
     labs = pd.DataFrame({"code": ["lab-x", "lab-y"], "latitude": [49.1, 48.5], "longitude": [6.1, 7.0]})
     value = {"last_object_clicked": {"lat": 48.5, "lng": 7.0}, "last_active_drawing": {"properties": {}}}
-    assert maps.clicked_lab(value, labs) == "lab-y"
-    assert maps.clicked_lab({"last_object_clicked": {"lat": 48.51, "lng": 7.0}}, labs) is None  # a bassin
-    assert maps.clicked_lab(None, labs) is None
+    assert bassin_panel.clicked_lab(value, labs) == "lab-y"
+    assert bassin_panel.clicked_lab({"last_object_clicked": {"lat": 48.51, "lng": 7.0}}, labs) is None  # a bassin
+    assert bassin_panel.clicked_lab(None, labs) is None
 
 
 def test_units_agree_with_the_value():

@@ -263,7 +263,7 @@ def test_bad_url_notices_at_the_top_of_the_main_area(page, server, screenshots_d
 
 def test_map_controls_are_french(page, server):
     """The folium map is a document of its own (out of reach of the page's translation script): its controls
-    are titled in French by the map itself (components.maps._MapStyle, Fullscreen options)."""
+    are titled in French by the map itself (observatoire.figures.foliummap._MapStyle, Fullscreen options)."""
     from tests.e2e._ui import map_frame, wait_map_drawn
 
     goto(page, server + "/carte")

@@ -53,7 +53,7 @@ def bassin_pdf(bassin):
 
 
 def test_bassin_fiche_facts_are_the_profile_formatted_as_on_screen(con, bassin):
-    from components.maps import profile_rows  # the bassin panel of the Carte page
+    from observatoire.figures.bassin_panel import profile_rows  # the bassin panel of the Carte page
 
     profile = queries.bassin_profile(con, BASSIN, YEAR, Filters())
     screen = profile_rows(profile, "bassin")
@@ -118,7 +118,7 @@ def test_static_map_default_draws_no_highlight():
 
 def test_bassin_fiche_filters_choose_the_labs_and_are_written(con):
     labels = queries.labels(con)
-    theme = next(iter(labels["thematique"]))
+    theme = next(iter(labels.thematiques))
     fiche = fiches.build_bassin_fiche(con, BASSIN, YEAR, Filters(thematiques=(theme,)))
     labs = queries.laboratories(con, Filters(bassins=(BASSIN,), thematiques=(theme,)), open_in=YEAR).data
     assert fiche.sections[0][0] == f"Laboratoires numériques du bassin ({len(labs)})"
@@ -155,7 +155,7 @@ def test_small_counts_of_people_are_masked(con, monkeypatch):
 
 
 def test_lab_fiche_is_the_lab_page(con, lab):
-    from components.maps import profile_rows  # the comparison of the lab fiche page
+    from observatoire.figures.bassin_panel import profile_rows  # the comparison of the lab fiche page
 
     every = queries.laboratories(con, Filters()).data
     row = every[every["code"] == LAB_CITED].iloc[0]

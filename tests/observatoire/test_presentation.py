@@ -163,7 +163,7 @@ def test_the_focus_slide_names_a_bassin_of_the_departement(case, con):
     filters, presentation = case
     focus = presentation.slides[KINDS.index("focus")]
     choices = queries.choices(con)
-    names = dict(choices.labels["bassins"])
+    names = dict(choices.labels.bassins)
     allowed = [c for c, d in choices.bassins.items() if not filters.departements or d in filters.departements]
     named = [c for c in allowed if focus.title == f"Zoom sur le bassin {builder._of(names[c])}"]
     assert named, focus.title

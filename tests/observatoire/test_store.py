@@ -152,7 +152,7 @@ def test_ensure_refreshes_reference_and_keeps_lots(db, tmp_path):
         lots = store.lots(con)
         ref_hash = con.execute("SELECT value FROM meta WHERE key = 'reference_hash'").fetchone()[0]
         version = store.data_version(con)
-        assert queries.labels(con)["thematique"]["ent"] == "Espace numérique de travail"
+        assert queries.labels(con).thematiques["ent"] == "Espace numérique de travail"
     assert label == "Espace numérique de travail"
     assert ref_hash == store.reference_hash(ref)
     assert version.empreinte != hash_before  # the data version follows the reference data
