@@ -31,7 +31,11 @@ from observatoire.text import escape_markdown
 
 CSS = """
 [data-testid="stMetricDelta"] [data-testid="stMarkdownContainer"],
-[data-testid="stMetricDelta"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stMetricDelta"] [data-testid="stMarkdownContainer"] p {
+  white-space: pre-line;
+  overflow: visible;
+  text-overflow: clip;
+}
 [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"],
 [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p {
   white-space: normal;
@@ -40,10 +44,10 @@ CSS = """
 }
 """
 """st.metric writes its value and its change on one line, cut with an ellipsis (« +11,1 % vs 20… » in a card of
-a 4-column grid at 1280 px with the sidebar open): here they wrap instead, at a space (« +11,1 % » /
-« vs 2022-2023 »: `kpi_card_delta_text` keeps « vs » and the year in one piece), so the reference year stays
-readable. Style only (`st.html` puts it in the event container: no box); tests/e2e/test_overview_1280.py
-measures it."""
+a 4-column grid at 1280 px with the sidebar open): here the change is on two lines (« +11,1 % » / « vs 2022-2023 »:
+`kpi_card_delta_text` puts a line break before « vs », shown by `white-space: pre-line`) and the value wraps, so
+the reference year stays readable. Style only (`st.html` puts it in the event container: no box);
+tests/e2e/test_overview_1280.py measures it."""
 
 
 def render_kpi_card(kpi: Kpi, definition: str | None = None, domain: str | None = None,
