@@ -93,6 +93,11 @@ def default_author() -> str:
     return f"{user} (ligne de commande)"
 
 
+def _count(value: int) -> str:
+    """`59745` → `59 745` (French thousands separator, narrow no-break space)."""
+    return f"{value:,}".replace(",", "\u202f")
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -283,7 +288,7 @@ class Repository:
                          store.file_hash([measures_file]) if with_demo else "")
             rows = len(measures) if measures is not None else 0
             lots = (1,) if measures is not None else ()
-            what = f"{rows} mesures de démonstration" if with_demo else "sans mesures"
+            what = f"{_count(rows)} mesures de démonstration" if with_demo else "sans mesures"
             return Change(INIT, f"Construction depuis {data_dir.name}/ ({what})", author or default_author(),
                           new=rows, lots_added=lots)
 
@@ -341,8 +346,9 @@ class Repository:
         def apply(con: duckdb.DuckDBPyConnection) -> Change:
             lot = store.insert_lot(con, frame, "import", file)
             new, changed, unchanged = counts
-            return Change(IMPORT, f"Import de {file} : {new} nouvelles, {changed} modifiées, {unchanged} "
-                          "inchangées", author, file, sha256, new, changed, unchanged, lots_added=(lot,))
+            return Change(IMPORT, f"Import de {file} : {_count(new)} nouvelles, {_count(changed)} modifiées, "
+                          f"{_count(unchanged)} inchangées", author, file, sha256, new, changed, unchanged,
+                          lots_added=(lot,))
 
         return self.publish(apply, wait=wait)
 

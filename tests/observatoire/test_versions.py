@@ -162,7 +162,7 @@ def test_init_publishes_version_1_and_the_pointer(tmp_path, raw_measures):
     row = _journal_row(repo)
     assert (row["version"], row["type"], row["auteur"]) == (1, "init", "Équipe DRANE")
     assert row["nouvelles"] == len(raw_measures) and row["lots_ajoutes"] == "1"
-    assert f"{len(raw_measures)} mesures de démonstration" in row["resume"]
+    assert f"{len(raw_measures):,} mesures de démonstration".replace(",", "\u202f") in row["resume"]
     with pytest.raises(store.StoreError, match=r"La version n° 7 n'existe pas ou n'est plus conservée "
                                                r"\(versions disponibles : n° 1 à 1\)"):
         repo.version(7)
