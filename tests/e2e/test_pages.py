@@ -150,12 +150,17 @@ def test_keyboard_only_navigation_and_filter(page, server):
     moselle = f"57 — {_ui.departements()['57']}"
     page.keyboard.type(_ui.departements()["57"])
     page.get_by_role("option", name=moselle).wait_for()
+    # the list is filtered once only the matching départements are offered (a busy machine may redraw it after
+    # the first keystrokes: arrows pressed before that would walk the unfiltered list)
+    page.wait_for_function("""() => [...document.querySelectorAll('[role="option"]')]
+                              .every(o => o.textContent.includes('Moselle'))""")
     # Streamlit highlights « Select N matches » first (typing "Moselle" also matches Meurthe-et-Moselle):
     # arrow down to the option itself, as a keyboard user does, then Enter.
-    for _ in range(8):
+    for _ in range(12):
         if page.evaluate(_ACTIVE_OPTION_JS) == moselle:
             break
         page.keyboard.press("ArrowDown")
+        page.wait_for_timeout(80)  # let the highlight follow, as it does for a person
     assert page.evaluate(_ACTIVE_OPTION_JS) == moselle
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
