@@ -42,3 +42,20 @@ def component_instances(at) -> list:
 
     walk(at._tree)
     return found
+
+
+def require_renderer() -> None:
+    """Debian's Chromium for kaleido: in CI (`CI=true`) its absence FAILS the test (a skip is not a pass);
+    elsewhere the test is skipped with the reason (how to install it)."""
+    import os
+
+    import pytest
+
+    from observatoire.exports import png
+
+    try:
+        png.browser_path()
+    except png.RendererUnavailableError as error:  # pragma: no cover - depends on the machine
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(f"CI=true mais {error}", pytrace=False)
+        pytest.skip(str(error))

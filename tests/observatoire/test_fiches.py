@@ -12,12 +12,13 @@ import pytest
 from pypdf import PdfReader
 
 from observatoire import queries, small_counts
-from observatoire.exports import pdf, png
+from observatoire.exports import pdf
 from observatoire.figures import formatting
 from observatoire.filters import Filters
 from observatoire.views import fiches
 from observatoire.views.model import KeyFigure
 from observatoire.views.static_map import bassins_map_figure
+from tests.helpers import require_renderer
 
 YEAR = "2023-2024"
 BASSIN, BASSIN_NAME = "57-forbach", "Forbach"
@@ -268,10 +269,7 @@ def test_file_names_keep_the_accents(bassin, lab, con):
 
 
 def test_pdf_with_the_map_image(lab):
-    try:
-        png.browser_path()
-    except png.RendererUnavailableError as error:  # pragma: no cover - depends on the machine
-        pytest.skip(str(error))
+    require_renderer()  # CI fails without Debian's Chromium, never skips
     data = pdf.fiche_pdf(lab, today=TODAY)
     reader = PdfReader(io.BytesIO(data))
     assert len(reader.pages) == 1

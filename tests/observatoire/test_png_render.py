@@ -17,11 +17,12 @@ from PIL import Image
 
 from observatoire.exports import png
 from observatoire.views.model import Context, Figure
+from tests.helpers import require_renderer
 
-try:
-    png.browser_path()
-except png.RendererUnavailableError as error:  # pragma: no cover - depends on the machine
-    pytest.skip(str(error), allow_module_level=True)
+
+@pytest.fixture(autouse=True)
+def _renderer() -> None:
+    require_renderer()  # CI fails without Debian's Chromium, never skips
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442")
 

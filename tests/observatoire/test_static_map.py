@@ -11,6 +11,7 @@ from PIL import Image
 from observatoire import geo
 from observatoire.exports import png
 from observatoire.views import static_map
+from tests.helpers import require_renderer
 
 PALETTE = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
 
@@ -78,10 +79,7 @@ def test_values_go_to_the_hover_text(layers):
 
 
 def test_map_renders_to_png(layers):
-    try:
-        png.browser_path()
-    except png.RendererUnavailableError as error:  # pragma: no cover
-        pytest.skip(str(error))
+    require_renderer()  # CI fails without Debian's Chromium, never skips
     figure, _ = _figure(layers)
     image = Image.open(io.BytesIO(png.figure_png(figure))).convert("RGB")
     assert image.size == (1600, 900)
