@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from observatoire import geo, queries, small_counts
-from observatoire.figures import cards, classification, formatting
+from observatoire.figures import bassin_panel, cards, classification
 from observatoire.filters import Filters
 from observatoire.views.context import build_context
 from observatoire.views.model import ILLUSTRATIVE, Context, Figure, KeyFigure
@@ -74,19 +74,10 @@ def _missing(value: object) -> bool:
 
 
 def profile_texts(row: dict, level: str) -> tuple[str, str, str, str]:
-    """(value, académie, share, rank) of one `bassin_profile` / `lab_profile` row, formatted exactly as the
-    screen (`observatoire.figures.bassin_panel.profile_rows`): a small count of people of a bassin or a lab is
-    `< 5` and loses its share (share × académie would tell it); the académie value stays exact."""
-    value, acad, part = row.get("valeur"), row.get("academie"), row.get("part_pct")
-    mask = small_counts.for_level(row.get("unite"), level)
-    small = mask is not None and not _missing(value) and mask.is_small(value)
-    if small:
-        part = None
-    shown = "—" if _missing(value) else mask.label if small else formatting.number(value)  # type: ignore[union-attr]
-    rank = row.get("rang")
-    rank_text = "—" if _missing(rank) else formatting.rank_label(int(rank), int(row.get("nb") or 0))
-    return (shown, "—" if _missing(acad) else formatting.compact(acad),
-            "" if _missing(part) else formatting.percent(part), rank_text)
+    """(value, académie, share, rank) of one `bassin_profile` / `lab_profile` row: the screen's own texts
+    (`observatoire.figures.bassin_panel.profile_rows`, small counts of people `< 5` without their share)."""
+    texts = bassin_panel.profile_rows(pd.DataFrame([row]), level)[0]
+    return texts["bassin"], texts["academie"], texts["part"], texts["rang"]
 
 
 def _comparison(acad: str, part: str, rank: str) -> str:
