@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import context, pinning
-from observatoire import config
+from observatoire import config, versions
 from observatoire.text import escape_markdown
 
 
@@ -15,12 +15,12 @@ def _date_fr(iso: str) -> str:
     return f"{date[8:10]}/{date[5:7]}/{date[:4]}" if len(date) == 10 else date
 
 
-def footer_text() -> str:
+def footer_text(latest: versions.Version | None = None) -> str:
+    """`latest`: the current version when the view is pinned (None: not pinned)."""
     shown = context.version()
     info = context.data_version()
     text = f"Version des données n° {shown.number} ({info.empreinte}, du {_date_fr(info.construite_le)})"
-    if pinning.pinned() is not None:
-        latest = context.current_version()
+    if latest is not None:
         text += " · figée par le lien"
         if latest.number != shown.number:
             text += f" · une version plus récente existe (n° {latest.number})"
@@ -29,8 +29,10 @@ def footer_text() -> str:
 
 
 def render_footer() -> None:
+    # a pinned view reads the pointer once more (is there a newer version?), a view that follows it does not
+    latest = context.current_version() if pinning.pinned() is not None else None
     st.divider()
-    st.caption(escape_markdown(footer_text()))
-    if pinning.pinned() is not None and context.current_version().number != context.version().number:
+    st.caption(escape_markdown(footer_text(latest)))
+    if latest is not None and latest.number != context.version().number:
         st.button("Afficher la version courante des données", on_click=pinning.unpin, key="footer_unpin",
                   icon=":material/update:", type="tertiary")
