@@ -19,6 +19,8 @@ from observatoire.figures.cards import ILLUSTRATIVE_EXPLANATION
 from observatoire.filters import Filters
 from observatoire.text import escape_markdown
 from observatoire.views.model import Figure as ViewFigure
+from observatoire.views.model import Table as ViewTable
+from observatoire.views.model import View
 
 ILLUSTRATIVE_ICON = ":material/science:"
 ILLUSTRATIVE_COLOR = "orange"
@@ -98,6 +100,25 @@ def result_about(title: str, result: object, *, indicator: str = "", unit: str =
     """`export_about` of a `queries.Result` (its sources, origins and illustrative flag)."""
     return export_about(title, indicator=indicator, unit=unit, sources=result.sources,  # type: ignore[attr-defined]
                         origins=result.origins, illustrative=result.illustrative)  # type: ignore[attr-defined]
+
+
+def view_about(view: View, element: ViewTable | ViewFigure) -> exporting.About:
+    """What a file exported from `element` (a table or figure of `view`) says it contains: its title, the
+    view's context, indicator and unit (tables), source line and illustrative flag."""
+    return exporting.About(title=element.title, context=view.context, indicator=getattr(element, "indicator", ""),
+                           unit=getattr(element, "unit", ""), source=element.source,
+                           illustrative=element.illustrative)
+
+
+def render_view_notices(view: View) -> None:
+    """The view's notices: filters that do not reach its content (« filtre »), then the other ones."""
+    for notice in view.notices:
+        if notice.kind == "filtre":
+            st.info(escape_markdown(notice.text), icon=":material/filter_alt_off:")
+        elif notice.kind == "vide":
+            render_empty(notice.text)
+        else:
+            st.caption(f":material/info: {escape_markdown(notice.text)}")
 
 
 def render_data_table(frame: pd.DataFrame, title: str, key: str, expanded: bool = False,

@@ -28,7 +28,7 @@ from observatoire.filters import Choices, Filters
 from observatoire.labels import Labels
 from observatoire.views.context import build_context
 from observatoire.views.fiches import Fiche, build_bassin_fiche, build_lab_fiche
-from observatoire.views.model import Context, Presentation
+from observatoire.views.model import Context, Presentation, View
 from observatoire.views.presentation import build_presentation
 
 log = logging.getLogger(__name__)
@@ -202,6 +202,14 @@ def measures(filters: Filters, indicator_id: str | None = None) -> pd.DataFrame:
 
 def measures_notes(filters: Filters) -> tuple[str, ...]:
     return _query(queries.measures_notes, filters)
+
+
+def view(builder: Callable[[duckdb.DuckDBPyConnection, Filters, dict[str, str]], View], filters: Filters,
+         params: dict[str, str] | None = None) -> View:
+    """The `View` that `builder` (`observatoire.views.<page>.build_<page>`) makes of `filters` and the page's
+    own choices `params` on this rerun's version, cached like every query (keyed by the builder, the version
+    and the arguments). Pages render it; their downloads take their tables and figures from it."""
+    return _query(builder, filters, dict(sorted((params or {}).items())))
 
 
 def presentation(filters: Filters, url: str = "") -> Presentation:

@@ -7,7 +7,9 @@ disagree. Builders live next to this module (`build_<page>(con, filters, params)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -71,8 +73,52 @@ class Table:
     key: str
     title: str
     frame: pd.DataFrame
-    source: str = ""
+    source: str = ""  # « Source : … » line (or "")
     illustrative: bool = False
+    indicator: str = ""  # the indicator's French label when the table is about one
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A French sentence the page must show: a filter that does not apply, an empty result, a caveat."""
+
+    text: str
+    kind: str = "info"  # "filtre" (a filter that does not reach this content), "vide" (empty), "info"
+
+
+@dataclass(frozen=True)
+class View:
+    """What one screen page shows for (filters, params), as data (`build_<page>(con, filters, params)`).
+
+    Every text is French and already formatted; plain text from files is NOT escaped here (the renderer
+    escapes it where it becomes Markdown/HTML). `texts` holds the page's other named sentences (« 12
+    laboratoires dans 9 bassins sur 17 »), `items` its page-specific structured data (a map's inputs, a
+    list of lab cards), both plain data. The screen renders it; CSV/XLSX/PNG exports take their tables and
+    figures from it, with `context` and each element's source and illustrative flag."""
+
+    page: str  # "vue_ensemble", "carte", "indicateurs", "laboratoires", "projets", "donnees"
+    title: str
+    context: Context
+    subtitle: str = ""
+    key_figures: tuple[KeyFigure, ...] = ()
+    figures: tuple[Figure, ...] = ()
+    tables: tuple[Table, ...] = ()
+    notices: tuple[Notice, ...] = ()
+    sources: tuple[str, ...] = ()
+    origins: tuple[str, ...] = ()  # origin of each of `sources` (same order)
+    illustrative: bool = False
+    texts: Mapping[str, str] = field(default_factory=dict)
+    items: Mapping[str, Any] = field(default_factory=dict)
+
+    def figure(self, key: str) -> Figure | None:
+        return next((f for f in self.figures if f.key == key), None)
+
+    def table(self, key: str) -> Table | None:
+        return next((t for t in self.tables if t.key == key), None)
+
+    def text(self, key: str, default: str = "") -> str:
+        return self.texts.get(key, default)
 
 
 @dataclass(frozen=True)
