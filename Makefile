@@ -23,11 +23,13 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-# Debian's chromium for the browser tests (never `playwright install`: it downloads and fails offline).
+# Debian packages the tests, the bench and `make serve` use: chromium (browser tests, PNG exports; never
+# `playwright install`: it downloads and fails offline) and haproxy (replicas behind a load balancer).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	  else echo "chromium manquant : sudo apt-get install -y chromium"; exit 1; fi; }
+	@missing=""; for p in chromium haproxy; do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "paquets manquants :$$missing (sudo apt-get install -y$$missing)"; exit 1; fi; fi
 
 run: install
 	$(BIN)/python -m observatoire init --if-needed
