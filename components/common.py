@@ -13,14 +13,14 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from components import context
-from observatoire import config, exporting, small_counts
+from observatoire import exporting, small_counts
 from observatoire.exports import png
 from observatoire.figures.cards import ILLUSTRATIVE_EXPLANATION
 from observatoire.filters import Filters
 from observatoire.text import escape_markdown
 from observatoire.views.model import Figure as ViewFigure
 from observatoire.views.model import Table as ViewTable
-from observatoire.views.model import View
+from observatoire.views.model import View, source_line
 
 ILLUSTRATIVE_ICON = ":material/science:"
 ILLUSTRATIVE_COLOR = "orange"
@@ -38,14 +38,7 @@ def source_text(sources: tuple[str, ...] | list[str], origins: tuple[str, ...] |
 
     `origins`: the origin of each source (`queries.Result.origins`, from the `origine` column). Without it
     every source is named as given (nothing is guessed from the text)."""
-    origins = list(origins) if origins is not None else [""] * len(sources)
-    named = [s for s, o in zip(sources, origins) if o != config.ILLUSTRATIVE]
-    if not named and sources:
-        return "Source : données illustratives (générées)."
-    if not named:
-        return ""
-    extra = " ; autres valeurs illustratives" if len(named) < len(sources) else ""
-    return "Source : " + " ; ".join(named) + extra + "."
+    return source_line(sources, origins)
 
 
 def render_source(sources: tuple[str, ...] | list[str], illustrative: bool,
@@ -108,6 +101,15 @@ def view_about(view: View, element: ViewTable | ViewFigure) -> exporting.About:
     return exporting.About(title=element.title, context=view.context, indicator=getattr(element, "indicator", ""),
                            unit=getattr(element, "unit", ""), source=element.source,
                            illustrative=element.illustrative)
+
+
+def render_element_source(element: ViewTable | ViewFigure) -> None:
+    """Illustrative badge (with its explanation) and source line of a view's table or figure."""
+    if element.illustrative:
+        render_illustrative_badge()
+        st.caption(ILLUSTRATIVE_EXPLANATION)
+    if element.source:
+        st.caption(escape_markdown(element.source))
 
 
 def render_view_notices(view: View) -> None:

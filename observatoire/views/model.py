@@ -7,7 +7,7 @@ disagree. Builders live next to this module (`build_<page>(con, filters, params)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,19 @@ import plotly.graph_objects as go
 
 TRUSTED = ("bilan", "deduit", "import")
 ILLUSTRATIVE = "illustratif"
+
+
+def source_line(sources: Sequence[str], origins: Sequence[str] | None = None) -> str:
+    """`Source : …` line naming the sources of trusted rows (bilan, deduced, imported); the illustrative ones
+    are summed up (« autres valeurs illustratives »)."""
+    origins = list(origins) if origins is not None else [""] * len(sources)
+    named = [s for s, o in zip(sources, origins) if o != ILLUSTRATIVE]
+    if not named and sources:
+        return "Source : données illustratives (générées)."
+    if not named:
+        return ""
+    extra = " ; autres valeurs illustratives" if len(named) < len(sources) else ""
+    return "Source : " + " ; ".join(named) + extra + "."
 
 
 @dataclass(frozen=True)

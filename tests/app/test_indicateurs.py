@@ -285,3 +285,119 @@ def test_values_read_from_one_chosen_bassin_are_masked_too(app, con):
     shown = list(_series_table(at)["Valeur (élèves)"])
     assert shown == [("< 5" if rules.is_small(v) else small_counts.as_text(v)) for v in expected["valeur"]]
     assert "< 5" in shown
+
+
+# --------------------------------------------------------------------------------- the page renders its view
+
+VIEW_CASES = {  # URL parameters → the filters they give
+    "academie": ({}, Filters()),
+    "departement": ({"dep": "57", "indicateur": "gar_connexions"}, Filters(departements=("57",))),
+    "theme": ({"theme": "ent,robotique_programmation", "indicateur": "accompagnement_heures", "par": "thematique"},
+              Filters(thematiques=("ent", "robotique_programmation"))),
+    "empty": ({"bassin": "54-briey", "indicateur": "labo_personnes", "par": "laboratoire"},
+              Filters(bassins=("54-briey",))),
+}
+
+
+def _page_view(at, con):
+    """The view of what the page shows, built directly on the store from the page's filters and URL choices."""
+    from observatoire.views.indicators import build_indicators
+
+    params = {name: at.query_params[name] for name in ("indicateur", "par", "annee", "de_annee", "a_annee")
+              if name in at.query_params}
+    return build_indicators(con, at.session_state["filters"], params)
+
+
+@pytest.mark.parametrize("case", list(VIEW_CASES))
+def test_the_page_shows_its_view(app, con, case):
+    """Headings, notices, captions, charts and tables on screen are the view's (same filters, same choices)."""
+    from components.common import shown_table
+
+    params, filters = VIEW_CASES[case]
+    at = _open(app, **params)
+    assert at.session_state["filters"] == filters
+    view = _page_view(at, con)
+    sections = view.items["sections"]
+    markdown = " ".join(texts(at.markdown))
+    assert view.text("indicateur") in markdown and view.text("definition") in markdown
+    captions = texts(at.caption)
+    assert any(f"Unité : **{view.text('unite')}**" in c and view.text("periode") in c for c in captions)
+    assert texts(at.subheader) == [s.heading for s in sections if s.heading]
+    infos = texts(at.info)
+    for section in sections:
+        for notice in section.notices:
+            assert any(notice.text in i for i in infos), (section.key, notice.text, infos)
+        for caption in (*section.captions, *section.after, *((section.switch_note,) if section.switch_note else ())):
+            assert caption in captions, (section.key, caption)
+        for key in (section.figure, section.table):
+            if key:
+                assert view.figure(key) is not None and view.table(key) is not None
+    # the charts: the view's figures, in tab order
+    charts = _charts(at)
+    assert len(charts) == len(view.figures) == len(view.tables)
+    for spec, figure in zip(charts, view.figures):
+        assert spec["data"] == json.loads(figure.figure.to_json())["data"], figure.key
+    # the tables: the view's tables, in tab order
+    frames = [d.value for d in at.dataframe]
+    assert len(frames) == len(view.tables)
+    for frame, table in zip(frames, view.tables):
+        pd.testing.assert_frame_equal(frame.reset_index(drop=True), shown_table(table.frame).reset_index(drop=True),
+                                      check_dtype=False)
+    if case == "empty":
+        assert view.figure("series") is None and any("Découpages disponibles" in i for i in infos)
+
+
+def test_downloads_say_what_the_view_says(app, con, deferred):
+    """CSV and XLSX of each table carry the view's « À propos » (title, indicator, unit, the view's filters
+    line, source, illustrative flag); their data is the view's table."""
+    import csv
+    import io
+
+    import openpyxl
+
+    from components.common import view_about
+    from observatoire import exporting
+
+    at = _open(app, indicateur="ent_visites", dep="57", par="bassin")
+    view = _page_view(at, con)
+    files = {button.proto.id: deferred[button.proto.deferred_file_id] for button in at.get("download_button")}
+    checked = 0
+    for table in view.tables:
+        expected = dict(exporting.about_rows(view_about(view, table)))
+        expected.pop("Exporté le")
+        assert expected["Filtres"] == "Département : 57 — Moselle"
+        (csv_name, make_csv), = [f for i, f in files.items() if f"tbl_{table.key}_csv" in i]
+        (xlsx_name, make_xlsx), = [f for i, f in files.items() if f"tbl_{table.key}_xlsx" in i]
+        assert csv_name == exporting.export_file_name(table.title, view.context, "csv")
+        text = make_csv().decode("utf-8-sig")
+        block, data = text.split("\n\n", 1)
+        about = {row[0].removeprefix("# "): row[1] for row in csv.reader(io.StringIO(block), delimiter=";")}
+        assert {k: about[k] for k in expected} == expected, table.key
+        assert len(list(csv.reader(io.StringIO(data), delimiter=";"))) == len(table.frame) + 1
+        sheet = openpyxl.load_workbook(io.BytesIO(make_xlsx()))[exporting.ABOUT_SHEET]
+        rows = dict(list(sheet.iter_rows(values_only=True))[1:])
+        assert {k: rows[k] for k in expected} == expected, table.key
+        (png_name, _), = [f for i, f in files.items() if f"tbl_{table.key}_png" in i]  # drawn on click
+        assert png_name == exporting.export_file_name(table.title, view.context, "png")
+        checked += 1
+    assert checked == 4  # series, months, ranking, evolution
+
+
+def test_source_lines_name_trusted_sources_and_sum_up_generated_ones(con):
+    """`source_line` (the view's, the screen's `components.common.source_text` is the same function) on bilan,
+    mixed, generated, deduced and imported results: five different lines, generated sources never named."""
+    from observatoire.views.model import source_line
+
+    cases = [queries.series(con, "ent_visites", Filters(periode_debut="2023-2024"), annual=True),
+             queries.series(con, "ent_visites", Filters(), annual=True),
+             queries.series(con, "ent_visites", Filters(), by="bassin", annual=True),
+             queries.series(con, "accompagnement_heures", Filters(), by="thematique", annual=True),
+             queries.Result(pd.DataFrame(), sources=("a", "b"), origins=("import", "deduit"))]
+    lines = [source_line(r.sources, r.origins) for r in cases]
+    assert len(set(lines)) == len(cases)  # bilan, bilan + generated, generated, deduced + generated, imported
+    for result, line in zip(cases, lines):
+        generated = {s for s, o in zip(result.sources, result.origins) if o == "illustratif"}
+        named = {s for s, o in zip(result.sources, result.origins) if o != "illustratif"}
+        assert all(s in line for s in named) and not any(s in line for s in generated - named)
+        assert ("illustratives" in line) == bool(generated)
+    assert source_line(("a", "b")) == "Source : a ; b."
