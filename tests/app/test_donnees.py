@@ -3,13 +3,18 @@ counts and the downloaded rows equal the store's measures, and the data version 
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pandas as pd
 import pytest
 
 from components import catalog
-from observatoire import config, queries, small_counts, store
+from components.common import view_about
+from observatoire import config, exporting, queries, small_counts, store
 from observatoire.filters import Filters
 from observatoire.schema import MEASURE_COLUMNS
+from observatoire.views.data_sources import build_data_sources
 from tests.helpers import md_text, open_page, texts
 
 PAGE = "app_pages/donnees.py"
@@ -135,3 +140,38 @@ def test_the_journal_and_the_pin_button(app, con):
     assert "figée par le lien" in footer
     at.button(key="donnees_unpin").click().run()
     assert "version" not in at.query_params
+
+
+def _about(data: bytes) -> dict[str, str]:
+    block = data.decode("utf-8-sig").split("\n\n", 1)[0]
+    rows = {row[0].removeprefix("# "): row[1] for row in csv.reader(io.StringIO(block), delimiter=";")}
+    return {k: v for k, v in rows.items() if k not in ("Exporté le", "À propos de ce fichier")}
+
+
+def _expected(about: exporting.About) -> dict[str, str]:
+    return {k: v for k, v in exporting.about_rows(about) if k != "Exporté le"}
+
+
+def test_the_page_renders_its_view_and_its_downloads_say_so(app, con, deferred):
+    """Counts, texts and files come from `build_data_sources`: the measures' CSV carries the view's filters,
+    the catalogue's says « Aucun filtre » (it does not depend on them)."""
+    filters = Filters(departements=("57",), niveaux=("college",))
+    at = _open(app, dep="57", niveau="college")
+    view = build_data_sources(con, filters, {})
+    metrics = {m.label: m.value for m in at.metric}
+    assert {f.label: f.value for f in view.key_figures}.items() <= metrics.items()
+    assert metrics["Version affichée"] == view.text("version")
+    assert view.text("catalogue") in texts(at.subheader)
+    files = {b.proto.id: deferred[b.proto.deferred_file_id] for b in at.get("download_button")}
+    measures = view.table("mesures")
+    _, make = next(f for i, f in files.items() if "donnees_mesures_csv" in i)
+    about = _about(make())
+    assert about == _expected(view_about(view, measures))
+    assert about["Filtres"] == "Département : 57 — Moselle · Niveau : Collège"
+    assert about["Données illustratives"].startswith("oui" if measures.illustrative else "non")
+    body = exporting.strip_about_block(make().decode("utf-8-sig"))
+    assert len(pd.read_csv(io.StringIO(body), sep=";", dtype=str)) == len(measures.frame)
+    _, make = next(f for i, f in files.items() if "catalogue_csv" in i)
+    about = _about(make())
+    assert about["Filtres"] == "Aucun filtre (toute l'académie)" and about["Contenu"] == "Catalogue des indicateurs"
+    assert about["Source"] == view.table("catalogue").source

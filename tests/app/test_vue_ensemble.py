@@ -168,3 +168,33 @@ def test_no_card_says_bilan_over_an_illustrative_input(app, con, params, filters
             if dashed:
                 assert "illustrative" in svg and all(y in svg for y in kpi.annees_illustratives)
     assert cards_seen == len(expected)
+
+
+VIEW_CASES = [
+    ({"dep": "57"}, Filters(departements=("57",))),
+    ({"theme": "webmedias"}, Filters(thematiques=("webmedias",))),
+    ({"bassin": "88-remiremont"}, Filters(bassins=("88-remiremont",))),  # no lab: the labs part is empty
+]
+
+
+@pytest.mark.parametrize(("params", "filters"), VIEW_CASES, ids=[str(p) for p, _ in VIEW_CASES])
+def test_the_page_renders_its_view(app, con, params, filters):
+    """The page is `build_overview` rendered: its texts, cards, notices and map texts are the view's."""
+    from observatoire.views.overview import build_overview
+
+    at = app(query_params=params)
+    assert not unexpected_errors(at), unexpected_errors(at)
+    view = build_overview(con, filters, {})
+    markdown = texts(at.markdown)
+    assert at.title[0].value == view.title and view.subtitle in markdown
+    assert [md_text(m.label) for m in at.metric] == [f.label for f in view.key_figures]
+    assert f"### {view.text('coverage')}" in markdown
+    assert (view.text("opening_note") in markdown) == bool(view.text("opening_note"))
+    captions = texts(at.caption)
+    if view.text("labs_source"):
+        assert view.text("labs_source") in captions
+    info = " ".join(texts(at.info))
+    assert all(n.text in info for n in view.notices if n.kind == "filtre")
+    small = view.items["map"]
+    assert f"**{view.text('map_title')}**" in markdown
+    assert any(m.startswith(f"**Légende — {small.indicator_label}, {small.year}**") for m in markdown)
