@@ -1,9 +1,10 @@
 """Carte : the bassins coloured by an indicator, the labs, and the panel of the bassin selected on the map.
 
-Thin page: data from `components.context` (cached), map and panel from `components.maps`. Every choice that
-defines the view is in the URL (`indicateur`, `annee`, `methode`, `classes`, `fond`, `bassin_sel`). The map only
-depends on (indicator, year, classification, classes, basemap, filters): clicking a bassin changes the panel,
-never the map.
+Thin page: the widgets give the page's choices (`indicateur`, `annee`, `methode`, `classes`, `fond`, `bassin_sel`,
+all in the URL), `observatoire.views.carte.build_carte` makes the view of them (cached by `context.view`), and
+`components.maps` draws it. The map only depends on (indicator, year, classification, classes, basemap,
+filters): clicking a bassin changes the panel (the view with `bassin_sel`), never the map. The downloads (bassins
+table, PNG of the map) take their data from the view.
 """
 
 from functools import partial
@@ -12,12 +13,11 @@ import streamlit as st
 
 from components import common, context, maps, picker
 from components.fiches import render_fiche_download
-from components.sidebar import dep_label, label_of, url_selectbox
-from observatoire import config, small_counts
-from observatoire.figures import bassin_panel, classification, foliummap
+from components.sidebar import label_of, url_selectbox
+from observatoire.figures import classification, foliummap
 from observatoire.filters import school_years_between, to_params
 from observatoire.text import escape_markdown
-from observatoire.views import static_map
+from observatoire.views import carte as carte_view
 
 filters = st.session_state["filters"]
 choices = context.choices()
@@ -46,82 +46,54 @@ fond = url_selectbox("Fond de carte", list(foliummap.BASEMAPS), "fond", "carte_f
                      help="« Sans fond de carte » ne demande aucun accès au réseau (vidéoprojection hors ligne). "
                           "Les fonds IGN et OpenStreetMap chargent leurs images depuis ces services.")
 
-meta = context.indicator(ind)
-unit, ind_label = str(meta["unite"]), str(meta["libelle"])
-result = context.values_by_bassin(ind, annee, filters)
-labs = context.laboratories(filters, open_in=annee)  # the labs `labo_nombre` counts: markers = colours
-figures = foliummap.lab_figures({
-    i: context.series(i, foliummap.lab_figure_filters(filters), by="laboratoire", annual=True,
-                      periods=(annee, annee)).data
-    for i in foliummap.LAB_FIGURES
-}, {i: str(context.indicator(i)["unite"]) for i in foliummap.LAB_FIGURES})
+params = {"indicateur": ind, "annee": annee, "methode": methode, "classes": nb, "fond": fond}
+view = context.view(carte_view.build_carte, filters, params)
+inputs: carte_view.MapInputs = view.items["map"]
+table = view.table("bassins")
 
-common.render_notes(list(dict.fromkeys(result.ignored + labs.ignored)))
-if result.empty_reason:
-    common.render_empty(result.empty_reason)
-if labs.empty:
-    st.caption(f":material/info: {escape_markdown(labs.empty_reason or '')} Aucun laboratoire n'est placé sur "
-               "la carte.")
-
-values = result.data
-# small counts of people: colours from the exact values (a class says no more than « < 5 »), texts « < 5 »
-mask = small_counts.for_level(unit, "bassin")
-classes = classification.classify(values["valeur"], methode, int(nb), mask=mask)
+common.render_view_notices(view)
 carte = maps.build_map(
-    context.geojson("bassins"), context.geojson("departements"), values, classes, labs.data,
-    indicator_label=ind_label, unit=unit, annee=annee, basemap=fond, departements=filters.departements,
-    chosen_bassins=filters.bassins, theme_labels=labels.thematiques, niveau_labels=labels.niveaux,
-    figures=figures,
+    context.geojson("bassins"), context.geojson("departements"), inputs.values, inputs.classes, inputs.labs,
+    indicator_label=inputs.indicator_label, unit=inputs.unit, annee=inputs.annee, basemap=inputs.basemap,
+    departements=inputs.departements, chosen_bassins=inputs.chosen_bassins, theme_labels=inputs.theme_labels,
+    niveau_labels=inputs.niveau_labels, figures=inputs.lab_figures,
 )
-codes = list(values["code"])
+codes = inputs.codes
 left, right = st.columns([5, 2], gap="medium")  # wide map: legends must not hide the bassins
 with left:
-    clicked = maps.render_map(carte, key=f"carte_map_{fond}")
-    maps.render_legend_text(classes, unit, ind_label, annee)
-    st.caption(escape_markdown(config.academie().bassins_note))
-    common.render_source(result.sources, result.illustrative, result.origins)
-    common.render_png_download(
-        partial(static_map.carte_figure, context.geojson("bassins"), context.geojson("departements"), values,
-                classes, unit, labs.data, ind_label),
-        common.result_about(f"{ind_label} par bassin ({annee})", result, indicator=ind_label, unit=unit),
-        "carte_map")
-lab_clicked = maps.apply_click(clicked, codes, labs.data)
+    clicked = maps.render_map(carte, key=f"carte_map_{inputs.basemap}")
+    maps.render_legend_text(inputs.classes, inputs.unit, inputs.indicator_label, inputs.annee)
+    st.caption(escape_markdown(view.text("bassins_note")))
+    common.render_source(view.sources, view.illustrative, view.origins)
+    common.render_png_download(partial(carte_view.static_figure, inputs), common.view_about(view, table),
+                               "carte_map")
+lab_clicked = maps.apply_click(clicked, codes, inputs.labs)
 if lab_clicked:  # a lab marker: its fiche, not the bassin panel
     maps.open_lab_fiche(lab_clicked, to_params(filters))
 
 with right:
-    code = maps.bassin_selectbox(codes, dict(zip(values["code"], values["nom"])))
+    code = maps.bassin_selectbox(codes, inputs.names)
     if code:
-        if tuple(filters.bassins) == (code,):
+        panel: carte_view.BassinPanel = context.view(carte_view.build_carte, filters,
+                                                     {**params, "bassin_sel": code}).items["panel"]
+        if panel.filtered:
             st.caption(":material/filter_alt: Les filtres portent sur ce bassin (toutes les pages).")
         else:
             st.button("Filtrer sur ce bassin", key="carte_filtrer_bassin", on_click=maps.filter_on_bassin,
                       args=(code,), icon=":material/filter_alt:", type="primary",
                       help="Applique ce bassin au filtre « Bassin » de la barre latérale : toutes les pages "
                            "n'affichent plus que lui.")
-        row = values[values["code"] == code].iloc[0].to_dict()
-        labels_by_class = classification.class_labels(classes, unit)
-        index = classes.bins[codes.index(code)]
         maps.render_bassin_panel(
-            code, row, int(values["valeur"].notna().sum()),
-            classification.NO_DATA_LABEL if index is None else labels_by_class[index], ind_label, unit, annee,
-            context.bassin_profile(code, annee, filters.with_(departements=(), bassins=())),  # académie-wide
-            context.laboratories(filters.with_(bassins=(code,), departements=()), open_in=annee).data,
-            labels.thematiques, dep_label(labels.departements, row["departement"]),
-            "parmi les bassins des départements choisis" if filters.departements else "dans l'académie",
-            mask=mask,
+            code, panel.row, panel.nb, panel.class_label, inputs.indicator_label, inputs.unit, inputs.annee,
+            panel.profile, panel.labs, inputs.theme_labels, panel.departement, panel.scope_note, mask=inputs.mask,
         )
-        render_fiche_download("bassin", code, annee, filters, key="carte_fiche_pdf")
+        render_fiche_download("bassin", code, inputs.annee, filters, key="carte_fiche_pdf")
     else:
         st.info("Cliquez sur un bassin de la carte (ou choisissez-le ci-dessus) pour afficher son profil : "
                 "ses indicateurs clés comparés à l'académie, son rang et ses laboratoires numériques.",
                 icon=":material/touch_app:")
 
-common.render_data_table(
-    bassin_panel.bassins_table(values, classes, unit, labels.departements), f"{ind_label} par bassin ({annee})",
-    key="carte_table",
-    about=common.result_about(f"{ind_label} par bassin ({annee})", result, indicator=ind_label, unit=unit),
-    column_config={"Valeur (nombre)": None, "Code": None},
-)
-if mask is not None:
-    st.caption(escape_markdown(small_counts.note(mask)))
+common.render_data_table(table.frame, table.title, key="carte_table", about=common.view_about(view, table),
+                         column_config={"Valeur (nombre)": None, "Code": None})
+if view.text("small_counts"):
+    st.caption(escape_markdown(view.text("small_counts")))

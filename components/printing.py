@@ -24,7 +24,12 @@ screen). On paper:
   hidden);
 - the KPI grid (`components.cards.render_kpi_grid`, container key `kpi_grid…`) prints its cards on one row;
 - the Laboratoires page prints its lab fiche (selectbox key `labo_fiche`) without the list of labs above it
-  (tabs holding the cards `labo_carte_…`: a scrolling box and a hidden tab, cut or lost on paper).
+  (tabs holding the cards `labo_carte_…`: a scrolling box and a hidden tab, cut or lost on paper);
+- a chart in a container whose key starts with `print_chart` (`st.container(key="print_chart_…")`, e.g. the
+  lab's activity chart) is printed at a readable size, whole on one page: at `ZOOM` a plotly chart keeps the
+  width and height it was drawn for on screen (plotly is not redrawn for paper) and would print at half size,
+  its texts unreadable; the `beforeprint` script scales its container back up (`zoom`) to `CHART_SCALE` of its
+  screen size, less when it would then be wider than the paper (`PAPER_WIDTH_PX`).
 """
 
 from __future__ import annotations
@@ -33,6 +38,12 @@ import streamlit as st
 
 ZOOM = 0.52
 """Scale of the printed content: the overview at A4 landscape (277 × 190 mm printable) fits one page."""
+
+CHART_SCALE = 0.85
+"""Scale of a `print_chart…` container on paper (1 = its screen size): texts of 14 px print at 12 px."""
+
+PAPER_WIDTH_PX = 1047
+"""Printable width of A4 landscape with 10 mm margins (277 mm) in CSS pixels (96 per inch)."""
 
 CSS = f"""
 @media print {{
@@ -63,7 +74,7 @@ CSS = f"""
   }}
   [data-testid="stVerticalBlockBorderWrapper"], [data-testid="stMetric"], .stPlotlyChart, .stVegaLiteChart,
   iframe, [data-testid="stIFrame"], [data-testid="stDataFrame"], [data-testid="stTable"], img, svg,
-  [data-testid="stHorizontalBlock"] {{
+  [data-testid="stHorizontalBlock"], [class*="st-key-print_chart"] {{
     break-inside: avoid; page-break-inside: avoid;
   }}
   h1, h2, h3 {{ break-after: avoid; page-break-after: avoid; }}
@@ -119,9 +130,29 @@ _JS = """
       frame.removeAttribute("data-observatoire-print-size");
     }
   }
-  window.addEventListener("beforeprint", freeze);
-  window.addEventListener("afterprint", release);
-  window.__observatoirePrint = { freeze, release };
+  // A `print_chart…` container (a plotly chart, drawn for its screen width): scaled back up to CHART_SCALE of
+  // its screen size on paper (its own `zoom` on top of the page's), never wider than the paper.
+  const CHART_SCALE = __CHART_SCALE__, PAPER_WIDTH = __PAPER_WIDTH__;
+  function enlarge() {
+    for (const box of document.querySelectorAll('[class*="st-key-print_chart"]')) {
+      if (box.hasAttribute("data-observatoire-print-zoom")) continue;
+      const width = box.getBoundingClientRect().width;
+      if (width <= 0) continue;
+      const scale = Math.min(CHART_SCALE, 0.98 * PAPER_WIDTH / width);
+      box.setAttribute("data-observatoire-print-zoom", box.style.cssText);
+      box.style.setProperty("zoom", String(scale / ZOOM), "important");
+      box.style.setProperty("width", width + "px", "important");
+    }
+  }
+  function shrink() {
+    for (const box of document.querySelectorAll("[data-observatoire-print-zoom]")) {
+      box.style.cssText = box.getAttribute("data-observatoire-print-zoom");
+      box.removeAttribute("data-observatoire-print-zoom");
+    }
+  }
+  window.addEventListener("beforeprint", () => { freeze(); enlarge(); });
+  window.addEventListener("afterprint", () => { release(); shrink(); });
+  window.__observatoirePrint = { freeze, release, enlarge, shrink };
 })();
 """
 
@@ -130,6 +161,7 @@ _HIDE = f".stElementContainer:has([{MARKER}]) {{\n  display: none !important;\n}
 
 def mount() -> None:
     """Mount the print stylesheet and its script (once per run, from the router); no box on screen."""
-    script = _JS.replace("__ZOOM__", str(ZOOM))
+    script = (_JS.replace("__ZOOM__", str(ZOOM)).replace("__CHART_SCALE__", str(CHART_SCALE))
+              .replace("__PAPER_WIDTH__", str(PAPER_WIDTH_PX)))
     st.html(f"<span {MARKER} hidden></span><style>{_HIDE}{CSS}</style><script>{script}</script>",
             unsafe_allow_javascript=True)

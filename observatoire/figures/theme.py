@@ -14,7 +14,7 @@ class Theme:
     # --- sizes (px)
     map_height: int = 660  # the Carte map (st_folium iframe), at most
     map_min_height: int = 420  # … and at least: in between, what the screen leaves below the selectors
-    map_top_room: int = 282  # room above the map on the Carte page (title, selectors) + a margin below it
+    map_top_room: int = 212  # room above the map on the Carte page (title, selectors) + a margin below it
     overview_map_height: int = 440  # the small map of the overview page
     legend_width: int = 300  # max width of the classes legend box inside the map
     labs_legend_width: int = 255  # max width of the labs legend box

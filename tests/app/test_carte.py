@@ -292,3 +292,48 @@ def test_counts_of_things_and_departements_are_not_masked(app, con):
     at = _open(app, indicateur="ent_visites", annee=year, dep="88", niveau="ecole")
     assert "< 5" not in " ".join(map(str, _table(at)["Valeur (nombre)"]))
     assert not any("Secret statistique" in md_text(c.value) for c in at.caption)
+
+
+# ------------------------------------------------------------------------------------------- the view
+
+
+def _about_rows(data: bytes) -> dict[str, str]:
+    import csv
+    import io
+
+    from observatoire import exporting
+
+    text = data.decode("utf-8-sig")
+    rows = csv.reader(io.StringIO(text[:len(text) - len(exporting.strip_about_block(text))]), delimiter=";")
+    return {row[0].removeprefix("# "): row[1] for row in rows if row and len(row) > 1}
+
+
+def test_the_page_renders_the_view_and_its_downloads_say_what_the_view_says(app, con, deferred):
+    """The page shows `build_carte`'s view: its table, legend and notes; the table's CSV and the map's PNG take
+    their « À propos » (title, filters line, source, illustrative flag) from the view."""
+    from components import common
+    from observatoire import exporting
+    from observatoire.views.carte import build_carte
+
+    year = _latest_year(con)
+    filters = Filters(departements=("57",), niveaux=("ecole",))
+    view = build_carte(con, filters, {"indicateur": "ent_visites", "annee": year})
+    at = _open(app, dep="57", niveau="ecole", indicateur="ent_visites", annee=year)
+    table = view.table("bassins")
+    pd.testing.assert_frame_equal(_table(at).reset_index(drop=True),
+                                  common.shown_table(table.frame).reset_index(drop=True), check_dtype=False)
+    notes = [i.value for i in at.info]
+    assert [n.text for n in view.notices if n.kind == "filtre"] and all(
+        any(md_text(i) == n.text for i in notes) for n in view.notices if n.kind == "filtre")
+    assert view.text("bassins_note") in [md_text(c.value) for c in at.caption]
+    buttons = {b.key: deferred[b.proto.deferred_file_id] for b in at.get("download_button")}
+    name, make = buttons["carte_table_csv"]
+    about = _about_rows(make())
+    assert view.context.filters_text == "Département : 57 — Moselle · Niveau : École"
+    expected = exporting.about_rows(common.view_about(view, table))
+    assert {k: v for k, v in about.items() if k not in ("Exporté le", "À propos de ce fichier")} == {
+        label: str(value) for label, value in expected if label != "Exporté le"}
+    assert about["Filtres"] == view.context.filters_text and about["Contenu"] == table.title
+    assert name == exporting.export_file_name(table.title, view.context, "csv")
+    png_name, _ = buttons["carte_map_png"]
+    assert png_name.startswith(table.title)

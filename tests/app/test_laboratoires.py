@@ -132,3 +132,43 @@ def test_a_card_button_opens_its_fiche(app, con):
     assert not unexpected_errors(at)
     assert at.selectbox(key=FICHE_KEY).value == codes[-1]
     assert at.query_params.get("labo") == codes[-1]
+
+
+def test_the_page_renders_the_view_and_its_downloads_say_what_the_view_says(app, con, deferred):
+    """The page shows `build_laboratories`'s view; the list's CSV says the sidebar filters, the activity's files
+    (table and chart) say the fiche's own context (the period only: one lab's activity is not filtered by
+    territory or thème), each with the view's source and illustrative flag."""
+    import csv
+    import io
+
+    from components import common
+    from observatoire import exporting
+    from observatoire.views.laboratories import build_laboratories
+
+    view = build_laboratories(con, Filters(departements=("57",)), {"labo": "lab-cirey"})
+    at = _open(app, dep="57", labo="lab-cirey")
+    assert view.text("count") in texts(at.subheader)
+    assert list(_labs_table(at)["Laboratoire"]) == list(view.table("laboratoires").frame["Laboratoire"])
+    fiche = view.items["fiche"]
+    assert not fiche.in_filters and f"### {fiche.name}" in texts(at.markdown)
+
+    def about(data: bytes) -> dict[str, str]:
+        text = data.decode("utf-8-sig")
+        block = text[:len(text) - len(exporting.strip_about_block(text))]
+        return {r[0].removeprefix("# "): r[1] for r in csv.reader(io.StringIO(block), delimiter=";") if len(r) > 1}
+
+    def expected(v, element) -> dict[str, str]:
+        return {k: str(value) for k, value in exporting.about_rows(common.view_about(v, element))
+                if k != "Exporté le"}
+
+    files = {b.key: deferred[b.proto.deferred_file_id] for b in at.get("download_button")}
+    skip = ("Exporté le", "À propos de ce fichier")
+    listed = about(files["labos_dl_csv"][1]())
+    assert {k: v for k, v in listed.items() if k not in skip} == expected(view, view.table("laboratoires"))
+    assert listed["Filtres"] == "Département : 57 — Moselle"
+    activity = fiche.activity
+    table = activity.table("activite")
+    rows = about(files["labo_activite_csv"][1]())
+    assert {k: v for k, v in rows.items() if k not in skip} == expected(activity, table)
+    assert rows["Filtres"] == "Aucun filtre (toute l'académie)" and rows["Contenu"] == f"Activité — {fiche.name}"
+    assert files["labo_activite_png"][0].startswith(activity.figure("activite").title)

@@ -1,7 +1,7 @@
 """Carte on a 1280×720 screen (a projector, a laptop) and on 1600×1000: no selector cut, the map on the first
-screen, the légendes never over a bassin, the full-screen button fits the académie again on entering and on
-leaving full screen. Screenshots: artifacts/screenshots/carte-1280.png, carte-1280-plein-ecran.png,
-carte-1600.png.
+screen (its top at most 210 px down, the title in the header's band and clear of its menu), the légendes never
+over a bassin, the full-screen button fits the académie again on entering and on leaving full screen.
+Screenshots: artifacts/screenshots/carte-1280.png, carte-1280-plein-ecran.png, carte-1600.png.
 
 Every rectangle is measured in the browser: the académie is the bounding box of the bassins' SVG paths inside
 the map's own document (the st_folium iframe), the légendes are the `.carte-legende` boxes of that document.
@@ -15,6 +15,7 @@ from tests.e2e._ui import MAP_IFRAME, goto, wait_map_drawn
 
 SMALL = {"width": 1280, "height": 720}
 LARGE = {"width": 1600, "height": 1000}
+MAP_TOP_MAX = 210  # px from the top of the screen to the top of the map (the title and two rows of selectors)
 
 # the value shown by each selectbox of the main area (Streamlit 1.67: a react-aria combobox <input>) and
 # whether its text is wider than its box
@@ -78,6 +79,22 @@ def _assert_no_selector_cut(page) -> list[dict]:  # noqa: ANN001
     return shown
 
 
+def _assert_title_clear(page) -> None:  # noqa: ANN001
+    """The title, drawn in the band of Streamlit's (transparent) header, is whole on the screen and clear of the
+    header's main menu, and the header lets a click on the page through (only its buttons take clicks)."""
+    title = page.query_selector('[data-testid="stMain"] h1').bounding_box()
+    menu = page.query_selector('[data-testid="stMainMenu"]').bounding_box()
+    assert title["y"] >= 0 and title["x"] + title["width"] <= menu["x"], (title, menu)
+    hit = page.evaluate("""([x, y]) => {
+        const element = document.elementFromPoint(x, y);
+        return element.closest('[data-testid="stHeader"]') === null ? "" : element.outerHTML.slice(0, 200);
+    }""", [title["x"] + 10, title["y"] + title["height"] / 2])
+    assert not hit, f"le bandeau de l'en-tête intercepte les clics sur le titre : {hit}"
+    # … but its main menu still opens
+    assert page.evaluate("""([x, y]) => document.elementFromPoint(x, y).closest('[data-testid="stMainMenu"]')
+        !== null""", [menu["x"] + menu["width"] / 2, menu["y"] + menu["height"] / 2])
+
+
 def _assert_legends_clear(geometry: dict) -> None:
     assert geometry["paths"] >= 17 and geometry["legends"], geometry
     for legend in geometry["legends"]:
@@ -107,10 +124,11 @@ def test_carte_at_1280x720(page, server, screenshots_dir):
     shown = _assert_no_selector_cut(page)
     assert {s["value"] for s in shown} >= {"Sans fond de carte", "Quantiles"}
 
-    # the map high on the first screen, the whole académie visible without scrolling
+    # the map high on the first screen (its top was 282 px down before the title moved into the header's band),
+    # the whole académie visible without scrolling
     box = page.query_selector(MAP_IFRAME).bounding_box()
-    main_top = page.query_selector('[data-testid="stMain"]').bounding_box()["y"]
-    assert box["y"] - main_top <= 320, box
+    assert box["y"] <= MAP_TOP_MAX, box
+    _assert_title_clear(page)
     geometry = frame.evaluate(_MAP_GEOMETRY_JS)
     academie = geometry["academie"]
     assert box["y"] + academie["bottom"] <= SMALL["height"], (box, academie)
@@ -150,6 +168,8 @@ def test_carte_at_1600x1000(page, server, screenshots_dir):
     frame = _open(page, server, LARGE)
     _assert_no_selector_cut(page)
     box = page.query_selector(MAP_IFRAME).bounding_box()
+    assert box["y"] <= MAP_TOP_MAX, box
+    _assert_title_clear(page)
     geometry = frame.evaluate(_MAP_GEOMETRY_JS)
     assert box["y"] + geometry["academie"]["bottom"] <= LARGE["height"], (box, geometry["academie"])
     assert geometry["academie"]["width"] >= 400, geometry["academie"]

@@ -2,7 +2,8 @@
 
 - the overview fits ONE page, without the sidebar (« Réinitialiser les filtres » is not in the PDF's text),
   with its KPI values, and with the small map drawn whole (its iframe keeps its screen size);
-- the Laboratoires page with a lab fiche open (`?labo=<code>`) fits two pages.
+- the Laboratoires page with a lab fiche open (`?labo=<code>`) fits two pages, its activity chart printed whole
+  on one page at a readable size (not squashed by the page's zoom).
 
 The print is what Ctrl+P does: `beforeprint` (the stylesheet's script fixes the maps' size), the print media,
 then `page.pdf` in A4 landscape. PDFs: artifacts/screenshots/print-<page>.pdf.
@@ -16,6 +17,7 @@ import re
 
 from pypdf import PdfReader
 
+from components import printing
 from tests.e2e import _ui
 from tests.e2e._ui import goto, wait_idle
 
@@ -69,8 +71,27 @@ def test_the_laboratoires_page_with_a_fiche_prints_on_two_pages_at_most(page, se
     lab = _first_lab()
     goto(page, server + f"/laboratoires?labo={lab['code']}")
     wait_idle(page)
+    chart = page.locator('[class*="st-key-print_chart_labo_activite"]')
+    page.wait_for_selector('[class*="st-key-print_chart_labo_activite"] .main-svg')
+    screen = chart.bounding_box()
+    # the activity chart on paper: at least 0.8 × its screen size (the page's zoom alone, 0.52, left its texts
+    # 7 px high), never wider than A4 landscape's printable width
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+    page.emulate_media(media="print")
+    printed = chart.bounding_box()
+    page.emulate_media(media="screen")
+    page.evaluate("() => window.dispatchEvent(new Event('afterprint'))")
+    assert printed["height"] >= 0.8 * screen["height"], (printed, screen)
+    assert printed["width"] <= printing.PAPER_WIDTH_PX, (printed, screen)
+    assert chart.bounding_box() == screen  # back to its screen size after printing
     pages, text = _print(page, screenshots_dir / "print-laboratoires.pdf")
     assert pages <= 2, f"{pages} pages"
     assert SIDEBAR_TEXT not in text
     assert lab["nom"] in text  # the fiche
     assert "Comparaison avec l'académie" in text
+    # the whole chart on one page: its title and its x-axis title are printed on the same page
+    reader = PdfReader(screenshots_dir / "print-laboratoires.pdf")
+    with_chart = [i for i, p in enumerate(reader.pages)
+                  if f"— {lab['nom']}" in re.sub(r"\s+", " ", p.extract_text() or "")]
+    with_axis = [i for i, p in enumerate(reader.pages) if "Année scolaire" in (p.extract_text() or "")]
+    assert with_chart and with_chart == with_axis, (with_chart, with_axis)
