@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+REPLICAS ?= 2
 
-.PHONY: run test install install-dev browser lint data bench load clean
+.PHONY: run serve test install install-dev browser lint data bench load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +37,10 @@ run: install
 	@echo "Tableau de bord : http://localhost:$(PORT)  (Ctrl+C pour arrêter)"
 	$(BIN)/streamlit run dashboard.py --server.port $(PORT)
 
+# Several Streamlit replicas (ports 8601…) behind HAProxy on $(PORT): the séminaire, when the room opens the link.
+serve: install browser
+	$(BIN)/python scripts/serve.py --replicas $(REPLICAS) --port $(PORT)
+
 lint: install-dev
 	$(BIN)/ruff check .
 
@@ -55,6 +60,7 @@ bench: install-dev browser
 	$(BIN)/python bench/versions.py
 
 load: install-dev browser
+	$(BIN)/python bench/seminaire.py --sessions 150 --ramp 30 --replicas 1,2 --browsers 3
 	$(BIN)/python bench/load.py
 
 clean:
