@@ -43,7 +43,13 @@ def _v2_to_v3(con: duckdb.DuckDBPyConnection) -> None:
     """2 → 3: the `journal` table (created by the DDL below, empty: the history before it is the lots)."""
 
 
-MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(con: duckdb.DuckDBPyConnection) -> None:
+    """3 → 4: the view `disponibilites` (which breakdowns each indicator has; created by the DDL below), read by
+    the queries instead of a DISTINCT over every measure (a table precomputed at publication when the measures
+    live in Parquet files, `observatoire.parquet`)."""
+
+
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:

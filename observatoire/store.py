@@ -38,7 +38,7 @@ from observatoire import checks, config, reading, schema
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 """2: measures carry their `origine` (bilan, deduit, illustratif, import); 3: the `journal` of changes.
 An older database is migrated (`migrations.py`), never rebuilt: imported lots survive an upgrade."""
 
@@ -151,6 +151,8 @@ WHERE l.actif
 QUALIFY row_number() OVER (
     PARTITION BY m.indicateur, m.periode, m.territoire_type, m.territoire_code, m.niveau, m.thematique, m.public
     ORDER BY m.lot_id DESC) = 1;
+CREATE OR REPLACE VIEW disponibilites AS
+SELECT DISTINCT indicateur, territoire_type, niveau, thematique, public FROM mesures_actives;
 """
 
 
@@ -235,13 +237,21 @@ def _insert_lot(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, origine: st
     )
     prepared = _prepare_lot_frame(frame)
     con.register("incoming", prepared)
+    # a version whose measures live in Parquet files (observatoire.parquet): `mesures` is a view, new lots go
+    # to its local table
+    target = "mesures_locales" if _has_table(con, "mesures_locales") else "mesures"
     con.execute(
-        """INSERT INTO mesures SELECT $id, indicateur, periode, annee_scolaire, territoire_type, territoire_code,
+        f"""INSERT INTO {target} SELECT $id, indicateur, periode, annee_scolaire, territoire_type, territoire_code,
            niveau, thematique, public, valeur, origine, source FROM incoming""",
         {"id": lot_id},
     )
     con.unregister("incoming")
     return int(lot_id)
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = $n", {"n": name}).fetchone()
+    return bool(found[0])
 
 
 def _refresh_version(con: duckdb.DuckDBPyConnection) -> None:
@@ -423,9 +433,15 @@ def lots(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> DataVersion:
-    n_lots, n_rows = con.execute(
-        "SELECT (SELECT count(*) FROM lots WHERE actif), (SELECT count(*) FROM mesures_actives)"
-    ).fetchone()
+    parquet_rows = get_meta(con, "mesures_parquet_lignes")
+    if get_meta(con, "mesures_stockage") == "parquet" and parquet_rows and parquet_rows.isdigit():  # measures in Parquet files: counted once, at publication
+        n_lots, local = con.execute(
+            "SELECT (SELECT count(*) FROM lots WHERE actif), (SELECT count(*) FROM mesures_locales)").fetchone()
+        n_rows = int(parquet_rows) + int(local)
+    else:
+        n_lots, n_rows = con.execute(
+            "SELECT (SELECT count(*) FROM lots WHERE actif), (SELECT count(*) FROM mesures_actives)"
+        ).fetchone()
     number = get_meta(con, "version_number")
     return DataVersion(get_meta(con, "data_hash") or "?", get_meta(con, "data_date") or "?", int(n_lots),
                        int(n_rows), int(number) if number and number.isdigit() else None)

@@ -173,7 +173,15 @@ class Repository:
         if version is None:
             raise store.StoreError(f"Aucune version des données publiée dans {self.root}. Lancez « python -m "
                                    "observatoire init ».")
-        return store.connect(version.path, read_only=True)
+        con = store.connect(version.path, read_only=True)
+        from observatoire import parquet  # measures in Parquet files: their absence said in French, here
+
+        try:
+            parquet.verify(con)
+        except BaseException:
+            con.close()
+            raise
+        return con
 
     def journal(self, version: Version | None = None) -> pd.DataFrame:
         """The journal carried by `version` (default: current): every change up to it, most recent first."""
@@ -307,6 +315,8 @@ class Repository:
         if current is None:
             return self.init(data_dir, author="application")
         with self.connect(current) as con:
+            if store.get_meta(con, "mesures_stockage") == "parquet":
+                return None  # a national dataset published by observatoire.parquet: not refreshed from data/
             outdated = bool(migrations.pending(con))
             stale = store.staleness(con, measures_file, reference_dir) if not outdated else \
                 store.Staleness(True, True)

@@ -673,7 +673,7 @@ def test_a_schema_newer_than_the_application_is_refused_in_french(tmp_path, sour
         repo = versions.Repository(root)
     before = _snapshot(root)
     with pytest.raises(migrations.MigrationError, match=r"Cette version des données a le schéma 99, plus récent "
-                                                        r"que celui de l'application \(3\) : mettez l'application "
+                                                        rf"que celui de l'application \({store.SCHEMA_VERSION}\) : mettez l'application "
                                                         r"à jour\."):
         repo.ensure(DATA)
     after = _snapshot(root)
