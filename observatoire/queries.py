@@ -14,10 +14,16 @@ How filters apply to an indicator
   branch the indicator has (the most general one when several levels exist) and aggregates them.
 - Origin: every measure row has an `origine` (`bilan`, `deduit`, `illustratif`, `import`); `illustratif`
   flags and the order of the sources (bilan first) come from that column, never from the `source` text.
+- Statements: the scope rules run in Python on a `_Catalog` read in one statement; `_series_many` answers
+  many (indicator, breakdown) pairs in ONE statement (a UNION ALL of the per-indicator queries, each with its
+  own named parameters). `series` = 2 statements; `kpis`, `bassin_profile`, `lab_profile` = 3 for every
+  indicator; `lab_figures_series` = 2 (tests/observatoire/test_query_counts.py counts them and compares the
+  results with the per-indicator code of before).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -151,8 +157,12 @@ def theme_parents(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def _theme_branches(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """code → itself and its descendants; code → its ancestors."""
-    parents = theme_parents(con)
     codes = [r[0] for r in con.execute("SELECT code FROM thematiques").fetchall()]
+    return _branches(theme_parents(con), codes)
+
+
+def _branches(parents: dict[str, str], codes: list[str]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """`_theme_branches` from the taxonomy (sub-thème → main thème, every code)."""
     ancestors: dict[str, set[str]] = {}
     for code in codes:
         chain, current = set(), parents.get(code)
@@ -204,47 +214,136 @@ def choices(con: duckdb.DuckDBPyConnection) -> Choices:
 # ------------------------------------------------------------------------------------------------ scope
 
 
-def _availability(con: duckdb.DuckDBPyConnection, indicator_id: str) -> pd.DataFrame:
-    return con.execute(
-        """SELECT DISTINCT territoire_type, niveau, thematique, public FROM mesures_actives
-           WHERE indicateur = $ind""",
-        {"ind": indicator_id},
-    ).df()
+@dataclass(frozen=True)
+class _Catalog:
+    """What the scope rules of a set of indicators need, read in ONE statement (`_catalog`): their catalogue
+    rows (selection order), the distinct (territoire_type, niveau, thematique, public) each has, the thème
+    taxonomy, the bassins and labs (by code) and the labels of every dimension."""
+
+    meta: dict[str, dict]
+    avail: dict[str, list[tuple[str, str, str, str]]]
+    parents: dict[str, str]
+    descendants: dict[str, set[str]]
+    ancestors: dict[str, set[str]]
+    names: dict[str, dict[str, str]]
+    bassins: list[tuple[str, str, str]]
+    """(code, departement, nom), by code."""
+    labs: list[tuple[str, str, str]]
+    """(code, bassin, departement), by code."""
+
+    def labels(self, dimension: str) -> dict[str, str]:
+        """`dimension_labels` without a query."""
+        if dimension in ("academie", "total"):
+            return {config.academie().code: config.academie().nom}
+        return self.names.get(dimension, {})
 
 
-def _bassins_of(con: duckdb.DuckDBPyConnection, departements: tuple[str, ...]) -> tuple[str, ...]:
-    rows = con.execute(
-        "SELECT code FROM bassins WHERE list_contains($deps, departement) ORDER BY code",
-        {"deps": list(departements)},
-    ).fetchall()
-    return tuple(r[0] for r in rows)
+_SELECTIONS = {
+    # name → (WHERE, ORDER BY) of the indicators read (fixed texts: no value ever goes into the SQL)
+    "kpi": ("kpi IS NOT NULL", "kpi"),
+    "lab": ("list_contains(string_split(territoires, '|'), 'laboratoire') AND granularite <> 'mensuelle' "
+            "AND unite <> 'laboratoires'", "coalesce(kpi, 99), libelle"),
+}
+_CATALOG_PARTS = {
+    "meta": "SELECT list(struct_pack(id, libelle, unite, agregation, recouvrement)) FROM indicateurs "
+            "WHERE id IN ({ids})",
+    "avail": "SELECT list(struct_pack(indicateur, territoire_type, niveau, thematique, public)) FROM ("
+             "SELECT DISTINCT indicateur, territoire_type, niveau, thematique, public FROM disponibilites "
+             "WHERE indicateur IN ({ids}))",
+    "themes": "SELECT list(struct_pack(code, parent, libelle)) FROM thematiques",
+    "bassins": "SELECT list(struct_pack(code, departement, nom) ORDER BY code) FROM bassins",
+    "labs": "SELECT list(struct_pack(code, bassin, departement, nom) ORDER BY code) FROM laboratoires",
+    "departements": "SELECT list(struct_pack(code, nom)) FROM departements",
+    "niveaux": "SELECT list(struct_pack(code, libelle)) FROM niveaux",
+    "publics": "SELECT list(struct_pack(code, libelle)) FROM publics",
+}
+_PARTS_OF_BY = {"bassin": "bassins", "laboratoire": "labs", "departement": "departements", "niveau": "niveaux",
+                "thematique": "themes", "public": "publics"}
 
 
-def _labs_of(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[str, ...] | None:
+def _in_list(prefix: str, values: tuple[str, ...] | list[str]) -> tuple[str, dict[str, str]]:
+    """`$prefix0, $prefix1, …` and their values, for `x IN (…)`: DuckDB pushes such a filter below the
+    `mesures_actives` window (a list parameter, `list_contains`, is not pushed: every row would be ranked)."""
+    if not values:
+        return "NULL", {}
+    names = [f"{prefix}{i}" for i in range(len(values))]
+    return ", ".join(f"${name}" for name in names), dict(zip(names, values))
+
+
+def _catalog(con: duckdb.DuckDBPyConnection, selection: str | None = None, ids: tuple[str, ...] = (),
+             filters: Filters | None = None, bys: tuple[str, ...] = ("total",)) -> _Catalog:
+    """The `_Catalog` of the indicators `ids` (or of `selection`, `_SELECTIONS`: then their ids are read
+    first, so that the measures are filtered by id) for `_scope(…, filters, by)` with `by` in `bys`: ONE
+    statement (two with a selection), reading only the tables these scopes need."""
+    if selection is not None:
+        where, order = _SELECTIONS[selection]
+        ids = tuple(r[0] for r in con.execute(f"SELECT id FROM indicateurs WHERE {where} ORDER BY {order}")
+                    .fetchall())
+    parts = ["meta", "avail"]
+    if filters is None or filters.thematiques:
+        parts.append("themes")
+    if filters is None or filters.departements:
+        parts.append("bassins")
+    if filters is None or filters.bassins or filters.departements:
+        parts.append("labs")
+    parts += [_PARTS_OF_BY[by] for by in bys if by in _PARTS_OF_BY]
+    parts = list(dict.fromkeys(parts))
+    in_sql, in_params = _in_list("ind", ids)
+    row = con.execute("SELECT " + ", ".join(f"({_CATALOG_PARTS[p].format(ids=in_sql)}) AS {p}" for p in parts),
+                      in_params).fetchone()
+    found = {p: (value or []) for p, value in zip(parts, row)}
+    avail: dict[str, list[tuple[str, str, str, str]]] = {}
+    for a in found["avail"]:
+        avail.setdefault(a["indicateur"], []).append((a["territoire_type"], a["niveau"], a["thematique"],
+                                                       a["public"]))
+    themes, bassins, labs = found.get("themes", []), found.get("bassins", []), found.get("labs", [])
+    parents = {t["code"]: t["parent"] for t in themes if t["parent"] is not None}
+    descendants, ancestors = _branches(parents, [t["code"] for t in themes])
+    names = {
+        "departement": {d["code"]: d["nom"] for d in found.get("departements", [])},
+        "bassin": {b["code"]: b["nom"] for b in bassins},
+        "laboratoire": {lab["code"]: lab["nom"] for lab in labs},
+        "niveau": {n["code"]: n["libelle"] for n in found.get("niveaux", [])},
+        "thematique": {t["code"]: t["libelle"] for t in themes},
+        "public": {p["code"]: p["libelle"] for p in found.get("publics", [])},
+    }
+    by_id = {m["id"]: m for m in found["meta"]}
+    return _Catalog({i: by_id[i] for i in ids if i in by_id}, avail, parents, descendants, ancestors, names,
+                    [(b["code"], b["departement"], b["nom"]) for b in bassins],
+                    [(lab["code"], lab["bassin"], lab["departement"]) for lab in labs])
+
+
+def _bassins_of(cat: _Catalog, departements: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(code for code, dep, _ in cat.bassins if dep in departements)
+
+
+def _labs_of(cat: _Catalog, filters: Filters) -> tuple[str, ...] | None:
     if not filters.bassins and not filters.departements:
         return None
-    rows = con.execute(
-        """SELECT code FROM laboratoires WHERE (len($b) = 0 OR list_contains($b, bassin))
-           AND (len($d) = 0 OR list_contains($d, departement)) ORDER BY code""",
-        {"b": list(filters.bassins), "d": list(filters.departements)},
-    ).fetchall()
-    return tuple(r[0] for r in rows)
+    return tuple(code for code, bassin, dep in cat.labs
+                 if (not filters.bassins or bassin in filters.bassins)
+                 and (not filters.departements or dep in filters.departements))
 
 
 def resolve_scope(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Filters,
                   by: str = "total") -> Scope:
     """Which rows of `indicator_id` answer `filters` (see the module docstring)."""
-    avail = _availability(con, indicator_id)
+    return _scope(_catalog(con, ids=(indicator_id,), filters=filters, bys=(by,)), indicator_id, filters, by)
+
+
+def _scope(cat: _Catalog, indicator_id: str, filters: Filters, by: str = "total") -> Scope:
+    """`resolve_scope` from a `_Catalog` holding `indicator_id` (no query)."""
+    avail = cat.avail.get(indicator_id, [])
     ignored: list[str] = []
-    if avail.empty:
+    if not avail:
         return Scope("academie", None, {}, (), "Aucune donnée pour cet indicateur.")
-    types = set(avail["territoire_type"])
+    types = {row[0] for row in avail}
     codes: tuple[str, ...] | None
     if by == "laboratoire":
-        ttype, codes = "laboratoire", _labs_of(con, filters)
+        ttype, codes = "laboratoire", _labs_of(cat, filters)
     elif filters.bassins or by == "bassin":
         ttype = "bassin"
-        codes = filters.bassins or (_bassins_of(con, filters.departements) if filters.departements else None)
+        codes = filters.bassins or (_bassins_of(cat, filters.departements) if filters.departements else None)
     elif filters.departements or by == "departement":
         ttype, codes = "departement", filters.departements or None
     else:
@@ -257,16 +356,16 @@ def resolve_scope(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Fi
         ttype, codes = "academie", None
     if codes is not None and len(codes) == 0:
         return Scope(ttype, codes, {}, (), "Aucun laboratoire dans les territoires choisis.")
-    at_level = avail[avail["territoire_type"] == ttype]
+    at_level = [row for row in avail if row[0] == ttype]
     values: dict[str, tuple[str, ...]] = {}
-    for dim in DIMENSIONS:
-        available = set(at_level[dim])
+    for position, dim in enumerate(DIMENSIONS, start=1):
+        available = {row[position] for row in at_level}
         parts = sorted(available - {config.ALL})
         selected = tuple(getattr(filters, DIMENSION_FILTER[dim]))
         if by == dim:
             if selected and dim == "thematique":
-                chosen, _, broader = _match_themes(con, selected, available)
-                ignored.extend(_broader_notes(con, broader))
+                chosen, _, broader = _match_themes(cat, selected, available)
+                ignored.extend(_broader_notes_from(cat.labels("thematique"), broader))
             else:
                 chosen = tuple(v for v in selected if v in available) if selected else tuple(parts)
             if not chosen:
@@ -276,13 +375,13 @@ def resolve_scope(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Fi
             values[dim] = chosen
         elif selected:
             if dim == "thematique":  # a main thème stands for its branch; a sub-thème may read its main thème
-                matched, missing, broader = _match_themes(con, selected, available)
+                matched, missing, broader = _match_themes(cat, selected, available)
             else:
                 matched = tuple(v for v in selected if v in available and v != config.ALL)
                 missing, broader = [v for v in selected if v not in matched], []
             if matched:
                 values[dim] = matched
-                ignored.extend(_broader_notes(con, broader))
+                ignored.extend(_broader_notes_from(cat.labels("thematique"), broader))
                 if missing:
                     ignored.append(f"Filtre {DIMENSION_LABEL[dim]} : pas de donnée pour « "
                                    + "», « ".join(missing) + " » avec cet indicateur.")
@@ -301,20 +400,24 @@ BROADER_PREFIX = "Filtre thématique : lu au niveau du thème principal"
 def _broader_notes(con: duckdb.DuckDBPyConnection, broader: list[tuple[str, str]]) -> list[str]:
     if not broader:
         return []
-    names = dimension_labels(con, "thematique")
+    return _broader_notes_from(dimension_labels(con, "thematique"), broader)
+
+
+def _broader_notes_from(names: dict[str, str], broader: list[tuple[str, str]]) -> list[str]:
+    if not broader:
+        return []
     pairs = "; ".join(f"« {names.get(a, a)} » → « {names.get(b, b)} »" for a, b in broader)
     return [f"{BROADER_PREFIX} ({pairs}) : cet indicateur est réparti par thème principal, comme les "
             "laboratoires."]
 
 
-def _match_themes(con: duckdb.DuckDBPyConnection, selected: tuple[str, ...],
+def _match_themes(cat: _Catalog, selected: tuple[str, ...],
                   available: set[str]) -> tuple[tuple[str, ...], list[str], list[tuple[str, str]]]:
     """Codes of the indicator answering the selected thèmes (each thème with its sub-thèmes; a code whose
     ancestor is also available is dropped, the ancestor's row already counts it), the selected thèmes with no
     code at all, and (sub-thème, main thème) pairs where the indicator only has the sub-thème's main thème
     (indicators broken down by the labs' main thèmes: the main thème's row is read, as `laboratories` does)."""
-    descendants, ancestors = _theme_branches(con)
-    parents = theme_parents(con)
+    descendants, ancestors, parents = cat.descendants, cat.ancestors, cat.parents
     matched: dict[str, None] = {}
     missing: list[str] = []
     broader: list[tuple[str, str]] = []
@@ -369,53 +472,113 @@ def series(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Filters, 
     `annual=True` aggregates monthly indicators per school year. `periods` (school years, inclusive)
     overrides the filters' period range. Columns: periode, groupe, libelle, valeur, illustratif, sources,
     origines (the distinct `origine` of the rows behind the value, most trusted first, joined by ` | `).
+    Two statements (`_catalog`, `_series_many`), whatever the filters.
     """
     if by not in _GROUP_SQL:
         raise ValueError(f"Découpage inconnu : {by}")
-    meta = indicator(con, indicator_id)
-    scope = resolve_scope(con, indicator_id, filters, by)
-    columns = ["periode", "groupe", "libelle", "valeur", "illustratif", "sources", "origines"]
-    if scope.empty_reason:
-        return Result(pd.DataFrame(columns=columns), scope.ignored, empty_reason=scope.empty_reason)
-    debut, fin = periods if periods else (filters.periode_debut, filters.periode_fin)
-    period_col = "m.annee_scolaire" if annual else "m.periode"
-    sql = f"""
-        SELECT {period_col} AS periode, {_GROUP_SQL[by]} AS groupe, {_AGG_SQL[meta['agregation']]} AS valeur,
+    cat = _catalog(con, ids=(indicator_id,), filters=filters, bys=(by,))
+    if indicator_id not in cat.meta:
+        raise KeyError(indicator_id)
+    return _series_many(con, cat, [(indicator_id, by)], filters, annual, periods)[0]
+
+
+_SERIES_COLUMNS = ["periode", "groupe", "libelle", "valeur", "illustratif", "sources", "origines"]
+_SERIES_BRANCH_SQL = """
+        SELECT {period} AS periode, {group} AS groupe, {agg} AS valeur,
                bool_or(m.origine = 'illustratif') AS illustratif,
                string_agg(DISTINCT m.source, ' | ' ORDER BY m.source) AS sources,
                string_agg(DISTINCT m.origine, ' | ') AS origines,
                string_agg(DISTINCT m.origine || chr(31) || m.source, chr(30)) AS paires
         FROM mesures_actives m
         JOIN territoires t ON t.type = m.territoire_type AND t.code = m.territoire_code
-        WHERE m.indicateur = $ind AND m.territoire_type = $ttype
-          AND ($all_codes OR list_contains($codes, m.territoire_code))
-          AND list_contains($niveaux, m.niveau) AND list_contains($thematiques, m.thematique)
-          AND list_contains($publics, m.public)
+        WHERE m.indicateur = $ind{k} AND m.territoire_type = $ttype{k}
+          AND ($all_codes{k} OR list_contains($codes{k}, m.territoire_code))
+          AND list_contains($niveaux{k}, m.niveau) AND list_contains($thematiques{k}, m.thematique)
+          AND list_contains($publics{k}, m.public)
           AND ($debut IS NULL OR m.annee_scolaire >= $debut) AND ($fin IS NULL OR m.annee_scolaire <= $fin)
-        GROUP BY ALL ORDER BY 1, 2
-    """
-    params = {
-        "ind": indicator_id,
-        "ttype": scope.territoire_type,
-        "all_codes": scope.territoire_codes is None,
-        "codes": list(scope.territoire_codes or []),
-        "niveaux": list(scope.values["niveau"]),
-        "thematiques": list(scope.values["thematique"]),
-        "publics": list(scope.values["public"]),
-        "debut": debut,
-        "fin": fin,
-    }
-    frame = con.execute(sql, params).df()
-    overlapping = _overlapping(meta, scope, by)
-    if overlapping and not frame.empty:
-        frame = _distinct_lab_values(con, frame, params, period_col, by, overlapping)
-    names = dimension_labels(con, by)  # only the labels this breakdown needs (hot path)
-    frame["libelle"] = frame["groupe"].map(names).fillna(config.academie().nom if by == "total" else "")
-    sources, origins = _sources_and_origins(frame["paires"])
-    frame["origines"] = frame["origines"].map(lambda o: " | ".join(sorted_origins(o)))
-    frame = frame[columns]
-    reason = None if not frame.empty else "Aucune donnée pour cette combinaison de filtres et de période."
-    return Result(frame, scope.ignored, sources, bool(frame["illustratif"].any()), reason, origins)
+        GROUP BY ALL"""
+_LAB_GROUP_SQL = {"total": "'total'", "departement": "t.departement", "bassin": "t.bassin",
+                  "laboratoire": "m.lab", "niveau": "m.niveau", "thematique": "m.thematique",
+                  "public": "m.public"}
+_LAB_TERRITORY_SQL = {"academie": "true", "departement": "list_contains($codes{k}, t.departement)",
+                      "bassin": "list_contains($codes{k}, t.bassin)",
+                      "laboratoire": "list_contains($codes{k}, m.lab)"}
+_LAB_BRANCH_SQL = """
+        WITH per_lab AS (
+            SELECT {period} AS periode, m.territoire_code AS lab{by_dim}, max(m.valeur) AS valeur
+            FROM mesures_actives m
+            WHERE m.indicateur = $ind{k} AND m.territoire_type = 'laboratoire'
+              AND list_contains($niveaux{k}, m.niveau) AND list_contains($thematiques{k}, m.thematique)
+              AND list_contains($publics{k}, m.public)
+              AND ($debut IS NULL OR m.annee_scolaire >= $debut) AND ($fin IS NULL OR m.annee_scolaire <= $fin)
+            GROUP BY ALL)
+        SELECT m.periode, {group} AS groupe, sum(m.valeur) AS valeur
+        FROM per_lab m JOIN territoires t ON t.type = 'laboratoire' AND t.code = m.lab
+        WHERE $all_codes{k} OR {territory}
+        GROUP BY ALL"""
+
+
+def _series_many(con: duckdb.DuckDBPyConnection, cat: _Catalog, requests: list[tuple[str, str]],
+                 filters: Filters, annual: bool = False,
+                 periods: tuple[str, str] | None = None) -> list[Result]:
+    """`series(con, indicator, filters, by, annual, periods)` for each (indicator, by) of `requests` (in
+    `cat`), in ONE statement: each request's scope (`_scope`, no query) gives one branch of a UNION ALL,
+    the per-indicator query of before with its own named parameters (`$ind3`, `$codes3`…), so that DuckDB
+    still pushes the indicator and territory filters below the `mesures_actives` window. An overlapping
+    indicator (`_overlapping`: a lab counted in each of its niveaux, several chosen) reads each lab's
+    largest value over the chosen parts, summed per group (a lab serving Collège and Lycée counts once for
+    « Collège, Lycée »; groups without any lab read 0), in the same branch. Same results as one query per
+    request (tests/observatoire/test_query_counts.py)."""
+    scopes = [_scope(cat, ind, filters, by) for ind, by in requests]
+    debut, fin = periods if periods else (filters.periode_debut, filters.periode_fin)
+    period = "m.annee_scolaire" if annual else "m.periode"
+    branches: list[str] = []
+    params: dict[str, object] = {"debut": debut, "fin": fin}
+    for k, ((ind, by), scope) in enumerate(zip(requests, scopes)):
+        if scope.empty_reason:
+            continue
+        meta = cat.meta[ind]
+        params.update({f"ind{k}": ind, f"ttype{k}": scope.territoire_type,
+                       f"all_codes{k}": scope.territoire_codes is None,
+                       f"codes{k}": list(scope.territoire_codes or []),
+                       f"niveaux{k}": list(scope.values["niveau"]),
+                       f"thematiques{k}": list(scope.values["thematique"]),
+                       f"publics{k}": list(scope.values["public"])})
+        main = _SERIES_BRANCH_SQL.format(period=period, group=_GROUP_SQL[by], agg=_AGG_SQL[meta["agregation"]],
+                                         k=k)
+        if _overlapping(meta, scope, by) and any(row[0] == "laboratoire" for row in cat.avail.get(ind, [])):
+            lab = _LAB_BRANCH_SQL.format(period=period, by_dim=f", m.{by}" if by in DIMENSIONS else "",
+                                         group=_LAB_GROUP_SQL[by], k=k,
+                                         territory=_LAB_TERRITORY_SQL[scope.territoire_type].format(k=k))
+            branches.append(f"""SELECT {k} AS key, main.periode, main.groupe, coalesce(lab.valeur, 0.0) AS valeur,
+                                       main.illustratif, main.sources, main.origines, main.paires
+                                FROM ({main}) main LEFT JOIN ({lab}) lab
+                                  ON lab.periode = main.periode AND lab.groupe = main.groupe""")
+        else:
+            branches.append(f"SELECT {k} AS key, * FROM ({main})")
+    frames: dict[int, pd.DataFrame] = {}
+    empty = pd.DataFrame()
+    if branches:
+        everything = con.execute("SELECT * FROM (" + "\nUNION ALL\n".join(branches) + ") ORDER BY key, periode, "
+                                 "groupe", params).df()
+        empty = everything.iloc[0:0].drop(columns="key").reset_index(drop=True)
+        for key, part in everything.groupby("key", sort=False):
+            frames[int(key)] = part.drop(columns="key").reset_index(drop=True)
+    out: list[Result] = []
+    for k, ((_, by), scope) in enumerate(zip(requests, scopes)):
+        if scope.empty_reason:
+            out.append(Result(pd.DataFrame(columns=_SERIES_COLUMNS), scope.ignored,
+                              empty_reason=scope.empty_reason))
+            continue
+        frame = frames.get(k, empty).copy()
+        frame["libelle"] = frame["groupe"].map(cat.labels(by)).fillna(
+            config.academie().nom if by == "total" else "")
+        sources, origins = _sources_and_origins(frame["paires"])
+        frame["origines"] = frame["origines"].map(lambda o: " | ".join(sorted_origins(o)))
+        frame = frame[_SERIES_COLUMNS]
+        reason = None if not frame.empty else "Aucune donnée pour cette combinaison de filtres et de période."
+        out.append(Result(frame, scope.ignored, sources, bool(frame["illustratif"].any()), reason, origins))
+    return out
 
 
 def _overlapping(meta: dict, scope: Scope, by: str) -> tuple[str, ...]:
@@ -428,44 +591,6 @@ def _overlapping(meta: dict, scope: Scope, by: str) -> tuple[str, ...]:
                  if dim in DIMENSIONS and dim != by and len(scope.values.get(dim, ())) > 1)
 
 
-_LAB_GROUP_SQL = {"total": "'total'", "departement": "t.departement", "bassin": "t.bassin",
-                  "laboratoire": "m.territoire_code", "niveau": "m.niveau", "thematique": "m.thematique",
-                  "public": "m.public"}
-
-
-def _distinct_lab_values(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, params: dict, period_col: str,
-                         by: str, overlapping: tuple[str, ...]) -> pd.DataFrame:
-    """Values of an overlapping indicator read once per lab: each lab's largest value over the chosen
-    overlapping parts (a lab serving Collège and Lycée counts once for « Collège, Lycée »), summed per group
-    from the labs' rows. Groups without any lab keep the shape of `frame` with 0."""
-    territory = {"academie": "len($codes) >= 0", "departement": "list_contains($codes, t.departement)",
-                 "bassin": "list_contains($codes, t.bassin)",
-                 "laboratoire": "list_contains($codes, m.territoire_code)"}[params["ttype"]]
-    by_dim = f", m.{by}" if by in DIMENSIONS else ""
-    sql = f"""
-        WITH per_lab AS (
-            SELECT {period_col} AS periode, m.territoire_code AS lab{by_dim}, max(m.valeur) AS valeur
-            FROM mesures_actives m
-            WHERE m.indicateur = $ind AND m.territoire_type = 'laboratoire'
-              AND list_contains($niveaux, m.niveau) AND list_contains($thematiques, m.thematique)
-              AND list_contains($publics, m.public)
-              AND ($debut IS NULL OR m.annee_scolaire >= $debut) AND ($fin IS NULL OR m.annee_scolaire <= $fin)
-            GROUP BY ALL)
-        SELECT m.periode, {_LAB_GROUP_SQL[by].replace('m.territoire_code', 'm.lab')} AS groupe,
-               sum(m.valeur) AS valeur
-        FROM per_lab m JOIN territoires t ON t.type = 'laboratoire' AND t.code = m.lab
-        WHERE $all_codes OR {territory.replace('m.territoire_code', 'm.lab')}
-        GROUP BY ALL"""
-    exists = con.execute(
-        "SELECT count(*) FROM mesures_actives WHERE indicateur = $ind AND territoire_type = 'laboratoire'",
-        {"ind": params["ind"]}).fetchone()[0]
-    if not exists:
-        return frame
-    keys = ["periode", "groupe"]
-    distinct = con.execute(sql, {k: v for k, v in params.items() if k != "ttype"}).df()
-    merged = frame.drop(columns="valeur").merge(distinct, on=keys, how="left")
-    merged["valeur"] = merged["valeur"].fillna(0.0).astype(float)
-    return merged
 
 
 def _parts(column: pd.Series) -> dict[str, None]:
@@ -502,6 +627,12 @@ def values_by_bassin(con: duckdb.DuckDBPyConnection, indicator_id: str, annee: s
            WHERE len($deps) = 0 OR list_contains($deps, departement) ORDER BY departement, nom""",
         {"deps": list(filters.departements)},
     ).df()
+    return _bassin_values(bassins, res, filters, annee)
+
+
+def _bassin_values(bassins: pd.DataFrame, res: Result, filters: Filters | None = None, annee: str = "") -> Result:
+    """`values_by_bassin` from the bassins listed and the per-bassin `series` result."""
+    filters = filters or Filters()
     values = res.data.rename(columns={"groupe": "code"})[["code", "valeur", "illustratif", "sources"]]
     out = bassins.merge(values, on="code", how="left")
     out["rang"] = out["valeur"].rank(ascending=False, method="min").astype("Int64")
@@ -593,11 +724,13 @@ class Kpi:
 
 
 def kpis(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Kpi]:
-    """Headline indicators (catalogue column `kpi`) for the latest school year of the chosen period."""
-    rows = con.execute("SELECT id, libelle, unite FROM indicateurs WHERE kpi IS NOT NULL ORDER BY kpi").fetchall()
+    """Headline indicators (catalogue column `kpi`) for the latest school year of the chosen period.
+    Three statements for every indicator at once (`_catalog`, `_series_many`)."""
+    cat = _catalog(con, "kpi", filters=filters)
+    results = _series_many(con, cat, [(ind, "total") for ind in cat.meta], filters, annual=True)
     out: list[Kpi] = []
-    for ind, libelle, unite in rows:
-        res = series(con, ind, filters, annual=True)
+    for (ind, meta), res in zip(cat.meta.items(), results):
+        libelle, unite = meta["libelle"], meta["unite"]
         data = res.data
         order = {s: i for i, s in enumerate(res.sources)}  # bilan first (from the rows' origine)
         years = tuple(data["periode"])
@@ -627,22 +760,40 @@ def kpis(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Kpi]:
 
 
 def bassin_profile(con: duckdb.DuckDBPyConnection, bassin: str, annee: str, filters: Filters) -> pd.DataFrame:
-    """Headline indicators of one bassin vs the académie for a year: valeur, academie, part_pct, rang, nb."""
-    rows = []
+    """Headline indicators of one bassin vs the académie for a year: valeur, academie, part_pct, rang, nb.
+    Three statements for every indicator (`_catalog`, then per bassin and académie-wide in `_series_many`):
+    the values of `values_by_bassin` and `series` for each indicator."""
     base = filters.with_(bassins=(), departements=())
-    for ind, libelle, unite, agg in con.execute(
-        "SELECT id, libelle, unite, agregation FROM indicateurs WHERE kpi IS NOT NULL ORDER BY kpi"
-    ).fetchall():
-        per_bassin = values_by_bassin(con, ind, annee, base).data
-        mine = per_bassin[per_bassin["code"] == bassin]
-        total = series(con, ind, base, annual=True, periods=(annee, annee)).data
+    cat = _catalog(con, "kpi", filters=base, bys=("bassin", "total"))
+    results = _series_many(con, cat, [(ind, by) for ind in cat.meta for by in ("bassin", "total")], base,
+                           annual=True, periods=(annee, annee))
+    bassins = pd.DataFrame([(code, nom, dep) for code, dep, nom in cat.bassins],
+                           columns=["code", "nom", "departement"])
+    return _profile(bassin, cat, results, lambda res: _bassin_values(bassins, res).data, "code")
+
+
+def _profile(code: str, cat: _Catalog, results: list[Result], per_group: Callable[[Result], pd.DataFrame],
+             column: str) -> pd.DataFrame:
+    """Rows of `bassin_profile` / `lab_profile`: for each indicator of `cat`, its per-group values (`results`
+    at even positions, through `per_group`) and the académie's (odd positions)."""
+    rows = []
+    for position, (ind, meta) in enumerate(cat.meta.items()):
+        per = per_group(results[2 * position])
+        if per is None:
+            continue
+        if "rang" not in per:
+            per = per.assign(rang=per["valeur"].rank(ascending=False, method="min"))
+        mine = per[per[column] == code]
+        total = results[2 * position + 1].data
         acad = float(total["valeur"].iloc[0]) if not total.empty else None
         value = float(mine["valeur"].iloc[0]) if not mine.empty and pd.notna(mine["valeur"].iloc[0]) else None
         rows.append({
-            "indicateur": ind, "libelle": libelle, "unite": unite, "valeur": value, "academie": acad,
-            "part_pct": (value / acad * 100) if (value is not None and acad and agg == "somme") else None,
+            "indicateur": ind, "libelle": meta["libelle"], "unite": meta["unite"], "valeur": value,
+            "academie": acad,
+            "part_pct": (value / acad * 100) if (value is not None and acad and meta["agregation"] == "somme")
+            else None,
             "rang": int(mine["rang"].iloc[0]) if value is not None else None,
-            "nb": int(per_bassin["valeur"].notna().sum()),
+            "nb": int(per["valeur"].notna().sum()),
             "illustratif": bool(mine["illustratif"].iloc[0]) if not mine.empty else False,
         })
     return pd.DataFrame(rows)
@@ -741,32 +892,32 @@ def projects(con: duckdb.DuckDBPyConnection, laboratoire: str | None = None,
 def lab_profile(con: duckdb.DuckDBPyConnection, laboratoire: str, annee: str) -> pd.DataFrame:
     """One lab's activity vs the académie for a school year (every indicator with lab rows, no filter): valeur,
     academie, part_pct (additive indicators), rang among the labs with a value (1 = highest), nb, illustratif.
-    Like `bassin_profile` for a bassin."""
-    rows = []
+    Like `bassin_profile` for a bassin (three statements)."""
     base = Filters()
-    for ind, libelle, unite, agg in con.execute(
-        """SELECT id, libelle, unite, agregation FROM indicateurs
-           WHERE list_contains(string_split(territoires, '|'), 'laboratoire') AND granularite <> 'mensuelle'
-             AND unite <> 'laboratoires'  -- a lab counting itself (1) compares with nothing
-           ORDER BY coalesce(kpi, 99), libelle"""
-    ).fetchall():
-        per_lab = series(con, ind, base, by="laboratoire", annual=True, periods=(annee, annee)).data
-        if per_lab.empty:
-            continue
-        per_lab = per_lab.assign(rang=per_lab["valeur"].rank(ascending=False, method="min"))
-        mine = per_lab[per_lab["groupe"] == laboratoire]
-        total = series(con, ind, base, annual=True, periods=(annee, annee)).data
-        acad = float(total["valeur"].iloc[0]) if not total.empty else None
-        value = float(mine["valeur"].iloc[0]) if not mine.empty else None
-        rows.append({
-            "indicateur": ind, "libelle": libelle, "unite": unite, "valeur": value, "academie": acad,
-            "part_pct": (value / acad * 100) if (value is not None and acad and agg == "somme") else None,
-            "rang": int(mine["rang"].iloc[0]) if value is not None else None,
-            "nb": int(per_lab["valeur"].notna().sum()),
-            "illustratif": bool(mine["illustratif"].iloc[0]) if not mine.empty else False,
-        })
-    return pd.DataFrame(rows, columns=["indicateur", "libelle", "unite", "valeur", "academie", "part_pct", "rang",
-                                       "nb", "illustratif"])
+    cat = _catalog(con, "lab", filters=base, bys=("laboratoire", "total"))
+    results = _series_many(con, cat, [(ind, by) for ind in cat.meta for by in ("laboratoire", "total")], base,
+                           annual=True, periods=(annee, annee))
+    out = _profile(laboratoire, cat, results, lambda res: None if res.data.empty else res.data, "groupe")
+    return pd.DataFrame(out, columns=["indicateur", "libelle", "unite", "valeur", "academie", "part_pct", "rang",
+                                      "nb", "illustratif"])
+
+
+def lab_figures_series(con: duckdb.DuckDBPyConnection, indicators: tuple[str, ...] | list[str], filters: Filters,
+                       year: str) -> pd.DataFrame:
+    """`series(con, i, filters, by="laboratoire", annual=True, periods=(year, year)).data` of each indicator
+    `i`, in one frame with an `indicateur` column first (two statements for all of them): the key figures of
+    the labs' map popups (`foliummap.LAB_FIGURES`; pass `foliummap.lab_figure_filters(filters)`)."""
+    indicators = tuple(indicators)
+    cat = _catalog(con, ids=indicators, filters=filters, bys=("laboratoire",))
+    for ind in indicators:
+        if ind not in cat.meta:
+            raise KeyError(ind)
+    results = _series_many(con, cat, [(ind, "laboratoire") for ind in indicators], filters, annual=True,
+                           periods=(year, year))
+    frames = [res.data.assign(indicateur=ind) for ind, res in zip(indicators, results)]
+    if not frames:
+        return pd.DataFrame(columns=["indicateur", *_SERIES_COLUMNS])
+    return pd.concat(frames, ignore_index=True)[["indicateur", *_SERIES_COLUMNS]]
 
 
 HN_FAMILY = "Heures numériques"
@@ -871,7 +1022,7 @@ def _theme_keys(con: duckdb.DuckDBPyConnection, themes: tuple[str, ...],
         return [], []
     available: dict[str, set[str]] = {}
     for ind, theme in con.execute(
-        "SELECT DISTINCT indicateur, thematique FROM mesures_actives WHERE $ind IS NULL OR indicateur = $ind",
+        "SELECT DISTINCT indicateur, thematique FROM disponibilites WHERE $ind IS NULL OR indicateur = $ind",
         {"ind": indicator_id},
     ).fetchall():
         available.setdefault(ind, set()).add(theme)

@@ -92,8 +92,9 @@ def _choice(params: Mapping[str, str], name: str, options: Sequence[str], defaul
 def _lab_figures(con: duckdb.DuckDBPyConnection, filters: Filters, annee: str) -> Mapping[str, Any]:
     """The key figures of every lab's popup (every lab of the year: the labs shown are already filtered)."""
     scope = foliummap.lab_figure_filters(filters)
+    frame = queries.lab_figures_series(con, tuple(foliummap.LAB_FIGURES), scope, annee)  # one grouped query
     return foliummap.lab_figures(
-        {i: queries.series(con, i, scope, by="laboratoire", annual=True, periods=(annee, annee)).data
+        {i: frame[frame["indicateur"] == i].drop(columns="indicateur").reset_index(drop=True)
          for i in foliummap.LAB_FIGURES},
         {i: str(queries.indicator(con, i)["unite"]) for i in foliummap.LAB_FIGURES})
 
