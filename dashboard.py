@@ -50,6 +50,8 @@ if st.query_params.get("presentation") == "1" and page.url_path != PRESENTATION.
 presenting = page.url_path == PRESENTATION.url_path
 french.mount()  # Streamlit's own English chrome (menu, dialogs, toolbars) in French; renders no box
 printing.mount()  # Ctrl+P: A4 landscape, content only (components/printing.py); style only, no box
+if not presenting:  # the map's scripts fetched in the background: « Carte » then finds them in the cache
+    offline.mount_prefetch()
 notices = st.container()  # bad-URL notices: at the top of the page, filled once the page has run
 try:
     link_notice = pinning.pin_from_url()  # ?version=N: this session stays on version N

@@ -52,16 +52,17 @@ inputs: carte_view.MapInputs = view.items["map"]
 table = view.table("bassins")
 
 common.render_view_notices(view)
-carte = maps.build_map(
-    context.geojson("bassins"), context.geojson("departements"), inputs.values, inputs.classes, inputs.labs,
-    indicator_label=inputs.indicator_label, unit=inputs.unit, annee=inputs.annee, basemap=inputs.basemap,
-    departements=inputs.departements, chosen_bassins=inputs.chosen_bassins, theme_labels=inputs.theme_labels,
-    niveau_labels=inputs.niveau_labels, figures=inputs.lab_figures,
-)
 codes = inputs.codes
 left, right = st.columns([5, 2], gap="medium")  # wide map: legends must not hide the bassins
 with left:
-    clicked = maps.render_map(carte, key=f"carte_map_{inputs.basemap}")
+    # built only when this process has not drawn this map yet (components.maps: the arguments are replayed)
+    clicked = maps.render_carte_map(
+        f"carte_map_{inputs.basemap}",
+        context.geojson("bassins"), context.geojson("departements"), inputs.values, inputs.classes, inputs.labs,
+        indicator_label=inputs.indicator_label, unit=inputs.unit, annee=inputs.annee, basemap=inputs.basemap,
+        departements=inputs.departements, chosen_bassins=inputs.chosen_bassins, theme_labels=inputs.theme_labels,
+        niveau_labels=inputs.niveau_labels, figures=inputs.lab_figures,
+    )
     maps.render_legend_text(inputs.classes, inputs.unit, inputs.indicator_label, inputs.annee)
     st.caption(escape_markdown(view.text("bassins_note")))
     common.render_source(view.sources, view.illustrative, view.origins)

@@ -48,13 +48,13 @@ with right:
     if small is None:
         render_empty(view.text("map_empty"))
     else:
-        built = maps.build_map(
+        maps.render_overview_map(  # built only when this process has not drawn this map yet
+            "overview_map", maps.THEME.overview_map_height, small.alt,
             context.geojson("bassins"), context.geojson("departements"), small.values, small.classes, small.labs,
             indicator_label=small.indicator_label, unit=small.unit, annee=small.year,
             departements=small.departements, chosen_bassins=small.bassins,
             theme_labels=small.theme_labels, niveau_labels=small.niveau_labels, compact=True,
         )
-        maps.render_static_map(built, key="overview_map", alt=small.alt)
         maps.render_legend_text(small.classes, small.unit, small.indicator_label, small.year)
         render_source(small.sources, small.illustrative, small.origins)
     st.page_link("app_pages/carte.py", label="Ouvrir la carte détaillée", icon=":material/map:")

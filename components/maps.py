@@ -14,6 +14,10 @@ of `observatoire.figures` (no Streamlit, tested directly):
 
 from __future__ import annotations
 
+import hashlib
+import pickle
+import threading
+from collections import OrderedDict
 from collections.abc import Collection, Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -50,33 +54,142 @@ FILTER_KEY = "f_bassins"  # the sidebar's bassin filter (components.sidebar.KEYS
 SELECTOR_WIDTHS = (440, 135, 225, 150, 200)
 
 
-def render_page_style() -> None:
-    """The Carte page's CSS (template `carte_page.css.j2`): selectors that wrap instead of being cut, the map's
-    frame as tall as the screen allows. Put the selectors in `st.container(key="carte_choix")`."""
-    css = templates.render("carte_page.css.j2", theme=THEME, widths=SELECTOR_WIDTHS)
+def render_page_style(top_room: int = THEME.map_top_room) -> None:
+    """The Carte page's CSS (template `carte_page.css.j2`): the title in the band of Streamlit's header, selectors
+    that wrap instead of being cut, the map's frame as tall as the screen allows below `top_room` px (its top is
+    ≈ 207 px below the top of the screen at 1280×720 and 1600×1000, `tests/e2e/test_carte_1280.py`). Put the
+    selectors in `st.container(key="carte_choix")`."""
+    css = templates.render("carte_page.css.j2", theme=THEME, widths=SELECTOR_WIDTHS, top_room=top_room)
     st.html(f"<style>{css}</style>")
 
 
-def build_map(*args: Any, **kwargs: Any) -> folium.Map:
-    """`foliummap.build_map` with folium pointed at the vendored assets first (no CDN)."""
+# Rendered maps, per process. A map depends only on the arguments of `build_map` (its element ids are stable:
+# same inputs, byte-identical HTML), so what a rerun sends for a map already drawn — the st_folium component's
+# arguments, or the HTML of a static map — is kept under a digest of those arguments and sent again as is:
+# streamlit-folium's own Python (two renders of the whole map, a pure-Python walk of every coordinate for
+# bounds that are not returned) and folium's build are skipped (bench/map_paint.py). Bounded (LRU).
+RENDERED_MAX = 48
+_rendered: OrderedDict[tuple, Any] = OrderedDict()
+_rendered_lock = threading.Lock()
+_DIGEST_ATTR = "_observatoire_digest"
+
+
+def map_digest(*args: Any, **kwargs: Any) -> str | None:
+    """Digest of `build_map`'s arguments (content, not identity; the asset prefix and folium's version
+    included), or None when an argument cannot be pickled (then nothing is cached)."""
     offline.use_local_assets()
-    return foliummap.build_map(*args, **kwargs)
+    try:
+        payload = pickle.dumps((folium.__version__, offline.VENDOR_PREFIX, [_canonical(a) for a in args],
+                                sorted((k, _canonical(v)) for k, v in kwargs.items())), protocol=5)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return None
+    return hashlib.blake2b(payload, digest_size=20).hexdigest()
 
 
-def render_map(m: folium.Map, key: str) -> dict | None:
-    """Show the map through streamlit-folium; returns only click data (no rerun on pan/zoom)."""
-    from streamlit_folium import st_folium
+def _canonical(value: Any) -> Any:
+    """A DataFrame as its content (the bytes of its pickle depend on how it was built, not only on what it
+    holds): columns, dtypes and one hash per row, index included."""
+    if isinstance(value, pd.DataFrame):
+        return ("DataFrame", tuple(map(str, value.columns)), tuple(map(str, value.dtypes)),
+                pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes())
+    return value
 
-    return st_folium(m, key=key, height=THEME.map_height, use_container_width=True,
-                     returned_objects=list(RETURNED_OBJECTS))
+
+def _recall(key: tuple | None) -> Any:
+    if key is None or key[0] is None:
+        return None
+    with _rendered_lock:
+        found = _rendered.get(key)
+        if found is not None:
+            _rendered.move_to_end(key)
+        return found
 
 
-def render_static_map(m: folium.Map, key: str, height: int = THEME.overview_map_height,
-                      alt: str = "Carte") -> None:
+def _remember(key: tuple | None, value: Any) -> None:
+    if key is None or key[0] is None or not value:
+        return
+    with _rendered_lock:
+        _rendered[key] = value
+        _rendered.move_to_end(key)
+        while len(_rendered) > RENDERED_MAX:
+            _rendered.popitem(last=False)
+
+
+def build_map(*args: Any, **kwargs: Any) -> folium.Map:
+    """`foliummap.build_map` with folium pointed at the vendored assets first (no CDN). The map carries the
+    digest of its arguments: `render_map` / `render_static_map` send a map already drawn without rendering it."""
+    digest = map_digest(*args, **kwargs)
+    m = foliummap.build_map(*args, **kwargs)
+    setattr(m, _DIGEST_ATTR, digest)
+    return m
+
+
+def _component_key(digest: str | None, key: str) -> tuple:
+    return (digest, "st_folium", key, THEME.map_height, RETURNED_OBJECTS)
+
+
+def _no_bounds() -> list[list[None]]:
+    return [[None, None], [None, None]]
+
+
+def _copy_value(key: str, hash_key: str) -> None:
+    """st_folium's own on_change: the component value under the widget key the caller chose."""
+    st.session_state[key] = st.session_state.get(hash_key, {})
+
+
+def render_map(m: folium.Map | None, key: str, digest: str | None = None) -> dict | None:
+    """Show the map through streamlit-folium; returns only click data (no rerun on pan/zoom). A map already
+    drawn by this process (same digest) is sent again from the arguments kept, without rendering it: `m` may
+    then be None (`render_carte_map`)."""
+    import streamlit_folium
+
+    digest = digest or getattr(m, _DIGEST_ATTR, None)
+    cache_key = _component_key(digest, key)
+    sent = _recall(cache_key)
+    if sent is not None:
+        return streamlit_folium._component_func(  # noqa: SLF001 - offline.patch_streamlit_folium's wrapper
+            **{**sent, "default": dict(sent["default"]), "on_change": partial(_copy_value, key, sent["key"])})
+    if m is None:
+        raise ValueError("render_map : carte absente et pas encore dessinée")
+    if "bounds" not in RETURNED_OBJECTS:  # st_folium walks every coordinate for a value we do not return
+        m.get_bounds = _no_bounds  # type: ignore[method-assign]
+    with offline.capture_component_args() as sent:
+        value = streamlit_folium.st_folium(m, key=key, height=THEME.map_height, use_container_width=True,
+                                           returned_objects=list(RETURNED_OBJECTS))
+    _remember(cache_key, {k: v for k, v in sent.items() if k != "on_change"})
+    return value
+
+
+def render_carte_map(key: str, *args: Any, **kwargs: Any) -> dict | None:
+    """`build_map(*args, **kwargs)` shown by `render_map`, built only when this process has not drawn it yet."""
+    digest = map_digest(*args, **kwargs)
+    if _recall(_component_key(digest, key)) is not None:
+        return render_map(None, key, digest)
+    return render_map(build_map(*args, **kwargs), key)
+
+
+def render_static_map(m: folium.Map | None, key: str, height: int = THEME.overview_map_height,
+                      alt: str = "Carte", digest: str | None = None) -> None:
     """A map shown for reading only (overview): a plain same-origin iframe of the map's HTML (pan, zoom and
-    popups work). Unlike `st_folium` it sends no value back, so it never triggers a rerun of the page."""
+    popups work). Unlike `st_folium` it sends no value back, so it never triggers a rerun of the page. The HTML
+    of a map already drawn (same digest) is kept: `m` may then be None (`render_overview_map`)."""
+    digest = digest or getattr(m, _DIGEST_ATTR, None)
+    cache_key = (digest, "html")
+    html = _recall(cache_key)
+    if html is None:
+        if m is None:
+            raise ValueError("render_static_map : carte absente et pas encore dessinée")
+        html = m.get_root().render()
+        _remember(cache_key, html)
     with st.container(key=key):
-        st.iframe(m.get_root().render(), height=height, alt=plain(alt))
+        st.iframe(html, height=height, alt=plain(alt))
+
+
+def render_overview_map(key: str, height: int, alt: str, *args: Any, **kwargs: Any) -> None:
+    """`build_map(*args, **kwargs)` shown by `render_static_map`, built only when not drawn yet."""
+    digest = map_digest(*args, **kwargs)
+    m = None if _recall((digest, "html")) is not None else build_map(*args, **kwargs)
+    render_static_map(m, key, height, alt, digest)
 
 
 def apply_click(value: Mapping[str, Any] | None, allowed: Collection[str],

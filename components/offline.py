@@ -19,11 +19,14 @@ Notes
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import re
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import branca.colormap
@@ -44,6 +47,9 @@ LOCAL_ASSETS: dict[str, str | None] = {
 _D3_CDN: str = _MAP["d3_v3"]
 
 _state: dict[str, str] = {}
+# Per thread (one script run = one thread): when `slot` is a dict, the patched component function copies the
+# arguments it sends to the st_folium component into it (components.maps keeps them to replay a map).
+CAPTURE = threading.local()
 
 
 def local_url(relative: str, prefix: str = VENDOR_PREFIX) -> str:
@@ -151,10 +157,26 @@ def patch_streamlit_folium(prefix: str = VENDOR_PREFIX) -> None:
         for key in ("js_links", "css_links"):
             if kwargs.get(key):
                 kwargs[key] = rewrite_url_list(kwargs[key], prefix)
+        slot = getattr(CAPTURE, "slot", None)
+        if slot is not None:  # `capture_component_args`: this thread records what it sends
+            slot.update(kwargs)
         return original(*args, **kwargs)
 
     component_func._offline_original = original  # type: ignore[attr-defined]
     streamlit_folium._component_func = component_func
+
+
+@contextlib.contextmanager
+def capture_component_args() -> Iterator[dict[str, Any]]:
+    """Within the block, the arguments this thread sends to the st_folium component (links already local)
+    are copied into the dict yielded (empty if nothing was sent)."""
+    slot: dict[str, Any] = {}
+    previous = getattr(CAPTURE, "slot", None)
+    CAPTURE.slot = slot
+    try:
+        yield slot
+    finally:
+        CAPTURE.slot = previous
 
 
 # --- third-party URL detection --------------------------------------------------------------
@@ -219,3 +241,42 @@ def vendored_paths(html: str, prefix: str = VENDOR_PREFIX) -> list[str]:
     """Paths (relative to static/vendor) referenced in ``html`` under ``prefix``."""
     pattern = re.compile(re.escape(prefix.rstrip("/") + "/") + r"""([^\s"'<>()\\`?#]+)""")
     return list(dict.fromkeys(m.group(1) for m in pattern.finditer(html)))
+
+
+# --- warming the browser cache -----------------------------------------------------------------------------
+
+_COMPONENT_BUILD = Path("frontend") / "build" / "static" / "js"
+_PREFETCH_JS = """(() => {
+  if (window.__observatoirePrefetch) return;  // once per page load
+  window.__observatoirePrefetch = true;
+  const urls = __URLS__;
+  const go = () => urls.forEach((url) => fetch(url, {credentials: "same-origin"}).catch(() => {}));
+  if (document.readyState === "complete") go(); else window.addEventListener("load", go, {once: true});
+})();"""
+
+
+def map_asset_urls(prefix: str = VENDOR_PREFIX) -> list[str]:
+    """Same-origin URLs the Carte map loads one after the other (streamlit-folium appends its scripts one at a
+    time): the vendored scripts and stylesheets of the map's folium elements, and streamlit-folium's bundle."""
+    import streamlit_folium
+    from folium.plugins import Fullscreen
+
+    use_local_assets(prefix)
+    urls = [url for cls in (folium.Map, Fullscreen) for attr in ("default_js", "default_css")
+            for _, url in cls.__dict__.get(attr, [])]
+    build = Path(streamlit_folium.__file__).parent / _COMPONENT_BUILD
+    urls += [f"/component/streamlit_folium.st_folium/static/js/{p.name}" for p in sorted(build.glob("main.*.js"))]
+    return [url for url in dict.fromkeys(urls) if url.startswith("/")]
+
+
+def mount_prefetch() -> None:
+    """Fetch the map's assets in the background as soon as any page is shown, so that opening « Carte »
+    finds them in the browser cache (bench/map_paint.py: the map's scripts are requested one after the other
+    once the map's frame exists). Same origin only; a failed fetch is ignored. Renders no box."""
+    import streamlit as st
+
+    marker = "data-observatoire-prefetch"  # its element container is hidden: no box, no layout gap
+    st.html(f"<span {marker} hidden></span><style>.stElementContainer:has([{marker}]) "
+            "{ display: none !important; }</style><script>"
+            + _PREFETCH_JS.replace("__URLS__", json.dumps(map_asset_urls())) + "</script>",
+            unsafe_allow_javascript=True)

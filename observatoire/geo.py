@@ -9,13 +9,16 @@ from __future__ import annotations
 import io
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import pandas as pd
 import shapely
+import shapely.geometry
 
 from observatoire import config, reading
+
+if TYPE_CHECKING:  # geopandas (and pyproj, ≈ 15 MiB) only for load_bassins / load_departements: imported there
+    import geopandas as gpd
 
 GEOJSON_FILES = {"bassins": "bassins.geojson", "departements": "departements.geojson"}
 LABORATOIRES_FILE = "laboratoires.csv"
@@ -28,6 +31,8 @@ def reference_dir() -> Path:
 
 
 def _read_layer(name: str) -> gpd.GeoDataFrame:
+    import geopandas as gpd  # lazily: the app itself never needs it (bench/memory.py)
+
     gdf = gpd.GeoDataFrame.from_features(geojson_dict(name)["features"], crs="EPSG:4326")
     for column in ("code", "departement", "siege"):
         if column in gdf.columns:
@@ -54,8 +59,10 @@ def load_laboratoires() -> pd.DataFrame:
 
 @lru_cache(maxsize=1)
 def _bassin_index() -> tuple[tuple[str, ...], shapely.STRtree]:
-    bassins = load_bassins().sort_values("code")
-    return tuple(bassins["code"]), shapely.STRtree(bassins.geometry.values)
+    # shapely alone (no GeoDataFrame): the same geometries as `load_bassins`, sorted by code
+    features = sorted(geojson_dict("bassins")["features"], key=lambda f: str(f["properties"]["code"]))
+    codes = tuple(str(f["properties"]["code"]) for f in features)
+    return codes, shapely.STRtree([shapely.geometry.shape(f["geometry"]) for f in features])
 
 
 def bassin_at(lon: float, lat: float) -> str | None:

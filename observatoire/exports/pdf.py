@@ -22,13 +22,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
 from observatoire import config
 from observatoire.exports import png
 from observatoire.figures import cards
 from observatoire.views.fiches import Fiche, fiche_file_stem
+
+if TYPE_CHECKING:  # fpdf2 (+ Pillow, lxml: ≈ 28 MiB) is imported when a PDF is built, not for the button
+    from fpdf import FPDF
 
 FONT_DIR_GLOB = "dejavu-fonts-ttf-*"
 VENDOR_DIR = config.PROJECT_ROOT / "static" / "vendor"
@@ -332,6 +334,8 @@ def png_size(image: bytes) -> float:
 
 
 def _new_pdf(fiche: Fiche, today: date) -> FPDF:
+    from fpdf import FPDF  # lazily: see the import block
+
     regular, bold = font_files()
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_auto_page_break(False)
