@@ -434,7 +434,8 @@ def lots(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def data_version(con: duckdb.DuckDBPyConnection) -> DataVersion:
     parquet_rows = get_meta(con, "mesures_parquet_lignes")
-    if get_meta(con, "mesures_stockage") == "parquet" and parquet_rows and parquet_rows.isdigit():  # measures in Parquet files: counted once, at publication
+    # measures in Parquet files (observatoire.parquet): counted once, at publication
+    if get_meta(con, "mesures_stockage") == "parquet" and parquet_rows and parquet_rows.isdigit():
         n_lots, local = con.execute(
             "SELECT (SELECT count(*) FROM lots WHERE actif), (SELECT count(*) FROM mesures_locales)").fetchone()
         n_rows = int(parquet_rows) + int(local)
