@@ -74,6 +74,8 @@ else:
     render_downloads(measures.frame, measures.title, "donnees_mesures", left, right,
                      about=view_about(view, measures))
     with st.expander("Aperçu des mesures", icon=":material/table:"):
+        if view.text("preview"):
+            st.caption(escape_markdown(view.text("preview")))
         st.dataframe(view.items["preview"], hide_index=True, width="stretch", key="donnees_apercu")
 
 # -------------------------------------------------------------------------------------------- version
