@@ -58,6 +58,9 @@ bench: install-dev browser
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/validation.py
 	$(BIN)/python bench/versions.py
+	$(BIN)/python bench/map_paint.py
+	$(BIN)/python bench/memory.py
+	$(BIN)/python bench/national.py --reuse
 
 load: install-dev browser
 	$(BIN)/python bench/seminaire.py --sessions 150 --ramp 30 --replicas 1,2 --browsers 3
