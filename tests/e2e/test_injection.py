@@ -322,21 +322,31 @@ def _is_number(text: str) -> bool:
 
 def _download_buttons(page):  # noqa: ANN001, ANN202
     """Every visible download button of the page, tab by tab (lazily: the caller downloads from a tab before
-    the next one is opened), every expander opened."""
-    for tab in page.get_by_role("tab").all() or [None]:
-        if tab is not None:
-            tab.click()
-            wait_idle(page)
+    the next one is opened), every expander opened. Before yielding a button, its tab is selected again and its
+    expanders reopened if a rerun of the busy app (a click on a previous button) changed them meanwhile."""
+
+    def open_expanders() -> None:
         summaries = page.locator('[data-testid="stMain"] [data-testid="stExpander"] summary')
         for i in range(summaries.count()):
             if summaries.nth(i).is_visible() and summaries.nth(i).get_attribute("aria-expanded") != "true":
                 with contextlib.suppress(PlaywrightTimeout):
                     summaries.nth(i).click(timeout=5_000)
         wait_idle(page)
+
+    def show(tab) -> None:  # noqa: ANN001
+        if tab is not None and tab.get_attribute("aria-selected") != "true":
+            tab.click()
+            wait_idle(page)
+        open_expanders()
+
+    for tab in page.get_by_role("tab").all() or [None]:
+        show(tab)
         buttons = page.locator('[data-testid="stMain"] [data-testid="stDownloadButton"] button')
-        for i in range(buttons.count()):
-            if buttons.nth(i).is_visible():
-                yield buttons.nth(i)
+        visible = [i for i in range(buttons.count()) if buttons.nth(i).is_visible()]
+        for i in visible:
+            if not buttons.nth(i).is_visible():
+                show(tab)
+            yield buttons.nth(i)
 
 
 def _cells_of(path) -> tuple[list[str], list[str]]:  # noqa: ANN001

@@ -9,11 +9,19 @@ references (`ref_hash`) that the client resolves. Behaviour only: no timing is a
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 
 from bench._protocol import ProtocolSession
 
 LINKS = ["/?dep=57", "/", "/?dep=57", "/", "/?dep=57"]
 MEURTHE = "54 — Meurthe-et-Moselle"
+
+
+def _run_async(coroutine):  # noqa: ANN001, ANN202
+    """`asyncio.run` in a thread of its own: Playwright's sync API (the browser tests of the same session) keeps an
+    event loop running in the main thread, where `asyncio.run` refuses to start."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _heading(session: ProtocolSession) -> str:
@@ -38,7 +46,7 @@ def test_five_sessions_first_run_filter_change_no_error(server: str) -> None:
     async def run() -> list[dict]:
         return await asyncio.gather(*[_attendee(server, link) for link in LINKS])
 
-    results = asyncio.run(run())
+    results = _run_async(run())
     for link, res in zip(LINKS, results, strict=True):
         first, changed, widget = res["first"], res["changed"], res["widget"]
         assert first.status == "ok" and first.errors == [], (link, first)
@@ -79,7 +87,7 @@ def test_page_switch_and_cached_messages(server: str) -> None:
         finally:
             await session.close()
 
-    asyncio.run(run())
+    _run_async(run())
 
 
 def test_rerun_requested_while_the_previous_run_ends_gets_every_message(server: str) -> None:
@@ -109,7 +117,7 @@ def test_rerun_requested_while_the_previous_run_ends_gets_every_message(server: 
         finally:
             await session.close()
 
-    asyncio.run(run())
+    _run_async(run())
 
 
 def test_client_cache_follows_the_front_end() -> None:
@@ -165,4 +173,4 @@ def test_client_cache_follows_the_front_end() -> None:
         finished("r5")
         assert session._finishes[-1][2] == "r4"  # stalled: the r5 finish was never dispatched
 
-    asyncio.run(run())
+    _run_async(run())
