@@ -7,7 +7,6 @@ import streamlit as st
 
 from components import context
 from components import presentation as slides
-from observatoire.exports import pptx
 from observatoire.filters import Filters
 
 filters: Filters = st.session_state["filters"]
@@ -20,5 +19,15 @@ index = slides.current_index(len(deck.slides))
 slides.go_to(index)
 slides.render_slide(deck, index)
 year = deck.context.school_year
-slides.render_navigation(len(deck.slides), index, lambda: pptx.presentation_pptx(deck),
+
+
+def deck_pptx() -> bytes:
+    """The PPTX, built when the button is clicked; python-pptx (and lxml, Pillow: ≈ 11 MiB per process) is only
+    imported then."""
+    from observatoire.exports import pptx
+
+    return pptx.presentation_pptx(deck)
+
+
+slides.render_navigation(len(deck.slides), index, deck_pptx,
                          f"Observatoire du numérique éducatif — séminaire {year}.pptx")
