@@ -15,7 +15,7 @@ import streamlit as st
 
 from components import context, picker
 from components.charts import render_figure, table_column_config
-from components.common import render_data_table, render_element_source, render_empty, view_about
+from components.common import render_data_table, render_element_source, render_notices, view_about
 from components.sidebar import label_of, url_selectbox
 from observatoire.filters import Filters, school_years_between
 from observatoire.text import escape_markdown
@@ -53,13 +53,7 @@ def _render_section(view: View, section: Section, title: object | None = None) -
     own widgets, which receives the heading."""
     if section.heading:
         (title or st).subheader(escape_markdown(section.heading), anchor=False)  # type: ignore[attr-defined]
-    for notice in section.notices:
-        if notice.kind == "filtre":
-            st.info(escape_markdown(notice.text), icon=":material/filter_alt_off:")
-        elif notice.kind == "vide":
-            render_empty(notice.text)
-        else:
-            st.info(escape_markdown(notice.text), icon=INFO_ICONS.get(section.key, ":material/info:"))
+    render_notices(section.notices, info_icon=INFO_ICONS.get(section.key, ":material/info:"))
     for caption in section.captions:
         st.caption(escape_markdown(caption))
     if section.switch:  # its value was read before the view was built (`ALL_GROUPS`)

@@ -207,3 +207,16 @@ def machine_info() -> dict[str, object]:
         pass
     return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gib": round(ram_kib / 1024 / 1024, 1),
             "python": sys.version.split()[0]}
+
+
+def table(title: str, header: list[str], rows: list[list[object]]) -> str:
+    """A plain-text table (first column left-aligned, the others right-aligned) under `title`."""
+    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    line = "  ".join("-" * w for w in widths)
+    out = [title, line]
+    for idx, row in enumerate(cells):
+        out.append("  ".join(c.rjust(w) if idx and i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))))
+        if idx == 0:
+            out.append(line)
+    return "\n".join(out) + "\n"

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._server import MAP_IFRAME, goto, launch_chromium, machine_info, streamlit_server  # noqa: E402
+from bench._server import MAP_IFRAME, goto, launch_chromium, machine_info, streamlit_server, table  # noqa: E402
 
 OUT_DIR = ROOT / "artifacts" / "bench"
 BASSIN_COUNT = 17
@@ -87,18 +87,6 @@ def load_average() -> str:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
     except OSError:
         return "?"
-
-
-def table(title: str, header: list[str], rows: list[list[object]]) -> str:
-    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    line = "  ".join("-" * w for w in widths)
-    out = [title, line]
-    for idx, row in enumerate(cells):
-        out.append("  ".join(c.rjust(w) if idx and i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))))
-        if idx == 0:
-            out.append(line)
-    return "\n".join(out) + "\n"
 
 
 def _one_run(browser, url: str, scenario: str) -> dict[str, object]:  # noqa: ANN001

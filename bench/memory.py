@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._server import goto, launch_chromium, machine_info, streamlit_server, vm_rss_kib  # noqa: E402
+from bench._server import goto, launch_chromium, machine_info, streamlit_server, table, vm_rss_kib  # noqa: E402
 
 OUT_DIR = ROOT / "artifacts" / "bench"
 GOAL_MIB = 400
@@ -110,18 +110,6 @@ for label, modules in steps:
     before = now
 print(json.dumps(out))
 """
-
-
-def table(title: str, header: list[str], rows: list[list[object]]) -> str:
-    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    line = "  ".join("-" * w for w in widths)
-    out = [title, line]
-    for idx, row in enumerate(cells):
-        out.append("  ".join(c.rjust(w) if idx and i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))))
-        if idx == 0:
-            out.append(line)
-    return "\n".join(out) + "\n"
 
 
 def mib(kib: float | None) -> float:

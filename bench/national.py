@@ -36,6 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench._server import table  # noqa: E402
+
 OUT_DIR = ROOT / "artifacts" / "bench"
 DEFAULT_DIR = ROOT / "var" / "national"
 DEFAULT_STORE = ROOT / "var" / "national-store"
@@ -252,18 +254,6 @@ def _same(a: dict, b: dict, key: str) -> bool:
         return False
     return all(all((abs(x - y) <= 1e-6 * max(1.0, abs(x))) if isinstance(x, float) else str(x) == str(y)
                    for x, y in zip(r1, r2)) for r1, r2 in zip(left, right))
-
-
-def table(title: str, header: list[str], rows: list[list[object]]) -> str:
-    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    line = "  ".join("-" * w for w in widths)
-    out = [title, line]
-    for idx, row in enumerate(cells):
-        out.append("  ".join(c.rjust(w) if idx and i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))))
-        if idx == 0:
-            out.append(line)
-    return "\n".join(out) + "\n"
 
 
 def fr(value: float, digits: int = 1) -> str:

@@ -39,6 +39,7 @@ from bench._server import (  # noqa: E402
     launch_chromium,
     machine_info,
     streamlit_server,
+    table,
     vm_rss_kib,
 )
 
@@ -60,18 +61,6 @@ def stats_ms(samples: list[float]) -> dict[str, float]:
     ms = [s * 1000 for s in samples]
     return {"n": len(ms), "median_ms": round(statistics.median(ms), 1),
             "p95_ms": round(float(np.percentile(ms, 95)), 1), "min_ms": round(min(ms), 1)}
-
-
-def table(title: str, header: list[str], rows: list[list[object]]) -> str:
-    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    line = "  ".join("-" * w for w in widths)
-    out = [title, line]
-    for idx, row in enumerate(cells):
-        out.append("  ".join(c.rjust(w) if idx and i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))))
-        if idx == 0:
-            out.append(line)
-    return "\n".join(out) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------- server

@@ -19,8 +19,8 @@ from observatoire.figures.cards import ILLUSTRATIVE_EXPLANATION
 from observatoire.filters import Filters
 from observatoire.text import escape_markdown
 from observatoire.views.model import Figure as ViewFigure
+from observatoire.views.model import Notice, View, source_line
 from observatoire.views.model import Table as ViewTable
-from observatoire.views.model import View, source_line
 
 ILLUSTRATIVE_ICON = ":material/science:"
 ILLUSTRATIVE_COLOR = "orange"
@@ -114,11 +114,19 @@ def render_element_source(element: ViewTable | ViewFigure) -> None:
 
 def render_view_notices(view: View) -> None:
     """The view's notices: filters that do not reach its content (« filtre »), then the other ones."""
-    for notice in view.notices:
+    render_notices(view.notices)
+
+
+def render_notices(notices: Sequence[Notice], info_icon: str | None = None) -> None:
+    """Notices of a view (or of one of its sections): « filtre » in a box with the filter icon, « vide » as an
+    empty state, the other ones as a caption, or in a box with `info_icon` when given."""
+    for notice in notices:
         if notice.kind == "filtre":
             st.info(escape_markdown(notice.text), icon=":material/filter_alt_off:")
         elif notice.kind == "vide":
             render_empty(notice.text)
+        elif info_icon:
+            st.info(escape_markdown(notice.text), icon=info_icon)
         else:
             st.caption(f":material/info: {escape_markdown(notice.text)}")
 
