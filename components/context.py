@@ -125,6 +125,20 @@ def _run(name: str, version_id: str, path: str, args: tuple, kwargs: tuple, _fn:
         cur.close()
 
 
+@st.cache_resource(ttl=_TTL, max_entries=256, show_spinner=False)
+def _run_shared(name: str, version_id: str, path: str, args: tuple, kwargs: tuple,
+                _fn: Callable[..., object]) -> object:
+    """`_run`, but the result is kept and returned as the object itself, shared by every session: no pickling
+    on each rerun. For views only: unpickling a View's plotly figures took about half of a warm rerun
+    (plotly revalidates every property). A View is frozen and nothing mutates its frames or figures (renderers
+    and exports copy them: `st.plotly_chart` serialises a copy, `png.decorated` builds a new figure)."""
+    cur = _connection(path).cursor()
+    try:
+        return _fn(cur, *args, **dict(kwargs))
+    finally:
+        cur.close()
+
+
 def _query(fn: Callable[Concatenate[duckdb.DuckDBPyConnection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
     target = version()
     return _run(f"{fn.__module__}.{fn.__qualname__}", target.id, str(target.path), args,  # type: ignore[return-value]
@@ -209,7 +223,9 @@ def view(builder: Callable[[duckdb.DuckDBPyConnection, Filters, dict[str, str]],
     """The `View` that `builder` (`observatoire.views.<page>.build_<page>`) makes of `filters` and the page's
     own choices `params` on this rerun's version, cached like every query (keyed by the builder, the version
     and the arguments). Pages render it; their downloads take their tables and figures from it."""
-    return _query(builder, filters, dict(sorted((params or {}).items())))
+    target = version()
+    return _run_shared(f"{builder.__module__}.{builder.__qualname__}", target.id,  # type: ignore[return-value]
+                       str(target.path), (filters, dict(sorted((params or {}).items()))), (), builder)
 
 
 def presentation(filters: Filters, url: str = "") -> Presentation:

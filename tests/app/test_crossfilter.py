@@ -41,7 +41,7 @@ def test_a_lab_marker_click_opens_its_fiche(app, con, monkeypatch):
     click = {"last_object_clicked": {"lat": float(lab["latitude"]), "lng": float(lab["longitude"])},
              "last_active_drawing": {"type": "Feature", "properties": {"code": "57-metz"}, "geometry": None}}
     at = open_page(app, CARTE, dep="57")
-    monkeypatch.setattr(maps, "render_map", lambda m, key: click)
+    monkeypatch.setattr(maps, "render_map", lambda m, key, digest=None: click)
     _run(at)
     assert at.selectbox(key="labo_fiche").value == lab["code"]  # page Laboratoires, the lab's fiche
     assert at.query_params["labo"] == lab["code"]
@@ -52,7 +52,7 @@ def test_a_lab_marker_click_opens_its_fiche(app, con, monkeypatch):
 def test_a_bassin_click_selects_the_bassin_not_a_lab(app, monkeypatch):
     click = {"last_object_clicked": {"lat": 49.12, "lng": 6.18}, "last_active_drawing": None}  # Metz
     at = open_page(app, CARTE, dep="57")
-    monkeypatch.setattr(maps, "render_map", lambda m, key: click)
+    monkeypatch.setattr(maps, "render_map", lambda m, key, digest=None: click)
     _run(at)
     assert at.selectbox(key=maps.SESSION_KEY).value == "57-metz"
     assert [b for b in at.button if b.key == "carte_filtrer_bassin"]  # « Filtrer sur ce bassin » offered
