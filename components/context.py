@@ -125,13 +125,14 @@ def _run(name: str, version_id: str, path: str, args: tuple, kwargs: tuple, _fn:
         cur.close()
 
 
-@st.cache_resource(ttl=_TTL, max_entries=256, show_spinner=False)
+@st.cache_resource(ttl=_TTL, max_entries=64, show_spinner=False)
 def _run_shared(name: str, version_id: str, path: str, args: tuple, kwargs: tuple,
                 _fn: Callable[..., object]) -> object:
     """`_run`, but the result is kept and returned as the object itself, shared by every session: no pickling
     on each rerun. For views only: unpickling a View's plotly figures took about half of a warm rerun
     (plotly revalidates every property). A View is frozen and nothing mutates its frames or figures (renderers
-    and exports copy them: `st.plotly_chart` serialises a copy, `png.decorated` builds a new figure)."""
+    and exports copy them: `st.plotly_chart` serialises a copy, `png.decorated` builds a new figure). At most 64
+    views per process (a Données view of the whole académie holds ≈ 10 MB of frames)."""
     cur = _connection(path).cursor()
     try:
         return _fn(cur, *args, **dict(kwargs))
