@@ -58,6 +58,7 @@ bench: install-dev browser
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/validation.py
 	$(BIN)/python bench/versions.py
+	$(BIN)/python bench/exports.py
 	$(BIN)/python bench/map_paint.py
 	$(BIN)/python bench/memory.py
 	$(BIN)/python bench/national.py --reuse

@@ -1,9 +1,9 @@
 """Observatoire du numérique éducatif — entrypoint and router.
 
-`streamlit run dashboard.py`. Pages live in `app_pages/` and are listed below. Not in `pages/`: with a `pages/`
-folder, Streamlit 1.67 runs the first script run of each process in its legacy multipage mode, so a deep link
-opened first after a restart would run its page file without this router (tests/e2e/test_pages_folder.py). The
-shared filters are created here, on every run, so they persist across pages and are mirrored in the URL."""
+`streamlit run dashboard.py`. The pages live in `pages/`, every file of it listed below (a test checks it). The
+shared filters are created here, on every run, so they persist across pages and are mirrored in the URL.
+`routing.leave_legacy_mode()` first: Streamlit runs the first run of a process in its legacy multipage mode
+when `pages/` exists (components/routing.py)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import context, french, offline, pinning, printing
+from components import context, french, offline, pinning, printing, routing
 from components.footer import render_footer
 from components.sidebar import add_url_notice, render_sidebar, render_url_notices
 
 log = logging.getLogger("observatoire")
 
+routing.leave_legacy_mode()  # the first run of a process too goes through this router
 st.set_page_config(
     page_title="Observatoire du numérique éducatif — Nancy-Metz",
     # a local image: a Material icon or an emoji here would make the browser fetch it from a third-party host
@@ -30,17 +31,17 @@ st.set_page_config(
 offline.patch_streamlit_folium()  # map assets served by the app itself, no CDN
 
 PAGES = [
-    st.Page("app_pages/vue_ensemble.py", title="Vue d'ensemble", icon=":material/dashboard:",
+    st.Page("pages/vue_ensemble.py", title="Vue d'ensemble", icon=":material/dashboard:",
             url_path="vue-ensemble", default=True),
-    st.Page("app_pages/carte.py", title="Carte", icon=":material/map:", url_path="carte"),
-    st.Page("app_pages/indicateurs.py", title="Indicateurs", icon=":material/monitoring:", url_path="indicateurs"),
-    st.Page("app_pages/laboratoires.py", title="Laboratoires", icon=":material/science:",
+    st.Page("pages/carte.py", title="Carte", icon=":material/map:", url_path="carte"),
+    st.Page("pages/indicateurs.py", title="Indicateurs", icon=":material/monitoring:", url_path="indicateurs"),
+    st.Page("pages/laboratoires.py", title="Laboratoires", icon=":material/science:",
             url_path="laboratoires"),
-    st.Page("app_pages/projets.py", title="Projets", icon=":material/lightbulb:", url_path="projets"),
-    st.Page("app_pages/donnees.py", title="Données et sources", icon=":material/database:", url_path="donnees"),
-    PRESENTATION := st.Page("app_pages/presentation.py", title="Présentation", icon=":material/slideshow:",
+    st.Page("pages/projets.py", title="Projets", icon=":material/lightbulb:", url_path="projets"),
+    st.Page("pages/donnees.py", title="Données et sources", icon=":material/database:", url_path="donnees"),
+    PRESENTATION := st.Page("pages/presentation.py", title="Présentation", icon=":material/slideshow:",
                             url_path="presentation"),
-    st.Page("app_pages/importer.py", title="Importer des données", icon=":material/upload:", url_path="importer"),
+    st.Page("pages/importer.py", title="Importer des données", icon=":material/upload:", url_path="importer"),
 ]
 
 page = st.navigation(PAGES, position="sidebar")

@@ -72,14 +72,14 @@ HEAVY = ["pandas", "pyarrow", "plotly", "duckdb", "folium", "branca", "streamlit
          "segno", "openpyxl", "python_calamine", "xlsxwriter", "PIL", "lxml", "networkx", "joblib", "authlib"]
 ROUTER = "dashboard.py"
 PAGES = {
-    "vue-ensemble": "app_pages/vue_ensemble.py",
-    "carte": "app_pages/carte.py",
-    "indicateurs": "app_pages/indicateurs.py",
-    "laboratoires": "app_pages/laboratoires.py",
-    "projets": "app_pages/projets.py",
-    "donnees": "app_pages/donnees.py",
-    "presentation": "app_pages/presentation.py",
-    "importer": "app_pages/importer.py",
+    "vue-ensemble": "pages/vue_ensemble.py",
+    "carte": "pages/carte.py",
+    "indicateurs": "pages/indicateurs.py",
+    "laboratoires": "pages/laboratoires.py",
+    "projets": "pages/projets.py",
+    "donnees": "pages/donnees.py",
+    "presentation": "pages/presentation.py",
+    "importer": "pages/importer.py",
 }
 URLS = {"vue-ensemble": "/", **{name: f"/{name}" for name in PAGES if name != "vue-ensemble"}}
 SESSION_URLS = ["/", "/carte", "/indicateurs", "/laboratoires", "/projets", "/donnees"]

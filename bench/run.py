@@ -45,12 +45,12 @@ from bench._server import (  # noqa: E402
 
 OUT_DIR = ROOT / "artifacts" / "bench"
 PAGES = {
-    "vue-ensemble": "app_pages/vue_ensemble.py",
-    "carte": "app_pages/carte.py",
-    "indicateurs": "app_pages/indicateurs.py",
-    "laboratoires": "app_pages/laboratoires.py",
-    "projets": "app_pages/projets.py",
-    "donnees": "app_pages/donnees.py",
+    "vue-ensemble": "pages/vue_ensemble.py",
+    "carte": "pages/carte.py",
+    "indicateurs": "pages/indicateurs.py",
+    "laboratoires": "pages/laboratoires.py",
+    "projets": "pages/projets.py",
+    "donnees": "pages/donnees.py",
 }
 URLS = {"vue-ensemble": "/", "carte": "/carte", "indicateurs": "/indicateurs", "laboratoires": "/laboratoires",
         "projets": "/projets", "donnees": "/donnees"}

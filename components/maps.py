@@ -41,7 +41,7 @@ from observatoire.figures.foliummap import missing, rank_text
 from observatoire.figures.theme import THEME
 from observatoire.text import escape_markdown, plain, quote_value
 
-OVERVIEW_INDICATOR = foliummap.OVERVIEW_INDICATOR  # small map of the overview page (app_pages/vue_ensemble.py)
+OVERVIEW_INDICATOR = foliummap.OVERVIEW_INDICATOR  # small map of the overview page (pages/vue_ensemble.py)
 SESSION_KEY = "carte_bassin"
 URL_PARAM = "bassin_sel"
 RETURNED_OBJECTS = ("last_object_clicked", "last_active_drawing")
@@ -228,7 +228,7 @@ def open_lab_fiche(code: str, params: Mapping[str, str]) -> None:
     # st.switch_page drops the state of the widgets drawn before it in this run (the sidebar's filters): the
     # next run reads the filters back from the URL given here, as a shared link would
     st.session_state.pop(sidebar._INIT, None)  # noqa: SLF001 - the sidebar's « parsed the URL » flag
-    st.switch_page("app_pages/laboratoires.py", query_params={**params, "labo": code})
+    st.switch_page("pages/laboratoires.py", query_params={**params, "labo": code})
 
 
 def bassin_selectbox(options: Sequence[str], labels: Mapping[str, str], container: Any = None) -> str | None:

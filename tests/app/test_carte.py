@@ -16,7 +16,7 @@ from observatoire.figures import classification, foliummap, formatting
 from observatoire.filters import Filters
 from tests.helpers import component_instances, md_text, open_page, unexpected_errors
 
-PAGE = "app_pages/carte.py"
+PAGE = "pages/carte.py"
 
 
 def _open(app, **params: str):

@@ -63,7 +63,7 @@ def test_overview_counts_equal_the_reference_query(app, con):
 
 
 def test_map_colours_and_markers_equal_the_reference_query(app, con):
-    at = app(query_params={"indicateur": "labo_nombre"}, page="app_pages/carte.py")
+    at = app(query_params={"indicateur": "labo_nombre"}, page="pages/carte.py")
     for filters in _grid(con):
         _set(at, filters)
         assert at.selectbox(key="carte_indicateur").value == "labo_nombre", filters
@@ -73,7 +73,7 @@ def test_map_colours_and_markers_equal_the_reference_query(app, con):
         assert _map_script(at).count("L.marker(") == len(labs), filters
 
 
-@pytest.mark.parametrize("page", ["app_pages/laboratoires.py"])
+@pytest.mark.parametrize("page", ["pages/laboratoires.py"])
 def test_lab_list_equals_the_reference_query(app, con, page):
     at = app(page=page)
     for filters in _grid(con):

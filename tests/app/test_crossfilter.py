@@ -9,7 +9,7 @@ from observatoire.figures import formatting
 from observatoire.filters import Filters
 from tests.helpers import md_text, open_page, unexpected_errors
 
-CARTE, INDICATEURS, LABOS = "app_pages/carte.py", "app_pages/indicateurs.py", "app_pages/laboratoires.py"
+CARTE, INDICATEURS, LABOS = "pages/carte.py", "pages/indicateurs.py", "pages/laboratoires.py"
 
 
 def _run(at):

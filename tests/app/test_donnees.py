@@ -17,7 +17,7 @@ from observatoire.schema import MEASURE_COLUMNS
 from observatoire.views.data_sources import PREVIEW_ROWS, build_data_sources
 from tests.helpers import md_text, open_page, texts
 
-PAGE = "app_pages/donnees.py"
+PAGE = "pages/donnees.py"
 
 
 def _open(app, **params: str):

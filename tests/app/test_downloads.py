@@ -20,10 +20,10 @@ from tests.helpers import open_page
 PARAMS = {"dep": "57", "niveau": "college"}
 FILTER_LINES = ("Département : 57 — Moselle", "Niveau : Collège")
 PAGES = {
-    "app_pages/indicateurs.py": {"png": 4},  # series, months, ranking, evolution
-    "app_pages/carte.py": {"png": 1},  # the map, drawn without tiles (observatoire.views.static_map)
-    "app_pages/laboratoires.py": {"png": 1},  # the fiche's activity chart
-    "app_pages/donnees.py": {"png": 0},
+    "pages/indicateurs.py": {"png": 4},  # series, months, ranking, evolution
+    "pages/carte.py": {"png": 1},  # the map, drawn without tiles (observatoire.views.static_map)
+    "pages/laboratoires.py": {"png": 1},  # the fiche's activity chart
+    "pages/donnees.py": {"png": 0},
 }
 
 
@@ -81,7 +81,7 @@ def test_download_names_and_what_the_files_say(app, con, deferred, page):
 
 
 def test_indicateurs_names_and_about_content(app, deferred):
-    at = open_page(app, "app_pages/indicateurs.py", indicateur="ent_visites", dep="57")
+    at = open_page(app, "pages/indicateurs.py", indicateur="ent_visites", dep="57")
     found = {}
     for button in at.get("download_button"):
         name, make = deferred[button.proto.deferred_file_id]

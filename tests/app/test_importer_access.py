@@ -14,7 +14,7 @@ import streamlit
 from tests.helpers import md_text, unexpected_errors
 
 ENTRYPOINT = str(Path(__file__).resolve().parents[2] / "dashboard.py")
-PAGE = "app_pages/importer.py"
+PAGE = "pages/importer.py"
 COOKIE = "test-cookie-secret-d41d8cd98f00b204e9800998ecf8427e"
 CLIENT_SECRET = "test-client-secret-0f343b0931126a20f133d67c2b018a3b"
 AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": COOKIE,

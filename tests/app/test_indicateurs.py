@@ -12,7 +12,7 @@ from observatoire import queries
 from observatoire.filters import Filters
 from tests.helpers import open_page, texts, unexpected_errors
 
-PAGE = "app_pages/indicateurs.py"
+PAGE = "pages/indicateurs.py"
 SERIES_KEY, MONTHS_HEADER = "ind_indicateur", "Mois"
 
 

@@ -11,7 +11,7 @@ from observatoire.figures import cards
 from observatoire.filters import Filters
 from tests.helpers import md_text, open_page, texts, unexpected_errors
 
-PAGE = "app_pages/laboratoires.py"
+PAGE = "pages/laboratoires.py"
 FICHE_KEY = "labo_fiche"
 
 

@@ -13,7 +13,7 @@ from observatoire.filters import Filters
 from observatoire.views.projects import build_projects
 from tests.helpers import md_text, open_page, texts, unexpected_errors
 
-PAGE = "app_pages/projets.py"
+PAGE = "pages/projets.py"
 
 
 def _table(at):

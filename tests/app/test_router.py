@@ -8,8 +8,8 @@ from observatoire import queries
 from observatoire.filters import PARAM_NAMES, Filters, to_params
 from tests.helpers import unexpected_errors
 
-PAGES = ["app_pages/vue_ensemble.py", "app_pages/carte.py", "app_pages/indicateurs.py",
-         "app_pages/laboratoires.py", "app_pages/donnees.py"]
+PAGES = ["pages/vue_ensemble.py", "pages/carte.py", "pages/indicateurs.py",
+         "pages/laboratoires.py", "pages/donnees.py"]
 FILTER_KEYS = {"departements": "f_departements", "bassins": "f_bassins", "thematiques": "f_thematiques",
                "niveaux": "f_niveaux", "publics": "f_publics"}
 
@@ -113,7 +113,7 @@ def test_bad_url_notices_are_at_the_top_of_the_main_area_until_dismissed(app):
 
 
 def test_page_choice_notices_join_the_top_notices(app):
-    at = app(query_params={"annee": "1999-2000"}, page="app_pages/carte.py")
+    at = app(query_params={"annee": "1999-2000"}, page="pages/carte.py")
     assert not unexpected_errors(at)
     notices = [w.value for w in at.main.warning if "1999-2000" in w.value]
     assert notices and "« Année scolaire »" in notices[0]

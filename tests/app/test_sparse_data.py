@@ -95,7 +95,7 @@ def test_the_sparse_database_really_has_holes(sparse_db):
     {"dep": "57", "bassin": EMPTY_BASSIN, "theme": "parentalite"},
 ])
 def test_carte(sparse_app, params):
-    at = sparse_app("app_pages/carte.py", **params)
+    at = sparse_app("pages/carte.py", **params)
     said = _said(at)
     if not params or params.get("indicateur") == EMPTY_INDICATOR:
         assert "Aucune donnée" in said, said
@@ -112,7 +112,7 @@ def test_carte(sparse_app, params):
     {"indicateur": "ent_visites", "dep": "57", "bassin": EMPTY_BASSIN, "de": "2023-2024", "a": "2023-2024"},
 ])
 def test_indicateurs(sparse_app, params):
-    at = sparse_app("app_pages/indicateurs.py", **params)
+    at = sparse_app("pages/indicateurs.py", **params)
     said = _said(at)
     if params["indicateur"] == EMPTY_INDICATOR:
         assert "Aucune donnée" in said, said
@@ -124,11 +124,11 @@ def test_indicateurs(sparse_app, params):
     {"dep": "57", "theme": "parentalite", "niveau": "lycee"},
 ])
 def test_vue_ensemble(sparse_app, params):
-    at = sparse_app("app_pages/vue_ensemble.py", **params)
+    at = sparse_app("pages/vue_ensemble.py", **params)
     assert "Aucune donnée" in _said(at) or at.metric
 
 
-@pytest.mark.parametrize("page", ["app_pages/laboratoires.py", "app_pages/donnees.py"])
+@pytest.mark.parametrize("page", ["pages/laboratoires.py", "pages/donnees.py"])
 def test_filters_that_select_nothing(sparse_app, page):
     at = sparse_app(page, bassin=EMPTY_BASSIN, theme="parentalite", niveau="lycee")
     assert "Aucun" in _said(at)

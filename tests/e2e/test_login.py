@@ -61,7 +61,7 @@ def test_editor_login_import_page_logout(page, auth_app, provider, outside, sub,
     _sign_in(page, server, provider, sub)
     text = _text(page)
     assert f"Connecté en tant que {name} ({sub})" in text, text[:1000]
-    assert "1. Fichier" in text and "Imports précédents" in text  # the editor's import space (app_pages/importer.py)
+    assert "1. Fichier" in text and "Imports précédents" in text  # the editor's import space (pages/importer.py)
     page.get_by_label(UPLOADER).wait_for(state="attached")  # the file_uploader's input
     assert page.get_by_role("button", name="Se déconnecter").count() == 1
     _assert_no_secret(page, auth)

@@ -1,19 +1,15 @@
-"""Why the pages live in `app_pages/` and not in `pages/` (Streamlit 1.67), proved in Chromium.
+"""The pages live in `pages/` (Streamlit 1.67, `st.navigation` in the entrypoint), proved in Chromium.
 
-`st.navigation` in the entrypoint does turn off the legacy auto-discovery of a `pages/` folder — but only from
-the moment it has run once in the process. Streamlit decides on the FIRST script run of a process
-(`PagesManager.uses_pages_directory`, set when `pages/` exists next to the entrypoint) to run it through the
-legacy multipage mode, which lists every file of `pages/` and serves them by their file names. So the first
-request after a (re)start that is a deep link runs that page file alone, without the router: the shared
-filters do not exist (KeyError), and an unlisted file of `pages/` is served. A replica restarted during the
-séminaire would show an error to the first person opening a shared link.
-
-Each test copies the application, adds an unlisted page file, starts the copy (so the request below is the
-first of its process) and opens a deep link first:
-- the shipped layout (`app_pages/`): the deep link works on the first request, the unlisted file is neither
-  listed nor reachable;
-- the same application with its pages moved to `pages/`: the first deep link fails. When a Streamlit upgrade
-  makes this test fail, the move to `pages/` becomes safe.
+With a `pages/` folder, Streamlit runs the FIRST script run of each process in its legacy multipage mode (which
+lists every file of `pages/` and runs the one the URL names, alone); `st.navigation` turns that mode off once it
+has run. `components.routing.leave_legacy_mode()` sends that first run back through the router
+(components/routing.py). These tests start a copy of the application with an extra, unlisted file in `pages/`,
+so that the request below is the first of its process:
+- a deep link as the first request (the QR code of the séminaire on a replica just restarted) shows the page with
+  the router's sidebar and filters, not an error;
+- the navigation never lists the unlisted file, whether the first request is the home page or a deep link, and
+  the file is not served once the process has left the legacy mode (every file of `pages/` is listed: see
+  tests/app/test_routing.py, since the very first request of a process could still reach an unlisted one).
 """
 
 from __future__ import annotations
@@ -32,15 +28,10 @@ IGNORED = shutil.ignore_patterns(".venv", ".git", "var", "artifacts", "__pycache
                                  ".ruff_cache", "node_modules", ".hypothesis")
 
 
-def _copy(tmp_path: Path, folder: str) -> Path:
+def _copy(tmp_path: Path) -> Path:
     root = tmp_path / "observatoire"
     shutil.copytree(ROOT, root, ignore=IGNORED)
-    if folder != "app_pages":
-        (root / "app_pages").rename(root / folder)
-        for path in [root / "dashboard.py", *(root / folder).glob("*.py"), *(root / "components").glob("*.py")]:
-            text = path.read_text(encoding="utf-8")
-            path.write_text(text.replace("app_pages/", f"{folder}/"), encoding="utf-8")
-    (root / folder / "zz_page_non_listee.py").write_text(
+    (root / "pages" / "zz_page_non_listee.py").write_text(
         f'import streamlit as st\n\nst.title("{SECRET_TEXT}")\n', encoding="utf-8")
     return root
 
@@ -49,8 +40,8 @@ def _copy(tmp_path: Path, folder: str) -> Path:
 def started(tmp_path, chromium_available) -> Iterator:
     servers: list = []
 
-    def start(folder: str, tag: str = "") -> Server:
-        context = streamlit_server(app_root=_copy(tmp_path / (tag or folder), folder))
+    def start(tag: str) -> Server:
+        context = streamlit_server(app_root=_copy(tmp_path / tag))
         servers.append(context)
         return context.__enter__()
 
@@ -72,42 +63,39 @@ def _nav_labels(page) -> list[str]:  # noqa: ANN001
     return [nav.nth(i).inner_text().strip().splitlines()[-1].strip() for i in range(nav.count())]
 
 
-def test_the_shipped_layout_serves_a_deep_link_first_and_never_an_unlisted_file(browser, started):
-    server = started("app_pages")
+def _assert_router_page(server: Server, page, title: str) -> None:  # noqa: ANN001
+    text = page.locator("body").inner_text()
+    assert title in text, text[:300]
+    assert "erreur inattendue" not in text.lower() and "Traceback" not in server.log_tail()
+    labels = _nav_labels(page)
+    assert "Carte" in labels and "Présentation" in labels, labels  # the router's navigation
+    assert not any("zz" in label.lower() or "non listee" in label.lower() for label in labels), labels
+    assert SECRET_TEXT not in text
+
+
+def test_a_deep_link_as_the_first_request_of_a_process_runs_through_the_router(browser, started):
+    server = started("deep-link")
     page = _open(browser, server.url + "/carte?dep=57")  # the FIRST request of this server process
     try:
-        text = page.locator("body").inner_text()
-        assert "Carte des bassins" in text or "Indicateur" in text, text[:300]
-        assert "erreur inattendue" not in text.lower() and "KeyError" not in server.log_tail()
-        labels = _nav_labels(page)
-        assert "Carte" in labels and "Présentation" in labels, labels
-        assert not any("zz" in label.lower() or "non listee" in label.lower() for label in labels), labels
-        # the shared filters follow a page switch
+        _assert_router_page(server, page, "Carte des bassins")
+        assert "KeyError" not in server.log_tail()
+        # the shared filters came from the URL and follow a page switch
         page.locator('[data-testid="stSidebarNav"] a', has_text="Indicateurs").click()
         wait_idle(page)
         assert "dep=57" in page.url, page.url
     finally:
         page.close()
-    for path in ("/zz_page_non_listee", "/page_non_listee"):
-        other = _open(browser, server.url + path)
-        try:
-            assert SECRET_TEXT not in other.locator("body").inner_text(), path
-        finally:
-            other.close()
-
-
-def test_with_a_pages_folder_the_first_deep_link_runs_the_page_without_the_router(browser, started):
-    server = started("pages")
-    page = _open(browser, server.url + "/carte?dep=57")  # the FIRST request of this server process
+    other = _open(browser, server.url + "/zz_page_non_listee")  # not served once the process left legacy mode
     try:
-        log = server.log_tail()
-        assert "KeyError" in log and "filters" in log, log[-2000:]  # the page ran alone: no shared filters
+        assert SECRET_TEXT not in other.locator("body").inner_text()
     finally:
-        page.close()
-    # and the unlisted file is served to a first request too (a fresh process)
-    server = started("pages", tag="second")
-    page = _open(browser, server.url + "/zz_page_non_listee")
+        other.close()
+
+
+def test_the_home_page_as_the_first_request_never_lists_an_unlisted_file(browser, started):
+    server = started("home")
+    page = _open(browser, server.url + "/")  # the FIRST request of this server process
     try:
-        assert SECRET_TEXT in page.locator("body").inner_text()
+        _assert_router_page(server, page, "Observatoire du numérique éducatif")
     finally:
         page.close()

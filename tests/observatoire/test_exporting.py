@@ -180,7 +180,7 @@ def test_every_download_button_goes_through_the_neutralising_export():
     templates (`components.import_panel`: blank files to fill in), the presentation's PPTX and the fiches' PDF
     (`components.fiches`: built by `exports.pdf`, texts only, no cell a spreadsheet could evaluate)."""
     calls: list[str] = []
-    for path in [*ROOT.glob("components/*.py"), *ROOT.glob("app_pages/*.py"), *ROOT.glob("pages/*.py"),
+    for path in [*ROOT.glob("components/*.py"), *ROOT.glob("pages/*.py"), *ROOT.glob("pages/*.py"),
                  ROOT / "dashboard.py"]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):

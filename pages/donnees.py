@@ -11,13 +11,13 @@ import dataclasses
 
 import streamlit as st
 
-from components import catalog, context, pinning
+from components import catalog, context, pinning, routing
 from components.common import render_data_table, render_downloads, render_empty, view_about
 from observatoire.filters import Filters
 from observatoire.text import escape_markdown
 from observatoire.views.data_sources import ORIGIN_HELP, build_data_sources
 
-filters: Filters = st.session_state["filters"]
+filters: Filters = routing.page_filters()
 view = context.view(build_data_sources, filters)
 
 st.title(view.title, anchor=False)

@@ -3,15 +3,13 @@ PPTX download. Built by `observatoire.views.presentation`, drawn by `components.
 
 from __future__ import annotations
 
-import streamlit as st
-
-from components import context
+from components import context, routing
 from components import presentation as slides
 from observatoire.filters import Filters
 
-filters: Filters = st.session_state["filters"]
+filters: Filters = routing.page_filters()
 if slides.leaving():
-    slides.leave("app_pages/vue_ensemble.py")
+    slides.leave("pages/vue_ensemble.py")
 slides.mount_chrome()
 shown = context.version()
 deck = context.presentation(filters, slides.view_url(filters, shown.number))

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import context, maps
+from components import context, maps, routing
 from components.cards import render_kpi_grid, render_kpi_notes
 from components.common import render_empty, render_source, render_view_notices
 from observatoire.filters import Filters
 from observatoire.text import escape_markdown
 from observatoire.views.overview import build_overview
 
-filters: Filters = st.session_state["filters"]
+filters: Filters = routing.page_filters()
 view = context.view(build_overview, filters)
 kpis = view.items["kpis"]
 
@@ -39,7 +39,7 @@ with left:
     st.caption(escape_markdown(view.text("labs_source")) if view.text("labs_source") else "")
     for note in view.items["labs_ignored"]:
         st.caption(f":material/filter_alt_off: {escape_markdown(note)}")
-    st.page_link("app_pages/laboratoires.py", label="Voir les laboratoires et leurs fiches",
+    st.page_link("pages/laboratoires.py", label="Voir les laboratoires et leurs fiches",
                  icon=":material/science:")
 with right:
     # small map: bassins coloured by the labs' activity of the cards' year, labs as markers (no network)
@@ -57,19 +57,19 @@ with right:
         )
         maps.render_legend_text(small.classes, small.unit, small.indicator_label, small.year)
         render_source(small.sources, small.illustrative, small.origins)
-    st.page_link("app_pages/carte.py", label="Ouvrir la carte détaillée", icon=":material/map:")
+    st.page_link("pages/carte.py", label="Ouvrir la carte détaillée", icon=":material/map:")
 
 # ------------------------------------------------------------------------------------------------ links
 links_box = st.container(key="noprint_links")  # links: nothing to follow on paper (components/printing.py)
 links_box.subheader("Aller plus loin", anchor=False)
 links = links_box.columns(4, gap="medium")
 for column, (path, label, icon, text) in zip(links, [
-    ("app_pages/carte.py", "Carte", ":material/map:", "Bassins colorés selon un indicateur, laboratoires."),
-    ("app_pages/indicateurs.py", "Indicateurs", ":material/monitoring:",
+    ("pages/carte.py", "Carte", ":material/map:", "Bassins colorés selon un indicateur, laboratoires."),
+    ("pages/indicateurs.py", "Indicateurs", ":material/monitoring:",
      "Séries par territoire, niveau, public ou thème ; classements et évolutions."),
-    ("app_pages/laboratoires.py", "Laboratoires", ":material/science:",
+    ("pages/laboratoires.py", "Laboratoires", ":material/science:",
      "Liste, cartes et fiche de chaque laboratoire numérique."),
-    ("app_pages/donnees.py", "Données et sources", ":material/database:",
+    ("pages/donnees.py", "Données et sources", ":material/database:",
      "Catalogue des indicateurs, origine des chiffres, téléchargements."),
 ]):
     with column, st.container(border=True, height="stretch"):

@@ -11,7 +11,7 @@ from functools import partial
 
 import streamlit as st
 
-from components import common, context, maps, picker
+from components import common, context, maps, picker, routing
 from components.fiches import render_fiche_download
 from components.sidebar import label_of, url_selectbox
 from observatoire.figures import classification, foliummap
@@ -19,7 +19,7 @@ from observatoire.filters import school_years_between, to_params
 from observatoire.text import escape_markdown
 from observatoire.views import carte as carte_view
 
-filters = st.session_state["filters"]
+filters = routing.page_filters()
 choices = context.choices()
 labels = context.labels()
 

@@ -1,7 +1,7 @@
 """Indicateurs — one indicator in detail: definition, series by breakdown, months, bassin ranking, evolution.
 
 Page-level choices are mirrored in the URL (`indicateur`, `par`, `annee`, `de_annee`, `a_annee`) through
-`components.sidebar.url_selectbox`; the shared filters come from the sidebar (`st.session_state["filters"]`).
+`components.sidebar.url_selectbox`; the shared filters come from the sidebar (`routing.page_filters()`).
 The page is thin: it draws its widgets (in their places: the year selectors inside their tabs), builds ONE view
 `observatoire.views.indicators.build_indicators` (cached: `components.context.view`) and renders its sections.
 The downloads (CSV, XLSX, PNG) take the view's tables and figures (`common.view_about`).
@@ -13,7 +13,7 @@ from functools import partial
 
 import streamlit as st
 
-from components import context, picker
+from components import context, picker, routing
 from components.charts import render_figure, table_column_config
 from components.common import render_data_table, render_element_source, render_notices, view_about
 from components.sidebar import label_of, url_selectbox
@@ -75,7 +75,7 @@ def _render_section(view: View, section: Section, title: object | None = None) -
 
 # ------------------------------------------------------------------------------------------------ page
 
-filters: Filters = st.session_state.get("filters") or Filters()
+filters: Filters = routing.page_filters()
 choices = context.choices()
 catalogue = context.indicators()
 names = {r["id"]: f"{r['domaine']} — {r['libelle']}" for r in catalogue.to_dict("records")}

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import import_panel
+from components import import_panel, routing
 from components.auth import require_editor
 
+routing.leave_legacy_mode()  # through the router, even as the first request of a process
 st.title("Importer des données", anchor=False)
 st.caption("Mettre à jour les indicateurs avec les fichiers reçus (statistiques ENT, GAR, PIX, activité des "
            "laboratoires…). Chaque import publie une nouvelle version des données ; il peut être annulé.")

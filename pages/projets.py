@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import context
+from components import context, routing
 from components.common import render_downloads, render_empty, render_notes, view_about
 from observatoire.filters import Filters
 from observatoire.text import escape_markdown
@@ -20,7 +20,7 @@ from observatoire.views.projects import SEARCH_PARAM, build_projects
 
 SEARCH_KEY = "projets_recherche"
 
-filters: Filters = st.session_state["filters"]
+filters: Filters = routing.page_filters()
 # the search box is drawn below the header: its value of this rerun is read from its state first
 view = context.view(build_projects, filters, {SEARCH_PARAM: str(st.session_state.get(SEARCH_KEY, "")).strip()})
 

@@ -10,7 +10,7 @@ from functools import partial
 
 import streamlit as st
 
-from components import context
+from components import context, routing
 from components.cards import render_kpi_grid, render_lab_grid
 from components.common import (
     render_data_table,
@@ -28,7 +28,7 @@ from observatoire.filters import Filters
 from observatoire.text import escape_markdown
 from observatoire.views.laboratories import COMPARISON_NOTE, LabFiche, build_laboratories
 
-filters: Filters = st.session_state["filters"]
+filters: Filters = routing.page_filters()
 labels = context.labels()
 view = context.view(build_laboratories, filters)
 labs = view.items["labs"]
