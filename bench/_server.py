@@ -220,3 +220,22 @@ def table(title: str, header: list[str], rows: list[list[object]]) -> str:
         if idx == 0:
             out.append(line)
     return "\n".join(out) + "\n"
+
+
+def apptest_as_a_running_server() -> None:
+    """AppTest resets Streamlit's per-process decision « legacy `pages/` folder mode » before EVERY run, so each
+    of its runs is "the first run of a process" and goes through the router twice (components/routing.py). A
+    real server decides it once, on its first run. This makes AppTest's runs what a running server's reruns are
+    (the bench measures those); tests keep AppTest as it is, the legacy path included."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if getattr(PagesManager.__init__, "_steady", False):
+        return
+    init = PagesManager.__init__
+
+    def steady_init(self, *args, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+        init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False  # what the router's st.navigation leaves after the first run
+
+    steady_init._steady = True  # type: ignore[attr-defined]
+    PagesManager.__init__ = steady_init  # type: ignore[method-assign]

@@ -12,7 +12,8 @@ Measured on the demo data, in a temporary store folder (never var/), for the aca
 - PNG: every chart of the Indicateurs view (`png.decorated` + `png.figure_png`, 1600×900) and the Carte's map
   (`views.carte.static_figure`): the first image of the process, then warm median and max over every chart;
 - fiches: `build_bassin_fiche` / `build_lab_fiche` + `fiche_pdf` (with the map picture), warm median.
-No assertion: figures only. Other processes on the machine change them (the load average is printed).
+Prints the tables and writes artifacts/bench/exports.txt. No assertion: figures only. Other processes on the
+machine change them (the load average is printed).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from observatoire.filters import Filters  # noqa: E402
 
 YEAR = "2023-2024"
 BASSIN, LAB = "57-forbach", "lab-forbach"
+OUT_DIR = ROOT / "artifacts" / "bench"
 SCOPES = {"académie": Filters(), "Moselle (57)": Filters(departements=("57",))}
 
 
@@ -126,14 +128,19 @@ def main() -> int:
                 fiche_rows.append([label, _ms(statistics.median(times)), _ms(max(times))])
         png.shutdown_renderer()
 
-    print(table(f"Présentation PPTX ({slides} diapositives, images comprises)",
+    text = "\n".join([
+        table(f"Présentation PPTX ({slides} diapositives, images comprises)",
                 ["périmètre", "taille", "à froid (CLI, nouveau processus)", "1er appel du processus",
                  "à chaud (médiane)"],
-                pptx_rows))
-    print(table("Images PNG 1600×900 (titre, filtres, source, badge illustratif)",
+                pptx_rows),
+        table("Images PNG 1600×900 (titre, filtres, source, badge illustratif)",
                 ["périmètre", "graphiques", "1re image du processus", "graphique à chaud (médiane)", "max",
-                 "carte à chaud (médiane)"], png_rows))
-    print(table("Fiches PDF A4 paysage (avec la carte)", ["fiche", "médiane", "max"], fiche_rows))
+                 "carte à chaud (médiane)"], png_rows),
+        table("Fiches PDF A4 paysage (avec la carte)", ["fiche", "médiane", "max"], fiche_rows),
+    ])
+    print(text)
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    (OUT_DIR / "exports.txt").write_text(text, encoding="utf-8")
     return 0
 
 

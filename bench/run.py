@@ -35,6 +35,7 @@ import numpy as np  # noqa: E402
 
 from bench._server import (  # noqa: E402
     MAP_IFRAME,
+    apptest_as_a_running_server,
     goto,
     launch_chromium,
     machine_info,
@@ -101,6 +102,7 @@ def _time_filter_changes(entrypoint: str, page: str | None, n: int,
     warm rerun for each Département selection are appended to it (what `bench/replay_app.py` replays)."""
     from streamlit.testing.v1 import AppTest
 
+    apptest_as_a_running_server()  # reruns as a running server has them, not "the first run of a process"
     at = AppTest.from_file(entrypoint, default_timeout=120)
     at.run()
     if page:
