@@ -239,3 +239,67 @@ def apptest_as_a_running_server() -> None:
 
     steady_init._steady = True  # type: ignore[attr-defined]
     PagesManager.__init__ = steady_init  # type: ignore[method-assign]
+
+
+# the app's pages: URL path -> file (bench/run.py times the six screen pages, bench/memory.py visits all)
+PAGES = {
+    "vue-ensemble": "pages/vue_ensemble.py",
+    "carte": "pages/carte.py",
+    "indicateurs": "pages/indicateurs.py",
+    "laboratoires": "pages/laboratoires.py",
+    "projets": "pages/projets.py",
+    "donnees": "pages/donnees.py",
+    "presentation": "pages/presentation.py",
+    "importer": "pages/importer.py",
+}
+
+
+@dataclass(frozen=True)
+class DefaultMap:
+    html: str
+    build_ms: float  # components.maps.build_map + render, caches warm
+    indicator: str
+    annee: str
+
+
+def default_map() -> DefaultMap:
+    """The Carte map of the default view (default indicator, last year, default classes, no basemap), built
+    as the page builds it (components.maps.build_map) on the demo data published in a temporary store; the
+    Streamlit caches it filled are cleared and OBSERVATOIRE_STORE restored afterwards."""
+    import logging
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    from components import context, maps
+    from observatoire import versions
+    from observatoire.figures import classification, foliummap
+    from observatoire.filters import Filters
+
+    previous = os.environ.get("OBSERVATOIRE_STORE")
+    with tempfile.TemporaryDirectory(prefix="observatoire-bench-map-") as tmp:
+        os.environ["OBSERVATOIRE_STORE"] = tmp
+        try:
+            versions.Repository(Path(tmp)).init()
+            context.resolve_version()  # this store's version (outside a server, the last one resolved is kept)
+            filters = Filters()
+            ind = foliummap.default_indicator(foliummap.map_indicators(context.indicators()))
+            annee = context.choices().annees[-1]
+            meta = context.indicator(ind)
+            values = context.values_by_bassin(ind, annee, filters).data
+            classes = classification.classify(values["valeur"], classification.DEFAULT_METHOD,
+                                              int(classification.DEFAULT_CLASSES))
+            labels = context.labels()
+            labs = context.laboratories(filters).data
+            start = time.perf_counter()
+            m = maps.build_map(context.geojson("bassins"), context.geojson("departements"), values, classes,
+                               labs, indicator_label=str(meta["libelle"]), unit=str(meta["unite"]), annee=annee,
+                               basemap=foliummap.DEFAULT_BASEMAP, theme_labels=labels.thematiques,
+                               niveau_labels=labels.niveaux)
+            html = m.get_root().render()
+            return DefaultMap(html, (time.perf_counter() - start) * 1000, ind, annee)
+        finally:
+            context.st.cache_data.clear()
+            context.st.cache_resource.clear()
+            if previous is None:
+                os.environ.pop("OBSERVATOIRE_STORE", None)
+            else:
+                os.environ["OBSERVATOIRE_STORE"] = previous

@@ -33,7 +33,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._server import MAP_IFRAME, goto, launch_chromium, machine_info, streamlit_server, table  # noqa: E402
+from bench._server import (  # noqa: E402
+    MAP_IFRAME,
+    default_map,
+    goto,
+    launch_chromium,
+    machine_info,
+    streamlit_server,
+    table,
+)
 
 OUT_DIR = ROOT / "artifacts" / "bench"
 BASSIN_COUNT = 17
@@ -140,38 +148,9 @@ def _one_run(browser, url: str, scenario: str) -> dict[str, object]:  # noqa: AN
 
 def _map_html(app_root: Path) -> dict[str, object]:
     """The Carte map HTML of the default view, built as the page builds it (components.maps.build_map)."""
-    import logging
-    import os
-    import tempfile
-
-    logging.getLogger("streamlit").setLevel(logging.ERROR)
     sys.path.insert(0, str(app_root))
-    from components import context, maps
-    from observatoire import versions
-    from observatoire.figures import classification, foliummap
-    from observatoire.filters import Filters
-
-    with tempfile.TemporaryDirectory(prefix="observatoire-bench-map-") as tmp:
-        os.environ["OBSERVATOIRE_STORE"] = tmp
-        versions.Repository(Path(tmp)).init()
-        filters = Filters()
-        indicateurs = foliummap.map_indicators(context.indicators())
-        ind = foliummap.default_indicator(indicateurs)
-        annee = context.choices().annees[-1]
-        meta = context.indicator(ind)
-        values = context.values_by_bassin(ind, annee, filters).data
-        classes = classification.classify(values["valeur"], classification.DEFAULT_METHOD,
-                                          int(classification.DEFAULT_CLASSES))
-        labels = context.labels()
-        start = time.perf_counter()
-        m = maps.build_map(context.geojson("bassins"), context.geojson("departements"), values, classes,
-                           context.laboratories(filters).data, indicator_label=str(meta["libelle"]),
-                           unit=str(meta["unite"]), annee=annee, basemap=foliummap.DEFAULT_BASEMAP,
-                           theme_labels=labels.thematiques, niveau_labels=labels.niveaux)
-        html = m.get_root().render()
-        build_ms = (time.perf_counter() - start) * 1000
-        context.st.cache_data.clear()
-        context.st.cache_resource.clear()
+    built = default_map()
+    html, build_ms = built.html, built.build_ms
     # the bassins layer: the object literal given to the first `geo_json_…_add(` call
     match = re.search(r"geo_json_\w+_add\((\{.*?\})\);\n", html, re.S)
     geojson = match.group(1) if match else ""

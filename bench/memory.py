@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._server import goto, launch_chromium, machine_info, streamlit_server, table, vm_rss_kib  # noqa: E402
+from bench._server import PAGES, goto, launch_chromium, machine_info, streamlit_server, table, vm_rss_kib  # noqa: E402
 
 OUT_DIR = ROOT / "artifacts" / "bench"
 GOAL_MIB = 400
@@ -71,16 +71,6 @@ HEAVY = ["pandas", "pyarrow", "plotly", "duckdb", "folium", "branca", "streamlit
          "geopandas", "mapclassify", "scipy", "sklearn", "pandera", "kaleido", "choreographer", "pptx", "fpdf",
          "segno", "openpyxl", "python_calamine", "xlsxwriter", "PIL", "lxml", "networkx", "joblib", "authlib"]
 ROUTER = "dashboard.py"
-PAGES = {
-    "vue-ensemble": "pages/vue_ensemble.py",
-    "carte": "pages/carte.py",
-    "indicateurs": "pages/indicateurs.py",
-    "laboratoires": "pages/laboratoires.py",
-    "projets": "pages/projets.py",
-    "donnees": "pages/donnees.py",
-    "presentation": "pages/presentation.py",
-    "importer": "pages/importer.py",
-}
 URLS = {"vue-ensemble": "/", **{name: f"/{name}" for name in PAGES if name != "vue-ensemble"}}
 SESSION_URLS = ["/", "/carte", "/indicateurs", "/laboratoires", "/projets", "/donnees"]
 

@@ -36,6 +36,7 @@ import numpy as np  # noqa: E402
 from bench._server import (  # noqa: E402
     MAP_IFRAME,
     apptest_as_a_running_server,
+    default_map,
     goto,
     launch_chromium,
     machine_info,
@@ -43,16 +44,10 @@ from bench._server import (  # noqa: E402
     table,
     vm_rss_kib,
 )
+from bench._server import PAGES as ALL_PAGES  # noqa: E402
 
 OUT_DIR = ROOT / "artifacts" / "bench"
-PAGES = {
-    "vue-ensemble": "pages/vue_ensemble.py",
-    "carte": "pages/carte.py",
-    "indicateurs": "pages/indicateurs.py",
-    "laboratoires": "pages/laboratoires.py",
-    "projets": "pages/projets.py",
-    "donnees": "pages/donnees.py",
-}
+PAGES = {name: path for name, path in ALL_PAGES.items() if name not in ("presentation", "importer")}
 URLS = {"vue-ensemble": "/", "carte": "/carte", "indicateurs": "/indicateurs", "laboratoires": "/laboratoires",
         "projets": "/projets", "donnees": "/donnees"}
 BASSIN_COUNT = 17
@@ -237,48 +232,14 @@ def _map_painted(page, timeout: float = 60_000) -> None:  # noqa: ANN001
 
 def _map_html_size() -> dict[str, object]:
     """Size of the folium map HTML of the Carte page's default view, built as the page builds it
-    (components.maps.build_map → observatoire.figures.foliummap.build_map, with the default indicator, the
-    last year, default classes, no basemap)."""
-    import logging
-
-    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    (`bench._server.default_map`: components.maps.build_map with the default indicator, the last year, default
+    classes, no basemap)."""
     try:
-        from components import context, maps
-        from observatoire import versions
-        from observatoire.figures import classification, foliummap
-        from observatoire.filters import Filters
-    except Exception as exc:  # noqa: BLE001
-        return {"error": f"components.maps indisponible : {type(exc).__name__}"}
-    previous = os.environ.get("OBSERVATOIRE_STORE")
-    with tempfile.TemporaryDirectory(prefix="observatoire-bench-map-") as tmp:
-        os.environ["OBSERVATOIRE_STORE"] = tmp
-        try:
-            versions.Repository(Path(tmp)).init()
-            filters = Filters()
-            indicateurs = foliummap.map_indicators(context.indicators())
-            ind = foliummap.default_indicator(indicateurs)
-            annee = context.choices().annees[-1]
-            meta = context.indicator(ind)
-            values = context.values_by_bassin(ind, annee, filters).data
-            classes = classification.classify(values["valeur"], classification.DEFAULT_METHOD,
-                                              int(classification.DEFAULT_CLASSES))
-            labels = context.labels()
-            m = maps.build_map(context.geojson("bassins"), context.geojson("departements"), values, classes,
-                               context.laboratories(filters).data, indicator_label=str(meta["libelle"]),
-                               unit=str(meta["unite"]), annee=annee, basemap=foliummap.DEFAULT_BASEMAP,
-                               theme_labels=labels.thematiques, niveau_labels=labels.niveaux)
-            html_bytes = len(m.get_root().render().encode("utf-8"))
-            return {"builder": "maps.build_map (vue par défaut, sans figures des labos)", "bytes": html_bytes,
-                    "indicator": ind, "annee": annee}
-        except Exception as exc:  # noqa: BLE001 - API being written: report, don't stop the benchmark
-            return {"error": f"{type(exc).__name__}: {exc}"[:200]}
-        finally:
-            context.st.cache_data.clear()
-            context.st.cache_resource.clear()
-            if previous is None:
-                os.environ.pop("OBSERVATOIRE_STORE", None)
-            else:
-                os.environ["OBSERVATOIRE_STORE"] = previous
+        built = default_map()
+    except Exception as exc:  # noqa: BLE001 - report, don't stop the benchmark
+        return {"error": f"{type(exc).__name__}: {exc}"[:200]}
+    return {"builder": "maps.build_map (vue par défaut, sans figures des labos)",
+            "bytes": len(built.html.encode("utf-8")), "indicator": built.indicator, "annee": built.annee}
 
 
 def bench_browser(map_runs: int = 5, sessions: int = 10) -> dict[str, object]:
