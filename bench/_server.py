@@ -223,11 +223,14 @@ def table(title: str, header: list[str], rows: list[list[object]]) -> str:
 
 
 def apptest_as_a_running_server() -> None:
-    """AppTest resets Streamlit's per-process decision « legacy `pages/` folder mode » before EVERY run, so each
-    of its runs is "the first run of a process" and goes through the router twice (components/routing.py). A
-    real server decides it once, on its first run. This makes AppTest's runs what a running server's reruns are
-    (the bench measures those); tests keep AppTest as it is, the legacy path included."""
+    """Make AppTest's runs what a running server's reruns are (the bench measures those; tests keep AppTest as it
+    is). Two differences: AppTest resets Streamlit's per-process decision « legacy `pages/` folder mode » before
+    EVERY run, so each of its runs is "the first run of a process" and goes through the router twice
+    (components/routing.py), where a server decides it once; and AppTest makes a new ScriptCache for every run,
+    so the router and the page are compiled again each time (≈ 5–18 ms), where a server compiles them once."""
     from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test, local_script_runner
 
     if getattr(PagesManager.__init__, "_steady", False):
         return
@@ -239,6 +242,9 @@ def apptest_as_a_running_server() -> None:
 
     steady_init._steady = True  # type: ignore[attr-defined]
     PagesManager.__init__ = steady_init  # type: ignore[method-assign]
+    shared = ScriptCache()
+    app_test.ScriptCache = lambda: shared  # type: ignore[attr-defined,assignment]
+    local_script_runner.ScriptCache = lambda: shared  # type: ignore[attr-defined,assignment]
 
 
 # the app's pages: URL path -> file (bench/run.py times the six screen pages, bench/memory.py visits all)

@@ -129,10 +129,12 @@ def _run(name: str, version_id: str, path: str, args: tuple, kwargs: tuple, _fn:
 def _run_shared(name: str, version_id: str, path: str, args: tuple, kwargs: tuple,
                 _fn: Callable[..., object]) -> object:
     """`_run`, but the result is kept and returned as the object itself, shared by every session: no pickling
-    on each rerun. For views only: unpickling a View's plotly figures took about half of a warm rerun
-    (plotly revalidates every property). A View is frozen and nothing mutates its frames or figures (renderers
-    and exports copy them: `st.plotly_chart` serialises a copy, `png.decorated` builds a new figure). At most 64
-    views per process (a Données view of the whole académie holds ≈ 10 MB of frames)."""
+    on each rerun. For the values that hold plotly figures (views, slides, fiches: `_shared`): unpickling a
+    View's figures took about half of a warm rerun (plotly revalidates every property), a lab fiche's map
+    ≈ 80 ms of each Laboratoires rerun. They are frozen and nothing mutates their frames or figures (renderers
+    and exports copy them: `st.plotly_chart` serialises a copy, `png.decorated`, the slides and the PPTX build
+    new figures, `png.figure_png` reads `to_dict()`). At most 64 per process (a Données view of the whole
+    académie holds ≈ 10 MB of frames)."""
     cur = _connection(path).cursor()
     try:
         return _fn(cur, *args, **dict(kwargs))
@@ -144,6 +146,13 @@ def _query(fn: Callable[Concatenate[duckdb.DuckDBPyConnection, P], T], *args: P.
     target = version()
     return _run(f"{fn.__module__}.{fn.__qualname__}", target.id, str(target.path), args,  # type: ignore[return-value]
                 tuple(sorted(kwargs.items())), fn)
+
+
+def _shared(fn: Callable[Concatenate[duckdb.DuckDBPyConnection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """`_query` for a value holding plotly figures: kept as an object (`_run_shared`), never pickled."""
+    target = version()
+    return _run_shared(f"{fn.__module__}.{fn.__qualname__}", target.id,  # type: ignore[return-value]
+                       str(target.path), args, tuple(sorted(kwargs.items())), fn)
 
 
 def data_version() -> store.DataVersion:
@@ -224,25 +233,23 @@ def view(builder: Callable[[duckdb.DuckDBPyConnection, Filters, dict[str, str]],
     """The `View` that `builder` (`observatoire.views.<page>.build_<page>`) makes of `filters` and the page's
     own choices `params` on this rerun's version, cached like every query (keyed by the builder, the version
     and the arguments). Pages render it; their downloads take their tables and figures from it."""
-    target = version()
-    return _run_shared(f"{builder.__module__}.{builder.__qualname__}", target.id,  # type: ignore[return-value]
-                       str(target.path), (filters, dict(sorted((params or {}).items()))), (), builder)
+    return _shared(builder, filters, dict(sorted((params or {}).items())))
 
 
 def presentation(filters: Filters, url: str = "") -> Presentation:
     """The séminaire slides for `filters` on this rerun's version (`url`: the view's link, for the QR code)."""
-    return _query(build_presentation, filters, url=url)
+    return _shared(build_presentation, filters, url=url)
 
 
 def bassin_fiche(code: str, year: str, filters: Filters) -> Fiche:
     """The « fiche bassin » of `code` for the school year `year` on this rerun's version (ValueError, French,
     for an unknown bassin or year)."""
-    return _query(build_bassin_fiche, code, year, filters)
+    return _shared(build_bassin_fiche, code, year, filters)
 
 
 def lab_fiche(code: str, year: str) -> Fiche:
     """The « fiche laboratoire » of `code` for the school year `year` on this rerun's version."""
-    return _query(build_lab_fiche, code, year)
+    return _shared(build_lab_fiche, code, year)
 
 
 def lots() -> pd.DataFrame:
