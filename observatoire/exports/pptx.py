@@ -82,7 +82,7 @@ def _text_box(slide, left, top, width, height, paragraphs: Sequence[tuple[str, i
     return box
 
 
-def _style(font, size: int, bold: bool, color: RGBColor) -> None:
+def _style(font, size: float, bold: bool, color: RGBColor) -> None:
     font.size = Pt(size)
     font.bold = bold
     font.name = FONT
@@ -150,11 +150,41 @@ def slide_notes(slide: Slide) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def _lines(text: str, size: float, width_pt: float) -> int:
+    """Lines that `text` takes at `size` points in a box `width_pt` wide (an average glyph is ≈ 0,55 em wide
+    in the sans-serif fonts a projector's PowerPoint or LibreOffice uses: a generous estimate)."""
+    per_line = max(1, int(width_pt / (size * 0.55)))
+    return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
+
+
+Paragraph = tuple[str, float, bool, RGBColor]  # text, size in points, bold, colour
+
+
+def card_paragraphs(figure: KeyFigure, width_pt: float, height_pt: float) -> list[Paragraph]:
+    """The paragraphs of a key-figure card (value, label, change, « illustratif »), their sizes scaled down
+    together when they would not fit a card of `width_pt` × `height_pt` (a 1,2 line height), never below 60 %."""
+    value_pt = FIGURE_PT if len(figure.value) <= 7 else FIGURE_PT - 8
+    paragraphs: list[Paragraph] = [(figure.value, value_pt, True, BLUE), (figure.label, LABEL_PT, False, INK)]
+    if figure.delta:
+        paragraphs.append((figure.delta, DELTA_PT, False, GREY))
+    if figure.illustrative:
+        paragraphs.append(("illustratif", DELTA_PT - 2, True, ILLUSTRATIVE))
+
+    def needed(scale: float) -> float:
+        return sum(_lines(text, size * scale, width_pt) * size * scale * 1.2 for text, size, _, _ in paragraphs)
+
+    scale = 1.0
+    while scale > 0.6 and needed(scale) > height_pt:
+        scale -= 0.05
+    return [(text, round(size * scale, 1), bold, color) for text, size, bold, color in paragraphs]
+
+
 def _key_figures(slide, figures: Sequence[KeyFigure], left, top, width, height, columns: int) -> None:
     rows = -(-len(figures) // columns)
     gap = Inches(0.2)
     cell_w = (width - gap * (columns - 1)) // columns
     cell_h = min((height - gap * (rows - 1)) // rows, Inches(2.3))
+    margin_x, margin_y = Inches(0.15), Inches(0.05)
     for index, figure in enumerate(figures):
         row, column = divmod(index, columns)
         x, y = left + column * (cell_w + gap), top + row * (cell_h + gap)
@@ -167,13 +197,9 @@ def _key_figures(slide, figures: Sequence[KeyFigure], left, top, width, height, 
         frame = card.text_frame
         frame.word_wrap = True
         frame.vertical_anchor = MSO_ANCHOR.MIDDLE
-        frame.margin_left = frame.margin_right = Inches(0.15)
-        value_pt = FIGURE_PT if len(figure.value) <= 7 else FIGURE_PT - 8
-        paragraphs = [(figure.value, value_pt, True, BLUE), (figure.label, LABEL_PT, False, INK)]
-        if figure.delta:
-            paragraphs.append((figure.delta, DELTA_PT, False, GREY))
-        if figure.illustrative:
-            paragraphs.append(("illustratif", DELTA_PT - 2, True, ILLUSTRATIVE))
+        frame.margin_left = frame.margin_right = margin_x
+        frame.margin_top = frame.margin_bottom = margin_y
+        paragraphs = card_paragraphs(figure, Emu(cell_w - 2 * margin_x).pt, Emu(cell_h - 2 * margin_y).pt)
         for i, (text, size, bold, color) in enumerate(paragraphs):
             paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
             paragraph.alignment = PP_ALIGN.LEFT
@@ -208,7 +234,7 @@ def _content_slide(deck, slide: Slide, context: Context, render: Render) -> None
                  slide.figure.alt or slide.figure.title, f"Graphique : {slide.figure.title}")
         if slide.figures:
             shown = slide.figures[:3]
-            figures_h = min(height, len(shown) * Inches(1.75) + (len(shown) - 1) * Inches(0.2))
+            figures_h = min(height, len(shown) * Inches(2.3) + (len(shown) - 1) * Inches(0.2))
             _key_figures(page, shown, MARGIN, top, side_w, figures_h, 1)
             top_bullets = top + figures_h + Inches(0.2)
         else:

@@ -24,7 +24,7 @@ from observatoire.exports import png, pptx
 from observatoire.figures import cards, formatting
 from observatoire.filters import Filters
 from observatoire.views import presentation as builder
-from observatoire.views.model import Presentation
+from observatoire.views.model import ILLUSTRATIVE, KeyFigure, Presentation
 
 ROOT = Path(__file__).resolve().parents[2]
 URL = "http://127.0.0.1:8501/?dep=57"
@@ -206,6 +206,39 @@ def test_a_bassin_filter_masks_small_counts_as_the_overview_does(con, monkeypatc
 
 
 # -------------------------------------------------------------------------------------------------- PPTX
+
+
+def test_pptx_key_figure_cards_hold_their_text(deck):
+    """Every card's paragraphs fit its box (LibreOffice showed « illustratif » below a 1,75-inch side card on
+    the evolution slides): the lines each paragraph takes at its size, 1,2 line height, ≤ the card's inner
+    height; the value stays large."""
+    _, _, opened = deck
+    cards_seen = 0
+    for slide in opened.slides:
+        for shape in slide.shapes:
+            if not shape.name.startswith("Chiffre clé"):
+                continue
+            frame = shape.text_frame
+            width = (shape.width - frame.margin_left - frame.margin_right) / 12700
+            height = (shape.height - frame.margin_top - frame.margin_bottom) / 12700
+            runs = [p.runs[0] for p in frame.paragraphs]
+            needed = sum(pptx._lines(r.text, r.font.size.pt, width) * r.font.size.pt * 1.2 for r in runs)
+            assert needed <= height, (shape.name, [r.text for r in runs], needed, height)
+            assert runs[0].font.size.pt >= 0.6 * pptx.FIGURE_PT - 5
+            cards_seen += 1
+    assert cards_seen >= 9  # the key figures slide and one card per evolution slide
+
+
+def test_a_card_too_small_for_its_text_scales_it_down_and_never_below_60_percent():
+    figure = KeyFigure("Connexions aux ressources numériques du GAR", "2,6 M", 2.6e6, "connexions",
+                       "+18,4 % par rapport à 2022-2023", origins=(ILLUSTRATIVE,))
+    roomy = pptx.card_paragraphs(figure, 300, 400)
+    assert [size for _, size, _, _ in roomy] == [pptx.FIGURE_PT, pptx.LABEL_PT, pptx.DELTA_PT, pptx.DELTA_PT - 2]
+    tight = pptx.card_paragraphs(figure, 240, 110)
+    ratios = [t[1] / r[1] for t, r in zip(tight, roomy)]
+    assert all(abs(x - ratios[0]) < 0.02 for x in ratios) and 0.6 <= ratios[0] < 1  # all scaled together
+    tiny = pptx.card_paragraphs(figure, 100, 20)
+    assert tiny[0][1] >= 0.6 * pptx.FIGURE_PT - 0.5
 
 
 def test_pptx_opens_with_one_slide_per_slide_in_16_9(deck):
