@@ -258,6 +258,8 @@ PAGES = {
     "presentation": "pages/presentation.py",
     "importer": "pages/importer.py",
 }
+URLS = {name: "/" if name == "vue-ensemble" else f"/{name}" for name in PAGES}  # the default page is at "/"
+SCREEN_PAGES = ("vue-ensemble", "carte", "indicateurs", "laboratoires", "projets", "donnees")  # filtered views
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._server import PAGES, goto, launch_chromium, machine_info, streamlit_server, table, vm_rss_kib  # noqa: E402
+from bench._server import (  # noqa: E402
+    PAGES,
+    SCREEN_PAGES,
+    URLS,
+    goto,
+    launch_chromium,
+    machine_info,
+    streamlit_server,
+    table,
+    vm_rss_kib,
+)
 
 OUT_DIR = ROOT / "artifacts" / "bench"
 GOAL_MIB = 400
@@ -71,8 +81,7 @@ HEAVY = ["pandas", "pyarrow", "plotly", "duckdb", "folium", "branca", "streamlit
          "geopandas", "mapclassify", "scipy", "sklearn", "pandera", "kaleido", "choreographer", "pptx", "fpdf",
          "segno", "openpyxl", "python_calamine", "xlsxwriter", "PIL", "lxml", "networkx", "joblib", "authlib"]
 ROUTER = "dashboard.py"
-URLS = {"vue-ensemble": "/", **{name: f"/{name}" for name in PAGES if name != "vue-ensemble"}}
-SESSION_URLS = ["/", "/carte", "/indicateurs", "/laboratoires", "/projets", "/donnees"]
+SESSION_URLS = [URLS[name] for name in SCREEN_PAGES]
 
 # run in a fresh interpreter: import the given module lists one after the other, print RSS (KiB) after each
 _PROBE = r"""

@@ -35,6 +35,7 @@ import numpy as np  # noqa: E402
 
 from bench._server import (  # noqa: E402
     MAP_IFRAME,
+    SCREEN_PAGES,  # noqa: E402
     apptest_as_a_running_server,
     default_map,
     goto,
@@ -45,11 +46,11 @@ from bench._server import (  # noqa: E402
     vm_rss_kib,
 )
 from bench._server import PAGES as ALL_PAGES  # noqa: E402
+from bench._server import URLS as ALL_URLS  # noqa: E402
 
 OUT_DIR = ROOT / "artifacts" / "bench"
-PAGES = {name: path for name, path in ALL_PAGES.items() if name not in ("presentation", "importer")}
-URLS = {"vue-ensemble": "/", "carte": "/carte", "indicateurs": "/indicateurs", "laboratoires": "/laboratoires",
-        "projets": "/projets", "donnees": "/donnees"}
+PAGES = {name: ALL_PAGES[name] for name in SCREEN_PAGES}
+URLS = {name: ALL_URLS[name] for name in SCREEN_PAGES}
 BASSIN_COUNT = 17
 
 

@@ -131,7 +131,7 @@ def _run_shared(name: str, version_id: str, path: str, args: tuple, kwargs: tupl
     """`_run`, but the result is kept and returned as the object itself, shared by every session: no pickling
     on each rerun. For the values that hold plotly figures (views, slides, fiches: `_shared`): unpickling a
     View's figures took about half of a warm rerun (plotly revalidates every property), a lab fiche's map
-    ≈ 80 ms of each Laboratoires rerun. They are frozen and nothing mutates their frames or figures (renderers
+    ≈ 36 ms of each Laboratoires rerun. They are frozen and nothing mutates their frames or figures (renderers
     and exports copy them: `st.plotly_chart` serialises a copy, `png.decorated`, the slides and the PPTX build
     new figures, `png.figure_png` reads `to_dict()`). At most 64 per process (a Données view of the whole
     académie holds ≈ 10 MB of frames)."""
