@@ -65,6 +65,42 @@ def publish(store_dir: Path, base_url: str) -> Published:
                      html.plotly_bundle(figures)[0].name)
 
 
+def load_average() -> float:
+    """The machine's 1-minute load average (/proc/loadavg)."""
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return -1.0
+
+
+class LoadWatch:
+    """The machine's load average during a scenario (start, max, end; sampled every 2 s): the 2 cores are shared,
+    a figure means little without it."""
+
+    def __init__(self) -> None:
+        self.start = self.max = self.end = load_average()
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    async def _run(self) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=2.0)
+            self.max = max(self.max, load_average())
+
+    def __enter__(self) -> LoadWatch:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self.end = load_average()
+        self.max = max(self.max, self.end)
+
+    def figures(self) -> dict[str, float]:
+        return {"start": self.start, "max": self.max, "end": self.end}
+
+
 async def fetch(url: str, timeout: float) -> tuple[int, str, int]:
     """GET `url` (a new connection, `Connection: close`): status, Content-Type, body size."""
     headers: dict[str, str] = {}
@@ -170,6 +206,8 @@ def render(res: dict, runs: list[dict], ms: Callable) -> list[str]:
         f"(GET HTTP simples, {size / 1024 / 1024:.2f} Mio chacun, plotly.js « {runs[0]['plotly']} » inclus), "
         f"puis {round(res['qr_share'] * 100)} % d'entre eux ouvrent le tableau de bord en direct "
         "(« Ouvrir le tableau de bord », client websocket)".replace(".", ",", 1),
+        *[f"  charge de la machine ({r['replicas']} rép.) : début {r['load']['start']}, max {r['load']['max']}, "
+          f"fin {r['load']['end']}" for r in runs if r.get("load")],
         "",
         "répliques  instantané reçu  erreurs  GET instantané ms (méd / p95 / max)  tableau de bord ouvert  "
         "1re exécution ms (méd / p95 / max)  CPU client",

@@ -364,12 +364,16 @@ async def scenarios(base_url: str, store_dir: Path, pids: list[int], replicas: i
     """The live scenario (unchanged) then, on the same warm server, the QR path."""
     res: dict = {"replicas": replicas}
     if "live" in args.scenarios:
-        run = await scenario(base_url, pids, args)
+        with _instantane.LoadWatch() as load:
+            run = await scenario(base_url, pids, args)
         res = summarise(replicas, run, pids, warm)
+        res["load"] = load.figures()
     if "qr" in args.scenarios:
         if "live" in args.scenarios:
             await asyncio.sleep(args.pause)  # the live sessions closed, the replicas idle again
-        res["qr"] = await qr_path(base_url, store_dir, pids, replicas, args)
+        with _instantane.LoadWatch() as load:
+            res["qr"] = await qr_path(base_url, store_dir, pids, replicas, args)
+        res["qr"]["load"] = load.figures()
     return res
 
 
@@ -453,6 +457,8 @@ def _render_live(res: dict, runs: list[dict]) -> list[str]:
         "répliques  sessions  erreurs  1re exécution ms (méd / p95 / max)  relance ms (méd / p95 / max)  "
         "CPU client",
     ]
+    lines[1:1] = [f"  charge de la machine ({r['replicas']} rép.) : début {r['load']['start']}, max "
+                  f"{r['load']['max']}, fin {r['load']['end']}" for r in runs if r.get("load")]
     for r in runs:
         f, rr = r["first_completion_ms"], r["rerun_ms"]
         lines.append(f"{r['replicas']:>9}  {r['sessions_ok']:>4}/{res['sessions']:<3}  {r['errors']:>7}  "

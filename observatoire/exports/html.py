@@ -8,7 +8,7 @@ three cannot disagree. One document, one `<section>` per slide, in the slides' o
   bassin or a point on hover or tap; its text alternative under « Le graphique en texte »), bullets, the source
   line with the data version (as the PPTX's footer), the « Données illustratives » badge, the speaker notes
   (« Détails chiffrés », folded); a text or list field added to `Slide` later (a scope line…) is written under
-  the subtitle with no change here (`extra_fields`);
+  the subtitle with no change here (`extra_fields`), one added to the `Context` among the title slide's facts;
 - the title slide carries the QR code of `presentation.context.url` (the same address as the screen and the
   PPTX: the published instantané once published, otherwise the live view) and the link « Ouvrir le tableau de
   bord » (`dashboard_url`: the live view with the same filters and data version);
@@ -65,6 +65,7 @@ SLIDE_FIELDS = frozenset({"kind", "title", "subtitle", "figures", "figure", "bul
                           "illustrative"})
 KEY_FIGURE_FIELDS = frozenset({"label", "value", "raw", "unit", "delta", "origins", "source"})
 FIGURE_FIELDS = frozenset({"key", "title", "figure", "alt", "source", "illustrative", "notes"})
+CONTEXT_FIELDS = frozenset({"academie", "filters", "school_year", "version", "version_date", "url"})
 
 
 # ----------------------------------------------------------------------------------------------- assets
@@ -267,6 +268,7 @@ def presentation_html(presentation: Presentation, *, dashboard_url: str = "",
         document_title=f"{title} — {context.academie} — {context.school_year}",
         title=title, context=context, first=first,
         first_bullets=tuple(b for b in (first["bullets"] if first else ()) if b not in said),
+        context_extras=extra_fields(context, CONTEXT_FIELDS),
         slides=shown, qr=_qr_data_uri(context.url) if context.url else "", qr_url=context.url,
         qr_caption=qr_caption(context.url),
         dashboard_url=dashboard_url, generated=generated_text(moment),

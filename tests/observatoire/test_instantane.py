@@ -282,6 +282,11 @@ class ScopedSlide(Slide):
 
 
 @dataclasses.dataclass(frozen=True)
+class ScopedContext(Context):
+    perimetre: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
 class DatedKeyFigure(KeyFigure):
     annee: str = ""
 
@@ -295,8 +300,11 @@ def test_every_slide_field_is_rendered_even_one_added_later(case):
         values = {f.name: getattr(slide, f.name) for f in dataclasses.fields(slide)} | {"figures": figures}
         slides.append(ScopedSlide(**values, portee=f"Portée : {slide.title} — Moselle",
                                   filtres_non_appliques=("niveau : non détaillé pour cet indicateur",)))
-    text = html.presentation_html(dataclasses.replace(presentation, slides=tuple(slides)), dashboard_url=LIVE)
+    context = ScopedContext(**dataclasses.asdict(presentation.context), perimetre="Périmètre : la Moselle")
+    text = html.presentation_html(dataclasses.replace(presentation, slides=tuple(slides), context=context),
+                                  dashboard_url=LIVE)
     doc = Document(text)
+    assert "Périmètre : la Moselle" in doc.text("diapo-1")
     for number, slide in enumerate(slides, start=1):
         section = doc.text(f"diapo-{number}")
         assert f"Portée : {_normal(slide.title)} — Moselle" in section
