@@ -4,6 +4,7 @@ title slide, the instantané de séance: downloaded, published behind the QR cod
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 import re
@@ -19,6 +20,7 @@ from observatoire.views import presentation as builder
 from tests.helpers import unexpected_errors
 
 FOOTER = "Version des données"
+PNG_1PX = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC")
 
 
 def _bodies(at) -> list[str]:
@@ -169,7 +171,10 @@ def test_the_instantane_download_is_the_deck_as_one_html_file(app, con, deferred
     assert not [d for d in at.get("download_button") if d.proto.id.endswith("pres_html")]
 
 
-def test_publishing_writes_the_seance_file_and_the_qr_code_follows(app, served):
+def test_publishing_writes_the_seance_file_and_the_qr_code_follows(app, served, deferred, monkeypatch):
+    from observatoire.exports import pptx
+
+    monkeypatch.setattr(pptx, "default_render", lambda figure, context: PNG_1PX)  # the QR code is what matters
     at = _open(app, dep="57")
     assert _qr_alt(at) == "/?dep=57&version=1"  # the live view (AppTest has no browser address)
     at.button(key="pres_publish").click().run()
@@ -183,6 +188,10 @@ def test_publishing_writes_the_seance_file_and_the_qr_code_follows(app, served):
     text = published.read_text(encoding="utf-8")
     assert f"Code QR de l'adresse : {address}" in html.unescape(text) and 'href="/?dep=57&amp;version=1"' in text
     assert at.button(key="pres_publish").label == "Republier l'instantané"
+    # the PPTX downloaded now: its title slide's QR code leads to the instantané too
+    build = [build for name, build in deferred.values() if name.endswith(".pptx")][-1]
+    [code] = [s for s in OpenPptx(io.BytesIO(build())).slides[0].shapes if s.name == "QR code de la vue"]
+    assert code._element.nvPicPr.cNvPr.get("descr") == f"QR code de l'adresse de la vue : {address}"
     # the same séance in a new session: same address, already published; another département: another one
     again = _open(app, dep="57")
     assert _qr_alt(again) == address
