@@ -103,8 +103,14 @@
       layout.legend = Object.assign(layout.legend || {}, {
         orientation: "v", x: 0, xanchor: "left", y: -0.02, yanchor: "top", tracegroupgap: 10
       });
-      /* a legend title longer than the width goes on several lines */
-      var perLine = Math.max(16, Math.floor(width / ((layout.legend.font && layout.legend.font.size || 12) * 0.6)));
+    }
+    if (kind === "carte") {
+      /* a legend title wider than the legend's room goes on several lines (else plotly widens the right margin
+         and shrinks the map) */
+      var legend = layout.legend || {};
+      var room = narrow ? width : width * (1 - (typeof legend.x === "number" ? legend.x : 0.66)) - 16;
+      var size = (legend.font && legend.font.size) || (layout.font && layout.font.size) || 12;
+      var perLine = Math.max(14, Math.floor(room / (size * 0.62)));
       data.forEach(function (trace) {
         if (trace.legendgrouptitle && trace.legendgrouptitle.text) {
           trace.legendgrouptitle.text = wrap(trace.legendgrouptitle.text, perLine);
@@ -121,6 +127,9 @@
       height = Math.round(width * (narrow ? 0.95 : 0.62) + rows * 26 * Math.max(scale, 0.7) + 10);
     } else {
       height = Math.round(Math.min(520, Math.max(280, width * 0.62)));
+    }
+    if (height && !narrow) {  /* a landscape phone or a small window: the figure within one screen */
+      height = Math.max(280, Math.min(height, window.innerHeight - 24));
     }
     el.style.height = height ? height + "px" : "";
     el.style.width = printing ? PRINT_WIDTH + "px" : "";
