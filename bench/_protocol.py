@@ -54,8 +54,10 @@ def _check_loopback(url: str) -> None:
         raise ValueError(f"loopback only: {url}")
 
 
-async def http_get(url: str, cookies: dict[str, str], timeout: float = 30.0) -> tuple[int, bytes]:
-    """Minimal HTTP/1.1 GET on loopback (no proxy, `Connection: close`); Set-Cookie values go into `cookies`."""
+async def http_get(url: str, cookies: dict[str, str], timeout: float = 30.0, *,
+                   headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """Minimal HTTP/1.1 GET on loopback (no proxy, `Connection: close`); Set-Cookie values go into `cookies`,
+    the response's headers (lower-case names) into `headers` when given."""
     _check_loopback(url)
     parts = urlsplit(url)
     path = parts.path or "/"
@@ -83,6 +85,8 @@ async def http_get(url: str, cookies: dict[str, str], timeout: float = 30.0) -> 
         for line in lines[1:]:
             name, _, value = line.partition(":")
             name = name.strip().lower()
+            if headers is not None:
+                headers[name] = value.strip()
             if name == "set-cookie":
                 pair = value.strip().split(";", 1)[0]
                 key, _, val = pair.partition("=")

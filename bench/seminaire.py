@@ -16,6 +16,12 @@ the page (script state « notRunning »), reported on their own line. Runs 1 rep
 2 replicas behind HAProxy (`scripts/serve.py` `cluster`), each on a fresh store after a warm-up visit per
 replica (not counted), and prints the ratio 1 replica / 2 replicas. Writes artifacts/bench/seminaire.json and
 seminaire.txt.
+
+The QR path (`--scenarios live,qr`, both by default; bench/_instantane.py), on the same warm server after the
+live scenario: the title slide's QR code leads to the published « instantané de séance » (a static HTML file):
+the same N attendees over the same ramp GET it (plain HTTP on loopback: p95 and errors), then 20 % of them
+(`--qr-share`) open the live dashboard from its « Ouvrir le tableau de bord » link (first complete page, as
+above). Printed: the fetches, the live opens, each replica's CPU, and the QR path against the live link.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import _instantane  # noqa: E402
 from bench._protocol import ERROR_TEXT, ProtocolSession  # noqa: E402
 from bench._server import (  # noqa: E402
     CHROMIUM,
@@ -340,14 +347,43 @@ def _load_cluster():  # noqa: ANN202
     return getattr(importlib.import_module("scripts.serve"), "cluster", None)
 
 
+async def qr_path(base_url: str, store_dir: Path, pids: list[int], replicas: int,
+                  args: argparse.Namespace) -> dict:
+    """The QR path (bench/_instantane.py): the instantané published, fetched by every attendee, then 20 % open
+    the live dashboard; the published file is removed afterwards."""
+    published = _instantane.publish(store_dir, base_url)
+    try:
+        run = await _instantane.scenario(base_url, pids, args, published, sample, _error)
+        return _instantane.summarise(replicas, run, pids, published, _stats)
+    finally:
+        published.remove()
+
+
+async def scenarios(base_url: str, store_dir: Path, pids: list[int], replicas: int, warm: list[str],
+                    args: argparse.Namespace) -> dict:
+    """The live scenario (unchanged) then, on the same warm server, the QR path."""
+    res: dict = {"replicas": replicas}
+    if "live" in args.scenarios:
+        with _instantane.LoadWatch() as load:
+            run = await scenario(base_url, pids, args)
+        res = summarise(replicas, run, pids, warm)
+        res["load"] = load.figures()
+    if "qr" in args.scenarios:
+        if "live" in args.scenarios:
+            await asyncio.sleep(args.pause)  # the live sessions closed, the replicas idle again
+        with _instantane.LoadWatch() as load:
+            res["qr"] = await qr_path(base_url, store_dir, pids, replicas, args)
+        res["qr"]["load"] = load.figures()
+    return res
+
+
 async def run_one(replicas: int, args: argparse.Namespace) -> dict:
     if replicas == 1:
         with streamlit_server(extra_args=["--server.fileWatcherType", args.file_watcher]) as server:
             warm = await warm_up([server.url], args.timeout)
-            run = await scenario(server.url, [server.pid], args)
-            res = summarise(1, run, [server.pid], warm)
+            res = await scenarios(server.url, server.store_dir, [server.pid], 1, warm, args)
             res["server_alive_at_end"] = server.process.poll() is None
-            res["server_log_tails"] = [server.log_tail(6000)] if res["errors"] or res["browsers"]["errors"] else []
+            res["server_log_tails"] = [server.log_tail(6000)] if _failed(res) else []
             return res
     cluster = _load_cluster()
     if cluster is None:
@@ -357,11 +393,15 @@ async def run_one(replicas: int, args: argparse.Namespace) -> dict:
                     extra_env={"STREAMLIT_SERVER_FILE_WATCHER_TYPE": args.file_watcher}) as c:
         warm = await warm_up(list(c.replica_urls), args.timeout)
         pids = list(c.replica_pids)
-        run = await scenario(c.url, pids, args)
-        res = summarise(replicas, run, pids, warm)
+        res = await scenarios(c.url, Path(store), pids, replicas, warm, args)
         res["server_log_tails"] = ([c.replica_log(i, 6000) for i in range(replicas)] + [c.haproxy_log_tail(3000)]
-                                   if res["errors"] or res["browsers"]["errors"] else [])
+                                   if _failed(res) else [])
         return res
+
+
+def _failed(res: dict) -> bool:
+    """Any error in the live scenario (protocol client or browsers) or on the QR path."""
+    return bool(res.get("errors") or res.get("browsers", {}).get("errors") or res.get("qr", {}).get("errors"))
 
 
 def _ms(value: int | None) -> str:
@@ -377,6 +417,38 @@ def render(res: dict) -> str:
     lines = [
         f"Machine : {m['nproc']} cœurs, {m['cpu']}, {m['ram_gib']} Gio RAM ; charge avant la mesure : "
         f"{res['load_average']}",
+    ]
+    runs = [r for r in res["runs"] if "first_completion_ms" in r]
+    if runs:
+        lines += _render_live(res, runs)
+    lines += _instantane.render(res, [r["qr"] for r in res["runs"] if r.get("qr")], _ms)
+    for r in runs:
+        qr = r.get("qr")
+        if qr and qr["fetch_ms"]["p95"] and r["first_completion_ms"]["p95"]:
+            lines.append(f"{r['replicas']} rép. : le QR mène à l'instantané en {_ms(qr['fetch_ms']['p95'])} ms "
+                         f"(p95) contre {_ms(r['first_completion_ms']['p95'])} ms pour la 1re page du tableau "
+                         "de bord "
+                         f"({_ratio(r['first_completion_ms']['p95'], qr['fetch_ms']['p95'])} plus vite)")
+    for r in res["runs"]:
+        if "unavailable" in r:
+            lines.append(f"{r['replicas']} répliques : {r['unavailable']}")
+    for r in runs:
+        for err in r["error_samples"]:
+            lines.append(f"ERREUR ({r['replicas']} rép., session {err['session']}, {err['step']}) : "
+                         f"{err['detail']}")
+            for event in err.get("events", []):
+                lines.append(f"    {event}")
+        for err in r["browsers"]["error_samples"]:
+            lines.append(f"ERREUR ({r['replicas']} rép., {err['session']}, {err['step']}) : {err['detail']}")
+    for r in res["runs"]:
+        for tail in r.get("server_log_tails", []):
+            lines += ["", f"Fin d'un journal serveur ({r['replicas']} rép.) :", tail]
+    return "\n".join(lines) + "\n"
+
+
+def _render_live(res: dict, runs: list[dict]) -> list[str]:
+    """The live scenario's tables (the link of the dashboard itself)."""
+    lines = [
         f"Scénario « séminaire » : {res['sessions']} sessions (client websocket, sans navigateur) ouvrent le lien "
         f"en {res['ramp_s']:.0f} s, puis 2 changements du filtre Département et 1 changement de page "
         f"(réflexion ≈ {res['think_s']} s, délai max d'une exécution {res['timeout_s']:.0f} s, surveillance des "
@@ -385,14 +457,15 @@ def render(res: dict) -> str:
         "répliques  sessions  erreurs  1re exécution ms (méd / p95 / max)  relance ms (méd / p95 / max)  "
         "CPU client",
     ]
-    runs = [r for r in res["runs"] if "unavailable" not in r]
+    lines[1:1] = [f"  charge de la machine ({r['replicas']} rép.) : début {r['load']['start']}, max "
+                  f"{r['load']['max']}, fin {r['load']['end']}" for r in runs if r.get("load")]
     for r in runs:
         f, rr = r["first_completion_ms"], r["rerun_ms"]
         lines.append(f"{r['replicas']:>9}  {r['sessions_ok']:>4}/{res['sessions']:<3}  {r['errors']:>7}  "
                      f"{_ms(f['median']):>9} / {_ms(f['p95']):>7} / {_ms(f['max']):>7}      "
                      f"{_ms(rr['median']):>7} / {_ms(rr['p95']):>7} / {_ms(rr['max']):>7}    "
                      f"{r['client_cpu_pct']:>5} %")
-    if res["browsers"]:
+    if res["browsers"] and runs:
         lines += ["", f"Dont {res['browsers']} participants de plus dans un vrai Chromium (même parcours, mesuré "
                       "dans la page jusqu'à l'état « notRunning ») :"]
         for r in runs:
@@ -418,20 +491,7 @@ def render(res: dict) -> str:
                       f"{_ratio(a['first_completion_ms']['p95'], b['first_completion_ms']['p95'])} ; relance "
                       f"médiane {_ratio(a['rerun_ms']['median'], b['rerun_ms']['median'])}, p95 "
                       f"{_ratio(a['rerun_ms']['p95'], b['rerun_ms']['p95'])}"]
-    for r in res["runs"]:
-        if "unavailable" in r:
-            lines.append(f"{r['replicas']} répliques : {r['unavailable']}")
-    for r in runs:
-        for err in r["error_samples"]:
-            lines.append(f"ERREUR ({r['replicas']} rép., session {err['session']}, {err['step']}) : "
-                         f"{err['detail']}")
-            for event in err.get("events", []):
-                lines.append(f"    {event}")
-        for err in r["browsers"]["error_samples"]:
-            lines.append(f"ERREUR ({r['replicas']} rép., {err['session']}, {err['step']}) : {err['detail']}")
-        for tail in r.get("server_log_tails", []):
-            lines += ["", f"Fin d'un journal serveur ({r['replicas']} rép.) :", tail]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -446,16 +506,29 @@ def main(argv: list[str] | None = None) -> int:
                         help="server.fileWatcherType des serveurs (none, comme en production : avec la "
                              "surveillance, un fichier source modifié pendant la charge fait échouer des "
                              "exécutions)")
+    parser.add_argument("--scenarios", default="live,qr",
+                        help="live (le lien du tableau de bord, comme avant) et/ou qr (l'instantané publié "
+                             "derrière le code QR, puis une part des participants ouvre le tableau de bord) : "
+                             "live,qr")
+    parser.add_argument("--qr-share", type=float, default=0.2,
+                        help="parcours QR : part des participants qui ouvrent ensuite le tableau de bord (0,2)")
+    parser.add_argument("--pause", type=float, default=10,
+                        help="pause entre les deux scénarios sur le même serveur (10 s)")
     parser.add_argument("--browsers", type=int, default=3,
                         help="participants de plus dans un vrai Chromium (3 ; 0 = aucun ; max 10)")
     args = parser.parse_args(argv)
     args.sessions = max(1, min(args.sessions, 400))
     args.deadline = max(10.0, min(args.deadline, 900.0))
     args.browsers = max(0, min(args.browsers, 10))
+    args.scenarios = {s.strip() for s in args.scenarios.split(",") if s.strip() in {"live", "qr"}} or {"live"}
+    args.qr_share = max(0.0, min(args.qr_share, 1.0))
+    if "live" not in args.scenarios:
+        args.browsers = 0
     counts = [int(x) for x in args.replicas.split(",") if x.strip()]
     load_average = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     runs = [asyncio.run(run_one(n, args)) for n in counts]
     res = {"sessions": args.sessions, "browsers": args.browsers, "ramp_s": args.ramp, "think_s": args.think,
+           "scenarios": sorted(args.scenarios), "qr_share": args.qr_share,
            "timeout_s": args.timeout, "file_watcher": args.file_watcher,
            "machine": machine_info(), "load_average": load_average, "runs": runs}
     text = render(res)
@@ -463,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     (OUT_DIR / "seminaire.json").write_text(json.dumps(res, indent=2, ensure_ascii=False), encoding="utf-8")
     (OUT_DIR / "seminaire.txt").write_text(text, encoding="utf-8")
-    return 1 if any(r.get("errors") or r.get("browsers", {}).get("errors") for r in runs) else 0
+    return 1 if any(_failed(r) for r in runs) else 0
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Command line: `python -m observatoire init | check | import FILE | versions | annuler LOT | export`.
+"""Command line: `python -m observatoire init | check | import FILE | versions | annuler LOT | export |
+presentation`.
 
 Every write publishes a new immutable data version (`versions.Repository`); readers are never disturbed.
 
@@ -70,6 +71,13 @@ def _describe(repo: versions.Repository, version: versions.Version) -> str:
         info = store.data_version(con)
     return (f"version n° {version.number} ({version.path.name}) : {_count(info.mesures)} mesures actives dans "
             f"{info.lots_actifs} lot(s)")
+
+
+def _size(count: int) -> str:
+    """`1401413` → `1,3 Mio`; `811000` → `792 Kio` (French decimal comma)."""
+    if count >= 1024 * 1024:
+        return f"{count / 1024 / 1024:.1f}".replace(".", ",") + "\u00a0Mio"
+    return f"{max(1, round(count / 1024))}\u00a0Kio"
 
 
 def _count(value: int) -> str:
@@ -204,14 +212,19 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+PRESENTATION_FORMATS = ("pptx", "html")
+
+
 def _presentation(args: argparse.Namespace) -> int:
-    from observatoire.exports import pptx
     from observatoire.filters import PARAM_NAMES, parse_params
     from observatoire.views.presentation import build_presentation
 
     output = Path(args.output)
-    if output.suffix.lower() != ".pptx":
-        raise CommandError(f"Le fichier de sortie doit se terminer par .pptx (reçu : « {output.name} »).")
+    fmt = (args.format or output.suffix.lstrip(".")).lower()
+    if fmt not in PRESENTATION_FORMATS:
+        raise CommandError(f"Format inconnu : « {fmt} » (formats possibles : pptx, html).")
+    if output.suffix.lower() != f".{fmt}":
+        raise CommandError(f"Le fichier de sortie doit se terminer par .{fmt} (reçu : « {output.name} »).")
     repo = _repository(args)
     if args.version is None:
         repo.ensure()
@@ -227,14 +240,23 @@ def _presentation(args: argparse.Namespace) -> int:
                 n.removeprefix("Lien : ").replace(", ce critère est ignoré.", "").replace(", il est ignoré.", "")
                 for n in notices) + ".")
         deck = build_presentation(con, filters, url=args.lien or "")
-    data = pptx.presentation_pptx(deck)
+    if fmt == "html":  # the instantané: « Ouvrir le tableau de bord » leads to the same address as the QR code
+        from observatoire.exports import html
+
+        data = html.presentation_html(deck, dashboard_url=args.lien or "").encode("utf-8")
+    else:
+        from observatoire.exports import pptx
+
+        data = pptx.presentation_pptx(deck)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_bytes(data)
     except OSError as err:
         raise CommandError(f"Écriture impossible de {output} : {err.strerror or err}") from err
-    print(f"Présentation de {len(deck.slides)} diapositives (version n° {version.number}, "
-          f"{deck.context.filters_text}) écrite dans {output}, en {_seconds(time.perf_counter() - start)}.")
+    what = "Instantané (HTML)" if fmt == "html" else "Présentation"
+    print(f"{what} de {len(deck.slides)} diapositives (version n° {version.number}, "
+          f"{deck.context.filters_text}) écrite dans {output} ({_size(len(data))}), "
+          f"en {_seconds(time.perf_counter() - start)}.")
     return 0
 
 
@@ -271,15 +293,18 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", help="csv ou xlsx (défaut : d'après l'extension)")
     export.add_argument("--version", type=int, help="numéro de la version à exporter (défaut : la courante)")
     export.set_defaults(func=_export)
-    pres = sub.add_parser("presentation", help="écrit la présentation du séminaire (PPTX 16:9) pour des filtres")
-    pres.add_argument("--output", required=True, help="fichier de sortie .pptx")
+    pres = sub.add_parser("presentation", help="écrit la présentation du séminaire (PPTX 16:9) ou son "
+                          "instantané (HTML autonome, lisible hors ligne et sur téléphone) pour des filtres")
+    pres.add_argument("--output", required=True, help="fichier de sortie .pptx ou .html")
+    pres.add_argument("--format", help="pptx ou html (défaut : d'après l'extension)")
     pres.add_argument("--dep", action="append", default=[], help="département (code, répétable)")
     pres.add_argument("--bassin", action="append", default=[], help="bassin (code, répétable)")
     pres.add_argument("--theme", action="append", default=[], help="thématique (code, répétable)")
     pres.add_argument("--niveau", action="append", default=[], help="niveau scolaire (code, répétable)")
     pres.add_argument("--public", action="append", default=[], help="public (code, répétable)")
     pres.add_argument("--version", type=int, help="numéro de la version des données (défaut : la courante)")
-    pres.add_argument("--lien", help="adresse du tableau de bord à mettre en code QR sur la première diapositive")
+    pres.add_argument("--lien", help="adresse du tableau de bord à mettre en code QR sur la première diapositive "
+                      "(et, dans l'instantané, le lien « Ouvrir le tableau de bord »)")
     pres.set_defaults(func=_presentation)
     return parser
 

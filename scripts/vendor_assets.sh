@@ -35,6 +35,7 @@ FULLSCREEN_VERSION="3.0.0"           # folium.plugins.Fullscreen: leaflet.fullsc
 D3_VERSION="3.5.5"                   # branca ColorMap (legends, e.g. folium.Choropleth) + streamlit_folium: d3/3.5.5 (cdnjs)
 AXE_CORE_VERSION="4.10.3"            # accessibility tests only (injected by Playwright, not loaded by the app)
 PLOTLY_LOCALES_VERSION="3.7.0"       # plotly.js French locale (modebar texts), passed in the charts' config
+PLOTLY_BASIC_VERSION="4.1.1"         # plotly.js « basic » bundle = the plotly package's plotly.js version (instantané)
 DEJAVU_VERSION="2.37.3"              # DejaVu Sans TTF embedded in the PDF fiches (observatoire/exports/pdf.py)
 # folium itself: the version installed in the venv (used for leaflet.awesome.rotate.min.css + LICENSE)
 
@@ -205,6 +206,18 @@ node -e 'const m = require(process.argv[1]); process.stdout.write(JSON.stringify
 put "$d/package/LICENSE" "$t/LICENSE"
 record "$t" "npm plotly.js-locales@$PLOTLY_LOCALES_VERSION (fr.js converted to JSON)" "MIT" "$(integrity "$d")" \
   "French modebar and date texts of the plotly charts (config.locales)"
+
+# --- plotly.js partial bundle (instantané de séance) ---------------------------------
+# The instantané (observatoire/exports/html.py) inlines plotly.js so that it opens offline and is one request
+# behind the QR code. Its figures are scatter traces (map, lines): the « basic » bundle (scatter, bar, pie)
+# weighs 1,2 MB instead of 4,8 MB for the plotly package's full plotly.min.js (150 phones of a séminaire room:
+# 180 MB instead of 720 MB). Same version as the plotly package's bundle (a test checks it); a figure with
+# another trace type falls back to the full bundle.
+d="$(fetch "plotly.js-basic-dist-min@$PLOTLY_BASIC_VERSION")"; t="plotly.js-basic-dist-min-$PLOTLY_BASIC_VERSION"
+put "$d/package/plotly-basic.min.js" "$t/plotly-basic.min.js"
+put "$d/package/LICENSE" "$t/LICENSE"
+record "$t" "npm plotly.js-basic-dist-min@$PLOTLY_BASIC_VERSION" "MIT" "$(integrity "$d")" \
+  "plotly.js partial bundle (scatter, bar, pie) inlined in the instantané de séance (observatoire/exports/html.py); same version as the plotly package's plotly.min.js"
 
 # --- DejaVu Sans (PDF fiches) -------------------------------------------------------
 # fpdf2's core fonts are Latin-1 only: the fiches (« », U+202F, œ, ’) embed DejaVu Sans, regular and bold

@@ -1,20 +1,26 @@
 """The Présentation page through the entrypoint (AppTest): `?presentation=1`, the slide in the URL (`?diapo=N`),
-the buttons, the key figures of the overview's cards, the PPTX download, no footer, back to the overview."""
+the buttons, the key figures of the overview's cards, the PPTX download, no footer, back to the overview; on the
+title slide, the instantané de séance: downloaded, published behind the QR code, a failed publication in French."""
 
 from __future__ import annotations
 
+import base64
 import html
 import io
+import re
+from pathlib import Path
 
+import pytest
 from pptx import Presentation as OpenPptx
 
-from observatoire import queries
+from observatoire import publication, queries
 from observatoire.figures import cards
 from observatoire.filters import Filters
 from observatoire.views import presentation as builder
 from tests.helpers import unexpected_errors
 
 FOOTER = "Version des données"
+PNG_1PX = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC")
 
 
 def _bodies(at) -> list[str]:
@@ -99,11 +105,11 @@ def test_the_pptx_download_button(app, con, monkeypatch):
 
     monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
     at = _open(app)
-    download = at.get("download_button")
-    assert len(download) == 1 and download[0].proto.id.endswith("pres_pptx")
+    download = [d for d in at.get("download_button") if d.proto.id.endswith("pres_pptx")]
+    assert len(download) == 1
     assert download[0].proto.label == "Télécharger la présentation (PPTX)"
     assert download[0].proto.HasField("deferred_file_id")
-    [entry] = registered
+    [entry] = [e for e in registered if e["file_name"].endswith(".pptx")]
     assert entry["file_name"] == "Observatoire du numérique éducatif — séminaire 2023-2024.pptx"
     assert entry["mimetype"] == "application/vnd.openxmlformats-officedocument.presentationml.presentation"
     deck = OpenPptx(io.BytesIO(entry["callable"]()))  # what a click downloads (kaleido: a few seconds)
@@ -123,3 +129,85 @@ def test_leaving_returns_to_the_overview_with_the_same_filters(app):
     assert not _slide_html(at)
     assert [m for m in at.metric if "ENT" in m.label]  # the overview's cards
     assert _footer_shown(at)
+
+
+# ------------------------------------------------------------------------------ instantané de séance
+
+
+@pytest.fixture()
+def served(tmp_path, monkeypatch) -> Path:
+    """The folder the instantanés are published to, for this test only (instead of static/instantanes/)."""
+    folder = tmp_path / "instantanes"
+    monkeypatch.setattr(publication, "FOLDER", folder)
+    return folder
+
+
+def _qr_alt(at) -> str:
+    match = re.search(r'alt="Code QR du lien de cette vue : ([^"]*)"', _slide_html(at))
+    assert match, _slide_html(at)[:500]
+    return match.group(1)
+
+
+def _status(at) -> str:
+    return "\n".join(b for b in _bodies(at) if "Le code QR mène" in b or "Publication impossible" in b)
+
+
+def test_the_instantane_download_is_the_deck_as_one_html_file(app, con, deferred, served):
+    at = _open(app, dep="57")
+    [button] = [d for d in at.get("download_button") if d.proto.id.endswith("pres_html")]
+    assert button.proto.label == "Télécharger l'instantané (HTML)" and button.proto.HasField("deferred_file_id")
+    [(name, build)] = [v for v in deferred.values() if v[0].endswith(".html")]
+    assert name == "Observatoire du numérique éducatif — instantané 2023-2024 — Moselle.html"
+    text = build().decode("utf-8")
+    deck = builder.build_presentation(con, Filters(departements=("57",)))
+    shown = html.unescape(re.sub(r'<span class="obs-year">([^<]*)</span>', r"\1", text))
+    for slide in deck.slides:
+        assert slide.title in shown, slide.title
+    assert 'href="/?dep=57&amp;version=1"' in text  # « Ouvrir le tableau de bord »: same filters and version
+    assert "Le code QR mène au tableau de bord en direct" in _status(at)
+    assert not served.exists()  # downloading publishes nothing
+    # only on the title slide
+    at.button(key="pres_next").click().run()
+    assert not [d for d in at.get("download_button") if d.proto.id.endswith("pres_html")]
+
+
+def test_publishing_writes_the_seance_file_and_the_qr_code_follows(app, served, deferred, monkeypatch):
+    from observatoire.exports import pptx
+
+    monkeypatch.setattr(pptx, "default_render", lambda figure, context: PNG_1PX)  # the QR code is what matters
+    at = _open(app, dep="57")
+    assert _qr_alt(at) == "/?dep=57&version=1"  # the live view (AppTest has no browser address)
+    at.button(key="pres_publish").click().run()
+    assert not unexpected_errors(at)
+    [published] = list(served.iterdir())
+    assert re.fullmatch(r"[0-9a-f]{32}\.html", published.name)
+    assert oct(published.stat().st_mode & 0o777) == "0o644"
+    address = f"/app/static/instantanes/{published.name}"
+    assert _qr_alt(at) == address
+    assert "Le code QR mène à l'instantané publié" in _status(at) and address in _status(at)
+    text = published.read_text(encoding="utf-8")
+    assert f"Code QR de l'adresse : {address}" in html.unescape(text) and 'href="/?dep=57&amp;version=1"' in text
+    assert at.button(key="pres_publish").label == "Republier l'instantané"
+    # the PPTX downloaded now: its title slide's QR code leads to the instantané too
+    build = [build for name, build in deferred.values() if name.endswith(".pptx")][-1]
+    [code] = [s for s in OpenPptx(io.BytesIO(build())).slides[0].shapes if s.name == "QR code de la vue"]
+    assert code._element.nvPicPr.cNvPr.get("descr") == f"QR code de l'adresse de la vue : {address}"
+    # the same séance in a new session: same address, already published; another département: another one
+    again = _open(app, dep="57")
+    assert _qr_alt(again) == address
+    other = _open(app, dep="54")
+    assert _qr_alt(other) == "/?dep=54&version=1" and at.button(key="pres_publish")
+    other.button(key="pres_publish").click().run()
+    assert len(list(served.iterdir())) == 2 and _qr_alt(other) != address
+
+
+def test_a_publication_that_cannot_be_written_says_so_in_french(app, tmp_path, monkeypatch):
+    blocker = tmp_path / "fichier"
+    blocker.write_text("x")
+    monkeypatch.setattr(publication, "FOLDER", blocker / "instantanes")  # a folder inside a file: refused
+    at = _open(app)
+    at.button(key="pres_publish").click().run()
+    assert not unexpected_errors(at)
+    assert "Publication impossible : le chemin du dossier des instantanés n'est pas un dossier" in _status(at)
+    assert str(tmp_path) not in _status(at)  # the server's paths stay in its log
+    assert _qr_alt(at) == "/?version=1"  # the QR code still leads to the live view

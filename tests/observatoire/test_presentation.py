@@ -345,6 +345,6 @@ def test_cli_refuses_an_output_that_is_not_pptx(store_copy, tmp_path):
     output = tmp_path / "x.pdf"
     done = _cli(store_copy, "--output", str(output))
     assert done.returncode == 1
-    assert "doit se terminer par .pptx" in done.stderr
+    assert "Format inconnu : « pdf » (formats possibles : pptx, html)" in done.stderr
     assert not output.exists()
 
