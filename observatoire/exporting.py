@@ -105,6 +105,7 @@ def about_rows(about: About) -> list[tuple[str, str]]:
         ("Indicateur", about.indicator or "—"),
         ("Unité", about.unit or "—"),
         ("Filtres", context.filters_text),
+        *([("Filtres non appliqués", " · ".join(context.not_applied))] if context.not_applied else []),
         ("Année scolaire", context.school_year or "—"),
         ("Version des données", f"n° {context.version} du {context.version_date}"),
         ("Source", source or "non précisée"),
