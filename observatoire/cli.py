@@ -207,7 +207,7 @@ def _export(args: argparse.Namespace) -> int:
 def _presentation(args: argparse.Namespace) -> int:
     from observatoire.exports import pptx
     from observatoire.filters import PARAM_NAMES, parse_params
-    from observatoire.views.presentation import build_presentation
+    from observatoire.views.presentation import build_presentation, focus_choices
 
     output = Path(args.output)
     if output.suffix.lower() != ".pptx":
@@ -226,7 +226,14 @@ def _presentation(args: argparse.Namespace) -> int:
             raise CommandError("Filtre refusé, aucune présentation écrite : " + " ; ".join(
                 n.removeprefix("Lien : ").replace(", ce critère est ignoré.", "").replace(", il est ignoré.", "")
                 for n in notices) + ".")
-        deck = build_presentation(con, filters, url=args.lien or "")
+        zoom = None
+        if args.zoom:
+            choices = focus_choices(con, filters)
+            if args.zoom not in choices:
+                raise CommandError(f"Bassin du zoom refusé, aucune présentation écrite : « {args.zoom} » n'est "
+                                   "pas un bassin de ces filtres (codes possibles : " + ", ".join(choices) + ").")
+            zoom = args.zoom
+        deck = build_presentation(con, filters, url=args.lien or "", highlight=zoom)
     data = pptx.presentation_pptx(deck)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -280,6 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
     pres.add_argument("--public", action="append", default=[], help="public (code, répétable)")
     pres.add_argument("--version", type=int, help="numéro de la version des données (défaut : la courante)")
     pres.add_argument("--lien", help="adresse du tableau de bord à mettre en code QR sur la première diapositive")
+    pres.add_argument("--zoom", help="bassin de la diapositive « Zoom » (code ; défaut : celui qui compte le plus "
+                      "de personnes dans ses laboratoires)")
     pres.set_defaults(func=_presentation)
     return parser
 

@@ -1,22 +1,26 @@
 """Présentation — the séminaire slides for the current filters and data version, full screen, keyboard arrows,
-PPTX download. Built by `observatoire.views.presentation`, drawn by `components.presentation`."""
+the bassin of the zoom slide (`?zoom=CODE`), PPTX download. Built by `observatoire.views.presentation`, drawn by
+`components.presentation`."""
 
 from __future__ import annotations
 
 from components import context, routing
 from components import presentation as slides
 from observatoire.filters import Filters
+from observatoire.views.presentation import file_name
 
 filters: Filters = routing.page_filters()
 if slides.leaving():
     slides.leave("pages/vue_ensemble.py")
 slides.mount_chrome()
 shown = context.version()
-deck = context.presentation(filters, slides.view_url(filters, shown.number))
+choices = context.focus_choices(filters)
+zoom = slides.zoom_choice(choices)
+url = slides.view_url(filters, shown.number)
+deck = context.presentation(filters, url, zoom)
 index = slides.current_index(len(deck.slides))
 slides.go_to(index)
 slides.render_slide(deck, index)
-year = deck.context.school_year
 
 
 def deck_pptx() -> bytes:
@@ -27,5 +31,7 @@ def deck_pptx() -> bytes:
     return pptx.presentation_pptx(deck)
 
 
-slides.render_navigation(len(deck.slides), index, deck_pptx,
-                         f"Observatoire du numérique éducatif — séminaire {year}.pptx")
+slides.render_navigation(len(deck.slides), index, deck_pptx, file_name(deck), zoom=choices,
+                         default_zoom=deck.default_highlight)
+if index == 0:
+    slides.render_qr_warning(url)

@@ -81,24 +81,32 @@ def keep_years(text: str) -> str:
     return _YEAR.sub(rf"\1{NB_HYPHEN}\2", text)
 
 
-def default_render(figure: Figure, context: Context, box: tuple[float, float] = (960.0, 540.0)) -> bytes:
-    """The figure as a PNG for a slide box of `box` points: drawn at that size (1 CSS px = 1 pt,
-    `look.canvas_for`) so that its fonts read on the slide at the size the figure sets, every text at least
-    `MIN_PT`, and rendered `look.SLIDE_SCALE` times larger for sharpness. The slide itself carries the title,
-    the scope, the source line and the illustrative badge, so the picture does not repeat them."""
+def slide_figure(figure: go.Figure, box: tuple[float, float]) -> go.Figure:
+    """What a slide box of `box` points shows of `figure`: drawn at that size (1 CSS px = 1 pt,
+    `look.canvas_for`), so that its fonts read on the slide at the size the figure sets, every text at least
+    `MIN_PT` (`look.export_figure`); a map laid out for that size (`static_map.fit`)."""
     width, height = look.canvas_for(*box)
-    plain = go.Figure(figure.figure)
+    plain = go.Figure(figure)
     plain.update_layout(paper_bgcolor="white", plot_bgcolor="white", width=width, height=height,
                         margin_t=12)  # no mode bar in a picture: the room kept for it above the plot goes
     static_map.fit(plain, width, height)
-    return png.figure_png(plain, width=width, height=height, scale=look.SLIDE_SCALE, min_font=MIN_PT)
+    return look.export_figure(plain, width=width, height=height, min_font=MIN_PT)
 
 
-def _lines(text: str, size: float, width_pt: float) -> int:
+def default_render(figure: Figure, context: Context, box: tuple[float, float] = (960.0, 540.0)) -> bytes:
+    """The figure as a PNG for a slide box of `box` points (`slide_figure`), rendered `look.SLIDE_SCALE` times
+    larger for sharpness. The slide itself carries the title, the scope, the source line and the illustrative
+    badge, so the picture does not repeat them."""
+    shown = slide_figure(figure.figure, box)
+    return png.figure_png(shown, width=shown.layout.width, height=shown.layout.height, scale=look.SLIDE_SCALE,
+                          min_font=MIN_PT)
+
+
+def _lines(text: str, size: float, width_pt: float, bold: bool = False) -> int:
     """Lines that `text` takes at `size` points in a box `width_pt` wide (an average glyph is ≈ 0,55 em wide
-    in the sans-serif fonts a projector's PowerPoint or LibreOffice uses: a generous estimate); a school year
-    is never cut (`keep_years`): a word longer than a line counts for its own line."""
-    per_line = max(1, int(width_pt / (size * 0.55)))
+    in the sans-serif fonts a projector's PowerPoint or LibreOffice uses, 0,62 em in bold: generous
+    estimates); a school year is never cut (`keep_years`): a word longer than a line counts for its own line."""
+    per_line = max(1, int(width_pt / (size * (0.62 if bold else 0.55))))
     total = 0
     for part in text.split("\n"):
         count, length = 1, 0
@@ -311,7 +319,7 @@ def _bullets(slide, bullets: Sequence[str], left, top, width, height) -> None:
 def title_size(title: str, width_pt: float) -> float:
     """The title's size: `TITLE_PT`, smaller (down to `TITLE_MIN_PT`) when that keeps it on one line."""
     size = TITLE_PT
-    while size > TITLE_MIN_PT and _lines(title, size, width_pt) > 1:
+    while size > TITLE_MIN_PT and _lines(title, size, width_pt, bold=True) > 1:
         size -= 1
     return size
 
@@ -321,7 +329,7 @@ def _header(page, slide: Slide) -> int:
     content_w = SLIDE_WIDTH - 2 * MARGIN
     width_pt = Emu(content_w).pt - 8
     size = title_size(slide.title, width_pt)
-    title_h = Pt(_height([(slide.title, size)], width_pt) + 8)
+    title_h = Pt(_lines(slide.title, size, width_pt, bold=True) * size * LINE + 8)
     top = Inches(0.2)
     _text_box(page, MARGIN, top, content_w, title_h, [(slide.title, size, True, INK)], anchor=MSO_ANCHOR.MIDDLE,
               name="Titre")
@@ -448,22 +456,6 @@ def _title_slide(deck, presentation: Presentation, first: Slide | None) -> None:
     else:
         _notes(page, f"{presentation.title} — {context.academie}, {years[:1].lower()}{years[1:]}. "
                      f"{context.filters_text}. {context.version_text}.")
-
-
-def presentation_file_name(presentation: Presentation) -> str:
-    """« Séminaire 2023-2024 — Moselle — Collège.pptx »: the deck's year and the values of ALL its chosen
-    filters (the deck is made for them; each slide says where one does not apply), the chosen zoom bassin; two
-    decks of different filters get different names."""
-    from observatoire import exporting
-
-    context = presentation.context
-    parts = [f"Séminaire {context.school_year}".strip(), *exporting.filter_values(context.filters)]
-    if presentation.highlight:
-        focus = next((s for s in presentation.slides if s.kind == "focus"), None)
-        if focus is not None and focus.title.startswith("Zoom sur le bassin "):
-            parts.append("zoom " + focus.title.removeprefix("Zoom sur le bassin ").removeprefix("de ")
-                         .removeprefix("d'"))
-    return exporting.safe_file_name(" — ".join(p for p in parts if p), "pptx")
 
 
 def presentation_pptx(presentation: Presentation, render: Render | None = None) -> bytes:

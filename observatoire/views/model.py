@@ -207,3 +207,4 @@ class Presentation:
     slides: tuple[Slide, ...] = field(default_factory=tuple)
     year_text: str = ""  # « Année scolaire 2023-2024 », or the year rule when the key figures mix years
     highlight: str = ""  # the bassin of the zoom slide when the presenter chose it (code), else ""
+    default_highlight: str = ""  # the bassin the zoom slide shows when none is chosen (code), "" if none

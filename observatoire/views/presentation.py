@@ -312,4 +312,22 @@ def build_presentation(con: duckdb.DuckDBPyConnection, filters: Filters, url: st
     raw_sources = [s for k in kpis for s in k.sources]
     slides.append(_sources_slide(context, raw_sources, any(s.illustrative for s in slides)))
     chosen = highlight if highlight in focus_choices(con, filters) else ""
-    return Presentation(context, TITLE, tuple(slides), year_text=years, highlight=chosen or "")
+    return Presentation(context, TITLE, tuple(slides), year_text=years, highlight=chosen or "",
+                        default_highlight=default_focus(con, filters, year) or "")
+
+
+def file_name(presentation: Presentation) -> str:
+    """« Séminaire 2023-2024 — Moselle — Collège.pptx »: the deck's year and the values of ALL its chosen
+    filters (the deck is made for them; each slide says where one does not apply), then the zoom's bassin when
+    the presenter chose it (« zoom Forbach »): two decks of different filters or zoom get different names."""
+    from observatoire import exporting
+
+    context = presentation.context
+    parts = [f"Séminaire {context.school_year}".strip(), *exporting.filter_values(context.filters)]
+    focus = next((s for s in presentation.slides if s.kind == "focus"), None)
+    if presentation.highlight and focus is not None and focus.title.startswith("Zoom sur le bassin "):
+        name = focus.title.removeprefix("Zoom sur le bassin ")
+        for article in ("de ", "d'"):
+            name = name.removeprefix(article)
+        parts.append(f"zoom {name}")
+    return exporting.safe_file_name(" — ".join(p for p in parts if p), "pptx")
