@@ -73,7 +73,7 @@ def text_width(text: str, size: float) -> float:
 # ------------------------------------------------------------------------------------------ axes and ticks
 
 
-def _axis_names(figure: go.Figure) -> list[str]:
+def axis_names(figure: go.Figure) -> list[str]:
     layout = figure.layout.to_plotly_json()
     names = {key for key in layout if key.startswith(("xaxis", "yaxis"))}
     for trace in figure.data:
@@ -122,18 +122,15 @@ def _bars_on(figure: go.Figure, name: str) -> bool:
 
 
 def nice_step(span: float, integer: bool, target: int = 5) -> float:
-    """A step of 1, 2, 2,5 or 5 × 10ⁿ giving about `target` intervals over `span` (≥ 1 for whole numbers)."""
+    """A step of 1, 2, 2,5 or 5 × 10ⁿ giving the number of intervals over `span` closest to `target` (at most
+    8; ≥ 1 for whole numbers)."""
     if span <= 0:
         return 1.0
-    raw = span / target
-    power = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 2.5, 5, 10):
-        step = factor * power
-        if step >= raw:
-            break
-    if integer and step < 1:
-        step = 1.0
-    return step
+    power = 10 ** math.floor(math.log10(span / target))
+    candidates = [factor * power * scale for scale in (0.1, 1, 10) for factor in (1, 2, 2.5, 5)]
+    candidates = [c for c in candidates
+                  if span / c <= 8 and (not integer or float(c).is_integer())] or [max(candidates)]
+    return min(candidates, key=lambda c: (abs(span / c - target), -c))
 
 
 def _decimals(step: float) -> int:
@@ -151,8 +148,8 @@ def value_ticks(low: float, high: float, integer: bool, prefix: str = "", suffix
     first = math.ceil(low / step - 1e-9)
     last = math.floor(high / step + 1e-9)
     values = [round(k * step, 6) for k in range(first, last + 1)]
-    texts = [f"{prefix}{formatting.number(v, decimals).replace(formatting.NBSP, chr(0xA0))}{suffix}"
-             for v in values]
+    texts = [f"{prefix}{formatting.number(v, 0 if float(v).is_integer() else decimals)}{suffix}"
+             .replace(formatting.NBSP, "\u00a0") for v in values]
     return values, texts
 
 
@@ -226,7 +223,7 @@ def _texts(figure: go.Figure) -> Iterator[tuple[str, Any, float]]:
     yield "police", layout.font, 12.0
     if layout.title and layout.title.text:
         yield "titre", layout.title.font, base * 1.2
-    for name in _axis_names(figure):
+    for name in axis_names(figure):
         axis = layout[name]
         if axis.visible is False:
             continue
@@ -285,7 +282,7 @@ def export_figure(figure: go.Figure, *, width: int, height: int, min_font: float
     if min_font:
         _raise_fonts(fig, min_font)
     rooms = {"l": 0.0, "r": 0.0, "t": 0.0, "b": 0.0}
-    for name in _axis_names(fig):
+    for name in axis_names(fig):
         axis = fig.layout[name]
         if axis.visible is False:
             continue
@@ -310,7 +307,7 @@ def export_figure(figure: go.Figure, *, width: int, height: int, min_font: float
 def needed_margin(figure: go.Figure, side: str) -> float:
     """The room (px) the axes on `side` (l, r, t, b) of an exported figure need: for the tests."""
     out = 0.0
-    for name in _axis_names(figure):
+    for name in axis_names(figure):
         axis = figure.layout[name]
         if axis.visible is False:
             continue

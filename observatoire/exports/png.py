@@ -281,6 +281,12 @@ def decorated(view_figure: ViewFigure, context: Context) -> go.Figure:
     bottom = max(margin.b if margin.b is not None else 0, 10) + axis_room + footer
     scope = textwrap.wrap(context.scope_text, SUBTITLE_WRAP) or [""]
     subtitle = "<br>".join(escape_html(line) for line in [*scope, context.version_text])
+    # the title block's height, written out (plotly's title automargin alone let the plot climb under the
+    # subtitle when a legend also pushed the margins), plus the tick labels of an axis drawn on top
+    title_block = 22 + TITLE_SIZE * 1.3 + (len(scope) + 1) * SUBTITLE_SIZE * 1.35 + 26
+    top_axes = max((look.axis_room(figure, name) for name in look.axis_names(figure)
+                    if name.startswith("x") and figure.layout[name].side == "top"), default=0.0)
+    top = int(title_block + top_axes + 8)
     figure.update_layout(
         title={
             "text": f"<b>{escape_html(view_figure.title)}</b>",
@@ -289,7 +295,7 @@ def decorated(view_figure: ViewFigure, context: Context) -> go.Figure:
             "x": 0, "xref": "container", "xanchor": "left", "y": 1, "yref": "container", "yanchor": "top",
             "pad": {"l": 28, "t": 22, "b": 26}, "automargin": True,
         },
-        margin={"l": max(left, 28), "r": max(right, 28), "t": 40, "b": bottom},
+        margin={"l": max(left, 28), "r": max(right, 28), "t": top, "b": bottom},
         paper_bgcolor="white",
         font={"family": FONT_FAMILY},
     )
