@@ -152,6 +152,6 @@ def build_laboratories(con: duckdb.DuckDBPyConnection, filters: Filters,
     return View(
         page="laboratoires", title=TITLE, context=build_context(con, filters), subtitle=INTRO, tables=(table,),
         notices=tuple(notices), sources=tuple(labs.sources), origins=tuple(labs.origins),
-        illustrative=bool(labs.illustrative), texts=texts,
+        illustrative=table.illustrative, texts=texts,
         items={"labs": labs.data, "names": dict(zip(every_lab.data["code"], every_lab.data["nom"])),
                "fiche": fiche})
