@@ -44,6 +44,7 @@ _CSS = """
 .obs-counter { font-size: 1.2rem; color: #3a3a3a; text-align: right; white-space: nowrap; }
 .obs-figures { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 0.8rem; width: 100%; }
 .obs-figures.obs-one { grid-template-columns: minmax(0, 1fr); }
+.obs-figures.obs-pair { grid-template-columns: repeat(2, minmax(0, 1fr)); }
 .stVerticalBlock.st-key-pres_figure { flex: 0 0 auto !important; height: calc(100vh - 245px) !important;
   min-height: 300px; }
 .obs-figure { border: 2px solid #dddddd; border-radius: 0.6rem; padding: 0.7rem 1rem; background: #f6f6f6; }
@@ -181,7 +182,8 @@ def _figures_html(slide: Slide, one_column: bool = False) -> str:
                         for i, note in ((0, figure.year_note), (1, figure.scope_note)) if note)
         cards.append(f'<div class="obs-figure"><div class="obs-figure-value">{escape_html(figure.value)}</div>'
                      f'<div class="obs-figure-label">{escape_html(figure.label)}</div>{delta}{notes}{badge}</div>')
-    return f'<div class="obs-figures{" obs-one" if one_column else ""}">{"".join(cards)}</div>'
+    layout = " obs-one" if one_column else " obs-pair" if len(cards) == 4 else ""  # 4 cards: 2 × 2
+    return f'<div class="obs-figures{layout}">{"".join(cards)}</div>'
 
 
 def _bullets_html(bullets: tuple[str, ...], two_columns: bool = False) -> str:
@@ -240,18 +242,20 @@ def _render_figure(slide: Slide, index: int) -> None:
 
 def render_navigation(count: int, index: int, pptx: bytes | object, file_name: str,
                       zoom: dict[str, str] | None = None, default_zoom: str = "") -> None:
-    """Previous / next, the bassin of the zoom slide (`zoom`: code → name; kept in the URL as `?zoom=CODE`
-    when chosen, « automatique » = `default_zoom`'s name), the PPTX download, leave."""
+    """Previous / next, the bassin of the zoom slide (`zoom`: code → name, given on the zoom slide only; kept in
+    the URL as `?zoom=CODE` when chosen, « automatique » = `default_zoom`'s name), the PPTX download, leave."""
     if zoom:
-        prev, nxt, chooser, download, leave = st.columns([1, 1, 2, 2, 2], vertical_alignment="center")
+        prev, nxt, chooser, download, leave = st.columns([1, 1, 2, 2.5, 1.7], vertical_alignment="center")
         options = [AUTO, *zoom]
         current = st.query_params.get(ZOOM_PARAM, AUTO)
         st.session_state["pres_zoom"] = current if current in options else AUTO
-        auto = f"Automatique ({zoom[default_zoom]})" if default_zoom in zoom else "Automatique"
+        auto = f"Zoom : automatique ({zoom[default_zoom]})" if default_zoom in zoom else "Zoom : automatique"
+        labels = {AUTO: auto, **{code: f"Zoom : {name}" for code, name in zoom.items()}}
         chooser.selectbox("Bassin du zoom", options, key="pres_zoom", on_change=_set_zoom, args=("pres_zoom",),
-                          format_func=functools.partial(_zoom_label, {AUTO: auto, **zoom}),
-                          help="Le bassin de la diapositive « Zoom » (et du fichier PPTX). Automatique : "
-                               "celui qui compte le plus de personnes dans ses laboratoires.")
+                          format_func=functools.partial(_zoom_label, labels),
+                          label_visibility="collapsed",
+                          help="Le bassin de cette diapositive (et du fichier PPTX), gardé dans l'adresse. "
+                               "Automatique : celui qui compte le plus de personnes dans ses laboratoires.")
     else:
         prev, nxt, download, leave = st.columns([1, 1, 2, 2], vertical_alignment="center")
     prev.button("Précédente", key="pres_prev", icon=":material/chevron_left:", disabled=index == 0,

@@ -150,7 +150,9 @@ def test_the_zoom_bassin_is_chosen_on_the_page_kept_in_the_url_and_in_the_pptx(a
     at = _open(app, dep="57", diapo=str(focus))
     chooser = at.selectbox(key="pres_zoom")
     assert chooser.label == "Bassin du zoom" and chooser.value == ""
-    assert set(chooser.options) >= {"Forbach", "Metz"} and chooser.options[0].startswith("Automatique (")
+    assert set(chooser.options) >= {"Zoom : Forbach", "Zoom : Metz"}
+    assert chooser.options[0].startswith("Zoom : automatique (")
+    assert not at.get("selectbox") or all(s.key != "pres_zoom" for s in _open(app, dep="57").selectbox)
     assert "zoom" not in _params(at)  # the default is never written in the URL
     chooser.set_value("57-forbach").run()
     assert not unexpected_errors(at)
