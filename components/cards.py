@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
@@ -29,6 +30,14 @@ from observatoire.figures.cards import (
 from observatoire.labels import Labels
 from observatoire.queries import Kpi
 from observatoire.text import escape_markdown
+
+_YEAR = re.compile(r"(\d{4})-(\d{4})")
+
+
+def _unbroken(match: re.Match) -> str:
+    """« 2023-2024 » with a no-break hyphen (U+2011): a narrow card never cuts a school year."""
+    return f"{match.group(1)}\u2011{match.group(2)}"
+
 
 CSS = """
 [data-testid="stMetricDelta"] [data-testid="stMarkdownContainer"],
@@ -76,8 +85,8 @@ def render_kpi_card(kpi: Kpi, definition: str | None = None, domain: str | None 
             label_visibility="collapsed",
         )
         year_note = kpi_year_note(kpi, headline)
-        if year_note:  # a partial new year: this card is not of the headline year
-            st.markdown(f":material/event: **{escape_markdown(year_note)}**")
+        if year_note:  # a partial new year: this card is not of the headline year (the year kept on one line)
+            st.caption(f":material/event: **{escape_markdown(_YEAR.sub(_unbroken, year_note))}**")
         if badge:  # right under the change it qualifies; one badge per card, always the same orange style
             lines = [escape_markdown(line) for line in kpi_origin_lines(kpi, rules)]
             render_illustrative_badge(badge, help="\n\n".join([*lines, ILLUSTRATIVE_EXPLANATION]))
@@ -85,7 +94,7 @@ def render_kpi_card(kpi: Kpi, definition: str | None = None, domain: str | None 
         if chart:  # st.markdown keeps role / aria-label (st.html drops them)
             st.markdown(chart, unsafe_allow_html=True)
         if sources:
-            st.caption(escape_markdown(kpi_caption(kpi, section)))
+            st.caption(escape_markdown(_YEAR.sub(_unbroken, kpi_caption(kpi, section))))
 
 
 def render_kpi_grid(kpis: Sequence[Kpi], catalogue: pd.DataFrame | None = None, per_row: int = PER_ROW,
