@@ -205,8 +205,9 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _presentation(args: argparse.Namespace) -> int:
+    from observatoire import sharing
     from observatoire.exports import pptx
-    from observatoire.filters import PARAM_NAMES, parse_params
+    from observatoire.filters import PARAM_NAMES, parse_params, to_params
     from observatoire.views.presentation import build_presentation, focus_choices
 
     output = Path(args.output)
@@ -233,7 +234,14 @@ def _presentation(args: argparse.Namespace) -> int:
                 raise CommandError(f"Bassin du zoom refusé, aucune présentation écrite : « {args.zoom} » n'est "
                                    "pas un bassin de ces filtres (codes possibles : " + ", ".join(choices) + ").")
             zoom = args.zoom
-        deck = build_presentation(con, filters, url=args.lien or "", highlight=zoom)
+        link = args.lien or ""
+        if not link:  # the configured public address of the dashboard (OBSERVATOIRE_URL_PUBLIQUE), if any
+            base, problem = sharing.configured_base(secrets={})
+            if problem:
+                raise CommandError(problem)
+            if base:
+                link = sharing.view_link(base, {**to_params(filters), "version": str(version.number)})
+        deck = build_presentation(con, filters, url=link, highlight=zoom)
     data = pptx.presentation_pptx(deck)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -286,7 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
     pres.add_argument("--niveau", action="append", default=[], help="niveau scolaire (code, répétable)")
     pres.add_argument("--public", action="append", default=[], help="public (code, répétable)")
     pres.add_argument("--version", type=int, help="numéro de la version des données (défaut : la courante)")
-    pres.add_argument("--lien", help="adresse du tableau de bord à mettre en code QR sur la première diapositive")
+    pres.add_argument("--lien", help="adresse à mettre en code QR sur la première diapositive (défaut : la vue à "
+                      "l'adresse publique de $OBSERVATOIRE_URL_PUBLIQUE, sinon pas de code QR)")
     pres.add_argument("--zoom", help="bassin de la diapositive « Zoom » (code ; défaut : celui qui compte le plus "
                       "de personnes dans ses laboratoires)")
     pres.set_defaults(func=_presentation)

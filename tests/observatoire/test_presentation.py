@@ -572,3 +572,13 @@ def test_cli_zoom_on_a_chosen_bassin_and_refuses_one_outside_the_filters(store_c
     refused = _cli(store_copy, "--output", str(tmp_path / "x.pptx"), "--dep", "57", "--zoom", "54-nancy")
     assert refused.returncode == 1 and "Bassin du zoom refusé" in refused.stderr and "54-nancy" in refused.stderr
     assert "Traceback" not in refused.stderr and not (tmp_path / "x.pptx").exists()
+
+
+def test_cli_puts_the_configured_public_address_in_the_qr_code(store_copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("OBSERVATOIRE_URL_PUBLIQUE", "https://observatoire.example/obs/")
+    output = tmp_path / "qr.pptx"
+    done = _cli(store_copy, "--output", str(output), "--dep", "57")
+    assert done.returncode == 0, done.stderr
+    [qr_code] = [s for s in OpenPptx(str(output)).slides[0].shapes if s.name == "QR code de la vue"]
+    descr = qr_code._element.nvPicPr.cNvPr.get("descr")
+    assert descr.startswith("QR code de l'adresse de la vue : https://observatoire.example/obs/?dep=57&version=")
