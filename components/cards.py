@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
@@ -22,12 +23,21 @@ from observatoire.figures.cards import (
     kpi_origin_lines,
     kpi_sparkline,
     kpi_value_text,
+    kpi_year_note,
     lab_card_text,
     merged_notes,
 )
 from observatoire.labels import Labels
 from observatoire.queries import Kpi
 from observatoire.text import escape_markdown
+
+_YEAR = re.compile(r"(\d{4})-(\d{4})")
+
+
+def _unbroken(match: re.Match) -> str:
+    """« 2023-2024 » with a no-break hyphen (U+2011): a narrow card never cuts a school year."""
+    return f"{match.group(1)}\u2011{match.group(2)}"
+
 
 CSS = """
 [data-testid="stMetricDelta"] [data-testid="stMarkdownContainer"],
@@ -52,14 +62,15 @@ tests/e2e/test_overview_1280.py measures it."""
 
 def render_kpi_card(kpi: Kpi, definition: str | None = None, domain: str | None = None,
                     section: str | None = None, sources: bool = True,
-                    rules: small_counts.Policy | None = None) -> None:
+                    rules: small_counts.Policy | None = None, headline: str | None = None) -> None:
     """One bordered card: title (wraps, with the definition and the origins as tooltip), value, change,
     sparkline (an accessible SVG: role="img" + French text alternative), orange badge when an input is
     illustrative, source.
 
     The metric's own label is collapsed (st.metric truncates long labels on one line): the title above it
     wraps instead, which keeps every word readable on a projector. `rules`: small counts of people hidden
-    (lab or bassin level)."""
+    (lab or bassin level). `headline`: the year the page's title announces — a value of another year says its
+    own under it (« Valeur 2023-2024 », `kpi_year_note`)."""
     color, arrow = kpi_delta_style(kpi)
     icon = DOMAIN_ICONS.get(domain or "", ":material/insights:")
     badge = kpi_badge(kpi)
@@ -73,6 +84,9 @@ def render_kpi_card(kpi: Kpi, definition: str | None = None, domain: str | None 
             delta_arrow=arrow,
             label_visibility="collapsed",
         )
+        year_note = kpi_year_note(kpi, headline)
+        if year_note:  # a partial new year: this card is not of the headline year (the year kept on one line)
+            st.caption(f":material/event: **{escape_markdown(_YEAR.sub(_unbroken, year_note))}**")
         if badge:  # right under the change it qualifies; one badge per card, always the same orange style
             lines = [escape_markdown(line) for line in kpi_origin_lines(kpi, rules)]
             render_illustrative_badge(badge, help="\n\n".join([*lines, ILLUSTRATIVE_EXPLANATION]))
@@ -80,11 +94,12 @@ def render_kpi_card(kpi: Kpi, definition: str | None = None, domain: str | None 
         if chart:  # st.markdown keeps role / aria-label (st.html drops them)
             st.markdown(chart, unsafe_allow_html=True)
         if sources:
-            st.caption(escape_markdown(kpi_caption(kpi, section)))
+            st.caption(escape_markdown(_YEAR.sub(_unbroken, kpi_caption(kpi, section))))
 
 
 def render_kpi_grid(kpis: Sequence[Kpi], catalogue: pd.DataFrame | None = None, per_row: int = PER_ROW,
-                    sources: bool = True, rules: small_counts.Policy | None = None, key: str = "kpi_grid") -> None:
+                    sources: bool = True, rules: small_counts.Policy | None = None, key: str = "kpi_grid",
+                    headline: str | None = None) -> None:
     """KPI cards, `per_row` per row, each with its source caption and badge when an input is illustrative
     (`sources=False`: the caller shows one source line for all the cards; the badges stay). `key` (starting
     with `kpi_grid`): the container's key, by which the print stylesheet puts every card on one row."""
@@ -100,7 +115,7 @@ def render_kpi_grid(kpis: Sequence[Kpi], catalogue: pd.DataFrame | None = None, 
                 domain = meta.at[kpi.indicateur, "domaine"]
                 section = meta.at[kpi.indicateur, "source"]
             with column:
-                render_kpi_card(kpi, definition, domain, section, sources, rules)
+                render_kpi_card(kpi, definition, domain, section, sources, rules, headline)
 
 
 def render_kpi_notes(kpis: Sequence[Kpi]) -> None:

@@ -18,6 +18,7 @@ from observatoire.exports import png
 from observatoire.figures.cards import ILLUSTRATIVE_EXPLANATION
 from observatoire.filters import Filters
 from observatoire.text import escape_markdown
+from observatoire.views.context import element_context
 from observatoire.views.model import Figure as ViewFigure
 from observatoire.views.model import Notice, View, source_line
 from observatoire.views.model import Table as ViewTable
@@ -63,12 +64,12 @@ def render_notes(ignored: tuple[str, ...] | list[str]) -> None:
         st.info(escape_markdown(note), icon=":material/filter_alt_off:")
 
 
-def render_empty(reason: str | None) -> None:
-    st.info(
-        escape_markdown(reason or "Aucune donnée pour cette sélection.")
-        + " Élargissez la sélection dans les filtres (ou « Réinitialiser les filtres »).",
-        icon=":material/search_off:",
-    )
+def render_empty(reason: str | None, filtered: bool = True) -> None:
+    """An empty state; `filtered=False` (no filter chosen): the advice to widen the selection is not given —
+    the user made none."""
+    advice = " Élargissez la sélection dans les filtres (ou « Réinitialiser les filtres »)." if filtered else ""
+    st.info(escape_markdown(reason or "Aucune donnée pour cette sélection.") + advice,
+            icon=":material/search_off:")
 
 
 def slug(text: str) -> str:
@@ -97,8 +98,12 @@ def result_about(title: str, result: object, *, indicator: str = "", unit: str =
 
 def view_about(view: View, element: ViewTable | ViewFigure) -> exporting.About:
     """What a file exported from `element` (a table or figure of `view`) says it contains: its title, the
-    view's context, indicator and unit (tables), source line and illustrative flag."""
-    return exporting.About(title=element.title, context=view.context, indicator=getattr(element, "indicator", ""),
+    view's context scoped to it (a chosen filter that does not apply to it is said « non appliqué », and is
+    neither in the « Filtres » row nor in the file name), indicator and unit (tables), source line and
+    illustrative flag."""
+    scope = element_context(view.context, element.ignored,
+                            "cet indicateur" if getattr(element, "indicator", "") else "ce contenu")
+    return exporting.About(title=element.title, context=scope, indicator=getattr(element, "indicator", ""),
                            unit=getattr(element, "unit", ""), source=element.source,
                            illustrative=element.illustrative)
 

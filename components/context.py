@@ -26,6 +26,7 @@ import streamlit as st
 from observatoire import config, geo, queries, schema, store, versions
 from observatoire.filters import Choices, Filters
 from observatoire.labels import Labels
+from observatoire.views import presentation as presentation_views
 from observatoire.views.context import build_context
 from observatoire.views.fiches import Fiche, build_bassin_fiche, build_lab_fiche
 from observatoire.views.model import Context, Presentation, View
@@ -236,9 +237,15 @@ def view(builder: Callable[[duckdb.DuckDBPyConnection, Filters, dict[str, str]],
     return _shared(builder, filters, dict(sorted((params or {}).items())))
 
 
-def presentation(filters: Filters, url: str = "") -> Presentation:
-    """The séminaire slides for `filters` on this rerun's version (`url`: the view's link, for the QR code)."""
-    return _shared(build_presentation, filters, url=url)
+def presentation(filters: Filters, url: str = "", highlight: str | None = None) -> Presentation:
+    """The séminaire slides for `filters` on this rerun's version (`url`: the view's link, for the QR code;
+    `highlight`: the bassin of the zoom slide chosen by the presenter)."""
+    return _shared(build_presentation, filters, url=url, highlight=highlight)
+
+
+def focus_choices(filters: Filters) -> dict[str, str]:
+    """The bassins the zoom slide may show for `filters` (code → name)."""
+    return _query(presentation_views.focus_choices, filters)
 
 
 def bassin_fiche(code: str, year: str, filters: Filters) -> Fiche:

@@ -10,20 +10,24 @@ no network: every asset is local, the map has no basemap, the QR code is generat
 from __future__ import annotations
 
 import base64
-from urllib.parse import urlencode, urlsplit
+import functools
+import re
 
 import plotly.graph_objects as go
 import streamlit as st
 
+from observatoire import sharing
 from observatoire.exports import qr
 from observatoire.figures.charts import PLOTLY_CONFIG
 from observatoire.figures.sparkline import ILLUSTRATIVE_COLOR
 from observatoire.filters import Filters, to_params
-from observatoire.text import escape_html, plain
+from observatoire.text import escape_html, escape_markdown, plain, quote_value
 from observatoire.views.model import Presentation, Slide
 
 PARAM = "diapo"
 PRESENTATION_PARAM = "presentation"
+ZOOM_PARAM = "zoom"  # the bassin of the « zoom » slide, when the presenter chose it (never the default)
+AUTO = ""
 MARKER = "data-observatoire-presentation"
 
 _CSS = """
@@ -40,6 +44,7 @@ _CSS = """
 .obs-counter { font-size: 1.2rem; color: #3a3a3a; text-align: right; white-space: nowrap; }
 .obs-figures { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 0.8rem; width: 100%; }
 .obs-figures.obs-one { grid-template-columns: minmax(0, 1fr); }
+.obs-figures.obs-pair { grid-template-columns: repeat(2, minmax(0, 1fr)); }
 .stVerticalBlock.st-key-pres_figure { flex: 0 0 auto !important; height: calc(100vh - 245px) !important;
   min-height: 300px; }
 .obs-figure { border: 2px solid #dddddd; border-radius: 0.6rem; padding: 0.7rem 1rem; background: #f6f6f6; }
@@ -47,6 +52,10 @@ _CSS = """
   white-space: nowrap; }
 .obs-figure-label { font-size: clamp(1rem, 1.45vw, 1.4rem); color: #161616; margin-top: 0.2rem; }
 .obs-figure-delta { font-size: clamp(0.9rem, 1.2vw, 1.15rem); color: #3a3a3a; margin-top: 0.15rem; }
+.obs-figure-note { font-size: clamp(0.85rem, 1.05vw, 1.05rem); color: #3a3a3a; margin-top: 0.1rem; }
+.obs-figure-note.obs-strong { color: #161616; font-weight: 700; }
+.obs-slide-scope { font-size: clamp(0.9rem, 1.2vw, 1.2rem); color: #3a3a3a; margin: 0.05rem 0 0 0; }
+.obs-year { white-space: nowrap; }
 .obs-bullets { font-size: clamp(1.1rem, 1.75vw, 1.65rem); line-height: 1.45; margin: 0.3rem 0 0 0;
   padding-left: 1.4rem; }
 .obs-bullets.obs-two { columns: 2; column-gap: 2.5rem; }
@@ -95,32 +104,90 @@ def go_to(index: int) -> None:
     st.query_params[PARAM] = str(index + 1)
 
 
-def view_url(filters: Filters, version: int | None) -> str:
-    """The link attendees open (QR code): the overview with the same filters and the same data version."""
+def _secrets() -> dict:
+    from components.auth import _secrets as read
+
+    return dict(read())
+
+
+def public_base() -> tuple[str, bool, str | None]:
+    """(base address of the QR code, whether it is the configured public address, a French problem with the
+    setting): `sharing.configured_base` (environment variable, then `[observatoire] url_publique`), else the
+    address of this request."""
+    base, problem = sharing.configured_base(secrets=_secrets())
+    if base:
+        return base, True, problem
     try:
-        parts = urlsplit(st.context.url or "")
+        request = st.context.url or ""
     except (AttributeError, RuntimeError):  # AppTest: no browser URL
-        parts = urlsplit("")
-    base = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-    params = dict(to_params(filters))
+        request = ""
+    return sharing.request_base(request), False, problem
+
+
+def view_url(filters: Filters, version: int | None) -> str:
+    """The link attendees open (QR code): the overview with the same filters and the same data version, at the
+    dashboard's public address (`public_base`)."""
+    base, _, _ = public_base()
+    params: dict[str, object] = dict(to_params(filters))
     if version is not None:
         params["version"] = str(version)
-    query = urlencode(params, doseq=True)
-    return f"{base}/" + (f"?{query}" if query else "")
+    return sharing.view_link(base, params)
+
+
+def render_qr_warning(url: str) -> None:
+    """To the presenter, under the controls (never on the slide nor in the PPTX): the QR code would open an
+    address the room's phones cannot reach, or the public address setting is unusable."""
+    _, configured, problem = public_base()
+    for text in (problem, sharing.qr_warning(url, configured)):
+        if text:
+            st.warning(escape_markdown(text), icon=":material/qr_code_2:")
+
+
+def zoom_choice(choices: dict[str, str]) -> str | None:
+    """The bassin of the zoom slide chosen in the URL (`?zoom=CODE`), None for the default; an unknown code is
+    dropped from the URL with a French notice."""
+    raw = st.query_params.get(ZOOM_PARAM)
+    if raw is None:
+        return None
+    if raw in choices:
+        return raw
+    del st.query_params[ZOOM_PARAM]
+    st.warning(f"Lien : bassin du zoom {quote_value(raw)} inconnu pour ces filtres, le bassin par défaut est "
+               "montré.", icon=":material/link_off:")
+    return None
+
+
+def _set_zoom(key: str) -> None:
+    value = st.session_state.get(key) or ""
+    if value:
+        st.query_params[ZOOM_PARAM] = value
+    elif ZOOM_PARAM in st.query_params:
+        del st.query_params[ZOOM_PARAM]
+
+
+_YEAR = re.compile(r"\d{4}-\d{4}")
+
+
+def kept(text: str) -> str:
+    """`text` escaped, each school year kept on one line (`<span class="obs-year">`: no break at its hyphen)."""
+    return _YEAR.sub(lambda m: f'<span class="obs-year">{m.group(0)}</span>', escape_html(text))
 
 
 def _figures_html(slide: Slide, one_column: bool = False) -> str:
     cards = []
     for figure in slide.figures:
         badge = '<span class="obs-badge">illustratif</span>' if figure.illustrative else ""
-        delta = f'<div class="obs-figure-delta">{escape_html(figure.delta)}</div>' if figure.delta else ""
+        delta = f'<div class="obs-figure-delta">{kept(figure.delta)}</div>' if figure.delta else ""
+        notes = "".join(f'<div class="obs-figure-note{" obs-strong" if i == 0 else ""}">{kept(note)}</div>'
+                        for i, note in ((0, figure.year_note), (1, figure.scope_note)) if note)
         cards.append(f'<div class="obs-figure"><div class="obs-figure-value">{escape_html(figure.value)}</div>'
-                     f'<div class="obs-figure-label">{escape_html(figure.label)}</div>{delta}{badge}</div>')
-    return f'<div class="obs-figures{" obs-one" if one_column else ""}">{"".join(cards)}</div>'
+                     f'<div class="obs-figure-label">{escape_html(figure.label)}</div>{delta}{notes}{badge}</div>')
+    layout = " obs-one" if one_column else " obs-pair" if len(cards) == 4 else ""  # 4 cards: 2 × 2
+    return f'<div class="obs-figures{layout}">{"".join(cards)}</div>'
 
 
 def _bullets_html(bullets: tuple[str, ...], two_columns: bool = False) -> str:
-    items = "".join(f"<li>{escape_html(b)}</li>" for b in bullets)
+    items = "".join(f"<li>{kept(b)}</li>" for b in bullets)
     return f'<ul class="obs-bullets{" obs-two" if two_columns else ""}">{items}</ul>'
 
 
@@ -136,8 +203,9 @@ def render_slide(presentation: Presentation, index: int) -> None:
     slide = presentation.slides[index]
     count = len(presentation.slides)
     head, counter = st.columns([9, 1], vertical_alignment="bottom")
-    head.html(f'<h1 class="obs-slide-title">{escape_html(slide.title)}</h1>'
-              + (f'<p class="obs-slide-subtitle">{escape_html(slide.subtitle)}</p>' if slide.subtitle else ""))
+    head.html(f'<h1 class="obs-slide-title">{kept(slide.title)}</h1>'
+              + (f'<p class="obs-slide-subtitle">{kept(slide.subtitle)}</p>' if slide.subtitle else "")
+              + (f'<p class="obs-slide-scope">{kept(slide.scope)}</p>' if slide.scope else ""))
     counter.html(f'<div class="obs-counter" aria-label="Diapositive {index + 1} sur {count}">'
                  f"{index + 1} / {count}</div>")
     if slide.kind == "titre":
@@ -172,8 +240,24 @@ def _render_figure(slide: Slide, index: int) -> None:
                         alt=plain(slide.figure.alt), theme="streamlit")
 
 
-def render_navigation(count: int, index: int, pptx: bytes | object, file_name: str) -> None:
-    prev, nxt, download, leave = st.columns([1, 1, 2, 2], vertical_alignment="center")
+def render_navigation(count: int, index: int, pptx: bytes | object, file_name: str,
+                      zoom: dict[str, str] | None = None, default_zoom: str = "") -> None:
+    """Previous / next, the bassin of the zoom slide (`zoom`: code → name, given on the zoom slide only; kept in
+    the URL as `?zoom=CODE` when chosen, « automatique » = `default_zoom`'s name), the PPTX download, leave."""
+    if zoom:
+        prev, nxt, chooser, download, leave = st.columns([1, 1, 2, 2.5, 1.7], vertical_alignment="center")
+        options = [AUTO, *zoom]
+        current = st.query_params.get(ZOOM_PARAM, AUTO)
+        st.session_state["pres_zoom"] = current if current in options else AUTO
+        auto = f"Zoom : automatique ({zoom[default_zoom]})" if default_zoom in zoom else "Zoom : automatique"
+        labels = {AUTO: auto, **{code: f"Zoom : {name}" for code, name in zoom.items()}}
+        chooser.selectbox("Bassin du zoom", options, key="pres_zoom", on_change=_set_zoom, args=("pres_zoom",),
+                          format_func=functools.partial(_zoom_label, labels),
+                          label_visibility="collapsed",
+                          help="Le bassin de cette diapositive (et du fichier PPTX), gardé dans l'adresse. "
+                               "Automatique : celui qui compte le plus de personnes dans ses laboratoires.")
+    else:
+        prev, nxt, download, leave = st.columns([1, 1, 2, 2], vertical_alignment="center")
     prev.button("Précédente", key="pres_prev", icon=":material/chevron_left:", disabled=index == 0,
                 on_click=go_to, args=(index - 1,), width="stretch", help="Flèche gauche du clavier")
     nxt.button("Suivante", key="pres_next", icon=":material/chevron_right:", disabled=index >= count - 1,
@@ -185,8 +269,12 @@ def render_navigation(count: int, index: int, pptx: bytes | object, file_name: s
                  on_click=_leave)
 
 
+def _zoom_label(labels: dict[str, str], code: str) -> str:
+    return labels.get(code, code)
+
+
 def _leave() -> None:
-    for name in (PARAM, PRESENTATION_PARAM):
+    for name in (PARAM, PRESENTATION_PARAM, ZOOM_PARAM):
         if name in st.query_params:
             del st.query_params[name]
     st.session_state["_leave_presentation"] = True

@@ -216,8 +216,9 @@ PRESENTATION_FORMATS = ("pptx", "html")
 
 
 def _presentation(args: argparse.Namespace) -> int:
-    from observatoire.filters import PARAM_NAMES, parse_params
-    from observatoire.views.presentation import build_presentation
+    from observatoire import sharing
+    from observatoire.filters import PARAM_NAMES, parse_params, to_params
+    from observatoire.views.presentation import build_presentation, focus_choices
 
     output = Path(args.output)
     fmt = (args.format or output.suffix.lstrip(".")).lower()
@@ -239,11 +240,25 @@ def _presentation(args: argparse.Namespace) -> int:
             raise CommandError("Filtre refusé, aucune présentation écrite : " + " ; ".join(
                 n.removeprefix("Lien : ").replace(", ce critère est ignoré.", "").replace(", il est ignoré.", "")
                 for n in notices) + ".")
-        deck = build_presentation(con, filters, url=args.lien or "")
+        zoom = None
+        if args.zoom:
+            choices = focus_choices(con, filters)
+            if args.zoom not in choices:
+                raise CommandError(f"Bassin du zoom refusé, aucune présentation écrite : « {args.zoom} » n'est "
+                                   "pas un bassin de ces filtres (codes possibles : " + ", ".join(choices) + ").")
+            zoom = args.zoom
+        link = args.lien or ""
+        if not link:  # the configured public address of the dashboard (OBSERVATOIRE_URL_PUBLIQUE), if any
+            base, problem = sharing.configured_base(secrets={})
+            if problem:
+                raise CommandError(problem)
+            if base:
+                link = sharing.view_link(base, {**to_params(filters), "version": str(version.number)})
+        deck = build_presentation(con, filters, url=link, highlight=zoom)
     if fmt == "html":  # the instantané: « Ouvrir le tableau de bord » leads to the same address as the QR code
         from observatoire.exports import html
 
-        data = html.presentation_html(deck, dashboard_url=args.lien or "").encode("utf-8")
+        data = html.presentation_html(deck, dashboard_url=link).encode("utf-8")
     else:
         from observatoire.exports import pptx
 
@@ -303,8 +318,11 @@ def build_parser() -> argparse.ArgumentParser:
     pres.add_argument("--niveau", action="append", default=[], help="niveau scolaire (code, répétable)")
     pres.add_argument("--public", action="append", default=[], help="public (code, répétable)")
     pres.add_argument("--version", type=int, help="numéro de la version des données (défaut : la courante)")
-    pres.add_argument("--lien", help="adresse du tableau de bord à mettre en code QR sur la première diapositive "
-                      "(et, dans l'instantané, le lien « Ouvrir le tableau de bord »)")
+    pres.add_argument("--lien", help="adresse à mettre en code QR sur la première diapositive et, dans "
+                      "l'instantané, celle du lien « Ouvrir le tableau de bord » (défaut : la vue à l'adresse "
+                      "publique de $OBSERVATOIRE_URL_PUBLIQUE, sinon pas de code QR)")
+    pres.add_argument("--zoom", help="bassin de la diapositive « Zoom » (code ; défaut : celui qui compte le plus "
+                      "de personnes dans ses laboratoires)")
     pres.set_defaults(func=_presentation)
     return parser
 

@@ -105,6 +105,7 @@ def about_rows(about: About) -> list[tuple[str, str]]:
         ("Indicateur", about.indicator or "—"),
         ("Unité", about.unit or "—"),
         ("Filtres", context.filters_text),
+        *([("Filtres non appliqués", " · ".join(context.not_applied))] if context.not_applied else []),
         ("Année scolaire", context.school_year or "—"),
         ("Version des données", f"n° {context.version} du {context.version_date}"),
         ("Source", source or "non précisée"),
@@ -180,6 +181,26 @@ def _one_line_end(value: object) -> object:
     return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
+def _mixed_cell(value: object) -> object:
+    """A cell of a text column (a masked column mixes `< 5` and numbers): a whole float is an integer (`6`,
+    never `6.0`), another float keeps its decimals with a decimal comma in CSV; texts end lines with LF."""
+    if isinstance(value, float) and not isinstance(value, bool):
+        if value != value:  # NaN
+            return ""
+        return _csv_value(value)
+    return _one_line_end(value)
+
+
+def _whole_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with the whole floats of its text columns as ints (XLSX: a masked count `6`, never `6.0`)."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].map(
+                lambda v: int(v) if isinstance(v, float) and v == v and v.is_integer() else v)
+    return out
+
+
 def to_csv_bytes(frame: pd.DataFrame, about: About | None = None) -> bytes:
     """CSV for French Excel: `;` separator, decimal comma, UTF-8 BOM, LF line ends, formulas neutralised; with
     `about`, the « à propos » block (`#` lines, one empty line) comes first."""
@@ -188,8 +209,9 @@ def to_csv_bytes(frame: pd.DataFrame, about: About | None = None) -> bytes:
         if pd.api.types.is_float_dtype(out[column]):
             out[column] = out[column].map(lambda v: "" if pd.isna(v) else _csv_value(float(v)))
         elif not pd.api.types.is_numeric_dtype(out[column]):
-            # a bare CR inside a cell would end the row in Excel: CR → LF (the cell is then quoted)
-            out[column] = out[column].map(_one_line_end)
+            # a bare CR inside a cell would end the row in Excel: CR → LF (the cell is then quoted); numbers
+            # in a text column (masked counts beside « < 5 ») are written as numbers: 6, 12,5
+            out[column] = out[column].map(_mixed_cell)
     buffer = io.StringIO()
     out.to_csv(buffer, sep=";", index=False, lineterminator="\n")
     block = _about_block(about) if about is not None else ""
@@ -199,7 +221,7 @@ def to_csv_bytes(frame: pd.DataFrame, about: About | None = None) -> bytes:
 def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "mesures", about: About | None = None) -> bytes:
     """XLSX (openpyxl): texts neutralised and typed as strings, numbers as numbers, header frozen; with `about`,
     a second sheet « À propos » says what the first one contains."""
-    data = neutralise_frame(frame)
+    data = neutralise_frame(_whole_numbers(frame))
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         data.to_excel(writer, sheet_name=sheet[:31], index=False)

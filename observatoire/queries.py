@@ -72,6 +72,27 @@ def origin_summary(origins: object) -> str:
     return found[-1] if found else ""
 
 
+TERRITORY_NOT_APPLIED = ("Territoire : cet indicateur n'est disponible qu'au niveau académique, le filtre "
+                         "territorial ne s'applique pas.")
+NOT_APPLIED_WORDS = "ne s'applique pas"
+_NOT_APPLIED = {f"Filtre {label} : {NOT_APPLIED_WORDS}": DIMENSION_FILTER[dim]
+                for dim, label in DIMENSION_LABEL.items()}
+
+
+def not_applied_filters(notes: object) -> tuple[str, ...]:
+    """The `Filters` attributes (`departements`, `bassins`, `niveaux`, `thematiques`, `publics`) that the notes
+    of a result (`Result.ignored`, `Kpi.ignored`) say do NOT apply to it — read from the notes this module
+    writes (`TERRITORY_NOT_APPLIED`, « Filtre niveau : ne s'applique pas … »). A filter that applies in part (a
+    code without data, a sub-thème read at its main thème) still applies."""
+    found: list[str] = []
+    for note in notes or ():  # type: ignore[attr-defined]
+        text = str(note)
+        if text == TERRITORY_NOT_APPLIED:
+            found += ["departements", "bassins"]
+        found += [attr for prefix, attr in _NOT_APPLIED.items() if text.startswith(prefix)]
+    return tuple(dict.fromkeys(found))
+
+
 @dataclass(frozen=True)
 class Result:
     """A query result with what the UI must say about it."""
@@ -351,8 +372,7 @@ def _scope(cat: _Catalog, indicator_id: str, filters: Filters, by: str = "total"
     if ttype not in types:
         if by in ("bassin", "departement", "laboratoire"):
             return Scope(ttype, codes, {}, (), f"Cet indicateur n'est pas détaillé par {BREAKDOWNS[by].lower()}.")
-        ignored.append("Territoire : cet indicateur n'est disponible qu'au niveau académique, le filtre "
-                       "territorial ne s'applique pas.")
+        ignored.append(TERRITORY_NOT_APPLIED)
         ttype, codes = "academie", None
     if codes is not None and len(codes) == 0:
         return Scope(ttype, codes, {}, (), "Aucun laboratoire dans les territoires choisis.")
@@ -386,7 +406,7 @@ def _scope(cat: _Catalog, indicator_id: str, filters: Filters, by: str = "total"
                     ignored.append(f"Filtre {DIMENSION_LABEL[dim]} : pas de donnée pour « "
                                    + "», « ".join(missing) + " » avec cet indicateur.")
             else:
-                ignored.append(f"Filtre {DIMENSION_LABEL[dim]} : ne s'applique pas à cet indicateur "
+                ignored.append(f"Filtre {DIMENSION_LABEL[dim]} : {NOT_APPLIED_WORDS} à cet indicateur "
                                "(valeur tous publics / niveaux / thématiques affichée).")
                 values[dim] = (config.ALL,) if config.ALL in available else tuple(parts)
         else:
@@ -859,7 +879,7 @@ def laboratories(con: duckdb.DuckDBPyConnection, filters: Filters, open_in: str 
             start = None
         if start is not None:
             frame = frame[opening.isna() | (opening <= start)].reset_index(drop=True)
-    ignored = ("Filtre public : ne s'applique pas à la liste des laboratoires.",) if filters.publics else ()
+    ignored = (f"Filtre public : {NOT_APPLIED_WORDS} à la liste des laboratoires.",) if filters.publics else ()
     reason = None if not frame.empty else "Aucun laboratoire ne correspond à ces filtres."
     sources = tuple(sorted(set(frame["source"]))) if not frame.empty else ()
     return Result(frame, ignored, sources, bool((frame["source"] == config.ILLUSTRATIVE).any()), reason)

@@ -22,7 +22,7 @@ st.markdown(escape_markdown(view.subtitle))
 
 # --------------------------------------------------------------------------------------------- KPI cards
 if kpis:
-    render_kpi_grid(kpis, view.items["catalogue"], rules=view.items["kpi_rules"])
+    render_kpi_grid(kpis, view.items["catalogue"], rules=view.items["kpi_rules"], headline=view.items["year"])
     render_kpi_notes(kpis)
 else:
     render_view_notices(view)
@@ -46,7 +46,7 @@ with right:
     small = view.items["map"]
     st.markdown(f"**{escape_markdown(view.text('map_title'))}**")
     if small is None:
-        render_empty(view.text("map_empty"))
+        render_empty(view.text("map_empty"), filtered=bool(view.text("map_empty_filtered")))
     else:
         maps.render_overview_map(  # built only when this process has not drawn this map yet
             "overview_map", maps.THEME.overview_map_height, small.alt,

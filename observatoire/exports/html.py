@@ -43,7 +43,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from markupsafe import Markup
 
-from observatoire import config, exporting
+from observatoire import config
 from observatoire.exports import qr
 from observatoire.figures import templates
 from observatoire.figures.charts import PLOTLY_LOCALE
@@ -281,6 +281,8 @@ def presentation_html(presentation: Presentation, *, dashboard_url: str = "",
 
 
 def html_file_name(presentation: Presentation) -> str:
-    """« Observatoire du numérique éducatif — instantané 2023-2024 — Moselle.html » (the filters' values)."""
-    return exporting.export_file_name(f"{presentation.title} — instantané {presentation.context.school_year}",
-                                      presentation.context, "html")
+    """« Instantané 2023-2024 — Moselle — Collège.html »: named like the deck (`views.presentation.file_name`:
+    every chosen filter, the chosen zoom), so the instantané and the PPTX of one séance go together."""
+    from observatoire.views.presentation import file_name
+
+    return file_name(presentation, "html", "Instantané")

@@ -1,14 +1,17 @@
 """PNG images of plotly figures, rendered by kaleido 1.x in Debian's Chromium, and their export decoration.
 
-- `figure_png(figure)`: one persistent renderer per process (a Chromium started on the first call and kept),
-  every call serialised by one lock (kaleido's shared server mixes up answers when several threads use it at
-  once), restarted once when Chromium died. Nothing is downloaded: the browser is `BROWSER_PATH` or the first of
+- `figure_png(figure)`: drawn with the exports' own look (`observatoire.exports.look`: explicit template,
+  margins and French tick labels; never the process's plotly default, which Streamlit changes); one
+  persistent renderer per process (a Chromium started on the first call and kept), every call serialised
+  by one lock (kaleido's shared server mixes up answers when several threads use it at once), restarted
+  once when Chromium died. Nothing is downloaded: the browser is `BROWSER_PATH` or the first of
   `chromium`, `chromium-browser`, `google-chrome-stable`, `google-chrome` found on `PATH` (never
   `kaleido.get_chrome`); plotly.js is the copy shipped inside the plotly package; MathJax is off. Figures with
   a plotly « geo » subplot are refused (plotly.js would fetch its topojson base map from a CDN): maps are drawn
   with `observatoire.views.static_map` instead.
 - `decorated(view_figure, context)`: a copy of the figure that says what it is once taken out of the page:
-  title, filters and data version on top, « Source : … » at the bottom, the « Données illustratives » badge.
+  title, its scope (`Context.scope_text`: territory, the filters that apply, the chosen ones that do not, said
+  « non appliqué ») and data version on top, « Source : … » at the bottom, the « Données illustratives » badge.
 - `png_file_name(title, context)`: a meaningful French file name, accents kept, safe on every file system
   (`exporting.export_file_name`: the same name as the chart's CSV and XLSX).
 """
@@ -31,6 +34,7 @@ import plotly
 import plotly.graph_objects as go
 
 from observatoire import exporting
+from observatoire.exports import look
 from observatoire.text import escape_html
 from observatoire.views.model import Context
 from observatoire.views.model import Figure as ViewFigure
@@ -49,6 +53,7 @@ TITLE_SIZE = 30
 SUBTITLE_SIZE = 18
 SOURCE_SIZE = 17
 SOURCE_WRAP = 110  # characters per line of the source
+SUBTITLE_WRAP = 120  # characters per line of the scope (territory, filters applied and not applied)
 FONT_FAMILY = '"Marianne", "DejaVu Sans", "Liberation Sans", Arial, sans-serif'
 
 
@@ -185,15 +190,23 @@ def _uses_geo(figure: go.Figure) -> bool:
         trace.type in ("scattergeo", "choropleth") for trace in figure.data)
 
 
-def figure_png(figure: go.Figure, *, width: int = 1600, height: int = 900, scale: float = 1) -> bytes:
-    """The figure as a PNG of `width × scale` by `height × scale` pixels (Chromium, kaleido).
+def export_spec(figure: go.Figure, *, width: int = 1600, height: int = 900, min_font: float = 0) -> dict:
+    """What kaleido draws for `figure`: `look.export_figure` (the project's own template, margins and tick
+    labels, whatever plotly default the process has), as a plain dict."""
+    return look.export_figure(figure, width=width, height=height, min_font=min_font).to_dict()
+
+
+def figure_png(figure: go.Figure, *, width: int = 1600, height: int = 900, scale: float = 1,
+               min_font: float = 0) -> bytes:
+    """The figure as a PNG of `width × scale` by `height × scale` pixels (Chromium, kaleido), drawn with the
+    exports' own look (`export_spec`: never the process's plotly template); `min_font`: smallest text in px.
 
     Raises `RendererUnavailableError` (French) when no browser is found, `ValueError` for a « geo »
     figure."""
     if _uses_geo(figure):
         raise ValueError("Les cartes plotly « geo » demandent un fond de carte téléchargé : dessinez la carte "
                          "avec observatoire.views.static_map.")
-    spec = figure.to_dict()
+    spec = export_spec(figure, width=width, height=height, min_font=min_font)
     errors = _browser_errors()
     with _LOCK:
         try:
@@ -266,7 +279,14 @@ def decorated(view_figure: ViewFigure, context: Context) -> go.Figure:
     left = margin.l if margin.l is not None else 80
     right = margin.r if margin.r is not None else 80
     bottom = max(margin.b if margin.b is not None else 0, 10) + axis_room + footer
-    subtitle = f"{escape_html(context.filters_text)}<br>{escape_html(context.version_text)}"
+    scope = textwrap.wrap(context.scope_text, SUBTITLE_WRAP) or [""]
+    subtitle = "<br>".join(escape_html(line) for line in [*scope, context.version_text])
+    # the title block's height, written out (plotly's title automargin alone let the plot climb under the
+    # subtitle when a legend also pushed the margins), plus the tick labels of an axis drawn on top
+    title_block = 22 + TITLE_SIZE * 1.3 + (len(scope) + 1) * SUBTITLE_SIZE * 1.35 + 26
+    top_axes = max((look.axis_room(figure, name) for name in look.axis_names(figure)
+                    if name.startswith("x") and figure.layout[name].side == "top"), default=0.0)
+    top = int(title_block + top_axes + 8)
     figure.update_layout(
         title={
             "text": f"<b>{escape_html(view_figure.title)}</b>",
@@ -275,7 +295,7 @@ def decorated(view_figure: ViewFigure, context: Context) -> go.Figure:
             "x": 0, "xref": "container", "xanchor": "left", "y": 1, "yref": "container", "yanchor": "top",
             "pad": {"l": 28, "t": 22, "b": 26}, "automargin": True,
         },
-        margin={"l": max(left, 28), "r": max(right, 28), "t": 40, "b": bottom},
+        margin={"l": max(left, 28), "r": max(right, 28), "t": top, "b": bottom},
         paper_bgcolor="white",
         font={"family": FONT_FAMILY},
     )

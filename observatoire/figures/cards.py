@@ -315,6 +315,22 @@ def kpi_year_text(kpis: Sequence[Kpi]) -> str | None:
     return years[-1] if years else None
 
 
+def kpi_year_rule(kpis: Sequence[Kpi]) -> str:
+    """The year of the key figures, as a rule when they mix years (a new school year imported for some
+    sources only): « 2023-2024 », or « 2024-2025 quand disponible, sinon 2023-2024 »; "" without values."""
+    years = sorted({k.annee for k in kpis if k.annee and k.valeur is not None})
+    if len(years) <= 1:
+        return years[0] if years else ""
+    return f"{years[-1]} quand disponible, sinon " + " ou ".join(reversed(years[:-1]))
+
+
+def kpi_year_note(kpi: Kpi, headline: str | None) -> str:
+    """« Valeur 2023-2024 » when a card's value is not of the headline year `headline`; "" otherwise."""
+    if not headline or kpi.valeur is None or not kpi.annee or kpi.annee == headline:
+        return ""
+    return f"Valeur {kpi.annee}"
+
+
 def _plural(n: int, singular: str, plural: str | None = None) -> str:
     return f"{formatting.number(n)} {singular if n <= 1 else (plural or singular + 's')}"
 
@@ -549,10 +565,14 @@ def _join(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
 
 
-def overview_subtitle(scope: str, annee: str | None, debut: str | None, fin: str | None) -> str:
-    """One line under the title: territory, year of the cards, period of the curves."""
+def overview_subtitle(scope: str, annee: str | None, debut: str | None, fin: str | None,
+                      rule: str | None = None) -> str:
+    """One line under the title: territory, year of the cards (`rule`: « 2024-2025 quand disponible, sinon
+    2023-2024 » when they mix years, `kpi_year_rule`), period of the curves."""
     text = scope
-    if annee:
+    if rule and rule != annee:
+        text += f" · chiffres clés : {rule}"
+    elif annee:
         text += f" · chiffres clés de l'année scolaire {annee}"
     if debut and fin and debut != fin:
         text += f" · évolution {debut} → {fin}"

@@ -160,7 +160,7 @@ def build_carte(con: duckdb.DuckDBPyConnection, filters: Filters, params: Mappin
     table = Table(key="bassins", title=title,
                   frame=bassin_panel.bassins_table(values, classes, unit, labels.departements),
                   source=source_line(result.sources, result.origins), illustrative=result.illustrative,
-                  indicator=label, unit=unit)
+                  indicator=label, unit=unit, ignored=result.ignored)
     texts = {"bassins_note": config.academie().bassins_note}
     if mask is not None:
         texts["small_counts"] = small_counts.note(mask)
@@ -176,4 +176,5 @@ def static_figure(inputs: MapInputs) -> go.Figure:
     """The map of `inputs` as a plain plotly figure (no tiles, no network): the Carte's PNG image, built from the
     same values, classes and labs as the screen's map (built only when the image is asked for)."""
     return carte_figure(geo.geojson_dict("bassins"), geo.geojson_dict("departements"), inputs.values,
-                        inputs.classes, inputs.unit, inputs.labs, inputs.indicator_label)
+                        inputs.classes, inputs.unit, inputs.labs, f"{inputs.indicator_label}, {inputs.annee}",
+                        inputs.theme_labels)

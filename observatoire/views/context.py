@@ -3,6 +3,8 @@ and exported file says about where its figures come from."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
 
 from observatoire import config, queries, store
@@ -25,19 +27,25 @@ _FILTER_WORDS = (  # attribute, label dimension, singular, plural, with the code
 )
 
 
-def filter_lines(filters: Filters, labels: Labels) -> tuple[str, ...]:
-    """One French line per active filter: « Département : 57 — Moselle », « Thématique : Robotique, … »."""
-    lines: list[str] = []
+def filter_items(filters: Filters, labels: Labels) -> tuple[tuple[str, str], ...]:
+    """(`Filters` attribute, French line) per active filter; the period's attribute is `periode`."""
+    items: list[tuple[str, str]] = []
     for attr, dimension, singular, plural, with_code in _FILTER_WORDS:
         codes: tuple[str, ...] = getattr(filters, attr)
         if not codes:
             continue
         names = ", ".join(f"{c} — {labels.of(dimension, c)}" if with_code else labels.of(dimension, c)
                           for c in codes)
-        lines.append(f"{plural if len(codes) > 1 else singular} : {names}")
+        items.append((attr, f"{plural if len(codes) > 1 else singular} : {names}"))
     if filters.periode_debut or filters.periode_fin:
-        lines.append(f"Années scolaires : {filters.periode_debut or '…'} à {filters.periode_fin or '…'}")
-    return tuple(lines)
+        period = f"Années scolaires : {filters.periode_debut or '…'} à {filters.periode_fin or '…'}"
+        items.append(("periode", period))
+    return tuple(items)
+
+
+def filter_lines(filters: Filters, labels: Labels) -> tuple[str, ...]:
+    """One French line per active filter: « Département : 57 — Moselle », « Thématique : Robotique, … »."""
+    return tuple(line for _, line in filter_items(filters, labels))
 
 
 def build_context(con: duckdb.DuckDBPyConnection, filters: Filters, school_year: str | None = None,
@@ -46,5 +54,35 @@ def build_context(con: duckdb.DuckDBPyConnection, filters: Filters, school_year:
     info = store.data_version(con)
     years = queries.school_years(con)
     year = school_year or filters.periode_fin or (years[-1] if years else "")
-    return Context(academie=config.academie().nom, filters=filter_lines(filters, queries.labels(con)),
-                   school_year=year, version=info.numero or 0, version_date=_date_fr(info.construite_le), url=url)
+    items = filter_items(filters, queries.labels(con))
+    return Context(academie=config.academie().nom, filters=tuple(line for _, line in items),
+                   school_year=year, version=info.numero or 0, version_date=_date_fr(info.construite_le), url=url,
+                   dimensions=tuple(attr for attr, _ in items))
+
+
+def element_context(context: Context, ignored: object, subject: str = "cet indicateur") -> Context:
+    """`context` for one table, figure or slide whose query noted `ignored` (`Result.ignored`): the chosen
+    filters that do not apply to it are said « non appliqué » and leave its filter lines and file names."""
+    return context.scoped(queries.not_applied_filters(ignored), subject)
+
+
+_SHORT = {  # (what the value covers, the filter's name) when a chosen filter does not apply to a key figure
+    "departements": ("de l'académie", "territoire"),
+    "bassins": ("de l'académie", "territoire"),
+    "niveaux": ("tous niveaux", "niveau"),
+    "thematiques": ("toutes thématiques", "thématique"),
+    "publics": ("tous publics", "public"),
+}
+
+
+def not_applied_note(not_applied: Sequence[str]) -> str:
+    """A key figure's short note for the chosen filters that do not apply to it: « Valeur tous niveaux
+    (filtre niveau non appliqué) », « Valeur de l'académie, tous niveaux (filtres territoire, niveau non
+    appliqués) »; "" when every filter applies."""
+    pairs = list(dict.fromkeys(_SHORT[a] for a in not_applied if a in _SHORT))
+    if not pairs:
+        return ""
+    covers = ", ".join(c for c, _ in pairs)
+    names = ", ".join(n for _, n in pairs)
+    plural = len(pairs) > 1
+    return f"Valeur {covers} (filtre{'s' if plural else ''} {names} non appliqué{'s' if plural else ''})"

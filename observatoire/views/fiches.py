@@ -131,7 +131,7 @@ def _map(con: duckdb.DuckDBPyConnection, bassin: str, bassin_name: str, labs: pd
     legend = [(HIGHLIGHT_FILL, f"Bassin {_of(bassin_name)}"), (OTHER_FILL, "Autres bassins")]
     figure = bassins_map_figure(geo.geojson_dict("bassins"), geo.geojson_dict("departements"), colors, names,
                                 legend, "Situation", _lab_markers(labs, group), width=MAP_WIDTH,
-                                height=MAP_HEIGHT, highlight=bassin)
+                                height=MAP_HEIGHT, highlight=bassin, labs_title="")
     # one column on the fiche: the map takes the whole width, the legend goes under it
     # the image is drawn about 10 cm wide: larger names and markers than on the screen's map
     figure.update_layout(
@@ -142,7 +142,9 @@ def _map(con: duckdb.DuckDBPyConnection, bassin: str, bassin_name: str, labs: pd
     )
     for note in figure.layout.annotations:
         note.font.size = round((note.font.size or 15) * 1.2)
-    figure.update_traces(marker={"size": 24, "line": {"width": 3}}, selector={"legendgroup": "labs"})
+    figure.update_traces(marker={"size": 24, "line": {"width": 3}}, legend="legend",
+                         selector={"legendgroup": "labs"})
+    figure.layout.legend2 = None  # one legend, under the map
     return Figure(key, f"Situation du bassin {_of(bassin_name)}", figure, alt, source, illustrative)
 
 

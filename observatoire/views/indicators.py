@@ -146,8 +146,9 @@ def _empty(key: str, heading: str, result: queries.Result) -> _Part:
 def _elements(key: str, heading: str, figure: object, alt: str, frame: pd.DataFrame, result: queries.Result,
               indicator: str, unit: str) -> tuple[Figure, Table]:
     source = source_line(result.sources, result.origins)
-    return (Figure(key, heading, figure, alt, source, bool(result.illustrative)),  # type: ignore[arg-type]
-            Table(key, heading, frame, source, bool(result.illustrative), indicator, unit))
+    return (Figure(key, heading, figure, alt, source, bool(result.illustrative),  # type: ignore[arg-type]
+                   ignored=result.ignored),
+            Table(key, heading, frame, source, bool(result.illustrative), indicator, unit, ignored=result.ignored))
 
 
 # ------------------------------------------------------------------------------------------- tabs

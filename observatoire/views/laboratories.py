@@ -135,8 +135,12 @@ def build_laboratories(con: duckdb.DuckDBPyConnection, filters: Filters,
     notices = [Notice(note, "filtre") for note in labs.ignored]
     if labs.empty:
         notices.append(Notice(labs.empty_reason or "Aucune donnée pour cette sélection.", "vide"))
+    # the list's « À propos » says what its rows say: how many labs are cited by the bilan, how many are
+    # illustrative (or cited with illustrative attributes) — one flag, one source line, never two answers
+    partly = any(cards.is_illustrative_source(s) for s in labs.data["source"]) if not labs.empty else False
     table = Table(key="laboratoires", title=TITLE, frame=cards.labs_table(labs.data, labels),
-                  source=source_line(labs.sources, labs.origins), illustrative=bool(labs.illustrative))
+                  source=cards.labs_source_text(labs.data["source"]) if not labs.empty else "",
+                  illustrative=bool(labs.illustrative) or partly, ignored=labs.ignored)
     texts = {"count": cards.count_text(len(labs.data), len(every_lab.data))}
     if not labs.empty:
         texts["labs_source"] = cards.labs_source_text(labs.data["source"])
@@ -148,6 +152,6 @@ def build_laboratories(con: duckdb.DuckDBPyConnection, filters: Filters,
     return View(
         page="laboratoires", title=TITLE, context=build_context(con, filters), subtitle=INTRO, tables=(table,),
         notices=tuple(notices), sources=tuple(labs.sources), origins=tuple(labs.origins),
-        illustrative=bool(labs.illustrative), texts=texts,
+        illustrative=table.illustrative, texts=texts,
         items={"labs": labs.data, "names": dict(zip(every_lab.data["code"], every_lab.data["nom"])),
                "fiche": fiche})

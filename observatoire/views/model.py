@@ -8,13 +8,14 @@ disagree. Builders live next to this module (`build_<page>(con, filters, params)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
 TRUSTED = ("bilan", "deduit", "import")
+TERRITORY_FILTERS = ("departements", "bassins")
 ILLUSTRATIVE = "illustratif"
 
 
@@ -41,10 +42,54 @@ class Context:
     version: int  # published data version number
     version_date: str  # « 23/11/2026 »
     url: str = ""  # the view's shareable URL (QR code), when known
+    dimensions: tuple[str, ...] = ()
+    """The `Filters` attribute of each line of `filters` (same order: `departements`, `niveaux`, `periode`…)."""
+    not_applied: tuple[str, ...] = ()
+    """French, one per chosen filter that does NOT apply to this content (`scoped`): « Niveau : non détaillé
+    pour cet indicateur (« Collège » non appliqué) ». Never in a file name, never written as a filter."""
 
     @property
     def filters_text(self) -> str:
-        return " · ".join(self.filters) if self.filters else "Aucun filtre (toute l'académie)"
+        """The filters that apply, « · »-separated (« Aucun filtre (toute l'académie) » when none is chosen)."""
+        if self.filters:
+            return " · ".join(self.filters)
+        if self.not_applied:
+            return "Aucun filtre appliqué (toute l'académie)"
+        return "Aucun filtre (toute l'académie)"
+
+    @property
+    def territorial(self) -> bool:
+        """A territory (département or bassin) applies to this content."""
+        return any(d in TERRITORY_FILTERS for d in self.dimensions)
+
+    @property
+    def scope_text(self) -> str:
+        """What this content covers, territory first, then the filters that apply, then the chosen filters that
+        do not: « Département : 57 — Moselle · Niveau : non détaillé pour cet indicateur (« Collège » non
+        appliqué) »; « Toute l'académie » first when no territory applies; « Aucun filtre (toute l'académie) »
+        when nothing is chosen."""
+        if not self.filters and not self.not_applied:
+            return self.filters_text
+        parts = [] if self.territorial else ["Toute l'académie"]
+        return " · ".join([*parts, *self.filters, *self.not_applied])
+
+    def scoped(self, not_applied: Sequence[str], subject: str = "cet indicateur") -> Context:
+        """This context for a content that the filters `not_applied` (`Filters` attributes, as given by
+        `queries.not_applied_filters(result.ignored)`) do not reach: their lines leave `filters` (so they are
+        never in a file name nor written as applied) and are said in `not_applied`."""
+        drop = set(not_applied)
+        if not drop or not (drop & set(self.dimensions)):
+            return self
+        kept, said = [], list(self.not_applied)
+        for line, dimension in zip(self.filters, self.dimensions, strict=True):
+            if dimension not in drop:
+                kept.append((line, dimension))
+                continue
+            name, _, value = line.partition(" : ")
+            where = ", valeur de l'académie" if dimension in TERRITORY_FILTERS else ""
+            said.append(f"{name} : non détaillé pour {subject}{where} (« {value} » non appliqué)")
+        return replace(self, filters=tuple(line for line, _ in kept), dimensions=tuple(d for _, d in kept),
+                       not_applied=tuple(said))
 
     @property
     def version_text(self) -> str:
@@ -62,6 +107,9 @@ class KeyFigure:
     delta: str = ""  # « +11,1 % par rapport à 2022-2023 » or ""
     origins: tuple[str, ...] = ()
     source: str = ""
+    year: str = ""  # the school year of `value`
+    year_note: str = ""  # « Valeur 2023-2024 » when that year is not the headline year of the slide or page
+    scope_note: str = ""  # « Valeur tous niveaux (filtre niveau non appliqué) »: chosen filters it ignores
 
     @property
     def illustrative(self) -> bool:
@@ -79,6 +127,7 @@ class Figure:
     source: str = ""
     illustrative: bool = False
     notes: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()  # the notes of the query behind it (`Result.ignored`): filters not applied
 
 
 @dataclass(frozen=True)
@@ -90,6 +139,7 @@ class Table:
     illustrative: bool = False
     indicator: str = ""  # the indicator's French label when the table is about one
     unit: str = ""
+    ignored: tuple[str, ...] = ()  # the notes of the query behind it (`Result.ignored`): filters not applied
 
 
 @dataclass(frozen=True)
@@ -147,6 +197,7 @@ class Slide:
     notes: str = ""  # speaker notes, with the numbers
     source: str = ""  # without « Source : » (each renderer writes its own prefix)
     illustrative: bool = False
+    scope: str = ""  # what the slide covers: territory, filters that apply, chosen ones that do not
 
 
 @dataclass(frozen=True)
@@ -154,3 +205,6 @@ class Presentation:
     context: Context
     title: str
     slides: tuple[Slide, ...] = field(default_factory=tuple)
+    year_text: str = ""  # « Année scolaire 2023-2024 », or the year rule when the key figures mix years
+    highlight: str = ""  # the bassin of the zoom slide when the presenter chose it (code), else ""
+    default_highlight: str = ""  # the bassin the zoom slide shows when none is chosen (code), "" if none

@@ -23,7 +23,7 @@ from observatoire.figures.foliummap import OVERVIEW_INDICATOR
 from observatoire.filters import Filters
 from observatoire.views.context import build_context
 from observatoire.views.model import KeyFigure, Notice, View
-from observatoire.views.presentation import key_figure
+from observatoire.views.presentation import LATEST, key_figure, latest_bassin_values
 
 TITLE = "Observatoire du numérique éducatif"
 NO_KPI = "Aucun indicateur clé n'est défini dans le catalogue."
@@ -72,17 +72,18 @@ def build_overview(con: duckdb.DuckDBPyConnection, filters: Filters,
     years = queries.school_years(con)
     kpis = tuple(queries.kpis(con, filters))
     first, last = (years[0], years[-1]) if years else (None, None)
-    kpi_year = cards.kpi_year_text(kpis)
+    kpi_year = cards.kpi_year_text([k for k in kpis if k.valeur is not None]) or cards.kpi_year_text(kpis)
+    year_rule = cards.kpi_year_rule(kpis)
 
     scope = config.academie().nom
     if filters.bassins or filters.departements:
         scope += " — " + cards.scope_text(filters.departements, filters.bassins, labels)
     subtitle = cards.overview_subtitle(scope, kpi_year, filters.periode_debut or first,
-                                       filters.periode_fin or last)
+                                       filters.periode_fin or last, year_rule)
 
     # a bassin chosen: its small counts of people read « < 5 » (cards.masked, small_counts.for_level)
     rules = small_counts.policy() if filters.bassins else None
-    key_figures: tuple[KeyFigure, ...] = tuple(key_figure(k, rules) for k in kpis)
+    key_figures: tuple[KeyFigure, ...] = tuple(key_figure(k, rules, kpi_year) for k in kpis)
     notices = [Notice(NO_KPI, "vide")] if not kpis else []
     notices += [Notice(note, "filtre") for note in cards.merged_notes(kpis)]
 
@@ -99,15 +100,18 @@ def build_overview(con: duckdb.DuckDBPyConnection, filters: Filters,
         "labs_source": cards.labs_source_text(open_labs["source"]) if not open_labs.empty else "",
     }
 
-    # small map: bassins coloured by the labs' activity of the cards' year, labs as markers
-    map_year = annee or last or ""
-    per_bassin = queries.values_by_bassin(con, OVERVIEW_INDICATOR, map_year, filters)
+    # small map: bassins coloured by the labs' activity of the cards' year — or of the latest year that has
+    # values per bassin when that year is not published yet for it (said in the title) —, labs as markers
+    wanted = annee or last or ""
+    per_bassin, map_year = latest_bassin_values(con, OVERVIEW_INDICATOR, wanted, filters)
     meta = queries.indicator(con, OVERVIEW_INDICATOR)
     label, unit = str(meta["libelle"]), str(meta["unite"])
-    texts["map_title"] = f"{label} par bassin, {map_year}"
+    texts["map_title"] = f"{label} par bassin, {map_year}" + (
+        f" ({LATEST} ; {wanted} pas encore publiée pour cet indicateur)" if map_year != wanted else "")
     small_map = None
     if per_bassin.empty_reason:
         texts["map_empty"] = per_bassin.empty_reason
+        texts["map_empty_filtered"] = "" if filters.is_default() else "1"
     else:
         mask = small_counts.for_level(unit, "bassin")  # tooltips and legend: « < 5 »
         classes = classification.classify(per_bassin.data["valeur"], classification.DEFAULT_METHOD, MAP_CLASSES,

@@ -1,10 +1,21 @@
 """The séminaire presentation as data: `build_presentation(con, filters) -> Presentation`.
 
-Slides, in order: title (académie, filters, school year, data version, QR code of the view), key figures,
-bassins map with labs, 2–3 indicator evolutions, labs by thème, one highlighted bassin, sources. Every text is
-French and formatted as on the screen (the same builders: `figures.cards`, `figures.classification`,
-`figures.charts`); a slide fed by an illustrative input says so. The page « Présentation », the PPTX and the CLI
-`presentation` render this same value.
+Slides, in order: title (académie, filters, school year, data version, QR code of the view), key figures (every
+key figure of the overview, `KEY_FIGURES_PER_SLIDE` a slide: two slides when needed), bassins map with labs,
+2–3 indicator evolutions, labs by thème, one highlighted bassin, sources. Every text is French and formatted as
+on the screen (the same builders: `figures.cards`, `figures.classification`, `figures.charts`); a slide fed by an
+illustrative input says so.
+
+What each slide says about itself (a forwarded slide has no other context): `Slide.scope` names the territory
+and the filters that apply to what it shows, and a chosen filter that does not apply is written « non
+appliqué » (`Context.scoped`), never as applied; a key figure whose indicator ignores a filter says so on its
+card (`KeyFigure.scope_note`). Years: the key figures are each of the latest school year that has a value; when
+they mix years (a new year imported for some sources only) the headline says the rule (« Chiffres clés :
+2024-2025 quand disponible, sinon 2023-2024 ») and each card not of the headline year says its own
+(`KeyFigure.year_note`). No slide disappears: the map and the zoom use the latest year that has values per
+bassin and say so, or say why they are empty.
+
+The page « Présentation », the PPTX and the CLI `presentation` render this same value.
 """
 
 from __future__ import annotations
@@ -17,52 +28,103 @@ import pandas as pd
 from observatoire import config, geo, queries, schema, small_counts
 from observatoire.figures import cards, charts, classification, formatting
 from observatoire.filters import Filters
-from observatoire.views.context import build_context
+from observatoire.views.context import build_context, element_context, not_applied_note
 from observatoire.views.model import Context, Figure, KeyFigure, Presentation, Slide
-from observatoire.views.static_map import bassins_map_figure
+from observatoire.views.static_map import bassins_map_figure, lab_markers
 
 TITLE = "Observatoire du numérique éducatif"
 MAP_INDICATOR = "labo_personnes"
 EVOLUTIONS = ("ent_visites", "gar_connexions", "pix_eleves_certifies")
-MAX_KEY_FIGURES = 6
+KEY_FIGURES_PER_SLIDE = 4
+"""Key figures on one slide (2 × 2 cards): each card keeps its value at 44 pt and every other line ≥ 14 pt."""
 ILLUSTRATIVE_NOTE = "Données illustratives : certaines valeurs sont générées pour la démonstration."
+LATEST = "dernière année disponible"
+CARD_SCOPE_NOTE = "Un filtre qui ne s'applique pas à un chiffre est signalé sur sa carte."
 
 
-def key_figure(kpi: queries.Kpi, rules: small_counts.Policy | None) -> KeyFigure:
+def key_figure(kpi: queries.Kpi, rules: small_counts.Policy | None, headline: str | None = None) -> KeyFigure:
+    """A key figure as the overview card and the slides show it; `headline`: the year the page or slide is
+    about (a value of another year says its own: `year_note`)."""
     delta = cards.kpi_delta_text(kpi, rules) or ""
     # a change computed with an illustrative previous year is illustrative too
     origins = tuple(dict.fromkeys((*kpi.origines, *(kpi.origines_precedente if delta else ()))))
     return KeyFigure(label=kpi.libelle, value=cards.kpi_value_text(kpi, rules=rules), raw=kpi.valeur,
                      unit=kpi.unite, delta=delta.replace("vs", "par rapport à", 1) if delta else "",
-                     origins=origins, source=cards.kpi_caption(kpi))
+                     origins=origins, source=cards.kpi_caption(kpi), year=kpi.annee if kpi.valeur is not None
+                     else "", year_note=cards.kpi_year_note(kpi, headline),
+                     scope_note=not_applied_note(queries.not_applied_filters(kpi.ignored)))
 
 
-def _title_slide(context: Context) -> Slide:
+def year_line(kpis: list[queries.Kpi], year: str) -> str:
+    """« Année scolaire 2023-2024 », or « Chiffres clés : 2024-2025 quand disponible, sinon 2023-2024 »."""
+    rule = cards.kpi_year_rule(kpis)
+    return f"Chiffres clés : {rule}" if rule and rule != year else f"Année scolaire {year}"
+
+
+def _title_slide(context: Context, years: str) -> Slide:
     return Slide("titre", TITLE, context.academie,
-                 bullets=(f"Année scolaire {context.school_year}", context.filters_text, context.version_text),
-                 notes=f"{TITLE}, {context.academie}. {context.filters_text}. {context.version_text}.")
+                 bullets=(years, context.filters_text, context.version_text),
+                 notes=f"{TITLE}, {context.academie}. {years}. {context.filters_text}. {context.version_text}.")
 
 
-def _key_figures_slide(kpis: list[queries.Kpi], filters: Filters, context: Context) -> Slide:
+def _key_figures_slides(kpis: list[queries.Kpi], filters: Filters, context: Context) -> list[Slide]:
     rules = small_counts.policy() if filters.bassins else None
-    shown = [k for k in kpis if k.valeur is not None][:MAX_KEY_FIGURES]
-    figures = tuple(key_figure(k, rules) for k in shown)
-    illustrative = any(f.illustrative for f in figures) or any(k.illustratif for k in shown)
-    notes = "\n".join(f"{f.label} : {f.value}" + (f" ({f.delta})" if f.delta else "") + f". {f.source}"
-                      for f in figures)
-    year = cards.kpi_year_text(kpis) or context.school_year
-    sources = [s for k in shown for s in k.sources]
-    origins = [o for k in shown for o in (k.sources_origines or ("",) * len(k.sources))]
-    source = cards.short_source(sources, origins=origins) if sources else ""
-    return Slide("chiffres", f"Chiffres clés {year}", context.filters_text, figures=figures, notes=notes,
-                 source=source, illustrative=illustrative)
+    shown = [k for k in kpis if k.valeur is not None]
+    year = cards.kpi_year_text(shown) or context.school_year
+    rule = cards.kpi_year_rule(shown) or year
+    figures = [key_figure(k, rules, year) for k in shown]
+    title = f"Chiffres clés {year}" if rule == year else f"Chiffres clés : {rule}"
+    count = max(1, -(-len(figures) // KEY_FIGURES_PER_SLIDE))
+    size = -(-len(figures) // count) if figures else 0  # balanced: 7 → 4 + 3
+    scope = CARD_SCOPE_NOTE if any(f.scope_note for f in figures) else ""
+    slides = []
+    for index in range(count):
+        part = figures[index * size:(index + 1) * size]
+        kept = shown[index * size:(index + 1) * size]
+        illustrative = any(f.illustrative for f in part) or any(k.illustratif for k in kept)
+        notes = "\n".join(f"{f.label} : {f.value}" + (f" ({f.delta})" if f.delta else "")
+                          + (f" — {f.year_note}" if f.year_note else "")
+                          + (f" — {f.scope_note}" if f.scope_note else "") + f". {f.source}" for f in part)
+        sources = [s for k in kept for s in k.sources]
+        origins = [o for k in kept for o in (k.sources_origines or ("",) * len(k.sources))]
+        source = cards.short_source(sources, origins=origins) if sources else ""
+        suffix = f" ({index + 1}/{count})" if count > 1 else ""
+        slides.append(Slide("chiffres", title + suffix, context.scope_text, figures=tuple(part), notes=notes,
+                            source=source, illustrative=illustrative, scope=scope))
+    if not figures:
+        slides.append(Slide("chiffres", title, context.scope_text,
+                            bullets=("Aucun chiffre clé pour ces filtres.",), scope=scope))
+    return slides
 
 
-def _map_slide(con: duckdb.DuckDBPyConnection, filters: Filters, year: str) -> Slide | None:
+def latest_bassin_values(con: duckdb.DuckDBPyConnection, indicator: str, year: str,
+                         filters: Filters) -> tuple[queries.Result, str]:
+    """`values_by_bassin` of `year`, or of the latest earlier school year that has values per bassin (a new
+    year imported for some sources only): (result, the year used)."""
+    result = queries.values_by_bassin(con, indicator, year, filters)
+    if not result.empty_reason:
+        return result, year
+    series = queries.series(con, indicator, filters.with_(bassins=()), by="bassin", annual=True).data
+    known = sorted({str(p) for p in series.dropna(subset=["valeur"])["periode"] if str(p) <= year}) \
+        if not series.empty else []
+    if not known:
+        return result, year
+    return queries.values_by_bassin(con, indicator, known[-1], filters), known[-1]
+
+
+def _year_said(used: str, year: str) -> str:
+    return used if used == year else f"{used} ({LATEST}, {year} non publiée)"
+
+
+def _map_slide(con: duckdb.DuckDBPyConnection, filters: Filters, year: str, context: Context) -> Slide:
     meta = queries.indicator(con, MAP_INDICATOR)
-    result = queries.values_by_bassin(con, MAP_INDICATOR, year, filters)
+    label = str(meta["libelle"])
+    result, used = latest_bassin_values(con, MAP_INDICATOR, year, filters)
+    scope = element_context(context, result.ignored).scope_text
+    title = "Les bassins et les laboratoires"
     if result.empty_reason or result.data.empty:
-        return None
+        reason = result.empty_reason or "Aucune donnée par bassin pour ces filtres."
+        return Slide("carte", title, f"{label}, {year}", bullets=(reason,), notes=reason, scope=scope)
     data = result.data
     unit = str(meta["unite"])
     mask = small_counts.for_level(unit, "bassin")
@@ -70,39 +132,43 @@ def _map_slide(con: duckdb.DuckDBPyConnection, filters: Filters, year: str) -> S
     colors = {code: classes.color(b) for code, b in zip(data["code"], classes.bins, strict=True)}
     values = {code: classification.format_value(v, unit, mask) for code, v in zip(data["code"], data["valeur"],
                                                                                    strict=True)}
-    labs = queries.laboratories(con, filters, open_in=year).data
-    marker = pd.DataFrame({
-        "lon": labs["longitude"], "lat": labs["latitude"], "nom": labs["nom"],
-        "couleur": [classification.MARKER_HEX[classification.theme_style(classification.main_theme(t))[1]]
-                    for t in labs["thematiques"]],
-    }) if not labs.empty else None
-    label = str(meta["libelle"])
+    labs = queries.laboratories(con, filters, open_in=used).data
+    said = _year_said(used, year)
     figure = bassins_map_figure(geo.geojson_dict("bassins"), geo.geojson_dict("departements"), colors,
                                 dict(zip(data["code"], data["nom"], strict=True)),
-                                classification.legend_items(classes, unit), f"{label}, {year}", marker,
-                                values=values)
+                                classification.legend_items(classes, unit), f"{label}, {used}",
+                                lab_markers(labs, queries.labels(con).thematiques), values=values,
+                                selection=set(data["code"]))
     ranked = data.dropna(subset=["valeur"]).sort_values("valeur", ascending=False)
     top = [f"{n} : {values[c]}" for c, n in zip(ranked["code"].head(3), ranked["nom"].head(3), strict=True)]
-    alt = (f"Carte des {len(data)} bassins colorés selon {_lower_first(label)} en {year} "
-           f"({classification.METHOD_PHRASES[classification.DEFAULT_METHOD]}), et {len(labs)} laboratoires. "
-           + ("Bassins en tête : " + " ; ".join(top) + "." if top else ""))
+    alt = (f"Carte des {len(data)} bassins colorés selon {_lower_first(label)} en {used} "
+           f"({classification.METHOD_PHRASES[classification.DEFAULT_METHOD]}), et {len(labs)} laboratoires "
+           "colorés selon leur thème principal. " + ("Bassins en tête : " + " ; ".join(top) + "." if top else ""))
     source = ", ".join(result.sources)
-    view = Figure("carte-bassins", f"{label} par bassin, {year}", figure, alt, source, result.illustrative)
+    view = Figure("carte-bassins", f"{label} par bassin, {used}", figure, alt, source, result.illustrative,
+                  ignored=result.ignored)
     notes = (f"{len(labs)} laboratoires dans {labs['bassin'].nunique() if not labs.empty else 0} bassins. "
-             + ("En tête : " + " ; ".join(top) + "." if top else ""))
-    return Slide("carte", "Les bassins et les laboratoires", f"{label}, {year}", figure=view, notes=notes,
-                 source=source, illustrative=result.illustrative)
+             + ("En tête : " + " ; ".join(top) + "." if top else "")
+             + (f" Valeurs {used} : {year} n'est pas encore publiée pour cet indicateur." if used != year else ""))
+    return Slide("carte", title, f"{label}, {said}", figure=view, notes=notes, source=source,
+                 illustrative=result.illustrative, scope=scope)
 
 
-def _evolution_slides(con: duckdb.DuckDBPyConnection, filters: Filters, kpis: list[queries.Kpi]) -> list[Slide]:
-    wanted = [k for k in kpis if k.indicateur in EVOLUTIONS and len(k.historique) >= 2]
+def _evolution_slides(con: duckdb.DuckDBPyConnection, filters: Filters, kpis: list[queries.Kpi],
+                      context: Context, year: str) -> list[Slide]:
     slides = []
-    for kpi in wanted:
+    rules = small_counts.policy() if filters.bassins else None
+    for kpi in [k for k in kpis if k.indicateur in EVOLUTIONS]:
         result = queries.series(con, kpi.indicateur, filters, annual=True)
         frame = result.data
-        if result.empty_reason or frame.empty:
+        scope = element_context(context, result.ignored).scope_text
+        points_known = frame.dropna(subset=["valeur"])["periode"].nunique() if not frame.empty else 0
+        if result.empty_reason or frame.empty or points_known < 2:
+            reason = result.empty_reason or ("Une seule année scolaire a une valeur : pas d'évolution à montrer."
+                                             if points_known else "Aucune donnée pour ces filtres.")
+            slides.append(Slide("evolution", kpi.libelle, "Évolution par année scolaire", bullets=(reason,),
+                                notes=reason, scope=scope))
             continue
-        rules = small_counts.policy() if filters.bassins else None
         fig = charts.line_figure(frame, kpi.unite, height=560, mask=rules)
         totals = frame.dropna(subset=["valeur"]).groupby("periode")["valeur"].sum().sort_index()
         # a bassin's small count of people reads « < 5 » in the alt text and the notes too, as in the chart
@@ -111,16 +177,16 @@ def _evolution_slides(con: duckdb.DuckDBPyConnection, filters: Filters, kpis: li
         alt = f"Évolution {_of(_lower_first(kpi.libelle))} par année scolaire : " + " ; ".join(points) + "."
         source = ", ".join(result.sources)
         view = Figure(f"evolution-{kpi.indicateur}", f"{kpi.libelle} par année scolaire", fig, alt, source,
-                      result.illustrative)
+                      result.illustrative, ignored=result.ignored)
         delta = cards.kpi_delta_text(kpi, rules)
         slides.append(Slide("evolution", kpi.libelle, "Évolution par année scolaire", figure=view,
-                            figures=(key_figure(kpi, rules),), notes=" ; ".join(points)
+                            figures=(key_figure(kpi, rules, year),), notes=" ; ".join(points)
                             + (f". Dernière évolution : {delta}." if delta else "."), source=source,
-                            illustrative=result.illustrative))
+                            illustrative=result.illustrative, scope=scope))
     return slides
 
 
-def _labs_slide(con: duckdb.DuckDBPyConnection, filters: Filters, year: str) -> Slide:
+def _labs_slide(con: duckdb.DuckDBPyConnection, filters: Filters, year: str, context: Context) -> Slide:
     result = queries.laboratories(con, filters, open_in=year)
     labs = result.data
     labels = queries.labels(con).thematiques
@@ -130,12 +196,14 @@ def _labs_slide(con: duckdb.DuckDBPyConnection, filters: Filters, year: str) -> 
     bassins = labs["bassin"].nunique() if not labs.empty else 0
     subtitle = f"{len(labs)} laboratoire{'s' if len(labs) != 1 else ''} dans {bassins} bassin" \
                f"{'s' if bassins != 1 else ''}, ouverts en {year}"
-    illustrative = bool(result.illustrative)
+    partly = any(cards.is_illustrative_source(s) for s in labs["source"]) if not labs.empty else False
+    illustrative = bool(result.illustrative) or partly
     names = "; ".join(f"{n} ({c})" for n, c in zip(labs["nom"], labs["commune"], strict=True))
     return Slide("laboratoires", "Les laboratoires numériques par thème", subtitle,
                  bullets=bullets or ("Aucun laboratoire pour ces filtres.",), notes=names,
                  source=cards.labs_source_text(labs["source"]).removeprefix("Source : ") if not labs.empty else "",
-                 illustrative=illustrative)
+                 illustrative=illustrative,
+                 scope=element_context(context, result.ignored, "la liste des laboratoires").scope_text)
 
 
 def _lower_first(label: str) -> str:
@@ -149,28 +217,43 @@ def _of(name: str) -> str:
     return f"d'{name}" if name[:1].lower() in "aeiouyhàâéèêëîïôöûüœ" else f"de {name}"
 
 
+def focus_choices(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, str]:
+    """The bassins the zoom slide may show for `filters` (code → name): the chosen bassins, else those of the
+    chosen départements, else all, in name order."""
+    bassins = queries.catalogue(con, "bassins")
+    if filters.bassins:
+        bassins = bassins[bassins["code"].isin(filters.bassins)]
+    elif filters.departements:
+        bassins = bassins[bassins["departement"].isin(filters.departements)]
+    return dict(sorted(zip(bassins["code"].astype(str), bassins["nom"].astype(str)), key=lambda x: x[1]))
+
+
+def default_focus(con: duckdb.DuckDBPyConnection, filters: Filters, year: str) -> str | None:
+    """The bassin the zoom slide shows when none is chosen: the first bassin of the filters, else the one with
+    the most people in its labs (latest year with values per bassin)."""
+    if filters.bassins:
+        return filters.bassins[0]
+    values, _ = latest_bassin_values(con, MAP_INDICATOR, year, filters)
+    ranked = values.data.dropna(subset=["valeur"]).sort_values(["valeur", "code"], ascending=[False, True])
+    return None if ranked.empty else str(ranked["code"].iloc[0])
+
+
 def _focus_slide(con: duckdb.DuckDBPyConnection, filters: Filters, kpis: list[queries.Kpi], year: str,
-                 highlight: str | None) -> Slide | None:
-    """One bassin highlighted: the chosen one, else the first bassin of the filters, else the bassin with the
-    most people in the labs; its key figures with their share of the académie's."""
-    values = queries.values_by_bassin(con, MAP_INDICATOR, year, filters).data
-    if values.empty:
-        return None
-    code = highlight or (filters.bassins[0] if filters.bassins else None)
-    if code is None:
-        ranked = values.dropna(subset=["valeur"]).sort_values(["valeur", "code"], ascending=[False, True])
-        if ranked.empty:
-            return None
-        code = str(ranked["code"].iloc[0])
-    row = values[values["code"] == code]
-    if row.empty:
-        return None
-    name = str(row["nom"].iloc[0])
+                 highlight: str | None, context: Context) -> Slide:
+    """One bassin highlighted: the chosen one (`highlight`), else `default_focus`; its key figures (each of the
+    latest year with a value for the bassin) with their share of the académie's."""
+    choices = focus_choices(con, filters)
+    code = highlight if highlight in choices else default_focus(con, filters, year)
+    if code is None or code not in choices:
+        reason = "Aucun bassin n'a de valeur pour ces filtres : pas de zoom."
+        return Slide("focus", "Zoom sur un bassin", f"Année scolaire {year}", bullets=(reason,), notes=reason,
+                     scope=context.scope_text)
+    name = choices[code]
     base = filters.with_(bassins=(), departements=())
     academie = {k.indicateur: k for k in queries.kpis(con, base)}
-    bullets, illustrative = [], False
+    bullets, illustrative, not_applied = [], False, set()
     for kpi in kpis:
-        per_bassin = queries.values_by_bassin(con, kpi.indicateur, year, base)
+        per_bassin, used = latest_bassin_values(con, kpi.indicateur, kpi.annee or year, base)
         mine = per_bassin.data[per_bassin.data["code"] == code]
         if mine.empty or pd.isna(mine["valeur"].iloc[0]):
             continue
@@ -179,15 +262,28 @@ def _focus_slide(con: duckdb.DuckDBPyConnection, filters: Filters, kpis: list[qu
         text = f"{kpi.libelle} : {classification.format_value(value, kpi.unite, mask)}"
         total = academie.get(kpi.indicateur)
         additive = kpi.unite != schema.RATE_UNIT
-        if total is not None and total.valeur and additive and not (mask is not None and mask.is_small(value)):
+        if (total is not None and total.valeur and total.annee == used and additive
+                and not (mask is not None and mask.is_small(value))):
             text += f" ({formatting.percent(value / total.valeur * 100)} de l'académie)"
+        if used != year:
+            text += f" — valeur {used}"
+        ignored = queries.not_applied_filters(per_bassin.ignored)
+        not_applied.update(a for a in ignored if a not in ("departements", "bassins"))
+        note = not_applied_note([a for a in ignored if a not in ("departements", "bassins")])
+        if note:
+            text += f" — {note[:1].lower()}{note[1:]}"
         bullets.append(text)
         illustrative = illustrative or bool(mine["illustratif"].iloc[0])
     labs = queries.laboratories(con, filters.with_(bassins=(code,), departements=()), open_in=year).data
     if not labs.empty:
         bullets.append("Laboratoires : " + ", ".join(labs["nom"]))
-    return Slide("focus", f"Zoom sur le bassin {_of(name)}", f"Année scolaire {year}", bullets=tuple(bullets[:8]),
-                 notes="\n".join(bullets), illustrative=illustrative)
+    if not bullets:
+        bullets.append(f"Aucune valeur pour le bassin {_of(name)} avec ces filtres.")
+    bassin_context = build_context(con, filters.with_(bassins=(code,), departements=()), school_year=year)
+    chosen = " (choisi par l'orateur)" if highlight == code else ""
+    return Slide("focus", f"Zoom sur le bassin {_of(name)}", f"Année scolaire {year}{chosen}",
+                 bullets=tuple(bullets[:8]), notes="\n".join(bullets), illustrative=illustrative,
+                 scope=bassin_context.scope_text)
 
 
 def _sources_slide(context: Context, sources: list[str], illustrative: bool) -> Slide:
@@ -202,15 +298,36 @@ def _sources_slide(context: Context, sources: list[str], illustrative: bool) -> 
 
 def build_presentation(con: duckdb.DuckDBPyConnection, filters: Filters, url: str = "",
                        highlight: str | None = None) -> Presentation:
-    """The slides for `filters` on the version `con` reads (`url`: the view's link, for the QR code)."""
+    """The slides for `filters` on the version `con` reads (`url`: the view's link, for the QR code;
+    `highlight`: the bassin of the zoom slide chosen by the presenter, a code of `focus_choices`)."""
     kpis = queries.kpis(con, filters)
-    year = cards.kpi_year_text(kpis) or (queries.school_years(con) or [""])[-1]
+    year = cards.kpi_year_text([k for k in kpis if k.valeur is not None]) or cards.kpi_year_text(kpis) \
+        or (queries.school_years(con) or [""])[-1]
     context = build_context(con, filters, school_year=year, url=url)
-    slides: list[Slide] = [_title_slide(context), _key_figures_slide(kpis, filters, context)]
-    for slide in (_map_slide(con, filters, year), *_evolution_slides(con, filters, kpis),
-                  _labs_slide(con, filters, year), _focus_slide(con, filters, kpis, year, highlight)):
-        if slide is not None:
-            slides.append(slide)
+    years = year_line([k for k in kpis if k.valeur is not None], year)
+    slides: list[Slide] = [_title_slide(context, years), *_key_figures_slides(kpis, filters, context)]
+    slides += [_map_slide(con, filters, year, context), *_evolution_slides(con, filters, kpis, context, year),
+               _labs_slide(con, filters, year, context),
+               _focus_slide(con, filters, kpis, year, highlight, context)]
     raw_sources = [s for k in kpis for s in k.sources]
     slides.append(_sources_slide(context, raw_sources, any(s.illustrative for s in slides)))
-    return Presentation(context, TITLE, tuple(slides))
+    chosen = highlight if highlight in focus_choices(con, filters) else ""
+    return Presentation(context, TITLE, tuple(slides), year_text=years, highlight=chosen or "",
+                        default_highlight=default_focus(con, filters, year) or "")
+
+
+def file_name(presentation: Presentation, ext: str = "pptx", kind: str = "Séminaire") -> str:
+    """« Séminaire 2023-2024 — Moselle — Collège.pptx »: the deck's year and the values of ALL its chosen
+    filters (the deck is made for them; each slide says where one does not apply), then the zoom's bassin when
+    the presenter chose it (« zoom Forbach »): two decks of different filters or zoom get different names."""
+    from observatoire import exporting
+
+    context = presentation.context
+    parts = [f"{kind} {context.school_year}".strip(), *exporting.filter_values(context.filters)]
+    focus = next((s for s in presentation.slides if s.kind == "focus"), None)
+    if presentation.highlight and focus is not None and focus.title.startswith("Zoom sur le bassin "):
+        name = focus.title.removeprefix("Zoom sur le bassin ")
+        for article in ("de ", "d'"):
+            name = name.removeprefix(article)
+        parts.append(f"zoom {name}")
+    return exporting.safe_file_name(" — ".join(p for p in parts if p), ext)

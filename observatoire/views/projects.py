@@ -88,7 +88,8 @@ def build_projects(con: duckdb.DuckDBPyConnection, filters: Filters,
             texts["search"] = f"{_plural(len(table), 'résultat')} pour « {query} »."
             if table.empty:
                 notices.append(Notice(NOT_FOUND, "vide"))
-        tables = (Table("projets", TITLE, table, source=source, illustrative=bool(result.illustrative)),)
+        tables = (Table("projets", TITLE, table, source=source, illustrative=bool(result.illustrative),
+                        ignored=result.ignored),)
         texts["sources"] = "Sources : " + " ; ".join(result.sources) + "."
     return View(page="projets", title=TITLE, subtitle=INTRO, context=build_context(con, filters),
                 tables=tables, notices=tuple(notices), sources=tuple(result.sources),

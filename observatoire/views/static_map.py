@@ -10,7 +10,7 @@ of the Carte page, same colours) stands beside it, on the right. Every text from
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -27,6 +27,12 @@ LATITUDE = 48.7  # centre of the académie: x = lon × cos(latitude) keeps the s
 X_SCALE = math.cos(math.radians(LATITUDE))
 NO_DATA_COLOR = "#d9d9d9"  # = classification.NO_DATA_COLOR (legend grey of « pas de donnée »)
 NO_DATA_LABEL = "pas de donnée"
+OUTSIDE_COLOR = "#ffffff"  # bassins outside the chosen territory: white, light outline, grey name
+OUTSIDE_LINE = "#b4b4b4"
+OUTSIDE_LABEL = "hors sélection"
+LABS_TITLE = "Thème des laboratoires"
+LEGEND_WRAP = 30  # characters per line of a legend entry or title, at most
+MIN_LEGEND_FONT = 14  # px: = observatoire.exports.look.MIN_SLIDE_PT (a slide picture is drawn 1 px = 1 pt)
 OUTLINE = THEME.outline
 DEPARTEMENT_LINE = THEME.departement_line
 INK = THEME.ink
@@ -117,14 +123,21 @@ def bassins_map_figure(
     height: int = 900,
     values: Mapping[str, str] | None = None,
     highlight: str | None = None,
+    selection: Collection[str] | None = None,
+    labs_title: str = LABS_TITLE,
 ) -> go.Figure:
     """The bassins coloured by class (`colors`: bassin code → fill; missing → grey « pas de donnée »).
 
     `names`: bassin code → French name (else the GeoJSON `nom`); `legend`: (colour, French label) of each class,
     drawn beside the map under `legend_title`; `labs`: columns lon, lat, nom, couleur (optional `groupe`: one
-    legend entry per group); `values`: bassin code → formatted value for the hover text (else the class label).
+    legend entry per group — what the colour means, e.g. the lab's main thème — under `labs_title`); `values`:
+    bassin code → formatted value for the hover text (else the class label); `selection`: the bassins of the
+    chosen territory (None: all) — the others are drawn white, « hors sélection », never « pas de donnée ».
+    The layout is fitted to `width` × `height` (`fit`: map on the left, legends beside it).
     """
     label_of = {color.lower(): label for color, label in legend}
+    inside = None if selection is None else set(selection)
+    outside_seen = False
     fig = go.Figure()
     features = sorted(bassins.get("features", []),
                       key=lambda f: -sum(len(p.interiors) for p in _polygons(f["geometry"])))  # holes first
@@ -140,21 +153,27 @@ def bassins_map_figure(
             continue
         all_polygons.extend(polygons)
         name = str(names.get(code) or props.get("nom") or code)
+        outside = inside is not None and code not in inside
         color = colors.get(code)
-        if not color:
-            missing = True
-        fill = color or NO_DATA_COLOR
-        shown = (values or {}).get(code) or label_of.get(fill.lower()) or NO_DATA_LABEL
+        if outside:
+            outside_seen = True
+            fill, shown = OUTSIDE_COLOR, OUTSIDE_LABEL
+        else:
+            if not color:
+                missing = True
+            fill = color or NO_DATA_COLOR
+            shown = (values or {}).get(code) or label_of.get(fill.lower()) or NO_DATA_LABEL
         hover = f"{escape_html(name)} : {escape_html(shown)}"
         xs, ys = _rings_xy(_polygon_rings(polygons))
         fig.add_trace(go.Scatter(
             x=xs, y=ys, mode="lines", fill="toself", fillcolor=fill,
-            line={"color": OUTLINE, "width": 1.2}, hoveron="fills", text=hover, hoverinfo="text",
-            name=escape_html(name), showlegend=False, meta={"bassin": code},
+            line={"color": OUTSIDE_LINE if outside else OUTLINE, "width": 1.2}, hoveron="fills", text=hover,
+            hoverinfo="text", name=escape_html(name), showlegend=False,
+            meta={"bassin": code, "hors_selection": outside},
         ))
         x, y = _label_point(polygons)
         chosen = highlight is not None and code == highlight
-        muted = highlight is not None and not chosen and not _is_dark(fill)
+        muted = (highlight is not None and not chosen and not _is_dark(fill)) or outside
         annotations.append(dict(
             x=x, y=y, xref="x", yref="y", text=f"<b>{_label_text(name)}</b>" if chosen else _label_text(name),
             showarrow=False, align="center",
@@ -186,19 +205,25 @@ def bassins_map_figure(
     items = list(legend)
     if missing and NO_DATA_LABEL not in {label for _, label in items}:
         items.append((NO_DATA_COLOR, NO_DATA_LABEL))
+    items = [(c, label) for c, label in items if label != OUTSIDE_LABEL]
+    if outside_seen:
+        items.append((OUTSIDE_COLOR, OUTSIDE_LABEL))
     for color, label in items:
         fig.add_trace(go.Scatter(
             x=[None], y=[None], mode="markers", name=escape_html(label), hoverinfo="skip", showlegend=True,
-            marker={"symbol": "square", "size": 24, "color": color, "line": {"color": OUTLINE, "width": 1}},
+            marker={"symbol": "square", "size": 24, "color": color,
+                    "line": {"color": OUTSIDE_LINE if label == OUTSIDE_LABEL else OUTLINE, "width": 1}},
             legendgroup="classes", legendgrouptitle={"text": f"<b>{escape_html(legend_title)}</b>"},
         ))
     if labs is not None and not labs.empty:
-        groups = labs.groupby("groupe", sort=False) if "groupe" in labs.columns else [(LAB_LABEL, labs)]
+        grouped = "groupe" in labs.columns
+        groups = labs.groupby("groupe", sort=False) if grouped else [(LAB_LABEL, labs)]
         for group, rows in groups:
             hover = [escape_html(n) for n in rows["nom"]]
             fig.add_trace(go.Scatter(
                 x=[float(lon) * X_SCALE for lon in rows["lon"]], y=[float(lat) for lat in rows["lat"]],
                 mode="markers", name=escape_html(group), showlegend=True, legendgroup="labs",
+                legendgrouptitle={"text": f"<b>{escape_html(labs_title)}</b>"} if grouped and labs_title else None,
                 marker={"size": 14, "color": list(rows["couleur"]), "line": {"color": "#ffffff", "width": 2.5}},
                 text=hover, hovertemplate="%{text}<extra></extra>",
             ))
@@ -209,46 +234,250 @@ def bassins_map_figure(
         minx, miny, maxx, maxy = 4.8, 47.8, 7.7, 49.6
     pad_x, pad_y = (maxx - minx) * 0.02, (maxy - miny) * 0.02
     axis = {"visible": False, "showgrid": False, "zeroline": False, "fixedrange": False}
+    x_range = [minx * X_SCALE - pad_x, maxx * X_SCALE + pad_x]
+    y_range = [miny - pad_y, maxy + pad_y]
     fig.update_layout(
         width=width, height=height, separators=SEPARATORS,
         paper_bgcolor="white", plot_bgcolor="white",
         font={"size": FONT_SIZE, "color": INK, "family": '"Marianne", "DejaVu Sans", Arial, sans-serif'},
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        xaxis={**axis, "range": [minx * X_SCALE - pad_x, maxx * X_SCALE + pad_x], "domain": [0, 0.64],
-               "constrain": "domain"},
-        yaxis={**axis, "range": [miny - pad_y, maxy + pad_y], "scaleanchor": "x", "scaleratio": 1,
-               "constrain": "domain"},
+        xaxis={**axis, "range": x_range, "domain": [0, 0.64], "constrain": "domain"},
+        yaxis={**axis, "range": y_range, "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
         legend={"x": 0.66, "xanchor": "left", "y": 0.5, "yanchor": "middle", "font": {"size": FONT_SIZE},
                 "itemsizing": "trace", "tracegroupgap": 28, "bgcolor": "rgba(255,255,255,0)",
                 "groupclick": "toggleitem"},
         hoverlabel={"font": {"size": FONT_SIZE}},
         annotations=annotations, showlegend=True, dragmode="pan",
+        meta={STATIC_MAP: {"aspect": (x_range[1] - x_range[0]) / (y_range[1] - y_range[0])}},
     )
-    return fig
+    return fit(fig, width, height)
+
+
+STATIC_MAP = "observatoire_carte"
+"""Key of `layout.meta` that marks a figure of this module (and keeps the map's width / height ratio)."""
+
+
+def is_static_map(figure: go.Figure) -> bool:
+    meta = figure.layout.meta
+    return isinstance(meta, dict) and STATIC_MAP in meta
+
+
+def _wrapped(text: str, width: int = LEGEND_WRAP) -> str:
+    """A legend text on several lines of at most `width` characters (plotly does not wrap legends); the text
+    is already HTML-escaped, `<b>` kept; a text wrapped before is unwrapped first."""
+    import textwrap
+
+    bold = text.startswith("<b>") and text.endswith("</b>")
+    inner = (text[3:-4] if bold else text).replace("<br>", " ")
+    lines = textwrap.wrap(inner, width, break_on_hyphens=False) or [inner]
+    joined = "<br>".join(lines)
+    return f"<b>{joined}</b>" if bold else joined
+
+
+LEGEND_EM = 0.58  # average width of a legend letter, in em (a generous estimate for DejaVu Sans / Marianne)
+LEGEND_ENTRY = 1.55  # height of a legend entry, in em (measured in kaleido's Chromium: 21,2 px at 14 px)
+LEGEND_LINE = 1.33  # each further line of a wrapped entry, in em (measured: 18 px at 14 px)
+
+
+def _legend_size(texts: Sequence[str], size: float) -> tuple[float, float]:
+    """(width, height) in px of a legend whose entries and title are `texts` (already wrapped)."""
+    width = max((len(line) * size * LEGEND_EM for t in texts
+                 for line in t.replace("<b>", "").replace("</b>", "").split("<br>")), default=0.0)
+    extra = sum(t.count("<br>") for t in texts)
+    return width + 2.2 * size + 16, (len(texts) * LEGEND_ENTRY + extra * LEGEND_LINE) * size + 8
+
+
+def _group_texts(traces: Sequence[Any]) -> list[str]:
+    titles = [t.legendgrouptitle.text for t in traces[:1] if t.legendgrouptitle and t.legendgrouptitle.text]
+    return [t.name or "" for t in traces] + titles
+
+
+def _wrap_traces(traces: Sequence[Any], chars: int) -> None:
+    for trace in traces:
+        trace.name = _wrapped(trace.name or "", chars)
+        if trace.legendgrouptitle and trace.legendgrouptitle.text:
+            trace.legendgrouptitle.text = _wrapped(trace.legendgrouptitle.text, chars)
+
+
+def _chars(width: float, size: float) -> int:
+    """Characters a legend line may hold in a column `width` px wide."""
+    return int(max(14, min(LEGEND_WRAP + 20, (width - 2.2 * size - 16) / (size * LEGEND_EM))))
+
+
+def _arrange(plan: str, classes: list, labs: list, column: float, size: float, gap: float) -> float:
+    """Wrap the legend texts for the arrangement `plan` in a room `column` px wide; the height it needs."""
+    half = (column - gap) / 2
+    middle = -(-len(labs) // 2)
+    if plan == "côte à côte":
+        _wrap_traces(classes, _chars(half, size))
+        _wrap_traces(labs, _chars(half, size))
+        return max(_legend_size(_group_texts(classes), size)[1], _legend_size(_group_texts(labs), size)[1])
+    if plan == "trois colonnes":
+        _wrap_traces(classes, _chars(column, size))
+        _wrap_traces(labs, _chars(half, size))
+        return _legend_size(_group_texts(classes), size)[1] + gap + max(
+            _legend_size(_group_texts(labs[:middle]), size)[1], _legend_size(_group_texts(labs[middle:]), size)[1])
+    _wrap_traces([*classes, *labs], _chars(column, size))
+    if plan == "empilées":
+        return _legend_size(_group_texts(classes), size)[1] + gap + _legend_size(_group_texts(labs), size)[1]
+    return _legend_size(_group_texts([*classes, *labs]), size)[1]
+
+
+def _plan(classes: list, labs: list, column: float, size: float, height: float, gap: float) -> tuple[str, float]:
+    """The legend arrangement for a room `column` × `height` px: among « côte à côte » (classes | labs),
+    « empilées » (classes over labs) and « trois colonnes » (classes over labs in two columns), the one that fits
+    with the fewest wrapped lines (else the lowest); the texts are wrapped for it. Returns (arrangement, height
+    it needs)."""
+    plans = ("côte à côte", "empilées", "trois colonnes") if labs and classes else ("une",)
+    scored = []
+    for plan in plans:
+        need = _arrange(plan, classes, labs, column, size, gap)
+        wraps = sum(t.count("<br>") for t in _group_texts([*classes, *labs]))
+        scored.append((need > height, wraps if need <= height else need, plans.index(plan), plan))
+    best = min(scored)[3]
+    return best, _arrange(best, classes, labs, column, size, gap)
+
+
+def fit(figure: go.Figure, width: int, height: int) -> go.Figure:
+    """Lay the map out for a picture of `width` × `height` px: the map as large as the height allows, on the
+    left; the legends of the classes and of the labs beside it — side by side, one above the other, or the labs
+    in two columns under the classes, whichever fits (`_plan`; the map gives up some width when none does) —,
+    their long texts wrapped to the room they have, their size following the picture's height (20 px on a
+    900 px image, never below 14); the bassin names moved apart where they would overlap; the whole centred.
+    Changes `figure` in place (and returns it); a figure of another module is returned unchanged."""
+    if not is_static_map(figure):
+        return figure
+    layout = figure.layout
+    aspect = float(layout.meta[STATIC_MAP]["aspect"])
+    margin = layout.margin
+    inner_w = width - (margin.l or 0) - (margin.r or 0)
+    inner_h = height - (margin.t or 0) - (margin.b or 0)
+    size = float(max(MIN_LEGEND_FONT, min(FONT_SIZE, int(inner_h / 25))))
+    classes = [t for t in figure.data if t.legendgroup == "classes" and t.showlegend]
+    labs = [t for t in figure.data if t.legendgroup == "labs" and t.showlegend]
+    for trace in [*classes, *labs]:  # unwrap: a figure fitted before is fitted again from its own texts
+        trace.name = (trace.name or "").replace("<br>", " ")
+        trace.legend = None
+        if trace.legendgrouptitle and trace.legendgrouptitle.text:
+            trace.legendgrouptitle.text = trace.legendgrouptitle.text.replace("<br>", " ")
+        if trace.legendgrouptitle:
+            trace.legendgrouptitle.font = {"size": size}
+        if trace.legendgroup == "classes":
+            trace.marker.size = round(size * 1.1)
+    gap = max(16.0, 0.025 * inner_w)
+    map_w = min(inner_h * aspect, inner_w * 0.6)
+    plan, need = _plan(classes, labs, inner_w - map_w - gap, size, inner_h, gap)
+    while need > inner_h and map_w > inner_w * 0.36:  # the map gives the legends some width
+        map_w *= 0.9
+        plan, need = _plan(classes, labs, inner_w - map_w - gap, size, inner_h, gap)
+    middle = -(-len(labs) // 2)
+    columns = {"côte à côte": [classes, labs], "empilées": [[*classes, *labs]],
+               "trois colonnes": [classes, labs[:middle], labs[middle:]], "une": [[*classes, *labs]]}[plan]
+    widths = [_legend_size(_group_texts(c), size)[0] for c in columns]
+    if plan == "côte à côte":
+        legends_w = widths[0] + gap + widths[1]
+    elif plan == "trois colonnes":
+        legends_w = max(widths[0], widths[1] + gap + widths[2])
+    else:
+        legends_w = max(widths)
+    legends_w = min(legends_w, inner_w - map_w - gap)
+    offset = max(0.0, (inner_w - (map_w + gap + legends_w)) / 2)
+    start, end = offset / inner_w, (offset + map_w) / inner_w
+    layout.xaxis.domain = [start, end]
+    x = end + gap / inner_w
+    common = {"font": {"size": size}, "itemsizing": "trace", "bgcolor": "rgba(255,255,255,0)",
+              "groupclick": "toggleitem", "xanchor": "left", "yanchor": "top", "tracegroupgap": 0}
+    top = min(1.0, 0.5 + need / 2 / inner_h)
+    layout.legend2 = layout.legend3 = None
+    if plan == "côte à côte":
+        layout.legend.update(x=x, y=top, **common)
+        layout.legend2 = {"x": x + (widths[0] + gap) / inner_w, "y": top, **common}
+        for trace in labs:
+            trace.legend = "legend2"
+    elif plan == "trois colonnes":
+        below = top - (_legend_size(_group_texts(classes), size)[1] + gap) / inner_h
+        layout.legend.update(x=x, y=top, **common)
+        layout.legend2 = {"x": x, "y": below, **common}
+        layout.legend3 = {"x": x + (widths[1] + gap) / inner_w, "y": below, **common}
+        for trace in labs[:middle]:
+            trace.legend = "legend2"
+        for trace in labs[middle:]:  # the title once, in the first column
+            trace.legend = "legend3"
+            trace.legendgrouptitle.text = ""
+    else:
+        layout.legend.update(x=x, y=top, **common)
+        if plan == "empilées":
+            for trace in labs:
+                trace.legend = "legend"
+            layout.legend.tracegroupgap = gap
+    _spread_names(figure, map_w, inner_h)
+    return figure
+
+
+def _spread_names(figure: go.Figure, map_w: float, map_h: float) -> None:
+    """Bassin names that would overlap at this size are moved apart vertically (`yshift`, px)."""
+    layout = figure.layout
+    x0, x1 = layout.xaxis.range
+    y0, y1 = layout.yaxis.range
+    scale = min(map_w / (x1 - x0), map_h / (y1 - y0))
+    boxes = []
+    for note in layout.annotations:
+        if note.xref != "x" or not note.text:
+            continue
+        note.yshift = 0
+        size = float(note.font.size or NAME_SIZE)
+        lines = note.text.replace("<b>", "").replace("</b>", "").split("<br>")
+        w = max(len(line) for line in lines) * size * LEGEND_EM + 4
+        h = len(lines) * size * 1.2 + 2
+        boxes.append([note, (note.x - x0) * scale, (note.y - y0) * scale, w, h, 0.0])
+    for _ in range(6):
+        moved = False
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                ax, ay = a[1], a[2] + a[5]
+                bx, by = b[1], b[2] + b[5]
+                overlap_x = (a[3] + b[3]) / 2 - abs(ax - bx)
+                overlap_y = (a[4] + b[4]) / 2 - abs(ay - by)
+                if overlap_x > 0 and overlap_y > 0:
+                    push = overlap_y / 2 + 1
+                    upper, lower = (a, b) if ay >= by else (b, a)
+                    upper[5] += push
+                    lower[5] -= push
+                    moved = True
+        if not moved:
+            break
+    for note, *_, shift in boxes:
+        note.yshift = round(shift)
+
+
+def lab_markers(labs: pd.DataFrame, theme_labels: Mapping[str, str]) -> pd.DataFrame | None:
+    """The labs as markers (columns lon, lat, nom, couleur, groupe): coloured by their main thème as on the
+    Carte page, one legend entry per thème (`groupe`: its French label), thèmes in alphabetical order."""
+    from observatoire.figures.classification import MARKER_HEX, main_theme, theme_style
+
+    if labs is None or labs.empty:
+        return None
+    themes = [main_theme(t) for t in labs["thematiques"]]
+    markers = pd.DataFrame({
+        "lon": labs["longitude"].astype(float).to_numpy(), "lat": labs["latitude"].astype(float).to_numpy(),
+        "nom": labs["nom"].to_numpy(),
+        "couleur": [MARKER_HEX[theme_style(t)[1]] for t in themes],
+        "groupe": [theme_labels.get(t, t) or "Thème non précisé" for t in themes],
+    })
+    return markers.sort_values(["groupe", "nom"], kind="stable").reset_index(drop=True)
 
 
 def carte_figure(bassins: Mapping[str, Any], departements: Mapping[str, Any], values: pd.DataFrame,
-                 classes: Any, unit: str, labs: pd.DataFrame, legend_title: str) -> go.Figure:
+                 classes: Any, unit: str, labs: pd.DataFrame, legend_title: str,
+                 theme_labels: Mapping[str, str] | None = None) -> go.Figure:
     """The Carte page's map as a plain plotly figure (no tiles, no network), same classes, colours, values
-    (« < 5 » for small counts) and labs, for its PNG image. `classes`: `classification.Classes`."""
-    import textwrap
-
-    from observatoire.figures.classification import MARKER_HEX, format_value, legend_items, main_theme, theme_style
+    (« < 5 » for small counts) and labs (coloured by main thème, legend by thème), for its PNG image; the
+    bassins outside the chosen départements are « hors sélection ». `classes`: `classification.Classes`."""
+    from observatoire.figures.classification import format_value, legend_items
 
     colors = {code: classes.color(b) for code, b in zip(values["code"], classes.bins, strict=True)}
     shown = {code: format_value(v, unit, classes.mask) for code, v in zip(values["code"], values["valeur"],
                                                                           strict=True)}
-    markers = None
-    if not labs.empty:
-        colours = [MARKER_HEX[theme_style(main_theme(t))[1]] for t in labs["thematiques"]]
-        markers = pd.DataFrame({"lon": labs["longitude"], "lat": labs["latitude"], "nom": labs["nom"],
-                                "couleur": colours})
     names = dict(zip(values["code"], values["nom"], strict=True))
-    figure = bassins_map_figure(bassins, departements, colors, names, legend_items(classes, unit), legend_title,
-                                markers, values=shown)
-    # a legend wider than its room pushes the right margin, and plotly then draws the bassins out of place
-    # (scaleanchor + automargin): the title of the legend is wrapped
-    wrapped = "<b>" + "<br>".join(escape_html(line) for line in textwrap.wrap(legend_title, 26)) + "</b>"
-    figure.for_each_trace(lambda trace: trace.update(legendgrouptitle_text=wrapped),
-                          selector=lambda trace: bool(trace.legendgrouptitle and trace.legendgrouptitle.text))
-    return figure
+    return bassins_map_figure(bassins, departements, colors, names, legend_items(classes, unit), legend_title,
+                              lab_markers(labs, theme_labels or {}), values=shown, selection=set(values["code"]))

@@ -333,7 +333,10 @@ def test_the_page_renders_the_view_and_its_downloads_say_what_the_view_says(app,
     expected = exporting.about_rows(common.view_about(view, table))
     assert {k: v for k, v in about.items() if k not in ("Exporté le", "À propos de ce fichier")} == {
         label: str(value) for label, value in expected if label != "Exporté le"}
-    assert about["Filtres"] == view.context.filters_text and about["Contenu"] == table.title
-    assert name == exporting.export_file_name(table.title, view.context, "csv")
+    # the ENT is not broken down by niveau: « École » is said not applied, and is not in the file's name
+    scoped = common.view_about(view, table).context
+    assert about["Filtres"] == "Département : 57 — Moselle" and about["Contenu"] == table.title
+    assert about["Filtres non appliqués"] == "Niveau : non détaillé pour cet indicateur (« École » non appliqué)"
+    assert name == exporting.export_file_name(table.title, scoped, "csv") and "École" not in name
     png_name, _ = buttons["carte_map_png"]
     assert png_name.startswith(table.title)

@@ -17,7 +17,7 @@ from observatoire import publication, queries
 from observatoire.figures import cards
 from observatoire.filters import Filters
 from observatoire.views import presentation as builder
-from tests.helpers import unexpected_errors
+from tests.helpers import md_text, unexpected_errors
 
 FOOTER = "Version des données"
 PNG_1PX = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC")
@@ -28,8 +28,10 @@ def _bodies(at) -> list[str]:
 
 
 def _slide_html(at) -> str:
-    """The slide's own HTML (title, counter, figures, bullets, source), without the style and script."""
-    return "\n".join(b for b in _bodies(at) if 'class="obs-' in b and not b.lstrip().startswith("<style"))
+    """The slide's own HTML (title, counter, figures, bullets, source), without the style and script; the
+    school years' no-break spans removed (`components.presentation.kept`)."""
+    text = "\n".join(b for b in _bodies(at) if 'class="obs-' in b and not b.lstrip().startswith("<style"))
+    return re.sub(r'<span class="obs-year">(\d{4}-\d{4})</span>', r"\1", text)
 
 
 def _params(at) -> dict[str, str]:
@@ -67,9 +69,9 @@ def test_next_shows_the_key_figures_of_the_overview_cards(app, con):
     assert _params(at)["diapo"] == "2"
     count = len(builder.build_presentation(con, Filters()).slides)
     slide = _slide_html(at)
-    assert f">2 / {count}</div>" in slide and "Chiffres clés 2023-2024" in slide
+    assert f">2 / {count}</div>" in slide and "Chiffres clés 2023-2024 (1/2)" in slide
     assert not at.button(key="pres_prev").disabled
-    for kpi in [k for k in queries.kpis(con, Filters()) if k.valeur is not None][:builder.MAX_KEY_FIGURES]:
+    for kpi in [k for k in queries.kpis(con, Filters()) if k.valeur is not None][:builder.KEY_FIGURES_PER_SLIDE]:
         assert f'<div class="obs-figure-value">{cards.kpi_value_text(kpi)}</div>' in slide, kpi.libelle
         assert f'<div class="obs-figure-label">{kpi.libelle}</div>' in slide
     assert "Données illustratives" in slide  # the demo's previous years are generated
@@ -83,7 +85,7 @@ def test_a_departement_and_a_slide_from_the_url(app, con):
     at = _open(app, dep="57", diapo="2")
     slide = _slide_html(at)
     assert "Département : 57 — Moselle" in slide
-    for kpi in [k for k in queries.kpis(con, filters) if k.valeur is not None][:builder.MAX_KEY_FIGURES]:
+    for kpi in [k for k in queries.kpis(con, filters) if k.valeur is not None][:builder.KEY_FIGURES_PER_SLIDE]:
         assert f'<div class="obs-figure-value">{cards.kpi_value_text(kpi)}</div>' in slide, kpi.libelle
     last = len(builder.build_presentation(con, filters).slides)
     at = _open(app, dep="57", diapo="99")  # clamped to the last slide
@@ -110,7 +112,7 @@ def test_the_pptx_download_button(app, con, monkeypatch):
     assert download[0].proto.label == "Télécharger la présentation (PPTX)"
     assert download[0].proto.HasField("deferred_file_id")
     [entry] = [e for e in registered if e["file_name"].endswith(".pptx")]
-    assert entry["file_name"] == "Observatoire du numérique éducatif — séminaire 2023-2024.pptx"
+    assert entry["file_name"] == "Séminaire 2023-2024.pptx"
     assert entry["mimetype"] == "application/vnd.openxmlformats-officedocument.presentationml.presentation"
     deck = OpenPptx(io.BytesIO(entry["callable"]()))  # what a click downloads (kaleido: a few seconds)
     assert len(deck.slides) == len(builder.build_presentation(con, Filters()).slides)
@@ -157,7 +159,7 @@ def test_the_instantane_download_is_the_deck_as_one_html_file(app, con, deferred
     [button] = [d for d in at.get("download_button") if d.proto.id.endswith("pres_html")]
     assert button.proto.label == "Télécharger l'instantané (HTML)" and button.proto.HasField("deferred_file_id")
     [(name, build)] = [v for v in deferred.values() if v[0].endswith(".html")]
-    assert name == "Observatoire du numérique éducatif — instantané 2023-2024 — Moselle.html"
+    assert name == "Instantané 2023-2024 — Moselle.html"
     text = build().decode("utf-8")
     deck = builder.build_presentation(con, Filters(departements=("57",)))
     shown = html.unescape(re.sub(r'<span class="obs-year">([^<]*)</span>', r"\1", text))
@@ -211,3 +213,59 @@ def test_a_publication_that_cannot_be_written_says_so_in_french(app, tmp_path, m
     assert "Publication impossible : le chemin du dossier des instantanés n'est pas un dossier" in _status(at)
     assert str(tmp_path) not in _status(at)  # the server's paths stay in its log
     assert _qr_alt(at) == "/?version=1"  # the QR code still leads to the live view
+
+
+def test_every_slide_on_screen_says_its_scope(app, con):
+    """Moselle + Collège: the ENT's evolution slide says « Niveau » not applied, the map slide its territory."""
+    filters = Filters(departements=("57",), niveaux=("college",))
+    deck = builder.build_presentation(con, filters)
+    kinds = [s.kind for s in deck.slides]
+    ent = next(i for i, s in enumerate(deck.slides) if s.title == "Visites de l'ENT") + 1
+    at = _open(app, dep="57", niveau="college", diapo=str(ent))
+    slide = _slide_html(at)
+    assert '<p class="obs-slide-scope">Département : 57 — Moselle · Niveau : non détaillé pour cet indicateur ' \
+           "(« Collège » non appliqué)</p>" in slide
+    at = _open(app, dep="57", niveau="college", diapo=str(kinds.index("carte") + 1))
+    assert '<p class="obs-slide-scope">Département : 57 — Moselle · Niveau : Collège</p>' in _slide_html(at)
+    at = _open(app, dep="57", niveau="college", diapo="2")
+    assert "Valeur tous niveaux (filtre niveau non appliqué)" in _slide_html(at)  # the ENT's card
+
+
+def test_the_zoom_bassin_is_chosen_on_the_page_kept_in_the_url_and_in_the_pptx(app, con, deferred):
+    filters = Filters(departements=("57",))
+    focus = [s.kind for s in builder.build_presentation(con, filters).slides].index("focus") + 1
+    at = _open(app, dep="57", diapo=str(focus))
+    chooser = at.selectbox(key="pres_zoom")
+    assert chooser.label == "Bassin du zoom" and chooser.value == ""
+    assert set(chooser.options) >= {"Zoom : Forbach", "Zoom : Metz"}
+    assert chooser.options[0].startswith("Zoom : automatique (")
+    assert not at.get("selectbox") or all(s.key != "pres_zoom" for s in _open(app, dep="57").selectbox)
+    assert "zoom" not in _params(at)  # the default is never written in the URL
+    chooser.set_value("57-forbach").run()
+    assert not unexpected_errors(at)
+    assert _params(at)["zoom"] == "57-forbach" and _params(at)["diapo"] == str(focus)
+    assert '<h1 class="obs-slide-title">Zoom sur le bassin de Forbach</h1>' in _slide_html(at)
+    [button] = [b for b in at.get("download_button") if b.proto.id.endswith("pres_pptx")]
+    name, make = deferred[button.proto.deferred_file_id]
+    assert name == "Séminaire 2023-2024 — Moselle — zoom Forbach.pptx"
+    deck = OpenPptx(io.BytesIO(make()))
+    texts = ["\n".join(sh.text_frame.text for sh in page.shapes if sh.has_text_frame) for page in deck.slides]
+    assert any("Zoom sur le bassin de Forbach" in t for t in texts)
+    again = _open(app, dep="57", diapo=str(focus), zoom="57-forbach")  # the link reopens the same choice
+    assert "Zoom sur le bassin de Forbach" in _slide_html(again)
+    wrong = _open(app, dep="57", zoom="54-nancy")  # not a bassin of the Moselle: said, and dropped
+    assert "zoom" not in _params(wrong)
+    assert any("bassin du zoom" in str(w.value) for w in wrong.warning)
+
+
+def test_the_qr_code_uses_the_public_address_and_warns_about_a_private_one(app, monkeypatch):
+    monkeypatch.setenv("OBSERVATOIRE_URL_PUBLIQUE", "https://observatoire.ac-nancy-metz.fr/")
+    at = _open(app, dep="57")
+    slide = _slide_html(at)
+    assert "Code QR du lien de cette vue : https://observatoire.ac-nancy-metz.fr/?dep=57&version=1" in slide
+    assert not [w for w in at.warning if "code QR" in str(w.value)]
+    monkeypatch.setenv("OBSERVATOIRE_URL_PUBLIQUE", "http://127.0.0.1:8501")
+    at = _open(app)
+    [warning] = [md_text(str(w.value)) for w in at.warning if "code QR" in str(w.value)]
+    assert "« 127.0.0.1 »" in warning and "OBSERVATOIRE_URL_PUBLIQUE" in warning and "url_publique" in warning
+    assert "127.0.0.1" not in "\n".join(_bodies(at)).split("obs-qr")[0]  # the slide itself says nothing

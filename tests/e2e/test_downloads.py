@@ -14,7 +14,8 @@ from tests.e2e._ui import goto, wait_idle
 from tests.e2e.test_pages import _download
 
 URL = "/indicateurs?indicateur=ent_visites&dep=57&niveau=college"
-STEM = "Visites de l'ENT par année scolaire — Moselle — Collège"
+# the ENT is not broken down by niveau: « Collège » does not apply to it, so it is not in the names
+STEM = "Visites de l'ENT par année scolaire — Moselle"
 
 
 def test_chart_png_and_csv_keep_their_french_names(page, server, tmp_path):
@@ -51,7 +52,8 @@ def test_chart_png_and_csv_keep_their_french_names(page, server, tmp_path):
     download.save_as(path)
     block, table = path.read_bytes().decode("utf-8-sig").split("\n\n", 1)
     about = {row[0]: row[1] for row in csv.reader(io.StringIO(block), delimiter=";")}
-    assert about["# Filtres"] == "Département : 57 — Moselle · Niveau : Collège"
+    assert about["# Filtres"] == "Département : 57 — Moselle"
+    assert about["# Filtres non appliqués"] == "Niveau : non détaillé pour cet indicateur (« Collège » non appliqué)"
     assert about["# Contenu"] == "Visites de l'ENT par année scolaire"
     assert table.splitlines()[0].split(";")[0] in ("Année scolaire", "Territoire"), table[:200]
 

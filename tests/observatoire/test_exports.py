@@ -137,9 +137,9 @@ def test_qr_svg_and_limits():
 # ------------------------------------------------------------------------------------------------- PPTX
 
 
-def _fake_render(figure: Figure, context: Context) -> bytes:
-    """A recognisable 16:9 image (no browser): a coloured bar on white."""
-    image = Image.new("RGB", (640, 360), "white")
+def _fake_render(figure: Figure, context: Context, box: tuple[float, float]) -> bytes:
+    """A recognisable image of the box's proportions (no browser): a coloured bar on white."""
+    image = Image.new("RGB", (640, max(1, round(640 * box[1] / box[0]))), "white")
     ImageDraw.Draw(image).rectangle((40, 100 if figure.illustrative else 200, 600, 330), fill="#0072B2")
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
@@ -162,7 +162,9 @@ SLIDES = (
 
 
 def _all_text(slide) -> str:
-    return "\n".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
+    """The slide's text, school years with their no-break hyphen read as « - » (`pptx.keep_years`)."""
+    return "\n".join(shape.text_frame.text for shape in slide.shapes
+                     if shape.has_text_frame).replace(pptx.NB_HYPHEN, "-")
 
 
 def _open(presentation: Presentation):

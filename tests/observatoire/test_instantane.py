@@ -393,7 +393,7 @@ def test_a_school_year_never_breaks_after_its_hyphen():
 def test_file_name_names_the_filters(case):
     presentation, _ = case
     name = html.html_file_name(presentation)
-    assert name.startswith("Observatoire du numérique éducatif — instantané 2023-2024") and name.endswith(".html")
+    assert name.startswith("Instantané 2023-2024") and name.endswith(".html")
     assert ("Moselle" in name) == bool(presentation.context.filters)
 
 

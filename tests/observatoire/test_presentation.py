@@ -20,16 +20,19 @@ from PIL import Image
 from pptx import Presentation as OpenPptx
 
 from observatoire import config, queries, small_counts
-from observatoire.exports import png, pptx
+from observatoire.exports import look, png, pptx
 from observatoire.figures import cards, formatting
 from observatoire.filters import Filters
 from observatoire.views import presentation as builder
+from observatoire.views import static_map
 from observatoire.views.model import ILLUSTRATIVE, KeyFigure, Presentation
 
 ROOT = Path(__file__).resolve().parents[2]
 URL = "http://127.0.0.1:8501/?dep=57"
-FILTERS = {"academie": Filters(), "moselle": Filters(departements=("57",))}
-KINDS = ["titre", "chiffres", "carte", "evolution", "evolution", "evolution", "laboratoires", "focus", "sources"]
+FILTERS = {"academie": Filters(), "moselle": Filters(departements=("57",)),
+           "moselle-college": Filters(departements=("57",), niveaux=("college",))}
+KINDS = ["titre", "chiffres", "chiffres", "carte", "evolution", "evolution", "evolution", "laboratoires", "focus",
+         "sources"]
 PICTURE = 13  # MSO_SHAPE_TYPE.PICTURE
 
 
@@ -53,11 +56,18 @@ def _year(con, filters: Filters) -> str:
 
 
 def _shown_kpis(con, filters: Filters) -> list[queries.Kpi]:
-    return [k for k in queries.kpis(con, filters) if k.valeur is not None][:builder.MAX_KEY_FIGURES]
+    """Every key figure of the overview that has a value: all of them are on the key-figures slides."""
+    return [k for k in queries.kpis(con, filters) if k.valeur is not None]
 
 
 def _slide_text(slide) -> str:
-    return "\n".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
+    """The slide's text, school years with their no-break hyphen read as « - » (`pptx.keep_years`)."""
+    return "\n".join(shape.text_frame.text for shape in slide.shapes
+                     if shape.has_text_frame).replace(pptx.NB_HYPHEN, "-")
+
+
+def _key_figures(presentation: Presentation) -> list[KeyFigure]:
+    return [f for s in presentation.slides if s.kind == "chiffres" for f in s.figures]
 
 
 def _all_texts(presentation: Presentation) -> str:
@@ -82,21 +92,28 @@ def test_slide_kinds_in_order(case):
 
 
 def test_key_figures_are_the_overview_cards(case, con):
+    """EVERY key figure of the overview (7 in the demo) is on the key-figures slides: two slides of 4 and 3
+    cards (`KEY_FIGURES_PER_SLIDE`), each card as the overview shows it."""
     filters, presentation = case
-    slide = presentation.slides[1]
+    slides = [s for s in presentation.slides if s.kind == "chiffres"]
+    figures = _key_figures(presentation)
     shown = _shown_kpis(con, filters)
-    assert [f.label for f in slide.figures] == [k.libelle for k in shown]
-    assert [f.value for f in slide.figures] == [cards.kpi_value_text(k) for k in shown]
-    assert [f.delta for f in slide.figures] == [
+    assert len(shown) == 7 and [len(s.figures) for s in slides] == [4, 3]
+    assert [f.label for f in figures] == [k.libelle for k in shown]
+    assert [f.value for f in figures] == [cards.kpi_value_text(k) for k in shown]
+    assert [f.delta for f in figures] == [
         (cards.kpi_delta_text(k) or "").replace("vs", "par rapport à", 1) for k in shown]
-    assert all(f.delta for f in slide.figures)  # the demo has every previous year
-    assert slide.title == f"Chiffres clés {_year(con, filters)}"
-    for figure in slide.figures:
-        assert f"{figure.label} : {figure.value}" in slide.notes
-    if filters.departements:
-        assert slide.subtitle == "Département : 57 — Moselle"
-    else:
-        assert slide.subtitle == "Aucun filtre (toute l'académie)"
+    assert all(f.delta for f in figures)  # the demo has every previous year
+    assert [s.title for s in slides] == [f"Chiffres clés {_year(con, filters)} (1/2)",
+                                         f"Chiffres clés {_year(con, filters)} (2/2)"]
+    assert not [f.year_note for f in figures if f.year_note]  # one year: no card says another
+    for slide in slides:
+        for figure in slide.figures:
+            assert f"{figure.label} : {figure.value}" in slide.notes
+    expected = {"academie": "Aucun filtre (toute l'académie)", "moselle": "Département : 57 — Moselle",
+                "moselle-college": "Département : 57 — Moselle · Niveau : Collège"}
+    key = next(k for k, v in FILTERS.items() if v == filters)
+    assert all(s.subtitle == expected[key] for s in slides)
 
 
 def test_every_figure_slide_has_a_plotly_figure_whose_alt_names_its_numbers(case, con):
@@ -104,6 +121,7 @@ def test_every_figure_slide_has_a_plotly_figure_whose_alt_names_its_numbers(case
     year = _year(con, filters)
     figures = [s for s in presentation.slides if s.figure is not None]
     assert [s.kind for s in figures] == ["carte", "evolution", "evolution", "evolution"]
+    assert "colorés selon leur thème principal" in figures[0].figure.alt
     for slide in figures:
         assert isinstance(slide.figure.figure, go.Figure) and slide.figure.figure.data, slide.title
         assert re.search(r"\d", slide.figure.alt), slide.figure.alt
@@ -134,12 +152,13 @@ def test_illustrative_flags_follow_the_origins(case, con):
     by_kind = {}
     for slide in presentation.slides:
         by_kind.setdefault(slide.kind, []).append(slide)
-    chiffres = by_kind["chiffres"][0]
-    for figure in chiffres.figures:
-        assert figure.illustrative == (config.ILLUSTRATIVE in figure.origins or not figure.origins)
     shown = _shown_kpis(con, filters)
-    assert chiffres.illustrative == (any(f.illustrative for f in chiffres.figures) or any(k.illustratif
-                                                                                            for k in shown))
+    for chiffres in by_kind["chiffres"]:
+        for figure in chiffres.figures:
+            assert figure.illustrative == (config.ILLUSTRATIVE in figure.origins or not figure.origins)
+        kept = [k for k in shown if k.libelle in {f.label for f in chiffres.figures}]
+        assert chiffres.illustrative == (any(f.illustrative for f in chiffres.figures)
+                                         or any(k.illustratif for k in kept))
     # a slide whose query result is illustrative says so (and the figure with it)
     carte = by_kind["carte"][0]
     result = queries.values_by_bassin(con, builder.MAP_INDICATOR, year, filters)
@@ -150,7 +169,9 @@ def test_illustrative_flags_follow_the_origins(case, con):
         assert slide.illustrative == slide.figure.illustrative == bool(result.illustrative), slide.title
         assert slide.figures[0].illustrative == (config.ILLUSTRATIVE in slide.figures[0].origins)
     labs = by_kind["laboratoires"][0]
-    assert labs.illustrative == bool(queries.laboratories(con, filters, open_in=year).illustrative)
+    listed = queries.laboratories(con, filters, open_in=year)
+    assert labs.illustrative == (bool(listed.illustrative)
+                                 or any(cards.is_illustrative_source(s) for s in listed.data["source"]))
     assert not by_kind["titre"][0].illustrative
     sources = by_kind["sources"][0]
     assert (builder.ILLUSTRATIVE_NOTE in sources.bullets) == any(s.illustrative for s in presentation.slides)
@@ -188,9 +209,9 @@ def test_a_bassin_filter_masks_small_counts_as_the_overview_does(con, monkeypatc
     rules = small_counts.Policy(int(target.valeur) + 1, real.people_units)
     monkeypatch.setattr(small_counts, "policy", lambda *args, **kwargs: rules)
     presentation = builder.build_presentation(con, filters)
-    chiffres = presentation.slides[1]
-    figures = {f.label: f for f in chiffres.figures}
-    assert [f.value for f in chiffres.figures] == [cards.kpi_value_text(k, rules=rules) for k in shown]
+    key_figures = _key_figures(presentation)
+    figures = {f.label: f for f in key_figures}
+    assert [f.value for f in key_figures] == [cards.kpi_value_text(k, rules=rules) for k in shown]
     hidden = figures[target.libelle]
     assert hidden.value.startswith(rules.label) and hidden.delta == ""
     for kpi in shown:  # counts of things are never masked
@@ -198,7 +219,7 @@ def test_a_bassin_filter_masks_small_counts_as_the_overview_does(con, monkeypatc
             assert figures[kpi.libelle].value == cards.kpi_value_text(kpi)
     focus = presentation.slides[[s.kind for s in presentation.slides].index("focus")]
     assert focus.title == "Zoom sur le bassin de Sarrebourg"
-    assert f"{target.libelle} : {rules.label} {target.unite}" in focus.bullets
+    assert any(b.startswith(f"{target.libelle} : {rules.label} {target.unite}") for b in focus.bullets)
     texts = _all_texts(presentation)
     for exact in (formatting.with_unit(target.valeur, target.unite), formatting.compact(target.valeur)):
         assert not re.search(rf"(?<![\d\u202f]){re.escape(exact)}(?![\d,])", texts), exact
@@ -206,6 +227,13 @@ def test_a_bassin_filter_masks_small_counts_as_the_overview_does(con, monkeypatc
 
 
 # -------------------------------------------------------------------------------------------------- PPTX
+
+
+def _runs(page):
+    for shape in page.shapes:
+        if shape.has_text_frame:
+            for paragraph in shape.text_frame.paragraphs:
+                yield from paragraph.runs
 
 
 def test_pptx_key_figure_cards_hold_their_text(deck):
@@ -224,21 +252,25 @@ def test_pptx_key_figure_cards_hold_their_text(deck):
             runs = [p.runs[0] for p in frame.paragraphs]
             needed = sum(pptx._lines(r.text, r.font.size.pt, width) * r.font.size.pt * 1.2 for r in runs)
             assert needed <= height, (shape.name, [r.text for r in runs], needed, height)
-            assert runs[0].font.size.pt >= 0.6 * pptx.FIGURE_PT - 5
+            assert runs[0].font.size.pt >= pptx.FIGURE_PT - 8
             cards_seen += 1
-    assert cards_seen >= 9  # the key figures slide and one card per evolution slide
+    assert cards_seen >= 10  # the 7 key figures and one card per evolution slide
 
 
-def test_a_card_too_small_for_its_text_scales_it_down_and_never_below_60_percent():
+def test_a_card_too_small_for_its_text_shrinks_together_but_never_below_its_floor():
     figure = KeyFigure("Connexions aux ressources numériques du GAR", "2,6 M", 2.6e6, "connexions",
-                       "+18,4 % par rapport à 2022-2023", origins=(ILLUSTRATIVE,))
+                       "+18,4 % par rapport à 2022-2023", origins=(ILLUSTRATIVE,), year_note="Valeur 2023-2024",
+                       scope_note="Valeur tous niveaux (filtre niveau non appliqué)")
     roomy = pptx.card_paragraphs(figure, 300, 400)
-    assert [size for _, size, _, _ in roomy] == [pptx.FIGURE_PT, pptx.LABEL_PT, pptx.DELTA_PT, pptx.DELTA_PT - 2]
-    tight = pptx.card_paragraphs(figure, 240, 110)
-    ratios = [t[1] / r[1] for t, r in zip(tight, roomy)]
-    assert all(abs(x - ratios[0]) < 0.02 for x in ratios) and 0.6 <= ratios[0] < 1  # all scaled together
+    assert [size for _, size, _, _ in roomy] == [pptx.FIGURE_PT, pptx.LABEL_PT, pptx.DELTA_PT, pptx.NOTE_PT,
+                                                 pptx.NOTE_PT, pptx.NOTE_PT]
+    assert [text for text, *_ in roomy][3:] == ["Valeur 2023-2024", "Valeur tous niveaux (filtre niveau non "
+                                                "appliqué)", "illustratif"]
+    tight = pptx.card_paragraphs(figure, 240, 150)
+    assert tight[0][1] < pptx.FIGURE_PT and tight[1][1] < pptx.LABEL_PT  # scaled together
     tiny = pptx.card_paragraphs(figure, 100, 20)
-    assert tiny[0][1] >= 0.6 * pptx.FIGURE_PT - 0.5
+    assert [size for _, size, _, _ in tiny] == [28, 16, 14, 14, 14, 14]  # the floors: nothing below 14 pt
+    assert min(size for _, size, _, _ in tiny) >= pptx.MIN_PT == look.MIN_SLIDE_PT == 14
 
 
 def test_pptx_opens_with_one_slide_per_slide_in_16_9(deck):
@@ -250,11 +282,14 @@ def test_pptx_opens_with_one_slide_per_slide_in_16_9(deck):
         assert slide.title in _slide_text(page), slide.title
         if slide.subtitle:
             assert slide.subtitle in _slide_text(page), slide.subtitle
+        if slide.scope:
+            assert slide.scope in _slide_text(page), slide.scope
 
 
 def test_pptx_key_figures_and_notes_carry_the_numbers(deck, con):
     filters, presentation, opened = deck
-    text = _slide_text(opened.slides[1])
+    text = "\n".join(_slide_text(page) for slide, page in zip(presentation.slides, opened.slides, strict=True)
+                     if slide.kind == "chiffres")
     for kpi in _shown_kpis(con, filters):
         assert cards.kpi_value_text(kpi) in text, kpi.libelle
         delta = cards.kpi_delta_text(kpi).replace("vs", "par rapport à", 1)
@@ -269,11 +304,17 @@ def test_pptx_key_figures_and_notes_carry_the_numbers(deck, con):
             assert numbers and all(n in notes for n in numbers), slide.title
         if slide.source:
             assert f"Source : {slide.source}" in notes
+        if slide.scope:
+            assert f"Périmètre : {slide.scope}" in notes
 
 
-def test_pptx_pictures_decode_are_not_blank_and_have_the_slide_ratio(deck):
+def test_pptx_pictures_are_drawn_at_the_size_they_are_shown(deck):
+    """Legibility, measured on the file: each chart or map picture is drawn for its box (1 px of the figure
+    = 1 pt of the slide, `look.SLIDE_SCALE` pixels a point), so every font of the figure as exported
+    (`pptx.slide_figure`: tick labels, bassin names, legends, bar labels) reads ≥ 14 pt on the slide; the map
+    takes ≥ 60 % of its slide."""
     _, presentation, opened = deck
-    width, height, scale = pptx.SLIDE_IMAGE
+    slide_area = opened.slide_width * opened.slide_height
     for index, (slide, page) in enumerate(zip(presentation.slides, opened.slides, strict=True)):
         pictures = [s for s in page.shapes if s.shape_type == PICTURE]
         expected = (1 if index == 0 else 0) + (slide.figure is not None)  # QR code on the title slide
@@ -288,12 +329,33 @@ def test_pptx_pictures_decode_are_not_blank_and_have_the_slide_ratio(deck):
             if picture.name == "QR code de la vue":
                 assert image.width == image.height and len(colours) >= 2 and URL in descr
                 continue
-            assert image.size == (width * scale, height * scale)
-            assert abs(picture.width / picture.height - image.width / image.height) < 0.01
+            box = (picture.width / 12700, picture.height / 12700)
+            shown = pptx.slide_figure(slide.figure.figure, box)
+            width, height = shown.layout.width, shown.layout.height
+            assert abs(image.width - width * look.SLIDE_SCALE) <= look.SLIDE_SCALE
+            assert abs(image.height - height * look.SLIDE_SCALE) <= look.SLIDE_SCALE
+            points_per_px = box[0] / width
+            assert 0.99 <= points_per_px <= 1.01, (slide.title, points_per_px)
+            smallest = min(look.font_sizes(shown), key=lambda pair: pair[1])
+            assert smallest[1] * points_per_px >= 13.9, (slide.title, smallest)
             assert len(colours) > 16, slide.title  # a drawn chart or map, not a blank picture
             assert descr == slide.figure.alt
             assert picture.left + picture.width <= opened.slide_width
             assert picture.top + picture.height <= opened.slide_height
+            if slide.kind == "carte":
+                share = picture.width * picture.height / slide_area
+                assert share >= pptx.MAP_SHARE, share
+
+
+def test_pptx_text_is_legible_and_school_years_unbroken(deck):
+    """No run of any slide below 14 pt (titles, cards, bullets, sources, badge, QR caption); every school year
+    of the slides carries the no-break hyphen, so LibreOffice and PowerPoint never cut « 2022- / 2023 »."""
+    _, _, opened = deck
+    for page in opened.slides:
+        for run in _runs(page):
+            assert run.font.size.pt >= pptx.MIN_PT, (run.text, run.font.size.pt)
+            assert not re.search(r"\d{4}-\d{4}", run.text), run.text
+    assert pptx.keep_years("+11,1 % par rapport à 2022-2023") == "+11,1 % par rapport à 2022\u20112023"
 
 
 def test_pptx_badge_exactly_on_illustrative_slides(deck):
@@ -303,6 +365,76 @@ def test_pptx_badge_exactly_on_illustrative_slides(deck):
         assert len(badges) == (1 if slide.illustrative else 0), slide.title
         notes = page.notes_slide.notes_text_frame.text
         assert ("données illustratives" in notes) == slide.illustrative, slide.title
+
+
+# ------------------------------------------------------------------------------------------------ scope
+
+
+def test_every_slide_says_its_scope_and_a_filter_it_ignores_is_said_not_applied(con):
+    """Moselle + Collège: every slide but the title and the sources names its territory; the ENT (not broken
+    down by niveau) never shows « Niveau : Collège » as applied — its slide says « non appliqué », its card
+    « Valeur tous niveaux »; an indicator that has the niveau says it as applied."""
+    presentation = builder.build_presentation(con, FILTERS["moselle-college"], url=URL)
+    for slide in presentation.slides:
+        if slide.kind in ("titre", "sources"):
+            continue
+        text = f"{slide.subtitle} {slide.scope}"
+        assert "Moselle" in text or "Bassin : " in slide.scope, (slide.kind, slide.title, text)
+    ent = next(s for s in presentation.slides if s.kind == "evolution" and s.title == "Visites de l'ENT")
+    assert "Niveau : Collège" not in ent.scope
+    assert "Niveau : non détaillé pour cet indicateur (« Collège » non appliqué)" in ent.scope
+    assert ent.scope.startswith("Département : 57 — Moselle")
+    card = next(f for f in _key_figures(presentation) if f.label == "Visites de l'ENT")
+    assert card.scope_note == "Valeur tous niveaux (filtre niveau non appliqué)"
+    gar = next(s for s in presentation.slides if s.kind == "evolution" and "GAR" in s.title)
+    assert gar.scope == "Département : 57 — Moselle · Niveau : Collège"  # GAR has the niveau: applied
+    assert next(s for s in presentation.slides if s.kind == "chiffres").scope == builder.CARD_SCOPE_NOTE
+    moselle = builder.build_presentation(con, FILTERS["moselle"], url=URL)
+    assert all("non appliqué" not in s.scope for s in moselle.slides)
+
+
+def test_decks_of_different_filters_or_zoom_have_different_file_names(con):
+    names = {key: builder.file_name(builder.build_presentation(con, filters)) for key, filters in FILTERS.items()}
+    assert names == {"academie": "Séminaire 2023-2024.pptx", "moselle": "Séminaire 2023-2024 — Moselle.pptx",
+                     "moselle-college": "Séminaire 2023-2024 — Moselle — Collège.pptx"}
+    zoomed = builder.build_presentation(con, FILTERS["moselle"], highlight="57-forbach")
+    assert builder.file_name(zoomed) == "Séminaire 2023-2024 — Moselle — zoom Forbach.pptx"
+
+
+def test_the_presenter_chooses_the_zoom_bassin(con):
+    moselle = FILTERS["moselle"]
+    default = builder.build_presentation(con, moselle)
+    assert default.highlight == "" and default.default_highlight in builder.focus_choices(con, moselle)
+    chosen = "57-forbach" if default.default_highlight != "57-forbach" else "57-metz"
+    zoomed = builder.build_presentation(con, moselle, highlight=chosen)
+    focus = next(s for s in zoomed.slides if s.kind == "focus")
+    name = builder.focus_choices(con, moselle)[chosen]
+    assert focus.title == f"Zoom sur le bassin {builder._of(name)}" and zoomed.highlight == chosen
+    assert "choisi par l'orateur" in focus.subtitle
+    assert focus.scope.startswith(f"Bassin : {name}")
+    outside = builder.build_presentation(con, moselle, highlight="54-nancy")  # not a bassin of the Moselle
+    assert outside.highlight == "" and next(s for s in outside.slides if s.kind == "focus").title == \
+        next(s for s in default.slides if s.kind == "focus").title
+    assert set(builder.focus_choices(con, moselle)) == {c for c, d in queries.choices(con).bassins.items()
+                                                        if d == "57"}
+
+
+def test_the_map_says_hors_selection_and_explains_lab_colours_by_theme(con):
+    presentation = builder.build_presentation(con, FILTERS["moselle"])
+    figure = next(s for s in presentation.slides if s.kind == "carte").figure.figure
+    filled = [t for t in figure.data if t.fill == "toself"]
+    outside = [t for t in filled if t.meta["hors_selection"]]
+    moselle = [c for c, d in queries.choices(con).bassins.items() if d == "57"]
+    assert sorted(t.meta["bassin"] for t in filled if not t.meta["hors_selection"]) == sorted(moselle)
+    assert len(outside) == 17 - len(moselle) and all(t.fillcolor == static_map.OUTSIDE_COLOR for t in outside)
+    assert all(t.text.endswith(": hors sélection") for t in outside)
+    legend = [t.name.replace("<br>", " ") for t in figure.data if t.showlegend]
+    assert "hors sélection" in legend and "pas de donnée" not in legend
+    labs = [t for t in figure.data if t.legendgroup == "labs"]
+    themes = queries.labels(con).thematiques
+    assert {t.name.replace("<br>", " ") for t in labs} <= set(themes.values())
+    assert all(len(set(t.marker.color)) == 1 for t in labs)  # one colour per legend entry: its thème
+    assert static_map.LAB_LABEL not in legend
 
 
 # --------------------------------------------------------------------------------------------------- CLI
@@ -348,3 +480,105 @@ def test_cli_refuses_an_output_that_is_not_pptx(store_copy, tmp_path):
     assert "Format inconnu : « pdf » (formats possibles : pptx, html)" in done.stderr
     assert not output.exists()
 
+
+
+# ------------------------------------------------------------------------------------- a partial new year
+
+
+@pytest.fixture(scope="module")
+def partial_con(demo_store, tmp_path_factory):
+    """A copy of the demo store after the autumn's first import: GAR and PIX 2024-2025 only (every row of
+    their 2023-2024 breakdowns, +8 %), through the CLI's own import."""
+    import pandas as pd
+
+    from observatoire import cli, store
+
+    folder = tmp_path_factory.mktemp("partiel")
+    target = folder / "store"
+    shutil.copytree(demo_store.root, target)
+    rows = pd.read_csv(ROOT / "data" / "demo" / "mesures.csv", sep=";", dtype=str)
+    rows = rows[rows["indicateur"].isin(["gar_connexions", "pix_eleves_certifies"])
+                & (rows["periode"] == "2023-2024")].copy()
+    rows["periode"] = "2024-2025"
+    rows["valeur"] = (rows["valeur"].astype(float) * 1.08).round().astype(int).astype(str)
+    rows["origine"] = "import"
+    rows["source"] = "Exports GAR et PIX 2024-2025"
+    path = folder / "gar_pix_2024-2025.csv"
+    rows.to_csv(path, sep=";", index=False)
+    assert cli.main(["--store", str(target), "import", str(path), "--auteur", "tests"]) == 0
+    from observatoire import versions
+
+    connection = store.connect(versions.Repository(target).current().path, read_only=True)
+    yield connection
+    connection.close()
+
+
+def test_a_partial_new_year_is_told_as_it_is(partial_con):
+    """GAR and PIX 2024-2025 imported, the other sources not yet: the headline says the rule, every card of
+    another year says its own, and no slide disappears (the map and the zoom use 2023-2024 and say so)."""
+    presentation = builder.build_presentation(partial_con, Filters(), url=URL)
+    assert [s.kind for s in presentation.slides] == KINDS  # nothing disappears
+    rule = "2024-2025 quand disponible, sinon 2023-2024"
+    assert presentation.year_text == f"Chiffres clés : {rule}"
+    assert f"Chiffres clés : {rule}" in presentation.slides[0].bullets
+    chiffres = [s for s in presentation.slides if s.kind == "chiffres"]
+    assert [s.title for s in chiffres] == [f"Chiffres clés : {rule} (1/2)", f"Chiffres clés : {rule} (2/2)"]
+    kpis = {k.libelle: k for k in queries.kpis(partial_con, Filters())}
+    for figure in _key_figures(presentation):
+        year = kpis[figure.label].annee
+        assert figure.year == year
+        assert figure.year_note == ("" if year == "2024-2025" else f"Valeur {year}"), figure.label
+    assert {f.label for f in _key_figures(presentation) if not f.year_note} == {
+        "Connexions aux ressources du GAR", "Élèves certifiés PIX"}
+    carte = next(s for s in presentation.slides if s.kind == "carte")
+    assert carte.figure is not None
+    assert carte.subtitle.endswith("2023-2024 (dernière année disponible, 2024-2025 non publiée)")
+    focus = next(s for s in presentation.slides if s.kind == "focus")
+    assert focus.bullets and any(b.endswith("— valeur 2023-2024") for b in focus.bullets)
+    gar = next(b for b in focus.bullets if b.startswith("Connexions aux ressources du GAR"))
+    assert "valeur 2023-2024" not in gar  # imported per bassin for 2024-2025
+    opened = OpenPptx(io.BytesIO(pptx.presentation_pptx(presentation, render=_plain_render)))
+    text = "\n".join(_slide_text(page) for page in opened.slides)
+    assert f"Chiffres clés : {rule}" in text and "Valeur 2023-2024" in text
+    assert "Année scolaire 2024-2025" not in _slide_text(opened.slides[0])
+
+
+def test_the_overview_of_a_partial_year_says_the_rule_and_keeps_its_map(partial_con):
+    from observatoire.views.overview import build_overview
+
+    view = build_overview(partial_con, Filters())
+    assert "chiffres clés : 2024-2025 quand disponible, sinon 2023-2024" in view.subtitle
+    assert view.items["map"] is not None and view.items["map"].year == "2023-2024"
+    assert view.text("map_title").startswith("Personnes concernées par les laboratoires par bassin, 2023-2024 (")
+    assert "2024-2025 pas encore publiée" in view.text("map_title")
+    notes = {f.label: f.year_note for f in view.key_figures}
+    assert notes["Visites de l'ENT"] == "Valeur 2023-2024" and notes["Élèves certifiés PIX"] == ""
+
+
+def _plain_render(figure, context, box) -> bytes:
+    """A white picture of the box's proportions (no browser: the text of the slides is what is tested)."""
+    image = Image.new("RGB", (320, max(1, round(320 * box[1] / box[0]))), "white")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_cli_zoom_on_a_chosen_bassin_and_refuses_one_outside_the_filters(store_copy, tmp_path):
+    output = tmp_path / "zoom.pptx"
+    done = _cli(store_copy, "--output", str(output), "--dep", "57", "--zoom", "57-forbach")
+    assert done.returncode == 0, done.stderr
+    texts = [_slide_text(page) for page in OpenPptx(str(output)).slides]
+    assert any("Zoom sur le bassin de Forbach" in t for t in texts)
+    refused = _cli(store_copy, "--output", str(tmp_path / "x.pptx"), "--dep", "57", "--zoom", "54-nancy")
+    assert refused.returncode == 1 and "Bassin du zoom refusé" in refused.stderr and "54-nancy" in refused.stderr
+    assert "Traceback" not in refused.stderr and not (tmp_path / "x.pptx").exists()
+
+
+def test_cli_puts_the_configured_public_address_in_the_qr_code(store_copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("OBSERVATOIRE_URL_PUBLIQUE", "https://observatoire.example/obs/")
+    output = tmp_path / "qr.pptx"
+    done = _cli(store_copy, "--output", str(output), "--dep", "57")
+    assert done.returncode == 0, done.stderr
+    [qr_code] = [s for s in OpenPptx(str(output)).slides[0].shapes if s.name == "QR code de la vue"]
+    descr = qr_code._element.nvPicPr.cNvPr.get("descr")
+    assert descr.startswith("QR code de l'adresse de la vue : https://observatoire.example/obs/?dep=57&version=")

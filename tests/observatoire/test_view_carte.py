@@ -11,6 +11,7 @@ import pytest
 from observatoire import config, queries, small_counts
 from observatoire.figures import bassin_panel, classification, foliummap
 from observatoire.filters import Filters
+from observatoire.views import static_map
 from observatoire.views.carte import NO_LAB_ON_MAP, BassinPanel, MapInputs, build_carte, static_figure
 from observatoire.views.model import ILLUSTRATIVE, View
 from observatoire.views.model import source_line as source_text
@@ -171,4 +172,10 @@ def test_static_image_is_drawn_from_the_view(con):
         assert fills[name] == inputs.classes.color(index), code
     legend = [t.name for t in figure.data if t.legendgroup == "classes"]
     expected = [label for _, label in classification.legend_items(inputs.classes, inputs.unit)]
-    assert legend[:len(expected)] == expected and set(legend[len(expected):]) <= {classification.NO_DATA_LABEL}
+    legend = [name.replace("<br>", " ") for name in legend]
+    assert legend[:len(expected)] == expected
+    # the bassins outside the Meurthe-et-Moselle: « hors sélection », never « pas de donnée »
+    assert set(legend[len(expected):]) <= {classification.NO_DATA_LABEL, static_map.OUTSIDE_LABEL}
+    outside = [t for t in figure.data if t.fill == "toself" and t.meta["hors_selection"]]
+    assert outside and not {t.meta["bassin"] for t in outside} & set(inputs.codes)
+    assert static_map.OUTSIDE_LABEL in legend
