@@ -40,7 +40,6 @@ from zoneinfo import ZoneInfo
 
 import plotly
 import plotly.graph_objects as go
-import plotly.io as pio
 from markupsafe import Markup
 
 from observatoire import config
@@ -117,11 +116,14 @@ def _json_for_script(value: Any) -> str:
 
 
 def export_look(figure: go.Figure) -> go.Figure:
-    """A copy of `figure` with the look of an exported figure, whatever the process imported: plotly's plain
-    template (never Streamlit's), axis margins computed from the tick labels, white paper, no fixed size (the
-    page sizes it). Dragging is off: on a phone a finger scrolls the page; a tap shows the value."""
+    """A copy of `figure` with the look of every exported figure, whatever the process imported: the exports'
+    own template (`exports.look.EXPORT_TEMPLATE`, never Streamlit's), axis margins computed from the tick labels,
+    white paper, no fixed size (the page sizes it). Dragging is off: on a phone a finger scrolls the page; a tap
+    shows the value."""
+    from observatoire.exports.look import EXPORT_TEMPLATE
+
     out = go.Figure(figure)
-    out.update_layout(template=pio.templates["plotly"], width=None, height=None, autosize=True,
+    out.update_layout(template=EXPORT_TEMPLATE, width=None, height=None, autosize=True,
                       paper_bgcolor="white", plot_bgcolor="white", dragmode=False)
     out.update_xaxes(automargin=True, fixedrange=True)
     out.update_yaxes(automargin=True, fixedrange=True)

@@ -176,7 +176,7 @@ def test_the_instantane_download_is_the_deck_as_one_html_file(app, con, deferred
 def test_publishing_writes_the_seance_file_and_the_qr_code_follows(app, served, deferred, monkeypatch):
     from observatoire.exports import pptx
 
-    monkeypatch.setattr(pptx, "default_render", lambda figure, context: PNG_1PX)  # the QR code is what matters
+    monkeypatch.setattr(pptx, "default_render", lambda figure, context, size=None: PNG_1PX)  # the QR code is what matters
     at = _open(app, dep="57")
     assert _qr_alt(at) == "/?dep=57&version=1"  # the live view (AppTest has no browser address)
     at.button(key="pres_publish").click().run()

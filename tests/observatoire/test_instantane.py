@@ -118,7 +118,10 @@ class Document(HTMLParser):
 
 
 def _normal(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\u00a0", " ").replace("\u202f", " ")).strip()
+    """Spaces collapsed; the PPTX's no-break spaces and no-break hyphens (school years kept on one line) read as
+    the instantané's plain ones (it keeps a year together with a `<span class="obs-year">`)."""
+    text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2011", "-")
+    return re.sub(r"\s+", " ", text).strip()
 
 
 @pytest.fixture(scope="module", params=list(FILTERS))
@@ -194,7 +197,7 @@ def test_the_basic_bundle_is_the_plotly_packages_version_and_draws_every_trace_o
 def _pptx(presentation: Presentation) -> OpenPptx:
     """The deck of `presentation` (pictures replaced by one pixel: only their texts are compared here; the
     pictures themselves are tested in test_presentation.py)."""
-    return OpenPptx(io.BytesIO(pptx.presentation_pptx(presentation, render=lambda figure, context: PNG_1PX)))
+    return OpenPptx(io.BytesIO(pptx.presentation_pptx(presentation, render=lambda figure, context, size=None: PNG_1PX)))
 
 
 def test_same_slides_texts_and_numbers_as_the_pptx(case):
@@ -406,9 +409,10 @@ def test_cli_writes_the_instantane_of_a_departement(demo_store, tmp_path, con):
                            "--format", "html", "--output", str(output), "--dep", "57", "--lien", LIVE],
                           cwd=ROOT, capture_output=True, text=True, timeout=180, check=False)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("Instantané (HTML) de 9 diapositives") and "Mio" in done.stdout
-    text = output.read_text(encoding="utf-8")
     expected = builder.build_presentation(con, FILTERS["moselle"], url=LIVE)
+    assert done.stdout.startswith(f"Instantané (HTML) de {len(expected.slides)} diapositives"), done.stdout
+    assert "Mio" in done.stdout
+    text = output.read_text(encoding="utf-8")
     doc = Document(text)
     assert len(doc.sections) == len(expected.slides)
     for figure in expected.slides[1].figures:
