@@ -10,7 +10,7 @@ from functools import partial
 
 import streamlit as st
 
-from components import context, routing
+from components import context, routing, url_state
 from components.cards import render_kpi_grid, render_lab_grid
 from components.common import (
     render_data_table,
@@ -44,7 +44,9 @@ if not labs.empty:
     if view.illustrative:
         st.badge("Données illustratives", icon=":material/science:", color="orange")
     st.caption(escape_markdown(view.text("labs_source")))
-    tab_cards, tab_table = st.tabs([":material/grid_view: Cartes", ":material/table: Tableau"])
+    # the active tab is in the URL (`vue=tableau`): a copied link reopens it
+    tab_cards, tab_table = url_state.url_tabs([":material/grid_view: Cartes", ":material/table: Tableau"],
+                                              ("cartes", "tableau"), "vue", "labos_vue")
     with tab_cards:
         render_lab_grid(labs, labels, height=640 if len(labs) > 6 else None, fiche_key="labo_fiche")
     with tab_table:
@@ -65,7 +67,7 @@ if not labs.empty:
 st.divider()
 st.subheader("Fiche laboratoire", anchor=False)
 options = list(labs["code"])
-requested = st.query_params.get("labo")
+requested = url_state.chosen("labo_fiche") or st.query_params.get("labo")  # chosen, or a link's
 if requested in names and requested not in options:  # a shared link to a lab outside the current filters
     options.append(requested)
     st.info(f"« {escape_markdown(names[requested])} » ne correspond pas aux filtres choisis ; sa fiche reste "
