@@ -168,7 +168,8 @@ def url_tabs(labels: Sequence[str], slugs: Sequence[str], param: str, key: str) 
     """`st.tabs` whose active tab is in the URL (`param=<slug>`; the first tab, the default, is not written).
 
     Streamlit 1.67's tabs track their state with a `key` and `on_change="rerun"` (the active tab's label in
-    `st.session_state[key]`): a tab switch reruns the page, the tab is written into the URL, and a copied link
+    `st.session_state[key]`): a tab switch reruns the page, the tab is written into the URL (the first tab, like
+    a switch turned off or an empty search, is no choice: it never changes with the data), and a copied link
     reopens it. (`bind="query-params"` would write the label itself — icon code and accents — into the URL.)"""
     labels, slugs = list(labels), list(slugs)
     by_slug = dict(zip(slugs, labels))
@@ -180,6 +181,8 @@ def url_tabs(labels: Sequence[str], slugs: Sequence[str], param: str, key: str) 
         value = slugs[0]
     show(key, by_slug[value])
     tabs = st.tabs(labels, key=key, on_change="rerun", default=labels[0])
+    if chosen(key) == slugs[0]:  # back to the first tab: the default, nothing in the URL
+        _drop(key)
     sync(param, key)
     return tabs
 
