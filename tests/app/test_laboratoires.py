@@ -136,8 +136,8 @@ def test_a_card_button_opens_its_fiche(app, con):
 
 def test_the_page_renders_the_view_and_its_downloads_say_what_the_view_says(app, con, deferred):
     """The page shows `build_laboratories`'s view; the list's CSV says the sidebar filters, the activity's files
-    (table and chart) say the fiche's own context (the period only: one lab's activity is not filtered by
-    territory or thème), each with the view's source and illustrative flag."""
+    (table and chart) say the fiche's own context (the filters its figures answer, and those they do not: here a
+    département the lab is not in), each with the view's source and illustrative flag."""
     import csv
     import io
 
@@ -170,5 +170,6 @@ def test_the_page_renders_the_view_and_its_downloads_say_what_the_view_says(app,
     table = activity.table("activite")
     rows = about(files["labo_activite_csv"][1]())
     assert {k: v for k, v in rows.items() if k not in skip} == expected(activity, table)
-    assert rows["Filtres"] == "Aucun filtre (toute l'académie)" and rows["Contenu"] == f"Activité — {fiche.name}"
+    assert rows["Filtres"] == "Département : 57 — Moselle (hors de ce territoire)"  # never « aucun filtre »
+    assert rows["Contenu"] == f"Activité — {fiche.name}"
     assert files["labo_activite_png"][0].startswith(activity.figure("activite").title)
