@@ -167,3 +167,19 @@ def test_the_pdf_fiche_says_the_filters_it_does_not_apply(con):
                      "l'activité des laboratoires n'est pas détaillée par public"):
         assert expected in text, expected
     assert len(PdfReader(io.BytesIO(pdf.fiche_pdf(fiche, image=False))).pages) == 1
+
+
+def test_the_carte_popup_of_a_lab_gives_the_fiche_figure(con):
+    """The lab's popup on the Carte answers the same question as its fiche: Forbach under Moselle + IA + Collège
+    reads its part (and says for what), not its whole activity."""
+    from observatoire.figures import formatting
+    from observatoire.views.carte import build_carte
+
+    view = build_carte(con, ISSUE, {"indicateur": "labo_personnes", "annee": YEAR})
+    rows = dict((label, value) for label, value, _ in view.items["map"].lab_figures["lab-forbach"])
+    fiche = _activity_value(_fiche(con, ISSUE, "lab-forbach"), "labo_personnes")
+    label = "Personnes concernées (Programmation et intelligence artificielle, Collège)"
+    assert rows[label] == formatting.number(fiche)
+    plain = build_carte(con, Filters(), {"indicateur": "labo_personnes", "annee": YEAR}).items["map"]
+    assert dict((lbl, v) for lbl, v, _ in plain.lab_figures["lab-forbach"])["Personnes concernées"] == \
+        formatting.number(_activity_value(_fiche(con, Filters(), "lab-forbach"), "labo_personnes"))
