@@ -219,8 +219,8 @@ def newer_year_text(newer: Sequence[url_state.NewerYear]) -> str:
     """The notice (Markdown) when years chosen by the user are older than a year published since."""
     newest = max(n.newest for n in newer)
     which = " ; ".join(f"« {escape_markdown(n.label)} » : {n.chosen}" for n in newer)
-    return (f"Des données de l'année scolaire **{newest}** ont été publiées. L'affichage reste sur l'année que "
-            f"vous avez choisie ({which}).")
+    return (f"Des données de l'année scolaire **{newest}** sont publiées. L'affichage reste sur l'année choisie "
+            f"({which}).")
 
 
 def render_newer_year_notice() -> None:

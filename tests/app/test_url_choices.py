@@ -66,7 +66,7 @@ def _params(at) -> dict[str, str]:
 
 
 def _notice(at) -> str:
-    return " ".join(md_text(i.value) for i in at.info if "ont été publiées" in md_text(i.value))
+    return " ".join(md_text(i.value) for i in at.info if "sont publiées" in md_text(i.value))
 
 
 def _page_text(at) -> str:
@@ -121,7 +121,7 @@ def test_a_chosen_year_stays_and_a_notice_offers_the_newer_one(fresh):
     assert at.query_params["a"] == LATEST
     assert at.session_state["filters"].periode_fin == LATEST
     notice = _notice(at)
-    assert f"Des données de l'année scolaire **{NEW_YEAR}** ont été publiées" in notice
+    assert f"Des données de l'année scolaire **{NEW_YEAR}** sont publiées" in notice
     assert f"« Jusqu'à » : {LATEST}" in notice
     # above the page title, with its two buttons
     assert at.button(key="newer_year_follow").label == f"Afficher {NEW_YEAR}"

@@ -156,7 +156,7 @@ def test_a_session_opened_before_the_import_sees_the_new_year(year_server, ctx):
     cards_shown = _metrics(follower)
     assert cards_shown.get(expected.libelle) == cards.kpi_value_text(expected), cards_shown
     assert "Version des données n° 2 " in _ui.main_text(follower)
-    assert "ont été publiées" not in _ui.main_text(follower)  # nothing chosen: nothing to offer
+    assert "sont publiées" not in _ui.main_text(follower)  # nothing chosen: nothing to offer
     follower.screenshot(path=str(SCREENSHOTS / "annee-nouvelle-session-ouverte-1280.png"))
     # another page: its year selectors follow too
     _nav(follower, url, "/indicateurs")
@@ -172,17 +172,17 @@ def test_a_session_opened_before_the_import_sees_the_new_year(year_server, ctx):
     _nav(chooser, url, "/")
     assert _selected(chooser, "Jusqu'à") == "2022-2023"
     assert _params(chooser.url)["a"] == ["2022-2023"]
-    notice = chooser.locator('[data-testid="stMain"] [data-testid="stAlert"]').filter(has_text="ont été publiées")
+    notice = chooser.locator('[data-testid="stMain"] [data-testid="stAlert"]').filter(has_text="sont publiées")
     notice.first.wait_for(timeout=TIMEOUT)
     assert NEW_YEAR in notice.first.inner_text() and "« Jusqu'à » : 2022-2023" in notice.first.inner_text()
     text = _ui.main_text(chooser)
-    assert text.index("ont été publiées") < text.index("Observatoire du numérique éducatif"), "en haut de page"
+    assert text.index("sont publiées") < text.index("Observatoire du numérique éducatif"), "en haut de page"
     chooser.screenshot(path=str(SCREENSHOTS / "annee-nouvelle-avis-1280.png"))
     chooser.get_by_role("button", name=f"Afficher {NEW_YEAR}").click()
     chooser.wait_for_url(lambda u: "a" not in _params(u), timeout=TIMEOUT)
     wait_idle(chooser, timeout=TIMEOUT)
     assert _selected(chooser, "Jusqu'à") == NEW_YEAR
-    assert "ont été publiées" not in _ui.main_text(chooser)
+    assert "sont publiées" not in _ui.main_text(chooser)
     for page in (follower, chooser):
         assert _ui.page_problems(page) == []
 
