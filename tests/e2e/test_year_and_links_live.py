@@ -234,3 +234,37 @@ def test_the_lab_fiche_says_what_its_figures_are_for(year_server, ctx):  # noqa:
     assert page.get_by_text("Filtre public non appliqué").first.is_visible()
     page.screenshot(path=str(SCREENSHOTS / "fiche-labo-filtres-1280.png"))
     assert _ui.page_problems(page) == []
+
+
+def test_a_link_with_an_older_year_offers_the_newer_one_on_a_phone(year_server, browser):  # noqa: ANN001
+    """After the import (test above): a link that stops at 2022-2023 keeps it, and the notice — its text and
+    both buttons — fits a phone's width."""
+    server, repo = year_server
+    if NEW_YEAR not in _years(repo):
+        publish_new_year(repo)
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                locale="fr-FR", service_workers="block")
+    phone.set_default_timeout(TIMEOUT)
+    try:
+        page = phone.new_page()
+        goto(page, server.url + "/?a=2022-2023")
+        page.get_by_role("button", name="Replier la barre latérale").click()  # on a phone it covers the page
+        notice = page.locator(".st-key-newer_year_notice")
+        notice.wait_for(timeout=TIMEOUT)
+        assert NEW_YEAR in notice.inner_text() and "« Jusqu'à » : 2022-2023" in notice.inner_text()
+        for name in (f"Afficher {NEW_YEAR}", "Garder mon choix"):
+            box = notice.get_by_role("button", name=name).bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, (name, box)
+        page.screenshot(path=str(SCREENSHOTS / "annee-nouvelle-avis-390.png"))
+        notice.get_by_role("button", name="Garder mon choix").click()
+        wait_idle(page, timeout=TIMEOUT)
+        assert not page.locator(".st-key-newer_year_notice").count()
+        assert _params(page.url)["a"] == ["2022-2023"]
+        assert _ui.page_problems(page) == []
+    finally:
+        phone.close()
+
+
+def _years(repo: versions.Repository) -> list[str]:
+    with repo.connect() as con:
+        return queries.school_years(con)
