@@ -66,6 +66,6 @@ except Exception:  # never a traceback on screen: log it, tell the user in Frenc
     log.exception("Erreur pendant l'affichage de la page %s", page.title)
     st.error("Une erreur inattendue est survenue pendant l'affichage de cette page. Rechargez la page ; si "
              "le problème persiste, signalez-le à la DRANE avec le lien de la page.", icon=":material/error:")
-render_url_notices(notices)
+render_url_notices(notices, year_notice=not presenting)  # the slides fit the screen: no notice above them
 if not presenting:  # the slides say which version they show; nothing below them on a projector
     render_footer()

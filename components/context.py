@@ -254,9 +254,10 @@ def bassin_fiche(code: str, year: str, filters: Filters) -> Fiche:
     return _shared(build_bassin_fiche, code, year, filters)
 
 
-def lab_fiche(code: str, year: str) -> Fiche:
-    """The « fiche laboratoire » of `code` for the school year `year` on this rerun's version."""
-    return _shared(build_lab_fiche, code, year)
+def lab_fiche(code: str, year: str, filters: Filters | None = None) -> Fiche:
+    """The « fiche laboratoire » of `code` for the school year `year` and the chosen `filters` (those that apply
+    to one lab; the others written « non appliqué ») on this rerun's version."""
+    return _shared(build_lab_fiche, code, year, filters or Filters())
 
 
 def lots() -> pd.DataFrame:

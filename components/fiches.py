@@ -23,14 +23,15 @@ def fiche(kind: str, code: str, year: str, filters: Filters | None = None) -> Fi
     if kind == "bassin":
         return context.bassin_fiche(code, year, filters or Filters())
     if kind == "laboratoire":
-        return context.lab_fiche(code, year)
+        return context.lab_fiche(code, year, filters or Filters())
     raise ValueError(f"Type de fiche inconnu : « {kind} » (attendu : bassin ou laboratoire).")
 
 
 def render_fiche_download(kind: str, code: str, year: str, filters: Filters | None, key: str) -> None:
     """The download button of the one-page PDF fiche of bassin or lab `code` (`kind`: "bassin" or
-    "laboratoire") for the school year `year`; `filters` (bassin fiche: the thème / niveau filters choose its
-    labs and are written on the fiche; ignored for a lab, whose fiche shows the whole académie)."""
+    "laboratoire") for the school year `year`; `filters`: the chosen filters (bassin fiche: the thème / niveau
+    filters choose its labs and are written on the fiche; lab fiche: the thème / niveau the lab has are applied
+    to its figures, as on screen, and the filters that do not apply are written « non appliqué »)."""
     try:
         built = fiche(kind, code, year, filters)
     except ValueError as error:

@@ -17,6 +17,7 @@ from observatoire.filters import Filters
 from observatoire.text import escape_markdown
 
 SHOW_ALL_LABEL = "Afficher aussi les indicateurs non concernés"
+SHOW_ALL_PARAM = "tous_indicateurs"  # URL: `tous_indicateurs=1` when the user turned the switch on
 NOT_CONCERNED = " (non concerné par les filtres)"
 _DIMENSIONS = (("niveau", "niveaux", "niveau"), ("thematique", "thematiques", "thème"))
 
@@ -85,16 +86,18 @@ def render_picker(label: str, ids: Sequence[str], names: Mapping[str, str], resp
     """`url_selectbox` over the indicators that answer the filters (see the module docstring)."""
     import streamlit as st
 
+    from components import url_state
     from components.sidebar import label_of, url_selectbox
 
     container = container or st
     if not active(filters):
         return url_selectbox(label, list(ids), param, key, format_func=partial(label_of, dict(names)),
                              default=default, container=container, **kwargs)
-    show_all = (toggle_container or st).toggle(SHOW_ALL_LABEL, key=f"{key}_tous",
-                                               help="Indicateurs qui ne sont pas détaillés par le niveau ou le "
-                                                    "thème choisi : leurs valeurs ignorent ce filtre.")
-    current = st.session_state.get(key) or st.query_params.get(param)
+    show_all = url_state.url_toggle(
+        SHOW_ALL_LABEL, SHOW_ALL_PARAM, f"{key}_tous", container=toggle_container or st,
+        help="Indicateurs qui ne sont pas détaillés par le niveau ou le thème choisi : leurs valeurs ignorent ce "
+             "filtre.")
+    current = url_state.chosen(key) or st.query_params.get(param) or st.session_state.get(key)
     options, no = ordered_options(ids, response, show_all, current)
     if not options:
         options = list(ids)

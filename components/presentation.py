@@ -101,7 +101,12 @@ def current_index(count: int) -> int:
 
 
 def go_to(index: int) -> None:
-    st.query_params[PARAM] = str(index + 1)
+    """Show slide `index` (from 0): `?diapo=N` in the URL, except for the first slide (the default)."""
+    if index > 0:
+        if st.query_params.get(PARAM) != str(index + 1):
+            st.query_params[PARAM] = str(index + 1)
+    elif PARAM in st.query_params:
+        del st.query_params[PARAM]
 
 
 def _secrets() -> dict:

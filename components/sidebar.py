@@ -4,8 +4,13 @@ The widgets are created by the entrypoint on every run, so their state survives 
 run of a session the URL is parsed (strictly: `observatoire.filters.parse_params`, plain strings only) and
 unknown values are reported in French, at the top of the main area (`render_url_notices`, called by the router
 after the page so that the page's own URL notices join them) until the user dismisses them. After the widgets,
-the filter parameters of the URL are rewritten so that a copied link reopens the exact view. Page-level choices
-(indicator, year, basemap…) use `url_selectbox`, which follows the same rules.
+the filter parameters of the URL are rewritten so that a copied link reopens the exact view.
+
+Only the user's choices are written (components/url_state.py): « Depuis » and « Jusqu'à » show the first and the
+latest school year of the data shown unless the user chose one, so a session follows the data — a school year
+published by an import is shown at the next action. A chosen « Jusqu'à » stays; when a later year is published
+the notice at the top offers it (`render_url_notices`). Page-level choices (indicator, year, basemap…) use
+`url_selectbox`, which follows the same rules.
 """
 
 from __future__ import annotations
@@ -15,8 +20,9 @@ from functools import partial
 
 import streamlit as st
 
+from components import url_state
 from observatoire.filters import PARAM_NAMES, Choices, Filters, parse_params, to_params
-from observatoire.text import escape_markdown, plain, quote_value
+from observatoire.text import escape_markdown, plain
 
 KEYS = {
     "departements": "f_departements",
@@ -52,9 +58,11 @@ def _defaults(choices: Choices) -> dict[str, object]:
 def _apply(filters: Filters, choices: Choices) -> None:
     for attr, key in KEYS.items():
         st.session_state[key] = list(getattr(filters, attr))
-    if choices.annees:
-        st.session_state[START_KEY] = filters.periode_debut or choices.annees[0]
-        st.session_state[END_KEY] = filters.periode_fin or choices.annees[-1]
+    for key, value in ((START_KEY, filters.periode_debut), (END_KEY, filters.periode_fin)):
+        if value:  # a year in the link is the user's choice; none: the widget follows the data
+            url_state.choose(key, value, value)
+        else:
+            url_state.forget(key)
 
 
 def _query_params() -> dict[str, list[str]]:
@@ -74,17 +82,39 @@ def reset_filters(choices: Choices) -> None:
     """Callback of « Réinitialiser les filtres » (runs before the widgets are drawn)."""
     for key, value in _defaults(choices).items():
         st.session_state[key] = value
+    url_state.forget(START_KEY)
+    url_state.forget(END_KEY)
     st.session_state[_NOTICES] = []
 
 
+YEAR_LABELS = {START_KEY: "Depuis", END_KEY: "Jusqu'à"}
+
+
+def _year(key: str, choices: Choices) -> str:
+    """The value of « Depuis » / « Jusqu'à » for this run: the user's choice while the data has that year, else
+    the first / latest school year of the data (read again at every run: the year follows the data)."""
+    default = choices.annees[0] if key == START_KEY else choices.annees[-1]
+    value = url_state.resolve(key, None, default, lambda raw: raw, str)
+    if value not in choices.annees:  # a chosen year that the data shown no longer has (an import undone)
+        add_url_notice(f"L'année scolaire « {escape_markdown(value)} » choisie dans « {YEAR_LABELS[key]} » n'est "
+                       "plus dans les données publiées : la période suit de nouveau les données.")
+        url_state.forget(key)
+        value = default
+    url_state.show(key, value)
+    return value
+
+
 def current_filters(choices: Choices) -> Filters:
-    """Filters from the widget state (period collapsed to None when it spans every year)."""
-    debut, fin = st.session_state.get(START_KEY), st.session_state.get(END_KEY)
+    """Filters of this run: the multiselects' values and the years the user chose (a year left to its default
+    is None: the period then follows the data; two chosen years in the wrong order are swapped)."""
+    debut, fin = url_state.chosen(START_KEY), url_state.chosen(END_KEY)
+    if choices.annees:
+        debut = debut if debut in choices.annees else None
+        fin = fin if fin in choices.annees else None
+    else:
+        debut = fin = None
     if debut and fin and debut > fin:
         debut, fin = fin, debut
-    if choices.annees:
-        debut = None if debut == choices.annees[0] else debut
-        fin = None if fin == choices.annees[-1] else fin
     return Filters(
         departements=tuple(st.session_state.get(KEYS["departements"], [])),
         bassins=tuple(st.session_state.get(KEYS["bassins"], [])),
@@ -109,6 +139,7 @@ def sync_url(filters: Filters) -> None:
 
 def render_sidebar(choices: Choices) -> Filters:
     """Draw the shared filters in the sidebar and return the current `Filters`."""
+    url_state.begin_run()
     init_from_url(choices)
     labels = choices.labels
     with st.sidebar:
@@ -145,11 +176,14 @@ def render_sidebar(choices: Choices) -> Filters:
             select_all=False,
         )
         if choices.annees:
-            start, end = st.container(), st.container()
-            start.selectbox("Depuis", options=list(choices.annees), key=START_KEY,
-                            help="Première année scolaire affichée.")
-            end.selectbox("Jusqu'à", options=list(choices.annees), key=END_KEY,
-                          help="Dernière année scolaire affichée (les indicateurs clés portent sur celle-ci).")
+            _year(START_KEY, choices)
+            _year(END_KEY, choices)
+            st.selectbox("Depuis", options=list(choices.annees), key=START_KEY,
+                         help="Première année scolaire affichée.")
+            st.selectbox("Jusqu'à", options=list(choices.annees), key=END_KEY,
+                         help="Dernière année scolaire affichée (les indicateurs clés portent sur celle-ci). "
+                              "Sans choix, la dernière année publiée : une nouvelle année apparaît d'elle-même.")
+            url_state.track_year(END_KEY, YEAR_LABELS[END_KEY], choices.annees)
         st.button("Réinitialiser les filtres", on_click=reset_filters, args=(choices,),
                   icon=":material/filter_alt_off:", width="stretch")
     filters = current_filters(choices)
@@ -169,11 +203,50 @@ def dismiss_url_notices() -> None:
     st.session_state[_NOTICES] = []
 
 
-def render_url_notices(container: object) -> None:
+def follow_latest(keys: tuple[str, ...]) -> None:
+    """« Afficher AAAA-AAAA » of the newer-year notice: the year choices `keys` follow the data again."""
+    for key in keys:
+        url_state.forget(key)
+
+
+def keep_years(keys: tuple[str, ...], newest: str) -> None:
+    """« Garder mon choix » of the newer-year notice: no notice again until a later year is published."""
+    for key in keys:
+        url_state.keep_year(key, newest)
+
+
+def newer_year_text(newer: Sequence[url_state.NewerYear]) -> str:
+    """The notice (Markdown) when years chosen by the user are older than a year published since."""
+    newest = max(n.newest for n in newer)
+    which = " ; ".join(f"« {escape_markdown(n.label)} » : {n.chosen}" for n in newer)
+    return (f"Des données de l'année scolaire **{newest}** sont publiées. L'affichage reste sur l'année choisie "
+            f"({which}).")
+
+
+def render_newer_year_notice() -> None:
+    newer = url_state.newer_years()
+    if not newer:
+        return
+    newest = max(n.newest for n in newer)
+    keys = tuple(n.key for n in newer)
+    with st.container(key="newer_year_notice"):
+        st.info(newer_year_text(newer), icon=":material/new_releases:")
+        with st.container(horizontal=True, gap="small"):
+            st.button(f"Afficher {newest}", key="newer_year_follow", on_click=follow_latest, args=(keys,),
+                      icon=":material/update:", type="primary")
+            st.button("Garder mon choix", key="newer_year_keep", on_click=keep_years, args=(keys, newest),
+                      type="tertiary")
+
+
+def render_url_notices(container: object, year_notice: bool = True) -> None:
     """The bad-URL notices (filters parsed on the first run, page choices of `url_selectbox`) in `container`,
     which the router creates at the top of the main area, above the page title. Shown until dismissed (or the
-    filters are reset), on every page."""
+    filters are reset), on every page. With `year_notice`, first the notice that offers a school year published
+    after the year the user chose (`url_state.newer_years`)."""
     notices = st.session_state.get(_NOTICES, [])
+    if year_notice and url_state.newer_years():
+        with container:
+            render_newer_year_notice()
     if not notices:
         return
     with container:
@@ -186,21 +259,20 @@ def render_url_notices(container: object) -> None:
 
 def url_selectbox(label: str, options: Sequence[str], param: str, key: str,
                   format_func: Callable[[str], str] = str, default: str | None = None,
-                  container: object = st, **kwargs: object) -> str:
-    """A selectbox whose value is mirrored in the URL parameter `param` (validated against `options`)."""
+                  container: object = st, follows_latest: bool = False, **kwargs: object) -> str:
+    """A selectbox whose value is the user's choice (from the URL parameter `param`, validated against
+    `options`, or from the widget) or else `default`, recomputed at every run; only a choice is written into
+    the URL (components/url_state.py). `follows_latest`: the options are school years and the default is the
+    latest one — a chosen year left behind by a year published since gets the newer-year notice."""
     options = list(options)
-    if key not in st.session_state:
-        raw = st.query_params.get(param)
-        if raw is not None and raw in options:
-            st.session_state[key] = raw
-        else:
-            if raw is not None:  # shown at the top of the page by the router (`render_url_notices`)
-                add_url_notice(f"Lien : valeur {quote_value(raw, 40)} inconnue pour « {escape_markdown(label)} », "
-                               "valeur par défaut utilisée.")
-            st.session_state[key] = default if default in options else options[0]
-    elif st.session_state[key] not in options:
-        st.session_state[key] = default if default in options else options[0]
+    fallback = default if default in options else options[0]
+    value = url_state.resolve(key, param, fallback, lambda raw: raw if raw in options else None, str, label=label)
+    if value not in options:  # a choice the current filters no longer offer
+        url_state.forget(key)
+        value = fallback
+    url_state.show(key, value)
     value = container.selectbox(label, options, key=key, format_func=format_func, **kwargs)
-    if st.query_params.get(param) != value:
-        st.query_params[param] = value
+    if follows_latest:
+        url_state.track_year(key, label, options)
+    url_state.sync(param, key)
     return value

@@ -909,11 +909,16 @@ def projects(con: duckdb.DuckDBPyConnection, laboratoire: str | None = None,
     ).df()
 
 
-def lab_profile(con: duckdb.DuckDBPyConnection, laboratoire: str, annee: str) -> pd.DataFrame:
-    """One lab's activity vs the académie for a school year (every indicator with lab rows, no filter): valeur,
-    academie, part_pct (additive indicators), rang among the labs with a value (1 = highest), nb, illustratif.
-    Like `bassin_profile` for a bassin (three statements)."""
-    base = Filters()
+def lab_profile(con: duckdb.DuckDBPyConnection, laboratoire: str, annee: str,
+                filters: Filters | None = None) -> pd.DataFrame:
+    """One lab's activity vs the académie for a school year (every indicator with lab rows): valeur, academie,
+    part_pct (additive indicators), rang among the labs with a value (1 = highest), nb, illustratif. Like
+    `bassin_profile` for a bassin (three statements). `filters`: only their thème, niveau and public are read
+    (the part of each lab's activity for them where the indicator is broken down so, as `series`; the
+    académie total of the same parts) — the territory and the period do not apply to one lab compared with
+    the académie."""
+    base = (Filters(thematiques=filters.thematiques, niveaux=filters.niveaux, publics=filters.publics) if filters
+            else Filters())
     cat = _catalog(con, "lab", filters=base, bys=("laboratoire", "total"))
     results = _series_many(con, cat, [(ind, by) for ind in cat.meta for by in ("laboratoire", "total")], base,
                            annual=True, periods=(annee, annee))

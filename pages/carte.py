@@ -1,8 +1,9 @@
 """Carte : the bassins coloured by an indicator, the labs, and the panel of the bassin selected on the map.
 
-Thin page: the widgets give the page's choices (`indicateur`, `annee`, `methode`, `classes`, `fond`, `bassin_sel`,
-all in the URL), `observatoire.views.carte.build_carte` makes the view of them (cached by `context.view`), and
-`components.maps` draws it. The map only depends on (indicator, year, classification, classes, basemap,
+Thin page: the widgets give the page's choices (`indicateur`, `annee`, `methode`, `classes`, `fond`, `bassin_sel`;
+the user's choices are in the URL, defaults are not: the year follows the data),
+`observatoire.views.carte.build_carte` makes the view of them (cached by `context.view`), and `components.maps`
+draws it. The map only depends on (indicator, year, classification, classes, basemap,
 filters): clicking a bassin changes the panel (the view with `bassin_sel`), never the map. The downloads (bassins
 table, PNG of the map) take their data from the view.
 """
@@ -33,7 +34,8 @@ ind_box, toggle_box = cols[0].container(), cols[0].container()  # the switch bel
 ind = picker.render_picker("Indicateur", list(indicateurs), indicateurs, context.filter_response(filters), filters,
                            "indicateur", "carte_indicateur", foliummap.default_indicator(indicateurs),
                            container=ind_box, toggle_container=toggle_box)
-annee = url_selectbox("Année scolaire", annees, "annee", "carte_annee", default=annees[-1], container=cols[1])
+annee = url_selectbox("Année scolaire", annees, "annee", "carte_annee", default=annees[-1], container=cols[1],
+                      follows_latest=True)
 methode = url_selectbox("Classes", list(classification.METHODS), "methode", "carte_methode",
                         format_func=partial(label_of, classification.METHODS),
                         default=classification.DEFAULT_METHOD, container=cols[2],

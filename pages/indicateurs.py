@@ -1,7 +1,9 @@
 """Indicateurs — one indicator in detail: definition, series by breakdown, months, bassin ranking, evolution.
 
-Page-level choices are mirrored in the URL (`indicateur`, `par`, `annee`, `de_annee`, `a_annee`) through
-`components.sidebar.url_selectbox`; the shared filters come from the sidebar (`routing.page_filters()`).
+Page-level choices are mirrored in the URL (`indicateur`, `par`, `annee`, `de_annee`, `a_annee` through
+`components.sidebar.url_selectbox`, the active tab `onglet`, the « all curves » switch `toutes_courbes`) — the
+user's choices only, never a default (components/url_state.py); the shared filters come from the sidebar
+(`routing.page_filters()`).
 The page is thin: it draws its widgets (in their places: the year selectors inside their tabs), builds ONE view
 `observatoire.views.indicators.build_indicators` (cached: `components.context.view`) and renders its sections.
 The downloads (CSV, XLSX, PNG) take the view's tables and figures (`common.view_about`).
@@ -13,7 +15,7 @@ from functools import partial
 
 import streamlit as st
 
-from components import context, picker, routing
+from components import context, picker, routing, url_state
 from components.charts import render_figure, table_column_config
 from components.common import render_data_table, render_element_source, render_notices, view_about
 from components.sidebar import label_of, url_selectbox
@@ -30,6 +32,9 @@ from observatoire.views.indicators import (
 from observatoire.views.model import View
 
 ALL_GROUPS_KEY = "ind_all_groups"
+TAB_KEY = "ind_onglet"
+TAB_PARAM = "onglet"
+TAB_SLUGS = ("evolution", "mois", "classement", "evolution-pct")  # URL values of TABS (the first: default)
 INFO_ICONS = {  # the message that replaces a tab's content
     "series": ":material/lightbulb:",  # other breakdowns work
     "monthly": ":material/event_busy:",  # an annual indicator
@@ -56,7 +61,7 @@ def _render_section(view: View, section: Section, title: object | None = None) -
     render_notices(section.notices, info_icon=INFO_ICONS.get(section.key, ":material/info:"))
     for caption in section.captions:
         st.caption(escape_markdown(caption))
-    if section.switch:  # its value was read before the view was built (`ALL_GROUPS`)
+    if section.switch:  # its value was read before the view was built (`ALL_GROUPS`, `url_state.toggle_value`)
         st.toggle(section.switch, key=ALL_GROUPS_KEY)
         if section.switch_note:
             st.caption(escape_markdown(section.switch_note))
@@ -94,22 +99,24 @@ by = url_selectbox("Découper par", list(BREAKDOWNS), "par", "ind_par", format_f
                    help="Une courbe par groupe. Tous les indicateurs ne sont pas détaillés partout.")
 definition = st.container(border=True)
 params = {"indicateur": indicator, "par": by}
-if st.session_state.get(ALL_GROUPS_KEY):
+if url_state.toggle_value("Toutes les courbes", ALL_GROUPS, ALL_GROUPS_KEY):  # drawn in its tab
     params[ALL_GROUPS] = "1"
 
-series_tab, monthly_tab, ranking_tab, evolution_tab = st.tabs(list(TABS))
+# the active tab is in the URL (`onglet`): a copied link reopens « Évolution en % »
+series_tab, monthly_tab, ranking_tab, evolution_tab = url_state.url_tabs(TABS, TAB_SLUGS, TAB_PARAM, TAB_KEY)
 with ranking_tab:  # the tabs' own widgets first, in their places: the view depends on them
     latest_first = list(reversed(years))
     ranking_title = st.empty()  # the heading names the year chosen just below it
     params["annee"] = url_selectbox("Année scolaire", latest_first, "annee", "ind_annee", default=latest_first[0],
-                                    width=260)
+                                    follows_latest=True, width=260)
     ranking_body = st.container()
 with evolution_tab:
     evolution_title = st.empty()
     if len(years) >= 2:
         left, right, _ = st.columns([1, 1, 2])
         params["de_annee"] = url_selectbox("De", years, "de_annee", "ind_de", default=years[0], container=left)
-        params["a_annee"] = url_selectbox("À", years, "a_annee", "ind_a", default=years[-1], container=right)
+        params["a_annee"] = url_selectbox("À", years, "a_annee", "ind_a", default=years[-1], container=right,
+                                          follows_latest=True)
     evolution_body = st.container()
 
 try:
@@ -128,3 +135,4 @@ with ranking_body:
     _render_section(view, sections["ranking"], title=ranking_title)
 with evolution_body:
     _render_section(view, sections["evolution"], title=evolution_title)
+url_state.toggle_done(ALL_GROUPS, ALL_GROUPS_KEY)

@@ -6,11 +6,12 @@ list for the filters, then, once the lab is chosen, the same view with `labo` ho
 
 from __future__ import annotations
 
+import dataclasses
 from functools import partial
 
 import streamlit as st
 
-from components import context, routing
+from components import context, routing, url_state
 from components.cards import render_kpi_grid, render_lab_grid
 from components.common import (
     render_data_table,
@@ -26,7 +27,7 @@ from components.sidebar import label_of, url_selectbox
 from observatoire.figures import bassin_panel, cards, charts
 from observatoire.filters import Filters
 from observatoire.text import escape_markdown
-from observatoire.views.laboratories import COMPARISON_NOTE, LabFiche, build_laboratories
+from observatoire.views.laboratories import LabFiche, build_laboratories
 
 filters: Filters = routing.page_filters()
 labels = context.labels()
@@ -44,7 +45,9 @@ if not labs.empty:
     if view.illustrative:
         st.badge("Données illustratives", icon=":material/science:", color="orange")
     st.caption(escape_markdown(view.text("labs_source")))
-    tab_cards, tab_table = st.tabs([":material/grid_view: Cartes", ":material/table: Tableau"])
+    # the active tab is in the URL (`vue=tableau`): a copied link reopens it
+    tab_cards, tab_table = url_state.url_tabs([":material/grid_view: Cartes", ":material/table: Tableau"],
+                                              ("cartes", "tableau"), "vue", "labos_vue")
     with tab_cards:
         render_lab_grid(labs, labels, height=640 if len(labs) > 6 else None, fiche_key="labo_fiche")
     with tab_table:
@@ -65,7 +68,7 @@ if not labs.empty:
 st.divider()
 st.subheader("Fiche laboratoire", anchor=False)
 options = list(labs["code"])
-requested = st.query_params.get("labo")
+requested = url_state.chosen("labo_fiche") or st.query_params.get("labo")  # chosen, or a link's
 if requested in names and requested not in options:  # a shared link to a lab outside the current filters
     options.append(requested)
     st.info(f"« {escape_markdown(names[requested])} » ne correspond pas aux filtres choisis ; sa fiche reste "
@@ -83,6 +86,7 @@ def render_fiche(fiche: LabFiche) -> None:
             st.badge("Cité par le bilan · attributs en partie illustratifs", icon=":material/science:",
                      color="orange", help="Lieu et thèmes cités par le bilan ; les autres attributs sont "
                      "illustratifs (voir la source).")
+        render_scope(fiche)
         facts, projects_col = st.columns([2, 3], gap="large")
         with facts:
             st.markdown("\n".join(f"- **{label}** : {escape_markdown(value)}" for label, value in fiche.facts))
@@ -94,9 +98,22 @@ def render_fiche(fiche: LabFiche) -> None:
             else:
                 st.markdown("\n".join(cards.project_lines(fiche.projects)))
                 st.caption(escape_markdown(fiche.projects_source))
-        render_fiche_download("laboratoire", fiche.code, fiche.year, None, key="labo_fiche_pdf")
+        render_fiche_download("laboratoire", fiche.code, fiche.year, filters, key="labo_fiche_pdf")
     render_comparison(fiche)
     render_activity(fiche)
+
+
+def render_scope(fiche: LabFiche) -> None:
+    """Which chosen filters the fiche's figures answer (the same figures as the overview's for them), and the
+    chosen filters that do not apply to this lab, with why."""
+    scope = fiche.scope
+    if scope is None:
+        return
+    if scope.parts:
+        st.caption(f":material/filter_alt: Chiffres de ce laboratoire pour : {escape_markdown(scope.parts)} "
+                   "(filtres de la barre latérale).")
+    for reason in scope.reasons:
+        st.info(escape_markdown(reason), icon=":material/filter_alt_off:")
 
 
 def render_comparison(fiche: LabFiche) -> None:
@@ -108,16 +125,20 @@ def render_comparison(fiche: LabFiche) -> None:
         render_empty(f"Aucune valeur de ce laboratoire en {fiche.comparison_year}.")
         return
     st.markdown(bassin_panel.profile_markdown(fiche.profile, "laboratoire"))
-    st.caption(COMPARISON_NOTE)
+    st.caption(escape_markdown(fiche.comparison_note))
 
 
 def render_activity(fiche: LabFiche) -> None:
     st.markdown("#### Activité du laboratoire")
     activity = fiche.activity
     kpis = activity.items["kpis"]
-    if not kpis:
-        render_view_notices(activity)
+    if not kpis:  # the filters not applied are said above, with the fiche
+        render_view_notices(dataclasses.replace(activity, notices=tuple(
+            n for n in activity.notices if n.text not in (fiche.scope.reasons if fiche.scope else ()))))
         return
+    for notice in activity.notices:  # e.g. a sub-thème read at its main thème
+        if notice.kind == "filtre" and notice.text not in (fiche.scope.reasons if fiche.scope else ()):
+            st.caption(f":material/filter_alt: {escape_markdown(notice.text)}")
     render_source(activity.sources, activity.illustrative, activity.origins)
     render_kpi_grid(list(kpis), activity.items["catalogue"], sources=False, rules=activity.items["rules"])
     chart = activity.figure("activite")

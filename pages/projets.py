@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import context, routing
+from components import context, routing, url_state
 from components.common import render_downloads, render_empty, render_notes, view_about
 from observatoire.filters import Filters
 from observatoire.text import escape_markdown
@@ -21,8 +21,9 @@ from observatoire.views.projects import SEARCH_PARAM, build_projects
 SEARCH_KEY = "projets_recherche"
 
 filters: Filters = routing.page_filters()
-# the search box is drawn below the header: its value of this rerun is read from its state first
-view = context.view(build_projects, filters, {SEARCH_PARAM: str(st.session_state.get(SEARCH_KEY, "")).strip()})
+# the search box is drawn below the header: its value of this rerun is decided first (in the URL: `recherche`)
+query = url_state.text_value("Rechercher", SEARCH_PARAM, SEARCH_KEY)
+view = context.view(build_projects, filters, {SEARCH_PARAM: query.strip()})
 
 st.title(view.title, anchor=False)
 st.markdown(view.subtitle)
@@ -31,6 +32,7 @@ render_notes([n.text for n in view.notices if n.kind == "filtre"])
 
 st.text_input("Rechercher", key=SEARCH_KEY, placeholder="mot du titre, du projet, du lieu…",
               help="Recherche sans tenir compte des majuscules ni des accents.")
+url_state.text_done(SEARCH_PARAM, SEARCH_KEY)
 table = view.table("projets")
 if view.text("search"):
     st.caption(escape_markdown(view.text("search")))

@@ -124,8 +124,10 @@ def map_indicators(catalogue: pd.DataFrame) -> dict[str, str]:
 
 
 def lab_figure_filters(filters: Any) -> Any:
-    """Filters of the popups' key figures: every lab of the year (the labs shown are already filtered)."""
-    return filters.with_(departements=(), bassins=(), thematiques=(), niveaux=(), publics=())
+    """Filters of the popups' key figures: every lab of the year (the labs shown are already filtered by
+    territory), for the chosen thème and niveau — the figures of the lab's fiche
+    (`observatoire.views.laboratories.lab_scope`: a lab shown has them). The public does not break labs down."""
+    return filters.with_(departements=(), bassins=(), publics=())
 
 
 # ------------------------------------------------------------------------------------------- map content

@@ -90,13 +90,21 @@ def _choice(params: Mapping[str, str], name: str, options: Sequence[str], defaul
 
 
 def _lab_figures(con: duckdb.DuckDBPyConnection, filters: Filters, annee: str) -> Mapping[str, Any]:
-    """The key figures of every lab's popup (every lab of the year: the labs shown are already filtered)."""
+    """The key figures of every lab's popup (every lab of the year: the labs shown are already filtered), for the
+    chosen thème and niveau like the lab's fiche — the label says so: « Personnes concernées (Collège) »."""
     scope = foliummap.lab_figure_filters(filters)
     frame = queries.lab_figures_series(con, tuple(foliummap.LAB_FIGURES), scope, annee)  # one grouped query
-    return foliummap.lab_figures(
+    figures = foliummap.lab_figures(
         {i: frame[frame["indicateur"] == i].drop(columns="indicateur").reset_index(drop=True)
          for i in foliummap.LAB_FIGURES},
         {i: str(queries.indicator(con, i)["unite"]) for i in foliummap.LAB_FIGURES})
+    labels = queries.labels(con)
+    parts = ", ".join([labels.of("thematique", t) for t in scope.thematiques]
+                      + [labels.of("niveau", n) for n in scope.niveaux])
+    if not parts:
+        return figures
+    return {code: [(f"{label} ({parts})", value, flag) for label, value, flag in rows]
+            for code, rows in figures.items()}
 
 
 def _panel(con: duckdb.DuckDBPyConnection, filters: Filters, inputs: MapInputs, code: str,

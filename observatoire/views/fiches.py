@@ -1,5 +1,5 @@
 """The « fiche bassin » and the « fiche laboratoire » as data: `build_bassin_fiche(con, code, year, filters)`,
-`build_lab_fiche(con, code, year) -> Fiche`.
+`build_lab_fiche(con, code, year, filters) -> Fiche`.
 
 A fiche is what the bassin panel of the Carte page and the lab fiche of the Laboratoires page show, on one page:
 key figures of the year compared with the académie (value, share of the académie, rank — formatted exactly as
@@ -10,6 +10,7 @@ landscape page. Pure functions, no Streamlit.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import duckdb
@@ -19,6 +20,7 @@ from observatoire import geo, queries, small_counts
 from observatoire.figures import bassin_panel, cards, classification
 from observatoire.filters import Filters
 from observatoire.views.context import build_context
+from observatoire.views.laboratories import comparison_note, lab_scope
 from observatoire.views.model import ILLUSTRATIVE, Context, Figure, KeyFigure
 from observatoire.views.static_map import bassins_map_figure
 
@@ -223,11 +225,12 @@ def build_bassin_fiche(con: duckdb.DuckDBPyConnection, code: str, year: str, fil
     )
 
 
-def build_lab_fiche(con: duckdb.DuckDBPyConnection, code: str, year: str) -> Fiche:
+def build_lab_fiche(con: duckdb.DuckDBPyConnection, code: str, year: str, filters: Filters | None = None) -> Fiche:
     """The fiche of lab `code` (as the Laboratoires page's fiche): place, bassin, thèmes, niveaux, its activity
     in `year` vs the académie (share, rank among the labs, small counts of people « < 5 »), the projects cited
-    by the bilan, « cité par le bilan » or « laboratoire illustratif ». Raises ValueError (French) for an
-    unknown lab or year."""
+    by the bilan, « cité par le bilan » or « laboratoire illustratif ». `filters`: the chosen filters, read as
+    the screen's fiche reads them (`views.laboratories.lab_scope`: the thème and niveau the lab has are applied,
+    the others are written « non appliqué » with why). Raises ValueError (French) for an unknown lab or year."""
     every = queries.laboratories(con, Filters()).data
     found = every[every["code"] == code]
     if found.empty:
@@ -235,15 +238,18 @@ def build_lab_fiche(con: duckdb.DuckDBPyConnection, code: str, year: str) -> Fic
     _check_year(con, year)
     lab = found.iloc[0].to_dict()
     labels = queries.labels(con)
-    context = build_context(con, Filters(), school_year=year)
+    scope = lab_scope(con, lab, filters or Filters())
+    context = dataclasses.replace(build_context(con, scope.filters, school_year=year),
+                                  filters=scope.context_filters)
     origin = cards.lab_origin(lab["source"])
-    profile = queries.lab_profile(con, code, year)
+    profile = queries.lab_profile(con, code, year, scope.filters)
     profile = profile[profile["valeur"].notna()]
-    facts, pairs, notes = [], [], [LAB_NOTE]
+    facts, pairs, notes = [], [], [comparison_note(scope), *scope.reasons]
     masked = False
     for record in profile.to_dict("records"):
-        result = queries.series(con, record["indicateur"], Filters(), by="laboratoire", annual=True,
+        result = queries.series(con, record["indicateur"], scope.filters, by="laboratoire", annual=True,
                                 periods=(year, year))
+        notes += [note for note in result.ignored if not note.startswith("Filtre public") and note not in notes]
         mine = result.data[result.data["groupe"] == code] if not result.data.empty else result.data
         origins_of = dict(zip(result.sources, result.origins, strict=False))
         cell = mine["sources"].iloc[0] if not mine.empty and "sources" in mine else None
@@ -268,7 +274,8 @@ def build_lab_fiche(con: duckdb.DuckDBPyConnection, code: str, year: str) -> Fic
             f"{p.get('projet', '')}" for p in projects.to_dict("records"))
     sections = (("Le laboratoire", place), ("Projets cités par le bilan", project_lines))
     if not facts:
-        sections += ((f"Activité en {year}", (f"Aucune valeur de ce laboratoire en {year}.",)),)
+        sections += ((f"Activité en {year}", (f"Aucune valeur de ce laboratoire en {year}"
+                                              + (f" pour {scope.parts}." if scope.parts else "."),)),)
     indicators_source = _sources_line(pairs)
     project_source = " ; ".join(dict.fromkeys(projects["source"])) if not projects.empty else ""
     source = " ; ".join(part for part in (
@@ -281,7 +288,8 @@ def build_lab_fiche(con: duckdb.DuckDBPyConnection, code: str, year: str) -> Fic
                   f"lieu : {lab_source}", origin == "illustratif")
     illustrative = origin != "bilan" or any(f.illustrative for f in facts)
     subtitle = (f"{lab['commune']} · bassin {_of(bassin_name)} · {lab['departement']} — "
-                f"{lab.get('departement_nom', '')} · activité de l'année scolaire {year}")
+                f"{lab.get('departement_nom', '')} · activité de l'année scolaire {year}"
+                + (f" pour {scope.parts}" if scope.parts else " (toutes thématiques, tous niveaux)"))
     return Fiche(
         kind="laboratoire", code=code, name=str(lab["nom"]), title=str(lab["nom"]), subtitle=subtitle,
         context=context, facts=tuple(facts), figure=figure, sections=sections, source=source,

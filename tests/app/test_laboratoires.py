@@ -97,7 +97,7 @@ def test_unknown_lab_in_the_url_is_a_french_warning(app, con):
     assert any("inconnue" in w and "lab-inconnu" in w for w in texts(at.warning))
     first = queries.laboratories(con, Filters()).data["code"].iloc[0]
     assert at.selectbox(key=FICHE_KEY).value == first  # the default fiche, no crash
-    assert at.query_params.get("labo") == first
+    assert "labo" not in at.query_params  # the bad value removed, the default never written
 
 
 def test_lab_outside_the_filters_keeps_its_fiche_with_a_note(app, con):
@@ -136,8 +136,8 @@ def test_a_card_button_opens_its_fiche(app, con):
 
 def test_the_page_renders_the_view_and_its_downloads_say_what_the_view_says(app, con, deferred):
     """The page shows `build_laboratories`'s view; the list's CSV says the sidebar filters, the activity's files
-    (table and chart) say the fiche's own context (the period only: one lab's activity is not filtered by
-    territory or thème), each with the view's source and illustrative flag."""
+    (table and chart) say the fiche's own context (the filters its figures answer, and those they do not: here a
+    département the lab is not in), each with the view's source and illustrative flag."""
     import csv
     import io
 
@@ -170,5 +170,6 @@ def test_the_page_renders_the_view_and_its_downloads_say_what_the_view_says(app,
     table = activity.table("activite")
     rows = about(files["labo_activite_csv"][1]())
     assert {k: v for k, v in rows.items() if k not in skip} == expected(activity, table)
-    assert rows["Filtres"] == "Aucun filtre (toute l'académie)" and rows["Contenu"] == f"Activité — {fiche.name}"
+    assert rows["Filtres"] == "Département : 57 — Moselle (hors de ce territoire)"  # never « aucun filtre »
+    assert rows["Contenu"] == f"Activité — {fiche.name}"
     assert files["labo_activite_png"][0].startswith(activity.figure("activite").title)

@@ -43,12 +43,20 @@ def _check_view(con, view: View, filters: Filters, indicator: str = "labo_person
     assert (inputs.indicator, inputs.unit, inputs.annee, inputs.mask) == (indicator, unit, year, mask)
     assert inputs.indicator_label == queries.indicator(con, indicator)["libelle"]
     assert inputs.departements == filters.departements and inputs.chosen_bassins == filters.bassins
-    # the labs' popups: the key figures of every lab of the year
+    # the labs' popups: the key figures of every lab of the year, for the chosen thème and niveau (as the lab's
+    # fiche), said in their labels
     scope = foliummap.lab_figure_filters(filters)
-    assert inputs.lab_figures == foliummap.lab_figures(
+    assert (scope.thematiques, scope.niveaux) == (filters.thematiques, filters.niveaux)
+    expected = foliummap.lab_figures(
         {i: queries.series(con, i, scope, by="laboratoire", annual=True, periods=(year, year)).data
          for i in foliummap.LAB_FIGURES},
         {i: str(queries.indicator(con, i)["unite"]) for i in foliummap.LAB_FIGURES})
+    names = queries.labels(con)
+    parts = ", ".join([names.thematiques[t] for t in filters.thematiques] + [names.niveaux[n] for n in filters.niveaux])
+    if parts:
+        expected = {code: [(f"{label} ({parts})", value, flag) for label, value, flag in rows]
+                    for code, rows in expected.items()}
+    assert inputs.lab_figures == expected
     # the table of the « Données » expander and of its files, with the source of the values
     table = view.table("bassins")
     labels = queries.labels(con)
