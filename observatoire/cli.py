@@ -18,7 +18,7 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-from observatoire import checks, config, exporting, queries, schema, store, versions
+from observatoire import checks, clock, config, exporting, queries, schema, store, versions
 
 LOG_DIR_ENV_VAR = "OBSERVATOIRE_LOG_DIR"
 """Folder of the logs of unexpected errors (default: var/log/, or the temporary folder if not writable)."""
@@ -148,7 +148,7 @@ def _versions(args: argparse.Namespace) -> int:
             lots.append(f"lot(s) retiré(s) : {row.lots_retires}")
         sha = f", sha256 {row.sha256[:12]}…" if _text(row.sha256) else ""
         extra = f" ({'; '.join(lots)})" if lots else ""
-        when = f"{row.date:%d/%m/%Y %H:%M} UTC"
+        when = clock.paris_datetime(row.date)
         print(f"{mark} n° {row.version:>4}  {when}  {row.auteur} — {row.resume}{sha}{extra}")
     print("* courante ; - version plus conservée (seul son journal reste)")
     return 0

@@ -78,9 +78,10 @@ class DataVersion:
 
     @property
     def label(self) -> str:
-        date = self.construite_le[:16].replace("T", " ")
+        from observatoire import clock
+
         numero = f"version n° {self.numero}, " if self.numero is not None else ""
-        return f"{numero}données {self.empreinte} du {date} UTC"
+        return f"{numero}données {self.empreinte} du {clock.paris_datetime(self.construite_le)}"
 
 
 # --------------------------------------------------------------------------------------------------- files
@@ -426,6 +427,14 @@ def set_lot_active(path: Path, lot_id: int, active: bool) -> None:
     """Deactivate (undo) or reactivate a lot of a standalone database file."""
     with _writer(path) as con:
         set_active(con, lot_id, active)
+
+
+def shipped_bilan(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The bilan's own figures as shipped with the application: rows of origin `bilan` of the demo lot (canonical
+    columns). An import may label a row `bilan` only when it is one of them, unchanged."""
+    columns = ", ".join(f"m.{c}" for c in schema.MEASURE_COLUMNS)
+    return con.execute(f"""SELECT {columns} FROM mesures m JOIN lots l USING (lot_id)
+                           WHERE l.origine = 'demo' AND m.origine = 'bilan'""").df()
 
 
 def lots(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
