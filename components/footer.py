@@ -34,5 +34,12 @@ def render_footer() -> None:
     st.divider()
     st.caption(escape_markdown(footer_text(latest)))
     if latest is not None and latest.number != context.version().number:
-        st.button("Afficher la version courante des données", on_click=pinning.unpin, key="footer_unpin",
-                  icon=":material/update:", type="tertiary")
+        shown = context.version().number
+        left, right = st.columns(2, gap="small")
+        with left:
+            st.page_link("pages/donnees.py", label=f"Voir ce qui a changé depuis la version n° {shown}",
+                         icon=":material/difference:",
+                         query_params={"depuis": str(shown), "vers": str(latest.number)})
+        with right:
+            st.button("Afficher la version courante des données", on_click=pinning.unpin, key="footer_unpin",
+                      icon=":material/update:", type="tertiary")

@@ -167,19 +167,21 @@ def read_import(data: bytes, name: str, tables: dict[str, pd.DataFrame],
             validation = _quote_written_values(err, written, catalogues)
     if validation is not None or others:
         error = schema.merge_errors(*others, *([validation] if validation is not None else []))
-        raise _with_cells(error, columns.letters) from None
+        raise _with_cells(error, columns.letters, notices) from None
     assert valid is not None
     valid = valid.reset_index(drop=True)
     return ImportFile(name=name, sha256=hashlib.sha256(data).hexdigest(), size=size, kind=kind, frame=valid,
                       details=f"{details}, {_count(len(valid), 'ligne')}", notices=tuple(notices))
 
 
-def _with_cells(err: ValidationError, letters: dict[str, str]) -> ValidationError:
-    """Each problem of a row and a known column names its cell as the spreadsheet does (`H5`)."""
+def _with_cells(err: ValidationError, letters: dict[str, str], notices: list[str]) -> ValidationError:
+    """Each problem of a row and a known column names its cell as the spreadsheet does (`H5`); the notices of
+    the reading (title row skipped, column ignored) go with the error (`err.notices`)."""
     problems = [dataclasses.replace(p, cell=f"{letters[p.column]}{p.line}")
                 if p.cell is None and p.line is not None and p.column in letters else p for p in err.problems]
     out = ValidationError(problems, err.count)
     out.valid = err.valid
+    out.notices = tuple(notices)  # type: ignore[attr-defined]
     return out
 
 
@@ -950,6 +952,45 @@ def preview(incoming: pd.DataFrame, current: pd.DataFrame) -> Preview:
     return Preview(new=int((status == "nouvelle").sum()), changed=int(changed.sum()),
                    unchanged=int((status == "inchangée").sum()), retired=0, by_indicator=by_indicator,
                    sample=sample)
+
+
+STATUS_LABELS = {"nouvelle": "Nouvelle", "modifiée": "Modifiée", "inchangée": "Inchangée"}
+
+
+def summary_table(preview: Preview, labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """Counts per indicator and period, French headers, indicator labels (`labels`: code → label)."""
+    from observatoire.text import plain
+
+    labels = labels or {}
+    return pd.DataFrame({
+        "Indicateur": [plain(labels.get(i, i)) for i in preview.by_indicator["indicateur"]],
+        "Période": preview.by_indicator["periode"].to_list(),
+        "Nouvelles": preview.by_indicator["nouvelles"].to_list(),
+        "Modifiées": preview.by_indicator["modifiees"].to_list(),
+        "Inchangées": preview.by_indicator["inchangees"].to_list(),
+    })
+
+
+def sample_table(preview: Preview, labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """The sample as a person reads it: statut in French, indicator labels, values written in French with
+    every digit (text columns: a new row's old value is an empty cell, never « None » nor « nan »)."""
+    from observatoire.figures.formatting import exact
+    from observatoire.text import plain
+
+    labels = labels or {}
+    sample = preview.sample
+    return pd.DataFrame({
+        "Statut": sample["statut"].map(STATUS_LABELS).fillna(sample["statut"]).astype(str).to_list(),
+        "Indicateur": [plain(labels.get(i, i)) for i in sample["indicateur"]],
+        "Période": sample["periode"].astype(str).to_list(),
+        "Territoire": (sample["territoire_type"].astype(str) + " "
+                       + sample["territoire_code"].astype(str)).to_list(),
+        "Niveau": sample["niveau"].astype(str).to_list(),
+        "Thématique": sample["thematique"].astype(str).to_list(),
+        "Public": sample["public"].astype(str).to_list(),
+        "Ancienne valeur": [exact(v) for v in sample["ancienne_valeur"]],
+        "Nouvelle valeur": [exact(v) for v in sample["nouvelle_valeur"]],
+    })
 
 
 # ---------------------------------------------------------------------------------------------- templates
