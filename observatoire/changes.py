@@ -138,6 +138,7 @@ def _value_changes(old_con: duckdb.DuckDBPyConnection, new_con: duckdb.DuckDBPyC
     both["nouvelle_valeur"] = new_value[keep]
     withdrawn = both["statut"] == WITHDRAWN
     both["source"] = both["source"].where(~withdrawn, both["ancienne_source"])
+    both["origine"] = both["origine"].where(~withdrawn, both["ancienne_origine"])
     by_added, by_retired, refresh = _publishers(journal)
 
     def who(row: pd.Series) -> tuple:

@@ -266,11 +266,12 @@ def _import_rules(frame: pd.DataFrame, written: pd.Series, catalogues: dict, bil
             dropped.update(int(i) for i in frame.index[long])
     if "source" not in missing:
         distinct = frame["source"].astype(str).drop_duplicates()
+        distinct = distinct[distinct.str.len() <= MAX_SOURCE_LENGTH]  # the longer ones are refused above
         total = int(distinct.str.len().sum())
         if total > MAX_SOURCES_CHARS:
-            texts = _count(len(distinct), "texte")
+            texts = _count(len(distinct), "texte") + (" différents" if len(distinct) > 1 else " différent")
             frames.append(schema.rows_frame(TABLE, pd.Index([None]), "source", None, (
-                f"textes trop nombreux ou trop longs dans la colonne « source » : {texts} différents, "
+                f"textes trop nombreux ou trop longs dans la colonne « source » : {texts}, "
                 f"{_count(total, 'caractère')} au total, {_count(MAX_SOURCES_CHARS, 'caractère')} au "
                 "plus par fichier ; citez la même source pour les lignes d'un même document (par exemple "
                 "« Statistiques ENT 2024-2025 »)")))

@@ -144,15 +144,19 @@ def _csv_rows_slow(text: str, table: str, file: str, header: list[str],
             previous = reader.line_num
     except csv.Error as err:
         start = previous + 1
-        if "end of data" in str(err):  # the file ends inside a quoted field: its opening quote is never closed
-            line_text = lines[start - 1] if start - 1 < len(lines) else ""
-            found = _open_quote(line_text.rstrip("\r"), sep)
+        where = reader.line_num or start
+        line_text = lines[start - 1] if start - 1 < len(lines) else ""
+        found = _open_quote(line_text.rstrip("\r"), sep)
+        # whole rows inside the « quoted field »: its opening quote was never closed (a later quote ended it)
+        inner = lines[start:where - 1]
+        swallowed = found is not None and any(line.count(sep) >= len(header) - 1 for line in inner)
+        if "end of data" in str(err) or swallowed:
             column = header[found[0]] if found and found[0] < len(header) else None
             raise _refuse(table, file, "guillemet ouvrant jamais refermé : un champ entre guillemets doit se "
                           "terminer par un guillemet (doublez les guillemets à l'intérieur du texte : \"\")",
                           line=start, column=column, char=found[1] if found else None) from None
         # a closing quote followed by something else than a separator or a line end, on the line being read
-        where = reader.line_num or start
+        # (a text may span several lines: a line break inside quotes belongs to it)
         line_text = lines[where - 1] if 0 < where <= len(lines) else ""
         column = None
         if where == start:

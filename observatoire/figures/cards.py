@@ -16,7 +16,7 @@ from observatoire import config, small_counts
 from observatoire.figures import formatting, sparkline
 from observatoire.labels import Labels
 from observatoire.queries import Kpi, origin_summary, sorted_origins
-from observatoire.text import escape_html, escape_markdown, plain
+from observatoire.text import escape_html, escape_markdown, plain, short_list
 
 PER_ROW = 4
 ILLUSTRATIVE_EXPLANATION = (
@@ -279,7 +279,7 @@ def kpi_help(kpi: Kpi, definition: str | None, rules: small_counts.Policy | None
         f", comparée à {e(kpi.annee_precedente)}." if kpi.annee_precedente else "."))
     parts += [e(line) for line in kpi_origin_lines(kpi, rules)]
     if kpi.sources:
-        parts.append("Source : " + " ; ".join(e(s) for s in kpi.sources) + ".")
+        parts.append("Source : " + e(short_list(kpi.sources)) + ".")
     if kpi_badge(kpi):
         parts.append(ILLUSTRATIVE_EXPLANATION)
     return "\n\n".join(parts)

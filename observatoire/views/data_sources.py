@@ -22,7 +22,7 @@ import pandas as pd
 from observatoire import clock, config, queries, small_counts, store, versions
 from observatoire.figures import formatting
 from observatoire.filters import Filters
-from observatoire.text import plain
+from observatoire.text import plain, short_list
 from observatoire.views.context import build_context
 from observatoire.views.model import KeyFigure, Notice, Table, View
 
@@ -166,7 +166,7 @@ class Provenance:
 
 def measures_preview(shown: pd.DataFrame) -> pd.DataFrame:
     """The measures as the screen shows them: plain-text sources, masked values as one text column."""
-    sources = {value: plain(value) for value in shown["source"].unique()}  # few distinct sources
+    sources = {value: short_list(value) for value in shown["source"].unique()}  # few distinct sources, cut
     preview = shown.assign(source=shown["source"].map(sources))
     if preview["valeur"].dtype == object:  # masked small counts: one text column (numbers as written)
         preview["valeur"] = preview["valeur"].map(small_counts.as_text)
