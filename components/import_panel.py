@@ -89,7 +89,7 @@ def _check(data: bytes, name: str, digest: str) -> Checked:
     with repo.connect(current) as con:
         tables = store.reference_tables(con)
         try:
-            checked = importing.read_import(data, name, tables, config.academie(), bilan=store.shipped_bilan(con))
+            checked = importing.read_import(data, name, tables, config.academie())
         except schema.ValidationError as err:
             return Checked(digest, name, problems=tuple(str(p) for p in err.problems), count=err.count,
                            notices=tuple(getattr(err, "notices", ())))

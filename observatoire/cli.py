@@ -114,9 +114,8 @@ def _import(args: argparse.Namespace) -> int:
     with repo.connect() as con:
         tables = store.reference_tables(con)
         current = versions.active_measures(con)
-        bilan = store.shipped_bilan(con)
     try:
-        incoming = importing.read_import(data, path.name, tables, config.academie(), bilan=bilan)
+        incoming = importing.read_import(data, path.name, tables, config.academie())
     except schema.ValidationError as err:
         for notice in getattr(err, "notices", ()):
             print(f"Note : {notice}", file=sys.stderr)

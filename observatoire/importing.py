@@ -37,6 +37,7 @@ import csv
 import dataclasses
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import io
 import re
@@ -46,6 +47,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -126,8 +128,9 @@ def read_import(data: bytes, name: str, tables: dict[str, pd.DataFrame],
     problem of the file at once: structure (rows with a wrong number of fields, missing or duplicate columns),
     cells of a wrong type, codes, values, periods (the first `schema.MAX_LISTED`, all counted).
 
-    `bilan`: the shipped bilan figures (`store.shipped_bilan`): a row may keep `origine = bilan` only when it is
-    one of them, unchanged (an export imported again); without it, no row may."""
+    `bilan`: the bilan figures shipped with the application (default: `shipped_bilan()`, read from
+    `data/demo/chiffres_bilan.csv`): a row may keep `origine = bilan` only when it is one of them, unchanged (an
+    export imported again); an empty frame: no row may."""
     if isinstance(data, (bytearray, memoryview)):
         data = bytes(data)
     if not isinstance(data, bytes):
@@ -153,6 +156,8 @@ def read_import(data: bytes, name: str, tables: dict[str, pd.DataFrame],
     columns = _canonical(raw, name, notices, academie, header_line)
     frame, written = columns.frame, columns.written
     catalogues = checks.measure_catalogues(tables, academie)
+    if bilan is None:
+        bilan = shipped_bilan(academie.code)
     rules, dropped, refused_values = _import_rules(frame, written, catalogues, bilan, name, columns.missing)
     if len(refused_values):  # reported once: the row's other cells are still checked
         frame.loc[refused_values, "valeur"] = "0"
@@ -302,7 +307,7 @@ def _ambiguous_numbers(frame: pd.DataFrame, written: pd.Series, catalogues: dict
                                     "nombre ambigu : « _ » ne sépare pas les milliers dans un tableur ; écrivez "
                                     "1000 ou 1 000"))
     units = frame.loc[cells.index, "indicateur"].map(catalogues.get("unites", {}))
-    count = units.notna() & (units != schema.RATE_UNIT)
+    count = units.notna() & ~units.isin(schema.DECIMAL_UNITS)
     grouped = compact.str.match(_AMBIGUOUS_THOUSANDS) & count & ~underscore
     if grouped.any():
         cells_g, compact_g = cells[grouped], compact[grouped]
@@ -326,6 +331,33 @@ def _ambiguous_numbers(frame: pd.DataFrame, written: pd.Series, catalogues: dict
         frames.append(schema.rows_frame(TABLE, values.index[underflow], "valeur", cells[values.index[underflow]],
                                         "nombre trop proche de zéro (lu 0) : écrivez 0 ou la valeur exacte"))
     return frames
+
+
+@functools.lru_cache(maxsize=2)
+def _bilan_files(measures: str, figures: str, code: str) -> pd.DataFrame:
+    frames = []
+    try:  # the demo measures: the bilan's figures and the breakdowns it gives, as shipped
+        shipped = reading.read_measures_csv(Path(measures))
+        frames.append(shipped.loc[shipped["origine"] == "bilan", MEASURE_COLUMNS])
+    except (ValidationError, OSError):
+        pass
+    try:  # the bilan's figures as typed from the report
+        bilan = checks.read_bilan_figures(Path(figures))
+        bilan.insert(2, "territoire_type", "academie")
+        bilan.insert(3, "territoire_code", code)
+        frames.append(bilan.loc[bilan["origine"] == "bilan", MEASURE_COLUMNS])
+    except (ValidationError, OSError):  # no bilan shipped (another académie's data folder): none is the bilan
+        pass
+    if not frames:
+        return pd.DataFrame(columns=MEASURE_COLUMNS)
+    return pd.concat(frames, ignore_index=True).drop_duplicates(subset=MEASURE_KEY).reset_index(drop=True)
+
+
+def shipped_bilan(code: str | None = None) -> pd.DataFrame:
+    """The bilan's own figures as the application ships them (rows of origin `bilan` of `data/demo/mesures.csv`
+    and `data/demo/chiffres_bilan.csv`): the only rows an import may label `bilan`, and only unchanged."""
+    return _bilan_files(str(config.DEMO_MEASURES), str(config.DEMO_DIR / "chiffres_bilan.csv"),
+                        code or config.academie().code).copy()
 
 
 def _reserved_bilan(frame: pd.DataFrame, bilan: pd.DataFrame | None) -> list[pd.DataFrame]:

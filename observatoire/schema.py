@@ -64,6 +64,10 @@ MAX_COUNT = 1e12
 """Largest accepted value of a count (any unit but `%`): one thousand billion (10^12). Rates (unit `%`) lie
 between 0 and 100. Counts are never negative."""
 RATE_UNIT = "%"
+DECIMAL_UNITS = (RATE_UNIT, "heures", "heure", "h")
+"""Units whose values have decimals (a rate, a duration): there `1,234` has a decimal comma. For every other
+unit (counts of people, visits, sites…) a comma or a point followed by exactly three digits is ambiguous in an
+import (thousands or decimals?) and refused."""
 MAX_LISTED = 100
 """Problems kept (and printed) in a `ValidationError`; the others are only counted."""
 

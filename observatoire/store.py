@@ -429,14 +429,6 @@ def set_lot_active(path: Path, lot_id: int, active: bool) -> None:
         set_active(con, lot_id, active)
 
 
-def shipped_bilan(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The bilan's own figures as shipped with the application: rows of origin `bilan` of the demo lot (canonical
-    columns). An import may label a row `bilan` only when it is one of them, unchanged."""
-    columns = ", ".join(f"m.{c}" for c in schema.MEASURE_COLUMNS)
-    return con.execute(f"""SELECT {columns} FROM mesures m JOIN lots l USING (lot_id)
-                           WHERE l.origine = 'demo' AND m.origine = 'bilan'""").df()
-
-
 def lots(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute("SELECT * FROM lots ORDER BY lot_id").df()
 

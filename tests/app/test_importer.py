@@ -176,5 +176,5 @@ def test_the_corrected_sheet_previews_without_none_and_its_import_is_dated_in_pa
     at.button(key="import_publish").click().run()
     assert store_root.current().number == 2
     history = _said(at)
-    assert "Lot 2 — « gar-pix-2024-2025-corrige.xlsx », version n° 2, le " in history
+    assert "**Lot 2** — « gar-pix-2024-2025-corrige.xlsx », version n° 2, le " in history
     assert "(heure de Paris), par Claire Éditrice" in history

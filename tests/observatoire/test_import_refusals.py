@@ -46,7 +46,7 @@ def test_an_import_may_not_label_its_rows_bilan(reference_tables, bilan):
                          reference_tables, bilan)
     assert [(p.line, p.column, p.cell) for p in problems] == [(2, "origine", "I2")]
     assert problems[0].message.startswith("origine « bilan » réservée au bilan livré avec l'application")
-    assert _problems([_line(origine="bilan")], reference_tables)[0].column == "origine"  # no bilan given: none
+    assert _problems([_line(origine="bilan")], reference_tables)[0].column == "origine"  # default: the shipped file
 
 
 def test_a_shipped_bilan_row_unchanged_keeps_its_origin(reference_tables, bilan):
