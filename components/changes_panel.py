@@ -47,21 +47,14 @@ def parse_day(text: str) -> dt.date | None:
 
 
 def version_labels(numbers: list[int], journal: pd.DataFrame, current: int) -> dict[str, str]:
-    """« n° 5 · du 20/11/2026 à 14:02 au 22/11/2026 à 09:10 » (the days it was in force, Paris time);
-    « n° 8 · depuis le 22/11/2026 à 09:10 (courante) »."""
+    """« n° 5 · 20/11/2026 à 14:02 » (when it was published, Paris time), « n° 8 · 22/11/2026 à 09:10
+    (courante) »: short enough for the box at 1280 px."""
     published = journal.groupby("version")["date"].min() if not journal.empty else pd.Series(dtype=object)
     labels = {}
     for number in numbers:
         start = published.get(number)
-        later = published[published.index > number]
-        end = later.iloc[0] if len(later) else None
         since = clock.paris_datetime(start, zone=False) if start is not None else "?"
-        if number == current:
-            labels[str(number)] = f"n° {number} · depuis le {since} (courante)"
-        elif end is not None:
-            labels[str(number)] = f"n° {number} · du {since} au {clock.paris_datetime(end, zone=False)}"
-        else:
-            labels[str(number)] = f"n° {number} · publiée le {since}"
+        labels[str(number)] = f"n° {number} · {since}" + (" (courante)" if number == current else "")
     return labels
 
 
@@ -156,9 +149,9 @@ def render(filters: Filters) -> None:
             st.session_state[key] = default
     left, middle, right = st.columns([5, 5, 3], vertical_alignment="bottom")
     fmt = partial(label_of, labels)
-    left.selectbox("Depuis la version (heure de Paris)", options, key=FROM_KEY, format_func=fmt,
+    left.selectbox("Depuis la version (publiée le, heure de Paris)", options, key=FROM_KEY, format_func=fmt,
                    on_change=_chosen, args=(FROM_PARAM, FROM_KEY))
-    middle.selectbox("Jusqu'à la version", options, key=TO_KEY, format_func=fmt, on_change=_chosen,
+    middle.selectbox("Jusqu'à la version (publiée le)", options, key=TO_KEY, format_func=fmt, on_change=_chosen,
                      args=(TO_PARAM, TO_KEY))
     right.text_input("… ou depuis le (JJ/MM/AAAA)", key=DATE_KEY, placeholder="20/11/2026",
                      on_change=_date_typed, args=(options,),

@@ -91,10 +91,17 @@ def _check(data: bytes, name: str, digest: str) -> Checked:
         try:
             checked = importing.read_import(data, name, tables, config.academie())
         except schema.ValidationError as err:
-            return Checked(digest, name, problems=tuple(str(p) for p in err.problems), count=err.count,
-                           notices=tuple(getattr(err, "notices", ())))
+            return Checked(digest, name, problems=tuple(_problem_text(p, name) for p in err.problems),
+                           count=err.count, notices=tuple(getattr(err, "notices", ())))
         preview = importing.preview(checked.frame, versions.active_measures(con))
     return Checked(digest, name, checked, preview, current.number, notices=checked.notices)
+
+
+def _problem_text(problem: schema.Problem, name: str) -> str:
+    """A problem as listed under « Fichier refusé … dans « name » »: without the file name again."""
+    text = str(problem)
+    prefix = f"{problem.filename} — " if problem.filename == name else ""
+    return text.removeprefix(prefix) if prefix else text.removeprefix(f"{name} : ")
 
 
 def checked_file(upload: object) -> Checked:
@@ -133,20 +140,16 @@ def render_refusal(problems: tuple[str, ...], count: int, name: str) -> None:
                    f"tableur) ; {formatting.number(rest)} autres sont comptés :")
     elif count > 1:
         st.caption("Tous les problèmes du fichier, dans l'ordre des lignes (numérotées comme dans le tableur) :")
-    shown = "\n".join(f"- {escape_markdown(p)}" for p in problems)
+    shown = "\n".join(f"- {_unbreakable(escape_markdown(p[:1].upper() + p[1:]))}" for p in problems)
     more = f"\n- … et {formatting.number(rest)} autre{'s' if rest > 1 else ''} problème{'s' if rest > 1 else ''}" \
         if rest > 0 else ""
     st.markdown(shown + more)
 
 
-def _labels() -> dict[str, str]:
-    return dict(context.labels().indicateurs)
-
-
 def preview_tables(preview: importing.Preview) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The per-indicator summary and the sample, with French column names and indicator labels (the core's
     `importing.summary_table` / `sample_table`: values as French text, a new row's old value empty)."""
-    labels = _labels()
+    labels = context.labels()
     return importing.summary_table(preview, labels), importing.sample_table(preview, labels)
 
 

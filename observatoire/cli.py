@@ -242,11 +242,14 @@ def _changes(args: argparse.Namespace) -> int:
     limit = max(0, args.lignes)
     if not values.empty and limit:
         print(f"Valeurs changées ({_count(len(values))}) :")
-        for row in values.head(limit).itertuples(index=False):
-            old_value, new_value = exact(row[7]) or "—", exact(row[8]) or "—"
-            who = f"n° {row[11]}, {row[12]}, {row[13]}" if row[11] is not None and not _missing(row[11]) else ""
-            print(f"  {row[0]:<9} {row[1]} · {row[2]} · {row[3]} · {row[4]} · {row[5]} · {row[6]} : "
-                  f"{old_value} → {new_value}" + (f" ({who})" if who else ""))
+        for row in values.head(limit).to_dict("records"):
+            old_value, new_value = exact(row["Ancienne valeur"]) or "—", exact(row["Nouvelle valeur"]) or "—"
+            version = row["Version"]
+            who = (f"n° {version}, {row['Publié par']}, {row['Publié le (heure de Paris)']}"
+                   if version is not None and not _missing(version) else "")
+            print(f"  {row['Changement']:<9} {row['Indicateur']} · {row['Période']} · {row['Territoire']} · "
+                  f"{row['Niveau']} · {row['Thématique']} · {row['Public']} : {old_value} → {new_value}"
+                  + (f" ({who})" if who else ""))
         if len(values) > limit:
             print(f"… et {_count(len(values) - limit)} autres (--output fichier.csv pour la liste complète).")
     for key in ("periodes", "lots"):

@@ -990,13 +990,21 @@ def preview(incoming: pd.DataFrame, current: pd.DataFrame) -> Preview:
 STATUS_LABELS = {"nouvelle": "Nouvelle", "modifiée": "Modifiée", "inchangée": "Inchangée"}
 
 
-def summary_table(preview: Preview, labels: dict[str, str] | None = None) -> pd.DataFrame:
-    """Counts per indicator and period, French headers, indicator labels (`labels`: code → label)."""
+def _label(labels: Any, dimension: str, code: str) -> str:
+    if labels is None:
+        return code
+    if isinstance(labels, dict):
+        return labels.get(code, code) if dimension == "indicateur" else code
+    return labels.of(dimension, code)
+
+
+def summary_table(preview: Preview, labels: Any = None) -> pd.DataFrame:
+    """Counts per indicator and period, French headers, indicator labels (`labels`: a `labels.Labels`, or an
+    indicator code → label mapping)."""
     from observatoire.text import plain
 
-    labels = labels or {}
     return pd.DataFrame({
-        "Indicateur": [plain(labels.get(i, i)) for i in preview.by_indicator["indicateur"]],
+        "Indicateur": [plain(_label(labels, "indicateur", i)) for i in preview.by_indicator["indicateur"]],
         "Période": preview.by_indicator["periode"].to_list(),
         "Nouvelles": preview.by_indicator["nouvelles"].to_list(),
         "Modifiées": preview.by_indicator["modifiees"].to_list(),
@@ -1004,25 +1012,32 @@ def summary_table(preview: Preview, labels: dict[str, str] | None = None) -> pd.
     })
 
 
-def sample_table(preview: Preview, labels: dict[str, str] | None = None) -> pd.DataFrame:
-    """The sample as a person reads it: statut in French, indicator labels, values written in French with
-    every digit (text columns: a new row's old value is an empty cell, never « None » nor « nan »)."""
+def sample_table(preview: Preview, labels: Any = None) -> pd.DataFrame:
+    """The sample as a person reads it: statut in French, labels (`labels.Labels`: territories, niveaux,
+    thèmes, publics too), old and new values next to what they are about, written in French with every digit
+    (text columns: a new row's old value is an empty cell, never « None » nor « nan »)."""
     from observatoire.figures.formatting import exact
     from observatoire.text import plain
+    from observatoire.views.changes import territory_label
 
-    labels = labels or {}
     sample = preview.sample
+
+    def territory(ttype: str, code: str) -> str:
+        if labels is None or isinstance(labels, dict):
+            return f"{ttype} {code}"
+        return territory_label(ttype, code, labels)
+
     return pd.DataFrame({
         "Statut": sample["statut"].map(STATUS_LABELS).fillna(sample["statut"]).astype(str).to_list(),
-        "Indicateur": [plain(labels.get(i, i)) for i in sample["indicateur"]],
+        "Indicateur": [plain(_label(labels, "indicateur", i)) for i in sample["indicateur"]],
         "Période": sample["periode"].astype(str).to_list(),
-        "Territoire": (sample["territoire_type"].astype(str) + " "
-                       + sample["territoire_code"].astype(str)).to_list(),
-        "Niveau": sample["niveau"].astype(str).to_list(),
-        "Thématique": sample["thematique"].astype(str).to_list(),
-        "Public": sample["public"].astype(str).to_list(),
+        "Territoire": [plain(territory(str(t), str(c))) for t, c in
+                       zip(sample["territoire_type"], sample["territoire_code"], strict=True)],
         "Ancienne valeur": [exact(v) for v in sample["ancienne_valeur"]],
         "Nouvelle valeur": [exact(v) for v in sample["nouvelle_valeur"]],
+        "Niveau": [plain(_label(labels, "niveau", str(v))) for v in sample["niveau"]],
+        "Thématique": [plain(_label(labels, "thematique", str(v))) for v in sample["thematique"]],
+        "Public": [plain(_label(labels, "public", str(v))) for v in sample["public"]],
     })
 
 

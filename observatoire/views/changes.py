@@ -61,19 +61,20 @@ def _dimension(labels: Labels, dimension: str, codes: pd.Series) -> list[str]:
 
 
 def values_table(values: pd.DataFrame, labels: Labels) -> pd.DataFrame:
-    """The value changes with French headers and labels; old and new values stay numbers (empty for a value
-    added or withdrawn), the publication date is Paris time."""
+    """The value changes with French headers and labels, old and new values next to what they are about (seen
+    without scrolling); they stay numbers (empty for a value added or withdrawn): the files keep numbers. The
+    publication date is Paris time."""
     return pd.DataFrame({
         "Changement": values["statut"].map(STATUS_LABELS).fillna(values["statut"]).astype(str).to_list(),
         "Indicateur": _dimension(labels, "indicateur", values["indicateur"]),
         "Période": values["periode"].astype(str).to_list(),
         "Territoire": [plain(territory_label(t, c, labels)) for t, c in
                        zip(values["territoire_type"], values["territoire_code"], strict=True)],
+        "Ancienne valeur": pd.to_numeric(values["ancienne_valeur"], errors="coerce").astype(float).to_list(),
+        "Nouvelle valeur": pd.to_numeric(values["nouvelle_valeur"], errors="coerce").astype(float).to_list(),
         "Niveau": _dimension(labels, "niveau", values["niveau"]),
         "Thématique": _dimension(labels, "thematique", values["thematique"]),
         "Public": _dimension(labels, "public", values["public"]),
-        "Ancienne valeur": pd.to_numeric(values["ancienne_valeur"], errors="coerce").astype(float).to_list(),
-        "Nouvelle valeur": pd.to_numeric(values["nouvelle_valeur"], errors="coerce").astype(float).to_list(),
         "Origine": [str(o) if isinstance(o, str) else "" for o in values["origine"]],
         "Source": [plain(s) if isinstance(s, str) else "" for s in values["source"]],
         "Version": [int(v) if pd.notna(v) else None for v in values["version"]],

@@ -155,11 +155,12 @@ def test_a_libreoffice_sheet_with_three_bad_rows_lists_them_all_in_one_upload(ed
     assert any(n.startswith("Ligne 1 ignorée (« Statistiques GAR et PIX 2024-2025 — DRANE Nancy-Metz »)")
                for n in notices), notices
     assert any(n.startswith("Colonne ignorée : « notes » (J)") for n in notices), notices
-    listed = md_text("\n".join(str(m.value) for m in at.markdown))
-    for fragment in ("ligne 6, colonne « periode » (cellule B6) : période annuelle attendue, par exemple 2024-2025",
-                     "ligne 8, colonne « territoire_code » (cellule D8)", "vouliez-vous dire « 54-nancy » ?",
-                     "ligne 10, colonne « valeur » (cellule H10) : nombre attendu (valeur « non communiqué »)"):
+    listed = md_text("\n".join(str(m.value) for m in at.markdown)).replace("\u00a0", " ")
+    for fragment in ("- Ligne 6, colonne « periode » (cellule B6) : période annuelle attendue, par exemple 2024-2025",
+                     "- Ligne 8, colonne « territoire_code » (cellule D8)", "vouliez-vous dire « 54-nancy » ?",
+                     "- Ligne 10, colonne « valeur » (cellule H10) : nombre attendu (valeur « non communiqué »)"):
         assert fragment in listed, listed
+    assert "gar-pix-2024-2025.xlsx —" not in listed  # the file is named once, above the list
     assert "nommez" not in listed
     assert "import_publish" not in [b.key for b in at.button] and store_root.current().number == 1
 
@@ -170,6 +171,8 @@ def test_the_corrected_sheet_previews_without_none_and_its_import_is_dated_in_pa
     assert any(md_text(i.value).startswith("Ligne 1 ignorée") for i in at.info)
     sample = next(d.value for d in at.dataframe if "Ancienne valeur" in d.value.columns)
     assert set(sample["Statut"]) == {"Nouvelle"} and set(sample["Ancienne valeur"]) == {""}  # new: no old value
+    assert sample.columns.tolist()[3:6] == ["Territoire", "Ancienne valeur", "Nouvelle valeur"]
+    assert "Département 54 — Meurthe-et-Moselle" in set(sample["Territoire"])
     text = sample.to_csv()
     assert "None" not in text and "nan" not in text.lower().split(",")
     assert "1\u202f987\u202f654" in set(sample["Nouvelle valeur"])

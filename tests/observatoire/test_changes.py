@@ -117,9 +117,9 @@ def test_the_view_in_french_with_paris_times(repo):
     assert view.text("publications") == (f"1 publication (heure de Paris) : n° 2 : import de « ent-2025.csv », par "
                                          f"Claire Éditrice, le {when}.")
     table = view.table("valeurs").frame
-    assert table.columns.tolist() == ["Changement", "Indicateur", "Période", "Territoire", "Niveau", "Thématique",
-                                      "Public", "Ancienne valeur", "Nouvelle valeur", "Origine", "Source", "Version",
-                                      "Publié par", "Publié le (heure de Paris)"]
+    assert table.columns.tolist() == ["Changement", "Indicateur", "Période", "Territoire", "Ancienne valeur",
+                                      "Nouvelle valeur", "Niveau", "Thématique", "Public", "Origine", "Source",
+                                      "Version", "Publié par", "Publié le (heure de Paris)"]
     assert table["Changement"].tolist() == ["Modifiée", "Nouvelle"]
     assert table["Territoire"].tolist() == [config.academie().nom] * 2
     assert table["Publié le (heure de Paris)"].tolist() == [when, when]
@@ -143,7 +143,7 @@ def test_the_files_say_what_they_compare(repo, tmp_path):
     assert "# Filtres;Aucun filtre (toute l'académie)" in text
     workbook = openpyxl.load_workbook(io.BytesIO(exporting.to_xlsx_bytes(values.frame, about=about)))
     rows = list(workbook.worksheets[0].iter_rows(values_only=True))
-    assert rows[0][0] == "Changement" and rows[1][8] == 70_000_000  # a number in the workbook
+    assert rows[0][0] == "Changement" and rows[1][5] == 70_000_000  # a number in the workbook
     assert dict(workbook[exporting.ABOUT_SHEET].iter_rows(min_row=2, values_only=True))["Contenu"] == values.title
 
 
