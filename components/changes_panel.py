@@ -46,6 +46,15 @@ def parse_day(text: str) -> dt.date | None:
         return None
 
 
+def value_columns(first: str) -> dict:
+    """Widths that keep the old and new values on the first screen at 1280 px (long labels are cut, the whole
+    text shows on hover and in the files); values right-aligned as numbers are."""
+    text = st.column_config.TextColumn
+    return {first: text(width=105), "Indicateur": text(width=185), "Période": text(width=85),
+            "Territoire": text(width=165), "Ancienne valeur": text(width=128, alignment="right"),
+            "Nouvelle valeur": text(width=128, alignment="right")}
+
+
 def version_labels(numbers: list[int], journal: pd.DataFrame, current: int) -> dict[str, str]:
     """« n° 5 · 20/11/2026 à 14:02 » (when it was published, Paris time), « n° 8 · 22/11/2026 à 09:10
     (courante) »: short enough for the box at 1280 px."""
@@ -193,7 +202,8 @@ def render(filters: Filters) -> None:
         if len(shown_rows) < len(values.frame):
             st.caption(f"Aperçu : les {formatting.number(len(shown_rows))} premières lignes sur "
                        f"{formatting.number(len(values.frame))} ; les fichiers contiennent toutes les lignes.")
-        st.dataframe(shown_rows, hide_index=True, width="stretch", key="chg_valeurs")
+        st.dataframe(shown_rows, hide_index=True, width="stretch", key="chg_valeurs",
+                     column_config=value_columns("Changement"))
         left, right = st.columns(2)
         about = exporting.About(title=values.title, context=view.context, source=values.source)
         render_downloads(values.frame, values.title, "chg_valeurs", left, right, about=about)

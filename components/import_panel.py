@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from components import catalog, context
+from components import catalog, changes_panel, context
 from observatoire import config, importing, schema, store, versions
 from observatoire.access import Editor
 from observatoire.figures import formatting
@@ -168,7 +168,8 @@ def render_preview(checked: importing.ImportFile, preview: importing.Preview, co
     st.dataframe(summary, hide_index=True, width="stretch", key="import_summary")
     st.markdown(f"**Échantillon** ({formatting.number(len(sample))} lignes : les modifiées d'abord ; une valeur "
                 "nouvelle n'a pas d'ancienne valeur)")
-    st.dataframe(sample, hide_index=True, width="stretch", key="import_sample")
+    st.dataframe(sample, hide_index=True, width="stretch", key="import_sample",
+                 column_config=changes_panel.value_columns("Statut"))
 
 
 def publish(editor: Editor) -> None:

@@ -61,10 +61,17 @@ def version_number(con: duckdb.DuckDBPyConnection) -> int:
     return int(number) if number and number.isdigit() else 0
 
 
+def lot_signatures(lots: pd.DataFrame) -> pd.Series:
+    """What identifies a lot's content across versions: id, content hash and creation time, written the same
+    whatever the other rows (pandas prints a timestamp column with or without microseconds depending on all of
+    its values: `.137` alone but `.137000` next to `.371807`)."""
+    created = pd.to_datetime(lots["cree_le"]).dt.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return lots["lot_id"].astype(str) + "|" + lots["empreinte"].astype(str) + "|" + created.astype(str)
+
+
 def _lots(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     lots = store.lots(con)
-    lots["signature"] = (lots["lot_id"].astype(str) + "|" + lots["empreinte"].astype(str) + "|"
-                         + lots["cree_le"].astype(str))
+    lots["signature"] = lot_signatures(lots)
     return lots
 
 

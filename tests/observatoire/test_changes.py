@@ -189,3 +189,12 @@ def test_cli_changements(repo, tmp_path, capsys):
         assert cli.main(["--store", root, "changements", *bad]) == 1
         err = capsys.readouterr().err
         assert said in err and "Traceback" not in err
+
+
+def test_a_lot_is_the_same_whatever_the_other_lots():
+    """A lot created at .137 s is printed `.137` alone and `.137000` next to a lot created at .371807 s: its
+    signature must not change, or an untouched lot would be said added and withdrawn."""
+    one = pd.DataFrame({"lot_id": [1], "empreinte": ["abc"], "cree_le": [pd.Timestamp("2026-12-04 19:04:30.137")]})
+    two = pd.DataFrame({"lot_id": [1, 2], "empreinte": ["abc", "def"],
+                        "cree_le": [pd.Timestamp("2026-12-04 19:04:30.137"), pd.Timestamp("2026-12-04 19:05:27.371807")]})
+    assert changes.lot_signatures(one).iloc[0] == changes.lot_signatures(two).iloc[0]
