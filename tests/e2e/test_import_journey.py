@@ -329,6 +329,7 @@ def test_import_publish_refuse_undo_logout(page, app, provider, repo, outside, s
     open_importer(page, app)
     sign_out(page, app, provider)
     open_importer(page, app)
+    page.get_by_role("button", name="Se connecter").wait_for()  # drawn after the heading: wait, never race
     assert page.get_by_role("button", name="Se connecter").count() == 1
     assert page.get_by_label(UPLOADER).count() == 0 and page.locator(ZONE).count() == 0
     lap("déconnexion")
