@@ -293,3 +293,38 @@ def school_years() -> list[str]:
 def geojson(name: str) -> dict:
     """Raw GeoJSON dict of `bassins` or `departements` (cached: the map is rebuilt, its data is not)."""
     return geo.geojson_dict(name)
+
+
+# ------------------------------------------------------------------------------------- what changed
+
+
+@st.cache_resource(ttl=_TTL, max_entries=16, show_spinner="Comparaison des deux versions…")
+def _changes(old_id: str, old_path: str, new_id: str, new_path: str) -> View:
+    """`build_changes` of two version files (ids in the key: a version never changes), kept as an object."""
+    from observatoire.views.changes import build_changes
+
+    old, new = _connection(old_path).cursor(), _connection(new_path).cursor()
+    try:
+        return build_changes(old, new)
+    finally:
+        old.close()
+        new.close()
+
+
+def changes(old: int, new: int) -> View:
+    """What changed from version `old` to version `new` (both kept; `StoreError` in French otherwise)."""
+    repo = repository()
+    first, second = repo.version(old), repo.version(new)
+    return _changes(first.id, str(first.path), second.id, str(second.path))
+
+
+def kept_versions() -> list[versions.Version]:
+    """The published versions whose files are kept (oldest first): the ones a comparison can open."""
+    return repository().versions()
+
+
+def current_journal() -> pd.DataFrame:
+    """The journal of the current version (every publication up to it, most recent first), cached by version."""
+    target = current_version()
+    return _run("observatoire.versions.journal", target.id, str(target.path), (), (),  # type: ignore[return-value]
+                versions.journal)

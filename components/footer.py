@@ -6,13 +6,13 @@ from __future__ import annotations
 import streamlit as st
 
 from components import context, pinning
-from observatoire import config, versions
+from observatoire import clock, config, versions
 from observatoire.text import escape_markdown
 
 
 def _date_fr(iso: str) -> str:
-    date = iso[:10]
-    return f"{date[8:10]}/{date[5:7]}/{date[:4]}" if len(date) == 10 else date
+    """The version's date in Paris (a version published at 00:30 in Paris is of that day)."""
+    return clock.paris_date(iso)
 
 
 def footer_text(latest: versions.Version | None = None) -> str:
@@ -34,5 +34,12 @@ def render_footer() -> None:
     st.divider()
     st.caption(escape_markdown(footer_text(latest)))
     if latest is not None and latest.number != context.version().number:
-        st.button("Afficher la version courante des données", on_click=pinning.unpin, key="footer_unpin",
-                  icon=":material/update:", type="tertiary")
+        shown = context.version().number
+        left, right = st.columns(2, gap="small")
+        with left:
+            st.page_link("pages/donnees.py", label=f"Voir ce qui a changé depuis la version n° {shown}",
+                         icon=":material/difference:",
+                         query_params={"depuis": str(shown), "vers": str(latest.number)})
+        with right:
+            st.button("Afficher la version courante des données", on_click=pinning.unpin, key="footer_unpin",
+                      icon=":material/update:", type="tertiary")

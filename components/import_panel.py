@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from components import catalog, context
+from components import catalog, changes_panel, context
 from observatoire import config, importing, schema, store, versions
 from observatoire.access import Editor
 from observatoire.figures import formatting
-from observatoire.text import escape_markdown, plain
+from observatoire.text import escape_markdown
 from observatoire.views.data_sources import journal_table
 
 log = logging.getLogger("observatoire")
@@ -30,7 +30,7 @@ _CONFIRM_UNDO = "import_confirm_undo"
 _DONE = "import_done"  # French message of the last publication, shown once
 WAIT_SECONDS = 5.0
 
-STATUS_LABELS = {"nouvelle": "Nouvelle", "modifiée": "Modifiée", "inchangée": "Inchangée"}
+STATUS_LABELS = importing.STATUS_LABELS
 
 
 def _unbreakable(text: str) -> str:
@@ -79,6 +79,7 @@ class Checked:
     compared_with: int | None = None  # number of the version the preview was computed against
     problems: tuple[str, ...] = ()
     count: int = 0
+    notices: tuple[str, ...] = ()  # what was read differently from the file as written (title row, column)
 
 
 def _check(data: bytes, name: str, digest: str) -> Checked:
@@ -90,9 +91,17 @@ def _check(data: bytes, name: str, digest: str) -> Checked:
         try:
             checked = importing.read_import(data, name, tables, config.academie())
         except schema.ValidationError as err:
-            return Checked(digest, name, problems=tuple(str(p) for p in err.problems), count=err.count)
+            return Checked(digest, name, problems=tuple(_problem_text(p, name) for p in err.problems),
+                           count=err.count, notices=tuple(getattr(err, "notices", ())))
         preview = importing.preview(checked.frame, versions.active_measures(con))
-    return Checked(digest, name, checked, preview, current.number)
+    return Checked(digest, name, checked, preview, current.number, notices=checked.notices)
+
+
+def _problem_text(problem: schema.Problem, name: str) -> str:
+    """A problem as listed under « Fichier refusé … dans « name » »: without the file name again."""
+    text = str(problem)
+    prefix = f"{problem.filename} — " if problem.filename == name else ""
+    return text.removeprefix(prefix) if prefix else text.removeprefix(f"{name} : ")
 
 
 def checked_file(upload: object) -> Checked:
@@ -112,39 +121,36 @@ def uploader_key() -> str:
     return f"import_file_{st.session_state.get(_UPLOADER_ROUND, 0)}"
 
 
+def render_notices(notices: tuple[str, ...]) -> None:
+    """What was read differently from the file as written: a title row skipped, a column ignored…"""
+    for notice in notices:
+        st.info(escape_markdown(notice), icon=":material/info:")
+
+
 def render_refusal(problems: tuple[str, ...], count: int, name: str) -> None:
-    st.error(f"Fichier refusé : {count} problème{'s' if count > 1 else ''} dans « {escape_markdown(name)} ». "
+    """Every problem of the file found in one reading: the first ones listed (line and cell as the spreadsheet
+    numbers them), the others counted."""
+    plural = "s" if count > 1 else ""
+    st.error(f"Fichier refusé : {formatting.number(count)} problème{plural} dans « {escape_markdown(name)} ». "
              "Rien n'a été publié : corrigez le fichier puis déposez-le à nouveau.", icon=":material/block:")
-    shown = "\n".join(f"- {escape_markdown(p)}" for p in problems)
     rest = count - len(problems)
-    more = f"\n- … et {formatting.number(rest)} autres problèmes" if rest > 0 else ""
+    if rest > 0:
+        listed = formatting.number(len(problems))
+        st.caption(f"Les {listed} premiers problèmes, dans l'ordre des lignes (numérotées comme dans le "
+                   f"tableur) ; {formatting.number(rest)} autres sont comptés :")
+    elif count > 1:
+        st.caption("Tous les problèmes du fichier, dans l'ordre des lignes (numérotées comme dans le tableur) :")
+    shown = "\n".join(f"- {_unbreakable(escape_markdown(p[:1].upper() + p[1:]))}" for p in problems)
+    more = f"\n- … et {formatting.number(rest)} autre{'s' if rest > 1 else ''} problème{'s' if rest > 1 else ''}" \
+        if rest > 0 else ""
     st.markdown(shown + more)
 
 
-def _labels() -> dict[str, str]:
-    return dict(context.labels().indicateurs)
-
-
 def preview_tables(preview: importing.Preview) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The per-indicator summary and the sample, with French column names and indicator labels."""
-    labels = _labels()
-    summary = pd.DataFrame({
-        "Indicateur": [plain(labels.get(i, i)) for i in preview.by_indicator["indicateur"]],
-        "Période": preview.by_indicator["periode"].to_list(),
-        "Nouvelles": preview.by_indicator["nouvelles"].to_list(),
-        "Modifiées": preview.by_indicator["modifiees"].to_list(),
-        "Inchangées": preview.by_indicator["inchangees"].to_list(),
-    })
-    sample = preview.sample
-    rows = pd.DataFrame({
-        "Statut": sample["statut"].map(STATUS_LABELS).fillna(sample["statut"]),
-        "Indicateur": [plain(labels.get(i, i)) for i in sample["indicateur"]],
-        "Période": sample["periode"],
-        "Territoire": sample["territoire_type"] + " " + sample["territoire_code"],
-        "Niveau": sample["niveau"], "Thématique": sample["thematique"], "Public": sample["public"],
-        "Ancienne valeur": sample["ancienne_valeur"], "Nouvelle valeur": sample["nouvelle_valeur"],
-    })
-    return summary, rows
+    """The per-indicator summary and the sample, with French column names and indicator labels (the core's
+    `importing.summary_table` / `sample_table`: values as French text, a new row's old value empty)."""
+    labels = context.labels()
+    return importing.summary_table(preview, labels), importing.sample_table(preview, labels)
 
 
 def render_preview(checked: importing.ImportFile, preview: importing.Preview, compared_with: int) -> None:
@@ -160,10 +166,10 @@ def render_preview(checked: importing.ImportFile, preview: importing.Preview, co
     summary, sample = preview_tables(preview)
     st.markdown("**Par indicateur et période**")
     st.dataframe(summary, hide_index=True, width="stretch", key="import_summary")
-    st.markdown(f"**Échantillon** ({formatting.number(len(sample))} lignes : les modifiées d'abord)")
+    st.markdown(f"**Échantillon** ({formatting.number(len(sample))} lignes : les modifiées d'abord ; une valeur "
+                "nouvelle n'a pas d'ancienne valeur)")
     st.dataframe(sample, hide_index=True, width="stretch", key="import_sample",
-                 column_config={"Ancienne valeur": st.column_config.NumberColumn(format="localized"),
-                                "Nouvelle valeur": st.column_config.NumberColumn(format="localized")})
+                 column_config=changes_panel.value_columns("Statut"))
 
 
 def publish(editor: Editor) -> None:
@@ -259,7 +265,7 @@ def render_history(editor: Editor) -> None:
         st.caption("Aucun import pour l'instant : les données affichées sont celles livrées avec l'application.")
     waiting = st.session_state.get(_CONFIRM_UNDO)
     for row in imports.itertuples(index=False):
-        when = catalog.french_datetime(str(row.date))
+        when = catalog.french_datetime(row.date)
         status = "actif" if row.actif else "annulé"
         with st.container(border=True):
             text, action = st.columns([5, 2], vertical_alignment="center")

@@ -462,16 +462,46 @@ def measure_catalogues(tables: dict[str, pd.DataFrame], acad: config.Academie | 
     }
 
 
+MISSING_PLACEHOLDERS = {"indicateur": "colonne_manquante", "territoire_type": "academie", "niveau": config.ALL,
+                        "thematique": config.ALL, "public": config.ALL, "valeur": 0.0, "source": "—"}
+"""Values standing for a column an imported file lacks (`validate_measures(missing=…)`): they pass every check
+on their own, so that the file's other columns are still validated (the missing column is reported once)."""
+
+
+def placeholder_frame(frame: pd.DataFrame, missing: set[str], acad: config.Academie | None = None) -> pd.DataFrame:
+    """`frame` with the `missing` columns filled with `MISSING_PLACEHOLDERS` (period: the reference year,
+    territory code: the académie's), in the canonical order."""
+    acad = acad or config.academie()
+    values = {**MISSING_PLACEHOLDERS, "periode": acad.annee_reference, "territoire_code": acad.code}
+    out = frame.copy()
+    for column in missing:
+        out[column] = values[column]
+    return out[schema.MEASURE_COLUMNS]
+
+
 def validate_measures(frame: pd.DataFrame, tables: dict[str, pd.DataFrame], acad: config.Academie | None = None,
-                      file: str | None = None) -> pd.DataFrame:
-    """Schema + reference validation of a measures frame (canonical columns)."""
+                      file: str | None = None, missing: frozenset[str] | set[str] = frozenset()) -> pd.DataFrame:
+    """Schema + reference validation of a measures frame (canonical columns).
+
+    `missing`: columns the file lacks, filled by `placeholder_frame`: the checks that would only repeat their
+    absence (codes of that column, what depends on it, duplicate keys) are left out."""
+    catalogues = measure_catalogues(tables, acad)
+    if missing:
+        if "indicateur" in missing or "periode" in missing:
+            catalogues.pop("granularite_mensuelle")
+        if "indicateur" in missing:
+            catalogues.pop("indicateur")
+        if missing & {"territoire_type", "territoire_code"}:
+            for key in [k for k in catalogues if k.startswith("territoire:")]:
+                catalogues.pop(key)
+    duplicates = not (set(missing) & set(schema.MEASURE_KEY))
     try:
-        valid, first = schema.validate("mesures", frame, file), None
+        valid, first = schema.validate("mesures", frame, file, duplicates=duplicates), None
     except schema.ValidationError as err:
         if err.valid is None:
             raise
         valid, first = err.valid, err  # the rows that passed are checked too: every problem in one run
-    references = schema.check_measure_references(valid, measure_catalogues(tables, acad), file, raw=frame)
+    references = schema.check_measure_references(valid, catalogues, file, raw=frame)
     if first is not None:
         raise schema.merge_errors(first, references)
     references.raise_if_any()

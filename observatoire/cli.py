@@ -1,5 +1,5 @@
-"""Command line: `python -m observatoire init | check | import FILE | versions | annuler LOT | export |
-presentation`.
+"""Command line: `python -m observatoire init | check | import FILE | versions | changements | annuler LOT |
+export | presentation`.
 
 Every write publishes a new immutable data version (`versions.Repository`); readers are never disturbed.
 
@@ -16,10 +16,10 @@ import sys
 import tempfile
 import time
 import traceback
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from observatoire import checks, config, exporting, queries, schema, store, versions
+from observatoire import checks, clock, config, exporting, queries, schema, store, versions
 
 LOG_DIR_ENV_VAR = "OBSERVATOIRE_LOG_DIR"
 """Folder of the logs of unexpected errors (default: var/log/, or the temporary folder if not writable)."""
@@ -121,16 +121,28 @@ def _import(args: argparse.Namespace) -> int:
     with repo.connect() as con:
         tables = store.reference_tables(con)
         current = versions.active_measures(con)
-    incoming = importing.read_import(data, path.name, tables, config.academie())
+    try:
+        incoming = importing.read_import(data, path.name, tables, config.academie())
+    except schema.ValidationError as err:
+        for notice in getattr(err, "notices", ()):
+            print(f"Note : {notice}", file=sys.stderr)
+        raise
     preview = importing.preview(incoming.frame, current)
     print(f"{path.name} : {incoming.details}.")
-    print(f"{_count(preview.new)} nouvelles valeurs, {_count(preview.changed)} modifiées, "
-          f"{_count(preview.unchanged)} inchangées.")
+    for notice in incoming.notices:
+        print(f"Note : {notice}")
+    print(f"Valeurs : {_agreed(preview.new, 'nouvelle')}, {_agreed(preview.changed, 'modifiée')}, "
+          f"{_agreed(preview.unchanged, 'inchangée')}.")
     version = repo.import_measures(incoming.frame, path.name, incoming.sha256,
                                    args.auteur or versions.default_author(),
                                    (preview.new, preview.changed, preview.unchanged))
     print(f"Publiée : {_describe(repo, version)}, en {_seconds(time.perf_counter() - start)}.")
     return 0
+
+
+def _agreed(n: int, adjective: str) -> str:
+    """`0 nouvelle`, `1 modifiée`, `2 inchangées` (French plural from 2 on)."""
+    return f"{_count(n)} {adjective}{'s' if n > 1 else ''}"
 
 
 def _text(value: object) -> str:
@@ -156,10 +168,121 @@ def _versions(args: argparse.Namespace) -> int:
             lots.append(f"lot(s) retiré(s) : {row.lots_retires}")
         sha = f", sha256 {row.sha256[:12]}…" if _text(row.sha256) else ""
         extra = f" ({'; '.join(lots)})" if lots else ""
-        when = f"{row.date:%d/%m/%Y %H:%M} UTC"
+        when = clock.paris_datetime(row.date)
         print(f"{mark} n° {row.version:>4}  {when}  {row.auteur} — {row.resume}{sha}{extra}")
     print("* courante ; - version plus conservée (seul son journal reste)")
     return 0
+
+
+def _starting_version(repo: versions.Repository, text: str | None, target: int, kept: list[int]) -> int:
+    """`--depuis`: a version number, or a date (JJ/MM/AAAA or AAAA-MM-JJ: the version in force at the start of
+    that day, Paris time); default: the kept version before `target`."""
+    from observatoire import changes
+
+    if text is None:
+        earlier = [k for k in kept if k < target]
+        if not earlier:
+            raise CommandError(f"Aucune version conservée avant la n° {target} : rien à comparer "
+                               f"(versions conservées : {_kept_text(kept)}).")
+        return earlier[-1]
+    text = text.strip()
+    if text.isdigit() and text.isascii():
+        return int(text)
+    day = _parse_day(text)
+    if day is None:
+        raise CommandError(f"--depuis : « {text[:40]} » n'est ni un numéro de version ni une date (JJ/MM/AAAA ou "
+                           "AAAA-MM-JJ).")
+    number = changes.since_day(repo.journal(), day)
+    when = day.strftime("%d/%m/%Y")
+    if number is None:
+        raise CommandError(f"Aucune version n'était publiée avant le {when} (versions conservées : "
+                           f"{_kept_text(kept)}).")
+    if number not in kept:
+        raise CommandError(f"La version en vigueur le {when} (n° {number}) n'est plus conservée (versions "
+                           f"conservées : {_kept_text(kept)}) : choisissez une date plus récente.")
+    print(f"Version en vigueur le {when} au matin : n° {number}.")
+    return number
+
+
+def _kept_text(kept: list[int]) -> str:
+    return f"n° {kept[0]} à n° {kept[-1]}" if kept else "aucune"
+
+
+def _parse_day(text: str) -> date | None:
+    import re
+
+    match = re.match(r"^(\d{1,2})/(\d{1,2})/(\d{4})$|^(\d{4})-(\d{1,2})-(\d{1,2})$", text)
+    if not match:
+        return None
+    day, month, year = (match.group(1), match.group(2), match.group(3)) if match.group(1) else \
+        (match.group(6), match.group(5), match.group(4))
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def _changes(args: argparse.Namespace) -> int:
+    """What changed between two versions: the French summary, the publications, the first value changes; with
+    --output, every value change as CSV or XLSX (with its « À propos »)."""
+    from observatoire.figures.formatting import exact
+    from observatoire.views.changes import build_changes
+
+    output = Path(args.output) if args.output else None
+    if output is not None and output.suffix.lower() not in (".csv", ".xlsx"):
+        raise CommandError(f"Le fichier de sortie doit se terminer par .csv ou .xlsx (reçu : « {output.name} »).")
+    repo = _repository(args)
+    current = repo.current()
+    if current is None:
+        raise CommandError(f"Aucune version publiée dans {repo.root} (« python -m observatoire init »).")
+    kept = [v.number for v in repo.versions()]
+    target = args.vers if args.vers is not None else current.number
+    start = _starting_version(repo, args.depuis, target, kept)
+    with repo.connect(repo.version(start)) as old, repo.connect(repo.version(target)) as new:
+        view = build_changes(old, new)
+    changes = view.items["changes"]
+    print(view.title)
+    print(view.subtitle)
+    print(view.text("none") or view.text("summary"))
+    print(view.text("publications"))
+    values = view.table("valeurs").frame
+    limit = max(0, args.lignes)
+    if not values.empty and limit:
+        print(f"Valeurs changées ({_count(len(values))}) :")
+        for row in values.head(limit).to_dict("records"):
+            old_value, new_value = exact(row["Ancienne valeur"]) or "—", exact(row["Nouvelle valeur"]) or "—"
+            version = row["Version"]
+            who = (f"n° {version}, {row['Publié par']}, {row['Publié le (heure de Paris)']}"
+                   if version is not None and not _missing(version) else "")
+            print(f"  {row['Changement']:<9} {row['Indicateur']} · {row['Période']} · {row['Territoire']} · "
+                  f"{row['Niveau']} · {row['Thématique']} · {row['Public']} : {old_value} → {new_value}"
+                  + (f" ({who})" if who else ""))
+        if len(values) > limit:
+            print(f"… et {_count(len(values) - limit)} autres (--output fichier.csv pour la liste complète).")
+    for key in ("periodes", "lots"):
+        table = view.table(key).frame
+        for row in table.itertuples(index=False):
+            if key == "periodes":
+                print(f"  {row[0]} : {row[1]} {row[2]} ({_count(int(row[3]))} valeur(s))")
+            else:
+                print(f"  {row[1]} : n° {row[0]} « {row[3]} » ({row[2]}, {_count(int(row[5]))} ligne(s))")
+    if output is not None:
+        about = exporting.About(title=view.table("valeurs").title, context=view.context,
+                                source=view.table("valeurs").source)
+        data = exporting.to_xlsx_bytes(values, about=about) if output.suffix.lower() == ".xlsx" else \
+            exporting.to_csv_bytes(values, about=about)
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_bytes(data)
+        except OSError as err:
+            raise CommandError(f"Écriture impossible de {output} : {err.strerror or err}") from err
+        print(f"{_count(len(values))} valeur(s) changée(s) écrite(s) dans {output}.")
+    del changes
+    return 0
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
 
 
 def _undo(args: argparse.Namespace) -> int:
@@ -296,6 +419,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=_import)
     ver = sub.add_parser("versions", help="liste les versions publiées et leur journal")
     ver.set_defaults(func=_versions)
+    chg = sub.add_parser("changements", help="ce qui a changé entre deux versions : valeurs nouvelles, modifiées "
+                         "ou retirées, périodes, lots, publications")
+    chg.add_argument("--depuis", help="version de départ : numéro, ou date JJ/MM/AAAA (la version en vigueur au "
+                     "début de ce jour, par exemple celui de la dernière séance) ; défaut : la version précédente")
+    chg.add_argument("--vers", type=int, help="version d'arrivée (défaut : la courante)")
+    chg.add_argument("--output", help="écrit toutes les valeurs changées dans ce fichier (.csv ou .xlsx)")
+    chg.add_argument("--lignes", type=int, default=30, help="valeurs changées affichées (défaut : 30)")
+    chg.set_defaults(func=_changes)
     undo = sub.add_parser("annuler", help="annule un import : publie une version sans ce lot")
     undo.add_argument("lot", type=int, help="numéro du lot importé (voir « versions »)")
     undo.add_argument("--auteur", help="nom inscrit au journal")

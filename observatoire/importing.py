@@ -36,14 +36,18 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import difflib
+import functools
 import hashlib
 import io
 import re
 import struct
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -51,6 +55,7 @@ import pandas as pd
 
 from observatoire import checks, config, exporting, reading, schema
 from observatoire.schema import MEASURE_COLUMNS, MEASURE_KEY, Problem, Problems, ValidationError
+from observatoire.text import cut as cut_text
 
 MAX_BYTES = 20 * 1024 * 1024
 """Largest file accepted (20 Mo)."""
@@ -104,7 +109,8 @@ def _mebibytes(n: int) -> str:
 
 @dataclass(frozen=True, eq=False)
 class ImportFile:
-    """A file read and validated: `frame` holds exactly `schema.MEASURE_COLUMNS`."""
+    """A file read and validated: `frame` holds exactly `schema.MEASURE_COLUMNS`. `notices`: what was read
+    differently from the file as written, said in French (a title row skipped, a column ignored…)."""
 
     name: str
     sha256: str
@@ -112,12 +118,19 @@ class ImportFile:
     kind: str  # "csv" or "xlsx"
     frame: pd.DataFrame
     details: str  # « CSV, séparateur « ; », encodage Windows-1252, 1 234 lignes »
+    notices: tuple[str, ...] = ()
 
 
 def read_import(data: bytes, name: str, tables: dict[str, pd.DataFrame],
-                academie: config.Academie | None = None) -> ImportFile:
+                academie: config.Academie | None = None, bilan: pd.DataFrame | None = None) -> ImportFile:
     """Read and validate an imported file (CSV or XLSX, decided by the content). Raises `schema.ValidationError`
-    (French problems naming the file, the line, the column and the value) on any problem with the file."""
+    (French problems naming the file, the line, the column — with the cell, `H5` — and the value) listing every
+    problem of the file at once: structure (rows with a wrong number of fields, missing or duplicate columns),
+    cells of a wrong type, codes, values, periods (the first `schema.MAX_LISTED`, all counted).
+
+    `bilan`: the bilan figures shipped with the application (default: `shipped_bilan()`, read from
+    `data/demo/chiffres_bilan.csv`): a row may keep `origine = bilan` only when it is one of them, unchanged (an
+    export imported again); an empty frame: no row may."""
     if isinstance(data, (bytearray, memoryview)):
         data = bytes(data)
     if not isinstance(data, bytes):
@@ -129,41 +142,80 @@ def read_import(data: bytes, name: str, tables: dict[str, pd.DataFrame],
     if size > MAX_BYTES:
         raise _refuse(f"fichier trop volumineux : {_mebibytes(size)}, {_mebibytes(MAX_BYTES)} au plus ; "
                       "découpez-le (par exemple une année scolaire par fichier)", name)
+    notices: list[str] = []
+    structure = Problems()  # rows with a wrong number of fields: reported with every other problem
     if _is_zip(data):
         kind = "xlsx"
-        raw, types, typed_wrong, details = _read_xlsx(data, name)
+        raw, types, typed_wrong, details, header_line = _read_xlsx(data, name, notices)
     else:
         _refuse_other_formats(data, name)
         kind = "csv"
-        raw, details = _read_csv(data, name)
+        raw, details, header_line = _read_csv(data, name, notices, structure)
         types, typed_wrong = Problems(), set()
-    frame, written = _canonical(raw, name)
-    if types:  # cells of the wrong type (dates, booleans): reported with the other problems of the file
-        frame = frame.drop(index=frame.index.intersection(pd.Index(sorted(typed_wrong))))
-        if frame.empty:
-            raise types.error()
     academie = academie or config.academie()
-    try:
-        valid = checks.validate_measures(frame, tables, academie, file=name)
-    except ValidationError as err:
-        error = _quote_written_values(err, written, checks.measure_catalogues(tables, academie))
-        raise (schema.merge_errors(types, error) if types else error) from None
-    if types:
-        raise types.error()
+    columns = _canonical(raw, name, notices, academie, header_line)
+    frame, written = columns.frame, columns.written
+    catalogues = checks.measure_catalogues(tables, academie)
+    if bilan is None:
+        bilan = shipped_bilan(academie.code)
+    rules, dropped, refused_values = _import_rules(frame, written, catalogues, bilan, name, columns.missing)
+    if len(refused_values):  # reported once: the row's other cells are still checked
+        frame.loc[refused_values, "valeur"] = "0"
+    others = [p for p in (structure, columns.problems, types, rules) if p]
+    frame = frame.drop(index=frame.index.intersection(pd.Index(sorted(typed_wrong | dropped))))
+    valid = None
+    validation: ValidationError | None = None
+    if not frame.empty or not others:
+        try:
+            valid = checks.validate_measures(frame, tables, academie, file=name, missing=columns.missing)
+        except ValidationError as err:
+            validation = _quote_written_values(err, written, catalogues)
+    if validation is not None or others:
+        error = schema.merge_errors(*others, *([validation] if validation is not None else []))
+        raise _with_cells(error, columns.letters, notices) from None
+    assert valid is not None
     valid = valid.reset_index(drop=True)
     return ImportFile(name=name, sha256=hashlib.sha256(data).hexdigest(), size=size, kind=kind, frame=valid,
-                      details=f"{details}, {_count(len(valid), 'ligne')}")
+                      details=f"{details}, {_count(len(valid), 'ligne')}", notices=tuple(notices))
+
+
+def _with_cells(err: ValidationError, letters: dict[str, str], notices: list[str]) -> ValidationError:
+    """Each problem of a row and a known column names its cell as the spreadsheet does (`H5`); the notices of
+    the reading (title row skipped, column ignored) go with the error (`err.notices`)."""
+    problems = [dataclasses.replace(p, cell=f"{letters[p.column]}{p.line}")
+                if p.cell is None and p.line is not None and p.column in letters else p for p in err.problems]
+    out = ValidationError(problems, err.count)
+    out.valid = err.valid
+    out.notices = tuple(notices)  # type: ignore[attr-defined]
+    return out
+
+
+_PERIOD_TYPO = re.compile(r"^\s*(\d{4})\s*[-/_. ]\s*(\d{2}|\d{4})\s*$")
+
+
+def period_hint(value: str) -> str:
+    """« , vouliez-vous dire « 2024-2025 » ? » for `2024/2025`, `2024-25`, `2024 2025` ("" otherwise)."""
+    match = _PERIOD_TYPO.match(value or "")
+    if not match:
+        return ""
+    start, end = int(match.group(1)), match.group(2)
+    if len(end) == 2 and int(end) == (start + 1) % 100 or len(end) == 4 and int(end) == start + 1:
+        return f", vouliez-vous dire « {start}-{start + 1} » ?"
+    return ""
 
 
 def _quote_written_values(err: ValidationError, written: pd.Series, catalogues: dict) -> ValidationError:
     """Problems of `valeur` quote the value as written in the file (`12 abc`, not the cleaned `12abc`); a code
-    refused for its format (`ENT_VISITES`) gets the suggestion an unknown code gets."""
+    refused for its format (`ENT_VISITES`) gets the suggestion an unknown code gets, a period typed `2024/2025`
+    or `2024-25` the school year it means."""
     problems = []
     for p in err.problems:
         allowed = catalogues.get(p.column or "")
         if p.value and p.line is not None and isinstance(allowed, set) and p.message.startswith("format"):
             hint = schema.close_match_hints(pd.Series([p.value]), allowed).iloc[0]
             p = dataclasses.replace(p, message=p.message + hint)
+        if p.column == "periode" and p.value and p.message.startswith("format"):
+            p = dataclasses.replace(p, message=p.message + period_hint(p.value))
         if p.column == "valeur" and p.line is not None and (p.line - 2) in written.index:
             value = written.at[p.line - 2]
             value = (None if value is None or (isinstance(value, float) and np.isnan(value)) else
@@ -176,6 +228,155 @@ def _quote_written_values(err: ValidationError, written: pd.Series, catalogues: 
     out = ValidationError(problems, err.count)
     out.valid = err.valid
     return out
+
+
+# ------------------------------------------------------------------------------------- rules of an import
+
+MAX_SOURCE_LENGTH = 500
+"""Longest `source` text of one row (the bilan's longest is 213 characters)."""
+MAX_CODE_LENGTH = 64
+"""Longest code (indicateur, territoire, niveau, thématique, public, origine, période): the catalogues' longest
+is 32 characters."""
+MAX_SOURCES_CHARS = 50_000
+"""Total length of the distinct `source` texts of one file: every page that names the sources of what it shows
+stays small whatever was imported."""
+_AMBIGUOUS_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}([.,])\d{3}(?:\1\d{3})*$")
+_EXPONENT = re.compile(r"^[+-]?(\d*[.,]?\d*)[eE][+-]?\d+$")
+BILAN_RESERVED = ("origine « bilan » réservée au bilan livré avec l'application : laissez la cellule vide "
+                  "(origine « import ») ; seule une ligne identique à un chiffre du bilan la garde")
+
+
+def _import_rules(frame: pd.DataFrame, written: pd.Series, catalogues: dict, bilan: pd.DataFrame | None,
+                  name: str, missing: set[str]) -> tuple[Problems, set[int], pd.Index]:
+    """What an import may not contain although a data file of `data/` may (`check` keeps its own rules):
+    texts longer than `MAX_SOURCE_LENGTH` / `MAX_CODE_LENGTH` or more than `MAX_SOURCES_CHARS` of distinct
+    sources, ambiguous numbers (`1_000`; `1,234` or `1.234` for a count), a number written so small that it
+    reads as 0, and `origine = bilan` on a row that is not a shipped bilan figure. Returns the problems, the
+    rows not to validate further (a text too long: its other checks would only repeat it) and the rows whose
+    `valeur` was refused here (the caller does not check it again)."""
+    frames: list[pd.DataFrame] = []
+    dropped: set[int] = set()
+    for column in TEXT_COLUMNS:
+        if column in missing:
+            continue
+        limit = MAX_SOURCE_LENGTH if column == "source" else MAX_CODE_LENGTH
+        lengths = frame[column].astype(str).str.len()
+        long = lengths > limit
+        if long.any():
+            what = "texte" if column == "source" else "code"
+            extra = " ; une référence courte suffit (document, section, calcul)" if column == "source" else ""
+            message = (f"{what} trop long : " + lengths[long].map(lambda n: _count(int(n), "caractère"))
+                       + f", {limit} au plus{extra}")
+            frames.append(schema.rows_frame(TABLE, frame.index[long], column, frame.loc[long, column], message))
+            dropped.update(int(i) for i in frame.index[long])
+    if "source" not in missing:
+        distinct = frame["source"].astype(str).drop_duplicates()
+        distinct = distinct[distinct.str.len() <= MAX_SOURCE_LENGTH]  # the longer ones are refused above
+        total = int(distinct.str.len().sum())
+        if total > MAX_SOURCES_CHARS:
+            texts = _count(len(distinct), "texte") + (" différents" if len(distinct) > 1 else " différent")
+            frames.append(schema.rows_frame(TABLE, pd.Index([None]), "source", None, (
+                f"textes trop nombreux ou trop longs dans la colonne « source » : {texts}, "
+                f"{_count(total, 'caractère')} au total, {_count(MAX_SOURCES_CHARS, 'caractère')} au "
+                "plus par fichier ; citez la même source pour les lignes d'un même document (par exemple "
+                "« Statistiques ENT 2024-2025 »)")))
+    refused_values = pd.Index([])
+    if "valeur" not in missing:
+        numbers = [f for f in _ambiguous_numbers(frame, written, catalogues) if not f.empty]
+        frames.extend(numbers)
+        if numbers:
+            lines = pd.concat(numbers)["line"].dropna().astype("int64").unique()
+            refused_values = frame.index.intersection(pd.Index(lines - 2))
+    frames.extend(_reserved_bilan(frame, bilan))
+    problems = Problems()
+    frames = [f for f in frames if not f.empty]
+    if frames:
+        problems.add_frame(TABLE, pd.concat(frames, ignore_index=True), name)
+    return problems, dropped, refused_values
+
+
+def _ambiguous_numbers(frame: pd.DataFrame, written: pd.Series, catalogues: dict) -> list[pd.DataFrame]:
+    text = written.map(lambda v: isinstance(v, str))
+    if not text.any():
+        return []
+    cells = written[text].astype(str).str.strip()
+    compact = cells.str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+    frames = []
+    underscore = compact.str.contains("_", regex=False)
+    frames.append(schema.rows_frame(TABLE, cells.index[underscore], "valeur", cells[underscore],
+                                    "nombre ambigu : « _ » ne sépare pas les milliers dans un tableur ; écrivez "
+                                    "1000 ou 1 000"))
+    units = frame.loc[cells.index, "indicateur"].map(catalogues.get("unites", {}))
+    count = units.notna() & ~units.isin(schema.DECIMAL_UNITS)
+    grouped = compact.str.match(_AMBIGUOUS_THOUSANDS) & count & ~underscore
+    if grouped.any():
+        cells_g, compact_g = cells[grouped], compact[grouped]
+        mark = compact_g.str.extract(_AMBIGUOUS_THOUSANDS)[0]
+        digits = compact_g.str.replace(r"[.,]", "", regex=True).str.lstrip("+")
+        spaced = digits.map(lambda d: f"{int(d):,}".replace(",", " ") if d.lstrip("-").isdigit() else d)
+        single = compact_g.str.count(r"[.,]") == 1
+        decimal = compact_g.str.replace(".", ",", regex=False)
+        unit = units[grouped].astype(str)
+        message = ("nombre ambigu pour un effectif (unité « " + unit + " ») : " + digits + " (« " + mark
+                   + " » séparateur de milliers) ou " + decimal + " (virgule décimale) ? écrivez " + digits
+                   + " ou " + spaced)
+        message = message.where(single, "séparateur de milliers « " + mark + " » : écrivez " + digits + " ou "
+                                + spaced)
+        frames.append(schema.rows_frame(TABLE, cells_g.index, "valeur", cells_g, message))
+    exponent = compact.str.match(_EXPONENT) & ~underscore
+    if exponent.any():
+        values = pd.to_numeric(compact[exponent].str.replace(",", ".", regex=False), errors="coerce")
+        mantissa = compact[exponent].str.extract(_EXPONENT)[0].str.contains(r"[1-9]", regex=True)
+        underflow = (values == 0) & mantissa
+        frames.append(schema.rows_frame(TABLE, values.index[underflow], "valeur", cells[values.index[underflow]],
+                                        "nombre trop proche de zéro (lu 0) : écrivez 0 ou la valeur exacte"))
+    return frames
+
+
+@functools.lru_cache(maxsize=2)
+def _bilan_files(measures: str, figures: str, code: str) -> pd.DataFrame:
+    frames = []
+    try:  # the demo measures: the bilan's figures and the breakdowns it gives, as shipped
+        shipped = reading.read_measures_csv(Path(measures))
+        frames.append(shipped.loc[shipped["origine"] == "bilan", MEASURE_COLUMNS])
+    except (ValidationError, OSError):
+        pass
+    try:  # the bilan's figures as typed from the report
+        bilan = checks.read_bilan_figures(Path(figures))
+        bilan.insert(2, "territoire_type", "academie")
+        bilan.insert(3, "territoire_code", code)
+        frames.append(bilan.loc[bilan["origine"] == "bilan", MEASURE_COLUMNS])
+    except (ValidationError, OSError):  # no bilan shipped (another académie's data folder): none is the bilan
+        pass
+    if not frames:
+        return pd.DataFrame(columns=MEASURE_COLUMNS)
+    return pd.concat(frames, ignore_index=True).drop_duplicates(subset=MEASURE_KEY).reset_index(drop=True)
+
+
+def shipped_bilan(code: str | None = None) -> pd.DataFrame:
+    """The bilan's own figures as the application ships them (rows of origin `bilan` of `data/demo/mesures.csv`
+    and `data/demo/chiffres_bilan.csv`): the only rows an import may label `bilan`, and only unchanged."""
+    return _bilan_files(str(config.DEMO_MEASURES), str(config.DEMO_DIR / "chiffres_bilan.csv"),
+                        code or config.academie().code).copy()
+
+
+def _reserved_bilan(frame: pd.DataFrame, bilan: pd.DataFrame | None) -> list[pd.DataFrame]:
+    claimed = frame["origine"] == "bilan"
+    if not claimed.any():
+        return []
+    rows = frame.loc[claimed]
+    allowed = np.zeros(len(rows), dtype=bool)
+    if bilan is not None and not bilan.empty:
+        key = list(MEASURE_KEY)
+        shipped = bilan[[*key, "valeur", "source"]].drop_duplicates(subset=key).rename(
+            columns={"valeur": "_valeur", "source": "_source"})
+        merged = rows[[*key, "valeur", "source"]].astype({c: str for c in key}).merge(
+            shipped.astype({c: str for c in key}), on=key, how="left")
+        new = pd.to_numeric(merged["valeur"], errors="coerce").to_numpy(dtype=float)
+        old = pd.to_numeric(merged["_valeur"], errors="coerce").to_numpy(dtype=float)
+        allowed = (np.isclose(new, old, rtol=1e-12, atol=0.0) & (merged["source"] == merged["_source"])).to_numpy()
+    refused = rows.index[~allowed]
+    return [schema.rows_frame(TABLE, refused, "origine", frame.loc[refused, "origine"], BILAN_RESERVED)]
 
 
 # ------------------------------------------------------------------------------------------- kind of file
@@ -231,7 +432,43 @@ def _encoding_label(data: bytes) -> str:
     return "UTF-8"
 
 
-def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, str]:
+HEADER_SEARCH_ROWS = 20
+"""Non-empty rows searched for the header row: the rows above it are a title (skipped, with a notice)."""
+HEADER_MIN_NAMES = 2
+"""A row naming at least this many canonical columns is the header."""
+
+
+def _header_key(cell: object) -> str:
+    """A header cell as a column name: trimmed, lower case, accents dropped, spaces and dashes as `_`
+    (« Période » → `periode`, « Territoire type » → `territoire_type`)."""
+    text = unicodedata.normalize("NFD", _header_name(cell).strip().lower())
+    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+    return re.sub(r"[\s\-]+", "_", text)
+
+
+def _header_score(cells: list[object]) -> int:
+    return len({_header_key(c) for c in cells} & set(MEASURE_COLUMNS))
+
+
+def _title_notice(lines: list[int], header_line: int, title: str) -> str:
+    """« Ligne 1 ignorée : … » for the non-empty rows above the header."""
+    quoted = f" (« {cut_text(title, 80)} »)" if title.strip() else ""
+    if len(lines) == 1:
+        return (f"Ligne {lines[0]} ignorée{quoted} : elle est au-dessus de l'en-tête des colonnes (ligne "
+                f"{header_line}), elle est lue comme un titre.")
+    return (f"Lignes {lines[0]} à {lines[-1]} ignorées{quoted} : elles sont au-dessus de l'en-tête des colonnes "
+            f"(ligne {header_line}), elles sont lues comme un titre.")
+
+
+def _shifted(problems: Problems | ValidationError, offset: int) -> ValidationError:
+    listed = problems.problems if isinstance(problems, ValidationError) else problems.listed
+    return ValidationError([dataclasses.replace(p, line=p.line + offset) if p.line is not None else p
+                            for p in listed], problems.count)
+
+
+def _read_csv(data: bytes, name: str, notices: list[str], structure: Problems) -> tuple[pd.DataFrame, str, int]:
+    """The table of a CSV (index = file line - 2), its details, the file line of its header. Rows with a wrong
+    number of fields go to `structure`; title lines above the header are skipped with a notice."""
     try:
         text = reading.decode(data, TABLE, name)
     except ValidationError:
@@ -244,21 +481,58 @@ def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, str]:
     table = exporting.strip_about_block(text)
     offset = text.count("\n") - table.count("\n") if table != text else 0
     text = table
+    text, skipped = _skip_title_lines(text, offset, notices)
+    offset += skipped
     first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     sep = detect_separator(first)
+    found = Problems()
     try:
-        frame = reading.parse_csv(text, TABLE, name, sep=sep, blank_names=True)
+        frame = reading.parse_csv(text, TABLE, name, sep=sep, blank_names=True, collect=found)
     except ValidationError as err:
         if not offset:
             raise
-        raise ValidationError([dataclasses.replace(p, line=p.line + offset) if p.line is not None else p
-                               for p in err.problems], err.count) from None
+        raise _shifted(err, offset) from None
+    if found:
+        structure.extend(_shifted(found, offset) if offset else found)
     frame.index = frame.index + offset
     header = next(csv.reader([first], delimiter=sep), [])
     if len(header) == len(frame.columns):
         frame.columns = header  # as written: pandas names an empty header « Unnamed: 10 »
     _check_row_count(len(frame), name)
-    return frame, f"CSV, séparateur {reading.separator_label(sep)}, encodage {_encoding_label(data)}"
+    return (frame, f"CSV, séparateur {reading.separator_label(sep)}, encodage {_encoding_label(data)}",
+            offset + 1)
+
+
+def _skip_title_lines(text: str, offset: int, notices: list[str]) -> tuple[str, int]:
+    """`text` from its header line on, and the number of lines removed above it: the header is the first of
+    the first `HEADER_SEARCH_ROWS` non-blank lines naming `HEADER_MIN_NAMES` canonical columns. Without one,
+    `text` as is (the header check says what it found on line 1)."""
+    starts = [0]
+    for match in re.finditer(r"\r\n|\r|\n", text):
+        starts.append(match.end())
+        if len(starts) > 4 * HEADER_SEARCH_ROWS:
+            break
+    non_blank = 0
+    for index, start in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else len(text)
+        line = text[start:end].rstrip("\r\n")
+        if not line.strip():
+            continue
+        non_blank += 1
+        if non_blank > HEADER_SEARCH_ROWS:
+            break
+        cells = next(csv.reader([line], delimiter=detect_separator(line)), [])
+        if _header_score(cells) >= HEADER_MIN_NAMES:
+            if index == 0:
+                return text, 0
+            titles = [i for i in range(index) if text[starts[i]:starts[i + 1]].strip()]
+            if titles:
+                first_line = text[starts[titles[0]]:starts[titles[0] + 1]].rstrip("\r\n")
+                sep = detect_separator(first_line)
+                title = " ".join(c.strip() for c in next(csv.reader([first_line], delimiter=sep), []) if c.strip())
+                notices.append(_title_notice([offset + i + 1 for i in titles], offset + index + 1, title))
+            return text[start:], index
+    return text, 0
 
 
 def _check_row_count(rows: int, name: str) -> None:
@@ -381,6 +655,16 @@ def _calamine_failed(err: BaseException, name: str) -> ValidationError:
     return _refuse(f"classeur Excel illisible (fichier endommagé ?) ; ouvrez-le dans Excel et {SAVE_AS}", name)
 
 
+def _visible_sheets(workbook: Any) -> list[str]:
+    """Visible worksheets, in the workbook's order (all the sheets when the metadata cannot be read)."""
+    try:
+        found = [meta.name for meta in workbook.sheets_metadata
+                 if str(meta.visible).endswith("Visible") and str(meta.typ).endswith("WorkSheet")]
+    except Exception:  # noqa: BLE001 - metadata is a convenience: fall back to every sheet
+        found = []
+    return found or list(workbook.sheet_names)
+
+
 def _pick_sheet(workbook: Any) -> str:
     names = list(workbook.sheet_names)
     if not names:
@@ -388,40 +672,83 @@ def _pick_sheet(workbook: Any) -> str:
     for sheet in names:
         if sheet.strip().lower() == TABLE:
             return sheet
-    try:
-        for meta in workbook.sheets_metadata:
-            if str(meta.visible).endswith("Visible") and str(meta.typ).endswith("WorkSheet"):
-                return meta.name
-    except Exception:  # noqa: BLE001 - metadata is a convenience: fall back to the first sheet
-        pass
-    return names[0]
+    return _visible_sheets(workbook)[0]
 
 
-def _read_xlsx(data: bytes, name: str) -> tuple[pd.DataFrame, Problems, set[int], str]:
-    """The chosen sheet as a frame of cells (index = sheet row - 2), the problems of cells of a wrong type and
-    their rows (index), details."""
+def _header_row(rows: list[list[object]]) -> int | None:
+    """Index of the header row: the first of the first `HEADER_SEARCH_ROWS` non-empty rows that names
+    `HEADER_MIN_NAMES` canonical columns."""
+    seen = 0
+    for index, row in enumerate(rows):
+        if all(_blank(c) for c in row):
+            continue
+        seen += 1
+        if seen > HEADER_SEARCH_ROWS:
+            return None
+        if _header_score(row) >= HEADER_MIN_NAMES:
+            return index
+    return None
+
+
+def _sheet_rows(workbook: Any, sheet: str, nrows: int | None = None) -> list[list[object]]:
+    if nrows is None:
+        return workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    return workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=nrows)
+
+
+def _listed(sheets: list[str]) -> str:
+    return ", ".join(f"« {s} »" for s in sheets)
+
+
+def _read_xlsx(data: bytes, name: str, notices: list[str]) -> tuple[pd.DataFrame, Problems, set[int], str, int]:
+    """The sheet of the measures as a frame of cells (index = sheet row - 2), the problems of cells of a wrong
+    type and their rows (index), details, the sheet row of the header.
+
+    The sheet is the one named « mesures » (any case), else the first visible one — or, when that one has no
+    header row and exactly one other sheet has, that other sheet (said in a notice). Non-empty rows above the
+    header are a title: skipped with a notice."""
     _check_workbook(data, name)
     from python_calamine import CalamineWorkbook
 
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = _pick_sheet(workbook)
-        rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        rows = _sheet_rows(workbook, sheet)
+        header_at = _header_row(rows)
+        others = [s for s in _visible_sheets(workbook) if s != sheet]
+        with_header = [] if header_at is not None else [
+            s for s in others if _header_row(_sheet_rows(workbook, s, 4 * HEADER_SEARCH_ROWS)) is not None]
+        named = sheet.strip().lower() == TABLE
+        if header_at is None and len(with_header) == 1 and not named:
+            notices.append(f"Feuille « {with_header[0]} » lue : la feuille « {sheet} » n'a pas la ligne d'en-tête "
+                           f"des colonnes des mesures, « {with_header[0]} » l'a.")
+            sheet, others = with_header[0], [s for s in others if s != with_header[0]] + [sheet]
+            rows = _sheet_rows(workbook, sheet)
+            header_at = _header_row(rows)
     except BaseException as err:  # noqa: BLE001 - calamine raises its own errors and pyo3 panics
         raise _calamine_failed(err, name) from None
-    others = [s for s in workbook.sheet_names if s != sheet]
     where = f"feuille « {sheet} »"
-    header_at = next((i for i, row in enumerate(rows) if any(not _blank(c) for c in row)), None)
+    first = next((i for i, row in enumerate(rows) if any(not _blank(c) for c in row)), None)
+    if first is None:
+        listed = f" (autres feuilles : {_listed(others)})" if others else ""
+        advice = (f" ; la feuille {_listed(with_header)} contient des mesures : nommez-la « mesures »"
+                  if with_header else "")
+        raise _refuse(f"{where} vide : aucune mesure{listed}{advice}", name)
     if header_at is None:
-        listed = f" (autres feuilles : {', '.join(f'« {s} »' for s in others)})" if others else ""
-        raise _refuse(f"{where} vide : aucune mesure{listed} ; nommez « mesures » la feuille des mesures", name)
+        found = ", ".join(f"« {h} »" for h in (_header_name(c) for c in rows[first]) if h)[:200]
+        if len(with_header) > 1:
+            advice = (f" ; les feuilles {_listed(with_header)} contiennent des mesures : nommez « mesures » celle "
+                      "à importer")
+        else:
+            advice = f" ; autres feuilles du classeur, sans en-tête non plus : {_listed(others)}" if others else ""
+        raise _refuse(f"{where} : ligne d'en-tête introuvable dans les {HEADER_SEARCH_ROWS} premières lignes non "
+                      f"vides ({EXPECTED_COLUMNS}) ; première ligne : {found or 'vide'}{advice} — est-ce le bon "
+                      "fichier ? Le modèle XLSX de la page donne l'en-tête attendu", name, line=first + 1)
+    titles = [i for i in range(first, header_at) if any(not _blank(c) for c in rows[i])]
+    if titles:
+        title = " ".join(_header_name(c).strip() for c in rows[titles[0]] if not _blank(c))
+        notices.append(_title_notice([i + 1 for i in titles], header_at + 1, title))
     header = [_header_name(c) for c in rows[header_at]]
-    if not set(header) & set(MEASURE_COLUMNS):
-        found = ", ".join(f"« {h} »" for h in header if h)[:200]
-        names = ", ".join(f"« {s} »" for s in workbook.sheet_names)
-        listed = f" ; feuilles du classeur : {names}" if others else ""
-        raise _refuse(f"{where} : en-tête attendu à la première ligne non vide ({EXPECTED_COLUMNS}), trouvé : "
-                      f"{found}{listed} ; nommez « mesures » la feuille des mesures", name, line=header_at + 1)
     body = rows[header_at + 1:]
     width = len(header)
     frame = pd.DataFrame(body, columns=range(width), dtype=object) if body else pd.DataFrame(
@@ -438,7 +765,7 @@ def _read_xlsx(data: bytes, name: str) -> tuple[pd.DataFrame, Problems, set[int]
         cells[position] = _typed_column(frame.iloc[:, position], column, types, wrong, name)
     out = pd.DataFrame(cells, index=frame.index)
     out.columns = frame.columns
-    return out, types, wrong, f"XLSX, {where}"
+    return out, types, wrong, f"XLSX, {where}", header_at + 1
 
 
 def _blank(cell: object) -> bool:
@@ -457,7 +784,7 @@ _DATE_TYPES = (dt.date, dt.datetime, dt.time, dt.timedelta)
 def _typed_column(series: pd.Series, column: object, types: Problems, wrong: set[int], name: str) -> pd.Series:
     """Cells of one column: texts kept, numbers as numbers in `valeur` and as their digits elsewhere, dates and
     booleans reported (Excel turns `2024-01` typed in a cell into a date)."""
-    label = str(column).strip().lower()
+    label = _header_key(column)
     kinds = series.map(type)
     if kinds.isin([str]).all():
         return series
@@ -496,43 +823,88 @@ def _typed_column(series: pd.Series, column: object, types: Problems, wrong: set
 # ---------------------------------------------------------------------------------------- columns, values
 
 
-def _canonical(raw: pd.DataFrame, name: str) -> tuple[pd.DataFrame, pd.Series]:
-    """Cells of the file → canonical measures frame (text columns, `valeur` cleaned) and `valeur` as written."""
-    header = [str(c).strip().lower() for c in raw.columns]
-    keep = []
+def column_letter(position: int) -> str:
+    """Spreadsheet name of the column at `position` (from 0): 0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+@dataclass
+class _Columns:
+    """The file's cells as canonical measures: `frame` (every column of `MEASURE_COLUMNS`, the missing ones
+    filled by `checks.placeholder_frame`), `valeur` as written, the header's problems, the missing columns and
+    the spreadsheet letter of each canonical column read."""
+
+    frame: pd.DataFrame
+    written: pd.Series
+    problems: Problems
+    missing: set[str]
+    letters: dict[str, str]
+
+
+def _canonical(raw: pd.DataFrame, name: str, notices: list[str], academie: config.Academie,
+               header_line: int = 1) -> _Columns:
+    """Cells of the file → canonical measures frame (text columns, `valeur` cleaned). Columns are recognised
+    by name (any case, accents, spaces or dashes for `_`); a column that is not a measure column, or has no
+    name but values, is ignored with a notice; a missing or duplicate column is a problem of the header, and
+    the other columns are still checked."""
+    names = [str(c).strip() for c in raw.columns]
+    keys = [_header_key(c) for c in raw.columns]
     problems = Problems()
     seen: dict[str, int] = {}
-    for position, column in enumerate(header):
-        if not column:
-            values = raw.iloc[:, position]
-            if values.map(_blank).all():
-                continue  # an empty column without a name (Excel's trailing cells): ignored
-            problems.add(Problem(TABLE, 1, None, None, f"colonne sans nom (n° {position + 1}) qui contient des "
-                                 f"valeurs ; {EXPECTED}", file=name))
+    unnamed: list[str] = []
+    for position, key in enumerate(keys):
+        letter = column_letter(position)
+        if not key:
+            if not raw.iloc[:, position].map(_blank).all():
+                unnamed.append(letter)  # an empty column without a name (Excel's trailing cells): silently
             continue
-        if column in seen:
-            problems.add(Problem(TABLE, 1, str(raw.columns[position]).strip(), None,
-                                 "colonne en double dans l'en-tête", file=name))
+        if key in seen:
+            problems.add(Problem(TABLE, header_line, names[position], None, "colonne en double dans l'en-tête "
+                                 f"(déjà en colonne {column_letter(seen[key])}) : une seule colonne « {key} » est "
+                                 "attendue", file=name, cell=f"{letter}{header_line}"))
             continue
-        seen[column] = position
-        keep.append(position)
-    if not problems and not set(seen) & set(MEASURE_COLUMNS):
-        found = ", ".join(f"« {c} »" for c in header if c)[:200]
-        raise _refuse(f"en-tête attendu à la ligne 1 ({EXPECTED_COLUMNS}), trouvé : {found} — est-ce le bon "
-                      "fichier, et le séparateur est-il « ; », « , » ou une tabulation ?", name, line=1)
-    for column in seen:
-        if column not in MEASURE_COLUMNS:
-            original = str(raw.columns[seen[column]]).strip()
-            problems.add(Problem(TABLE, 1, original, None, f"colonne inconnue ; {EXPECTED}", file=name))
-    for column in MEASURE_COLUMNS:
-        if column not in seen and column not in OPTIONAL_COLUMNS:
-            problems.add(Problem(TABLE, 1, column, None, f"colonne manquante ; {EXPECTED}", file=name))
-    problems.raise_if_any()
-    frame = pd.DataFrame({column: raw.iloc[:, seen[column]] for column in seen}, index=raw.index)
+        seen[key] = position
+    if not set(seen) & set(MEASURE_COLUMNS):
+        found = ", ".join(f"« {c} »" for c in names if c)[:200]
+        raise _refuse(f"en-tête attendu à la ligne {header_line} ({EXPECTED_COLUMNS}), trouvé : {found} — est-ce "
+                      "le bon fichier, et le séparateur est-il « ; », « , » ou une tabulation ?", name,
+                      line=header_line)
+    unknown = [k for k in seen if k not in MEASURE_COLUMNS]
+    missing = [c for c in MEASURE_COLUMNS if c not in seen and c not in OPTIONAL_COLUMNS]
+    for column in missing:
+        close = difflib.get_close_matches(column, unknown, n=1, cutoff=0.7)
+        hint = ""
+        if close:
+            position = seen[close[0]]
+            hint = (f" ; la colonne « {names[position]} » ({column_letter(position)}) est-elle « {column} » ? "
+                    "renommez-la")
+            unknown.remove(close[0])
+        problems.add(Problem(TABLE, header_line, column, None, f"colonne manquante ; {EXPECTED}{hint}", file=name))
+    ignored = []
+    for key in unknown:
+        position = seen[key]
+        close = difflib.get_close_matches(key, OPTIONAL_COLUMNS, n=1, cutoff=0.7)
+        hint = f", vouliez-vous dire « {close[0]} » ?" if close else ""
+        ignored.append(f"« {names[position]} » ({column_letter(position)}){hint}")
+    ignored += [f"sans nom ({letter}, elle contient des valeurs)" for letter in unnamed]
+    if ignored:
+        several = len(ignored) > 1
+        notices.append(("Colonnes ignorées : " if several else "Colonne ignorée : ") + ", ".join(ignored)
+                       + (" — ce ne sont pas des colonnes des mesures" if several else
+                          " — ce n'est pas une colonne des mesures")
+                       + f" ({EXPECTED_COLUMNS} ; « origine » facultative).")
+    present = [c for c in MEASURE_COLUMNS if c in seen]
+    frame = pd.DataFrame({column: raw.iloc[:, seen[column]] for column in present}, index=raw.index)
     if "origine" not in frame:
         frame["origine"] = DEFAULT_ORIGIN
-    frame = frame[MEASURE_COLUMNS]
     for column in TEXT_COLUMNS:
+        if column not in frame:
+            continue
         values = frame[column].astype(object).where(frame[column].notna(), "").astype(str)
         apostrophe = values.str.startswith("'")
         if apostrophe.any():  # a formula neutralised by an export: read back as written before
@@ -541,9 +913,14 @@ def _canonical(raw: pd.DataFrame, name: str) -> tuple[pd.DataFrame, pd.Series]:
             values = values.str.strip()
         frame[column] = values
     frame["origine"] = frame["origine"].mask(frame["origine"] == "", DEFAULT_ORIGIN)
-    written = frame["valeur"].copy()
-    frame["valeur"] = _clean_numbers(frame["valeur"])
-    return frame, written
+    if "valeur" in frame:
+        written = frame["valeur"].copy()
+        frame["valeur"] = _clean_numbers(frame["valeur"])
+    else:
+        written = pd.Series(None, index=frame.index, dtype=object)
+    frame = checks.placeholder_frame(frame, set(missing), academie)
+    letters = {column: column_letter(position) for column, position in seen.items() if column in MEASURE_COLUMNS}
+    return _Columns(frame, written, problems, set(missing), letters)
 
 
 def _clean_numbers(values: pd.Series) -> pd.Series:
@@ -608,6 +985,60 @@ def preview(incoming: pd.DataFrame, current: pd.DataFrame) -> Preview:
     return Preview(new=int((status == "nouvelle").sum()), changed=int(changed.sum()),
                    unchanged=int((status == "inchangée").sum()), retired=0, by_indicator=by_indicator,
                    sample=sample)
+
+
+STATUS_LABELS = {"nouvelle": "Nouvelle", "modifiée": "Modifiée", "inchangée": "Inchangée"}
+
+
+def _label(labels: Any, dimension: str, code: str) -> str:
+    if labels is None:
+        return code
+    if isinstance(labels, dict):
+        return labels.get(code, code) if dimension == "indicateur" else code
+    return labels.of(dimension, code)
+
+
+def summary_table(preview: Preview, labels: Any = None) -> pd.DataFrame:
+    """Counts per indicator and period, French headers, indicator labels (`labels`: a `labels.Labels`, or an
+    indicator code → label mapping)."""
+    from observatoire.text import plain
+
+    return pd.DataFrame({
+        "Indicateur": [plain(_label(labels, "indicateur", i)) for i in preview.by_indicator["indicateur"]],
+        "Période": preview.by_indicator["periode"].to_list(),
+        "Nouvelles": preview.by_indicator["nouvelles"].to_list(),
+        "Modifiées": preview.by_indicator["modifiees"].to_list(),
+        "Inchangées": preview.by_indicator["inchangees"].to_list(),
+    })
+
+
+def sample_table(preview: Preview, labels: Any = None) -> pd.DataFrame:
+    """The sample as a person reads it: statut in French, labels (`labels.Labels`: territories, niveaux,
+    thèmes, publics too), old and new values next to what they are about, written in French with every digit
+    (text columns: a new row's old value is an empty cell, never « None » nor « nan »)."""
+    from observatoire.figures.formatting import exact
+    from observatoire.text import plain
+    from observatoire.views.changes import territory_label
+
+    sample = preview.sample
+
+    def territory(ttype: str, code: str) -> str:
+        if labels is None or isinstance(labels, dict):
+            return f"{ttype} {code}"
+        return territory_label(ttype, code, labels)
+
+    return pd.DataFrame({
+        "Statut": sample["statut"].map(STATUS_LABELS).fillna(sample["statut"]).astype(str).to_list(),
+        "Indicateur": [plain(_label(labels, "indicateur", i)) for i in sample["indicateur"]],
+        "Période": sample["periode"].astype(str).to_list(),
+        "Territoire": [plain(territory(str(t), str(c))) for t, c in
+                       zip(sample["territoire_type"], sample["territoire_code"], strict=True)],
+        "Ancienne valeur": [exact(v) for v in sample["ancienne_valeur"]],
+        "Nouvelle valeur": [exact(v) for v in sample["nouvelle_valeur"]],
+        "Niveau": [plain(_label(labels, "niveau", str(v))) for v in sample["niveau"]],
+        "Thématique": [plain(_label(labels, "thematique", str(v))) for v in sample["thematique"]],
+        "Public": [plain(_label(labels, "public", str(v))) for v in sample["public"]],
+    })
 
 
 # ---------------------------------------------------------------------------------------------- templates

@@ -129,7 +129,9 @@ def _open_quote(line_text: str, sep: str = ";") -> tuple[int, int] | None:
 
 def _csv_rows_slow(text: str, table: str, file: str, header: list[str],
                    sep: str = ";") -> tuple[list[list[str]], list[int]]:
-    """Exact parse with the csv module: rows and the file line where each starts; quote problems refused."""
+    """Exact parse with the csv module: rows and the file line where each starts; quote problems refused.
+
+    A line break inside a quoted field (LF, CRLF or a bare CR: `parse_csv` made them LF) belongs to the text."""
     lines = text.split("\n")
     reader = csv.reader(io.StringIO(text), delimiter=sep, strict=True)
     rows: list[list[str]] = []
@@ -142,36 +144,102 @@ def _csv_rows_slow(text: str, table: str, file: str, header: list[str],
             previous = reader.line_num
     except csv.Error as err:
         start = previous + 1
+        where = reader.line_num or start
         line_text = lines[start - 1] if start - 1 < len(lines) else ""
         found = _open_quote(line_text.rstrip("\r"), sep)
-        column = header[found[0]] if found and found[0] < len(header) else None
-        if "end of data" in str(err) or found:
+        # whole rows inside the « quoted field »: its opening quote was never closed (a later quote ended it)
+        inner = lines[start:where - 1]
+        swallowed = found is not None and any(line.count(sep) >= len(header) - 1 for line in inner)
+        if "end of data" in str(err) or swallowed:
+            column = header[found[0]] if found and found[0] < len(header) else None
             raise _refuse(table, file, "guillemet ouvrant jamais refermé : un champ entre guillemets doit se "
                           "terminer par un guillemet (doublez les guillemets à l'intérieur du texte : \"\")",
                           line=start, column=column, char=found[1] if found else None) from None
+        # a closing quote followed by something else than a separator or a line end, on the line being read
+        # (a text may span several lines: a line break inside quotes belongs to it)
+        line_text = lines[where - 1] if 0 < where <= len(lines) else ""
+        column = None
+        if where == start:
+            closing = _misplaced_quote(line_text, sep)
+            column = header[closing] if closing is not None and closing < len(header) else None
         raise _refuse(table, file, f"guillemet mal placé : après un guillemet fermant, un {separator_label(sep)} "
                       "ou une fin de ligne est attendu (doublez les guillemets à l'intérieur du texte : \"\")",
-                      line=start, column=column) from None
+                      line=where, column=column) from None
     return rows, starts
 
 
+def _misplaced_quote(line_text: str, sep: str) -> int | None:
+    """Index of the field of `line_text` where a closing quote is followed by something else than `sep`."""
+    field_index, in_quotes, at_start = 0, False, True
+    i = 0
+    while i < len(line_text):
+        c = line_text[i]
+        if in_quotes:
+            if c == '"':
+                if i + 1 < len(line_text) and line_text[i + 1] == '"':
+                    i += 1
+                else:
+                    in_quotes = False
+                    if i + 1 < len(line_text) and line_text[i + 1] != sep:
+                        return field_index
+        elif c == sep:
+            field_index += 1
+            at_start = True
+            i += 1
+            continue
+        elif c == '"' and at_start:
+            in_quotes = True
+        at_start = False
+        i += 1
+    return None
+
+
 def _field_count_problems(table: str, file: str, lines: list[int], counts: list[int], expected: int,
-                          total: int, sep: str = ";") -> ValidationError:
+                          total: int, sep: str = ";", bare_cr: frozenset[int] = frozenset()) -> ValidationError:
+    """`bare_cr`: file lines that end with a carriage return alone (CR, not CRLF): a row cut there by a line
+    break typed inside a text is said as such."""
     label = separator_label(sep)
     hint = f"un texte contenant {label} doit être entre guillemets"
     if sep == ",":
         hint += ", de même qu'un nombre à virgule décimale (\"1,5\")"
-    problems = [Problem(table, line, None, None, f"{count} champ(s) au lieu de {expected} (séparateur {label} "
-                        f"manquant ou en trop ? {hint})", file=file)
+
+    def message(line: int, count: int) -> str:
+        if line - 1 in bare_cr or line in bare_cr:
+            cut = line - 1 if line - 1 in bare_cr else line
+            return (f"{count} champ(s) au lieu de {expected} : la ligne {cut} se termine par un retour chariot "
+                    "seul (CR), sans doute un retour à la ligne saisi dans un texte ; mettez ce texte entre "
+                    "guillemets (le guillemet en premier caractère du champ) ou supprimez le retour à la ligne")
+        return f"{count} champ(s) au lieu de {expected} (séparateur {label} manquant ou en trop ? {hint})"
+
+    problems = [Problem(table, line, None, None, message(line, count), file=file)
                 for line, count in zip(lines[:MAX_LISTED], counts[:MAX_LISTED], strict=False)]
     return ValidationError(problems, total)
 
 
-def parse_csv(text: str, table: str, file: str, sep: str = ";", blank_names: bool = False) -> pd.DataFrame:
+def _bare_cr_lines(text: str) -> frozenset[int]:
+    """File lines (from 1) ending with a CR that is not followed by LF."""
+    if "\r" not in text:
+        return frozenset()
+    found, line = set(), 1
+    for match in re.finditer(r"\r\n|\r|\n", text):
+        if match.group() == "\r":
+            found.add(line)
+        line += 1
+    return frozenset(found)
+
+
+def parse_csv(text: str, table: str, file: str, sep: str = ";", blank_names: bool = False,
+              collect: Problems | None = None) -> pd.DataFrame:
     """`;`-separated text (or `sep`: `,`, tab) → frame of strings (empty cell = ""), index = file line - 2.
     Blank lines are skipped (the index keeps following the file lines); rows with a wrong number of fields and
-    quote problems are refused with their line. `blank_names`: several empty column names are not reported as
-    duplicates (the caller deals with them, e.g. the empty columns Excel leaves right of the data)."""
+    quote problems are refused with their line. `blank_names`: repeated column names (several empty ones, e.g.
+    the empty columns Excel leaves right of the data, or a name written twice) are not refused here: the caller
+    deals with them (an import reports a duplicate with the other problems of the file).
+
+    `collect`: rows with a wrong number of fields are added to it as problems and left out of the frame,
+    instead of refusing the whole file at once (an import reports them with the problems of the other rows).
+    Line breaks: LF, CRLF or a bare CR; inside a quoted field they are part of the text (as LF)."""
+    bare_cr = _bare_cr_lines(text)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     header_text = text.split("\n", 1)[0]
@@ -180,7 +248,7 @@ def parse_csv(text: str, table: str, file: str, sep: str = ";", blank_names: boo
         raise _refuse(table, file, "en-tête vide : la première ligne doit nommer les colonnes", line=1)
     seen: set[str] = set()
     for name in header:
-        if name in seen and not (blank_names and not name.strip()):
+        if name in seen and not blank_names:
             raise _refuse(table, file, "colonne en double dans l'en-tête", line=1, column=name)
         seen.add(name)
     ncols = len(header)
@@ -211,17 +279,24 @@ def parse_csv(text: str, table: str, file: str, sep: str = ";", blank_names: boo
         short = (separators < ncols - 1) & ~blank
         if short.any():
             where = np.flatnonzero(short.to_numpy())
-            raise _field_count_problems(table, file, (where + 2).tolist(), (separators[short] + 1).tolist(), ncols,
-                                        int(short.sum()), sep)
+            error = _field_count_problems(table, file, (where + 2).tolist(), (separators[short] + 1).tolist(),
+                                          ncols, int(short.sum()), sep, bare_cr)
+            if collect is None:
+                raise error
+            collect.extend(error)
         frame.index = pd.RangeIndex(len(frame))
-        return frame.loc[~blank.to_numpy()]
+        return frame.loc[~(blank | short).to_numpy()]
     rows, starts = _csv_rows_slow(text, table, file, header, sep)
     data, data_starts = rows[1:], starts[1:]
     keep = [i for i, row in enumerate(data) if row and any(cell.strip() for cell in row)]
     wrong = [i for i in keep if len(data[i]) != ncols]
     if wrong:
-        raise _field_count_problems(table, file, [data_starts[i] for i in wrong], [len(data[i]) for i in wrong],
-                                    ncols, len(wrong), sep)
+        error = _field_count_problems(table, file, [data_starts[i] for i in wrong], [len(data[i]) for i in wrong],
+                                      ncols, len(wrong), sep, bare_cr)
+        if collect is None:
+            raise error
+        collect.extend(error)
+        keep = [i for i in keep if len(data[i]) == ncols]
     return pd.DataFrame([data[i] for i in keep], columns=header, index=[data_starts[i] - 2 for i in keep],
                         dtype=object)
 

@@ -64,6 +64,10 @@ MAX_COUNT = 1e12
 """Largest accepted value of a count (any unit but `%`): one thousand billion (10^12). Rates (unit `%`) lie
 between 0 and 100. Counts are never negative."""
 RATE_UNIT = "%"
+DECIMAL_UNITS = (RATE_UNIT, "heures", "heure", "h")
+"""Units whose values have decimals (a rate, a duration): there `1,234` has a decimal comma. For every other
+unit (counts of people, visits, sites…) a comma or a point followed by exactly three digits is ambiguous in an
+import (thousands or decimals?) and refused."""
 MAX_LISTED = 100
 """Problems kept (and printed) in a `ValidationError`; the others are only counted."""
 
@@ -299,6 +303,7 @@ class Problem:
     unit: str = "ligne"
     char: int | None = None  # character position in the line (from 1), for reading problems
     column_kind: str = "colonne"  # "clé" for a JSON key path
+    cell: str | None = None  # the cell as a spreadsheet names it (`H5`): imported files
 
     @property
     def filename(self) -> str:
@@ -309,7 +314,10 @@ class Problem:
         if self.line is not None:
             where.append(f"{self.unit} {self.line}")
         if self.column:
-            where.append(f"{self.column_kind} « {self.column} »")
+            cell = f" (cellule {self.cell})" if self.cell else ""
+            where.append(f"{self.column_kind} « {self.column} »{cell}")
+        elif self.cell:
+            where.append(f"cellule {self.cell}")
         if self.char is not None:
             where.append(f"caractère {self.char}")
         location = ", ".join(where)
@@ -477,12 +485,13 @@ def _failure_problems(table: str, cases: pd.DataFrame) -> tuple[list[Problem], p
     return column_problems, result
 
 
-def validate(table: str, frame: pd.DataFrame, file: str | None = None) -> pd.DataFrame:
+def validate(table: str, frame: pd.DataFrame, file: str | None = None, duplicates: bool = True) -> pd.DataFrame:
     """Validate (and coerce) `frame` against the schema of `table`; raise `ValidationError` in French.
 
     `file`: name of the file the frame comes from when it is not the table's own file (e.g. an import).
     When only some rows are wrong, the error's `valid` holds the other rows, validated and coerced, so that
-    later checks (codes, ranges) can report their problems in the same run.
+    later checks (codes, ranges) can report their problems in the same run. `duplicates=False`: measures
+    repeating a key are not reported (an import whose key column is missing: every row would repeat it).
     """
     model = TABLES[table].model if table in TABLES else EXTRA_MODELS[table]
     problems = Problems()
@@ -509,7 +518,7 @@ def validate(table: str, frame: pd.DataFrame, file: str | None = None) -> pd.Dat
             current = current.drop(index=current.index.intersection(bad))
     if row_frames:
         problems.add_frame(table, pd.concat(row_frames, ignore_index=True), file)
-    if result is not None and table == "mesures":
+    if result is not None and table == "mesures" and duplicates:
         problems.add_frame(table, _duplicate_measures(result), file)
     if problems:
         error = problems.error()
@@ -611,10 +620,18 @@ def check_measure_references(frame: pd.DataFrame, catalogues: dict[str, Any], fi
     if granularity is not None:
         monthly = frame["periode"].str.match(MONTH_RE)
         expected = frame["indicateur"].isin(granularity)
-        bad = (monthly != expected) & frame["indicateur"].isin(catalogues.get("indicateur", frame["indicateur"]))
-        frames.append(rows_frame("mesures", frame.index[bad], "periode", frame.loc[bad, "periode"],
-                                 "période incompatible avec la granularité de l'indicateur (mois attendu pour un "
-                                 "indicateur mensuel, année scolaire sinon)"))
+        known = frame["indicateur"].isin(catalogues.get("indicateur", frame["indicateur"]))
+        month_for_year = monthly & ~expected & known
+        periods = frame.loc[month_for_year, "periode"]
+        frames.append(rows_frame("mesures", frame.index[month_for_year], "periode", periods,
+                                 "période annuelle attendue, par exemple " + periods.map(school_year_of)
+                                 + " : cet indicateur est annuel (année scolaire « AAAA-AAAA »), « "
+                                 + periods + " » est un mois"))
+        year_for_month = ~monthly & expected & known
+        periods = frame.loc[year_for_month, "periode"]
+        frames.append(rows_frame("mesures", frame.index[year_for_month], "periode", periods,
+                                 "période mensuelle attendue, par exemple " + periods.str[:4] + "-09 : cet "
+                                 "indicateur est mensuel (mois « AAAA-MM »)"))
     years = catalogues.get("annees_valides")
     if years is not None:
         first, last = years
@@ -623,13 +640,19 @@ def check_measure_references(frame: pd.DataFrame, catalogues: dict[str, Any], fi
         frames.append(rows_frame("mesures", frame.index[bad], "periode", frame.loc[bad, "periode"],
                                  f"période hors des années scolaires acceptées ({first} à {last}, clé "
                                  "« annees_valides » de academie.json)"))
+    value = frame["valeur"].astype(float)
+    tiny = (value != 0) & (value.abs() < np.finfo(float).tiny)  # subnormal: 1e-320, never a real figure
+    if tiny.any():
+        written = (raw["valeur"] if raw is not None and "valeur" in raw else frame["valeur"]).reindex(frame.index)
+        frames.append(rows_frame("mesures", frame.index[tiny], "valeur", written[tiny],
+                                 "nombre trop proche de zéro (dénormalisé) : écrivez 0 ou la valeur exacte"))
     units = catalogues.get("unites")
     if units is not None:
-        value = frame["valeur"].astype(float)
         written = (raw["valeur"] if raw is not None and "valeur" in raw else frame["valeur"]).reindex(frame.index)
         unit = frame["indicateur"].map(units)
         rate = unit == RATE_UNIT
         finite = np.isfinite(value)
+        finite = finite & ~tiny  # reported above
         bad_rate = rate & finite & ((value < 0) | (value > 100))
         frames.append(rows_frame("mesures", frame.index[bad_rate], "valeur", written[bad_rate],
                                  "taux hors de l'intervalle 0 à 100 (unité « % »)"))

@@ -78,9 +78,10 @@ class DataVersion:
 
     @property
     def label(self) -> str:
-        date = self.construite_le[:16].replace("T", " ")
+        from observatoire import clock
+
         numero = f"version n° {self.numero}, " if self.numero is not None else ""
-        return f"{numero}données {self.empreinte} du {date} UTC"
+        return f"{numero}données {self.empreinte} du {clock.paris_datetime(self.construite_le)}"
 
 
 # --------------------------------------------------------------------------------------------------- files

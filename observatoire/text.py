@@ -110,3 +110,24 @@ def plain(text: object) -> str:
     """`clean` + newlines folded: for contexts that show text as is (widget options, table cells, alt)."""
     out = clean(text)
     return _LINE_BREAKS.sub(" ", out) if not _BREAK_CHARS.isdisjoint(out) else out
+
+
+LABEL_CHARS = 300
+"""Longest text of one source in a label (the bilan's longest is 213 characters; an import allows 500)."""
+LABEL_ITEMS = 12
+"""Most sources named in one label; the others are counted."""
+
+
+def short_list(items: object, chars: int = LABEL_CHARS, most: int = LABEL_ITEMS, sep: str = " ; ") -> str:
+    """Distinct texts as one short label: each `plain` and cut to `chars`, at most `most` of them, then
+    « et N autres ». A page names the sources of what it shows with this, never with texts of any length."""
+    values = [items] if isinstance(items, str) else list(items or ())  # type: ignore[call-overload]
+    seen: dict[str, None] = {}
+    for value in values:
+        text = _LINE_BREAKS.sub(" ", cut(value, chars))
+        if text:
+            seen.setdefault(text, None)
+    named = list(seen)
+    extra = len(named) - most
+    out = sep.join(named[:most])
+    return out + (f"{sep}et {extra} autre{'s' if extra > 1 else ''}" if extra > 0 else "")

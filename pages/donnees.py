@@ -1,5 +1,5 @@
 """Données et sources: indicator catalogue, provenance of the figures, download of the filtered measures,
-data version.
+data version, what changed between two versions (`components/changes_panel.py`).
 
 Thin: the page is `observatoire.views.data_sources.build_data_sources` (tables, counts, texts), rendered here;
 its downloads take their tables from the view. The pin / unpin buttons stay here (they are about this session's
@@ -11,7 +11,7 @@ import dataclasses
 
 import streamlit as st
 
-from components import catalog, context, pinning, routing
+from components import catalog, changes_panel, context, pinning, routing
 from components.common import render_data_table, render_downloads, render_empty, view_about
 from observatoire.filters import Filters
 from observatoire.text import escape_markdown
@@ -106,3 +106,6 @@ with st.expander("Lots de mesures", icon=":material/inventory_2:"):
     st.dataframe(view.table("lots").frame, hide_index=True, width="stretch", key="donnees_lots")
 with st.expander("Journal des versions", icon=":material/history:"):
     st.dataframe(view.table("journal").frame, hide_index=True, width="stretch", key="donnees_journal")
+
+# ------------------------------------------------------------------------------------- what changed
+changes_panel.render(filters)

@@ -26,6 +26,7 @@ if editor is not None:
     if upload is not None:
         checked = import_panel.checked_file(upload)
         st.subheader("2. Vérification et aperçu", anchor=False)
+        import_panel.render_notices(checked.notices)
         if checked.file is None:
             import_panel.render_refusal(checked.problems, checked.count, checked.name)
         else:

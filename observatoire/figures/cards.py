@@ -16,7 +16,7 @@ from observatoire import config, small_counts
 from observatoire.figures import formatting, sparkline
 from observatoire.labels import Labels
 from observatoire.queries import Kpi, origin_summary, sorted_origins
-from observatoire.text import escape_html, escape_markdown, plain
+from observatoire.text import cut, escape_html, escape_markdown, plain, short_list
 
 PER_ROW = 4
 ILLUSTRATIVE_EXPLANATION = (
@@ -76,6 +76,11 @@ def is_illustrative_source(source: object) -> bool:
     return isinstance(source, str) and config.ILLUSTRATIVE[:-1] in source.lower()
 
 
+CARD_SOURCE_CHARS = 120
+"""Longest source named under a card (the tooltip and the Données page give more)."""
+CARD_SOURCES = 4
+
+
 def short_source(sources: Iterable[str], section: str | None = None,
                  origins: Iterable[str] | None = None) -> str:
     """One short line for a card, each source named after its ORIGIN (`origine` code, same order as
@@ -95,7 +100,7 @@ def short_source(sources: Iterable[str], section: str | None = None,
         if origin == config.ILLUSTRATIVE:
             illustrative = True
             continue
-        short = _strip_detail(source)
+        short = cut(_strip_detail(source), CARD_SOURCE_CHARS)  # a card's line stays a short label
         if origin in ("bilan", "deduit"):
             where = _section_of(short) if "«" in short else (
                 _section_of(section) if section and "«" in section else "")
@@ -105,6 +110,8 @@ def short_source(sources: Iterable[str], section: str | None = None,
         else:
             named[short] = None
     parts = list(named)
+    if len(parts) > CARD_SOURCES:
+        parts = [*parts[:CARD_SOURCES], f"et {len(parts) - CARD_SOURCES} autres"]
     if illustrative:
         parts.append("illustratif")
     return " ; ".join(parts) if parts else "non précisée"
@@ -279,7 +286,7 @@ def kpi_help(kpi: Kpi, definition: str | None, rules: small_counts.Policy | None
         f", comparée à {e(kpi.annee_precedente)}." if kpi.annee_precedente else "."))
     parts += [e(line) for line in kpi_origin_lines(kpi, rules)]
     if kpi.sources:
-        parts.append("Source : " + " ; ".join(e(s) for s in kpi.sources) + ".")
+        parts.append("Source : " + e(short_list(kpi.sources)) + ".")
     if kpi_badge(kpi):
         parts.append(ILLUSTRATIVE_EXPLANATION)
     return "\n\n".join(parts)

@@ -28,7 +28,7 @@ import plotly.graph_objects as go
 from observatoire import config, small_counts
 from observatoire.figures import formatting
 from observatoire.figures.theme import THEME
-from observatoire.text import escape_html, plain
+from observatoire.text import escape_html, plain, short_list
 
 # Okabe-Ito (Okabe & Ito 2008, "Color Universal Design"), yellow last: weakest contrast on white.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442")
@@ -421,7 +421,8 @@ def display_table(frame: pd.DataFrame, kind: str, unit: str, *, group: str = "Gr
     if flags[0] in frame:
         out[flags[1]] = frame[flags[0]].fillna(False).astype(bool).map(_YES_NO)
     if "sources" in frame:
-        out["Source"] = frame["sources"].fillna("").astype(str).str.replace(" | ", " ; ", regex=False).map(plain)
+        # the row's sources as a short label (each cut, a dozen at most): never a text of any length per row
+        out["Source"] = frame["sources"].fillna("").astype(str).map(lambda s: short_list(s.split(" | ")))
     if kind == "evolution" and "secret" in frame:
         out["Remarque"] = out["Remarque"].where(~frame["secret"].fillna(False).astype(bool).to_numpy(),
                                                 f"{NOT_AVAILABLE} ({SECRET})")

@@ -79,3 +79,11 @@ def rank_label(rank: int | None, total: int) -> str:
         return "—"
     suffix = "er" if rank == 1 else "e"
     return f"{rank}{suffix} sur {total}"
+
+
+def exact(value: float | int | None) -> str:
+    """Every significant digit, French: `74500000.5` → `74 500 000,5`, `12` → `12`; "" when missing (a table
+    cell with no value: a new row has no old value)."""
+    if _missing(value):
+        return ""
+    return format_decimal(float(value), format="#,##0.##########", locale=LOCALE)  # type: ignore[arg-type]

@@ -7,15 +7,16 @@ from collections.abc import Sequence
 
 import duckdb
 
-from observatoire import config, queries, store
+from observatoire import clock, config, queries, store
 from observatoire.filters import Filters
 from observatoire.labels import Labels
 from observatoire.views.model import Context
 
 
 def _date_fr(iso: str) -> str:
-    date = (iso or "")[:10]
-    return f"{date[8:10]}/{date[5:7]}/{date[:4]}" if len(date) == 10 else date
+    """The version's date as a Paris date (`22/11/2026`): a version published at 00:30 in Paris is of that day,
+    not of the day before in UTC."""
+    return clock.paris_date(iso or "")
 
 
 _FILTER_WORDS = (  # attribute, label dimension, singular, plural, with the code

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from observatoire import config, queries, small_counts, store, versions
+from observatoire import clock, config, queries, small_counts, store, versions
 from observatoire.figures import formatting
 from observatoire.filters import Filters
-from observatoire.text import plain
+from observatoire.text import plain, short_list
 from observatoire.views.context import build_context
 from observatoire.views.model import KeyFigure, Notice, Table, View
 
@@ -120,16 +120,11 @@ def share_text(count: int, total: int) -> str:
     return f"{formatting.percent(count / total * 100)} des lignes"
 
 
-def french_datetime(iso: str) -> str:
-    """`2026-11-22T13:26:11+00:00` → `22/11/2026 à 13:26 (UTC)` (the text as is when not a date)."""
-    try:
-        moment = pd.Timestamp(iso)
-    except (ValueError, TypeError):
-        return iso
-    if pd.isna(moment):
-        return iso
-    zone = " (UTC)" if moment.tzinfo is not None else ""
-    return f"{moment:%d/%m/%Y} à {moment:%H:%M}{zone}"
+def french_datetime(iso: object, zone: bool = True) -> str:
+    """`2026-11-22T13:26:11+00:00` → `22/11/2026 à 14:26 (heure de Paris)`; a naive moment is UTC (what the
+    store writes: journal dates, lots); the text as is when not a date. `zone=False`: without the zone (a
+    column whose header says it)."""
+    return clock.paris_datetime(iso, zone=zone)
 
 
 def lots_table(lots: pd.DataFrame) -> pd.DataFrame:
@@ -138,7 +133,7 @@ def lots_table(lots: pd.DataFrame) -> pd.DataFrame:
         "Lot": lots["lot_id"].to_list(),
         "Origine": lots["origine"].to_list(),
         "Libellé": lots["libelle"].to_list(),
-        "Créé le": [french_datetime(str(v)) for v in lots["cree_le"]],
+        "Créé le (heure de Paris)": [french_datetime(v, zone=False) for v in lots["cree_le"]],
         "Lignes": lots["nb_lignes"].to_list(),
         "Actif": lots["actif"].to_list(),
     })
@@ -149,7 +144,7 @@ def journal_table(journal: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Version": journal["version"].to_list(),
         "Type": [versions.KIND_LABELS.get(k, k) for k in journal["type"]],
-        "Date": [french_datetime(str(d)) for d in journal["date"]],
+        "Date (heure de Paris)": [french_datetime(d, zone=False) for d in journal["date"]],
         "Auteur": [plain(str(a)) for a in journal["auteur"]],
         "Résumé": [plain(str(r)) for r in journal["resume"]],
         "Fichier": [plain(str(f)) if f is not None and not pd.isna(f) else "" for f in journal["fichier"]],
@@ -171,7 +166,7 @@ class Provenance:
 
 def measures_preview(shown: pd.DataFrame) -> pd.DataFrame:
     """The measures as the screen shows them: plain-text sources, masked values as one text column."""
-    sources = {value: plain(value) for value in shown["source"].unique()}  # few distinct sources
+    sources = {value: short_list(value) for value in shown["source"].unique()}  # few distinct sources, cut
     preview = shown.assign(source=shown["source"].map(sources))
     if preview["valeur"].dtype == object:  # masked small counts: one text column (numbers as written)
         preview["valeur"] = preview["valeur"].map(small_counts.as_text)

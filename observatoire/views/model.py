@@ -22,6 +22,8 @@ ILLUSTRATIVE = "illustratif"
 def source_line(sources: Sequence[str], origins: Sequence[str] | None = None) -> str:
     """`Source : …` line naming the sources of trusted rows (bilan, deduced, imported); the illustrative ones
     are summed up (« autres valeurs illustratives »)."""
+    from observatoire.text import short_list
+
     origins = list(origins) if origins is not None else [""] * len(sources)
     named = [s for s, o in zip(sources, origins) if o != ILLUSTRATIVE]
     if not named and sources:
@@ -29,7 +31,8 @@ def source_line(sources: Sequence[str], origins: Sequence[str] | None = None) ->
     if not named:
         return ""
     extra = " ; autres valeurs illustratives" if len(named) < len(sources) else ""
-    return "Source : " + " ; ".join(named) + extra + "."
+    # a short label: each source cut, a dozen named at most (imported texts are bounded, labels are too)
+    return "Source : " + short_list(named) + extra + "."
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ Each test works on its own store folder (`OBSERVATOIRE_STORE`), never on the ses
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from observatoire import config, queries, versions
@@ -131,3 +133,51 @@ def test_the_new_figures_are_what_the_next_rerun_of_any_session_reads(editor_pag
     shown = " ".join(str(m.value) for m in viewer.metric)
     assert "64,5" in shown_before and "74,5" not in shown_before, shown_before
     assert "74,5" in shown and "64,5" not in shown, shown
+
+
+# ------------------------------------------------------------------- one upload says everything (issue 18.4)
+
+SHEETS = Path(__file__).resolve().parents[1] / "observatoire" / "fichiers"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _upload_xlsx(at, path: Path):
+    at.file_uploader(key="import_file_0").set_value((path.name, path.read_bytes(), XLSX)).run()
+    assert not unexpected_errors(at), unexpected_errors(at)
+    return at
+
+
+def test_a_libreoffice_sheet_with_three_bad_rows_lists_them_all_in_one_upload(editor_page, store_root):
+    at = _upload_xlsx(editor_page, SHEETS / "gar-pix-2024-2025.xlsx")
+    errors = [md_text(e.value) for e in at.error]
+    assert any("Fichier refusé : 3 problèmes dans « gar-pix-2024-2025.xlsx »" in e for e in errors), errors
+    notices = [md_text(i.value) for i in at.info]
+    assert any(n.startswith("Ligne 1 ignorée (« Statistiques GAR et PIX 2024-2025 — DRANE Nancy-Metz »)")
+               for n in notices), notices
+    assert any(n.startswith("Colonne ignorée : « notes » (J)") for n in notices), notices
+    listed = md_text("\n".join(str(m.value) for m in at.markdown)).replace("\u00a0", " ")
+    for fragment in ("- Ligne 6, colonne « periode » (cellule B6) : période annuelle attendue, par exemple 2024-2025",
+                     "- Ligne 8, colonne « territoire_code » (cellule D8)", "vouliez-vous dire « 54-nancy » ?",
+                     "- Ligne 10, colonne « valeur » (cellule H10) : nombre attendu (valeur « non communiqué »)"):
+        assert fragment in listed, listed
+    assert "gar-pix-2024-2025.xlsx —" not in listed  # the file is named once, above the list
+    assert "nommez" not in listed
+    assert "import_publish" not in [b.key for b in at.button] and store_root.current().number == 1
+
+
+def test_the_corrected_sheet_previews_without_none_and_its_import_is_dated_in_paris(editor_page, store_root):
+    at = _upload_xlsx(editor_page, SHEETS / "gar-pix-2024-2025-corrige.xlsx")
+    assert "Fichier lisible et valide" in _said(at)
+    assert any(md_text(i.value).startswith("Ligne 1 ignorée") for i in at.info)
+    sample = next(d.value for d in at.dataframe if "Ancienne valeur" in d.value.columns)
+    assert set(sample["Statut"]) == {"Nouvelle"} and set(sample["Ancienne valeur"]) == {""}  # new: no old value
+    assert sample.columns.tolist()[3:6] == ["Territoire", "Ancienne valeur", "Nouvelle valeur"]
+    assert "Département 54 — Meurthe-et-Moselle" in set(sample["Territoire"])
+    text = sample.to_csv()
+    assert "None" not in text and "nan" not in text.lower().split(",")
+    assert "1\u202f987\u202f654" in set(sample["Nouvelle valeur"])
+    at.button(key="import_publish").click().run()
+    assert store_root.current().number == 2
+    history = _said(at)
+    assert "**Lot 2** — « gar-pix-2024-2025-corrige.xlsx », version n° 2, le " in history
+    assert "(heure de Paris), par Claire Éditrice" in history

@@ -74,9 +74,12 @@ def test_rows_and_share_text():
     assert catalog.share_text(0, 0) == "—"
 
 
-def test_french_datetime():
-    assert catalog.french_datetime("2026-11-22T13:26:11+00:00") == "22/11/2026 à 13:26 (UTC)"
-    assert catalog.french_datetime("2024-01-05T08:00:00") == "05/01/2024 à 08:00"
+def test_french_datetime_is_paris_time_with_its_zone():
+    # winter (UTC+1) and summer (UTC+2); a naive moment is UTC, as the store writes it
+    assert catalog.french_datetime("2026-11-22T13:26:11+00:00") == "22/11/2026 à 14:26 (heure de Paris)"
+    assert catalog.french_datetime("2024-01-05T08:00:00") == "05/01/2024 à 09:00 (heure de Paris)"
+    assert catalog.french_datetime("2024-07-05T23:30:00") == "06/07/2024 à 01:30 (heure de Paris)"
+    assert catalog.french_datetime("2024-01-05T08:00:00", zone=False) == "05/01/2024 à 09:00"
     assert catalog.french_datetime("?") == "?"
 
 
@@ -85,7 +88,8 @@ def test_lots_table():
                           "nb_lignes": 10, "empreinte": "abc", "actif": True}])
     table = catalog.lots_table(lots)
     assert table.iloc[0].to_dict() == {"Lot": 1, "Origine": "demo", "Libellé": "Démo",
-                                       "Créé le": "05/01/2024 à 08:00", "Lignes": 10, "Actif": True}
+                                       "Créé le (heure de Paris)": "05/01/2024 à 09:00",
+                                       "Lignes": 10, "Actif": True}
 
 
 def test_provenance_text_says_what_is_illustrative_and_why():

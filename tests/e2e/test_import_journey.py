@@ -304,8 +304,8 @@ def test_import_publish_refuse_undo_logout(page, app, provider, repo, outside, s
     said = page_text(page)
     assert "Rien n'a été publié" in said and "« faux.csv »" in said, said[:2000]
     problems = page.locator('[data-testid="stMain"] [data-testid="stMarkdownContainer"] li').all_inner_texts()
-    assert any("2024/2025" in p and re.search(r"\bligne 2\b", p) for p in problems), problems
-    assert any(("-5" in p or "−5" in p or "négative" in p) and re.search(r"\bligne 3\b", p) for p in problems), \
+    assert any("2024/2025" in p and re.search(r"\bligne 2\b", p, re.I) for p in problems), problems
+    assert any(("-5" in p or "−5" in p or "négative" in p) and re.search(r"\bligne 3\b", p, re.I) for p in problems), \
         problems
     assert page.get_by_role("button", name="Publier", exact=True).count() == 0
     assert _store_snapshot(repo) == before and repo.current().number == 2
@@ -329,6 +329,7 @@ def test_import_publish_refuse_undo_logout(page, app, provider, repo, outside, s
     open_importer(page, app)
     sign_out(page, app, provider)
     open_importer(page, app)
+    page.get_by_role("button", name="Se connecter").wait_for()  # drawn after the heading: wait, never race
     assert page.get_by_role("button", name="Se connecter").count() == 1
     assert page.get_by_label(UPLOADER).count() == 0 and page.locator(ZONE).count() == 0
     lap("déconnexion")
@@ -336,3 +337,57 @@ def test_import_publish_refuse_undo_logout(page, app, provider, repo, outside, s
     assert not page.errors  # type: ignore[attr-defined]
     assert_loopback_only(outside, provider)
     print(f"\nparcours d'import : {timings} (total {time.monotonic() - started:.1f} s)")
+
+
+SHEETS = Path(__file__).resolve().parents[1] / "observatoire" / "fichiers"
+EXCEL_CSV = [  # Excel in French: cp1252, « ; », decimal comma, a title line, a « Notes » column
+    "Statistiques PIX 2024-2025 (export Excel);;;;;;;;;;",
+    HEADER + ";Notes",
+    "pix_taux_certification;2024-2025;academie;nancy-metz;tous;tous;tous;71,5;Résultats PIX;import;ok",
+    "pix_taux_certification;2024/2025;departement;54;tous;tous;tous;70,25;Résultats PIX;import;",
+    "pix_eleves_certifies;2024-2025;academie;nancy-metz;collège;tous;tous;21 450;Résultats PIX;import;",
+    "pix_taux_certification;2024-2025;departement;57;tous;tous;tous;120,5;Résultats PIX;import;à revoir",
+]
+
+
+def test_a_french_sheet_lists_every_problem_in_one_upload(page, app, provider, repo, outside, screenshots_dir):
+    """Issue 18.4: a LibreOffice Calc workbook with a title row, a « notes » column and three bad rows of
+    different kinds, then an Excel-style CSV: each upload lists all its problems at once, with the row and the
+    cell as the spreadsheet numbers them, and says what it skipped."""
+    before = _store_snapshot(repo)
+    sign_in(page, app, provider, EDITOR)
+    cases = [
+        (SHEETS / "gar-pix-2024-2025.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+         [r"^Ligne 6, colonne « periode » \(cellule B6\) : période annuelle attendue, par exemple 2024-2025",
+          r"^Ligne 8, colonne « territoire_code » \(cellule D8\) : .*vouliez-vous dire « 54-nancy »",
+          r"^Ligne 10, colonne « valeur » \(cellule H10\) : nombre attendu \(valeur « non communiqué »\)"],
+         ["Ligne 1 ignorée (« Statistiques GAR et PIX 2024-2025 — DRANE Nancy-Metz »)",
+          "Colonne ignorée : « notes » (J)"]),
+        (None, "text/csv",
+         [r"^Ligne 4, colonne « periode » \(cellule B4\) : .*vouliez-vous dire « 2024-2025 »",
+          r"^Ligne 5, colonne « niveau » \(cellule E5\) : code inconnu, vouliez-vous dire « college »",
+          r"^Ligne 6, colonne « valeur » \(cellule H6\) : taux hors de l'intervalle 0 à 100"],
+         ["Ligne 1 ignorée (« Statistiques PIX 2024-2025 (export Excel) »)", "Colonne ignorée : « Notes » (K)"]),
+    ]
+    for path, mime, expected, notices in cases:
+        open_importer(page, app)
+        if path is None:
+            _upload(page, "pix-2024-2025.csv", ("\r\n".join(EXCEL_CSV) + "\r\n").encode("cp1252"), mime)
+        else:
+            _upload(page, path.name, path.read_bytes(), mime)
+        page.get_by_text("Fichier refusé : 3 problèmes", exact=False).wait_for()
+        wait_idle(page)
+        listed = [p.replace("\u00a0", " ") for p in page.locator(
+            '[data-testid="stMain"] [data-testid="stMarkdownContainer"] li').all_inner_texts()]
+        assert len(listed) == 3, listed
+        for pattern, problem in zip(expected, listed, strict=True):
+            assert re.search(pattern, problem), (pattern, problem)
+        said = page_text(page).replace("\u00a0", " ")
+        for notice in notices:
+            assert notice in said, said[:3000]
+        assert "nommez" not in said and page.get_by_role("button", name="Publier", exact=True).count() == 0
+        page.get_by_text("2. Vérification et aperçu").evaluate("e => e.scrollIntoView({block: 'start'})")
+        _shoot(page, screenshots_dir, f"importer-3-problemes-{'xlsx' if path else 'csv'}-1280.png", SMALL)
+    assert _store_snapshot(repo) == before  # nothing published, nothing written
+    sign_out(page, app, provider)
+    assert_loopback_only(outside, provider)

@@ -27,7 +27,7 @@ FUZZ = settings(deadline=None, derandomize=True, database=None, print_blob=False
 VALID_ROWS = [
     ["ent_visites", "2023-2024", "academie", "nancy-metz", "tous", "tous", "tous", "1 234,5", "import", "Bilan"],
     ["ent_visites", "2023-2024", "bassin", "54-nancy", "tous", "tous", "eleves", "56", "", "Académie — bilan"],
-    ["pix_taux_certification", "2023-2024", "departement", "54", "college", "tous", "tous", "72,5", "bilan",
+    ["pix_taux_certification", "2023-2024", "departement", "54", "college", "tous", "tous", "72,5", "deduit",
      "Bilan « PIX »"],
 ]
 VALID_CSV = ("\n".join([";".join(MEASURE_COLUMNS)] + [";".join(r) for r in VALID_ROWS]) + "\n").encode("cp1252")

@@ -72,13 +72,13 @@ def test_utf8_bom_comma_separator_decimal_point(tables):
     header = ",".join(MEASURE_COLUMNS)
     text = "\ufeff" + "\n".join([
         header,
-        'ent_visites,2023-2024,academie,nancy-metz,tous,tous,tous,1234.5,bilan,"Bilan, section ENT"',
+        'ent_visites,2023-2024,academie,nancy-metz,tous,tous,tous,1234.5,illustratif,"Bilan, section ENT"',
         'pix_taux_certification,2023-2024,academie,nancy-metz,college,tous,tous,"72,5",deduit,Calcul',
     ])
     result = _read(text, "x.csv", tables)
     assert result.details == "CSV, séparateur « , », encodage UTF-8 avec BOM, 2 lignes"
     assert result.frame["valeur"].tolist() == [1234.5, 72.5]
-    assert result.frame["origine"].tolist() == ["bilan", "deduit"]
+    assert result.frame["origine"].tolist() == ["illustratif", "deduit"]
     assert result.frame.loc[0, "source"] == "Bilan, section ENT"
 
 
@@ -139,7 +139,7 @@ def _workbook(rows: list[list], title: str = "mesures", before: list[str] | None
 
 XLSX_ROWS = [
     MEASURE_COLUMNS,
-    ["ent_visites", "2023-2024", "academie", "nancy-metz", "tous", "tous", "tous", 1234.5, "bilan", "Bilan ENT"],
+    ["ent_visites", "2023-2024", "academie", "nancy-metz", "tous", "tous", "tous", 1234.5, "deduit", "Bilan ENT"],
     ["ent_visites", "2023-2024", "departement", 54, "tous", "tous", "tous", 12, None, "Bilan ENT"],
     ["ent_visites", "2023-2024", "departement", "57", "tous", "tous", "eleves", "1 234,5", "", "Bilan ENT"],
 ]
@@ -153,7 +153,7 @@ def test_xlsx_sheet_named_mesures_not_first(tables):
     frame = result.frame
     assert frame["valeur"].tolist() == [1234.5, 12.0, 1234.5]  # numbers as numbers, French text cleaned
     assert frame["territoire_code"].tolist() == ["nancy-metz", "54", "57"]  # integral number → its digits
-    assert frame["origine"].tolist() == ["bilan", "import", "import"]
+    assert frame["origine"].tolist() == ["deduit", "import", "import"]
 
 
 def test_xlsx_single_sheet_any_name_and_leading_zero_text_kept(tables):
@@ -178,7 +178,7 @@ def test_xlsx_formula_without_cached_value_is_a_missing_value(tables):
             ["ent_visites", "2023-2024", "academie", "nancy-metz", "tous", "tous", "tous", "=1+1", "import", "B"]]
     with pytest.raises(schema.ValidationError) as err:
         importing.read_import(_workbook(rows), "f.xlsx", tables)
-    assert "f.xlsx — ligne 2, colonne « valeur » : valeur manquante" in str(err.value)
+    assert "f.xlsx — ligne 2, colonne « valeur » (cellule H2) : valeur manquante" in str(err.value)
 
 
 def test_xlsx_formula_with_cached_value_is_read_as_its_value(tables):
@@ -225,7 +225,7 @@ def test_xlsx_header_below_blank_rows_keeps_sheet_row_numbers(tables):
     wb.save(buffer)
     with pytest.raises(schema.ValidationError) as err:
         importing.read_import(buffer.getvalue(), "f.xlsx", tables)
-    assert "ligne 4, colonne « valeur » : nombre attendu (valeur « abc »)" in str(err.value)
+    assert "ligne 4, colonne « valeur » (cellule H4) : nombre attendu (valeur « abc »)" in str(err.value)
 
 
 # ------------------------------------------------------------------------------------------------ round trip
@@ -239,7 +239,10 @@ def test_export_then_import_is_the_identity(tmp_path, demo_measures, tables, fmt
     hostile.loc[hostile.index[1], "source"] = "'=déjà protégé"
     hostile.loc[hostile.index[2], "source"] = "-2+3 ; « guillemets » \"doubles\""
     path = exporting.export_measures(hostile, tmp_path / f"mesures.{fmt}")
-    result = importing.read_import(path.read_bytes(), path.name, tables)
+    # the bilan's own rows come back unchanged: they keep their origine (only the shipped bilan is the bilan)
+    bilan = demo_measures[demo_measures["origine"] == "bilan"]
+    assert not bilan.index.isin(hostile.index[:3]).any() and len(bilan)
+    result = importing.read_import(path.read_bytes(), path.name, tables, bilan=bilan)
     expected = hostile[MEASURE_COLUMNS].reset_index(drop=True)
     got = result.frame
     assert len(got) == len(expected)

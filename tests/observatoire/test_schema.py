@@ -173,7 +173,8 @@ def test_period_granularity_must_match_the_indicator(reference_tables):
     ]
     err = _problems(_frame(rows), lambda f: checks.validate_measures(f, reference_tables))
     assert sorted((p.line, p.column) for p in err.problems) == [(2, "periode"), (3, "periode")]
-    assert "granularité" in err.problems[0].message
+    assert err.problems[0].message.startswith("période annuelle attendue, par exemple 2023-2024")
+    assert err.problems[1].message.startswith("période mensuelle attendue, par exemple 2023-09")
 
 
 def test_valid_frame_passes_reference_checks(reference_tables):

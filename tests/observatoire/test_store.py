@@ -66,7 +66,7 @@ def test_build_creates_one_active_demo_lot(built_db, raw_measures):
     assert version.lots_actifs == 1
     assert version.mesures == len(raw_measures)
     assert len(version.empreinte) == 12 and all(c in "0123456789abcdef" for c in version.empreinte)
-    assert version.empreinte in version.label and "UTC" in version.label
+    assert version.empreinte in version.label and "(heure de Paris)" in version.label
 
 
 def test_build_returns_the_stored_version(tmp_path):

@@ -400,7 +400,7 @@ def test_undo_restores_the_previous_export_byte_for_byte(repo, import_csv, tmp_p
     before = _export(capsys, repo.root, tmp_path / "avant.csv")
     code, text = _cli(capsys, repo.root, "import", str(import_csv), "--auteur", "Alice")
     assert code == 0, text
-    assert "0 nouvelles valeurs, 40 modifiées, 0 inchangées." in text
+    assert "Valeurs : 0 nouvelle, 40 modifiées, 0 inchangée." in text
     imported = _export(capsys, repo.root, tmp_path / "importe.csv")
     assert imported != before and len(imported.splitlines()) == len(before.splitlines())
     code, text = _cli(capsys, repo.root, "annuler", "2")

@@ -134,7 +134,7 @@ def test_texts_are_plain_not_escaped(views):
 
 def test_french_builders():
     assert ds.rows_text(1) == "1 ligne" and ds.share_text(0, 0) == "—"
-    assert ds.french_datetime("2026-11-22T13:26:11+00:00") == "22/11/2026 à 13:26 (UTC)"
+    assert ds.french_datetime("2026-11-22T13:26:11+00:00") == "22/11/2026 à 14:26 (heure de Paris)"
     assert ds.french_datetime("?") == "?"
     assert ds.origin_of("Bilan DRANE 2023-2024") == config.ILLUSTRATIVE  # the code, never the source text
     assert ds.origin_counts(["bilan", None, "import"]) == {"bilan": 1, "deduit": 0, "import": 1, "illustratif": 1}
