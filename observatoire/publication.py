@@ -26,6 +26,7 @@ No Streamlit here: the page (`components/instantane.py`), the CLI and the benchm
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import hmac
@@ -92,24 +93,27 @@ def folder() -> Path:
 
 
 def secret(store_root: Path) -> bytes:
-    """The store's publication secret (32 random bytes), created on first use with O_EXCL: two replicas
-    starting together end up with the same one."""
+    """The store's publication secret (32 random bytes), created on first use: written whole to a temporary file,
+    then linked to its name (`os.link` fails when the name exists), so a reader never sees a half-written key and
+    two replicas starting together end up with the same one."""
     path = Path(store_root) / SECRET_NAME
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fresh = secrets.token_bytes(32)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX + "cle-")
         try:
-            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return secret(store_root)
-        with os.fdopen(handle, "wb") as out:
-            out.write(fresh)
-            out.flush()
-            os.fsync(out.fileno())
-        return fresh
-    if len(data) < 16:  # empty or cut: a half-written file of a killed process is not a secret
+            with os.fdopen(handle, "wb") as out:
+                out.write(secrets.token_bytes(32))
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(temporary, 0o600)
+            with contextlib.suppress(FileExistsError):  # another process made it first: theirs is the key
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+        data = path.read_bytes()
+    if len(data) < 16:  # empty or cut (a file of an older, non-atomic writer) is not a secret
         raise PublicationError(f"Clé de publication illisible ({path}) : supprimez ce fichier, une nouvelle clé "
                                "sera créée (les adresses des instantanés déjà publiés changeront).")
     return data

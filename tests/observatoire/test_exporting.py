@@ -178,7 +178,8 @@ def test_every_download_button_goes_through_the_neutralising_export():
     `render_png_download`), which call `exporting.to_csv_bytes` / `to_xlsx_bytes` (the functions tested above)
     or draw the decorated chart (`png.figure_png(png.decorated(…))`). The only others are the import page's
     templates (`components.import_panel`: blank files to fill in), the presentation's PPTX and the fiches' PDF
-    (`components.fiches`: built by `exports.pdf`, texts only, no cell a spreadsheet could evaluate)."""
+    (`components.fiches`: built by `exports.pdf`, texts only, no cell a spreadsheet could evaluate) and the
+    instantané de séance (`components.instantane`: an HTML page, every text escaped by its Jinja template)."""
     calls: list[str] = []
     for path in [*ROOT.glob("components/*.py"), *ROOT.glob("pages/*.py"), *ROOT.glob("pages/*.py"),
                  ROOT / "dashboard.py"]:
@@ -189,7 +190,7 @@ def test_every_download_button_goes_through_the_neutralising_export():
     assert calls, "no download button found"
     for call in calls:
         other = {"components/import_panel.py": "template", "components/presentation.py": "pptx",
-                 "components/fiches.py": "build"}
+                 "components/fiches.py": "build", "components/instantane.py": "instantane_html"}
         if call.split(":", 1)[0] in other:
             assert other[call.split(":", 1)[0]] in call, call
             continue
