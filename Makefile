@@ -35,7 +35,7 @@ browser:
 run: install
 	$(BIN)/python -m observatoire init --if-needed
 	@echo "Tableau de bord : http://localhost:$(PORT)  (Ctrl+C pour arrêter)"
-	$(BIN)/streamlit run dashboard.py --server.port $(PORT)
+	$(BIN)/python -m components.server_guard run dashboard.py --server.port $(PORT)
 
 # Several Streamlit replicas (ports 8601…) behind HAProxy on $(PORT): the séminaire, when the room opens the link.
 serve: install browser

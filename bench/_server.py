@@ -23,6 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRYPOINT = "dashboard.py"
+LAUNCHER = ["-m", "components.server_guard", "run", ENTRYPOINT]
+"""`python -m components.server_guard run dashboard.py`: Streamlit's own `run`, after the server's guarded patches
+(no outside request on a foreign Origin, French error page, upload memory bounded…: components/server_guard.py)."""
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -98,9 +101,10 @@ def streamlit_server(store_dir: Path | None = None, timeout: float = HEALTH_TIME
                      extra_args: list[str] | None = None, data_dir: Path | None = None, *,
                      port: int | None = None, secrets_file: Path | None = None,
                      app_root: Path | None = None) -> Iterator[Server]:
-    """`streamlit run dashboard.py` on a free loopback port, with a fresh store folder (`OBSERVATOIRE_STORE`:
-    the app publishes the first data version itself on first use) or `store_dir`. `data_dir`: another data
-    folder (`OBSERVATOIRE_DATA`, with `reference/` and `demo/`) instead of the repository's `data/`. `port`:
+    """`streamlit run dashboard.py` (through `LAUNCHER`) on a free loopback port, with a fresh store folder
+    (`OBSERVATOIRE_STORE`: the app publishes the first data version itself on first use) or `store_dir`.
+    `data_dir`: another data folder (`OBSERVATOIRE_DATA`, with `reference/` and `demo/`) instead of the
+    repository's `data/`. `port`:
     this port instead of a free one (e.g. when a secrets file must name it in `redirect_uri`). `secrets_file`:
     the ONLY secrets file read (`--secrets.files`; a missing path means "no secrets"), instead of
     `.streamlit/secrets.toml` in the working directory and the home folder. Yields once `/_stcore/health`
@@ -110,7 +114,7 @@ def streamlit_server(store_dir: Path | None = None, timeout: float = HEALTH_TIME
     store_dir = store_dir or workdir / "var"
     log_path = workdir / "streamlit.log"
     port = port or free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", ENTRYPOINT, "--server.port", str(port),
+    cmd = [sys.executable, *LAUNCHER, "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", *(extra_args or [])]
     if secrets_file is not None:
         cmd += ["--secrets.files", str(secrets_file)]

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python scripts/serve.py`: the repository's packages
     sys.path.insert(0, str(ROOT))
 
-from bench._server import ENTRYPOINT, ServerError, free_port, http_get  # noqa: E402
+from bench._server import LAUNCHER, ServerError, free_port, http_get  # noqa: E402
 
 TEMPLATE = ROOT / "deploy" / "haproxy.cfg.template"
 HAPROXY = "/usr/sbin/haproxy"
@@ -73,9 +73,10 @@ def haproxy_missing_message() -> str | None:
 
 
 def replica_command(port: int) -> list[str]:
-    """The command of one replica: the dashboard on 127.0.0.1:`port`, headless, no telemetry, no file watcher
-    (production behaviour: the code does not change under running sessions)."""
-    return [sys.executable, "-m", "streamlit", "run", ENTRYPOINT,
+    """The command of one replica: the dashboard on 127.0.0.1:`port` through the server's guard
+    (`components/server_guard.py`), headless, no telemetry, no file watcher (production behaviour: the code does
+    not change under running sessions)."""
+    return [sys.executable, *LAUNCHER,
             "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
 
