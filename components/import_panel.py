@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from components import catalog, context
+from components import catalog, context, errors
 from observatoire import config, importing, schema, store, versions
 from observatoire.access import Editor
 from observatoire.figures import formatting
@@ -168,27 +168,38 @@ def render_preview(checked: importing.ImportFile, preview: importing.Preview, co
 
 def publish(editor: Editor) -> None:
     """Callback of « Publier »: publishes the file checked in this session as the next version (the message is
-    shown on the next run). When another version was published since the preview, nothing is published: the
-    preview is recomputed on the next run and shown again."""
+    shown on the next run). The check that no other version was published since the preview, the change and the
+    journal's counts happen under the writers' lock (`versions.Repository.import_measures(expected=…)`): when
+    another version came first, nothing is published, and the preview is recomputed on the next run and shown
+    again. The editor's sign-in is checked again here (`auth.editor_may_write`): a sign-out in another tab, or a
+    sign-in too old, refuses."""
+    from components import auth
+
     kept: Checked | None = st.session_state.get(_CHECKED)
     if kept is None or kept.file is None or kept.preview is None:
         return
-    current = context.current_version()
-    if current.number != kept.compared_with:
-        st.session_state[_DONE] = ("warning", f"Une autre version (n° {current.number}) a été publiée depuis "
-                                   "l'aperçu : il a été recalculé, vérifiez-le puis publiez à nouveau.")
+    refusal = auth.editor_may_write()
+    if refusal:
+        st.session_state[_DONE] = ("error", refusal)
         return
-    checked, preview = kept.file, kept.preview
+    checked = kept.file
     try:
-        version = context.repository().import_measures(
-            checked.frame, checked.name, checked.sha256, editor.name,
-            (preview.new, preview.changed, preview.unchanged), wait=WAIT_SECONDS)
+        version = context.repository().import_measures(checked.frame, checked.name, checked.sha256, editor.name,
+                                                        wait=WAIT_SECONDS, expected=kept.compared_with)
+    except versions.StaleVersionError as err:
+        st.session_state[_DONE] = ("warning", str(err))
+        return
     except versions.WriteInProgressError as err:
         st.session_state[_DONE] = ("warning", str(err))
         return
     except (store.StoreError, schema.ValidationError) as err:
         log.warning("Import refusé à la publication : %s", err)
         st.session_state[_DONE] = ("error", f"La publication a échoué, rien n'a été modifié : {err}")
+        return
+    except Exception as err:  # never Streamlit's English error page: the French message, nothing published
+        log.exception("Erreur inattendue pendant la publication de %s", checked.name)
+        st.session_state[_DONE] = ("error", errors.message_for(err, "La publication a échoué, rien n'a été "
+                                                               "modifié : erreur inattendue"))
         return
     rows = formatting.number(len(checked.frame))
     st.session_state[_DONE] = ("success", f"Version n° {version.number} publiée : les {rows} lignes de "
@@ -229,8 +240,14 @@ def cancel_undo() -> None:
 
 
 def undo(lot: int, editor: Editor) -> None:
-    """Callback of « Confirmer l'annulation »."""
+    """Callback of « Confirmer l'annulation » (the editor's sign-in checked again, like « Publier »)."""
+    from components import auth
+
     st.session_state[_CONFIRM_UNDO] = None
+    refusal = auth.editor_may_write()
+    if refusal:
+        st.session_state[_DONE] = ("error", refusal)
+        return
     try:
         version = context.repository().undo(lot, editor.name, wait=WAIT_SECONDS)
     except versions.WriteInProgressError as err:
@@ -238,6 +255,11 @@ def undo(lot: int, editor: Editor) -> None:
         return
     except store.StoreError as err:
         st.session_state[_DONE] = ("error", str(err))
+        return
+    except Exception as err:  # never Streamlit's English error page: the French message, nothing published
+        log.exception("Erreur inattendue pendant l'annulation du lot %s", lot)
+        st.session_state[_DONE] = ("error", errors.message_for(err, f"L'annulation de l'import {lot} a échoué, "
+                                                               "rien n'a été modifié : erreur inattendue"))
         return
     st.session_state[_DONE] = ("success", f"Import {lot} annulé : version n° {version.number} publiée, les "
                                "valeurs précédentes sont de nouveau affichées pour tous les utilisateurs.")
