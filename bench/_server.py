@@ -100,7 +100,7 @@ def _stop(process: subprocess.Popen) -> None:
 def streamlit_server(store_dir: Path | None = None, timeout: float = HEALTH_TIMEOUT,
                      extra_args: list[str] | None = None, data_dir: Path | None = None, *,
                      port: int | None = None, secrets_file: Path | None = None,
-                     app_root: Path | None = None) -> Iterator[Server]:
+                     app_root: Path | None = None, launcher: list[str] | None = None) -> Iterator[Server]:
     """`streamlit run dashboard.py` (through `LAUNCHER`) on a free loopback port, with a fresh store folder
     (`OBSERVATOIRE_STORE`: the app publishes the first data version itself on first use) or `store_dir`.
     `data_dir`: another data folder (`OBSERVATOIRE_DATA`, with `reference/` and `demo/`) instead of the
@@ -109,12 +109,13 @@ def streamlit_server(store_dir: Path | None = None, timeout: float = HEALTH_TIME
     the ONLY secrets file read (`--secrets.files`; a missing path means "no secrets"), instead of
     `.streamlit/secrets.toml` in the working directory and the home folder. Yields once `/_stcore/health`
     answers "ok"; always stops the server. `app_root`: run the `dashboard.py` of this folder (a copy of the
-    application) instead of the repository's."""
+    application) instead of the repository's. `launcher`: the module arguments instead of `LAUNCHER` (the
+    benchmark's « before » runs: `["-m", "streamlit", "run", ENTRYPOINT]`, Streamlit without the guard)."""
     workdir = Path(tempfile.mkdtemp(prefix="observatoire-e2e-"))
     store_dir = store_dir or workdir / "var"
     log_path = workdir / "streamlit.log"
     port = port or free_port()
-    cmd = [sys.executable, *LAUNCHER, "--server.port", str(port),
+    cmd = [sys.executable, *(launcher or LAUNCHER), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", *(extra_args or [])]
     if secrets_file is not None:
         cmd += ["--secrets.files", str(secrets_file)]

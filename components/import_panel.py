@@ -45,7 +45,8 @@ def render_templates() -> None:
         "`territoire_type`, `territoire_code`, `niveau`, `thematique`, `public`, `valeur`, `source` et, "
         "facultative, `origine` (vide ou absente : « import »). Formats acceptés : **XLSX** (feuille « mesures » "
         "ou la première) et **CSV** (séparateur « ; », « , » ou tabulation ; virgule ou point décimal ; "
-        "espaces de milliers ; UTF-8 ou Windows-1252). 20 Mo et 500 000 lignes au plus."))
+        f"espaces de milliers ; UTF-8 ou Windows-1252). {config.UPLOAD_LIMIT_MB} Mo et "
+        f"{formatting.number(importing.MAX_ROWS)} lignes au plus."))
     left, right = st.columns(2)
     left.download_button("Modèle XLSX (avec la liste des codes)", data=_template_xlsx(),
                          file_name="modèle-import-mesures.xlsx", icon=":material/table_view:",
@@ -293,8 +294,14 @@ def render_history(editor: Editor) -> None:
             if not row.actif:
                 continue
             if waiting == row.lot:
+                # any editor may undo any import (README « Accès des éditeurs »): the author is named when it is
+                # someone else, and the journal keeps both names
+                other = str(row.auteur) != editor.name
+                whose = (f" Cet import a été publié par {escape_markdown(str(row.auteur))} le {when} : son auteur "
+                         "verra l'annulation, à votre nom, dans le journal." if other else "")
                 st.warning(f"Annuler l'import {row.lot} ? Une nouvelle version sera publiée sans ce lot : les "
-                           "valeurs qu'il remplaçait redeviennent visibles pour tous.", icon=":material/undo:")
+                           f"valeurs qu'il remplaçait redeviennent visibles pour tous.{whose}",
+                           icon=":material/undo:")
                 yes, no = st.columns(2)
                 yes.button("Confirmer l'annulation", key=f"undo_yes_{row.lot}", type="primary", on_click=undo,
                            args=(row.lot, editor), icon=":material/undo:")

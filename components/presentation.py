@@ -15,11 +15,12 @@ from urllib.parse import urlencode, urlsplit
 import plotly.graph_objects as go
 import streamlit as st
 
+from observatoire import urlvalues
 from observatoire.exports import qr
 from observatoire.figures.charts import PLOTLY_CONFIG
 from observatoire.figures.sparkline import ILLUSTRATIVE_COLOR
 from observatoire.filters import Filters, to_params
-from observatoire.text import escape_html, plain
+from observatoire.text import escape_html, plain, quote_value
 from observatoire.views.model import Presentation, Slide
 
 PARAM = "diapo"
@@ -85,10 +86,20 @@ def mount_chrome() -> None:
 
 
 def current_index(count: int) -> int:
-    """The slide shown (from 0), read from `?diapo=N` (1-based, clamped)."""
-    raw = st.query_params.get(PARAM, "1")
-    index = int(raw) - 1 if raw.isdigit() else 0
-    return max(0, min(index, count - 1))
+    """The slide shown (from 0), read from `?diapo=N` (1-based). A value that is not a slide number (« ² », a
+    5 000-digit number, 0, more than `count`) shows the first slide with the usual French notice at the top of the
+    page; `go_to` then writes the slide shown back into the URL."""
+    raw = st.query_params.get(PARAM)
+    if raw is None:
+        return 0
+    number = urlvalues.positive_int(raw, count)
+    if number is None:
+        from components.sidebar import add_url_notice
+
+        add_url_notice(f"Lien : diapositive {quote_value(raw, 40)} inconnue (de 1 à {count}) : première "
+                       "diapositive affichée.")
+        return 0
+    return number - 1
 
 
 def go_to(index: int) -> None:

@@ -16,7 +16,10 @@ What is patched, and why:
    foreign `Origin` stalled every visitor (health check 3 ms → 5 s p95). Both lookups are replaced by functions
    that answer « unknown » at once: the check then compares the origin with the page's host, localhost,
    `browser.serverAddress` and `server.corsAllowedOrigins` only — in memory — and refuses the rest (HTTP 403).
-   HAProxy refuses them even earlier (`deploy/haproxy.cfg.template`).
+   That decision is also taken before Starlette's middlewares and routing (`ForeignOriginGate`, around the whole
+   application), answered after a 1 s tarpit (an asyncio sleep: one client's loop slows to ≈ 1 attempt a second
+   at no CPU cost), and counted (one log line a minute) instead of one warning line each. HAProxy refuses them
+   even earlier, with the same tarpit (`deploy/haproxy.cfg.template`).
 2. **French error page.** An exception that escapes the script or a widget callback (« Publier », « Annuler cet
    import »…) is shown by `error_util.show_uncaught_app_exception` as Streamlit's English « This app has
    encountered an error » with « Ask Google / Ask ChatGPT » links: replaced by the router's French message
@@ -42,6 +45,7 @@ Streamlit changes under it.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import importlib
 import inspect
@@ -58,6 +62,9 @@ log = logging.getLogger("observatoire")
 WRITTEN_FOR = "1.67.0"
 NOT_FOUND_PATH = "page-introuvable"
 """Where an unknown multi-segment path is sent: no page has this URL, so Streamlit says « Page introuvable »."""
+REFUSAL_DELAY = 1.0
+"""Seconds a refused foreign-origin upgrade waits before its 403 (asyncio sleep: no CPU, the event loop free): one
+client's loop of upgrades is slowed to about one a second (HAProxy's `timeout tarpit` does the same)."""
 SESSION_FILES = 2
 """Uploaded files one session keeps (the import page needs one; one more while a file replaces another)."""
 PROCESS_BYTES = 10 * 20 * 1024 * 1024
@@ -77,6 +84,8 @@ FINGERPRINTS: dict[str, str] = {
         "92ba72506e14686d79824054c7fc8524a5f87edd46843097016b682bf05a8d62",
     "streamlit.web.server.starlette.starlette_websocket:create_websocket_handler":
         "13632919b0a9cb67ccc85e1ef1421db9915469178148f8c5f9659ed7bffce2b6",
+    "streamlit.web.server.starlette.starlette_server:UvicornServer.start":
+        "163a4f4e76c724aa01709da8203314988cda74a9311f521bb77fc5db6d89dd5e",
     "streamlit.error_util:show_uncaught_app_exception":
         "bdfa946e75b7e92d7d6a71ed4b70cbc46d27228819dd1df94604bd31f8ed1efc",
     "streamlit.error_util:handle_user_script_exception":
@@ -161,6 +170,7 @@ def install(*, strict: bool = False) -> bool:
         log.error(message)
         return False
     _patch_network_lookups()
+    _patch_origin_gate()
     _patch_error_display()
     _patch_static_paths()
     _patch_uploads()
@@ -191,6 +201,59 @@ def _patch_network_lookups() -> None:
     internal = net_util.get_internal_ip
     net_util.get_internal_ip = _mark(no_internal_ip, internal)
     net_util.get_external_ip = _mark(no_external_ip, net_util.get_external_ip)  # last: `installed()` reads it
+
+
+class ForeignOriginGate:
+    """ASGI wrapper of Streamlit's whole application: a websocket whose `Origin` Streamlit's own check refuses
+    (with the lookups above removed: in memory) is closed before Starlette's middlewares and routing (HTTP 403 from
+    uvicorn) — the cheapest refusal inside the process — after `REFUSAL_DELAY` (a tarpit), and counted, not
+    logged one line per attempt (a loop of refused upgrades filled the log with Streamlit's warning): one line per
+    minute says how many."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.refused = 0
+        self._logged = 0
+        self._since = time.monotonic()
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope.get("type") == "websocket":
+            headers = dict(scope.get("headers") or [])
+            origin, host = headers.get(b"origin"), headers.get(b"host")
+            if origin is not None and not self._allowed(origin.decode("latin-1"),
+                                                        host.decode("latin-1") if host is not None else None):
+                self.refused += 1
+                self._log()
+                await asyncio.sleep(REFUSAL_DELAY)  # a tarpit: no CPU, but a client's loop slows to ≈ 1/s
+                await send({"type": "websocket.close", "code": 1008})
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _allowed(origin: str, host: str | None) -> bool:
+        from streamlit.web.server.starlette import starlette_websocket
+
+        return starlette_websocket._is_origin_allowed(origin, host)  # noqa: SLF001 - fingerprinted above
+
+    def _log(self) -> None:
+        now = time.monotonic()
+        if now - self._since >= 60.0 or self._logged == 0:
+            log.warning("Connexions websocket refusées (Origin étranger) : %d depuis le démarrage.", self.refused)
+            self._logged, self._since = self.refused, now
+
+    def __getattr__(self, name: str) -> Any:  # the wrapped Starlette application's attributes (state, router…)
+        return getattr(self.app, name)
+
+
+def _patch_origin_gate() -> None:
+    from streamlit.web.server.starlette import starlette_server
+
+    original = starlette_server.create_starlette_app
+
+    def create_starlette_app(runtime: Any) -> Any:
+        return ForeignOriginGate(original(runtime))
+
+    starlette_server.create_starlette_app = _mark(create_starlette_app, original)
 
 
 # ------------------------------------------------------------------------------------------------ 2. errors
@@ -224,8 +287,10 @@ class UnknownPathRedirect:
     def _unknown(self, path: str) -> bool:
         relative = path[len(self.base):] if self.base and path.startswith(self.base) else path
         relative = relative.strip("/")
-        if "/" not in relative or relative.startswith("_stcore/"):
-            return False  # one segment (Streamlit's « Page introuvable »), or Streamlit's own routes
+        if "/" not in relative or "_stcore/" in relative:
+            # one segment: Streamlit's « Page introuvable »; `_stcore/` (also under a page's path, which the front
+            # end tries first: `/carte/_stcore/health`): Streamlit's own answer, a 404 for reserved routes
+            return False
         candidate = os.path.realpath(os.path.join(self.directory, relative))
         return not (candidate.startswith(self.directory + os.sep) and os.path.isfile(candidate))
 
