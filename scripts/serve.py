@@ -39,6 +39,7 @@ if str(ROOT) not in sys.path:  # `python scripts/serve.py`: the repository's pac
     sys.path.insert(0, str(ROOT))
 
 from bench._server import LAUNCHER, ServerError, free_port, http_get  # noqa: E402
+from observatoire import config  # noqa: E402 - light: paths and limits only
 
 TEMPLATE = ROOT / "deploy" / "haproxy.cfg.template"
 HAPROXY = "/usr/sbin/haproxy"
@@ -105,6 +106,8 @@ def render_config(replica_ports: list[int], port: int, *, bind: str = "127.0.0.1
         "frontend_extra": frontend_extra,
         "cookie_extra": " secure" if certificate else "",
         "servers": servers,
+        "upload_limit_mb": str(config.UPLOAD_LIMIT_MB),
+        "upload_limit_bytes": str(config.UPLOAD_LIMIT_BYTES),
     }
     text = TEMPLATE.read_text(encoding="utf-8")
     for key, value in values.items():
@@ -419,8 +422,6 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(missing, file=sys.stderr)
         return 1
-    from observatoire import config
-
     store_dir = args.store or config.store_dir()
 
     def on_signal(signum, frame) -> None:  # noqa: ANN001, ARG001 - signal handler signature
