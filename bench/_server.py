@@ -316,3 +316,17 @@ def default_map() -> DefaultMap:
                 os.environ.pop("OBSERVATOIRE_STORE", None)
             else:
                 os.environ["OBSERVATOIRE_STORE"] = previous
+
+
+@contextmanager
+def app_at(ref: str) -> Iterator[Path]:
+    """A copy of the application as it was at git `ref` (`git archive`, data included), in a temporary folder:
+    the benchmark's « avant » runs serve it with `streamlit_server(app_root=…)`. Removed at exit."""
+    folder = Path(tempfile.mkdtemp(prefix="observatoire-avant-"))
+    try:
+        archive = subprocess.run(["git", "archive", "--format=tar", ref], cwd=ROOT, capture_output=True,
+                                 check=True, timeout=300)
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True, timeout=300)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -8,7 +8,8 @@ Streamlit 1.67's websocket origin check looked up the machine's public address (
 included) and its network address (a UDP connect to 8.8.8.8) for every upgrade whose Origin was not the page's
 own: blocking calls in the server's event loop, not cached on failure. Modes:
 
-  avant    `python -m streamlit run dashboard.py`: Streamlit as it is (the defect);
+  avant    the application as it was at `--avant` (git commit 315ee4f by default: main before this work), served
+           by `python -m streamlit run dashboard.py`: Streamlit as it is (the defect);
   apres    `python -m components.server_guard run dashboard.py`: the server's guard (components/server_guard.py);
   haproxy  the guard behind HAProxy (scripts/serve.py, 1 replica): the foreign Origin refused by HAProxy.
 
@@ -45,7 +46,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench._edge import health_latency  # noqa: E402
-from bench._server import ENTRYPOINT, machine_info, streamlit_server, table  # noqa: E402
+from bench._server import ENTRYPOINT, app_at, machine_info, streamlit_server, table  # noqa: E402
 
 OUT_DIR = ROOT / "artifacts" / "bench"
 INSIDE = "OBSERVATOIRE_BENCH_NETNS"
@@ -157,7 +158,7 @@ def _ms(values: list[float]) -> list[float]:
     return [round(1000 * percentile(values, 0.5), 1), round(1000 * percentile(values, 0.95), 1)]
 
 
-def measure(mode: str, seconds: float, baseline_seconds: float) -> dict[str, object]:
+def measure(mode: str, seconds: float, baseline_seconds: float, before: str) -> dict[str, object]:
     from contextlib import ExitStack
 
     with ExitStack() as stack:
@@ -166,9 +167,13 @@ def measure(mode: str, seconds: float, baseline_seconds: float) -> dict[str, obj
 
             running = stack.enter_context(cluster(replicas=1))
             base_url, pid = running.url, running.replica_pids[0]
+        elif mode == "avant":  # the application as it was, served by Streamlit itself
+            root = stack.enter_context(app_at(before))
+            server = stack.enter_context(streamlit_server(launcher=["-m", "streamlit", "run", ENTRYPOINT],
+                                                          app_root=root))
+            base_url, pid = server.url, server.pid
         else:
-            launcher = ["-m", "streamlit", "run", ENTRYPOINT] if mode == "avant" else None
-            server = stack.enter_context(streamlit_server(launcher=launcher))
+            server = stack.enter_context(streamlit_server())
             base_url, pid = server.url, server.pid
         for _ in range(3):  # warm: the first answers of a process
             health_latency(base_url)
@@ -233,6 +238,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="durée de la boucle de l'attaquant")
     parser.add_argument("--baseline", type=float, default=8.0, help="durée de la mesure sans attaquant")
     parser.add_argument("--label", default="origin_stall")
+    parser.add_argument("--avant", default="315ee4f", help="commit git de l'application « avant »")
     args = parser.parse_args()
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     unknown = [m for m in modes if m not in MODES]
@@ -256,7 +262,7 @@ def main() -> int:
     results = []
     for mode in modes:
         print(f"… {mode}", flush=True)
-        results.append(measure(mode, args.seconds, args.baseline))
+        results.append(measure(mode, args.seconds, args.baseline, args.avant))
     rows = []
     for r in results:
         c = r["connect"]

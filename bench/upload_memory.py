@@ -8,8 +8,9 @@ The probe: one session, no sign-in, sent 4 × 190 MB to `/_stcore/upload_file/<s
 a file for any open session, whether or not the page shows an uploader): server memory 340 → 1 101 MiB, still
 held after the session closed. Modes:
 
-  avant  `python -m streamlit run dashboard.py --server.maxUploadSize 200` (Streamlit's default limit, as before:
-         the 25 MB limit existed only in the browser), no guard;
+  avant  the application as it was at `--avant` (a git commit, default 315ee4f: main before this work), served by
+         `python -m streamlit run dashboard.py`: Streamlit's default limit (200 Mo), the 25 MB limit only in the
+         browser, no guard;
   apres  `python -m components.server_guard run dashboard.py` with `.streamlit/config.toml` (maxUploadSize = 20,
          the page's limit): files beyond it refused by the server (413), at most 2 files kept per session, the
          files of ended sessions freed (components/server_guard.py).
@@ -33,6 +34,7 @@ import re
 import sys
 import time
 import urllib.request
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,11 +42,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench._edge import anonymous_session, put_upload  # noqa: E402
-from bench._server import ENTRYPOINT, machine_info, streamlit_server, table, vm_rss_kib  # noqa: E402
+from bench._server import ENTRYPOINT, app_at, machine_info, streamlit_server, table, vm_rss_kib  # noqa: E402
 from observatoire import config  # noqa: E402
 
 OUT_DIR = ROOT / "artifacts" / "bench"
 BIG = 190 * 1000 * 1000
+BEFORE = "315ee4f"  # main before issue 19: no server-side upload limit, no guard
 FRAMING = 512  # multipart head and tail of bench._edge.put_upload: a file of LIMIT - FRAMING fits the limit
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 _HELD = re.compile(r'cache_memory_bytes\{cache_type="UploadedFileManager",cache=""\} (\d+)')
@@ -98,15 +101,16 @@ async def scenario(base_url: str, pid: int, big: int, wait: float) -> dict[str, 
     return out
 
 
-def run(mode: str, big: int, wait: float) -> dict[str, object]:
-    if mode == "avant":
-        launcher = ["-m", "streamlit", "run", ENTRYPOINT]
-        extra = ["--server.maxUploadSize", "200"]
-    else:
-        launcher, extra = None, None
-    with streamlit_server(launcher=launcher, extra_args=extra) as server:
+def run(mode: str, big: int, wait: float, before: str) -> dict[str, object]:
+    with ExitStack() as stack:
+        if mode == "avant":  # the application as it was (its own config.toml: no maxUploadSize, 200 Mo)
+            root = stack.enter_context(app_at(before))
+            server = stack.enter_context(streamlit_server(launcher=["-m", "streamlit", "run", ENTRYPOINT],
+                                                          app_root=root))
+        else:
+            server = stack.enter_context(streamlit_server())
         result = asyncio.run(scenario(server.url, server.pid, big, wait))
-    result["mode"] = mode
+    result["mode"] = mode if mode != "avant" else f"avant ({before})"
     return result
 
 
@@ -116,13 +120,14 @@ def main() -> int:
     parser.add_argument("--big", type=int, default=4, help="nombre de fichiers de 190 Mo envoyés")
     parser.add_argument("--wait", type=float, default=180.0, help="secondes d'observation après la fermeture")
     parser.add_argument("--label", default="upload_memory")
+    parser.add_argument("--avant", default=BEFORE, help="commit git de l'application « avant »")
     args = parser.parse_args()
     info = machine_info()
     print(f"Machine : {info}\n")
     results = []
     for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
         print(f"… {mode}", flush=True)
-        results.append(run(mode, args.big, args.wait))
+        results.append(run(mode, args.big, args.wait, args.avant))
     rows = []
     for r in results:
         rows.append([r["mode"], r["rss_reference_mib"], ", ".join(map(str, r["answers_190MB"])),

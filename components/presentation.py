@@ -86,20 +86,21 @@ def mount_chrome() -> None:
 
 
 def current_index(count: int) -> int:
-    """The slide shown (from 0), read from `?diapo=N` (1-based). A value that is not a slide number (« ² », a
-    5 000-digit number, 0, more than `count`) shows the first slide with the usual French notice at the top of the
-    page; `go_to` then writes the slide shown back into the URL."""
+    """The slide shown (from 0), read from `?diapo=N` (1-based, ASCII digits only). A number beyond the last slide
+    shows the last one, anything else (« ² », « ¹ », 0, a 5 000-digit number) the first one, both with the usual
+    French notice at the top of the page; `go_to` then writes the slide shown back into the URL."""
     raw = st.query_params.get(PARAM)
     if raw is None:
         return 0
-    number = urlvalues.positive_int(raw, count)
-    if number is None:
-        from components.sidebar import add_url_notice
+    number = urlvalues.positive_int(raw)
+    if number is not None and number <= count:
+        return number - 1
+    from components.sidebar import add_url_notice
 
-        add_url_notice(f"Lien : diapositive {quote_value(raw, 40)} inconnue (de 1 à {count}) : première "
-                       "diapositive affichée.")
-        return 0
-    return number - 1
+    shown = "dernière" if number is not None else "première"
+    add_url_notice(f"Lien : diapositive {quote_value(raw, 40)} inconnue (de 1 à {count}) : {shown} diapositive "
+                   "affichée.")
+    return count - 1 if number is not None else 0
 
 
 def go_to(index: int) -> None:
