@@ -4,6 +4,11 @@ Viewing stays open to everyone; these pages call `require_editor()` first and go
 it returns. Sign-in is Streamlit's `st.login` (OpenID Connect through Authlib), configured in
 `.streamlit/secrets.toml`; who is an editor is decided by `observatoire.access` (allow-list of e-mails
 and/or a claim). No secret value is ever shown nor logged here: only key names and the user's own e-mail.
+
+Signing out really signs out (`observatoire.signins`): « Se déconnecter » records the sign-in on the server before
+Streamlit deletes this browser's cookie, so other tabs and copies of the cookie lose the right to write too;
+`require_editor()` and, at the click, `editor_may_write()` also refuse a sign-in older than
+`[observatoire] connexion_max_heures` (8 h by default).
 """
 
 from __future__ import annotations
