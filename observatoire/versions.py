@@ -305,6 +305,8 @@ class Repository:
             if source is not None:
                 shutil.copyfile(source, tmp)
             with store.connect(tmp, read_only=False) as con:
+                # no progress bar on stdout (the import's comparison, under the lock, may take seconds)
+                con.execute("SET enable_progress_bar = false")
                 con.execute("BEGIN TRANSACTION")
                 migrated = migrations.migrate(con) if source is not None else []
                 change = apply(con)
