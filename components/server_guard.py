@@ -57,6 +57,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from observatoire import config  # paths and limits only: light
+
 log = logging.getLogger("observatoire")
 
 WRITTEN_FOR = "1.67.0"
@@ -67,7 +69,7 @@ REFUSAL_DELAY = 1.0
 client's loop of upgrades is slowed to about one a second (HAProxy's `timeout tarpit` does the same)."""
 SESSION_FILES = 2
 """Uploaded files one session keeps (the import page needs one; one more while a file replaces another)."""
-PROCESS_BYTES = 10 * 20 * 1024 * 1024
+PROCESS_BYTES = 10 * config.UPLOAD_LIMIT_BYTES
 """Uploaded bytes one server process keeps at most (ten files at the limit); beyond, an upload is refused."""
 SWEEP_SECONDS = 20.0
 """How often the files of sessions that no longer exist are freed."""
