@@ -193,6 +193,10 @@ def publish(editor: Editor) -> None:
     except versions.WriteInProgressError as err:
         st.session_state[_DONE] = ("warning", str(err))
         return
+    except versions.DiskFullError as err:  # « Disque plein : … Rien n'a été modifié … »
+        log.error("Publication impossible : %s", err)
+        st.session_state[_DONE] = ("error", str(err))
+        return
     except (store.StoreError, schema.ValidationError) as err:
         log.warning("Import refusé à la publication : %s", err)
         st.session_state[_DONE] = ("error", f"La publication a échoué, rien n'a été modifié : {err}")

@@ -104,7 +104,8 @@ def test_a_full_disk_at_publish_is_said_in_french(editor_page, store_root, monke
     at.button(key="import_publish").click().run()
     assert not at.exception
     errors = _errors(at)
-    assert "La publication a échoué, rien n'a été modifié" in errors and "Disque plein" in errors
+    assert errors.startswith("Disque plein : la nouvelle version n'a pas pu être écrite") and \
+        "Rien n'a été modifié (la version courante reste la n° 1)" in errors
     assert store_root.current().number == 1
     assert "This app has encountered an error" not in str(at._tree)
 
