@@ -13,13 +13,16 @@ own: blocking calls in the server's event loop, not cached on failure. Modes:
   apres    `python -m components.server_guard run dashboard.py`: the server's guard (components/server_guard.py);
   haproxy  the guard behind HAProxy (scripts/serve.py, 1 replica): the foreign Origin refused by HAProxy.
 
-For each: the p50/p95 of a visitor's `GET /_stcore/health` (one every 50 ms) alone; with a control process that
-only burns one core (what a local attacker's own process costs this 2-core machine, where in real life its CPU
-is not ours); then while ONE attacker (its own process) loops on foreign-origin upgrades, sequential, as fast as
-answered, `--seconds` long. The ratios of the p95s (goal ≤ 3× the visitor alone); the attacker's handshakes,
-their answers and durations; the server's CPU; and every `connect()` the server made during the loop, recorded
-with `strace -f -e trace=connect` on the server process: outside addresses (not 127.0.0.1/::1, not a Unix
-socket) must be 0.
+For each: visitors' `GET /_stcore/health`, one every 50 ms on a fixed schedule (open loop: a stalled server gets
+as many slow answers as it stalls), p50 / p95, while ONE attacker (its own process) loops on foreign-origin
+upgrades, sequential, as fast as answered — in `--cycles` alternating windows of `--window` seconds, the
+attacker paused (SIGSTOP) then running (SIGCONT), the samples of each condition pooled: the other loads of this
+shared 2-core machine, which drift over minutes, weigh on both alike. The ratios of the p50s and p95s (goal:
+p95 ≤ 3× without the attack), and the p95 against a reference taken before the attacker existed (« avant », a
+stalled server stays stalled during the pauses too); the attacker's handshakes, their answers and durations; the
+server's CPU in each condition. Then the same loop again for `--seconds`, `strace -f -e trace=connect` attached
+to the server process (not during the latency measures: ptrace stops the server at every system call): every
+`connect()` it made; outside addresses (not 127.0.0.1/::1, not a Unix socket) must be 0.
 
 Nothing leaves the machine, even « avant »: the whole benchmark re-executes itself in a new network namespace
 (`unshare -n`, root) whose only link besides loopback is a veth pair that leads nowhere (the default route
@@ -35,10 +38,12 @@ import json
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,17 +70,25 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def sample_health(base_url: str, seconds: float, period: float = 0.05) -> list[float]:
-    """A visitor's health checks, one every `period` s (or as soon as the previous one answered), for `seconds`."""
+    """Visitors' health checks on a fixed schedule, one every `period` s for `seconds`, whether the previous ones
+    answered or not (open loop: a stalled server gets as many slow answers as the time it stalls, not one), each
+    timed from its scheduled instant to its answer."""
     out: list[float] = []
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        start = time.monotonic()
+
+    def probe(scheduled: float) -> None:
         try:
-            status, took = health_latency(base_url, timeout=30)
-            out.append(took if status == 200 else 30.0)
+            status, _ = health_latency(base_url, timeout=60)
+            out.append(time.monotonic() - scheduled if status == 200 else 60.0)
         except OSError:
-            out.append(30.0)
-        time.sleep(max(0.0, period - (time.monotonic() - start)))
+            out.append(60.0)
+
+    start = time.monotonic()
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        tick = 0
+        while (scheduled := start + tick * period) < start + seconds:
+            time.sleep(max(0.0, scheduled - time.monotonic()))
+            pool.submit(probe, scheduled)
+            tick += 1
     return out
 
 
@@ -83,6 +96,7 @@ _ATTACKER = """
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
 from bench._edge import foreign_upgrade
+print("pret", flush=True)  # imports done: the loop starts now
 end = time.monotonic() + float(sys.argv[3])
 out = []
 while time.monotonic() < end:
@@ -92,7 +106,6 @@ while time.monotonic() < end:
         out.append((0, 30.0))
 print(json.dumps(out))
 """
-_BURNER = "import sys, time\nend = time.monotonic() + float(sys.argv[1])\nwhile time.monotonic() < end: pass\n"
 
 
 def attack(base_url: str, seconds: float) -> subprocess.Popen:
@@ -104,22 +117,38 @@ def attack(base_url: str, seconds: float) -> subprocess.Popen:
 
 def under_attack(base_url: str, seconds: float) -> tuple[list[float], list[tuple[int, float]], float]:
     """The visitor's health checks while the attacker runs; (latencies, handshakes, seconds)."""
-    started = time.monotonic()
     attacker = attack(base_url, seconds)
-    time.sleep(0.3)  # the attacker's interpreter has started
-    during = sample_health(base_url, seconds - 0.3)
+    assert attacker.stdout.readline().strip() == "pret"  # its interpreter's start-up is not measured
+    started = time.monotonic()
+    during = sample_health(base_url, seconds)
     output, _ = attacker.communicate(timeout=seconds + 120)
     return during, [tuple(h) for h in json.loads(output or "[]")], time.monotonic() - started
 
 
-def with_burner(base_url: str, seconds: float) -> list[float]:
-    """Control: the visitor's health checks while a process of ours only burns one core (what the attacker's
-    own process costs this 2-core machine, the server untouched)."""
-    burner = subprocess.Popen([sys.executable, "-c", _BURNER, str(seconds)])
+def interleaved(base_url: str, pid: int, cycles: int, window: float) -> dict[str, object]:
+    """`cycles` × (`window` s with the attacker paused by SIGSTOP, `window` s with it running): the visitor's
+    health checks of both conditions are pooled, so that the other loads of this shared machine, which drift
+    over minutes, weigh on both alike. Also the server's CPU in each condition."""
+    attacker = attack(base_url, cycles * 2 * window + 5)
+    assert attacker.stdout.readline().strip() == "pret"
+    alone: list[float] = []
+    during: list[float] = []
+    cpu = {"alone": 0.0, "attack": 0.0}
     try:
-        return sample_health(base_url, seconds - 0.2)
+        for _ in range(cycles):
+            for condition, samples, signum in (("alone", alone, signal.SIGSTOP),
+                                               ("attack", during, signal.SIGCONT)):
+                attacker.send_signal(signum)
+                before = cpu_seconds(pid)
+                samples.extend(sample_health(base_url, window))
+                cpu[condition] += cpu_seconds(pid) - before
     finally:
-        burner.wait(30)
+        attacker.send_signal(signal.SIGCONT)
+    output, _ = attacker.communicate(timeout=120)
+    handshakes = [tuple(h) for h in json.loads(output or "[]")]
+    return {"alone": alone, "during": during, "handshakes": handshakes,
+            "cpu_percent": [round(100 * cpu["alone"] / (cycles * window), 1),
+                            round(100 * cpu["attack"] / (cycles * window), 1)]}
 
 
 def connects(trace: Path) -> dict[str, object]:
@@ -158,7 +187,7 @@ def _ms(values: list[float]) -> list[float]:
     return [round(1000 * percentile(values, 0.5), 1), round(1000 * percentile(values, 0.95), 1)]
 
 
-def measure(mode: str, seconds: float, baseline_seconds: float, before: str) -> dict[str, object]:
+def measure(mode: str, seconds: float, cycles: int, window: float, before: str) -> dict[str, object]:
     from contextlib import ExitStack
 
     with ExitStack() as stack:
@@ -177,37 +206,38 @@ def measure(mode: str, seconds: float, baseline_seconds: float, before: str) -> 
             base_url, pid = server.url, server.pid
         for _ in range(3):  # warm: the first answers of a process
             health_latency(base_url)
-        cpu_start, t_start = cpu_seconds(pid), time.monotonic()
-        alone = sample_health(base_url, baseline_seconds)
-        cpu_alone = (cpu_seconds(pid) - cpu_start) / (time.monotonic() - t_start)
-        control = with_burner(base_url, baseline_seconds)
+        reference = sample_health(base_url, cycles * window / 2)  # before any attacker exists
+        measured = interleaved(base_url, pid, cycles, window)
+        # the same loop again, strace attached (ptrace stops the server at every system call: its latencies are
+        # not the ones above, measured untraced): every connect() the server makes
         trace = Path(stack.enter_context(_tempdir())) / "connect.txt"
         strace = subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=connect", "-o", str(trace), "-p", str(pid)],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(1.0)  # strace attached to every thread
-        cpu_start = cpu_seconds(pid)
-        during, handshakes, elapsed = under_attack(base_url, seconds)
-        cpu_attack = (cpu_seconds(pid) - cpu_start) / elapsed
+        _, traced, _ = under_attack(base_url, seconds)
         time.sleep(0.5)
         strace.terminate()
         strace.wait(10)
         seen = connects(trace)
+        seen["handshakes"] = len(traced)
+    alone, during, handshakes = measured["alone"], measured["during"], measured["handshakes"]
     statuses: dict[str, int] = {}
-    for status, _ in handshakes:
+    for status, _ in handshakes + traced:
         statuses[str(status)] = statuses.get(str(status), 0) + 1
-    p95_alone, p95_control = percentile(alone, 0.95), percentile(control, 0.95)
+    p95_alone = percentile(alone, 0.95)
     times = [t for _, t in handshakes]
     return {
-        "mode": mode, "health_alone_ms": _ms(alone), "health_control_ms": _ms(control),
-        "health_during_ms": _ms(during), "health_max_during_ms": round(1000 * max(during), 1) if during else None,
+        "mode": mode, "health_reference_ms": _ms(reference),
+        "ratio_p95_reference": round(percentile(during, 0.95) / percentile(reference, 0.95), 2),
+        "health_alone_ms": _ms(alone), "health_during_ms": _ms(during),
+        "health_max_during_ms": round(1000 * max(during), 1) if during else None,
         "ratio_p95": round(percentile(during, 0.95) / p95_alone, 2) if p95_alone else None,
-        "ratio_p95_control": round(percentile(during, 0.95) / p95_control, 2) if p95_control else None,
-        "samples": [len(alone), len(control), len(during)], "handshakes": len(handshakes),
-        "handshakes_per_s": round(len(handshakes) / elapsed, 2) if elapsed else None,
+        "ratio_p50": round(percentile(during, 0.5) / percentile(alone, 0.5), 2) if alone else None,
+        "samples": [len(alone), len(during)], "handshakes": len(handshakes),
+        "handshakes_per_s": round(len(handshakes) / (cycles * window), 2),
         "handshake_ms": [round(1000 * statistics.median(times), 1), round(1000 * percentile(times, 0.95), 1)]
         if times else None,
-        "answers": statuses, "connect": seen,
-        "server_cpu_percent": [round(100 * cpu_alone, 1), round(100 * cpu_attack, 1)],
+        "answers": statuses, "connect": seen, "server_cpu_percent": measured["cpu_percent"],
     }
 
 
@@ -235,8 +265,9 @@ def _reexec_in_netns(argv: list[str]) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--modes", default=",".join(MODES), help="avant,apres,haproxy")
-    parser.add_argument("--seconds", type=float, default=20.0, help="durée de la boucle de l'attaquant")
-    parser.add_argument("--baseline", type=float, default=8.0, help="durée de la mesure sans attaquant")
+    parser.add_argument("--seconds", type=float, default=20.0, help="durée de la boucle sous strace")
+    parser.add_argument("--cycles", type=int, default=10, help="alternances sans / avec l'attaquant")
+    parser.add_argument("--window", type=float, default=3.0, help="secondes de chaque fenêtre")
     parser.add_argument("--label", default="origin_stall")
     parser.add_argument("--avant", default="315ee4f", help="commit git de l'application « avant »")
     args = parser.parse_args()
@@ -262,22 +293,26 @@ def main() -> int:
     results = []
     for mode in modes:
         print(f"… {mode}", flush=True)
-        results.append(measure(mode, args.seconds, args.baseline, args.avant))
+        results.append(measure(mode, args.seconds, args.cycles, args.window, args.avant))
     rows = []
     for r in results:
         c = r["connect"]
-        rows.append([r["mode"], " / ".join(map(str, r["health_alone_ms"])),
-                     " / ".join(map(str, r["health_control_ms"])), " / ".join(map(str, r["health_during_ms"])),
-                     r["health_max_during_ms"], f"{r['ratio_p95']}×", f"{r['ratio_p95_control']}×",
-                     r["handshakes"], r["handshakes_per_s"], " / ".join(map(str, r["handshake_ms"] or ["-"])),
+        rows.append([r["mode"], " / ".join(map(str, r["health_reference_ms"])), f"{r['ratio_p95_reference']}×",
+                     " / ".join(map(str, r["health_alone_ms"])),
+                     " / ".join(map(str, r["health_during_ms"])), r["health_max_during_ms"],
+                     f"{r['ratio_p50']}×", f"{r['ratio_p95']}×", r["handshakes"], r["handshakes_per_s"],
+                     " / ".join(map(str, r["handshake_ms"] or ["-"])),
                      ", ".join(f"{k}: {v}" for k, v in sorted(r["answers"].items())),
-                     " → ".join(f"{v} %" for v in r["server_cpu_percent"]), c["outside"], c["dns"]])
-    print(table(f"Boucle d'upgrades websocket avec un Origin étranger, un client, {args.seconds:.0f} s — "
-                "santé d'un autre visiteur, p50 / p95 en ms (objectif : p95 ≤ "
-                f"{GOAL_RATIO:.0f}× la référence seule) ; connect() du serveur pendant la boucle (strace)",
-                ["mode", "seule", "témoin : 1 cœur occupé", "pendant l'attaque", "max", "ratio / seule",
-                 "ratio / témoin", "handshakes", "par s", "handshake p50 / p95 ms", "réponses",
-                 "CPU serveur seule → attaque", "connect hors boucle", "dont DNS"], rows))
+                     " → ".join(f"{v} %" for v in r["server_cpu_percent"]), c["handshakes"], c["outside"],
+                     c["dns"]])
+    print(table("Boucle d'upgrades websocket avec un Origin étranger, un client, "
+                f"{args.cycles} × {args.window:.0f} s en alternance avec des pauses — santé d'un autre visiteur, "
+                f"p50 / p95 en ms (objectif : p95 ≤ {GOAL_RATIO:.0f}× sans l'attaque) ; connect() du serveur "
+                f"pendant {args.seconds:.0f} s de boucle (strace)",
+                ["mode", "référence", "ratio p95 / référence", "sans attaque (alterné)", "pendant l'attaque",
+                 "max", "ratio p50", "ratio p95", "handshakes",
+                 "par s", "handshake p50 / p95 ms", "réponses", "CPU serveur sans → avec",
+                 "handshakes sous strace", "connect hors boucle", "dont DNS"], rows))
     for r in results:
         if r["connect"]["targets"]:
             print(f"{r['mode']} : adresses tentées {r['connect']['targets']}")
