@@ -12,8 +12,8 @@ outside connection attempts) and bench/upload_memory.py (19.2: anonymous uploads
 Checks (AppTest runs the router as a server does; the CLI is the real `python -m observatoire`):
   19.3  a second tab (a session with the same identity claims) with a file checked, after « Se déconnecter » in the
         first: does « Publier » publish? and a session opened with a copy of the cookie: is the uploader shown?
-  19.5  6 concurrent CLI imports of different files: how many journal rows count their file against the version
-        they replaced (the truth, recomputed here)?
+  19.5  6 concurrent CLI imports of the same file: how many journal rows count it against the version they
+        replaced (the truth, recomputed here: « modifiées » once, then « inchangées »)?
   19.6  a full disk (a tmpfs store just big enough for the current version): the CLI's exit code and message;
         « Publier » on the page: Streamlit's exception element or a French message?
   19.7  `?version=²`, `?diapo=²` (Présentation), `?presentation=1&diapo=¹`, a 5 000-digit `diapo`: « erreur
@@ -152,7 +152,7 @@ def snippet(root: Path, code: str, *args: str, timeout: float = 900) -> object:
 
 
 def concurrent_imports(root: Path) -> dict[str, object]:
-    """6 concurrent CLI imports of different files; journal rows right / all."""
+    """6 concurrent CLI imports of the same file; journal rows right / all."""
     sys.path.insert(0, str(ROOT))
     from observatoire import exporting, importing, schema, store, versions
 
@@ -165,12 +165,12 @@ def concurrent_imports(root: Path) -> dict[str, object]:
             tables = store.reference_tables(con)
         rows = active[active["territoire_type"] == "academie"].sort_values(list(schema.MEASURE_KEY)).head(20)
         files = []
+        frame = rows[schema.MEASURE_COLUMNS].copy()  # the probe's case: the same file imported 6 times at once
+        frame["valeur"] = frame["valeur"].round() + 1000
+        frame["origine"], frame["source"] = "import", "Import"
         for k in range(6):
-            frame = rows[schema.MEASURE_COLUMNS].copy()
-            frame["valeur"] = frame["valeur"].round() + 1000 * (k + 1)
-            frame["origine"], frame["source"] = "import", f"Import {k}"
             path = work / f"import-{k}.csv"
-            path.write_bytes(exporting.to_csv_bytes(frame.head(20 if k % 2 == 0 else 10)))
+            path.write_bytes(exporting.to_csv_bytes(frame))
             files.append(path)
         env = dict(os.environ, PYTHONPATH=str(root), OBSERVATOIRE_LOG_DIR=str(work / "log"))
         procs = [subprocess.Popen([sys.executable, "-m", "observatoire", "--store", str(repo.root), "import",
