@@ -312,7 +312,7 @@ def render_bassin_panel(code: str, row: Mapping[str, Any] | None, nb: int, class
 BASEMAP_KEY = "carte_fond"  # the « Fond de carte » selectbox
 BASEMAP_PARAM = "fond"
 _BASEMAP_OFFER = "carte_fond_propose"
-BASEMAP_HOSTS = {"ign": "data.geopf.fr (IGN)", "osm": "tile.openstreetmap.org (OpenStreetMap)"}
+BASEMAP_HOSTS = {"ign": "data.geopf.fr", "osm": "tile.openstreetmap.org"}
 
 
 def basemap_from_link() -> None:
