@@ -19,6 +19,7 @@ import errno
 import socket
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -152,7 +153,8 @@ def _call(app, path: str, method: str = "GET", query: bytes = b"") -> tuple[int,
 
     scope = {"type": "http", "method": method, "path": path, "query_string": query, "root_path": "",
              "headers": []}
-    asyncio.run(app(scope, receive, send))
+    with ThreadPoolExecutor(1) as pool:  # a loop of its own: Playwright's may be running in this thread
+        pool.submit(asyncio.run, app(scope, receive, send)).result(timeout=60)
     start = next(m for m in sent if m["type"] == "http.response.start")
     return start["status"], dict(start["headers"])
 
