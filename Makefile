@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 REPLICAS ?= 2
 
-.PHONY: run serve test install install-dev browser lint data bench load clean
+.PHONY: run serve test install install-dev browser lint data bench bench-edge load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,7 @@ browser:
 run: install
 	$(BIN)/python -m observatoire init --if-needed
 	@echo "Tableau de bord : http://localhost:$(PORT)  (Ctrl+C pour arrêter)"
-	$(BIN)/streamlit run dashboard.py --server.port $(PORT)
+	$(BIN)/python -m components.server_guard run dashboard.py --server.port $(PORT)
 
 # Several Streamlit replicas (ports 8601…) behind HAProxy on $(PORT): the séminaire, when the room opens the link.
 serve: install browser
@@ -62,6 +62,13 @@ bench: install-dev browser
 	$(BIN)/python bench/map_paint.py
 	$(BIN)/python bench/memory.py
 	$(BIN)/python bench/national.py --reuse
+
+# The server's edge (issue 19): a foreign-origin upgrade loop (network namespace + strace: run as root), anonymous
+# uploads and the memory after the session, the probe's reproductions before / after (≈ 15 min).
+bench-edge: install-dev browser
+	$(BIN)/python bench/origin_stall.py
+	$(BIN)/python bench/upload_memory.py
+	$(BIN)/python bench/issue19_repro.py
 
 load: install-dev browser
 	$(BIN)/python bench/seminaire.py --sessions 150 --ramp 30 --replicas 1,2 --browsers 3

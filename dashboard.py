@@ -12,12 +12,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import context, french, offline, pinning, printing, routing
+from components import context, errors, french, offline, pinning, printing, routing, server_guard
 from components.footer import render_footer
 from components.sidebar import add_url_notice, render_sidebar, render_url_notices
 
 log = logging.getLogger("observatoire")
 
+server_guard.install()  # no-op when started by `python -m components.server_guard run` (the launcher)
 routing.leave_legacy_mode()  # the first run of a process too goes through this router
 st.set_page_config(
     page_title="Observatoire du numérique éducatif — Nancy-Metz",
@@ -62,10 +63,9 @@ try:
     if link_notice:  # queued after the sidebar: its first run replaces the notices with the filters' own
         add_url_notice(link_notice)
     page.run()
-except Exception:  # never a traceback on screen: log it, tell the user in French
+except Exception as exc:  # never a traceback on screen: log it, tell the user in French
     log.exception("Erreur pendant l'affichage de la page %s", page.title)
-    st.error("Une erreur inattendue est survenue pendant l'affichage de cette page. Rechargez la page ; si "
-             "le problème persiste, signalez-le à la DRANE avec le lien de la page.", icon=":material/error:")
+    errors.render_unexpected(exc)  # French; « disque plein » when it is the disk
 render_url_notices(notices, year_notice=not presenting)  # the slides fit the screen: no notice above them
 if not presenting:  # the slides say which version they show; nothing below them on a projector
     render_footer()

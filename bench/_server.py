@@ -23,6 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRYPOINT = "dashboard.py"
+LAUNCHER = ["-m", "components.server_guard", "run", ENTRYPOINT]
+"""`python -m components.server_guard run dashboard.py`: Streamlit's own `run`, after the server's guarded patches
+(no outside request on a foreign Origin, French error page, upload memory bounded…: components/server_guard.py)."""
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -97,20 +100,22 @@ def _stop(process: subprocess.Popen) -> None:
 def streamlit_server(store_dir: Path | None = None, timeout: float = HEALTH_TIMEOUT,
                      extra_args: list[str] | None = None, data_dir: Path | None = None, *,
                      port: int | None = None, secrets_file: Path | None = None,
-                     app_root: Path | None = None) -> Iterator[Server]:
-    """`streamlit run dashboard.py` on a free loopback port, with a fresh store folder (`OBSERVATOIRE_STORE`:
-    the app publishes the first data version itself on first use) or `store_dir`. `data_dir`: another data
-    folder (`OBSERVATOIRE_DATA`, with `reference/` and `demo/`) instead of the repository's `data/`. `port`:
+                     app_root: Path | None = None, launcher: list[str] | None = None) -> Iterator[Server]:
+    """`streamlit run dashboard.py` (through `LAUNCHER`) on a free loopback port, with a fresh store folder
+    (`OBSERVATOIRE_STORE`: the app publishes the first data version itself on first use) or `store_dir`.
+    `data_dir`: another data folder (`OBSERVATOIRE_DATA`, with `reference/` and `demo/`) instead of the
+    repository's `data/`. `port`:
     this port instead of a free one (e.g. when a secrets file must name it in `redirect_uri`). `secrets_file`:
     the ONLY secrets file read (`--secrets.files`; a missing path means "no secrets"), instead of
     `.streamlit/secrets.toml` in the working directory and the home folder. Yields once `/_stcore/health`
     answers "ok"; always stops the server. `app_root`: run the `dashboard.py` of this folder (a copy of the
-    application) instead of the repository's."""
+    application) instead of the repository's. `launcher`: the module arguments instead of `LAUNCHER` (the
+    benchmark's « before » runs: `["-m", "streamlit", "run", ENTRYPOINT]`, Streamlit without the guard)."""
     workdir = Path(tempfile.mkdtemp(prefix="observatoire-e2e-"))
     store_dir = store_dir or workdir / "var"
     log_path = workdir / "streamlit.log"
     port = port or free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", ENTRYPOINT, "--server.port", str(port),
+    cmd = [sys.executable, *(launcher or LAUNCHER), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", *(extra_args or [])]
     if secrets_file is not None:
         cmd += ["--secrets.files", str(secrets_file)]
@@ -311,3 +316,17 @@ def default_map() -> DefaultMap:
                 os.environ.pop("OBSERVATOIRE_STORE", None)
             else:
                 os.environ["OBSERVATOIRE_STORE"] = previous
+
+
+@contextmanager
+def app_at(ref: str) -> Iterator[Path]:
+    """A copy of the application as it was at git `ref` (`git archive`, data included), in a temporary folder:
+    the benchmark's « avant » runs serve it with `streamlit_server(app_root=…)`. Removed at exit."""
+    folder = Path(tempfile.mkdtemp(prefix="observatoire-avant-"))
+    try:
+        archive = subprocess.run(["git", "archive", "--format=tar", ref], cwd=ROOT, capture_output=True,
+                                 check=True, timeout=300)
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True, timeout=300)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -4,6 +4,11 @@ Viewing stays open to everyone; these pages call `require_editor()` first and go
 it returns. Sign-in is Streamlit's `st.login` (OpenID Connect through Authlib), configured in
 `.streamlit/secrets.toml`; who is an editor is decided by `observatoire.access` (allow-list of e-mails
 and/or a claim). No secret value is ever shown nor logged here: only key names and the user's own e-mail.
+
+Signing out really signs out (`observatoire.signins`): « Se déconnecter » records the sign-in on the server before
+Streamlit deletes this browser's cookie, so other tabs and copies of the cookie lose the right to write too;
+`require_editor()` and, at the click, `editor_may_write()` also refuse a sign-in older than
+`[observatoire] connexion_max_heures` (8 h by default).
 """
 
 from __future__ import annotations
@@ -15,11 +20,11 @@ from collections.abc import Mapping
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from observatoire import access
+from observatoire import access, signins
 from observatoire.access import AccessConfig, Editor
 from observatoire.text import escape_markdown
 
-__all__ = ["Editor", "access_config", "require_editor"]
+__all__ = ["Editor", "access_config", "editor_may_write", "require_editor"]
 
 log = logging.getLogger("observatoire")
 
@@ -78,8 +83,34 @@ def _login(provider: str | None) -> None:
         st.login()
 
 
+def _sign_outs() -> signins.SignOuts:
+    """The server-side list of sign-outs, in the store folder (shared by every replica and tab)."""
+    from components import context
+
+    return signins.SignOuts(context.repository().root)
+
+
 def _logout() -> None:
+    """« Se déconnecter »: this sign-in ends for every tab and every copy of its cookie (recorded on the server
+    first), then Streamlit deletes this browser's cookie."""
+    claims = _user_claims()
+    if claims.get("is_logged_in") is True:
+        try:
+            _sign_outs().sign_out(claims, access_config().max_age)
+        except OSError:  # the list cannot be written: said in the log; the cookie is still deleted
+            log.exception("Déconnexion non enregistrée côté serveur")
     st.logout()
+
+
+def editor_may_write() -> str | None:
+    """Checked again at « Publier » and « Confirmer l'annulation »: None when this session's user may still
+    write (still an editor under the current rules, not signed out in any tab, signed in recently enough), else
+    why not, in French."""
+    cfg = access_config()
+    claims = _user_claims()
+    if not cfg.configured or claims.get("is_logged_in") is not True or not access.is_editor(claims, cfg):
+        return "Vous n'êtes plus connecté(e) comme éditeur : reconnectez-vous pour importer des données."
+    return signins.refusal(claims, _sign_outs(), cfg.max_age)
 
 
 def _logout_button() -> None:
@@ -129,6 +160,12 @@ def _render_refused(cfg: AccessConfig, claims: Mapping) -> None:
     _logout_button()
 
 
+def _render_reconnect(cfg: AccessConfig, reason: str) -> None:
+    st.warning(escape_markdown(reason), icon=":material/lock_clock:")
+    st.button("Se reconnecter", key=LOGIN_KEY, icon=":material/login:", type="primary", on_click=_login,
+              args=(cfg.provider,))
+
+
 def _render_signed_in(editor: Editor) -> None:
     who = escape_markdown(editor.name)
     if editor.email and editor.email != editor.name:
@@ -142,7 +179,8 @@ def _render_signed_in(editor: Editor) -> None:
 def require_editor() -> Editor | None:
     """Render the sign-in state (French) and return the signed-in editor, or None when the page must stop:
     sign-in not configured (how to enable it), not signed in (« Se connecter »), signed in without the right
-    to import (« Se déconnecter »)."""
+    to import (« Se déconnecter »), signed out meanwhile (another tab, a copied cookie) or signed in longer
+    ago than `connexion_max_heures` (« Se reconnecter »)."""
     cfg = access_config()
     if not cfg.configured:
         _render_not_configured(cfg)
@@ -158,6 +196,10 @@ def require_editor() -> Editor | None:
         return None
     if not access.is_editor(claims, cfg):
         _render_refused(cfg, claims)
+        return None
+    reason = signins.refusal(claims, _sign_outs(), cfg.max_age)
+    if reason:  # signed out in another tab / a copied cookie, or signed in too long ago
+        _render_reconnect(cfg, reason)
         return None
     editor = access.editor_from_claims(claims)
     _render_signed_in(editor)

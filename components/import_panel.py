@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from components import catalog, changes_panel, context
+from components import catalog, changes_panel, context, errors
 from observatoire import config, importing, schema, store, versions
 from observatoire.access import Editor
 from observatoire.figures import formatting
@@ -45,7 +45,8 @@ def render_templates() -> None:
         "`territoire_type`, `territoire_code`, `niveau`, `thematique`, `public`, `valeur`, `source` et, "
         "facultative, `origine` (vide ou absente : « import »). Formats acceptés : **XLSX** (feuille « mesures » "
         "ou la première) et **CSV** (séparateur « ; », « , » ou tabulation ; virgule ou point décimal ; "
-        "espaces de milliers ; UTF-8 ou Windows-1252). 20 Mo et 500 000 lignes au plus."))
+        f"espaces de milliers ; UTF-8 ou Windows-1252). {config.UPLOAD_LIMIT_MB} Mo et "
+        f"{formatting.number(importing.MAX_ROWS)} lignes au plus."))
     left, right = st.columns(2)
     left.download_button("Modèle XLSX (avec la liste des codes)", data=_template_xlsx(),
                          file_name="modèle-import-mesures.xlsx", icon=":material/table_view:",
@@ -174,27 +175,42 @@ def render_preview(checked: importing.ImportFile, preview: importing.Preview, co
 
 def publish(editor: Editor) -> None:
     """Callback of « Publier »: publishes the file checked in this session as the next version (the message is
-    shown on the next run). When another version was published since the preview, nothing is published: the
-    preview is recomputed on the next run and shown again."""
+    shown on the next run). The check that no other version was published since the preview, the change and the
+    journal's counts happen under the writers' lock (`versions.Repository.import_measures(expected=…)`): when
+    another version came first, nothing is published, and the preview is recomputed on the next run and shown
+    again. The editor's sign-in is checked again here (`auth.editor_may_write`): a sign-out in another tab, or a
+    sign-in too old, refuses."""
+    from components import auth
+
     kept: Checked | None = st.session_state.get(_CHECKED)
     if kept is None or kept.file is None or kept.preview is None:
         return
-    current = context.current_version()
-    if current.number != kept.compared_with:
-        st.session_state[_DONE] = ("warning", f"Une autre version (n° {current.number}) a été publiée depuis "
-                                   "l'aperçu : il a été recalculé, vérifiez-le puis publiez à nouveau.")
+    refusal = auth.editor_may_write()
+    if refusal:
+        st.session_state[_DONE] = ("error", refusal)
         return
-    checked, preview = kept.file, kept.preview
+    checked = kept.file
     try:
-        version = context.repository().import_measures(
-            checked.frame, checked.name, checked.sha256, editor.name,
-            (preview.new, preview.changed, preview.unchanged), wait=WAIT_SECONDS)
+        version = context.repository().import_measures(checked.frame, checked.name, checked.sha256, editor.name,
+                                                        wait=WAIT_SECONDS, expected=kept.compared_with)
+    except versions.StaleVersionError as err:
+        st.session_state[_DONE] = ("warning", str(err))
+        return
     except versions.WriteInProgressError as err:
         st.session_state[_DONE] = ("warning", str(err))
+        return
+    except versions.DiskFullError as err:  # « Disque plein : … Rien n'a été modifié … »
+        log.error("Publication impossible : %s", err)
+        st.session_state[_DONE] = ("error", str(err))
         return
     except (store.StoreError, schema.ValidationError) as err:
         log.warning("Import refusé à la publication : %s", err)
         st.session_state[_DONE] = ("error", f"La publication a échoué, rien n'a été modifié : {err}")
+        return
+    except Exception as err:  # never Streamlit's English error page: the French message, nothing published
+        log.exception("Erreur inattendue pendant la publication de %s", checked.name)
+        st.session_state[_DONE] = ("error", errors.message_for(err, "La publication a échoué, rien n'a été "
+                                                               "modifié : erreur inattendue"))
         return
     rows = formatting.number(len(checked.frame))
     st.session_state[_DONE] = ("success", f"Version n° {version.number} publiée : les {rows} lignes de "
@@ -235,8 +251,14 @@ def cancel_undo() -> None:
 
 
 def undo(lot: int, editor: Editor) -> None:
-    """Callback of « Confirmer l'annulation »."""
+    """Callback of « Confirmer l'annulation » (the editor's sign-in checked again, like « Publier »)."""
+    from components import auth
+
     st.session_state[_CONFIRM_UNDO] = None
+    refusal = auth.editor_may_write()
+    if refusal:
+        st.session_state[_DONE] = ("error", refusal)
+        return
     try:
         version = context.repository().undo(lot, editor.name, wait=WAIT_SECONDS)
     except versions.WriteInProgressError as err:
@@ -244,6 +266,11 @@ def undo(lot: int, editor: Editor) -> None:
         return
     except store.StoreError as err:
         st.session_state[_DONE] = ("error", str(err))
+        return
+    except Exception as err:  # never Streamlit's English error page: the French message, nothing published
+        log.exception("Erreur inattendue pendant l'annulation du lot %s", lot)
+        st.session_state[_DONE] = ("error", errors.message_for(err, f"L'annulation de l'import {lot} a échoué, "
+                                                               "rien n'a été modifié : erreur inattendue"))
         return
     st.session_state[_DONE] = ("success", f"Import {lot} annulé : version n° {version.number} publiée, les "
                                "valeurs précédentes sont de nouveau affichées pour tous les utilisateurs.")
@@ -277,8 +304,14 @@ def render_history(editor: Editor) -> None:
             if not row.actif:
                 continue
             if waiting == row.lot:
+                # any editor may undo any import (README « Accès des éditeurs »): the author is named when it is
+                # someone else, and the journal keeps both names
+                other = str(row.auteur) != editor.name
+                whose = (f" Cet import a été publié par {escape_markdown(str(row.auteur))} le {when} : son auteur "
+                         "verra l'annulation, à votre nom, dans le journal." if other else "")
                 st.warning(f"Annuler l'import {row.lot} ? Une nouvelle version sera publiée sans ce lot : les "
-                           "valeurs qu'il remplaçait redeviennent visibles pour tous.", icon=":material/undo:")
+                           f"valeurs qu'il remplaçait redeviennent visibles pour tous.{whose}",
+                           icon=":material/undo:")
                 yes, no = st.columns(2)
                 yes.button("Confirmer l'annulation", key=f"undo_yes_{row.lot}", type="primary", on_click=undo,
                            args=(row.lot, editor), icon=":material/undo:")

@@ -305,3 +305,56 @@ def render_bassin_panel(code: str, row: Mapping[str, Any] | None, nb: int, class
         st.caption("Aucun laboratoire numérique dans ce bassin avec les filtres actuels.")
     else:
         st.markdown(labs_markdown(labs, theme_labels))
+
+
+# ------------------------------------------------------------------------------------- basemap from a link
+
+BASEMAP_KEY = "carte_fond"  # the « Fond de carte » selectbox
+BASEMAP_PARAM = "fond"
+_BASEMAP_OFFER = "carte_fond_propose"
+BASEMAP_HOSTS = {"ign": "data.geopf.fr", "osm": "tile.openstreetmap.org"}
+
+
+def basemap_from_link() -> None:
+    """A shared link's `?fond=ign|osm` is never applied by itself: a basemap makes the browser load its images
+    from an outside service, which only the visitor may decide, on their own device. On the Carte page's first
+    run of a session the value is taken out of the URL and kept as an offer (`render_basemap_offer`); the map
+    stays « Sans fond de carte » until the visitor accepts it or chooses a basemap in the selectbox. Call it
+    before the « Fond de carte » selectbox."""
+    if BASEMAP_KEY in st.session_state:  # the page already ran in this session: the visitor's own choice stands
+        return
+    raw = st.query_params.get(BASEMAP_PARAM)
+    if raw in foliummap.BASEMAPS and raw != foliummap.DEFAULT_BASEMAP:
+        st.session_state[_BASEMAP_OFFER] = raw
+        del st.query_params[BASEMAP_PARAM]
+
+
+def _accept_basemap(code: str) -> None:
+    st.session_state[BASEMAP_KEY] = code
+    st.session_state.pop(_BASEMAP_OFFER, None)
+
+
+def _decline_basemap() -> None:
+    st.session_state.pop(_BASEMAP_OFFER, None)
+
+
+def render_basemap_offer() -> None:
+    """The link's basemap, offered (French notice + « Afficher ce fond » / « Rester sans fond »), as long as the
+    visitor has not chosen a basemap themselves."""
+    code = st.session_state.get(_BASEMAP_OFFER)
+    if not code:
+        return
+    if st.session_state.get(BASEMAP_KEY) != foliummap.DEFAULT_BASEMAP:  # chosen in the selectbox meanwhile
+        st.session_state.pop(_BASEMAP_OFFER, None)
+        return
+    name = foliummap.BASEMAPS[code]
+    with st.container(key="carte_fond_offre"):
+        st.info(f"Ce lien propose le fond de carte « {escape_markdown(name)} ». Ses images viennent d'un service "
+                f"extérieur ({escape_markdown(BASEMAP_HOSTS.get(code, name))}) : il ne s'affiche que si vous le "
+                "choisissez. La carte reste pour l'instant « Sans fond de carte » (aucune connexion extérieure).",
+                icon=":material/public_off:")
+        with st.container(horizontal=True):
+            st.button(f"Afficher le fond « {name} »", key="carte_fond_accepter", on_click=_accept_basemap,
+                      args=(code,), icon=":material/map:", type="primary")
+            st.button("Rester sans fond de carte", key="carte_fond_refuser", on_click=_decline_basemap,
+                      icon=":material/close:")

@@ -7,10 +7,11 @@ from __future__ import annotations
 import streamlit as st
 
 from components import context
-from observatoire import store
+from observatoire import store, urlvalues
 from observatoire.text import quote_value
 
 PARAM = "version"
+MAX_VERSION = 999_999  # version files are numbered on six digits (observatoire.versions.VERSION_FILE_RE)
 _READ = "_version_param_read"
 
 
@@ -25,11 +26,12 @@ def pin_from_url() -> str | None:
     st.session_state[context.PIN_KEY] = None
     if raw is None:
         return None
-    if not raw.strip().isdigit():
+    number = urlvalues.positive_int(raw, MAX_VERSION)  # ASCII digits only: « ² » or 5 000 digits are refused
+    if number is None:
         return (f"Lien : version {quote_value(raw, 40)} invalide (un numéro est attendu) : affichage de la "
                 "version courante des données.")
     try:
-        version = context.repository().version(int(raw))
+        version = context.repository().version(number)
     except store.StoreError as err:
         return f"Lien : {err} Affichage de la version courante des données."
     st.session_state[context.PIN_KEY] = version.number

@@ -16,7 +16,7 @@ import re
 import plotly.graph_objects as go
 import streamlit as st
 
-from observatoire import sharing
+from observatoire import sharing, urlvalues
 from observatoire.exports import qr
 from observatoire.figures.charts import PLOTLY_CONFIG
 from observatoire.figures.sparkline import ILLUSTRATIVE_COLOR
@@ -94,10 +94,21 @@ def mount_chrome() -> None:
 
 
 def current_index(count: int) -> int:
-    """The slide shown (from 0), read from `?diapo=N` (1-based, clamped)."""
-    raw = st.query_params.get(PARAM, "1")
-    index = int(raw) - 1 if raw.isdigit() else 0
-    return max(0, min(index, count - 1))
+    """The slide shown (from 0), read from `?diapo=N` (1-based, ASCII digits only). A number beyond the last slide
+    shows the last one, anything else (« ² », « ¹ », 0, a 5 000-digit number) the first one, both with the usual
+    French notice at the top of the page; `go_to` then writes the slide shown back into the URL."""
+    raw = st.query_params.get(PARAM)
+    if raw is None:
+        return 0
+    number = urlvalues.positive_int(raw)
+    if number is not None and number <= count:
+        return number - 1
+    from components.sidebar import add_url_notice
+
+    shown = "dernière" if number is not None else "première"
+    add_url_notice(f"Lien : diapositive {quote_value(raw, 40)} inconnue (de 1 à {count}) : {shown} diapositive "
+                   "affichée.")
+    return count - 1 if number is not None else 0
 
 
 def go_to(index: int) -> None:

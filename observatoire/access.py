@@ -16,6 +16,7 @@ Secrets layout (`.streamlit/secrets.toml`, never committed):
     editeurs = ["prenom.nom@ac-nancy-metz.fr"]  # allow-list of e-mails, case-insensitive
     claim_editeur = "groups"                    # or: a claim of the identity token…
     valeur_editeur = "drane-editeurs"           # …whose value (string, or list of strings) holds this value
+    connexion_max_heures = 8                    # publishing needs a sign-in younger than this (default 8 h)
 
 The provider may also be a named sub-section (`[auth.academie]` with client_id, client_secret,
 server_metadata_url; redirect_uri and cookie_secret stay in `[auth]`); with several named providers,
@@ -34,6 +35,8 @@ PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
 CALLBACK_PATH = "/oauth2callback"  # the only callback route Streamlit serves
 SECTION = "observatoire"
 NAME_LIMIT = 120
+DEFAULT_MAX_AGE_HOURS = 8.0  # `[observatoire] connexion_max_heures`: publishing needs a sign-in younger than this
+MAX_AGE_HOURS_LIMIT = 7 * 24.0
 _SPACES = re.compile(r"\s+")
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 
@@ -56,6 +59,12 @@ class AccessConfig:
     editors: frozenset[str] = frozenset()  # lower-cased e-mails
     claim: str | None = None
     claim_value: str | None = None
+    max_age_hours: float = DEFAULT_MAX_AGE_HOURS  # a write needs a younger sign-in (observatoire.signins)
+
+    @property
+    def max_age(self) -> float:
+        """The same, in seconds."""
+        return self.max_age_hours * 3600
 
     @property
     def has_editor_rule(self) -> bool:
@@ -71,7 +80,8 @@ class AccessConfig:
         claim_value = _text(options.get("valeur_editeur"))
         return cls(configured=not problems, provider=provider if not problems else None,
                    problems=tuple(problems), editors=_emails(options.get("editeurs")),
-                   claim=claim or None, claim_value=claim_value or None)
+                   claim=claim or None, claim_value=claim_value or None,
+                   max_age_hours=_hours(options.get("connexion_max_heures")))
 
 
 def auth_configured(secrets: Mapping | None) -> bool:
@@ -145,6 +155,13 @@ def _provider(auth: object, wanted: object) -> tuple[str | None, list[str]]:
     problems += [f"{where} : clé « {key} » manquante ou vide"
                  for key in PROVIDER_KEYS if not _text(section.get(key))]
     return (None if name == "default" else name), problems
+
+
+def _hours(value: object) -> float:
+    """`connexion_max_heures`: a positive number of hours, at most one week; the default otherwise."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= MAX_AGE_HOURS_LIMIT:
+        return float(value)
+    return DEFAULT_MAX_AGE_HOURS
 
 
 def _text(value: object) -> str:

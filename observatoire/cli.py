@@ -19,7 +19,7 @@ import traceback
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from observatoire import checks, clock, config, exporting, queries, schema, store, versions
+from observatoire import checks, clock, config, exporting, failures, queries, schema, store, versions
 
 LOG_DIR_ENV_VAR = "OBSERVATOIRE_LOG_DIR"
 """Folder of the logs of unexpected errors (default: var/log/, or the temporary folder if not writable)."""
@@ -134,8 +134,13 @@ def _import(args: argparse.Namespace) -> int:
     print(f"Valeurs : {_agreed(preview.new, 'nouvelle')}, {_agreed(preview.changed, 'modifiée')}, "
           f"{_agreed(preview.unchanged, 'inchangée')}.")
     version = repo.import_measures(incoming.frame, path.name, incoming.sha256,
-                                   args.auteur or versions.default_author(),
-                                   (preview.new, preview.changed, preview.unchanged))
+                                   args.auteur or versions.default_author())
+    journaled = repo.change_of(version)  # counted under the writers' lock, against the version replaced
+    if (journaled.nouvelles, journaled.modifiees, journaled.inchangees) != \
+            (preview.new, preview.changed, preview.unchanged):
+        print("Une autre version a été publiée entre-temps : par rapport à la version remplacée, valeurs : "
+              f"{_agreed(int(journaled.nouvelles), 'nouvelle')}, {_agreed(int(journaled.modifiees), 'modifiée')}, "
+              f"{_agreed(int(journaled.inchangees), 'inchangée')} (inscrit au journal).")
     print(f"Publiée : {_describe(repo, version)}, en {_seconds(time.perf_counter() - start)}.")
     return 0
 
@@ -313,6 +318,11 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _why(err: OSError) -> str:
+    """Why a file could not be written, in French when it is a full disk."""
+    return "disque plein" if failures.disk_full(err) else str(err.strerror or err)
+
+
 class CommandError(Exception):
     """An expected problem with the command's arguments or files, explained in French (exit code 1)."""
 
@@ -330,7 +340,7 @@ def _export(args: argparse.Namespace) -> int:
     try:
         output = exporting.export_measures(frame, Path(args.output), args.format)
     except OSError as err:
-        raise CommandError(f"Écriture impossible de {args.output} : {err.strerror or err}") from err
+        raise CommandError(f"Écriture impossible de {args.output} : {_why(err)}") from err
     print(f"{_count(len(frame))} mesures exportées (version n° {version.number}) dans {output}.")
     return 0
 
@@ -390,7 +400,7 @@ def _presentation(args: argparse.Namespace) -> int:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_bytes(data)
     except OSError as err:
-        raise CommandError(f"Écriture impossible de {output} : {err.strerror or err}") from err
+        raise CommandError(f"Écriture impossible de {output} : {_why(err)}") from err
     what = "Instantané (HTML)" if fmt == "html" else "Présentation"
     print(f"{what} de {len(deck.slides)} diapositives (version n° {version.number}, "
           f"{deck.context.filters_text}) écrite dans {output} ({_size(len(data))}), "
@@ -493,7 +503,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrompu.", file=sys.stderr)
         return 130
-    except Exception:  # noqa: BLE001 - never a traceback on the terminal: it goes to a log file
+    except Exception as err:  # noqa: BLE001 - never a traceback on the terminal: it goes to a log file
+        if failures.disk_full(err):  # a machine problem explained in French, not « erreur inattendue »
+            where = getattr(args, "store", None) or config.store_dir()
+            print(f"Erreur : disque plein (dossier des versions : {where}) : rien n'a été écrit ni publié. "
+                  "Libérez de la place sur le disque, puis recommencez.", file=sys.stderr)
+            return 1
         log = _log_unexpected(argv)
         print(f"Erreur inattendue (ce n'est pas un problème de données connu) : détails dans {log}",
               file=sys.stderr)

@@ -22,6 +22,13 @@ KEEP_ENV_VAR = "OBSERVATOIRE_VERSIONS_KEEP"
 DEFAULT_KEEP = 20
 """How many published versions are kept (the current one always is)."""
 
+UPLOAD_LIMIT_MB = 20
+"""Largest file an editor may upload, in Mo of 1 048 576 bytes — ONE limit, said and enforced the same everywhere:
+the import page's text and its uploader (`max_upload_size`), the reader (`importing.MAX_BYTES`), Streamlit's
+server (`server.maxUploadSize` in `.streamlit/config.toml`, mebibytes too) and HAProxy's body limit
+(`scripts/serve.py`); `tests/components/test_upload_limits.py` checks they agree."""
+UPLOAD_LIMIT_BYTES = UPLOAD_LIMIT_MB * 1024 * 1024
+
 ILLUSTRATIVE = "illustratif"
 """`origine` code (and `source` text) of every generated figure, not taken (or deduced) from the bilan."""
 

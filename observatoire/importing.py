@@ -57,8 +57,8 @@ from observatoire import checks, config, exporting, reading, schema
 from observatoire.schema import MEASURE_COLUMNS, MEASURE_KEY, Problem, Problems, ValidationError
 from observatoire.text import cut as cut_text
 
-MAX_BYTES = 20 * 1024 * 1024
-"""Largest file accepted (20 Mo)."""
+MAX_BYTES = config.UPLOAD_LIMIT_BYTES
+"""Largest file accepted (20 Mo: `config.UPLOAD_LIMIT_MB`, the limit the page states and the server enforces)."""
 MAX_ROWS = 500_000
 """Largest number of data rows accepted."""
 MAX_UNZIPPED = 512 * 1024 * 1024
@@ -1163,7 +1163,9 @@ def _code_rows(tables: dict[str, pd.DataFrame], academie: config.Academie) -> li
 
 def template_xlsx(tables: dict[str, pd.DataFrame], academie: config.Academie | None = None) -> bytes:
     """A workbook to fill in: sheet « mesures » (header, two example rows, code columns formatted as text so that
-    `09` stays `09`) and sheet « codes » listing every accepted code with its label."""
+    `09` stays `09`) and sheet « codes » listing every accepted code with its label. Every text cell is
+    neutralised like every download (`exporting.neutralise`: a leading `=`, `+`, `-`, `@`, tab or CR gets an
+    apostrophe, which the importer removes again)."""
     import openpyxl
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -1173,8 +1175,8 @@ def template_xlsx(tables: dict[str, pd.DataFrame], academie: config.Academie | N
     sheet = workbook.active
     sheet.title = TABLE
     sheet.append(MEASURE_COLUMNS)
-    for row in example_rows(tables, academie):
-        sheet.append([row[c] for c in MEASURE_COLUMNS])
+    for row in example_rows(tables, academie):  # texts neutralised like every download (exporting rules)
+        sheet.append([exporting.neutralise(row[c]) for c in MEASURE_COLUMNS])
     for position, column in enumerate(MEASURE_COLUMNS, start=1):
         letter = get_column_letter(position)
         dimension = sheet.column_dimensions[letter]
@@ -1189,8 +1191,8 @@ def template_xlsx(tables: dict[str, pd.DataFrame], academie: config.Academie | N
     sheet.freeze_panes = "A2"
     codes = workbook.create_sheet("codes")
     codes.append(["colonne", "code", "libellé", "précisions"])
-    for row in _code_rows(tables, academie):
-        codes.append(row)
+    for row in _code_rows(tables, academie):  # a label from the reference data may start with = + - @
+        codes.append([exporting.neutralise(value) for value in row])
     for row in codes.iter_rows():
         for cell in row:
             cell.data_type = "s"  # texts, never formulas

@@ -26,7 +26,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +34,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from observatoire import config, migrations, schema, store
+from observatoire import config, failures, migrations, schema, store
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,19 @@ KIND_LABELS = {INIT: "Construction", IMPORT: "Import", UNDO: "Annulation", REFER
 
 class WriteInProgressError(store.StoreError):
     """Another write (an import, an undo…) holds the lock longer than we may wait."""
+
+
+class StaleVersionError(store.StoreError):
+    """The version a write was prepared against (an editor's preview) is no longer the current one: another
+    version was published in between. Checked under the writers' lock; nothing is published."""
+
+
+class DiskFullError(store.StoreError):
+    """The next version could not be written: the disk (or the quota) is full. Nothing is published."""
+
+
+READ_ONLY = 0o444
+"""Mode of a published version file: immutable by the file system too, not only by convention."""
 
 
 @dataclass(frozen=True)
@@ -223,6 +236,13 @@ class Repository:
         for path in self.root.glob(POINTER + ".tmp-*"):
             path.unlink(missing_ok=True)
 
+    def _seal_all(self) -> None:
+        """Versions published before files were made read-only (older stores) lose their write bits too."""
+        for version in self.versions():
+            with suppress(OSError):
+                if version.path.stat().st_mode & 0o222:
+                    os.chmod(version.path, READ_ONLY)
+
     def _prune(self, current: Version) -> None:
         for version in self.versions()[:-self.keep]:
             if version.number != current.number:
@@ -238,50 +258,82 @@ class Repository:
         _fsync_dir(self.root)
 
     def publish(self, apply: Callable[[duckdb.DuckDBPyConnection], Change], *, from_scratch: bool = False,
-                base: Path | None = None, wait: float = 30.0) -> Version:
+                base: Path | None = None, wait: float = 30.0, expected: int | None = None) -> Version:
         """Build the next version and make it current.
 
         `apply(con)` changes the copy of the current version (or an empty database when `from_scratch` or when
         nothing was published yet; or a copy of `base`, a database of another layout being adopted) inside one
         transaction and returns the `Change` to journal; any exception
         it raises (`schema.ValidationError`, `StoreError`…) propagates and nothing is published.
-        `WriteInProgressError` when another write holds the lock for more than `wait` seconds."""
+        `WriteInProgressError` when another write holds the lock for more than `wait` seconds.
+
+        Everything happens under the writers' lock, as ONE critical section: the check that `expected` (the number
+        of the version the caller prepared its change against, e.g. an editor's preview) is still the current one
+        (`StaleVersionError` otherwise), the change, its journal row (computed by `apply` on the very version it
+        replaces) and the pointer swap. A full disk is `DiskFullError` (French, the folder named); the file is
+        published read-only (`READ_ONLY`)."""
         with self._lock(wait):
             current = self.current()
-            self._clean(current)
-            self.folder.mkdir(parents=True, exist_ok=True)
-            number = (current.number if current else 0) + 1
-            tmp = self.folder / f"{TEMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}.duckdb"
+            if expected is not None and (current.number if current else 0) != expected:
+                shown = current.number if current else 0
+                raise StaleVersionError(
+                    f"Une autre version des données (n° {shown}) a été publiée depuis l'aperçu, calculé sur la "
+                    f"version n° {expected} : rien n'a été publié. Vérifiez le nouvel aperçu puis publiez à "
+                    "nouveau.")
             try:
-                source = base or (current.path if current is not None and not from_scratch else None)
-                if source is not None:
-                    shutil.copyfile(source, tmp)
-                with store.connect(tmp, read_only=False) as con:
-                    con.execute("BEGIN TRANSACTION")
-                    migrated = migrations.migrate(con) if source is not None else []
-                    change = apply(con)
-                    if migrated and change.kind != MIGRATION:
-                        _record(con, number, Change(MIGRATION, f"Migration du schéma {migrated[0]} au schéma "
-                                                    f"{store.SCHEMA_VERSION}", author="application"))
-                    _record(con, number, change)
-                    store.set_meta(con, "version_number", str(number))
-                    data_hash = store.get_meta(con, "data_hash") or "000000"
-                    con.execute("COMMIT")
-                    con.execute("CHECKPOINT")
-                with store.connect(tmp, read_only=True) as check:  # the file opens and answers, as readers will
-                    store.data_version(check)
-                _fsync_file(tmp)
-                final = self.folder / f"{number:06d}-{data_hash[:6]}.duckdb"
-                os.rename(tmp, final)
-                _fsync_dir(self.folder)
-                self._swap_pointer(final.name)
-            finally:
-                tmp.unlink(missing_ok=True)
-                Path(str(tmp) + ".wal").unlink(missing_ok=True)
-            published = Version(number, final)
-            self._prune(published)
-            log.info("Version publiée : %s (%s)", final.name, change.summary)
-            return published
+                return self._publish_locked(apply, current, from_scratch, base)
+            except store.StoreError:
+                raise
+            except Exception as err:
+                if failures.disk_full(err):
+                    raise DiskFullError(
+                        f"Disque plein : la nouvelle version n'a pas pu être écrite dans {self.folder}. Rien n'a "
+                        "été modifié (la version courante reste la n° "
+                        f"{current.number if current else 0}). Libérez de la place sur le disque du serveur, puis "
+                        "recommencez.") from err
+                raise
+
+    def _publish_locked(self, apply: Callable[[duckdb.DuckDBPyConnection], Change], current: Version | None,
+                        from_scratch: bool, base: Path | None) -> Version:
+        """The body of `publish`, the writers' lock held."""
+        self._clean(current)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        number = (current.number if current else 0) + 1
+        tmp = self.folder / f"{TEMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}.duckdb"
+        try:
+            source = base or (current.path if current is not None and not from_scratch else None)
+            if source is not None:
+                shutil.copyfile(source, tmp)
+            with store.connect(tmp, read_only=False) as con:
+                # no progress bar on stdout (the import's comparison, under the lock, may take seconds)
+                con.execute("SET enable_progress_bar = false")
+                con.execute("BEGIN TRANSACTION")
+                migrated = migrations.migrate(con) if source is not None else []
+                change = apply(con)
+                if migrated and change.kind != MIGRATION:
+                    _record(con, number, Change(MIGRATION, f"Migration du schéma {migrated[0]} au schéma "
+                                                f"{store.SCHEMA_VERSION}", author="application"))
+                _record(con, number, change)
+                store.set_meta(con, "version_number", str(number))
+                data_hash = store.get_meta(con, "data_hash") or "000000"
+                con.execute("COMMIT")
+                con.execute("CHECKPOINT")
+            with store.connect(tmp, read_only=True) as check:  # the file opens and answers, as readers will
+                store.data_version(check)
+            _fsync_file(tmp)
+            os.chmod(tmp, READ_ONLY)  # immutable from now on, for every process (not only by convention)
+            final = self.folder / f"{number:06d}-{data_hash[:6]}.duckdb"
+            os.rename(tmp, final)
+            _fsync_dir(self.folder)
+            self._swap_pointer(final.name)
+        finally:
+            tmp.unlink(missing_ok=True)
+            Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        published = Version(number, final)
+        self._prune(published)
+        self._seal_all()
+        log.info("Version publiée : %s (%s)", final.name, change.summary)
+        return published
 
     # --------------------------------------------------------------------------------------- the writes
 
@@ -350,17 +402,33 @@ class Repository:
         return self.publish(apply, base=legacy, wait=wait)
 
     def import_measures(self, frame: pd.DataFrame, file: str, sha256: str, author: str,
-                        counts: tuple[int, int, int], wait: float = 30.0) -> Version:
+                        counts: tuple[int, int, int] | None = None, wait: float = 30.0, *,
+                        expected: int | None = None) -> Version:
         """Publish a version with `frame` (validated measures, canonical columns) as a new lot of origin
-        `import`. `counts`: rows new / changed / unchanged compared with the current version (the preview)."""
+        `import`.
+
+        The journal's counts (rows new / changed / unchanged) are computed under the writers' lock against the
+        version this one actually replaces — never taken from a preview made earlier, which another writer may
+        have made obsolete (`counts`, a caller's preview, is accepted for compatibility and not journaled).
+        `expected`: the number of the version the editor's preview was computed against; when another version was
+        published since, `StaleVersionError` and nothing is published (the page shows the new preview)."""
+        from observatoire.importing import preview  # importing does not import versions: no cycle
+
         def apply(con: duckdb.DuckDBPyConnection) -> Change:
+            truth = preview(frame, active_measures(con))  # the version being replaced, read under the lock
+            new, changed, unchanged = truth.new, truth.changed, truth.unchanged
             lot = store.insert_lot(con, frame, "import", file)
-            new, changed, unchanged = counts
             return Change(IMPORT, f"Import de {file} : {_count(new)} nouvelles, {_count(changed)} modifiées, "
                           f"{_count(unchanged)} inchangées", author, file, sha256, new, changed, unchanged,
                           lots_added=(lot,))
 
-        return self.publish(apply, wait=wait)
+        return self.publish(apply, wait=wait, expected=expected)
+
+    def change_of(self, version: Version) -> pd.Series:
+        """The journal row of the change that published `version` (its own row, not a migration's)."""
+        rows = self.journal(version)
+        own = rows[(rows["version"] == version.number) & (rows["type"] != MIGRATION)]
+        return (own if not own.empty else rows[rows["version"] == version.number]).iloc[0]
 
     def undo(self, lot_id: int, author: str, wait: float = 30.0) -> Version:
         """Publish a version without lot `lot_id` (an import): its values give way to the previous ones."""

@@ -42,6 +42,7 @@ methode = url_selectbox("Classes", list(classification.METHODS), "methode", "car
                         help="Découpage des valeurs en classes de couleur.")
 nb = url_selectbox("Nombre de classes", list(classification.CLASS_COUNTS), "classes", "carte_classes",
                    default=classification.DEFAULT_CLASSES, container=cols[3])
+maps.basemap_from_link()  # a shared link's ?fond=ign|osm is only offered: outside tiles need the visitor's choice
 fond = url_selectbox("Fond de carte", list(foliummap.BASEMAPS), "fond", "carte_fond",
                      format_func=partial(label_of, foliummap.BASEMAPS), default=foliummap.DEFAULT_BASEMAP,
                      container=cols[4],
@@ -53,6 +54,7 @@ view = context.view(carte_view.build_carte, filters, params)
 inputs: carte_view.MapInputs = view.items["map"]
 table = view.table("bassins")
 
+maps.render_basemap_offer()
 common.render_view_notices(view)
 codes = inputs.codes
 left, right = st.columns([5, 2], gap="medium")  # wide map: legends must not hide the bassins

@@ -10,6 +10,7 @@ import streamlit as st
 
 from components import import_panel, routing
 from components.auth import require_editor
+from observatoire import config
 
 routing.leave_legacy_mode()  # through the router, even as the first request of a process
 st.title("Importer des données", anchor=False)
@@ -22,7 +23,7 @@ if editor is not None:
     st.subheader("1. Fichier", anchor=False)
     import_panel.render_templates()
     upload = st.file_uploader("Fichier de mesures (CSV ou XLSX)", type=["csv", "xlsx", "txt", "tsv"],
-                              key=import_panel.uploader_key(), max_upload_size=25)
+                              key=import_panel.uploader_key(), max_upload_size=config.UPLOAD_LIMIT_MB)
     if upload is not None:
         checked = import_panel.checked_file(upload)
         st.subheader("2. Vérification et aperçu", anchor=False)

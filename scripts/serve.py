@@ -38,7 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python scripts/serve.py`: the repository's packages
     sys.path.insert(0, str(ROOT))
 
-from bench._server import ENTRYPOINT, ServerError, free_port, http_get  # noqa: E402
+from bench._server import LAUNCHER, ServerError, free_port, http_get  # noqa: E402
+from observatoire import config  # noqa: E402 - light: paths and limits only
 
 TEMPLATE = ROOT / "deploy" / "haproxy.cfg.template"
 HAPROXY = "/usr/sbin/haproxy"
@@ -73,9 +74,10 @@ def haproxy_missing_message() -> str | None:
 
 
 def replica_command(port: int) -> list[str]:
-    """The command of one replica: the dashboard on 127.0.0.1:`port`, headless, no telemetry, no file watcher
-    (production behaviour: the code does not change under running sessions)."""
-    return [sys.executable, "-m", "streamlit", "run", ENTRYPOINT,
+    """The command of one replica: the dashboard on 127.0.0.1:`port` through the server's guard
+    (`components/server_guard.py`), headless, no telemetry, no file watcher (production behaviour: the code does
+    not change under running sessions)."""
+    return [sys.executable, *LAUNCHER,
             "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
 
@@ -104,6 +106,8 @@ def render_config(replica_ports: list[int], port: int, *, bind: str = "127.0.0.1
         "frontend_extra": frontend_extra,
         "cookie_extra": " secure" if certificate else "",
         "servers": servers,
+        "upload_limit_mb": str(config.UPLOAD_LIMIT_MB),
+        "upload_limit_bytes": str(config.UPLOAD_LIMIT_BYTES),
     }
     text = TEMPLATE.read_text(encoding="utf-8")
     for key, value in values.items():
@@ -418,8 +422,6 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(missing, file=sys.stderr)
         return 1
-    from observatoire import config
-
     store_dir = args.store or config.store_dir()
 
     def on_signal(signum, frame) -> None:  # noqa: ANN001, ARG001 - signal handler signature

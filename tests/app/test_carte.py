@@ -153,6 +153,10 @@ def test_url_parameters_open_the_view(app, con):
     assert _selectbox(at, "carte_annee").value == years[0]
     assert _selectbox(at, "carte_methode").value == "jenks"
     assert _selectbox(at, "carte_classes").value == "4"
+    # a link's basemap is only offered (outside tiles need the visitor's own choice): accepted here
+    assert _selectbox(at, "carte_fond").value == "aucun"
+    at.button(key="carte_fond_accepter").click()
+    _rerun(at)
     assert _selectbox(at, "carte_fond").value == "osm"
     assert _selectbox(at, maps.SESSION_KEY).value == "54-nancy"
     assert "Bassin de Nancy" in [s.value for s in at.subheader]

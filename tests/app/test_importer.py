@@ -5,6 +5,7 @@ Each test works on its own store folder (`OBSERVATOIRE_STORE`), never on the ses
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,8 @@ from tests.app.test_importer_access import AUTH, EDITORS, PAGE
 from tests.conftest import ENTRYPOINT
 from tests.helpers import md_text, unexpected_errors
 
-EDITOR = {"is_logged_in": True, "email": "claire.editrice@ac-nancy-metz.fr", "name": "Claire Éditrice"}
+EDITOR = {"is_logged_in": True, "email": "claire.editrice@ac-nancy-metz.fr", "name": "Claire Éditrice",
+          "iss": "http://127.0.0.1:9", "sub": "claire", "iat": int(time.time())}  # signed in just now
 HEADER = "indicateur;periode;territoire_type;territoire_code;niveau;thematique;public;valeur;source"
 
 

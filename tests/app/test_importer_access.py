@@ -6,6 +6,7 @@ AppTest fakes the signed-in user with `at.user` (what the run reads as `st.user`
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -133,7 +134,7 @@ def test_signed_in_without_any_editor_rule_says_so(importer):
     {"email": "autre@ac-nancy-metz.fr", "name": "Claire Éditrice", "groups": ["drane-editeurs"]},  # claim
 ], ids=["allow-list", "claim"])
 def test_editor_gets_the_upload_space_then_logs_out(importer, user):
-    at = importer({"auth": AUTH, "observatoire": EDITORS}, {"is_logged_in": True, **user})
+    at = importer({"auth": AUTH, "observatoire": EDITORS}, {"is_logged_in": True, "iat": int(time.time()), **user})
     text = _shown(at)
     assert "Connecté en tant que Claire Éditrice" in text.replace("\u00ad", "")
     uploaders = at.get("file_uploader")

@@ -1,7 +1,7 @@
 """Browser fixtures: ONE Streamlit server and ONE Chromium per test session, a fresh context + page per test.
 
-The server is started as users start it (`python -m streamlit run dashboard.py`) on a free loopback port with
-a fresh `OBSERVATOIRE_STORE` folder (the app publishes the first data version on first use). Chromium is Debian's
+The server is started as users start it (`python -m components.server_guard run dashboard.py`) on a free loopback
+port with a fresh `OBSERVATOIRE_STORE` folder (the app publishes the first data version on first use). Chromium is Debian's
 (/usr/bin/chromium), never a Playwright download. When it is missing: outside CI the browser tests are
 skipped with the install command; in CI (`CI=true`) they FAIL, so a green CI always means "tested in a real
 browser".

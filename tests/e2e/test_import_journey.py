@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from bench._server import Server, free_port, goto, streamlit_server, wait_idle
-from observatoire import versions
+from observatoire import config, versions
 from observatoire.figures import formatting
 from tests.e2e._oidc import (
     UPLOADER,
@@ -227,7 +227,7 @@ def test_import_publish_refuse_undo_logout(page, app, provider, repo, outside, s
     zone.wait_for()
     text = _assert_uploader_french(page)
     assert UPLOADER in text and "Parcourir les fichiers" in text, text
-    assert f"25{NNBSP}Mo maximum par fichier • CSV, XLSX, TXT, TSV" in text, text
+    assert f"{config.UPLOAD_LIMIT_MB}{NNBSP}Mo maximum par fichier • CSV, XLSX, TXT, TSV" in text, text
     dropzone = zone.locator('[data-testid="stFileUploaderDropzone"]')
     dragged = page.evaluate_handle("""() => { const dt = new DataTransfer();
         dt.items.add(new File(['x'], 'mesures.csv', {type: 'text/csv'})); return dt; }""")
@@ -247,14 +247,14 @@ def test_import_publish_refuse_undo_logout(page, app, provider, repo, outside, s
     zone.get_by_role("button", name="Supprimer le fichier notes.pdf", exact=True).click()
     alert.wait_for(state="detached")
     lap("type refusé")
-    # the other refusals need a 25 MB upload (30 s under load) or a failing server: the page's own translator
+    # the other refusals need a 20 MB upload (30 s under load) or a failing server: the page's own translator
     # is asked directly, with the strings of Streamlit's bundle (utils.*.js)
     translated = page.evaluate("""(texts) => texts.map((t) => window.__observatoireFrench.translate(t))""",
-                               ["File must be 25.0MB or smaller.", "File must be 2.5GB or smaller.",
+                               ["File must be 20.0MB or smaller.", "File must be 2.5GB or smaller.",
                                 " files are not allowed.", "Only one file is allowed.", "File size is too small.",
                                 "Upload failed", "Error: ", "Unexpected error. Please try again.",
                                 "Cancel upload of ent.csv", "Click to retry upload"])
-    assert translated == [f"Le fichier ne doit pas dépasser 25{NNBSP}Mo.",
+    assert translated == [f"Le fichier ne doit pas dépasser 20{NNBSP}Mo.",
                           f"Le fichier ne doit pas dépasser 2,5{NNBSP}Go.", " Ce type de fichier n'est pas accepté.",
                           "Un seul fichier est accepté.", "Le fichier est trop petit.", "Échec de l'envoi",
                           "Erreur : ", "Erreur imprévue pendant l'envoi. Veuillez réessayer.",

@@ -88,6 +88,66 @@ def test_non_editor_is_refused(page, auth_app, provider, outside):
     _assert_loopback_only(outside, provider)
 
 
+def _changed_row_csv(server: Server) -> bytes:
+    """A one-row CSV changing the académie's latest ENT figure of the server's current version."""
+    from observatoire import versions
+
+    with versions.Repository(server.store_dir).connect() as con:
+        row = con.execute("""SELECT indicateur, periode, territoire_type, territoire_code, niveau, thematique, public,
+                                    valeur FROM mesures_actives
+                             WHERE territoire_type = 'academie' AND indicateur = 'ent_visites' AND public = 'tous'
+                               AND niveau = 'tous' AND thematique = 'tous' ORDER BY periode DESC LIMIT 1""").fetchone()
+    header = "indicateur;periode;territoire_type;territoire_code;niveau;thematique;public;valeur;source"
+    line = ";".join([*map(str, row[:7]), str(int(row[7]) + 1234), "Statistiques ENT (test déconnexion)"])
+    return f"{header}\n{line}\n".encode()
+
+
+def test_sign_out_ends_every_tab_and_every_copy_of_the_cookie(page, context, browser, auth_app, provider, outside):
+    """Tab A signs out. Tab B (same browser, its session opened before) had a file checked and « Publier » on
+    screen: publishing is refused, nothing is published. A copy of the identity cookie taken before the sign-out,
+    used in another browser, no longer opens the import space."""
+    from bench._server import wait_idle
+    from observatoire import versions
+    from tests.e2e._oidc import guard_loopback
+    from tests.e2e.conftest import VIEWPORT
+
+    server, _ = auth_app
+    repo = versions.Repository(server.store_dir)
+    _sign_in(page, server, provider, EDITOR)
+    published = repo.current().number
+    tab_b = context.new_page()
+    _open_importer(tab_b, server)
+    assert "Connecté en tant que Claire Éditrice" in _text(tab_b)
+    tab_b.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(files=[{"name": "ent.csv", "mimeType": "text/csv",
+                                                          "buffer": _changed_row_csv(server)}])
+    tab_b.get_by_text("Fichier lisible et valide", exact=False).wait_for()
+    wait_idle(tab_b)
+    copied = browser.new_context(viewport=VIEWPORT, locale="fr-FR")
+    try:
+        elsewhere = guard_loopback(copied)
+        copied.add_cookies([c for c in context.cookies(server.url) if c["name"].startswith("_streamlit_user")])
+        stolen = copied.new_page()
+        _open_importer(stolen, server)
+        assert "Connecté en tant que Claire Éditrice" in _text(stolen)  # the copy works… until the sign-out
+
+        _sign_out(page, server, provider)  # « Se déconnecter » in tab A
+
+        tab_b.get_by_role("button", name="Publier", exact=True).click()
+        tab_b.get_by_text("Vous vous êtes déconnecté(e)", exact=False).wait_for()
+        wait_idle(tab_b)
+        assert repo.current().number == published  # nothing published
+        assert tab_b.get_by_label(UPLOADER).count() == 0
+        assert tab_b.get_by_role("button", name="Se reconnecter").count() == 1
+
+        _open_importer(stolen, server)  # the copied cookie, in a new session
+        assert "Vous vous êtes déconnecté(e)" in _text(stolen) and "Connecté en tant que" not in _text(stolen)
+        assert stolen.get_by_label(UPLOADER).count() == 0
+        assert not elsewhere
+    finally:
+        copied.close()
+    _assert_loopback_only(outside, provider)
+
+
 def test_without_any_secrets_the_page_explains_and_refuses(page, chromium_available, outside,
                                                            tmp_path: Path):
     """No secrets file at all (a missing path): no crash, no Streamlit warning, the French explanation."""
