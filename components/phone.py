@@ -1,0 +1,92 @@
+"""Phones and other narrow screens: the active filters said at the top of the page, and a button that opens them.
+
+On a screen at most `NARROW` px wide (Streamlit's own `md` breakpoint), the router's
+`st.set_page_config(initial_sidebar_state="auto")` lets Streamlit start with the sidebar closed: the page shows
+its figures, not the filters. The filters stay reachable through Streamlit's « » » button in the header and
+through this summary, drawn by the router at the top of every page that the filters concern:
+« Filtres : Département : 57 — Moselle · Niveau : Collège » (or « aucun, toute l'académie ») and a button
+« Modifier » (« Modifier les filtres » for screen readers) that opens the sidebar (it clicks Streamlit's own
+« Déplier la barre latérale » button, then moves the focus to the first filter).
+
+Wider screens never see it: its container (`st.container(key="noprint_filtres_resume")`, not printed either)
+is hidden by a media query, so the desktop layout (sidebar open, 1280×720, 1600×1000) is unchanged. The script
+is mounted like `components/french.py`'s: one listener per browser page (a flag on `window`).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from observatoire.filters import Filters
+from observatoire.labels import Labels
+from observatoire.text import escape_html
+from observatoire.views.context import filter_lines
+
+NARROW = 768
+"""Widest screen (CSS px) counted as narrow: Streamlit's `md` breakpoint, below which `"auto"` closes the
+sidebar on arrival."""
+
+KEY = "noprint_filtres_resume"
+NO_FILTER = "aucun, toute l'académie"
+BUTTON = "Modifier les filtres"
+BUTTON_TEXT = "Modifier"  # visible text: its accessible name (`BUTTON`) begins with it (WCAG 2.5.3)
+
+_CSS = f"""
+.st-key-{KEY} {{ gap: 0.25rem; }}
+@media (min-width: {NARROW + 0.02}px) {{ .st-key-{KEY} {{ display: none !important; }} }}
+.obs-filtres {{ display: flex; flex-wrap: wrap; align-items: center; gap: 0.35rem 0.75rem;
+  padding: 0.45rem 0.75rem; border: 1px solid #dddddd; border-radius: 0.5rem; background: #f6f6f6;
+  font-size: 0.9rem; line-height: 1.35; }}
+.obs-filtres p {{ margin: 0; flex: 1 1 9rem; min-width: 0; overflow-wrap: anywhere; }}
+.obs-filtres button {{ flex: none; font: inherit; font-weight: 600; color: #000091; background: #ffffff;
+  border: 1px solid #000091; border-radius: 0.4rem; padding: 0.35rem 0.7rem; min-height: 2.5rem;
+  cursor: pointer; }}
+.obs-filtres button:focus-visible {{ outline: 2px solid #000091; outline-offset: 2px; }}
+/* a page title on three lines would push the figures off a phone's first screen */
+@media (max-width: 640px) {{ .stMain .stHeading h1 {{ font-size: 2rem; }} }}
+"""
+
+# a classic script (st.html), run again when Streamlit re-creates the element: guarded by a flag on `window`
+_JS = """
+(function () {
+  if (window.__observatoirePhone) return;
+  window.__observatoirePhone = true;
+  function firstFilter() {
+    const sidebar = document.getElementById("stSidebar");
+    return sidebar && sidebar.querySelector('[data-testid="stSidebarUserContent"] input, '
+                                            + '[data-testid="stSidebarUserContent"] button');
+  }
+  document.addEventListener("click", function (event) {
+    const button = event.target && event.target.closest && event.target.closest(".obs-filtres-ouvrir");
+    if (!button) return;
+    const expand = document.querySelector('[data-testid="stExpandSidebarButton"]');
+    if (expand) expand.click();
+    let tries = 0;
+    (function focusLater() {  // the sidebar slides in: focus its first filter once it is on screen
+      const target = firstFilter();
+      const sidebar = document.getElementById("stSidebar");
+      const open = sidebar && sidebar.getAttribute("data-collapsed") !== "true"
+        && sidebar.getBoundingClientRect().right > 0;
+      if (target && open) { target.focus({preventScroll: true}); return; }
+      if (++tries < 20) setTimeout(focusLater, 50);
+    })();
+  });
+})();
+"""
+
+
+def summary_text(filters: Filters, labels: Labels) -> str:
+    """« Département : 57 — Moselle · Niveau : Collège », or « aucun, toute l'académie »."""
+    return " · ".join(filter_lines(filters, labels)) or NO_FILTER
+
+
+def render_filter_summary(filters: Filters, labels: Labels) -> None:
+    """The active filters and « Modifier », at the top of the page on a narrow screen only."""
+    text = escape_html(summary_text(filters, labels))
+    button = (f'<button type="button" class="obs-filtres-ouvrir" aria-controls="stSidebar" '
+              f'aria-label="{BUTTON}">{BUTTON_TEXT}</button>')
+    with st.container(key=KEY):
+        st.html(f"<style>{_CSS}</style>"
+                f'<div class="obs-filtres" role="region" aria-label="Filtres actifs">'
+                f"<p><strong>Filtres</strong> : {text}</p>{button}</div><script>{_JS}</script>",
+                unsafe_allow_javascript=True)
