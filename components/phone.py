@@ -9,7 +9,8 @@ through this summary, drawn by the router at the top of every page that the filt
 « Déplier la barre latérale » button, then moves the focus to the first filter).
 
 Wider screens never see it: its container (`st.container(key="noprint_filtres_resume")`, not printed either)
-is hidden by a media query, so the desktop layout (sidebar open, 1280×720, 1600×1000) is unchanged. The script
+and the wrapper Streamlit puts around it (else a gap of 1rem would stay) are hidden by a media query, so the
+desktop layout (sidebar open, 1280×720, 1600×1000) is unchanged. The script
 is mounted like `components/french.py`'s: one listener per browser page (a flag on `window`).
 """
 
@@ -33,7 +34,8 @@ BUTTON_TEXT = "Modifier"  # visible text: its accessible name (`BUTTON`) begins 
 
 _CSS = f"""
 .st-key-{KEY} {{ gap: 0.25rem; }}
-@media (min-width: {NARROW + 0.02}px) {{ .st-key-{KEY} {{ display: none !important; }} }}
+@media (min-width: {NARROW + 0.02}px) {{
+  .st-key-{KEY}, [data-testid="stLayoutWrapper"]:has(> .st-key-{KEY}) {{ display: none !important; }} }}
 .obs-filtres {{ display: flex; flex-wrap: wrap; align-items: center; gap: 0.35rem 0.75rem;
   padding: 0.45rem 0.75rem; border: 1px solid #dddddd; border-radius: 0.5rem; background: #f6f6f6;
   font-size: 0.9rem; line-height: 1.35; }}

@@ -62,7 +62,8 @@ _CSS = """
   padding: 0.1rem 0.6rem; font-weight: 600; font-size: 1rem; margin-right: 0.6rem; }
 .obs-qr img { width: min(30vh, 280px); height: auto; }
 .obs-qr p { font-size: 1rem; color: #3a3a3a; margin: 0.3rem 0 0 0; }
-.st-key-pres_figure_portrait { display: none !important; }
+.st-key-pres_figure_portrait, [data-testid="stLayoutWrapper"]:has(> .st-key-pres_figure_portrait) {
+  display: none !important; }
 /* a phone held upright (PORTRAIT): the slide scrolls, every text stays whole; key figures two by two, the
    figure laid out again for the width (observatoire.figures.portrait), « Précédente » / « Suivante » side by
    side */
@@ -84,8 +85,10 @@ _CSS = """
   .obs-bullets { font-size: 1.05rem; line-height: 1.4; }
   .obs-bullets.obs-two { columns: 1; }
   .obs-qr img { width: min(55vw, 240px); }
-  .stVerticalBlock.st-key-pres_figure { display: none !important; }
-  .st-key-pres_figure_portrait { display: flex !important; }
+  .stVerticalBlock.st-key-pres_figure, [data-testid="stLayoutWrapper"]:has(> .st-key-pres_figure) {
+    display: none !important; }
+  .st-key-pres_figure_portrait, [data-testid="stLayoutWrapper"]:has(> .st-key-pres_figure_portrait) {
+    display: flex !important; }
   .st-key-pres_nav [data-testid="stHorizontalBlock"] { gap: 0.5rem; }
   .st-key-pres_nav [data-testid="stColumn"] { min-width: calc(50% - 0.25rem) !important;
     flex: 1 1 calc(50% - 0.25rem); }
