@@ -6,7 +6,8 @@ its figures, not the filters. The filters stay reachable through Streamlit's « 
 through this summary, drawn by the router at the top of every page that the filters concern:
 « Filtres : Département : 57 — Moselle · Niveau : Collège » (or « aucun, toute l'académie ») and a button
 « Modifier » (« Modifier les filtres » for screen readers) that opens the sidebar (it clicks Streamlit's own
-« Déplier la barre latérale » button, then moves the focus to the first filter).
+« Déplier la barre latérale » button, then moves the focus to the « Filtres » heading — not to a field, whose
+focus would open the phone's keyboard).
 
 Wider screens never see it: its container (`st.container(key="noprint_filtres_resume")`, not printed either)
 and the wrapper Streamlit puts around it (else a gap of 1rem would stay) are hidden by a media query, so the
@@ -53,10 +54,12 @@ _JS = """
 (function () {
   if (window.__observatoirePhone) return;
   window.__observatoirePhone = true;
-  function firstFilter() {
+  // the « Filtres » heading, not the first field: focusing a field would open a phone's keyboard
+  function heading() {
     const sidebar = document.getElementById("stSidebar");
-    return sidebar && sidebar.querySelector('[data-testid="stSidebarUserContent"] input, '
-                                            + '[data-testid="stSidebarUserContent"] button');
+    const found = sidebar && sidebar.querySelector('[data-testid="stSidebarUserContent"] h2');
+    if (found && !found.hasAttribute("tabindex")) found.setAttribute("tabindex", "-1");
+    return found;
   }
   document.addEventListener("click", function (event) {
     const button = event.target && event.target.closest && event.target.closest(".obs-filtres-ouvrir");
@@ -64,8 +67,8 @@ _JS = """
     const expand = document.querySelector('[data-testid="stExpandSidebarButton"]');
     if (expand) expand.click();
     let tries = 0;
-    (function focusLater() {  // the sidebar slides in: focus its first filter once it is on screen
-      const target = firstFilter();
+    (function focusLater() {  // the sidebar slides in: focus its heading once it is on screen
+      const target = heading();
       const sidebar = document.getElementById("stSidebar");
       const open = sidebar && sidebar.getAttribute("data-collapsed") !== "true"
         && sidebar.getBoundingClientRect().right > 0;

@@ -128,8 +128,9 @@ def test_every_page_on_a_phone(phone, server, screenshots_dir, name):
 
 
 def test_the_filters_are_reachable_and_said(phone, server, screenshots_dir):
-    """The summary says the filters of the link; « Modifier » (a tap) opens them, the first filter focused; a
-    filter chosen there reaches the summary and the URL; the sidebar closes again."""
+    """The summary says the filters of the link; « Modifier » (a tap) opens them, the focus on their heading (not
+    on a field: the phone's keyboard would pop up); a filter chosen there reaches the summary and the URL; the
+    sidebar closes again."""
     page = phone
     _open(page, server + "/?dep=57")
     summary = _summary(page)
@@ -141,7 +142,8 @@ def test_the_filters_are_reachable_and_said(phone, server, screenshots_dir):
     button.tap()
     page.wait_for_function("""() => { const s = document.getElementById('stSidebar');
         return s.getAttribute('data-collapsed') === 'false' && s.getBoundingClientRect().left >= -1; }""")
-    page.wait_for_function("() => document.getElementById('stSidebar').contains(document.activeElement)")
+    page.wait_for_function("""() => document.getElementById('stSidebar').contains(document.activeElement)
+        && document.activeElement.tagName === 'H2' && document.activeElement.textContent.trim() === 'Filtres'""")
     page.screenshot(path=str(screenshots_dir / "phone-filtres-ouverts.png"))
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.get_by_role("combobox", name="Niveau scolaire", exact=True).tap()
