@@ -9,6 +9,10 @@ through this summary, drawn by the router at the top of every page that the filt
 « Déplier la barre latérale » button, then moves the focus to the « Filtres » heading — not to a field, whose
 focus would open the phone's keyboard).
 
+The same script lays a chart narrower than `CHART_NARROW` out for a narrow screen: its legend from its right to
+below the plot, its fonts (drawn for a projector) at 11–13 px (`Plotly.relayout` in the browser: the server's
+figures, files and images are unchanged), so that the Indicateurs lines keep most of the phone's width.
+
 Wider screens never see it: its container (`st.container(key="noprint_filtres_resume")`, not printed either)
 and the wrapper Streamlit puts around it (else a gap of 1rem would stay) are hidden by a media query, so the
 desktop layout (sidebar open, 1280×720, 1600×1000) is unchanged. The script
@@ -27,6 +31,10 @@ from observatoire.views.context import filter_lines
 NARROW = 768
 """Widest screen (CSS px) counted as narrow: Streamlit's `md` breakpoint, below which `"auto"` closes the
 sidebar on arrival."""
+
+CHART_NARROW = 560
+"""On a narrow screen, a chart narrower than this (CSS px) gets its legend below the plot instead of on its
+right (`charts._legend`), where it would leave the plot a strip, and smaller fonts."""
 
 KEY = "noprint_filtres_resume"
 NO_FILTER = "aucun, toute l'académie"
@@ -76,8 +84,75 @@ _JS = """
       if (++tries < 20) setTimeout(focusLater, 50);
     })();
   });
+
+  // Charts narrower than CHART_NARROW px on a narrow screen (a phone): the legend on the right of the plot would
+  // leave it a strip, so it goes below the plot, and the fonts drawn for a projector get smaller
+  // (Plotly.relayout in the browser: the server's figures, files and images are unchanged); back to the
+  // server's layout on a wider screen. Again after each redraw (a rerun sends the server's layout). Not the
+  // slides' figures (laid out for a phone by observatoire.figures.portrait).
+  const NARROW = __NARROW__, CHART_NARROW = __CHART_NARROW__;
+  const BELOW = {"legend.orientation": "h", "legend.x": 0, "legend.xanchor": "left", "legend.y": -0.3,
+                 "legend.yanchor": "top"};
+  const SMALL = {"font.size": 12, "legend.font.size": 12, "hoverlabel.font.size": 13, "xaxis.tickfont.size": 11,
+                 "yaxis.tickfont.size": 11, "xaxis.title.font.size": 12, "yaxis.title.font.size": 12};
+  function get(layout, path) {
+    return path.split(".").reduce(function (o, k) { return o === undefined || o === null ? undefined : o[k]; },
+                                  layout);
+  }
+  function onTheRight(gd) {
+    const legend = gd.layout.legend || {};
+    return (legend.orientation || "v") === "v" && (legend.x === undefined || legend.x >= 1);
+  }
+  function phoneLayout(gd) {
+    const update = {};
+    for (const key of Object.keys(SMALL)) {
+      const value = get(gd.layout, key);
+      if (typeof value === "number" && value > SMALL[key]) update[key] = SMALL[key];
+    }
+    if (gd._fullLayout.showlegend && onTheRight(gd)) Object.assign(update, BELOW);
+    return update;
+  }
+  function placeLegend(gd) {
+    if (!window.Plotly || !gd.layout || !gd._fullLayout || gd.closest('[class*="st-key-pres_"]')) return;
+    const narrow = window.innerWidth <= NARROW && gd.getBoundingClientRect().width < CHART_NARROW;
+    if (narrow) {
+      const update = phoneLayout(gd);
+      if (!Object.keys(update).length) return;
+      const saved = gd.__observatoireSaved || (gd.__observatoireSaved = {});
+      for (const key of Object.keys(update)) {
+        const value = get(gd.layout, key);
+        if (!(key in saved)) saved[key] = value === undefined ? null : value;
+      }
+      window.Plotly.relayout(gd, update);
+    } else if (gd.__observatoireSaved) {
+      const back = gd.__observatoireSaved;
+      gd.__observatoireSaved = null;
+      window.Plotly.relayout(gd, back);
+    }
+  }
+  function watchCharts() {
+    for (const gd of document.querySelectorAll(".js-plotly-plot")) {
+      if (!gd.__observatoireWatched && gd.on) {
+        gd.__observatoireWatched = true;
+        gd.on("plotly_afterplot", function () { placeLegend(gd); });
+      }
+      placeLegend(gd);
+    }
+  }
+  let pending = false;
+  new MutationObserver(function () {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(function () { pending = false; watchCharts(); });
+  }).observe(document.body, {childList: true, subtree: true});
+  window.addEventListener("resize", watchCharts);
+  watchCharts();
 })();
 """
+
+
+def _script() -> str:
+    return _JS.replace("__NARROW__", str(NARROW)).replace("__CHART_NARROW__", str(CHART_NARROW))
 
 
 def summary_text(filters: Filters, labels: Labels) -> str:
@@ -93,5 +168,5 @@ def render_filter_summary(filters: Filters, labels: Labels) -> None:
     with st.container(key=KEY):
         st.html(f"<style>{_CSS}</style>"
                 f'<div class="obs-filtres" role="region" aria-label="Filtres actifs">'
-                f"<p><strong>Filtres</strong> : {text}</p>{button}</div><script>{_JS}</script>",
+                f"<p><strong>Filtres</strong> : {text}</p>{button}</div><script>{_script()}</script>",
                 unsafe_allow_javascript=True)

@@ -9,12 +9,14 @@ Measured in the browser, as a person holding the phone sees it:
 - the KPI cards are one per row, as wide as the page, their value and change whole;
 - the Carte map is whole on the screen once scrolled to, the académie fills its width, and its légendes (folded
   by default) cover at most 25 % of it, never a bassin; they unfold and fold with a tap;
-- tables scroll inside their frame;
+- tables scroll inside their frame; a chart's legend drawn on its right for a projector goes below the plot,
+  its fonts smaller, so that the plot keeps the phone's width;
 - the presentation is readable upright: every slide, reached with « Suivante », has no text cut, nothing out of
   the screen's width, the figure laid out for the width (texts inside the plot, fonts ≥ 10 px);
 - axe-core finds no serious or critical violation at that size, and no English text of Streamlit's chrome.
 
-Wider screens keep their layout: at 1280×720 the sidebar is open on arrival and the summary is not shown.
+Wider screens keep their layout: at 1280×720 the sidebar is open on arrival, the summary is not shown and the
+charts keep their legend on the right.
 Screenshots: artifacts/screenshots/phone-<page>.png, phone-diapo-<n>.png, phone-carte-legende-ouverte.png.
 """
 
@@ -284,6 +286,46 @@ def test_tables_scroll_inside_their_frame(phone, server):
     _assert_no_overflow(page, "projets")
 
 
+_CHART = """() => {
+  const gd = Array.from(document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot'))
+    .find(p => p.checkVisibility() && p._fullLayout && p._fullLayout.showlegend);
+  if (!gd) return null;
+  const box = gd.getBoundingClientRect(), size = gd._fullLayout._size, legend = gd.querySelector('.legend');
+  const texts = Array.from(gd.querySelectorAll('.main-svg text')).filter(t => t.textContent.trim());
+  return {width: box.width, plot: size.w, plotBottom: box.top + size.t + size.h,
+          legend: legend.getBoundingClientRect().toJSON(), right: box.right,
+          fonts: texts.map(t => parseFloat(getComputedStyle(t).fontSize)),
+          orientation: gd.layout.legend.orientation};
+}"""
+
+
+def test_charts_keep_the_phone_width(phone, server, screenshots_dir):
+    """Indicateurs by département: the legend drawn on the right for a projector goes below the plot on a phone,
+    the fonts get smaller, the plot keeps more than half of the chart's width; after a rerun (another
+    indicator) too."""
+    page = phone
+    _open(page, server + "/indicateurs?par=departement")
+    for unit in ("visites", "connexions"):
+        page.wait_for_function("""(unit) => {
+            const gd = document.querySelector('[data-testid="stMain"] .js-plotly-plot');
+            return gd && gd.layout && gd.layout.yaxis.title.text === unit && gd.layout.legend.orientation === 'h'
+                && gd.layout.font.size <= 12; }""", arg=unit)
+        page.locator('[data-testid="stMain"] .js-plotly-plot').first.scroll_into_view_if_needed()
+        chart = page.evaluate(_CHART)
+        assert chart is not None, unit
+        assert chart["legend"]["top"] >= chart["plotBottom"] and chart["legend"]["right"] <= chart["right"] + 1, chart
+        assert chart["plot"] >= 0.5 * chart["width"], chart
+        assert max(chart["fonts"]) <= 13 and min(chart["fonts"]) >= 10, chart["fonts"]
+        _assert_no_overflow(page, unit)
+        if unit == "visites":
+            page.screenshot(path=str(screenshots_dir / "phone-indicateurs-graphique.png"))
+            # a rerun (another indicator) sends the server's layout again: laid out for the phone again
+            page.locator('[data-testid="stMain"]').get_by_role("combobox", name="Indicateur", exact=True).tap()
+            page.keyboard.type("ressources du GAR")  # the list is long: filtered as a person would
+            page.get_by_role("option", name=re.compile("Connexions aux ressources du GAR")).first.tap()
+            wait_idle(page)
+
+
 _SLIDE = """(selector) => {
   const main = document.querySelector('[data-testid="stMain"]');
   const vw = window.innerWidth;
@@ -372,3 +414,6 @@ def test_a_wide_screen_keeps_its_layout(page, server):
     summary = _summary(page)
     assert summary.count() == 1 and not summary.is_visible()
     assert page.locator('.st-key-noprint_filtres_resume').evaluate("e => getComputedStyle(e).display") == "none"
+    _open(page, server + "/indicateurs?par=departement")  # the projector's chart: its legend on the right
+    legend = page.locator('[data-testid="stMain"] .js-plotly-plot').first.evaluate("gd => gd.layout.legend")
+    assert legend["orientation"] == "v" and legend["x"] > 1 and legend["font"]["size"] == 16, legend
