@@ -3,7 +3,9 @@
 On a screen at most `NARROW` px wide (Streamlit's own `md` breakpoint), the router's
 `st.set_page_config(initial_sidebar_state="auto")` lets Streamlit start with the sidebar closed: the page shows
 its figures, not the filters. The filters stay reachable through Streamlit's « » » button in the header and
-through this summary, drawn by the router at the top of every page that the filters concern:
+through this summary (whose script also closes the sidebar when a page is chosen in it on a phone, and on a
+new arrival: Streamlit would otherwise reopen it as last left), drawn by the router at the top of every page
+that the filters concern:
 « Filtres : Département : 57 — Moselle · Niveau : Collège » (or « aucun, toute l'académie ») and a button
 « Modifier » (« Modifier les filtres » for screen readers) that opens the sidebar (it clicks Streamlit's own
 « Déplier la barre latérale » button, then moves the focus to the « Filtres » heading — not to a field, whose
@@ -62,6 +64,7 @@ _JS = """
 (function () {
   if (window.__observatoirePhone) return;
   window.__observatoirePhone = true;
+  const NARROW = __NARROW__;
   // the « Filtres » heading, not the first field: focusing a field would open a phone's keyboard
   function heading() {
     const sidebar = document.getElementById("stSidebar");
@@ -69,7 +72,21 @@ _JS = """
     if (found && !found.hasAttribute("tabindex")) found.setAttribute("tabindex", "-1");
     return found;
   }
+  // Streamlit remembers the last opening of the sidebar (localStorage): on a phone, a page chosen in it or a
+  // new arrival shows the page, not the sidebar over it
+  function closeSidebar() {
+    const sidebar = document.getElementById("stSidebar");
+    const collapse = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+    if (window.innerWidth <= NARROW && sidebar && sidebar.getAttribute("data-collapsed") === "false" && collapse) {
+      collapse.click();
+    }
+  }
+  closeSidebar();
   document.addEventListener("click", function (event) {
+    if (event.target && event.target.closest && event.target.closest('[data-testid="stSidebarNav"] a')) {
+      setTimeout(closeSidebar, 0);
+      return;
+    }
     const button = event.target && event.target.closest && event.target.closest(".obs-filtres-ouvrir");
     if (!button) return;
     const expand = document.querySelector('[data-testid="stExpandSidebarButton"]');
@@ -90,7 +107,7 @@ _JS = """
   // (Plotly.relayout in the browser: the server's figures, files and images are unchanged); back to the
   // server's layout on a wider screen. Again after each redraw (a rerun sends the server's layout). Not the
   // slides' figures (laid out for a phone by observatoire.figures.portrait).
-  const NARROW = __NARROW__, CHART_NARROW = __CHART_NARROW__;
+  const CHART_NARROW = __CHART_NARROW__;
   const BELOW = {"legend.orientation": "h", "legend.x": 0, "legend.xanchor": "left", "legend.y": -0.3,
                  "legend.yanchor": "top"};
   const SMALL = {"font.size": 12, "legend.font.size": 12, "hoverlabel.font.size": 13, "xaxis.tickfont.size": 11,

@@ -3,7 +3,8 @@
 Measured in the browser, as a person holding the phone sees it:
 - every page opens with the sidebar CLOSED (Streamlit's `initial_sidebar_state="auto"`) and the filters stay
   reachable: the summary at the top of the page says which filters apply and its « Modifier » button opens them
-  (a tap), as does Streamlit's own « Déplier la barre latérale » button in the header;
+  (a tap), as does Streamlit's own « Déplier la barre latérale » button in the header; a page chosen in the
+  sidebar, or a new arrival after it was left open, shows the page;
 - no horizontal overflow: neither the document nor Streamlit's scrolling main area is wider than the screen,
   and no element sticks out of the screen unless a box that scrolls or clips it holds it (a table, a code block);
 - the KPI cards are one per row, as wide as the page, their value and change whole;
@@ -161,6 +162,25 @@ def test_the_filters_are_reachable_and_said(phone, server, screenshots_dir):
     # Streamlit's own button opens them as well
     page.locator('[data-testid="stExpandSidebarButton"]').tap()
     page.wait_for_function("() => document.getElementById('stSidebar').getAttribute('data-collapsed') === 'false'")
+
+
+def test_a_page_chosen_in_the_sidebar_and_a_new_arrival_show_the_page(phone, server):
+    """Streamlit remembers the sidebar as last left (localStorage): a page chosen in it on a phone, and the next
+    arrival, show the page, not the sidebar over it."""
+    page = phone
+    _open(page, server + "/")
+    _summary(page).get_by_role("button", name="Modifier les filtres").tap()
+    page.wait_for_function("() => document.getElementById('stSidebar').getAttribute('data-collapsed') === 'false'")
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Carte").tap()
+    page.wait_for_url(re.compile(r"/carte"))
+    wait_idle(page)
+    page.wait_for_function("() => document.getElementById('stSidebar').getAttribute('data-collapsed') === 'true'")
+    assert page.evaluate(_SIDEBAR)["cover"] < 0.01
+    page.evaluate("() => localStorage.setItem('stSidebarCollapsed-', 'false')")  # left open last time
+    _open(page, server + "/projets")
+    page.wait_for_function("() => document.getElementById('stSidebar').getAttribute('data-collapsed') === 'true'")
+    page.wait_for_timeout(500)  # its closing slide has ended
+    assert page.evaluate(_SIDEBAR)["cover"] < 0.01
 
 
 def test_kpi_cards_one_per_row_and_readable(phone, server):
