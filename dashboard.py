@@ -12,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import context, errors, french, offline, pinning, printing, routing, server_guard
+from components import context, errors, french, offline, phone, pinning, printing, routing, server_guard
 from components.footer import render_footer
 from components.sidebar import add_url_notice, render_sidebar, render_url_notices
 
@@ -25,7 +25,9 @@ st.set_page_config(
     # a local image: a Material icon or an emoji here would make the browser fetch it from a third-party host
     page_icon=str(Path(__file__).parent / "static" / "favicon.png"),
     layout="wide",
-    initial_sidebar_state="expanded",
+    # "auto": open on a wide screen, closed on arrival on a phone (≤ 768 px; components/phone.py says which
+    # filters apply at the top of the page there, with a button that opens them)
+    initial_sidebar_state="auto",
     menu_items={"Get help": None, "Report a bug": None,
                 "About": "Observatoire du numérique éducatif — DRANE de l'académie de Nancy-Metz."},
 )
@@ -42,7 +44,8 @@ PAGES = [
     st.Page("pages/donnees.py", title="Données et sources", icon=":material/database:", url_path="donnees"),
     PRESENTATION := st.Page("pages/presentation.py", title="Présentation", icon=":material/slideshow:",
                             url_path="presentation"),
-    st.Page("pages/importer.py", title="Importer des données", icon=":material/upload:", url_path="importer"),
+    IMPORT := st.Page("pages/importer.py", title="Importer des données", icon=":material/upload:",
+                      url_path="importer"),
 ]
 
 page = st.navigation(PAGES, position="sidebar")
@@ -59,7 +62,10 @@ try:
     link_notice = pinning.pin_from_url()  # ?version=N: this session stays on version N
     context.resolve_version()  # once per rerun: the pinned version, or the current one (one stat)
     pinning.sync_url()
-    st.session_state["filters"] = render_sidebar(context.choices())
+    choices = context.choices()
+    st.session_state["filters"] = render_sidebar(choices)
+    if not presenting and page.url_path != IMPORT.url_path:  # the filters apply here: said on a phone
+        phone.render_filter_summary(st.session_state["filters"], choices.labels)
     if link_notice:  # queued after the sidebar: its first run replaces the notices with the filters' own
         add_url_notice(link_notice)
     page.run()

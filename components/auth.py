@@ -135,7 +135,7 @@ def _render_not_configured(cfg: AccessConfig) -> None:
     if cfg.problems and cfg.problems != ("la section [auth] est absente",):
         st.markdown("Dans la configuration actuelle :\n\n"
                     + "\n".join(f"- {escape_markdown(problem)}" for problem in cfg.problems))
-    st.code(SECRETS_EXAMPLE, language="toml")
+    st.code(SECRETS_EXAMPLE, language="toml", wrap_lines=True)  # no sideways scroll on a phone
     st.caption("Un fournisseur nommé est aussi accepté : `[auth.academie]` avec `client_id`, `client_secret` "
                "et `server_metadata_url` (`redirect_uri` et `cookie_secret` restent dans `[auth]`).")
 

@@ -59,7 +59,10 @@ def render_page_style(top_room: int = THEME.map_top_room) -> None:
     that wrap instead of being cut, the map's frame as tall as the screen allows below `top_room` px (its top is
     ≈ 207 px below the top of the screen at 1280×720 and 1600×1000, `tests/e2e/test_carte_1280.py`). Put the
     selectors in `st.container(key="carte_choix")`."""
-    css = templates.render("carte_page.css.j2", theme=THEME, widths=SELECTOR_WIDTHS, top_room=top_room)
+    from components.phone import NARROW
+
+    css = templates.render("carte_page.css.j2", theme=THEME, widths=SELECTOR_WIDTHS, top_room=top_room,
+                           narrow=NARROW, phone_top_room=THEME.phone_top_room)
     st.html(f"<style>{css}</style>")
 
 

@@ -3,6 +3,9 @@
 One slide per run, chosen by `?diapo=N` (kept in the URL: a copied link reopens the same slide); « Précédente »
 / « Suivante » buttons, the keyboard arrows (a small script clicks those buttons), a counter. The sidebar, the
 header and the footer are hidden (CSS), the layout is sized to fit 1280×720 and 1920×1080 without scrolling;
+on a phone held upright (`PORTRAIT`) the slide scrolls instead and keeps every text whole: key figures two by two,
+the figure laid out again for the width (`observatoire.figures.portrait`, shown instead of the projector's by a
+media query), « Précédente » and « Suivante » side by side;
 no network: every asset is local, the map has no basemap, the QR code is generated here. The same
 `Presentation` value is downloaded as PPTX (`observatoire.exports.pptx`).
 """
@@ -12,12 +15,15 @@ from __future__ import annotations
 import base64
 import functools
 import re
+import threading
+from collections import OrderedDict
 
 import plotly.graph_objects as go
 import streamlit as st
 
 from observatoire import sharing, urlvalues
 from observatoire.exports import qr
+from observatoire.figures import portrait
 from observatoire.figures.charts import PLOTLY_CONFIG
 from observatoire.figures.sparkline import ILLUSTRATIVE_COLOR
 from observatoire.filters import Filters, to_params
@@ -65,8 +71,45 @@ _CSS = """
   padding: 0.1rem 0.6rem; font-weight: 600; font-size: 1rem; margin-right: 0.6rem; }
 .obs-qr img { width: min(30vh, 280px); height: auto; }
 .obs-qr p { font-size: 1rem; color: #3a3a3a; margin: 0.3rem 0 0 0; }
+.st-key-pres_figure_portrait, [data-testid="stLayoutWrapper"]:has(> .st-key-pres_figure_portrait) {
+  display: none !important; }
+/* a phone held upright (PORTRAIT): the slide scrolls, every text stays whole; key figures two by two, the
+   figure laid out again for the width (observatoire.figures.portrait), « Précédente » / « Suivante » side by
+   side */
+@media __PORTRAIT__ {
+  [data-testid="stMainBlockContainer"], .block-container { padding: 0.5rem 0.9rem 0.6rem 0.9rem !important; }
+  .obs-slide-title { font-size: 1.45rem; }
+  .obs-slide-subtitle { font-size: 1rem; }
+  .obs-counter { font-size: 1rem; }
+  .st-key-pres_head [data-testid="stHorizontalBlock"] { flex-wrap: nowrap; }
+  .st-key-pres_head [data-testid="stColumn"]:first-child { min-width: 0 !important; flex: 1 1 auto; }
+  .st-key-pres_head [data-testid="stColumn"]:last-child { min-width: 0 !important; flex: 0 0 auto;
+    width: auto; }
+  .obs-figures { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 0.5rem; }
+  .obs-figure { padding: 0.5rem 0.6rem; border-width: 1px; }
+  .obs-figure-value { font-size: 1.55rem; white-space: normal; }
+  .obs-figure-label { font-size: 0.95rem; overflow-wrap: anywhere; }
+  .obs-figure-delta { font-size: 0.85rem; }
+  .obs-badge { font-size: 0.85rem; }
+  .obs-bullets { font-size: 1.05rem; line-height: 1.4; }
+  .obs-bullets.obs-two { columns: 1; }
+  .obs-qr img { width: min(55vw, 240px); }
+  .stVerticalBlock.st-key-pres_figure, [data-testid="stLayoutWrapper"]:has(> .st-key-pres_figure) {
+    display: none !important; }
+  .st-key-pres_figure_portrait, [data-testid="stLayoutWrapper"]:has(> .st-key-pres_figure_portrait) {
+    display: flex !important; }
+  .st-key-pres_nav [data-testid="stHorizontalBlock"] { gap: 0.5rem; }
+  .st-key-pres_nav [data-testid="stColumn"] { min-width: calc(50% - 0.25rem) !important;
+    flex: 1 1 calc(50% - 0.25rem); }
+  .st-key-pres_nav [data-testid="stColumn"]:nth-child(n+3) { min-width: 100% !important; }
+}
 </style>
 """.replace("__ILLUSTRATIVE__", ILLUSTRATIVE_COLOR)
+
+PORTRAIT = "(max-width: 640px) and (orientation: portrait)"
+"""The screens where a slide is laid out for a phone held upright (Streamlit stacks columns below 640 px)."""
+
+_CSS = _CSS.replace("__PORTRAIT__", PORTRAIT)
 
 # the keyboard: ← / → (and Page Up / Page Down, what presentation remotes send) click the buttons
 _KEYS = """
@@ -218,7 +261,7 @@ def _qr_html(url: str) -> str:
 def render_slide(presentation: Presentation, index: int) -> None:
     slide = presentation.slides[index]
     count = len(presentation.slides)
-    head, counter = st.columns([9, 1], vertical_alignment="bottom")
+    head, counter = st.container(key="pres_head").columns([9, 1], vertical_alignment="bottom")
     head.html(f'<h1 class="obs-slide-title">{kept(slide.title)}</h1>'
               + (f'<p class="obs-slide-subtitle">{kept(slide.subtitle)}</p>' if slide.subtitle else "")
               + (f'<p class="obs-slide-scope">{kept(slide.scope)}</p>' if slide.scope else ""))
@@ -254,6 +297,32 @@ def _render_figure(slide: Slide, index: int) -> None:
     with st.container(key="pres_figure"):
         st.plotly_chart(figure, width="stretch", height="stretch", config=PLOTLY_CONFIG, key=f"pres_fig_{index}",
                         alt=plain(slide.figure.alt), theme="streamlit")
+    # on a phone held upright the CSS shows this one instead: the same figure laid out for the width
+    with st.container(key="pres_figure_portrait"):
+        st.plotly_chart(portrait_figure(slide.figure.figure), width="stretch", config=PLOTLY_CONFIG,
+                        key=f"pres_fig_portrait_{index}", alt=plain(slide.figure.alt), theme="streamlit")
+
+
+_PORTRAITS: OrderedDict[int, tuple[go.Figure, go.Figure]] = OrderedDict()
+_PORTRAITS_LOCK = threading.Lock()
+PORTRAITS_MAX = 16
+
+
+def portrait_figure(figure: go.Figure) -> go.Figure:
+    """`observatoire.figures.portrait.portrait_figure` of a slide's figure, built once per figure object (the
+    slides are kept as objects, `components.context.presentation`): a validated plotly copy of the map costs
+    ≈ 100 ms. Kept with the figure itself, so that an id is never reused while its entry lives."""
+    with _PORTRAITS_LOCK:
+        found = _PORTRAITS.get(id(figure))
+        if found is not None and found[0] is figure:
+            _PORTRAITS.move_to_end(id(figure))
+            return found[1]
+    built = go.Figure(portrait.portrait_figure(figure))
+    with _PORTRAITS_LOCK:
+        _PORTRAITS[id(figure)] = (figure, built)
+        while len(_PORTRAITS) > PORTRAITS_MAX:
+            _PORTRAITS.popitem(last=False)
+    return built
 
 
 def render_navigation(count: int, index: int, pptx: bytes | object, file_name: str,
@@ -261,7 +330,8 @@ def render_navigation(count: int, index: int, pptx: bytes | object, file_name: s
     """Previous / next, the bassin of the zoom slide (`zoom`: code → name, given on the zoom slide only; kept in
     the URL as `?zoom=CODE` when chosen, « automatique » = `default_zoom`'s name), the PPTX download, leave."""
     if zoom:
-        prev, nxt, chooser, download, leave = st.columns([1, 1, 2, 2.5, 1.7], vertical_alignment="center")
+        prev, nxt, chooser, download, leave = st.container(key="pres_nav").columns([1, 1, 2, 2.5, 1.7],
+                                                                                   vertical_alignment="center")
         options = [AUTO, *zoom]
         current = st.query_params.get(ZOOM_PARAM, AUTO)
         st.session_state["pres_zoom"] = current if current in options else AUTO
@@ -273,7 +343,8 @@ def render_navigation(count: int, index: int, pptx: bytes | object, file_name: s
                           help="Le bassin de cette diapositive (et du fichier PPTX), gardé dans l'adresse. "
                                "Automatique : celui qui compte le plus de personnes dans ses laboratoires.")
     else:
-        prev, nxt, download, leave = st.columns([1, 1, 2, 2], vertical_alignment="center")
+        prev, nxt, download, leave = st.container(key="pres_nav").columns([1, 1, 2, 2],
+                                                                          vertical_alignment="center")
     prev.button("Précédente", key="pres_prev", icon=":material/chevron_left:", disabled=index == 0,
                 on_click=go_to, args=(index - 1,), width="stretch", help="Flèche gauche du clavier")
     nxt.button("Suivante", key="pres_next", icon=":material/chevron_right:", disabled=index >= count - 1,

@@ -11,7 +11,7 @@ import dataclasses
 
 import streamlit as st
 
-from components import catalog, changes_panel, context, pinning, routing
+from components import cards, catalog, changes_panel, context, pinning, routing
 from components.common import render_data_table, render_downloads, render_empty, view_about
 from observatoire.filters import Filters
 from observatoire.text import escape_markdown
@@ -82,6 +82,7 @@ else:
 st.subheader("Version des données", anchor=False)
 shown = context.version()
 latest = context.current_version()
+st.html(f"<style>{cards.CSS}</style>")  # a value wraps instead of being cut (« 04/12/2026 à 1… » on a phone)
 top = st.columns(2, gap="medium")
 bottom = st.columns(2, gap="medium")
 top[0].metric("Version affichée", view.text("version"), border=True,

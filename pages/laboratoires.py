@@ -144,6 +144,7 @@ def render_activity(fiche: LabFiche) -> None:
     chart = activity.figure("activite")
     if chart is not None:  # none when the bars would show a small count
         with st.container(key="print_chart_labo_activite"):  # printed at a readable size (components/printing.py)
+            st.markdown(f"**{escape_markdown(chart.title)}**")  # above the chart: it wraps on a phone
             st.plotly_chart(chart.figure, key="labo_activite_chart", width="stretch", config=charts.PLOTLY_CONFIG)
         render_png_download(chart.figure, view_about(activity, chart), "labo_activite")
     table = activity.table("activite")

@@ -520,13 +520,14 @@ def lab_activity_kpi(indicator: Mapping[str, object], frame: pd.DataFrame) -> Kp
     )
 
 
-def activity_figure(frame: pd.DataFrame, title: str, unit: str):  # noqa: ANN201 - plotly Figure
+def activity_figure(frame: pd.DataFrame, title: str | None, unit: str):  # noqa: ANN201 - plotly Figure
     """Small bar chart of a lab's annual activity (French separators, readable fonts). Plotly renders some
-    HTML in its texts: the title and the unit (data text) are HTML-escaped."""
+    HTML in its texts: the title and the unit (data text) are HTML-escaped. `title=None`: no title inside the
+    figure (the page writes it above, where it wraps on a phone; plotly cuts a title wider than the chart)."""
     import plotly.graph_objects as go
 
     data = frame.sort_values("periode")
-    title, unit = escape_html(title), escape_html(unit)
+    unit = escape_html(unit)
     fig = go.Figure(go.Bar(
         x=[escape_html(p) for p in data["periode"]], y=list(data["valeur"]), marker_color="#000091",
         text=[formatting.number(v) for v in data["valeur"]], textposition="outside",
@@ -536,8 +537,9 @@ def activity_figure(frame: pd.DataFrame, title: str, unit: str):  # noqa: ANN201
     ))
     top = float(data["valeur"].max()) if not data.empty else 0.0
     fig.update_layout(
-        title={"text": title, "font": {"size": 16}}, separators=formatting.PLOTLY_SEPARATORS,
-        height=300, margin={"l": 10, "r": 10, "t": 50, "b": 10}, font={"size": 14},
+        title={"text": escape_html(title), "font": {"size": 16}} if title else None,
+        separators=formatting.PLOTLY_SEPARATORS,
+        height=300, margin={"l": 10, "r": 10, "t": 50 if title else 36, "b": 10}, font={"size": 14},
         yaxis={"title": unit, "range": [0, top * 1.2 if top > 0 else 1], "tickformat": ",d"},
         xaxis={"title": "Année scolaire", "type": "category"}, plot_bgcolor="white",
     )

@@ -13,7 +13,9 @@ directly in tests/observatoire/figures/test_foliummap.py.
 - Sizes and colours come from a `Theme` (`observatoire.figures.theme`).
 - The map fits the académie itself, in the map's own document (`_FitAcademie`): room is kept on the right for
   the legend boxes at their drawn width (no legend covers a bassin at any width) and the fit is redone when the
-  map changes size — full screen entered or left, window resized.
+  map changes size — full screen entered or left, window resized. On a phone-sized map (< `PHONE_MAP` px wide)
+  both legends fold to their title (« afficher » / « masquer ») and the académie is fitted between them,
+  below the classes legend and above the labs legend.
 
 Asset URLs (Leaflet, Font Awesome…) are a process-wide folium setting: `components.offline.use_local_assets`
 points them at the vendored copies (`components.maps.build_map` calls it before building). Offline by default:
@@ -86,6 +88,7 @@ DEFAULT_BASEMAP = "aucun"
 DEFAULT_INDICATORS = ("labo_personnes", "ent_visites")
 MAP_HEIGHT = THEME.map_height
 NARROW_MAP = 760  # px: below this map width, the legends are compact (smaller text, narrower boxes)
+PHONE_MAP = 480  # px: below this map width (a phone), the legends fold to their title and sit above / below it
 
 TILES = {
     "ign": (
@@ -365,6 +368,7 @@ class _FitAcademie(MacroElement):
         self.padding = theme.fit_padding
         self.margin = theme.legend_margin
         self.narrow = NARROW_MAP
+        self.mobile = PHONE_MAP
 
 
 def _stable_ids(root: Element) -> None:

@@ -15,6 +15,9 @@ class Theme:
     map_height: int = 660  # the Carte map (st_folium iframe), at most
     map_min_height: int = 420  # … and at least: in between, what the screen leaves below the selectors
     map_top_room: int = 212  # room above the map on the Carte page (title, selectors) + a margin below it
+    phone_map_height: int = 540  # the Carte map on a phone (≤ 768 px wide), at most…
+    phone_map_min_height: int = 320  # … and at least: the screen's height minus its header band
+    phone_top_room: int = 96  # room kept above and below the map on a phone (Streamlit's header band + margin)
     overview_map_height: int = 440  # the small map of the overview page
     legend_width: int = 300  # max width of the classes legend box inside the map
     labs_legend_width: int = 255  # max width of the labs legend box

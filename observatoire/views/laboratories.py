@@ -188,7 +188,7 @@ def _activity(con: duckdb.DuckDBPyConnection, scope: LabScope, code: str, name: 
     figures: tuple[Figure, ...] = ()
     if not cards.masked(next(k for k in kpis if k.indicateur == main), rules):  # bars would show a small count
         title = f"{meta['libelle']} — {name}"
-        figure = cards.activity_figure(activity[main], title, str(meta["unite"]))
+        figure = cards.activity_figure(activity[main], None, str(meta["unite"]))  # the page writes the title
         years = activity[main].sort_values("periode")
         alt = f"{title} : " + " ; ".join(f"{p} : {formatting.number(v)}"
                                          for p, v in zip(years["periode"], years["valeur"]))
