@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from observatoire import geo
+from observatoire import config, geo
 from observatoire.exports import png
 from observatoire.views import static_map
 from tests.helpers import require_renderer
@@ -49,11 +49,12 @@ def test_one_filled_trace_per_bassin_and_no_geo(layers):
 
 
 def test_shapes_are_scaled_and_departements_drawn(layers):
-    figure, _ = _figure(layers)
+    x_scale = static_map.x_scale(config.academie().projection)  # the académie's projection
+    figure, _ = _figure(layers, latitude=config.academie().projection)
     lines = [t for t in figure.data if t.fill != "toself" and t.mode == "lines"]
     assert len(lines) == 4 and all(t.line.width >= 3 for t in lines)
     xs = [x for t in figure.data if t.fill == "toself" for x in t.x if x is not None]
-    assert max(xs) < 7.7 * static_map.X_SCALE + 0.01 and min(xs) > 4.8 * static_map.X_SCALE - 0.01
+    assert max(xs) < 7.7 * x_scale + 0.01 and min(xs) > 4.8 * x_scale - 0.01
 
 
 def test_names_legend_and_escaping(layers):
