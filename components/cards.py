@@ -29,8 +29,9 @@ from observatoire.figures.cards import (
     merged_notes,
 )
 from observatoire.labels import Labels
-from observatoire.queries import Kpi
+from observatoire.queries import Kpi, not_applied_filters
 from observatoire.text import escape_markdown
+from observatoire.views.context import not_applied_note
 
 _YEAR = re.compile(r"(\d{4})-(\d{4})")
 
@@ -63,7 +64,8 @@ tests/e2e/test_overview_1280.py measures it."""
 
 def render_kpi_card(kpi: Kpi, definition: str | None = None, domain: str | None = None,
                     section: str | None = None, sources: bool = True,
-                    rules: small_counts.Policy | None = None, headline: str | None = None) -> None:
+                    rules: small_counts.Policy | None = None, headline: str | None = None,
+                    scope_notes: bool = True) -> None:
     """One bordered card: title (wraps, with the definition and the origins as tooltip), value, change,
     sparkline (an accessible SVG: role="img" + French text alternative), orange badge when an input is
     illustrative, source.
@@ -71,7 +73,8 @@ def render_kpi_card(kpi: Kpi, definition: str | None = None, domain: str | None 
     The metric's own label is collapsed (st.metric truncates long labels on one line): the title above it
     wraps instead, which keeps every word readable on a projector. `rules`: small counts of people hidden
     (lab or bassin level). `headline`: the year the page's title announces — a value of another year says its
-    own under it (« Valeur 2023-2024 », `kpi_year_note`)."""
+    own under it (« Valeur 2023-2024 », `kpi_year_note`). `scope_notes`: the card says a chosen filter it does
+    not answer (« Valeur tous niveaux (filtre niveau non appliqué) »), unless the caller says it above."""
     color, arrow = kpi_delta_style(kpi)
     icon = DOMAIN_ICONS.get(domain or "", ":material/insights:")
     badge = kpi_badge(kpi)
@@ -89,6 +92,9 @@ def render_kpi_card(kpi: Kpi, definition: str | None = None, domain: str | None 
         year_note = kpi_year_note(kpi, headline)
         if year_note:  # a partial new year: this card is not of the headline year (the year kept on one line)
             st.caption(f":material/event: **{escape_markdown(_YEAR.sub(_unbroken, year_note))}**")
+        scope_note = not_applied_note(not_applied_filters(kpi.ignored)) if scope_notes else ""
+        if scope_note:  # the card itself says a chosen filter it does not answer (as the deck's card does)
+            st.caption(f":material/filter_alt_off: {escape_markdown(scope_note)}")
         if badge:  # right under the change it qualifies; one badge per card, always the same orange style
             lines = [escape_markdown(line) for line in kpi_origin_lines(kpi, rules)]
             explanation = illustrative_explanation(context.bilan_source())
@@ -102,9 +108,10 @@ def render_kpi_card(kpi: Kpi, definition: str | None = None, domain: str | None 
 
 def render_kpi_grid(kpis: Sequence[Kpi], catalogue: pd.DataFrame | None = None, per_row: int = PER_ROW,
                     sources: bool = True, rules: small_counts.Policy | None = None, key: str = "kpi_grid",
-                    headline: str | None = None) -> None:
+                    headline: str | None = None, scope_notes: bool = True) -> None:
     """KPI cards, `per_row` per row, each with its source caption and badge when an input is illustrative
-    (`sources=False`: the caller shows one source line for all the cards; the badges stay). `key` (starting
+    (`sources=False`: the caller shows one source line for all the cards; the badges stay; `scope_notes=False`:
+    the caller says the filters not applied above the cards). `key` (starting
     with `kpi_grid`): the container's key, by which the print stylesheet puts every card on one row."""
     st.html(f"<style>{CSS}</style>")  # value and change wrap instead of being cut
     meta = catalogue.set_index("id") if catalogue is not None and not catalogue.empty else None
@@ -118,7 +125,7 @@ def render_kpi_grid(kpis: Sequence[Kpi], catalogue: pd.DataFrame | None = None, 
                 domain = meta.at[kpi.indicateur, "domaine"]
                 section = meta.at[kpi.indicateur, "source"]
             with column:
-                render_kpi_card(kpi, definition, domain, section, sources, rules, headline)
+                render_kpi_card(kpi, definition, domain, section, sources, rules, headline, scope_notes)
 
 
 def render_kpi_notes(kpis: Sequence[Kpi]) -> None:

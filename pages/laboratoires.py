@@ -140,7 +140,8 @@ def render_activity(fiche: LabFiche) -> None:
         if notice.kind == "filtre" and notice.text not in (fiche.scope.reasons if fiche.scope else ()):
             st.caption(f":material/filter_alt: {escape_markdown(notice.text)}")
     render_source(activity.sources, activity.illustrative, activity.origins)
-    render_kpi_grid(list(kpis), activity.items["catalogue"], sources=False, rules=activity.items["rules"])
+    render_kpi_grid(list(kpis), activity.items["catalogue"], sources=False, rules=activity.items["rules"],
+                    scope_notes=False)  # the fiche's scope is said above (LabScope)
     chart = activity.figure("activite")
     if chart is not None:  # none when the bars would show a small count
         with st.container(key="print_chart_labo_activite"):  # printed at a readable size (components/printing.py)

@@ -62,7 +62,7 @@ ILLUSTRATIVE_LABEL = "Données illustratives"
 # the fields of `Slide` and `KeyFigure` this module places itself; any other field is rendered generically
 SLIDE_FIELDS = frozenset({"kind", "title", "subtitle", "figures", "figure", "bullets", "notes", "source",
                           "illustrative"})
-KEY_FIGURE_FIELDS = frozenset({"label", "value", "raw", "unit", "delta", "origins", "source"})
+KEY_FIGURE_FIELDS = frozenset({"label", "value", "raw", "unit", "delta", "origins", "source", "illustrative_mark"})
 FIGURE_FIELDS = frozenset({"key", "title", "figure", "alt", "source", "illustrative", "notes"})
 CONTEXT_FIELDS = frozenset({"academie", "filters", "school_year", "version", "version_date", "url", "drane",
                             "bilan"})  # the last two: said by the sources slide and the fiches, not here
@@ -178,7 +178,7 @@ def footer_line(slide: Slide, version_text: str) -> str:
 
 def _key_figure(figure: KeyFigure) -> dict[str, Any]:
     return {"value": figure.value, "label": figure.label, "delta": figure.delta,
-            "illustrative": figure.illustrative, "source": figure.source,
+            "illustrative": figure.illustrative_text, "source": figure.source,
             "extras": extra_fields(figure, KEY_FIGURE_FIELDS)}
 
 

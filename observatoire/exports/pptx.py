@@ -207,7 +207,9 @@ def key_figure_text(figure: KeyFigure) -> str:
     for note in (figure.year_note, figure.scope_note):
         if note:
             text += f" — {note}"
-    return text + (" — donnée illustrative" if figure.illustrative else "")
+    if figure.illustrative:
+        text += " — évolution illustrative" if figure.illustrative_mark else " — donnée illustrative"
+    return text
 
 
 def slide_notes(slide: Slide) -> str:
@@ -235,7 +237,7 @@ def _card_lines(figure: KeyFigure) -> list[Paragraph]:
     if figure.scope_note:
         paragraphs.append((figure.scope_note, NOTE_PT, False, GREY))
     if figure.illustrative:
-        paragraphs.append(("illustratif", NOTE_PT, True, ILLUSTRATIVE))
+        paragraphs.append((figure.illustrative_text, NOTE_PT, True, ILLUSTRATIVE))
     return paragraphs
 
 

@@ -66,8 +66,9 @@ def portrait_figure(figure: Any) -> dict[str, Any]:
         if isinstance(marker, dict) and isinstance(marker.get("size"), (int, float)):
             marker["size"] = max(6, round(marker["size"] * MARKER_SCALE))
         title = trace.get("legendgrouptitle")
-        if isinstance(title, dict) and title.get("text"):
-            title["text"] = wrap_title(title["text"])
+        if isinstance(title, dict):  # an empty title keeps its font too: the legend's sizes are all the phone's
+            if title.get("text"):
+                title["text"] = wrap_title(title["text"])
             _font(title, FONT_SIZE)
     if is_map(fig):
         layout.update(height=MAP_HEIGHT, margin={"l": 4, "r": 4, "t": 4, "b": 4}, annotations=[])

@@ -117,10 +117,18 @@ class KeyFigure:
     year: str = ""  # the school year of `value`
     year_note: str = ""  # « Valeur 2023-2024 » when that year is not the headline year of the slide or page
     scope_note: str = ""  # « Valeur tous niveaux (filtre niveau non appliqué) »: chosen filters it ignores
+    # what is illustrative when that is not the value itself: « évolution illustrative » for a bilan value
+    # compared with a generated previous year (a forwarded card must not call the bilan's figure illustrative)
+    illustrative_mark: str = ""
 
     @property
     def illustrative(self) -> bool:
         return ILLUSTRATIVE in self.origins or not self.origins
+
+    @property
+    def illustrative_text(self) -> str:
+        """The card's orange mark: « illustratif », « évolution illustrative », or "" when nothing is."""
+        return (self.illustrative_mark or ILLUSTRATIVE) if self.illustrative else ""
 
 
 @dataclass(frozen=True)

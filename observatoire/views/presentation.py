@@ -56,11 +56,13 @@ def key_figure(kpi: queries.Kpi, rules: small_counts.Policy | None, headline: st
     delta = cards.kpi_delta_text(kpi, rules) or ""
     # a change computed with an illustrative previous year is illustrative too
     origins = tuple(dict.fromkeys((*kpi.origines, *(kpi.origines_precedente if delta else ()))))
+    mark = "évolution illustrative" if delta and not kpi.valeur_illustrative and kpi.evolution_illustrative else ""
     return KeyFigure(label=kpi.libelle, value=cards.kpi_value_text(kpi, rules=rules), raw=kpi.valeur,
                      unit=kpi.unite, delta=delta.replace("vs", "par rapport à", 1) if delta else "",
                      origins=origins, source=cards.kpi_caption(kpi), year=kpi.annee if kpi.valeur is not None
                      else "", year_note=cards.kpi_year_note(kpi, headline),
-                     scope_note=not_applied_note(queries.not_applied_filters(kpi.ignored)))
+                     scope_note=not_applied_note(queries.not_applied_filters(kpi.ignored)),
+                     illustrative_mark=mark)
 
 
 def year_line(kpis: list[queries.Kpi], year: str) -> str:

@@ -9,6 +9,7 @@ from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from observatoire import config, queries
 from observatoire.figures import cards
 from observatoire.filters import Filters
+from observatoire.views.context import not_applied_note
 from tests.helpers import md_text, texts, unexpected_errors
 
 CASES = [
@@ -37,6 +38,12 @@ def _check(at, con, filters: Filters) -> None:
     for kpi in expected:
         section = queries.indicator(con, kpi.indicateur)["source"]
         assert cards.kpi_caption(kpi, section) in captions
+    # each card says a chosen filter it does not answer (as the deck's card), and only then
+    scoped = [not_applied_note(queries.not_applied_filters(kpi.ignored)) for kpi in expected]
+    said = [c for c in captions if "non appliqué" in c]
+    assert len(said) == sum(bool(n) for n in scoped)
+    for note in filter(None, scoped):
+        assert any(c.endswith(note) for c in said), (note, said)
     # the filters that don't apply: listed once, below the cards
     notes = [note for kpi in expected for note in kpi.ignored]
     info = " ".join(texts(at.info))
@@ -136,7 +143,8 @@ def test_no_card_says_bilan_over_an_illustrative_input(app, con, params, filters
         if kpi is None:
             continue
         cards_seen += 1
-        caption = " ".join(texts(column.caption)).replace("\u2011", "-")  # years kept on one line
+        caption = " ".join(t for t in texts(column.caption)  # the source line (not the filters' scope note)
+                           if not t.startswith(":material/filter_alt_off:")).replace("\u2011", "-")
         badges = [m for m in column_md if m.startswith(":orange-badge[")]
         svg = next((m for m in column_md if m.startswith("<svg")), "")
         delta = metrics[0].proto.delta

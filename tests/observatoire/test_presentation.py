@@ -368,6 +368,30 @@ def test_pptx_badge_exactly_on_illustrative_slides(deck):
         assert ("données illustratives" in notes) == slide.illustrative, slide.title
 
 
+def test_a_bilan_value_with_a_generated_previous_year_is_marked_as_an_illustrative_change(deck, con):
+    """The ENT's 64,5 M is the bilan's; only its change (against a generated 2022-2023) is illustrative: the
+    forwarded card says « évolution illustrative » under it, never « illustratif » as if the value were."""
+    filters, presentation, opened = deck
+    kpis = {k.libelle: k for k in _shown_kpis(con, filters)}
+    figures = _key_figures(presentation)
+    cards_text = "\n".join(_slide_text(page) for slide, page in zip(presentation.slides, opened.slides, strict=True)
+                           if slide.kind == "chiffres")
+    checked = 0
+    for figure in figures:
+        kpi = kpis[figure.label]
+        if kpi.valeur_illustrative:
+            assert figure.illustrative_text == ILLUSTRATIVE, figure
+        elif figure.delta and kpi.evolution_illustrative:
+            assert figure.illustrative_text == "évolution illustrative", figure
+            assert f"{figure.delta}\névolution illustrative".replace(pptx.NB_HYPHEN, "-") in cards_text
+            checked += 1
+        else:
+            assert figure.illustrative_text == "", figure
+    if not filters.departements:  # the académie's ENT visits: the bilan's figure, a generated previous year
+        ent = next(f for f in figures if f.label == "Visites de l'ENT")
+        assert ent.illustrative_text == "évolution illustrative" and checked >= 1
+
+
 # ------------------------------------------------------------------------------------------------ scope
 
 
