@@ -150,3 +150,37 @@ def test_a_version_published_from_another_folder_takes_its_files_at_the_refresh(
     assert "reference" in set(journal[journal["version"] == migrated.number]["type"])
     with old_store.connect(migrated) as con:
         assert published.missing(con) == []
+
+
+def test_an_academie_without_the_optional_keys_draws_every_view(data, tmp_path):
+    """`nom_court`, `bilan_court`, `carte.latitude_projection` and `indicateurs` are optional: without them the
+    names are derived from `nom` and `bilan`, the projection is the map centre's latitude and every role falls
+    back on the catalogue (issue 22: a new académie starts with fewer keys)."""
+    from observatoire.views.indicators import build_indicators
+    from observatoire.views.laboratories import build_laboratories
+    from observatoire.views.presentation import build_presentation, map_indicator
+
+    path = data / "reference" / "academie.json"
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    for key in ("nom_court", "bilan_court", "indicateurs"):
+        raw.pop(key)
+    raw["carte"].pop("latitude_projection")
+    path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    repo = versions.Repository(tmp_path / "store")
+    repo.init(data, author="tests")
+    with repo.connect() as con:
+        acad = published.academie(con)
+        assert acad.short_name == "Nancy-Metz" and acad.drane == "DRANE Nancy-Metz"
+        assert acad.title == "Observatoire du numérique éducatif — Nancy-Metz"
+        assert acad.bilan_source == raw["bilan"] and acad.projection == raw["carte"]["centre"][0]
+        first_kpi = con.execute("SELECT id FROM indicateurs ORDER BY coalesce(kpi, 99), id LIMIT 1").fetchone()[0]
+        assert map_indicator(con) == first_kpi
+        assert build_overview(con, Filters(), {}).items["map"].indicator == first_kpi
+        assert build_indicators(con, Filters(), {}).items["indicateur"] == queries.indicators(con)["id"].iloc[0]
+        assert build_carte(con, Filters(), {}).items["map"].indicator
+        deck = build_presentation(con, Filters())
+        assert [s.kind for s in deck.slides].count("evolution") >= 1
+        lab = str(queries.laboratories(con, Filters()).data["code"].iloc[0])
+        fiche = build_laboratories(con, Filters(), {"labo": lab}).items["fiche"]
+        assert fiche is not None and fiche.activity.items["kpis"]  # every per-lab indicator, in catalogue order
+        assert build_context(con, Filters()).drane == "DRANE Nancy-Metz"
