@@ -15,21 +15,22 @@ import streamlit as st
 from components import context, errors, french, offline, phone, pinning, printing, routing, server_guard
 from components.footer import render_footer
 from components.sidebar import add_url_notice, render_sidebar, render_url_notices
+from observatoire.config import DASHBOARD_NAME
 
 log = logging.getLogger("observatoire")
+MENU = {"Get help": None, "Report a bug": None, "About": DASHBOARD_NAME + "."}
 
 server_guard.install()  # no-op when started by `python -m components.server_guard run` (the launcher)
 routing.leave_legacy_mode()  # the first run of a process too goes through this router
-st.set_page_config(
-    page_title="Observatoire du numérique éducatif — Nancy-Metz",
+st.set_page_config(  # the académie's name is added once the data version is known (below)
+    page_title=DASHBOARD_NAME,
     # a local image: a Material icon or an emoji here would make the browser fetch it from a third-party host
     page_icon=str(Path(__file__).parent / "static" / "favicon.png"),
     layout="wide",
     # "auto": open on a wide screen, closed on arrival on a phone (≤ 768 px; components/phone.py says which
     # filters apply at the top of the page there, with a button that opens them)
     initial_sidebar_state="auto",
-    menu_items={"Get help": None, "Report a bug": None,
-                "About": "Observatoire du numérique éducatif — DRANE de l'académie de Nancy-Metz."},
+    menu_items=MENU,
 )
 offline.patch_streamlit_folium()  # map assets served by the app itself, no CDN
 
@@ -61,6 +62,8 @@ notices = st.container()  # bad-URL notices: at the top of the page, filled once
 try:
     link_notice = pinning.pin_from_url()  # ?version=N: this session stays on version N
     context.resolve_version()  # once per rerun: the pinned version, or the current one (one stat)
+    academie = context.academie()  # as the version was published: tab title and « About » name the académie
+    st.set_page_config(page_title=academie.title, menu_items={**MENU, "About": academie.about})
     pinning.sync_url()
     choices = context.choices()
     st.session_state["filters"] = render_sidebar(choices)

@@ -294,7 +294,8 @@ def default_map() -> DefaultMap:
             versions.Repository(Path(tmp)).init()
             context.resolve_version()  # this store's version (outside a server, the last one resolved is kept)
             filters = Filters()
-            ind = foliummap.default_indicator(foliummap.map_indicators(context.indicators()))
+            ind = foliummap.default_indicator(foliummap.map_indicators(context.indicators()),
+                                              context.academie().indicateurs)
             annee = context.choices().annees[-1]
             meta = context.indicator(ind)
             values = context.values_by_bassin(ind, annee, filters).data
@@ -305,6 +306,7 @@ def default_map() -> DefaultMap:
             start = time.perf_counter()
             m = maps.build_map(context.geojson("bassins"), context.geojson("departements"), values, classes,
                                labs, indicator_label=str(meta["libelle"]), unit=str(meta["unite"]), annee=annee,
+                               centre=context.academie().carte_centre, zoom=context.academie().carte_zoom,
                                basemap=foliummap.DEFAULT_BASEMAP, theme_labels=labels.thematiques,
                                niveau_labels=labels.niveaux)
             html = m.get_root().render()

@@ -34,7 +34,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench._server import table  # noqa: E402
-from observatoire import versions  # noqa: E402
+from observatoire import published, versions  # noqa: E402
 from observatoire.filters import Filters  # noqa: E402
 
 YEAR = "2023-2024"
@@ -109,7 +109,9 @@ def main() -> int:
                 map_view = carte.build_carte(con, scope, {"indicateur": "ent_visites"})
                 table_ = map_view.tables[0]  # as the page does: the map titled and sourced like its table
                 map_figure = png.decorated(Figure(key="carte", title=table_.title,
-                                                  figure=carte.static_figure(map_view.items["map"]),
+                                                  figure=carte.static_figure(
+                                                      map_view.items["map"], published.geojson(con, "bassins"),
+                                                      published.geojson(con, "departements")),
                                                   alt=table_.title, source=table_.source,
                                                   illustrative=table_.illustrative), map_view.context)
                 first = None

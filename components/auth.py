@@ -44,7 +44,7 @@ server_metadata_url = "https://<fournisseur d'identité de l'académie>/.well-kn
 
 [observatoire]
 # Qui peut importer : liste d'adresses e-mail (sans distinction de majuscules)…
-editeurs = ["prenom.nom@ac-nancy-metz.fr"]
+editeurs = ["prenom.nom@ac-exemple.fr"]
 # …et/ou une information (« claim ») du compte qui doit contenir une valeur donnée
 # claim_editeur = "groups"
 # valeur_editeur = "drane-editeurs"

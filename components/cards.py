@@ -8,13 +8,14 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
+from components import context
 from components.common import render_illustrative_badge
 from observatoire import small_counts
 from observatoire.figures.cards import (
     DOMAIN_ICONS,
-    ILLUSTRATIVE_EXPLANATION,
     LAB_ILLUSTRATIVE_HELP,
     PER_ROW,
+    illustrative_explanation,
     kpi_badge,
     kpi_caption,
     kpi_card_delta_text,
@@ -78,7 +79,8 @@ def render_kpi_card(kpi: Kpi, definition: str | None = None, domain: str | None 
     icon = DOMAIN_ICONS.get(domain or "", ":material/insights:")
     badge = kpi_badge(kpi)
     with st.container(border=True, height="stretch", gap="small"):
-        st.markdown(f"{icon} **{escape_markdown(kpi.libelle)}**", help=kpi_help(kpi, definition, rules))
+        st.markdown(f"{icon} **{escape_markdown(kpi.libelle)}**", help=kpi_help(kpi, definition, rules,
+                                                                            context.bilan_source()))
         st.metric(
             escape_markdown(kpi.libelle),
             kpi_value_text(kpi, markup=True, rules=rules),
@@ -95,7 +97,8 @@ def render_kpi_card(kpi: Kpi, definition: str | None = None, domain: str | None 
             st.caption(f":material/filter_alt_off: {escape_markdown(scope_note)}")
         if badge:  # right under the change it qualifies; one badge per card, always the same orange style
             lines = [escape_markdown(line) for line in kpi_origin_lines(kpi, rules)]
-            render_illustrative_badge(badge, help="\n\n".join([*lines, ILLUSTRATIVE_EXPLANATION]))
+            explanation = illustrative_explanation(context.bilan_source())
+            render_illustrative_badge(badge, help="\n\n".join([*lines, explanation]))
         chart = kpi_sparkline(kpi, rules)
         if chart:  # st.markdown keeps role / aria-label (st.html drops them)
             st.markdown(chart, unsafe_allow_html=True)

@@ -15,7 +15,7 @@ import streamlit as st
 from components import context
 from observatoire import exporting, small_counts
 from observatoire.exports import png
-from observatoire.figures.cards import ILLUSTRATIVE_EXPLANATION
+from observatoire.figures.cards import illustrative_explanation
 from observatoire.filters import Filters
 from observatoire.text import escape_markdown
 from observatoire.views.context import element_context
@@ -48,7 +48,7 @@ def render_source(sources: tuple[str, ...] | list[str], illustrative: bool,
     text = source_text(sources, origins)
     if illustrative:
         render_illustrative_badge()
-        st.caption(ILLUSTRATIVE_EXPLANATION)
+        st.caption(illustrative_explanation(context.bilan_source()))
     if text:
         st.caption(escape_markdown(text))
 
@@ -112,7 +112,7 @@ def render_element_source(element: ViewTable | ViewFigure) -> None:
     """Illustrative badge (with its explanation) and source line of a view's table or figure."""
     if element.illustrative:
         render_illustrative_badge()
-        st.caption(ILLUSTRATIVE_EXPLANATION)
+        st.caption(illustrative_explanation(context.bilan_source()))
     if element.source:
         st.caption(escape_markdown(element.source))
 

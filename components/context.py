@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from observatoire import config, geo, queries, schema, store, versions
+from observatoire import config, published, queries, schema, small_counts, store, versions
 from observatoire.filters import Choices, Filters
 from observatoire.labels import Labels
 from observatoire.views import presentation as presentation_views
@@ -289,10 +289,28 @@ def school_years() -> list[str]:
     return _query(queries.school_years)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
 def geojson(name: str) -> dict:
-    """Raw GeoJSON dict of `bassins` or `departements` (cached: the map is rebuilt, its data is not)."""
-    return geo.geojson_dict(name)
+    """Raw GeoJSON dict of `bassins` or `departements` as this rerun's version holds it (`published.geojson`),
+    cached per version like every query (the map is rebuilt, its data is not)."""
+    return _query(published.geojson, name)
+
+
+def academie() -> config.Academie:
+    """The académie this rerun's version was published with (name, bilan, map centre…: `published.academie`)."""
+    return _query(published.academie)
+
+
+def bilan_source() -> str:
+    """How sources cite the bilan in this rerun's version (« Bilan DRANE 2023-2024 »); "" when no version was
+    resolved for this rerun (a component drawn alone, in its tests): the texts then say « le bilan »."""
+    if _VERSION_KEY not in st.session_state:
+        return ""
+    return academie().bilan_source
+
+
+def policy() -> small_counts.Policy:
+    """The small-count policy this rerun's version was published with (`published.policy`)."""
+    return _query(published.policy)
 
 
 # ------------------------------------------------------------------------------------- what changed

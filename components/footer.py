@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import context, pinning
-from observatoire import clock, config, versions
+from observatoire import clock, versions
 from observatoire.text import escape_markdown
 
 
@@ -24,7 +24,7 @@ def footer_text(latest: versions.Version | None = None) -> str:
         text += " · figée par le lien"
         if latest.number != shown.number:
             text += f" · une version plus récente existe (n° {latest.number})"
-    return (f"{text} · Source principale : {config.academie().bilan} · Valeurs marquées « illustratif » : "
+    return (f"{text} · Source principale : {context.academie().bilan} · Valeurs marquées « illustratif » : "
             "données de démonstration.")
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from components import catalog, changes_panel, context, errors
-from observatoire import config, importing, schema, store, versions
+from observatoire import config, importing, published, schema, store, versions
 from observatoire.access import Editor
 from observatoire.figures import formatting
 from observatoire.text import escape_markdown
@@ -62,7 +62,8 @@ def _template_xlsx_for(version_id: str) -> bytes:
     repo = context.repository()
     with repo.connect(repo.current()) as con:
         tables = store.reference_tables(con)
-    return importing.template_xlsx(tables, config.academie())
+        academie = published.academie(con)
+    return importing.template_xlsx(tables, academie)
 
 
 def _template_xlsx() -> bytes:
@@ -90,7 +91,7 @@ def _check(data: bytes, name: str, digest: str) -> Checked:
     with repo.connect(current) as con:
         tables = store.reference_tables(con)
         try:
-            checked = importing.read_import(data, name, tables, config.academie())
+            checked = importing.read_import(data, name, tables, published.academie(con))
         except schema.ValidationError as err:
             return Checked(digest, name, problems=tuple(_problem_text(p, name) for p in err.problems),
                            count=err.count, notices=tuple(getattr(err, "notices", ())))

@@ -43,7 +43,6 @@ from observatoire.text import escape_markdown, plain, quote_value
 
 library_patches.memoize_branca_templates()  # the edge's patch (the core patches no library)
 
-OVERVIEW_INDICATOR = foliummap.OVERVIEW_INDICATOR  # small map of the overview page (pages/vue_ensemble.py)
 SESSION_KEY = "carte_bassin"
 URL_PARAM = "bassin_sel"
 RETURNED_OBJECTS = ("last_object_clicked", "last_active_drawing")
@@ -198,7 +197,7 @@ def render_overview_map(key: str, height: int, alt: str, *args: Any, **kwargs: A
 
 
 def apply_click(value: Mapping[str, Any] | None, allowed: Collection[str],
-                labs: pd.DataFrame | None = None) -> str | None:
+                labs: pd.DataFrame | None = None, bassins: Mapping[str, Any] | None = None) -> str | None:
     """Apply a new click: on a lab marker, return the lab's code (the page opens its fiche); on a bassin,
     select it (session key `carte_bassin`) and return None. Call before `bassin_selectbox`.
 
@@ -213,7 +212,7 @@ def apply_click(value: Mapping[str, Any] | None, allowed: Collection[str],
     lab = clicked_lab(value, labs) if labs is not None else None
     if lab:
         return lab
-    code = clicked_bassin(value, allowed)
+    code = clicked_bassin(value, allowed, bassins)
     if code:
         st.session_state[SESSION_KEY] = code
     return None
@@ -276,10 +275,11 @@ def render_legend_text(classes: Classes, unit: str, indicator_label: str, annee:
 def render_bassin_panel(code: str, row: Mapping[str, Any] | None, nb: int, classes_label: str | None,
                         indicator_label: str, unit: str, annee: str, profile: pd.DataFrame, labs: pd.DataFrame,
                         theme_labels: Mapping[str, str], departement: str, scope_note: str,
-                        mask: small_counts.Policy | None = None) -> None:
+                        mask: small_counts.Policy | None = None,
+                        rules: small_counts.Policy | None = None) -> None:
     """The bassin panel: chosen indicator (value, rank, class), headline indicators vs académie, its labs.
     `mask` (`Classes.mask`): a small count of people is shown `< 5`; the headline indicators follow the same
-    rule (`small_counts.for_level`)."""
+    rule (`small_counts.for_level` with `rules`, the version's policy)."""
     md = escape_markdown
     name = row["nom"] if row is not None else code
     st.subheader(f"Bassin de {md(name)}", anchor=False)
@@ -302,7 +302,7 @@ def render_bassin_panel(code: str, row: Mapping[str, Any] | None, nb: int, class
     if profile.empty:
         st.caption("Aucun indicateur clé disponible.")
     else:
-        st.markdown(profile_markdown(profile, "bassin"))
+        st.markdown(profile_markdown(profile, "bassin", rules))
         st.caption("Part : part du bassin dans le total académique (indicateurs additifs). Rang : parmi les "
                    "bassins de l'académie ayant une valeur.")
     st.markdown(f"##### Laboratoires numériques du bassin ({len(labs)})")

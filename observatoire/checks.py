@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from observatoire import config, reading, schema, small_counts
+from observatoire import config, published, reading, schema, small_counts
 from observatoire.reading import GeoLayer
 from observatoire.schema import Problem, Problems
 
@@ -198,6 +198,60 @@ def academie_problems(raw: Any, file: str = "academie.json") -> Problems:
         zoom = carte.get("zoom")
         if not isinstance(zoom, int) or isinstance(zoom, bool) or not 1 <= zoom <= 18:
             refuse("carte.zoom", "nombre entier de 1 à 18 attendu", zoom)
+        projection = carte.get("latitude_projection")
+        if projection is not None and not (_number(projection) and -85 <= projection <= 85):
+            refuse("carte.latitude_projection", "latitude de -85 à 85 attendue (degrés WGS84 : centre des cartes "
+                   "images, facultatif)", projection)
+    for key in ("nom_court", "bilan_court"):
+        if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):
+            refuse(key, "texte non vide attendu (clé facultative)", raw[key])
+    _role_shape_problems(raw.get("indicateurs"), refuse)
+    return problems
+
+
+_ROLE_ONE = ("defaut", "carte", "nombre_laboratoires")
+_ROLE_LISTS = ("evolutions", "activite_laboratoire")
+_ROLE_KEYS = (*_ROLE_ONE, *_ROLE_LISTS, "chiffres_laboratoire")
+
+
+def _role_shape_problems(roles: Any, refuse: Any) -> None:
+    """The optional `indicateurs` section of academie.json: which indicator plays which role."""
+    if roles is None:
+        return
+    if not isinstance(roles, dict):
+        refuse("indicateurs", "objet attendu : {\"defaut\": \"identifiant\", \"carte\": \"…\", …}",
+               json.dumps(roles, ensure_ascii=False))
+        return
+    for key in roles:
+        if key not in _ROLE_KEYS:
+            refuse(f"indicateurs.{key}", "clé inconnue : " + ", ".join(f"« {k} »" for k in _ROLE_KEYS)
+                   + " attendues")
+    for key in _ROLE_ONE:
+        if key in roles and (not isinstance(roles[key], str) or not roles[key].strip()):
+            refuse(f"indicateurs.{key}", "identifiant d'indicateur attendu (texte)", roles[key])
+    for key in _ROLE_LISTS:
+        if key in roles and (not isinstance(roles[key], list)
+                             or not all(isinstance(v, str) and v.strip() for v in roles[key])):
+            refuse(f"indicateurs.{key}", "liste d'identifiants d'indicateurs attendue", roles[key])
+    figures = roles.get("chiffres_laboratoire")
+    if figures is not None and (not isinstance(figures, dict)
+                                or not all(isinstance(v, str) and v.strip() for v in figures.values())):
+        refuse("indicateurs.chiffres_laboratoire", "objet {\"identifiant\": \"libellé court\"} attendu",
+               json.dumps(figures, ensure_ascii=False))
+
+
+def _role_problems(t: dict[str, pd.DataFrame], acad: config.Academie) -> schema.Problems:
+    """Each indicator named in `indicateurs` of academie.json is in the catalogue (indicateurs.csv)."""
+    problems = schema.Problems()
+    known = set(t["indicateurs"]["id"].astype(str))
+    roles = acad.indicateurs
+    named = [(f"indicateurs.{k}", getattr(roles, k)) for k in _ROLE_ONE if getattr(roles, k)]
+    named += [(f"indicateurs.{k}[{i}]", v) for k in _ROLE_LISTS for i, v in enumerate(getattr(roles, k), start=1)]
+    named += [(f"indicateurs.chiffres_laboratoire.{v}", v) for v, _ in roles.chiffres_laboratoire]
+    for key, value in named:
+        if value not in known:
+            problems.add(Problem("academie", None, key, value, "indicateur inconnu du catalogue (indicateurs.csv)",
+                                 file="academie.json", column_kind="clé"))
     return problems
 
 
@@ -211,6 +265,8 @@ class Reference:
     tables: dict[str, pd.DataFrame]
     academie: config.Academie
     layers: dict[str, GeoLayer]
+    files: dict[str, str] = field(default_factory=dict)
+    """The text of academie.json and of the GeoJSON layers (`published.FILES`), stored in the version."""
 
 
 def read_reference(reference_dir: Path = config.REFERENCE_DIR) -> Reference:
@@ -251,11 +307,12 @@ def read_reference(reference_dir: Path = config.REFERENCE_DIR) -> Reference:
         problems.extend(err)
     if not problems and acad is not None:
         problems.extend(_cross_reference_problems(tables, acad))
+        problems.extend(_role_problems(tables, acad))
         problems.extend(_seat_problems(seats, tables["bassins"]))
         problems.extend(_lab_problems(tables, layers, acad))
     if problems or acad is None:
         raise problems.error()
-    return Reference(tables, acad, layers)
+    return Reference(tables, acad, layers, published.read_files(reference_dir))
 
 
 def load_reference(reference_dir: Path = config.REFERENCE_DIR) -> dict[str, pd.DataFrame]:

@@ -19,7 +19,7 @@ import traceback
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from observatoire import checks, clock, config, exporting, failures, queries, schema, store, versions
+from observatoire import checks, clock, config, exporting, failures, published, queries, schema, store, versions
 
 LOG_DIR_ENV_VAR = "OBSERVATOIRE_LOG_DIR"
 """Folder of the logs of unexpected errors (default: var/log/, or the temporary folder if not writable)."""
@@ -121,8 +121,9 @@ def _import(args: argparse.Namespace) -> int:
     with repo.connect() as con:
         tables = store.reference_tables(con)
         current = versions.active_measures(con)
+        academie = published.academie(con)  # the académie the current version was published with
     try:
-        incoming = importing.read_import(data, path.name, tables, config.academie())
+        incoming = importing.read_import(data, path.name, tables, academie)
     except schema.ValidationError as err:
         for notice in getattr(err, "notices", ()):
             print(f"Note : {notice}", file=sys.stderr)

@@ -48,6 +48,29 @@ def versions_kept() -> int:
     return max(1, int(env)) if env.isdigit() else DEFAULT_KEEP
 
 
+DASHBOARD_NAME = "Observatoire du numérique éducatif"
+
+
+@dataclass(frozen=True)
+class IndicatorRoles:
+    """What some indicators are FOR (`indicateurs` in academie.json; ids of the catalogue, checked by `check`).
+    Every role is optional: without it a page falls back on the catalogue (see each field)."""
+
+    defaut: str = ""
+    """Shown first on the Indicateurs page (default: the first headline indicator, `kpi` column)."""
+    carte: str = ""
+    """Drawn on the overview's small map and the séminaire slides' map, first choice of the Carte (default:
+    `defaut`)."""
+    nombre_laboratoires: str = ""
+    """The count of labs (one per open lab): never a lab's own activity figure (default: none)."""
+    evolutions: tuple[str, ...] = ()
+    """Headline indicators drawn as an evolution slide in the séminaire deck (default: the first three)."""
+    activite_laboratoire: tuple[str, ...] = ()
+    """Order of a lab's activity figures, the main one first (default: the catalogue's order)."""
+    chiffres_laboratoire: tuple[tuple[str, str], ...] = ()
+    """(id, short label) of the figures in a lab's popup on the map (default: none)."""
+
+
 @dataclass(frozen=True)
 class Academie:
     code: str
@@ -63,6 +86,47 @@ class Academie:
     """First and last school year accepted in measures (`annees_valides` in academie.json)."""
     emprise: tuple[float, float, float, float] = (-180.0, -90.0, 180.0, 90.0)
     """Bounding box (west, south, east, north, WGS84 degrees) every coordinate must lie in (`emprise`)."""
+    nom_court: str = ""
+    """« Nancy-Metz » (`nom_court`; default: `nom` without « Académie de »): tab title, DRANE's name."""
+    bilan_court: str = ""
+    """« Bilan DRANE 2023-2024 » (`bilan_court`; default: `bilan`): how sources cite the bilan."""
+    latitude_projection: float | None = None
+    """Latitude of the static maps' projection (`carte.latitude_projection`; default: the map centre's)."""
+    indicateurs: IndicatorRoles = IndicatorRoles()
+
+    @property
+    def short_name(self) -> str:
+        if self.nom_court:
+            return self.nom_court
+        for prefix in ("Académie de la ", "Académie de ", "Académie d'", "Académie d’", "Académie "):
+            if self.nom.startswith(prefix):
+                return self.nom.removeprefix(prefix)
+        return self.nom
+
+    @property
+    def drane(self) -> str:
+        """« DRANE Nancy-Metz »: who publishes the observatory (the PDF fiches' footer)."""
+        return f"DRANE {self.short_name}"
+
+    @property
+    def title(self) -> str:
+        """The browser tab's title: « Observatoire du numérique éducatif — Nancy-Metz »."""
+        return f"{DASHBOARD_NAME} — {self.short_name}"
+
+    @property
+    def about(self) -> str:
+        """« Observatoire du numérique éducatif — DRANE de l'académie de Nancy-Metz. »"""
+        return f"{DASHBOARD_NAME} — DRANE de l'{self.nom[:1].lower()}{self.nom[1:]}."
+
+    @property
+    def bilan_source(self) -> str:
+        """How a source cites the bilan: « Bilan DRANE 2023-2024 »."""
+        return self.bilan_court or self.bilan
+
+    @property
+    def projection(self) -> float:
+        """Latitude of the static maps' projection (x = lon × cos(latitude) keeps the shapes right)."""
+        return self.latitude_projection if self.latitude_projection is not None else self.carte_centre[0]
 
 
 @lru_cache(maxsize=4)
@@ -77,6 +141,8 @@ def academie(reference_dir: Path = REFERENCE_DIR) -> Academie:
 def parse_academie(raw: dict) -> Academie:
     """`Academie` from the parsed academie.json (already checked by `checks.academie_problems`)."""
     emprise = raw["emprise"]
+    roles = raw.get("indicateurs") or {}
+    projection = raw["carte"].get("latitude_projection")
     return Academie(
         code=raw["code"],
         nom=raw["nom"],
@@ -89,4 +155,15 @@ def parse_academie(raw: dict) -> Academie:
         bassins_note=raw.get("bassins_note", ""),
         annees_valides=(raw["annees_valides"]["premiere"], raw["annees_valides"]["derniere"]),
         emprise=(float(emprise["ouest"]), float(emprise["sud"]), float(emprise["est"]), float(emprise["nord"])),
+        nom_court=raw.get("nom_court", ""),
+        bilan_court=raw.get("bilan_court", ""),
+        latitude_projection=float(projection) if projection is not None else None,
+        indicateurs=IndicatorRoles(
+            defaut=roles.get("defaut", ""), carte=roles.get("carte", ""),
+            nombre_laboratoires=roles.get("nombre_laboratoires", ""),
+            evolutions=tuple(roles.get("evolutions", ())),
+            activite_laboratoire=tuple(roles.get("activite_laboratoire", ())),
+            chiffres_laboratoire=tuple((str(k), str(v))
+                                       for k, v in (roles.get("chiffres_laboratoire") or {}).items()),
+        ),
     )

@@ -92,13 +92,13 @@ def _one_line(value: object) -> str:
 def about_rows(about: About) -> list[tuple[str, str]]:
     """(rubrique, valeur) rows, the same in the XLSX « À propos » sheet and the CSV block; plain text, one line
     each (not neutralised yet)."""
-    from observatoire.figures.cards import ILLUSTRATIVE_EXPLANATION
+    from observatoire.figures.cards import illustrative_explanation
 
     context = about.context
     source = _one_line(about.source)
     if source.lower().startswith("source :"):
         source = source.split(":", 1)[1].strip()
-    illustrative = (f"oui — {ILLUSTRATIVE_EXPLANATION}" if about.illustrative
+    illustrative = (f"oui — {illustrative_explanation(context.bilan)}" if about.illustrative
                     else "non (valeurs du bilan, déduites ou importées)")
     rows = [
         ("Contenu", about.title),

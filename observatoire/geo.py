@@ -7,6 +7,7 @@ This module only reads them; it has no user-interface dependency.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,20 +58,25 @@ def load_laboratoires() -> pd.DataFrame:
     return pd.read_csv(io.StringIO(text), sep=";", dtype=dtype)
 
 
-@lru_cache(maxsize=1)
-def _bassin_index() -> tuple[tuple[str, ...], shapely.STRtree]:
+def _index_of(layer: Mapping[str, Any]) -> tuple[tuple[str, ...], shapely.STRtree]:
     # shapely alone (no GeoDataFrame): the same geometries as `load_bassins`, sorted by code
-    features = sorted(geojson_dict("bassins")["features"], key=lambda f: str(f["properties"]["code"]))
+    features = sorted(layer["features"], key=lambda f: str(f["properties"]["code"]))
     codes = tuple(str(f["properties"]["code"]) for f in features)
     return codes, shapely.STRtree([shapely.geometry.shape(f["geometry"]) for f in features])
 
 
-def bassin_at(lon: float, lat: float) -> str | None:
+@lru_cache(maxsize=1)
+def _bassin_index() -> tuple[tuple[str, ...], shapely.STRtree]:
+    return _index_of(geojson_dict("bassins"))
+
+
+def bassin_at(lon: float, lat: float, bassins: Mapping[str, Any] | None = None) -> str | None:
     """Code of the bassin containing the point (WGS84), or ``None`` outside the académie.
 
+    `bassins`: the bassins layer to look in (a version's, `published.geojson`); default: the reference folder's.
     A point exactly on a shared border gets the bassin with the smallest code.
     """
-    codes, tree = _bassin_index()
+    codes, tree = _index_of(bassins) if bassins is not None else _bassin_index()
     hits = tree.query(shapely.Point(lon, lat), predicate="intersects")
     return min(codes[i] for i in hits) if len(hits) else None
 

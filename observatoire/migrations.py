@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import duckdb
 
-from observatoire import store
+from observatoire import config, published, schema, store
 
 
 class MigrationError(store.StoreError):
@@ -49,7 +49,23 @@ def _v3_to_v4(con: duckdb.DuckDBPyConnection) -> None:
     live in Parquet files, `observatoire.parquet`)."""
 
 
-MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+def _v4_to_v5(con: duckdb.DuckDBPyConnection) -> None:
+    """4 → 5: the version holds academie.json and the GeoJSON layers (`reference_files`, `observatoire.published`).
+    They are copied from the reference folder only when it still holds what the version was published with (same
+    `reference_hash`: the same bytes); otherwise the table stays empty, the version reads them from the folder as
+    before, and `store.staleness` calls the reference stale, so the publication that refreshes it stores them."""
+    con.execute(published.DDL)
+    try:
+        same = store.get_meta(con, "reference_hash") == store.reference_hash(config.REFERENCE_DIR)
+        files = published.read_files(config.REFERENCE_DIR) if same else None
+    except (OSError, schema.ValidationError):  # no readable folder: nothing copied, read as before
+        files = None
+    if files is not None:
+        published.write_files(con, files)
+
+
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4,
+                                                                     4: _v4_to_v5}
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:

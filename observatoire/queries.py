@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from observatoire import config
+from observatoire import config, published
 from observatoire.filters import Choices, Filters
 from observatoire.labels import Labels
 
@@ -155,12 +155,13 @@ _LABEL_SQL = {
     "public": "SELECT code, libelle FROM publics",
     "indicateur": "SELECT id, libelle FROM indicateurs",
 }
+_ACADEMIE_SQL = "SELECT code, nom FROM territoires WHERE type = 'academie'"
 
 
 def dimension_labels(con: duckdb.DuckDBPyConnection, dimension: str) -> dict[str, str]:
     """Code → French label for one dimension (`total`/`academie`: the académie's name)."""
-    if dimension in ("academie", "total"):
-        return {config.academie().code: config.academie().nom}
+    if dimension in ("academie", "total"):  # as published: the version's territoires (`store._territories`)
+        return dict(con.execute(_ACADEMIE_SQL).fetchall())
     return dict(con.execute(_LABEL_SQL[dimension]).fetchall()) if dimension in _LABEL_SQL else {}
 
 
@@ -254,17 +255,19 @@ class _Catalog:
 
     def labels(self, dimension: str) -> dict[str, str]:
         """`dimension_labels` without a query."""
-        if dimension in ("academie", "total"):
-            return {config.academie().code: config.academie().nom}
-        return self.names.get(dimension, {})
+        return self.names.get("academie" if dimension == "total" else dimension, {})
 
 
 _SELECTIONS = {
     # name → (WHERE, ORDER BY) of the indicators read (fixed texts: no value ever goes into the SQL)
     "kpi": ("kpi IS NOT NULL", "kpi"),
     "lab": ("list_contains(string_split(territoires, '|'), 'laboratoire') AND granularite <> 'mensuelle' "
-            "AND unite <> 'laboratoires'", "coalesce(kpi, 99), libelle"),
+            "AND id IS DISTINCT FROM {lab_count}", "coalesce(kpi, 99), libelle"),
 }
+# the count of labs (`indicateurs.nombre_laboratoires` of the academie.json the version holds) is not a lab's own
+# figure; read in the same statement (a version without the file: the reference folder's, `published`)
+_LAB_COUNT_SQL = ("coalesce((SELECT json_extract_string(content, '$.indicateurs.nombre_laboratoires') "
+                  "FROM reference_files WHERE name = 'academie.json'), $lab_count)")
 _CATALOG_PARTS = {
     "meta": "SELECT list(struct_pack(id, libelle, unite, agregation, recouvrement)) FROM indicateurs "
             "WHERE id IN ({ids})",
@@ -277,6 +280,7 @@ _CATALOG_PARTS = {
     "departements": "SELECT list(struct_pack(code, nom)) FROM departements",
     "niveaux": "SELECT list(struct_pack(code, libelle)) FROM niveaux",
     "publics": "SELECT list(struct_pack(code, libelle)) FROM publics",
+    "academie": "SELECT list(struct_pack(code, nom)) FROM territoires WHERE type = 'academie'",
 }
 _PARTS_OF_BY = {"bassin": "bassins", "laboratoire": "labs", "departement": "departements", "niveau": "niveaux",
                 "thematique": "themes", "public": "publics"}
@@ -298,9 +302,15 @@ def _catalog(con: duckdb.DuckDBPyConnection, selection: str | None = None, ids: 
     statement (two with a selection), reading only the tables these scopes need."""
     if selection is not None:
         where, order = _SELECTIONS[selection]
-        ids = tuple(r[0] for r in con.execute(f"SELECT id FROM indicateurs WHERE {where} ORDER BY {order}")
-                    .fetchall())
-    parts = ["meta", "avail"]
+        folder = {"lab_count": config.academie().indicateurs.nombre_laboratoires} if "{lab_count}" in where else {}
+        try:
+            rows = con.execute(f"SELECT id FROM indicateurs WHERE {where.format(lab_count=_LAB_COUNT_SQL)} "
+                               f"ORDER BY {order}", folder).fetchall()
+        except duckdb.CatalogException:  # a version published before schema 5 (no reference_files)
+            rows = con.execute(f"SELECT id FROM indicateurs WHERE {where.format(lab_count='$lab_count')} "
+                               f"ORDER BY {order}", folder).fetchall()
+        ids = tuple(r[0] for r in rows)
+    parts = ["meta", "avail", "academie"]
     if filters is None or filters.thematiques:
         parts.append("themes")
     if filters is None or filters.departements:
@@ -327,6 +337,7 @@ def _catalog(con: duckdb.DuckDBPyConnection, selection: str | None = None, ids: 
         "niveau": {n["code"]: n["libelle"] for n in found.get("niveaux", [])},
         "thematique": {t["code"]: t["libelle"] for t in themes},
         "public": {p["code"]: p["libelle"] for p in found.get("publics", [])},
+        "academie": {a["code"]: a["nom"] for a in found["academie"]},
     }
     by_id = {m["id"]: m for m in found["meta"]}
     return _Catalog({i: by_id[i] for i in ids if i in by_id}, avail, parents, descendants, ancestors, names,
@@ -592,7 +603,7 @@ def _series_many(con: duckdb.DuckDBPyConnection, cat: _Catalog, requests: list[t
             continue
         frame = frames.get(k, empty).copy()
         frame["libelle"] = frame["groupe"].map(cat.labels(by)).fillna(
-            config.academie().nom if by == "total" else "")
+            next(iter(cat.labels("total").values()), "") if by == "total" else "")
         sources, origins = _sources_and_origins(frame["paires"])
         frame["origines"] = frame["origines"].map(lambda o: " | ".join(sorted_origins(o)))
         frame = frame[_SERIES_COLUMNS]
@@ -946,7 +957,6 @@ def lab_figures_series(con: duckdb.DuckDBPyConnection, indicators: tuple[str, ..
 
 
 HN_FAMILY = "Heures numériques"
-PROJECT_SOURCE = "Bilan DRANE 2023-2024"
 
 
 def projects_catalogue(con: duckdb.DuckDBPyConnection, filters: Filters) -> Result:
@@ -966,7 +976,7 @@ def projects_catalogue(con: duckdb.DuckDBPyConnection, filters: Filters) -> Resu
         """SELECT 'Heure numérique' AS type, t.libelle AS intitule, NULL AS projet, t.code AS thematique,
                   NULL AS laboratoire, NULL AS lieu, $src AS source, t.justification AS rattachement
            FROM thematiques t WHERE t.famille = $family""",
-        {"family": HN_FAMILY, "src": f"{PROJECT_SOURCE}, « Les heures numériques »"},
+        {"family": HN_FAMILY, "src": f"{published.academie(con).bilan_source}, « Les heures numériques »"},
     ).df()
     frame = pd.concat([projects_frame, hn], ignore_index=True)
     frame = frame.merge(labs.rename(columns={"code": "laboratoire", "nom": "laboratoire_nom"}), on="laboratoire",

@@ -62,7 +62,7 @@ def configured_base(environ: Mapping[str, str] | None = None, secrets: Mapping |
             base = clean_base(raw)
             if base is None:
                 return None, (f"L'adresse publique donnée par {where} n'est pas une adresse http(s) valide "
-                              "(exemple : https://observatoire.ac-nancy-metz.fr) : elle est ignorée.")
+                              "(exemple : https://observatoire.ac-exemple.fr) : elle est ignorée.")
             return base, None
     return None, None
 

@@ -13,6 +13,9 @@ Layout
   deactivates or deletes the lot. `mesures_actives` is the view every query reads: for a given key
   (indicator, period, territory, niveau, thématique, public) the most recent active lot wins. Values replaced
   by a later lot stay in their lot: history is never lost.
+- `reference_files(name, content)`: the académie's own files as published — `academie.json` and the GeoJSON
+  layers (`observatoire.published`, which every reader of them goes through): a version holds everything it
+  shows.
 - `journal`: one row per change that published a version (init, import, annulation, reference, migration):
   author, date, file name and sha256, rows new / changed / unchanged, lots added or retired.
 
@@ -34,12 +37,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from observatoire import checks, config, reading, schema
+from observatoire import checks, config, published, reading, schema
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "4"
-"""2: measures carry their `origine` (bilan, deduit, illustratif, import); 3: the `journal` of changes.
+SCHEMA_VERSION = "5"
+"""2: measures carry their `origine` (bilan, deduit, illustratif, import); 3: the `journal` of changes;
+4: the view `disponibilites`; 5: `reference_files` (academie.json and the GeoJSON layers held by the version).
 An older database is migrated (`migrations.py`), never rebuilt: imported lots survive an upgrade."""
 
 
@@ -145,6 +149,7 @@ CREATE TABLE IF NOT EXISTS journal (
     lots_retires VARCHAR,
     resume VARCHAR NOT NULL
 );
+CREATE TABLE IF NOT EXISTS reference_files (name VARCHAR PRIMARY KEY, content VARCHAR NOT NULL);
 CREATE OR REPLACE VIEW mesures_actives AS
 SELECT m.* EXCLUDE (lot_id), m.lot_id
 FROM mesures m JOIN lots l USING (lot_id)
@@ -211,7 +216,11 @@ def _territories(t: dict[str, pd.DataFrame], acad: config.Academie) -> pd.DataFr
 
 
 def _write_reference(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame], ref_hash: str,
-                     acad: config.Academie | None = None) -> None:
+                     acad: config.Academie | None = None, files: dict[str, str] | None = None) -> None:
+    """The reference tables, and `files` (academie.json and the GeoJSON layers, `published.FILES`) when given:
+    the version then draws its territories, names and thresholds from what it holds."""
+    if files is not None:
+        published.write_files(con, files)
     frames = dict(tables)
     frames["territoires"] = _territories(tables, acad or config.academie())
     for name, frame in frames.items():
@@ -264,7 +273,10 @@ def _refresh_version(con: duckdb.DuckDBPyConnection) -> None:
     set_meta(con, "data_date", datetime.now(UTC).isoformat(timespec="seconds"))
 
 
-DEMO_LABEL = "Données de démonstration (bilan DRANE 2023-2024 + illustratif)"
+def demo_label(acad: config.Academie) -> str:
+    """« Données de démonstration (bilan DRANE 2023-2024 + illustratif) »: the demo lot's label."""
+    bilan = acad.bilan_source
+    return f"Données de démonstration ({bilan[:1].lower()}{bilan[1:]} + illustratif)"
 
 
 def create(con: duckdb.DuckDBPyConnection, reference: checks.Reference, measures: pd.DataFrame | None,
@@ -272,9 +284,9 @@ def create(con: duckdb.DuckDBPyConnection, reference: checks.Reference, measures
     """Fill an empty database: tables, reference data and (unless `measures` is None) the demo lot."""
     con.execute(DDL)
     set_meta(con, "schema_version", SCHEMA_VERSION)
-    _write_reference(con, reference.tables, ref_hash, reference.academie)
+    _write_reference(con, reference.tables, ref_hash, reference.academie, reference.files)
     if measures is not None:
-        _insert_lot(con, measures, "demo", DEMO_LABEL, demo_hash)
+        _insert_lot(con, measures, "demo", demo_label(reference.academie), demo_hash)
     _refresh_version(con)
 
 
@@ -332,8 +344,10 @@ def staleness(con: duckdb.DuckDBPyConnection, measures_file: Path = config.DEMO_
               reference_dir: Path = config.REFERENCE_DIR) -> Staleness:
     demo = con.execute("SELECT max(empreinte) FROM lots WHERE origine = 'demo'").fetchone()[0]
     has_demo = demo is not None
-    return Staleness(get_meta(con, "reference_hash") != reference_hash(reference_dir),
-                     has_demo and demo != file_hash([measures_file]))
+    # a version that does not hold its académie file and layers yet (migrated from schema 4 while the folder had
+    # changed) takes them, with the tables, from the folder
+    outdated = get_meta(con, "reference_hash") != reference_hash(reference_dir) or bool(published.missing(con))
+    return Staleness(outdated, has_demo and demo != file_hash([measures_file]))
 
 
 def apply_refresh(con: duckdb.DuckDBPyConnection, stale: Staleness, measures_file: Path = config.DEMO_MEASURES,
@@ -343,14 +357,14 @@ def apply_refresh(con: duckdb.DuckDBPyConnection, stale: Staleness, measures_fil
     anything is written (`schema.ValidationError`)."""
     reference, measures = read_sources(measures_file, reference_dir)
     if stale.reference:
-        _write_reference(con, reference.tables, reference_hash(reference_dir), reference.academie)
+        _write_reference(con, reference.tables, reference_hash(reference_dir), reference.academie, reference.files)
         log.info("Tables de référence actualisées")
     if stale.demo:
         previous = con.execute(
             "SELECT lot_id, actif FROM lots WHERE origine = 'demo' ORDER BY lot_id LIMIT 1").fetchone()
         con.execute("DELETE FROM mesures WHERE lot_id IN (SELECT lot_id FROM lots WHERE origine = 'demo')")
         con.execute("DELETE FROM lots WHERE origine = 'demo'")
-        _insert_lot(con, measures, "demo", DEMO_LABEL, file_hash([measures_file]),
+        _insert_lot(con, measures, "demo", demo_label(reference.academie), file_hash([measures_file]),
                     lot_id=previous[0] if previous else None, active=bool(previous[1]) if previous else True)
     _refresh_version(con)
 

@@ -31,8 +31,9 @@ indicateurs = foliummap.map_indicators(context.indicators())
 annees = school_years_between(choices.annees, filters.periode_debut, filters.periode_fin) or list(choices.annees)
 cols = st.container(key="carte_choix").columns([4.4, 1.35, 2.25, 1.5, 2.0], gap="small")
 ind_box, toggle_box = cols[0].container(), cols[0].container()  # the switch below the selectbox
+first_choice = foliummap.default_indicator(indicateurs, context.academie().indicateurs)
 ind = picker.render_picker("Indicateur", list(indicateurs), indicateurs, context.filter_response(filters), filters,
-                           "indicateur", "carte_indicateur", foliummap.default_indicator(indicateurs),
+                           "indicateur", "carte_indicateur", first_choice,
                            container=ind_box, toggle_container=toggle_box)
 annee = url_selectbox("Année scolaire", annees, "annee", "carte_annee", default=annees[-1], container=cols[1],
                       follows_latest=True)
@@ -64,15 +65,17 @@ with left:
         f"carte_map_{inputs.basemap}",
         context.geojson("bassins"), context.geojson("departements"), inputs.values, inputs.classes, inputs.labs,
         indicator_label=inputs.indicator_label, unit=inputs.unit, annee=inputs.annee, basemap=inputs.basemap,
+        centre=context.academie().carte_centre, zoom=context.academie().carte_zoom,
         departements=inputs.departements, chosen_bassins=inputs.chosen_bassins, theme_labels=inputs.theme_labels,
         niveau_labels=inputs.niveau_labels, figures=inputs.lab_figures,
     )
     maps.render_legend_text(inputs.classes, inputs.unit, inputs.indicator_label, inputs.annee)
     st.caption(escape_markdown(view.text("bassins_note")))
     common.render_source(view.sources, view.illustrative, view.origins)
-    common.render_png_download(partial(carte_view.static_figure, inputs), common.view_about(view, table),
+    common.render_png_download(partial(carte_view.static_figure, inputs, context.geojson("bassins"),
+                                       context.geojson("departements")), common.view_about(view, table),
                                "carte_map")
-lab_clicked = maps.apply_click(clicked, codes, inputs.labs)
+lab_clicked = maps.apply_click(clicked, codes, inputs.labs, context.geojson("bassins"))
 if lab_clicked:  # a lab marker: its fiche, not the bassin panel
     maps.open_lab_fiche(lab_clicked, to_params(filters))
 
@@ -91,6 +94,7 @@ with right:
         maps.render_bassin_panel(
             code, panel.row, panel.nb, panel.class_label, inputs.indicator_label, inputs.unit, inputs.annee,
             panel.profile, panel.labs, inputs.theme_labels, panel.departement, panel.scope_note, mask=inputs.mask,
+            rules=context.policy(),
         )
         render_fiche_download("bassin", code, inputs.annee, filters, key="carte_fiche_pdf")
     else:

@@ -24,10 +24,10 @@ from observatoire.text import escape_markdown
 from observatoire.views.indicators import (
     ALL_GROUPS,
     BREAKDOWNS,
-    DEFAULT_INDICATOR,
     TABS,
     Section,
     build_indicators,
+    default_indicator,
 )
 from observatoire.views.model import View
 
@@ -90,8 +90,9 @@ st.title("Indicateurs", anchor=False)
 choose, split = st.columns([3, 1])
 choose_box, toggle_box = choose.container(), choose.container()  # the switch below the selectbox
 indicator = picker.render_picker("Indicateur", list(catalogue["id"]), names, context.filter_response(filters),
-                                 filters, "indicateur", "ind_indicateur", DEFAULT_INDICATOR, container=choose_box,
-                                 toggle_container=toggle_box,
+                                 filters, "indicateur", "ind_indicateur",
+                                 default_indicator(context.academie(), list(catalogue["id"])),
+                                 container=choose_box, toggle_container=toggle_box,
                                  help="Indicateurs classés par domaine (domaine — indicateur). Avec un niveau "
                                       "ou un thème choisi : seulement ceux qui sont détaillés par ce filtre.")
 by = url_selectbox("Découper par", list(BREAKDOWNS), "par", "ind_par", format_func=partial(label_of, BREAKDOWNS),

@@ -124,7 +124,7 @@ def render_comparison(fiche: LabFiche) -> None:
     if fiche.profile.empty:
         render_empty(f"Aucune valeur de ce laboratoire en {fiche.comparison_year}.")
         return
-    st.markdown(bassin_panel.profile_markdown(fiche.profile, "laboratoire"))
+    st.markdown(bassin_panel.profile_markdown(fiche.profile, "laboratoire", context.policy()))
     st.caption(escape_markdown(fiche.comparison_note))
 
 

@@ -52,6 +52,7 @@ with right:
             "overview_map", maps.THEME.overview_map_height, small.alt,
             context.geojson("bassins"), context.geojson("departements"), small.values, small.classes, small.labs,
             indicator_label=small.indicator_label, unit=small.unit, annee=small.year,
+            centre=context.academie().carte_centre, zoom=context.academie().carte_zoom,
             departements=small.departements, chosen_bassins=small.bassins,
             theme_labels=small.theme_labels, niveau_labels=small.niveau_labels, compact=True,
         )

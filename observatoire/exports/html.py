@@ -64,7 +64,8 @@ SLIDE_FIELDS = frozenset({"kind", "title", "subtitle", "figures", "figure", "bul
                           "illustrative"})
 KEY_FIGURE_FIELDS = frozenset({"label", "value", "raw", "unit", "delta", "origins", "source", "illustrative_mark"})
 FIGURE_FIELDS = frozenset({"key", "title", "figure", "alt", "source", "illustrative", "notes"})
-CONTEXT_FIELDS = frozenset({"academie", "filters", "school_year", "version", "version_date", "url"})
+CONTEXT_FIELDS = frozenset({"academie", "filters", "school_year", "version", "version_date", "url", "drane",
+                            "bilan"})  # the last two: said by the sources slide and the fiches, not here
 
 
 # ----------------------------------------------------------------------------------------------- assets

@@ -4,7 +4,7 @@ Layout: title, subtitle and context (filters, school year, data version) at the 
 illustratives » badge (and the lab's status) on the right; the key figures as a grid of cards, then the sections
 (labs of the bassin, the place, the projects cited by the bilan); the map (PNG by kaleido, `png.figure_png`) in
 the right column; how to read the figures, the source and the footer (date, « Observatoire du numérique éducatif
-— DRANE Nancy-Metz ») at the bottom.
+— DRANE <académie> », `Context.drane`) at the bottom.
 
 Unicode French text (« », U+202F, œ, ’) needs a Unicode font: fpdf2's core fonts are Latin-1 only, so DejaVu Sans
 (regular and bold), vendored in static/vendor/dejavu-fonts-ttf-<version>/ by scripts/vendor_assets.sh, is
@@ -28,6 +28,7 @@ from observatoire import config
 from observatoire.exports import png
 from observatoire.figures import cards
 from observatoire.views.fiches import Fiche, fiche_file_stem
+from observatoire.views.model import Context
 
 if TYPE_CHECKING:  # fpdf2 (+ Pillow, lxml: ≈ 28 MiB) is imported when a PDF is built, not for the button
     from fpdf import FPDF
@@ -35,7 +36,12 @@ if TYPE_CHECKING:  # fpdf2 (+ Pillow, lxml: ≈ 28 MiB) is imported when a PDF i
 FONT_DIR_GLOB = "dejavu-fonts-ttf-*"
 VENDOR_DIR = config.PROJECT_ROOT / "static" / "vendor"
 FONT = "DejaVu"
-FOOTER_TEXT = "Observatoire du numérique éducatif — DRANE Nancy-Metz"
+FOOTER_TEXT = config.DASHBOARD_NAME
+
+
+def footer_text(context: Context) -> str:
+    """« Observatoire du numérique éducatif — DRANE Nancy-Metz » (the académie of the fiche's version)."""
+    return f"{FOOTER_TEXT} — {context.drane}" if context.drane else FOOTER_TEXT
 
 PAGE_W, PAGE_H = 297.0, 210.0  # A4 landscape, mm
 MARGIN = 10.0
@@ -287,7 +293,7 @@ class _Layout:
             pdf.set_font(FONT, "B", 8.0)
             _rgb(pdf, BLUE)
             pdf.set_xy(MARGIN, foot_y)
-            pdf.cell(width / 2, 4, FOOTER_TEXT)
+            pdf.cell(width / 2, 4, footer_text(fiche.context))
             pdf.set_font(FONT, "", 8.0)
             _rgb(pdf, GREY)
             pdf.set_xy(MARGIN + width / 2, foot_y)
@@ -344,7 +350,7 @@ def _new_pdf(fiche: Fiche, today: date) -> FPDF:
     pdf.add_font(FONT, "", str(regular))
     pdf.add_font(FONT, "B", str(bold))
     pdf.set_title(f"{fiche.kind_label} — {fiche.title}")
-    pdf.set_author(FOOTER_TEXT)
+    pdf.set_author(footer_text(fiche.context))
     pdf.set_subject(f"{fiche.context.academie}, année scolaire {fiche.context.school_year}")
     pdf.set_creator("Observatoire du numérique éducatif")
     pdf.set_lang("fr-FR")

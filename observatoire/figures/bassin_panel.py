@@ -31,13 +31,15 @@ def click_position(value: Mapping[str, Any] | None) -> tuple[float, float] | Non
         return None
 
 
-def clicked_bassin(value: Mapping[str, Any] | None, allowed: Collection[str]) -> str | None:
+def clicked_bassin(value: Mapping[str, Any] | None, allowed: Collection[str],
+                   bassins: Mapping[str, Any] | None = None) -> str | None:
     """Bassin code of the last click in a `st_folium` return value (None: no click, or not on a bassin).
 
     streamlit-folium 0.27.4 sets `last_active_drawing` to the clicked GeoJSON feature (with its `properties`)
     and `last_object_clicked` to the click position. A lab marker only sets the position (its feature is
     stale), so the feature's `code` is trusted when the feature contains the click; otherwise the bassin under
-    the click (`geo.bassin_at`) is used — clicking a lab selects its bassin.
+    the click (`geo.bassin_at`, in `bassins`: the layer the map was drawn with) is used — clicking a lab selects
+    its bassin.
     """
     position = click_position(value)
     if position is None:
@@ -53,7 +55,7 @@ def clicked_bassin(value: Mapping[str, Any] | None, allowed: Collection[str]) ->
                     return str(code)
             except (ValueError, TypeError, AttributeError, KeyError):
                 pass
-    code = geo.bassin_at(lng, lat)
+    code = geo.bassin_at(lng, lat, bassins)
     return code if code in allowed else None
 
 
@@ -95,15 +97,17 @@ def bassins_table(values: pd.DataFrame, classes: Classes, unit: str,
     })
 
 
-def profile_rows(profile: pd.DataFrame, level: str | None = None) -> list[dict[str, str]]:
+def profile_rows(profile: pd.DataFrame, level: str | None = None,
+                 rules: small_counts.Policy | None = None) -> list[dict[str, str]]:
     """`bassin_profile` rows → French texts: indicator, bassin value, académie value, share, rank.
 
     `level` (`bassin` or `laboratoire`): a small count of people (`small_counts.for_level`) is shown `< 5`,
-    without its share (share × académie would tell it); the académie value stays exact."""
+    without its share (share × académie would tell it); the académie value stays exact. `rules`: the policy of
+    the version the profile was read from (`published.policy`)."""
     rows = []
     for row in profile.to_dict("records"):
         value, acad, part = row.get("valeur"), row.get("academie"), row.get("part_pct")
-        mask = small_counts.for_level(row.get("unite"), level) if level else None
+        mask = small_counts.for_level(row.get("unite"), level, rules) if level else None
         small = mask is not None and not missing(value) and mask.is_small(value)
         if small:
             part = None
@@ -117,11 +121,12 @@ def profile_rows(profile: pd.DataFrame, level: str | None = None) -> list[dict[s
     return rows
 
 
-def profile_markdown(profile: pd.DataFrame, level: str | None = None) -> str:
+def profile_markdown(profile: pd.DataFrame, level: str | None = None,
+                     rules: small_counts.Policy | None = None) -> str:
     """The bassin's headline indicators vs the académie, as a Markdown list (fits the narrow panel); `level`:
     see `profile_rows`."""
     lines = []
-    for r in profile_rows(profile, level):
+    for r in profile_rows(profile, level, rules):
         share = f"{r['part']} de l'académie ({r['academie']})" if r["part"] else f"académie : {r['academie']}"
         lines.append(f"- **{escape_markdown(r['indicateur'])}** : {r['bassin']}  \n"
                      f"{escape_markdown(share)} · rang : {escape_markdown(r['rang'])}")

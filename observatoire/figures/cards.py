@@ -19,11 +19,15 @@ from observatoire.queries import Kpi, origin_summary, sorted_origins
 from observatoire.text import cut, escape_html, escape_markdown, plain, short_list
 
 PER_ROW = 4
-ILLUSTRATIVE_EXPLANATION = (
-    "Valeurs générées pour illustrer les répartitions (territoires, années antérieures, mois) : seuls les "
-    "chiffres académiques dont la source cite le bilan DRANE 2023-2024 en sont issus."
-)
 """KPI cards per row: readable on a projector at 1600 px (4 cards of ~330 px)."""
+
+
+def illustrative_explanation(bilan: str = "") -> str:
+    """What « illustratif » means; `bilan`: how sources cite the académie's bilan (`Academie.bilan_source`,
+    « Bilan DRANE 2023-2024 »)."""
+    cited = f"le {bilan[:1].lower()}{bilan[1:]}" if bilan else "le bilan"
+    return ("Valeurs générées pour illustrer les répartitions (territoires, années antérieures, mois) : seuls les "
+            f"chiffres académiques dont la source cite {cited} en sont issus.")
 
 DOMAIN_ICONS = {
     "ENT": ":material/cloud:",
@@ -275,7 +279,7 @@ def kpi_origin_lines(kpi: Kpi, rules: small_counts.Policy | None = None) -> list
     return lines
 
 
-def kpi_help(kpi: Kpi, definition: str | None, rules: small_counts.Policy | None = None) -> str:
+def kpi_help(kpi: Kpi, definition: str | None, rules: small_counts.Policy | None = None, bilan: str = "") -> str:
     """Tooltip (Markdown, data text escaped): definition, the year shown, the origin of the value, of the
     change and of the curve, the full sources."""
     e = escape_markdown
@@ -288,7 +292,7 @@ def kpi_help(kpi: Kpi, definition: str | None, rules: small_counts.Policy | None
     if kpi.sources:
         parts.append("Source : " + e(short_list(kpi.sources)) + ".")
     if kpi_badge(kpi):
-        parts.append(ILLUSTRATIVE_EXPLANATION)
+        parts.append(illustrative_explanation(bilan))
     return "\n\n".join(parts)
 
 
@@ -379,15 +383,16 @@ def count_text(n_shown: int, n_total: int) -> str:
     return f"{_plural(n_shown, 'laboratoire')} sur {formatting.number(n_total)}"
 
 
-def labs_source_text(sources: Iterable[str]) -> str:
-    """Sources of a list of labs: how many are cited by the bilan, how many are illustrative."""
+def labs_source_text(sources: Iterable[str], bilan: str) -> str:
+    """Sources of a list of labs: how many are cited by the bilan (`bilan`: the académie's `bilan` label, as the
+    version holds it), how many are illustrative."""
     sources = list(sources)
     illustrative = sum(1 for s in sources if isinstance(s, str) and s.strip() == config.ILLUSTRATIVE)
     cited = len(sources) - illustrative
     parts = []
     if cited:
         partly = any(is_illustrative_source(s) for s in sources if s != config.ILLUSTRATIVE)
-        bilan = _strip_detail(config.academie().bilan)
+        bilan = _strip_detail(bilan)
         parts.append(f"{_plural(cited, 'lieu cité', 'lieux cités')} par le {bilan[:1].lower()}{bilan[1:]}"
                      + (" (certains de leurs attributs sont illustratifs)" if partly else ""))
     if illustrative:
@@ -559,14 +564,14 @@ def bassins_in_scope(bassins: pd.DataFrame, departements: Sequence[str] = (), se
 
 
 def scope_text(departements: Sequence[str], bassins: Sequence[str],
-               labels: Labels) -> str:
+               labels: Labels, academie: str) -> str:
     """`Académie de Nancy-Metz`, `Moselle`, `bassins de Metz et Thionville`…"""
     if bassins:
         names = [labels.of("bassins", b) for b in bassins]
         return ("bassin de " if len(names) == 1 else "bassins de ") + _join(names)
     if departements:
         return _join([labels.of("departements", d) for d in departements])
-    return config.academie().nom
+    return academie
 
 
 def _join(names: Sequence[str]) -> str:
@@ -591,14 +596,14 @@ def overview_subtitle(scope: str, annee: str | None, debut: str | None, fin: str
 # ------------------------------------------------------------------------------------------ lab fiche
 
 
-LAB_ACTIVITY_ORDER = ("labo_personnes", "labo_classes", "labo_demi_journees_accueil", "labo_demi_journees_hors",
-                      "labo_materiels_pretes", "labo_formations")
-
-
-def lab_activity_indicators(catalogue: pd.DataFrame) -> pd.DataFrame:
-    """The `labo_*` indicators a single lab's fiche shows (not the count of labs), people first."""
-    chosen = catalogue[catalogue["id"].str.startswith("labo_") & (catalogue["id"] != "labo_nombre")]
-    rank = {ind: i for i, ind in enumerate(LAB_ACTIVITY_ORDER)}
+def lab_activity_indicators(catalogue: pd.DataFrame, roles: config.IndicatorRoles) -> pd.DataFrame:
+    """The indicators a single lab's fiche shows: those measured per lab (`territoires` has `laboratoire`, not
+    monthly), not the count of labs (`roles.nombre_laboratoires`), in the académie's order
+    (`roles.activite_laboratoire`, the main one first), then by label."""
+    per_lab = catalogue["territoires"].fillna("").map(lambda t: "laboratoire" in str(t).split("|"))
+    annual = catalogue["granularite"] != "mensuelle"
+    chosen = catalogue[per_lab & annual & (catalogue["id"] != roles.nombre_laboratoires)]
+    rank = {ind: i for i, ind in enumerate(roles.activite_laboratoire)}
     return chosen.assign(_rang=chosen["id"].map(lambda i: rank.get(i, len(rank)))).sort_values(
         ["_rang", "libelle"]).drop(columns="_rang")
 

@@ -58,10 +58,8 @@ from observatoire.text import escape_html
 
 # ----------------------------------------------------------------------------------------------- options
 
-OVERVIEW_INDICATOR = "labo_personnes"  # small map of the overview page
 BASEMAPS = {"aucun": "Sans fond de carte", "ign": "Plan IGN", "osm": "OpenStreetMap"}
 DEFAULT_BASEMAP = "aucun"
-DEFAULT_INDICATORS = ("labo_personnes", "ent_visites")
 MAP_HEIGHT = THEME.map_height
 NARROW_MAP = 760  # px: below this map width, the legends are compact (smaller text, narrower boxes)
 PHONE_MAP = 480  # px: below this map width (a phone), the legends fold to their title and sit above / below it
@@ -87,13 +85,11 @@ OUTLINE = THEME.outline
 DEPARTEMENT_LINE = THEME.departement_line
 CHOSEN_LINE = THEME.chosen_line
 
-# Key figures of a lab in its popup (lab-level rows of these indicators), with short French labels.
-LAB_FIGURES = {"labo_personnes": "Personnes concernées", "labo_classes": "Classes concernées"}
-
-
-def default_indicator(options: Iterable[str]) -> str | None:
+def default_indicator(options: Iterable[str], roles: config.IndicatorRoles) -> str | None:
+    """The map's first choice: the académie's `carte` indicator (academie.json `indicateurs`), else its `defaut`,
+    else the first option."""
     options = list(options)
-    return next((i for i in DEFAULT_INDICATORS if i in options), options[0] if options else None)
+    return next((i for i in (roles.carte, roles.defaut) if i and i in options), options[0] if options else None)
 
 
 def map_indicators(catalogue: pd.DataFrame) -> dict[str, str]:
@@ -128,13 +124,14 @@ def _labels_of(codes: object, mapping: Mapping[str, str]) -> str:
     return ", ".join(mapping.get(c, c) for c in parts) or "—"
 
 
-def lab_figures(series_by_indicator: Mapping[str, pd.DataFrame],
-                units: Mapping[str, str] | None = None) -> dict[str, list[tuple[str, str, bool]]]:
+def lab_figures(series_by_indicator: Mapping[str, pd.DataFrame], units: Mapping[str, str] | None = None,
+                rules: small_counts.Policy | None = None,
+                labels: Mapping[str, str] | None = None) -> dict[str, list[tuple[str, str, bool]]]:
     """Lab code → [(short label, formatted value, illustrative)] from `series(..., by="laboratoire")` data.
 
     `units` (indicator → catalogue unit): a small count of people of a lab is shown `< 5`
     (`small_counts.for_level(unit, "laboratoire")`)."""
-    masks = {ind: small_counts.for_level(unit, "laboratoire") for ind, unit in (units or {}).items()}
+    masks = {ind: small_counts.for_level(unit, "laboratoire", rules) for ind, unit in (units or {}).items()}
     by_indicator: dict[str, dict[str, tuple[object, bool]]] = {}
     for ind, data in series_by_indicator.items():
         mine: dict[str, tuple[object, bool]] = {}
@@ -148,7 +145,7 @@ def lab_figures(series_by_indicator: Mapping[str, pd.DataFrame],
     for code in codes:
         rows = []
         for ind, mine in by_indicator.items():
-            label = LAB_FIGURES.get(ind, ind)
+            label = (labels or {}).get(ind, ind)
             value, illustrative = mine.get(code, (None, False))
             mask = masks.get(ind)
             if value is None or pd.isna(value):
@@ -387,6 +384,8 @@ def build_map(
     indicator_label: str,
     unit: str,
     annee: str,
+    centre: tuple[float, float],
+    zoom: int,
     basemap: str = DEFAULT_BASEMAP,
     departements: Sequence[str] = (),
     chosen_bassins: Collection[str] = (),
@@ -398,7 +397,9 @@ def build_map(
 ) -> folium.Map:
     """The Carte map (see the module docstring). `values`: `values_by_bassin(...).data` (one row per bassin to
     draw, in the order classified by `classes`); `labs`: `laboratories(...).data`; `departements`: the
-    départements to outline (all when empty); `chosen_bassins`: bassins drawn with a thick outline.
+    départements to outline (all when empty); `chosen_bassins`: bassins drawn with a thick outline; `centre`
+    (latitude, longitude) and `zoom`: the académie's `carte` (academie.json, as the version holds it:
+    `published.academie`).
     `compact=True` (small overview map): no legend inside the map (render it as text under the map) and no
     fullscreen button."""
     if basemap not in BASEMAPS:
@@ -406,9 +407,8 @@ def build_map(
     theme_labels = theme_labels or {}
     niveau_labels = niveau_labels or {}
     figures = figures or {}
-    academie = config.academie()
     blank = basemap == "aucun"
-    m = CarteMap(location=list(academie.carte_centre), zoom_start=academie.carte_zoom, tiles=None,
+    m = CarteMap(location=list(centre), zoom_start=zoom, tiles=None,
                   control_scale=True, zoom_snap=0.1, zoom_delta=0.5, min_zoom=6, max_zoom=16)
     if not blank:
         url, attribution, max_zoom = TILES[basemap]

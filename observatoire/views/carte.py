@@ -25,7 +25,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from observatoire import config, geo, queries, small_counts
+from observatoire import published, queries, small_counts
 from observatoire.figures import bassin_panel, classification, foliummap
 from observatoire.filters import Filters, school_years_between
 from observatoire.text import plain
@@ -55,6 +55,7 @@ class MapInputs:
     chosen_bassins: tuple[str, ...] = ()  # drawn with a thick outline
     theme_labels: Mapping[str, str] = field(default_factory=dict)
     niveau_labels: Mapping[str, str] = field(default_factory=dict)
+    latitude: float | None = None  # of the static image's projection (`Academie.projection`)
 
     @property
     def codes(self) -> list[str]:
@@ -93,11 +94,11 @@ def _lab_figures(con: duckdb.DuckDBPyConnection, filters: Filters, annee: str) -
     """The key figures of every lab's popup (every lab of the year: the labs shown are already filtered), for the
     chosen thème and niveau like the lab's fiche — the label says so: « Personnes concernées (Collège) »."""
     scope = foliummap.lab_figure_filters(filters)
-    frame = queries.lab_figures_series(con, tuple(foliummap.LAB_FIGURES), scope, annee)  # one grouped query
+    shown = dict(published.academie(con).indicateurs.chiffres_laboratoire)  # id → short label (academie.json)
+    frame = queries.lab_figures_series(con, tuple(shown), scope, annee)  # one grouped query
     figures = foliummap.lab_figures(
-        {i: frame[frame["indicateur"] == i].drop(columns="indicateur").reset_index(drop=True)
-         for i in foliummap.LAB_FIGURES},
-        {i: str(queries.indicator(con, i)["unite"]) for i in foliummap.LAB_FIGURES})
+        {i: frame[frame["indicateur"] == i].drop(columns="indicateur").reset_index(drop=True) for i in shown},
+        {i: str(queries.indicator(con, i)["unite"]) for i in shown}, published.policy(con), shown)
     labels = queries.labels(con)
     parts = ", ".join([labels.of("thematique", t) for t in scope.thematiques]
                       + [labels.of("niveau", n) for n in scope.niveaux])
@@ -132,8 +133,9 @@ def build_carte(con: duckdb.DuckDBPyConnection, filters: Filters, params: Mappin
     `bassin_sel` gives no panel."""
     params = dict(params or {})
     indicators = foliummap.map_indicators(queries.indicators(con))
-    indicator = _choice(params, "indicateur", list(indicators), foliummap.default_indicator(indicators) or "",
-                        "Indicateur")
+    roles = published.academie(con).indicateurs
+    indicator = _choice(params, "indicateur", list(indicators),
+                        foliummap.default_indicator(indicators, roles) or "", "Indicateur")
     years = queries.school_years(con)
     shown_years = school_years_between(years, filters.periode_debut, filters.periode_fin) or years
     annee = _choice(params, "annee", shown_years, shown_years[-1] if shown_years else "", "Année scolaire")
@@ -150,13 +152,14 @@ def build_carte(con: duckdb.DuckDBPyConnection, filters: Filters, params: Mappin
     labs = queries.laboratories(con, filters, open_in=annee)  # the labs `labo_nombre` counts: markers = colours
     values = result.data
     # small counts of people: colours from the exact values (a class says no more than « < 5 »), texts « < 5 »
-    mask = small_counts.for_level(unit, "bassin")
+    mask = small_counts.for_level(unit, "bassin", published.policy(con))
     classes = classification.classify(values["valeur"], method, int(count), mask=mask)
     inputs = MapInputs(
         values=values, classes=classes, labs=labs.data, lab_figures=_lab_figures(con, filters, annee),
         indicator=indicator, indicator_label=label, unit=unit, annee=annee, basemap=basemap, mask=mask,
         departements=tuple(filters.departements), chosen_bassins=tuple(filters.bassins),
-        theme_labels=dict(labels.thematiques), niveau_labels=dict(labels.niveaux))
+        theme_labels=dict(labels.thematiques), niveau_labels=dict(labels.niveaux),
+        latitude=published.academie(con).projection)
 
     notices = [Notice(note, "filtre") for note in dict.fromkeys(result.ignored + labs.ignored)]
     if result.empty_reason:
@@ -169,7 +172,7 @@ def build_carte(con: duckdb.DuckDBPyConnection, filters: Filters, params: Mappin
                   frame=bassin_panel.bassins_table(values, classes, unit, labels.departements),
                   source=source_line(result.sources, result.origins), illustrative=result.illustrative,
                   indicator=label, unit=unit, ignored=result.ignored)
-    texts = {"bassins_note": config.academie().bassins_note}
+    texts = {"bassins_note": published.academie(con).bassins_note}
     if mask is not None:
         texts["small_counts"] = small_counts.note(mask)
     code = params.get("bassin_sel") or ""
@@ -180,9 +183,10 @@ def build_carte(con: duckdb.DuckDBPyConnection, filters: Filters, params: Mappin
         items={"map": inputs, "panel": _panel(con, filters, inputs, code, labels.departements) if code else None})
 
 
-def static_figure(inputs: MapInputs) -> go.Figure:
+def static_figure(inputs: MapInputs, bassins: Mapping[str, Any], departements: Mapping[str, Any]) -> go.Figure:
     """The map of `inputs` as a plain plotly figure (no tiles, no network): the Carte's PNG image, built from the
-    same values, classes and labs as the screen's map (built only when the image is asked for)."""
-    return carte_figure(geo.geojson_dict("bassins"), geo.geojson_dict("departements"), inputs.values,
+    same values, classes and labs as the screen's map (built only when the image is asked for); `bassins` and
+    `departements`: the GeoJSON layers of the version the view was built from (`published.geojson`)."""
+    return carte_figure(bassins, departements, inputs.values,
                         inputs.classes, inputs.unit, inputs.labs, f"{inputs.indicator_label}, {inputs.annee}",
-                        inputs.theme_labels)
+                        inputs.theme_labels, inputs.latitude)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import duckdb
 
-from observatoire import clock, config, queries, store
+from observatoire import clock, published, queries, store
 from observatoire.filters import Filters
 from observatoire.labels import Labels
 from observatoire.views.model import Context
@@ -56,9 +56,10 @@ def build_context(con: duckdb.DuckDBPyConnection, filters: Filters, school_year:
     years = queries.school_years(con)
     year = school_year or filters.periode_fin or (years[-1] if years else "")
     items = filter_items(filters, queries.labels(con))
-    return Context(academie=config.academie().nom, filters=tuple(line for _, line in items),
+    academie = published.academie(con)
+    return Context(academie=academie.nom, filters=tuple(line for _, line in items),
                    school_year=year, version=info.numero or 0, version_date=_date_fr(info.construite_le), url=url,
-                   dimensions=tuple(attr for attr, _ in items))
+                   dimensions=tuple(attr for attr, _ in items), drane=academie.drane, bilan=academie.bilan_source)
 
 
 def element_context(context: Context, ignored: object, subject: str = "cet indicateur") -> Context:

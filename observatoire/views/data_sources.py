@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from observatoire import clock, config, queries, small_counts, store, versions
+from observatoire import clock, config, published, queries, small_counts, store, versions
 from observatoire.figures import formatting
 from observatoire.filters import Filters
 from observatoire.text import plain, short_list
@@ -200,9 +200,9 @@ def build_data_sources(con: duckdb.DuckDBPyConnection, filters: Filters,
                        params: Mapping[str, str] | None = None) -> View:
     """The Données et sources page of `filters` on the version `con` reads (see the module docstring)."""
     del params  # no choice of its own
-    academie = config.academie()
+    academie = published.academie(con)
     indicators = queries.indicators(con)
-    rules = small_counts.policy()
+    rules = published.policy(con)
     labs = queries.catalogue(con, "laboratoires")
     n_illustrative_labs = int((labs["source"] == config.ILLUSTRATIVE).sum())
     provenance = Provenance(n_labs=len(labs), n_illustrative_labs=n_illustrative_labs,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from observatoire import geo, queries, small_counts
+from observatoire import published, queries, small_counts
 from observatoire.figures import bassin_panel, cards, classification
 from observatoire.filters import Filters
 from observatoire.views.context import build_context
@@ -75,10 +75,10 @@ def _missing(value: object) -> bool:
     return value is None or bool(pd.isna(value))  # type: ignore[arg-type]
 
 
-def profile_texts(row: dict, level: str) -> tuple[str, str, str, str]:
+def profile_texts(row: dict, level: str, rules: small_counts.Policy | None = None) -> tuple[str, str, str, str]:
     """(value, académie, share, rank) of one `bassin_profile` / `lab_profile` row: the screen's own texts
     (`observatoire.figures.bassin_panel.profile_rows`, small counts of people `< 5` without their share)."""
-    texts = bassin_panel.profile_rows(pd.DataFrame([row]), level)[0]
+    texts = bassin_panel.profile_rows(pd.DataFrame([row]), level, rules)[0]
     return texts["bassin"], texts["academie"], texts["part"], texts["rang"]
 
 
@@ -101,8 +101,8 @@ def _origin_source(sources: object, origins_of: dict[str, str], illustrative: bo
     return found, cards.short_source(names, origins=origins) if names else "non précisée"
 
 
-def _fact(row: dict, level: str, origins: tuple[str, ...], source: str) -> KeyFigure:
-    value, acad, part, rank = profile_texts(row, level)
+def _fact(row: dict, level: str, origins: tuple[str, ...], source: str, rules: small_counts.Policy) -> KeyFigure:
+    value, acad, part, rank = profile_texts(row, level, rules)
     raw = None if _missing(row.get("valeur")) or value.startswith("<") else float(row["valeur"])
     return KeyFigure(label=str(row["libelle"]), value=value, raw=raw, unit=str(row.get("unite") or ""),
                      delta=_comparison(acad, part, rank), origins=origins, source=source)
@@ -131,9 +131,11 @@ def _map(con: duckdb.DuckDBPyConnection, bassin: str, bassin_name: str, labs: pd
     names = dict(con.execute("SELECT code, nom FROM bassins").fetchall())
     colors = {code: HIGHLIGHT_FILL if code == bassin else OTHER_FILL for code in names}
     legend = [(HIGHLIGHT_FILL, f"Bassin {_of(bassin_name)}"), (OTHER_FILL, "Autres bassins")]
-    figure = bassins_map_figure(geo.geojson_dict("bassins"), geo.geojson_dict("departements"), colors, names,
+    figure = bassins_map_figure(published.geojson(con, "bassins"), published.geojson(con, "departements"), colors,
+                                names,
                                 legend, "Situation", _lab_markers(labs, group), width=MAP_WIDTH,
-                                height=MAP_HEIGHT, highlight=bassin, labs_title="")
+                                height=MAP_HEIGHT, highlight=bassin, labs_title="",
+                                latitude=published.academie(con).projection)
     # one column on the fiche: the map takes the whole width, the legend goes under it
     # the image is drawn about 10 cm wide: larger names and markers than on the screen's map
     figure.update_layout(
@@ -181,6 +183,7 @@ def build_bassin_fiche(con: duckdb.DuckDBPyConnection, code: str, year: str, fil
     context = build_context(con, filters, school_year=year)
     base = filters.with_(bassins=(), departements=())  # académie-wide, as the panel
     profile = queries.bassin_profile(con, code, year, base)
+    rules = published.policy(con)
     facts, pairs, notes = [], [], [BASSIN_NOTE]
     masked = False
     for record in profile.to_dict("records"):
@@ -193,11 +196,11 @@ def build_bassin_fiche(con: duckdb.DuckDBPyConnection, code: str, year: str, fil
             pairs += [(s, origins_of.get(s, "")) for s in str(cell or "").split(" | ") if s]
             if record["illustratif"]:
                 pairs.append((ILLUSTRATIVE, ILLUSTRATIVE))
-        fact = _fact(record, "bassin", origins if not _missing(record["valeur"]) else (), source)
-        masked = masked or fact.value == small_counts.policy().label
+        fact = _fact(record, "bassin", origins if not _missing(record["valeur"]) else (), source, rules)
+        masked = masked or fact.value == rules.label
         facts.append(fact)
     if masked:
-        notes.append(small_counts.note())
+        notes.append(small_counts.note(rules))
     labs = queries.laboratories(con, filters.with_(bassins=(code,), departements=()), open_in=year).data
     theme_labels = labels.thematiques
     lab_lines = tuple(_lab_line(lab, theme_labels) for lab in labs.to_dict("records"))
@@ -205,7 +208,8 @@ def build_bassin_fiche(con: duckdb.DuckDBPyConnection, code: str, year: str, fil
     heading = f"Laboratoires numériques du bassin ({n})"
     sections = ((heading, lab_lines or ("Aucun laboratoire numérique dans ce bassin avec les filtres actuels.",)),)
     labs_illustrative = bool(not labs.empty and labs["source"].map(cards.is_illustrative_source).any())
-    labs_source = cards.labs_source_text(labs["source"]).removeprefix("Source : ").rstrip(".") if n else ""
+    bilan = published.academie(con).bilan
+    labs_source = cards.labs_source_text(labs["source"], bilan).removeprefix("Source : ").rstrip(".") if n else ""
     indicators_source = _sources_line(pairs)
     source = " ; ".join(part for part in (
         f"indicateurs : {indicators_source}" if indicators_source else "",
@@ -244,6 +248,7 @@ def build_lab_fiche(con: duckdb.DuckDBPyConnection, code: str, year: str, filter
     origin = cards.lab_origin(lab["source"])
     profile = queries.lab_profile(con, code, year, scope.filters)
     profile = profile[profile["valeur"].notna()]
+    rules = published.policy(con)
     facts, pairs, notes = [], [], [comparison_note(scope), *scope.reasons]
     masked = False
     for record in profile.to_dict("records"):
@@ -257,11 +262,11 @@ def build_lab_fiche(con: duckdb.DuckDBPyConnection, code: str, year: str, filter
         pairs += [(s, origins_of.get(s, "")) for s in str(cell or "").split(" | ") if s]
         if record["illustratif"]:
             pairs.append((ILLUSTRATIVE, ILLUSTRATIVE))
-        fact = _fact(record, "laboratoire", origins, source)
-        masked = masked or fact.value == small_counts.policy().label
+        fact = _fact(record, "laboratoire", origins, source, rules)
+        masked = masked or fact.value == rules.label
         facts.append(fact)
     if masked:
-        notes.append(small_counts.note())
+        notes.append(small_counts.note(rules))
     place = tuple(f"{label} : {value}" for label, value in cards.lab_facts(lab, labels))
     lab_source = (f"{lab['source']}" if origin != "illustratif"
                   else "laboratoire illustratif (lieu plausible, non cité par le bilan)")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from observatoire import queries, small_counts
+from observatoire import config, published, queries, small_counts
 from observatoire.figures import charts
 from observatoire.filters import Filters, school_years_between
 from observatoire.labels import Labels
@@ -29,7 +29,6 @@ from observatoire.views.context import build_context
 from observatoire.views.model import Figure, Notice, Table, View, source_line
 
 PAGE = "indicateurs"
-DEFAULT_INDICATOR = "ent_visites"
 BREAKDOWNS = dict(queries.BREAKDOWNS)
 GRANULARITY = {"annuelle": "annuelle (année scolaire)", "mensuelle": "mensuelle"}
 AGGREGATION = {"somme": "somme des territoires", "moyenne": "moyenne des territoires",
@@ -110,13 +109,20 @@ def definition_texts(meta: Mapping, years: Sequence[str]) -> dict[str, str]:
     }
 
 
-def mask_for(unit: str, by: str, filters: Filters, ignored: tuple[str, ...]) -> small_counts.Policy | None:
+def default_indicator(academie: config.Academie, ids: Sequence[str]) -> str:
+    """The indicator shown first: the académie's `defaut` (academie.json `indicateurs`), else the first one."""
+    wanted = academie.indicateurs.defaut
+    return wanted if wanted in ids or not ids else ids[0]
+
+
+def mask_for(unit: str, by: str, filters: Filters, ignored: tuple[str, ...],
+             rules: small_counts.Policy | None = None) -> small_counts.Policy | None:
     """Small counts of people shown « < 5 »: the groups are bassins or labs, or the values are read from the
-    chosen bassins (a bassin filter that applies)."""
+    chosen bassins (a bassin filter that applies). `rules`: the version's policy (`published.policy`)."""
     level = by
     if by not in ("bassin", "laboratoire", "departement") and filters.bassins and not _territory_ignored(ignored):
         level = "bassin"
-    return small_counts.for_level(unit, level)
+    return small_counts.for_level(unit, level, rules)
 
 
 def _after(mask: small_counts.Policy | None) -> tuple[str, ...]:
@@ -191,7 +197,8 @@ def _series(con: duckdb.DuckDBPyConnection, meta: Mapping, by: str, filters: Fil
             switch_note = (f"Courbes tracées : les {charts.MAX_GROUPS} valeurs les plus élevées de la dernière "
                            f"année. Non tracées ({len(others)}) : " + ", ".join(others)
                            + " — voir le tableau de données.")
-    mask = mask_for(unit, by, filters, result.ignored)  # bassins, labs: small counts of people « < 5 »
+    # bassins, labs: small counts of people « < 5 »
+    mask = mask_for(unit, by, filters, result.ignored, published.policy(con))
     drawn = set(frame["periode"])
     periods = [p for p in years if p in drawn]
     span = f"{years[0]} à {years[-1]}" if years else "—"
@@ -223,7 +230,7 @@ def _monthly(con: duckdb.DuckDBPyConnection, meta: Mapping, filters: Filters, ca
         return _empty("monthly", heading, result)
     where = selection_name(filters, labels, result.ignored) or "ensemble de l'académie"
     caption = f"Une courbe par année scolaire ({where}, filtres appliqués). {info['definition']}"
-    mask = mask_for(unit, "total", filters, result.ignored)
+    mask = mask_for(unit, "total", filters, result.ignored, published.policy(con))
     figure = charts.monthly_figure(result.data, unit, mask=mask)
     table = charts.display_table(result.data, "monthly", unit, mask=mask)
     fig, tab = _elements("monthly", heading, figure,
@@ -253,7 +260,7 @@ def _ranking(con: duckdb.DuckDBPyConnection, meta: Mapping, filters: Filters, la
     missing = frame.loc[frame["valeur"].isna(), "nom"].tolist()
     if missing:
         captions.append(f"Pas de donnée pour {annee} : " + ", ".join(str(m) for m in missing) + " (non classés).")
-    mask = small_counts.for_level(unit, "bassin")
+    mask = small_counts.for_level(unit, "bassin", published.policy(con))
     figure = charts.ranking_figure(frame, unit, mask=mask)
     table = charts.display_table(frame, "ranking", unit, mask=mask)
     fig, tab = _elements("ranking", heading, figure,
@@ -280,7 +287,7 @@ def _evolution(con: duckdb.DuckDBPyConnection, meta: Mapping, by: str, filters: 
     notices = _filter_notices(result)
     if result.empty:
         return _empty("evolution", heading, result)
-    mask = mask_for(unit, group_by, filters, result.ignored)
+    mask = mask_for(unit, group_by, filters, result.ignored, published.policy(con))
     data = charts.mask_evolution(result.data, mask)
     notes = []
     if by == "total":
@@ -333,8 +340,7 @@ def build_indicators(con: duckdb.DuckDBPyConnection, filters: Filters, params: M
     unknown indicator, breakdown or year."""
     catalogue = queries.indicators(con)
     ids = [str(i) for i in catalogue["id"]]
-    indicator = _choice(params, "indicateur", ids, DEFAULT_INDICATOR if DEFAULT_INDICATOR in ids else
-                        (ids[0] if ids else DEFAULT_INDICATOR), "Indicateur")
+    indicator = _choice(params, "indicateur", ids, default_indicator(published.academie(con), ids), "Indicateur")
     by = _choice(params, "par", list(BREAKDOWNS), "total", "Découpage")
     years = school_years_between(queries.choices(con).annees, filters.periode_debut, filters.periode_fin)
     annee = _choice(params, "annee", years, years[-1] if years else "", "Année scolaire") if years else ""

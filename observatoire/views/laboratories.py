@@ -32,7 +32,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from observatoire import config, queries, small_counts
+from observatoire import config, published, queries, small_counts
 from observatoire.figures import cards, formatting
 from observatoire.filters import Filters, school_years_between
 from observatoire.views.context import build_context, filter_lines
@@ -107,7 +107,7 @@ def lab_scope(con: duckdb.DuckDBPyConnection, lab: Mapping[str, Any], filters: F
                        f" — {lab.get('departement_nom', '')}) est hors des territoires choisis ; sa fiche reste "
                        "affichée.")
     if filters.publics:
-        catalogue = cards.lab_activity_indicators(queries.indicators(con))
+        catalogue = cards.lab_activity_indicators(queries.indicators(con), published.academie(con).indicateurs)
         if catalogue.empty or all(str(v or "non") == "non" for v in catalogue["publics"]):
             not_applied += [line + " (non appliqué)" for line in filter_lines(Filters(publics=filters.publics),
                                                                               labels)]
@@ -159,7 +159,8 @@ def _activity(con: duckdb.DuckDBPyConnection, scope: LabScope, code: str, name: 
     with data, the bar chart of its main indicator (not when it would show a small count), the table of every
     year. Its context says the filters applied and the ones not applied."""
     catalogue = queries.indicators(con)
-    lab_indicators = cards.lab_activity_indicators(catalogue)
+    roles = published.academie(con).indicateurs
+    lab_indicators = cards.lab_activity_indicators(catalogue, roles)
     activity: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
     illustrative = False
@@ -180,10 +181,11 @@ def _activity(con: duckdb.DuckDBPyConnection, scope: LabScope, code: str, name: 
         empty = NO_ACTIVITY_FILTERED if scope.parts else NO_ACTIVITY
         return View(page="laboratoires", title=f"Activité — {name}", context=context,
                     notices=(*notices, Notice(empty, "vide")), items={"kpis": (), "catalogue": catalogue})
-    rules = small_counts.policy()  # one lab: its small counts of people are shown « < 5 »
+    rules = published.policy(con)  # one lab: its small counts of people are shown « < 5 »
     people = small_counts.people_indicators(catalogue, rules)
     source = source_line(tuple(sources), tuple(sources.values()))
-    main = "labo_personnes" if not activity.get("labo_personnes", pd.DataFrame()).empty else kpis[0].indicateur
+    first = next(iter(roles.activite_laboratoire), "")  # the académie's main lab figure, when it has values
+    main = first if not activity.get(first, pd.DataFrame()).empty else kpis[0].indicateur
     meta = catalogue.set_index("id").loc[main]
     figures: tuple[Figure, ...] = ()
     if not cards.masked(next(k for k in kpis if k.indicateur == main), rules):  # bars would show a small count
@@ -241,12 +243,13 @@ def build_laboratories(con: duckdb.DuckDBPyConnection, filters: Filters,
     # the list's « À propos » says what its rows say: how many labs are cited by the bilan, how many are
     # illustrative (or cited with illustrative attributes) — one flag, one source line, never two answers
     partly = any(cards.is_illustrative_source(s) for s in labs.data["source"]) if not labs.empty else False
+    bilan = published.academie(con).bilan
     table = Table(key="laboratoires", title=TITLE, frame=cards.labs_table(labs.data, labels),
-                  source=cards.labs_source_text(labs.data["source"]) if not labs.empty else "",
+                  source=cards.labs_source_text(labs.data["source"], bilan) if not labs.empty else "",
                   illustrative=bool(labs.illustrative) or partly, ignored=labs.ignored)
     texts = {"count": cards.count_text(len(labs.data), len(every_lab.data))}
     if not labs.empty:
-        texts["labs_source"] = cards.labs_source_text(labs.data["source"])
+        texts["labs_source"] = cards.labs_source_text(labs.data["source"], bilan)
     fiche = None
     requested = params.get("labo") or ""
     rows = every_lab.data[every_lab.data["code"] == requested]

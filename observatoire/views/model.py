@@ -50,6 +50,10 @@ class Context:
     not_applied: tuple[str, ...] = ()
     """French, one per chosen filter that does NOT apply to this content (`scoped`): « Niveau : non détaillé
     pour cet indicateur (« Collège » non appliqué) ». Never in a file name, never written as a filter."""
+    drane: str = ""
+    """« DRANE Nancy-Metz » (academie.json, `Academie.drane`): who publishes the figures (PDF fiches' footer)."""
+    bilan: str = ""
+    """« Bilan DRANE 2023-2024 » (academie.json `bilan_court`): how a source cites the bilan."""
 
     @property
     def filters_text(self) -> str:

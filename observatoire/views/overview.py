@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from observatoire import config, queries, small_counts
+from observatoire import published, queries, small_counts
 from observatoire.figures import cards, classification
 from observatoire.figures.classification import Classes
-from observatoire.figures.foliummap import OVERVIEW_INDICATOR
 from observatoire.filters import Filters
 from observatoire.views.context import build_context
 from observatoire.views.model import KeyFigure, Notice, View
-from observatoire.views.presentation import LATEST, key_figure, latest_bassin_values
+from observatoire.views.presentation import LATEST, key_figure, latest_bassin_values, map_indicator
 
 TITLE = "Observatoire du numérique éducatif"
 NO_KPI = "Aucun indicateur clé n'est défini dans le catalogue."
@@ -75,14 +74,16 @@ def build_overview(con: duckdb.DuckDBPyConnection, filters: Filters,
     kpi_year = cards.kpi_year_text([k for k in kpis if k.valeur is not None]) or cards.kpi_year_text(kpis)
     year_rule = cards.kpi_year_rule(kpis)
 
-    scope = config.academie().nom
+    academie = published.academie(con)
+    scope = academie.nom
     if filters.bassins or filters.departements:
-        scope += " — " + cards.scope_text(filters.departements, filters.bassins, labels)
+        scope += " — " + cards.scope_text(filters.departements, filters.bassins, labels, academie.nom)
     subtitle = cards.overview_subtitle(scope, kpi_year, filters.periode_debut or first,
                                        filters.periode_fin or last, year_rule)
 
     # a bassin chosen: its small counts of people read « < 5 » (cards.masked, small_counts.for_level)
-    rules = small_counts.policy() if filters.bassins else None
+    policy = published.policy(con)
+    rules = policy if filters.bassins else None
     key_figures: tuple[KeyFigure, ...] = tuple(key_figure(k, rules, kpi_year) for k in kpis)
     notices = [Notice(NO_KPI, "vide")] if not kpis else []
     notices += [Notice(note, "filtre") for note in cards.merged_notes(kpis)]
@@ -97,14 +98,15 @@ def build_overview(con: duckdb.DuckDBPyConnection, filters: Filters,
         "coverage": cards.coverage_text(len(open_labs), n_bassins, total),
         "opening_note": cards.opening_note(len(open_labs), len(labs.data), annee) if annee and not labs.empty
         else "",
-        "labs_source": cards.labs_source_text(open_labs["source"]) if not open_labs.empty else "",
+        "labs_source": cards.labs_source_text(open_labs["source"], academie.bilan) if not open_labs.empty else "",
     }
 
     # small map: bassins coloured by the labs' activity of the cards' year — or of the latest year that has
     # values per bassin when that year is not published yet for it (said in the title) —, labs as markers
     wanted = annee or last or ""
-    per_bassin, map_year = latest_bassin_values(con, OVERVIEW_INDICATOR, wanted, filters)
-    meta = queries.indicator(con, OVERVIEW_INDICATOR)
+    mapped = map_indicator(con)
+    per_bassin, map_year = latest_bassin_values(con, mapped, wanted, filters)
+    meta = queries.indicator(con, mapped)
     label, unit = str(meta["libelle"]), str(meta["unite"])
     texts["map_title"] = f"{label} par bassin, {map_year}" + (
         f" ({LATEST} ; {wanted} pas encore publiée pour cet indicateur)" if map_year != wanted else "")
@@ -113,11 +115,11 @@ def build_overview(con: duckdb.DuckDBPyConnection, filters: Filters,
         texts["map_empty"] = per_bassin.empty_reason
         texts["map_empty_filtered"] = "" if filters.is_default() else "1"
     else:
-        mask = small_counts.for_level(unit, "bassin")  # tooltips and legend: « < 5 »
+        mask = small_counts.for_level(unit, "bassin", policy)  # tooltips and legend: « < 5 »
         classes = classification.classify(per_bassin.data["valeur"], classification.DEFAULT_METHOD, MAP_CLASSES,
                                           mask=mask)
         small_map = OverviewMap(
-            values=per_bassin.data, classes=classes, labs=open_labs, indicator=OVERVIEW_INDICATOR,
+            values=per_bassin.data, classes=classes, labs=open_labs, indicator=mapped,
             indicator_label=label, unit=unit, year=map_year, departements=tuple(filters.departements),
             bassins=tuple(filters.bassins), legend=tuple(classification.legend_items(classes, unit)),
             alt=f"Carte des bassins : {label} en {map_year}, et laboratoires", sources=tuple(per_bassin.sources),

@@ -25,7 +25,7 @@ from collections import Counter
 import duckdb
 import pandas as pd
 
-from observatoire import config, geo, queries, schema, small_counts
+from observatoire import config, published, queries, schema, small_counts
 from observatoire.figures import cards, charts, classification, formatting
 from observatoire.filters import Filters
 from observatoire.views.context import build_context, element_context, not_applied_note
@@ -33,13 +33,21 @@ from observatoire.views.model import Context, Figure, KeyFigure, Presentation, S
 from observatoire.views.static_map import bassins_map_figure, lab_markers
 
 TITLE = "Observatoire du numérique éducatif"
-MAP_INDICATOR = "labo_personnes"
-EVOLUTIONS = ("ent_visites", "gar_connexions", "pix_eleves_certifies")
 KEY_FIGURES_PER_SLIDE = 4
 """Key figures on one slide (2 × 2 cards): each card keeps its value at 44 pt and every other line ≥ 14 pt."""
 ILLUSTRATIVE_NOTE = "Données illustratives : certaines valeurs sont générées pour la démonstration."
 LATEST = "dernière année disponible"
 CARD_SCOPE_NOTE = "Un filtre qui ne s'applique pas à un chiffre est signalé sur sa carte."
+
+
+def map_indicator(con: duckdb.DuckDBPyConnection) -> str:
+    """The indicator of the overview's small map and of the slides' map: the académie's `carte` (academie.json
+    `indicateurs`, as the version holds it), else its `defaut`, else the first headline indicator."""
+    roles = published.academie(con).indicateurs
+    if roles.carte or roles.defaut:
+        return roles.carte or roles.defaut
+    first = con.execute("SELECT id FROM indicateurs ORDER BY coalesce(kpi, 99), id LIMIT 1").fetchall()
+    return str(first[0][0]) if first else ""
 
 
 def key_figure(kpi: queries.Kpi, rules: small_counts.Policy | None, headline: str | None = None) -> KeyFigure:
@@ -69,8 +77,9 @@ def _title_slide(context: Context, years: str) -> Slide:
                  notes=f"{TITLE}, {context.academie}. {years}. {context.filters_text}. {context.version_text}.")
 
 
-def _key_figures_slides(kpis: list[queries.Kpi], filters: Filters, context: Context) -> list[Slide]:
-    rules = small_counts.policy() if filters.bassins else None
+def _key_figures_slides(kpis: list[queries.Kpi], filters: Filters, context: Context,
+                        policy: small_counts.Policy) -> list[Slide]:
+    rules = policy if filters.bassins else None
     shown = [k for k in kpis if k.valeur is not None]
     year = cards.kpi_year_text(shown) or context.school_year
     rule = cards.kpi_year_rule(shown) or year
@@ -119,9 +128,10 @@ def _year_said(used: str, year: str) -> str:
 
 
 def _map_slide(con: duckdb.DuckDBPyConnection, filters: Filters, year: str, context: Context) -> Slide:
-    meta = queries.indicator(con, MAP_INDICATOR)
+    mapped = map_indicator(con)
+    meta = queries.indicator(con, mapped)
     label = str(meta["libelle"])
-    result, used = latest_bassin_values(con, MAP_INDICATOR, year, filters)
+    result, used = latest_bassin_values(con, mapped, year, filters)
     scope = element_context(context, result.ignored).scope_text
     title = "Les bassins et les laboratoires"
     if result.empty_reason or result.data.empty:
@@ -129,17 +139,18 @@ def _map_slide(con: duckdb.DuckDBPyConnection, filters: Filters, year: str, cont
         return Slide("carte", title, f"{label}, {year}", bullets=(reason,), notes=reason, scope=scope)
     data = result.data
     unit = str(meta["unite"])
-    mask = small_counts.for_level(unit, "bassin")
+    mask = small_counts.for_level(unit, "bassin", published.policy(con))
     classes = classification.classify(data["valeur"], classification.DEFAULT_METHOD, 5, mask=mask)
     colors = {code: classes.color(b) for code, b in zip(data["code"], classes.bins, strict=True)}
     values = {code: classification.format_value(v, unit, mask) for code, v in zip(data["code"], data["valeur"],
                                                                                    strict=True)}
     labs = queries.laboratories(con, filters, open_in=used).data
     said = _year_said(used, year)
-    figure = bassins_map_figure(geo.geojson_dict("bassins"), geo.geojson_dict("departements"), colors,
+    figure = bassins_map_figure(published.geojson(con, "bassins"), published.geojson(con, "departements"), colors,
                                 dict(zip(data["code"], data["nom"], strict=True)),
                                 classification.legend_items(classes, unit), f"{label}, {used}",
                                 lab_markers(labs, queries.labels(con).thematiques), values=values,
+                                latitude=published.academie(con).projection,
                                 selection=set(data["code"]))
     ranked = data.dropna(subset=["valeur"]).sort_values("valeur", ascending=False)
     top = [f"{n} : {values[c]}" for c, n in zip(ranked["code"].head(3), ranked["nom"].head(3), strict=True)]
@@ -159,8 +170,10 @@ def _map_slide(con: duckdb.DuckDBPyConnection, filters: Filters, year: str, cont
 def _evolution_slides(con: duckdb.DuckDBPyConnection, filters: Filters, kpis: list[queries.Kpi],
                       context: Context, year: str) -> list[Slide]:
     slides = []
-    rules = small_counts.policy() if filters.bassins else None
-    for kpi in [k for k in kpis if k.indicateur in EVOLUTIONS]:
+    policy = published.policy(con)
+    rules = policy if filters.bassins else None
+    chosen = published.academie(con).indicateurs.evolutions or tuple(k.indicateur for k in kpis[:3])
+    for kpi in [k for k in kpis if k.indicateur in chosen]:
         result = queries.series(con, kpi.indicateur, filters, annual=True)
         frame = result.data
         scope = element_context(context, result.ignored).scope_text
@@ -174,7 +187,7 @@ def _evolution_slides(con: duckdb.DuckDBPyConnection, filters: Filters, kpis: li
         fig = charts.line_figure(frame, kpi.unite, height=560, mask=rules)
         totals = frame.dropna(subset=["valeur"]).groupby("periode")["valeur"].sum().sort_index()
         # a bassin's small count of people reads « < 5 » in the alt text and the notes too, as in the chart
-        mask = small_counts.for_level(kpi.unite, "bassin") if filters.bassins else None
+        mask = small_counts.for_level(kpi.unite, "bassin", policy) if filters.bassins else None
         points = [f"{p} : {charts.value_with_unit(v, kpi.unite, mask)}" for p, v in totals.items()]
         alt = f"Évolution {_of(_lower_first(kpi.libelle))} par année scolaire : " + " ; ".join(points) + "."
         source = ", ".join(result.sources)
@@ -201,9 +214,11 @@ def _labs_slide(con: duckdb.DuckDBPyConnection, filters: Filters, year: str, con
     partly = any(cards.is_illustrative_source(s) for s in labs["source"]) if not labs.empty else False
     illustrative = bool(result.illustrative) or partly
     names = "; ".join(f"{n} ({c})" for n, c in zip(labs["nom"], labs["commune"], strict=True))
+    bilan = published.academie(con).bilan
     return Slide("laboratoires", "Les laboratoires numériques par thème", subtitle,
                  bullets=bullets or ("Aucun laboratoire pour ces filtres.",), notes=names,
-                 source=cards.labs_source_text(labs["source"]).removeprefix("Source : ") if not labs.empty else "",
+                 source=cards.labs_source_text(labs["source"], bilan).removeprefix("Source : ") if not labs.empty
+                 else "",
                  illustrative=illustrative,
                  scope=element_context(context, result.ignored, "la liste des laboratoires").scope_text)
 
@@ -235,7 +250,8 @@ def default_focus(con: duckdb.DuckDBPyConnection, filters: Filters, year: str) -
     the most people in its labs (latest year with values per bassin)."""
     if filters.bassins:
         return filters.bassins[0]
-    values, _ = latest_bassin_values(con, MAP_INDICATOR, year, filters)
+    mapped = map_indicator(con)
+    values, _ = latest_bassin_values(con, mapped, year, filters)
     ranked = values.data.dropna(subset=["valeur"]).sort_values(["valeur", "code"], ascending=[False, True])
     return None if ranked.empty else str(ranked["code"].iloc[0])
 
@@ -253,6 +269,7 @@ def _focus_slide(con: duckdb.DuckDBPyConnection, filters: Filters, kpis: list[qu
     name = choices[code]
     base = filters.with_(bassins=(), departements=())
     academie = {k.indicateur: k for k in queries.kpis(con, base)}
+    policy = published.policy(con)
     bullets, illustrative, not_applied = [], False, set()
     for kpi in kpis:
         per_bassin, used = latest_bassin_values(con, kpi.indicateur, kpi.annee or year, base)
@@ -260,7 +277,7 @@ def _focus_slide(con: duckdb.DuckDBPyConnection, filters: Filters, kpis: list[qu
         if mine.empty or pd.isna(mine["valeur"].iloc[0]):
             continue
         value = float(mine["valeur"].iloc[0])
-        mask = small_counts.for_level(kpi.unite, "bassin")
+        mask = small_counts.for_level(kpi.unite, "bassin", policy)
         text = f"{kpi.libelle} : {classification.format_value(value, kpi.unite, mask)}"
         total = academie.get(kpi.indicateur)
         additive = kpi.unite != schema.RATE_UNIT
@@ -288,8 +305,7 @@ def _focus_slide(con: duckdb.DuckDBPyConnection, filters: Filters, kpis: list[qu
                  scope=bassin_context.scope_text)
 
 
-def _sources_slide(context: Context, sources: list[str], illustrative: bool) -> Slide:
-    acad = config.academie()
+def _sources_slide(context: Context, sources: list[str], illustrative: bool, acad: config.Academie) -> Slide:
     named = sorted({s for s in sources if s and s != config.ILLUSTRATIVE and not s.startswith(acad.bilan)})
     bullets: tuple[str, ...] = (acad.bilan, *named[:6])
     if illustrative:
@@ -307,12 +323,14 @@ def build_presentation(con: duckdb.DuckDBPyConnection, filters: Filters, url: st
         or (queries.school_years(con) or [""])[-1]
     context = build_context(con, filters, school_year=year, url=url)
     years = year_line([k for k in kpis if k.valeur is not None], year)
-    slides: list[Slide] = [_title_slide(context, years), *_key_figures_slides(kpis, filters, context)]
+    slides: list[Slide] = [_title_slide(context, years), *_key_figures_slides(kpis, filters, context,
+                                                                                 published.policy(con))]
     slides += [_map_slide(con, filters, year, context), *_evolution_slides(con, filters, kpis, context, year),
                _labs_slide(con, filters, year, context),
                _focus_slide(con, filters, kpis, year, highlight, context)]
     raw_sources = [s for k in kpis for s in k.sources]
-    slides.append(_sources_slide(context, raw_sources, any(s.illustrative for s in slides)))
+    slides.append(_sources_slide(context, raw_sources, any(s.illustrative for s in slides),
+                                 published.academie(con)))
     chosen = highlight if highlight in focus_choices(con, filters) else ""
     return Presentation(context, TITLE, tuple(slides), year_text=years, highlight=chosen or "",
                         default_highlight=default_focus(con, filters, year) or "")

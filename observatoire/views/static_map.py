@@ -23,8 +23,11 @@ from shapely.ops import polylabel
 from observatoire.figures.theme import THEME
 from observatoire.text import escape_html
 
-LATITUDE = 48.7  # centre of the académie: x = lon × cos(latitude) keeps the shapes right
-X_SCALE = math.cos(math.radians(LATITUDE))
+
+def x_scale(latitude: float) -> float:
+    """x = lon × cos(latitude) keeps the shapes right around `latitude` (the académie's
+    `carte.latitude_projection`, `Academie.projection`)."""
+    return math.cos(math.radians(latitude))
 NO_DATA_COLOR = "#d9d9d9"  # = classification.NO_DATA_COLOR (legend grey of « pas de donnée »)
 NO_DATA_LABEL = "pas de donnée"
 OUTSIDE_COLOR = "#ffffff"  # bassins outside the chosen territory: white, light outline, grey name
@@ -64,7 +67,7 @@ def _polygons(geometry: Mapping[str, Any]) -> list[shapely.Polygon]:
     return [orient(p, 1.0) for p in parts if isinstance(p, shapely.Polygon) and not p.is_empty]
 
 
-def _rings_xy(rings: Iterable[shapely.LinearRing]) -> tuple[list[float | None], list[float | None]]:
+def _rings_xy(rings: Iterable[shapely.LinearRing], scale: float) -> tuple[list[float | None], list[float | None]]:
     """One path for several rings (None between them): outer rings counter-clockwise, holes clockwise, so that
     SVG's non-zero fill leaves the holes empty."""
     xs: list[float | None] = []
@@ -74,7 +77,7 @@ def _rings_xy(rings: Iterable[shapely.LinearRing]) -> tuple[list[float | None], 
             xs.append(None)
             ys.append(None)
         for lon, lat in ring.coords:
-            xs.append(lon * X_SCALE)
+            xs.append(lon * scale)
             ys.append(lat)
     return xs, ys
 
@@ -83,7 +86,7 @@ def _polygon_rings(polygons: Sequence[shapely.Polygon]) -> list[shapely.LinearRi
     return [ring for p in polygons for ring in (p.exterior, *p.interiors)]
 
 
-def _label_point(polygons: Sequence[shapely.Polygon]) -> tuple[float, float]:
+def _label_point(polygons: Sequence[shapely.Polygon], scale: float) -> tuple[float, float]:
     """A point well inside the largest part (pole of inaccessibility; `representative_point` if that fails)."""
     largest = max(polygons, key=lambda p: p.area)
     try:
@@ -92,7 +95,7 @@ def _label_point(polygons: Sequence[shapely.Polygon]) -> tuple[float, float]:
         point = largest.representative_point()
     if not largest.contains(point):
         point = largest.representative_point()
-    return point.x * X_SCALE, point.y
+    return point.x * scale, point.y
 
 
 def _label_text(name: str) -> str:
@@ -125,6 +128,7 @@ def bassins_map_figure(
     highlight: str | None = None,
     selection: Collection[str] | None = None,
     labs_title: str = LABS_TITLE,
+    latitude: float | None = None,
 ) -> go.Figure:
     """The bassins coloured by class (`colors`: bassin code → fill; missing → grey « pas de donnée »).
 
@@ -133,8 +137,15 @@ def bassins_map_figure(
     legend entry per group — what the colour means, e.g. the lab's main thème — under `labs_title`); `values`:
     bassin code → formatted value for the hover text (else the class label); `selection`: the bassins of the
     chosen territory (None: all) — the others are drawn white, « hors sélection », never « pas de donnée ».
-    The layout is fitted to `width` × `height` (`fit`: map on the left, legends beside it).
+    The layout is fitted to `width` × `height` (`fit`: map on the left, legends beside it). `latitude`: of the
+    projection (`Academie.projection`; default: the middle of the layers' latitudes).
     """
+    if latitude is None:
+        shapes = [p for layer in (bassins, departements) for f in layer.get("features", [])
+                  for p in _polygons(f["geometry"])]
+        south, north = (shapely.union_all(shapes).bounds[1::2] if shapes else (0.0, 0.0))
+        latitude = (south + north) / 2
+    scale = x_scale(latitude)
     label_of = {color.lower(): label for color, label in legend}
     inside = None if selection is None else set(selection)
     outside_seen = False
@@ -164,14 +175,14 @@ def bassins_map_figure(
             fill = color or NO_DATA_COLOR
             shown = (values or {}).get(code) or label_of.get(fill.lower()) or NO_DATA_LABEL
         hover = f"{escape_html(name)} : {escape_html(shown)}"
-        xs, ys = _rings_xy(_polygon_rings(polygons))
+        xs, ys = _rings_xy(_polygon_rings(polygons), scale)
         fig.add_trace(go.Scatter(
             x=xs, y=ys, mode="lines", fill="toself", fillcolor=fill,
             line={"color": OUTSIDE_LINE if outside else OUTLINE, "width": 1.2}, hoveron="fills", text=hover,
             hoverinfo="text", name=escape_html(name), showlegend=False,
             meta={"bassin": code, "hors_selection": outside},
         ))
-        x, y = _label_point(polygons)
+        x, y = _label_point(polygons, scale)
         chosen = highlight is not None and code == highlight
         muted = (highlight is not None and not chosen and not _is_dark(fill)) or outside
         annotations.append(dict(
@@ -188,14 +199,14 @@ def bassins_map_figure(
         polygons = _polygons(feature["geometry"])
         if not polygons:
             continue
-        xs, ys = _rings_xy(_polygon_rings(polygons))
+        xs, ys = _rings_xy(_polygon_rings(polygons), scale)
         dep_name = escape_html(feature.get("properties", {}).get("nom", ""))
         fig.add_trace(go.Scatter(
             x=xs, y=ys, mode="lines", line={"color": DEPARTEMENT_LINE, "width": 3.5}, hoverinfo="skip",
             showlegend=False, name=dep_name,
         ))
     if chosen_rings:  # above the départements: the highlighted bassin reads at once
-        xs, ys = _rings_xy(chosen_rings)
+        xs, ys = _rings_xy(chosen_rings, scale)
         fig.add_trace(go.Scatter(
             x=xs, y=ys, mode="lines", line={"color": HIGHLIGHT_LINE, "width": 5}, hoverinfo="skip",
             showlegend=False, name="observatoire-highlight", meta={"highlight": highlight},
@@ -221,20 +232,21 @@ def bassins_map_figure(
         for group, rows in groups:
             hover = [escape_html(n) for n in rows["nom"]]
             fig.add_trace(go.Scatter(
-                x=[float(lon) * X_SCALE for lon in rows["lon"]], y=[float(lat) for lat in rows["lat"]],
+                x=[float(lon) * scale for lon in rows["lon"]], y=[float(lat) for lat in rows["lat"]],
                 mode="markers", name=escape_html(group), showlegend=True, legendgroup="labs",
                 legendgrouptitle={"text": f"<b>{escape_html(labs_title)}</b>"} if grouped and labs_title else None,
                 marker={"size": 14, "color": list(rows["couleur"]), "line": {"color": "#ffffff", "width": 2.5}},
                 text=hover, hovertemplate="%{text}<extra></extra>",
             ))
 
-    if all_polygons:
-        minx, miny, maxx, maxy = shapely.union_all(all_polygons).bounds
-    else:
-        minx, miny, maxx, maxy = 4.8, 47.8, 7.7, 49.6
+    outlines = all_polygons or [p for f in departements.get("features", []) for p in _polygons(f["geometry"])]
+    if outlines:
+        minx, miny, maxx, maxy = shapely.union_all(outlines).bounds
+    else:  # nothing to draw: any square
+        minx, miny, maxx, maxy = 0.0, 0.0, 1.0, 1.0
     pad_x, pad_y = (maxx - minx) * 0.02, (maxy - miny) * 0.02
     axis = {"visible": False, "showgrid": False, "zeroline": False, "fixedrange": False}
-    x_range = [minx * X_SCALE - pad_x, maxx * X_SCALE + pad_x]
+    x_range = [minx * scale - pad_x, maxx * scale + pad_x]
     y_range = [miny - pad_y, maxy + pad_y]
     fig.update_layout(
         width=width, height=height, separators=SEPARATORS,
@@ -469,7 +481,7 @@ def lab_markers(labs: pd.DataFrame, theme_labels: Mapping[str, str]) -> pd.DataF
 
 def carte_figure(bassins: Mapping[str, Any], departements: Mapping[str, Any], values: pd.DataFrame,
                  classes: Any, unit: str, labs: pd.DataFrame, legend_title: str,
-                 theme_labels: Mapping[str, str] | None = None) -> go.Figure:
+                 theme_labels: Mapping[str, str] | None = None, latitude: float | None = None) -> go.Figure:
     """The Carte page's map as a plain plotly figure (no tiles, no network), same classes, colours, values
     (« < 5 » for small counts) and labs (coloured by main thème, legend by thème), for its PNG image; the
     bassins outside the chosen départements are « hors sélection ». `classes`: `classification.Classes`."""
@@ -480,4 +492,5 @@ def carte_figure(bassins: Mapping[str, Any], departements: Mapping[str, Any], va
                                                                           strict=True)}
     names = dict(zip(values["code"], values["nom"], strict=True))
     return bassins_map_figure(bassins, departements, colors, names, legend_items(classes, unit), legend_title,
-                              lab_markers(labs, theme_labels or {}), values=shown, selection=set(values["code"]))
+                              lab_markers(labs, theme_labels or {}), values=shown, selection=set(values["code"]),
+                              latitude=latitude)

@@ -231,7 +231,7 @@ def test_count_text():
 def test_labs_source_text_counts_cited_and_illustrative_labs():
     sources = ["Bilan DRANE 2023-2024, « Labs » (ouverture illustrative)", "Bilan DRANE 2023-2024, « Labs »",
                config.ILLUSTRATIVE]
-    text = cards.labs_source_text(sources)
+    text = cards.labs_source_text(sources, config.academie().bilan)
     assert text.startswith("Source : 2 lieux cités par le bilan")
     assert "1 laboratoire illustratif" in text
 
@@ -341,8 +341,12 @@ def test_activity_table_and_card_hide_small_counts_of_people():
 
 def test_lab_activity_indicators_excludes_the_count_and_puts_people_first():
     catalogue = pd.DataFrame({"id": ["labo_classes", "labo_nombre", "ent_visites", "labo_personnes"],
-                              "libelle": ["Classes", "Nombre", "Visites", "Personnes"]})
-    assert list(cards.lab_activity_indicators(catalogue)["id"]) == ["labo_personnes", "labo_classes"]
+                              "libelle": ["Classes", "Nombre", "Visites", "Personnes"],
+                              "territoires": ["academie|laboratoire", "academie|laboratoire", "academie",
+                                              "academie|bassin|laboratoire"],
+                              "granularite": ["annuelle"] * 4})
+    roles = config.academie().indicateurs  # the count of labs and the order are the académie's (academie.json)
+    assert list(cards.lab_activity_indicators(catalogue, roles)["id"]) == ["labo_personnes", "labo_classes"]
 
 
 def test_project_lines():
@@ -368,9 +372,10 @@ def test_bassins_in_scope():
 
 
 def test_scope_and_subtitle():
-    assert cards.scope_text(("54", "57"), (), LABELS) == "Meurthe-et-Moselle et Moselle"
-    assert cards.scope_text((), ("57-metz",), LABELS) == "bassin de Metz"
-    assert cards.scope_text((), (), LABELS) == config.academie().nom
+    nom = config.academie().nom
+    assert cards.scope_text(("54", "57"), (), LABELS, nom) == "Meurthe-et-Moselle et Moselle"
+    assert cards.scope_text((), ("57-metz",), LABELS, nom) == "bassin de Metz"
+    assert cards.scope_text((), (), LABELS, nom) == config.academie().nom
     text = cards.overview_subtitle("Académie", "2023-2024", "2020-2021", "2023-2024")
     assert text == "Académie · chiffres clés de l'année scolaire 2023-2024 · évolution 2020-2021 → 2023-2024"
     assert "évolution" not in cards.overview_subtitle("Académie", "2022-2023", "2022-2023", "2022-2023")

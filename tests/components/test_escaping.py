@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components import catalog, maps, sidebar
-from observatoire import geo, queries, store, text
+from observatoire import config, geo, queries, store, text
 from observatoire.figures import bassin_panel, cards, charts, classification, foliummap
 from observatoire.filters import Choices, Filters, parse_params
 from observatoire.labels import Labels
@@ -84,6 +84,7 @@ def test_rendered_map_has_no_raw_payload(con):
     themes = {code: f"Thème {HOSTILE}" for code in queries.labels(con).thematiques}
     m = maps.build_map(geo.geojson_dict("bassins"), geo.geojson_dict("departements"), data, classes, labs,
                        indicator_label=f"Indicateur {HOSTILE}", unit=f"u {HTML}", annee=YEAR,
+                       centre=config.academie().carte_centre, zoom=config.academie().carte_zoom,
                        theme_labels=themes, niveau_labels=themes)
     rendered = m.get_root().render()
     # the payload never appears unescaped: not in the data, not in the tooltips, popups, legends

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from components import maps, offline
-from observatoire import geo
+from observatoire import config, geo
 from observatoire.figures import classification
 
 
@@ -22,7 +22,9 @@ def _inputs(first_value: float = 120.0) -> tuple[tuple, dict]:
     classes = classification.classify(values["valeur"], "quantiles", 5)
     labs = geo.load_laboratoires().head(4)
     args = (bassins, geo.geojson_dict("departements"), values, classes, labs)
-    return args, {"indicator_label": "Personnes", "unit": "personnes", "annee": "2023-2024"}
+    acad = config.academie()
+    return args, {"indicator_label": "Personnes", "unit": "personnes", "annee": "2023-2024",
+                  "centre": acad.carte_centre, "zoom": acad.carte_zoom}
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ def main(out: Path, with_streamlit: bool) -> None:
         import streamlit.elements.plotly_chart  # noqa: F401 - the import under test: it changes plotly's default
     import plotly.io as pio
 
-    from observatoire import config, versions
+    from observatoire import config, published, versions
     from observatoire.exports import png, pptx
     from observatoire.filters import Filters
     from observatoire.views.carte import build_carte, static_figure
@@ -37,12 +37,13 @@ def main(out: Path, with_streamlit: bool) -> None:
         view = build_indicators(con, moselle, {"indicateur": "ent_visites"})
         carte = build_carte(con, moselle, {"indicateur": "labo_personnes"})
         deck = build_presentation(con, moselle.with_(niveaux=("college",)))
+        layers = published.geojson(con, "bassins"), published.geojson(con, "departements")
     written = []
     for figure in view.figures:
         (out / f"png-{figure.key}.png").write_bytes(png.figure_png(png.decorated(figure, view.context)))
         written.append(f"png-{figure.key}.png")
     table = carte.tables[0]
-    map_view = Figure("carte", table.title, static_figure(carte.items["map"]), table.title, table.source,
+    map_view = Figure("carte", table.title, static_figure(carte.items["map"], *layers), table.title, table.source,
                       table.illustrative)
     (out / "png-carte.png").write_bytes(png.figure_png(png.decorated(map_view, carte.context)))
     written.append("png-carte.png")

@@ -463,6 +463,17 @@ CASES = [
          ["clé « seuil_petits_effectifs » : entier supérieur ou égal à 1 attendu"], "academie.json"),
     Case("academie_unites_personnes_texte", _academie(lambda a: _set(a, "unites_personnes", "élèves")),
          ["clé « unites_personnes » : liste d'unités (textes) attendue"], "academie.json"),
+    # the académie's facts the code no longer holds (issue 22, point 1): names, projection, indicator roles
+    Case("academie_nom_court_vide", _academie(lambda a: _set(a, "nom_court", " ")),
+         ["clé « nom_court » : texte non vide attendu"], "academie.json"),
+    Case("academie_latitude_projection", _academie(lambda a: _set(a, "carte.latitude_projection", 120)),
+         ["clé « carte.latitude_projection » : latitude de -85 à 85 attendue"], "academie.json"),
+    Case("academie_indicateur_defaut_inconnu", _academie(lambda a: _set(a, "indicateurs.defaut", "visites_ent")),
+         ["clé « indicateurs.defaut »", "indicateur inconnu du catalogue (indicateurs.csv)"], "academie.json"),
+    Case("academie_evolutions_texte", _academie(lambda a: _set(a, "indicateurs.evolutions", "ent_visites")),
+         ["clé « indicateurs.evolutions » : liste d'identifiants d'indicateurs attendue"], "academie.json"),
+    Case("academie_role_inconnu", _academie(lambda a: _set(a, "indicateurs.principal", "ent_visites")),
+         ["clé « indicateurs.principal » : clé inconnue"], "academie.json"),
 ]
 
 

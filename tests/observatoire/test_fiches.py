@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
-from observatoire import queries, small_counts
+from observatoire import published, queries, small_counts
 from observatoire.exports import pdf
 from observatoire.figures import formatting
 from observatoire.filters import Filters
@@ -129,6 +129,7 @@ def test_bassin_fiche_filters_choose_the_labs_and_are_written(con):
 def test_small_counts_of_people_are_masked(con, monkeypatch):
     rules = small_counts.Policy(threshold=4000)  # Forbach's PIX certifications (3 031) become a small count
     monkeypatch.setattr(small_counts, "policy", lambda *args, **kwargs: rules)
+    monkeypatch.setattr(published, "policy", lambda *args, **kwargs: rules)  # the version's policy
     fiche = fiches.build_bassin_fiche(con, BASSIN, YEAR, Filters())
     profile = queries.bassin_profile(con, BASSIN, YEAR, Filters()).set_index("indicateur")
     pix = next(f for f in fiche.facts if f.label == profile.loc["pix_eleves_certifies", "libelle"])

@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 from pptx import Presentation as OpenPptx
 
-from observatoire import config, queries, small_counts
+from observatoire import config, published, queries, small_counts
 from observatoire.exports import look, png, pptx
 from observatoire.figures import cards, formatting
 from observatoire.filters import Filters
@@ -127,7 +127,7 @@ def test_every_figure_slide_has_a_plotly_figure_whose_alt_names_its_numbers(case
         assert re.search(r"\d", slide.figure.alt), slide.figure.alt
     # the map: bassins, labs, the three bassins in front with their values
     carte = figures[0]
-    values = queries.values_by_bassin(con, builder.MAP_INDICATOR, year, filters).data.dropna(subset=["valeur"])
+    values = queries.values_by_bassin(con, builder.map_indicator(con), year, filters).data.dropna(subset=["valeur"])
     labs = queries.laboratories(con, filters, open_in=year).data
     alt = carte.figure.alt
     assert f"Carte des {len(values)} bassins" in alt and f"et {len(labs)} laboratoires" in alt
@@ -161,7 +161,7 @@ def test_illustrative_flags_follow_the_origins(case, con):
                                          or any(k.illustratif for k in kept))
     # a slide whose query result is illustrative says so (and the figure with it)
     carte = by_kind["carte"][0]
-    result = queries.values_by_bassin(con, builder.MAP_INDICATOR, year, filters)
+    result = queries.values_by_bassin(con, builder.map_indicator(con), year, filters)
     assert carte.illustrative == carte.figure.illustrative == bool(result.illustrative)
     for slide in by_kind["evolution"]:
         kpi = next(k for k in queries.kpis(con, filters) if k.libelle == slide.title)
@@ -189,7 +189,7 @@ def test_the_focus_slide_names_a_bassin_of_the_departement(case, con):
     named = [c for c in allowed if focus.title == f"Zoom sur le bassin {builder._of(names[c])}"]
     assert named, focus.title
     if not filters.departements:  # no bassin chosen: the one with the most people in the labs
-        values = queries.values_by_bassin(con, builder.MAP_INDICATOR, _year(con, filters), filters).data
+        values = queries.values_by_bassin(con, builder.map_indicator(con), _year(con, filters), filters).data
         assert named == [values.sort_values("valeur", ascending=False)["code"].iloc[0]]
     assert focus.bullets and all(" : " in b for b in focus.bullets)
     assert any("de l'académie)" in b for b in focus.bullets)
@@ -208,6 +208,7 @@ def test_a_bassin_filter_masks_small_counts_as_the_overview_does(con, monkeypatc
     target = min(people, key=lambda k: k.valeur)
     rules = small_counts.Policy(int(target.valeur) + 1, real.people_units)
     monkeypatch.setattr(small_counts, "policy", lambda *args, **kwargs: rules)
+    monkeypatch.setattr(published, "policy", lambda *args, **kwargs: rules)  # the version's policy
     presentation = builder.build_presentation(con, filters)
     key_figures = _key_figures(presentation)
     figures = {f.label: f for f in key_figures}

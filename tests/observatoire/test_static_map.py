@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from observatoire import geo
+from observatoire import config, geo
 from observatoire.exports import png
 from observatoire.views import static_map
 from tests.helpers import require_renderer
@@ -29,6 +29,7 @@ def _figure(layers, **extra):
     legend = [(PALETTE[i], f"de {i * 10} à {i * 10 + 10} %") for i in range(5)]
     labs = pd.DataFrame({"lon": [6.18, 6.17], "lat": [48.69, 49.12], "nom": ["Labo <Nancy>", "Labo Metz"],
                          "couleur": ["#d63e2a", "#d63e2a"]})
+    extra.setdefault("latitude", config.academie().projection)  # the académie's projection, as the views draw it
     return static_map.bassins_map_figure(bassins, departements, colors, names, legend, "Part équipée (%)", labs,
                                          **extra), codes
 
@@ -49,11 +50,12 @@ def test_one_filled_trace_per_bassin_and_no_geo(layers):
 
 
 def test_shapes_are_scaled_and_departements_drawn(layers):
+    x_scale = static_map.x_scale(config.academie().projection)  # the académie's projection
     figure, _ = _figure(layers)
     lines = [t for t in figure.data if t.fill != "toself" and t.mode == "lines"]
     assert len(lines) == 4 and all(t.line.width >= 3 for t in lines)
     xs = [x for t in figure.data if t.fill == "toself" for x in t.x if x is not None]
-    assert max(xs) < 7.7 * static_map.X_SCALE + 0.01 and min(xs) > 4.8 * static_map.X_SCALE - 0.01
+    assert max(xs) < 7.7 * x_scale + 0.01 and min(xs) > 4.8 * x_scale - 0.01
 
 
 def test_names_legend_and_escaping(layers):

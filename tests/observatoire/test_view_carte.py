@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from observatoire import config, queries, small_counts
+from observatoire import config, published, queries, small_counts
 from observatoire.figures import bassin_panel, classification, foliummap
 from observatoire.filters import Filters
 from observatoire.views import static_map
@@ -47,10 +47,11 @@ def _check_view(con, view: View, filters: Filters, indicator: str = "labo_person
     # fiche), said in their labels
     scope = foliummap.lab_figure_filters(filters)
     assert (scope.thematiques, scope.niveaux) == (filters.thematiques, filters.niveaux)
+    shown = dict(config.academie().indicateurs.chiffres_laboratoire)  # academie.json: id → short label
     expected = foliummap.lab_figures(
         {i: queries.series(con, i, scope, by="laboratoire", annual=True, periods=(year, year)).data
-         for i in foliummap.LAB_FIGURES},
-        {i: str(queries.indicator(con, i)["unite"]) for i in foliummap.LAB_FIGURES})
+         for i in shown},
+        {i: str(queries.indicator(con, i)["unite"]) for i in shown}, None, shown)
     names = queries.labels(con)
     parts = ", ".join([names.thematiques[t] for t in filters.thematiques] + [names.niveaux[n] for n in filters.niveaux])
     if parts:
@@ -174,7 +175,7 @@ def test_unknown_choices_are_refused_in_french(con):
 def test_static_image_is_drawn_from_the_view(con):
     """The PNG of the map: each bassin of the view filled with the colour of its class, its legend the view's."""
     inputs = build_carte(con, Filters(departements=("54",)), PARAMS).items["map"]
-    figure = static_figure(inputs)
+    figure = static_figure(inputs, published.geojson(con, "bassins"), published.geojson(con, "departements"))
     fills = {t.name: t.fillcolor for t in figure.data if t.fillcolor}
     for code, name, index in zip(inputs.codes, inputs.values["nom"], inputs.classes.bins):
         assert fills[name] == inputs.classes.color(index), code

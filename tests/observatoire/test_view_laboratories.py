@@ -30,13 +30,13 @@ def _check_list(con, filters: Filters):
     # one answer about the origin of the list (before: « Source : données illustratives (générées) » beside
     # « Données illustratives : non » when every listed lab was cited by the bilan)
     partly = any(cards.is_illustrative_source(s) for s in labs.data["source"])
-    assert table.source == (cards.labs_source_text(labs.data["source"]) if not labs.empty else "")
+    assert table.source == (cards.labs_source_text(labs.data["source"], config.academie().bilan) if not labs.empty else "")
     assert table.illustrative == view.illustrative == (bool(labs.illustrative) or partly)
     assert (view.sources, view.origins) == (tuple(labs.sources), tuple(labs.origins))
     assert [n.text for n in view.notices if n.kind == "filtre"] == list(labs.ignored)
     assert len(view.items["names"]) == total and view.items["fiche"] is None
     if not labs.empty:
-        assert view.text("labs_source") == cards.labs_source_text(labs.data["source"])
+        assert view.text("labs_source") == cards.labs_source_text(labs.data["source"], config.academie().bilan)
     return view, labs
 
 

@@ -13,7 +13,6 @@ import pytest
 
 from observatoire import config, queries, small_counts
 from observatoire.figures import cards, classification
-from observatoire.figures.foliummap import OVERVIEW_INDICATOR
 from observatoire.filters import Filters
 from observatoire.views.context import filter_lines
 from observatoire.views.model import ILLUSTRATIVE, TRUSTED
@@ -57,7 +56,8 @@ def test_subtitle_and_labs_covered(con, views, name):
     year = cards.kpi_year_text(queries.kpis(con, filters)) or years[-1]
     scope = config.academie().nom
     if filters.departements or filters.bassins:
-        scope += " — " + cards.scope_text(filters.departements, filters.bassins, queries.labels(con))
+        scope += " — " + cards.scope_text(filters.departements, filters.bassins, queries.labels(con),
+                                         config.academie().nom)
     assert view.subtitle == cards.overview_subtitle(scope, year, years[0], years[-1])
     assert view.context.school_year == year
     assert view.context.filters == filter_lines(filters, queries.labels(con))
@@ -72,7 +72,7 @@ def test_subtitle_and_labs_covered(con, views, name):
         assert view.text("opening_note") == "" and view.text("labs_source") == ""
     else:
         assert view.text("opening_note") == cards.opening_note(len(open_labs), len(listed.data), year)
-        assert view.text("labs_source") == cards.labs_source_text(open_labs["source"])
+        assert view.text("labs_source") == cards.labs_source_text(open_labs["source"], config.academie().bilan)
 
 
 def test_filters_change_the_content(views):
@@ -93,8 +93,9 @@ def test_the_small_map_inputs(con, views, name):
     small = view.items["map"]
     assert isinstance(small, OverviewMap)
     year = view.items["year"]
-    result = queries.values_by_bassin(con, OVERVIEW_INDICATOR, year, filters)
-    meta = queries.indicator(con, OVERVIEW_INDICATOR)
+    overview_indicator = config.academie().indicateurs.carte  # academie.json: the overview's small map
+    result = queries.values_by_bassin(con, overview_indicator, year, filters)
+    meta = queries.indicator(con, overview_indicator)
     assert list(small.values["code"]) == list(result.data["code"])
     assert list(small.values["valeur"].fillna(-1)) == list(result.data["valeur"].fillna(-1))
     mask = small_counts.for_level(str(meta["unite"]), "bassin")

@@ -19,12 +19,14 @@ import pandas as pd
 import pytest
 
 from components import offline
-from observatoire import exporting, geo, queries, small_counts, store
+from observatoire import config, exporting, geo, queries, small_counts, store
 from observatoire.figures import bassin_panel, classification, foliummap, formatting
 from observatoire.filters import Filters
 
 NBSP = formatting.NBSP
 YEAR = "2023-2024"
+ACADEMIE = config.academie()
+LAB_FIGURES = dict(ACADEMIE.indicateurs.chiffres_laboratoire)  # academie.json: the lab popups' figures
 
 
 # ------------------------------------------------------------------------------------------------ fixtures
@@ -57,14 +59,15 @@ def _map(con, geojsons, labels, filters: Filters | None = None, basemap: str = "
     figures = foliummap.lab_figures({
         i: queries.series(con, i, foliummap.lab_figure_filters(filters), by="laboratoire", annual=True,
                           periods=(YEAR, YEAR)).data
-        for i in foliummap.LAB_FIGURES
-    })
+        for i in LAB_FIGURES
+    }, labels=LAB_FIGURES)
     meta = queries.indicator(con, indicator)
     classes = classification.classify(data["valeur"], method, k)
     offline.use_local_assets()  # what components.maps.build_map does first: folium's assets are vendored
     m = foliummap.build_map(
         geojsons[0], geojsons[1], data, classes, labs, indicator_label=meta["libelle"], unit=meta["unite"],
-        annee=YEAR, basemap=basemap, departements=filters.departements, chosen_bassins=filters.bassins,
+        annee=YEAR, centre=ACADEMIE.carte_centre, zoom=ACADEMIE.carte_zoom, basemap=basemap,
+        departements=filters.departements, chosen_bassins=filters.bassins,
         theme_labels=labels.thematiques, niveau_labels=labels.niveaux, figures=figures,
     )
     return m, data, classes, labs
@@ -312,7 +315,7 @@ def test_map_indicators_exclude_monthly_ones(con):
     monthly = set(catalogue.loc[catalogue["granularite"] == "mensuelle", "id"])
     assert monthly and not monthly & set(options)
     assert set(options) | monthly == set(catalogue["id"])
-    assert foliummap.default_indicator(options) == "labo_personnes"
+    assert foliummap.default_indicator(options, ACADEMIE.indicateurs) == "labo_personnes"
 
 
 # ------------------------------------------------------------------------------------------- small counts
@@ -358,7 +361,7 @@ def test_small_counts_read_less_than_5_in_every_text_of_the_map_colours_stay_exa
 def test_lab_popups_and_profiles_hide_small_counts_of_people():
     data = pd.DataFrame({"groupe": ["l1", "l2"], "valeur": [3.0, 40.0], "illustratif": [True, True]})
     figures = foliummap.lab_figures({"labo_personnes": data, "labo_classes": data},
-                               {"labo_personnes": "personnes", "labo_classes": "classes"})
+                                    {"labo_personnes": "personnes", "labo_classes": "classes"}, labels=LAB_FIGURES)
     assert figures["l1"][0][1] == "< 5" and figures["l1"][1][1] == "3"  # classes are not people
     assert figures["l2"][0][1] == "40"
     profile = pd.DataFrame([{"libelle": "Personnes", "unite": "personnes", "valeur": 3.0, "academie": 5000.0,
