@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from observatoire import config, published, reading, schema, small_counts
+from observatoire import config, departements, published, reading, schema, small_counts
 from observatoire.reading import GeoLayer
 from observatoire.schema import Problem, Problems
 
@@ -129,8 +129,8 @@ def academie_problems(raw: Any, file: str = "academie.json") -> Problems:
             key = f"departements[{i}]"
             if not isinstance(dep, dict) or not all(isinstance(dep.get(k), str) for k in ("code", "nom")):
                 refuse(key, "objet {\"code\": \"54\", \"nom\": \"…\"} attendu (code et nom en texte)", dep)
-            elif not re.match(r"^\d{2}$", dep["code"]):
-                refuse(f"{key}.code", "code de département à deux chiffres attendu", dep["code"])
+            elif not departements.is_departement(dep["code"]):
+                refuse(f"{key}.code", departements.DEPARTEMENT_MESSAGE, dep["code"])
             elif dep["code"] in seen:
                 refuse(f"{key}.code", "département en double", dep["code"])
             else:
@@ -300,9 +300,10 @@ def read_reference(reference_dir: Path = config.REFERENCE_DIR) -> Reference:
         except schema.ValidationError as err:
             problems.extend(err)
     seats = None
+    seats_file = reference_dir / "bassins_sieges.csv"
     try:
-        seats = schema.validate("bassins_sieges",
-                                reading.read_table_file("bassins_sieges", reference_dir / "bassins_sieges.csv"))
+        if seats_file.exists():  # optional: the input of the geography builder (no bassins: no seats)
+            seats = schema.validate("bassins_sieges", reading.read_table_file("bassins_sieges", seats_file))
     except schema.ValidationError as err:
         problems.extend(err)
     if not problems and acad is not None:
@@ -337,10 +338,10 @@ def _cross_reference_problems(t: dict[str, pd.DataFrame], acad: config.Academie)
         problems.add_frame(table, schema.rows_frame(table, values.index[mask], column, values[mask], message))
 
     expected = set(acad.departements)
-    for code in sorted(deps - expected):
+    for code in departements.ordered(deps - expected):
         problems.add(schema.Problem("departements", None, "code", code, "département absent de la liste "
                                     "« departements » de academie.json"))
-    for code in sorted(expected - deps):
+    for code in departements.ordered(expected - deps):
         problems.add(schema.Problem("departements", None, "code", code, "département de academie.json sans "
                                     "contour dans departements.geojson"))
     bad("bassins", "departement", t["bassins"], deps)
@@ -362,6 +363,15 @@ def _cross_reference_problems(t: dict[str, pd.DataFrame], acad: config.Academie)
             table, frame.index[mask], "departement", frame.loc[mask, "departement"],
             "département différent de celui du bassin (" + frame.loc[mask, "bassin"].astype(str) + " est en "
             + of_bassin[mask].astype(str) + ")"))
+    # a commune code names its département (`2A004` is in 2A, `97101` in 971)
+    for table in ("communes_bassins", "laboratoires"):
+        frame = t[table]
+        of_code = frame["code_commune"].astype(str).map(departements.of_commune)
+        mask = of_code != frame["departement"]
+        problems.add_frame(table, schema.rows_frame(
+            table, frame.index[mask], "departement", frame.loc[mask, "departement"],
+            "département différent de celui du code commune (" + frame.loc[mask, "code_commune"].astype(str)
+            + " est en " + of_code[mask] + ")"))
     problems.extend(_theme_tree_problems(t["thematiques"]))
     problems.extend(_declaration_problems(t))
     return problems
@@ -590,6 +600,8 @@ def check_data(data_dir: Path = config.DATA_DIR) -> schema.Problems:
     except schema.ValidationError as err:
         problems.extend(err)
     measures_file = data_dir / "demo" / "mesures.csv"
+    if not measures_file.parent.exists():  # an académie's own folder: no demonstration measures, imports only
+        return problems
     try:
         frame = reading.read_measures_csv(measures_file)
         if reference is None:
@@ -599,6 +611,8 @@ def check_data(data_dir: Path = config.DATA_DIR) -> schema.Problems:
     except schema.ValidationError as err:
         problems.extend(err)
     bilan = data_dir / "demo" / "chiffres_bilan.csv"
+    if not bilan.exists():  # optional: the figures of a report, when the académie has typed them
+        return problems
     try:
         frame = read_bilan_figures(bilan)
         frame.insert(2, "territoire_type", "academie")

@@ -1,5 +1,5 @@
 """Command line: `python -m observatoire init | check | import FILE | versions | changements | annuler LOT |
-export | presentation`.
+export | presentation | academie nouvelle CODE`.
 
 Every write publishes a new immutable data version (`versions.Repository`); readers are never disturbed.
 
@@ -346,6 +346,21 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new_academie(args: argparse.Namespace) -> int:
+    from observatoire import scaffold
+
+    try:
+        written = scaffold.new_academie(args.code, args.departements, Path(args.dossier), nom=args.nom)
+    except scaffold.ScaffoldError as err:
+        raise CommandError(str(err)[:1].upper() + str(err)[1:]) from err
+    folder = Path(args.dossier)
+    print(f"Dossier de l'académie créé : {folder} ({len(written)} fichiers).")
+    for path in written:
+        print(f"  {path.relative_to(folder)}")
+    print(f"Suite : la liste à cocher {folder / 'LISEZMOI.md'} (laboratoires, géographie, check, init, import).")
+    return 0
+
+
 PRESENTATION_FORMATS = ("pptx", "html")
 
 
@@ -466,6 +481,16 @@ def build_parser() -> argparse.ArgumentParser:
     pres.add_argument("--zoom", help="bassin de la diapositive « Zoom » (code ; défaut : celui qui compte le plus "
                       "de personnes dans ses laboratoires)")
     pres.set_defaults(func=_presentation)
+    acad = sub.add_parser("academie", help="une nouvelle académie : dossier de données à remplir")
+    acad_sub = acad.add_subparsers(dest="action", required=True)
+    new = acad_sub.add_parser("nouvelle", help="crée le dossier de données d'une académie (academie.json, "
+                              "catalogues, fichiers à remplir, liste à cocher LISEZMOI.md)")
+    new.add_argument("code", help="code de l'académie : minuscules, chiffres, tirets (grenoble, aix-marseille)")
+    new.add_argument("--departements", required=True, help="codes des départements séparés par des virgules "
+                     "(07,26 ; 2A,2B ; 971)")
+    new.add_argument("--dossier", required=True, help="dossier à créer (absent ou vide)")
+    new.add_argument("--nom", help="nom affiché (défaut : « Académie de » suivi du code)")
+    new.set_defaults(func=_new_academie)
     return parser
 
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from observatoire import urlvalues
 from observatoire.labels import Labels
 from observatoire.text import cut, quote_value
 
@@ -99,6 +100,8 @@ def parse_params(params: Mapping[str, object], choices: Choices,
     def pick(attr: str, allowed: Iterable[str]) -> tuple[str, ...]:
         allowed_set = set(allowed)
         raw = _as_list(params.get(PARAM_NAMES[attr]))
+        if attr == "departements":  # `dep=2a`, `dep=1`: the official code (`2A`, `01`)
+            raw = [urlvalues.departement(v, allowed_set) or v for v in raw]
         kept = [v for v in raw if v in allowed_set]
         for bad in (v for v in raw if v not in allowed_set):
             notices.append(

@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from observatoire import checks, config, exporting, reading, schema
+from observatoire import checks, config, departements, exporting, reading, schema
 from observatoire.schema import MEASURE_COLUMNS, MEASURE_KEY, Problem, Problems, ValidationError
 from observatoire.text import cut as cut_text
 
@@ -913,6 +913,8 @@ def _canonical(raw: pd.DataFrame, name: str, notices: list[str], academie: confi
             values = values.str.strip()
         frame[column] = values
     frame["origine"] = frame["origine"].mask(frame["origine"] == "", DEFAULT_ORIGIN)
+    if {"territoire_type", "territoire_code"} <= set(frame.columns):
+        _departement_codes(frame, academie, notices)
     if "valeur" in frame:
         written = frame["valeur"].copy()
         frame["valeur"] = _clean_numbers(frame["valeur"])
@@ -921,6 +923,26 @@ def _canonical(raw: pd.DataFrame, name: str, notices: list[str], academie: confi
     frame = checks.placeholder_frame(frame, set(missing), academie)
     letters = {column: column_letter(position) for column, position in seen.items() if column in MEASURE_COLUMNS}
     return _Columns(frame, written, problems, set(missing), letters)
+
+
+def _departement_codes(frame: pd.DataFrame, academie: config.Academie, notices: list[str]) -> None:
+    """Département codes as a spreadsheet may leave them (`1` for `01`: the number lost its leading zero; `2a`
+    for `2A`) read as the académie's code, with a notice; any other code is checked as written."""
+    rows = frame["territoire_type"] == "departement"
+    if not rows.any():
+        return
+    written = frame.loc[rows, "territoire_code"]
+    fixed = written.map(departements.normalize)
+    changed = fixed.notna() & (fixed != written) & fixed.isin(list(academie.departements))
+    if not changed.any():
+        return
+    frame.loc[changed[changed].index, "territoire_code"] = fixed[changed]
+    pairs = dict.fromkeys(f"« {w} » lu « {f} »" for w, f in zip(written[changed], fixed[changed]))
+    shown = list(pairs)[:5]
+    more = f" et {len(pairs) - len(shown)} autre(s)" if len(pairs) > len(shown) else ""
+    notices.append(f"Codes de département complétés ({_count(int(changed.sum()), 'ligne')}) : "
+                   + ", ".join(shown) + more + " (un tableur efface le zéro initial d'un code saisi comme un "
+                   "nombre : saisissez les codes en texte).")
 
 
 def _clean_numbers(values: pd.Series) -> pd.Series:
@@ -1135,8 +1157,9 @@ def _code_rows(tables: dict[str, pd.DataFrame], academie: config.Academie) -> li
     for ttype, label in TERRITORY_LABELS.items():
         out.append(["territoire_type", ttype, label, ""])
     out.append(["territoire_code", academie.code, academie.nom, "type : academie"])
-    for _, row in tables["departements"].sort_values("code").iterrows():
-        out.append(["territoire_code", str(row["code"]), str(row["nom"]), "type : departement"])
+    names = dict(zip(tables["departements"]["code"].astype(str), tables["departements"]["nom"].astype(str)))
+    for code in departements.ordered(names):
+        out.append(["territoire_code", code, names[code], "type : departement"])
     for _, row in tables["bassins"].sort_values("code").iterrows():
         out.append(["territoire_code", str(row["code"]), str(row["nom"]),
                     f"type : bassin ; département {row['departement']}"])

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from observatoire import config, published
+from observatoire import config, departements, published
 from observatoire.filters import Choices, Filters
 from observatoire.labels import Labels
 
@@ -209,7 +209,8 @@ def expand_themes(con: duckdb.DuckDBPyConnection, themes: tuple[str, ...]) -> tu
 
 def choices(con: duckdb.DuckDBPyConnection) -> Choices:
     lab = labels(con)
-    bassins = dict(con.execute("SELECT code, departement FROM bassins ORDER BY departement, nom").fetchall())
+    by_departement = departements.sql_order("departement")
+    bassins = dict(con.execute(f"SELECT code, departement FROM bassins ORDER BY {by_departement}, nom").fetchall())
     order = {
         "niveaux": [r[0] for r in con.execute("SELECT code FROM niveaux WHERE code <> 'tous' ORDER BY ordre")
                     .fetchall()],
@@ -222,7 +223,8 @@ def choices(con: duckdb.DuckDBPyConnection) -> Choices:
         ).fetchall()],
     }
     return Choices(
-        departements=tuple(r[0] for r in con.execute("SELECT code FROM departements ORDER BY code").fetchall()),
+        departements=tuple(r[0] for r in con.execute(
+            f"SELECT code FROM departements ORDER BY {departements.sql_order('code')}").fetchall()),
         bassins=bassins,
         thematiques=tuple(order["thematiques"]),
         niveaux=tuple(order["niveaux"]),
@@ -654,8 +656,9 @@ def values_by_bassin(con: duckdb.DuckDBPyConnection, indicator_id: str, annee: s
     scoped = filters.with_(bassins=())
     res = series(con, indicator_id, scoped, by="bassin", annual=True, periods=(annee, annee))
     bassins = con.execute(
-        """SELECT code, nom, departement FROM bassins
-           WHERE len($deps) = 0 OR list_contains($deps, departement) ORDER BY departement, nom""",
+        f"""SELECT code, nom, departement FROM bassins
+           WHERE len($deps) = 0 OR list_contains($deps, departement)
+           ORDER BY {departements.sql_order('departement')}, nom""",
         {"deps": list(filters.departements)},
     ).df()
     return _bassin_values(bassins, res, filters, annee)
@@ -872,13 +875,13 @@ def laboratories(con: duckdb.DuckDBPyConnection, filters: Filters, open_in: str 
     `len(laboratories(con, f, annee).data)` equals `series(con, "labo_nombre", f)` for `annee`, per territory
     too (tests/observatoire/test_lab_counts.py): the one reference for every lab count of the pages."""
     frame = con.execute(
-        """SELECT l.*, b.nom AS bassin_nom, d.nom AS departement_nom FROM laboratoires l
+        f"""SELECT l.*, b.nom AS bassin_nom, d.nom AS departement_nom FROM laboratoires l
            JOIN bassins b ON b.code = l.bassin JOIN departements d ON d.code = l.departement
            WHERE (len($d) = 0 OR list_contains($d, l.departement))
              AND (len($b) = 0 OR list_contains($b, l.bassin))
              AND (len($t) = 0 OR len(list_intersect($t, string_split(l.thematiques, '|'))) > 0)
              AND (len($n) = 0 OR len(list_intersect($n, string_split(l.niveaux, '|'))) > 0)
-           ORDER BY l.departement, l.commune""",
+           ORDER BY {departements.sql_order('l.departement')}, l.commune""",
         {"d": list(filters.departements), "b": list(filters.bassins),
          "t": list(_theme_branch(con, filters.thematiques)), "n": list(filters.niveaux)},
     ).df()

@@ -24,6 +24,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from observatoire.config import ALL
+from observatoire.departements import COMMUNE_MESSAGE, COMMUNE_RE, DEPARTEMENT_MESSAGE, DEPARTEMENT_RE
 
 TERRITORY_TYPES = ("academie", "departement", "bassin", "laboratoire")
 AGGREGATIONS = ("somme", "moyenne", "dernier")
@@ -156,8 +157,8 @@ class CodeLabelOrder(pa.DataFrameModel):
 class Bassins(pa.DataFrameModel):
     code: Series[str] = pa.Field(unique=True, str_length={"min_value": 1})
     nom: Series[str] = pa.Field(str_length={"min_value": 1})
-    departement: Series[str] = pa.Field(str_matches=r"^\d{2}$")
-    siege: Series[str] = pa.Field(str_matches=r"^\d[0-9AB]\d{3}$")
+    departement: Series[str] = pa.Field(str_matches=DEPARTEMENT_RE)
+    siege: Series[str] = pa.Field(str_matches=COMMUNE_RE)
     population: Series[int] = pa.Field(ge=0)
 
     class Config:
@@ -170,8 +171,8 @@ class BassinsSieges(pa.DataFrameModel):
 
     code: Series[str] = pa.Field(unique=True, str_length={"min_value": 1})
     nom: Series[str] = pa.Field(str_length={"min_value": 1})
-    departement: Series[str] = pa.Field(str_matches=r"^\d{2}$")
-    siege: Series[str] = pa.Field(str_matches=r"^\d[0-9AB]\d{3}$")
+    departement: Series[str] = pa.Field(str_matches=DEPARTEMENT_RE)
+    siege: Series[str] = pa.Field(str_matches=COMMUNE_RE)
 
     class Config:
         strict = True
@@ -179,7 +180,7 @@ class BassinsSieges(pa.DataFrameModel):
 
 
 class Departements(pa.DataFrameModel):
-    code: Series[str] = pa.Field(unique=True, str_matches=r"^\d{2}$")
+    code: Series[str] = pa.Field(unique=True, str_matches=DEPARTEMENT_RE)
     nom: Series[str] = pa.Field(str_length={"min_value": 1})
 
     class Config:
@@ -188,12 +189,12 @@ class Departements(pa.DataFrameModel):
 
 
 class CommunesBassins(pa.DataFrameModel):
-    code_commune: Series[str] = pa.Field(unique=True, str_matches=r"^\d[0-9AB]\d{3}$")
+    code_commune: Series[str] = pa.Field(unique=True, str_matches=COMMUNE_RE)
     nom_commune: Series[str] = pa.Field(str_length={"min_value": 1})
-    departement: Series[str] = pa.Field(str_matches=r"^\d{2}$")
+    departement: Series[str] = pa.Field(str_matches=DEPARTEMENT_RE)
     bassin: Series[str] = pa.Field(str_length={"min_value": 1})
     population: Series[int] = pa.Field(ge=0)
-    methode: Series[str] = pa.Field(isin=["siege_le_plus_proche", "annuaire", "fichier"])
+    methode: Series[str] = pa.Field(isin=["siege_le_plus_proche", "annuaire", "fichier", "departement"])
 
     class Config:
         strict = True
@@ -204,8 +205,8 @@ class Laboratoires(pa.DataFrameModel):
     code: Series[str] = pa.Field(unique=True, str_matches=r"^[a-z0-9-]+$")
     nom: Series[str] = pa.Field(str_length={"min_value": 1})
     commune: Series[str] = pa.Field(str_length={"min_value": 1})
-    code_commune: Series[str] = pa.Field(str_matches=r"^\d[0-9AB]\d{3}$")
-    departement: Series[str] = pa.Field(str_matches=r"^\d{2}$")
+    code_commune: Series[str] = pa.Field(str_matches=COMMUNE_RE)
+    departement: Series[str] = pa.Field(str_matches=DEPARTEMENT_RE)
     bassin: Series[str] = pa.Field(str_length={"min_value": 1})
     latitude: Series[float] = pa.Field(ge=-90, le=90)
     longitude: Series[float] = pa.Field(ge=-180, le=180)
@@ -269,7 +270,7 @@ OTHER_FILES = {
 }
 """Files checked outside `TABLES` (no database table of their own)."""
 EXTRA_MODELS: dict[str, type[pa.DataFrameModel]] = {"bassins_sieges": BassinsSieges}
-MAY_BE_EMPTY = {"projets"}
+MAY_BE_EMPTY = {"projets", "bassins_sieges"}
 """Tables allowed to have no data row (every other empty file is refused: pages need data)."""
 
 # Columns that hold codes and must stay text (leading zeros, "2A" style codes).
@@ -421,6 +422,8 @@ _CHECK_MESSAGES: list[tuple[str, str]] = [
      "scolaire, par exemple 2023-2024) ou « AAAA-MM » (mois, par exemple 2024-01) attendu"),
     ("^" + re.escape("str_matches('^[a-z0-9_]+$')") + "$", "format de code invalide : lettres minuscules sans "
      "accent, chiffres et « _ » attendus"),
+    ("^" + re.escape(f"str_matches('{DEPARTEMENT_RE}')") + "$", DEPARTEMENT_MESSAGE),
+    ("^" + re.escape(f"str_matches('{COMMUNE_RE}')") + "$", COMMUNE_MESSAGE),
     (r"^str_matches", "format invalide"),
     (r"^str_length", "valeur vide"),
     (r"^greater_than_or_equal_to\((.*)\)$", "doit être supérieur ou égal à {0}"),

@@ -295,7 +295,7 @@ def read_sources(measures_file: Path = config.DEMO_MEASURES, reference_dir: Path
     """Reference data and demo measures, validated (`schema.ValidationError` when refused)."""
     reference = checks.read_reference(reference_dir)
     measures = None
-    if with_demo:
+    if with_demo and measures_file.parent.exists():  # no demo/ folder (an académie's own data): no demo lot
         measures = checks.validate_measures(reading.read_measures_csv(measures_file), reference.tables,
                                             reference.academie)
     return reference, measures
@@ -316,7 +316,8 @@ def build(path: Path, measures_file: Path = config.DEMO_MEASURES,
     Path(str(tmp) + ".wal").unlink(missing_ok=True)
     try:
         with _writer(tmp) as con:
-            create(con, reference, measures, reference_hash(reference_dir), file_hash([measures_file]))
+            create(con, reference, measures, reference_hash(reference_dir),
+                   file_hash([measures_file]) if measures is not None else "")
             con.execute("CHECKPOINT")
         tmp.replace(path)
     finally:

@@ -345,10 +345,10 @@ class Repository:
 
         def apply(con: duckdb.DuckDBPyConnection) -> Change:
             store.create(con, reference, measures, store.reference_hash(reference_dir),
-                         store.file_hash([measures_file]) if with_demo else "")
+                         store.file_hash([measures_file]) if measures is not None else "")
             rows = len(measures) if measures is not None else 0
             lots = (1,) if measures is not None else ()
-            what = f"{_count(rows)} mesures de démonstration" if with_demo else "sans mesures"
+            what = f"{_count(rows)} mesures de démonstration" if measures is not None else "sans mesures"
             return Change(INIT, f"Construction depuis {data_dir.name}/ ({what})", author or default_author(),
                           new=rows, lots_added=lots)
 
