@@ -30,9 +30,6 @@ NAME = "Académie d'essai Azur-Corse"
 OTHER = re.compile(r"Nancy|Metz|Moselle|Meurthe|Vosges|Meuse")
 PAGES = ("pages/vue_ensemble.py", "pages/carte.py", "pages/indicateurs.py", "pages/laboratoires.py",
          "pages/projets.py", "pages/donnees.py", "pages/presentation.py", "pages/importer.py")
-PARALLEL = ("the browser tab's title and menu (dashboard.py) and the PDF fiches' footer (exports/pdf.py) still "
-            "name Nancy-Metz: removed by the issue-21 branch that takes académie facts out of the code")
-
 
 def _plain(text: str) -> str:
     """Page text without Markdown escapes and soft hyphens (`Azur\\-Corse` → `Azur-Corse`)."""
@@ -119,15 +116,12 @@ def test_exports_say_the_academie_and_its_codes(walked):
     assert any("Corse" in exports[n] for n in fiches)
 
 
-def test_no_nancy_metz_name_in_the_exports_but_the_pdf_footer(walked):
+def test_no_nancy_metz_name_in_the_exports(walked):
     for name, text in walked["exports"].items():
-        if name.endswith(".pdf"):
-            text = text.replace("DRANE Nancy-Metz", "")  # the footer: see test_no_nancy_metz_name_anywhere
         found = sorted({m.group(0) for m in OTHER.finditer(text)})
         assert not found, (name, found)
 
 
-@pytest.mark.xfail(strict=True, reason=PARALLEL)
 def test_no_nancy_metz_name_anywhere(walked):
     shown = [walked["pages"][p]["page_config"] for p in PAGES] + list(walked["exports"].values())
     assert not any(OTHER.search(text) for text in shown)
