@@ -364,14 +364,16 @@ def _cross_reference_problems(t: dict[str, pd.DataFrame], acad: config.Academie)
             "département différent de celui du bassin (" + frame.loc[mask, "bassin"].astype(str) + " est en "
             + of_bassin[mask].astype(str) + ")"))
     # a commune code names its département (`2A004` is in 2A, `97101` in 971)
-    for table in ("communes_bassins", "laboratoires"):
+    for table, column in (("communes_bassins", "code_commune"), ("laboratoires", "code_commune"),
+                          ("bassins", "siege")):
         frame = t[table]
-        of_code = frame["code_commune"].astype(str).map(departements.of_commune)
+        of_code = frame[column].astype(str).map(departements.of_commune)
         mask = of_code != frame["departement"]
+        what = "du code commune" if column == "code_commune" else "de la commune siège"
         problems.add_frame(table, schema.rows_frame(
             table, frame.index[mask], "departement", frame.loc[mask, "departement"],
-            "département différent de celui du code commune (" + frame.loc[mask, "code_commune"].astype(str)
-            + " est en " + of_code[mask] + ")"))
+            f"département différent de celui {what} (" + frame.loc[mask, column].astype(str) + " est en "
+            + of_code[mask] + ")"))
     problems.extend(_theme_tree_problems(t["thematiques"]))
     problems.extend(_declaration_problems(t))
     return problems

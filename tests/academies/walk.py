@@ -108,11 +108,10 @@ def exports(params: dict[str, str]) -> dict[str, str]:
 
 
 def _pdf_text(data: bytes) -> str:
-    """The text of a PDF as a reader sees it (Poppler's pdftotext, Debian package poppler-utils)."""
-    import subprocess
+    """The text of a PDF as a reader extracts it (pypdf, as tests/observatoire/test_fiches.py)."""
+    from pypdf import PdfReader
 
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True).stdout \
-        .decode("utf-8", "replace")
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
 
 
 def main() -> None:

@@ -96,9 +96,13 @@ def test_check_refuses_a_commune_outside_its_departement(tmp_path):
     shutil.copytree(ESSAI, data)
     labs = data / "reference" / "laboratoires.csv"
     labs.write_text(labs.read_text(encoding="utf-8").replace(";2A004;2A;", ";2B004;2A;"), encoding="utf-8")
+    bassins = data / "reference" / "bassins.geojson"
+    bassins.write_text(bassins.read_text(encoding="utf-8").replace('"siege":"2A247"', '"siege":"2B247"'),
+                       encoding="utf-8")
     problems = [str(p) for p in checks.check_data(data).listed]
     assert any("laboratoires.csv" in p and "département différent de celui du code commune (2B004 est en 2B)" in p
                for p in problems), problems
+    assert any("bassins.geojson" in p and "de la commune siège (2B247 est en 2B)" in p for p in problems), problems
 
 
 # ------------------------------------------------------------------------------------------------ URL, import
