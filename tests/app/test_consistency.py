@@ -20,7 +20,7 @@ import re
 
 import pytest
 
-from observatoire import geo, queries
+from observatoire import published, queries
 from observatoire.figures import foliummap, formatting
 from observatoire.filters import Filters
 from tests.helpers import component_instances, md_text, unexpected_errors
@@ -98,7 +98,8 @@ def test_overview_counts_equal_the_reference_query(con):
 def test_map_colours_and_markers_equal_the_reference_query(con):
     from observatoire.views.carte import build_carte
 
-    bassins, departements = geo.geojson_dict("bassins"), geo.geojson_dict("departements")
+    bassins, departements = published.geojson(con, "bassins"), published.geojson(con, "departements")
+    academie = published.academie(con)  # as pages/carte.py: the version's académie
     for filters in _grid(con):
         labs = _reference(con, filters)
         view = build_carte(con, filters, {"indicateur": "labo_nombre"})
@@ -111,7 +112,8 @@ def test_map_colours_and_markers_equal_the_reference_query(con):
             bassins, departements, inputs.values, inputs.classes, inputs.labs,
             indicator_label=inputs.indicator_label, unit=inputs.unit, annee=inputs.annee, basemap=inputs.basemap,
             departements=inputs.departements, chosen_bassins=inputs.chosen_bassins,
-            theme_labels=inputs.theme_labels, niveau_labels=inputs.niveau_labels, figures=inputs.lab_figures)
+            theme_labels=inputs.theme_labels, niveau_labels=inputs.niveau_labels, figures=inputs.lab_figures,
+            centre=academie.carte_centre, zoom=academie.carte_zoom)
         assert drawn.get_root().render().count("L.marker(") == len(labs), filters
 
 
