@@ -409,7 +409,9 @@ def test_render_kpi_card_colours_a_trusted_string_delta_by_its_sign(valeur, colo
     assert metric.proto.direction == direction
     assert list(metric.proto.chart_data) == []  # no Vega-Lite sparkline (unnamed SVG marks for axe)
     assert not any("Illustratif" in m.value or "illustrative" in m.value for m in at.markdown)
-    assert [md_text(c.value) for c in at.caption] == ["Source : bilan, « L'ENT »"]
+    # the card says the filter it does not answer (as the deck's card), then its source
+    assert [md_text(c.value) for c in at.caption] == [
+        ":material/filter_alt_off: Valeur tous publics (filtre public non appliqué)", "Source : bilan, « L'ENT »"]
     assert "concerne" in at.info[0].value
 
 
