@@ -26,7 +26,7 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from components import offline
+from components import library_patches, offline
 from observatoire import small_counts
 from observatoire.figures import foliummap, formatting, templates
 from observatoire.figures.bassin_panel import (
@@ -40,6 +40,8 @@ from observatoire.figures.classification import METHOD_PHRASES, Classes, format_
 from observatoire.figures.foliummap import missing, rank_text
 from observatoire.figures.theme import THEME
 from observatoire.text import escape_markdown, plain, quote_value
+
+library_patches.memoize_branca_templates()  # the edge's patch (the core patches no library)
 
 SESSION_KEY = "carte_bassin"
 URL_PARAM = "bassin_sel"

@@ -38,8 +38,8 @@ MARKER = "data-observatoire-presentation"
 
 _CSS = """
 <style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
-[data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"] {
+[data-testid="stSidebar"], [data-testid="stExpandSidebarButton"], [data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stStatusWidget"] {
   display: none !important; }
 [data-testid="stMainBlockContainer"], .block-container { padding: 0.6rem 2rem 0.4rem 2rem !important;
   max-width: 100% !important; }

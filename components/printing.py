@@ -49,8 +49,8 @@ CSS = f"""
 @media print {{
   @page {{ size: A4 landscape; margin: 10mm; }}
   html, body {{ -webkit-print-color-adjust: exact; print-color-adjust: exact; background: #fff !important; }}
-  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stSidebarNav"],
-  [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+  [data-testid="stSidebar"], [data-testid="stExpandSidebarButton"], [data-testid="stSidebarNav"],
+  [data-testid="stHeader"], [data-testid="stToolbar"],
   [data-testid="stStatusWidget"], [data-testid="stMainMenu"], [data-testid="stBottom"],
   [data-testid="stButton"], [data-testid="stDownloadButton"], [data-testid="stPageLink"],
   [data-testid="stPopover"], [data-testid="stElementToolbar"], [data-testid="stFullScreenFrame"] > button,
@@ -72,7 +72,7 @@ CSS = f"""
   [data-testid="stMainBlockContainer"] {{
     padding: 0 !important; max-width: none !important; zoom: {ZOOM};
   }}
-  [data-testid="stVerticalBlockBorderWrapper"], [data-testid="stMetric"], .stPlotlyChart, .stVegaLiteChart,
+  [data-testid="stMetric"], .stPlotlyChart, .stVegaLiteChart,
   iframe, [data-testid="stIFrame"], [data-testid="stDataFrame"], [data-testid="stTable"], img, svg,
   [data-testid="stHorizontalBlock"], [class*="st-key-print_chart"] {{
     break-inside: avoid; page-break-inside: avoid;

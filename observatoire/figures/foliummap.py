@@ -56,30 +56,6 @@ from observatoire.figures.classification import (
 from observatoire.figures.theme import THEME, Theme
 from observatoire.text import escape_html
 
-
-def _memoize_branca_templates() -> None:
-    """branca compiles a Jinja template for every element it creates (≈ 90 compilations per map, about 40 %
-    of a map build). Templates are immutable once compiled: compile each distinct source once per process."""
-    import branca.element
-
-    if getattr(branca.element.Template, "_observatoire_memo", False):
-        return
-    compiled: dict[str, Template] = {}
-
-    def template(source: str, *args: Any, **kwargs: Any) -> Template:
-        if args or kwargs:
-            return Template(source, *args, **kwargs)
-        found = compiled.get(source)
-        if found is None:
-            found = compiled[source] = Template(source)
-        return found
-
-    template._observatoire_memo = True  # type: ignore[attr-defined]
-    branca.element.Template = template  # type: ignore[assignment]
-
-
-_memoize_branca_templates()
-
 # ----------------------------------------------------------------------------------------------- options
 
 BASEMAPS = {"aucun": "Sans fond de carte", "ign": "Plan IGN", "osm": "OpenStreetMap"}
