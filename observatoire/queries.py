@@ -942,7 +942,8 @@ def lab_figures_series(con: duckdb.DuckDBPyConnection, indicators: tuple[str, ..
                        year: str) -> pd.DataFrame:
     """`series(con, i, filters, by="laboratoire", annual=True, periods=(year, year)).data` of each indicator
     `i`, in one frame with an `indicateur` column first (two statements for all of them): the key figures of
-    the labs' map popups (`foliummap.LAB_FIGURES`; pass `foliummap.lab_figure_filters(filters)`)."""
+    the labs' map popups (academie.json `chiffres_laboratoire`;
+    pass `foliummap.lab_figure_filters(filters)`)."""
     indicators = tuple(indicators)
     cat = _catalog(con, ids=indicators, filters=filters, bys=("laboratoire",))
     for ind in indicators:
