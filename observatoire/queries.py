@@ -297,6 +297,15 @@ def _in_list(prefix: str, values: tuple[str, ...] | list[str]) -> tuple[str, dic
     return ", ".join(f"${name}" for name in names), dict(zip(names, values))
 
 
+def _folder_lab_count() -> str:
+    """The count of labs of the reference folder's academie.json: for a version that does not hold the file
+    ("" when the folder cannot be read: a version that holds it does not need it)."""
+    try:
+        return config.academie().indicateurs.nombre_laboratoires
+    except Exception:  # noqa: BLE001 - unreadable folder: `check` says why
+        return ""
+
+
 def _catalog(con: duckdb.DuckDBPyConnection, selection: str | None = None, ids: tuple[str, ...] = (),
              filters: Filters | None = None, bys: tuple[str, ...] = ("total",)) -> _Catalog:
     """The `_Catalog` of the indicators `ids` (or of `selection`, `_SELECTIONS`: then their ids are read
@@ -304,7 +313,7 @@ def _catalog(con: duckdb.DuckDBPyConnection, selection: str | None = None, ids: 
     statement (two with a selection), reading only the tables these scopes need."""
     if selection is not None:
         where, order = _SELECTIONS[selection]
-        folder = {"lab_count": config.academie().indicateurs.nombre_laboratoires} if "{lab_count}" in where else {}
+        folder = {"lab_count": _folder_lab_count()} if "{lab_count}" in where else {}
         try:
             rows = con.execute(f"SELECT id FROM indicateurs WHERE {where.format(lab_count=_LAB_COUNT_SQL)} "
                                f"ORDER BY {order}", folder).fetchall()
@@ -945,7 +954,8 @@ def lab_figures_series(con: duckdb.DuckDBPyConnection, indicators: tuple[str, ..
                        year: str) -> pd.DataFrame:
     """`series(con, i, filters, by="laboratoire", annual=True, periods=(year, year)).data` of each indicator
     `i`, in one frame with an `indicateur` column first (two statements for all of them): the key figures of
-    the labs' map popups (`foliummap.LAB_FIGURES`; pass `foliummap.lab_figure_filters(filters)`)."""
+    the labs' map popups (academie.json `chiffres_laboratoire`;
+    pass `foliummap.lab_figure_filters(filters)`)."""
     indicators = tuple(indicators)
     cat = _catalog(con, ids=indicators, filters=filters, bys=("laboratoire",))
     for ind in indicators:
