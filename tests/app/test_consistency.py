@@ -1,9 +1,16 @@
-"""One set of filters, one answer (AppTest through the entrypoint): for every département × a few thèmes (a
-main thème, a sub-thème) × every niveau, the counts of labs shown by the pages equal ONE reference query,
+"""One set of filters, one answer: for every département × a few thèmes (a main thème, a sub-thème) × every
+niveau, the counts of labs the pages show equal ONE reference query,
 `queries.laboratories(con, filters, open_in=<year of the cards>)`:
 - Vue d'ensemble: the KPI « Laboratoires numériques ouverts » and « N laboratoires dans M bassins »;
 - Carte (indicator `labo_nombre`): the sum of the bassins' colours (data table) and the markers;
 - Laboratoires: the count of the list.
+
+The whole grid is checked on what the pages render: the views (`build_overview`, `build_carte`,
+`build_laboratories`), the KPI the cards read (`queries.kpis`) and the Carte's folium map built from the view's
+inputs, as `pages/carte.py` builds it. That each page shows its view is proved by the pages' own tests
+(`test_the_page_renders_its_view` in test_vue_ensemble.py, test_carte.py, test_laboratoires.py; the cards by
+`test_cards_equal_the_store`); here, an app-level sample per page sets two points of the grid (labs / no lab)
+through the sidebar widgets, as a person does, and checks the screen against the same reference query.
 """
 
 from __future__ import annotations
@@ -13,12 +20,16 @@ import re
 
 import pytest
 
-from observatoire import queries
-from observatoire.figures import formatting
+from observatoire import geo, queries
+from observatoire.figures import foliummap, formatting
 from observatoire.filters import Filters
 from tests.helpers import component_instances, md_text, unexpected_errors
 
 THEMES = ("sciences_numerique", "robotique_programmation")  # a main thème, a sub-thème (of Programmation et IA)
+# two points of the grid set through the sidebar: two labs in two bassins, and no lab at all
+SAMPLES = (Filters(departements=("57",), thematiques=("sciences_numerique",), niveaux=("college",)),
+           Filters(departements=("54",), thematiques=("sciences_numerique",), niveaux=("ecole",)))
+COVERAGE = re.compile(r"(\d+) laboratoires? dans (\d+) bassins?")
 
 
 def _grid(con) -> list[Filters]:
@@ -33,6 +44,7 @@ def _set(at, filters: Filters):
     at.multiselect(key="f_niveaux").set_value(list(filters.niveaux))
     at.run()
     assert not unexpected_errors(at), (filters, unexpected_errors(at))
+    assert at.session_state["filters"] == filters
     return at
 
 
@@ -45,26 +57,92 @@ def _map_script(at) -> str:
     return json.loads(component.proto.json_args)["script"]
 
 
-def test_overview_counts_equal_the_reference_query(app, con):
-    at = app()
+def _check_coverage(coverage: str, labs, filters: Filters) -> None:
+    if labs.empty:
+        assert "Aucun laboratoire" in coverage, (filters, coverage)
+    else:
+        match = COVERAGE.search(coverage)
+        assert match, coverage
+        assert (int(match[1]), int(match[2])) == (len(labs), labs["bassin"].nunique()), (filters, coverage)
+
+
+def _lab_heading(labs) -> str:
+    return f"{formatting.number(len(labs))} laboratoire" if len(labs) else "Aucun laboratoire"
+
+
+def test_the_grid_has_labs_and_empty_answers(con):
+    """The grid is not vacuous: some of its points have labs (several bassins), some have none; the samples are
+    one of each."""
+    counts = [len(_reference(con, filters)) for filters in _grid(con)]
+    assert len(counts) >= 32 and 0 in counts and max(counts) >= 2
+    assert [len(_reference(con, filters)) > 0 for filters in SAMPLES] == [True, False]
+    assert set(SAMPLES) <= set(_grid(con))
+
+
+# ------------------------------------------------------------------------------------- the whole grid, views
+
+
+def test_overview_counts_equal_the_reference_query(con):
+    from observatoire.views.overview import build_overview
+
     for filters in _grid(con):
+        labs = _reference(con, filters)
+        kpi = next(k for k in queries.kpis(con, filters) if k.libelle == "Laboratoires numériques ouverts")
+        view = build_overview(con, filters, {})
+        figure = next(f for f in view.key_figures if f.label == "Laboratoires numériques ouverts")
+        assert kpi.valeur == figure.raw == len(labs), (filters, kpi.valeur, figure.raw, len(labs))
+        assert figure.value == formatting.number(len(labs)), (filters, figure.value)
+        _check_coverage(view.text("coverage"), labs, filters)
+
+
+def test_map_colours_and_markers_equal_the_reference_query(con):
+    from observatoire.views.carte import build_carte
+
+    bassins, departements = geo.geojson_dict("bassins"), geo.geojson_dict("departements")
+    for filters in _grid(con):
+        labs = _reference(con, filters)
+        view = build_carte(con, filters, {"indicateur": "labo_nombre"})
+        inputs = view.items["map"]
+        assert inputs.indicator == "labo_nombre", filters
+        table = view.table("bassins").frame
+        assert table["Valeur (nombre)"].fillna(0).sum() == len(labs), filters
+        # the map of the page: `foliummap.build_map` of the view's inputs (pages/carte.py, components.maps)
+        drawn = foliummap.build_map(
+            bassins, departements, inputs.values, inputs.classes, inputs.labs,
+            indicator_label=inputs.indicator_label, unit=inputs.unit, annee=inputs.annee, basemap=inputs.basemap,
+            departements=inputs.departements, chosen_bassins=inputs.chosen_bassins,
+            theme_labels=inputs.theme_labels, niveau_labels=inputs.niveau_labels, figures=inputs.lab_figures)
+        assert drawn.get_root().render().count("L.marker(") == len(labs), filters
+
+
+def test_lab_list_equals_the_reference_query(con):
+    from observatoire.views.laboratories import build_laboratories
+
+    for filters in _grid(con):
+        labs = _reference(con, filters)
+        view = build_laboratories(con, filters, {})
+        assert view.text("count").startswith(_lab_heading(labs)), (filters, view.text("count"))
+        assert len(view.table("laboratoires").frame) == len(view.items["labs"]), filters
+
+
+# --------------------------------------------------------------------------- app-level samples (AppTest)
+
+
+def test_overview_on_screen_equals_the_reference_query(app, con):
+    at = app()
+    for filters in SAMPLES:
         _set(at, filters)
         labs = _reference(con, filters)
         kpi = next(m for m in at.metric if md_text(m.label) == "Laboratoires numériques ouverts")
         assert md_text(kpi.value) == formatting.number(len(labs)), (filters, kpi.value, len(labs))
         coverage = next(md_text(m.value) for m in at.markdown if m.value.startswith("### ")
                         and ("laboratoire" in m.value or "Aucun" in m.value))
-        if labs.empty:
-            assert "Aucun laboratoire" in coverage, filters
-        else:
-            match = re.search(r"(\d+) laboratoires? dans (\d+) bassins?", coverage)
-            assert match, coverage
-            assert (int(match[1]), int(match[2])) == (len(labs), labs["bassin"].nunique()), (filters, coverage)
+        _check_coverage(coverage, labs, filters)
 
 
-def test_map_colours_and_markers_equal_the_reference_query(app, con):
+def test_map_on_screen_equals_the_reference_query(app, con):
     at = app(query_params={"indicateur": "labo_nombre"}, page="pages/carte.py")
-    for filters in _grid(con):
+    for filters in SAMPLES:
         _set(at, filters)
         assert at.selectbox(key="carte_indicateur").value == "labo_nombre", filters
         labs = _reference(con, filters)
@@ -74,11 +152,10 @@ def test_map_colours_and_markers_equal_the_reference_query(app, con):
 
 
 @pytest.mark.parametrize("page", ["pages/laboratoires.py"])
-def test_lab_list_equals_the_reference_query(app, con, page):
+def test_lab_list_on_screen_equals_the_reference_query(app, con, page):
     at = app(page=page)
-    for filters in _grid(con):
+    for filters in SAMPLES:
         _set(at, filters)
         labs = _reference(con, filters)
         heading = md_text(at.subheader[0].value)
-        expected = f"{formatting.number(len(labs))} laboratoire" if len(labs) else "Aucun laboratoire"
-        assert heading.startswith(expected), (filters, heading)
+        assert heading.startswith(_lab_heading(labs)), (filters, heading)
