@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import time
 from pathlib import Path
 
 import numpy as np
@@ -346,9 +345,10 @@ def test_preview_of_a_real_import_against_the_demo(tables, demo_measures):
 # ----------------------------------------------------------------------------------------------- performance
 
 
-def test_half_a_million_rows_read_in_a_few_seconds(tables, monkeypatch):
-    """Not a timed assertion: vectorised reading keeps 500 000 rows within seconds (bench material). The school
-    years accepted are widened so that 500 000 distinct valid keys exist."""
+def test_half_a_million_rows_are_read(tables, monkeypatch):
+    """A file of `MAX_ROWS` (500 000) distinct valid rows is read whole. Its speed is measured by
+    bench/versions.py (`read_import` of a big CSV), never asserted here. The school years accepted are widened
+    so that 500 000 distinct valid keys exist."""
     monkeypatch.setattr(importing, "MAX_BYTES", 100 * 1024 * 1024)
     academie = dataclasses.replace(config.academie(), annees_valides=("1900-1901", "2099-2100"))
     labs = [i for i in tables["indicateurs"]["id"] if i.startswith("labo_")]
@@ -373,11 +373,8 @@ def test_half_a_million_rows_read_in_a_few_seconds(tables, monkeypatch):
         "valeur": (np.arange(n) % 1000).astype(str), "origine": "import", "source": "Fichier",
     })
     data = frame.to_csv(sep=";", index=False).encode()
-    start = time.perf_counter()
     result = importing.read_import(data, "grand.csv", tables, academie)
-    elapsed = time.perf_counter() - start
     assert len(result.frame) == n == importing.MAX_ROWS
-    assert elapsed < 120  # generous: a regression to per-row Python would take minutes
 
 
 def test_a_page_csv_with_its_about_block_is_imported_with_the_file_line_numbers(tables, demo_measures):
