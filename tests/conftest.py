@@ -1,8 +1,9 @@
-"""Shared fixtures: one demo database per test session, Streamlit caches cleared around every test."""
+"""Shared fixtures: one demo database per test session, Streamlit caches kept while their keys make that safe."""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -34,16 +35,32 @@ def demo_db(demo_store: versions.Repository) -> Path:
     return demo_store.current().path
 
 
-@pytest.fixture(autouse=True)
-def _clear_streamlit_caches():
-    """Streamlit caches are process-wide: clear them so tests don't see each other's data."""
-    yield
-    try:
-        import streamlit as st
-    except ImportError:  # pragma: no cover
+def _clear_caches() -> None:
+    st = sys.modules.get("streamlit")  # not imported by this process: no cache to clear
+    if st is None:
         return
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+@pytest.fixture(autouse=True)
+def _clear_streamlit_caches(request: pytest.FixtureRequest):
+    """Streamlit caches are process-wide. Everything the app caches is keyed by what it was read from
+    (components/context.py: the store folder, the version file's path and id — a version is immutable —, the
+    GeoJSON name, the data folder being fixed per process), so an entry one test cached is exactly what another
+    test reading the same version would compute: the caches are kept from test to test (an AppTest of a page
+    already drawn by an earlier test skips its queries). They are cleared after a test that patches something
+    (it uses `monkeypatch`: a patched function may have cached what the real one would not give), and at
+    the end of each module so that they never grow over the session."""
+    yield
+    if "monkeypatch" in request.fixturenames:
+        _clear_caches()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _clear_streamlit_caches_per_module():
+    yield
+    _clear_caches()
 
 
 @pytest.fixture()
@@ -72,9 +89,10 @@ def con(demo_db: Path):
 
 
 @pytest.fixture()
-def deferred(monkeypatch):
+def deferred():
     """file id → (file name, callable) of every deferred download (`st.download_button` with a callable) the
-    test's runs register: what a click would download, without a browser."""
+    test's runs register: what a click would download, without a browser. (Not through `monkeypatch`: recording
+    the downloads patches nothing the caches hold, see `_clear_streamlit_caches`.)"""
     from streamlit.runtime.media_file_manager import MediaFileManager
 
     seen: dict[str, tuple[str, object]] = {}
@@ -85,5 +103,8 @@ def deferred(monkeypatch):
         seen[file_id] = (file_name, data)
         return file_id
 
-    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
-    return seen
+    MediaFileManager.add_deferred = add_deferred
+    try:
+        yield seen
+    finally:
+        MediaFileManager.add_deferred = original
