@@ -1,13 +1,14 @@
 # Two entry points for a fresh machine (see README):
 #   make run   — installs the runtime virtualenv and runs the dashboard on the embedded demo data
 #   make test  — installs everything (virtualenv + Debian's chromium) and runs ruff and every test
+#   make test-fast — the same without the browser tests (the inner loop)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 REPLICAS ?= 2
 
-.PHONY: run serve test install install-dev browser lint data bench bench-edge load clean
+.PHONY: run serve test test-fast install install-dev browser lint data bench bench-edge load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +48,11 @@ lint: install-dev
 test: install-dev browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# The inner loop: ruff and every test but the browser ones (tests/e2e). Chromium is still needed (kaleido PNGs).
+test-fast: install-dev browser
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -m "not e2e"
 
 # Rebuild the shipped data from its sources (not needed to run or test).
 data: install

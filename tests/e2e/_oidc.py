@@ -144,10 +144,12 @@ def sign_in(page, server: Server, provider: Provider, sub: str) -> None:  # noqa
 
 def sign_out(page, server: Server, provider: Provider) -> None:  # noqa: ANN001
     """« Se déconnecter » → the provider's end-session page → back on the dashboard, cookie gone."""
+    wait_idle(page)  # the page's run ended: the click is not taken by a rerun that redraws the button
     page.get_by_role("button", name="Se déconnecter").click()
-    page.wait_for_url(f"{provider.url}/oauth2/end_session?*")
+    # two redirects through the provider, each a request to a busy server: waits as long as a page load's
+    page.wait_for_url(f"{provider.url}/oauth2/end_session?*", timeout=60_000)
     page.get_by_role("button", name="End session").click()
-    page.wait_for_url(f"{server.url}/")
+    page.wait_for_url(f"{server.url}/", timeout=60_000)
     wait_idle(page)
     assert not any(c["name"] == USER_COOKIE for c in page.context.cookies(server.url))
 

@@ -82,6 +82,19 @@ def content_signature(page) -> str:  # noqa: ANN001
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def eventually(check, timeout: float = 60_000, step_ms: int = 250) -> bool:  # noqa: ANN001
+    """Poll `check()` until it is true or `timeout` ms have passed; its last answer (assert it). What a page shows
+    settles after its run ends (Plotly and the sidebar draw afterwards): wait for the state, never for a time."""
+    import time
+
+    deadline = time.monotonic() + timeout / 1000
+    while not check():
+        if time.monotonic() > deadline:
+            return bool(check())
+        time.sleep(step_ms / 1000)
+    return True
+
+
 def plotly_count(page) -> int:  # noqa: ANN001
     return page.locator('[data-testid="stMain"] .js-plotly-plot').count()
 
