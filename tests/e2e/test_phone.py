@@ -27,7 +27,7 @@ import re
 
 import pytest
 
-from tests.e2e._ui import MAP_IFRAME, PAGES, goto, page_problems, wait_idle, wait_map_drawn
+from tests.e2e._ui import MAP_IFRAME, PAGES, eventually, goto, page_problems, wait_idle, wait_map_drawn
 from tests.e2e.test_accessibility import blocking, describe, run_axe
 from tests.e2e.test_french import english_left
 
@@ -175,12 +175,11 @@ def test_a_page_chosen_in_the_sidebar_and_a_new_arrival_show_the_page(phone, ser
     page.wait_for_url(re.compile(r"/carte"))
     wait_idle(page)
     page.wait_for_function("() => document.getElementById('stSidebar').getAttribute('data-collapsed') === 'true'")
-    assert page.evaluate(_SIDEBAR)["cover"] < 0.01
+    assert eventually(lambda: page.evaluate(_SIDEBAR)["cover"] < 0.01), page.evaluate(_SIDEBAR)  # slid away
     page.evaluate("() => localStorage.setItem('stSidebarCollapsed-', 'false')")  # left open last time
     _open(page, server + "/projets")
     page.wait_for_function("() => document.getElementById('stSidebar').getAttribute('data-collapsed') === 'true'")
-    page.wait_for_timeout(500)  # its closing slide has ended
-    assert page.evaluate(_SIDEBAR)["cover"] < 0.01
+    assert eventually(lambda: page.evaluate(_SIDEBAR)["cover"] < 0.01), page.evaluate(_SIDEBAR)  # slid away
 
 
 def test_kpi_cards_one_per_row_and_readable(phone, server):

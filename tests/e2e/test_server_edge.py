@@ -23,7 +23,7 @@ from bench._edge import anonymous_session, foreign_upgrade, put_upload
 from bench._server import Server, goto, wait_idle
 from observatoire import config
 from scripts.serve import Cluster, cluster, haproxy_missing_message
-from tests.e2e._ui import main_text
+from tests.e2e._ui import eventually, main_text, wait_map_drawn
 
 LIMIT = config.UPLOAD_LIMIT_BYTES
 FRAMING = 512  # the multipart head and tail of bench._edge.put_upload
@@ -72,16 +72,13 @@ def test_a_shared_links_basemap_loads_nothing_from_outside_until_chosen(page, st
     goto(page, f"{streamlit_app.url}/carte?fond=osm")
     offer = page.get_by_role("button", name="Afficher le fond « OpenStreetMap »")
     offer.wait_for()
-    page.wait_for_timeout(1500)  # the map's frame has loaded its scripts
+    wait_map_drawn(page)  # the map's frame has loaded its scripts and drawn every bassin
     assert not [url for url, _ in outside if "openstreetmap" in url or "geopf" in url], outside
     assert "Ce lien propose le fond de carte « OpenStreetMap »" in main_text(page)
     offer.click()
     wait_idle(page)
-    for _ in range(40):  # the tiles are asked for (and aborted by the loopback guard) once the visitor chose
-        if any("tile.openstreetmap.org" in url for url, _ in outside):
-            break
-        page.wait_for_timeout(250)
-    assert any("tile.openstreetmap.org" in url for url, _ in outside)
+    # the tiles are asked for (and aborted by the loopback guard) once the visitor chose
+    assert eventually(lambda: any("tile.openstreetmap.org" in url for url, _ in outside)), outside
 
 
 # ------------------------------------------------------------------------------------------------ HAProxy

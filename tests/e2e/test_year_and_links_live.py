@@ -248,8 +248,8 @@ def test_a_link_with_an_older_year_offers_the_newer_one_on_a_phone(year_server, 
     try:
         page = phone.new_page()
         goto(page, server.url + "/?a=2022-2023")
-        # on a phone the sidebar is closed on arrival (components/phone.py; tests/e2e/test_phone.py): wait for
-        # that state rather than racing the phone script for its collapse button
+        # on a phone the sidebar is closed on arrival (issue 20; components/phone.py, tests/e2e/test_phone.py): the
+        # notice is on the page itself once the sidebar has closed (a state waited for, never a time)
         page.wait_for_function("() => document.getElementById('stSidebar')?.getAttribute('data-collapsed') === 'true'",
                                timeout=TIMEOUT)
         notice = page.locator(".st-key-newer_year_notice")
