@@ -59,3 +59,17 @@ def require_renderer() -> None:
         if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
             pytest.fail(f"CI=true mais {error}", pytrace=False)
         pytest.skip(str(error))
+
+
+def load_script(name: str, alias: str):  # noqa: ANN201 - a module
+    """`scripts/<name>.py` imported as the module `alias` (scripts/ is not a package)."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(alias, Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[alias] = module
+    spec.loader.exec_module(module)
+    return module

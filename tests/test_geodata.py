@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,6 +12,7 @@ import pytest
 import shapely
 
 from observatoire import geo
+from tests.helpers import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 REF = ROOT / "data" / "reference"
@@ -60,18 +59,9 @@ LABO_COLUMNS = [
 ]
 
 
-def _load_build_module():
-    spec = importlib.util.spec_from_file_location("build_geodata", ROOT / "scripts" / "build_geodata.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["build_geodata"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def build():
-    return _load_build_module()
+    return load_script("build_geodata", "build_geodata")
 
 
 @pytest.fixture(scope="module")
