@@ -6,8 +6,8 @@ browser that clicked: another tab keeps its session's claims, and a copy of the 
 sessions. So the server remembers what was signed out:
 
 - a sign-in is identified by its `fingerprint` — the identity token's issuer, subject, audience, issue time,
-  authentication time and nonce: the same for every tab and every copy of the cookie of ONE sign-in, different
-  for the next sign-in;
+  authentication time and nonce, and the e-mail address: the same for every tab and every copy of the cookie of
+  ONE sign-in, different for the next sign-in and for two people who signed in in the same second;
 - « Se déconnecter » adds that fingerprint to `deconnexions.json` in the store folder (shared by every replica and
   the command line; written atomically under its own `flock`), with the date after which it is too old anyway
   (then it is dropped from the list);
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 FILE = "deconnexions.json"
 LOCK = "deconnexions.lock"
-IDENTITY_CLAIMS = ("iss", "sub", "aud", "iat", "auth_time", "nonce")
+IDENTITY_CLAIMS = ("iss", "sub", "aud", "iat", "auth_time", "nonce", "email")
 KEEP_WITHOUT_DATE = 31 * 24 * 3600  # a sign-in without a date: as long as Streamlit's cookie lives (30 days)
 
 
