@@ -150,7 +150,8 @@ def render_sidebar(choices: Choices) -> Filters:
             placeholder="Tous les départements",
             select_all=False,  # no English « Select all » / « Select N matches »
         )
-        bassin_options = [b for b, d in choices.bassins.items() if not deps or d in deps]
+        chosen_deps = Filters(departements=tuple(deps))
+        bassin_options = [b for b, d in choices.bassins.items() if chosen_deps.covers_departement(d)]
         kept = [b for b in st.session_state.get(KEYS["bassins"], []) if b in bassin_options]
         if kept != st.session_state.get(KEYS["bassins"], []):
             st.session_state[KEYS["bassins"]] = kept

@@ -56,6 +56,23 @@ class Filters:
     def is_default(self) -> bool:
         return self == Filters()
 
+    # The one territory rule. A place (a bassin, a lab, a project's lab) is in the chosen territory when its
+    # département is chosen (or none is) AND its bassin is chosen (or none is). Every query (`queries`), the
+    # sidebar's bassin list and the map's outlines use these three, never a copy of the rule.
+    def covers_departement(self, departement: object) -> bool:
+        return not self.departements or departement in self.departements
+
+    def covers(self, departement: object, bassin: object) -> bool:
+        return self.covers_departement(departement) and (not self.bassins or bassin in self.bassins)
+
+    def territory_sql(self, departement: str, bassin: str, suffix: str = "") -> tuple[str, dict[str, list[str]]]:
+        """`covers` as a DuckDB condition on two column expressions (fixed texts from the caller, never a value)
+        and its named parameters (`$terr_deps{suffix}`, `$terr_bassins{suffix}`)."""
+        deps, bassins = f"terr_deps{suffix}", f"terr_bassins{suffix}"
+        condition = (f"((len(${deps}) = 0 OR list_contains(${deps}, {departement})) "
+                     f"AND (len(${bassins}) = 0 OR list_contains(${bassins}, {bassin})))")
+        return condition, {deps: list(self.departements), bassins: list(self.bassins)}
+
 
 @dataclass(frozen=True)
 class Choices:
@@ -112,7 +129,8 @@ def parse_params(params: Mapping[str, object], choices: Choices,
     departements = pick("departements", choices.departements)
     bassins = pick("bassins", choices.bassins)
     if departements:
-        outside = [b for b in bassins if choices.bassins[b] not in departements]
+        chosen = Filters(departements=departements)
+        outside = [b for b in bassins if not chosen.covers_departement(choices.bassins[b])]
         for b in outside:
             notices.append(f"Lien : le bassin {shown(b)} n'appartient pas aux départements choisis, il est "
                            "ignoré.")

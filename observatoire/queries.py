@@ -324,10 +324,8 @@ def _catalog(con: duckdb.DuckDBPyConnection, selection: str | None = None, ids: 
     parts = ["meta", "avail", "academie"]
     if filters is None or filters.thematiques:
         parts.append("themes")
-    if filters is None or filters.departements:
-        parts.append("bassins")
-    if filters is None or filters.bassins or filters.departements:
-        parts.append("labs")
+    if filters is None or filters.bassins or filters.departements:  # the places `Filters.covers` is asked about
+        parts += ["bassins", "labs"]
     parts += [_PARTS_OF_BY[by] for by in bys if by in _PARTS_OF_BY]
     parts = list(dict.fromkeys(parts))
     in_sql, in_params = _in_list("ind", ids)
@@ -356,16 +354,20 @@ def _catalog(con: duckdb.DuckDBPyConnection, selection: str | None = None, ids: 
                     [(lab["code"], lab["bassin"], lab["departement"]) for lab in labs])
 
 
-def _bassins_of(cat: _Catalog, departements: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(code for code, dep, _ in cat.bassins if dep in departements)
+def _bassins_of(cat: _Catalog, filters: Filters) -> tuple[str, ...] | None:
+    """The bassins of the chosen territory (`Filters.covers`), in the order chosen; None = no territory chosen."""
+    if not filters.bassins and not filters.departements:
+        return None
+    dep_of = {code: dep for code, dep, _ in cat.bassins}
+    pool = filters.bassins or tuple(dep_of)
+    return tuple(code for code in pool if code in dep_of and filters.covers(dep_of[code], code))
 
 
 def _labs_of(cat: _Catalog, filters: Filters) -> tuple[str, ...] | None:
+    """The labs of the chosen territory (`Filters.covers`); None = no territory chosen."""
     if not filters.bassins and not filters.departements:
         return None
-    return tuple(code for code, bassin, dep in cat.labs
-                 if (not filters.bassins or bassin in filters.bassins)
-                 and (not filters.departements or dep in filters.departements))
+    return tuple(code for code, bassin, dep in cat.labs if filters.covers(dep, bassin))
 
 
 def resolve_scope(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Filters,
@@ -386,7 +388,7 @@ def _scope(cat: _Catalog, indicator_id: str, filters: Filters, by: str = "total"
         ttype, codes = "laboratoire", _labs_of(cat, filters)
     elif filters.bassins or by == "bassin":
         ttype = "bassin"
-        codes = filters.bassins or (_bassins_of(cat, filters.departements) if filters.departements else None)
+        codes = _bassins_of(cat, filters)
     elif filters.departements or by == "departement":
         ttype, codes = "departement", filters.departements or None
     else:
@@ -664,11 +666,11 @@ def values_by_bassin(con: duckdb.DuckDBPyConnection, indicator_id: str, annee: s
     """
     scoped = filters.with_(bassins=())
     res = series(con, indicator_id, scoped, by="bassin", annual=True, periods=(annee, annee))
+    territory, params = scoped.territory_sql("departement", "code")
     bassins = con.execute(
-        f"""SELECT code, nom, departement FROM bassins
-           WHERE len($deps) = 0 OR list_contains($deps, departement)
+        f"""SELECT code, nom, departement FROM bassins WHERE {territory}
            ORDER BY {departements.sql_order('departement')}, nom""",
-        {"deps": list(filters.departements)},
+        params,
     ).df()
     return _bassin_values(bassins, res, filters, annee)
 
@@ -883,16 +885,15 @@ def laboratories(con: duckdb.DuckDBPyConnection, filters: Filters, open_in: str 
     without an opening year) — the labs that `labo_nombre` counts for that year. With the same filters,
     `len(laboratories(con, f, annee).data)` equals `series(con, "labo_nombre", f)` for `annee`, per territory
     too (tests/observatoire/test_lab_counts.py): the one reference for every lab count of the pages."""
+    territory, params = filters.territory_sql("l.departement", "l.bassin")
     frame = con.execute(
         f"""SELECT l.*, b.nom AS bassin_nom, d.nom AS departement_nom FROM laboratoires l
            JOIN bassins b ON b.code = l.bassin JOIN departements d ON d.code = l.departement
-           WHERE (len($d) = 0 OR list_contains($d, l.departement))
-             AND (len($b) = 0 OR list_contains($b, l.bassin))
+           WHERE {territory}
              AND (len($t) = 0 OR len(list_intersect($t, string_split(l.thematiques, '|'))) > 0)
              AND (len($n) = 0 OR len(list_intersect($n, string_split(l.niveaux, '|'))) > 0)
            ORDER BY {departements.sql_order('l.departement')}, l.commune""",
-        {"d": list(filters.departements), "b": list(filters.bassins),
-         "t": list(_theme_branch(con, filters.thematiques)), "n": list(filters.niveaux)},
+        {**params, "t": list(_theme_branch(con, filters.thematiques)), "n": list(filters.niveaux)},
     ).df()
     if open_in:
         opening = pd.to_numeric(frame["ouverture"], errors="coerce")
@@ -1007,11 +1008,9 @@ def projects_catalogue(con: duckdb.DuckDBPyConnection, filters: Filters) -> Resu
         if (keep & ~located).any():
             notes.append("Filtre territoire : les « heures numériques » et les projets sans laboratoire n'ont pas "
                          "de territoire, ils ne sont pas listés.")
-        keep &= located
-        if filters.departements:
-            keep &= frame["departement"].isin(filters.departements)
-        if filters.bassins:
-            keep &= frame["bassin"].isin(filters.bassins)
+        covered = [filters.covers(dep, bassin) for dep, bassin in zip(frame["departement"], frame["bassin"],
+                                                                       strict=True)]
+        keep &= located & pd.Series(covered, index=frame.index)
     if filters.niveaux:
         notes.append("Filtre niveau : le bilan ne donne pas le niveau des projets ; sont retenus ceux des "
                      "laboratoires qui servent le niveau choisi (les « heures numériques » et les projets sans "

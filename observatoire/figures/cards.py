@@ -14,6 +14,7 @@ import pandas as pd
 
 from observatoire import config, small_counts
 from observatoire.figures import formatting, sparkline
+from observatoire.filters import Filters
 from observatoire.labels import Labels
 from observatoire.queries import Kpi, origin_summary, sorted_origins
 from observatoire.text import cut, escape_html, escape_markdown, plain, short_list
@@ -555,12 +556,10 @@ def activity_figure(frame: pd.DataFrame, title: str | None, unit: str):  # noqa:
 
 
 def bassins_in_scope(bassins: pd.DataFrame, departements: Sequence[str] = (), selected: Sequence[str] = ()) -> int:
-    """Number of bassins of the chosen territory (chosen bassins, else those of the chosen départements)."""
-    if selected:
-        return len(set(selected))
-    if departements:
-        return int(bassins["departement"].isin(list(departements)).sum())
-    return len(bassins)
+    """Number of bassins of the chosen territory (`Filters.covers`: the chosen bassins, else those of the chosen
+    départements, else all)."""
+    chosen = Filters(departements=tuple(departements), bassins=tuple(selected))
+    return sum(chosen.covers(dep, code) for code, dep in zip(bassins["code"], bassins["departement"], strict=True))
 
 
 def scope_text(departements: Sequence[str], bassins: Sequence[str],

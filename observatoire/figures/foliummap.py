@@ -54,6 +54,7 @@ from observatoire.figures.classification import (
     theme_style,
 )
 from observatoire.figures.theme import THEME, Theme
+from observatoire.filters import Filters
 from observatoire.text import escape_html
 
 # ----------------------------------------------------------------------------------------------- options
@@ -425,8 +426,9 @@ def build_map(
         tooltip=folium.GeoJsonTooltip(["nom", "valeur"], labels=False, sticky=True),
         smooth_factor=0.5,
     ).add_to(m)
+    chosen_deps = Filters(departements=tuple(departements))
     deps = [f for f in departements_geojson["features"]
-            if not departements or str(f["properties"]["code"]) in departements]
+            if chosen_deps.covers_departement(str(f["properties"]["code"]))]
     _outline_layer(deps, "Départements", partial(_departement_style, theme=theme)).add_to(m)
     chosen = [f for f in bassins["features"] if f["properties"]["code"] in chosen_bassins]
     if chosen:  # above the département borders, so the chosen outline is never hidden
