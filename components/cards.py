@@ -1,4 +1,4 @@
-"""Streamlit rendering of the KPI cards and lab cards; their texts come from `observatoire.figures.cards`."""
+"""Streamlit rendering of the KPI cards (a view's `key_figures`, formatted by the core) and of the lab cards."""
 
 from __future__ import annotations
 
@@ -8,30 +8,11 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
-from components import context
 from components.common import render_illustrative_badge
-from observatoire import small_counts
-from observatoire.figures.cards import (
-    DOMAIN_ICONS,
-    LAB_ILLUSTRATIVE_HELP,
-    PER_ROW,
-    illustrative_explanation,
-    kpi_badge,
-    kpi_caption,
-    kpi_card_delta_text,
-    kpi_delta_style,
-    kpi_help,
-    kpi_origin_lines,
-    kpi_sparkline,
-    kpi_value_text,
-    kpi_year_note,
-    lab_card_text,
-    merged_notes,
-)
+from observatoire.figures.cards import LAB_ILLUSTRATIVE_HELP, PER_ROW, lab_card_text
 from observatoire.labels import Labels
-from observatoire.queries import Kpi, not_applied_filters
 from observatoire.text import escape_markdown
-from observatoire.views.context import not_applied_note
+from observatoire.views.model import KeyFigure, View
 
 _YEAR = re.compile(r"(\d{4})-(\d{4})")
 
@@ -62,74 +43,58 @@ the reference year stays readable. Style only (`st.html` puts it in the event co
 tests/e2e/test_overview_1280.py measures it."""
 
 
-def render_kpi_card(kpi: Kpi, definition: str | None = None, domain: str | None = None,
-                    section: str | None = None, sources: bool = True,
-                    rules: small_counts.Policy | None = None, headline: str | None = None,
-                    scope_notes: bool = True) -> None:
-    """One bordered card: title (wraps, with the definition and the origins as tooltip), value, change,
-    sparkline (an accessible SVG: role="img" + French text alternative), orange badge when an input is
-    illustrative, source.
+def render_kpi_card(figure: KeyFigure, sources: bool = True, scope_notes: bool = True) -> None:
+    """One bordered card drawn from a view's key figure (`KeyFigure.card`, formatted by the core): title (wraps,
+    with the definition and the origins as tooltip), value, change, sparkline (an accessible SVG: role="img" +
+    French text alternative), orange badge when an input is illustrative, source.
 
     The metric's own label is collapsed (st.metric truncates long labels on one line): the title above it
-    wraps instead, which keeps every word readable on a projector. `rules`: small counts of people hidden
-    (lab or bassin level). `headline`: the year the page's title announces — a value of another year says its
-    own under it (« Valeur 2023-2024 », `kpi_year_note`). `scope_notes`: the card says a chosen filter it does
-    not answer (« Valeur tous niveaux (filtre niveau non appliqué) »), unless the caller says it above."""
-    color, arrow = kpi_delta_style(kpi)
-    icon = DOMAIN_ICONS.get(domain or "", ":material/insights:")
-    badge = kpi_badge(kpi)
+    wraps instead, which keeps every word readable on a projector. A value of another year than the page's
+    says its own under it (`KeyFigure.year_note`). `scope_notes`: the card says a chosen filter it does not
+    answer (`KeyFigure.scope_note`), unless the caller says it above."""
+    card = figure.card
+    if card is None:
+        raise ValueError(f"la carte « {figure.label} » n'a pas été préparée par sa vue (KeyFigure.card)")
     with st.container(border=True, height="stretch", gap="small"):
-        st.markdown(f"{icon} **{escape_markdown(kpi.libelle)}**", help=kpi_help(kpi, definition, rules,
-                                                                            context.bilan_source()))
+        st.markdown(f"{card.icon} **{escape_markdown(figure.label)}**", help=card.help)
         st.metric(
-            escape_markdown(kpi.libelle),
-            kpi_value_text(kpi, markup=True, rules=rules),
-            delta=kpi_card_delta_text(kpi, rules),
-            delta_color=color,
-            delta_arrow=arrow,
+            escape_markdown(figure.label),
+            card.value_markup,
+            delta=card.delta,
+            delta_color=card.delta_color,  # type: ignore[arg-type]
+            delta_arrow=card.delta_arrow,  # type: ignore[arg-type]
             label_visibility="collapsed",
         )
-        year_note = kpi_year_note(kpi, headline)
-        if year_note:  # a partial new year: this card is not of the headline year (the year kept on one line)
-            st.caption(f":material/event: **{escape_markdown(_YEAR.sub(_unbroken, year_note))}**")
-        scope_note = not_applied_note(not_applied_filters(kpi.ignored)) if scope_notes else ""
-        if scope_note:  # the card itself says a chosen filter it does not answer (as the deck's card does)
-            st.caption(f":material/filter_alt_off: {escape_markdown(scope_note)}")
-        if badge:  # right under the change it qualifies; one badge per card, always the same orange style
-            lines = [escape_markdown(line) for line in kpi_origin_lines(kpi, rules)]
-            explanation = illustrative_explanation(context.bilan_source())
-            render_illustrative_badge(badge, help="\n\n".join([*lines, explanation]))
-        chart = kpi_sparkline(kpi, rules)
-        if chart:  # st.markdown keeps role / aria-label (st.html drops them)
-            st.markdown(chart, unsafe_allow_html=True)
+        if figure.year_note:  # a partial new year: this card is not of the headline year (kept on one line)
+            st.caption(f":material/event: **{escape_markdown(_YEAR.sub(_unbroken, figure.year_note))}**")
+        if scope_notes and figure.scope_note:  # the card itself says a chosen filter it does not answer
+            st.caption(f":material/filter_alt_off: {escape_markdown(figure.scope_note)}")
+        if card.badge:  # right under the change it qualifies; one badge per card, always the same orange style
+            render_illustrative_badge(card.badge, help=card.badge_help)
+        if card.sparkline:  # st.markdown keeps role / aria-label (st.html drops them)
+            st.markdown(card.sparkline, unsafe_allow_html=True)
         if sources:
-            st.caption(escape_markdown(_YEAR.sub(_unbroken, kpi_caption(kpi, section))))
+            st.caption(escape_markdown(_YEAR.sub(_unbroken, card.caption)))
 
 
-def render_kpi_grid(kpis: Sequence[Kpi], catalogue: pd.DataFrame | None = None, per_row: int = PER_ROW,
-                    sources: bool = True, rules: small_counts.Policy | None = None, key: str = "kpi_grid",
-                    headline: str | None = None, scope_notes: bool = True) -> None:
-    """KPI cards, `per_row` per row, each with its source caption and badge when an input is illustrative
-    (`sources=False`: the caller shows one source line for all the cards; the badges stay; `scope_notes=False`:
-    the caller says the filters not applied above the cards). `key` (starting
-    with `kpi_grid`): the container's key, by which the print stylesheet puts every card on one row."""
+def render_kpi_grid(figures: Sequence[KeyFigure], per_row: int = PER_ROW, sources: bool = True,
+                    key: str = "kpi_grid", scope_notes: bool = True) -> None:
+    """A view's key figures as cards, `per_row` per row, each with its source caption and badge when an input
+    is illustrative (`sources=False`: the caller shows one source line for all the cards; the badges stay;
+    `scope_notes=False`: the caller says the filters not applied above the cards). `key` (starting with
+    `kpi_grid`): the container's key, by which the print stylesheet puts every card on one row."""
     st.html(f"<style>{CSS}</style>")  # value and change wrap instead of being cut
-    meta = catalogue.set_index("id") if catalogue is not None and not catalogue.empty else None
     grid = st.container(key=key)
-    for start in range(0, len(kpis), per_row):
+    for start in range(0, len(figures), per_row):
         columns = grid.columns(per_row, gap="medium")
-        for column, kpi in zip(columns, kpis[start:start + per_row]):
-            definition = domain = section = None
-            if meta is not None and kpi.indicateur in meta.index:
-                definition = meta.at[kpi.indicateur, "definition"]
-                domain = meta.at[kpi.indicateur, "domaine"]
-                section = meta.at[kpi.indicateur, "source"]
+        for column, figure in zip(columns, figures[start:start + per_row]):
             with column:
-                render_kpi_card(kpi, definition, domain, section, sources, rules, headline, scope_notes)
+                render_kpi_card(figure, sources, scope_notes)
 
 
-def render_kpi_notes(kpis: Sequence[Kpi]) -> None:
-    notes = merged_notes(kpis)
+def render_kpi_notes(view: View) -> None:
+    """The filters that do not reach some cards (the view's « filtre » notices), once each, under the cards."""
+    notes = [n.text for n in view.notices if n.kind == "filtre"]
     if notes:
         st.info("**Filtres sans effet sur certains indicateurs**\n\n"
                 + "\n".join(f"- {escape_markdown(n)}" for n in notes),

@@ -131,8 +131,7 @@ def render_comparison(fiche: LabFiche) -> None:
 def render_activity(fiche: LabFiche) -> None:
     st.markdown("#### Activité du laboratoire")
     activity = fiche.activity
-    kpis = activity.items["kpis"]
-    if not kpis:  # the filters not applied are said above, with the fiche
+    if not activity.key_figures:  # the filters not applied are said above, with the fiche
         render_view_notices(dataclasses.replace(activity, notices=tuple(
             n for n in activity.notices if n.text not in (fiche.scope.reasons if fiche.scope else ()))))
         return
@@ -140,8 +139,7 @@ def render_activity(fiche: LabFiche) -> None:
         if notice.kind == "filtre" and notice.text not in (fiche.scope.reasons if fiche.scope else ()):
             st.caption(f":material/filter_alt: {escape_markdown(notice.text)}")
     render_source(activity.sources, activity.illustrative, activity.origins)
-    render_kpi_grid(list(kpis), activity.items["catalogue"], sources=False, rules=activity.items["rules"],
-                    scope_notes=False)  # the fiche's scope is said above (LabScope)
+    render_kpi_grid(activity.key_figures, sources=False, scope_notes=False)  # the fiche's scope: said above
     chart = activity.figure("activite")
     if chart is not None:  # none when the bars would show a small count
         with st.container(key="print_chart_labo_activite"):  # printed at a readable size (components/printing.py)

@@ -15,15 +15,14 @@ from observatoire.views.overview import build_overview
 
 filters: Filters = routing.page_filters()
 view = context.view(build_overview, filters)
-kpis = view.items["kpis"]
 
 st.title(view.title, anchor=False)
 st.markdown(escape_markdown(view.subtitle))
 
 # --------------------------------------------------------------------------------------------- KPI cards
-if kpis:
-    render_kpi_grid(kpis, view.items["catalogue"], rules=view.items["kpi_rules"], headline=view.items["year"])
-    render_kpi_notes(kpis)
+if view.key_figures:
+    render_kpi_grid(view.key_figures)
+    render_kpi_notes(view)
 else:
     render_view_notices(view)
 

@@ -37,6 +37,7 @@ from observatoire.figures import cards, formatting
 from observatoire.filters import Filters, school_years_between
 from observatoire.views.context import build_context, filter_lines
 from observatoire.views.model import Figure, Notice, Table, View, source_line
+from observatoire.views.presentation import catalogue_rows, key_figure
 
 TITLE = "Laboratoires numériques"
 INTRO = ("Tiers-lieux éducatifs de l'académie : où ils sont, leurs thématiques, leurs niveaux, leur activité "
@@ -148,7 +149,7 @@ class LabFiche:
     year: str  # school year of the fiche's PDF (the last of the period)
     comparison_year: str  # "" when the period has no school year (no comparison shown)
     profile: pd.DataFrame  # `queries.lab_profile` rows WITH a value (empty: « Aucune valeur … »)
-    activity: View  # KPI cards (`items["kpis"]`), figure and table "activite", their sources
+    activity: View  # KPI cards (`key_figures`, from `items["kpis"]`), figure and table "activite", their sources
     in_filters: bool = True  # False: opened from a link although the filters do not list it
     scope: LabScope | None = None  # the chosen filters its figures answer, and the ones they do not (why)
     comparison_note: str = COMPARISON_NOTE
@@ -200,9 +201,12 @@ def _activity(con: duckdb.DuckDBPyConnection, scope: LabScope, code: str, name: 
                   frame=cards.activity_table(activity, dict(zip(catalogue["id"], catalogue["libelle"])), people,
                                              rules),
                   source=source, illustrative=illustrative)
+    bilan = published.academie(con).bilan_source
+    rows = catalogue_rows(catalogue)
+    key_figures = tuple(key_figure(k, rules, None, rows.get(k.indicateur, {}), bilan) for k in kpis)
     return View(page="laboratoires", title=f"Activité — {name}", context=context, figures=figures,
-                tables=(table,), notices=notices, sources=tuple(sources), origins=tuple(sources.values()),
-                illustrative=illustrative,
+                key_figures=key_figures, tables=(table,), notices=notices, sources=tuple(sources),
+                origins=tuple(sources.values()), illustrative=illustrative,
                 texts={"table_label": f"activité {name}", "small_counts": small_counts.note(rules)},
                 items={"kpis": kpis, "catalogue": catalogue, "rules": rules, "main": main})
 

@@ -104,6 +104,26 @@ class Context:
 
 
 @dataclass(frozen=True)
+class Card:
+    """What the screen's KPI card draws (`components.cards.render_kpi_card`), formatted by the core together with
+    its `KeyFigure` (`views.presentation.key_figure`): the card, the slide and the instantané read one value.
+
+    Markdown fields (`help`, `value_markup`) have their data texts escaped already; the others are plain text
+    (the renderer escapes them)."""
+
+    icon: str  # Streamlit material icon of the indicator's domain, « :material/cloud: »
+    help: str  # tooltip of the title (Markdown): definition, year, origins, sources
+    value_markup: str  # the value as the card writes it (Markdown: « < 5 » escaped)
+    delta: str | None  # the change on two lines (« +11,1 % » / « vs 2022-2023 »), None when none is shown
+    delta_color: str  # st.metric's `delta_color`
+    delta_arrow: str  # st.metric's `delta_arrow`
+    badge: str  # « Illustratif » when an input of the value, change or curve is, else ""
+    badge_help: str  # the badge's tooltip (Markdown): the origin of the value, of the change, of the curve
+    sparkline: str  # accessible SVG (role="img", French aria-label); "" when none or it would show a small count
+    caption: str  # « Source : … » of the card
+
+
+@dataclass(frozen=True)
 class KeyFigure:
     """One key figure, formatted: « 64,5 M » visites de l'ENT, « +11,1 % » vs 2022-2023."""
 
@@ -120,6 +140,8 @@ class KeyFigure:
     # what is illustrative when that is not the value itself: « évolution illustrative » for a bilan value
     # compared with a generated previous year (a forwarded card must not call the bilan's figure illustrative)
     illustrative_mark: str = ""
+    indicator: str = ""  # the indicator's id
+    card: Card | None = None  # the screen card's face, when the view is drawn as cards
 
     @property
     def illustrative(self) -> bool:

@@ -1,7 +1,7 @@
 """The « Vue d'ensemble » page as data: `build_overview(con, filters, params) -> View`.
 
 What the page shows, in order: the subtitle (territory, year of the key figures, period of the curves), the KPI
-cards (`items["kpis"]`, the `queries.Kpi` values the cards are drawn from, and their formatted `key_figures`),
+cards (`key_figures`, each with its screen `Card`; `items["kpis"]`: the `queries.Kpi` they are formatted from),
 the filters that do not reach some cards (notices « filtre »), the labs covered (`texts`), and the small map of
 the bassins (`items["map"]`, an `OverviewMap`: its values, classes, labs, legend and sources). Texts are plain
 French (the page escapes them where they become Markdown). The page has no choice of its own: `params` is
@@ -22,7 +22,13 @@ from observatoire.figures.classification import Classes
 from observatoire.filters import Filters
 from observatoire.views.context import build_context
 from observatoire.views.model import KeyFigure, Notice, View
-from observatoire.views.presentation import LATEST, key_figure, latest_bassin_values, map_indicator
+from observatoire.views.presentation import (
+    LATEST,
+    catalogue_rows,
+    key_figure,
+    latest_bassin_values,
+    map_indicator,
+)
 
 TITLE = "Observatoire du numérique éducatif"
 NO_KPI = "Aucun indicateur clé n'est défini dans le catalogue."
@@ -84,7 +90,10 @@ def build_overview(con: duckdb.DuckDBPyConnection, filters: Filters,
     # a bassin chosen: its small counts of people read « < 5 » (cards.masked, small_counts.for_level)
     policy = published.policy(con)
     rules = policy if filters.bassins else None
-    key_figures: tuple[KeyFigure, ...] = tuple(key_figure(k, rules, kpi_year) for k in kpis)
+    catalogue = queries.indicators(con)
+    rows = catalogue_rows(catalogue)
+    key_figures: tuple[KeyFigure, ...] = tuple(key_figure(k, rules, kpi_year, rows.get(k.indicateur, {}),
+                                                          academie.bilan_source) for k in kpis)
     notices = [Notice(NO_KPI, "vide")] if not kpis else []
     notices += [Notice(note, "filtre") for note in cards.merged_notes(kpis)]
 
@@ -140,7 +149,7 @@ def build_overview(con: duckdb.DuckDBPyConnection, filters: Filters,
         context=build_context(con, filters, school_year=kpi_year),
         key_figures=key_figures, notices=tuple(notices), sources=tuple(sources), origins=tuple(origins),
         illustrative=illustrative, texts=texts,
-        items={"kpis": kpis, "kpi_rules": rules, "catalogue": queries.indicators(con),
+        items={"kpis": kpis, "kpi_rules": rules, "catalogue": catalogue,
                "labs_illustrative": bool(labs.illustrative), "labs_ignored": tuple(labs.ignored),
                "n_labs": len(open_labs), "n_bassins": n_bassins, "total_bassins": total, "year": annee,
                "map": small_map},

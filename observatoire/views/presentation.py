@@ -21,6 +21,7 @@ The page « Présentation », the PPTX and the CLI `presentation` render this sa
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 
 import duckdb
 import pandas as pd
@@ -28,8 +29,9 @@ import pandas as pd
 from observatoire import config, published, queries, schema, small_counts
 from observatoire.figures import cards, charts, classification, formatting
 from observatoire.filters import Filters
+from observatoire.text import escape_markdown
 from observatoire.views.context import build_context, element_context, not_applied_note
-from observatoire.views.model import Context, Figure, KeyFigure, Presentation, Slide
+from observatoire.views.model import Card, Context, Figure, KeyFigure, Presentation, Slide
 from observatoire.views.static_map import bassins_map_figure, lab_markers
 
 TITLE = "Observatoire du numérique éducatif"
@@ -50,9 +52,11 @@ def map_indicator(con: duckdb.DuckDBPyConnection) -> str:
     return str(first[0][0]) if first else ""
 
 
-def key_figure(kpi: queries.Kpi, rules: small_counts.Policy | None, headline: str | None = None) -> KeyFigure:
+def key_figure(kpi: queries.Kpi, rules: small_counts.Policy | None, headline: str | None = None,
+               meta: Mapping[str, object] | None = None, bilan: str = "") -> KeyFigure:
     """A key figure as the overview card and the slides show it; `headline`: the year the page or slide is
-    about (a value of another year says its own: `year_note`)."""
+    about (a value of another year says its own: `year_note`). With `meta` (the indicator's catalogue row:
+    `definition`, `domaine`, `source`), its screen `Card` too (`bilan`: how the académie cites its bilan)."""
     delta = cards.kpi_delta_text(kpi, rules) or ""
     # a change computed with an illustrative previous year is illustrative too
     origins = tuple(dict.fromkeys((*kpi.origines, *(kpi.origines_precedente if delta else ()))))
@@ -62,7 +66,34 @@ def key_figure(kpi: queries.Kpi, rules: small_counts.Policy | None, headline: st
                      origins=origins, source=cards.kpi_caption(kpi), year=kpi.annee if kpi.valeur is not None
                      else "", year_note=cards.kpi_year_note(kpi, headline),
                      scope_note=not_applied_note(queries.not_applied_filters(kpi.ignored)),
-                     illustrative_mark=mark)
+                     illustrative_mark=mark, indicator=kpi.indicateur,
+                     card=card_face(kpi, rules, meta, bilan) if meta is not None else None)
+
+
+def card_face(kpi: queries.Kpi, rules: small_counts.Policy | None, meta: Mapping[str, object],
+              bilan: str = "") -> Card:
+    """The screen card of `kpi` (`Card`): what `figures.cards` formats for it, once."""
+    def text(key: str) -> str | None:
+        value = meta.get(key)
+        return None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+    color, arrow = cards.kpi_delta_style(kpi)
+    badge = cards.kpi_badge(kpi) or ""
+    lines = [escape_markdown(line) for line in cards.kpi_origin_lines(kpi, rules)]
+    badge_help = "\n\n".join([*lines, cards.illustrative_explanation(bilan)]) if badge else ""
+    return Card(icon=cards.DOMAIN_ICONS.get(text("domaine") or "", ":material/insights:"),
+                help=cards.kpi_help(kpi, text("definition"), rules, bilan),
+                value_markup=cards.kpi_value_text(kpi, markup=True, rules=rules),
+                delta=cards.kpi_card_delta_text(kpi, rules), delta_color=color, delta_arrow=arrow,
+                badge=badge, badge_help=badge_help,
+                sparkline=cards.kpi_sparkline(kpi, rules), caption=cards.kpi_caption(kpi, text("source")))
+
+
+def catalogue_rows(catalogue: pd.DataFrame) -> dict[str, dict[str, object]]:
+    """The catalogue's rows by indicator id (`key_figure`'s `meta`)."""
+    if catalogue is None or catalogue.empty:
+        return {}
+    return {str(row["id"]): row for row in catalogue.to_dict("records")}
 
 
 def year_line(kpis: list[queries.Kpi], year: str) -> str:

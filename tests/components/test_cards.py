@@ -384,11 +384,22 @@ def test_scope_and_subtitle():
 # ------------------------------------------------------------------------------------------ render (AppTest)
 
 
-def _grid_script(kpis: list) -> None:
+def _grid_script(figures: tuple, view) -> None:
     from components import cards as c
 
-    c.render_kpi_grid(kpis, None)
-    c.render_kpi_notes(kpis)
+    c.render_kpi_grid(figures)
+    c.render_kpi_notes(view)
+
+
+def _grid_args(kpis: list) -> tuple:
+    """The cards' inputs as the views build them: key figures with their `Card`, notices « filtre »."""
+    from observatoire.views.model import Context, Notice, View
+    from observatoire.views.presentation import key_figure
+
+    figures = tuple(key_figure(k, None, None, {}, "") for k in kpis)
+    view = View(page="vue_ensemble", title="", context=Context("Académie", (), "2023-2024", 1, "01/01/2026"),
+                notices=tuple(Notice(n, "filtre") for n in cards.merged_notes(kpis)))
+    return figures, view
 
 
 @pytest.mark.parametrize(("valeur", "color", "direction"), [
@@ -399,7 +410,7 @@ def _grid_script(kpis: list) -> None:
 def test_render_kpi_card_colours_a_trusted_string_delta_by_its_sign(valeur, color, direction):
     kpi = make_kpi(valeur, 100.0, origine="bilan", origine_precedente="deduit",
                    ignored=("Filtre public : ne s'applique pas.",))
-    at = AppTest.from_function(_grid_script, args=([kpi],), default_timeout=30).run()
+    at = AppTest.from_function(_grid_script, args=_grid_args([kpi]), default_timeout=30).run()
     assert not at.exception
     metric = at.metric[0]
     assert md_text(metric.label) == kpi.libelle
@@ -417,7 +428,7 @@ def test_render_kpi_card_colours_a_trusted_string_delta_by_its_sign(valeur, colo
 
 def test_render_kpi_card_of_an_illustrative_value_grey_delta_badge_and_dashed_sparkline():
     kpi = make_kpi(112.5, 100.0, illustratif=True, sources=(config.ILLUSTRATIVE,))
-    at = AppTest.from_function(_grid_script, args=([kpi],), default_timeout=30).run()
+    at = AppTest.from_function(_grid_script, args=_grid_args([kpi]), default_timeout=30).run()
     assert not at.exception
     metric = at.metric[0]
     assert metric.proto.delta == cards.kpi_card_delta_text(kpi)

@@ -325,11 +325,12 @@ def test_charts_keep_the_phone_width(phone, server, screenshots_dir):
     page = phone
     _open(page, server + "/indicateurs?par=departement")
     for unit in ("visites", "connexions"):
-        page.wait_for_function("""(unit) => {
-            const gd = document.querySelector('[data-testid="stMain"] .js-plotly-plot');
-            return gd && gd.layout && gd.layout.yaxis.title.text === unit && gd.layout.legend.orientation === 'h'
-                && gd.layout.font.size <= 12; }""", arg=unit)
-        page.locator('[data-testid="stMain"] .js-plotly-plot').first.scroll_into_view_if_needed()
+        # the chart the person sees (a rerun may keep the previous run's element hidden in the page a moment)
+        page.wait_for_function("""(unit) => Array.from(document.querySelectorAll(
+                '[data-testid="stMain"] .js-plotly-plot')).some(gd => gd.checkVisibility() && gd.layout
+                && gd.layout.yaxis.title.text === unit && gd.layout.legend.orientation === 'h'
+                && gd.layout.font.size <= 12)""", arg=unit)
+        page.locator('[data-testid="stMain"] .js-plotly-plot').filter(visible=True).first.scroll_into_view_if_needed()
         chart = page.evaluate(_CHART)
         assert chart is not None, unit
         assert chart["legend"]["top"] >= chart["plotBottom"] and chart["legend"]["right"] <= chart["right"] + 1, chart

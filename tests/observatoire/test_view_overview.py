@@ -44,6 +44,18 @@ def test_key_figures_are_the_cards(con, views, name):
     assert [f.value for f in view.key_figures] == [cards.kpi_value_text(k, rules=rules) for k in kpis]
     assert [f.source for f in view.key_figures] == [cards.kpi_caption(k) for k in kpis]
     assert list(view.items["catalogue"]["id"]) == list(queries.indicators(con)["id"])
+    # the screen card is formatted with the key figure, from the same Kpi (the page draws nothing else)
+    meta = queries.indicators(con).set_index("id")
+    for figure, kpi in zip(view.key_figures, kpis, strict=True):
+        card = figure.card
+        assert card is not None and figure.indicator == kpi.indicateur
+        assert card.value_markup == cards.kpi_value_text(kpi, markup=True, rules=rules)
+        assert card.delta == cards.kpi_card_delta_text(kpi, rules)
+        assert (card.delta_color, card.delta_arrow) == cards.kpi_delta_style(kpi)
+        assert card.sparkline == cards.kpi_sparkline(kpi, rules)
+        assert card.caption == cards.kpi_caption(kpi, meta.at[kpi.indicateur, "source"])
+        assert card.badge == (cards.kpi_badge(kpi) or "") and bool(card.badge_help) == bool(card.badge)
+        assert card.icon == cards.DOMAIN_ICONS.get(meta.at[kpi.indicateur, "domaine"], ":material/insights:")
     # the filters that do not reach some cards: once each, as the page lists them
     assert [n.text for n in view.notices if n.kind == "filtre"] == cards.merged_notes(kpis)
     assert NO_KPI not in [n.text for n in view.notices]
