@@ -142,6 +142,9 @@ class KeyFigure:
     illustrative_mark: str = ""
     indicator: str = ""  # the indicator's id
     card: Card | None = None  # the screen card's face, when the view is drawn as cards
+    sources: tuple[str, ...] = ()  # every source of the value, the change and the curve
+    source_origins: tuple[str, ...] = ()  # the origin of each of `sources` (same order)
+    inputs_illustrative: bool = False  # an input of the value, the change or the curve is illustrative
 
     @property
     def illustrative(self) -> bool:

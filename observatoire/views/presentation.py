@@ -67,7 +67,10 @@ def key_figure(kpi: queries.Kpi, rules: small_counts.Policy | None, headline: st
                      else "", year_note=cards.kpi_year_note(kpi, headline),
                      scope_note=not_applied_note(queries.not_applied_filters(kpi.ignored)),
                      illustrative_mark=mark, indicator=kpi.indicateur,
-                     card=card_face(kpi, rules, meta, bilan) if meta is not None else None)
+                     card=card_face(kpi, rules, meta, bilan) if meta is not None else None,
+                     sources=tuple(kpi.sources),
+                     source_origins=tuple(kpi.sources_origines or ("",) * len(kpi.sources)),
+                     inputs_illustrative=bool(kpi.illustratif))
 
 
 def card_face(kpi: queries.Kpi, rules: small_counts.Policy | None, meta: Mapping[str, object],
@@ -108,13 +111,12 @@ def _title_slide(context: Context, years: str) -> Slide:
                  notes=f"{TITLE}, {context.academie}. {years}. {context.filters_text}. {context.version_text}.")
 
 
-def _key_figures_slides(kpis: list[queries.Kpi], filters: Filters, context: Context,
-                        policy: small_counts.Policy) -> list[Slide]:
-    rules = policy if filters.bassins else None
-    shown = [k for k in kpis if k.valeur is not None]
-    year = cards.kpi_year_text(shown) or context.school_year
-    rule = cards.kpi_year_rule(shown) or year
-    figures = [key_figure(k, rules, year) for k in shown]
+def _key_figures_slides(key_figures: tuple[KeyFigure, ...], context: Context) -> list[Slide]:
+    """The overview's key figures (`build_overview(...).key_figures`: the same values, changes, origins and
+    notes as its cards), `KEY_FIGURES_PER_SLIDE` a slide."""
+    figures = [f for f in key_figures if f.raw is not None]
+    year = next(iter(sorted({f.year for f in figures if f.year}, reverse=True)), "") or context.school_year
+    rule = _year_rule(figures) or year
     title = f"Chiffres clés {year}" if rule == year else f"Chiffres clés : {rule}"
     count = max(1, -(-len(figures) // KEY_FIGURES_PER_SLIDE))
     size = -(-len(figures) // count) if figures else 0  # balanced: 7 → 4 + 3
@@ -122,13 +124,12 @@ def _key_figures_slides(kpis: list[queries.Kpi], filters: Filters, context: Cont
     slides = []
     for index in range(count):
         part = figures[index * size:(index + 1) * size]
-        kept = shown[index * size:(index + 1) * size]
-        illustrative = any(f.illustrative for f in part) or any(k.illustratif for k in kept)
+        illustrative = any(f.illustrative or f.inputs_illustrative for f in part)
         notes = "\n".join(f"{f.label} : {f.value}" + (f" ({f.delta})" if f.delta else "")
                           + (f" — {f.year_note}" if f.year_note else "")
                           + (f" — {f.scope_note}" if f.scope_note else "") + f". {f.source}" for f in part)
-        sources = [s for k in kept for s in k.sources]
-        origins = [o for k in kept for o in (k.sources_origines or ("",) * len(k.sources))]
+        sources = [s for f in part for s in f.sources]
+        origins = [o for f in part for o in f.source_origins]
         source = cards.short_source(sources, origins=origins) if sources else ""
         suffix = f" ({index + 1}/{count})" if count > 1 else ""
         slides.append(Slide("chiffres", title + suffix, context.scope_text, figures=tuple(part), notes=notes,
@@ -137,6 +138,14 @@ def _key_figures_slides(kpis: list[queries.Kpi], filters: Filters, context: Cont
         slides.append(Slide("chiffres", title, context.scope_text,
                             bullets=("Aucun chiffre clé pour ces filtres.",), scope=scope))
     return slides
+
+
+def _year_rule(figures: list[KeyFigure]) -> str:
+    """`cards.kpi_year_rule` of key figures: « 2024-2025 quand disponible, sinon 2023-2024 » when years mix."""
+    years = sorted({f.year for f in figures if f.year})
+    if len(years) < 2:
+        return years[0] if years else ""
+    return f"{years[-1]} quand disponible, sinon " + " ou ".join(reversed(years[:-1]))
 
 
 def latest_bassin_values(con: duckdb.DuckDBPyConnection, indicator: str, year: str,
@@ -349,13 +358,15 @@ def build_presentation(con: duckdb.DuckDBPyConnection, filters: Filters, url: st
                        highlight: str | None = None) -> Presentation:
     """The slides for `filters` on the version `con` reads (`url`: the view's link, for the QR code;
     `highlight`: the bassin of the zoom slide chosen by the presenter, a code of `focus_choices`)."""
-    kpis = queries.kpis(con, filters)
+    from observatoire.views.overview import build_overview  # the overview builds on this module's key_figure
+
+    overview = build_overview(con, filters)  # the key figures ARE the overview's cards
+    kpis = list(overview.items["kpis"])
     year = cards.kpi_year_text([k for k in kpis if k.valeur is not None]) or cards.kpi_year_text(kpis) \
         or (queries.school_years(con) or [""])[-1]
     context = build_context(con, filters, school_year=year, url=url)
     years = year_line([k for k in kpis if k.valeur is not None], year)
-    slides: list[Slide] = [_title_slide(context, years), *_key_figures_slides(kpis, filters, context,
-                                                                                 published.policy(con))]
+    slides: list[Slide] = [_title_slide(context, years), *_key_figures_slides(overview.key_figures, context)]
     slides += [_map_slide(con, filters, year, context), *_evolution_slides(con, filters, kpis, context, year),
                _labs_slide(con, filters, year, context),
                _focus_slide(con, filters, kpis, year, highlight, context)]
