@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import re
-from pathlib import Path
 
 import folium
 import numpy as np
@@ -19,7 +18,7 @@ import pandas as pd
 import pytest
 
 from components import offline
-from observatoire import config, exporting, geo, queries, small_counts, store
+from observatoire import config, exporting, geo, queries, small_counts
 from observatoire.figures import bassin_panel, classification, foliummap, formatting
 from observatoire.filters import Filters
 
@@ -30,13 +29,6 @@ LAB_FIGURES = dict(ACADEMIE.indicateurs.chiffres_laboratoire)  # academie.json: 
 
 
 # ------------------------------------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture(scope="module")
-def con(demo_db: Path):
-    connection = store.connect(demo_db, read_only=True)
-    yield connection
-    connection.close()
 
 
 @pytest.fixture(scope="module")
