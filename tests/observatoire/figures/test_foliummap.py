@@ -20,6 +20,7 @@ import pytest
 from components import offline
 from observatoire import config, exporting, geo, queries, small_counts
 from observatoire.figures import bassin_panel, classification, foliummap, formatting
+from observatoire.figures.theme import THEME
 from observatoire.filters import Filters
 
 NBSP = formatting.NBSP
@@ -214,7 +215,7 @@ def test_chosen_bassins_get_a_thick_outline(con, geojsons, labels):
     (chosen,) = _layers(m, "Bassins choisis")
     assert [f["properties"]["code"] for f in chosen.data["features"]] == ["57-metz"]
     style = chosen.style_function(chosen.data["features"][0])
-    assert style["color"] == foliummap.CHOSEN_LINE and style["fill"] is False
+    assert style["color"] == THEME.chosen_line and style["fill"] is False
     assert style["weight"] > 3 * bassins.style_function(bassins.data["features"][0])["weight"]
     assert chosen.options.get("interactive") is False
     names = [c.layer_name for c in m._children.values() if isinstance(c, folium.GeoJson)]
