@@ -32,7 +32,7 @@ if str(ROOT) not in sys.path:
 
 import pandas as pd  # noqa: E402
 
-from observatoire import queries, store  # noqa: E402
+from observatoire import queries, store, versions  # noqa: E402
 from observatoire.filters import Filters  # noqa: E402
 
 LAB_FAMILY = "Thématiques des laboratoires"
@@ -92,16 +92,15 @@ def run(db: Path, details: bool) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, help="base existante (sinon une base temporaire construite de data/)")
+    parser.add_argument("--db", type=Path, help="base existante (sinon une version publiée depuis data/)")
     parser.add_argument("--details", action="store_true", help="une ligne par indicateur")
     args = parser.parse_args()
     if args.db:
         run(args.db, args.details)
         return
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "coverage.duckdb"
-        store.build(path)
-        run(path, args.details)
+        version = versions.Repository(Path(tmp) / "store").init(author="bench")
+        run(version.path, args.details)
 
 
 if __name__ == "__main__":

@@ -53,11 +53,6 @@ def render_source(sources: tuple[str, ...] | list[str], illustrative: bool,
         st.caption(escape_markdown(text))
 
 
-def render_result_source(result: object) -> None:
-    """`render_source` of a `queries.Result` (its sources, illustrative flag and origins)."""
-    render_source(result.sources, result.illustrative, result.origins)  # type: ignore[attr-defined]
-
-
 def render_notes(ignored: tuple[str, ...] | list[str]) -> None:
     """Filters that do not apply to what is shown: said, never silently ignored."""
     for note in ignored:
@@ -88,12 +83,6 @@ def export_about(title: str, *, indicator: str = "", unit: str = "", sources: Se
         filters = st.session_state.get("filters") or Filters()
     return exporting.About(title=title, context=context.view_context(filters), indicator=indicator, unit=unit,
                            source=source or source_text(sources, origins), illustrative=illustrative)
-
-
-def result_about(title: str, result: object, *, indicator: str = "", unit: str = "") -> exporting.About:
-    """`export_about` of a `queries.Result` (its sources, origins and illustrative flag)."""
-    return export_about(title, indicator=indicator, unit=unit, sources=result.sources,  # type: ignore[attr-defined]
-                        origins=result.origins, illustrative=result.illustrative)  # type: ignore[attr-defined]
 
 
 def view_about(view: View, element: ViewTable | ViewFigure) -> exporting.About:

@@ -172,10 +172,6 @@ def journal() -> pd.DataFrame:
     return _query(versions.journal)
 
 
-def active_measures() -> pd.DataFrame:
-    return _query(versions.active_measures)
-
-
 def series(indicator_id: str, filters: Filters, by: str = "total", annual: bool = False,
            periods: tuple[str, str] | None = None) -> queries.Result:
     return _query(queries.series, indicator_id, filters, by=by, annual=annual, periods=periods)
@@ -203,10 +199,6 @@ def laboratories(filters: Filters, open_in: str | None = None) -> queries.Result
     return _query(queries.laboratories, filters, open_in=open_in)
 
 
-def projects(laboratoire: str | None = None) -> pd.DataFrame:
-    return _query(queries.projects, laboratoire)
-
-
 def filter_response(filters: Filters) -> pd.DataFrame:
     """Which indicators answer the niveau / thème filters (one query on the catalogue, cached per version)."""
     return _query(queries.filter_response, filters.with_(departements=(), bassins=(), publics=(),
@@ -217,16 +209,8 @@ def lab_profile(laboratoire: str, annee: str) -> pd.DataFrame:
     return _query(queries.lab_profile, laboratoire, annee)
 
 
-def projects_catalogue(filters: Filters) -> queries.Result:
-    return _query(queries.projects_catalogue, filters.with_(publics=(), periode_debut=None, periode_fin=None))
-
-
 def measures(filters: Filters, indicator_id: str | None = None) -> pd.DataFrame:
     return _query(queries.measures, filters, indicator_id)
-
-
-def measures_notes(filters: Filters) -> tuple[str, ...]:
-    return _query(queries.measures_notes, filters)
 
 
 def view(builder: Callable[[duckdb.DuckDBPyConnection, Filters, dict[str, str]], View], filters: Filters,
@@ -283,10 +267,6 @@ def labels() -> Labels:
 
 def choices() -> Choices:
     return _query(queries.choices)
-
-
-def school_years() -> list[str]:
-    return _query(queries.school_years)
 
 
 def geojson(name: str) -> dict:

@@ -14,7 +14,6 @@ from observatoire.exports import pdf
 from observatoire.filters import Filters
 from observatoire.views.fiches import Fiche
 
-KINDS = ("bassin", "laboratoire")
 LABEL = "Télécharger la fiche (PDF)"
 
 

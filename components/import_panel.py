@@ -30,8 +30,6 @@ _CONFIRM_UNDO = "import_confirm_undo"
 _DONE = "import_done"  # French message of the last publication, shown once
 WAIT_SECONDS = 5.0
 
-STATUS_LABELS = importing.STATUS_LABELS
-
 
 def _unbreakable(text: str) -> str:
     """French guillemets glued to what they quote (no-break spaces): a line never ends on « nor starts with »

@@ -298,16 +298,6 @@ def _undo(args: argparse.Namespace) -> int:
     return 0
 
 
-def check_all(data_dir: Path = config.DATA_DIR) -> list[str]:
-    """Validate every file under data/: the first problems (at most `schema.MAX_LISTED`), as text, followed by
-    « … et N autres problèmes » when there are more."""
-    problems = checks.check_data(data_dir)
-    lines = [str(p) for p in problems.listed]
-    if problems.count > len(problems.listed):
-        lines.append(f"… et {problems.count - len(problems.listed)} autres problèmes")
-    return lines
-
-
 def _check(args: argparse.Namespace) -> int:
     data_dir = Path(args.data) if args.data else config.DATA_DIR
     start = time.perf_counter()

@@ -53,9 +53,3 @@ def paris_midnight(day: dt.date) -> dt.datetime:
     """The start of `day` in Paris, as a naive UTC datetime (comparable with the journal's dates)."""
     start = dt.datetime(day.year, day.month, day.day, tzinfo=PARIS)
     return start.astimezone(dt.UTC).replace(tzinfo=None)
-
-
-def utc_naive(value: object) -> dt.datetime | None:
-    """`value` as a naive UTC datetime (the journal's convention), None when it is not a moment."""
-    moment = to_paris(value)
-    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment is not None else None

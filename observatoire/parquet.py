@@ -37,7 +37,7 @@ from pathlib import Path
 
 import duckdb
 
-from observatoire import config, store, versions
+from observatoire import store, versions
 
 STORAGE_KEY = "mesures_stockage"
 FILES_KEY = "mesures_parquet"
@@ -324,8 +324,3 @@ def connect(repo: versions.Repository, version: versions.Version | None = None) 
         con.close()
         raise
     return con
-
-
-def default_store() -> Path:
-    """Where `bench/national.py` publishes its versions (never the dashboard's `var/`)."""
-    return config.PROJECT_ROOT / "var" / "national-store"

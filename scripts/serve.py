@@ -44,7 +44,6 @@ from observatoire import config  # noqa: E402 - light: paths and limits only
 TEMPLATE = ROOT / "deploy" / "haproxy.cfg.template"
 HAPROXY = "/usr/sbin/haproxy"
 COOKIE = "SERVERID"  # HAProxy's stickiness cookie; its value is the replica's name (`r1`, `r2`…)
-SERVED_BY = "X-Served-By"  # response header naming the replica that answered
 HEALTH_TIMEOUT = 90.0  # seconds for a replica to answer /_stcore/health (several start at once on 2 cores)
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy")
 PRODUCTION_GLOBAL = """\

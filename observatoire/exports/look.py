@@ -34,7 +34,6 @@ SLIDE_SCALE = 3
 """Pixels rendered per point of a slide picture (216 dpi: sharp on a projector and when printed)."""
 FONT_FAMILY = '"Marianne", "DejaVu Sans", "Liberation Sans", Arial, sans-serif'
 INK = "#161616"
-GREY = "#3A3A3A"
 GRID = "#DDDDDD"
 BASE_FONT = 16
 CHAR_EM = 0.62
@@ -302,19 +301,3 @@ def export_figure(figure: go.Figure, *, width: int, height: int, min_font: float
     fig.layout.margin.update({side: max(int(math.ceil(rooms[side])) + 8, current[side] or 0, 10)
                               for side in rooms})
     return fig
-
-
-def needed_margin(figure: go.Figure, side: str) -> float:
-    """The room (px) the axes on `side` (l, r, t, b) of an exported figure need: for the tests."""
-    out = 0.0
-    for name in axis_names(figure):
-        axis = figure.layout[name]
-        if axis.visible is False:
-            continue
-        if name.startswith("y"):
-            here = "r" if axis.side == "right" else "l"
-        else:
-            here = "t" if axis.side == "top" else "b"
-        if here == side:
-            out = max(out, axis_room(figure, name))
-    return out

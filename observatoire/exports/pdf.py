@@ -45,7 +45,6 @@ def footer_text(context: Context) -> str:
 
 PAGE_W, PAGE_H = 297.0, 210.0  # A4 landscape, mm
 MARGIN = 10.0
-GAP = 4.0
 FIGURE_W = 100.0  # right column (the map)
 PT = 0.3528  # mm per point
 LINE = 1.22  # line height / font size

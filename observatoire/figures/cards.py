@@ -355,19 +355,6 @@ def coverage_text(n_labs: int, n_bassins: int, total_bassins: int) -> str:
             f"sur {formatting.number(total_bassins)}")
 
 
-def labs_open_in(frame: pd.DataFrame, annee: str | None) -> pd.DataFrame:
-    """Labs open during school year `annee` (`2022-2023`: opened in 2022 or before), as `labo_nombre` counts
-    them. Labs without an opening year are kept; no year → every lab."""
-    if not annee or frame.empty or "ouverture" not in frame:
-        return frame
-    try:
-        start = int(str(annee)[:4])
-    except ValueError:
-        return frame
-    opening = pd.to_numeric(frame["ouverture"], errors="coerce")
-    return frame[opening.isna() | (opening <= start)]
-
-
 def opening_note(n_open: int, n_listed: int, annee: str) -> str:
     """Which labs the coverage counts: those open during `annee` (and how many open later)."""
     text = f"Laboratoires ouverts pendant l'année scolaire {annee}"

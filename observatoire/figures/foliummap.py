@@ -61,7 +61,6 @@ from observatoire.text import escape_html
 
 BASEMAPS = {"aucun": "Sans fond de carte", "ign": "Plan IGN", "osm": "OpenStreetMap"}
 DEFAULT_BASEMAP = "aucun"
-MAP_HEIGHT = THEME.map_height
 NARROW_MAP = 760  # px: below this map width, the legends are compact (smaller text, narrower boxes)
 PHONE_MAP = 480  # px: below this map width (a phone), the legends fold to their title and sit above / below it
 
@@ -81,10 +80,7 @@ TILES = {
 }
 
 HATCH_ID = "carte-hachures"
-BACKGROUND = THEME.background
-OUTLINE = THEME.outline
-DEPARTEMENT_LINE = THEME.departement_line
-CHOSEN_LINE = THEME.chosen_line
+
 
 def default_indicator(options: Iterable[str], roles: config.IndicatorRoles) -> str | None:
     """The map's first choice: the académie's `carte` indicator (academie.json `indicateurs`), else its `defaut`,

@@ -35,8 +35,6 @@ LAB_STATUS = {
 }
 BASSIN_NOTE = ("Part : part du bassin dans le total académique (indicateurs additifs). Rang : parmi les bassins "
                "de l'académie ayant une valeur (1 = le plus élevé).")
-LAB_NOTE = ("Part : part du laboratoire dans le total académique. Rang : parmi les laboratoires ayant une valeur "
-            "cette année-là (1 = le plus élevé). Tous les laboratoires de l'académie, sans filtre.")
 
 
 @dataclass(frozen=True)

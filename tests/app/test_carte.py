@@ -12,7 +12,8 @@ import pytest
 
 from components import maps, offline
 from observatoire import queries
-from observatoire.figures import classification, foliummap, formatting
+from observatoire.figures import classification, formatting
+from observatoire.figures.theme import THEME
 from observatoire.filters import Filters
 from tests.helpers import component_instances, md_text, open_page, unexpected_errors
 
@@ -69,7 +70,7 @@ def test_default_view(app, con):
     payload = json.dumps(args)
     assert offline.third_party_urls(payload) == []
     assert args["returned_objects"] == list(maps.RETURNED_OBJECTS)
-    assert args["height"] == foliummap.MAP_HEIGHT
+    assert args["height"] == THEME.map_height
     assert len(payload.encode("utf-8")) < 250_000
     codes = list(queries.values_by_bassin(con, "labo_personnes", _latest_year(con), Filters()).data["code"])
     assert len(codes) == 17 and all(json.dumps(code) in args["script"] for code in codes)

@@ -50,7 +50,7 @@ def _check(at, con, filters: Filters) -> None:
     for note in set(notes):
         assert info.count(note.rstrip(". ")) == 1
     # labs and bassins covered: the labs open during the year of the cards
-    labs = cards.labs_open_in(queries.laboratories(con, filters).data, cards.kpi_year_text(expected))
+    labs = queries.laboratories(con, filters, open_in=cards.kpi_year_text(expected)).data
     bassins = queries.catalogue(con, "bassins")
     text = cards.coverage_text(len(labs), labs["bassin"].nunique(),
                                cards.bassins_in_scope(bassins, filters.departements, filters.bassins))

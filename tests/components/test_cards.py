@@ -209,13 +209,6 @@ def test_coverage_text_plurals():
     assert cards.coverage_text(0, 0, 5).startswith("Aucun laboratoire")
 
 
-def test_labs_open_in_a_school_year():
-    frame = pd.DataFrame({"code": ["a", "b", "c", "d"], "ouverture": [2020, 2022, 2023, None]})
-    assert list(cards.labs_open_in(frame, "2022-2023")["code"]) == ["a", "b", "d"]
-    assert list(cards.labs_open_in(frame, "2023-2024")["code"]) == ["a", "b", "c", "d"]
-    assert list(cards.labs_open_in(frame, None)["code"]) == ["a", "b", "c", "d"]
-
-
 def test_opening_note():
     assert cards.opening_note(16, 16, "2023-2024") == "Laboratoires ouverts pendant l'année scolaire 2023-2024."
     assert cards.opening_note(13, 16, "2022-2023").endswith("; 3 autres ont ouvert ensuite.")

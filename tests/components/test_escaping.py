@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import math
 import re
-from pathlib import Path
 
 import pandas as pd
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from components import catalog, maps, sidebar
-from observatoire import config, geo, queries, store, text
+from observatoire import config, geo, queries, text
 from observatoire.figures import bassin_panel, cards, charts, classification, foliummap
 from observatoire.filters import Choices, Filters, parse_params
 from observatoire.labels import Labels
@@ -45,13 +43,6 @@ def _no_live_markdown(markdown: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------------- maps
-
-
-@pytest.fixture(scope="module")
-def con(demo_db: Path):
-    connection = store.connect(demo_db, read_only=True)
-    yield connection
-    connection.close()
 
 
 def _hostile_values(con) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from observatoire import checks, reading, store
+from observatoire import checks, reading
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
@@ -81,11 +81,3 @@ def reference_tables() -> dict[str, pd.DataFrame]:
 def demo_measures(reference_tables) -> pd.DataFrame:
     """data/demo/mesures.csv read through the store and validated against the reference tables."""
     return checks.validate_measures(reading.read_measures_csv(MEASURES_CSV), reference_tables)
-
-
-@pytest.fixture(scope="module")
-def built_db(tmp_path_factory) -> Path:
-    """A database built from the repository data, once per test module."""
-    path = tmp_path_factory.mktemp("db") / "t.duckdb"
-    store.build(path)
-    return path

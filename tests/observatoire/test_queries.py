@@ -21,13 +21,6 @@ KEY = ["indicateur", "periode", "territoire_type", "territoire_code", "niveau", 
 
 
 @pytest.fixture(scope="module")
-def con(built_db):
-    connection = store.connect(built_db)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture(scope="module")
 def choices(con):
     return queries.choices(con)
 
@@ -303,9 +296,9 @@ def test_values_by_bassin_without_data(con):
     assert isinstance(res.empty_reason, str) and res.empty_reason
 
 
-def test_values_by_bassin_with_missing_bassins(built_db, tmp_path, raw_measures):
+def test_values_by_bassin_with_missing_bassins(demo_db, tmp_path, raw_measures):
     path = tmp_path / "trous.duckdb"
-    shutil.copyfile(built_db, path)
+    shutil.copyfile(demo_db, path)  # a writable copy of the published version (content only)
     missing = ("54-nancy", "88-epinal")
     with duckdb.connect(str(path)) as writer:
         writer.execute("DELETE FROM mesures WHERE indicateur = 'ent_visites' AND territoire_type = 'bassin' "

@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from observatoire import config, queries, store
+from observatoire import config, queries
 from observatoire.filters import Filters
 from observatoire.queries import (
     _AGG_SQL,
@@ -73,12 +73,11 @@ class Counting:
         return self._con.execute(sql, params) if params is not None else self._con.execute(sql)
 
 
-@pytest.fixture(scope="module")
-def con(built_db):
-    connection = store.connect(built_db, read_only=True)
-    yield connection
+@pytest.fixture(scope="module", autouse=True)
+def _forget_reference_answers():
+    """The reference answers (`_REFERENCE_ANSWERS`) are kept for this module's tests only."""
+    yield
     _REFERENCE_ANSWERS.clear()
-    connection.close()
 
 
 def counted(con, fn, *args, **kwargs):

@@ -3,20 +3,15 @@ and « heures numériques » thèmes) in every query; the origin of a measure is
 
 from __future__ import annotations
 
-import pandas as pd
-import pytest
+import shutil
 
-from observatoire import queries, store
+import pandas as pd
+
+from observatoire import queries, schema, versions
 from observatoire.filters import Filters
+from tests.publishing import import_frame
 
 YEAR = "2023-2024"
-
-
-@pytest.fixture(scope="module")
-def con(built_db):
-    connection = store.connect(built_db)
-    yield connection
-    connection.close()
 
 
 def _value(result: queries.Result, year: str = YEAR) -> float:
@@ -91,20 +86,19 @@ def test_labs_counted_by_theme_overlap(con):
     assert ecole == 9  # labs serving écoles (laboratoires.csv)
 
 
-def test_illustrative_flag_and_source_order_come_from_origine(tmp_path):
+def test_illustrative_flag_and_source_order_come_from_origine(demo_store, tmp_path):
     """A lot whose source text says « illustratif » but whose origine is `import` is not illustrative, and an
     `illustratif` origin is flagged whatever its source text."""
-    db = tmp_path / "o.duckdb"
-    store.build(db)
+    repo = versions.Repository(tmp_path / "store")
+    shutil.copytree(demo_store.root, repo.root)
     key = {"indicateur": "webradios", "territoire_type": "academie", "territoire_code": "nancy-metz",
            "niveau": "tous", "thematique": "webmedias", "public": "tous"}
     frame = pd.DataFrame([
         {**key, "periode": "2022-2023", "valeur": "70", "origine": "import", "source": "illustratif (import)"},
         {**key, "periode": "2023-2024", "valeur": "77", "origine": "illustratif", "source": "Enquête locale"},
     ])
-    store.add_lot(db, frame[["indicateur", "periode", "territoire_type", "territoire_code", "niveau",
-                             "thematique", "public", "valeur", "origine", "source"]], "import", "test")
-    with store.connect(db) as con:
+    import_frame(repo, frame[list(schema.MEASURE_COLUMNS)], "test.csv")
+    with repo.connect() as con:
         f = Filters(thematiques=("webmedias",), periode_debut="2022-2023", periode_fin="2022-2023")
         imported = queries.series(con, "webradios", f, annual=True)
         assert not imported.illustrative and not bool(imported.data["illustratif"].any())

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import re
-from pathlib import Path
 
 import folium
 import numpy as np
@@ -19,8 +18,9 @@ import pandas as pd
 import pytest
 
 from components import offline
-from observatoire import config, exporting, geo, queries, small_counts, store
+from observatoire import config, exporting, geo, queries, small_counts
 from observatoire.figures import bassin_panel, classification, foliummap, formatting
+from observatoire.figures.theme import THEME
 from observatoire.filters import Filters
 
 NBSP = formatting.NBSP
@@ -30,13 +30,6 @@ LAB_FIGURES = dict(ACADEMIE.indicateurs.chiffres_laboratoire)  # academie.json: 
 
 
 # ------------------------------------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture(scope="module")
-def con(demo_db: Path):
-    connection = store.connect(demo_db, read_only=True)
-    yield connection
-    connection.close()
 
 
 @pytest.fixture(scope="module")
@@ -222,7 +215,7 @@ def test_chosen_bassins_get_a_thick_outline(con, geojsons, labels):
     (chosen,) = _layers(m, "Bassins choisis")
     assert [f["properties"]["code"] for f in chosen.data["features"]] == ["57-metz"]
     style = chosen.style_function(chosen.data["features"][0])
-    assert style["color"] == foliummap.CHOSEN_LINE and style["fill"] is False
+    assert style["color"] == THEME.chosen_line and style["fill"] is False
     assert style["weight"] > 3 * bassins.style_function(bassins.data["features"][0])["weight"]
     assert chosen.options.get("interactive") is False
     names = [c.layer_name for c in m._children.values() if isinstance(c, folium.GeoJson)]
