@@ -108,6 +108,16 @@ def _lab_figures(con: duckdb.DuckDBPyConnection, filters: Filters, annee: str) -
             for code, rows in figures.items()}
 
 
+def bassin_contents(con: duckdb.DuckDBPyConnection, code: str, annee: str,
+                    filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What the bassin panel and the fiche bassin (`views.fiches.build_bassin_fiche`) show of bassin `code` in
+    `annee`: its profile against every bassin of the académie (`queries.bassin_profile`, territory filters
+    lifted) and its labs open that year matching the thème / niveau filters."""
+    profile = queries.bassin_profile(con, code, annee, filters.with_(departements=(), bassins=()))
+    labs = queries.laboratories(con, filters.with_(bassins=(code,), departements=()), open_in=annee).data
+    return profile, labs
+
+
 def _panel(con: duckdb.DuckDBPyConnection, filters: Filters, inputs: MapInputs, code: str,
            departements: Mapping[str, str]) -> BassinPanel | None:
     if code not in inputs.codes:
@@ -117,8 +127,7 @@ def _panel(con: duckdb.DuckDBPyConnection, filters: Filters, inputs: MapInputs, 
     index = inputs.classes.bins[inputs.codes.index(code)]
     class_label = (classification.NO_DATA_LABEL if index is None
                    else classification.class_labels(inputs.classes, inputs.unit)[index])
-    profile = queries.bassin_profile(con, code, inputs.annee, filters.with_(departements=(), bassins=()))
-    labs = queries.laboratories(con, filters.with_(bassins=(code,), departements=()), open_in=inputs.annee).data
+    profile, labs = bassin_contents(con, code, inputs.annee, filters)
     dep = str(row["departement"])
     return BassinPanel(
         code=code, name=str(row["nom"]), row=row, nb=int(values["valeur"].notna().sum()), class_label=class_label,

@@ -19,6 +19,7 @@ import pandas as pd
 from observatoire import published, queries, small_counts
 from observatoire.figures import bassin_panel, cards, classification
 from observatoire.filters import Filters
+from observatoire.views.carte import bassin_contents
 from observatoire.views.context import build_context
 from observatoire.views.laboratories import comparison_note, lab_scope
 from observatoire.views.model import ILLUSTRATIVE, Context, Figure, KeyFigure
@@ -125,7 +126,7 @@ def _lab_markers(labs: pd.DataFrame, group: str) -> pd.DataFrame | None:
 
 def _map(con: duckdb.DuckDBPyConnection, bassin: str, bassin_name: str, labs: pd.DataFrame, group: str,
          key: str, alt: str, source: str, illustrative: bool) -> Figure:
-    """The 17 bassins, this one dark blue and outlined, the others light; `labs` as markers; legend under."""
+    """Every bassin, this one dark blue and outlined, the others light; `labs` as markers; legend under."""
     names = dict(con.execute("SELECT code, nom FROM bassins").fetchall())
     colors = {code: HIGHLIGHT_FILL if code == bassin else OTHER_FILL for code in names}
     legend = [(HIGHLIGHT_FILL, f"Bassin {_of(bassin_name)}"), (OTHER_FILL, "Autres bassins")]
@@ -148,6 +149,12 @@ def _map(con: duckdb.DuckDBPyConnection, bassin: str, bassin_name: str, labs: pd
                          selector={"legendgroup": "labs"})
     figure.layout.legend2 = None  # one legend, under the map
     return Figure(key, f"Situation du bassin {_of(bassin_name)}", figure, alt, source, illustrative)
+
+
+def _map_name(con: duckdb.DuckDBPyConnection) -> str:
+    """« Carte des 17 bassins de l'académie » (the count of the version's bassins)."""
+    count = len(queries.catalogue(con, "bassins"))
+    return f"Carte des {count} bassins de l'académie" if count != 1 else "Carte du bassin de l'académie"
 
 
 def _check_year(con: duckdb.DuckDBPyConnection, year: str) -> None:
@@ -180,7 +187,7 @@ def build_bassin_fiche(con: duckdb.DuckDBPyConnection, code: str, year: str, fil
     labels = queries.labels(con)
     context = build_context(con, filters, school_year=year)
     base = filters.with_(bassins=(), departements=())  # académie-wide, as the panel
-    profile = queries.bassin_profile(con, code, year, base)
+    profile, labs = bassin_contents(con, code, year, filters)  # what the Carte page's panel shows
     rules = published.policy(con)
     facts, pairs, notes = [], [], [BASSIN_NOTE]
     masked = False
@@ -199,7 +206,6 @@ def build_bassin_fiche(con: duckdb.DuckDBPyConnection, code: str, year: str, fil
         facts.append(fact)
     if masked:
         notes.append(small_counts.note(rules))
-    labs = queries.laboratories(con, filters.with_(bassins=(code,), departements=()), open_in=year).data
     theme_labels = labels.thematiques
     lab_lines = tuple(_lab_line(lab, theme_labels) for lab in labs.to_dict("records"))
     n = len(labs)
@@ -213,7 +219,7 @@ def build_bassin_fiche(con: duckdb.DuckDBPyConnection, code: str, year: str, fil
         f"indicateurs : {indicators_source}" if indicators_source else "",
         f"laboratoires : {labs_source}" if labs_source else "") if part) or "non précisée"
     dep_name = labels.of("departements", departement)
-    alt = (f"Carte des 17 bassins de l'académie : le bassin {_of(name)} ({dep_name}) est en bleu foncé, entouré "
+    alt = (f"{_map_name(con)} : le bassin {_of(name)} ({dep_name}) est en bleu foncé, entouré "
            f"de rouge" + (f", avec ses {n} laboratoire{'s' if n > 1 else ''} numérique{'s' if n > 1 else ''}."
                           if n else "."))
     figure = _map(con, code, name, labs, "Laboratoires du bassin", f"fiche-bassin-{code}", alt,
@@ -285,7 +291,7 @@ def build_lab_fiche(con: duckdb.DuckDBPyConnection, code: str, year: str, filter
         f"lieu : {lab_source}", f"activité : {indicators_source}" if indicators_source else "",
         f"projets : {project_source}" if project_source else "") if part)
     bassin_name = str(lab.get("bassin_nom") or lab.get("bassin"))
-    alt = (f"Carte des 17 bassins de l'académie : {lab['nom']} ({lab['commune']}) est dans le bassin "
+    alt = (f"{_map_name(con)} : {lab['nom']} ({lab['commune']}) est dans le bassin "
            f"{_of(bassin_name)}, en bleu foncé, entouré de rouge.")
     figure = _map(con, str(lab["bassin"]), bassin_name, found, str(lab["nom"]), f"fiche-labo-{code}", alt,
                   f"lieu : {lab_source}", origin == "illustratif")

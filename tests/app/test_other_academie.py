@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from observatoire import cli, queries, versions
+from observatoire.filters import Filters
 
 ROOT = Path(__file__).resolve().parents[2]
 ACADEMIES = ROOT / "tests" / "academies"
@@ -81,6 +82,12 @@ def test_check_and_init_accept_the_folder(published, capsys):
                                "WHERE territoire_type = 'academie'").fetchall()
     assert bassins == (5 if name == "essai" else 3) and labs == 4 and indicators == 8
     assert academie == [("essai",)]
+    with versions.Repository(store).connect() as con:  # the fiche's map counts this académie's bassins
+        from observatoire.views.fiches import build_bassin_fiche
+
+        code = next(iter(choices.bassins))
+        fiche = build_bassin_fiche(con, code, queries.school_years(con)[-1], Filters())
+    assert fiche.figure is not None and fiche.figure.alt.startswith(f"Carte des {bassins} bassins de l'académie")
 
 
 def test_every_page_shows_the_academie_without_error(walked):

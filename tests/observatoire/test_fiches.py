@@ -105,6 +105,7 @@ def test_bassin_fiche_map_highlights_the_bassin(bassin):
     assert fills[BASSIN] == fiches.HIGHLIGHT_FILL
     assert {c for code, c in fills.items() if code != BASSIN} == {fiches.OTHER_FILL}
     assert "Forbach" in bassin.figure.alt
+    assert bassin.figure.alt.startswith(f"Carte des {len(fills)} bassins de l'académie : ")  # counted, not written
 
 
 def test_static_map_default_draws_no_highlight():
