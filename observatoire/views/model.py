@@ -220,6 +220,20 @@ class View:
     def table(self, key: str) -> Table | None:
         return next((t for t in self.tables if t.key == key), None)
 
+    def require_figure(self, key: str) -> Figure:
+        """The figure `key`, which the builder always makes; `KeyError` when it did not (a builder's bug)."""
+        found = self.figure(key)
+        if found is None:
+            raise KeyError(f"la vue « {self.page} » n'a pas de figure « {key} »")
+        return found
+
+    def require_table(self, key: str) -> Table:
+        """The table `key`, which the builder always makes; `KeyError` when it did not (a builder's bug)."""
+        found = self.table(key)
+        if found is None:
+            raise KeyError(f"la vue « {self.page} » n'a pas de tableau « {key} »")
+        return found
+
     def text(self, key: str, default: str = "") -> str:
         return self.texts.get(key, default)
 
