@@ -1,6 +1,6 @@
 # Two entry points for a fresh machine (see README):
 #   make run   — installs the runtime virtualenv and runs the dashboard on the embedded demo data
-#   make test  — installs everything (virtualenv + Debian's chromium) and runs ruff and every test
+#   make test  — installs everything (virtualenv + Debian's chromium) and runs ruff, mypy and every test
 #   make test-fast — the same without the browser tests (the inner loop)
 PYTHON ?= python3
 VENV := .venv
@@ -44,14 +44,17 @@ serve: install browser
 
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test: install-dev browser
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
-# The inner loop: ruff and every test but the browser ones (tests/e2e). Chromium is still needed (kaleido PNGs).
+# The inner loop: ruff, mypy and every test but the browser ones (tests/e2e). Chromium is still needed (kaleido PNGs).
 test-fast: install-dev browser
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -m "not e2e"
 
 # Rebuild the shipped data from its sources (not needed to run or test).
@@ -81,4 +84,4 @@ load: install-dev browser
 	$(BIN)/python bench/load.py
 
 clean:
-	rm -rf var .pytest_cache artifacts
+	rm -rf var .pytest_cache .mypy_cache artifacts

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -17,8 +18,11 @@ from components.footer import render_footer
 from components.sidebar import add_url_notice, render_sidebar, render_url_notices
 from observatoire.config import DASHBOARD_NAME
 
+if TYPE_CHECKING:
+    from streamlit.commands.page_config import MenuKey
+
 log = logging.getLogger("observatoire")
-MENU = {"Get help": None, "Report a bug": None, "About": DASHBOARD_NAME + "."}
+MENU: dict[MenuKey, str | None] = {"Get help": None, "Report a bug": None, "About": DASHBOARD_NAME + "."}
 
 server_guard.install()  # no-op when started by `python -m components.server_guard run` (the launcher)
 routing.leave_legacy_mode()  # the first run of a process too goes through this router

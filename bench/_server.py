@@ -248,8 +248,8 @@ def apptest_as_a_running_server() -> None:
     steady_init._steady = True  # type: ignore[attr-defined]
     PagesManager.__init__ = steady_init  # type: ignore[method-assign]
     shared = ScriptCache()
-    app_test.ScriptCache = lambda: shared  # type: ignore[attr-defined,assignment]
-    local_script_runner.ScriptCache = lambda: shared  # type: ignore[attr-defined,assignment]
+    app_test.ScriptCache = lambda: shared  # type: ignore[assignment,misc]  # a monkeypatch of the class
+    local_script_runner.ScriptCache = lambda: shared  # type: ignore[assignment,misc]
 
 
 # the app's pages: URL path -> file (bench/run.py times the six screen pages, bench/memory.py visits all)
@@ -296,6 +296,7 @@ def default_map() -> DefaultMap:
             filters = Filters()
             ind = foliummap.default_indicator(foliummap.map_indicators(context.indicators()),
                                               context.academie().indicateurs)
+            assert ind is not None, "aucun indicateur cartographiable"
             annee = context.choices().annees[-1]
             meta = context.indicator(ind)
             values = context.values_by_bassin(ind, annee, filters).data

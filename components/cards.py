@@ -61,8 +61,8 @@ def render_kpi_card(figure: KeyFigure, sources: bool = True, scope_notes: bool =
             escape_markdown(figure.label),
             card.value_markup,
             delta=card.delta,
-            delta_color=card.delta_color,  # type: ignore[arg-type]
-            delta_arrow=card.delta_arrow,  # type: ignore[arg-type]
+            delta_color=card.delta_color,
+            delta_arrow=card.delta_arrow,
             label_visibility="collapsed",
         )
         if figure.year_note:  # a partial new year: this card is not of the headline year (kept on one line)

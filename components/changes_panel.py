@@ -196,7 +196,7 @@ def render(filters: Filters) -> None:
     added = int((changes.periods["changement"] == "ajoutée").sum()) if not changes.periods.empty else 0
     cols[3].metric("Périodes nouvelles", formatting.number(added), border=True,
                    help="Couples indicateur × période qui n'avaient aucune valeur dans la version de départ.")
-    values = view.table("valeurs")
+    values = view.require_table("valeurs")
     if not values.frame.empty:
         shown_rows = view.items["valeurs_ecran"]
         if len(shown_rows) < len(values.frame):

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import Final
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from components import context
+from components.containers import Container
 from observatoire import exporting, small_counts
 from observatoire.exports import png
 from observatoire.figures.cards import illustrative_explanation
@@ -24,7 +26,7 @@ from observatoire.views.model import Notice, View, source_line
 from observatoire.views.model import Table as ViewTable
 
 ILLUSTRATIVE_ICON = ":material/science:"
-ILLUSTRATIVE_COLOR = "orange"
+ILLUSTRATIVE_COLOR: Final = "orange"
 """THE style of every « illustratif » badge (values, changes, curves, labs): one colour, one icon."""
 
 
@@ -33,7 +35,7 @@ def render_illustrative_badge(label: str = "Données illustratives", help: str |
     st.badge(label, icon=ILLUSTRATIVE_ICON, color=ILLUSTRATIVE_COLOR, help=help)
 
 
-def source_text(sources: tuple[str, ...] | list[str], origins: tuple[str, ...] | list[str] | None = None) -> str:
+def source_text(sources: Sequence[str], origins: Sequence[str] | None = None) -> str:
     """`Source : …` line naming the sources of trusted rows (bilan, deduced, imported); the illustrative ones
     are summed up (« autres valeurs illustratives ») and explained by the badge.
 
@@ -42,8 +44,7 @@ def source_text(sources: tuple[str, ...] | list[str], origins: tuple[str, ...] |
     return source_line(sources, origins)
 
 
-def render_source(sources: tuple[str, ...] | list[str], illustrative: bool,
-                  origins: tuple[str, ...] | list[str] | None = None) -> None:
+def render_source(sources: Sequence[str], illustrative: bool, origins: Sequence[str] | None = None) -> None:
     """Illustrative badge (with its explanation) and source line of a result: pass `result.origins`."""
     text = source_text(sources, origins)
     if illustrative:
@@ -155,7 +156,7 @@ def shown_table(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{c: frame[c].map(small_counts.as_text) for c in mixed})
 
 
-def render_downloads(frame: pd.DataFrame, title: str, key: str, left: object = st, right: object = st,
+def render_downloads(frame: pd.DataFrame, title: str, key: str, left: Container = st, right: Container = st,
                      about: exporting.About | None = None) -> None:
     """CSV and XLSX download buttons; the files are generated only when clicked (deferred callables). Both say
     what they contain (`about`, default: `title` and the view's context): the CSV in its `#` block, the XLSX
@@ -172,7 +173,7 @@ def render_downloads(frame: pd.DataFrame, title: str, key: str, left: object = s
 
 
 def render_png_download(figure: go.Figure | Callable[[], go.Figure], about: exporting.About, key: str,
-                        container: object = st) -> None:
+                        container: Container = st) -> None:
     """« Télécharger l'image (PNG) »: the chart drawn by kaleido (Chromium) only when clicked, with its title,
     filters, data version, source and « Données illustratives » badge (`png.decorated`); named like its CSV.
     `figure` may be a function that builds it (built on click too: the Carte's static map)."""
@@ -183,7 +184,7 @@ def render_png_download(figure: go.Figure | Callable[[], go.Figure], about: expo
                           illustrative=about.illustrative)
         return png.figure_png(png.decorated(view, about.context))
 
-    container.download_button(  # type: ignore[attr-defined]
+    container.download_button(
         "Télécharger l'image (PNG)", image,
         png.png_file_name(about.title, about.context), mime="image/png", key=f"{key}_png",
         icon=":material/image:", on_click="ignore",

@@ -324,5 +324,4 @@ def kept_versions() -> list[versions.Version]:
 def current_journal() -> pd.DataFrame:
     """The journal of the current version (every publication up to it, most recent first), cached by version."""
     target = current_version()
-    return _run("observatoire.versions.journal", target.id, str(target.path), (), (),  # type: ignore[return-value]
-                versions.journal)
+    return _run("observatoire.versions.journal", target.id, str(target.path), (), (), versions.journal)

@@ -11,6 +11,7 @@ import logging
 
 import streamlit as st
 
+from components.containers import Container
 from observatoire import failures
 
 log = logging.getLogger("observatoire")
@@ -25,7 +26,7 @@ def message_for(exc: BaseException | None, unexpected: str = UNEXPECTED) -> str:
     return failures.DISK_FULL_MESSAGE if failures.disk_full(exc) else unexpected
 
 
-def render_unexpected(exc: BaseException | None, container: object = None) -> None:
+def render_unexpected(exc: BaseException | None, container: Container | None = None) -> None:
     """The French error box (in `container`, default: where the script is writing)."""
     (container or st).error(message_for(exc), icon=ICON)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from components import catalog, changes_panel, context, errors
 from observatoire import config, importing, published, schema, store, versions
@@ -104,15 +105,15 @@ def _problem_text(problem: schema.Problem, name: str) -> str:
     return text.removeprefix(prefix) if prefix else text.removeprefix(f"{name} : ")
 
 
-def checked_file(upload: object) -> Checked:
+def checked_file(upload: UploadedFile) -> Checked:
     """The uploaded file, read and validated once per content and per current version (kept in the session)."""
-    data = upload.getvalue()  # type: ignore[attr-defined]
+    data = upload.getvalue()
     digest = hashlib.sha256(data).hexdigest()
     kept: Checked | None = st.session_state.get(_CHECKED)
     current = context.current_version().number
     if kept is None or kept.digest != digest or (kept.file is not None and kept.compared_with != current):
         with st.spinner("Lecture et vérification du fichier…"):
-            kept = _check(data, str(upload.name), digest)  # type: ignore[attr-defined]
+            kept = _check(data, str(upload.name), digest)
         st.session_state[_CHECKED] = kept
     return kept
 

@@ -132,7 +132,7 @@ def _component_key(digest: str | None, key: str) -> tuple:
     return (digest, "st_folium", key, THEME.map_height, RETURNED_OBJECTS)
 
 
-def _no_bounds() -> list[list[None]]:
+def _no_bounds() -> list[list[float | None]]:
     return [[None, None], [None, None]]
 
 
@@ -284,13 +284,13 @@ def render_bassin_panel(code: str, row: Mapping[str, Any] | None, nb: int, class
     name = row["nom"] if row is not None else code
     st.subheader(f"Bassin de {md(name)}", anchor=False)
     st.caption(md(departement))
-    value = row["valeur"] if row is not None else None
+    value: Any = row["valeur"] if row is not None else None  # a number, or None / NaN: no value
     # the unit goes with the heading: the panel is narrow, a long unit would be cut in the big number
     short = unit == "%" or missing(value)
-    small = mask is not None and not missing(value) and mask.is_small(value)
+    small = mask.label if mask is not None and not missing(value) and mask.is_small(value) else None
     st.markdown(f"**{md(indicator_label)} ({md(annee)})**"
-                + ("" if short else f" · en {md(unit if small else unit_for(float(value), unit))}"))
-    shown = (format_value(value, unit) if short else mask.label if small  # type: ignore[union-attr]
+                + ("" if short else f" · en {md(unit if small is not None else unit_for(float(value), unit))}"))
+    shown = (format_value(value, unit) if short else small if small is not None
              else formatting.number(float(value)))
     st.metric(f"{md(indicator_label)} ({md(annee)})", md(shown), label_visibility="collapsed")
     rank = row["rang"] if row is not None else None

@@ -90,15 +90,17 @@ def _jscss_classes() -> list[type]:
 def _patch_colormap_render(prefix: str) -> None:
     cls = branca.colormap.ColorMap
     original = getattr(cls.render, "_offline_original", cls.render)
+    d3 = LOCAL_ASSETS[_D3_CDN]
+    assert d3 is not None, "vendor_map.json : d3 v3 (légendes de branca) doit avoir une copie locale"
 
     @functools.wraps(original)
     def render(self, **kwargs):
         original(self, **kwargs)
         header = self.get_root().header
-        header.add_child(JavascriptLink(local_url(LOCAL_ASSETS[_D3_CDN], prefix)), name="d3")
+        header.add_child(JavascriptLink(local_url(d3, prefix)), name="d3")
 
     render._offline_original = original  # type: ignore[attr-defined]
-    cls.render = render
+    cls.render = render  # type: ignore[method-assign]  # a monkeypatch (undone by the original kept above)
 
 
 def use_local_assets(prefix: str = VENDOR_PREFIX) -> None:

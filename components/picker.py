@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from observatoire.filters import Filters
 from observatoire.text import escape_markdown
+
+if TYPE_CHECKING:
+    from components.containers import Container
 
 SHOW_ALL_LABEL = "Afficher aussi les indicateurs non concernés"
 SHOW_ALL_PARAM = "tous_indicateurs"  # URL: `tous_indicateurs=1` when the user turned the switch on
@@ -81,8 +85,8 @@ def chosen_note(indicator: str, response: pd.DataFrame, names: Mapping[str, str]
 
 
 def render_picker(label: str, ids: Sequence[str], names: Mapping[str, str], response: pd.DataFrame,
-                  filters: Filters, param: str, key: str, default: str | None, container: object = None,
-                  toggle_container: object = None, **kwargs: object) -> str:
+                  filters: Filters, param: str, key: str, default: str | None, container: Container | None = None,
+                  toggle_container: Container | None = None, **kwargs: Any) -> str:
     """`url_selectbox` over the indicators that answer the filters (see the module docstring)."""
     import streamlit as st
 

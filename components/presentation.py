@@ -17,6 +17,7 @@ import functools
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -292,6 +293,7 @@ def render_slide(presentation: Presentation, index: int) -> None:
 def _render_figure(slide: Slide, index: int) -> None:
     """The figure fills the slide's free height (a container sized in CSS from the viewport: 1280×720 and
     1920×1080 alike), with the dashboard's French plotly configuration."""
+    assert slide.figure is not None, "diapositive sans figure"
     figure = go.Figure(slide.figure.figure)
     figure.update_layout(height=None, width=None, autosize=True, margin={"t": 10, "b": 10})
     with st.container(key="pres_figure"):
@@ -325,7 +327,7 @@ def portrait_figure(figure: go.Figure) -> go.Figure:
     return built
 
 
-def render_navigation(count: int, index: int, pptx: bytes | object, file_name: str,
+def render_navigation(count: int, index: int, pptx: bytes | Callable[[], bytes], file_name: str,
                       zoom: dict[str, str] | None = None, default_zoom: str = "") -> None:
     """Previous / next, the bassin of the zoom slide (`zoom`: code → name, given on the zoom slide only; kept in
     the URL as `?zoom=CODE` when chosen, « automatique » = `default_zoom`'s name), the PPTX download, leave."""

@@ -355,7 +355,7 @@ def _patch_uploads() -> None:
                 self._file_count -= 1
         _start_sweeper(self)
 
-    MemoryUploadedFileManager.add_file = _mark(add_file, original)
+    MemoryUploadedFileManager.add_file = _mark(add_file, original)  # type: ignore[method-assign]  # a monkeypatch
 
 
 def sweep(manager: Any, session_exists: Callable[[str], bool]) -> int:

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
+from typing import Any
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from components import url_state
+from components.containers import Container
 from observatoire.filters import PARAM_NAMES, Choices, Filters, parse_params, to_params
 from observatoire.text import escape_markdown, plain
 
@@ -239,7 +242,7 @@ def render_newer_year_notice() -> None:
                       type="tertiary")
 
 
-def render_url_notices(container: object, year_notice: bool = True) -> None:
+def render_url_notices(container: DeltaGenerator, year_notice: bool = True) -> None:
     """The bad-URL notices (filters parsed on the first run, page choices of `url_selectbox`) in `container`,
     which the router creates at the top of the main area, above the page title. Shown until dismissed (or the
     filters are reset), on every page. With `year_notice`, first the notice that offers a school year published
@@ -260,7 +263,7 @@ def render_url_notices(container: object, year_notice: bool = True) -> None:
 
 def url_selectbox(label: str, options: Sequence[str], param: str, key: str,
                   format_func: Callable[[str], str] = str, default: str | None = None,
-                  container: object = st, follows_latest: bool = False, **kwargs: object) -> str:
+                  container: Container = st, follows_latest: bool = False, **kwargs: Any) -> str:
     """A selectbox whose value is the user's choice (from the URL parameter `param`, validated against
     `options`, or from the widget) or else `default`, recomputed at every run; only a choice is written into
     the URL (components/url_state.py). `follows_latest`: the options are school years and the default is the

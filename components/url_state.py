@@ -25,9 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
+from components.containers import Container
 from observatoire.text import clean, escape_markdown, quote_value
 
 _CHOSEN = "_url_chosen"  # widget key -> explicit value (URL form)
@@ -164,7 +167,7 @@ def add_notice(notice: str) -> None:
 # ------------------------------------------------------------------------------------------------ widgets
 
 
-def url_tabs(labels: Sequence[str], slugs: Sequence[str], param: str, key: str) -> Sequence[object]:
+def url_tabs(labels: Sequence[str], slugs: Sequence[str], param: str, key: str) -> Sequence[DeltaGenerator]:
     """`st.tabs` whose active tab is in the URL (`param=<slug>`; the first tab, the default, is not written).
 
     Streamlit 1.67's tabs track their state with a `key` and `on_change="rerun"` (the active tab's label in
@@ -203,10 +206,10 @@ def toggle_done(param: str, key: str) -> None:
     sync(param, key)
 
 
-def url_toggle(label: str, param: str, key: str, container: object = None, **kwargs: object) -> bool:
+def url_toggle(label: str, param: str, key: str, container: Container | None = None, **kwargs: Any) -> bool:
     """`st.toggle` mirrored in the URL (`toggle_value`, the widget, `toggle_done`)."""
     toggle_value(label, param, key)
-    on = (container or st).toggle(label, key=key, **kwargs)  # type: ignore[attr-defined]
+    on = (container or st).toggle(label, key=key, **kwargs)
     toggle_done(param, key)
     return bool(on)
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 SHARED_KEYS = ("redirect_uri", "cookie_secret")
 PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
@@ -139,6 +140,7 @@ def _provider(auth: object, wanted: object) -> tuple[str | None, list[str]]:
     named = {name: section for name, section in auth.items()
              if isinstance(section, Mapping) and any(key in section for key in PROVIDER_KEYS)}
     wanted = _text(wanted)
+    candidates: Mapping[str, Mapping[Any, Any] | None]
     if wanted and wanted != "default":
         candidates = {wanted: named.get(wanted)}
     elif wanted == "default" or all(key in auth for key in PROVIDER_KEYS) or not named:

@@ -527,7 +527,7 @@ def measure_catalogues(tables: dict[str, pd.DataFrame], acad: config.Academie | 
         "granularite_mensuelle": set(ind.loc[ind["granularite"] == "mensuelle", "id"]),
         "unites": dict(zip(ind["id"], ind["unite"], strict=True)),
         "annees_valides": acad.annees_valides,
-        "declarations": declarations(ind),  # type: ignore[dict-item]
+        "declarations": declarations(ind),
     }
 
 

@@ -18,6 +18,7 @@ import time
 import traceback
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TextIO
 
 from observatoire import checks, clock, config, exporting, failures, published, queries, schema, store, versions
 
@@ -52,7 +53,7 @@ def _seconds(value: float) -> str:
     return f"{value:.2f}".replace(".", ",") + "\u00a0s"
 
 
-def _report(problems: schema.Problems, data_dir: Path, out: object = None) -> None:
+def _report(problems: schema.Problems, data_dir: Path, out: TextIO | None = None) -> None:
     out = out or sys.stdout
     print(f"{problems.count} problème(s) trouvé(s) dans {data_dir} :", file=out)
     for p in problems.listed:
@@ -98,7 +99,7 @@ def _init(args: argparse.Namespace) -> int:
     if args.if_needed:
         published = repo.ensure(data_dir)
         verb = "publiées" if published else "vérifiées (à jour)"
-        version = published or repo.current()
+        version = published or _current(repo)
     else:
         version = repo.init(data_dir, author=args.auteur or "", with_demo=not args.sans_demo)
         verb = "publiées"
@@ -238,9 +239,7 @@ def _changes(args: argparse.Namespace) -> int:
     if output is not None and output.suffix.lower() not in (".csv", ".xlsx"):
         raise CommandError(f"Le fichier de sortie doit se terminer par .csv ou .xlsx (reçu : « {output.name} »).")
     repo = _repository(args)
-    current = repo.current()
-    if current is None:
-        raise CommandError(f"Aucune version publiée dans {repo.root} (« python -m observatoire init »).")
+    current = _current(repo)
     kept = [v.number for v in repo.versions()]
     target = args.vers if args.vers is not None else current.number
     start = _starting_version(repo, args.depuis, target, kept)
@@ -251,7 +250,8 @@ def _changes(args: argparse.Namespace) -> int:
     print(view.subtitle)
     print(view.text("none") or view.text("summary"))
     print(view.text("publications"))
-    values = view.table("valeurs").frame
+    values_table = view.require_table("valeurs")
+    values = values_table.frame
     limit = max(0, args.lignes)
     if not values.empty and limit:
         print(f"Valeurs changées ({_count(len(values))}) :")
@@ -266,15 +266,13 @@ def _changes(args: argparse.Namespace) -> int:
         if len(values) > limit:
             print(f"… et {_count(len(values) - limit)} autres (--output fichier.csv pour la liste complète).")
     for key in ("periodes", "lots"):
-        table = view.table(key).frame
-        for row in table.itertuples(index=False):
+        for row in view.require_table(key).frame.itertuples(index=False):
             if key == "periodes":
                 print(f"  {row[0]} : {row[1]} {row[2]} ({_count(int(row[3]))} valeur(s))")
             else:
                 print(f"  {row[1]} : n° {row[0]} « {row[3]} » ({row[2]}, {_count(int(row[5]))} ligne(s))")
     if output is not None:
-        about = exporting.About(title=view.table("valeurs").title, context=view.context,
-                                source=view.table("valeurs").source)
+        about = exporting.About(title=values_table.title, context=view.context, source=values_table.source)
         data = exporting.to_xlsx_bytes(values, about=about) if output.suffix.lower() == ".xlsx" else \
             exporting.to_csv_bytes(values, about=about)
         try:
@@ -314,6 +312,14 @@ def _why(err: OSError) -> str:
     return "disque plein" if failures.disk_full(err) else str(err.strerror or err)
 
 
+def _current(repo: versions.Repository) -> versions.Version:
+    """The current version; `CommandError` when nothing was ever published."""
+    current = repo.current()
+    if current is None:
+        raise CommandError(f"Aucune version publiée dans {repo.root} (« python -m observatoire init »).")
+    return current
+
+
 class CommandError(Exception):
     """An expected problem with the command's arguments or files, explained in French (exit code 1)."""
 
@@ -325,7 +331,7 @@ def _export(args: argparse.Namespace) -> int:
     repo = _repository(args)
     if args.version is None:
         repo.ensure()
-    version = repo.version(args.version) if args.version is not None else repo.current()
+    version = repo.version(args.version) if args.version is not None else _current(repo)
     with repo.connect(version) as con:
         frame = queries.all_measures(con)
     try:
@@ -368,7 +374,7 @@ def _presentation(args: argparse.Namespace) -> int:
     repo = _repository(args)
     if args.version is None:
         repo.ensure()
-    version = repo.version(args.version) if args.version is not None else repo.current()
+    version = repo.version(args.version) if args.version is not None else _current(repo)
     start = time.perf_counter()
     with repo.connect(version) as con:
         params = {PARAM_NAMES[attr]: values for attr, values in (

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from observatoire import urlvalues
 from observatoire.labels import Labels
@@ -50,7 +51,7 @@ class Filters:
     periode_debut: str | None = None
     periode_fin: str | None = None
 
-    def with_(self, **changes: object) -> Filters:
+    def with_(self, **changes: Any) -> Filters:
         return replace(self, **changes)
 
     def is_default(self) -> bool:

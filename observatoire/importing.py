@@ -45,7 +45,7 @@ import struct
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -446,7 +446,7 @@ def _header_key(cell: object) -> str:
     return re.sub(r"[\s\-]+", "_", text)
 
 
-def _header_score(cells: list[object]) -> int:
+def _header_score(cells: Sequence[object]) -> int:
     return len({_header_key(c) for c in cells} & set(MEASURE_COLUMNS))
 
 
@@ -1214,8 +1214,8 @@ def template_xlsx(tables: dict[str, pd.DataFrame], academie: config.Academie | N
     sheet.freeze_panes = "A2"
     codes = workbook.create_sheet("codes")
     codes.append(["colonne", "code", "libellé", "précisions"])
-    for row in _code_rows(tables, academie):  # a label from the reference data may start with = + - @
-        codes.append([exporting.neutralise(value) for value in row])
+    for code_row in _code_rows(tables, academie):  # a label from the reference data may start with = + - @
+        codes.append([exporting.neutralise(value) for value in code_row])
     for row in codes.iter_rows():
         for cell in row:
             cell.data_type = "s"  # texts, never formulas

@@ -38,6 +38,7 @@ from pathlib import Path
 import duckdb
 
 from observatoire import store, versions
+from observatoire.rows import one_row
 
 STORAGE_KEY = "mesures_stockage"
 FILES_KEY = "mesures_parquet"
@@ -88,8 +89,8 @@ def check_files(paths: list[Path]) -> int:
             try:
                 described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_sql_string(str(path))})"
                                         ).fetchall()
-                count = con.execute("SELECT sum(num_rows) FROM parquet_file_metadata($p)",
-                                    {"p": str(path)}).fetchone()[0]
+                count = one_row(con.execute("SELECT sum(num_rows) FROM parquet_file_metadata($p)",
+                                            {"p": str(path)}))[0]
             except duckdb.Error as err:
                 raise ParquetError(f"Le fichier {path.name} n'est pas un fichier Parquet lisible ({_short(err)})."
                                    ) from err
@@ -246,7 +247,7 @@ def publish(repo: versions.Repository, dataset: Path, *, storage: str = PARQUET,
             con.execute(f'CREATE OR REPLACE TABLE "{name}" AS '
                         f"SELECT * FROM read_parquet({_sql_string(str(path))})")
         store.set_meta(con, "reference_hash", store.file_hash(list(reference.values())))
-        lot_id = con.execute("SELECT nextval('lot_seq')").fetchone()[0]
+        lot_id = one_row(con.execute("SELECT nextval('lot_seq')"))[0]
         con.execute("INSERT INTO lots VALUES ($id, $origine, $libelle, now()::TIMESTAMP, $n, $empreinte, TRUE)",
                     {"id": lot_id, "origine": LOT_ORIGIN, "libelle": label, "n": rows, "empreinte": empreinte})
         if storage == PARQUET:
@@ -281,8 +282,8 @@ def export_dataset(con: duckdb.DuckDBPyConnection, dest: Path) -> Path:
     (dest / "mesures").mkdir(parents=True)
     (dest / "reference").mkdir()
     for name in REFERENCE_TABLES:
-        target = _sql_string(str(dest / "reference" / (name + ".parquet")))
-        con.execute(f'COPY (SELECT * FROM "{name}") TO {target} (FORMAT parquet, COMPRESSION zstd)')
+        table_file = _sql_string(str(dest / "reference" / (name + ".parquet")))
+        con.execute(f'COPY (SELECT * FROM "{name}") TO {table_file} (FORMAT parquet, COMPRESSION zstd)')
     columns = ", ".join(MEASURE_TYPES)
     target = dest / "mesures" / "mesures.parquet"
     con.execute(f"""COPY (SELECT {columns} FROM mesures_actives ORDER BY {SORT_ORDER})

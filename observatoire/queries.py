@@ -23,7 +23,7 @@ How filters apply to an indicator
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -32,6 +32,7 @@ import pandas as pd
 from observatoire import config, departements, published
 from observatoire.filters import Choices, Filters
 from observatoire.labels import Labels
+from observatoire.rows import one_row
 
 DIMENSIONS = ("niveau", "thematique", "public")
 DIMENSION_FILTER = {"niveau": "niveaux", "thematique": "thematiques", "public": "publics"}
@@ -56,15 +57,16 @@ def origin_rank(origin: str) -> int:
     return ORIGIN_ORDER.index(origin) if origin in ORIGIN_ORDER else len(ORIGIN_ORDER)
 
 
-def sorted_origins(origins: object) -> tuple[str, ...]:
-    """Distinct origins, most trusted first (`"bilan | illustratif"`, an iterable of codes, or None)."""
+def sorted_origins(origins: str | Iterable[object] | None) -> tuple[str, ...]:
+    """Distinct origins, most trusted first (`"bilan | illustratif"`, an iterable of codes, or None; pandas'
+    missing value, NaN, counts as None)."""
     if origins is None or (isinstance(origins, float) and origins != origins):
         return ()
-    parts = origins.split(" | ") if isinstance(origins, str) else [str(o) for o in origins]  # type: ignore[union-attr]
+    parts = origins.split(" | ") if isinstance(origins, str) else [str(o) for o in origins]
     return tuple(sorted({p for p in parts if p}, key=origin_rank))
 
 
-def origin_summary(origins: object) -> str:
+def origin_summary(origins: str | Iterable[object] | None) -> str:
     """One origin for a value computed from rows of these origins: `illustratif` as soon as one input is,
     else the least direct of `import`, `deduit`, `bilan`; "" without any input."""
     found = sorted_origins(origins)
@@ -328,8 +330,8 @@ def _catalog(con: duckdb.DuckDBPyConnection, selection: str | None = None, ids: 
     parts += [_PARTS_OF_BY[by] for by in bys if by in _PARTS_OF_BY]
     parts = list(dict.fromkeys(parts))
     in_sql, in_params = _in_list("ind", ids)
-    row = con.execute("SELECT " + ", ".join(f"({_CATALOG_PARTS[p].format(ids=in_sql)}) AS {p}" for p in parts),
-                      in_params).fetchone()
+    row = one_row(con.execute("SELECT " + ", ".join(f"({_CATALOG_PARTS[p].format(ids=in_sql)}) AS {p}"
+                                                    for p in parts), in_params))
     found = {p: (value or []) for p, value in zip(parts, row)}
     avail: dict[str, list[tuple[str, str, str, str]]] = {}
     for a in found["avail"]:

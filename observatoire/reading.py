@@ -32,9 +32,11 @@ TEXT_EXPECTED = "un texte UTF-8 (avec ou sans BOM) ou Windows-1252 est attendu"
 
 def _position(data: bytes | str, pos: int) -> tuple[int, int]:
     """(line, character) from 1 of the position `pos` in `data`."""
-    newline = b"\n" if isinstance(data, bytes) else "\n"
-    line = data.count(newline, 0, pos) + 1
-    return line, pos - (data.rfind(newline, 0, pos) + 1) + 1
+    if isinstance(data, bytes):
+        lines, last = data.count(b"\n", 0, pos), data.rfind(b"\n", 0, pos)
+    else:
+        lines, last = data.count("\n", 0, pos), data.rfind("\n", 0, pos)
+    return lines + 1, pos - (last + 1) + 1
 
 
 def _refuse(table: str, file: str, message: str, line: int | None = None, column: str | None = None,

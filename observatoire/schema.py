@@ -445,9 +445,10 @@ def _french_check(check: str) -> str:
     return f"contrôle « {check} » non respecté"
 
 
-def _line(index: object, table: str = "mesures") -> int | None:
+def _line(index: Any, table: str = "mesures") -> int | None:
+    """The file line of a row label (None when it is not a number)."""
     try:
-        return int(index) + _line_offset(table)  # type: ignore[arg-type]
+        return int(index) + _line_offset(table)
     except (TypeError, ValueError):
         return None
 

@@ -36,6 +36,7 @@ import duckdb
 import pandas as pd
 
 from observatoire import checks, config, published, reading, schema
+from observatoire.rows import one_row
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +229,7 @@ def _prepare_lot_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def _insert_lot(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, origine: str, libelle: str,
                 empreinte: str, lot_id: int | None = None, active: bool = True) -> int:
     if lot_id is None:
-        lot_id = con.execute("SELECT nextval('lot_seq')").fetchone()[0]
+        lot_id = one_row(con.execute("SELECT nextval('lot_seq')"))[0]
     con.execute(
         "INSERT INTO lots VALUES ($id, $origine, $libelle, $cree_le, $n, $empreinte, $actif)",
         {"id": lot_id, "origine": origine, "libelle": libelle, "cree_le": datetime.now(UTC)
@@ -249,7 +250,7 @@ def _insert_lot(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, origine: st
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = $n", {"n": name}).fetchone()
+    found = one_row(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = $n", {"n": name}))
     return bool(found[0])
 
 
@@ -303,7 +304,7 @@ class Staleness:
 
 def staleness(con: duckdb.DuckDBPyConnection, measures_file: Path = config.DEMO_MEASURES,
               reference_dir: Path = config.REFERENCE_DIR) -> Staleness:
-    demo = con.execute("SELECT max(empreinte) FROM lots WHERE origine = 'demo'").fetchone()[0]
+    demo = one_row(con.execute("SELECT max(empreinte) FROM lots WHERE origine = 'demo'"))[0]
     has_demo = demo is not None
     # a version that does not hold its académie file and layers yet (migrated from schema 4 while the folder had
     # changed) takes them, with the tables, from the folder
@@ -343,7 +344,7 @@ def insert_lot(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, origine: str
 
 def set_active(con: duckdb.DuckDBPyConnection, lot_id: int, active: bool) -> None:
     """Deactivate (undo) or reactivate a lot; `StoreError` if it does not exist."""
-    found = con.execute("SELECT count(*) FROM lots WHERE lot_id = $id", {"id": lot_id}).fetchone()[0]
+    found = one_row(con.execute("SELECT count(*) FROM lots WHERE lot_id = $id", {"id": lot_id}))[0]
     if not found:
         raise StoreError(f"Lot {lot_id} introuvable.")
     con.execute("UPDATE lots SET actif = $a WHERE lot_id = $id", {"a": active, "id": lot_id})
@@ -363,13 +364,12 @@ def data_version(con: duckdb.DuckDBPyConnection) -> DataVersion:
     parquet_rows = get_meta(con, "mesures_parquet_lignes")
     # measures in Parquet files (observatoire.parquet): counted once, at publication
     if get_meta(con, "mesures_stockage") == "parquet" and parquet_rows and parquet_rows.isdigit():
-        n_lots, local = con.execute(
-            "SELECT (SELECT count(*) FROM lots WHERE actif), (SELECT count(*) FROM mesures_locales)").fetchone()
+        n_lots, local = one_row(con.execute(
+            "SELECT (SELECT count(*) FROM lots WHERE actif), (SELECT count(*) FROM mesures_locales)"))
         n_rows = int(parquet_rows) + int(local)
     else:
-        n_lots, n_rows = con.execute(
-            "SELECT (SELECT count(*) FROM lots WHERE actif), (SELECT count(*) FROM mesures_actives)"
-        ).fetchone()
+        n_lots, n_rows = one_row(con.execute(
+            "SELECT (SELECT count(*) FROM lots WHERE actif), (SELECT count(*) FROM mesures_actives)"))
     number = get_meta(con, "version_number")
     return DataVersion(get_meta(con, "data_hash") or "?", get_meta(con, "data_date") or "?", int(n_lots),
                        int(n_rows), int(number) if number and number.isdigit() else None)

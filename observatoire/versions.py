@@ -35,6 +35,7 @@ import duckdb
 import pandas as pd
 
 from observatoire import config, failures, migrations, schema, store
+from observatoire.rows import one_row
 
 log = logging.getLogger(__name__)
 
@@ -462,7 +463,7 @@ def _record(con: duckdb.DuckDBPyConnection, number: int, change: Change) -> None
 
 def journal(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every change recorded in a version, most recent first (empty for a version older than schema 3)."""
-    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'journal'").fetchone()[0]
+    exists = one_row(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'journal'"))[0]
     if not exists:
         return pd.DataFrame(columns=["version", "type", "auteur", "date", "fichier", "sha256", "nouvelles",
                                      "modifiees", "inchangees", "lots_ajoutes", "lots_retires", "resume"])

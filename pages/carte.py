@@ -53,7 +53,7 @@ fond = url_selectbox("Fond de carte", list(foliummap.BASEMAPS), "fond", "carte_f
 params = {"indicateur": ind, "annee": annee, "methode": methode, "classes": nb, "fond": fond}
 view = context.view(carte_view.build_carte, filters, params)
 inputs: carte_view.MapInputs = view.items["map"]
-table = view.table("bassins")
+table = view.require_table("bassins")
 
 maps.render_basemap_offer()
 common.render_view_notices(view)

@@ -31,7 +31,7 @@ st.caption("« Somme » : la valeur d'un ensemble de territoires est la somme de
 for domain, paragraphs in catalog.domain_sections(view.items["indicators"]):
     with st.expander(f"{escape_markdown(domain)} ({len(paragraphs)})", icon=":material/folder_open:"):
         st.markdown("\n\n".join(paragraphs))
-catalogue = view.table("catalogue")
+catalogue = view.require_table("catalogue")
 # the catalogue does not depend on the filters: its files say « Aucun filtre »
 render_data_table(catalogue.frame, "catalogue des indicateurs", key="catalogue",
                   about=dataclasses.replace(view_about(view, catalogue), context=view.items["catalogue_context"]),
@@ -57,7 +57,7 @@ for column, figure in zip(columns, view.key_figures):
 
 # ------------------------------------------------------------------------------------------- download
 st.subheader("Télécharger les mesures", anchor=False)
-measures = view.table("mesures")
+measures = view.require_table("mesures")
 if measures.frame.empty:
     render_empty(next(n.text for n in view.notices if n.kind == "vide"))
 else:
@@ -104,9 +104,9 @@ else:
     st.button(f"Figer la vue sur la version n° {shown.number}", on_click=pinning.pin, args=(shown.number,),
               key="donnees_pin", icon=":material/push_pin:")
 with st.expander("Lots de mesures", icon=":material/inventory_2:"):
-    st.dataframe(view.table("lots").frame, hide_index=True, width="stretch", key="donnees_lots")
+    st.dataframe(view.require_table("lots").frame, hide_index=True, width="stretch", key="donnees_lots")
 with st.expander("Journal des versions", icon=":material/history:"):
-    st.dataframe(view.table("journal").frame, hide_index=True, width="stretch", key="donnees_journal")
+    st.dataframe(view.require_table("journal").frame, hide_index=True, width="stretch", key="donnees_journal")
 
 # ------------------------------------------------------------------------------------- what changed
 changes_panel.render(filters)

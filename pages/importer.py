@@ -28,7 +28,7 @@ if editor is not None:
         checked = import_panel.checked_file(upload)
         st.subheader("2. Vérification et aperçu", anchor=False)
         import_panel.render_notices(checked.notices)
-        if checked.file is None:
+        if checked.file is None or checked.preview is None or checked.compared_with is None:  # set together
             import_panel.render_refusal(checked.problems, checked.count, checked.name)
         else:
             import_panel.render_preview(checked.file, checked.preview, checked.compared_with)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from functools import partial
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from components import context, picker, routing, url_state
 from components.charts import render_figure, table_column_config
@@ -42,9 +43,9 @@ INFO_ICONS = {  # the message that replaces a tab's content
 }
 
 
-def _definition(view: View, container: object) -> None:
+def _definition(view: View, container: DeltaGenerator) -> None:
     e = escape_markdown
-    with container:  # type: ignore[attr-defined]
+    with container:
         st.markdown(f"**{e(view.text('indicateur'))}** — {e(view.text('definition'))}")
         st.caption(
             f"Unité : **{e(view.text('unite'))}** · Granularité : {e(view.text('granularite'))}"
@@ -53,11 +54,11 @@ def _definition(view: View, container: object) -> None:
         )
 
 
-def _render_section(view: View, section: Section, title: object | None = None) -> None:
+def _render_section(view: View, section: Section, title: DeltaGenerator | None = None) -> None:
     """One tab of the view, in the order `Section` documents. `title`: the placeholder drawn above the tab's
     own widgets, which receives the heading."""
     if section.heading:
-        (title or st).subheader(escape_markdown(section.heading), anchor=False)  # type: ignore[attr-defined]
+        (title or st).subheader(escape_markdown(section.heading), anchor=False)
     render_notices(section.notices, info_icon=INFO_ICONS.get(section.key, ":material/info:"))
     for caption in section.captions:
         st.caption(escape_markdown(caption))

@@ -51,7 +51,7 @@ if not labs.empty:
     with tab_cards:
         render_lab_grid(labs, labels, height=640 if len(labs) > 6 else None, fiche_key="labo_fiche")
     with tab_table:
-        table = view.table("laboratoires")
+        table = view.require_table("laboratoires")
         st.dataframe(table.frame, hide_index=True, width="stretch", key="labos_table", on_select="rerun",
                      selection_mode="single-row", column_config={
             "Thématiques": st.column_config.ListColumn("Thématiques", width="large"),
@@ -146,7 +146,7 @@ def render_activity(fiche: LabFiche) -> None:
             st.markdown(f"**{escape_markdown(chart.title)}**")  # above the chart: it wraps on a phone
             st.plotly_chart(chart.figure, key="labo_activite_chart", width="stretch", config=charts.PLOTLY_CONFIG)
         render_png_download(chart.figure, view_about(activity, chart), "labo_activite")
-    table = activity.table("activite")
+    table = activity.require_table("activite")
     render_data_table(table.frame, activity.text("table_label"), key="labo_activite",
                       about=view_about(activity, table))
     st.caption(escape_markdown(activity.text("small_counts")))

@@ -530,7 +530,7 @@ def build_laboratoires(
     """Locate the labs (given coordinates, else the representative point of their commune) and find their
     commune name, département and bassin by geometry."""
     by_code = communes_wgs.set_index("code_commune")
-    rows = []
+    rows: list[dict[str, object]] = []
     for lab in labs.to_dict("records"):
         code_commune = _normalize_insee(str(lab["code_commune"]), Path("laboratoires.csv"), len(rows) + 2)
         if code_commune not in by_code.index:

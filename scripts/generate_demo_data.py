@@ -38,6 +38,7 @@ import itertools
 import json
 import sys
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -177,6 +178,7 @@ def _spread(ind: str, year: str, combo: tuple, value: float, source: str, origin
     dims = [d for d in DIMS if d in codes]
     targets = list(itertools.product(*[codes[d] for d in dims]))
     rows = []
+    values: Sequence[float]
     if len(targets) == 1:
         values, src, org = [value], source, origine
     else:
@@ -347,7 +349,7 @@ def rate_rows(ind: str, meta: pd.Series, inp: dict, cells_by_ind: dict) -> pd.Da
     return pd.concat([acad_frame, pd.DataFrame(out)], ignore_index=True)
 
 
-def _full_keys(decl: dict[str, list[str]]) -> list[tuple[str, str, str]]:
+def _full_keys(decl: dict[str, list[str]]) -> list[tuple[str, ...]]:
     return list(itertools.product(*[[*decl[d], ALL] if d in decl else [ALL] for d in DIMS]))
 
 

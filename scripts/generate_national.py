@@ -105,7 +105,9 @@ def _unit(values: np.ndarray, salt: int) -> np.ndarray:
 
 def reference_frames(academies: int, etablissements: int, seed: int) -> dict[str, pd.DataFrame]:
     """The synthetic territories and catalogues (small: pandas)."""
-    acad_rows, dep_rows, bassin_rows = [], [], []
+    acad_rows: list[tuple[str, str]] = []
+    dep_rows: list[tuple[str, str, str]] = []
+    bassin_rows: list[tuple[str, str, str]] = []
     for a in range(1, academies + 1):
         acad = f"syn-a{a:02d}"
         acad_rows.append((acad, f"Académie synthétique {a:02d}"))

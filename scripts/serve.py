@@ -437,10 +437,12 @@ def main(argv: list[str] | None = None) -> int:
         with cluster(args.replicas, args.port, store_dir=store_dir, replica_ports=ports) as running:
             print(f"Tableau de bord : {running.url}  ({args.replicas} réplica(s), données : {store_dir})\n"
                   f"Journaux : {running.workdir}  —  Ctrl+C pour tout arrêter.", flush=True)
+            haproxy = running.haproxy
+            assert haproxy is not None, "HAProxy est démarré avant que le groupe soit prêt"
             while True:
                 time.sleep(1)
-                if running.haproxy.poll() is not None:
-                    print(f"HAProxy s'est arrêté (code {running.haproxy.returncode}) :\n"
+                if haproxy.poll() is not None:
+                    print(f"HAProxy s'est arrêté (code {haproxy.returncode}) :\n"
                           f"{running.haproxy_log_tail()}", file=sys.stderr)
                     return 1
                 for index, replica in enumerate(running.replicas):

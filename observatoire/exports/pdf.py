@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from observatoire import config
 from observatoire.exports import png
@@ -105,8 +105,9 @@ class _Page:
         pdf.set_font(FONT, "B" if bold else "", size)
         _rgb(pdf, color)
         pdf.set_xy(x, y)
-        height = pdf.multi_cell(w, size * PT * LINE, text, align=align, dry_run=not self.draw, output="HEIGHT",
-                                new_x="LEFT", new_y="NEXT")
+        # fpdf2 types the result of every `output` mode together: HEIGHT gives a float
+        height = cast(float, pdf.multi_cell(w, size * PT * LINE, text, align=align, dry_run=not self.draw,
+                                            output="HEIGHT", new_x="LEFT", new_y="NEXT"))
         return float(height)
 
     def bullets(self, x: float, y: float, w: float, items: Sequence[str], size: float) -> float:

@@ -68,7 +68,7 @@ NOTE_PT = MIN_PT  # a card's year, scope and « illustratif » lines
 BULLET_PT = 20
 SOURCE_PT = MIN_PT
 BADGE_PT = 16
-FLOORS = {FIGURE_PT: 28, LABEL_PT: 16, DELTA_PT: MIN_PT, NOTE_PT: MIN_PT}
+FLOORS: dict[float, float] = {FIGURE_PT: 28, LABEL_PT: 16, DELTA_PT: MIN_PT, NOTE_PT: MIN_PT}
 """How far a card's sizes may shrink to fit its box (never below `MIN_PT`)."""
 LINE = 1.2  # line height, in em
 _YEAR = re.compile(r"(\d{4})-(\d{4})")
@@ -332,7 +332,7 @@ def _header(page, slide: Slide) -> int:
     width_pt = Emu(content_w).pt - 8
     size = title_size(slide.title, width_pt)
     title_h = Pt(_lines(slide.title, size, width_pt, bold=True) * size * LINE + 8)
-    top = Inches(0.2)
+    top: int = Inches(0.2)
     _text_box(page, MARGIN, top, content_w, title_h, [(slide.title, size, True, INK)], anchor=MSO_ANCHOR.MIDDLE,
               name="Titre")
     top += title_h
@@ -371,6 +371,8 @@ def _content_slide(deck, slide: Slide, context: Context, render: Render) -> None
     height = bottom - top
     if slide.figure is not None:
         side = bool(slide.figures or slide.bullets)
+        picture_left: int
+        picture_w: int
         if slide.kind == "carte" and not side:
             picture_left, picture_w = MAP_MARGIN, SLIDE_WIDTH - 2 * MAP_MARGIN
         else:

@@ -108,12 +108,12 @@ def profile_rows(profile: pd.DataFrame, level: str | None = None,
     for row in profile.to_dict("records"):
         value, acad, part = row.get("valeur"), row.get("academie"), row.get("part_pct")
         mask = small_counts.for_level(row.get("unite"), level, rules) if level else None
-        small = mask is not None and not missing(value) and mask.is_small(value)
-        if small:
+        small = mask.label if mask is not None and not missing(value) and mask.is_small(value) else None
+        if small is not None:
             part = None
         rows.append({
             "indicateur": str(row["libelle"]),
-            "bassin": "—" if missing(value) else mask.label if small else formatting.number(value),
+            "bassin": "—" if missing(value) else small if small is not None else formatting.number(value),
             "academie": "—" if missing(acad) else formatting.compact(acad),
             "part": "" if missing(part) else formatting.percent(part),
             "rang": rank_text(row.get("rang"), int(row.get("nb") or 0)),

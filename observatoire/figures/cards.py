@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal, TypedDict
 
 import pandas as pd
 
@@ -203,7 +204,13 @@ def kpi_card_delta_text(kpi: Kpi, rules: small_counts.Policy | None = None) -> s
     return text.replace(f" vs {year}", f"\nvs\u00a0{year}", 1)
 
 
-def kpi_delta_style(kpi: Kpi) -> tuple[str, str]:
+DeltaColor = Literal["normal", "off"]
+"""The `delta_color` values of st.metric the cards use."""
+DeltaArrow = Literal["auto", "off"]
+"""The `delta_arrow` values of st.metric the cards use."""
+
+
+def kpi_delta_style(kpi: Kpi) -> tuple[DeltaColor, DeltaArrow]:
     """(`delta_color`, `delta_arrow`) for st.metric: sign-driven colours; grey and no arrow for no change and
     for an illustrative change (a generated growth is never shown in the colours of a fact)."""
     delta = _rounded_delta(kpi)
@@ -426,7 +433,7 @@ def labs_table(frame: pd.DataFrame, labels: Labels) -> pd.DataFrame:
     })
 
 
-def coordinates_text(latitude: object, longitude: object) -> str:
+def coordinates_text(latitude: Any, longitude: Any) -> str:
     try:
         lat, lon = float(latitude), float(longitude)
     except (TypeError, ValueError):
@@ -438,7 +445,18 @@ def coordinates_text(latitude: object, longitude: object) -> str:
     return f"{formatting.number(abs(lat), 4)}° {ns}, {formatting.number(abs(lon), 4)}° {ew}"
 
 
-def lab_card_text(lab: Mapping[str, object], labels: Labels) -> dict[str, object]:
+class LabCard(TypedDict):
+    """What a lab card shows (`lab_card_text`)."""
+
+    titre: str
+    lieu: str
+    thematiques: list[str]
+    niveaux: str
+    illustratif: bool
+    origine: str
+
+
+def lab_card_text(lab: Mapping[str, object], labels: Labels) -> LabCard:
     """What a lab card shows: title, place line, theme labels, niveau line, illustrative flag."""
     niveaux = code_labels(lab.get("niveaux"), labels.niveaux)
     return {
@@ -458,7 +476,7 @@ def lab_origin(source: object) -> str:
     return "partiel" if is_illustrative_source(source) else "bilan"
 
 
-def lab_facts(lab: Mapping[str, object], labels: Labels) -> list[tuple[str, str]]:
+def lab_facts(lab: Mapping[str, Any], labels: Labels) -> list[tuple[str, str]]:
     """(label, value) lines of the fiche laboratoire."""
     ouverture = lab.get("ouverture")
     return [

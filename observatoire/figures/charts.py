@@ -21,6 +21,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -51,7 +52,7 @@ FONT_SIZE = 16
 PLOTLY_LOCALE_PATH = config.PROJECT_ROOT / "static/vendor/plotly.js-locales-3.7.0/fr.json"
 PLOTLY_LOCALE = json.loads(PLOTLY_LOCALE_PATH.read_text(encoding="utf-8"))
 
-PLOTLY_CONFIG = {
+PLOTLY_CONFIG: dict[str, Any] = {
     "displaylogo": False,
     "locale": "fr",
     "locales": {"fr": PLOTLY_LOCALE},

@@ -319,7 +319,7 @@ def legend_items(classes: Classes, unit: str) -> list[tuple[str, str]]:
 
 def format_value(value: object, unit: str, mask: small_counts.Policy | None = None) -> str:
     """`1 234 personnes`, `< 5 personnes` for a small count when `mask` is given, « pas de donnée »."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):  # type: ignore[arg-type]
+    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
         return NO_DATA_LABEL
     if mask is not None and mask.is_small(value):
         return _with_unit(mask.label, unit)

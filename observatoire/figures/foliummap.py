@@ -36,7 +36,7 @@ import folium
 import pandas as pd
 import shapely
 import shapely.geometry
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.plugins import Fullscreen
 from jinja2 import Template
 
@@ -105,15 +105,15 @@ def lab_figure_filters(filters: Any) -> Any:
 # ------------------------------------------------------------------------------------------- map content
 
 
-def rank_text(rank: object, total: int) -> str:
-    """« 3ᵉ sur 17 » (or « — » without a rank)."""
-    if rank is None or pd.isna(rank):  # type: ignore[arg-type]
+def rank_text(rank: Any, total: int) -> str:
+    """« 3ᵉ sur 17 » (or « — » without a rank: None, NaN)."""
+    if rank is None or pd.isna(rank):
         return "—"
-    return formatting.rank_label(int(rank), total)  # type: ignore[arg-type]
+    return formatting.rank_label(int(rank), total)
 
 
 def missing(value: object) -> bool:
-    return value is None or bool(pd.isna(value))  # type: ignore[arg-type]
+    return value is None or bool(pd.isna(value))
 
 
 def _labels_of(codes: object, mapping: Mapping[str, str]) -> str:
@@ -129,9 +129,9 @@ def lab_figures(series_by_indicator: Mapping[str, pd.DataFrame], units: Mapping[
     `units` (indicator → catalogue unit): a small count of people of a lab is shown `< 5`
     (`small_counts.for_level(unit, "laboratoire")`)."""
     masks = {ind: small_counts.for_level(unit, "laboratoire", rules) for ind, unit in (units or {}).items()}
-    by_indicator: dict[str, dict[str, tuple[object, bool]]] = {}
+    by_indicator: dict[str, dict[str, tuple[Any, bool]]] = {}
     for ind, data in series_by_indicator.items():
-        mine: dict[str, tuple[object, bool]] = {}
+        mine: dict[str, tuple[Any, bool]] = {}
         if not data.empty:  # first row per lab, read once as plain Python values (no per-lab filtering)
             for code, value, illustrative in zip(data["groupe"].tolist(), data["valeur"].tolist(),
                                                  data["illustratif"].tolist()):
@@ -291,9 +291,12 @@ class _MapStyle(MacroElement):
 class CarteMap(folium.Map):
     """folium.Map without folium's `user-scalable=no` viewport (it forbids zooming the page: WCAG 1.4.4)."""
 
-    def render(self, **kwargs: Any) -> None:
+    # `-> None` as branca's MacroElement.render, which folium.Map inherits (branca types Element.render `-> str`)
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         super().render(**kwargs)
-        header = self.get_root().header
+        figure = self.get_root()
+        assert isinstance(figure, Figure), "folium ne rend une carte que dans une Figure"
+        header = figure.header
         element = header._children.get(self.get_name())
         if element is not None:
             text = re.sub(r",\s*maximum-scale=1\.0,\s*user-scalable=no", "", element.render())

@@ -17,14 +17,15 @@ PLOTLY_SEPARATORS = "," + "\u00a0"  # decimal comma, no-break space for thousand
 
 
 def _missing(value: object) -> bool:
+    """None or NaN (callers test `value is None` first as well: that narrows the type for mypy)."""
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def number(value: float | int | None, decimals: int | None = None) -> str:
     """`64500000` → `64 500 000`; `12.5` → `12,5`. Integers-valued floats lose their decimals."""
-    if _missing(value):
+    if value is None or _missing(value):
         return "—"
-    value = float(value)  # type: ignore[arg-type]
+    value = float(value)
     if decimals is None:
         decimals = 0 if value.is_integer() or abs(value) >= 100 else 1
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
@@ -33,7 +34,7 @@ def number(value: float | int | None, decimals: int | None = None) -> str:
 
 def percent(value: float | None, decimals: int = 1, signed: bool = False) -> str:
     """`12.5` → `12,5 %` (value already in percent). `signed=True` → `+12,5 %`."""
-    if _missing(value):
+    if value is None or _missing(value):
         return "—"
     text = number(abs(value) if signed else value, decimals)
     sign = ("+" if value > 0 else "−" if value < 0 else "") if signed else ""
@@ -42,7 +43,7 @@ def percent(value: float | None, decimals: int = 1, signed: bool = False) -> str
 
 def compact(value: float | None) -> str:
     """Short form for cards: `64 500 000` → `64,5 M`, `35 367` → `35 367`."""
-    if _missing(value):
+    if value is None or _missing(value):
         return "—"
     if abs(value) >= 1_000_000:
         return f"{number(value / 1_000_000, 1)}{NBSP}M"

@@ -11,6 +11,7 @@ landscape page. Pure functions, no Streamlit.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import duckdb
@@ -71,7 +72,7 @@ def _of(name: str) -> str:
 
 
 def _missing(value: object) -> bool:
-    return value is None or bool(pd.isna(value))  # type: ignore[arg-type]
+    return value is None or bool(pd.isna(value))
 
 
 def profile_texts(row: dict, level: str, rules: small_counts.Policy | None = None) -> tuple[str, str, str, str]:
@@ -164,7 +165,7 @@ def _check_year(con: duckdb.DuckDBPyConnection, year: str) -> None:
         raise ValueError(f"Année scolaire inconnue : « {year} » (années disponibles : {known}).")
 
 
-def _lab_line(lab: dict, theme_labels: dict[str, str]) -> str:
+def _lab_line(lab: dict, theme_labels: Mapping[str, str]) -> str:
     theme = classification.main_theme(lab.get("thematiques"))
     origin = cards.lab_origin(lab.get("source"))
     mark = {"bilan": "cité par le bilan", "partiel": "cité par le bilan, attributs en partie illustratifs",
@@ -281,7 +282,8 @@ def build_lab_fiche(con: duckdb.DuckDBPyConnection, code: str, year: str, filter
         project_lines = tuple(
             f"{p.get('intitule', '')} ({p.get('thematique_libelle') or p.get('thematique') or ''}) : "
             f"{p.get('projet', '')}" for p in projects.to_dict("records"))
-    sections = (("Le laboratoire", place), ("Projets cités par le bilan", project_lines))
+    sections: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("Le laboratoire", place), ("Projets cités par le bilan", project_lines))
     if not facts:
         sections += ((f"Activité en {year}", (f"Aucune valeur de ce laboratoire en {year}"
                                               + (f" pour {scope.parts}." if scope.parts else "."),)),)

@@ -152,7 +152,7 @@ def _empty(key: str, heading: str, result: queries.Result) -> _Part:
 def _elements(key: str, heading: str, figure: object, alt: str, frame: pd.DataFrame, result: queries.Result,
               indicator: str, unit: str) -> tuple[Figure, Table]:
     source = source_line(result.sources, result.origins)
-    return (Figure(key, heading, figure, alt, source, bool(result.illustrative),  # type: ignore[arg-type]
+    return (Figure(key, heading, figure, alt, source, bool(result.illustrative),
                    ignored=result.ignored),
             Table(key, heading, frame, source, bool(result.illustrative), indicator, unit, ignored=result.ignored))
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import plotly.graph_objects as go
+
+if TYPE_CHECKING:
+    from observatoire.figures.cards import DeltaArrow, DeltaColor
 
 TRUSTED = ("bilan", "deduit", "import")
 TERRITORY_FILTERS = ("departements", "bassins")
@@ -115,8 +118,8 @@ class Card:
     help: str  # tooltip of the title (Markdown): definition, year, origins, sources
     value_markup: str  # the value as the card writes it (Markdown: « < 5 » escaped)
     delta: str | None  # the change on two lines (« +11,1 % » / « vs 2022-2023 »), None when none is shown
-    delta_color: str  # st.metric's `delta_color`
-    delta_arrow: str  # st.metric's `delta_arrow`
+    delta_color: DeltaColor  # st.metric's `delta_color`
+    delta_arrow: DeltaArrow  # st.metric's `delta_arrow`
     badge: str  # « Illustratif » when an input of the value, change or curve is, else ""
     badge_help: str  # the badge's tooltip (Markdown): the origin of the value, of the change, of the curve
     sparkline: str  # accessible SVG (role="img", French aria-label); "" when none or it would show a small count
@@ -219,6 +222,20 @@ class View:
 
     def table(self, key: str) -> Table | None:
         return next((t for t in self.tables if t.key == key), None)
+
+    def require_figure(self, key: str) -> Figure:
+        """The figure `key`, which the builder always makes; `KeyError` when it did not (a builder's bug)."""
+        found = self.figure(key)
+        if found is None:
+            raise KeyError(f"la vue « {self.page} » n'a pas de figure « {key} »")
+        return found
+
+    def require_table(self, key: str) -> Table:
+        """The table `key`, which the builder always makes; `KeyError` when it did not (a builder's bug)."""
+        found = self.table(key)
+        if found is None:
+            raise KeyError(f"la vue « {self.page} » n'a pas de tableau « {key} »")
+        return found
 
     def text(self, key: str, default: str = "") -> str:
         return self.texts.get(key, default)

@@ -310,7 +310,8 @@ def _focus_slide(con: duckdb.DuckDBPyConnection, filters: Filters, kpis: list[qu
     base = filters.with_(bassins=(), departements=())
     academie = {k.indicateur: k for k in queries.kpis(con, base)}
     policy = published.policy(con)
-    bullets, illustrative, not_applied = [], False, set()
+    bullets: list[str] = []
+    illustrative, not_applied = False, set[str]()
     for kpi in kpis:
         per_bassin, used = latest_bassin_values(con, kpi.indicateur, kpi.annee or year, base)
         mine = per_bassin.data[per_bassin.data["code"] == code]

@@ -230,13 +230,13 @@ def bassins_map_figure(
         grouped = "groupe" in labs.columns
         groups = labs.groupby("groupe", sort=False) if grouped else [(LAB_LABEL, labs)]
         for group, rows in groups:
-            hover = [escape_html(n) for n in rows["nom"]]
+            lab_names = [escape_html(n) for n in rows["nom"]]
             fig.add_trace(go.Scatter(
                 x=[float(lon) * scale for lon in rows["lon"]], y=[float(lat) for lat in rows["lat"]],
                 mode="markers", name=escape_html(group), showlegend=True, legendgroup="labs",
                 legendgrouptitle={"text": f"<b>{escape_html(labs_title)}</b>"} if grouped and labs_title else None,
                 marker={"size": 14, "color": list(rows["couleur"]), "line": {"color": "#ffffff", "width": 2.5}},
-                text=hover, hovertemplate="%{text}<extra></extra>",
+                text=lab_names, hovertemplate="%{text}<extra></extra>",
             ))
 
     outlines = all_polygons or [p for f in departements.get("features", []) for p in _polygons(f["geometry"])]
