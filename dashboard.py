@@ -39,18 +39,24 @@ st.set_page_config(  # the académie's name is added once the data version is kn
 offline.patch_streamlit_folium()  # map assets served by the app itself, no CDN
 
 PAGES = [
-    st.Page("pages/vue_ensemble.py", title="Vue d'ensemble", icon=":material/dashboard:",
-            url_path="vue-ensemble", default=True),
+    st.Page(
+        "pages/vue_ensemble.py",
+        title="Vue d'ensemble",
+        icon=":material/dashboard:",
+        url_path="vue-ensemble",
+        default=True,
+    ),
     st.Page("pages/carte.py", title="Carte", icon=":material/map:", url_path="carte"),
     st.Page("pages/indicateurs.py", title="Indicateurs", icon=":material/monitoring:", url_path="indicateurs"),
-    st.Page("pages/laboratoires.py", title="Laboratoires", icon=":material/science:",
-            url_path="laboratoires"),
+    st.Page("pages/laboratoires.py", title="Laboratoires", icon=":material/science:", url_path="laboratoires"),
     st.Page("pages/projets.py", title="Projets", icon=":material/lightbulb:", url_path="projets"),
     st.Page("pages/donnees.py", title="Données et sources", icon=":material/database:", url_path="donnees"),
-    PRESENTATION := st.Page("pages/presentation.py", title="Présentation", icon=":material/slideshow:",
-                            url_path="presentation"),
-    IMPORT := st.Page("pages/importer.py", title="Importer des données", icon=":material/upload:",
-                      url_path="importer"),
+    PRESENTATION := st.Page(
+        "pages/presentation.py", title="Présentation", icon=":material/slideshow:", url_path="presentation"
+    ),
+    IMPORT := st.Page(
+        "pages/importer.py", title="Importer des données", icon=":material/upload:", url_path="importer"
+    ),
 ]
 
 page = st.navigation(PAGES, position="sidebar")

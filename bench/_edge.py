@@ -42,14 +42,17 @@ def _status(sock: socket.socket) -> tuple[int, bytes]:
     return (int(first[1]) if len(first) > 1 and first[1].isdigit() else 0), head
 
 
-def foreign_upgrade(base_url: str, origin: str = "http://evil.example",
-                    timeout: float = 30.0) -> tuple[int, float]:
+def foreign_upgrade(
+    base_url: str, origin: str = "http://evil.example", timeout: float = 30.0
+) -> tuple[int, float]:
     """One websocket upgrade with `Origin: origin`; (HTTP status, seconds until the answer)."""
     host, port = _address(base_url)
     key = base64.b64encode(os.urandom(16)).decode("ascii")
-    request = (f"GET /_stcore/stream HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-               f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-               f"Sec-WebSocket-Protocol: streamlit\r\nOrigin: {origin}\r\n\r\n")
+    request = (
+        f"GET /_stcore/stream HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+        f"Sec-WebSocket-Protocol: streamlit\r\nOrigin: {origin}\r\n\r\n"
+    )
     start = time.perf_counter()
     with socket.create_connection((host, port), timeout=timeout) as sock:
         sock.sendall(request.encode("latin-1"))
@@ -62,8 +65,9 @@ def health_latency(base_url: str, timeout: float = 30.0) -> tuple[int, float]:
     host, port = _address(base_url)
     start = time.perf_counter()
     with socket.create_connection((host, port), timeout=timeout) as sock:
-        sock.sendall(f"GET /_stcore/health HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n"
-                     .encode("latin-1"))
+        sock.sendall(
+            f"GET /_stcore/health HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode("latin-1")
+        )
         status, _ = _status(sock)
     return status, time.perf_counter() - start
 
@@ -110,21 +114,35 @@ async def anonymous_session(base_url: str, path: str = "/", timeout: float = 60.
     return Anonymous(session)
 
 
-def put_upload(base_url: str, session_id: str, cookies: dict[str, str], size: int, *,
-               announce_length: bool = True, timeout: float = 120.0) -> int:
+def put_upload(
+    base_url: str,
+    session_id: str,
+    cookies: dict[str, str],
+    size: int,
+    *,
+    announce_length: bool = True,
+    timeout: float = 120.0,
+) -> int:
     """PUT a file of `size` bytes (multipart, field `file`) to the session's upload URL; the HTTP status. The
     body is streamed in 1 MiB chunks; without `announce_length` it is sent chunked (no Content-Length)."""
     host, port = _address(base_url)
     file_id = uuid.uuid4().hex
     boundary = "----observatoire" + uuid.uuid4().hex
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"gros.csv\"\r\n"
-            "Content-Type: text/csv\r\n\r\n").encode("latin-1")
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="gros.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+    ).encode("latin-1")
     tail = f"\r\n--{boundary}--\r\n".encode("latin-1")
     total = len(head) + size + len(tail)
     xsrf = cookies.get("_streamlit_xsrf", "")
-    lines = [f"PUT /_stcore/upload_file/{session_id}/{file_id} HTTP/1.1", f"Host: {host}:{port}",
-             f"Origin: http://{host}:{port}", f"Content-Type: multipart/form-data; boundary={boundary}",
-             f"X-Xsrftoken: {xsrf}", "Connection: close"]
+    lines = [
+        f"PUT /_stcore/upload_file/{session_id}/{file_id} HTTP/1.1",
+        f"Host: {host}:{port}",
+        f"Origin: http://{host}:{port}",
+        f"Content-Type: multipart/form-data; boundary={boundary}",
+        f"X-Xsrftoken: {xsrf}",
+        "Connection: close",
+    ]
     if cookies:
         lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
     lines.append(f"Content-Length: {total}" if announce_length else "Transfer-Encoding: chunked")
@@ -134,7 +152,7 @@ def put_upload(base_url: str, session_id: str, cookies: dict[str, str], size: in
         yield head
         left = size
         while left > 0:
-            part = chunk[:min(left, len(chunk))]
+            part = chunk[: min(left, len(chunk))]
             left -= len(part)
             yield part
         yield tail

@@ -61,8 +61,13 @@ def publish(store_dir: Path, base_url: str) -> Published:
     figures = [s.figure.figure for s in deck.slides if s.figure is not None]
     text = html.presentation_html(deck, dashboard_url=base_url.rstrip("/") + live)
     path = publication.publish(text, seance.token)
-    return Published(publication.address_path(seance.token), live, path, path.stat().st_size,
-                     html.plotly_bundle(figures)[0].name)
+    return Published(
+        publication.address_path(seance.token),
+        live,
+        path,
+        path.stat().st_size,
+        html.plotly_bundle(figures)[0].name,
+    )
 
 
 def load_average() -> float:
@@ -108,8 +113,16 @@ async def fetch(url: str, timeout: float) -> tuple[int, str, int]:
     return status, headers.get("content-type", ""), len(body)
 
 
-async def attendee(index: int, base_url: str, start_at: float, published: Published, args, record: dict,
-                   deadline: float, error: Callable) -> None:  # noqa: ANN001
+async def attendee(
+    index: int,
+    base_url: str,
+    start_at: float,
+    published: Published,
+    args,
+    record: dict,
+    deadline: float,
+    error: Callable,
+) -> None:  # noqa: ANN001
     rng = random.Random(index)
     await asyncio.sleep(max(0.0, start_at - time.monotonic()))
     start = time.perf_counter()
@@ -120,8 +133,12 @@ async def attendee(index: int, base_url: str, start_at: float, published: Publis
         return
     seconds = time.perf_counter() - start
     if status != 200 or not kind.startswith("text/html") or size != published.size:
-        error(record, index, "instantané", f"HTTP {status}, {kind or 'sans type'}, {size} octets "
-                                           f"(attendu 200, text/html, {published.size})")
+        error(
+            record,
+            index,
+            "instantané",
+            f"HTTP {status}, {kind or 'sans type'}, {size} octets (attendu 200, text/html, {published.size})",
+        )
         return
     record["fetch"].append(seconds)
     record["fetched"] += 1
@@ -151,8 +168,9 @@ async def attendee(index: int, base_url: str, start_at: float, published: Publis
         await session.close()
 
 
-async def scenario(base_url: str, pids: list[int], args, published: Published, sample: Callable,
-                   error: Callable) -> dict:  # noqa: ANN001
+async def scenario(
+    base_url: str, pids: list[int], args, published: Published, sample: Callable, error: Callable
+) -> dict:  # noqa: ANN001
     record: dict = {"fetch": [], "fetched": 0, "live": [], "errors": [], "skipped": 0}
     stop, usage = asyncio.Event(), {}
     sampler = asyncio.create_task(sample(pids, stop, usage))
@@ -161,8 +179,10 @@ async def scenario(base_url: str, pids: list[int], args, published: Published, s
     deadline = start + args.deadline
     rng = random.Random(1)
     starts = sorted(start + rng.uniform(0, args.ramp) for _ in range(args.sessions))
-    tasks = [asyncio.create_task(attendee(i, base_url, at, published, args, record, deadline, error))
-             for i, at in enumerate(starts)]
+    tasks = [
+        asyncio.create_task(attendee(i, base_url, at, published, args, record, deadline, error))
+        for i, at in enumerate(starts)
+    ]
     done, pending = await asyncio.wait(tasks, timeout=args.deadline + args.timeout + 30)
     for task in pending:
         task.cancel()
@@ -177,22 +197,41 @@ async def scenario(base_url: str, pids: list[int], args, published: Published, s
     client_cpu = 100 * (time.process_time() - cpu_client) / duration
     stop.set()
     await sampler
-    return {"duration_s": round(duration, 1), "client_cpu_pct": round(client_cpu, 1), "record": record,
-            "usage": usage}
+    return {
+        "duration_s": round(duration, 1),
+        "client_cpu_pct": round(client_cpu, 1),
+        "record": record,
+        "usage": usage,
+    }
 
 
 def summarise(replicas: int, run: dict, pids: list[int], published: Published, stats: Callable) -> dict:
     rec = run["record"]
     fetched = rec["fetched"]
     return {
-        "scenario": "qr", "replicas": replicas, "duration_s": run["duration_s"], "fetched": fetched,
-        "errors": len(rec["errors"]), "error_samples": rec["errors"][:15], "skipped_steps": rec["skipped"],
-        "fetch_ms": stats(rec["fetch"]), "live_first_completion_ms": stats(rec["live"]),
-        "live_opened": len(rec["live"]), "size_bytes": published.size, "plotly": published.plotly,
-        "bytes_served": fetched * published.size, "client_cpu_pct": run["client_cpu_pct"],
-        "per_replica": [{"pid": pid, "cpu_mean_pct": round(run["usage"][pid]["cpu_mean"], 1),
-                         "cpu_peak_pct": round(run["usage"][pid]["cpu_peak"], 1),
-                         "rss_max_mib": round(run["usage"][pid]["rss_max_kib"] / 1024, 1)} for pid in pids],
+        "scenario": "qr",
+        "replicas": replicas,
+        "duration_s": run["duration_s"],
+        "fetched": fetched,
+        "errors": len(rec["errors"]),
+        "error_samples": rec["errors"][:15],
+        "skipped_steps": rec["skipped"],
+        "fetch_ms": stats(rec["fetch"]),
+        "live_first_completion_ms": stats(rec["live"]),
+        "live_opened": len(rec["live"]),
+        "size_bytes": published.size,
+        "plotly": published.plotly,
+        "bytes_served": fetched * published.size,
+        "client_cpu_pct": run["client_cpu_pct"],
+        "per_replica": [
+            {
+                "pid": pid,
+                "cpu_mean_pct": round(run["usage"][pid]["cpu_mean"], 1),
+                "cpu_peak_pct": round(run["usage"][pid]["cpu_peak"], 1),
+                "rss_max_mib": round(run["usage"][pid]["rss_max_kib"] / 1024, 1),
+            }
+            for pid in pids
+        ],
     }
 
 
@@ -206,25 +245,34 @@ def render(res: dict, runs: list[dict], ms: Callable) -> list[str]:
         f"(GET HTTP simples, {size / 1024 / 1024:.2f} Mio chacun, plotly.js « {runs[0]['plotly']} » inclus), "
         f"puis {round(res['qr_share'] * 100)} % d'entre eux ouvrent le tableau de bord en direct "
         "(« Ouvrir le tableau de bord », client websocket)".replace(".", ",", 1),
-        *[f"  charge de la machine ({r['replicas']} rép.) : début {r['load']['start']}, max {r['load']['max']}, "
-          f"fin {r['load']['end']}" for r in runs if r.get("load")],
+        *[
+            f"  charge de la machine ({r['replicas']} rép.) : début {r['load']['start']}, max {r['load']['max']}, "
+            f"fin {r['load']['end']}"
+            for r in runs
+            if r.get("load")
+        ],
         "",
         "répliques  instantané reçu  erreurs  GET instantané ms (méd / p95 / max)  tableau de bord ouvert  "
         "1re exécution ms (méd / p95 / max)  CPU client",
     ]
     for r in runs:
         f, live = r["fetch_ms"], r["live_first_completion_ms"]
-        lines.append(f"{r['replicas']:>9}  {r['fetched']:>8}/{res['sessions']:<6}  {r['errors']:>7}  "
-                     f"{ms(f['median']):>9} / {ms(f['p95']):>7} / {ms(f['max']):>7}           "
-                     f"{r['live_opened']:>6}          {ms(live['median']):>9} / {ms(live['p95']):>7} / "
-                     f"{ms(live['max']):>7}      {r['client_cpu_pct']:>5} %")
+        lines.append(
+            f"{r['replicas']:>9}  {r['fetched']:>8}/{res['sessions']:<6}  {r['errors']:>7}  "
+            f"{ms(f['median']):>9} / {ms(f['p95']):>7} / {ms(f['max']):>7}           "
+            f"{r['live_opened']:>6}          {ms(live['median']):>9} / {ms(live['p95']):>7} / "
+            f"{ms(live['max']):>7}      {r['client_cpu_pct']:>5} %"
+        )
     lines += ["", "réplique (pid)   CPU moyen  CPU pic  RSS max (Mio) — parcours QR"]
     for r in runs:
         for rep in r["per_replica"]:
-            lines.append(f"{r['replicas']} rép. ({rep['pid']:>7})  {rep['cpu_mean_pct']:>7} %  "
-                         f"{rep['cpu_peak_pct']:>6} %  {rep['rss_max_mib']:>9}")
+            lines.append(
+                f"{r['replicas']} rép. ({rep['pid']:>7})  {rep['cpu_mean_pct']:>7} %  "
+                f"{rep['cpu_peak_pct']:>6} %  {rep['rss_max_mib']:>9}"
+            )
     for r in runs:
         for err in r["error_samples"]:
-            lines.append(f"ERREUR QR ({r['replicas']} rép., participant {err['session']}, {err['step']}) : "
-                         f"{err['detail']}")
+            lines.append(
+                f"ERREUR QR ({r['replicas']} rép., participant {err['session']}, {err['step']}) : {err['detail']}"
+            )
     return lines

@@ -54,8 +54,9 @@ def _check_loopback(url: str) -> None:
         raise ValueError(f"loopback only: {url}")
 
 
-async def http_get(url: str, cookies: dict[str, str], timeout: float = 30.0, *,
-                   headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+async def http_get(
+    url: str, cookies: dict[str, str], timeout: float = 30.0, *, headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
     """Minimal HTTP/1.1 GET on loopback (no proxy, `Connection: close`); Set-Cookie values go into `cookies`,
     the response's headers (lower-case names) into `headers` when given."""
     _check_loopback(url)
@@ -67,8 +68,13 @@ async def http_get(url: str, cookies: dict[str, str], timeout: float = 30.0, *,
     async def _do() -> tuple[int, bytes]:
         reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
         try:
-            head = [f"GET {path} HTTP/1.1", f"Host: {parts.netloc}", "Connection: close",
-                    "Accept: text/html,*/*", "Accept-Encoding: identity"]
+            head = [
+                f"GET {path} HTTP/1.1",
+                f"Host: {parts.netloc}",
+                "Connection: close",
+                "Accept: text/html,*/*",
+                "Accept-Encoding: identity",
+            ]
             if cookies:
                 head.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
             writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
@@ -110,7 +116,7 @@ def _dechunk(data: bytes) -> bytes:
         size = int(data[pos:end].split(b";")[0] or b"0", 16)
         if size == 0:
             break
-        out += data[end + 2:end + 2 + size]
+        out += data[end + 2 : end + 2 + size]
         pos = end + 2 + size + 2
     return bytes(out)
 
@@ -127,6 +133,7 @@ class Widget:
 @dataclass
 class RunResult:
     """One script run as seen by the client: from the request to its `script_finished`."""
+
     status: str  # ok, compile_error, timeout, disconnected, stalled (cache miss)
     seconds: float
     run_ids: list[str] = field(default_factory=list)
@@ -202,10 +209,20 @@ class ProtocolSession:
         if "_streamlit_xsrf" in self.cookies:
             subprotocols.append(self.cookies["_streamlit_xsrf"])
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
-        self.ws = await asyncio.wait_for(websockets.connect(
-            ws_url, subprotocols=subprotocols, additional_headers=headers, origin=self.base_url,
-            max_size=None, compression=None, open_timeout=self.timeout, ping_interval=None, proxy=None,
-        ), self.timeout)
+        self.ws = await asyncio.wait_for(
+            websockets.connect(
+                ws_url,
+                subprotocols=subprotocols,
+                additional_headers=headers,
+                origin=self.base_url,
+                max_size=None,
+                compression=None,
+                open_timeout=self.timeout,
+                ping_interval=None,
+                proxy=None,
+            ),
+            self.timeout,
+        )
         self._event("ws_open")
         self.reader = asyncio.create_task(self._read_loop())
 
@@ -238,8 +255,10 @@ class ProtocolSession:
             if cached is None:
                 self.cache_misses.append(msg.ref_hash)
                 self.stalled = True
-                self._errors.append(f"message en cache absent (ref_hash {msg.ref_hash[:12]}) : le navigateur "
-                                    "cesserait de traiter les messages et resterait « running »")
+                self._errors.append(
+                    f"message en cache absent (ref_hash {msg.ref_hash[:12]}) : le navigateur "
+                    "cesserait de traiter les messages et resterait « running »"
+                )
                 self._event("cache_miss", msg.ref_hash[:12])
                 asyncio.get_running_loop().create_task(self._notify())
                 return
@@ -305,8 +324,15 @@ class ProtocolSession:
         async with self._finished:
             self._finished.notify_all()
 
-    def _client_state(self, *, page_script_hash: str = "", page_name: str = "", query_string: str | None = None,
-                      first: bool = False, cached_hashes: list[str] | None = None) -> BackMsg:
+    def _client_state(
+        self,
+        *,
+        page_script_hash: str = "",
+        page_name: str = "",
+        query_string: str | None = None,
+        first: bool = False,
+        cached_hashes: list[str] | None = None,
+    ) -> BackMsg:
         back = BackMsg()
         state = back.rerun_script
         state.query_string = self.query_string if query_string is None else query_string
@@ -367,11 +393,15 @@ class ProtocolSession:
             result.status = "disconnected"
             self._errors.append(f"déconnecté : {self.close_reason}")
         elif not result.run_ids:
-            self._errors.append(f"exécution pas commencée en {self.timeout:.0f} s (aucun new_session : "
-                                "requête en attente, serveur saturé)")
+            self._errors.append(
+                f"exécution pas commencée en {self.timeout:.0f} s (aucun new_session : "
+                "requête en attente, serveur saturé)"
+            )
         else:
-            self._errors.append(f"pas de script_finished en {self.timeout:.0f} s (exécution commencée, dernier "
-                                f"état reçu : {'running' if self.script_running else 'not running'})")
+            self._errors.append(
+                f"pas de script_finished en {self.timeout:.0f} s (exécution commencée, dernier "
+                f"état reçu : {'running' if self.script_running else 'not running'})"
+            )
         result.deltas = self._deltas - deltas_before
         result.errors = list(self._errors)
         return result
@@ -414,8 +444,11 @@ class ProtocolSession:
         page = next((p for p in self.pages if p.page_name == title), None)
         if page is None:
             raise ProtocolError(f"page inconnue : {title!r} ({[p.page_name for p in self.pages]})")
-        return await self._rerun(self._client_state(page_script_hash=page.page_script_hash, query_string="",
-                                                    cached_hashes=cached_hashes))
+        return await self._rerun(
+            self._client_state(
+                page_script_hash=page.page_script_hash, query_string="", cached_hashes=cached_hashes
+            )
+        )
 
     def texts(self) -> list[str]:
         """Every text of the current run's elements (markdown, headings, alerts, metrics, captions…)."""

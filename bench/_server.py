@@ -97,10 +97,17 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def streamlit_server(store_dir: Path | None = None, timeout: float = HEALTH_TIMEOUT,
-                     extra_args: list[str] | None = None, data_dir: Path | None = None, *,
-                     port: int | None = None, secrets_file: Path | None = None,
-                     app_root: Path | None = None, launcher: list[str] | None = None) -> Iterator[Server]:
+def streamlit_server(
+    store_dir: Path | None = None,
+    timeout: float = HEALTH_TIMEOUT,
+    extra_args: list[str] | None = None,
+    data_dir: Path | None = None,
+    *,
+    port: int | None = None,
+    secrets_file: Path | None = None,
+    app_root: Path | None = None,
+    launcher: list[str] | None = None,
+) -> Iterator[Server]:
     """`streamlit run dashboard.py` (through `LAUNCHER`) on a free loopback port, with a fresh store folder
     (`OBSERVATOIRE_STORE`: the app publishes the first data version itself on first use) or `store_dir`.
     `data_dir`: another data folder (`OBSERVATOIRE_DATA`, with `reference/` and `demo/`) instead of the
@@ -115,8 +122,17 @@ def streamlit_server(store_dir: Path | None = None, timeout: float = HEALTH_TIME
     store_dir = store_dir or workdir / "var"
     log_path = workdir / "streamlit.log"
     port = port or free_port()
-    cmd = [sys.executable, *(launcher or LAUNCHER), "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true", *(extra_args or [])]
+    cmd = [
+        sys.executable,
+        *(launcher or LAUNCHER),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        *(extra_args or []),
+    ]
     if secrets_file is not None:
         cmd += ["--secrets.files", str(secrets_file)]
     env = dict(os.environ, OBSERVATOIRE_STORE=str(store_dir), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
@@ -127,8 +143,15 @@ def streamlit_server(store_dir: Path | None = None, timeout: float = HEALTH_TIME
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
         env.pop(name, None)
     with log_path.open("wb") as log:
-        process = subprocess.Popen(cmd, cwd=app_root or ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            cmd,
+            cwd=app_root or ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     server = Server(url=url, port=port, process=process, store_dir=store_dir, log_path=log_path)
     try:
@@ -158,8 +181,10 @@ def chromium_missing_message() -> str | None:
     """None when Debian's Chromium is usable, else the French/English explanation to show."""
     if Path(CHROMIUM).exists() and os.access(CHROMIUM, os.X_OK):
         return None
-    return (f"Chromium introuvable ({CHROMIUM}) : installez-le avec `apt-get install -y chromium` "
-            "(`make browser` le fait en root). Ne lancez jamais `playwright install`.")
+    return (
+        f"Chromium introuvable ({CHROMIUM}) : installez-le avec `apt-get install -y chromium` "
+        "(`make browser` le fait en root). Ne lancez jamais `playwright install`."
+    )
 
 
 def launch_chromium(playwright, **kwargs):  # noqa: ANN001, ANN201 - playwright types are optional here
@@ -210,8 +235,12 @@ def machine_info() -> dict[str, object]:
                 ram_kib = int(line.split()[1])
     except OSError:
         pass
-    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gib": round(ram_kib / 1024 / 1024, 1),
-            "python": sys.version.split()[0]}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gib": round(ram_kib / 1024 / 1024, 1),
+        "python": sys.version.split()[0],
+    }
 
 
 def table(title: str, header: list[str], rows: list[list[object]]) -> str:
@@ -294,22 +323,34 @@ def default_map() -> DefaultMap:
             versions.Repository(Path(tmp)).init()
             context.resolve_version()  # this store's version (outside a server, the last one resolved is kept)
             filters = Filters()
-            ind = foliummap.default_indicator(foliummap.map_indicators(context.indicators()),
-                                              context.academie().indicateurs)
+            ind = foliummap.default_indicator(
+                foliummap.map_indicators(context.indicators()), context.academie().indicateurs
+            )
             assert ind is not None, "aucun indicateur cartographiable"
             annee = context.choices().annees[-1]
             meta = context.indicator(ind)
             values = context.values_by_bassin(ind, annee, filters).data
-            classes = classification.classify(values["valeur"], classification.DEFAULT_METHOD,
-                                              int(classification.DEFAULT_CLASSES))
+            classes = classification.classify(
+                values["valeur"], classification.DEFAULT_METHOD, int(classification.DEFAULT_CLASSES)
+            )
             labels = context.labels()
             labs = context.laboratories(filters).data
             start = time.perf_counter()
-            m = maps.build_map(context.geojson("bassins"), context.geojson("departements"), values, classes,
-                               labs, indicator_label=str(meta["libelle"]), unit=str(meta["unite"]), annee=annee,
-                               centre=context.academie().carte_centre, zoom=context.academie().carte_zoom,
-                               basemap=foliummap.DEFAULT_BASEMAP, theme_labels=labels.thematiques,
-                               niveau_labels=labels.niveaux)
+            m = maps.build_map(
+                context.geojson("bassins"),
+                context.geojson("departements"),
+                values,
+                classes,
+                labs,
+                indicator_label=str(meta["libelle"]),
+                unit=str(meta["unite"]),
+                annee=annee,
+                centre=context.academie().carte_centre,
+                zoom=context.academie().carte_zoom,
+                basemap=foliummap.DEFAULT_BASEMAP,
+                theme_labels=labels.thematiques,
+                niveau_labels=labels.niveaux,
+            )
             html = m.get_root().render()
             return DefaultMap(html, (time.perf_counter() - start) * 1000, ind, annee)
         finally:
@@ -327,8 +368,9 @@ def app_at(ref: str) -> Iterator[Path]:
     the benchmark's « avant » runs serve it with `streamlit_server(app_root=…)`. Removed at exit."""
     folder = Path(tempfile.mkdtemp(prefix="observatoire-avant-"))
     try:
-        archive = subprocess.run(["git", "archive", "--format=tar", ref], cwd=ROOT, capture_output=True,
-                                 check=True, timeout=300)
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", ref], cwd=ROOT, capture_output=True, check=True, timeout=300
+        )
         subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True, timeout=300)
         yield folder
     finally:

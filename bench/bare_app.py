@@ -23,15 +23,23 @@ def body() -> None:
     st.write(dict(st.query_params))
 
 
-PAGES = (("Vue d'ensemble", "vue-ensemble"), ("Carte", "carte"), ("Indicateurs", "indicateurs"),
-         ("Laboratoires", "laboratoires"), ("Données", "donnees"))
+PAGES = (
+    ("Vue d'ensemble", "vue-ensemble"),
+    ("Carte", "carte"),
+    ("Indicateurs", "indicateurs"),
+    ("Laboratoires", "laboratoires"),
+    ("Données", "donnees"),
+)
 pages = [st.Page(body, title=title, url_path=path, default=(path == "vue-ensemble")) for title, path in PAGES]
 page = st.navigation(pages, position="sidebar")
 with st.sidebar:
     st.header("Filtres", anchor=False)
     deps = st.multiselect("Département", list(DEPARTEMENTS), key="f_departements", format_func=dep_label)
-    st.multiselect("Bassin d'éducation et de formation", [b for b, d in BASSINS.items() if not deps or d in deps],
-                   key="f_bassins")
+    st.multiselect(
+        "Bassin d'éducation et de formation",
+        [b for b, d in BASSINS.items() if not deps or d in deps],
+        key="f_bassins",
+    )
     st.multiselect("Thématique", THEMATIQUES, key="f_thematiques")
     st.multiselect("Niveau scolaire", NIVEAUX, key="f_niveaux")
     st.multiselect("Public", PUBLICS, key="f_publics")

@@ -77,8 +77,10 @@ def main() -> int:
         store = Path(tmp) / "var"
         repo = versions.Repository(store)
         repo.ensure()
-        print(f"Machine : {platform.machine()}, {os.cpu_count()} cœurs, charge moyenne "
-              f"{os.getloadavg()[0]:.1f} ; python {platform.python_version()}\n")
+        print(
+            f"Machine : {platform.machine()}, {os.cpu_count()} cœurs, charge moyenne "
+            f"{os.getloadavg()[0]:.1f} ; python {platform.python_version()}\n"
+        )
 
         # --- in this process: the app's download buttons ------------------------------------------------
         from observatoire.exports import pdf, png, pptx
@@ -90,16 +92,24 @@ def main() -> int:
         pptx_rows = []
         with repo.connect() as con:
             for name, scope in SCOPES.items():
+
                 def deck(scope: Filters = scope) -> bytes:
                     return pptx.presentation_pptx(build_presentation(con, scope, url="http://127.0.0.1/"))
+
                 first, data = _timed(deck)
                 slides = len(build_presentation(con, scope).slides)
                 warm = [_timed(deck)[0] for _ in range(args.repeat)]
                 cold = _cold_cli(store, scope, Path(tmp) / "seminaire.pptx", 3)
                 size = f"{len(data) / 1024:,.0f} Kio".replace(",", " ")
-                pptx_rows.append([name, size, _ms(statistics.median(cold)),
-                                  _ms(first) if not pptx_rows else "(moteur déjà démarré)",
-                                  _ms(statistics.median(warm))])
+                pptx_rows.append(
+                    [
+                        name,
+                        size,
+                        _ms(statistics.median(cold)),
+                        _ms(first) if not pptx_rows else "(moteur déjà démarré)",
+                        _ms(statistics.median(warm)),
+                    ]
+                )
             png.shutdown_renderer()  # the PNG section starts with a cold renderer again
 
             png_rows = []
@@ -108,38 +118,74 @@ def main() -> int:
                 images = [png.decorated(figure, view.context) for figure in view.figures]
                 map_view = carte.build_carte(con, scope, {"indicateur": "ent_visites"})
                 table_ = map_view.tables[0]  # as the page does: the map titled and sourced like its table
-                map_figure = png.decorated(Figure(key="carte", title=table_.title,
-                                                  figure=carte.static_figure(
-                                                      map_view.items["map"], published.geojson(con, "bassins"),
-                                                      published.geojson(con, "departements")),
-                                                  alt=table_.title, source=table_.source,
-                                                  illustrative=table_.illustrative), map_view.context)
+                map_figure = png.decorated(
+                    Figure(
+                        key="carte",
+                        title=table_.title,
+                        figure=carte.static_figure(
+                            map_view.items["map"],
+                            published.geojson(con, "bassins"),
+                            published.geojson(con, "departements"),
+                        ),
+                        alt=table_.title,
+                        source=table_.source,
+                        illustrative=table_.illustrative,
+                    ),
+                    map_view.context,
+                )
                 first = None
                 if not png_rows:
                     first, _ = _timed(lambda f=images[0]: png.figure_png(f))
                 charts = [_timed(lambda f=f: png.figure_png(f))[0] for f in images for _ in range(args.repeat)]
                 maps = [_timed(lambda f=map_figure: png.figure_png(f))[0] for _ in range(args.repeat)]
-                png_rows.append([name, len(images), _ms(first) if first is not None else "—",
-                                 _ms(statistics.median(charts)), _ms(max(charts)), _ms(statistics.median(maps))])
+                png_rows.append(
+                    [
+                        name,
+                        len(images),
+                        _ms(first) if first is not None else "—",
+                        _ms(statistics.median(charts)),
+                        _ms(max(charts)),
+                        _ms(statistics.median(maps)),
+                    ]
+                )
 
             fiche_rows = []
-            for label, build in (("fiche bassin (Forbach)", lambda: fiches.build_bassin_fiche(con, BASSIN, YEAR,
-                                                                                              Filters())),
-                                 ("fiche laboratoire (Forbach)", lambda: fiches.build_lab_fiche(con, LAB, YEAR))):
+            for label, build in (
+                ("fiche bassin (Forbach)", lambda: fiches.build_bassin_fiche(con, BASSIN, YEAR, Filters())),
+                ("fiche laboratoire (Forbach)", lambda: fiches.build_lab_fiche(con, LAB, YEAR)),
+            ):
                 times = [_timed(lambda b=build: pdf.fiche_pdf(b()))[0] for _ in range(args.repeat)]
                 fiche_rows.append([label, _ms(statistics.median(times)), _ms(max(times))])
         png.shutdown_renderer()
 
-    text = "\n".join([
-        table(f"Présentation PPTX ({slides} diapositives, images comprises)",
-                ["périmètre", "taille", "à froid (CLI, nouveau processus)", "1er appel du processus",
-                 "à chaud (médiane)"],
-                pptx_rows),
-        table("Images PNG 1600×900 (titre, filtres, source, badge illustratif)",
-                ["périmètre", "graphiques", "1re image du processus", "graphique à chaud (médiane)", "max",
-                 "carte à chaud (médiane)"], png_rows),
-        table("Fiches PDF A4 paysage (avec la carte)", ["fiche", "médiane", "max"], fiche_rows),
-    ])
+    text = "\n".join(
+        [
+            table(
+                f"Présentation PPTX ({slides} diapositives, images comprises)",
+                [
+                    "périmètre",
+                    "taille",
+                    "à froid (CLI, nouveau processus)",
+                    "1er appel du processus",
+                    "à chaud (médiane)",
+                ],
+                pptx_rows,
+            ),
+            table(
+                "Images PNG 1600×900 (titre, filtres, source, badge illustratif)",
+                [
+                    "périmètre",
+                    "graphiques",
+                    "1re image du processus",
+                    "graphique à chaud (médiane)",
+                    "max",
+                    "carte à chaud (médiane)",
+                ],
+                png_rows,
+            ),
+            table("Fiches PDF A4 paysage (avec la carte)", ["fiche", "médiane", "max"], fiche_rows),
+        ]
+    )
     print(text)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     (OUT_DIR / "exports.txt").write_text(text, encoding="utf-8")

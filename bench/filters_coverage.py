@@ -58,20 +58,24 @@ def main_themes(con) -> list[str]:
 
 def coverage(con) -> tuple[dict[str, list[str]], dict[str, list[str]], int]:
     inds = [r[0] for r in con.execute("SELECT id FROM indicateurs ORDER BY id").fetchall()]
-    niveaux = [r[0] for r in con.execute("SELECT code FROM niveaux WHERE code <> 'tous' ORDER BY ordre")
-               .fetchall()]
+    niveaux = [
+        r[0] for r in con.execute("SELECT code FROM niveaux WHERE code <> 'tous' ORDER BY ordre").fetchall()
+    ]
     themes = main_themes(con)
     answers: dict[str, list[str]] = {"niveau": [], "thematique": []}
     detail: dict[str, list[str]] = {}
     for ind in inds:
         base = queries.series(con, ind, Filters()).data
-        for dim, attr, codes, label in (("niveau", "niveaux", niveaux, "Filtre niveau"),
-                                        ("thematique", "thematiques", themes, "Filtre thématique")):
+        for dim, attr, codes, label in (
+            ("niveau", "niveaux", niveaux, "Filtre niveau"),
+            ("thematique", "thematiques", themes, "Filtre thématique"),
+        ):
             hits = []
             for code in codes:
                 res = queries.series(con, ind, Filters(**{attr: (code,)}))
-                not_applicable = any(note.startswith(label) and "ne s'applique pas" in note
-                                     for note in res.ignored)
+                not_applicable = any(
+                    note.startswith(label) and "ne s'applique pas" in note for note in res.ignored
+                )
                 if not not_applicable and not _same(res.data, base):
                     hits.append(code)
             detail.setdefault(ind, []).append(f"{dim}: {','.join(hits) or '—'}")

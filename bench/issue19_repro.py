@@ -85,7 +85,9 @@ def said(at):
     return " ".join(parts)
 """
 
-SIGN_OUT = _PRELUDE + """
+SIGN_OUT = (
+    _PRELUDE
+    + """
 repo = fresh_store()
 a = tab(); b = tab()
 b.file_uploader(key="import_file_0").set_value(("ent.csv", pupils_csv(repo, 1234), "text/csv")).run()
@@ -95,8 +97,11 @@ copy = tab()
 print(json.dumps({"published_after_logout": repo.current().number > 1,
                   "copy_gets_uploader": bool(copy.get("file_uploader"))}))
 """
+)
 
-URLS = _PRELUDE + """
+URLS = (
+    _PRELUDE
+    + """
 repo = fresh_store()
 out = {}
 for name, params, page in [("version=²", {"version": "²"}, None), ("diapo=² (Présentation)", {"diapo": "²"},
@@ -110,8 +115,11 @@ at = tab(params={"fond": "osm"}, page="pages/carte.py")
 out["fond=osm"] = at.selectbox(key="carte_fond").value
 print(json.dumps(out))
 """
+)
 
-PUBLISH_DISK_FULL = _PRELUDE + """
+PUBLISH_DISK_FULL = (
+    _PRELUDE
+    + """
 import shutil
 root = Path(sys.argv[1])
 os.environ[config.STORE_ENV_VAR] = str(root)
@@ -123,8 +131,11 @@ text = said(b) + " " + " ".join(str(e.value) for e in b.exception)
 print(json.dumps({"exception_element": bool(b.exception), "french_disk_full": "isque plein" in text,
                   "published": repo.current().number > 1}))
 """
+)
 
-TEMPLATE = _PRELUDE + """
+TEMPLATE = (
+    _PRELUDE
+    + """
 import io, openpyxl
 from observatoire import checks, importing
 tables = checks.load_reference(config.REFERENCE_DIR)
@@ -138,13 +149,15 @@ repo = fresh_store()
 print(json.dumps({"template_formula_like_cells": cells,
                   "version_mode": oct(repo.current().path.stat().st_mode & 0o777)}))
 """
+)
 
 
 def snippet(root: Path, code: str, *args: str, timeout: float = 900) -> object:
     env = dict(os.environ, PYTHONPATH=str(root))
     env.pop("OBSERVATOIRE_DATA", None)
-    done = subprocess.run([sys.executable, "-c", code, *args], cwd=root, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=root, env=env, capture_output=True, text=True, timeout=timeout
+    )
     lines = [line for line in done.stdout.splitlines() if line.startswith(("{", "["))]
     if done.returncode != 0 or not lines:
         return f"échec ({done.returncode}) : {done.stderr.strip().splitlines()[-1:] if done.stderr else ''}"
@@ -173,9 +186,17 @@ def concurrent_imports(root: Path) -> dict[str, object]:
             path.write_bytes(exporting.to_csv_bytes(frame))
             files.append(path)
         env = dict(os.environ, PYTHONPATH=str(root), OBSERVATOIRE_LOG_DIR=str(work / "log"))
-        procs = [subprocess.Popen([sys.executable, "-m", "observatoire", "--store", str(repo.root), "import",
-                                   str(path)], cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True) for path in files]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "observatoire", "--store", str(repo.root), "import", str(path)],
+                cwd=root,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for path in files
+        ]
         codes = [proc.wait(600) for proc in procs]
         journal = repo.journal()
         imports = journal[journal["type"] == "import"]
@@ -187,8 +208,11 @@ def concurrent_imports(root: Path) -> dict[str, object]:
                 truth = importing.preview(frame, versions.active_measures(con))
             right += (row.nouvelles, row.modifiees, row.inchangees) == (truth.new, truth.changed, truth.unchanged)
             summaries.append(f"{int(row.nouvelles)}/{int(row.modifiees)}/{int(row.inchangees)}")
-        return {"exit_codes": codes, "journal_right": f"{right}/{len(imports)}",
-                "journal_new_changed_same": summaries}
+        return {
+            "exit_codes": codes,
+            "journal_right": f"{right}/{len(imports)}",
+            "journal_new_changed_same": summaries,
+        }
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -206,8 +230,9 @@ def disk_full(root: Path) -> dict[str, object]:
         source = versions.Repository(work / "source")
         source.init(author="repro")
         size = source.current().path.stat().st_size
-        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size + 512 * 1024}", "tmpfs", str(mount)],
-                       check=True)
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size + 512 * 1024}", "tmpfs", str(mount)], check=True
+        )
         try:
             shutil.copytree(source.root, mount / "store")
             with source.connect() as con:
@@ -217,8 +242,14 @@ def disk_full(root: Path) -> dict[str, object]:
             csv = work / "a.csv"
             csv.write_bytes(exporting.to_csv_bytes(frame))
             env = dict(os.environ, PYTHONPATH=str(root), OBSERVATOIRE_LOG_DIR=str(work / "log"))
-            done = subprocess.run([sys.executable, "-m", "observatoire", "--store", str(mount / "store"), "import",
-                                   str(csv)], cwd=root, env=env, capture_output=True, text=True, timeout=600)
+            done = subprocess.run(
+                [sys.executable, "-m", "observatoire", "--store", str(mount / "store"), "import", str(csv)],
+                cwd=root,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
             message = (done.stderr.strip().splitlines() or [""])[0][:110]
             page = snippet(root, PUBLISH_DISK_FULL, str(mount / "store"))
             return {"cli_exit": done.returncode, "cli_message": message, "page": page}
@@ -260,13 +291,22 @@ def main() -> int:
         for side, root, guarded in (("avant", before, False), ("après", ROOT, True)):
             print(f"… {side}", flush=True)
             results[side] = {
-                "19.3": snippet(root, SIGN_OUT), "19.5": concurrent_imports(root), "19.6": disk_full(root),
-                "19.7": snippet(root, URLS), "19.7 chemins": paths(root, guarded), "19.8": snippet(root, TEMPLATE),
+                "19.3": snippet(root, SIGN_OUT),
+                "19.5": concurrent_imports(root),
+                "19.6": disk_full(root),
+                "19.7": snippet(root, URLS),
+                "19.7 chemins": paths(root, guarded),
+                "19.8": snippet(root, TEMPLATE),
             }
     rows = []
     for key in results["avant"]:
-        rows.append([key, json.dumps(results["avant"][key], ensure_ascii=False),
-                     json.dumps(results["après"][key], ensure_ascii=False)])
+        rows.append(
+            [
+                key,
+                json.dumps(results["avant"][key], ensure_ascii=False),
+                json.dumps(results["après"][key], ensure_ascii=False),
+            ]
+        )
     print(table(f"Reproductions de l'issue 19 — avant ({args.avant}) / après", ["défaut", "avant", "après"], rows))
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     out = OUT_DIR / f"{args.label}.json"

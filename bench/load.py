@@ -88,9 +88,18 @@ async def _check(page, index: int, what: str, js_errors: list[str], record: dict
         js_errors.clear()
 
 
-async def user(index: int, browser, base: str, window: dict, max_iterations: int,  # noqa: ANN001
-               timeout_ms: float, record: dict, loading: asyncio.Semaphore, loaded: asyncio.Barrier,
-               think: float) -> None:
+async def user(
+    index: int,
+    browser,
+    base: str,
+    window: dict,
+    max_iterations: int,  # noqa: ANN001
+    timeout_ms: float,
+    record: dict,
+    loading: asyncio.Semaphore,
+    loaded: asyncio.Barrier,
+    think: float,
+) -> None:
     """One user: opens a random shared link once (full load), then loops on in-app interactions like a person
     would: switch page in the sidebar navigation, add a département to the filter, reset the filters."""
     rng = random.Random(index)
@@ -111,8 +120,14 @@ async def user(index: int, browser, base: str, window: dict, max_iterations: int
                 record["first_loads"].append(time.perf_counter() - start)
                 await _check(page, index, url, js_errors, record)
             except Exception as exc:  # noqa: BLE001 - a timeout is an error to count, not a crash
-                record["errors"].append({"user": index, "url": url, "kind": "timeout/first load",
-                                         "detail": f"{type(exc).__name__}: {str(exc)[:160]}"})
+                record["errors"].append(
+                    {
+                        "user": index,
+                        "url": url,
+                        "kind": "timeout/first load",
+                        "detail": f"{type(exc).__name__}: {str(exc)[:160]}",
+                    }
+                )
                 ok = False
         await loaded.wait()  # every user is on a page: the measured window starts now for all of them
         if not ok:
@@ -144,6 +159,7 @@ async def user(index: int, browser, base: str, window: dict, max_iterations: int
 
                 async def action() -> None:
                     await sidebar.get_by_role("button", name="Réinitialiser les filtres").click()
+
             start = time.perf_counter()
             try:
                 await _rerun(page, action, timeout_ms)
@@ -151,12 +167,19 @@ async def user(index: int, browser, base: str, window: dict, max_iterations: int
                 state = "?"
                 with contextlib.suppress(Exception):
                     state = await page.locator('[data-testid="stApp"]').get_attribute(
-                        "data-test-script-state", timeout=2000)
+                        "data-test-script-state", timeout=2000
+                    )
                     OUT_DIR.mkdir(parents=True, exist_ok=True)
                     await page.screenshot(path=str(OUT_DIR / f"load_error_user{index}_{i}.png"), timeout=10_000)
-                record["errors"].append({"user": index, "url": what, "kind": "timeout/interaction",
-                                         "detail": f"état du script : {state} ; {type(exc).__name__}: "
-                                                   f"{str(exc).splitlines()[0][:120]}"})
+                record["errors"].append(
+                    {
+                        "user": index,
+                        "url": what,
+                        "kind": "timeout/interaction",
+                        "detail": f"état du script : {state} ; {type(exc).__name__}: "
+                        f"{str(exc).splitlines()[0][:120]}",
+                    }
+                )
                 continue
             elapsed = time.perf_counter() - start
             record["latencies"].append(elapsed)
@@ -175,8 +198,9 @@ async def sample_rss(pid: int, stop: asyncio.Event, samples: list[int]) -> None:
             await asyncio.wait_for(stop.wait(), timeout=1.0)
 
 
-async def run(users: int, seconds: float, max_iterations: int, timeout_ms: float, think: float = 1.0,
-              ramp: int = 2) -> dict:
+async def run(
+    users: int, seconds: float, max_iterations: int, timeout_ms: float, think: float = 1.0, ramp: int = 2
+) -> dict:
     from playwright.async_api import async_playwright
 
     record: dict = {"latencies": [], "errors": [], "by_path": {}, "first_loads": []}
@@ -201,8 +225,23 @@ async def run(users: int, seconds: float, max_iterations: int, timeout_ms: float
                     window["deadline"] = window["start"] + seconds
 
                 loaded = asyncio.Barrier(users + 1)
-                tasks = [asyncio.create_task(user(i, browser, server.url, window, max_iterations, timeout_ms,
-                                                  record, loading, loaded, think)) for i in range(users)]
+                tasks = [
+                    asyncio.create_task(
+                        user(
+                            i,
+                            browser,
+                            server.url,
+                            window,
+                            max_iterations,
+                            timeout_ms,
+                            record,
+                            loading,
+                            loaded,
+                            think,
+                        )
+                    )
+                    for i in range(users)
+                ]
                 await loaded.wait()
                 await open_window()
                 await asyncio.gather(*tasks)
@@ -216,20 +255,36 @@ async def run(users: int, seconds: float, max_iterations: int, timeout_ms: float
     lat = record["latencies"]
     pct = (lambda q: round(float(np.percentile(lat, q)) * 1000)) if lat else (lambda q: None)
     return {
-        "users": users, "seconds": seconds, "think_s": think, "duration_s": round(duration, 1),
+        "users": users,
+        "seconds": seconds,
+        "think_s": think,
+        "duration_s": round(duration, 1),
         "machine": machine_info(),
-        "navigations": len(lat), "throughput_per_s": round(len(lat) / duration, 2) if duration else None,
-        "first_load_ms": {"n": len(record["first_loads"]),
-                          "median": round(statistics.median(record["first_loads"]) * 1000)
-                          if record["first_loads"] else None},
-        "errors": len(record["errors"]), "error_samples": record["errors"][:20],
-        "latency_ms": {"median": round(statistics.median(lat) * 1000) if lat else None, "p95": pct(95),
-                       "max": round(max(lat) * 1000) if lat else None},
-        "by_path_ms": {p: {"n": len(v), "median": round(statistics.median(v) * 1000),
-                           "p95": round(float(np.percentile(v, 95)) * 1000)}
-                       for p, v in sorted(record["by_path"].items())},
-        "rss_mib": {"max": round(max(rss) / 1024, 1) if rss else None,
-                    "last": round(rss[-1] / 1024, 1) if rss else None},
+        "navigations": len(lat),
+        "throughput_per_s": round(len(lat) / duration, 2) if duration else None,
+        "first_load_ms": {
+            "n": len(record["first_loads"]),
+            "median": round(statistics.median(record["first_loads"]) * 1000) if record["first_loads"] else None,
+        },
+        "errors": len(record["errors"]),
+        "error_samples": record["errors"][:20],
+        "latency_ms": {
+            "median": round(statistics.median(lat) * 1000) if lat else None,
+            "p95": pct(95),
+            "max": round(max(lat) * 1000) if lat else None,
+        },
+        "by_path_ms": {
+            p: {
+                "n": len(v),
+                "median": round(statistics.median(v) * 1000),
+                "p95": round(float(np.percentile(v, 95)) * 1000),
+            }
+            for p, v in sorted(record["by_path"].items())
+        },
+        "rss_mib": {
+            "max": round(max(rss) / 1024, 1) if rss else None,
+            "last": round(rss[-1] / 1024, 1) if rss else None,
+        },
         "server_alive_at_end": alive,
         "server_log_tail": server_log,
     }
@@ -270,15 +325,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60, help="durée de la charge (60 s, max 600)")
     parser.add_argument("--max-iterations", type=int, default=500, help="navigations max par utilisateur")
     parser.add_argument("--timeout", type=float, default=60, help="délai max d'une navigation (s)")
-    parser.add_argument("--think", type=float, default=1.0,
-                        help="temps de réflexion moyen entre deux actions d'un utilisateur (1 s ; 0 = aucun)")
-    parser.add_argument("--ramp", type=int, default=2,
-                        help="premiers chargements simultanés pendant la montée en charge (2)")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="temps de réflexion moyen entre deux actions d'un utilisateur (1 s ; 0 = aucun)",
+    )
+    parser.add_argument(
+        "--ramp", type=int, default=2, help="premiers chargements simultanés pendant la montée en charge (2)"
+    )
     args = parser.parse_args(argv)
     users = max(1, min(args.users, 100))
     seconds = max(1.0, min(args.seconds, 600.0))
-    res = asyncio.run(run(users, seconds, args.max_iterations, args.timeout * 1000, max(0.0, args.think),
-                          max(1, args.ramp)))
+    res = asyncio.run(
+        run(users, seconds, args.max_iterations, args.timeout * 1000, max(0.0, args.think), max(1, args.ramp))
+    )
     text = render(res)
     print(text)
     OUT_DIR.mkdir(parents=True, exist_ok=True)

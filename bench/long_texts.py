@@ -32,14 +32,34 @@ def long_source_store(root: Path, chars: int) -> versions.Repository:
     repo = versions.Repository(root)
     repo.init(author="bench")
     source = ("Statistiques ENT, élèves : " + "x" * chars)[:chars]
-    rows = pd.DataFrame([dict(zip(schema.MEASURE_COLUMNS, ["ent_visites", "2023-2024", "academie", "nancy-metz",
-                                                           "tous", "tous", "eleves", 45_300_000.0, "import",
-                                                           source], strict=True))])
+    rows = pd.DataFrame(
+        [
+            dict(
+                zip(
+                    schema.MEASURE_COLUMNS,
+                    [
+                        "ent_visites",
+                        "2023-2024",
+                        "academie",
+                        "nancy-metz",
+                        "tous",
+                        "tous",
+                        "eleves",
+                        45_300_000.0,
+                        "import",
+                        source,
+                    ],
+                    strict=True,
+                )
+            )
+        ]
+    )
 
     def apply(con) -> versions.Change:  # noqa: ANN001
         lot = store.insert_lot(con, rows, "import", "texte-long.csv")
-        return versions.Change(versions.IMPORT, "Import d'un texte long (banc d'essai)", "bench", "texte-long.csv",
-                               lots_added=(lot,))
+        return versions.Change(
+            versions.IMPORT, "Import d'un texte long (banc d'essai)", "bench", "texte-long.csv", lots_added=(lot,)
+        )
 
     repo.publish(apply)
     return repo
@@ -81,8 +101,13 @@ def main() -> None:
                 rows.append([path, f"{args.chars:,}".replace(",", " "), mib])
                 page.context.close()
             browser.close()
-    print(table(f"Bytes received by one visitor ({args.app_root or ROOT})", ["page", "source (caractères)",
-                                                                             "reçu (Mio)"], rows))
+    print(
+        table(
+            f"Bytes received by one visitor ({args.app_root or ROOT})",
+            ["page", "source (caractères)", "reçu (Mio)"],
+            rows,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -141,8 +141,9 @@ def _one_run(browser, url: str, scenario: str) -> dict[str, object]:  # noqa: AN
         "messages": [m[1] for m in frame_bench["messages"] + page_bench["messages"] if t0 <= m[0] <= painted],
         "ws_sent": sum(1 for w in page_bench["wsSent"] if t0 <= w[0] <= painted),
         "ws_sent_after_paint": len(late_ws),
-        "slowest_assets": sorted(((round(r["end"] - r["start"]), r["name"].rsplit("/", 1)[-1]) for r in vendor),
-                                 reverse=True)[:5],
+        "slowest_assets": sorted(
+            ((round(r["end"] - r["start"]), r["name"].rsplit("/", 1)[-1]) for r in vendor), reverse=True
+        )[:5],
     }
 
 
@@ -156,17 +157,29 @@ def _map_html(app_root: Path) -> dict[str, object]:
     geojson = match.group(1) if match else ""
     coords = re.findall(r"-?\d+\.\d+", geojson)
     decimals = statistics.median(len(c.split(".")[1]) for c in coords) if coords else 0
-    return {"html_kib": round(len(html.encode()) / 1024, 1), "geojson_kib": round(len(geojson.encode()) / 1024, 1),
-            "geojson_text": geojson, "coordinates": len(coords) // 2, "decimals": decimals,
-            "build_ms": round(build_ms, 1)}
+    return {
+        "html_kib": round(len(html.encode()) / 1024, 1),
+        "geojson_kib": round(len(geojson.encode()) / 1024, 1),
+        "geojson_text": geojson,
+        "coordinates": len(coords) // 2,
+        "decimals": decimals,
+        "build_ms": round(build_ms, 1),
+    }
 
 
 def summarise(runs: list[dict]) -> dict[str, object]:
     keys = ["total", "iframe", "doc", "wait_args", "assets", "script"]
     out: dict[str, object] = {k: round(statistics.median(r[k] for r in runs)) for k in keys}
     out["max_total"] = round(max(r["total"] for r in runs))
-    for k in ("asset_count", "asset_kib", "asset_body_kib", "cached", "component_kib", "ws_sent",
-              "ws_sent_after_paint"):
+    for k in (
+        "asset_count",
+        "asset_kib",
+        "asset_body_kib",
+        "cached",
+        "component_kib",
+        "ws_sent",
+        "ws_sent_after_paint",
+    ):
         out[k] = statistics.median(r[k] for r in runs)
     out["messages"] = runs[-1]["messages"]
     out["slowest_assets"] = runs[-1]["slowest_assets"]
@@ -200,9 +213,12 @@ def main() -> None:
                 res[scenario] = {**(summarise(runs) if runs else {}), "n": len(runs), "errors": errors}
             page = browser.new_page()
             page.goto(server.url + "/_stcore/health")
-            parse = page.evaluate("""(text) => { const t = []; for (let i = 0; i < 7; i++) {
+            parse = page.evaluate(
+                """(text) => { const t = []; for (let i = 0; i < 7; i++) {
                 const s = performance.now(); JSON.parse(text); t.push(performance.now() - s); }
-                t.sort((a, b) => a - b); return t[3]; }""", html["geojson_text"])
+                t.sort((a, b) => a - b); return t[3]; }""",
+                html["geojson_text"],
+            )
             page.close()
         finally:
             browser.close()
@@ -224,29 +240,72 @@ def render(res: dict) -> str:
         if not r.get("n"):
             rows.append([scenario, 0, "-", "-", "-", "-", "-", "-", "-", "; ".join(r["errors"])[:60]])
             continue
-        rows.append([scenario, r["n"], r["total"], r["max_total"], r["iframe"], r["doc"], r["wait_args"],
-                     r["assets"], r["script"], len(r["errors"])])
-    out.append(table(f"Navigation → 17 bassins peints (médiane, ms ; objectif ≤ {GOAL_MS} ms)",
-                     ["scénario", "N", "total", "max", "iframe", "doc", "attente args", "ressources", "script",
-                      "erreurs"], rows))
+        rows.append(
+            [
+                scenario,
+                r["n"],
+                r["total"],
+                r["max_total"],
+                r["iframe"],
+                r["doc"],
+                r["wait_args"],
+                r["assets"],
+                r["script"],
+                len(r["errors"]),
+            ]
+        )
+    out.append(
+        table(
+            f"Navigation → 17 bassins peints (médiane, ms ; objectif ≤ {GOAL_MS} ms)",
+            ["scénario", "N", "total", "max", "iframe", "doc", "attente args", "ressources", "script", "erreurs"],
+            rows,
+        )
+    )
     rows = []
     for scenario in ("navigation", "lien"):
         r = res[scenario]
         if r.get("n"):
-            rows.append([scenario, r["asset_count"], r["cached"], r["asset_kib"], r["asset_body_kib"],
-                         r["component_kib"], r["ws_sent"], r["ws_sent_after_paint"]])
-    out.append(table("Ressources de la carte et allers-retours",
-                     ["scénario", "ressources", "en cache", "Kio transférés", "Kio décodés", "Kio composant",
-                      "messages ws envoyés", "ws après peinture"], rows))
+            rows.append(
+                [
+                    scenario,
+                    r["asset_count"],
+                    r["cached"],
+                    r["asset_kib"],
+                    r["asset_body_kib"],
+                    r["component_kib"],
+                    r["ws_sent"],
+                    r["ws_sent_after_paint"],
+                ]
+            )
+    out.append(
+        table(
+            "Ressources de la carte et allers-retours",
+            [
+                "scénario",
+                "ressources",
+                "en cache",
+                "Kio transférés",
+                "Kio décodés",
+                "Kio composant",
+                "messages ws envoyés",
+                "ws après peinture",
+            ],
+            rows,
+        )
+    )
     for scenario in ("navigation", "lien"):
         r = res[scenario]
         if r.get("n"):
-            out.append(f"{scenario} : messages du composant {r['messages']} ; ressources les plus lentes (ms) "
-                       f"{r['slowest_assets']}\n")
+            out.append(
+                f"{scenario} : messages du composant {r['messages']} ; ressources les plus lentes (ms) "
+                f"{r['slowest_assets']}\n"
+            )
     h = res["html"]
-    out.append(f"HTML de la carte {h['html_kib']} Kio (construit en {h['build_ms']} ms) ; GeoJSON des bassins "
-               f"{h['geojson_kib']} Kio, {h['coordinates']} points, {h['decimals']} décimales (médiane), "
-               f"JSON.parse {h['geojson_parse_ms']} ms\n")
+    out.append(
+        f"HTML de la carte {h['html_kib']} Kio (construit en {h['build_ms']} ms) ; GeoJSON des bassins "
+        f"{h['geojson_kib']} Kio, {h['coordinates']} points, {h['decimals']} décimales (médiane), "
+        f"JSON.parse {h['geojson_parse_ms']} ms\n"
+    )
     return "\n".join(out)
 
 

@@ -77,9 +77,35 @@ PACKAGES = [
     ("babel.numbers", ["babel.numbers"]),
 ]
 # top-level packages reported as "heavy" when a page pulls them in
-HEAVY = ["pandas", "pyarrow", "plotly", "duckdb", "folium", "branca", "streamlit_folium", "shapely", "pyproj",
-         "geopandas", "mapclassify", "scipy", "sklearn", "pandera", "kaleido", "choreographer", "pptx", "fpdf",
-         "segno", "openpyxl", "python_calamine", "xlsxwriter", "PIL", "lxml", "networkx", "joblib", "authlib"]
+HEAVY = [
+    "pandas",
+    "pyarrow",
+    "plotly",
+    "duckdb",
+    "folium",
+    "branca",
+    "streamlit_folium",
+    "shapely",
+    "pyproj",
+    "geopandas",
+    "mapclassify",
+    "scipy",
+    "sklearn",
+    "pandera",
+    "kaleido",
+    "choreographer",
+    "pptx",
+    "fpdf",
+    "segno",
+    "openpyxl",
+    "python_calamine",
+    "xlsxwriter",
+    "PIL",
+    "lxml",
+    "networkx",
+    "joblib",
+    "authlib",
+]
 ROUTER = "dashboard.py"
 SESSION_URLS = [URLS[name] for name in SCREEN_PAGES]
 
@@ -124,8 +150,15 @@ def load_average() -> str:
 
 def _probe(steps: list[tuple[str, list[str]]], app_root: Path) -> list[list]:
     env = dict(os.environ, PYTHONPATH=str(app_root), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
-    done = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(steps)], cwd=app_root, env=env,
-                          capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, json.dumps(steps)],
+        cwd=app_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(done.stderr[-1500:])
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -144,8 +177,9 @@ def _file_imports(path: Path) -> list[str]:
             for alias in node.names:  # `from components import maps`: maps is a module
                 candidate = f"{base}.{alias.name}"
                 parts = candidate.split(".")
-                if (path.parent.parent / Path(*parts)).with_suffix(".py").exists() or \
-                        (ROOT / Path(*parts)).with_suffix(".py").exists():
+                if (path.parent.parent / Path(*parts)).with_suffix(".py").exists() or (
+                    ROOT / Path(*parts)
+                ).with_suffix(".py").exists():
                     names.append(candidate)
     return list(dict.fromkeys(names))
 
@@ -169,8 +203,14 @@ def bench_pages(app_root: Path) -> dict[str, object]:
     out = _probe(steps, app_root)
     rows = []
     for (label, kib, new), (_, prev, _) in zip(out[1:], out[:-1]):
-        rows.append({"step": label, "added_mib": mib(kib - prev), "total_mib": mib(kib),
-                     "heavy": [m for m in new if m in HEAVY]})
+        rows.append(
+            {
+                "step": label,
+                "added_mib": mib(kib - prev),
+                "total_mib": mib(kib),
+                "heavy": [m for m in new if m in HEAVY],
+            }
+        )
     return {"steps": rows}
 
 
@@ -222,8 +262,13 @@ def bench_server(app_root: Path, sessions: int) -> dict[str, object]:
     store = Path(tempfile.mkdtemp(prefix="observatoire-mem-store-"))
     # the data version is published before the server starts, as `make run` does (`observatoire init`): the
     # server only reads it (publishing it in the server would add the writer's memory to the reader's)
-    subprocess.run([sys.executable, "-m", "observatoire", "--store", str(store), "init"], cwd=app_root,
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "observatoire", "--store", str(store), "init"],
+        cwd=app_root,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     with streamlit_server(store, extra_args=args, app_root=app_root) as server, sync_playwright() as pw:
         time.sleep(1)
         res["start_mib"] = mib(vm_rss_kib(server.pid))
@@ -297,14 +342,23 @@ print(json.dumps({"traced": sum(groups.values()), "rss": rss(),
     env = dict(os.environ, PYTHONPATH=str(app_root), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     with tempfile.TemporaryDirectory(prefix="observatoire-mem-") as tmp:
         env["OBSERVATOIRE_STORE"] = tmp
-        done = subprocess.run([sys.executable, "-c", code, json.dumps(list(PAGES.values())), str(app_root) + "/"],
-                              cwd=app_root,
-                              env=env, capture_output=True, text=True, timeout=900, check=False)
+        done = subprocess.run(
+            [sys.executable, "-c", code, json.dumps(list(PAGES.values())), str(app_root) + "/"],
+            cwd=app_root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
     if done.returncode != 0:
         return {"error": done.stderr[-1500:]}
     out = json.loads(done.stdout.strip().splitlines()[-1])
-    return {"traced_mib": mib(out["traced"] / 1024), "rss_mib": mib(out["rss"]),
-            "groups": [[k, mib(v / 1024)] for k, v in out["groups"][:top]]}
+    return {
+        "traced_mib": mib(out["traced"] / 1024),
+        "rss_mib": mib(out["rss"]),
+        "groups": [[k, mib(v / 1024)] for k, v in out["groups"][:top]],
+    }
 
 
 def render(res: dict) -> str:
@@ -313,30 +367,64 @@ def render(res: dict) -> str:
         r = res["imports"]
         rows = [["interpréteur nu", r["interpreter_mib"], ""], ["+ import streamlit", r["streamlit_mib"], ""]]
         for a in r["alone"]:
-            rows.append([f"+ {a['label']} seul", a.get("mib", "erreur"),
-                         ", ".join(m for m in a.get("pulls", []) if m in HEAVY)[:70] or a.get("error", "")[:70]])
-        out.append(table("RSS par import (interpréteur neuf : streamlit, puis le paquet seul)",
-                         ["import", "Mio", "paquets lourds chargés"], rows))
+            rows.append(
+                [
+                    f"+ {a['label']} seul",
+                    a.get("mib", "erreur"),
+                    ", ".join(m for m in a.get("pulls", []) if m in HEAVY)[:70] or a.get("error", "")[:70],
+                ]
+            )
+        out.append(
+            table(
+                "RSS par import (interpréteur neuf : streamlit, puis le paquet seul)",
+                ["import", "Mio", "paquets lourds chargés"],
+                rows,
+            )
+        )
     if "pages" in res:
-        rows = [[s["step"], s["added_mib"], s["total_mib"], ", ".join(s["heavy"])[:130]]
-                for s in res["pages"]["steps"]]
-        out.append(table("Chaîne d'imports de l'application, cumulée (routeur puis chaque page, dans l'ordre)",
-                         ["étape", "+ Mio", "total Mio", "paquets lourds ajoutés"], rows))
+        rows = [
+            [s["step"], s["added_mib"], s["total_mib"], ", ".join(s["heavy"])[:130]] for s in res["pages"]["steps"]
+        ]
+        out.append(
+            table(
+                "Chaîne d'imports de l'application, cumulée (routeur puis chaque page, dans l'ordre)",
+                ["étape", "+ Mio", "total Mio", "paquets lourds ajoutés"],
+                rows,
+            )
+        )
     if "server" in res:
         s = res["server"]
         rows = [["démarré (santé ok)", s["start_mib"]]]
         rows += [[f"après visite de {v['page']}", v["rss_mib"]] for v in s["visits"]]
-        rows += [["au repos après une visite de chaque page", s["after_visit_mib"]],
-                 [f"{s['sessions']} sessions ouvertes (objectif ≤ {GOAL_MIB})", s["sessions_mib"]]]
-        out.append(table(f"Serveur streamlit : VmRSS (charge {s['load_before']} → {s['load_after']}, "
-                         f"environnement {s.get('env') or 'glibc par défaut'})",
-                         ["état", "Mio"], rows))
+        rows += [
+            ["au repos après une visite de chaque page", s["after_visit_mib"]],
+            [f"{s['sessions']} sessions ouvertes (objectif ≤ {GOAL_MIB})", s["sessions_mib"]],
+        ]
+        out.append(
+            table(
+                f"Serveur streamlit : VmRSS (charge {s['load_before']} → {s['load_after']}, "
+                f"environnement {s.get('env') or 'glibc par défaut'})",
+                ["état", "Mio"],
+                rows,
+            )
+        )
         keys = sorted(set(s["caches_after_visit"]) | set(s["caches_sessions"]))
-        rows = [[k, round(s["caches_after_visit"].get(k, 0) / 1024, 1),
-                 round(s["caches_sessions"].get(k, 0) / 1024, 1)] for k in keys]
+        rows = [
+            [
+                k,
+                round(s["caches_after_visit"].get(k, 0) / 1024, 1),
+                round(s["caches_sessions"].get(k, 0) / 1024, 1),
+            ]
+            for k in keys
+        ]
         rows.sort(key=lambda r: -float(r[2]))
-        out.append(table("Caches du serveur (/_stcore/metrics, enableExpensiveMemoryStats)",
-                         ["cache", "Kio après visite", f"Kio, {s['sessions']} sessions"], rows[:25]))
+        out.append(
+            table(
+                "Caches du serveur (/_stcore/metrics, enableExpensiveMemoryStats)",
+                ["cache", "Kio après visite", f"Kio, {s['sessions']} sessions"],
+                rows[:25],
+            )
+        )
         out.append(f"smaps (10 sessions) : {s['smaps_sessions']}\n")
         out.append("Bibliothèques natives chargées : " + ", ".join(s["native"]) + "\n")
     if "heap" in res:
@@ -344,9 +432,14 @@ def render(res: dict) -> str:
         if "error" in h:
             out.append(f"Tas Python : erreur {h['error'][-300:]}\n")
         else:
-            out.append(table("Tas Python après chaque page une fois (AppTest, tracemalloc) : "
-                             f"{h['traced_mib']} Mio tracés, RSS {h['rss_mib']} Mio (tracemalloc en plus)",
-                             ["allocations par paquet", "Mio"], h["groups"]))
+            out.append(
+                table(
+                    "Tas Python après chaque page une fois (AppTest, tracemalloc) : "
+                    f"{h['traced_mib']} Mio tracés, RSS {h['rss_mib']} Mio (tracemalloc en plus)",
+                    ["allocations par paquet", "Mio"],
+                    h["groups"],
+                )
+            )
     return "\n".join(out)
 
 
@@ -354,11 +447,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default="imports,pages,server,heap")
     parser.add_argument("--sessions", type=int, default=10)
-    parser.add_argument("--app-root", type=Path, default=ROOT,
-                        help="dossier de l'application mesurée (une copie, pour comparer un changement)")
+    parser.add_argument(
+        "--app-root",
+        type=Path,
+        default=ROOT,
+        help="dossier de l'application mesurée (une copie, pour comparer un changement)",
+    )
     parser.add_argument("--label", default="memory")
-    parser.add_argument("--env", action="append", default=[], metavar="NOM=VALEUR",
-                        help="variable d'environnement du serveur mesuré, ex. MALLOC_ARENA_MAX=2 (répétable)")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NOM=VALEUR",
+        help="variable d'environnement du serveur mesuré, ex. MALLOC_ARENA_MAX=2 (répétable)",
+    )
     args = parser.parse_args()
     only = set(args.only.split(","))
     for item in args.env:  # streamlit_server passes its own environment on to the server

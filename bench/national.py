@@ -62,8 +62,12 @@ def memory() -> dict[str, float]:
 def stats(samples: list[float]) -> dict[str, float]:
     ms = sorted(s * 1000 for s in samples)
     p95 = ms[min(len(ms) - 1, max(0, round(0.95 * len(ms) + 0.5) - 1))]
-    return {"n": len(ms), "p50_ms": round(statistics.median(ms), 1), "p95_ms": round(p95, 1),
-            "max_ms": round(ms[-1], 1)}
+    return {
+        "n": len(ms),
+        "p50_ms": round(statistics.median(ms), 1),
+        "p95_ms": round(p95, 1),
+        "max_ms": round(ms[-1], 1),
+    }
 
 
 def cpu_seconds() -> float:
@@ -113,22 +117,35 @@ def child_duckdb(store_dir: Path, runs: int) -> dict:
     cases = {
         "series_departement_annuel": (
             "series par département, 2 départements filtrés, annuel",
-            lambda i: queries.series(con, IND, Filters(departements=dep_pair(i)), by="departement", annual=True)),
+            lambda i: queries.series(con, IND, Filters(departements=dep_pair(i)), by="departement", annual=True),
+        ),
         "series_bassin_mensuel": (
             "series par bassin, 3 bassins filtrés, mensuel, 2 années",
-            lambda i: queries.series(con, IND, Filters(bassins=tuple(bassins[(3 * i + k) % len(bassins)]
-                                                                     for k in range(3)),
-                                                       periode_debut="2022-2023", periode_fin=YEAR), by="bassin")),
+            lambda i: queries.series(
+                con,
+                IND,
+                Filters(
+                    bassins=tuple(bassins[(3 * i + k) % len(bassins)] for k in range(3)),
+                    periode_debut="2022-2023",
+                    periode_fin=YEAR,
+                ),
+                by="bassin",
+            ),
+        ),
         "series_bassin_niveau": (
             "series par bassin, niveau collège + 1 département, annuel",
-            lambda i: queries.series(con, IND, Filters(niveaux=("college",), departements=dep_pair(i)[:1]),
-                                     by="bassin", annual=True)),
+            lambda i: queries.series(
+                con, IND, Filters(niveaux=("college",), departements=dep_pair(i)[:1]), by="bassin", annual=True
+            ),
+        ),
         "values_by_bassin": (
             "values_by_bassin, tous les bassins (≈ 480), une année",
-            lambda i: queries.values_by_bassin(con, ("nat_ent_visites_mois", IND)[i % 2], YEAR, Filters())),
+            lambda i: queries.values_by_bassin(con, ("nat_ent_visites_mois", IND)[i % 2], YEAR, Filters()),
+        ),
         "kpis": (
             "kpis (6 indicateurs, historique 10 ans), 1 département",
-            lambda i: queries.kpis(con, Filters(departements=dep_pair(i)[:1]))),
+            lambda i: queries.kpis(con, Filters(departements=dep_pair(i)[:1])),
+        ),
     }
     for key, (label, fn) in cases.items():
         cold, st = timed(fn, runs)
@@ -137,8 +154,9 @@ def child_duckdb(store_dir: Path, runs: int) -> dict:
     # the change proposed for queries.py: breakdowns read from the version's `disponibilites` (a few hundred
     # rows, precomputed at publish) instead of a DISTINCT over the indicator's measures (7 M rows here)
     parts = getattr(queries, "_CATALOG_PARTS", {})
-    has_view = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = $v",
-                           {"v": parquet.AVAILABILITY}).fetchone()[0]
+    has_view = con.execute(
+        "SELECT count(*) FROM duckdb_views() WHERE view_name = $v", {"v": parquet.AVAILABILITY}
+    ).fetchone()[0]
     if "FROM mesures_actives" in parts.get("avail", "") and has_view:
         original = parts["avail"]
         parts["avail"] = original.replace("FROM mesures_actives", f"FROM {parquet.AVAILABILITY}")
@@ -146,7 +164,10 @@ def child_duckdb(store_dir: Path, runs: int) -> dict:
             for key, (label, fn) in cases.items():
                 cold, st = timed(fn, runs)
                 out["requetes"][key + "+disponibilites"] = {
-                    "libelle": label + " [avec disponibilites]", "froid_ms": round(cold * 1000, 1), **st}
+                    "libelle": label + " [avec disponibilites]",
+                    "froid_ms": round(cold * 1000, 1),
+                    **st,
+                }
                 out["memoire"][key + "+disponibilites"] = memory()
         finally:
             parts["avail"] = original
@@ -158,12 +179,16 @@ def child_duckdb(store_dir: Path, runs: int) -> dict:
     cold, st = timed(lambda i: con.execute(sql, {"ind": IND, "annee": years[i % len(years)]}).df(), runs)
     out["requetes"]["adhoc_etablissements"] = {
         "libelle": "ad hoc : lignes établissement → département, 1 indicateur, 1 année",
-        "froid_ms": round(cold * 1000, 1), **st}
+        "froid_ms": round(cold * 1000, 1),
+        **st,
+    }
     out["memoire"]["adhoc_etablissements"] = memory()
     # results for the pandas comparison
     out["controle"] = {
-        "series_departement_annuel": queries.series(con, IND, Filters(departements=dep_pair(0)), by="departement",
-                                                    annual=True).data[["periode", "groupe", "valeur"]]
+        "series_departement_annuel": queries.series(
+            con, IND, Filters(departements=dep_pair(0)), by="departement", annual=True
+        )
+        .data[["periode", "groupe", "valeur"]]
         .to_dict("list"),
         "adhoc_etablissements": con.execute(sql, {"ind": IND, "annee": YEAR}).df().to_dict("list"),
         "departements": list(dep_pair(0)),
@@ -183,11 +208,23 @@ def child_pandas(dataset: Path, runs: int, departements: list[str]) -> dict:
 
     out: dict = {"memoire": {"depart": memory()}, "requetes": {}}
     manifest = json.loads((dataset / "manifest.json").read_text(encoding="utf-8"))
-    text_columns = ["indicateur", "periode", "annee_scolaire", "territoire_type", "territoire_code", "niveau",
-                    "thematique", "public", "origine", "source"]
+    text_columns = [
+        "indicateur",
+        "periode",
+        "annee_scolaire",
+        "territoire_type",
+        "territoire_code",
+        "niveau",
+        "thematique",
+        "public",
+        "origine",
+        "source",
+    ]
     start = time.perf_counter()
-    frames = [pq.read_table(dataset / name, read_dictionary=text_columns).to_pandas()
-              for name in manifest["fichiers_mesures"]]
+    frames = [
+        pq.read_table(dataset / name, read_dictionary=text_columns).to_pandas()
+        for name in manifest["fichiers_mesures"]
+    ]
     columns = {c: union_categoricals([f[c] for f in frames]) for c in text_columns}
     columns["valeur"] = pd.concat([f["valeur"] for f in frames], ignore_index=True).to_numpy()
     del frames
@@ -205,32 +242,47 @@ def child_pandas(dataset: Path, runs: int, departements: list[str]) -> dict:
         return [all_deps[(2 * i) % len(all_deps)], all_deps[(2 * i + 1) % len(all_deps)]] if i else departements
 
     def series_departement(i: int) -> pd.DataFrame:
-        rows = data[(data["indicateur"] == IND) & (data["territoire_type"] == "departement")
-                    & data["territoire_code"].isin(dep_pair(i)) & (data["niveau"] == "tous")
-                    & (data["thematique"] == "tous") & (data["public"] == "tous")]
-        return (rows.groupby(["annee_scolaire", "territoire_code"], observed=True)
-                .agg(valeur=("valeur", "sum"), sources=("source", "unique")).reset_index())
+        rows = data[
+            (data["indicateur"] == IND)
+            & (data["territoire_type"] == "departement")
+            & data["territoire_code"].isin(dep_pair(i))
+            & (data["niveau"] == "tous")
+            & (data["thematique"] == "tous")
+            & (data["public"] == "tous")
+        ]
+        return (
+            rows.groupby(["annee_scolaire", "territoire_code"], observed=True)
+            .agg(valeur=("valeur", "sum"), sources=("source", "unique"))
+            .reset_index()
+        )
 
     years = ["2019-2020", "2020-2021", "2021-2022", "2022-2023", YEAR]
 
     def adhoc(i: int) -> pd.DataFrame:
-        rows = data[(data["indicateur"] == IND) & (data["territoire_type"] == "etablissement")
-                    & (data["annee_scolaire"] == (years[i % len(years)] if i else YEAR))]
+        rows = data[
+            (data["indicateur"] == IND)
+            & (data["territoire_type"] == "etablissement")
+            & (data["annee_scolaire"] == (years[i % len(years)] if i else YEAR))
+        ]
         merged = rows[["territoire_code", "valeur"]].merge(etab, left_on="territoire_code", right_on="code")
         return merged.groupby("departement", observed=True)["valeur"].sum().reset_index()
 
-    for key, label, fn in (("series_departement_annuel", "même filtre que series par département (annuel)",
-                            series_departement),
-                           ("adhoc_etablissements", "même agrégat ad hoc établissements → département", adhoc)):
+    for key, label, fn in (
+        ("series_departement_annuel", "même filtre que series par département (annuel)", series_departement),
+        ("adhoc_etablissements", "même agrégat ad hoc établissements → département", adhoc),
+    ):
         cold, st = timed(fn, runs)
         out["requetes"][key] = {"libelle": label, "froid_ms": round(cold * 1000, 1), **st}
     first = series_departement(0)
     out["controle"] = {
-        "series_departement_annuel": {"periode": list(first["annee_scolaire"].astype(str)),
-                                      "groupe": list(first["territoire_code"].astype(str)),
-                                      "valeur": [float(v) for v in first["valeur"]]},
-        "adhoc_etablissements": {k: [float(v) if k == "valeur" else str(v) for v in col]
-                                 for k, col in adhoc(0).to_dict("list").items()},
+        "series_departement_annuel": {
+            "periode": list(first["annee_scolaire"].astype(str)),
+            "groupe": list(first["territoire_code"].astype(str)),
+            "valeur": [float(v) for v in first["valeur"]],
+        },
+        "adhoc_etablissements": {
+            k: [float(v) if k == "valeur" else str(v) for v in col] for k, col in adhoc(0).to_dict("list").items()
+        },
     }
     out["memoire"]["fin"] = memory()
     return out
@@ -240,8 +292,9 @@ def child_pandas(dataset: Path, runs: int, departements: list[str]) -> dict:
 
 
 def _child(kind: str, *args: str) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--child", kind, *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=3600)
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", kind, *args], capture_output=True, text=True, cwd=ROOT, timeout=3600
+    )
     if done.returncode != 0:
         raise SystemExit(f"Échec du processus {kind} :\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -252,8 +305,13 @@ def _same(a: dict, b: dict, key: str) -> bool:
     right = sorted(zip(*[b[key][c] for c in sorted(b[key])]))
     if len(left) != len(right):
         return False
-    return all(all((abs(x - y) <= 1e-6 * max(1.0, abs(x))) if isinstance(x, float) else str(x) == str(y)
-                   for x, y in zip(r1, r2)) for r1, r2 in zip(left, right))
+    return all(
+        all(
+            (abs(x - y) <= 1e-6 * max(1.0, abs(x))) if isinstance(x, float) else str(x) == str(y)
+            for x, y in zip(r1, r2)
+        )
+        for r1, r2 in zip(left, right)
+    )
 
 
 def fr(value: float, digits: int = 1) -> str:
@@ -295,8 +353,11 @@ def main(argv: list[str] | None = None) -> int:
         etab = generate_national.etablissements_for_rows(args.rows)
         print(f"Génération du jeu national synthétique ({etab} établissements) dans {args.dir}…", flush=True)
         manifest = generate_national.generate(args.dir, etablissements=etab)
-        res["generation"] = {"reutilise": False, **{k: manifest[k] for k in ("lignes", "octets", "duree_s")},
-                             "charge": load_average()}
+        res["generation"] = {
+            "reutilise": False,
+            **{k: manifest[k] for k in ("lignes", "octets", "duree_s")},
+            "charge": load_average(),
+        }
     print(f"Jeu de données : {fr(manifest['lignes'], 0)} lignes, {fr(manifest['octets'] / 2**20)} Mio", flush=True)
     if args.store.exists():
         shutil.rmtree(args.store)
@@ -308,10 +369,13 @@ def main(argv: list[str] | None = None) -> int:
     res["duckdb"] = _child("duckdb", str(args.store), str(args.runs))
     if not args.no_pandas:
         print("pandas (tout en mémoire)…", flush=True)
-        res["pandas"] = _child("pandas", str(args.dir), str(args.runs),
-                               json.dumps(res["duckdb"]["controle"]["departements"]))
-        res["identiques"] = {k: _same(res["duckdb"]["controle"], res["pandas"]["controle"], k)
-                             for k in ("series_departement_annuel", "adhoc_etablissements")}
+        res["pandas"] = _child(
+            "pandas", str(args.dir), str(args.runs), json.dumps(res["duckdb"]["controle"]["departements"])
+        )
+        res["identiques"] = {
+            k: _same(res["duckdb"]["controle"], res["pandas"]["controle"], k)
+            for k in ("series_departement_annuel", "adhoc_etablissements")
+        }
     res["charge_fin"] = load_average()
     text = report(res)
     print(text)
@@ -324,42 +388,87 @@ def main(argv: list[str] | None = None) -> int:
 def report(res: dict) -> str:
     d = res["duckdb"]
     gen = res["generation"]
-    out = [f"Échelle nationale (jeu synthétique, illustratif) — {fr(d['lignes'], 0)} lignes de mesures en Parquet "
-           f"({fr(gen['octets'] / 2**20)} Mio), {d['territoires']['departements']} départements, "
-           f"{d['territoires']['bassins']} bassins — {res['machine']['coeurs']} cœurs, charge (loadavg 1/5/15) "
-           f"{res['charge_debut']} → {res['charge_fin']}\n",
-           f"Génération : {'réutilisée' if gen['reutilise'] else fr(gen['duree_s']) + ' s'} ; publication de la "
-           f"version Parquet : {fr(res['publication_s'], 2)} s ; ouverture : {fr(d['ouverture_s'] * 1000)} ms ; "
-           f"choices (catalogues + années) : {fr(d['choices_s'] * 1000)} ms\n"]
+    out = [
+        f"Échelle nationale (jeu synthétique, illustratif) — {fr(d['lignes'], 0)} lignes de mesures en Parquet "
+        f"({fr(gen['octets'] / 2**20)} Mio), {d['territoires']['departements']} départements, "
+        f"{d['territoires']['bassins']} bassins — {res['machine']['coeurs']} cœurs, charge (loadavg 1/5/15) "
+        f"{res['charge_debut']} → {res['charge_fin']}\n",
+        f"Génération : {'réutilisée' if gen['reutilise'] else fr(gen['duree_s']) + ' s'} ; publication de la "
+        f"version Parquet : {fr(res['publication_s'], 2)} s ; ouverture : {fr(d['ouverture_s'] * 1000)} ms ; "
+        f"choices (catalogues + années) : {fr(d['choices_s'] * 1000)} ms\n",
+    ]
     rows = []
     for key, q in d["requetes"].items():
         mem = d["memoire"][key]
         goal = "" if key == "adhoc_etablissements" else ("atteint" if q["p95_ms"] <= 300 else "NON atteint")
-        rows.append([q["libelle"], fr(q["froid_ms"]), fr(q["p50_ms"]), fr(q["p95_ms"]), fr(q["max_ms"]),
-                     fr(q["cpu_p50_ms"]), fr(mem["rss_mib"], 0), goal])
-    out.append(table(f"DuckDB, requêtes réelles de observatoire/queries.py (ms ; {d['requetes']['kpis']['n']} "
-                     "mesures après la première)",
-                     ["requête", "1re", "p50", "p95", "max", "CPU p50", "RSS Mio", "p95 ≤ 300 ms"], rows))
-    out.append("CPU p50 : temps processeur médian par appel, tous fils (utilisateur + système) : ce que coûte la "
-               "requête quelle que soit la charge ; les temps « p50 / p95 » sont des temps écoulés.\n")
-    out.append(f"Mémoire du processus DuckDB : RSS fin {fr(d['memoire']['fin']['rss_mib'], 0)} Mio, pic (VmHWM) "
-               f"{fr(d['memoire']['fin']['peak_mib'], 0)} Mio (objectif ≤ 1 024 : "
-               f"{'atteint' if d['memoire']['fin']['peak_mib'] <= 1024 else 'NON atteint'})\n")
+        rows.append(
+            [
+                q["libelle"],
+                fr(q["froid_ms"]),
+                fr(q["p50_ms"]),
+                fr(q["p95_ms"]),
+                fr(q["max_ms"]),
+                fr(q["cpu_p50_ms"]),
+                fr(mem["rss_mib"], 0),
+                goal,
+            ]
+        )
+    out.append(
+        table(
+            f"DuckDB, requêtes réelles de observatoire/queries.py (ms ; {d['requetes']['kpis']['n']} "
+            "mesures après la première)",
+            ["requête", "1re", "p50", "p95", "max", "CPU p50", "RSS Mio", "p95 ≤ 300 ms"],
+            rows,
+        )
+    )
+    out.append(
+        "CPU p50 : temps processeur médian par appel, tous fils (utilisateur + système) : ce que coûte la "
+        "requête quelle que soit la charge ; les temps « p50 / p95 » sont des temps écoulés.\n"
+    )
+    out.append(
+        f"Mémoire du processus DuckDB : RSS fin {fr(d['memoire']['fin']['rss_mib'], 0)} Mio, pic (VmHWM) "
+        f"{fr(d['memoire']['fin']['peak_mib'], 0)} Mio (objectif ≤ 1 024 : "
+        f"{'atteint' if d['memoire']['fin']['peak_mib'] <= 1024 else 'NON atteint'})\n"
+    )
     if "pandas" in res:
         p = res["pandas"]
-        out.append(f"pandas : chargement {fr(p['chargement_s'], 2)} s, DataFrame "
-                   f"{fr(p['octets_dataframe_mib'], 0)} Mio (colonnes catégorielles), RSS "
-                   f"{fr(p['memoire']['charge']['rss_mib'], 0)} Mio, pic "
-                   f"{fr(p['memoire']['fin']['peak_mib'], 0)} Mio\n")
+        out.append(
+            f"pandas : chargement {fr(p['chargement_s'], 2)} s, DataFrame "
+            f"{fr(p['octets_dataframe_mib'], 0)} Mio (colonnes catégorielles), RSS "
+            f"{fr(p['memoire']['charge']['rss_mib'], 0)} Mio, pic "
+            f"{fr(p['memoire']['fin']['peak_mib'], 0)} Mio\n"
+        )
         rows = []
         for key, q in p["requetes"].items():
             duck = d["requetes"].get(key + "+disponibilites", d["requetes"][key])  # the best DuckDB variant
-            rows.append([q["libelle"], fr(q["p50_ms"]), fr(q["p95_ms"]), fr(q["cpu_p50_ms"]), fr(duck["p50_ms"]),
-                         fr(duck["cpu_p50_ms"]), fr(q["p50_ms"] / max(duck["p50_ms"], 0.001)) + " ×",
-                         "oui" if res["identiques"][key] else "NON"])
-        out.append(table("pandas vs DuckDB (mêmes filtres, ms ; DuckDB avec disponibilites quand mesuré)",
-                         ["requête", "pandas p50", "pandas p95", "pandas CPU", "DuckDB p50", "DuckDB CPU",
-                          "pandas / DuckDB", "mêmes résultats"], rows))
+            rows.append(
+                [
+                    q["libelle"],
+                    fr(q["p50_ms"]),
+                    fr(q["p95_ms"]),
+                    fr(q["cpu_p50_ms"]),
+                    fr(duck["p50_ms"]),
+                    fr(duck["cpu_p50_ms"]),
+                    fr(q["p50_ms"] / max(duck["p50_ms"], 0.001)) + " ×",
+                    "oui" if res["identiques"][key] else "NON",
+                ]
+            )
+        out.append(
+            table(
+                "pandas vs DuckDB (mêmes filtres, ms ; DuckDB avec disponibilites quand mesuré)",
+                [
+                    "requête",
+                    "pandas p50",
+                    "pandas p95",
+                    "pandas CPU",
+                    "DuckDB p50",
+                    "DuckDB CPU",
+                    "pandas / DuckDB",
+                    "mêmes résultats",
+                ],
+                rows,
+            )
+        )
     return "\n".join(out)
 
 

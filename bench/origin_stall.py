@@ -111,8 +111,9 @@ print(json.dumps(out))
 def attack(base_url: str, seconds: float) -> subprocess.Popen:
     """The attacker: its own process (not sharing this one's interpreter with the visitor's measures), one
     upgrade after the other, as fast as answered, for `seconds`; prints each (status, seconds) at the end."""
-    return subprocess.Popen([sys.executable, "-c", _ATTACKER, str(ROOT), base_url, str(seconds)],
-                            stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", _ATTACKER, str(ROOT), base_url, str(seconds)], stdout=subprocess.PIPE, text=True
+    )
 
 
 def under_attack(base_url: str, seconds: float) -> tuple[list[float], list[tuple[int, float]], float]:
@@ -136,8 +137,10 @@ def interleaved(base_url: str, pid: int, cycles: int, window: float) -> dict[str
     cpu = {"alone": 0.0, "attack": 0.0}
     try:
         for _ in range(cycles):
-            for condition, samples, signum in (("alone", alone, signal.SIGSTOP),
-                                               ("attack", during, signal.SIGCONT)):
+            for condition, samples, signum in (
+                ("alone", alone, signal.SIGSTOP),
+                ("attack", during, signal.SIGCONT),
+            ):
                 attacker.send_signal(signum)
                 before = cpu_seconds(pid)
                 samples.extend(sample_health(base_url, window))
@@ -146,9 +149,15 @@ def interleaved(base_url: str, pid: int, cycles: int, window: float) -> dict[str
         attacker.send_signal(signal.SIGCONT)
     output, _ = attacker.communicate(timeout=120)
     handshakes = [tuple(h) for h in json.loads(output or "[]")]
-    return {"alone": alone, "during": during, "handshakes": handshakes,
-            "cpu_percent": [round(100 * cpu["alone"] / (cycles * window), 1),
-                            round(100 * cpu["attack"] / (cycles * window), 1)]}
+    return {
+        "alone": alone,
+        "during": during,
+        "handshakes": handshakes,
+        "cpu_percent": [
+            round(100 * cpu["alone"] / (cycles * window), 1),
+            round(100 * cpu["attack"] / (cycles * window), 1),
+        ],
+    }
 
 
 def connects(trace: Path) -> dict[str, object]:
@@ -198,8 +207,9 @@ def measure(mode: str, seconds: float, cycles: int, window: float, before: str) 
             base_url, pid = running.url, running.replica_pids[0]
         elif mode == "avant":  # the application as it was, served by Streamlit itself
             root = stack.enter_context(app_at(before))
-            server = stack.enter_context(streamlit_server(launcher=["-m", "streamlit", "run", ENTRYPOINT],
-                                                          app_root=root))
+            server = stack.enter_context(
+                streamlit_server(launcher=["-m", "streamlit", "run", ENTRYPOINT], app_root=root)
+            )
             base_url, pid = server.url, server.pid
         else:
             server = stack.enter_context(streamlit_server())
@@ -211,8 +221,11 @@ def measure(mode: str, seconds: float, cycles: int, window: float, before: str) 
         # the same loop again, strace attached (ptrace stops the server at every system call: its latencies are
         # not the ones above, measured untraced): every connect() the server makes
         trace = Path(stack.enter_context(_tempdir())) / "connect.txt"
-        strace = subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=connect", "-o", str(trace), "-p", str(pid)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        strace = subprocess.Popen(
+            ["strace", "-f", "-qq", "-e", "trace=connect", "-o", str(trace), "-p", str(pid)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(1.0)  # strace attached to every thread
         _, traced, _ = under_attack(base_url, seconds)
         time.sleep(0.5)
@@ -227,17 +240,23 @@ def measure(mode: str, seconds: float, cycles: int, window: float, before: str) 
     p95_alone = percentile(alone, 0.95)
     times = [t for _, t in handshakes]
     return {
-        "mode": mode, "health_reference_ms": _ms(reference),
+        "mode": mode,
+        "health_reference_ms": _ms(reference),
         "ratio_p95_reference": round(percentile(during, 0.95) / percentile(reference, 0.95), 2),
-        "health_alone_ms": _ms(alone), "health_during_ms": _ms(during),
+        "health_alone_ms": _ms(alone),
+        "health_during_ms": _ms(during),
         "health_max_during_ms": round(1000 * max(during), 1) if during else None,
         "ratio_p95": round(percentile(during, 0.95) / p95_alone, 2) if p95_alone else None,
         "ratio_p50": round(percentile(during, 0.5) / percentile(alone, 0.5), 2) if alone else None,
-        "samples": [len(alone), len(during)], "handshakes": len(handshakes),
+        "samples": [len(alone), len(during)],
+        "handshakes": len(handshakes),
         "handshakes_per_s": round(len(handshakes) / (cycles * window), 2),
         "handshake_ms": [round(1000 * statistics.median(times), 1), round(1000 * percentile(times, 0.95), 1)]
-        if times else None,
-        "answers": statuses, "connect": seen, "server_cpu_percent": measured["cpu_percent"],
+        if times
+        else None,
+        "answers": statuses,
+        "connect": seen,
+        "server_cpu_percent": measured["cpu_percent"],
     }
 
 
@@ -255,9 +274,11 @@ class _tempdir:  # noqa: N801 - a context manager used like tempfile.TemporaryDi
 def _reexec_in_netns(argv: list[str]) -> int:
     """Run this script again in a new network namespace: loopback up, and a veth pair where nobody answers as
     the default route (DNS queries time out instead of failing at once: a firewalled server)."""
-    setup = ("ip link set lo up && ip link add nul0 type veth peer name nul1 && ip addr add 10.77.0.2/24 dev nul0 "
-             "&& ip link set nul0 up && ip link set nul1 up && ip route add default via 10.77.0.1 dev nul0 "
-             "&& exec \"$@\"")
+    setup = (
+        "ip link set lo up && ip link add nul0 type veth peer name nul1 && ip addr add 10.77.0.2/24 dev nul0 "
+        "&& ip link set nul0 up && ip link set nul1 up && ip route add default via 10.77.0.1 dev nul0 "
+        '&& exec "$@"'
+    )
     env = dict(os.environ, **{INSIDE: "1"})
     return subprocess.call(["unshare", "-n", "sh", "-c", setup, "sh", sys.executable, *argv], env=env)
 
@@ -297,29 +318,61 @@ def main() -> int:
     rows = []
     for r in results:
         c = r["connect"]
-        rows.append([r["mode"], " / ".join(map(str, r["health_reference_ms"])), f"{r['ratio_p95_reference']}×",
-                     " / ".join(map(str, r["health_alone_ms"])),
-                     " / ".join(map(str, r["health_during_ms"])), r["health_max_during_ms"],
-                     f"{r['ratio_p50']}×", f"{r['ratio_p95']}×", r["handshakes"], r["handshakes_per_s"],
-                     " / ".join(map(str, r["handshake_ms"] or ["-"])),
-                     ", ".join(f"{k}: {v}" for k, v in sorted(r["answers"].items())),
-                     " → ".join(f"{v} %" for v in r["server_cpu_percent"]), c["handshakes"], c["outside"],
-                     c["dns"]])
-    print(table("Boucle d'upgrades websocket avec un Origin étranger, un client, "
-                f"{args.cycles} × {args.window:.0f} s en alternance avec des pauses — santé d'un autre visiteur, "
-                f"p50 / p95 en ms (objectif : p95 ≤ {GOAL_RATIO:.0f}× sans l'attaque) ; connect() du serveur "
-                f"pendant {args.seconds:.0f} s de boucle (strace)",
-                ["mode", "référence", "ratio p95 / référence", "sans attaque (alterné)", "pendant l'attaque",
-                 "max", "ratio p50", "ratio p95", "handshakes",
-                 "par s", "handshake p50 / p95 ms", "réponses", "CPU serveur sans → avec",
-                 "handshakes sous strace", "connect hors boucle", "dont DNS"], rows))
+        rows.append(
+            [
+                r["mode"],
+                " / ".join(map(str, r["health_reference_ms"])),
+                f"{r['ratio_p95_reference']}×",
+                " / ".join(map(str, r["health_alone_ms"])),
+                " / ".join(map(str, r["health_during_ms"])),
+                r["health_max_during_ms"],
+                f"{r['ratio_p50']}×",
+                f"{r['ratio_p95']}×",
+                r["handshakes"],
+                r["handshakes_per_s"],
+                " / ".join(map(str, r["handshake_ms"] or ["-"])),
+                ", ".join(f"{k}: {v}" for k, v in sorted(r["answers"].items())),
+                " → ".join(f"{v} %" for v in r["server_cpu_percent"]),
+                c["handshakes"],
+                c["outside"],
+                c["dns"],
+            ]
+        )
+    print(
+        table(
+            "Boucle d'upgrades websocket avec un Origin étranger, un client, "
+            f"{args.cycles} × {args.window:.0f} s en alternance avec des pauses — santé d'un autre visiteur, "
+            f"p50 / p95 en ms (objectif : p95 ≤ {GOAL_RATIO:.0f}× sans l'attaque) ; connect() du serveur "
+            f"pendant {args.seconds:.0f} s de boucle (strace)",
+            [
+                "mode",
+                "référence",
+                "ratio p95 / référence",
+                "sans attaque (alterné)",
+                "pendant l'attaque",
+                "max",
+                "ratio p50",
+                "ratio p95",
+                "handshakes",
+                "par s",
+                "handshake p50 / p95 ms",
+                "réponses",
+                "CPU serveur sans → avec",
+                "handshakes sous strace",
+                "connect hors boucle",
+                "dont DNS",
+            ],
+            rows,
+        )
+    )
     for r in results:
         if r["connect"]["targets"]:
             print(f"{r['mode']} : adresses tentées {r['connect']['targets']}")
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     out = OUT_DIR / f"{args.label}.json"
-    out.write_text(json.dumps({"machine": info, "results": results}, ensure_ascii=False, indent=1),
-                   encoding="utf-8")
+    out.write_text(
+        json.dumps({"machine": info, "results": results}, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     print(f"\nRésultats : {out}")
     return 0
 

@@ -56,8 +56,12 @@ BASSIN_COUNT = 17
 
 def stats_ms(samples: list[float]) -> dict[str, float]:
     ms = [s * 1000 for s in samples]
-    return {"n": len(ms), "median_ms": round(statistics.median(ms), 1),
-            "p95_ms": round(float(np.percentile(ms, 95)), 1), "min_ms": round(min(ms), 1)}
+    return {
+        "n": len(ms),
+        "median_ms": round(statistics.median(ms), 1),
+        "p95_ms": round(float(np.percentile(ms, 95)), 1),
+        "min_ms": round(min(ms), 1),
+    }
 
 
 # ---------------------------------------------------------------------------------------------- server
@@ -92,8 +96,9 @@ class _Recorder:
         return [m.SerializeToString() for m in self.last if m.WhichOneof("type") == "delta"]
 
 
-def _time_filter_changes(entrypoint: str, page: str | None, n: int,
-                         record: list[list[bytes]] | None = None) -> dict[str, object]:
+def _time_filter_changes(
+    entrypoint: str, page: str | None, n: int, record: list[list[bytes]] | None = None
+) -> dict[str, object]:
     """Server time of `n` Département changes (AppTest, caches warm). With `record`, the delta messages of a
     warm rerun for each Département selection are appended to it (what `bench/replay_app.py` replays)."""
     from streamlit.testing.v1 import AppTest
@@ -164,8 +169,12 @@ def bench_server(n: int = 15) -> dict[str, object]:
 
     import streamlit as st
 
-    for name in ("streamlit", "streamlit.runtime", "streamlit.runtime.caching.cache_data_api",
-                 "streamlit.runtime.scriptrunner_utils.script_run_context"):
+    for name in (
+        "streamlit",
+        "streamlit.runtime",
+        "streamlit.runtime.caching.cache_data_api",
+        "streamlit.runtime.scriptrunner_utils.script_run_context",
+    ):
         logging.getLogger(name).setLevel(logging.ERROR)
 
     results: dict[str, object] = {}
@@ -201,23 +210,57 @@ def render_server(res: dict) -> str:
             rows.append([name, "-", "-", "-", "-", "-", "-", r["error"][:60]])
             continue
         if name == "bare":
-            rows.append([name, r["n"], r["median_ms"], r["p95_ms"], "1 (plancher)", "-", "-",
-                         "; ".join(r["errors"])[:60] or "0"])
+            rows.append(
+                [
+                    name,
+                    r["n"],
+                    r["median_ms"],
+                    r["p95_ms"],
+                    "1 (plancher)",
+                    "-",
+                    "-",
+                    "; ".join(r["errors"])[:60] or "0",
+                ]
+            )
             continue
         replay = r.get("replay", {})
-        replay_cell = (f"{replay['median_ms']} / {replay['p95_ms']}" if "median_ms" in replay
-                       else replay.get("error", "-")[:40])
-        replay_ratio = (f"{r['replay_ratio_median']}× / {r['replay_ratio_p95']}×" if "replay_ratio_median" in r
-                        else "-")
-        rows.append([f"{name} ({r.get('elements', '?')} él., {r.get('delta_kib', '?')} Kio)", r["n"],
-                     r["median_ms"], r["p95_ms"], f"{r['ratio_median']}× / {r['ratio_p95']}×", replay_cell,
-                     replay_ratio, "; ".join(r["errors"] + replay.get("errors", []))[:60] or "0"])
-    return table("Changement du filtre Département : temps serveur (AppTest, cache chaud) — objectif ≤ 2× "
-                 "le plancher.\nPlancher nu = bench/bare_app.py (mêmes widgets, aucune donnée) ; "
-                 "plancher rejoué = bench/replay_app.py (les mêmes éléments que la page, précalculés : le ratio "
-                 "mesure notre propre travail)",
-                 ["page", "N", "médiane ms", "p95 ms", "ratio nu méd. / p95", "rejoué méd. / p95 ms",
-                  "ratio rejoué méd. / p95", "erreurs"], rows)
+        replay_cell = (
+            f"{replay['median_ms']} / {replay['p95_ms']}"
+            if "median_ms" in replay
+            else replay.get("error", "-")[:40]
+        )
+        replay_ratio = (
+            f"{r['replay_ratio_median']}× / {r['replay_ratio_p95']}×" if "replay_ratio_median" in r else "-"
+        )
+        rows.append(
+            [
+                f"{name} ({r.get('elements', '?')} él., {r.get('delta_kib', '?')} Kio)",
+                r["n"],
+                r["median_ms"],
+                r["p95_ms"],
+                f"{r['ratio_median']}× / {r['ratio_p95']}×",
+                replay_cell,
+                replay_ratio,
+                "; ".join(r["errors"] + replay.get("errors", []))[:60] or "0",
+            ]
+        )
+    return table(
+        "Changement du filtre Département : temps serveur (AppTest, cache chaud) — objectif ≤ 2× "
+        "le plancher.\nPlancher nu = bench/bare_app.py (mêmes widgets, aucune donnée) ; "
+        "plancher rejoué = bench/replay_app.py (les mêmes éléments que la page, précalculés : le ratio "
+        "mesure notre propre travail)",
+        [
+            "page",
+            "N",
+            "médiane ms",
+            "p95 ms",
+            "ratio nu méd. / p95",
+            "rejoué méd. / p95 ms",
+            "ratio rejoué méd. / p95",
+            "erreurs",
+        ],
+        rows,
+    )
 
 
 # --------------------------------------------------------------------------------------------- browser
@@ -228,7 +271,9 @@ def _map_painted(page, timeout: float = 60_000) -> None:  # noqa: ANN001
     frame = handle.content_frame()
     frame.wait_for_function(
         "(n) => window.map && document.querySelectorAll('path.leaflet-interactive').length >= n",
-        arg=BASSIN_COUNT, timeout=timeout)
+        arg=BASSIN_COUNT,
+        timeout=timeout,
+    )
 
 
 def _map_html_size() -> dict[str, object]:
@@ -239,8 +284,12 @@ def _map_html_size() -> dict[str, object]:
         built = default_map()
     except Exception as exc:  # noqa: BLE001 - report, don't stop the benchmark
         return {"error": f"{type(exc).__name__}: {exc}"[:200]}
-    return {"builder": "maps.build_map (vue par défaut, sans figures des labos)",
-            "bytes": len(built.html.encode("utf-8")), "indicator": built.indicator, "annee": built.annee}
+    return {
+        "builder": "maps.build_map (vue par défaut, sans figures des labos)",
+        "bytes": len(built.html.encode("utf-8")),
+        "indicator": built.indicator,
+        "annee": built.annee,
+    }
 
 
 def bench_browser(map_runs: int = 5, sessions: int = 10) -> dict[str, object]:
@@ -275,8 +324,7 @@ def bench_browser(map_runs: int = 5, sessions: int = 10) -> dict[str, object]:
                         errors.append(f"{type(exc).__name__}: {exc}"[:200])
                     finally:
                         ctx.close()
-            results["map_paint"] = {**(stats_ms(samples) if samples else {}), "errors": errors,
-                                    "has_map": has_map}
+            results["map_paint"] = {**(stats_ms(samples) if samples else {}), "errors": errors, "has_map": has_map}
 
             # bytes of the map page: HTTP responses by type + websocket frames received
             ctx = browser.new_context(viewport={"width": 1600, "height": 1000})
@@ -285,8 +333,10 @@ def bench_browser(map_runs: int = 5, sessions: int = 10) -> dict[str, object]:
             ws_bytes = {"received": 0, "sent": 0}
 
             def on_ws(ws):  # noqa: ANN001, ANN202
-                ws.on("framereceived", lambda payload: ws_bytes.__setitem__(
-                    "received", ws_bytes["received"] + len(payload)))
+                ws.on(
+                    "framereceived",
+                    lambda payload: ws_bytes.__setitem__("received", ws_bytes["received"] + len(payload)),
+                )
                 ws.on("framesent", lambda payload: ws_bytes.__setitem__("sent", ws_bytes["sent"] + len(payload)))
 
             page.on("response", lambda resp: responses.append(resp))
@@ -332,8 +382,10 @@ def bench_browser(map_runs: int = 5, sessions: int = 10) -> dict[str, object]:
                 goto(page, server.url + list(URLS.values())[i % len(URLS)])
                 pages.append(page)
             time.sleep(1)
-            results["rss_sessions"] = {"sessions": sessions,
-                                       "rss_mib": round((vm_rss_kib(server.pid) or 0) / 1024, 1)}
+            results["rss_sessions"] = {
+                "sessions": sessions,
+                "rss_mib": round((vm_rss_kib(server.pid) or 0) / 1024, 1),
+            }
             ctx.close()
         finally:
             browser.close()
@@ -344,9 +396,13 @@ def render_browser(res: dict) -> str:
     out = []
     mp = res["map_paint"]
     if mp.get("n"):
-        out.append(table("Navigation → carte peinte dans Chromium (17 polygones de bassins dessinés)",
-                         ["mesure", "N", "médiane ms", "p95 ms", "min ms"],
-                         [["/carte", mp["n"], mp["median_ms"], mp["p95_ms"], mp["min_ms"]]]))
+        out.append(
+            table(
+                "Navigation → carte peinte dans Chromium (17 polygones de bassins dessinés)",
+                ["mesure", "N", "médiane ms", "p95 ms", "min ms"],
+                [["/carte", mp["n"], mp["median_ms"], mp["p95_ms"], mp["min_ms"]]],
+            )
+        )
     else:
         out.append(f"Carte : non mesurée (iframe présente : {mp['has_map']}, erreurs : {mp['errors']})\n")
     b = res["bytes"]
@@ -356,16 +412,26 @@ def render_browser(res: dict) -> str:
     rows.append(["websocket reçu (page + carte folium)", f"{b['websocket_received'] / 1024:.1f}"])
     rows.append(["data/reference/bassins.geojson (objectif ≤ 60)", f"{b['bassins_geojson_file'] / 1024:.1f}"])
     fm = b["folium_map_html"]
-    rows.append(["HTML folium (components.maps) (objectif ≤ 250)",
-                 f"{fm['bytes'] / 1024:.1f}" if "bytes" in fm else fm.get("error", "?")[:50]])
+    rows.append(
+        [
+            "HTML folium (components.maps) (objectif ≤ 250)",
+            f"{fm['bytes'] / 1024:.1f}" if "bytes" in fm else fm.get("error", "?")[:50],
+        ]
+    )
     out.append(table("Octets de la page Carte (chargement à froid du navigateur)", ["quoi", "Kio"], rows))
     if b["outside_requests"]:
         out.append("REQUÊTES HORS ORIGINE : " + ", ".join(b["outside_requests"]) + "\n")
-    out.append(table("Mémoire du serveur streamlit (VmRSS)", ["état", "Mio"], [
-        ["démarré (santé ok)", res["rss_start_mib"]],
-        ["au repos après une visite", res["rss_idle_mib"]],
-        [f"{res['rss_sessions']['sessions']} sessions ouvertes", res["rss_sessions"]["rss_mib"]],
-    ]))
+    out.append(
+        table(
+            "Mémoire du serveur streamlit (VmRSS)",
+            ["état", "Mio"],
+            [
+                ["démarré (santé ok)", res["rss_start_mib"]],
+                ["au repos après une visite", res["rss_idle_mib"]],
+                [f"{res['rss_sessions']['sessions']} sessions ouvertes", res["rss_sessions"]["rss_mib"]],
+            ],
+        )
+    )
     return "\n".join(out)
 
 
@@ -389,15 +455,17 @@ def synthetic_measures(seed: int = 20240901):  # noqa: ANN201
     idx = np.indices(shape, dtype=np.int32).reshape(4, total)
     bassin_idx, month_idx, ind_idx, niv_idx = idx
     bassin_codes = np.array([f"a{a:02d}-b{i:03d}" for i, a in enumerate(bassin_academie)], dtype=object)
-    frame = pd.DataFrame({
-        "academie": pd.Categorical.from_codes(bassin_academie[bassin_idx], [f"a{a:02d}" for a in range(30)]),
-        "bassin": pd.Categorical.from_codes(bassin_idx, bassin_codes),
-        "periode": pd.Categorical.from_codes(month_idx, months),
-        "annee_scolaire": pd.Categorical.from_codes(month_idx // 12, sorted(set(years))),
-        "indicateur": pd.Categorical.from_codes(ind_idx, indicators),
-        "niveau": pd.Categorical.from_codes(niv_idx, niveaux),
-        "valeur": rng.gamma(2.0, 50.0, size=total).round(1),
-    })
+    frame = pd.DataFrame(
+        {
+            "academie": pd.Categorical.from_codes(bassin_academie[bassin_idx], [f"a{a:02d}" for a in range(30)]),
+            "bassin": pd.Categorical.from_codes(bassin_idx, bassin_codes),
+            "periode": pd.Categorical.from_codes(month_idx, months),
+            "annee_scolaire": pd.Categorical.from_codes(month_idx // 12, sorted(set(years))),
+            "indicateur": pd.Categorical.from_codes(ind_idx, indicators),
+            "niveau": pd.Categorical.from_codes(niv_idx, niveaux),
+            "valeur": rng.gamma(2.0, 50.0, size=total).round(1),
+        }
+    )
     return frame
 
 
@@ -432,8 +500,9 @@ def bench_store(n: int = 15) -> dict[str, object]:
         bassin_set = set(bassins)
 
         def run_pandas():  # noqa: ANN202
-            sub = frame[(frame["indicateur"] == indicator) & (frame["niveau"] == niveau)
-                        & frame["bassin"].isin(bassin_set)]
+            sub = frame[
+                (frame["indicateur"] == indicator) & (frame["niveau"] == niveau) & frame["bassin"].isin(bassin_set)
+            ]
             return sub.groupby("annee_scolaire", observed=True)["valeur"].sum().reset_index()
 
         def timed(fn: Callable[[], object]) -> tuple[list[float], object]:
@@ -453,48 +522,81 @@ def bench_store(n: int = 15) -> dict[str, object]:
         convert_s = time.perf_counter() - t0
 
         def run_pandas_text():  # noqa: ANN202
-            sub = text_frame[(text_frame["indicateur"] == indicator) & (text_frame["niveau"] == niveau)
-                             & text_frame["bassin"].isin(bassins)]
+            sub = text_frame[
+                (text_frame["indicateur"] == indicator)
+                & (text_frame["niveau"] == niveau)
+                & text_frame["bassin"].isin(bassins)
+            ]
             return sub.groupby("annee_scolaire")["valeur"].sum().reset_index()
 
         text_samples, text_res = timed(run_pandas_text)
         text_mib = text_frame.memory_usage(deep=True).sum() / 2**20
         con.close()
         db_mib = path.stat().st_size / 2**20
-    same = all(np.allclose(duck_res["valeur"].to_numpy(), other["valeur"].to_numpy())
-               and list(duck_res["annee_scolaire"]) == [str(v) for v in other["annee_scolaire"]]
-               for other in (pandas_res, text_res))
+    same = all(
+        np.allclose(duck_res["valeur"].to_numpy(), other["valeur"].to_numpy())
+        and list(duck_res["annee_scolaire"]) == [str(v) for v in other["annee_scolaire"]]
+        for other in (pandas_res, text_res)
+    )
     duck, pand, text = stats_ms(duck_samples), stats_ms(pandas_samples), stats_ms(text_samples)
     return {
-        "rows": len(frame), "bassins": int(frame["bassin"].nunique()), "academies": 30,
+        "rows": len(frame),
+        "bassins": int(frame["bassin"].nunique()),
+        "academies": 30,
         "query": f"SUM({indicator}) niveau={niveau}, {len(bassins)} bassins de {academie}, par année scolaire",
-        "generate_s": round(gen_s, 1), "load_duckdb_s": round(load_s, 1), "duckdb_file_mib": round(db_mib, 1),
+        "generate_s": round(gen_s, 1),
+        "load_duckdb_s": round(load_s, 1),
+        "duckdb_file_mib": round(db_mib, 1),
         "pandas_mib": round(frame.memory_usage(deep=True).sum() / 2**20, 1),
-        "pandas_text_mib": round(text_mib, 1), "to_text_s": round(convert_s, 1),
-        "duckdb": duck, "pandas": pand, "pandas_text": text, "same_result": same,
+        "pandas_text_mib": round(text_mib, 1),
+        "to_text_s": round(convert_s, 1),
+        "duckdb": duck,
+        "pandas": pand,
+        "pandas_text": text,
+        "same_result": same,
         "ratio_median": round(pand["median_ms"] / duck["median_ms"], 1),
         "ratio_text_median": round(text["median_ms"] / duck["median_ms"], 1),
     }
 
 
 def render_store(res: dict) -> str:
-    head = (f"{res['rows']:,} lignes".replace(",", " ")
-            + f" ({res['academies']} académies, {res['bassins']} bassins, "
-            f"120 mois, 24 indicateurs, 4 niveaux) — génération {res['generate_s']} s, chargement DuckDB "
-            f"{res['load_duckdb_s']} s ({res['duckdb_file_mib']} Mio), DataFrame {res['pandas_mib']} Mio en "
-            f"catégories, {res['pandas_text_mib']} Mio en texte\n"
-            f"requête : {res['query']} ; mêmes résultats : {res['same_result']}\n")
-    rows = [["DuckDB (fichier, lecture seule)", res["duckdb"]["n"], res["duckdb"]["median_ms"],
-             res["duckdb"]["p95_ms"]],
-            ["pandas, colonnes catégorielles", res["pandas"]["n"], res["pandas"]["median_ms"],
-             res["pandas"]["p95_ms"]],
-            ["pandas, colonnes texte (comme lu d'un CSV)", res["pandas_text"]["n"],
-             res["pandas_text"]["median_ms"],
-             res["pandas_text"]["p95_ms"]],
-            ["ratio pandas catégories / DuckDB", "", f"{res['ratio_median']}×", ""],
-            ["ratio pandas texte / DuckDB", "", f"{res['ratio_text_median']}×", ""]]
-    return table("Échelle nationale synthétique — objectif DuckDB ≤ 200 ms et ≥ 5× plus rapide",
-                 ["moteur", "N", "médiane ms", "p95 ms"], rows) + head
+    head = (
+        f"{res['rows']:,} lignes".replace(",", " ") + f" ({res['academies']} académies, {res['bassins']} bassins, "
+        f"120 mois, 24 indicateurs, 4 niveaux) — génération {res['generate_s']} s, chargement DuckDB "
+        f"{res['load_duckdb_s']} s ({res['duckdb_file_mib']} Mio), DataFrame {res['pandas_mib']} Mio en "
+        f"catégories, {res['pandas_text_mib']} Mio en texte\n"
+        f"requête : {res['query']} ; mêmes résultats : {res['same_result']}\n"
+    )
+    rows = [
+        [
+            "DuckDB (fichier, lecture seule)",
+            res["duckdb"]["n"],
+            res["duckdb"]["median_ms"],
+            res["duckdb"]["p95_ms"],
+        ],
+        [
+            "pandas, colonnes catégorielles",
+            res["pandas"]["n"],
+            res["pandas"]["median_ms"],
+            res["pandas"]["p95_ms"],
+        ],
+        [
+            "pandas, colonnes texte (comme lu d'un CSV)",
+            res["pandas_text"]["n"],
+            res["pandas_text"]["median_ms"],
+            res["pandas_text"]["p95_ms"],
+        ],
+        ["ratio pandas catégories / DuckDB", "", f"{res['ratio_median']}×", ""],
+        ["ratio pandas texte / DuckDB", "", f"{res['ratio_text_median']}×", ""],
+    ]
+    return (
+        table(
+            "Échelle nationale synthétique — objectif DuckDB ≤ 200 ms et ≥ 5× plus rapide",
+            ["moteur", "N", "médiane ms", "p95 ms"],
+            rows,
+        )
+        + head
+    )
 
 
 # ------------------------------------------------------------------------------------------------ main
@@ -511,8 +613,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     info = machine_info()
     results: dict[str, object] = {"machine": info, "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-    text = [f"Machine : {info['nproc']} cœurs, {info['cpu']}, {info['ram_gib']} Gio RAM, "
-            f"Python {info['python']}\n"]
+    text = [
+        f"Machine : {info['nproc']} cœurs, {info['cpu']}, {info['ram_gib']} Gio RAM, Python {info['python']}\n"
+    ]
     print(text[0], flush=True)
 
     with tempfile.TemporaryDirectory(prefix="observatoire-bench-db-") as tmp:
@@ -531,8 +634,10 @@ def main(argv: list[str] | None = None) -> int:
                     os.environ["OBSERVATOIRE_STORE"] = previous
             text.append(render_server(results["server"]))
             print(text[-1], flush=True)
-    for section, run, render in (("browser", lambda: bench_browser(args.map_runs), render_browser),
-                                 ("store", lambda: bench_store(args.n), render_store)):
+    for section, run, render in (
+        ("browser", lambda: bench_browser(args.map_runs), render_browser),
+        ("store", lambda: bench_store(args.n), render_store),
+    ):
         if section not in sections:
             continue
         try:

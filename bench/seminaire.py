@@ -136,8 +136,9 @@ def _check(record: dict, index: int, step: str, result, session: ProtocolSession
     return result.status == "ok"
 
 
-async def attendee(index: int, base_url: str, start_at: float, args: argparse.Namespace, record: dict,
-                   deadline: float) -> None:
+async def attendee(
+    index: int, base_url: str, start_at: float, args: argparse.Namespace, record: dict, deadline: float
+) -> None:
     rng = random.Random(index)
     await asyncio.sleep(max(0.0, start_at - time.monotonic()))
     session = ProtocolSession(base_url, timeout=args.timeout)
@@ -175,8 +176,14 @@ async def attendee(index: int, base_url: str, start_at: float, args: argparse.Na
         await session.close()
 
 
-async def browser_attendee(index: int, browser, base_url: str, start_at: float,  # noqa: ANN001
-                           args: argparse.Namespace, record: dict) -> None:
+async def browser_attendee(
+    index: int,
+    browser,
+    base_url: str,
+    start_at: float,  # noqa: ANN001
+    args: argparse.Namespace,
+    record: dict,
+) -> None:
     """A real Chromium tab doing the same steps through the page (bench/load.py's selectors): the check that
     what the protocol client measures is what a person sees (script state « notRunning » in the page)."""
     from bench.load import DEP_LABELS, _rerun
@@ -210,6 +217,7 @@ async def browser_attendee(index: int, browser, base_url: str, start_at: float, 
         for kind, value in [("filtre", first), ("filtre", second), ("page", rng.choice(PAGES))]:
             await asyncio.sleep(rng.uniform(0.5, 1.5) * args.think)
             if kind == "filtre":
+
                 async def action(label: str = value) -> None:
                     await sidebar.get_by_role("combobox", name="Département", exact=True).click()
                     option = page.get_by_role("option", name=label, exact=True)
@@ -217,8 +225,10 @@ async def browser_attendee(index: int, browser, base_url: str, start_at: float, 
                         await option.click()
                     await page.keyboard.press("Escape")
             else:
+
                 async def action(label: str = value) -> None:
                     await sidebar.locator('[data-testid="stSidebarNavLink"]').filter(has_text=label).first.click()
+
             start = time.perf_counter()
             try:
                 await _rerun(page, action, timeout_ms)
@@ -226,9 +236,14 @@ async def browser_attendee(index: int, browser, base_url: str, start_at: float, 
                 state = "?"
                 with contextlib.suppress(Exception):
                     state = await page.locator('[data-testid="stApp"]').get_attribute(
-                        "data-test-script-state", timeout=2000)
-                _error(record, f"navigateur {index}", f"{kind} {value}",
-                       f"état du script : {state} ; {type(exc).__name__}: {str(exc).splitlines()[0][:100]}")
+                        "data-test-script-state", timeout=2000
+                    )
+                _error(
+                    record,
+                    f"navigateur {index}",
+                    f"{kind} {value}",
+                    f"état du script : {state} ; {type(exc).__name__}: {str(exc).splitlines()[0][:100]}",
+                )
                 return
             record["reruns"][kind].append(time.perf_counter() - start)
             await check(f"{kind} {value}")
@@ -248,8 +263,9 @@ async def browsers_run(base_url: str, starts: list[float], args: argparse.Namesp
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            await asyncio.gather(*[browser_attendee(i, browser, base_url, at, args, record)
-                                   for i, at in enumerate(starts)])
+            await asyncio.gather(
+                *[browser_attendee(i, browser, base_url, at, args, record) for i, at in enumerate(starts)]
+            )
         finally:
             await browser.close()
     return ""
@@ -273,10 +289,20 @@ async def warm_up(urls: list[str], timeout: float) -> list[str]:
 
 
 async def scenario(base_url: str, pids: list[int], args: argparse.Namespace) -> dict:
-    record: dict = {"first": [], "reruns": {"filtre": [], "page": []}, "errors": [], "sessions_ok": 0,
-                    "skipped": 0}
-    browser_record: dict = {"first": [], "reruns": {"filtre": [], "page": []}, "errors": [], "sessions_ok": 0,
-                            "skipped": 0}
+    record: dict = {
+        "first": [],
+        "reruns": {"filtre": [], "page": []},
+        "errors": [],
+        "sessions_ok": 0,
+        "skipped": 0,
+    }
+    browser_record: dict = {
+        "first": [],
+        "reruns": {"filtre": [], "page": []},
+        "errors": [],
+        "sessions_ok": 0,
+        "skipped": 0,
+    }
     stop, usage = asyncio.Event(), {}
     sampler = asyncio.create_task(sample(pids, stop, usage))
     start = time.monotonic()
@@ -306,8 +332,14 @@ async def scenario(base_url: str, pids: list[int], args: argparse.Namespace) -> 
     client_cpu = 100 * (time.process_time() - cpu_client) / duration
     stop.set()
     await sampler
-    return {"duration_s": round(duration, 1), "client_cpu_pct": round(client_cpu, 1), "record": record,
-            "usage": usage, "browsers": browser_record, "browsers_skipped": browsers_skipped}
+    return {
+        "duration_s": round(duration, 1),
+        "client_cpu_pct": round(client_cpu, 1),
+        "record": record,
+        "usage": usage,
+        "browsers": browser_record,
+        "browsers_skipped": browsers_skipped,
+    }
 
 
 def _stats(values: list[float]) -> dict:
@@ -315,29 +347,49 @@ def _stats(values: list[float]) -> dict:
         return {"n": 0, "median": None, "p95": None, "max": None}
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
-    return {"n": len(values), "median": round(statistics.median(values) * 1000),
-            "p95": round(p95 * 1000), "max": round(max(values) * 1000)}
+    return {
+        "n": len(values),
+        "median": round(statistics.median(values) * 1000),
+        "p95": round(p95 * 1000),
+        "max": round(max(values) * 1000),
+    }
 
 
 def summarise(replicas: int, run: dict, pids: list[int], warm: list[str]) -> dict:
     rec = run["record"]
     reruns = rec["reruns"]["filtre"] + rec["reruns"]["page"]
     return {
-        "replicas": replicas, "duration_s": run["duration_s"], "sessions_ok": rec["sessions_ok"],
-        "errors": len(rec["errors"]), "error_samples": rec["errors"][:15],
+        "replicas": replicas,
+        "duration_s": run["duration_s"],
+        "sessions_ok": rec["sessions_ok"],
+        "errors": len(rec["errors"]),
+        "error_samples": rec["errors"][:15],
         "skipped_steps": rec["skipped"],
-        "first_completion_ms": _stats(rec["first"]), "rerun_ms": _stats(reruns),
-        "filter_rerun_ms": _stats(rec["reruns"]["filtre"]), "page_switch_ms": _stats(rec["reruns"]["page"]),
-        "client_cpu_pct": run["client_cpu_pct"], "warm_up_problems": warm,
-        "browsers": {"sessions_ok": run["browsers"]["sessions_ok"], "errors": len(run["browsers"]["errors"]),
-                     "error_samples": run["browsers"]["errors"][:10], "not_run": run["browsers_skipped"],
-                     "first_completion_ms": _stats(run["browsers"]["first"]),
-                     "rerun_ms": _stats(run["browsers"]["reruns"]["filtre"] + run["browsers"]["reruns"]["page"])},
-        "per_replica": [{"pid": pid, "cpu_mean_pct": round(run["usage"][pid]["cpu_mean"], 1),
-                         "cpu_peak_pct": round(run["usage"][pid]["cpu_peak"], 1),
-                         "rss_start_mib": round(run["usage"][pid]["rss_start_kib"] / 1024, 1),
-                         "rss_max_mib": round(run["usage"][pid]["rss_max_kib"] / 1024, 1),
-                         "rss_end_mib": round(run["usage"][pid]["rss_end_kib"] / 1024, 1)} for pid in pids],
+        "first_completion_ms": _stats(rec["first"]),
+        "rerun_ms": _stats(reruns),
+        "filter_rerun_ms": _stats(rec["reruns"]["filtre"]),
+        "page_switch_ms": _stats(rec["reruns"]["page"]),
+        "client_cpu_pct": run["client_cpu_pct"],
+        "warm_up_problems": warm,
+        "browsers": {
+            "sessions_ok": run["browsers"]["sessions_ok"],
+            "errors": len(run["browsers"]["errors"]),
+            "error_samples": run["browsers"]["errors"][:10],
+            "not_run": run["browsers_skipped"],
+            "first_completion_ms": _stats(run["browsers"]["first"]),
+            "rerun_ms": _stats(run["browsers"]["reruns"]["filtre"] + run["browsers"]["reruns"]["page"]),
+        },
+        "per_replica": [
+            {
+                "pid": pid,
+                "cpu_mean_pct": round(run["usage"][pid]["cpu_mean"], 1),
+                "cpu_peak_pct": round(run["usage"][pid]["cpu_peak"], 1),
+                "rss_start_mib": round(run["usage"][pid]["rss_start_kib"] / 1024, 1),
+                "rss_max_mib": round(run["usage"][pid]["rss_max_kib"] / 1024, 1),
+                "rss_end_mib": round(run["usage"][pid]["rss_end_kib"] / 1024, 1),
+            }
+            for pid in pids
+        ],
     }
 
 
@@ -347,8 +399,9 @@ def _load_cluster():  # noqa: ANN202
     return getattr(importlib.import_module("scripts.serve"), "cluster", None)
 
 
-async def qr_path(base_url: str, store_dir: Path, pids: list[int], replicas: int,
-                  args: argparse.Namespace) -> dict:
+async def qr_path(
+    base_url: str, store_dir: Path, pids: list[int], replicas: int, args: argparse.Namespace
+) -> dict:
     """The QR path (bench/_instantane.py): the instantané published, fetched by every attendee, then 20 % open
     the live dashboard; the published file is removed afterwards."""
     published = _instantane.publish(store_dir, base_url)
@@ -359,8 +412,9 @@ async def qr_path(base_url: str, store_dir: Path, pids: list[int], replicas: int
         published.remove()
 
 
-async def scenarios(base_url: str, store_dir: Path, pids: list[int], replicas: int, warm: list[str],
-                    args: argparse.Namespace) -> dict:
+async def scenarios(
+    base_url: str, store_dir: Path, pids: list[int], replicas: int, warm: list[str], args: argparse.Namespace
+) -> dict:
     """The live scenario (unchanged) then, on the same warm server, the QR path."""
     res: dict = {"replicas": replicas}
     if "live" in args.scenarios:
@@ -388,14 +442,20 @@ async def run_one(replicas: int, args: argparse.Namespace) -> dict:
     cluster = _load_cluster()
     if cluster is None:
         return {"replicas": replicas, "unavailable": "scripts/serve.py (cluster) absent : non mesuré"}
-    with tempfile.TemporaryDirectory(prefix="seminaire-store-") as store, \
-            cluster(replicas=replicas, store_dir=Path(store),
-                    extra_env={"STREAMLIT_SERVER_FILE_WATCHER_TYPE": args.file_watcher}) as c:
+    with (
+        tempfile.TemporaryDirectory(prefix="seminaire-store-") as store,
+        cluster(
+            replicas=replicas,
+            store_dir=Path(store),
+            extra_env={"STREAMLIT_SERVER_FILE_WATCHER_TYPE": args.file_watcher},
+        ) as c,
+    ):
         warm = await warm_up(list(c.replica_urls), args.timeout)
         pids = list(c.replica_pids)
         res = await scenarios(c.url, Path(store), pids, replicas, warm, args)
-        res["server_log_tails"] = ([c.replica_log(i, 6000) for i in range(replicas)] + [c.haproxy_log_tail(3000)]
-                                   if _failed(res) else [])
+        res["server_log_tails"] = (
+            [c.replica_log(i, 6000) for i in range(replicas)] + [c.haproxy_log_tail(3000)] if _failed(res) else []
+        )
         return res
 
 
@@ -425,17 +485,20 @@ def render(res: dict) -> str:
     for r in runs:
         qr = r.get("qr")
         if qr and qr["fetch_ms"]["p95"] and r["first_completion_ms"]["p95"]:
-            lines.append(f"{r['replicas']} rép. : le QR mène à l'instantané en {_ms(qr['fetch_ms']['p95'])} ms "
-                         f"(p95) contre {_ms(r['first_completion_ms']['p95'])} ms pour la 1re page du tableau "
-                         "de bord "
-                         f"({_ratio(r['first_completion_ms']['p95'], qr['fetch_ms']['p95'])} plus vite)")
+            lines.append(
+                f"{r['replicas']} rép. : le QR mène à l'instantané en {_ms(qr['fetch_ms']['p95'])} ms "
+                f"(p95) contre {_ms(r['first_completion_ms']['p95'])} ms pour la 1re page du tableau "
+                "de bord "
+                f"({_ratio(r['first_completion_ms']['p95'], qr['fetch_ms']['p95'])} plus vite)"
+            )
     for r in res["runs"]:
         if "unavailable" in r:
             lines.append(f"{r['replicas']} répliques : {r['unavailable']}")
     for r in runs:
         for err in r["error_samples"]:
-            lines.append(f"ERREUR ({r['replicas']} rép., session {err['session']}, {err['step']}) : "
-                         f"{err['detail']}")
+            lines.append(
+                f"ERREUR ({r['replicas']} rép., session {err['session']}, {err['step']}) : {err['detail']}"
+            )
             for event in err.get("events", []):
                 lines.append(f"    {event}")
         for err in r["browsers"]["error_samples"]:
@@ -457,40 +520,56 @@ def _render_live(res: dict, runs: list[dict]) -> list[str]:
         "répliques  sessions  erreurs  1re exécution ms (méd / p95 / max)  relance ms (méd / p95 / max)  "
         "CPU client",
     ]
-    lines[1:1] = [f"  charge de la machine ({r['replicas']} rép.) : début {r['load']['start']}, max "
-                  f"{r['load']['max']}, fin {r['load']['end']}" for r in runs if r.get("load")]
+    lines[1:1] = [
+        f"  charge de la machine ({r['replicas']} rép.) : début {r['load']['start']}, max "
+        f"{r['load']['max']}, fin {r['load']['end']}"
+        for r in runs
+        if r.get("load")
+    ]
     for r in runs:
         f, rr = r["first_completion_ms"], r["rerun_ms"]
-        lines.append(f"{r['replicas']:>9}  {r['sessions_ok']:>4}/{res['sessions']:<3}  {r['errors']:>7}  "
-                     f"{_ms(f['median']):>9} / {_ms(f['p95']):>7} / {_ms(f['max']):>7}      "
-                     f"{_ms(rr['median']):>7} / {_ms(rr['p95']):>7} / {_ms(rr['max']):>7}    "
-                     f"{r['client_cpu_pct']:>5} %")
+        lines.append(
+            f"{r['replicas']:>9}  {r['sessions_ok']:>4}/{res['sessions']:<3}  {r['errors']:>7}  "
+            f"{_ms(f['median']):>9} / {_ms(f['p95']):>7} / {_ms(f['max']):>7}      "
+            f"{_ms(rr['median']):>7} / {_ms(rr['p95']):>7} / {_ms(rr['max']):>7}    "
+            f"{r['client_cpu_pct']:>5} %"
+        )
     if res["browsers"] and runs:
-        lines += ["", f"Dont {res['browsers']} participants de plus dans un vrai Chromium (même parcours, mesuré "
-                      "dans la page jusqu'à l'état « notRunning ») :"]
+        lines += [
+            "",
+            f"Dont {res['browsers']} participants de plus dans un vrai Chromium (même parcours, mesuré "
+            "dans la page jusqu'à l'état « notRunning ») :",
+        ]
         for r in runs:
             b = r["browsers"]
             if b["not_run"]:
                 lines.append(f"{r['replicas']:>9}  non mesuré : {b['not_run']}")
                 continue
             f, rr = b["first_completion_ms"], b["rerun_ms"]
-            lines.append(f"{r['replicas']:>9}  {b['sessions_ok']:>4}/{res['browsers']:<3}  {b['errors']:>7}  "
-                         f"{_ms(f['median']):>9} / {_ms(f['p95']):>7} / {_ms(f['max']):>7}      "
-                         f"{_ms(rr['median']):>7} / {_ms(rr['p95']):>7} / {_ms(rr['max']):>7}")
+            lines.append(
+                f"{r['replicas']:>9}  {b['sessions_ok']:>4}/{res['browsers']:<3}  {b['errors']:>7}  "
+                f"{_ms(f['median']):>9} / {_ms(f['p95']):>7} / {_ms(f['max']):>7}      "
+                f"{_ms(rr['median']):>7} / {_ms(rr['p95']):>7} / {_ms(rr['max']):>7}"
+            )
     lines += ["", "réplique (pid)   CPU moyen  CPU pic   RSS début  RSS max  RSS fin (Mio)"]
     for r in runs:
         for rep in r["per_replica"]:
-            lines.append(f"{r['replicas']} rép. ({rep['pid']:>7})  {rep['cpu_mean_pct']:>7} %  "
-                         f"{rep['cpu_peak_pct']:>6} %  {rep['rss_start_mib']:>9}  {rep['rss_max_mib']:>7}  "
-                         f"{rep['rss_end_mib']:>7}")
+            lines.append(
+                f"{r['replicas']} rép. ({rep['pid']:>7})  {rep['cpu_mean_pct']:>7} %  "
+                f"{rep['cpu_peak_pct']:>6} %  {rep['rss_start_mib']:>9}  {rep['rss_max_mib']:>7}  "
+                f"{rep['rss_end_mib']:>7}"
+            )
     if len(runs) == 2:
         a, b = runs
-        lines += ["", f"Rapport {a['replicas']} réplique / {b['replicas']} répliques (> 1 : plus rapide à "
-                      f"{b['replicas']}) : 1re exécution médiane "
-                      f"{_ratio(a['first_completion_ms']['median'], b['first_completion_ms']['median'])}, p95 "
-                      f"{_ratio(a['first_completion_ms']['p95'], b['first_completion_ms']['p95'])} ; relance "
-                      f"médiane {_ratio(a['rerun_ms']['median'], b['rerun_ms']['median'])}, p95 "
-                      f"{_ratio(a['rerun_ms']['p95'], b['rerun_ms']['p95'])}"]
+        lines += [
+            "",
+            f"Rapport {a['replicas']} réplique / {b['replicas']} répliques (> 1 : plus rapide à "
+            f"{b['replicas']}) : 1re exécution médiane "
+            f"{_ratio(a['first_completion_ms']['median'], b['first_completion_ms']['median'])}, p95 "
+            f"{_ratio(a['first_completion_ms']['p95'], b['first_completion_ms']['p95'])} ; relance "
+            f"médiane {_ratio(a['rerun_ms']['median'], b['rerun_ms']['median'])}, p95 "
+            f"{_ratio(a['rerun_ms']['p95'], b['rerun_ms']['p95'])}",
+        ]
     return lines
 
 
@@ -502,20 +581,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=60, help="délai max d'une exécution du script (60 s)")
     parser.add_argument("--deadline", type=float, default=300, help="durée max du scénario (300 s, max 900)")
     parser.add_argument("--replicas", default="1,2", help="nombres de répliques mesurés, dans l'ordre (1,2)")
-    parser.add_argument("--file-watcher", default="none", choices=["none", "auto", "poll", "watchdog"],
-                        help="server.fileWatcherType des serveurs (none, comme en production : avec la "
-                             "surveillance, un fichier source modifié pendant la charge fait échouer des "
-                             "exécutions)")
-    parser.add_argument("--scenarios", default="live,qr",
-                        help="live (le lien du tableau de bord, comme avant) et/ou qr (l'instantané publié "
-                             "derrière le code QR, puis une part des participants ouvre le tableau de bord) : "
-                             "live,qr")
-    parser.add_argument("--qr-share", type=float, default=0.2,
-                        help="parcours QR : part des participants qui ouvrent ensuite le tableau de bord (0,2)")
-    parser.add_argument("--pause", type=float, default=10,
-                        help="pause entre les deux scénarios sur le même serveur (10 s)")
-    parser.add_argument("--browsers", type=int, default=3,
-                        help="participants de plus dans un vrai Chromium (3 ; 0 = aucun ; max 10)")
+    parser.add_argument(
+        "--file-watcher",
+        default="none",
+        choices=["none", "auto", "poll", "watchdog"],
+        help="server.fileWatcherType des serveurs (none, comme en production : avec la "
+        "surveillance, un fichier source modifié pendant la charge fait échouer des "
+        "exécutions)",
+    )
+    parser.add_argument(
+        "--scenarios",
+        default="live,qr",
+        help="live (le lien du tableau de bord, comme avant) et/ou qr (l'instantané publié "
+        "derrière le code QR, puis une part des participants ouvre le tableau de bord) : "
+        "live,qr",
+    )
+    parser.add_argument(
+        "--qr-share",
+        type=float,
+        default=0.2,
+        help="parcours QR : part des participants qui ouvrent ensuite le tableau de bord (0,2)",
+    )
+    parser.add_argument(
+        "--pause", type=float, default=10, help="pause entre les deux scénarios sur le même serveur (10 s)"
+    )
+    parser.add_argument(
+        "--browsers",
+        type=int,
+        default=3,
+        help="participants de plus dans un vrai Chromium (3 ; 0 = aucun ; max 10)",
+    )
     args = parser.parse_args(argv)
     args.sessions = max(1, min(args.sessions, 400))
     args.deadline = max(10.0, min(args.deadline, 900.0))
@@ -527,10 +622,19 @@ def main(argv: list[str] | None = None) -> int:
     counts = [int(x) for x in args.replicas.split(",") if x.strip()]
     load_average = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     runs = [asyncio.run(run_one(n, args)) for n in counts]
-    res = {"sessions": args.sessions, "browsers": args.browsers, "ramp_s": args.ramp, "think_s": args.think,
-           "scenarios": sorted(args.scenarios), "qr_share": args.qr_share,
-           "timeout_s": args.timeout, "file_watcher": args.file_watcher,
-           "machine": machine_info(), "load_average": load_average, "runs": runs}
+    res = {
+        "sessions": args.sessions,
+        "browsers": args.browsers,
+        "ramp_s": args.ramp,
+        "think_s": args.think,
+        "scenarios": sorted(args.scenarios),
+        "qr_share": args.qr_share,
+        "timeout_s": args.timeout,
+        "file_watcher": args.file_watcher,
+        "machine": machine_info(),
+        "load_average": load_average,
+        "runs": runs,
+    }
     text = render(res)
     print(text)
     OUT_DIR.mkdir(parents=True, exist_ok=True)

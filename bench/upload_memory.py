@@ -105,8 +105,9 @@ def run(mode: str, big: int, wait: float, before: str) -> dict[str, object]:
     with ExitStack() as stack:
         if mode == "avant":  # the application as it was (its own config.toml: no maxUploadSize, 200 Mo)
             root = stack.enter_context(app_at(before))
-            server = stack.enter_context(streamlit_server(launcher=["-m", "streamlit", "run", ENTRYPOINT],
-                                                          app_root=root))
+            server = stack.enter_context(
+                streamlit_server(launcher=["-m", "streamlit", "run", ENTRYPOINT], app_root=root)
+            )
         else:
             server = stack.enter_context(streamlit_server())
         result = asyncio.run(scenario(server.url, server.pid, big, wait))
@@ -130,22 +131,48 @@ def main() -> int:
         results.append(run(mode, args.big, args.wait, args.avant))
     rows = []
     for r in results:
-        rows.append([r["mode"], r["rss_reference_mib"], ", ".join(map(str, r["answers_190MB"])),
-                     ", ".join(map(str, r["answers_at_limit"])), r["held_after_uploads_mib"],
-                     r["rss_after_uploads_mib"], r["rss_closed_5s_mib"], r["rss_end_mib"], r["held_end_mib"],
-                     r["freed_after_s"] if r["freed_after_s"] is not None else "jamais",
-                     round(r["rss_end_mib"] - r["rss_reference_mib"], 1) if r["rss_end_mib"] else "-"])
-    print(table(f"Une session anonyme dépose {args.big} × 190 Mo puis 4 fichiers à la limite "
-                f"({config.UPLOAD_LIMIT_MB} Mo) — mémoire du serveur (VmRSS, Mio) et fichiers retenus (Mio)",
-                ["mode", "référence", "réponses 190 Mo", f"réponses {config.UPLOAD_LIMIT_MB} Mo", "retenus",
-                 "RSS après dépôts", "fermée +5 s", f"fin (+{args.wait:.0f} s)", "retenus fin",
-                 "libérés après (s)", "fin − référence"], rows))
+        rows.append(
+            [
+                r["mode"],
+                r["rss_reference_mib"],
+                ", ".join(map(str, r["answers_190MB"])),
+                ", ".join(map(str, r["answers_at_limit"])),
+                r["held_after_uploads_mib"],
+                r["rss_after_uploads_mib"],
+                r["rss_closed_5s_mib"],
+                r["rss_end_mib"],
+                r["held_end_mib"],
+                r["freed_after_s"] if r["freed_after_s"] is not None else "jamais",
+                round(r["rss_end_mib"] - r["rss_reference_mib"], 1) if r["rss_end_mib"] else "-",
+            ]
+        )
+    print(
+        table(
+            f"Une session anonyme dépose {args.big} × 190 Mo puis 4 fichiers à la limite "
+            f"({config.UPLOAD_LIMIT_MB} Mo) — mémoire du serveur (VmRSS, Mio) et fichiers retenus (Mio)",
+            [
+                "mode",
+                "référence",
+                "réponses 190 Mo",
+                f"réponses {config.UPLOAD_LIMIT_MB} Mo",
+                "retenus",
+                "RSS après dépôts",
+                "fermée +5 s",
+                f"fin (+{args.wait:.0f} s)",
+                "retenus fin",
+                "libérés après (s)",
+                "fin − référence",
+            ],
+            rows,
+        )
+    )
     for r in results:
         print(f"{r['mode']} : (s après fermeture, RSS Mio, retenus Mio) {r['timeline']}")
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     out = OUT_DIR / f"{args.label}.json"
-    out.write_text(json.dumps({"machine": info, "results": results}, ensure_ascii=False, indent=1),
-                   encoding="utf-8")
+    out.write_text(
+        json.dumps({"machine": info, "results": results}, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     print(f"\nRésultats : {out}")
     return 0
 

@@ -41,8 +41,9 @@ its 16 accepted years (indicators × declared territories and breakdowns); a cen
 def scale_reference() -> checks.Reference:
     """The shipped reference data, with the accepted school years widened to `SCALE_YEARS`."""
     reference = checks.read_reference(config.REFERENCE_DIR)
-    return dataclasses.replace(reference, academie=dataclasses.replace(reference.academie,
-                                                                       annees_valides=SCALE_YEARS))
+    return dataclasses.replace(
+        reference, academie=dataclasses.replace(reference.academie, annees_valides=SCALE_YEARS)
+    )
 
 
 def synthetic_measures(n: int, bad_share: float = 0.0, seed: int = 0) -> tuple[pd.DataFrame, int]:
@@ -57,8 +58,12 @@ def synthetic_measures(n: int, bad_share: float = 0.0, seed: int = 0) -> tuple[p
     first, last = (int(y[:4]) for y in acad.annees_valides)
     school_years = [f"{y}-{y + 1}" for y in range(first, last + 1)]
     months = [f"{y + (m < 9)}-{m:02d}" for y in range(first, last + 1) for m in (9, 10, 11, 12, *range(1, 9))]
-    codes_of = {"academie": [acad.code], "departement": list(tables["departements"]["code"]),
-                "bassin": list(tables["bassins"]["code"]), "laboratoire": list(tables["laboratoires"]["code"])}
+    codes_of = {
+        "academie": [acad.code],
+        "departement": list(tables["departements"]["code"]),
+        "bassin": list(tables["bassins"]["code"]),
+        "laboratoire": list(tables["laboratoires"]["code"]),
+    }
     # per indicator: the lists of allowed values of (period, territory, niveau, thématique, public)
     axes, sizes = [], []
     for ind_id, granularity in zip(annual["id"], annual["granularite"], strict=True):
@@ -74,8 +79,18 @@ def synthetic_measures(n: int, bad_share: float = 0.0, seed: int = 0) -> tuple[p
     rng = np.random.default_rng(seed)
     picked = np.sort(rng.choice(int(starts[-1]), size=n, replace=False))
     block = np.searchsorted(starts, picked, side="right") - 1
-    columns: dict[str, np.ndarray] = {name: np.empty(n, dtype=object) for name in (
-        "indicateur", "periode", "territoire_type", "territoire_code", "niveau", "thematique", "public")}
+    columns: dict[str, np.ndarray] = {
+        name: np.empty(n, dtype=object)
+        for name in (
+            "indicateur",
+            "periode",
+            "territoire_type",
+            "territoire_code",
+            "niveau",
+            "thematique",
+            "public",
+        )
+    }
     for i in np.unique(block):
         rows = np.flatnonzero(block == i)
         local = picked[rows] - starts[i]
@@ -94,8 +109,14 @@ def synthetic_measures(n: int, bad_share: float = 0.0, seed: int = 0) -> tuple[p
         columns["public"][rows] = np.array(axes[i][4], dtype=object)[i_pub]
     unit = annual["unite"].to_numpy()[block]
     values = np.where(unit == schema.RATE_UNIT, rng.uniform(0, 100, n).round(1), rng.integers(0, 100_000, n))
-    frame = pd.DataFrame({**columns, "valeur": pd.Series(values).astype(str).to_numpy(),
-                          "origine": "illustratif", "source": "illustratif"})
+    frame = pd.DataFrame(
+        {
+            **columns,
+            "valeur": pd.Series(values).astype(str).to_numpy(),
+            "origine": "illustratif",
+            "source": "illustratif",
+        }
+    )
     frame = frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)  # keys in no particular order
     bad = int(round(n * bad_share))
     if bad:
@@ -144,8 +165,9 @@ def main(argv: list[str] | None = None) -> int:
                 path.unlink()
                 per_row = elapsed / n * 1e6
                 results.append((n, bad, count, listed, elapsed, per_row))
-                print(f"{n:>10} {bad:>15} {f'{count} ({listed})':>22} {elapsed:>8.2f}s {per_row:>11.2f}",
-                      flush=True)
+                print(
+                    f"{n:>10} {bad:>15} {f'{count} ({listed})':>22} {elapsed:>8.2f}s {per_row:>11.2f}", flush=True
+                )
     by_n = {}
     for n, bad, *_, per_row in results:
         by_n.setdefault(bad > 0, []).append((n, per_row))

@@ -80,8 +80,11 @@ def machine() -> str:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-        mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal"))
+        mem_kb = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
         ram = f"{mem_kb / 1024 / 1024:.1f} Go"
     except (OSError, StopIteration, ValueError):
         ram = "?"
@@ -155,8 +158,11 @@ def main(argv: list[str] | None = None) -> int:
         with base.connect() as con:
             demo = versions.active_measures(con)
             tables = store.reference_tables(con)
-        table.add(f"init : publication des données de démonstration ({count(len(demo))} mesures)",
-                  seconds(init_time), f"médiane de {args.repeat}")
+        table.add(
+            f"init : publication des données de démonstration ({count(len(demo))} mesures)",
+            seconds(init_time),
+            f"médiane de {args.repeat}",
+        )
         table.add("  taille de la version", megabytes(base.current().path))
 
         # ------------------------------------------------------------------------ demo-sized import and undo
@@ -164,21 +170,36 @@ def main(argv: list[str] | None = None) -> int:
         change["valeur"] = change["valeur"] * 0.5 + 0.125
         change["origine"] = "import"
         counts = (0, len(change), 0)
-        demo_import = median_of(args.repeat, lambda i: fresh(f"imp-{i}", base),
-                                lambda r: r.import_measures(change, "bench.csv", "0" * 64, "bench", counts))
-        table.add(f"import de la taille de la démo ({count(len(change))} lignes) : publication seule",
-                  seconds(demo_import), f"médiane de {args.repeat}")
+        demo_import = median_of(
+            args.repeat,
+            lambda i: fresh(f"imp-{i}", base),
+            lambda r: r.import_measures(change, "bench.csv", "0" * 64, "bench", counts),
+        )
+        table.add(
+            f"import de la taille de la démo ({count(len(change))} lignes) : publication seule",
+            seconds(demo_import),
+            f"médiane de {args.repeat}",
+        )
         imported = versions.Repository(work / "imp-0")
         table.add("  taille de la version", megabytes(imported.current().path))
         csv = exporting.to_csv_bytes(change[schema.MEASURE_COLUMNS])
-        read_demo = median_of(args.repeat, lambda i: None,
-                              lambda _: importing.read_import(csv, "bench.csv", tables, config.academie()))
+        read_demo = median_of(
+            args.repeat,
+            lambda i: None,
+            lambda _: importing.read_import(csv, "bench.csv", tables, config.academie()),
+        )
         size = f"{len(csv) / 1024 / 1024:.1f}".replace(".", ",")
-        table.add(f"  lecture + validation (read_import, CSV de {size} Mo)", seconds(read_demo),
-                  f"médiane de {args.repeat}")
+        table.add(
+            f"  lecture + validation (read_import, CSV de {size} Mo)",
+            seconds(read_demo),
+            f"médiane de {args.repeat}",
+        )
         undo_demo = median_of(args.repeat, lambda i: fresh(f"undo-{i}", imported), lambda r: r.undo(2, "bench"))
-        table.add("annulation de cet import", seconds(undo_demo),
-                  f"médiane de {args.repeat} ; {undo_demo / demo_import:.2f} × l'import".replace(".", ","))
+        table.add(
+            "annulation de cet import",
+            seconds(undo_demo),
+            f"médiane de {args.repeat} ; {undo_demo / demo_import:.2f} × l'import".replace(".", ","),
+        )
 
         # --------------------------------------------------------------------------------- 1 000 000 rows
         frame, _ = synthetic_measures(args.rows)
@@ -191,8 +212,11 @@ def main(argv: list[str] | None = None) -> int:
             refusal = "accepté"
         except schema.ValidationError as err:
             refusal = str(err).splitlines()[-1][:110]
-        print(f"  (read_import de {count(args.rows)} lignes, {len(big_csv) / 1024 / 1024:.0f} Mo, limites "
-              f"normales : {refusal})", flush=True)
+        print(
+            f"  (read_import de {count(args.rows)} lignes, {len(big_csv) / 1024 / 1024:.0f} Mo, limites "
+            f"normales : {refusal})",
+            flush=True,
+        )
         limits = importing.MAX_BYTES, importing.MAX_ROWS
         importing.MAX_BYTES, importing.MAX_ROWS = 1 << 40, 1 << 40
         try:
@@ -202,19 +226,31 @@ def main(argv: list[str] | None = None) -> int:
         big = incoming.frame
         big_counts = (len(big), 0, 0)
         big_repeat = min(3, args.repeat)
-        publish_big = median_of(big_repeat, lambda i: fresh(f"big-{i}", base),
-                                lambda r: r.import_measures(big, "gros.csv", incoming.sha256, "bench", big_counts))
-        table.add(f"import de {count(len(big))} lignes : publication seule", seconds(publish_big),
-                  f"médiane de {big_repeat} ; {publish_big / demo_import:.1f} × l'import démo".replace(".", ","))
-        table.add(f"import de {count(len(big))} lignes : lecture + validation (limites levées)", seconds(read_big),
-                  f"1 mesure ; CSV de {len(big_csv) / 1024 / 1024:.0f} Mo".replace(".", ","))
-        table.add(f"import de {count(len(big))} lignes : lecture + validation + publication",
-                  seconds(read_big + publish_big))
+        publish_big = median_of(
+            big_repeat,
+            lambda i: fresh(f"big-{i}", base),
+            lambda r: r.import_measures(big, "gros.csv", incoming.sha256, "bench", big_counts),
+        )
+        table.add(
+            f"import de {count(len(big))} lignes : publication seule",
+            seconds(publish_big),
+            f"médiane de {big_repeat} ; {publish_big / demo_import:.1f} × l'import démo".replace(".", ","),
+        )
+        table.add(
+            f"import de {count(len(big))} lignes : lecture + validation (limites levées)",
+            seconds(read_big),
+            f"1 mesure ; CSV de {len(big_csv) / 1024 / 1024:.0f} Mo".replace(".", ","),
+        )
+        table.add(
+            f"import de {count(len(big))} lignes : lecture + validation + publication",
+            seconds(read_big + publish_big),
+        )
         big_repo = versions.Repository(work / "big-0")
         table.add("  taille de la version", megabytes(big_repo.current().path))
         undo_big = median_of(big_repeat, lambda i: fresh(f"undo-big-{i}", big_repo), lambda r: r.undo(2, "bench"))
-        table.add(f"annulation de l'import de {count(len(big))} lignes", seconds(undo_big),
-                  f"médiane de {big_repeat}")
+        table.add(
+            f"annulation de l'import de {count(len(big))} lignes", seconds(undo_big), f"médiane de {big_repeat}"
+        )
 
         # the largest file the importer accepts (20 Mo, 500 000 rows)
         per_row = len(exporting.to_csv_bytes(big.sample(5000, random_state=0))) / 5000
@@ -222,24 +258,37 @@ def main(argv: list[str] | None = None) -> int:
         limit_csv = exporting.to_csv_bytes(big.head(n_max))
         read_max, at_limit = timed(lambda: importing.read_import(limit_csv, "limite.csv", tables, wide))
         r = fresh("limite", base)
-        publish_max, _ = timed(lambda: r.import_measures(at_limit.frame, "limite.csv", at_limit.sha256, "bench",
-                                                         (n_max, 0, 0)))
-        table.add(f"plus gros fichier accepté ({count(n_max)} lignes, {len(limit_csv) / 1024 / 1024:.1f} Mo) : "
-                  "lecture + validation".replace(".", ","), seconds(read_max), "1 mesure")
+        publish_max, _ = timed(
+            lambda: r.import_measures(at_limit.frame, "limite.csv", at_limit.sha256, "bench", (n_max, 0, 0))
+        )
+        table.add(
+            f"plus gros fichier accepté ({count(n_max)} lignes, {len(limit_csv) / 1024 / 1024:.1f} Mo) : "
+            "lecture + validation".replace(".", ","),
+            seconds(read_max),
+            "1 mesure",
+        )
         table.add("  puis publication", seconds(publish_max), "1 mesure")
 
         # ------------------------------------------------------------------------------ switch of the app
-        print(f"Bascule de l'application (lecteur séparé, une relance toutes les {int(RERUN * 1000)} ms)",
-              flush=True)
-        cases = (("version de la taille de la démo", change, args.repeat),
-                 (f"version de {count(len(big))} lignes de plus", big, 1))
+        print(
+            f"Bascule de l'application (lecteur séparé, une relance toutes les {int(RERUN * 1000)} ms)", flush=True
+        )
+        cases = (
+            ("version de la taille de la démo", change, args.repeat),
+            (f"version de {count(len(big))} lignes de plus", big, 1),
+        )
         for number, (label, incoming_frame, runs) in enumerate(cases):
             repo = fresh(f"switch-{number}", base)
             rows = (0, len(incoming_frame), 0)
             totals, pure = [], []
-            reader = subprocess.Popen([sys.executable, "-c", _READER, str(repo.root), str(RERUN)], cwd=ROOT,
-                                      env={**os.environ, "PYTHONPATH": str(ROOT)}, stdin=subprocess.DEVNULL,
-                                      stdout=subprocess.PIPE, text=True)
+            reader = subprocess.Popen(
+                [sys.executable, "-c", _READER, str(repo.root), str(RERUN)],
+                cwd=ROOT,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
             try:
                 assert reader.stdout.readline().strip() == "pret"
                 for _ in range(runs):
@@ -263,8 +312,11 @@ def main(argv: list[str] | None = None) -> int:
                 reader.kill()
                 reader.wait()
             note = f"médiane de {len(totals)}" if len(totals) > 1 else "1 mesure"
-            table.add(f"bascule vers une {label} : du pointeur à la 1re réponse",
-                      seconds(statistics.median(totals)), note)
+            table.add(
+                f"bascule vers une {label} : du pointeur à la 1re réponse",
+                seconds(statistics.median(totals)),
+                note,
+            )
             table.add("  dont détection + ouverture + 1re requête (kpis)", seconds(statistics.median(pure)), note)
     print(f"Charge moyenne à la fin : {load()}")
     return 0

@@ -57,8 +57,10 @@ def _secrets() -> Mapping:
         return st.secrets.to_dict()
     except StreamlitSecretNotFoundError as exc:  # no file, or a file that cannot be read
         if getattr(exc, "error_id", None) != "no-secrets-found":  # its message is not logged: key names only
-            log.warning("Fichier de secrets Streamlit illisible (%s) : connexion des éditeurs désactivée.",
-                        getattr(exc, "error_id", None) or "erreur inconnue")
+            log.warning(
+                "Fichier de secrets Streamlit illisible (%s) : connexion des éditeurs désactivée.",
+                getattr(exc, "error_id", None) or "erreur inconnue",
+            )
         return {}
 
 
@@ -119,8 +121,11 @@ def _logout_button() -> None:
 
 
 def _render_not_configured(cfg: AccessConfig) -> None:
-    st.warning("La connexion des éditeurs n'est pas configurée sur ce serveur : l'import de données est "
-               "désactivé. La consultation du tableau de bord reste ouverte à tous.", icon=":material/lock:")
+    st.warning(
+        "La connexion des éditeurs n'est pas configurée sur ce serveur : l'import de données est "
+        "désactivé. La consultation du tableau de bord reste ouverte à tous.",
+        icon=":material/lock:",
+    )
     st.markdown(
         "**Pour activer l'import**, l'administrateur du serveur :\n\n"
         "1. fait enregistrer le tableau de bord comme application auprès du fournisseur d'identité de "
@@ -133,37 +138,59 @@ def _render_not_configured(cfg: AccessConfig) -> None:
         "4. redémarre l'application."
     )
     if cfg.problems and cfg.problems != ("la section [auth] est absente",):
-        st.markdown("Dans la configuration actuelle :\n\n"
-                    + "\n".join(f"- {escape_markdown(problem)}" for problem in cfg.problems))
+        st.markdown(
+            "Dans la configuration actuelle :\n\n"
+            + "\n".join(f"- {escape_markdown(problem)}" for problem in cfg.problems)
+        )
     st.code(SECRETS_EXAMPLE, language="toml", wrap_lines=True)  # no sideways scroll on a phone
-    st.caption("Un fournisseur nommé est aussi accepté : `[auth.academie]` avec `client_id`, `client_secret` "
-               "et `server_metadata_url` (`redirect_uri` et `cookie_secret` restent dans `[auth]`).")
+    st.caption(
+        "Un fournisseur nommé est aussi accepté : `[auth.academie]` avec `client_id`, `client_secret` "
+        "et `server_metadata_url` (`redirect_uri` et `cookie_secret` restent dans `[auth]`)."
+    )
 
 
 def _render_sign_in(cfg: AccessConfig) -> None:
-    st.info("L'import de données est réservé aux éditeurs de l'observatoire : connectez-vous avec votre "
-            "compte de l'académie. La consultation du tableau de bord reste ouverte à tous, sans connexion.",
-            icon=":material/lock:")
-    st.button("Se connecter", key=LOGIN_KEY, icon=":material/login:", type="primary", on_click=_login,
-              args=(cfg.provider,))
+    st.info(
+        "L'import de données est réservé aux éditeurs de l'observatoire : connectez-vous avec votre "
+        "compte de l'académie. La consultation du tableau de bord reste ouverte à tous, sans connexion.",
+        icon=":material/lock:",
+    )
+    st.button(
+        "Se connecter",
+        key=LOGIN_KEY,
+        icon=":material/login:",
+        type="primary",
+        on_click=_login,
+        args=(cfg.provider,),
+    )
 
 
 def _render_refused(cfg: AccessConfig, claims: Mapping) -> None:
     email = access.editor_from_claims(claims).email
     account = escape_markdown(email) if email else "adresse e-mail inconnue"
-    st.error(f"Votre compte ({account}) n'a pas le droit d'importer des données. Si vous devez alimenter "
-             "l'observatoire, demandez à la DRANE de vous ajouter à la liste des éditeurs.",
-             icon=":material/block:")
+    st.error(
+        f"Votre compte ({account}) n'a pas le droit d'importer des données. Si vous devez alimenter "
+        "l'observatoire, demandez à la DRANE de vous ajouter à la liste des éditeurs.",
+        icon=":material/block:",
+    )
     if not cfg.has_editor_rule:
-        st.caption("Aucun éditeur n'est encore désigné : section `[observatoire]` du fichier "
-                   "`.streamlit/secrets.toml`, clés `editeurs` ou `claim_editeur` + `valeur_editeur`.")
+        st.caption(
+            "Aucun éditeur n'est encore désigné : section `[observatoire]` du fichier "
+            "`.streamlit/secrets.toml`, clés `editeurs` ou `claim_editeur` + `valeur_editeur`."
+        )
     _logout_button()
 
 
 def _render_reconnect(cfg: AccessConfig, reason: str) -> None:
     st.warning(escape_markdown(reason), icon=":material/lock_clock:")
-    st.button("Se reconnecter", key=LOGIN_KEY, icon=":material/login:", type="primary", on_click=_login,
-              args=(cfg.provider,))
+    st.button(
+        "Se reconnecter",
+        key=LOGIN_KEY,
+        icon=":material/login:",
+        type="primary",
+        on_click=_login,
+        args=(cfg.provider,),
+    )
 
 
 def _render_signed_in(editor: Editor) -> None:
@@ -186,9 +213,11 @@ def require_editor() -> Editor | None:
         _render_not_configured(cfg)
         return None
     if _authlib_missing():
-        st.error("La connexion est configurée mais le module Authlib n'est pas installé sur le serveur : "
-                 "installez les dépendances (`pip install -r requirements.txt`) puis redémarrez l'application.",
-                 icon=":material/error:")
+        st.error(
+            "La connexion est configurée mais le module Authlib n'est pas installé sur le serveur : "
+            "installez les dépendances (`pip install -r requirements.txt`) puis redémarrez l'application.",
+            icon=":material/error:",
+        )
         return None
     claims = _user_claims()
     if claims.get("is_logged_in") is not True:

@@ -77,8 +77,13 @@ def render_kpi_card(figure: KeyFigure, sources: bool = True, scope_notes: bool =
             st.caption(escape_markdown(_YEAR.sub(_unbroken, card.caption)))
 
 
-def render_kpi_grid(figures: Sequence[KeyFigure], per_row: int = PER_ROW, sources: bool = True,
-                    key: str = "kpi_grid", scope_notes: bool = True) -> None:
+def render_kpi_grid(
+    figures: Sequence[KeyFigure],
+    per_row: int = PER_ROW,
+    sources: bool = True,
+    key: str = "kpi_grid",
+    scope_notes: bool = True,
+) -> None:
     """A view's key figures as cards, `per_row` per row, each with its source caption and badge when an input
     is illustrative (`sources=False`: the caller shows one source line for all the cards; the badges stay;
     `scope_notes=False`: the caller says the filters not applied above the cards). `key` (starting with
@@ -87,7 +92,7 @@ def render_kpi_grid(figures: Sequence[KeyFigure], per_row: int = PER_ROW, source
     grid = st.container(key=key)
     for start in range(0, len(figures), per_row):
         columns = grid.columns(per_row, gap="medium")
-        for column, figure in zip(columns, figures[start:start + per_row]):
+        for column, figure in zip(columns, figures[start : start + per_row]):
             with column:
                 render_kpi_card(figure, sources, scope_notes)
 
@@ -96,16 +101,17 @@ def render_kpi_notes(view: View) -> None:
     """The filters that do not reach some cards (the view's « filtre » notices), once each, under the cards."""
     notes = [n.text for n in view.notices if n.kind == "filtre"]
     if notes:
-        st.info("**Filtres sans effet sur certains indicateurs**\n\n"
-                + "\n".join(f"- {escape_markdown(n)}" for n in notes),
-                icon=":material/filter_alt_off:")
+        st.info(
+            "**Filtres sans effet sur certains indicateurs**\n\n"
+            + "\n".join(f"- {escape_markdown(n)}" for n in notes),
+            icon=":material/filter_alt_off:",
+        )
 
 
 # ------------------------------------------------------------------------------------------ laboratories
 
 
-def render_lab_card(lab: Mapping[str, object], labels: Labels,
-                    fiche_key: str | None = None) -> None:
+def render_lab_card(lab: Mapping[str, object], labels: Labels, fiche_key: str | None = None) -> None:
     """A bordered lab card; with `fiche_key`, a « Voir la fiche » button selects the lab in that selectbox."""
     card = lab_card_text(lab, labels)
     with st.container(border=True, height="stretch"):
@@ -118,12 +124,22 @@ def render_lab_card(lab: Mapping[str, object], labels: Labels,
         if card["origine"] == "illustratif":
             render_illustrative_badge("Laboratoire illustratif", help=LAB_ILLUSTRATIVE_HELP)
         else:
-            st.badge("Cité par le bilan", icon=":material/menu_book:", color="green",
-                     help=escape_markdown(lab.get("source", "")))
+            st.badge(
+                "Cité par le bilan",
+                icon=":material/menu_book:",
+                color="green",
+                help=escape_markdown(lab.get("source", "")),
+            )
         if fiche_key:
-            st.button("Voir la fiche", key=f"labo_carte_{lab.get('code')}", on_click=open_fiche,
-                      args=(fiche_key, str(lab.get("code"))), icon=":material/arrow_downward:", type="tertiary",
-                      help="Ouvre la fiche de ce laboratoire sous la liste.")
+            st.button(
+                "Voir la fiche",
+                key=f"labo_carte_{lab.get('code')}",
+                on_click=open_fiche,
+                args=(fiche_key, str(lab.get("code"))),
+                icon=":material/arrow_downward:",
+                type="tertiary",
+                help="Ouvre la fiche de ce laboratoire sous la liste.",
+            )
 
 
 def open_fiche(key: str, code: str) -> None:
@@ -131,8 +147,9 @@ def open_fiche(key: str, code: str) -> None:
     st.session_state[key] = code
 
 
-def render_lab_grid(frame: pd.DataFrame, labels: Labels, per_row: int = 3,
-                    height: int | None = None, fiche_key: str | None = None) -> None:
+def render_lab_grid(
+    frame: pd.DataFrame, labels: Labels, per_row: int = 3, height: int | None = None, fiche_key: str | None = None
+) -> None:
     """Grid of lab cards (in a scrolling box of `height` pixels when given: each card then has a focusable
     button, which keeps the box keyboard-accessible)."""
     records = frame.to_dict("records")
@@ -140,6 +157,6 @@ def render_lab_grid(frame: pd.DataFrame, labels: Labels, per_row: int = 3,
     with box:
         for start in range(0, len(records), per_row):
             columns = st.columns(per_row, gap="small")
-            for column, lab in zip(columns, records[start:start + per_row]):
+            for column, lab in zip(columns, records[start : start + per_row]):
                 with column:
                     render_lab_card(lab, labels, fiche_key)

@@ -45,13 +45,17 @@ def domain_sections(indicators: pd.DataFrame) -> list[tuple[str, list[str]]]:
     return list(sections.items())
 
 
-def provenance_markdown(n_labs: int, n_illustrative_labs: int, annee_reference: str, bilan: str,
-                        bassins_note: str, seuil: int = 5) -> str:
+def provenance_markdown(
+    n_labs: int, n_illustrative_labs: int, annee_reference: str, bilan: str, bassins_note: str, seuil: int = 5
+) -> str:
     """« Ce qui vient du bilan, ce qui est illustratif, et pourquoi » (French, markdown; the académie's texts
     escaped)."""
     cited = n_labs - n_illustrative_labs
-    annee_reference, bilan, bassins_note = (escape_markdown(annee_reference), escape_markdown(bilan),
-                                            escape_markdown(bassins_note))
+    annee_reference, bilan, bassins_note = (
+        escape_markdown(annee_reference),
+        escape_markdown(bilan),
+        escape_markdown(bassins_note),
+    )
     return f"""
 **Du bilan, tel quel.** Les valeurs académiques de l'année {annee_reference} sont les chiffres exacts du
 *{bilan}* (colonne `origine` = `bilan`) ; la colonne `source` cite la section du bilan d'où vient chaque

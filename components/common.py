@@ -64,8 +64,9 @@ def render_empty(reason: str | None, filtered: bool = True) -> None:
     """An empty state; `filtered=False` (no filter chosen): the advice to widen the selection is not given —
     the user made none."""
     advice = " Élargissez la sélection dans les filtres (ou « Réinitialiser les filtres »)." if filtered else ""
-    st.info(escape_markdown(reason or "Aucune donnée pour cette sélection.") + advice,
-            icon=":material/search_off:")
+    st.info(
+        escape_markdown(reason or "Aucune donnée pour cette sélection.") + advice, icon=":material/search_off:"
+    )
 
 
 def slug(text: str) -> str:
@@ -74,16 +75,30 @@ def slug(text: str) -> str:
     return text[:60] or "donnees"
 
 
-def export_about(title: str, *, indicator: str = "", unit: str = "", sources: Sequence[str] = (),
-                 origins: Sequence[str] | None = None, illustrative: bool = False,
-                 filters: Filters | None = None, source: str = "") -> exporting.About:
+def export_about(
+    title: str,
+    *,
+    indicator: str = "",
+    unit: str = "",
+    sources: Sequence[str] = (),
+    origins: Sequence[str] | None = None,
+    illustrative: bool = False,
+    filters: Filters | None = None,
+    source: str = "",
+) -> exporting.About:
     """What a downloaded file says it contains: `title`, the view's context (the sidebar filters of this rerun,
     or `filters`, on this rerun's data version), indicator, unit, source line (`source`, else the
     `source_text` of `sources`) and illustrative flag."""
     if filters is None:
         filters = st.session_state.get("filters") or Filters()
-    return exporting.About(title=title, context=context.view_context(filters), indicator=indicator, unit=unit,
-                           source=source or source_text(sources, origins), illustrative=illustrative)
+    return exporting.About(
+        title=title,
+        context=context.view_context(filters),
+        indicator=indicator,
+        unit=unit,
+        source=source or source_text(sources, origins),
+        illustrative=illustrative,
+    )
 
 
 def view_about(view: View, element: ViewTable | ViewFigure) -> exporting.About:
@@ -91,11 +106,17 @@ def view_about(view: View, element: ViewTable | ViewFigure) -> exporting.About:
     view's context scoped to it (a chosen filter that does not apply to it is said « non appliqué », and is
     neither in the « Filtres » row nor in the file name), indicator and unit (tables), source line and
     illustrative flag."""
-    scope = element_context(view.context, element.ignored,
-                            "cet indicateur" if getattr(element, "indicator", "") else "ce contenu")
-    return exporting.About(title=element.title, context=scope, indicator=getattr(element, "indicator", ""),
-                           unit=getattr(element, "unit", ""), source=element.source,
-                           illustrative=element.illustrative)
+    scope = element_context(
+        view.context, element.ignored, "cet indicateur" if getattr(element, "indicator", "") else "ce contenu"
+    )
+    return exporting.About(
+        title=element.title,
+        context=scope,
+        indicator=getattr(element, "indicator", ""),
+        unit=getattr(element, "unit", ""),
+        source=element.source,
+        illustrative=element.illustrative,
+    )
 
 
 def render_element_source(element: ViewTable | ViewFigure) -> None:
@@ -126,9 +147,15 @@ def render_notices(notices: Sequence[Notice], info_icon: str | None = None) -> N
             st.caption(f":material/info: {escape_markdown(notice.text)}")
 
 
-def render_data_table(frame: pd.DataFrame, title: str, key: str, expanded: bool = False,
-                      column_config: dict | None = None, about: exporting.About | None = None,
-                      figure: go.Figure | None = None) -> None:
+def render_data_table(
+    frame: pd.DataFrame,
+    title: str,
+    key: str,
+    expanded: bool = False,
+    column_config: dict | None = None,
+    about: exporting.About | None = None,
+    figure: go.Figure | None = None,
+) -> None:
     """The data behind a chart (text alternative) with CSV (`;`, BOM) and XLSX downloads. A column mixing
     numbers and texts (small counts shown `< 5`, `observatoire.small_counts`) is shown as text; the files
     keep the numbers as numbers.
@@ -148,44 +175,78 @@ def render_data_table(frame: pd.DataFrame, title: str, key: str, expanded: bool 
 def shown_table(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` with its columns mixing numbers and texts as text (`small_counts.as_text`): Arrow refuses
     them, and `< 5` must read as written."""
-    mixed = [c for c in frame.columns if frame[c].dtype == object
-             and frame[c].map(lambda v: isinstance(v, str)).any()
-             and frame[c].map(lambda v: isinstance(v, int | float) and not isinstance(v, bool)).any()]
+    mixed = [
+        c
+        for c in frame.columns
+        if frame[c].dtype == object
+        and frame[c].map(lambda v: isinstance(v, str)).any()
+        and frame[c].map(lambda v: isinstance(v, int | float) and not isinstance(v, bool)).any()
+    ]
     if not mixed:
         return frame
     return frame.assign(**{c: frame[c].map(small_counts.as_text) for c in mixed})
 
 
-def render_downloads(frame: pd.DataFrame, title: str, key: str, left: Container = st, right: Container = st,
-                     about: exporting.About | None = None) -> None:
+def render_downloads(
+    frame: pd.DataFrame,
+    title: str,
+    key: str,
+    left: Container = st,
+    right: Container = st,
+    about: exporting.About | None = None,
+) -> None:
     """CSV and XLSX download buttons; the files are generated only when clicked (deferred callables). Both say
     what they contain (`about`, default: `title` and the view's context): the CSV in its `#` block, the XLSX
     in its « À propos » sheet; their names are `title` and the filter values, accents kept."""
     about = about or export_about(title)
-    left.download_button("Télécharger (CSV)", lambda: exporting.to_csv_bytes(frame, about=about),
-                         exporting.export_file_name(title, about.context, "csv"),
-                         mime="text/csv", key=f"{key}_csv", icon=":material/download:", width="stretch",
-                         on_click="ignore")
-    right.download_button("Télécharger (Excel)", lambda: exporting.to_xlsx_bytes(frame, about=about),
-                          exporting.export_file_name(title, about.context, "xlsx"),
-                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          key=f"{key}_xlsx", icon=":material/download:", width="stretch", on_click="ignore")
+    left.download_button(
+        "Télécharger (CSV)",
+        lambda: exporting.to_csv_bytes(frame, about=about),
+        exporting.export_file_name(title, about.context, "csv"),
+        mime="text/csv",
+        key=f"{key}_csv",
+        icon=":material/download:",
+        width="stretch",
+        on_click="ignore",
+    )
+    right.download_button(
+        "Télécharger (Excel)",
+        lambda: exporting.to_xlsx_bytes(frame, about=about),
+        exporting.export_file_name(title, about.context, "xlsx"),
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}_xlsx",
+        icon=":material/download:",
+        width="stretch",
+        on_click="ignore",
+    )
 
 
-def render_png_download(figure: go.Figure | Callable[[], go.Figure], about: exporting.About, key: str,
-                        container: Container = st) -> None:
+def render_png_download(
+    figure: go.Figure | Callable[[], go.Figure], about: exporting.About, key: str, container: Container = st
+) -> None:
     """« Télécharger l'image (PNG) »: the chart drawn by kaleido (Chromium) only when clicked, with its title,
     filters, data version, source and « Données illustratives » badge (`png.decorated`); named like its CSV.
     `figure` may be a function that builds it (built on click too: the Carte's static map)."""
 
     def image() -> bytes:
         built = figure() if callable(figure) else figure
-        view = ViewFigure(key=key, title=about.title, figure=built, alt=about.title, source=about.source,
-                          illustrative=about.illustrative)
+        view = ViewFigure(
+            key=key,
+            title=about.title,
+            figure=built,
+            alt=about.title,
+            source=about.source,
+            illustrative=about.illustrative,
+        )
         return png.figure_png(png.decorated(view, about.context))
 
     container.download_button(
-        "Télécharger l'image (PNG)", image,
-        png.png_file_name(about.title, about.context), mime="image/png", key=f"{key}_png",
-        icon=":material/image:", on_click="ignore",
-        help="Le graphique avec son titre, les filtres, la version des données et la source (image 1600 × 900).")
+        "Télécharger l'image (PNG)",
+        image,
+        png.png_file_name(about.title, about.context),
+        mime="image/png",
+        key=f"{key}_png",
+        icon=":material/image:",
+        on_click="ignore",
+        help="Le graphique avec son titre, les filtres, la version des données et la source (image 1600 × 900).",
+    )

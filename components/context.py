@@ -127,8 +127,9 @@ def _run(name: str, version_id: str, path: str, args: tuple, kwargs: tuple, _fn:
 
 
 @st.cache_resource(ttl=_TTL, max_entries=64, show_spinner=False)
-def _run_shared(name: str, version_id: str, path: str, args: tuple, kwargs: tuple,
-                _fn: Callable[..., object]) -> object:
+def _run_shared(
+    name: str, version_id: str, path: str, args: tuple, kwargs: tuple, _fn: Callable[..., object]
+) -> object:
     """`_run`, but the result is kept and returned as the object itself, shared by every session: no pickling
     on each rerun. For the values that hold plotly figures (views, slides, fiches: `_shared`): unpickling a
     View's figures took about half of a warm rerun (plotly revalidates every property), a lab fiche's map
@@ -145,15 +146,27 @@ def _run_shared(name: str, version_id: str, path: str, args: tuple, kwargs: tupl
 
 def _query(fn: Callable[Concatenate[duckdb.DuckDBPyConnection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
     target = version()
-    return _run(f"{fn.__module__}.{fn.__qualname__}", target.id, str(target.path), args,  # type: ignore[return-value]
-                tuple(sorted(kwargs.items())), fn)
+    return _run(
+        f"{fn.__module__}.{fn.__qualname__}",
+        target.id,
+        str(target.path),
+        args,  # type: ignore[return-value]
+        tuple(sorted(kwargs.items())),
+        fn,
+    )
 
 
 def _shared(fn: Callable[Concatenate[duckdb.DuckDBPyConnection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
     """`_query` for a value holding plotly figures: kept as an object (`_run_shared`), never pickled."""
     target = version()
-    return _run_shared(f"{fn.__module__}.{fn.__qualname__}", target.id,  # type: ignore[return-value]
-                       str(target.path), args, tuple(sorted(kwargs.items())), fn)
+    return _run_shared(
+        f"{fn.__module__}.{fn.__qualname__}",
+        target.id,  # type: ignore[return-value]
+        str(target.path),
+        args,
+        tuple(sorted(kwargs.items())),
+        fn,
+    )
 
 
 def data_version() -> store.DataVersion:
@@ -172,8 +185,13 @@ def journal() -> pd.DataFrame:
     return _query(versions.journal)
 
 
-def series(indicator_id: str, filters: Filters, by: str = "total", annual: bool = False,
-           periods: tuple[str, str] | None = None) -> queries.Result:
+def series(
+    indicator_id: str,
+    filters: Filters,
+    by: str = "total",
+    annual: bool = False,
+    periods: tuple[str, str] | None = None,
+) -> queries.Result:
     return _query(queries.series, indicator_id, filters, by=by, annual=annual, periods=periods)
 
 
@@ -201,8 +219,10 @@ def laboratories(filters: Filters, open_in: str | None = None) -> queries.Result
 
 def filter_response(filters: Filters) -> pd.DataFrame:
     """Which indicators answer the niveau / thème filters (one query on the catalogue, cached per version)."""
-    return _query(queries.filter_response, filters.with_(departements=(), bassins=(), publics=(),
-                                                         periode_debut=None, periode_fin=None))
+    return _query(
+        queries.filter_response,
+        filters.with_(departements=(), bassins=(), publics=(), periode_debut=None, periode_fin=None),
+    )
 
 
 def lab_profile(laboratoire: str, annee: str) -> pd.DataFrame:
@@ -213,8 +233,11 @@ def measures(filters: Filters, indicator_id: str | None = None) -> pd.DataFrame:
     return _query(queries.measures, filters, indicator_id)
 
 
-def view(builder: Callable[[duckdb.DuckDBPyConnection, Filters, dict[str, str]], View], filters: Filters,
-         params: dict[str, str] | None = None) -> View:
+def view(
+    builder: Callable[[duckdb.DuckDBPyConnection, Filters, dict[str, str]], View],
+    filters: Filters,
+    params: dict[str, str] | None = None,
+) -> View:
     """The `View` that `builder` (`observatoire.views.<page>.build_<page>`) makes of `filters` and the page's
     own choices `params` on this rerun's version, cached like every query (keyed by the builder, the version
     and the arguments). Pages render it; their downloads take their tables and figures from it."""

@@ -16,8 +16,10 @@ from observatoire import failures
 
 log = logging.getLogger("observatoire")
 
-UNEXPECTED = ("Une erreur inattendue est survenue pendant l'affichage de cette page. Rechargez la page ; si le "
-              "problème persiste, signalez-le à la DRANE avec le lien de la page.")
+UNEXPECTED = (
+    "Une erreur inattendue est survenue pendant l'affichage de cette page. Rechargez la page ; si le "
+    "problème persiste, signalez-le à la DRANE avec le lien de la page."
+)
 ICON = ":material/error:"
 
 

@@ -40,8 +40,19 @@ def render_fiche_download(kind: str, code: str, year: str, filters: Filters | No
     def build() -> bytes:
         return pdf.fiche_pdf(built)
 
-    help_text = ("Une page A4 paysage : chiffres clés comparés à l'académie, carte, "
-                 + ("laboratoires du bassin" if kind == "bassin" else "lieu et projets cités par le bilan")
-                 + ", sources" + (" — données illustratives signalées." if built.illustrative else "."))
-    st.download_button(LABEL, data=build, file_name=pdf.fiche_file_name(built), mime="application/pdf",
-                       on_click="ignore", icon=":material/picture_as_pdf:", key=key, help=help_text)
+    help_text = (
+        "Une page A4 paysage : chiffres clés comparés à l'académie, carte, "
+        + ("laboratoires du bassin" if kind == "bassin" else "lieu et projets cités par le bilan")
+        + ", sources"
+        + (" — données illustratives signalées." if built.illustrative else ".")
+    )
+    st.download_button(
+        LABEL,
+        data=build,
+        file_name=pdf.fiche_file_name(built),
+        mime="application/pdf",
+        on_click="ignore",
+        icon=":material/picture_as_pdf:",
+        key=key,
+        help=help_text,
+    )

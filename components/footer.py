@@ -24,8 +24,10 @@ def footer_text(latest: versions.Version | None = None) -> str:
         text += " · figée par le lien"
         if latest.number != shown.number:
             text += f" · une version plus récente existe (n° {latest.number})"
-    return (f"{text} · Source principale : {context.academie().bilan} · Valeurs marquées « illustratif » : "
-            "données de démonstration.")
+    return (
+        f"{text} · Source principale : {context.academie().bilan} · Valeurs marquées « illustratif » : "
+        "données de démonstration."
+    )
 
 
 def render_footer() -> None:
@@ -37,9 +39,17 @@ def render_footer() -> None:
         shown = context.version().number
         left, right = st.columns(2, gap="small")
         with left:
-            st.page_link("pages/donnees.py", label=f"Voir ce qui a changé depuis la version n° {shown}",
-                         icon=":material/difference:",
-                         query_params={"depuis": str(shown), "vers": str(latest.number)})
+            st.page_link(
+                "pages/donnees.py",
+                label=f"Voir ce qui a changé depuis la version n° {shown}",
+                icon=":material/difference:",
+                query_params={"depuis": str(shown), "vers": str(latest.number)},
+            )
         with right:
-            st.button("Afficher la version courante des données", on_click=pinning.unpin, key="footer_unpin",
-                      icon=":material/update:", type="tertiary")
+            st.button(
+                "Afficher la version courante des données",
+                on_click=pinning.unpin,
+                key="footer_unpin",
+                icon=":material/update:",
+                type="tertiary",
+            )

@@ -39,21 +39,36 @@ def _unbreakable(text: str) -> str:
 
 
 def render_templates() -> None:
-    st.markdown(_unbreakable(
-        "Le fichier reprend les **colonnes canoniques** des mesures : `indicateur`, `periode`, "
-        "`territoire_type`, `territoire_code`, `niveau`, `thematique`, `public`, `valeur`, `source` et, "
-        "facultative, `origine` (vide ou absente : « import »). Formats acceptés : **XLSX** (feuille « mesures » "
-        "ou la première) et **CSV** (séparateur « ; », « , » ou tabulation ; virgule ou point décimal ; "
-        f"espaces de milliers ; UTF-8 ou Windows-1252). {config.UPLOAD_LIMIT_MB} Mo et "
-        f"{formatting.number(importing.MAX_ROWS)} lignes au plus."))
+    st.markdown(
+        _unbreakable(
+            "Le fichier reprend les **colonnes canoniques** des mesures : `indicateur`, `periode`, "
+            "`territoire_type`, `territoire_code`, `niveau`, `thematique`, `public`, `valeur`, `source` et, "
+            "facultative, `origine` (vide ou absente : « import »). Formats acceptés : **XLSX** "
+            "(feuille « mesures » "
+            "ou la première) et **CSV** (séparateur « ; », « , » ou tabulation ; virgule ou point décimal ; "
+            f"espaces de milliers ; UTF-8 ou Windows-1252). {config.UPLOAD_LIMIT_MB} Mo et "
+            f"{formatting.number(importing.MAX_ROWS)} lignes au plus."
+        )
+    )
     left, right = st.columns(2)
-    left.download_button("Modèle XLSX (avec la liste des codes)", data=_template_xlsx(),
-                         file_name="modèle-import-mesures.xlsx", icon=":material/table_view:",
-                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                         key="import_template_xlsx", width="stretch")
-    right.download_button("Modèle CSV", data=importing.template_csv(), file_name="modèle-import-mesures.csv",
-                          mime="text/csv", icon=":material/description:", key="import_template_csv",
-                          width="stretch")
+    left.download_button(
+        "Modèle XLSX (avec la liste des codes)",
+        data=_template_xlsx(),
+        file_name="modèle-import-mesures.xlsx",
+        icon=":material/table_view:",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="import_template_xlsx",
+        width="stretch",
+    )
+    right.download_button(
+        "Modèle CSV",
+        data=importing.template_csv(),
+        file_name="modèle-import-mesures.csv",
+        mime="text/csv",
+        icon=":material/description:",
+        key="import_template_csv",
+        width="stretch",
+    )
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -92,8 +107,13 @@ def _check(data: bytes, name: str, digest: str) -> Checked:
         try:
             checked = importing.read_import(data, name, tables, published.academie(con))
         except schema.ValidationError as err:
-            return Checked(digest, name, problems=tuple(_problem_text(p, name) for p in err.problems),
-                           count=err.count, notices=tuple(getattr(err, "notices", ())))
+            return Checked(
+                digest,
+                name,
+                problems=tuple(_problem_text(p, name) for p in err.problems),
+                count=err.count,
+                notices=tuple(getattr(err, "notices", ())),
+            )
         preview = importing.preview(checked.frame, versions.active_measures(con))
     return Checked(digest, name, checked, preview, current.number, notices=checked.notices)
 
@@ -132,18 +152,26 @@ def render_refusal(problems: tuple[str, ...], count: int, name: str) -> None:
     """Every problem of the file found in one reading: the first ones listed (line and cell as the spreadsheet
     numbers them), the others counted."""
     plural = "s" if count > 1 else ""
-    st.error(f"Fichier refusé : {formatting.number(count)} problème{plural} dans « {escape_markdown(name)} ». "
-             "Rien n'a été publié : corrigez le fichier puis déposez-le à nouveau.", icon=":material/block:")
+    st.error(
+        f"Fichier refusé : {formatting.number(count)} problème{plural} dans « {escape_markdown(name)} ». "
+        "Rien n'a été publié : corrigez le fichier puis déposez-le à nouveau.",
+        icon=":material/block:",
+    )
     rest = count - len(problems)
     if rest > 0:
         listed = formatting.number(len(problems))
-        st.caption(f"Les {listed} premiers problèmes, dans l'ordre des lignes (numérotées comme dans le "
-                   f"tableur) ; {formatting.number(rest)} autres sont comptés :")
+        st.caption(
+            f"Les {listed} premiers problèmes, dans l'ordre des lignes (numérotées comme dans le "
+            f"tableur) ; {formatting.number(rest)} autres sont comptés :"
+        )
     elif count > 1:
         st.caption("Tous les problèmes du fichier, dans l'ordre des lignes (numérotées comme dans le tableur) :")
     shown = "\n".join(f"- {_unbreakable(escape_markdown(p[:1].upper() + p[1:]))}" for p in problems)
-    more = f"\n- … et {formatting.number(rest)} autre{'s' if rest > 1 else ''} problème{'s' if rest > 1 else ''}" \
-        if rest > 0 else ""
+    more = (
+        f"\n- … et {formatting.number(rest)} autre{'s' if rest > 1 else ''} problème{'s' if rest > 1 else ''}"
+        if rest > 0
+        else ""
+    )
     st.markdown(shown + more)
 
 
@@ -155,22 +183,35 @@ def preview_tables(preview: importing.Preview) -> tuple[pd.DataFrame, pd.DataFra
 
 
 def render_preview(checked: importing.ImportFile, preview: importing.Preview, compared_with: int) -> None:
-    st.success(f"Fichier lisible et valide : « {escape_markdown(checked.name)} » — "
-               f"{escape_markdown(checked.details)}.", icon=":material/task_alt:")
+    st.success(
+        f"Fichier lisible et valide : « {escape_markdown(checked.name)} » — {escape_markdown(checked.details)}.",
+        icon=":material/task_alt:",
+    )
     st.caption(f"Comparaison avec la version courante des données (n° {compared_with}).")
     cols = st.columns(3)
     cols[0].metric("Valeurs nouvelles", formatting.number(preview.new), border=True)
-    cols[1].metric("Valeurs modifiées", formatting.number(preview.changed), border=True,
-                   help="Même indicateur, période, territoire, niveau, thématique et public : la valeur (ou son "
-                        "origine, sa source) change. L'ancienne valeur reste dans son lot : rien n'est perdu.")
+    cols[1].metric(
+        "Valeurs modifiées",
+        formatting.number(preview.changed),
+        border=True,
+        help="Même indicateur, période, territoire, niveau, thématique et public : la valeur (ou son "
+        "origine, sa source) change. L'ancienne valeur reste dans son lot : rien n'est perdu.",
+    )
     cols[2].metric("Valeurs inchangées", formatting.number(preview.unchanged), border=True)
     summary, sample = preview_tables(preview)
     st.markdown("**Par indicateur et période**")
     st.dataframe(summary, hide_index=True, width="stretch", key="import_summary")
-    st.markdown(f"**Échantillon** ({formatting.number(len(sample))} lignes : les modifiées d'abord ; une valeur "
-                "nouvelle n'a pas d'ancienne valeur)")
-    st.dataframe(sample, hide_index=True, width="stretch", key="import_sample",
-                 column_config=changes_panel.value_columns("Statut"))
+    st.markdown(
+        f"**Échantillon** ({formatting.number(len(sample))} lignes : les modifiées d'abord ; une valeur "
+        "nouvelle n'a pas d'ancienne valeur)"
+    )
+    st.dataframe(
+        sample,
+        hide_index=True,
+        width="stretch",
+        key="import_sample",
+        column_config=changes_panel.value_columns("Statut"),
+    )
 
 
 def publish(editor: Editor) -> None:
@@ -191,8 +232,14 @@ def publish(editor: Editor) -> None:
         return
     checked = kept.file
     try:
-        version = context.repository().import_measures(checked.frame, checked.name, checked.sha256, editor.name,
-                                                        wait=WAIT_SECONDS, expected=kept.compared_with)
+        version = context.repository().import_measures(
+            checked.frame,
+            checked.name,
+            checked.sha256,
+            editor.name,
+            wait=WAIT_SECONDS,
+            expected=kept.compared_with,
+        )
     except versions.StaleVersionError as err:
         st.session_state[_DONE] = ("warning", str(err))
         return
@@ -209,14 +256,19 @@ def publish(editor: Editor) -> None:
         return
     except Exception as err:  # never Streamlit's English error page: the French message, nothing published
         log.exception("Erreur inattendue pendant la publication de %s", checked.name)
-        st.session_state[_DONE] = ("error", errors.message_for(err, "La publication a échoué, rien n'a été "
-                                                               "modifié : erreur inattendue"))
+        st.session_state[_DONE] = (
+            "error",
+            errors.message_for(err, "La publication a échoué, rien n'a été modifié : erreur inattendue"),
+        )
         return
     rows = formatting.number(len(checked.frame))
-    st.session_state[_DONE] = ("success", f"Version n° {version.number} publiée : les {rows} lignes de "
-                               f"« {checked.name} » sont visibles par tous les utilisateurs à leur prochaine "
-                               "action sur le tableau de bord (une vue figée par un lien « ?version= » reste sur "
-                               "sa version).")
+    st.session_state[_DONE] = (
+        "success",
+        f"Version n° {version.number} publiée : les {rows} lignes de "
+        f"« {checked.name} » sont visibles par tous les utilisateurs à leur prochaine "
+        "action sur le tableau de bord (une vue figée par un lien « ?version= » reste sur "
+        "sa version).",
+    )
     st.session_state[_CHECKED] = None
     st.session_state[_UPLOADER_ROUND] = st.session_state.get(_UPLOADER_ROUND, 0) + 1
 
@@ -226,8 +278,11 @@ def render_done() -> None:
     if not done:
         return
     kind, text = done
-    icon = {"success": ":material/cloud_done:", "warning": ":material/hourglass_top:",
-            "error": ":material/error:"}[kind]
+    icon = {
+        "success": ":material/cloud_done:",
+        "warning": ":material/hourglass_top:",
+        "error": ":material/error:",
+    }[kind]
     getattr(st, kind)(escape_markdown(text), icon=icon)
 
 
@@ -269,11 +324,18 @@ def undo(lot: int, editor: Editor) -> None:
         return
     except Exception as err:  # never Streamlit's English error page: the French message, nothing published
         log.exception("Erreur inattendue pendant l'annulation du lot %s", lot)
-        st.session_state[_DONE] = ("error", errors.message_for(err, f"L'annulation de l'import {lot} a échoué, "
-                                                               "rien n'a été modifié : erreur inattendue"))
+        st.session_state[_DONE] = (
+            "error",
+            errors.message_for(
+                err, f"L'annulation de l'import {lot} a échoué, rien n'a été modifié : erreur inattendue"
+            ),
+        )
         return
-    st.session_state[_DONE] = ("success", f"Import {lot} annulé : version n° {version.number} publiée, les "
-                               "valeurs précédentes sont de nouveau affichées pour tous les utilisateurs.")
+    st.session_state[_DONE] = (
+        "success",
+        f"Import {lot} annulé : version n° {version.number} publiée, les "
+        "valeurs précédentes sont de nouveau affichées pour tous les utilisateurs.",
+    )
 
 
 def _values(n: int, adjective: str) -> str:
@@ -300,25 +362,43 @@ def render_history(editor: Editor) -> None:
                 f"**Lot {row.lot}** — « {escape_markdown(str(row.fichier))} », version n° {row.version}, "
                 f"le {when}, par {escape_markdown(str(row.auteur))} · "
                 f"{_values(row.nouvelles, 'nouvelle')}, {_values(row.modifiees, 'modifiée')}, "
-                f"{_values(row.inchangees, 'inchangée')} · **{status}**")
+                f"{_values(row.inchangees, 'inchangée')} · **{status}**"
+            )
             if not row.actif:
                 continue
             if waiting == row.lot:
                 # any editor may undo any import (README « Accès des éditeurs »): the author is named when it is
                 # someone else, and the journal keeps both names
                 other = str(row.auteur) != editor.name
-                whose = (f" Cet import a été publié par {escape_markdown(str(row.auteur))} le {when} : son auteur "
-                         "verra l'annulation, à votre nom, dans le journal." if other else "")
-                st.warning(f"Annuler l'import {row.lot} ? Une nouvelle version sera publiée sans ce lot : les "
-                           f"valeurs qu'il remplaçait redeviennent visibles pour tous.{whose}",
-                           icon=":material/undo:")
+                whose = (
+                    f" Cet import a été publié par {escape_markdown(str(row.auteur))} le {when} : son auteur "
+                    "verra l'annulation, à votre nom, dans le journal."
+                    if other
+                    else ""
+                )
+                st.warning(
+                    f"Annuler l'import {row.lot} ? Une nouvelle version sera publiée sans ce lot : les "
+                    f"valeurs qu'il remplaçait redeviennent visibles pour tous.{whose}",
+                    icon=":material/undo:",
+                )
                 yes, no = st.columns(2)
-                yes.button("Confirmer l'annulation", key=f"undo_yes_{row.lot}", type="primary", on_click=undo,
-                           args=(row.lot, editor), icon=":material/undo:")
+                yes.button(
+                    "Confirmer l'annulation",
+                    key=f"undo_yes_{row.lot}",
+                    type="primary",
+                    on_click=undo,
+                    args=(row.lot, editor),
+                    icon=":material/undo:",
+                )
                 no.button("Garder cet import", key=f"undo_no_{row.lot}", on_click=cancel_undo)
             else:
-                action.button("Annuler cet import", key=f"undo_{row.lot}", on_click=ask_undo, args=(row.lot,),
-                              icon=":material/undo:", width="stretch")
+                action.button(
+                    "Annuler cet import",
+                    key=f"undo_{row.lot}",
+                    on_click=ask_undo,
+                    args=(row.lot,),
+                    icon=":material/undo:",
+                    width="stretch",
+                )
     with st.expander("Journal complet des versions", icon=":material/history:"):
         st.dataframe(journal_table(journal), hide_index=True, width="stretch", key="import_journal")
-

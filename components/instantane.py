@@ -44,13 +44,15 @@ def seance_params(filters: Filters, extra: Mapping[str, str | Sequence[str]] | N
     return {**to_params(filters), **(extra or {})}
 
 
-def seance(filters: Filters, version: int, extra: Mapping[str, str | Sequence[str]] | None = None
-           ) -> publication.Seance | None:
+def seance(
+    filters: Filters, version: int, extra: Mapping[str, str | Sequence[str]] | None = None
+) -> publication.Seance | None:
     """The séance of these filters on this data version; None (logged) when the store cannot give the
     publication key (a read-only store): the QR code then keeps the live view."""
     try:
-        return publication.seance(context.repository().root, version, seance_params(filters, extra),
-                                  dashboard_base())
+        return publication.seance(
+            context.repository().root, version, seance_params(filters, extra), dashboard_base()
+        )
     except OSError as err:
         LOGGER.warning("Instantané indisponible : %s", err)
         return None
@@ -102,21 +104,37 @@ def render_controls(deck: Presentation, found: publication.Seance | None, live: 
     publish_col, download_col, said = st.columns([2.2, 2.5, 4.3], vertical_alignment="center")
     if found is not None:
         label = "Republier l'instantané" if found.published else "Publier l'instantané (code QR)"
-        publish_col.button(label, key=PUBLISH_KEY, icon=":material/qr_code_2:", width="stretch",
-                           on_click=_request, help="Écrit l'instantané de cette séance à une adresse fixe et "
-                                                   "difficile à deviner ; le code QR y mène ensuite.")
+        publish_col.button(
+            label,
+            key=PUBLISH_KEY,
+            icon=":material/qr_code_2:",
+            width="stretch",
+            on_click=_request,
+            help="Écrit l'instantané de cette séance à une adresse fixe et "
+            "difficile à deviner ; le code QR y mène ensuite.",
+        )
     download_col.download_button(
-        "Télécharger l'instantané (HTML)", lambda: instantane_html(deck, deck.context.url, live).encode("utf-8"),
-        file_name=html.html_file_name(deck), mime=html.MIME, on_click="ignore", icon=":material/download:",
-        key=DOWNLOAD_KEY, width="stretch",
-        help="Un seul fichier, lisible hors ligne et sur téléphone : les mêmes diapositives, valeurs au survol.")
+        "Télécharger l'instantané (HTML)",
+        lambda: instantane_html(deck, deck.context.url, live).encode("utf-8"),
+        file_name=html.html_file_name(deck),
+        mime=html.MIME,
+        on_click="ignore",
+        icon=":material/download:",
+        key=DOWNLOAD_KEY,
+        width="stretch",
+        help="Un seul fichier, lisible hors ligne et sur téléphone : les mêmes diapositives, valeurs au survol.",
+    )
     problem = st.session_state.pop(_DONE, None)
     if problem:
         said.html(f'<p class="obs-source" role="alert">{escape_html(problem)}</p>')
     elif found is not None and found.published:
-        said.html(f'<p class="obs-source">Le code QR mène à l\'instantané publié : '
-                  f'<a href="{escape_html(found.url)}" target="_blank" rel="noopener">'
-                  f"{escape_html(found.url)}</a></p>")
+        said.html(
+            f'<p class="obs-source">Le code QR mène à l\'instantané publié : '
+            f'<a href="{escape_html(found.url)}" target="_blank" rel="noopener">'
+            f"{escape_html(found.url)}</a></p>"
+        )
     else:
-        said.html('<p class="obs-source">Le code QR mène au tableau de bord en direct. Publiez l\'instantané : la '
-                  "salle l'ouvrira sur téléphone sans attendre (un fichier, les mêmes chiffres).</p>")
+        said.html(
+            '<p class="obs-source">Le code QR mène au tableau de bord en direct. Publiez l\'instantané : la '
+            "salle l'ouvrira sur téléphone sans attendre (un fichier, les mêmes chiffres).</p>"
+        )

@@ -33,26 +33,50 @@ class Patch:
 
 
 PATCHES: tuple[Patch, ...] = (
-    Patch("streamlit", "1.67.0", "components/server_guard.py",
-          "foreign-origin gate before Starlette, French error display of callbacks, unknown paths, uploads held "
-          "in bounded memory (each replaced function also checked by its source fingerprint there)",
-          ("streamlit.web.server.starlette.starlette_static_routes.create_streamlit_static_handler",)),
-    Patch("folium", "0.20.0", "components/offline.py",
-          "`default_js` / `default_css` of folium's element classes pointed at static/vendor (no CDN)",
-          ("folium.Map.default_js", "folium.Map.default_css", "folium.elements.JSCSSMixin")),
-    Patch("branca", "0.8.2", "components/offline.py",
-          "`ColorMap.render` adds the vendored d3 instead of the CDN one",
-          ("branca.colormap.ColorMap.render",)),
-    Patch("streamlit-folium", "0.27.4", "components/offline.py",
-          "the module-level `_component_func` wrapped: d3 CDN links rewritten, arguments captured for tests",
-          ("streamlit_folium._component_func",)),
-    Patch("branca", "0.8.2", "components/library_patches.py",
-          "`branca.element.Template` compiles each distinct source once per process (≈ 40 % of a map build)",
-          ("branca.element.Template",)),
-    Patch("folium", "0.20.0", "observatoire/figures/foliummap.py",
-          "element ids renumbered from the tree position (`Element._id`, `_children`): byte-identical renders; "
-          "on the map's own objects, no class replaced",
-          ("branca.element.Element._children",)),
+    Patch(
+        "streamlit",
+        "1.67.0",
+        "components/server_guard.py",
+        "foreign-origin gate before Starlette, French error display of callbacks, unknown paths, uploads held "
+        "in bounded memory (each replaced function also checked by its source fingerprint there)",
+        ("streamlit.web.server.starlette.starlette_static_routes.create_streamlit_static_handler",),
+    ),
+    Patch(
+        "folium",
+        "0.20.0",
+        "components/offline.py",
+        "`default_js` / `default_css` of folium's element classes pointed at static/vendor (no CDN)",
+        ("folium.Map.default_js", "folium.Map.default_css", "folium.elements.JSCSSMixin"),
+    ),
+    Patch(
+        "branca",
+        "0.8.2",
+        "components/offline.py",
+        "`ColorMap.render` adds the vendored d3 instead of the CDN one",
+        ("branca.colormap.ColorMap.render",),
+    ),
+    Patch(
+        "streamlit-folium",
+        "0.27.4",
+        "components/offline.py",
+        "the module-level `_component_func` wrapped: d3 CDN links rewritten, arguments captured for tests",
+        ("streamlit_folium._component_func",),
+    ),
+    Patch(
+        "branca",
+        "0.8.2",
+        "components/library_patches.py",
+        "`branca.element.Template` compiles each distinct source once per process (≈ 40 % of a map build)",
+        ("branca.element.Template",),
+    ),
+    Patch(
+        "folium",
+        "0.20.0",
+        "observatoire/figures/foliummap.py",
+        "element ids renumbered from the tree position (`Element._id`, `_children`): byte-identical renders; "
+        "on the map's own objects, no class replaced",
+        ("branca.element.Element._children",),
+    ),
 )
 
 
@@ -76,8 +100,9 @@ def problems() -> list[str]:
     for patch in PATCHES:
         installed = importlib.metadata.version(patch.distribution)
         if installed != patch.written_for:
-            found.append(f"{patch.distribution} {installed} installé, {patch.written_for} attendu "
-                         f"par {patch.where}")
+            found.append(
+                f"{patch.distribution} {installed} installé, {patch.written_for} attendu par {patch.where}"
+            )
         for dotted in patch.attributes:
             if dotted.endswith("._children"):  # an instance attribute: checked on an instance
                 import branca.element

@@ -62,8 +62,14 @@ def render_page_style(top_room: int = THEME.map_top_room) -> None:
     selectors in `st.container(key="carte_choix")`."""
     from components.phone import NARROW
 
-    css = templates.render("carte_page.css.j2", theme=THEME, widths=SELECTOR_WIDTHS, top_room=top_room,
-                           narrow=NARROW, phone_top_room=THEME.phone_top_room)
+    css = templates.render(
+        "carte_page.css.j2",
+        theme=THEME,
+        widths=SELECTOR_WIDTHS,
+        top_room=top_room,
+        narrow=NARROW,
+        phone_top_room=THEME.phone_top_room,
+    )
     st.html(f"<style>{css}</style>")
 
 
@@ -83,8 +89,15 @@ def map_digest(*args: Any, **kwargs: Any) -> str | None:
     included), or None when an argument cannot be pickled (then nothing is cached)."""
     offline.use_local_assets()
     try:
-        payload = pickle.dumps((folium.__version__, offline.VENDOR_PREFIX, [_canonical(a) for a in args],
-                                sorted((k, _canonical(v)) for k, v in kwargs.items())), protocol=5)
+        payload = pickle.dumps(
+            (
+                folium.__version__,
+                offline.VENDOR_PREFIX,
+                [_canonical(a) for a in args],
+                sorted((k, _canonical(v)) for k, v in kwargs.items()),
+            ),
+            protocol=5,
+        )
     except (pickle.PicklingError, TypeError, AttributeError):
         return None
     return hashlib.blake2b(payload, digest_size=20).hexdigest()
@@ -94,8 +107,12 @@ def _canonical(value: Any) -> Any:
     """A DataFrame as its content (the bytes of its pickle depend on how it was built, not only on what it
     holds): columns, dtypes and one hash per row, index included."""
     if isinstance(value, pd.DataFrame):
-        return ("DataFrame", tuple(map(str, value.columns)), tuple(map(str, value.dtypes)),
-                pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes())
+        return (
+            "DataFrame",
+            tuple(map(str, value.columns)),
+            tuple(map(str, value.dtypes)),
+            pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes(),
+        )
     return value
 
 
@@ -152,14 +169,16 @@ def render_map(m: folium.Map | None, key: str, digest: str | None = None) -> dic
     sent = _recall(cache_key)
     if sent is not None:
         return streamlit_folium._component_func(  # noqa: SLF001 - offline.patch_streamlit_folium's wrapper
-            **{**sent, "default": dict(sent["default"]), "on_change": partial(_copy_value, key, sent["key"])})
+            **{**sent, "default": dict(sent["default"]), "on_change": partial(_copy_value, key, sent["key"])}
+        )
     if m is None:
         raise ValueError("render_map : carte absente et pas encore dessinée")
     if "bounds" not in RETURNED_OBJECTS:  # st_folium walks every coordinate for a value we do not return
         m.get_bounds = _no_bounds  # type: ignore[method-assign]
     with offline.capture_component_args() as sent:
-        value = streamlit_folium.st_folium(m, key=key, height=THEME.map_height, use_container_width=True,
-                                           returned_objects=list(RETURNED_OBJECTS))
+        value = streamlit_folium.st_folium(
+            m, key=key, height=THEME.map_height, use_container_width=True, returned_objects=list(RETURNED_OBJECTS)
+        )
     _remember(cache_key, {k: v for k, v in sent.items() if k != "on_change"})
     return value
 
@@ -172,8 +191,13 @@ def render_carte_map(key: str, *args: Any, **kwargs: Any) -> dict | None:
     return render_map(build_map(*args, **kwargs), key)
 
 
-def render_static_map(m: folium.Map | None, key: str, height: int = THEME.overview_map_height,
-                      alt: str = "Carte", digest: str | None = None) -> None:
+def render_static_map(
+    m: folium.Map | None,
+    key: str,
+    height: int = THEME.overview_map_height,
+    alt: str = "Carte",
+    digest: str | None = None,
+) -> None:
     """A map shown for reading only (overview): a plain same-origin iframe of the map's HTML (pan, zoom and
     popups work). Unlike `st_folium` it sends no value back, so it never triggers a rerun of the page. The HTML
     of a map already drawn (same digest) is kept: `m` may then be None (`render_overview_map`)."""
@@ -196,8 +220,12 @@ def render_overview_map(key: str, height: int, alt: str, *args: Any, **kwargs: A
     render_static_map(m, key, height, alt, digest)
 
 
-def apply_click(value: Mapping[str, Any] | None, allowed: Collection[str],
-                labs: pd.DataFrame | None = None, bassins: Mapping[str, Any] | None = None) -> str | None:
+def apply_click(
+    value: Mapping[str, Any] | None,
+    allowed: Collection[str],
+    labs: pd.DataFrame | None = None,
+    bassins: Mapping[str, Any] | None = None,
+) -> str | None:
     """Apply a new click: on a lab marker, return the lab's code (the page opens its fiche); on a bassin,
     select it (session key `carte_bassin`) and return None. Call before `bassin_selectbox`.
 
@@ -244,16 +272,25 @@ def bassin_selectbox(options: Sequence[str], labels: Mapping[str, str], containe
     if SESSION_KEY not in st.session_state:
         raw = st.query_params.get(URL_PARAM)
         if raw and raw not in options:
-            st.warning(f"Lien : bassin {quote_value(raw, 40)} inconnu (ou hors des départements choisis), aucun "
-                       "bassin sélectionné.", icon=":material/link_off:")
+            st.warning(
+                f"Lien : bassin {quote_value(raw, 40)} inconnu (ou hors des départements choisis), aucun "
+                "bassin sélectionné.",
+                icon=":material/link_off:",
+            )
         st.session_state[SESSION_KEY] = raw if raw in options else ""
     elif st.session_state[SESSION_KEY] not in choices:
         st.session_state[SESSION_KEY] = ""
-    names = {"": "— Aucun —",  # short: the panel column is narrow (the help says how to choose)
-              **{c: labels.get(c, c) for c in options}}
-    value = container.selectbox("Bassin sélectionné", choices, key=SESSION_KEY,
-                                format_func=partial(label_of, names),
-                                help="Cliquez sur un bassin de la carte, ou choisissez-le ici.")
+    names = {
+        "": "— Aucun —",  # short: the panel column is narrow (the help says how to choose)
+        **{c: labels.get(c, c) for c in options},
+    }
+    value = container.selectbox(
+        "Bassin sélectionné",
+        choices,
+        key=SESSION_KEY,
+        format_func=partial(label_of, names),
+        help="Cliquez sur un bassin de la carte, ou choisissez-le ici.",
+    )
     if value:
         if st.query_params.get(URL_PARAM) != value:
             st.query_params[URL_PARAM] = value
@@ -268,15 +305,29 @@ def render_legend_text(classes: Classes, unit: str, indicator_label: str, annee:
     counts = list(classes.counts) + ([sum(b is None for b in classes.bins)] if classes.has_missing else [])
     parts = [f"{label} ({n} bassin{'s' if n > 1 else ''})" for (_, label), n in zip(items, counts)]
     method = METHOD_PHRASES.get(classes.method, classes.method)
-    st.markdown(f"**Légende — {escape_markdown(indicator_label)}, {annee}** (classes : {method}) : "
-                + " ; ".join(escape_markdown(p) for p in parts) + ".")
+    st.markdown(
+        f"**Légende — {escape_markdown(indicator_label)}, {annee}** (classes : {method}) : "
+        + " ; ".join(escape_markdown(p) for p in parts)
+        + "."
+    )
 
 
-def render_bassin_panel(code: str, row: Mapping[str, Any] | None, nb: int, classes_label: str | None,
-                        indicator_label: str, unit: str, annee: str, profile: pd.DataFrame, labs: pd.DataFrame,
-                        theme_labels: Mapping[str, str], departement: str, scope_note: str,
-                        mask: small_counts.Policy | None = None,
-                        rules: small_counts.Policy | None = None) -> None:
+def render_bassin_panel(
+    code: str,
+    row: Mapping[str, Any] | None,
+    nb: int,
+    classes_label: str | None,
+    indicator_label: str,
+    unit: str,
+    annee: str,
+    profile: pd.DataFrame,
+    labs: pd.DataFrame,
+    theme_labels: Mapping[str, str],
+    departement: str,
+    scope_note: str,
+    mask: small_counts.Policy | None = None,
+    rules: small_counts.Policy | None = None,
+) -> None:
     """The bassin panel: chosen indicator (value, rank, class), headline indicators vs académie, its labs.
     `mask` (`Classes.mask`): a small count of people is shown `< 5`; the headline indicators follow the same
     rule (`small_counts.for_level` with `rules`, the version's policy)."""
@@ -288,10 +339,11 @@ def render_bassin_panel(code: str, row: Mapping[str, Any] | None, nb: int, class
     # the unit goes with the heading: the panel is narrow, a long unit would be cut in the big number
     short = unit == "%" or missing(value)
     small = mask.label if mask is not None and not missing(value) and mask.is_small(value) else None
-    st.markdown(f"**{md(indicator_label)} ({md(annee)})**"
-                + ("" if short else f" · en {md(unit if small is not None else unit_for(float(value), unit))}"))
-    shown = (format_value(value, unit) if short else small if small is not None
-             else formatting.number(float(value)))
+    st.markdown(
+        f"**{md(indicator_label)} ({md(annee)})**"
+        + ("" if short else f" · en {md(unit if small is not None else unit_for(float(value), unit))}")
+    )
+    shown = format_value(value, unit) if short else small if small is not None else formatting.number(float(value))
     st.metric(f"{md(indicator_label)} ({md(annee)})", md(shown), label_visibility="collapsed")
     rank = row["rang"] if row is not None else None
     lines = [f"**Rang :** {rank_text(rank, nb)} {scope_note}"]
@@ -303,8 +355,10 @@ def render_bassin_panel(code: str, row: Mapping[str, Any] | None, nb: int, class
         st.caption("Aucun indicateur clé disponible.")
     else:
         st.markdown(profile_markdown(profile, "bassin", rules))
-        st.caption("Part : part du bassin dans le total académique (indicateurs additifs). Rang : parmi les "
-                   "bassins de l'académie ayant une valeur.")
+        st.caption(
+            "Part : part du bassin dans le total académique (indicateurs additifs). Rang : parmi les "
+            "bassins de l'académie ayant une valeur."
+        )
     st.markdown(f"##### Laboratoires numériques du bassin ({len(labs)})")
     if labs.empty:
         st.caption("Aucun laboratoire numérique dans ce bassin avec les filtres actuels.")
@@ -354,12 +408,24 @@ def render_basemap_offer() -> None:
         return
     name = foliummap.BASEMAPS[code]
     with st.container(key="carte_fond_offre"):
-        st.info(f"Ce lien propose le fond de carte « {escape_markdown(name)} ». Ses images viennent d'un service "
-                f"extérieur ({escape_markdown(BASEMAP_HOSTS.get(code, name))}) : il ne s'affiche que si vous le "
-                "choisissez. La carte reste pour l'instant « Sans fond de carte » (aucune connexion extérieure).",
-                icon=":material/public_off:")
+        st.info(
+            f"Ce lien propose le fond de carte « {escape_markdown(name)} ». Ses images viennent d'un service "
+            f"extérieur ({escape_markdown(BASEMAP_HOSTS.get(code, name))}) : il ne s'affiche que si vous le "
+            "choisissez. La carte reste pour l'instant « Sans fond de carte » (aucune connexion extérieure).",
+            icon=":material/public_off:",
+        )
         with st.container(horizontal=True):
-            st.button(f"Afficher le fond « {name} »", key="carte_fond_accepter", on_click=_accept_basemap,
-                      args=(code,), icon=":material/map:", type="primary")
-            st.button("Rester sans fond de carte", key="carte_fond_refuser", on_click=_decline_basemap,
-                      icon=":material/close:")
+            st.button(
+                f"Afficher le fond « {name} »",
+                key="carte_fond_accepter",
+                on_click=_accept_basemap,
+                args=(code,),
+                icon=":material/map:",
+                type="primary",
+            )
+            st.button(
+                "Rester sans fond de carte",
+                key="carte_fond_refuser",
+                on_click=_decline_basemap,
+                icon=":material/close:",
+            )

@@ -41,8 +41,7 @@ VENDOR_DIR = Path(__file__).resolve().parent.parent / "static" / "vendor"
 # asset, not needed). The table is data, kept next to this module in vendor_map.json.
 _MAP = json.loads((Path(__file__).with_name("vendor_map.json")).read_text(encoding="utf-8"))
 LOCAL_ASSETS: dict[str, str | None] = {
-    url: (path.format(folium_version=folium.__version__) if path else None)
-    for url, path in _MAP["assets"].items()
+    url: (path.format(folium_version=folium.__version__) if path else None) for url, path in _MAP["assets"].items()
 }
 _D3_CDN: str = _MAP["d3_v3"]
 
@@ -123,9 +122,11 @@ def use_local_assets(prefix: str = VENDOR_PREFIX) -> None:
             for attr in ("default_js", "default_css"):
                 links = cls.__dict__.get(attr)
                 if links:
-                    setattr(cls, attr, [
-                        (n, local_url(u[len(old):], prefix) if u.startswith(old) else u) for n, u in links
-                    ])
+                    setattr(
+                        cls,
+                        attr,
+                        [(n, local_url(u[len(old) :], prefix) if u.startswith(old) else u) for n, u in links],
+                    )
     _patch_colormap_render(prefix)
     _state["prefix"] = prefix
 
@@ -264,8 +265,12 @@ def map_asset_urls(prefix: str = VENDOR_PREFIX) -> list[str]:
     from folium.plugins import Fullscreen
 
     use_local_assets(prefix)
-    urls = [url for cls in (folium.Map, Fullscreen) for attr in ("default_js", "default_css")
-            for _, url in cls.__dict__.get(attr, [])]
+    urls = [
+        url
+        for cls in (folium.Map, Fullscreen)
+        for attr in ("default_js", "default_css")
+        for _, url in cls.__dict__.get(attr, [])
+    ]
     build = Path(streamlit_folium.__file__).parent / _COMPONENT_BUILD
     urls += [f"/component/streamlit_folium.st_folium/static/js/{p.name}" for p in sorted(build.glob("main.*.js"))]
     return [url for url in dict.fromkeys(urls) if url.startswith("/")]
@@ -278,7 +283,10 @@ def mount_prefetch() -> None:
     import streamlit as st
 
     marker = "data-observatoire-prefetch"  # its element container is hidden: no box, no layout gap
-    st.html(f"<span {marker} hidden></span><style>.stElementContainer:has([{marker}]) "
-            "{ display: none !important; }</style><script>"
-            + _PREFETCH_JS.replace("__URLS__", json.dumps(map_asset_urls())) + "</script>",
-            unsafe_allow_javascript=True)
+    st.html(
+        f"<span {marker} hidden></span><style>.stElementContainer:has([{marker}]) "
+        "{ display: none !important; }</style><script>"
+        + _PREFETCH_JS.replace("__URLS__", json.dumps(map_asset_urls()))
+        + "</script>",
+        unsafe_allow_javascript=True,
+    )

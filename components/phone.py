@@ -180,10 +180,14 @@ def summary_text(filters: Filters, labels: Labels) -> str:
 def render_filter_summary(filters: Filters, labels: Labels) -> None:
     """The active filters and « Modifier », at the top of the page on a narrow screen only."""
     text = escape_html(summary_text(filters, labels))
-    button = (f'<button type="button" class="obs-filtres-ouvrir" aria-controls="stSidebar" '
-              f'aria-label="{BUTTON}">{BUTTON_TEXT}</button>')
+    button = (
+        f'<button type="button" class="obs-filtres-ouvrir" aria-controls="stSidebar" '
+        f'aria-label="{BUTTON}">{BUTTON_TEXT}</button>'
+    )
     with st.container(key=KEY):
-        st.html(f"<style>{_CSS}</style>"
-                f'<div class="obs-filtres" role="region" aria-label="Filtres actifs">'
-                f"<p><strong>Filtres</strong> : {text}</p>{button}</div><script>{_script()}</script>",
-                unsafe_allow_javascript=True)
+        st.html(
+            f"<style>{_CSS}</style>"
+            f'<div class="obs-filtres" role="region" aria-label="Filtres actifs">'
+            f"<p><strong>Filtres</strong> : {text}</p>{button}</div><script>{_script()}</script>",
+            unsafe_allow_javascript=True,
+        )

@@ -35,8 +35,9 @@ def active(filters: Filters) -> bool:
     return bool(filters.niveaux or filters.thematiques)
 
 
-def ordered_options(ids: Sequence[str], response: pd.DataFrame, show_all: bool,
-                    current: str | None = None) -> tuple[list[str], list[str]]:
+def ordered_options(
+    ids: Sequence[str], response: pd.DataFrame, show_all: bool, current: str | None = None
+) -> tuple[list[str], list[str]]:
     """(options, non-responding ids among `ids`): responding indicators in the order of `ids`, then — with
     `show_all` — the others. An indicator already chosen (`current`, e.g. from a shared link) stays available
     at the end even when it does not respond: the page then says so, it is never swapped silently."""
@@ -53,8 +54,9 @@ def option_labels(names: Mapping[str, str], not_responding: Sequence[str]) -> di
     return {code: name + (NOT_CONCERNED if code in marked else "") for code, name in names.items()}
 
 
-def non_response_notes(response: pd.DataFrame, filters: Filters, names: Mapping[str, str],
-                       limit: int = 8) -> list[str]:
+def non_response_notes(
+    response: pd.DataFrame, filters: Filters, names: Mapping[str, str], limit: int = 8
+) -> list[str]:
     """« 7 indicateurs ne sont pas détaillés par niveau : … » (plain text, one line per chosen dimension)."""
     notes = []
     for column, attr, label in _DIMENSIONS:
@@ -65,8 +67,11 @@ def non_response_notes(response: pd.DataFrame, filters: Filters, names: Mapping[
             continue
         shown = [names.get(i, i) for i in missing[:limit]]
         more = f" et {len(missing) - limit} autres" if len(missing) > limit else ""
-        count = (f"{len(missing)} indicateurs ne sont pas détaillés" if len(missing) > 1
-                 else "1 indicateur n'est pas détaillé")
+        count = (
+            f"{len(missing)} indicateurs ne sont pas détaillés"
+            if len(missing) > 1
+            else "1 indicateur n'est pas détaillé"
+        )
         notes.append(f"{count} par {label} : " + ", ".join(f"« {n} »" for n in shown) + more + ".")
     return notes
 
@@ -79,14 +84,28 @@ def chosen_note(indicator: str, response: pd.DataFrame, names: Mapping[str, str]
     dims = [label for column, _, label in _DIMENSIONS if _no(row[column].iloc[0])]
     if not dims:
         return None
-    return (f"« {names.get(indicator, indicator)} » n'est pas détaillé par " + " ni par ".join(dims)
-            + " : ses valeurs sont tous " + ("niveaux" if dims[0] == "niveau" else "thèmes")
-            + " confondus (filtre non appliqué).")
+    return (
+        f"« {names.get(indicator, indicator)} » n'est pas détaillé par "
+        + " ni par ".join(dims)
+        + " : ses valeurs sont tous "
+        + ("niveaux" if dims[0] == "niveau" else "thèmes")
+        + " confondus (filtre non appliqué)."
+    )
 
 
-def render_picker(label: str, ids: Sequence[str], names: Mapping[str, str], response: pd.DataFrame,
-                  filters: Filters, param: str, key: str, default: str | None, container: Container | None = None,
-                  toggle_container: Container | None = None, **kwargs: Any) -> str:
+def render_picker(
+    label: str,
+    ids: Sequence[str],
+    names: Mapping[str, str],
+    response: pd.DataFrame,
+    filters: Filters,
+    param: str,
+    key: str,
+    default: str | None,
+    container: Container | None = None,
+    toggle_container: Container | None = None,
+    **kwargs: Any,
+) -> str:
     """`url_selectbox` over the indicators that answer the filters (see the module docstring)."""
     import streamlit as st
 
@@ -95,12 +114,24 @@ def render_picker(label: str, ids: Sequence[str], names: Mapping[str, str], resp
 
     container = container or st
     if not active(filters):
-        return url_selectbox(label, list(ids), param, key, format_func=partial(label_of, dict(names)),
-                             default=default, container=container, **kwargs)
+        return url_selectbox(
+            label,
+            list(ids),
+            param,
+            key,
+            format_func=partial(label_of, dict(names)),
+            default=default,
+            container=container,
+            **kwargs,
+        )
     show_all = url_state.url_toggle(
-        SHOW_ALL_LABEL, SHOW_ALL_PARAM, f"{key}_tous", container=toggle_container or st,
+        SHOW_ALL_LABEL,
+        SHOW_ALL_PARAM,
+        f"{key}_tous",
+        container=toggle_container or st,
         help="Indicateurs qui ne sont pas détaillés par le niveau ou le thème choisi : leurs valeurs ignorent ce "
-             "filtre.")
+        "filtre.",
+    )
     current = url_state.chosen(key) or st.query_params.get(param) or st.session_state.get(key)
     options, no = ordered_options(ids, response, show_all, current)
     if not options:
@@ -108,13 +139,25 @@ def render_picker(label: str, ids: Sequence[str], names: Mapping[str, str], resp
     labels = option_labels(names, no)
     answers = dict(zip(response["id"], response["repond"]))
     fallback = default if answers.get(default, True) else options[0]
-    value = url_selectbox(label, options, param, key, format_func=partial(label_of, labels), default=fallback,
-                          container=container, **kwargs)
+    value = url_selectbox(
+        label,
+        options,
+        param,
+        key,
+        format_func=partial(label_of, labels),
+        default=fallback,
+        container=container,
+        **kwargs,
+    )
     notes = non_response_notes(response[response["id"].isin(ids)], filters, names)
     if notes:  # the counts in one line, the names on demand (the page stays short at 1280×720)
-        st.caption(":material/filter_alt_off: " + escape_markdown(
-            f"Indicateurs détaillés par ces filtres : {len(ids) - len(no)} sur {len(ids)}. "
-            + " ".join(note.split(" : ")[0] + "." for note in notes)))
+        st.caption(
+            ":material/filter_alt_off: "
+            + escape_markdown(
+                f"Indicateurs détaillés par ces filtres : {len(ids) - len(no)} sur {len(ids)}. "
+                + " ".join(note.split(" : ")[0] + "." for note in notes)
+            )
+        )
         with st.expander(f"Indicateurs non concernés par les filtres ({len(no)})"):
             for note in notes:
                 st.markdown(escape_markdown(note))

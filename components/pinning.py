@@ -28,8 +28,10 @@ def pin_from_url() -> str | None:
         return None
     number = urlvalues.positive_int(raw, MAX_VERSION)  # ASCII digits only: « ² » or 5 000 digits are refused
     if number is None:
-        return (f"Lien : version {quote_value(raw, 40)} invalide (un numéro est attendu) : affichage de la "
-                "version courante des données.")
+        return (
+            f"Lien : version {quote_value(raw, 40)} invalide (un numéro est attendu) : affichage de la "
+            "version courante des données."
+        )
     try:
         version = context.repository().version(number)
     except store.StoreError as err:

@@ -150,8 +150,9 @@ def current_index(count: int) -> int:
     from components.sidebar import add_url_notice
 
     shown = "dernière" if number is not None else "première"
-    add_url_notice(f"Lien : diapositive {quote_value(raw, 40)} inconnue (de 1 à {count}) : {shown} diapositive "
-                   "affichée.")
+    add_url_notice(
+        f"Lien : diapositive {quote_value(raw, 40)} inconnue (de 1 à {count}) : {shown} diapositive affichée."
+    )
     return count - 1 if number is not None else 0
 
 
@@ -212,8 +213,10 @@ def zoom_choice(choices: dict[str, str]) -> str | None:
     if raw in choices:
         return raw
     del st.query_params[ZOOM_PARAM]
-    st.warning(f"Lien : bassin du zoom {quote_value(raw)} inconnu pour ces filtres, le bassin par défaut est "
-               "montré.", icon=":material/link_off:")
+    st.warning(
+        f"Lien : bassin du zoom {quote_value(raw)} inconnu pour ces filtres, le bassin par défaut est montré.",
+        icon=":material/link_off:",
+    )
     return None
 
 
@@ -238,10 +241,15 @@ def _figures_html(slide: Slide, one_column: bool = False) -> str:
     for figure in slide.figures:
         badge = '<span class="obs-badge">illustratif</span>' if figure.illustrative else ""
         delta = f'<div class="obs-figure-delta">{kept(figure.delta)}</div>' if figure.delta else ""
-        notes = "".join(f'<div class="obs-figure-note{" obs-strong" if i == 0 else ""}">{kept(note)}</div>'
-                        for i, note in ((0, figure.year_note), (1, figure.scope_note)) if note)
-        cards.append(f'<div class="obs-figure"><div class="obs-figure-value">{escape_html(figure.value)}</div>'
-                     f'<div class="obs-figure-label">{escape_html(figure.label)}</div>{delta}{notes}{badge}</div>')
+        notes = "".join(
+            f'<div class="obs-figure-note{" obs-strong" if i == 0 else ""}">{kept(note)}</div>'
+            for i, note in ((0, figure.year_note), (1, figure.scope_note))
+            if note
+        )
+        cards.append(
+            f'<div class="obs-figure"><div class="obs-figure-value">{escape_html(figure.value)}</div>'
+            f'<div class="obs-figure-label">{escape_html(figure.label)}</div>{delta}{notes}{badge}</div>'
+        )
     layout = " obs-one" if one_column else " obs-pair" if len(cards) == 4 else ""  # 4 cards: 2 × 2
     return f'<div class="obs-figures{layout}">{"".join(cards)}</div>'
 
@@ -255,19 +263,24 @@ def _qr_html(url: str) -> str:
     if not url:
         return ""
     data = base64.b64encode(qr.qr_png(url, 560)).decode("ascii")
-    return (f'<div class="obs-qr"><img src="data:image/png;base64,{data}" alt="Code QR du lien de cette vue : '
-            f'{escape_html(url)}"><p>Scannez pour ouvrir cette vue</p></div>')
+    return (
+        f'<div class="obs-qr"><img src="data:image/png;base64,{data}" alt="Code QR du lien de cette vue : '
+        f'{escape_html(url)}"><p>Scannez pour ouvrir cette vue</p></div>'
+    )
 
 
 def render_slide(presentation: Presentation, index: int) -> None:
     slide = presentation.slides[index]
     count = len(presentation.slides)
     head, counter = st.container(key="pres_head").columns([9, 1], vertical_alignment="bottom")
-    head.html(f'<h1 class="obs-slide-title">{kept(slide.title)}</h1>'
-              + (f'<p class="obs-slide-subtitle">{kept(slide.subtitle)}</p>' if slide.subtitle else "")
-              + (f'<p class="obs-slide-scope">{kept(slide.scope)}</p>' if slide.scope else ""))
-    counter.html(f'<div class="obs-counter" aria-label="Diapositive {index + 1} sur {count}">'
-                 f"{index + 1} / {count}</div>")
+    head.html(
+        f'<h1 class="obs-slide-title">{kept(slide.title)}</h1>'
+        + (f'<p class="obs-slide-subtitle">{kept(slide.subtitle)}</p>' if slide.subtitle else "")
+        + (f'<p class="obs-slide-scope">{kept(slide.scope)}</p>' if slide.scope else "")
+    )
+    counter.html(
+        f'<div class="obs-counter" aria-label="Diapositive {index + 1} sur {count}">{index + 1} / {count}</div>'
+    )
     if slide.kind == "titre":
         left, right = st.columns([3, 1], vertical_alignment="center")
         left.html(_bullets_html(slide.bullets))
@@ -297,12 +310,25 @@ def _render_figure(slide: Slide, index: int) -> None:
     figure = go.Figure(slide.figure.figure)
     figure.update_layout(height=None, width=None, autosize=True, margin={"t": 10, "b": 10})
     with st.container(key="pres_figure"):
-        st.plotly_chart(figure, width="stretch", height="stretch", config=PLOTLY_CONFIG, key=f"pres_fig_{index}",
-                        alt=plain(slide.figure.alt), theme="streamlit")
+        st.plotly_chart(
+            figure,
+            width="stretch",
+            height="stretch",
+            config=PLOTLY_CONFIG,
+            key=f"pres_fig_{index}",
+            alt=plain(slide.figure.alt),
+            theme="streamlit",
+        )
     # on a phone held upright the CSS shows this one instead: the same figure laid out for the width
     with st.container(key="pres_figure_portrait"):
-        st.plotly_chart(portrait_figure(slide.figure.figure), width="stretch", config=PLOTLY_CONFIG,
-                        key=f"pres_fig_portrait_{index}", alt=plain(slide.figure.alt), theme="streamlit")
+        st.plotly_chart(
+            portrait_figure(slide.figure.figure),
+            width="stretch",
+            config=PLOTLY_CONFIG,
+            key=f"pres_fig_portrait_{index}",
+            alt=plain(slide.figure.alt),
+            theme="streamlit",
+        )
 
 
 _PORTRAITS: OrderedDict[int, tuple[go.Figure, go.Figure]] = OrderedDict()
@@ -327,35 +353,74 @@ def portrait_figure(figure: go.Figure) -> go.Figure:
     return built
 
 
-def render_navigation(count: int, index: int, pptx: bytes | Callable[[], bytes], file_name: str,
-                      zoom: dict[str, str] | None = None, default_zoom: str = "") -> None:
+def render_navigation(
+    count: int,
+    index: int,
+    pptx: bytes | Callable[[], bytes],
+    file_name: str,
+    zoom: dict[str, str] | None = None,
+    default_zoom: str = "",
+) -> None:
     """Previous / next, the bassin of the zoom slide (`zoom`: code → name, given on the zoom slide only; kept in
     the URL as `?zoom=CODE` when chosen, « automatique » = `default_zoom`'s name), the PPTX download, leave."""
     if zoom:
-        prev, nxt, chooser, download, leave = st.container(key="pres_nav").columns([1, 1, 2, 2.5, 1.7],
-                                                                                   vertical_alignment="center")
+        prev, nxt, chooser, download, leave = st.container(key="pres_nav").columns(
+            [1, 1, 2, 2.5, 1.7], vertical_alignment="center"
+        )
         options = [AUTO, *zoom]
         current = st.query_params.get(ZOOM_PARAM, AUTO)
         st.session_state["pres_zoom"] = current if current in options else AUTO
         auto = f"Zoom : automatique ({zoom[default_zoom]})" if default_zoom in zoom else "Zoom : automatique"
         labels = {AUTO: auto, **{code: f"Zoom : {name}" for code, name in zoom.items()}}
-        chooser.selectbox("Bassin du zoom", options, key="pres_zoom", on_change=_set_zoom, args=("pres_zoom",),
-                          format_func=functools.partial(_zoom_label, labels),
-                          label_visibility="collapsed",
-                          help="Le bassin de cette diapositive (et du fichier PPTX), gardé dans l'adresse. "
-                               "Automatique : celui qui compte le plus de personnes dans ses laboratoires.")
+        chooser.selectbox(
+            "Bassin du zoom",
+            options,
+            key="pres_zoom",
+            on_change=_set_zoom,
+            args=("pres_zoom",),
+            format_func=functools.partial(_zoom_label, labels),
+            label_visibility="collapsed",
+            help="Le bassin de cette diapositive (et du fichier PPTX), gardé dans l'adresse. "
+            "Automatique : celui qui compte le plus de personnes dans ses laboratoires.",
+        )
     else:
-        prev, nxt, download, leave = st.container(key="pres_nav").columns([1, 1, 2, 2],
-                                                                          vertical_alignment="center")
-    prev.button("Précédente", key="pres_prev", icon=":material/chevron_left:", disabled=index == 0,
-                on_click=go_to, args=(index - 1,), width="stretch", help="Flèche gauche du clavier")
-    nxt.button("Suivante", key="pres_next", icon=":material/chevron_right:", disabled=index >= count - 1,
-               on_click=go_to, args=(index + 1,), width="stretch", type="primary", help="Flèche droite du clavier")
-    download.download_button("Télécharger la présentation (PPTX)", pptx, file_name=file_name, on_click="ignore",
-                             mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                             icon=":material/slideshow:", key="pres_pptx", width="stretch")
-    leave.button("Quitter la présentation", key="pres_leave", icon=":material/close:", width="stretch",
-                 on_click=_leave)
+        prev, nxt, download, leave = st.container(key="pres_nav").columns(
+            [1, 1, 2, 2], vertical_alignment="center"
+        )
+    prev.button(
+        "Précédente",
+        key="pres_prev",
+        icon=":material/chevron_left:",
+        disabled=index == 0,
+        on_click=go_to,
+        args=(index - 1,),
+        width="stretch",
+        help="Flèche gauche du clavier",
+    )
+    nxt.button(
+        "Suivante",
+        key="pres_next",
+        icon=":material/chevron_right:",
+        disabled=index >= count - 1,
+        on_click=go_to,
+        args=(index + 1,),
+        width="stretch",
+        type="primary",
+        help="Flèche droite du clavier",
+    )
+    download.download_button(
+        "Télécharger la présentation (PPTX)",
+        pptx,
+        file_name=file_name,
+        on_click="ignore",
+        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        icon=":material/slideshow:",
+        key="pres_pptx",
+        width="stretch",
+    )
+    leave.button(
+        "Quitter la présentation", key="pres_leave", icon=":material/close:", width="stretch", on_click=_leave
+    )
 
 
 def _zoom_label(labels: dict[str, str], code: str) -> str:

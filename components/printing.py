@@ -161,7 +161,12 @@ _HIDE = f".stElementContainer:has([{MARKER}]) {{\n  display: none !important;\n}
 
 def mount() -> None:
     """Mount the print stylesheet and its script (once per run, from the router); no box on screen."""
-    script = (_JS.replace("__ZOOM__", str(ZOOM)).replace("__CHART_SCALE__", str(CHART_SCALE))
-              .replace("__PAPER_WIDTH__", str(PAPER_WIDTH_PX)))
-    st.html(f"<span {MARKER} hidden></span><style>{_HIDE}{CSS}</style><script>{script}</script>",
-            unsafe_allow_javascript=True)
+    script = (
+        _JS.replace("__ZOOM__", str(ZOOM))
+        .replace("__CHART_SCALE__", str(CHART_SCALE))
+        .replace("__PAPER_WIDTH__", str(PAPER_WIDTH_PX))
+    )
+    st.html(
+        f"<span {MARKER} hidden></span><style>{_HIDE}{CSS}</style><script>{script}</script>",
+        unsafe_allow_javascript=True,
+    )

@@ -76,36 +76,21 @@ SWEEP_SECONDS = 20.0
 _MARK = "__observatoire_guard__"
 
 FINGERPRINTS: dict[str, str] = {
-    "streamlit.net_util:get_external_ip":
-        "90eeef84e6aa2226be078b4f1da199d597795a8211778a1a1f391f078d9646b2",
-    "streamlit.net_util:get_internal_ip":
-        "73cb5583682f5087a68d7271c658762591c8d34abe3d7f76d24246e5339f45cb",
-    "streamlit.web.server.server_util:is_url_from_allowed_origins":
-        "1554766563cdcce8c8c6656a35fb0743d7fcaf9da127dd5ffe71c931331656b1",
-    "streamlit.web.server.starlette.starlette_websocket:_is_origin_allowed":
-        "92ba72506e14686d79824054c7fc8524a5f87edd46843097016b682bf05a8d62",
-    "streamlit.web.server.starlette.starlette_websocket:create_websocket_handler":
-        "13632919b0a9cb67ccc85e1ef1421db9915469178148f8c5f9659ed7bffce2b6",
-    "streamlit.web.server.starlette.starlette_server:UvicornServer.start":
-        "163a4f4e76c724aa01709da8203314988cda74a9311f521bb77fc5db6d89dd5e",
-    "streamlit.error_util:show_uncaught_app_exception":
-        "bdfa946e75b7e92d7d6a71ed4b70cbc46d27228819dd1df94604bd31f8ed1efc",
-    "streamlit.error_util:handle_user_script_exception":
-        "b8b1e3f016403d50acc53b8f26dbbd4162163c66ca052a4ed8d95e5610524fbf",
-    "streamlit.runtime.scriptrunner.exec_code:exec_func_with_error_handling":
-        "34c0d0f447b7911b3a986596515081734e4b2efb39d14b007b9590fc47657d97",
-    "streamlit.web.server.starlette.starlette_static_routes:create_streamlit_static_handler":
-        "a4a7d65b02005f9cbf26145587bf58949f1f28c48157bb9a133c55715e4bcba2",
-    "streamlit.web.server.starlette.starlette_static_routes:create_streamlit_static_assets_routes":
-        "9dbe0379474932d62d7d8e0f556d4001fb721aa191ce0158e6764e79e3c25127",
-    "streamlit.web.server.starlette.starlette_routes:create_upload_routes":
-        "4155ed4458edce197fde57018f83d8aa2bb02d55e630e70e199508cc0d2c33f0",
-    "streamlit.runtime.memory_uploaded_file_manager:MemoryUploadedFileManager":
-        "60e295e708f95b3e3e0e9aa8c876e921aafa1bf4d019bcbd38d0116cffc359e9",
-    "streamlit.runtime.websocket_session_manager:WebsocketSessionManager.get_session_info":
-        "1af93d2ee12ae4ba0c81b769249d21472c04391e256b84bf2111681a65a71fa2",
-    "streamlit.runtime.websocket_session_manager:WebsocketSessionManager.disconnect_session":
-        "89280f8176239b3c1d91df8d89bd4841a316b9cd4f8c4ae1545482ee7233effa",
+    "streamlit.net_util:get_external_ip": "90eeef84e6aa2226be078b4f1da199d597795a8211778a1a1f391f078d9646b2",
+    "streamlit.net_util:get_internal_ip": "73cb5583682f5087a68d7271c658762591c8d34abe3d7f76d24246e5339f45cb",
+    "streamlit.web.server.server_util:is_url_from_allowed_origins": "1554766563cdcce8c8c6656a35fb0743d7fcaf9da127dd5ffe71c931331656b1",
+    "streamlit.web.server.starlette.starlette_websocket:_is_origin_allowed": "92ba72506e14686d79824054c7fc8524a5f87edd46843097016b682bf05a8d62",
+    "streamlit.web.server.starlette.starlette_websocket:create_websocket_handler": "13632919b0a9cb67ccc85e1ef1421db9915469178148f8c5f9659ed7bffce2b6",
+    "streamlit.web.server.starlette.starlette_server:UvicornServer.start": "163a4f4e76c724aa01709da8203314988cda74a9311f521bb77fc5db6d89dd5e",
+    "streamlit.error_util:show_uncaught_app_exception": "bdfa946e75b7e92d7d6a71ed4b70cbc46d27228819dd1df94604bd31f8ed1efc",
+    "streamlit.error_util:handle_user_script_exception": "b8b1e3f016403d50acc53b8f26dbbd4162163c66ca052a4ed8d95e5610524fbf",
+    "streamlit.runtime.scriptrunner.exec_code:exec_func_with_error_handling": "34c0d0f447b7911b3a986596515081734e4b2efb39d14b007b9590fc47657d97",
+    "streamlit.web.server.starlette.starlette_static_routes:create_streamlit_static_handler": "a4a7d65b02005f9cbf26145587bf58949f1f28c48157bb9a133c55715e4bcba2",
+    "streamlit.web.server.starlette.starlette_static_routes:create_streamlit_static_assets_routes": "9dbe0379474932d62d7d8e0f556d4001fb721aa191ce0158e6764e79e3c25127",
+    "streamlit.web.server.starlette.starlette_routes:create_upload_routes": "4155ed4458edce197fde57018f83d8aa2bb02d55e630e70e199508cc0d2c33f0",
+    "streamlit.runtime.memory_uploaded_file_manager:MemoryUploadedFileManager": "60e295e708f95b3e3e0e9aa8c876e921aafa1bf4d019bcbd38d0116cffc359e9",
+    "streamlit.runtime.websocket_session_manager:WebsocketSessionManager.get_session_info": "1af93d2ee12ae4ba0c81b769249d21472c04391e256b84bf2111681a65a71fa2",
+    "streamlit.runtime.websocket_session_manager:WebsocketSessionManager.disconnect_session": "89280f8176239b3c1d91df8d89bd4841a316b9cd4f8c4ae1545482ee7233effa",
 }
 """`module:qualified.name` → SHA-256 of its source in Streamlit `WRITTEN_FOR` (`python -m components.server_guard
 --empreintes` prints the current ones)."""
@@ -163,10 +148,12 @@ def install(*, strict: bool = False) -> bool:
         return True
     found = problems()
     if found:
-        message = ("Protections du serveur non installées : Streamlit a changé depuis l'écriture de "
-                   f"components/server_guard.py ({'; '.join(found)}). Relisez ce fichier contre la nouvelle "
-                   "version de Streamlit, mettez à jour WRITTEN_FOR et FINGERPRINTS, puis relancez "
-                   "`pytest tests/components/test_server_guard.py`.")
+        message = (
+            "Protections du serveur non installées : Streamlit a changé depuis l'écriture de "
+            f"components/server_guard.py ({'; '.join(found)}). Relisez ce fichier contre la nouvelle "
+            "version de Streamlit, mettez à jour WRITTEN_FOR et FINGERPRINTS, puis relancez "
+            "`pytest tests/components/test_server_guard.py`."
+        )
         if strict:
             raise GuardError(message)
         log.error(message)
@@ -222,8 +209,9 @@ class ForeignOriginGate:
         if scope.get("type") == "websocket":
             headers = dict(scope.get("headers") or [])
             origin, host = headers.get(b"origin"), headers.get(b"host")
-            if origin is not None and not self._allowed(origin.decode("latin-1"),
-                                                        host.decode("latin-1") if host is not None else None):
+            if origin is not None and not self._allowed(
+                origin.decode("latin-1"), host.decode("latin-1") if host is not None else None
+            ):
                 self.refused += 1
                 self._log()
                 await asyncio.sleep(REFUSAL_DELAY)  # a tarpit: no CPU, but a client's loop slows to ≈ 1/s
@@ -287,7 +275,7 @@ class UnknownPathRedirect:
         self.base = "/" + (base_url or "").strip("/") if (base_url or "").strip("/") else ""
 
     def _unknown(self, path: str) -> bool:
-        relative = path[len(self.base):] if self.base and path.startswith(self.base) else path
+        relative = path[len(self.base) :] if self.base and path.startswith(self.base) else path
         relative = relative.strip("/")
         if "/" not in relative or "_stcore/" in relative:
             # one segment: Streamlit's « Page introuvable »; `_stcore/` (also under a page's path, which the front
@@ -297,13 +285,24 @@ class UnknownPathRedirect:
         return not (candidate.startswith(self.directory + os.sep) and os.path.isfile(candidate))
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if scope.get("type") == "http" and scope.get("method") in {"GET", "HEAD"} \
-                and self._unknown(scope.get("path", "")):
+        if (
+            scope.get("type") == "http"
+            and scope.get("method") in {"GET", "HEAD"}
+            and self._unknown(scope.get("path", ""))
+        ):
             query = scope.get("query_string", b"").decode("latin-1")
             location = f"{self.base}/{NOT_FOUND_PATH}" + (f"?{query}" if query else "")
-            await send({"type": "http.response.start", "status": 302,
-                        "headers": [(b"location", location.encode("latin-1")), (b"cache-control", b"no-cache"),
-                                    (b"content-length", b"0")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 302,
+                    "headers": [
+                        (b"location", location.encode("latin-1")),
+                        (b"cache-control", b"no-cache"),
+                        (b"content-length", b"0"),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": b""})
             return
         await self.app(scope, receive, send)
@@ -337,13 +336,15 @@ def _patch_uploads() -> None:
 
     def add_file(self: MemoryUploadedFileManager, session_id: str, file: Any) -> None:
         with self._lock:
-            held = self._total_bytes - sum(len(f.data) for f in self.file_storage.get(session_id, {}).values()
-                                           if f.file_id == file.file_id)
+            held = self._total_bytes - sum(
+                len(f.data) for f in self.file_storage.get(session_id, {}).values() if f.file_id == file.file_id
+            )
         if held + len(file.data) > PROCESS_BYTES:
             from starlette.exceptions import HTTPException
 
-            log.warning("Dépôt refusé : %d octets de fichiers déposés déjà en mémoire (limite %d).", held,
-                        PROCESS_BYTES)
+            log.warning(
+                "Dépôt refusé : %d octets de fichiers déposés déjà en mémoire (limite %d).", held, PROCESS_BYTES
+            )
             raise HTTPException(status_code=413, detail="Trop de fichiers déposés sur ce serveur")
         original(self, session_id, file)
         with self._lock:  # a session keeps its last SESSION_FILES files (insertion order: the oldest first)

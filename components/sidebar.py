@@ -99,8 +99,10 @@ def _year(key: str, choices: Choices) -> str:
     default = choices.annees[0] if key == START_KEY else choices.annees[-1]
     value = url_state.resolve(key, None, default, lambda raw: raw, str)
     if value not in choices.annees:  # a chosen year that the data shown no longer has (an import undone)
-        add_url_notice(f"L'année scolaire « {escape_markdown(value)} » choisie dans « {YEAR_LABELS[key]} » n'est "
-                       "plus dans les données publiées : la période suit de nouveau les données.")
+        add_url_notice(
+            f"L'année scolaire « {escape_markdown(value)} » choisie dans « {YEAR_LABELS[key]} » n'est "
+            "plus dans les données publiées : la période suit de nouveau les données."
+        )
         url_state.forget(key)
         value = default
     url_state.show(key, value)
@@ -148,7 +150,9 @@ def render_sidebar(choices: Choices) -> Filters:
     with st.sidebar:
         st.header("Filtres", anchor=False)
         deps = st.multiselect(
-            "Département", options=list(choices.departements), key=KEYS["departements"],
+            "Département",
+            options=list(choices.departements),
+            key=KEYS["departements"],
             format_func=partial(dep_label, dict(labels.departements)),
             placeholder="Tous les départements",
             select_all=False,  # no English « Select all » / « Select N matches »
@@ -159,37 +163,59 @@ def render_sidebar(choices: Choices) -> Filters:
         if kept != st.session_state.get(KEYS["bassins"], []):
             st.session_state[KEYS["bassins"]] = kept
         st.multiselect(
-            "Bassin d'éducation et de formation", options=bassin_options, key=KEYS["bassins"],
-            format_func=partial(label_of, dict(labels.bassins)), placeholder="Tous les bassins",
+            "Bassin d'éducation et de formation",
+            options=bassin_options,
+            key=KEYS["bassins"],
+            format_func=partial(label_of, dict(labels.bassins)),
+            placeholder="Tous les bassins",
             select_all=False,
             help="Liste limitée aux bassins des départements choisis.",
         )
         st.multiselect(
-            "Thématique", options=list(choices.thematiques), key=KEYS["thematiques"],
-            format_func=partial(label_of, dict(labels.thematiques)), placeholder="Toutes les thématiques",
+            "Thématique",
+            options=list(choices.thematiques),
+            key=KEYS["thematiques"],
+            format_func=partial(label_of, dict(labels.thematiques)),
+            placeholder="Toutes les thématiques",
             select_all=False,
         )
         st.multiselect(
-            "Niveau scolaire", options=list(choices.niveaux), key=KEYS["niveaux"],
-            format_func=partial(label_of, dict(labels.niveaux)), placeholder="Tous les niveaux",
+            "Niveau scolaire",
+            options=list(choices.niveaux),
+            key=KEYS["niveaux"],
+            format_func=partial(label_of, dict(labels.niveaux)),
+            placeholder="Tous les niveaux",
             select_all=False,
         )
         st.multiselect(
-            "Public", options=list(choices.publics), key=KEYS["publics"],
-            format_func=partial(label_of, dict(labels.publics)), placeholder="Tous les publics",
+            "Public",
+            options=list(choices.publics),
+            key=KEYS["publics"],
+            format_func=partial(label_of, dict(labels.publics)),
+            placeholder="Tous les publics",
             select_all=False,
         )
         if choices.annees:
             _year(START_KEY, choices)
             _year(END_KEY, choices)
-            st.selectbox("Depuis", options=list(choices.annees), key=START_KEY,
-                         help="Première année scolaire affichée.")
-            st.selectbox("Jusqu'à", options=list(choices.annees), key=END_KEY,
-                         help="Dernière année scolaire affichée (les indicateurs clés portent sur celle-ci). "
-                              "Sans choix, la dernière année publiée : une nouvelle année apparaît d'elle-même.")
+            st.selectbox(
+                "Depuis", options=list(choices.annees), key=START_KEY, help="Première année scolaire affichée."
+            )
+            st.selectbox(
+                "Jusqu'à",
+                options=list(choices.annees),
+                key=END_KEY,
+                help="Dernière année scolaire affichée (les indicateurs clés portent sur celle-ci). "
+                "Sans choix, la dernière année publiée : une nouvelle année apparaît d'elle-même.",
+            )
             url_state.track_year(END_KEY, YEAR_LABELS[END_KEY], choices.annees)
-        st.button("Réinitialiser les filtres", on_click=reset_filters, args=(choices,),
-                  icon=":material/filter_alt_off:", width="stretch")
+        st.button(
+            "Réinitialiser les filtres",
+            on_click=reset_filters,
+            args=(choices,),
+            icon=":material/filter_alt_off:",
+            width="stretch",
+        )
     filters = current_filters(choices)
     sync_url(filters)
     return filters
@@ -223,8 +249,10 @@ def newer_year_text(newer: Sequence[url_state.NewerYear]) -> str:
     """The notice (Markdown) when years chosen by the user are older than a year published since."""
     newest = max(n.newest for n in newer)
     which = " ; ".join(f"« {escape_markdown(n.label)} » : {n.chosen}" for n in newer)
-    return (f"Des données de l'année scolaire **{newest}** sont publiées. L'affichage reste sur l'année choisie "
-            f"({which}).")
+    return (
+        f"Des données de l'année scolaire **{newest}** sont publiées. L'affichage reste sur l'année choisie "
+        f"({which})."
+    )
 
 
 def render_newer_year_notice() -> None:
@@ -236,10 +264,21 @@ def render_newer_year_notice() -> None:
     with st.container(key="newer_year_notice"):
         st.info(newer_year_text(newer), icon=":material/new_releases:")
         with st.container(horizontal=True, gap="small"):
-            st.button(f"Afficher {newest}", key="newer_year_follow", on_click=follow_latest, args=(keys,),
-                      icon=":material/update:", type="primary")
-            st.button("Garder mon choix", key="newer_year_keep", on_click=keep_years, args=(keys, newest),
-                      type="tertiary")
+            st.button(
+                f"Afficher {newest}",
+                key="newer_year_follow",
+                on_click=follow_latest,
+                args=(keys,),
+                icon=":material/update:",
+                type="primary",
+            )
+            st.button(
+                "Garder mon choix",
+                key="newer_year_keep",
+                on_click=keep_years,
+                args=(keys, newest),
+                type="tertiary",
+            )
 
 
 def render_url_notices(container: DeltaGenerator, year_notice: bool = True) -> None:
@@ -256,14 +295,26 @@ def render_url_notices(container: DeltaGenerator, year_notice: bool = True) -> N
     with container:
         for notice in notices:  # Markdown: URL values quoted by `quote_value`
             st.warning(notice, icon=":material/link_off:")
-        st.button("Masquer ces avertissements" if len(notices) > 1 else "Masquer cet avertissement",
-                  key="url_notices_dismiss", on_click=dismiss_url_notices, icon=":material/close:",
-                  type="tertiary")
+        st.button(
+            "Masquer ces avertissements" if len(notices) > 1 else "Masquer cet avertissement",
+            key="url_notices_dismiss",
+            on_click=dismiss_url_notices,
+            icon=":material/close:",
+            type="tertiary",
+        )
 
 
-def url_selectbox(label: str, options: Sequence[str], param: str, key: str,
-                  format_func: Callable[[str], str] = str, default: str | None = None,
-                  container: Container = st, follows_latest: bool = False, **kwargs: Any) -> str:
+def url_selectbox(
+    label: str,
+    options: Sequence[str],
+    param: str,
+    key: str,
+    format_func: Callable[[str], str] = str,
+    default: str | None = None,
+    container: Container = st,
+    follows_latest: bool = False,
+    **kwargs: Any,
+) -> str:
     """A selectbox whose value is the user's choice (from the URL parameter `param`, validated against
     `options`, or from the widget) or else `default`, recomputed at every run; only a choice is written into
     the URL (components/url_state.py). `follows_latest`: the options are school years and the default is the

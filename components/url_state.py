@@ -100,8 +100,14 @@ def newer_years() -> list[NewerYear]:
     return list(st.session_state.get(_NEWER, []))
 
 
-def resolve(key: str, param: str | None, default: str, parse: Callable[[str], str | None],
-            from_widget: Callable[[object], str], label: str = "") -> str:
+def resolve(
+    key: str,
+    param: str | None,
+    default: str,
+    parse: Callable[[str], str | None],
+    from_widget: Callable[[object], str],
+    label: str = "",
+) -> str:
     """The value widget `key` shows this run (URL form): the user's choice, else `default`.
 
     `parse(raw)`: the URL value `raw` as a valid value, or None (then a French notice, the choice dropped).
@@ -115,8 +121,9 @@ def resolve(key: str, param: str | None, default: str, parse: Callable[[str], st
         if value is None:
             forget(key)
             name = escape_markdown(label or param or key)
-            add_notice(f"Lien : valeur {quote_value(raw, 40)} inconnue pour « {name} », valeur par défaut "
-                       "utilisée.")
+            add_notice(
+                f"Lien : valeur {quote_value(raw, 40)} inconnue pour « {name} », valeur par défaut utilisée."
+            )
         else:
             choose(key, value, value)  # a link's year: made when it was the newest, as far as we know
     elif key in st.session_state and key in shown and st.session_state[key] != shown[key]:
@@ -177,8 +184,14 @@ def url_tabs(labels: Sequence[str], slugs: Sequence[str], param: str, key: str) 
     labels, slugs = list(labels), list(slugs)
     by_slug = dict(zip(slugs, labels))
     by_label = dict(zip(labels, slugs))
-    value = resolve(key, param, slugs[0], lambda raw: raw if raw in by_slug else None,
-                    lambda state: by_label.get(str(state), slugs[0]), label="onglet")
+    value = resolve(
+        key,
+        param,
+        slugs[0],
+        lambda raw: raw if raw in by_slug else None,
+        lambda state: by_label.get(str(state), slugs[0]),
+        label="onglet",
+    )
     if value not in by_slug:
         forget(key)
         value = slugs[0]
@@ -194,8 +207,14 @@ def toggle_value(label: str, param: str, key: str) -> bool:
     """The value of toggle `key` for this run (the user's choice, else off), set on the widget before the page
     draws it (`st.toggle(label, key=key)`, maybe later in the run); then `toggle_done`. In the URL as
     `param=1` when the user turned it on."""
-    value = resolve(key, param, "", lambda raw: raw if raw in ("0", "1") else None,
-                    lambda state: "1" if state else "0", label=label)
+    value = resolve(
+        key,
+        param,
+        "",
+        lambda raw: raw if raw in ("0", "1") else None,
+        lambda state: "1" if state else "0",
+        label=label,
+    )
     show(key, value == "1")
     return value == "1"
 
@@ -218,8 +237,9 @@ def text_value(label: str, param: str, key: str) -> str:
     """The value of text input `key` for this run (the user's text, else empty), set on the widget before the
     page draws it; then `text_done`. In the URL as `param=<text>` when not empty (at most `TEXT_LIMIT`
     characters read from a link; shown as plain text by the widget)."""
-    value = resolve(key, param, "", lambda raw: clean(raw)[:TEXT_LIMIT], lambda state: str(state or ""),
-                    label=label)
+    value = resolve(
+        key, param, "", lambda raw: clean(raw)[:TEXT_LIMIT], lambda state: str(state or ""), label=label
+    )
     show(key, value)
     return value
 

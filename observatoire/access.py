@@ -79,10 +79,15 @@ class AccessConfig:
         provider, problems = _provider(secrets.get("auth"), options.get("fournisseur"))
         claim = _text(options.get("claim_editeur"))
         claim_value = _text(options.get("valeur_editeur"))
-        return cls(configured=not problems, provider=provider if not problems else None,
-                   problems=tuple(problems), editors=_emails(options.get("editeurs")),
-                   claim=claim or None, claim_value=claim_value or None,
-                   max_age_hours=_hours(options.get("connexion_max_heures")))
+        return cls(
+            configured=not problems,
+            provider=provider if not problems else None,
+            problems=tuple(problems),
+            editors=_emails(options.get("editeurs")),
+            claim=claim or None,
+            claim_value=claim_value or None,
+            max_age_hours=_hours(options.get("connexion_max_heures")),
+        )
 
 
 def auth_configured(secrets: Mapping | None) -> bool:
@@ -137,8 +142,11 @@ def _provider(auth: object, wanted: object) -> tuple[str | None, list[str]]:
     redirect = _text(auth.get("redirect_uri"))
     if redirect and not redirect.endswith(CALLBACK_PATH):
         problems.append(f"[auth] : « redirect_uri » doit se terminer par {CALLBACK_PATH}")
-    named = {name: section for name, section in auth.items()
-             if isinstance(section, Mapping) and any(key in section for key in PROVIDER_KEYS)}
+    named = {
+        name: section
+        for name, section in auth.items()
+        if isinstance(section, Mapping) and any(key in section for key in PROVIDER_KEYS)
+    }
     wanted = _text(wanted)
     candidates: Mapping[str, Mapping[Any, Any] | None]
     if wanted and wanted != "default":
@@ -154,8 +162,9 @@ def _provider(auth: object, wanted: object) -> tuple[str | None, list[str]]:
         return None, problems
     if "_" in name:
         problems.append(f"{where} : le nom du fournisseur ne doit pas contenir « _ »")
-    problems += [f"{where} : clé « {key} » manquante ou vide"
-                 for key in PROVIDER_KEYS if not _text(section.get(key))]
+    problems += [
+        f"{where} : clé « {key} » manquante ou vide" for key in PROVIDER_KEYS if not _text(section.get(key))
+    ]
     return (None if name == "default" else name), problems
 
 

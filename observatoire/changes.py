@@ -28,8 +28,19 @@ from observatoire.schema import MEASURE_KEY
 ADDED, CHANGED, WITHDRAWN = "nouvelle", "modifiée", "retirée"
 STATUSES = (CHANGED, ADDED, WITHDRAWN)
 """Order of the value changes in the table: changed values first (what moved), then new, then withdrawn."""
-VALUE_COLUMNS = [*MEASURE_KEY, "statut", "ancienne_valeur", "nouvelle_valeur", "ancienne_origine", "origine",
-                 "source", "lot", "version", "auteur", "date"]
+VALUE_COLUMNS = [
+    *MEASURE_KEY,
+    "statut",
+    "ancienne_valeur",
+    "nouvelle_valeur",
+    "ancienne_origine",
+    "origine",
+    "source",
+    "lot",
+    "version",
+    "auteur",
+    "date",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,8 +93,10 @@ def _key_columns() -> str:
 def _keys_of_lots(con: duckdb.DuckDBPyConnection, lot_ids: list[int]) -> pd.DataFrame:
     if not lot_ids:
         return pd.DataFrame(columns=MEASURE_KEY)
-    return con.execute(f"SELECT DISTINCT {_key_columns()} FROM mesures WHERE list_contains($ids, lot_id)",
-                       {"ids": [int(i) for i in lot_ids]}).df()
+    return con.execute(
+        f"SELECT DISTINCT {_key_columns()} FROM mesures WHERE list_contains($ids, lot_id)",
+        {"ids": [int(i) for i in lot_ids]},
+    ).df()
 
 
 def _winners(con: duckdb.DuckDBPyConnection, keys: pd.DataFrame) -> pd.DataFrame:
@@ -92,8 +105,10 @@ def _winners(con: duckdb.DuckDBPyConnection, keys: pd.DataFrame) -> pd.DataFrame
     if keys.empty:
         return pd.DataFrame(columns=columns)
     indicators = sorted(keys["indicateur"].astype(str).unique())
-    found = con.execute(f"SELECT {', '.join(columns)} FROM mesures_actives WHERE list_contains($ind, indicateur)",
-                        {"ind": indicators}).df()
+    found = con.execute(
+        f"SELECT {', '.join(columns)} FROM mesures_actives WHERE list_contains($ind, indicateur)",
+        {"ind": indicators},
+    ).df()
     return found.merge(keys, on=MEASURE_KEY, how="inner")
 
 
@@ -120,22 +135,37 @@ def _publishers(journal: pd.DataFrame) -> tuple[dict[int, tuple], dict[int, tupl
     return added, retired, refresh
 
 
-def _value_changes(old_con: duckdb.DuckDBPyConnection, new_con: duckdb.DuckDBPyConnection,
-                   retired: pd.DataFrame, added: pd.DataFrame, journal: pd.DataFrame) -> pd.DataFrame:
-    keys = pd.concat([_keys_of_lots(old_con, retired["lot_id"].tolist()),
-                      _keys_of_lots(new_con, added["lot_id"].tolist())], ignore_index=True)
+def _value_changes(
+    old_con: duckdb.DuckDBPyConnection,
+    new_con: duckdb.DuckDBPyConnection,
+    retired: pd.DataFrame,
+    added: pd.DataFrame,
+    journal: pd.DataFrame,
+) -> pd.DataFrame:
+    keys = pd.concat(
+        [_keys_of_lots(old_con, retired["lot_id"].tolist()), _keys_of_lots(new_con, added["lot_id"].tolist())],
+        ignore_index=True,
+    )
     if keys.empty:
         return pd.DataFrame(columns=VALUE_COLUMNS)
     keys = keys.astype(str).drop_duplicates()
-    before = _winners(old_con, keys).rename(columns={"valeur": "ancienne_valeur", "origine": "ancienne_origine",
-                                                     "source": "ancienne_source", "lot_id": "ancien_lot"})
+    before = _winners(old_con, keys).rename(
+        columns={
+            "valeur": "ancienne_valeur",
+            "origine": "ancienne_origine",
+            "source": "ancienne_source",
+            "lot_id": "ancien_lot",
+        }
+    )
     after = _winners(new_con, keys).rename(columns={"valeur": "nouvelle_valeur", "lot_id": "lot"})
     both = before.merge(after, on=MEASURE_KEY, how="outer", indicator="_where")
     old_value = pd.to_numeric(both["ancienne_valeur"], errors="coerce").to_numpy(dtype=float)
     new_value = pd.to_numeric(both["nouvelle_valeur"], errors="coerce").to_numpy(dtype=float)
-    same = (np.isclose(old_value, new_value, rtol=1e-12, atol=0.0)
-            & (both["ancienne_origine"].astype(str) == both["origine"].astype(str)).to_numpy()
-            & (both["ancienne_source"].astype(str) == both["source"].astype(str)).to_numpy())
+    same = (
+        np.isclose(old_value, new_value, rtol=1e-12, atol=0.0)
+        & (both["ancienne_origine"].astype(str) == both["origine"].astype(str)).to_numpy()
+        & (both["ancienne_source"].astype(str) == both["source"].astype(str)).to_numpy()
+    )
     where = both["_where"].astype(str).to_numpy()
     status = np.where(where == "right_only", ADDED, np.where(where == "left_only", WITHDRAWN, CHANGED))
     keep = (where != "both") | ~same
@@ -168,8 +198,9 @@ def _value_changes(old_con: duckdb.DuckDBPyConnection, new_con: duckdb.DuckDBPyC
 
 
 def _periods(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute("SELECT indicateur, periode, count(*) AS valeurs FROM mesures_actives "
-                       "GROUP BY indicateur, periode").df()
+    return con.execute(
+        "SELECT indicateur, periode, count(*) AS valeurs FROM mesures_actives GROUP BY indicateur, periode"
+    ).df()
 
 
 def compare(old_con: duckdb.DuckDBPyConnection, new_con: duckdb.DuckDBPyConnection) -> Changes:
@@ -184,11 +215,15 @@ def compare(old_con: duckdb.DuckDBPyConnection, new_con: duckdb.DuckDBPyConnecti
     active_old, active_new = lots_old[lots_old["actif"]], lots_new[lots_new["actif"]]
     added = active_new[~active_new["signature"].isin(set(active_old["signature"]))]
     retired = active_old[~active_old["signature"].isin(set(active_new["signature"]))]
-    values = _value_changes(old_con, new_con, retired, added, journal) if old != new else \
-        pd.DataFrame(columns=VALUE_COLUMNS)
+    values = (
+        _value_changes(old_con, new_con, retired, added, journal)
+        if old != new
+        else pd.DataFrame(columns=VALUE_COLUMNS)
+    )
     before, after = _periods(old_con), _periods(new_con)
-    merged = before.merge(after, on=["indicateur", "periode"], how="outer", indicator="_where",
-                          suffixes=("_avant", ""))
+    merged = before.merge(
+        after, on=["indicateur", "periode"], how="outer", indicator="_where", suffixes=("_avant", "")
+    )
     new_periods = merged[merged["_where"] == "right_only"].assign(changement="ajoutée")
     gone = merged[merged["_where"] == "left_only"]
     gone = gone.assign(changement="retirée", valeurs=gone["valeurs_avant"])
@@ -197,17 +232,30 @@ def compare(old_con: duckdb.DuckDBPyConnection, new_con: duckdb.DuckDBPyConnecti
     periods = periods.sort_values(["changement", "indicateur", "periode"]).reset_index(drop=True)
     old_indicators, new_indicators = set(before["indicateur"]), set(after["indicateur"])
     lot_columns = ["lot_id", "changement", "origine", "libelle", "cree_le", "nb_lignes"]
-    lots = pd.concat([added.assign(changement="ajouté"), retired.assign(changement="retiré")],
-                     ignore_index=True)[lot_columns] if old != new else pd.DataFrame(columns=lot_columns)
+    lots = (
+        pd.concat([added.assign(changement="ajouté"), retired.assign(changement="retiré")], ignore_index=True)[
+            lot_columns
+        ]
+        if old != new
+        else pd.DataFrame(columns=lot_columns)
+    )
     return Changes(
-        old=old, new=new,
-        old_date=store.get_meta(old_con, "data_date") or "", new_date=store.get_meta(new_con, "data_date") or "",
-        values=values, periods=periods,
+        old=old,
+        new=new,
+        old_date=store.get_meta(old_con, "data_date") or "",
+        new_date=store.get_meta(new_con, "data_date") or "",
+        values=values,
+        periods=periods,
         indicators_added=tuple(sorted(new_indicators - old_indicators)),
         indicators_removed=tuple(sorted(old_indicators - new_indicators)),
-        lots=lots.sort_values(["changement", "lot_id"]).reset_index(drop=True), journal=journal,
-        reference_changed=bool((journal["type"] == versions.REFERENCE).any() | (journal["type"] == versions.INIT)
-                               .any()) if not journal.empty else False)
+        lots=lots.sort_values(["changement", "lot_id"]).reset_index(drop=True),
+        journal=journal,
+        reference_changed=bool(
+            (journal["type"] == versions.REFERENCE).any() | (journal["type"] == versions.INIT).any()
+        )
+        if not journal.empty
+        else False,
+    )
 
 
 def version_at(journal: pd.DataFrame, moment: dt.datetime, kept: list[int] | None = None) -> int | None:

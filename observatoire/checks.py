@@ -27,12 +27,15 @@ def _fmt(x: float) -> str:
     return f"{x:g}".replace(".", ",")
 
 
-def bbox_hint(xmin: float, ymin: float, xmax: float, ymax: float,
-              emprise: tuple[float, float, float, float]) -> str:
+def bbox_hint(
+    xmin: float, ymin: float, xmax: float, ymax: float, emprise: tuple[float, float, float, float]
+) -> str:
     """Why coordinates fall outside the académie's bounding box: projected CRS, swapped axes, or just wrong."""
     west, south, east, north = emprise
-    where = (f"emprise de l'académie : longitude {_fmt(west)} à {_fmt(east)}, latitude {_fmt(south)} à "
-             f"{_fmt(north)}, clé « emprise » de academie.json")
+    where = (
+        f"emprise de l'académie : longitude {_fmt(west)} à {_fmt(east)}, latitude {_fmt(south)} à "
+        f"{_fmt(north)}, clé « emprise » de academie.json"
+    )
     if max(abs(xmin), abs(xmax)) > 180 or max(abs(ymin), abs(ymax)) > 90:
         why = "coordonnées projetées (Lambert-93 ?) : WGS84 en degrés (EPSG:4326) attendu"
     elif west <= ymin and ymax <= east and south <= xmin and xmax <= north:
@@ -44,8 +47,9 @@ def bbox_hint(xmin: float, ymin: float, xmax: float, ymax: float,
     return f"coordonnées hors de l'emprise de l'académie — {why} ({where})"
 
 
-def geometry_problems(table: str, layer: GeoLayer, emprise: tuple[float, float, float, float],
-                      file: str | None = None) -> Problems:
+def geometry_problems(
+    table: str, layer: GeoLayer, emprise: tuple[float, float, float, float], file: str | None = None
+) -> Problems:
     """Polygon type, validity (no self-intersection), non-empty, inside the académie's bounding box."""
     import shapely
 
@@ -59,8 +63,9 @@ def geometry_problems(table: str, layer: GeoLayer, emprise: tuple[float, float, 
         if shape is None:
             continue
         if shape.geom_type not in reading.GEOMETRY_TYPES:
-            refuse(number, "type de géométrie non pris en charge : Polygon ou MultiPolygon attendu",
-                   shape.geom_type)
+            refuse(
+                number, "type de géométrie non pris en charge : Polygon ou MultiPolygon attendu", shape.geom_type
+            )
             continue
         if shape.is_empty:
             refuse(number, "géométrie vide")
@@ -71,23 +76,31 @@ def geometry_problems(table: str, layer: GeoLayer, emprise: tuple[float, float, 
             continue
         xmin, ymin, xmax, ymax = shape.bounds
         if xmin < west or xmax > east or ymin < south or ymax > north:
-            refuse(number, bbox_hint(xmin, ymin, xmax, ymax, emprise),
-                   f"{_fmt(xmin)} {_fmt(ymin)} {_fmt(xmax)} {_fmt(ymax)}")
+            refuse(
+                number,
+                bbox_hint(xmin, ymin, xmax, ymax, emprise),
+                f"{_fmt(xmin)} {_fmt(ymin)} {_fmt(xmax)} {_fmt(ymax)}",
+            )
             continue
         if not shape.is_valid:
             reason = shapely.is_valid_reason(shape)
             match = re.match(r"^([^\[]+)\[(.*)\]$", reason)
             kind, at = (match.group(1).strip(), match.group(2)) if match else (reason, "")
-            french = {"Self-intersection": "auto-intersection (contour qui se croise)",
-                      "Ring Self-intersection": "auto-intersection d'un anneau",
-                      "Too few points in geometry component": "trop peu de points",
-                      "Interior is disconnected": "intérieur déconnecté",
-                      "Hole lies outside shell": "trou hors du contour",
-                      "Nested shells": "contours imbriqués",
-                      "Duplicate Rings": "anneaux en double"}.get(kind, kind)
+            french = {
+                "Self-intersection": "auto-intersection (contour qui se croise)",
+                "Ring Self-intersection": "auto-intersection d'un anneau",
+                "Too few points in geometry component": "trop peu de points",
+                "Interior is disconnected": "intérieur déconnecté",
+                "Hole lies outside shell": "trou hors du contour",
+                "Nested shells": "contours imbriqués",
+                "Duplicate Rings": "anneaux en double",
+            }.get(kind, kind)
             where = f" au point {at}" if at else ""
-            refuse(number, f"géométrie invalide : {french}{where} ; corrigez le contour (par exemple "
-                   "ST_MakeValid ou « Réparer les géométries » dans QGIS)")
+            refuse(
+                number,
+                f"géométrie invalide : {french}{where} ; corrigez le contour (par exemple "
+                "ST_MakeValid ou « Réparer les géométries » dans QGIS)",
+            )
     return problems
 
 
@@ -105,8 +118,11 @@ def academie_problems(raw: Any, file: str = "academie.json") -> Problems:
     problems = Problems()
 
     def refuse(key: str | None, message: str, value: Any = None) -> None:
-        problems.add(Problem("academie", None, key, None if value is None else str(value), message, file=file,
-                             column_kind="clé"))
+        problems.add(
+            Problem(
+                "academie", None, key, None if value is None else str(value), message, file=file, column_kind="clé"
+            )
+        )
 
     if not isinstance(raw, dict):
         refuse(None, "objet JSON attendu (des clés « code », « nom », « departements »…)")
@@ -122,13 +138,13 @@ def academie_problems(raw: Any, file: str = "academie.json") -> Problems:
         refuse(key, message, raw.get(key))
     deps = raw.get("departements")
     if not isinstance(deps, list) or not deps:
-        refuse("departements", "clé manquante ou vide : liste de {\"code\": \"54\", \"nom\": \"…\"} attendue")
+        refuse("departements", 'clé manquante ou vide : liste de {"code": "54", "nom": "…"} attendue')
     else:
         seen: set[str] = set()
         for i, dep in enumerate(deps, start=1):
             key = f"departements[{i}]"
             if not isinstance(dep, dict) or not all(isinstance(dep.get(k), str) for k in ("code", "nom")):
-                refuse(key, "objet {\"code\": \"54\", \"nom\": \"…\"} attendu (code et nom en texte)", dep)
+                refuse(key, 'objet {"code": "54", "nom": "…"} attendu (code et nom en texte)', dep)
             elif not departements.is_departement(dep["code"]):
                 refuse(f"{key}.code", departements.DEPARTEMENT_MESSAGE, dep["code"])
             elif dep["code"] in seen:
@@ -137,8 +153,11 @@ def academie_problems(raw: Any, file: str = "academie.json") -> Problems:
                 seen.add(dep["code"])
 
     def school_year(key: str, value: Any) -> bool:
-        if not isinstance(value, str) or not re.match(schema.SCHOOL_YEAR_RE, value) or \
-                int(value[5:]) != int(value[:4]) + 1:
+        if (
+            not isinstance(value, str)
+            or not re.match(schema.SCHOOL_YEAR_RE, value)
+            or int(value[5:]) != int(value[:4]) + 1
+        ):
             refuse(key, "année scolaire « AAAA-AAAA » (deux années consécutives) attendue", value)
             return False
         return True
@@ -146,8 +165,11 @@ def academie_problems(raw: Any, file: str = "academie.json") -> Problems:
     valid_years = raw.get("annees_valides")
     first = last = None
     if not isinstance(valid_years, dict):
-        refuse("annees_valides", "clé manquante : {\"premiere\": \"2015-2016\", \"derniere\": \"2030-2031\"} "
-               "attendu (plage des années scolaires acceptées dans les mesures)")
+        refuse(
+            "annees_valides",
+            'clé manquante : {"premiere": "2015-2016", "derniere": "2030-2031"} '
+            "attendu (plage des années scolaires acceptées dans les mesures)",
+        )
     elif all(school_year(f"annees_valides.{k}", valid_years.get(k)) for k in ("premiere", "derniere")):
         first, last = valid_years["premiere"], valid_years["derniere"]
         if first > last:
@@ -156,8 +178,9 @@ def academie_problems(raw: Any, file: str = "academie.json") -> Problems:
 
     def in_range(key: str, value: str) -> None:
         if first and last and not first <= value <= last:
-            refuse(key, f"année hors des années scolaires acceptées ({first} à {last}, clé « annees_valides »)",
-                   value)
+            refuse(
+                key, f"année hors des années scolaires acceptées ({first} à {last}, clé « annees_valides »)", value
+            )
 
     if "annee_reference" not in raw:
         refuse("annee_reference", "clé manquante : année scolaire « AAAA-AAAA » attendue")
@@ -175,33 +198,45 @@ def academie_problems(raw: Any, file: str = "academie.json") -> Problems:
     box = None
     sides = ("ouest", "sud", "est", "nord")
     if not isinstance(emprise, dict) or not all(_number(emprise.get(k)) for k in sides):
-        refuse("emprise", "clé manquante ou invalide : {\"ouest\": 4.5, \"sud\": 47.5, \"est\": 8.0, \"nord\": "
-               "50.0} attendu (rectangle englobant l'académie, en degrés WGS84)", None if emprise is None else
-               json.dumps(emprise, ensure_ascii=False))
+        refuse(
+            "emprise",
+            'clé manquante ou invalide : {"ouest": 4.5, "sud": 47.5, "est": 8.0, "nord": '
+            "50.0} attendu (rectangle englobant l'académie, en degrés WGS84)",
+            None if emprise is None else json.dumps(emprise, ensure_ascii=False),
+        )
     else:
         west, south, east, north = (float(emprise[k]) for k in sides)
         if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-            refuse("emprise", "rectangle invalide : -180 ≤ ouest < est ≤ 180 et -90 ≤ sud < nord ≤ 90 attendus "
-                   "(degrés WGS84)", json.dumps(emprise, ensure_ascii=False))
+            refuse(
+                "emprise",
+                "rectangle invalide : -180 ≤ ouest < est ≤ 180 et -90 ≤ sud < nord ≤ 90 attendus (degrés WGS84)",
+                json.dumps(emprise, ensure_ascii=False),
+            )
         else:
             box = (west, south, east, north)
     carte = raw.get("carte")
     if not isinstance(carte, dict):
-        refuse("carte", "clé manquante : {\"centre\": [latitude, longitude], \"zoom\": 8} attendu")
+        refuse("carte", 'clé manquante : {"centre": [latitude, longitude], "zoom": 8} attendu')
     else:
         centre = carte.get("centre")
         if not isinstance(centre, list) or len(centre) != 2 or not all(_number(v) for v in centre):
             refuse("carte.centre", "[latitude, longitude] attendu (deux nombres)", centre)
         elif box and not (box[1] <= centre[0] <= box[3] and box[0] <= centre[1] <= box[2]):
-            refuse("carte.centre", bbox_hint(centre[1], centre[0], centre[1], centre[0], box) +
-                   " ; rappel : [latitude, longitude]", centre)
+            refuse(
+                "carte.centre",
+                bbox_hint(centre[1], centre[0], centre[1], centre[0], box) + " ; rappel : [latitude, longitude]",
+                centre,
+            )
         zoom = carte.get("zoom")
         if not isinstance(zoom, int) or isinstance(zoom, bool) or not 1 <= zoom <= 18:
             refuse("carte.zoom", "nombre entier de 1 à 18 attendu", zoom)
         projection = carte.get("latitude_projection")
         if projection is not None and not (_number(projection) and -85 <= projection <= 85):
-            refuse("carte.latitude_projection", "latitude de -85 à 85 attendue (degrés WGS84 : centre des cartes "
-                   "images, facultatif)", projection)
+            refuse(
+                "carte.latitude_projection",
+                "latitude de -85 à 85 attendue (degrés WGS84 : centre des cartes images, facultatif)",
+                projection,
+            )
     for key in ("nom_court", "bilan_court"):
         if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):
             refuse(key, "texte non vide attendu (clé facultative)", raw[key])
@@ -219,25 +254,34 @@ def _role_shape_problems(roles: Any, refuse: Any) -> None:
     if roles is None:
         return
     if not isinstance(roles, dict):
-        refuse("indicateurs", "objet attendu : {\"defaut\": \"identifiant\", \"carte\": \"…\", …}",
-               json.dumps(roles, ensure_ascii=False))
+        refuse(
+            "indicateurs",
+            'objet attendu : {"defaut": "identifiant", "carte": "…", …}',
+            json.dumps(roles, ensure_ascii=False),
+        )
         return
     for key in roles:
         if key not in _ROLE_KEYS:
-            refuse(f"indicateurs.{key}", "clé inconnue : " + ", ".join(f"« {k} »" for k in _ROLE_KEYS)
-                   + " attendues")
+            refuse(
+                f"indicateurs.{key}", "clé inconnue : " + ", ".join(f"« {k} »" for k in _ROLE_KEYS) + " attendues"
+            )
     for key in _ROLE_ONE:
         if key in roles and (not isinstance(roles[key], str) or not roles[key].strip()):
             refuse(f"indicateurs.{key}", "identifiant d'indicateur attendu (texte)", roles[key])
     for key in _ROLE_LISTS:
-        if key in roles and (not isinstance(roles[key], list)
-                             or not all(isinstance(v, str) and v.strip() for v in roles[key])):
+        if key in roles and (
+            not isinstance(roles[key], list) or not all(isinstance(v, str) and v.strip() for v in roles[key])
+        ):
             refuse(f"indicateurs.{key}", "liste d'identifiants d'indicateurs attendue", roles[key])
     figures = roles.get("chiffres_laboratoire")
-    if figures is not None and (not isinstance(figures, dict)
-                                or not all(isinstance(v, str) and v.strip() for v in figures.values())):
-        refuse("indicateurs.chiffres_laboratoire", "objet {\"identifiant\": \"libellé court\"} attendu",
-               json.dumps(figures, ensure_ascii=False))
+    if figures is not None and (
+        not isinstance(figures, dict) or not all(isinstance(v, str) and v.strip() for v in figures.values())
+    ):
+        refuse(
+            "indicateurs.chiffres_laboratoire",
+            'objet {"identifiant": "libellé court"} attendu',
+            json.dumps(figures, ensure_ascii=False),
+        )
 
 
 def _role_problems(t: dict[str, pd.DataFrame], acad: config.Academie) -> schema.Problems:
@@ -250,8 +294,17 @@ def _role_problems(t: dict[str, pd.DataFrame], acad: config.Academie) -> schema.
     named += [(f"indicateurs.chiffres_laboratoire.{v}", v) for v, _ in roles.chiffres_laboratoire]
     for key, value in named:
         if value not in known:
-            problems.add(Problem("academie", None, key, value, "indicateur inconnu du catalogue (indicateurs.csv)",
-                                 file="academie.json", column_kind="clé"))
+            problems.add(
+                Problem(
+                    "academie",
+                    None,
+                    key,
+                    value,
+                    "indicateur inconnu du catalogue (indicateurs.csv)",
+                    file="academie.json",
+                    column_kind="clé",
+                )
+            )
     return problems
 
 
@@ -328,8 +381,14 @@ def _cross_reference_problems(t: dict[str, pd.DataFrame], acad: config.Academie)
     themes = set(t["thematiques"]["code"])
     niveaux = set(t["niveaux"]["code"])
 
-    def bad(table: str, column: str, frame: pd.DataFrame, allowed: set[str], split: bool = False,
-            message: str = "code inconnu") -> None:
+    def bad(
+        table: str,
+        column: str,
+        frame: pd.DataFrame,
+        allowed: set[str],
+        split: bool = False,
+        message: str = "code inconnu",
+    ) -> None:
         values = frame[column]
         values = values[values.notna()].astype(str)
         if split:
@@ -339,11 +398,25 @@ def _cross_reference_problems(t: dict[str, pd.DataFrame], acad: config.Academie)
 
     expected = set(acad.departements)
     for code in departements.ordered(deps - expected):
-        problems.add(schema.Problem("departements", None, "code", code, "département absent de la liste "
-                                    "« departements » de academie.json"))
+        problems.add(
+            schema.Problem(
+                "departements",
+                None,
+                "code",
+                code,
+                "département absent de la liste « departements » de academie.json",
+            )
+        )
     for code in departements.ordered(expected - deps):
-        problems.add(schema.Problem("departements", None, "code", code, "département de academie.json sans "
-                                    "contour dans departements.geojson"))
+        problems.add(
+            schema.Problem(
+                "departements",
+                None,
+                "code",
+                code,
+                "département de academie.json sans contour dans departements.geojson",
+            )
+        )
     bad("bassins", "departement", t["bassins"], deps)
     bad("communes_bassins", "bassin", t["communes_bassins"], bassins)
     bad("communes_bassins", "departement", t["communes_bassins"], deps)
@@ -359,21 +432,44 @@ def _cross_reference_problems(t: dict[str, pd.DataFrame], acad: config.Academie)
         frame = t[table]
         of_bassin = frame["bassin"].map(bassin_dep)
         mask = of_bassin.notna() & frame["departement"].isin(deps) & (of_bassin != frame["departement"])
-        problems.add_frame(table, schema.rows_frame(
-            table, frame.index[mask], "departement", frame.loc[mask, "departement"],
-            "département différent de celui du bassin (" + frame.loc[mask, "bassin"].astype(str) + " est en "
-            + of_bassin[mask].astype(str) + ")"))
+        problems.add_frame(
+            table,
+            schema.rows_frame(
+                table,
+                frame.index[mask],
+                "departement",
+                frame.loc[mask, "departement"],
+                "département différent de celui du bassin ("
+                + frame.loc[mask, "bassin"].astype(str)
+                + " est en "
+                + of_bassin[mask].astype(str)
+                + ")",
+            ),
+        )
     # a commune code names its département (`2A004` is in 2A, `97101` in 971)
-    for table, column in (("communes_bassins", "code_commune"), ("laboratoires", "code_commune"),
-                          ("bassins", "siege")):
+    for table, column in (
+        ("communes_bassins", "code_commune"),
+        ("laboratoires", "code_commune"),
+        ("bassins", "siege"),
+    ):
         frame = t[table]
         of_code = frame[column].astype(str).map(departements.of_commune)
         mask = of_code != frame["departement"]
         what = "du code commune" if column == "code_commune" else "de la commune siège"
-        problems.add_frame(table, schema.rows_frame(
-            table, frame.index[mask], "departement", frame.loc[mask, "departement"],
-            f"département différent de celui {what} (" + frame.loc[mask, column].astype(str) + " est en "
-            + of_code[mask] + ")"))
+        problems.add_frame(
+            table,
+            schema.rows_frame(
+                table,
+                frame.index[mask],
+                "departement",
+                frame.loc[mask, "departement"],
+                f"département différent de celui {what} ("
+                + frame.loc[mask, column].astype(str)
+                + " est en "
+                + of_code[mask]
+                + ")",
+            ),
+        )
     problems.extend(_theme_tree_problems(t["thematiques"]))
     problems.extend(_declaration_problems(t))
     return problems
@@ -386,19 +482,35 @@ def _seat_problems(seats: pd.DataFrame | None, bassins: pd.DataFrame) -> schema.
         return problems
     known = bassins.set_index("code")
     unknown = ~seats["code"].isin(known.index)
-    problems.add_frame("bassins_sieges", schema.rows_frame("bassins_sieges", seats.index[unknown], "code",
-                                                           seats.loc[unknown, "code"],
-                                                           "bassin inconnu de bassins.geojson"))
+    problems.add_frame(
+        "bassins_sieges",
+        schema.rows_frame(
+            "bassins_sieges",
+            seats.index[unknown],
+            "code",
+            seats.loc[unknown, "code"],
+            "bassin inconnu de bassins.geojson",
+        ),
+    )
     ok = seats.loc[~unknown]
     for column in ("siege", "departement"):
         differs = ok[column].to_numpy() != known.loc[ok["code"], column].to_numpy()
-        problems.add_frame("bassins_sieges", schema.rows_frame(
-            "bassins_sieges", ok.index[differs], column, ok.loc[differs, column], "différent de bassins.geojson"))
+        problems.add_frame(
+            "bassins_sieges",
+            schema.rows_frame(
+                "bassins_sieges",
+                ok.index[differs],
+                column,
+                ok.loc[differs, column],
+                "différent de bassins.geojson",
+            ),
+        )
     return problems
 
 
-def _lab_problems(t: dict[str, pd.DataFrame], layers: dict[str, GeoLayer],
-                  acad: config.Academie) -> schema.Problems:
+def _lab_problems(
+    t: dict[str, pd.DataFrame], layers: dict[str, GeoLayer], acad: config.Academie
+) -> schema.Problems:
     """Each lab lies inside the académie's bounding box, its bassin's contour and its département's contour."""
     import numpy as np
     import shapely
@@ -411,13 +523,21 @@ def _lab_problems(t: dict[str, pd.DataFrame], layers: dict[str, GeoLayer],
     outside = (lon < west) | (lon > east) | (lat < south) | (lat > north)
     frames = []
     for i in np.flatnonzero(outside):
-        frames.append(schema.rows_frame("laboratoires", labs.index[[i]], "latitude",
-                                        pd.Series([f"{lat[i]:g}, {lon[i]:g}"]),
-                                        bbox_hint(lon[i], lat[i], lon[i], lat[i], acad.emprise)))
+        frames.append(
+            schema.rows_frame(
+                "laboratoires",
+                labs.index[[i]],
+                "latitude",
+                pd.Series([f"{lat[i]:g}, {lon[i]:g}"]),
+                bbox_hint(lon[i], lat[i], lon[i], lat[i], acad.emprise),
+            )
+        )
     points = shapely.points(lon, lat)
     tolerance = 1e-3  # degrees (≈ 100 m): contours are simplified
-    for table, column, what in (("bassins", "bassin", "du bassin"), ("departements", "departement",
-                                                                   "du département")):
+    for table, column, what in (
+        ("bassins", "bassin", "du bassin"),
+        ("departements", "departement", "du département"),
+    ):
         shapes = dict(zip(t[table]["code"], layers[table].geometries, strict=True))
         geoms = np.array([shapes.get(code) for code in labs[column]], dtype=object)
         known = np.array([g is not None for g in geoms]) & ~outside
@@ -425,10 +545,16 @@ def _lab_problems(t: dict[str, pd.DataFrame], layers: dict[str, GeoLayer],
         if known.any():
             inside[known] = shapely.dwithin(geoms[known], points[known], tolerance)
         bad = known & ~inside
-        frames.append(schema.rows_frame(
-            "laboratoires", labs.index[bad], column, labs.loc[bad, column],
-            f"le laboratoire (latitude, longitude) est hors du contour {what} indiqué : coordonnées ou {column} "
-            "erronés ?"))
+        frames.append(
+            schema.rows_frame(
+                "laboratoires",
+                labs.index[bad],
+                column,
+                labs.loc[bad, column],
+                f"le laboratoire (latitude, longitude) est hors du contour {what} indiqué : "
+                f"coordonnées ou {column} erronés ?",
+            )
+        )
     frames = [f for f in frames if not f.empty]
     if frames:
         problems.add_frame("laboratoires", pd.concat(frames, ignore_index=True))
@@ -443,20 +569,32 @@ def _theme_tree_problems(frame: pd.DataFrame) -> list[schema.Problem]:
     line = {c: int(i) + 2 for i, c in frame["code"].items()}
     for code, parent in parents.items():
         if code == config.ALL:
-            problems.append(schema.Problem("thematiques", line[code], "parent", parent,
-                                           "« tous » ne peut pas être rattaché à un thème"))
+            problems.append(
+                schema.Problem(
+                    "thematiques", line[code], "parent", parent, "« tous » ne peut pas être rattaché à un thème"
+                )
+            )
         elif parent == config.ALL:
-            problems.append(schema.Problem("thematiques", line[code], "parent", parent,
-                                           "un thème ne peut pas être rattaché à « tous »"))
+            problems.append(
+                schema.Problem(
+                    "thematiques", line[code], "parent", parent, "un thème ne peut pas être rattaché à « tous »"
+                )
+            )
         elif parent not in codes:
             problems.append(schema.Problem("thematiques", line[code], "parent", parent, "code inconnu"))
     for code in parents:
         seen, current = [code], parents.get(code)
         while current is not None and current in codes:
             if current in seen:
-                problems.append(schema.Problem(
-                    "thematiques", line[code], "parent", parents[code],
-                    "rattachement circulaire : " + " → ".join([*seen[seen.index(current):], current])))
+                problems.append(
+                    schema.Problem(
+                        "thematiques",
+                        line[code],
+                        "parent",
+                        parents[code],
+                        "rattachement circulaire : " + " → ".join([*seen[seen.index(current) :], current]),
+                    )
+                )
                 break
             seen.append(current)
             current = parents.get(current)
@@ -466,20 +604,35 @@ def _theme_tree_problems(frame: pd.DataFrame) -> list[schema.Problem]:
 def _declaration_problems(t: dict[str, pd.DataFrame]) -> list[schema.Problem]:
     """Declared breakdowns of the indicators: known territory types (académie always), known codes."""
     problems: list[schema.Problem] = []
-    allowed = {"niveau": set(t["niveaux"]["code"]) - {config.ALL},
-               "thematique": set(t["thematiques"]["code"]) - {config.ALL},
-               "public": set(t["publics"]["code"]) - {config.ALL}}
+    allowed = {
+        "niveau": set(t["niveaux"]["code"]) - {config.ALL},
+        "thematique": set(t["thematiques"]["code"]) - {config.ALL},
+        "public": set(t["publics"]["code"]) - {config.ALL},
+    }
     for i, row in t["indicateurs"].iterrows():
         line = int(i) + 2
         territories = str(row["territoires"]).split("|")
         for value in territories:
             if value not in schema.TERRITORY_TYPES:
-                problems.append(schema.Problem("indicateurs", line, "territoires", value,
-                                               "type de territoire inconnu, valeurs possibles : "
-                                               + ", ".join(schema.TERRITORY_TYPES)))
+                problems.append(
+                    schema.Problem(
+                        "indicateurs",
+                        line,
+                        "territoires",
+                        value,
+                        "type de territoire inconnu, valeurs possibles : " + ", ".join(schema.TERRITORY_TYPES),
+                    )
+                )
         if "academie" not in territories:
-            problems.append(schema.Problem("indicateurs", line, "territoires", row["territoires"],
-                                           "le niveau académique (academie) est obligatoire"))
+            problems.append(
+                schema.Problem(
+                    "indicateurs",
+                    line,
+                    "territoires",
+                    row["territoires"],
+                    "le niveau académique (academie) est obligatoire",
+                )
+            )
         for dim, column in schema.DIMENSION_COLUMNS.items():
             value = str(row[column])
             if value == schema.NOT_DETAILED:
@@ -493,8 +646,11 @@ def _declaration_problems(t: dict[str, pd.DataFrame]) -> list[schema.Problem]:
         if row["recouvrement"] != schema.NOT_DETAILED:
             for dim in str(row["recouvrement"]).split("|"):
                 if str(row[schema.DIMENSION_COLUMNS[dim]]) == schema.NOT_DETAILED:
-                    problems.append(schema.Problem("indicateurs", line, "recouvrement", dim,
-                                                   "dimension non détaillée pour cet indicateur"))
+                    problems.append(
+                        schema.Problem(
+                            "indicateurs", line, "recouvrement", dim, "dimension non détaillée pour cet indicateur"
+                        )
+                    )
     return problems
 
 
@@ -531,8 +687,15 @@ def measure_catalogues(tables: dict[str, pd.DataFrame], acad: config.Academie | 
     }
 
 
-MISSING_PLACEHOLDERS = {"indicateur": "colonne_manquante", "territoire_type": "academie", "niveau": config.ALL,
-                        "thematique": config.ALL, "public": config.ALL, "valeur": 0.0, "source": "—"}
+MISSING_PLACEHOLDERS = {
+    "indicateur": "colonne_manquante",
+    "territoire_type": "academie",
+    "niveau": config.ALL,
+    "thematique": config.ALL,
+    "public": config.ALL,
+    "valeur": 0.0,
+    "source": "—",
+}
 """Values standing for a column an imported file lacks (`validate_measures(missing=…)`): they pass every check
 on their own, so that the file's other columns are still validated (the missing column is reported once)."""
 
@@ -548,8 +711,13 @@ def placeholder_frame(frame: pd.DataFrame, missing: set[str], acad: config.Acade
     return out[schema.MEASURE_COLUMNS]
 
 
-def validate_measures(frame: pd.DataFrame, tables: dict[str, pd.DataFrame], acad: config.Academie | None = None,
-                      file: str | None = None, missing: frozenset[str] | set[str] = frozenset()) -> pd.DataFrame:
+def validate_measures(
+    frame: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    acad: config.Academie | None = None,
+    file: str | None = None,
+    missing: frozenset[str] | set[str] = frozenset(),
+) -> pd.DataFrame:
     """Schema + reference validation of a measures frame (canonical columns).
 
     `missing`: columns the file lacks, filled by `placeholder_frame`: the checks that would only repeat their
@@ -582,13 +750,26 @@ def read_bilan_figures(path: Path) -> pd.DataFrame:
     frame = reading.clean_values(reading.read_csv(path, "chiffres_bilan"))
     columns = list(frame.columns)
     if columns != schema.BILAN_COLUMNS:
-        problems = [schema.Problem("chiffres_bilan", None, c, None, "colonne manquante")
-                    for c in schema.BILAN_COLUMNS if c not in columns]
-        problems += [schema.Problem("chiffres_bilan", None, c, None, "colonne inattendue")
-                     for c in columns if c not in schema.BILAN_COLUMNS]
+        problems = [
+            schema.Problem("chiffres_bilan", None, c, None, "colonne manquante")
+            for c in schema.BILAN_COLUMNS
+            if c not in columns
+        ]
+        problems += [
+            schema.Problem("chiffres_bilan", None, c, None, "colonne inattendue")
+            for c in columns
+            if c not in schema.BILAN_COLUMNS
+        ]
         if not problems:
-            problems = [schema.Problem("chiffres_bilan", 1, None, None, "colonnes dans le mauvais ordre, ordre "
-                                       "attendu : " + ", ".join(schema.BILAN_COLUMNS))]
+            problems = [
+                schema.Problem(
+                    "chiffres_bilan",
+                    1,
+                    None,
+                    None,
+                    "colonnes dans le mauvais ordre, ordre attendu : " + ", ".join(schema.BILAN_COLUMNS),
+                )
+            ]
         raise schema.ValidationError(problems)
     return frame
 

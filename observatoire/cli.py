@@ -37,7 +37,7 @@ _ARGPARSE_FR = {
     "the following arguments are required: %s": "arguments obligatoires manquants : %s",
     "expected one argument": "une valeur attendue",
     "invalid choice: %(value)r (choose from %(choices)s)": "choix invalide : %(value)r (choix possibles : "
-                                                           "%(choices)s)",
+    "%(choices)s)",
     "invalid %(type)s value: %(value)r": "valeur invalide : %(value)r",
     "ambiguous option: %(option)s could match %(matches)s": "option ambiguë : %(option)s (%(matches)s)",
     "%(prog)s: error: %(message)s\n": "%(prog)s : erreur : %(message)s\n",
@@ -70,8 +70,10 @@ def _repository(args: argparse.Namespace) -> versions.Repository:
 def _describe(repo: versions.Repository, version: versions.Version) -> str:
     with repo.connect(version) as con:
         info = store.data_version(con)
-    return (f"version n° {version.number} ({version.path.name}) : {_count(info.mesures)} mesures actives dans "
-            f"{info.lots_actifs} lot(s)")
+    return (
+        f"version n° {version.number} ({version.path.name}) : {_count(info.mesures)} mesures actives dans "
+        f"{info.lots_actifs} lot(s)"
+    )
 
 
 def _size(count: int) -> str:
@@ -133,16 +135,24 @@ def _import(args: argparse.Namespace) -> int:
     print(f"{path.name} : {incoming.details}.")
     for notice in incoming.notices:
         print(f"Note : {notice}")
-    print(f"Valeurs : {_agreed(preview.new, 'nouvelle')}, {_agreed(preview.changed, 'modifiée')}, "
-          f"{_agreed(preview.unchanged, 'inchangée')}.")
-    version = repo.import_measures(incoming.frame, path.name, incoming.sha256,
-                                   args.auteur or versions.default_author())
+    print(
+        f"Valeurs : {_agreed(preview.new, 'nouvelle')}, {_agreed(preview.changed, 'modifiée')}, "
+        f"{_agreed(preview.unchanged, 'inchangée')}."
+    )
+    version = repo.import_measures(
+        incoming.frame, path.name, incoming.sha256, args.auteur or versions.default_author()
+    )
     journaled = repo.change_of(version)  # counted under the writers' lock, against the version replaced
-    if (journaled.nouvelles, journaled.modifiees, journaled.inchangees) != \
-            (preview.new, preview.changed, preview.unchanged):
-        print("Une autre version a été publiée entre-temps : par rapport à la version remplacée, valeurs : "
-              f"{_agreed(int(journaled.nouvelles), 'nouvelle')}, {_agreed(int(journaled.modifiees), 'modifiée')}, "
-              f"{_agreed(int(journaled.inchangees), 'inchangée')} (inscrit au journal).")
+    if (journaled.nouvelles, journaled.modifiees, journaled.inchangees) != (
+        preview.new,
+        preview.changed,
+        preview.unchanged,
+    ):
+        print(
+            "Une autre version a été publiée entre-temps : par rapport à la version remplacée, valeurs : "
+            f"{_agreed(int(journaled.nouvelles), 'nouvelle')}, {_agreed(int(journaled.modifiees), 'modifiée')}, "
+            f"{_agreed(int(journaled.inchangees), 'inchangée')} (inscrit au journal)."
+        )
     print(f"Publiée : {_describe(repo, version)}, en {_seconds(time.perf_counter() - start)}.")
     return 0
 
@@ -189,24 +199,30 @@ def _starting_version(repo: versions.Repository, text: str | None, target: int, 
     if text is None:
         earlier = [k for k in kept if k < target]
         if not earlier:
-            raise CommandError(f"Aucune version conservée avant la n° {target} : rien à comparer "
-                               f"(versions conservées : {_kept_text(kept)}).")
+            raise CommandError(
+                f"Aucune version conservée avant la n° {target} : rien à comparer "
+                f"(versions conservées : {_kept_text(kept)})."
+            )
         return earlier[-1]
     text = text.strip()
     if text.isdigit() and text.isascii():
         return int(text)
     day = _parse_day(text)
     if day is None:
-        raise CommandError(f"--depuis : « {text[:40]} » n'est ni un numéro de version ni une date (JJ/MM/AAAA ou "
-                           "AAAA-MM-JJ).")
+        raise CommandError(
+            f"--depuis : « {text[:40]} » n'est ni un numéro de version ni une date (JJ/MM/AAAA ou AAAA-MM-JJ)."
+        )
     number = changes.since_day(repo.journal(), day)
     when = day.strftime("%d/%m/%Y")
     if number is None:
-        raise CommandError(f"Aucune version n'était publiée avant le {when} (versions conservées : "
-                           f"{_kept_text(kept)}).")
+        raise CommandError(
+            f"Aucune version n'était publiée avant le {when} (versions conservées : {_kept_text(kept)})."
+        )
     if number not in kept:
-        raise CommandError(f"La version en vigueur le {when} (n° {number}) n'est plus conservée (versions "
-                           f"conservées : {_kept_text(kept)}) : choisissez une date plus récente.")
+        raise CommandError(
+            f"La version en vigueur le {when} (n° {number}) n'est plus conservée (versions "
+            f"conservées : {_kept_text(kept)}) : choisissez une date plus récente."
+        )
     print(f"Version en vigueur le {when} au matin : n° {number}.")
     return number
 
@@ -221,8 +237,11 @@ def _parse_day(text: str) -> date | None:
     match = re.match(r"^(\d{1,2})/(\d{1,2})/(\d{4})$|^(\d{4})-(\d{1,2})-(\d{1,2})$", text)
     if not match:
         return None
-    day, month, year = (match.group(1), match.group(2), match.group(3)) if match.group(1) else \
-        (match.group(6), match.group(5), match.group(4))
+    day, month, year = (
+        (match.group(1), match.group(2), match.group(3))
+        if match.group(1)
+        else (match.group(6), match.group(5), match.group(4))
+    )
     try:
         return date(int(year), int(month), int(day))
     except ValueError:
@@ -258,11 +277,16 @@ def _changes(args: argparse.Namespace) -> int:
         for row in values.head(limit).to_dict("records"):
             old_value, new_value = exact(row["Ancienne valeur"]) or "—", exact(row["Nouvelle valeur"]) or "—"
             version = row["Version"]
-            who = (f"n° {version}, {row['Publié par']}, {row['Publié le (heure de Paris)']}"
-                   if version is not None and not _missing(version) else "")
-            print(f"  {row['Changement']:<9} {row['Indicateur']} · {row['Période']} · {row['Territoire']} · "
-                  f"{row['Niveau']} · {row['Thématique']} · {row['Public']} : {old_value} → {new_value}"
-                  + (f" ({who})" if who else ""))
+            who = (
+                f"n° {version}, {row['Publié par']}, {row['Publié le (heure de Paris)']}"
+                if version is not None and not _missing(version)
+                else ""
+            )
+            print(
+                f"  {row['Changement']:<9} {row['Indicateur']} · {row['Période']} · {row['Territoire']} · "
+                f"{row['Niveau']} · {row['Thématique']} · {row['Public']} : {old_value} → {new_value}"
+                + (f" ({who})" if who else "")
+            )
         if len(values) > limit:
             print(f"… et {_count(len(values) - limit)} autres (--output fichier.csv pour la liste complète).")
     for key in ("periodes", "lots"):
@@ -273,8 +297,11 @@ def _changes(args: argparse.Namespace) -> int:
                 print(f"  {row[1]} : n° {row[0]} « {row[3]} » ({row[2]}, {_count(int(row[5]))} ligne(s))")
     if output is not None:
         about = exporting.About(title=values_table.title, context=view.context, source=values_table.source)
-        data = exporting.to_xlsx_bytes(values, about=about) if output.suffix.lower() == ".xlsx" else \
-            exporting.to_csv_bytes(values, about=about)
+        data = (
+            exporting.to_xlsx_bytes(values, about=about)
+            if output.suffix.lower() == ".xlsx"
+            else exporting.to_csv_bytes(values, about=about)
+        )
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
             output.write_bytes(data)
@@ -377,20 +404,37 @@ def _presentation(args: argparse.Namespace) -> int:
     version = repo.version(args.version) if args.version is not None else _current(repo)
     start = time.perf_counter()
     with repo.connect(version) as con:
-        params = {PARAM_NAMES[attr]: values for attr, values in (
-            ("departements", args.dep), ("bassins", args.bassin), ("thematiques", args.theme),
-            ("niveaux", args.niveau), ("publics", args.public)) if values}
+        params = {
+            PARAM_NAMES[attr]: values
+            for attr, values in (
+                ("departements", args.dep),
+                ("bassins", args.bassin),
+                ("thematiques", args.theme),
+                ("niveaux", args.niveau),
+                ("publics", args.public),
+            )
+            if values
+        }
         filters, notices = parse_params(params, queries.choices(con))
         if notices:  # a code that does not exist: refuse rather than present other figures than asked
-            raise CommandError("Filtre refusé, aucune présentation écrite : " + " ; ".join(
-                n.removeprefix("Lien : ").replace(", ce critère est ignoré.", "").replace(", il est ignoré.", "")
-                for n in notices) + ".")
+            raise CommandError(
+                "Filtre refusé, aucune présentation écrite : "
+                + " ; ".join(
+                    n.removeprefix("Lien : ")
+                    .replace(", ce critère est ignoré.", "")
+                    .replace(", il est ignoré.", "")
+                    for n in notices
+                )
+                + "."
+            )
         zoom = None
         if args.zoom:
             choices = focus_choices(con, filters)
             if args.zoom not in choices:
-                raise CommandError(f"Bassin du zoom refusé, aucune présentation écrite : « {args.zoom} » n'est "
-                                   "pas un bassin de ces filtres (codes possibles : " + ", ".join(choices) + ").")
+                raise CommandError(
+                    f"Bassin du zoom refusé, aucune présentation écrite : « {args.zoom} » n'est "
+                    "pas un bassin de ces filtres (codes possibles : " + ", ".join(choices) + ")."
+                )
             zoom = args.zoom
         link = args.lien or ""
         if not link:  # the configured public address of the dashboard (OBSERVATOIRE_URL_PUBLIQUE), if any
@@ -414,23 +458,32 @@ def _presentation(args: argparse.Namespace) -> int:
     except OSError as err:
         raise CommandError(f"Écriture impossible de {output} : {_why(err)}") from err
     what = "Instantané (HTML)" if fmt == "html" else "Présentation"
-    print(f"{what} de {len(deck.slides)} diapositives (version n° {version.number}, "
-          f"{deck.context.filters_text}) écrite dans {output} ({_size(len(data))}), "
-          f"en {_seconds(time.perf_counter() - start)}.")
+    print(
+        f"{what} de {len(deck.slides)} diapositives (version n° {version.number}, "
+        f"{deck.context.filters_text}) écrite dans {output} ({_size(len(data))}), "
+        f"en {_seconds(time.perf_counter() - start)}."
+    )
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     argparse._ = _french  # type: ignore[attr-defined]  # argparse's messages in French (looked up at call time)
-    parser = argparse.ArgumentParser(prog="python -m observatoire",
-                                     description="Observatoire du numérique éducatif — données.")
+    parser = argparse.ArgumentParser(
+        prog="python -m observatoire", description="Observatoire du numérique éducatif — données."
+    )
     parser.add_argument("--store", help="dossier des versions publiées (défaut : $OBSERVATOIRE_STORE ou var/)")
     sub = parser.add_subparsers(dest="command", required=True)
-    init = sub.add_parser("init", help="publie une version construite depuis data/ (les imports n'y sont pas "
-                          "repris : ils restent dans les versions précédentes)")
-    init.add_argument("--if-needed", action="store_true",
-                      help="ne reconstruit pas : publie une version seulement s'il n'y en a pas, si data/ a "
-                      "changé ou si le schéma doit migrer (les imports sont conservés)")
+    init = sub.add_parser(
+        "init",
+        help="publie une version construite depuis data/ (les imports n'y sont pas "
+        "repris : ils restent dans les versions précédentes)",
+    )
+    init.add_argument(
+        "--if-needed",
+        action="store_true",
+        help="ne reconstruit pas : publie une version seulement s'il n'y en a pas, si data/ a "
+        "changé ou si le schéma doit migrer (les imports sont conservés)",
+    )
     init.add_argument("--data", help="dossier de données (défaut : $OBSERVATOIRE_DATA ou data/)")
     init.add_argument("--sans-demo", action="store_true", help="version vide : référentiels sans mesures")
     init.add_argument("--auteur", help="nom inscrit au journal")
@@ -441,10 +494,16 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=_import)
     ver = sub.add_parser("versions", help="liste les versions publiées et leur journal")
     ver.set_defaults(func=_versions)
-    chg = sub.add_parser("changements", help="ce qui a changé entre deux versions : valeurs nouvelles, modifiées "
-                         "ou retirées, périodes, lots, publications")
-    chg.add_argument("--depuis", help="version de départ : numéro, ou date JJ/MM/AAAA (la version en vigueur au "
-                     "début de ce jour, par exemple celui de la dernière séance) ; défaut : la version précédente")
+    chg = sub.add_parser(
+        "changements",
+        help="ce qui a changé entre deux versions : valeurs nouvelles, modifiées "
+        "ou retirées, périodes, lots, publications",
+    )
+    chg.add_argument(
+        "--depuis",
+        help="version de départ : numéro, ou date JJ/MM/AAAA (la version en vigueur au "
+        "début de ce jour, par exemple celui de la dernière séance) ; défaut : la version précédente",
+    )
     chg.add_argument("--vers", type=int, help="version d'arrivée (défaut : la courante)")
     chg.add_argument("--output", help="écrit toutes les valeurs changées dans ce fichier (.csv ou .xlsx)")
     chg.add_argument("--lignes", type=int, default=30, help="valeurs changées affichées (défaut : 30)")
@@ -461,8 +520,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", help="csv ou xlsx (défaut : d'après l'extension)")
     export.add_argument("--version", type=int, help="numéro de la version à exporter (défaut : la courante)")
     export.set_defaults(func=_export)
-    pres = sub.add_parser("presentation", help="écrit la présentation du séminaire (PPTX 16:9) ou son "
-                          "instantané (HTML autonome, lisible hors ligne et sur téléphone) pour des filtres")
+    pres = sub.add_parser(
+        "presentation",
+        help="écrit la présentation du séminaire (PPTX 16:9) ou son "
+        "instantané (HTML autonome, lisible hors ligne et sur téléphone) pour des filtres",
+    )
     pres.add_argument("--output", required=True, help="fichier de sortie .pptx ou .html")
     pres.add_argument("--format", help="pptx ou html (défaut : d'après l'extension)")
     pres.add_argument("--dep", action="append", default=[], help="département (code, répétable)")
@@ -471,19 +533,31 @@ def build_parser() -> argparse.ArgumentParser:
     pres.add_argument("--niveau", action="append", default=[], help="niveau scolaire (code, répétable)")
     pres.add_argument("--public", action="append", default=[], help="public (code, répétable)")
     pres.add_argument("--version", type=int, help="numéro de la version des données (défaut : la courante)")
-    pres.add_argument("--lien", help="adresse à mettre en code QR sur la première diapositive et, dans "
-                      "l'instantané, celle du lien « Ouvrir le tableau de bord » (défaut : la vue à l'adresse "
-                      "publique de $OBSERVATOIRE_URL_PUBLIQUE, sinon pas de code QR)")
-    pres.add_argument("--zoom", help="bassin de la diapositive « Zoom » (code ; défaut : celui qui compte le plus "
-                      "de personnes dans ses laboratoires)")
+    pres.add_argument(
+        "--lien",
+        help="adresse à mettre en code QR sur la première diapositive et, dans "
+        "l'instantané, celle du lien « Ouvrir le tableau de bord » (défaut : la vue à l'adresse "
+        "publique de $OBSERVATOIRE_URL_PUBLIQUE, sinon pas de code QR)",
+    )
+    pres.add_argument(
+        "--zoom",
+        help="bassin de la diapositive « Zoom » (code ; défaut : celui qui compte le plus "
+        "de personnes dans ses laboratoires)",
+    )
     pres.set_defaults(func=_presentation)
     acad = sub.add_parser("academie", help="une nouvelle académie : dossier de données à remplir")
     acad_sub = acad.add_subparsers(dest="action", required=True)
-    new = acad_sub.add_parser("nouvelle", help="crée le dossier de données d'une académie (academie.json, "
-                              "catalogues, fichiers à remplir, liste à cocher LISEZMOI.md)")
+    new = acad_sub.add_parser(
+        "nouvelle",
+        help="crée le dossier de données d'une académie (academie.json, "
+        "catalogues, fichiers à remplir, liste à cocher LISEZMOI.md)",
+    )
     new.add_argument("code", help="code de l'académie : minuscules, chiffres, tirets (grenoble, aix-marseille)")
-    new.add_argument("--departements", required=True, help="codes des départements séparés par des virgules "
-                     "(07,26 ; 2A,2B ; 971)")
+    new.add_argument(
+        "--departements",
+        required=True,
+        help="codes des départements séparés par des virgules (07,26 ; 2A,2B ; 971)",
+    )
     new.add_argument("--dossier", required=True, help="dossier à créer (absent ou vide)")
     new.add_argument("--nom", help="nom affiché (défaut : « Académie de » suivi du code)")
     new.set_defaults(func=_new_academie)
@@ -498,8 +572,10 @@ def _log_dir() -> Path:
 def _log_unexpected(argv: list[str] | None) -> Path:
     """Write the current exception's traceback to a log file; return its path."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    text = (f"python -m observatoire {' '.join(argv if argv is not None else sys.argv[1:])}\n"
-            f"{datetime.now(UTC).isoformat(timespec='seconds')}\n\n{traceback.format_exc()}")
+    text = (
+        f"python -m observatoire {' '.join(argv if argv is not None else sys.argv[1:])}\n"
+        f"{datetime.now(UTC).isoformat(timespec='seconds')}\n\n{traceback.format_exc()}"
+    )
     for folder in (_log_dir(), Path(tempfile.gettempdir())):
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -528,10 +604,14 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # noqa: BLE001 - never a traceback on the terminal: it goes to a log file
         if failures.disk_full(err):  # a machine problem explained in French, not « erreur inattendue »
             where = getattr(args, "store", None) or config.store_dir()
-            print(f"Erreur : disque plein (dossier des versions : {where}) : rien n'a été écrit ni publié. "
-                  "Libérez de la place sur le disque, puis recommencez.", file=sys.stderr)
+            print(
+                f"Erreur : disque plein (dossier des versions : {where}) : rien n'a été écrit ni publié. "
+                "Libérez de la place sur le disque, puis recommencez.",
+                file=sys.stderr,
+            )
             return 1
         log = _log_unexpected(argv)
-        print(f"Erreur inattendue (ce n'est pas un problème de données connu) : détails dans {log}",
-              file=sys.stderr)
+        print(
+            f"Erreur inattendue (ce n'est pas un problème de données connu) : détails dans {log}", file=sys.stderr
+        )
         return 2

@@ -159,11 +159,13 @@ def parse_academie(raw: dict) -> Academie:
         bilan_court=raw.get("bilan_court", ""),
         latitude_projection=float(projection) if projection is not None else None,
         indicateurs=IndicatorRoles(
-            defaut=roles.get("defaut", ""), carte=roles.get("carte", ""),
+            defaut=roles.get("defaut", ""),
+            carte=roles.get("carte", ""),
             nombre_laboratoires=roles.get("nombre_laboratoires", ""),
             evolutions=tuple(roles.get("evolutions", ())),
             activite_laboratoire=tuple(roles.get("activite_laboratoire", ())),
-            chiffres_laboratoire=tuple((str(k), str(v))
-                                       for k, v in (roles.get("chiffres_laboratoire") or {}).items()),
+            chiffres_laboratoire=tuple(
+                (str(k), str(v)) for k, v in (roles.get("chiffres_laboratoire") or {}).items()
+            ),
         ),
     )

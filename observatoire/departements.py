@@ -17,8 +17,10 @@ DEPARTEMENT_RE = r"^(0[1-9]|1[0-9]|2[1-9AB]|[3-8][0-9]|9[0-5]|97[1-6])$"
 COMMUNE_RE = r"^((0[1-9]|1[0-9]|2[1-9AB]|[3-8][0-9]|9[0-5])[0-9]{3}|97[1-6][0-9]{2})$"
 DEPARTEMENT_HELP = "01 à 95, 2A ou 2B (Corse), 971 à 976 (outre-mer)"
 DEPARTEMENT_MESSAGE = f"code de département invalide : {DEPARTEMENT_HELP} attendu (texte, zéro initial compris)"
-COMMUNE_MESSAGE = ("code commune INSEE invalide : 5 caractères attendus, le département (01 à 95, 2A, 2B) puis "
-                   "3 chiffres, ou 971 à 976 puis 2 chiffres")
+COMMUNE_MESSAGE = (
+    "code commune INSEE invalide : 5 caractères attendus, le département (01 à 95, 2A, 2B) puis "
+    "3 chiffres, ou 971 à 976 puis 2 chiffres"
+)
 _DEPARTEMENT = re.compile(DEPARTEMENT_RE)
 _COMMUNE = re.compile(COMMUNE_RE)
 CORSE = {"2A": 20.1, "2B": 20.2}
@@ -69,5 +71,7 @@ def ordered(codes: Iterable[str]) -> list[str]:
 
 def sql_order(column: str) -> str:
     """DuckDB `ORDER BY` terms putting the département codes of `column` in the official order."""
-    return (f"coalesce(try_cast({column} AS INTEGER), CASE {column} WHEN '2A' THEN 20 WHEN '2B' THEN 20 END, "
-            f"1000000), {column}")
+    return (
+        f"coalesce(try_cast({column} AS INTEGER), CASE {column} WHEN '2A' THEN 20 WHEN '2B' THEN 20 END, "
+        f"1000000), {column}"
+    )

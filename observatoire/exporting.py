@@ -56,8 +56,14 @@ TIMEZONE = ZoneInfo("Europe/Paris")
 FILE_NAME_MAX = 120
 _FORBIDDEN = re.compile(r'[/\\:*?"<>|]+')
 _SPACES = re.compile(r"\s+")
-_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
-                     *(f"LPT{i}" for i in range(1, 10))}
+_WINDOWS_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}
 
 
 # ------------------------------------------------------------------------------------------ what a file says
@@ -98,8 +104,11 @@ def about_rows(about: About) -> list[tuple[str, str]]:
     source = _one_line(about.source)
     if source.lower().startswith("source :"):
         source = source.split(":", 1)[1].strip()
-    illustrative = (f"oui — {illustrative_explanation(context.bilan)}" if about.illustrative
-                    else "non (valeurs du bilan, déduites ou importées)")
+    illustrative = (
+        f"oui — {illustrative_explanation(context.bilan)}"
+        if about.illustrative
+        else "non (valeurs du bilan, déduites ou importées)"
+    )
     rows = [
         ("Contenu", about.title),
         ("Indicateur", about.indicator or "—"),
@@ -122,8 +131,9 @@ def _about_block(about: About) -> str:
     """The CSV « à propos » lines (`# rubrique;valeur`) and the empty line that ends the block."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
-    writer.writerow([f"{ABOUT_MARK} À propos de ce fichier", "lignes « # » ; le tableau commence après la "
-                     "ligne vide"])
+    writer.writerow(
+        [f"{ABOUT_MARK} À propos de ce fichier", "lignes « # » ; le tableau commence après la ligne vide"]
+    )
     for label, value in about_rows(about):
         writer.writerow([f"{ABOUT_MARK} {label}", neutralise(value)])
     return buffer.getvalue() + "\n"
@@ -133,13 +143,13 @@ def strip_about_block(text: str) -> str:
     """`text` (a CSV export, BOM or not) without its « à propos » block: when it starts with `#`, every line up
     to and including the first empty line is removed. A CSV without block is returned unchanged."""
     bom = "\ufeff" if text.startswith("\ufeff") else ""
-    body = text[len(bom):]
+    body = text[len(bom) :]
     if not body.startswith(ABOUT_MARK):
         return text
     lines = body.splitlines(keepends=True)
     for index, line in enumerate(lines):
         if not line.strip("\r\n"):
-            return bom + "".join(lines[index + 1:])
+            return bom + "".join(lines[index + 1 :])
     return bom  # a block and no table
 
 
@@ -197,7 +207,8 @@ def _whole_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     for column in out.columns:
         if out[column].dtype == object:
             out[column] = out[column].map(
-                lambda v: int(v) if isinstance(v, float) and v == v and v.is_integer() else v)
+                lambda v: int(v) if isinstance(v, float) and v == v and v.is_integer() else v
+            )
     return out
 
 
@@ -301,7 +312,7 @@ def safe_file_name(stem: str, extension: str, limit: int = FILE_NAME_MAX) -> str
     room = limit - len(extension) - 1
     if len(text) > room:
         cut = text[:room]
-        text = (cut.rsplit(" ", 1)[0] if " " in cut[room // 2:] else cut).rstrip(" .-—–,")
+        text = (cut.rsplit(" ", 1)[0] if " " in cut[room // 2 :] else cut).rstrip(" .-—–,")
     if not text or text.split(".")[0].upper() in _WINDOWS_RESERVED:
         text = f"observatoire {text}".strip()
     return f"{text}.{extension}"

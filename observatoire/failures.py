@@ -13,8 +13,10 @@ import errno
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 _DISK_FULL_TEXTS = ("no space left on device", "disk quota exceeded", "not enough space on the disk")
 
-DISK_FULL_MESSAGE = ("Le disque du serveur est plein : l'opération n'a pas pu se faire et rien n'a été modifié. "
-                     "Prévenez l'administrateur du serveur (de la place est à libérer), puis réessayez.")
+DISK_FULL_MESSAGE = (
+    "Le disque du serveur est plein : l'opération n'a pas pu se faire et rien n'a été modifié. "
+    "Prévenez l'administrateur du serveur (de la place est à libérer), puis réessayez."
+)
 """What a user is told when a write fails for lack of space (the page; the CLI names the folder too)."""
 
 

@@ -70,8 +70,10 @@ class Filters:
         """`covers` as a DuckDB condition on two column expressions (fixed texts from the caller, never a value)
         and its named parameters (`$terr_deps{suffix}`, `$terr_bassins{suffix}`)."""
         deps, bassins = f"terr_deps{suffix}", f"terr_bassins{suffix}"
-        condition = (f"((len(${deps}) = 0 OR list_contains(${deps}, {departement})) "
-                     f"AND (len(${bassins}) = 0 OR list_contains(${bassins}, {bassin})))")
+        condition = (
+            f"((len(${deps}) = 0 OR list_contains(${deps}, {departement})) "
+            f"AND (len(${bassins}) = 0 OR list_contains(${bassins}, {bassin})))"
+        )
         return condition, {deps: list(self.departements), bassins: list(self.bassins)}
 
 
@@ -106,8 +108,9 @@ def _dedupe(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
 
 
-def parse_params(params: Mapping[str, object], choices: Choices,
-                 markdown: bool = False) -> tuple[Filters, list[str]]:
+def parse_params(
+    params: Mapping[str, object], choices: Choices, markdown: bool = False
+) -> tuple[Filters, list[str]]:
     """Build `Filters` from URL query parameters. Returns the filters and French notices for ignored values:
     plain text (`« value »`), or Markdown with the value as inline code when `markdown` is true."""
     notices: list[str] = []
@@ -122,9 +125,7 @@ def parse_params(params: Mapping[str, object], choices: Choices,
             raw = [urlvalues.departement(v, allowed_set) or v for v in raw]
         kept = [v for v in raw if v in allowed_set]
         for bad in (v for v in raw if v not in allowed_set):
-            notices.append(
-                f"Lien : {DIMENSION_LABELS[attr]} {shown(bad)} inconnu, ce critère est ignoré."
-            )
+            notices.append(f"Lien : {DIMENSION_LABELS[attr]} {shown(bad)} inconnu, ce critère est ignoré.")
         return _dedupe(kept)
 
     departements = pick("departements", choices.departements)
@@ -133,8 +134,9 @@ def parse_params(params: Mapping[str, object], choices: Choices,
         chosen = Filters(departements=departements)
         outside = [b for b in bassins if not chosen.covers_departement(choices.bassins[b])]
         for b in outside:
-            notices.append(f"Lien : le bassin {shown(b)} n'appartient pas aux départements choisis, il est "
-                           "ignoré.")
+            notices.append(
+                f"Lien : le bassin {shown(b)} n'appartient pas aux départements choisis, il est ignoré."
+            )
         bassins = tuple(b for b in bassins if b not in outside)
     thematiques = pick("thematiques", choices.thematiques)
     niveaux = pick("niveaux", choices.niveaux)

@@ -86,8 +86,9 @@ _CHUNK = 8 * 1024 * 1024
 _WIDE_REF = re.compile(rb'r="([A-Z]{2,})[0-9]')
 
 
-def _refuse(message: str, file: str, line: int | None = None, column: str | None = None,
-            value: str | None = None) -> ValidationError:
+def _refuse(
+    message: str, file: str, line: int | None = None, column: str | None = None, value: str | None = None
+) -> ValidationError:
     return ValidationError([Problem(TABLE, line, column, value, message, file=file)])
 
 
@@ -121,8 +122,13 @@ class ImportFile:
     notices: tuple[str, ...] = ()
 
 
-def read_import(data: bytes, name: str, tables: dict[str, pd.DataFrame],
-                academie: config.Academie | None = None, bilan: pd.DataFrame | None = None) -> ImportFile:
+def read_import(
+    data: bytes,
+    name: str,
+    tables: dict[str, pd.DataFrame],
+    academie: config.Academie | None = None,
+    bilan: pd.DataFrame | None = None,
+) -> ImportFile:
     """Read and validate an imported file (CSV or XLSX, decided by the content). Raises `schema.ValidationError`
     (French problems naming the file, the line, the column — with the cell, `H5` — and the value) listing every
     problem of the file at once: structure (rows with a wrong number of fields, missing or duplicate columns),
@@ -140,8 +146,11 @@ def read_import(data: bytes, name: str, tables: dict[str, pd.DataFrame],
     if size == 0:
         raise _refuse("fichier vide (0 octet)", name)
     if size > MAX_BYTES:
-        raise _refuse(f"fichier trop volumineux : {_mebibytes(size)}, {_mebibytes(MAX_BYTES)} au plus ; "
-                      "découpez-le (par exemple une année scolaire par fichier)", name)
+        raise _refuse(
+            f"fichier trop volumineux : {_mebibytes(size)}, {_mebibytes(MAX_BYTES)} au plus ; "
+            "découpez-le (par exemple une année scolaire par fichier)",
+            name,
+        )
     notices: list[str] = []
     structure = Problems()  # rows with a wrong number of fields: reported with every other problem
     if _is_zip(data):
@@ -175,15 +184,26 @@ def read_import(data: bytes, name: str, tables: dict[str, pd.DataFrame],
         raise _with_cells(error, columns.letters, notices) from None
     assert valid is not None
     valid = valid.reset_index(drop=True)
-    return ImportFile(name=name, sha256=hashlib.sha256(data).hexdigest(), size=size, kind=kind, frame=valid,
-                      details=f"{details}, {_count(len(valid), 'ligne')}", notices=tuple(notices))
+    return ImportFile(
+        name=name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=size,
+        kind=kind,
+        frame=valid,
+        details=f"{details}, {_count(len(valid), 'ligne')}",
+        notices=tuple(notices),
+    )
 
 
 def _with_cells(err: ValidationError, letters: dict[str, str], notices: list[str]) -> ValidationError:
     """Each problem of a row and a known column names its cell as the spreadsheet does (`H5`); the notices of
     the reading (title row skipped, column ignored) go with the error (`err.notices`)."""
-    problems = [dataclasses.replace(p, cell=f"{letters[p.column]}{p.line}")
-                if p.cell is None and p.line is not None and p.column in letters else p for p in err.problems]
+    problems = [
+        dataclasses.replace(p, cell=f"{letters[p.column]}{p.line}")
+        if p.cell is None and p.line is not None and p.column in letters
+        else p
+        for p in err.problems
+    ]
     out = ValidationError(problems, err.count)
     out.valid = err.valid
     out.notices = tuple(notices)  # type: ignore[attr-defined]
@@ -218,8 +238,13 @@ def _quote_written_values(err: ValidationError, written: pd.Series, catalogues: 
             p = dataclasses.replace(p, message=p.message + period_hint(p.value))
         if p.column == "valeur" and p.line is not None and (p.line - 2) in written.index:
             value = written.at[p.line - 2]
-            value = (None if value is None or (isinstance(value, float) and np.isnan(value)) else
-                     _french_number(value) if isinstance(value, (int, float)) else str(value))
+            value = (
+                None
+                if value is None or (isinstance(value, float) and np.isnan(value))
+                else _french_number(value)
+                if isinstance(value, (int, float))
+                else str(value)
+            )
             message = p.message
             if value and "%" in value and message.startswith("nombre attendu"):
                 message += " : écrivez le taux sans « % » (72,5 pour 72,5 %)"
@@ -242,12 +267,20 @@ MAX_SOURCES_CHARS = 50_000
 stays small whatever was imported."""
 _AMBIGUOUS_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}([.,])\d{3}(?:\1\d{3})*$")
 _EXPONENT = re.compile(r"^[+-]?(\d*[.,]?\d*)[eE][+-]?\d+$")
-BILAN_RESERVED = ("origine « bilan » réservée au bilan livré avec l'application : laissez la cellule vide "
-                  "(origine « import ») ; seule une ligne identique à un chiffre du bilan la garde")
+BILAN_RESERVED = (
+    "origine « bilan » réservée au bilan livré avec l'application : laissez la cellule vide "
+    "(origine « import ») ; seule une ligne identique à un chiffre du bilan la garde"
+)
 
 
-def _import_rules(frame: pd.DataFrame, written: pd.Series, catalogues: dict, bilan: pd.DataFrame | None,
-                  name: str, missing: set[str]) -> tuple[Problems, set[int], pd.Index]:
+def _import_rules(
+    frame: pd.DataFrame,
+    written: pd.Series,
+    catalogues: dict,
+    bilan: pd.DataFrame | None,
+    name: str,
+    missing: set[str],
+) -> tuple[Problems, set[int], pd.Index]:
     """What an import may not contain although a data file of `data/` may (`check` keeps its own rules):
     texts longer than `MAX_SOURCE_LENGTH` / `MAX_CODE_LENGTH` or more than `MAX_SOURCES_CHARS` of distinct
     sources, ambiguous numbers (`1_000`; `1,234` or `1.234` for a count), a number written so small that it
@@ -265,8 +298,11 @@ def _import_rules(frame: pd.DataFrame, written: pd.Series, catalogues: dict, bil
         if long.any():
             what = "texte" if column == "source" else "code"
             extra = " ; une référence courte suffit (document, section, calcul)" if column == "source" else ""
-            message = (f"{what} trop long : " + lengths[long].map(lambda n: _count(int(n), "caractère"))
-                       + f", {limit} au plus{extra}")
+            message = (
+                f"{what} trop long : "
+                + lengths[long].map(lambda n: _count(int(n), "caractère"))
+                + f", {limit} au plus{extra}"
+            )
             frames.append(schema.rows_frame(TABLE, frame.index[long], column, frame.loc[long, column], message))
             dropped.update(int(i) for i in frame.index[long])
     if "source" not in missing:
@@ -275,11 +311,20 @@ def _import_rules(frame: pd.DataFrame, written: pd.Series, catalogues: dict, bil
         total = int(distinct.str.len().sum())
         if total > MAX_SOURCES_CHARS:
             texts = _count(len(distinct), "texte") + (" différents" if len(distinct) > 1 else " différent")
-            frames.append(schema.rows_frame(TABLE, pd.Index([None]), "source", None, (
-                f"textes trop nombreux ou trop longs dans la colonne « source » : {texts}, "
-                f"{_count(total, 'caractère')} au total, {_count(MAX_SOURCES_CHARS, 'caractère')} au "
-                "plus par fichier ; citez la même source pour les lignes d'un même document (par exemple "
-                "« Statistiques ENT 2024-2025 »)")))
+            frames.append(
+                schema.rows_frame(
+                    TABLE,
+                    pd.Index([None]),
+                    "source",
+                    None,
+                    (
+                        f"textes trop nombreux ou trop longs dans la colonne « source » : {texts}, "
+                        f"{_count(total, 'caractère')} au total, {_count(MAX_SOURCES_CHARS, 'caractère')} au "
+                        "plus par fichier ; citez la même source pour les lignes d'un même document (par exemple "
+                        "« Statistiques ENT 2024-2025 »)"
+                    ),
+                )
+            )
     refused_values = pd.Index([])
     if "valeur" not in missing:
         numbers = [f for f in _ambiguous_numbers(frame, written, catalogues) if not f.empty]
@@ -303,9 +348,15 @@ def _ambiguous_numbers(frame: pd.DataFrame, written: pd.Series, catalogues: dict
     compact = cells.str.replace(r"[\s\u00a0\u202f]", "", regex=True)
     frames = []
     underscore = compact.str.contains("_", regex=False)
-    frames.append(schema.rows_frame(TABLE, cells.index[underscore], "valeur", cells[underscore],
-                                    "nombre ambigu : « _ » ne sépare pas les milliers dans un tableur ; écrivez "
-                                    "1000 ou 1 000"))
+    frames.append(
+        schema.rows_frame(
+            TABLE,
+            cells.index[underscore],
+            "valeur",
+            cells[underscore],
+            "nombre ambigu : « _ » ne sépare pas les milliers dans un tableur ; écrivez 1000 ou 1 000",
+        )
+    )
     units = frame.loc[cells.index, "indicateur"].map(catalogues.get("unites", {}))
     count = units.notna() & ~units.isin(schema.DECIMAL_UNITS)
     grouped = compact.str.match(_AMBIGUOUS_THOUSANDS) & count & ~underscore
@@ -317,19 +368,38 @@ def _ambiguous_numbers(frame: pd.DataFrame, written: pd.Series, catalogues: dict
         single = compact_g.str.count(r"[.,]") == 1
         decimal = compact_g.str.replace(".", ",", regex=False)
         unit = units[grouped].astype(str)
-        message = ("nombre ambigu pour un effectif (unité « " + unit + " ») : " + digits + " (« " + mark
-                   + " » séparateur de milliers) ou " + decimal + " (virgule décimale) ? écrivez " + digits
-                   + " ou " + spaced)
-        message = message.where(single, "séparateur de milliers « " + mark + " » : écrivez " + digits + " ou "
-                                + spaced)
+        message = (
+            "nombre ambigu pour un effectif (unité « "
+            + unit
+            + " ») : "
+            + digits
+            + " (« "
+            + mark
+            + " » séparateur de milliers) ou "
+            + decimal
+            + " (virgule décimale) ? écrivez "
+            + digits
+            + " ou "
+            + spaced
+        )
+        message = message.where(
+            single, "séparateur de milliers « " + mark + " » : écrivez " + digits + " ou " + spaced
+        )
         frames.append(schema.rows_frame(TABLE, cells_g.index, "valeur", cells_g, message))
     exponent = compact.str.match(_EXPONENT) & ~underscore
     if exponent.any():
         values = pd.to_numeric(compact[exponent].str.replace(",", ".", regex=False), errors="coerce")
         mantissa = compact[exponent].str.extract(_EXPONENT)[0].str.contains(r"[1-9]", regex=True)
         underflow = (values == 0) & mantissa
-        frames.append(schema.rows_frame(TABLE, values.index[underflow], "valeur", cells[values.index[underflow]],
-                                        "nombre trop proche de zéro (lu 0) : écrivez 0 ou la valeur exacte"))
+        frames.append(
+            schema.rows_frame(
+                TABLE,
+                values.index[underflow],
+                "valeur",
+                cells[values.index[underflow]],
+                "nombre trop proche de zéro (lu 0) : écrivez 0 ou la valeur exacte",
+            )
+        )
     return frames
 
 
@@ -356,8 +426,9 @@ def _bilan_files(measures: str, figures: str, code: str) -> pd.DataFrame:
 def shipped_bilan(code: str | None = None) -> pd.DataFrame:
     """The bilan's own figures as the application ships them (rows of origin `bilan` of `data/demo/mesures.csv`
     and `data/demo/chiffres_bilan.csv`): the only rows an import may label `bilan`, and only unchanged."""
-    return _bilan_files(str(config.DEMO_MEASURES), str(config.DEMO_DIR / "chiffres_bilan.csv"),
-                        code or config.academie().code).copy()
+    return _bilan_files(
+        str(config.DEMO_MEASURES), str(config.DEMO_DIR / "chiffres_bilan.csv"), code or config.academie().code
+    ).copy()
 
 
 def _reserved_bilan(frame: pd.DataFrame, bilan: pd.DataFrame | None) -> list[pd.DataFrame]:
@@ -368,10 +439,16 @@ def _reserved_bilan(frame: pd.DataFrame, bilan: pd.DataFrame | None) -> list[pd.
     allowed = np.zeros(len(rows), dtype=bool)
     if bilan is not None and not bilan.empty:
         key = list(MEASURE_KEY)
-        shipped = bilan[[*key, "valeur", "source"]].drop_duplicates(subset=key).rename(
-            columns={"valeur": "_valeur", "source": "_source"})
-        merged = rows[[*key, "valeur", "source"]].astype({c: str for c in key}).merge(
-            shipped.astype({c: str for c in key}), on=key, how="left")
+        shipped = (
+            bilan[[*key, "valeur", "source"]]
+            .drop_duplicates(subset=key)
+            .rename(columns={"valeur": "_valeur", "source": "_source"})
+        )
+        merged = (
+            rows[[*key, "valeur", "source"]]
+            .astype({c: str for c in key})
+            .merge(shipped.astype({c: str for c in key}), on=key, how="left")
+        )
         new = pd.to_numeric(merged["valeur"], errors="coerce").to_numpy(dtype=float)
         old = pd.to_numeric(merged["_valeur"], errors="coerce").to_numpy(dtype=float)
         allowed = (np.isclose(new, old, rtol=1e-12, atol=0.0) & (merged["source"] == merged["_source"])).to_numpy()
@@ -390,23 +467,35 @@ def _refuse_other_formats(data: bytes, name: str) -> None:
     """Formats that are not text: refused with what to do (the CSV reader refuses the other binary files)."""
     head = data[:1024]
     if head.startswith(_OLE2):
-        raise _refuse("classeur Excel 97-2003 (.xls) ou classeur protégé par mot de passe : ce format n'est pas "
-                      f"accepté ; ouvrez-le dans Excel (sans mot de passe) et {SAVE_AS}", name)
+        raise _refuse(
+            "classeur Excel 97-2003 (.xls) ou classeur protégé par mot de passe : ce format n'est pas "
+            f"accepté ; ouvrez-le dans Excel (sans mot de passe) et {SAVE_AS}",
+            name,
+        )
     if head.startswith(b"%PDF"):
         raise _refuse(f"document PDF : les valeurs d'un PDF ne peuvent pas être importées ; {EXPECTED_HINT}", name)
     images = (b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")
     if head.startswith(images) or (head.startswith(b"RIFF") and head[8:12] == b"WEBP"):
         raise _refuse(f"image : {EXPECTED_HINT}", name)
     if head.startswith((b"\x1f\x8b", b"7z\xbc\xaf\x27\x1c", b"Rar!")):
-        raise _refuse(f"archive compressée (gzip, 7z, rar) : décompressez-la et importez le fichier qu'elle "
-                      f"contient ; {EXPECTED_HINT}", name)
+        raise _refuse(
+            f"archive compressée (gzip, 7z, rar) : décompressez-la et importez le fichier qu'elle "
+            f"contient ; {EXPECTED_HINT}",
+            name,
+        )
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if start.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<table", b"<meta")):
-        raise _refuse("page web (HTML), peut-être une page enregistrée avec l'extension .xls : ouvrez-la dans "
-                      f"Excel et {SAVE_AS}", name)
+        raise _refuse(
+            "page web (HTML), peut-être une page enregistrée avec l'extension .xls : ouvrez-la dans "
+            f"Excel et {SAVE_AS}",
+            name,
+        )
     if start.startswith(b"<?xml") or start.startswith(b"<"):
-        what = ("classeur XML Excel 2003" if b"urn:schemas-microsoft-com:office:spreadsheet" in data[:4096]
-                else "fichier XML")
+        what = (
+            "classeur XML Excel 2003"
+            if b"urn:schemas-microsoft-com:office:spreadsheet" in data[:4096]
+            else "fichier XML"
+        )
         raise _refuse(f"{what} : ce format n'est pas accepté ; {SAVE_AS}", name)
     if start.startswith(b"{\\rtf"):
         raise _refuse(f"document RTF (traitement de texte) : {EXPECTED_HINT}", name)
@@ -454,16 +543,21 @@ def _title_notice(lines: list[int], header_line: int, title: str) -> str:
     """« Ligne 1 ignorée : … » for the non-empty rows above the header."""
     quoted = f" (« {cut_text(title, 80)} »)" if title.strip() else ""
     if len(lines) == 1:
-        return (f"Ligne {lines[0]} ignorée{quoted} : elle est au-dessus de l'en-tête des colonnes (ligne "
-                f"{header_line}), elle est lue comme un titre.")
-    return (f"Lignes {lines[0]} à {lines[-1]} ignorées{quoted} : elles sont au-dessus de l'en-tête des colonnes "
-            f"(ligne {header_line}), elles sont lues comme un titre.")
+        return (
+            f"Ligne {lines[0]} ignorée{quoted} : elle est au-dessus de l'en-tête des colonnes (ligne "
+            f"{header_line}), elle est lue comme un titre."
+        )
+    return (
+        f"Lignes {lines[0]} à {lines[-1]} ignorées{quoted} : elles sont au-dessus de l'en-tête des colonnes "
+        f"(ligne {header_line}), elles sont lues comme un titre."
+    )
 
 
 def _shifted(problems: Problems | ValidationError, offset: int) -> ValidationError:
     listed = problems.problems if isinstance(problems, ValidationError) else problems.listed
-    return ValidationError([dataclasses.replace(p, line=p.line + offset) if p.line is not None else p
-                            for p in listed], problems.count)
+    return ValidationError(
+        [dataclasses.replace(p, line=p.line + offset) if p.line is not None else p for p in listed], problems.count
+    )
 
 
 def _read_csv(data: bytes, name: str, notices: list[str], structure: Problems) -> tuple[pd.DataFrame, str, int]:
@@ -473,8 +567,11 @@ def _read_csv(data: bytes, name: str, notices: list[str], structure: Problems) -
         text = reading.decode(data, TABLE, name)
     except ValidationError:
         if name.lower().endswith((".xlsx", ".xlsm")):
-            raise _refuse("le fichier porte l'extension .xlsx mais n'est pas un classeur Excel lisible (fichier "
-                          f"endommagé ou tronqué ?) ; {SAVE_AS}", name) from None
+            raise _refuse(
+                "le fichier porte l'extension .xlsx mais n'est pas un classeur Excel lisible (fichier "
+                f"endommagé ou tronqué ?) ; {SAVE_AS}",
+                name,
+            ) from None
         raise
     # a CSV downloaded from a page starts with its « à propos » block (`# …` lines, then an empty line): read
     # the table under it, with the line numbers of the file as the spreadsheet shows them
@@ -499,8 +596,7 @@ def _read_csv(data: bytes, name: str, notices: list[str], structure: Problems) -
     if len(header) == len(frame.columns):
         frame.columns = header  # as written: pandas names an empty header « Unnamed: 10 »
     _check_row_count(len(frame), name)
-    return (frame, f"CSV, séparateur {reading.separator_label(sep)}, encodage {_encoding_label(data)}",
-            offset + 1)
+    return (frame, f"CSV, séparateur {reading.separator_label(sep)}, encodage {_encoding_label(data)}", offset + 1)
 
 
 def _skip_title_lines(text: str, offset: int, notices: list[str]) -> tuple[str, int]:
@@ -525,9 +621,9 @@ def _skip_title_lines(text: str, offset: int, notices: list[str]) -> tuple[str, 
         if _header_score(cells) >= HEADER_MIN_NAMES:
             if index == 0:
                 return text, 0
-            titles = [i for i in range(index) if text[starts[i]:starts[i + 1]].strip()]
+            titles = [i for i in range(index) if text[starts[i] : starts[i + 1]].strip()]
             if titles:
-                first_line = text[starts[titles[0]]:starts[titles[0] + 1]].rstrip("\r\n")
+                first_line = text[starts[titles[0]] : starts[titles[0] + 1]].rstrip("\r\n")
                 sep = detect_separator(first_line)
                 title = " ".join(c.strip() for c in next(csv.reader([first_line], delimiter=sep), []) if c.strip())
                 notices.append(_title_notice([offset + i + 1 for i in titles], offset + index + 1, title))
@@ -537,8 +633,11 @@ def _skip_title_lines(text: str, offset: int, notices: list[str]) -> tuple[str, 
 
 def _check_row_count(rows: int, name: str) -> None:
     if rows > MAX_ROWS:
-        raise _refuse(f"trop de lignes : {_count(rows, 'ligne')} de données, {_count(MAX_ROWS, 'ligne')} au "
-                      "plus ; découpez le fichier (par exemple une année scolaire par fichier)", name)
+        raise _refuse(
+            f"trop de lignes : {_count(rows, 'ligne')} de données, {_count(MAX_ROWS, 'ligne')} au "
+            "plus ; découpez le fichier (par exemple une année scolaire par fichier)",
+            name,
+        )
 
 
 # ------------------------------------------------------------------------------------------------- XLSX
@@ -554,25 +653,26 @@ def _column_number(letters: bytes) -> int:
 def _row_candidates(limit: int) -> re.Pattern[bytes]:
     """Cell or row references whose row number may exceed `limit` (a cheap prefilter, checked exactly)."""
     digits = str(limit)
-    return re.compile(rb'r="[A-Z]{0,3}([1-9][0-9]{%d,}|[%s-9][0-9]{%d})"'
-                      % (len(digits), digits[0].encode(), len(digits) - 1))
+    return re.compile(
+        rb'r="[A-Z]{0,3}([1-9][0-9]{%d,}|[%s-9][0-9]{%d})"' % (len(digits), digits[0].encode(), len(digits) - 1)
+    )
 
 
 def _member_chunks(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
     """Decompressed content of a ZIP member, chunk by chunk, whatever size its header declares."""
     offset = info.header_offset
-    if data[offset:offset + 4] != b"PK\x03\x04":
+    if data[offset : offset + 4] != b"PK\x03\x04":
         raise zipfile.BadZipFile("local header")
-    name_length, extra_length = struct.unpack("<HH", data[offset + 26:offset + 30])
+    name_length, extra_length = struct.unpack("<HH", data[offset + 26 : offset + 30])
     start = offset + 30 + name_length + extra_length
-    raw = memoryview(data)[start:start + info.compress_size]
+    raw = memoryview(data)[start : start + info.compress_size]
     if info.compress_type == zipfile.ZIP_STORED:
         for i in range(0, len(raw), _CHUNK):
-            yield bytes(raw[i:i + _CHUNK])
+            yield bytes(raw[i : i + _CHUNK])
         return
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
     for i in range(0, len(raw), 1 << 20):
-        yield inflater.decompress(raw[i:i + (1 << 20)], _CHUNK)
+        yield inflater.decompress(raw[i : i + (1 << 20)], _CHUNK)
         while inflater.unconsumed_tail:
             yield inflater.decompress(inflater.unconsumed_tail, _CHUNK)
     yield inflater.flush()
@@ -585,11 +685,16 @@ def _check_workbook(data: bytes, name: str) -> None:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
         names = {i.filename for i in infos}
-        mimetype = archive.read("mimetype")[:200] if "mimetype" in names and archive.getinfo(
-            "mimetype").file_size < 200 else b""
+        mimetype = (
+            archive.read("mimetype")[:200]
+            if "mimetype" in names and archive.getinfo("mimetype").file_size < 200
+            else b""
+        )
     except Exception:  # noqa: BLE001 - any damage of an untrusted archive
-        raise _refuse("archive ZIP illisible (fichier tronqué ou endommagé ?) ; un classeur .xlsx est attendu : "
-                      f"{SAVE_AS}", name) from None
+        raise _refuse(
+            f"archive ZIP illisible (fichier tronqué ou endommagé ?) ; un classeur .xlsx est attendu : {SAVE_AS}",
+            name,
+        ) from None
     if b"opendocument.spreadsheet" in mimetype:
         raise _refuse(f"classeur LibreOffice / OpenOffice (.ods) : ce format n'est pas accepté ; {SAVE_AS}", name)
     if mimetype.startswith(b"application/vnd.oasis.opendocument"):
@@ -597,29 +702,41 @@ def _check_workbook(data: bytes, name: str) -> None:
     if "xl/workbook.bin" in names:
         raise _refuse(f"classeur Excel binaire (.xlsb) : ce format n'est pas accepté ; {SAVE_AS}", name)
     if "xl/workbook.xml" not in names:
-        what = ("document Word" if "word/document.xml" in names else "présentation PowerPoint"
-                if "ppt/presentation.xml" in names else "archive ZIP")
+        what = (
+            "document Word"
+            if "word/document.xml" in names
+            else "présentation PowerPoint"
+            if "ppt/presentation.xml" in names
+            else "archive ZIP"
+        )
         raise _refuse(f"{what}, pas un classeur Excel : {EXPECTED_HINT}", name)
     if any(i.flag_bits & 0x1 for i in infos):
         raise _refuse(f"classeur chiffré (protégé par mot de passe) : retirez le mot de passe et {SAVE_AS}", name)
     total = sum(i.file_size for i in infos)
-    too_big = _refuse(f"classeur trop volumineux une fois décompressé (plus de {_mebibytes(MAX_UNZIPPED)}) ; "
-                      "découpez-le (par exemple une année scolaire par fichier)", name)
+    too_big = _refuse(
+        f"classeur trop volumineux une fois décompressé (plus de {_mebibytes(MAX_UNZIPPED)}) ; "
+        "découpez-le (par exemple une année scolaire par fichier)",
+        name,
+    )
     if total > MAX_UNZIPPED:
         raise too_big
     row_limit = MAX_ROWS + ROW_SLACK
     candidates = _row_candidates(row_limit)
-    too_long = _refuse(f"trop de lignes : une feuille du classeur s'étend au-delà de la ligne "
-                       f"{_count(row_limit, 'ligne')[:-7]} ; {_count(MAX_ROWS, 'ligne')} de données au plus, "
-                       "découpez le fichier (par exemple une année scolaire par fichier)", name)
+    too_long = _refuse(
+        f"trop de lignes : une feuille du classeur s'étend au-delà de la ligne "
+        f"{_count(row_limit, 'ligne')[:-7]} ; {_count(MAX_ROWS, 'ligne')} de données au plus, "
+        "découpez le fichier (par exemple une année scolaire par fichier)",
+        name,
+    )
     inflated = 0
     for info in infos:
         sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
         if not sheet and info.filename != "xl/sharedStrings.xml":
             continue
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise _refuse("classeur compressé d'une manière non prise en charge ; ouvrez-le dans Excel et "
-                          f"{SAVE_AS}", name)
+            raise _refuse(
+                f"classeur compressé d'une manière non prise en charge ; ouvrez-le dans Excel et {SAVE_AS}", name
+            )
         rows = 0
         tail = b""
         try:
@@ -636,15 +753,20 @@ def _check_workbook(data: bytes, name: str) -> None:
                 wide = _WIDE_REF.findall(body) if _WIDE_REF.search(body) else []
                 widest = max((_column_number(w) for w in wide), default=0)
                 if widest > MAX_SHEET_COLUMNS:
-                    raise _refuse("feuille trop large : des cellules vont jusqu'à la colonne "
-                                  f"{wide[0].decode()} ou au-delà ; {len(MEASURE_COLUMNS)} colonnes sont "
-                                  f"attendues ({EXPECTED_COLUMNS}), supprimez les autres colonnes", name)
-                if rows > row_limit or (candidates.search(body) and any(
-                        int(n) > row_limit for n in candidates.findall(body))):
+                    raise _refuse(
+                        "feuille trop large : des cellules vont jusqu'à la colonne "
+                        f"{wide[0].decode()} ou au-delà ; {len(MEASURE_COLUMNS)} colonnes sont "
+                        f"attendues ({EXPECTED_COLUMNS}), supprimez les autres colonnes",
+                        name,
+                    )
+                if rows > row_limit or (
+                    candidates.search(body) and any(int(n) > row_limit for n in candidates.findall(body))
+                ):
                     raise too_long
         except (zlib.error, zipfile.BadZipFile, struct.error):
-            raise _refuse(f"classeur endommagé (archive ZIP corrompue) ; ouvrez-le dans Excel et {SAVE_AS}",
-                          name) from None
+            raise _refuse(
+                f"classeur endommagé (archive ZIP corrompue) ; ouvrez-le dans Excel et {SAVE_AS}", name
+            ) from None
 
 
 def _calamine_failed(err: BaseException, name: str) -> ValidationError:
@@ -658,8 +780,11 @@ def _calamine_failed(err: BaseException, name: str) -> ValidationError:
 def _visible_sheets(workbook: Any) -> list[str]:
     """Visible worksheets, in the workbook's order (all the sheets when the metadata cannot be read)."""
     try:
-        found = [meta.name for meta in workbook.sheets_metadata
-                 if str(meta.visible).endswith("Visible") and str(meta.typ).endswith("WorkSheet")]
+        found = [
+            meta.name
+            for meta in workbook.sheets_metadata
+            if str(meta.visible).endswith("Visible") and str(meta.typ).endswith("WorkSheet")
+        ]
     except Exception:  # noqa: BLE001 - metadata is a convenience: fall back to every sheet
         found = []
     return found or list(workbook.sheet_names)
@@ -716,12 +841,17 @@ def _read_xlsx(data: bytes, name: str, notices: list[str]) -> tuple[pd.DataFrame
         rows = _sheet_rows(workbook, sheet)
         header_at = _header_row(rows)
         others = [s for s in _visible_sheets(workbook) if s != sheet]
-        with_header = [] if header_at is not None else [
-            s for s in others if _header_row(_sheet_rows(workbook, s, 4 * HEADER_SEARCH_ROWS)) is not None]
+        with_header = (
+            []
+            if header_at is not None
+            else [s for s in others if _header_row(_sheet_rows(workbook, s, 4 * HEADER_SEARCH_ROWS)) is not None]
+        )
         named = sheet.strip().lower() == TABLE
         if header_at is None and len(with_header) == 1 and not named:
-            notices.append(f"Feuille « {with_header[0]} » lue : la feuille « {sheet} » n'a pas la ligne d'en-tête "
-                           f"des colonnes des mesures, « {with_header[0]} » l'a.")
+            notices.append(
+                f"Feuille « {with_header[0]} » lue : la feuille « {sheet} » n'a pas la ligne d'en-tête "
+                f"des colonnes des mesures, « {with_header[0]} » l'a."
+            )
             sheet, others = with_header[0], [s for s in others if s != with_header[0]] + [sheet]
             rows = _sheet_rows(workbook, sheet)
             header_at = _header_row(rows)
@@ -731,28 +861,40 @@ def _read_xlsx(data: bytes, name: str, notices: list[str]) -> tuple[pd.DataFrame
     first = next((i for i, row in enumerate(rows) if any(not _blank(c) for c in row)), None)
     if first is None:
         listed = f" (autres feuilles : {_listed(others)})" if others else ""
-        advice = (f" ; la feuille {_listed(with_header)} contient des mesures : nommez-la « mesures »"
-                  if with_header else "")
+        advice = (
+            f" ; la feuille {_listed(with_header)} contient des mesures : nommez-la « mesures »"
+            if with_header
+            else ""
+        )
         raise _refuse(f"{where} vide : aucune mesure{listed}{advice}", name)
     if header_at is None:
         found = ", ".join(f"« {h} »" for h in (_header_name(c) for c in rows[first]) if h)[:200]
         if len(with_header) > 1:
-            advice = (f" ; les feuilles {_listed(with_header)} contiennent des mesures : nommez « mesures » celle "
-                      "à importer")
+            advice = (
+                f" ; les feuilles {_listed(with_header)} contiennent des mesures : nommez « mesures » celle "
+                "à importer"
+            )
         else:
             advice = f" ; autres feuilles du classeur, sans en-tête non plus : {_listed(others)}" if others else ""
-        raise _refuse(f"{where} : ligne d'en-tête introuvable dans les {HEADER_SEARCH_ROWS} premières lignes non "
-                      f"vides ({EXPECTED_COLUMNS}) ; première ligne : {found or 'vide'}{advice} — est-ce le bon "
-                      "fichier ? Le modèle XLSX de la page donne l'en-tête attendu", name, line=first + 1)
+        raise _refuse(
+            f"{where} : ligne d'en-tête introuvable dans les {HEADER_SEARCH_ROWS} premières lignes non "
+            f"vides ({EXPECTED_COLUMNS}) ; première ligne : {found or 'vide'}{advice} — est-ce le bon "
+            "fichier ? Le modèle XLSX de la page donne l'en-tête attendu",
+            name,
+            line=first + 1,
+        )
     titles = [i for i in range(first, header_at) if any(not _blank(c) for c in rows[i])]
     if titles:
         title = " ".join(_header_name(c).strip() for c in rows[titles[0]] if not _blank(c))
         notices.append(_title_notice([i + 1 for i in titles], header_at + 1, title))
     header = [_header_name(c) for c in rows[header_at]]
-    body = rows[header_at + 1:]
+    body = rows[header_at + 1 :]
     width = len(header)
-    frame = pd.DataFrame(body, columns=range(width), dtype=object) if body else pd.DataFrame(
-        columns=range(width), dtype=object)
+    frame = (
+        pd.DataFrame(body, columns=range(width), dtype=object)
+        if body
+        else pd.DataFrame(columns=range(width), dtype=object)
+    )
     frame.index = pd.RangeIndex(header_at + 1, header_at + 1 + len(body)) - 1  # sheet row - 2
     frame.columns = header
     blank = (frame.eq("") | frame.isna()).all(axis=1).to_numpy()  # calamine gives "" for an empty cell
@@ -810,8 +952,10 @@ def _typed_column(series: pd.Series, column: object, types: Problems, wrong: set
             if label == "valeur":
                 message = "date ou durée : nombre attendu (format de cellule « Nombre » ou « Standard »)"
             elif label == "periode":
-                message = ("date : Excel a converti la période en date ; texte « AAAA-AAAA » ou « AAAA-MM » "
-                           "attendu (format de cellule « Texte » avant la saisie, ou saisissez '2024-01)")
+                message = (
+                    "date : Excel a converti la période en date ; texte « AAAA-AAAA » ou « AAAA-MM » "
+                    "attendu (format de cellule « Texte » avant la saisie, ou saisissez '2024-01)"
+                )
             else:
                 message = "date : texte attendu (format de cellule « Texte »)"
         else:
@@ -846,8 +990,9 @@ class _Columns:
     letters: dict[str, str]
 
 
-def _canonical(raw: pd.DataFrame, name: str, notices: list[str], academie: config.Academie,
-               header_line: int = 1) -> _Columns:
+def _canonical(
+    raw: pd.DataFrame, name: str, notices: list[str], academie: config.Academie, header_line: int = 1
+) -> _Columns:
     """Cells of the file → canonical measures frame (text columns, `valeur` cleaned). Columns are recognised
     by name (any case, accents, spaces or dashes for `_`); a column that is not a measure column, or has no
     name but values, is ignored with a notice; a missing or duplicate column is a problem of the header, and
@@ -864,16 +1009,29 @@ def _canonical(raw: pd.DataFrame, name: str, notices: list[str], academie: confi
                 unnamed.append(letter)  # an empty column without a name (Excel's trailing cells): silently
             continue
         if key in seen:
-            problems.add(Problem(TABLE, header_line, names[position], None, "colonne en double dans l'en-tête "
-                                 f"(déjà en colonne {column_letter(seen[key])}) : une seule colonne « {key} » est "
-                                 "attendue", file=name, cell=f"{letter}{header_line}"))
+            problems.add(
+                Problem(
+                    TABLE,
+                    header_line,
+                    names[position],
+                    None,
+                    "colonne en double dans l'en-tête "
+                    f"(déjà en colonne {column_letter(seen[key])}) : une seule colonne « {key} » est "
+                    "attendue",
+                    file=name,
+                    cell=f"{letter}{header_line}",
+                )
+            )
             continue
         seen[key] = position
     if not set(seen) & set(MEASURE_COLUMNS):
         found = ", ".join(f"« {c} »" for c in names if c)[:200]
-        raise _refuse(f"en-tête attendu à la ligne {header_line} ({EXPECTED_COLUMNS}), trouvé : {found} — est-ce "
-                      "le bon fichier, et le séparateur est-il « ; », « , » ou une tabulation ?", name,
-                      line=header_line)
+        raise _refuse(
+            f"en-tête attendu à la ligne {header_line} ({EXPECTED_COLUMNS}), trouvé : {found} — est-ce "
+            "le bon fichier, et le séparateur est-il « ; », « , » ou une tabulation ?",
+            name,
+            line=header_line,
+        )
     unknown = [k for k in seen if k not in MEASURE_COLUMNS]
     missing = [c for c in MEASURE_COLUMNS if c not in seen and c not in OPTIONAL_COLUMNS]
     for column in missing:
@@ -881,8 +1039,10 @@ def _canonical(raw: pd.DataFrame, name: str, notices: list[str], academie: confi
         hint = ""
         if close:
             position = seen[close[0]]
-            hint = (f" ; la colonne « {names[position]} » ({column_letter(position)}) est-elle « {column} » ? "
-                    "renommez-la")
+            hint = (
+                f" ; la colonne « {names[position]} » ({column_letter(position)}) est-elle « {column} » ? "
+                "renommez-la"
+            )
             unknown.remove(close[0])
         problems.add(Problem(TABLE, header_line, column, None, f"colonne manquante ; {EXPECTED}{hint}", file=name))
     ignored = []
@@ -894,10 +1054,16 @@ def _canonical(raw: pd.DataFrame, name: str, notices: list[str], academie: confi
     ignored += [f"sans nom ({letter}, elle contient des valeurs)" for letter in unnamed]
     if ignored:
         several = len(ignored) > 1
-        notices.append(("Colonnes ignorées : " if several else "Colonne ignorée : ") + ", ".join(ignored)
-                       + (" — ce ne sont pas des colonnes des mesures" if several else
-                          " — ce n'est pas une colonne des mesures")
-                       + f" ({EXPECTED_COLUMNS} ; « origine » facultative).")
+        notices.append(
+            ("Colonnes ignorées : " if several else "Colonne ignorée : ")
+            + ", ".join(ignored)
+            + (
+                " — ce ne sont pas des colonnes des mesures"
+                if several
+                else " — ce n'est pas une colonne des mesures"
+            )
+            + f" ({EXPECTED_COLUMNS} ; « origine » facultative)."
+        )
     present = [c for c in MEASURE_COLUMNS if c in seen]
     frame = pd.DataFrame({column: raw.iloc[:, seen[column]] for column in present}, index=raw.index)
     if "origine" not in frame:
@@ -940,9 +1106,13 @@ def _departement_codes(frame: pd.DataFrame, academie: config.Academie, notices: 
     pairs = dict.fromkeys(f"« {w} » lu « {f} »" for w, f in zip(written[changed], fixed[changed]))
     shown = list(pairs)[:5]
     more = f" et {len(pairs) - len(shown)} autre(s)" if len(pairs) > len(shown) else ""
-    notices.append(f"Codes de département complétés ({_count(int(changed.sum()), 'ligne')}) : "
-                   + ", ".join(shown) + more + " (un tableur efface le zéro initial d'un code saisi comme un "
-                   "nombre : saisissez les codes en texte).")
+    notices.append(
+        f"Codes de département complétés ({_count(int(changed.sum()), 'ligne')}) : "
+        + ", ".join(shown)
+        + more
+        + " (un tableur efface le zéro initial d'un code saisi comme un "
+        "nombre : saisissez les codes en texte)."
+    )
 
 
 def _clean_numbers(values: pd.Series) -> pd.Series:
@@ -987,26 +1157,46 @@ def preview(incoming: pd.DataFrame, current: pd.DataFrame) -> Preview:
     new_value = merged["valeur"].to_numpy(dtype=float)
     old_value = merged["ancienne_valeur"].to_numpy(dtype=float)
     same = np.isclose(new_value, old_value, rtol=1e-9, atol=0.0) | (np.isnan(new_value) & np.isnan(old_value))
-    differs = ~same | (merged["origine"] != merged["_origine"]).to_numpy() | \
-        (merged["source"] != merged["_source"]).to_numpy()
+    differs = (
+        ~same
+        | (merged["origine"] != merged["_origine"]).to_numpy()
+        | (merged["source"] != merged["_source"]).to_numpy()
+    )
     changed = exists & differs
     status = np.where(~exists, "nouvelle", np.where(changed, "modifiée", "inchangée"))
     merged["statut"] = status
-    counts = pd.DataFrame({
-        "indicateur": merged["indicateur"], "periode": merged["periode"],
-        "nouvelles": status == "nouvelle", "modifiees": status == "modifiée", "inchangees": status == "inchangée",
-    })
-    by_indicator = (counts.groupby(["indicateur", "periode"], sort=True)[["nouvelles", "modifiees", "inchangees"]]
-                    .sum().astype("int64").reset_index())
+    counts = pd.DataFrame(
+        {
+            "indicateur": merged["indicateur"],
+            "periode": merged["periode"],
+            "nouvelles": status == "nouvelle",
+            "modifiees": status == "modifiée",
+            "inchangees": status == "inchangée",
+        }
+    )
+    by_indicator = (
+        counts.groupby(["indicateur", "periode"], sort=True)[["nouvelles", "modifiees", "inchangees"]]
+        .sum()
+        .astype("int64")
+        .reset_index()
+    )
     rank = pd.Series(status).map({s: i for i, s in enumerate(STATUSES)}).to_numpy()
     order = np.argsort(rank, kind="stable")[:SAMPLE_ROWS]
-    sample = merged.iloc[order][["statut", *key, "ancienne_valeur", "valeur"]].rename(
-        columns={"valeur": "nouvelle_valeur"}).reset_index(drop=True)
+    sample = (
+        merged.iloc[order][["statut", *key, "ancienne_valeur", "valeur"]]
+        .rename(columns={"valeur": "nouvelle_valeur"})
+        .reset_index(drop=True)
+    )
     sample["ancienne_valeur"] = sample["ancienne_valeur"].astype(float)
     sample["nouvelle_valeur"] = sample["nouvelle_valeur"].astype(float)
-    return Preview(new=int((status == "nouvelle").sum()), changed=int(changed.sum()),
-                   unchanged=int((status == "inchangée").sum()), retired=0, by_indicator=by_indicator,
-                   sample=sample)
+    return Preview(
+        new=int((status == "nouvelle").sum()),
+        changed=int(changed.sum()),
+        unchanged=int((status == "inchangée").sum()),
+        retired=0,
+        by_indicator=by_indicator,
+        sample=sample,
+    )
 
 
 STATUS_LABELS = {"nouvelle": "Nouvelle", "modifiée": "Modifiée", "inchangée": "Inchangée"}
@@ -1025,13 +1215,15 @@ def summary_table(preview: Preview, labels: Any = None) -> pd.DataFrame:
     indicator code → label mapping)."""
     from observatoire.text import plain
 
-    return pd.DataFrame({
-        "Indicateur": [plain(_label(labels, "indicateur", i)) for i in preview.by_indicator["indicateur"]],
-        "Période": preview.by_indicator["periode"].to_list(),
-        "Nouvelles": preview.by_indicator["nouvelles"].to_list(),
-        "Modifiées": preview.by_indicator["modifiees"].to_list(),
-        "Inchangées": preview.by_indicator["inchangees"].to_list(),
-    })
+    return pd.DataFrame(
+        {
+            "Indicateur": [plain(_label(labels, "indicateur", i)) for i in preview.by_indicator["indicateur"]],
+            "Période": preview.by_indicator["periode"].to_list(),
+            "Nouvelles": preview.by_indicator["nouvelles"].to_list(),
+            "Modifiées": preview.by_indicator["modifiees"].to_list(),
+            "Inchangées": preview.by_indicator["inchangees"].to_list(),
+        }
+    )
 
 
 def sample_table(preview: Preview, labels: Any = None) -> pd.DataFrame:
@@ -1049,18 +1241,22 @@ def sample_table(preview: Preview, labels: Any = None) -> pd.DataFrame:
             return f"{ttype} {code}"
         return territory_label(ttype, code, labels)
 
-    return pd.DataFrame({
-        "Statut": sample["statut"].map(STATUS_LABELS).fillna(sample["statut"]).astype(str).to_list(),
-        "Indicateur": [plain(_label(labels, "indicateur", i)) for i in sample["indicateur"]],
-        "Période": sample["periode"].astype(str).to_list(),
-        "Territoire": [plain(territory(str(t), str(c))) for t, c in
-                       zip(sample["territoire_type"], sample["territoire_code"], strict=True)],
-        "Ancienne valeur": [exact(v) for v in sample["ancienne_valeur"]],
-        "Nouvelle valeur": [exact(v) for v in sample["nouvelle_valeur"]],
-        "Niveau": [plain(_label(labels, "niveau", str(v))) for v in sample["niveau"]],
-        "Thématique": [plain(_label(labels, "thematique", str(v))) for v in sample["thematique"]],
-        "Public": [plain(_label(labels, "public", str(v))) for v in sample["public"]],
-    })
+    return pd.DataFrame(
+        {
+            "Statut": sample["statut"].map(STATUS_LABELS).fillna(sample["statut"]).astype(str).to_list(),
+            "Indicateur": [plain(_label(labels, "indicateur", i)) for i in sample["indicateur"]],
+            "Période": sample["periode"].astype(str).to_list(),
+            "Territoire": [
+                plain(territory(str(t), str(c)))
+                for t, c in zip(sample["territoire_type"], sample["territoire_code"], strict=True)
+            ],
+            "Ancienne valeur": [exact(v) for v in sample["ancienne_valeur"]],
+            "Nouvelle valeur": [exact(v) for v in sample["nouvelle_valeur"]],
+            "Niveau": [plain(_label(labels, "niveau", str(v))) for v in sample["niveau"]],
+            "Thématique": [plain(_label(labels, "thematique", str(v))) for v in sample["thematique"]],
+            "Public": [plain(_label(labels, "public", str(v))) for v in sample["public"]],
+        }
+    )
 
 
 # ---------------------------------------------------------------------------------------------- templates
@@ -1103,8 +1299,26 @@ def example_rows(tables: dict[str, pd.DataFrame], academie: config.Academie | No
     year = _example_year(academie)
     first = annual.iloc[0]
     period = year if first["granularite"] == "annuelle" else f"{int(year[:4]) + 1}-01"
-    rows = [dict(zip(MEASURE_COLUMNS, [first["id"], period, "academie", academie.code, config.ALL, config.ALL,
-                                       config.ALL, 1234.0, DEFAULT_ORIGIN, EXAMPLE_SOURCE], strict=True))]
+    rows = [
+        dict(
+            zip(
+                MEASURE_COLUMNS,
+                [
+                    first["id"],
+                    period,
+                    "academie",
+                    academie.code,
+                    config.ALL,
+                    config.ALL,
+                    config.ALL,
+                    1234.0,
+                    DEFAULT_ORIGIN,
+                    EXAMPLE_SOURCE,
+                ],
+                strict=True,
+            )
+        )
+    ]
     by_dep = annual[annual["territoires"].str.split("|").map(lambda t: "departement" in t)]
     rates = by_dep[by_dep["unite"] == schema.RATE_UNIT]
     pool = rates if len(rates) else by_dep
@@ -1112,8 +1326,26 @@ def example_rows(tables: dict[str, pd.DataFrame], academie: config.Academie | No
         second = pool.iloc[0]
         niveau = config.ALL if second["niveaux"] == schema.NOT_DETAILED else str(second["niveaux"]).split("|")[0]
         departement = next(iter(academie.departements))
-        rows.append(dict(zip(MEASURE_COLUMNS, [second["id"], year, "departement", departement, niveau, config.ALL,
-                                               config.ALL, 72.5, DEFAULT_ORIGIN, EXAMPLE_SOURCE], strict=True)))
+        rows.append(
+            dict(
+                zip(
+                    MEASURE_COLUMNS,
+                    [
+                        second["id"],
+                        year,
+                        "departement",
+                        departement,
+                        niveau,
+                        config.ALL,
+                        config.ALL,
+                        72.5,
+                        DEFAULT_ORIGIN,
+                        EXAMPLE_SOURCE,
+                    ],
+                    strict=True,
+                )
+            )
+        )
     else:
         rows.append({**rows[0], "periode": academie.annee_reference, "valeur": 1000.0})
     return rows
@@ -1140,20 +1372,37 @@ def _code_rows(tables: dict[str, pd.DataFrame], academie: config.Academie) -> li
     out: list[list[str]] = []
     ind = tables["indicateurs"]
     for _, row in ind.iterrows():
-        details = [f"unité : {row['unite']}", f"granularité : {row['granularite']}"
-                   + (" (période AAAA-MM)" if row["granularite"] == "mensuelle" else " (période AAAA-AAAA)"),
-                   f"territoires : {str(row['territoires']).replace('|', ', ')}"]
+        details = [
+            f"unité : {row['unite']}",
+            f"granularité : {row['granularite']}"
+            + (" (période AAAA-MM)" if row["granularite"] == "mensuelle" else " (période AAAA-AAAA)"),
+            f"territoires : {str(row['territoires']).replace('|', ', ')}",
+        ]
         for dim, column in schema.DIMENSION_COLUMNS.items():
             value = str(row[column])
-            details.append(f"{dim} : " + ("tous seulement" if value == schema.NOT_DETAILED
-                                          else "tous, " + value.replace("|", ", ")))
+            details.append(
+                f"{dim} : "
+                + ("tous seulement" if value == schema.NOT_DETAILED else "tous, " + value.replace("|", ", "))
+            )
         out.append(["indicateur", str(row["id"]), str(row["libelle"]), " ; ".join(details)])
     first, last = academie.annees_valides
     span = f" de {first} à {last}" if first and last else ""
-    out.append(["periode", "AAAA-AAAA", "Année scolaire (indicateurs annuels), par exemple 2023-2024",
-                f"années acceptées{span}"])
-    out.append(["periode", "AAAA-MM", "Mois (indicateurs mensuels), par exemple 2024-01", f"mois des années "
-                f"scolaires acceptées{span}"])
+    out.append(
+        [
+            "periode",
+            "AAAA-AAAA",
+            "Année scolaire (indicateurs annuels), par exemple 2023-2024",
+            f"années acceptées{span}",
+        ]
+    )
+    out.append(
+        [
+            "periode",
+            "AAAA-MM",
+            "Mois (indicateurs mensuels), par exemple 2024-01",
+            f"mois des années scolaires acceptées{span}",
+        ]
+    )
     for ttype, label in TERRITORY_LABELS.items():
         out.append(["territoire_type", ttype, label, ""])
     out.append(["territoire_code", academie.code, academie.nom, "type : academie"])
@@ -1161,23 +1410,47 @@ def _code_rows(tables: dict[str, pd.DataFrame], academie: config.Academie) -> li
     for code in departements.ordered(names):
         out.append(["territoire_code", code, names[code], "type : departement"])
     for _, row in tables["bassins"].sort_values("code").iterrows():
-        out.append(["territoire_code", str(row["code"]), str(row["nom"]),
-                    f"type : bassin ; département {row['departement']}"])
+        out.append(
+            [
+                "territoire_code",
+                str(row["code"]),
+                str(row["nom"]),
+                f"type : bassin ; département {row['departement']}",
+            ]
+        )
     for _, row in tables["laboratoires"].sort_values("code").iterrows():
-        out.append(["territoire_code", str(row["code"]), str(row["nom"]),
-                    f"type : laboratoire ; bassin {row['bassin']}"])
+        out.append(
+            ["territoire_code", str(row["code"]), str(row["nom"]), f"type : laboratoire ; bassin {row['bassin']}"]
+        )
     for table, column in (("niveaux", "niveau"), ("publics", "public")):
         for _, row in tables[table].sort_values(["ordre", "code"]).iterrows():
-            out.append([column, str(row["code"]), str(row["libelle"]),
-                        "total, sans répartition" if row["code"] == config.ALL else ""])
+            out.append(
+                [
+                    column,
+                    str(row["code"]),
+                    str(row["libelle"]),
+                    "total, sans répartition" if row["code"] == config.ALL else "",
+                ]
+            )
     themes = tables["thematiques"]
     for _, row in themes.iterrows():
         parent = row["parent"]
-        note = ("total, sans répartition" if row["code"] == config.ALL else
-                f"sous-thème de {parent}" if isinstance(parent, str) and parent else "thème principal")
+        note = (
+            "total, sans répartition"
+            if row["code"] == config.ALL
+            else f"sous-thème de {parent}"
+            if isinstance(parent, str) and parent
+            else "thème principal"
+        )
         out.append(["thematique", str(row["code"]), str(row["libelle"]), note])
-    out.append(["valeur", "nombre", "Valeur de la mesure",
-                "effectif ou volume de 0 à 10^12 ; taux (unité %) de 0 à 100 : 72,5 et non 0,725 ni 72,5 %"])
+    out.append(
+        [
+            "valeur",
+            "nombre",
+            "Valeur de la mesure",
+            "effectif ou volume de 0 à 10^12 ; taux (unité %) de 0 à 100 : 72,5 et non 0,725 ni 72,5 %",
+        ]
+    )
     for code, label in ORIGIN_LABELS.items():
         out.append(["origine", code, label, "colonne facultative" if code == DEFAULT_ORIGIN else ""])
     out.append(["source", "texte", "Source lisible de la valeur (document, calcul…)", "obligatoire"])

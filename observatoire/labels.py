@@ -34,8 +34,14 @@ class Labels:
 
     # dimension names of the queries (singular) and of the filters (plural) → attribute
     ALIASES = {
-        "departement": "departements", "bassin": "bassins", "laboratoire": "laboratoires", "niveau": "niveaux",
-        "thematique": "thematiques", "public": "publics", "indicateur": "indicateurs", "total": "academie",
+        "departement": "departements",
+        "bassin": "bassins",
+        "laboratoire": "laboratoires",
+        "niveau": "niveaux",
+        "thematique": "thematiques",
+        "public": "publics",
+        "indicateur": "indicateurs",
+        "total": "academie",
     }
 
     def mapping(self, dimension: str) -> Mapping[str, str]:

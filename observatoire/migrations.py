@@ -64,8 +64,12 @@ def _v4_to_v5(con: duckdb.DuckDBPyConnection) -> None:
         published.write_files(con, files)
 
 
-MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4,
-                                                                     4: _v4_to_v5}
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+    3: _v3_to_v4,
+    4: _v4_to_v5,
+}
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -77,12 +81,16 @@ def pending(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Schema numbers still to migrate from (empty: current)."""
     current, target = schema_version(con), int(store.SCHEMA_VERSION)
     if current > target:
-        raise MigrationError(f"Cette version des données a le schéma {current}, plus récent que celui de "
-                             f"l'application ({target}) : mettez l'application à jour.")
+        raise MigrationError(
+            f"Cette version des données a le schéma {current}, plus récent que celui de "
+            f"l'application ({target}) : mettez l'application à jour."
+        )
     missing = [n for n in range(current, target) if n not in MIGRATIONS]
     if missing:
-        raise MigrationError(f"Schéma {current} inconnu : aucune migration depuis le schéma {missing[0]}. "
-                             "Reconstruisez les données avec « python -m observatoire init ».")
+        raise MigrationError(
+            f"Schéma {current} inconnu : aucune migration depuis le schéma {missing[0]}. "
+            "Reconstruisez les données avec « python -m observatoire init »."
+        )
     return list(range(current, target))
 
 

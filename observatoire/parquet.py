@@ -50,14 +50,32 @@ FOLDER = "parquet"
 LOT_ORIGIN = "national"
 
 MEASURE_TYPES = {
-    "indicateur": "VARCHAR", "periode": "VARCHAR", "annee_scolaire": "VARCHAR", "territoire_type": "VARCHAR",
-    "territoire_code": "VARCHAR", "niveau": "VARCHAR", "thematique": "VARCHAR", "public": "VARCHAR",
-    "valeur": "DOUBLE", "origine": "VARCHAR", "source": "VARCHAR",
+    "indicateur": "VARCHAR",
+    "periode": "VARCHAR",
+    "annee_scolaire": "VARCHAR",
+    "territoire_type": "VARCHAR",
+    "territoire_code": "VARCHAR",
+    "niveau": "VARCHAR",
+    "thematique": "VARCHAR",
+    "public": "VARCHAR",
+    "valeur": "DOUBLE",
+    "origine": "VARCHAR",
+    "source": "VARCHAR",
 }
 """Columns (and DuckDB types) a measure file must have: the store's `mesures` without `lot_id`, in its order."""
 
-REFERENCE_TABLES = ("indicateurs", "thematiques", "niveaux", "publics", "departements", "bassins",
-                    "communes_bassins", "laboratoires", "projets", "territoires")
+REFERENCE_TABLES = (
+    "indicateurs",
+    "thematiques",
+    "niveaux",
+    "publics",
+    "departements",
+    "bassins",
+    "communes_bassins",
+    "laboratoires",
+    "projets",
+    "territoires",
+)
 """Reference tables a dataset must provide (`reference/<table>.parquet`), as the store holds them."""
 
 
@@ -84,21 +102,29 @@ def check_files(paths: list[Path]) -> int:
         for path in paths:
             path = Path(path)
             if not path.is_file():
-                raise ParquetError(f"Fichier Parquet de mesures introuvable : {path}. Régénérez le jeu de données "
-                                   "ou republiez une version dont les fichiers existent.")
+                raise ParquetError(
+                    f"Fichier Parquet de mesures introuvable : {path}. Régénérez le jeu de données "
+                    "ou republiez une version dont les fichiers existent."
+                )
             try:
-                described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_sql_string(str(path))})"
-                                        ).fetchall()
-                count = one_row(con.execute("SELECT sum(num_rows) FROM parquet_file_metadata($p)",
-                                            {"p": str(path)}))[0]
+                described = con.execute(
+                    f"DESCRIBE SELECT * FROM read_parquet({_sql_string(str(path))})"
+                ).fetchall()
+                count = one_row(
+                    con.execute("SELECT sum(num_rows) FROM parquet_file_metadata($p)", {"p": str(path)})
+                )[0]
             except duckdb.Error as err:
-                raise ParquetError(f"Le fichier {path.name} n'est pas un fichier Parquet lisible ({_short(err)})."
-                                   ) from err
+                raise ParquetError(
+                    f"Le fichier {path.name} n'est pas un fichier Parquet lisible ({_short(err)})."
+                ) from err
             found = {name: kind for name, kind, *_ in described}
             missing = [c for c in MEASURE_TYPES if c not in found]
             extra = [c for c in found if c not in MEASURE_TYPES]
-            wrong = [f"{c} ({found[c]} au lieu de {t})" for c, t in MEASURE_TYPES.items()
-                     if c in found and found[c] != t]
+            wrong = [
+                f"{c} ({found[c]} au lieu de {t})"
+                for c, t in MEASURE_TYPES.items()
+                if c in found and found[c] != t
+            ]
             if missing or extra or wrong:
                 parts = []
                 if missing:
@@ -107,8 +133,9 @@ def check_files(paths: list[Path]) -> int:
                     parts.append("colonnes inconnues : " + ", ".join(extra))
                 if wrong:
                     parts.append("types inattendus : " + ", ".join(wrong))
-                raise ParquetError(f"Le fichier {path.name} n'a pas les colonnes des mesures "
-                                   f"({' ; '.join(parts)}).")
+                raise ParquetError(
+                    f"Le fichier {path.name} n'a pas les colonnes des mesures ({' ; '.join(parts)})."
+                )
             rows += int(count or 0)
     finally:
         con.close()
@@ -155,8 +182,10 @@ def dataset_files(dataset: Path) -> tuple[list[Path], dict[str, Path]]:
     dataset = Path(dataset)
     manifest = dataset / "manifest.json"
     if not manifest.is_file():
-        raise ParquetError(f"Jeu de données introuvable : {manifest} n'existe pas (lancez "
-                           "« python scripts/generate_national.py »).")
+        raise ParquetError(
+            f"Jeu de données introuvable : {manifest} n'existe pas (lancez "
+            "« python scripts/generate_national.py »)."
+        )
     try:
         listed = json.loads(manifest.read_text(encoding="utf-8"))["fichiers_mesures"]
     except (ValueError, KeyError, TypeError) as err:
@@ -208,8 +237,9 @@ the combinations of the Parquet lot, computed once when the version is published
 local rows (a local row that replaces a Parquet row has its key, hence its combination). On 5·10⁷ rows the
 DISTINCT reads 7·10⁶ rows per indicator (≈ 0,5 s each); this reads a few hundred rows. DuckDB-internal
 versions get the plain DISTINCT view (`INTERNAL_AVAILABILITY_VIEW`) so that both storages answer alike."""
-INTERNAL_AVAILABILITY_VIEW = (f"CREATE OR REPLACE VIEW {AVAILABILITY} AS "
-                              f"SELECT DISTINCT {AVAILABILITY_COLUMNS} FROM mesures_actives")
+INTERNAL_AVAILABILITY_VIEW = (
+    f"CREATE OR REPLACE VIEW {AVAILABILITY} AS SELECT DISTINCT {AVAILABILITY_COLUMNS} FROM mesures_actives"
+)
 
 
 def attach_measures(con: duckdb.DuckDBPyConnection, paths: list[Path], lot_id: int) -> None:
@@ -227,8 +257,14 @@ def attach_measures(con: duckdb.DuckDBPyConnection, paths: list[Path], lot_id: i
     con.execute(AVAILABILITY_VIEW)
 
 
-def publish(repo: versions.Repository, dataset: Path, *, storage: str = PARQUET, author: str = "",
-            label: str = "Jeu national synthétique (illustratif)") -> versions.Version:
+def publish(
+    repo: versions.Repository,
+    dataset: Path,
+    *,
+    storage: str = PARQUET,
+    author: str = "",
+    label: str = "Jeu national synthétique (illustratif)",
+) -> versions.Version:
     """Publish a version built from scratch from a dataset folder: its reference tables (copied into the version)
     and its measures as one lot of origin `national` — in Parquet files next to the store (`storage=parquet`)
     or copied into the DuckDB file (`storage=duckdb`, the same rows: what the Parquet storage is compared with).
@@ -244,26 +280,34 @@ def publish(repo: versions.Repository, dataset: Path, *, storage: str = PARQUET,
         con.execute(store.DDL)
         store.set_meta(con, "schema_version", store.SCHEMA_VERSION)
         for name, path in reference.items():
-            con.execute(f'CREATE OR REPLACE TABLE "{name}" AS '
-                        f"SELECT * FROM read_parquet({_sql_string(str(path))})")
+            con.execute(
+                f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM read_parquet({_sql_string(str(path))})'
+            )
         store.set_meta(con, "reference_hash", store.file_hash(list(reference.values())))
         lot_id = one_row(con.execute("SELECT nextval('lot_seq')"))[0]
-        con.execute("INSERT INTO lots VALUES ($id, $origine, $libelle, now()::TIMESTAMP, $n, $empreinte, TRUE)",
-                    {"id": lot_id, "origine": LOT_ORIGIN, "libelle": label, "n": rows, "empreinte": empreinte})
+        con.execute(
+            "INSERT INTO lots VALUES ($id, $origine, $libelle, now()::TIMESTAMP, $n, $empreinte, TRUE)",
+            {"id": lot_id, "origine": LOT_ORIGIN, "libelle": label, "n": rows, "empreinte": empreinte},
+        )
         if storage == PARQUET:
             attach_measures(con, installed, lot_id)
             store.set_meta(con, FILES_KEY, json.dumps([str(p) for p in installed]))
         else:
-            con.execute(f"INSERT INTO mesures SELECT $id, * FROM read_parquet({_file_list(files)})",
-                        {"id": lot_id})
+            con.execute(
+                f"INSERT INTO mesures SELECT $id, * FROM read_parquet({_file_list(files)})", {"id": lot_id}
+            )
             con.execute(INTERNAL_AVAILABILITY_VIEW)
         store.set_meta(con, STORAGE_KEY, storage)
         store.set_meta(con, ROWS_KEY, str(rows))
         store._refresh_version(con)
         where = "fichiers Parquet" if storage == PARQUET else "base DuckDB"
-        return versions.Change(versions.INIT,
-                               f"Construction depuis {Path(dataset).name}/ ({rows} mesures, {where})",
-                               author or versions.default_author(), new=rows, lots_added=(int(lot_id),))
+        return versions.Change(
+            versions.INIT,
+            f"Construction depuis {Path(dataset).name}/ ({rows} mesures, {where})",
+            author or versions.default_author(),
+            new=rows,
+            lots_added=(int(lot_id),),
+        )
 
     return repo.publish(apply, from_scratch=True)
 
@@ -289,9 +333,18 @@ def export_dataset(con: duckdb.DuckDBPyConnection, dest: Path) -> Path:
     con.execute(f"""COPY (SELECT {columns} FROM mesures_actives ORDER BY {SORT_ORDER})
                     TO {_sql_string(str(target))} (FORMAT parquet, COMPRESSION zstd)""")
     rows = check_files([target])
-    (dest / "manifest.json").write_text(json.dumps(
-        {"generateur": "observatoire.parquet.export_dataset", "lignes": rows,
-         "fichiers_mesures": ["mesures/mesures.parquet"]}, indent=2, ensure_ascii=False), encoding="utf-8")
+    (dest / "manifest.json").write_text(
+        json.dumps(
+            {
+                "generateur": "observatoire.parquet.export_dataset",
+                "lignes": rows,
+                "fichiers_mesures": ["mesures/mesures.parquet"],
+            },
+            indent=2,
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     return dest
 
 
@@ -312,8 +365,9 @@ def verify(con: duckdb.DuckDBPyConnection) -> None:
     try:
         check_files(files_of(con))
     except ParquetError as err:
-        raise ParquetError(f"Les mesures de cette version sont stockées en Parquet et ne sont pas lisibles : {err}"
-                           ) from err
+        raise ParquetError(
+            f"Les mesures de cette version sont stockées en Parquet et ne sont pas lisibles : {err}"
+        ) from err
 
 
 def connect(repo: versions.Repository, version: versions.Version | None = None) -> duckdb.DuckDBPyConnection:

@@ -114,8 +114,10 @@ def secret(store_root: Path) -> bytes:
             os.unlink(temporary)
         data = path.read_bytes()
     if len(data) < 16:  # empty or cut (a file of an older, non-atomic writer) is not a secret
-        raise PublicationError(f"Clé de publication illisible ({path}) : supprimez ce fichier, une nouvelle clé "
-                               "sera créée (les adresses des instantanés déjà publiés changeront).")
+        raise PublicationError(
+            f"Clé de publication illisible ({path}) : supprimez ce fichier, une nouvelle clé "
+            "sera créée (les adresses des instantanés déjà publiés changeront)."
+        )
     return data
 
 
@@ -158,15 +160,27 @@ class Seance:
         return self.path.is_file()
 
 
-def seance(store_root: Path, version: int, params: Mapping[str, str | Sequence[str]], base_url: str,
-           where: Path | None = None) -> Seance:
+def seance(
+    store_root: Path,
+    version: int,
+    params: Mapping[str, str | Sequence[str]],
+    base_url: str,
+    where: Path | None = None,
+) -> Seance:
     """The séance of (version, params): its token, public address (`base_url` + path) and file."""
     value = token(seance_key(version, params), store_root)
     return Seance(value, base_url.rstrip("/") + address_path(value), path_of(value, where))
 
 
-def publish(text: str, token_: str, where: Path | None = None, *, keep: int | None = None,
-            max_age: float | None = None, now: float | None = None) -> Path:
+def publish(
+    text: str,
+    token_: str,
+    where: Path | None = None,
+    *,
+    keep: int | None = None,
+    max_age: float | None = None,
+    now: float | None = None,
+) -> Path:
     """Write the instantané `text` as `<token>.html` (atomically), then clean the folder. Returns the path."""
     target = path_of(token_, where)
     directory = target.parent
@@ -184,15 +198,23 @@ def publish(text: str, token_: str, where: Path | None = None, *, keep: int | No
             Path(temp).unlink(missing_ok=True)
             raise
     except OSError as err:
-        raise PublicationError(f"Publication impossible : {reason(err)} (dossier des instantanés : "
-                               f"{directory.name}/, voir deploy/README.md).") from err
+        raise PublicationError(
+            f"Publication impossible : {reason(err)} (dossier des instantanés : "
+            f"{directory.name}/, voir deploy/README.md)."
+        ) from err
     os.utime(target)  # republished: the most recent (the cleaning keeps the most recent ones)
     clean(directory, keep=keep, max_age=max_age, now=now, spare=target)
     return target
 
 
-def clean(where: Path | None = None, *, keep: int | None = None, max_age: float | None = None,
-          now: float | None = None, spare: Path | None = None) -> list[Path]:
+def clean(
+    where: Path | None = None,
+    *,
+    keep: int | None = None,
+    max_age: float | None = None,
+    now: float | None = None,
+    spare: Path | None = None,
+) -> list[Path]:
     """Remove the instantanés older than `max_age` seconds (default `max_age_days()`), then all but the `keep`
     most recent (default `kept()`), and temporary files older than an hour. `spare` is never removed (the one
     just published). Returns the removed files."""

@@ -73,11 +73,14 @@ def origin_summary(origins: str | Iterable[object] | None) -> str:
     return found[-1] if found else ""
 
 
-TERRITORY_NOT_APPLIED = ("Territoire : cet indicateur n'est disponible qu'au niveau académique, le filtre "
-                         "territorial ne s'applique pas.")
+TERRITORY_NOT_APPLIED = (
+    "Territoire : cet indicateur n'est disponible qu'au niveau académique, le filtre "
+    "territorial ne s'applique pas."
+)
 NOT_APPLIED_WORDS = "ne s'applique pas"
-_NOT_APPLIED = {f"Filtre {label} : {NOT_APPLIED_WORDS}": DIMENSION_FILTER[dim]
-                for dim, label in DIMENSION_LABEL.items()}
+_NOT_APPLIED = {
+    f"Filtre {label} : {NOT_APPLIED_WORDS}": DIMENSION_FILTER[dim] for dim, label in DIMENSION_LABEL.items()
+}
 
 
 def not_applied_filters(notes: object) -> tuple[str, ...]:
@@ -135,8 +138,18 @@ def indicator(con: duckdb.DuckDBPyConnection, indicator_id: str) -> dict:
 
 
 def catalogue(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
-    allowed = {"thematiques", "niveaux", "publics", "departements", "bassins", "laboratoires", "projets",
-               "communes_bassins", "territoires", "indicateurs"}
+    allowed = {
+        "thematiques",
+        "niveaux",
+        "publics",
+        "departements",
+        "bassins",
+        "laboratoires",
+        "projets",
+        "communes_bassins",
+        "territoires",
+        "indicateurs",
+    }
     if name not in allowed:
         raise KeyError(name)
     return con.execute(f'SELECT * FROM "{name}"').df()
@@ -169,8 +182,10 @@ def dimension_labels(con: duckdb.DuckDBPyConnection, dimension: str) -> dict[str
 def labels(con: duckdb.DuckDBPyConnection) -> Labels:
     """Code → French label for every dimension (territories, labs, niveaux, thématiques, publics, indicators,
     the académie)."""
-    return Labels(**{Labels.ALIASES[dim]: dimension_labels(con, dim) for dim in _LABEL_SQL},
-                  academie=dimension_labels(con, "academie"))
+    return Labels(
+        **{Labels.ALIASES[dim]: dimension_labels(con, dim) for dim in _LABEL_SQL},
+        academie=dimension_labels(con, "academie"),
+    )
 
 
 def theme_parents(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -213,19 +228,28 @@ def choices(con: duckdb.DuckDBPyConnection) -> Choices:
     by_departement = departements.sql_order("departement")
     bassins = dict(con.execute(f"SELECT code, departement FROM bassins ORDER BY {by_departement}, nom").fetchall())
     order = {
-        "niveaux": [r[0] for r in con.execute("SELECT code FROM niveaux WHERE code <> 'tous' ORDER BY ordre")
-                    .fetchall()],
-        "publics": [r[0] for r in con.execute("SELECT code FROM publics WHERE code <> 'tous' ORDER BY ordre")
-                    .fetchall()],
+        "niveaux": [
+            r[0] for r in con.execute("SELECT code FROM niveaux WHERE code <> 'tous' ORDER BY ordre").fetchall()
+        ],
+        "publics": [
+            r[0] for r in con.execute("SELECT code FROM publics WHERE code <> 'tous' ORDER BY ordre").fetchall()
+        ],
         # each main thème (by label) followed by its sub-thèmes (by label)
-        "thematiques": [r[0] for r in con.execute(
-            """SELECT t.code FROM thematiques t LEFT JOIN thematiques p ON p.code = t.parent
+        "thematiques": [
+            r[0]
+            for r in con.execute(
+                """SELECT t.code FROM thematiques t LEFT JOIN thematiques p ON p.code = t.parent
                WHERE t.code <> 'tous' ORDER BY coalesce(p.libelle, t.libelle), t.parent IS NOT NULL, t.libelle"""
-        ).fetchall()],
+            ).fetchall()
+        ],
     }
     return Choices(
-        departements=tuple(r[0] for r in con.execute(
-            f"SELECT code FROM departements ORDER BY {departements.sql_order('code')}").fetchall()),
+        departements=tuple(
+            r[0]
+            for r in con.execute(
+                f"SELECT code FROM departements ORDER BY {departements.sql_order('code')}"
+            ).fetchall()
+        ),
         bassins=bassins,
         thematiques=tuple(order["thematiques"]),
         niveaux=tuple(order["niveaux"]),
@@ -264,19 +288,24 @@ class _Catalog:
 _SELECTIONS = {
     # name → (WHERE, ORDER BY) of the indicators read (fixed texts: no value ever goes into the SQL)
     "kpi": ("kpi IS NOT NULL", "kpi"),
-    "lab": ("list_contains(string_split(territoires, '|'), 'laboratoire') AND granularite <> 'mensuelle' "
-            "AND id IS DISTINCT FROM {lab_count}", "coalesce(kpi, 99), libelle"),
+    "lab": (
+        "list_contains(string_split(territoires, '|'), 'laboratoire') AND granularite <> 'mensuelle' "
+        "AND id IS DISTINCT FROM {lab_count}",
+        "coalesce(kpi, 99), libelle",
+    ),
 }
 # the count of labs (`indicateurs.nombre_laboratoires` of the academie.json the version holds) is not a lab's own
 # figure; read in the same statement (a version without the file: the reference folder's, `published`)
-_LAB_COUNT_SQL = ("coalesce((SELECT json_extract_string(content, '$.indicateurs.nombre_laboratoires') "
-                  "FROM reference_files WHERE name = 'academie.json'), $lab_count)")
+_LAB_COUNT_SQL = (
+    "coalesce((SELECT json_extract_string(content, '$.indicateurs.nombre_laboratoires') "
+    "FROM reference_files WHERE name = 'academie.json'), $lab_count)"
+)
 _CATALOG_PARTS = {
     "meta": "SELECT list(struct_pack(id, libelle, unite, agregation, recouvrement)) FROM indicateurs "
-            "WHERE id IN ({ids})",
+    "WHERE id IN ({ids})",
     "avail": "SELECT list(struct_pack(indicateur, territoire_type, niveau, thematique, public)) FROM ("
-             "SELECT DISTINCT indicateur, territoire_type, niveau, thematique, public FROM disponibilites "
-             "WHERE indicateur IN ({ids}))",
+    "SELECT DISTINCT indicateur, territoire_type, niveau, thematique, public FROM disponibilites "
+    "WHERE indicateur IN ({ids}))",
     "themes": "SELECT list(struct_pack(code, parent, libelle)) FROM thematiques",
     "bassins": "SELECT list(struct_pack(code, departement, nom) ORDER BY code) FROM bassins",
     "labs": "SELECT list(struct_pack(code, bassin, departement, nom) ORDER BY code) FROM laboratoires",
@@ -285,8 +314,14 @@ _CATALOG_PARTS = {
     "publics": "SELECT list(struct_pack(code, libelle)) FROM publics",
     "academie": "SELECT list(struct_pack(code, nom)) FROM territoires WHERE type = 'academie'",
 }
-_PARTS_OF_BY = {"bassin": "bassins", "laboratoire": "labs", "departement": "departements", "niveau": "niveaux",
-                "thematique": "themes", "public": "publics"}
+_PARTS_OF_BY = {
+    "bassin": "bassins",
+    "laboratoire": "labs",
+    "departement": "departements",
+    "niveau": "niveaux",
+    "thematique": "themes",
+    "public": "publics",
+}
 
 
 def _in_list(prefix: str, values: tuple[str, ...] | list[str]) -> tuple[str, dict[str, str]]:
@@ -307,8 +342,13 @@ def _folder_lab_count() -> str:
         return ""
 
 
-def _catalog(con: duckdb.DuckDBPyConnection, selection: str | None = None, ids: tuple[str, ...] = (),
-             filters: Filters | None = None, bys: tuple[str, ...] = ("total",)) -> _Catalog:
+def _catalog(
+    con: duckdb.DuckDBPyConnection,
+    selection: str | None = None,
+    ids: tuple[str, ...] = (),
+    filters: Filters | None = None,
+    bys: tuple[str, ...] = ("total",),
+) -> _Catalog:
     """The `_Catalog` of the indicators `ids` (or of `selection`, `_SELECTIONS`: then their ids are read
     first, so that the measures are filtered by id) for `_scope(…, filters, by)` with `by` in `bys`: ONE
     statement (two with a selection), reading only the tables these scopes need."""
@@ -316,11 +356,14 @@ def _catalog(con: duckdb.DuckDBPyConnection, selection: str | None = None, ids: 
         where, order = _SELECTIONS[selection]
         folder = {"lab_count": _folder_lab_count()} if "{lab_count}" in where else {}
         try:
-            rows = con.execute(f"SELECT id FROM indicateurs WHERE {where.format(lab_count=_LAB_COUNT_SQL)} "
-                               f"ORDER BY {order}", folder).fetchall()
+            rows = con.execute(
+                f"SELECT id FROM indicateurs WHERE {where.format(lab_count=_LAB_COUNT_SQL)} ORDER BY {order}",
+                folder,
+            ).fetchall()
         except duckdb.CatalogException:  # a version published before schema 5 (no reference_files)
-            rows = con.execute(f"SELECT id FROM indicateurs WHERE {where.format(lab_count='$lab_count')} "
-                               f"ORDER BY {order}", folder).fetchall()
+            rows = con.execute(
+                f"SELECT id FROM indicateurs WHERE {where.format(lab_count='$lab_count')} ORDER BY {order}", folder
+            ).fetchall()
         ids = tuple(r[0] for r in rows)
     parts = ["meta", "avail", "academie"]
     if filters is None or filters.thematiques:
@@ -330,13 +373,17 @@ def _catalog(con: duckdb.DuckDBPyConnection, selection: str | None = None, ids: 
     parts += [_PARTS_OF_BY[by] for by in bys if by in _PARTS_OF_BY]
     parts = list(dict.fromkeys(parts))
     in_sql, in_params = _in_list("ind", ids)
-    row = one_row(con.execute("SELECT " + ", ".join(f"({_CATALOG_PARTS[p].format(ids=in_sql)}) AS {p}"
-                                                    for p in parts), in_params))
+    row = one_row(
+        con.execute(
+            "SELECT " + ", ".join(f"({_CATALOG_PARTS[p].format(ids=in_sql)}) AS {p}" for p in parts), in_params
+        )
+    )
     found = {p: (value or []) for p, value in zip(parts, row)}
     avail: dict[str, list[tuple[str, str, str, str]]] = {}
     for a in found["avail"]:
-        avail.setdefault(a["indicateur"], []).append((a["territoire_type"], a["niveau"], a["thematique"],
-                                                       a["public"]))
+        avail.setdefault(a["indicateur"], []).append(
+            (a["territoire_type"], a["niveau"], a["thematique"], a["public"])
+        )
     themes, bassins, labs = found.get("themes", []), found.get("bassins", []), found.get("labs", [])
     parents = {t["code"]: t["parent"] for t in themes if t["parent"] is not None}
     descendants, ancestors = _branches(parents, [t["code"] for t in themes])
@@ -350,9 +397,16 @@ def _catalog(con: duckdb.DuckDBPyConnection, selection: str | None = None, ids: 
         "academie": {a["code"]: a["nom"] for a in found["academie"]},
     }
     by_id = {m["id"]: m for m in found["meta"]}
-    return _Catalog({i: by_id[i] for i in ids if i in by_id}, avail, parents, descendants, ancestors, names,
-                    [(b["code"], b["departement"], b["nom"]) for b in bassins],
-                    [(lab["code"], lab["bassin"], lab["departement"]) for lab in labs])
+    return _Catalog(
+        {i: by_id[i] for i in ids if i in by_id},
+        avail,
+        parents,
+        descendants,
+        ancestors,
+        names,
+        [(b["code"], b["departement"], b["nom"]) for b in bassins],
+        [(lab["code"], lab["bassin"], lab["departement"]) for lab in labs],
+    )
 
 
 def _bassins_of(cat: _Catalog, filters: Filters) -> tuple[str, ...] | None:
@@ -371,8 +425,7 @@ def _labs_of(cat: _Catalog, filters: Filters) -> tuple[str, ...] | None:
     return tuple(code for code, bassin, dep in cat.labs if filters.covers(dep, bassin))
 
 
-def resolve_scope(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Filters,
-                  by: str = "total") -> Scope:
+def resolve_scope(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Filters, by: str = "total") -> Scope:
     """Which rows of `indicator_id` answer `filters` (see the module docstring)."""
     return _scope(_catalog(con, ids=(indicator_id,), filters=filters, bys=(by,)), indicator_id, filters, by)
 
@@ -414,8 +467,11 @@ def _scope(cat: _Catalog, indicator_id: str, filters: Filters, by: str = "total"
             else:
                 chosen = tuple(v for v in selected if v in available) if selected else tuple(parts)
             if not chosen:
-                reason = (f"Cet indicateur n'est pas détaillé par {DIMENSION_LABEL[dim]}." if not parts
-                          else f"Aucune donnée pour {DIMENSION_LABEL[dim]} choisi.")
+                reason = (
+                    f"Cet indicateur n'est pas détaillé par {DIMENSION_LABEL[dim]}."
+                    if not parts
+                    else f"Aucune donnée pour {DIMENSION_LABEL[dim]} choisi."
+                )
                 return Scope(ttype, codes, {}, tuple(ignored), reason)
             values[dim] = chosen
         elif selected:
@@ -428,11 +484,16 @@ def _scope(cat: _Catalog, indicator_id: str, filters: Filters, by: str = "total"
                 values[dim] = matched
                 ignored.extend(_broader_notes_from(cat.labels("thematique"), broader))
                 if missing:
-                    ignored.append(f"Filtre {DIMENSION_LABEL[dim]} : pas de donnée pour « "
-                                   + "», « ".join(missing) + " » avec cet indicateur.")
+                    ignored.append(
+                        f"Filtre {DIMENSION_LABEL[dim]} : pas de donnée pour « "
+                        + "», « ".join(missing)
+                        + " » avec cet indicateur."
+                    )
             else:
-                ignored.append(f"Filtre {DIMENSION_LABEL[dim]} : {NOT_APPLIED_WORDS} à cet indicateur "
-                               "(valeur tous publics / niveaux / thématiques affichée).")
+                ignored.append(
+                    f"Filtre {DIMENSION_LABEL[dim]} : {NOT_APPLIED_WORDS} à cet indicateur "
+                    "(valeur tous publics / niveaux / thématiques affichée)."
+                )
                 values[dim] = (config.ALL,) if config.ALL in available else tuple(parts)
         else:
             values[dim] = (config.ALL,) if config.ALL in available else tuple(parts)
@@ -452,12 +513,14 @@ def _broader_notes_from(names: dict[str, str], broader: list[tuple[str, str]]) -
     if not broader:
         return []
     pairs = "; ".join(f"« {names.get(a, a)} » → « {names.get(b, b)} »" for a, b in broader)
-    return [f"{BROADER_PREFIX} ({pairs}) : cet indicateur est réparti par thème principal, comme les "
-            "laboratoires."]
+    return [
+        f"{BROADER_PREFIX} ({pairs}) : cet indicateur est réparti par thème principal, comme les laboratoires."
+    ]
 
 
-def _match_themes(cat: _Catalog, selected: tuple[str, ...],
-                  available: set[str]) -> tuple[tuple[str, ...], list[str], list[tuple[str, str]]]:
+def _match_themes(
+    cat: _Catalog, selected: tuple[str, ...], available: set[str]
+) -> tuple[tuple[str, ...], list[str], list[tuple[str, str]]]:
     """Codes of the indicator answering the selected thèmes (each thème with its sub-thèmes; a code whose
     ancestor is also available is dropped, the ancestor's row already counts it), the selected thèmes with no
     code at all, and (sub-thème, main thème) pairs where the indicator only has the sub-thème's main thème
@@ -485,8 +548,9 @@ def _match_themes(cat: _Catalog, selected: tuple[str, ...],
     return kept, missing, broader
 
 
-def _nearest_ancestor(theme: str, ancestors: dict[str, set[str]], parents: dict[str, str],
-                      available: set[str]) -> str | None:
+def _nearest_ancestor(
+    theme: str, ancestors: dict[str, set[str]], parents: dict[str, str], available: set[str]
+) -> str | None:
     current = parents.get(theme)
     seen: set[str] = set()
     while current is not None and current not in seen:
@@ -510,8 +574,14 @@ _GROUP_SQL = {
 }
 
 
-def series(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Filters, by: str = "total",
-           annual: bool = False, periods: tuple[str, str] | None = None) -> Result:
+def series(
+    con: duckdb.DuckDBPyConnection,
+    indicator_id: str,
+    filters: Filters,
+    by: str = "total",
+    annual: bool = False,
+    periods: tuple[str, str] | None = None,
+) -> Result:
     """Values of one indicator over time, broken down by `by` (see `BREAKDOWNS`).
 
     `annual=True` aggregates monthly indicators per school year. `periods` (school years, inclusive)
@@ -542,12 +612,21 @@ _SERIES_BRANCH_SQL = """
           AND list_contains($publics{k}, m.public)
           AND ($debut IS NULL OR m.annee_scolaire >= $debut) AND ($fin IS NULL OR m.annee_scolaire <= $fin)
         GROUP BY ALL"""
-_LAB_GROUP_SQL = {"total": "'total'", "departement": "t.departement", "bassin": "t.bassin",
-                  "laboratoire": "m.lab", "niveau": "m.niveau", "thematique": "m.thematique",
-                  "public": "m.public"}
-_LAB_TERRITORY_SQL = {"academie": "true", "departement": "list_contains($codes{k}, t.departement)",
-                      "bassin": "list_contains($codes{k}, t.bassin)",
-                      "laboratoire": "list_contains($codes{k}, m.lab)"}
+_LAB_GROUP_SQL = {
+    "total": "'total'",
+    "departement": "t.departement",
+    "bassin": "t.bassin",
+    "laboratoire": "m.lab",
+    "niveau": "m.niveau",
+    "thematique": "m.thematique",
+    "public": "m.public",
+}
+_LAB_TERRITORY_SQL = {
+    "academie": "true",
+    "departement": "list_contains($codes{k}, t.departement)",
+    "bassin": "list_contains($codes{k}, t.bassin)",
+    "laboratoire": "list_contains($codes{k}, m.lab)",
+}
 _LAB_BRANCH_SQL = """
         WITH per_lab AS (
             SELECT {period} AS periode, m.territoire_code AS lab{by_dim}, max(m.valeur) AS valeur
@@ -563,9 +642,14 @@ _LAB_BRANCH_SQL = """
         GROUP BY ALL"""
 
 
-def _series_many(con: duckdb.DuckDBPyConnection, cat: _Catalog, requests: list[tuple[str, str]],
-                 filters: Filters, annual: bool = False,
-                 periods: tuple[str, str] | None = None) -> list[Result]:
+def _series_many(
+    con: duckdb.DuckDBPyConnection,
+    cat: _Catalog,
+    requests: list[tuple[str, str]],
+    filters: Filters,
+    annual: bool = False,
+    periods: tuple[str, str] | None = None,
+) -> list[Result]:
     """`series(con, indicator, filters, by, annual, periods)` for each (indicator, by) of `requests` (in
     `cat`), in ONE statement: each request's scope (`_scope`, no query) gives one branch of a UNION ALL,
     the per-indicator query of before with its own named parameters (`$ind3`, `$codes3`…), so that DuckDB
@@ -583,18 +667,28 @@ def _series_many(con: duckdb.DuckDBPyConnection, cat: _Catalog, requests: list[t
         if scope.empty_reason:
             continue
         meta = cat.meta[ind]
-        params.update({f"ind{k}": ind, f"ttype{k}": scope.territoire_type,
-                       f"all_codes{k}": scope.territoire_codes is None,
-                       f"codes{k}": list(scope.territoire_codes or []),
-                       f"niveaux{k}": list(scope.values["niveau"]),
-                       f"thematiques{k}": list(scope.values["thematique"]),
-                       f"publics{k}": list(scope.values["public"])})
-        main = _SERIES_BRANCH_SQL.format(period=period, group=_GROUP_SQL[by], agg=_AGG_SQL[meta["agregation"]],
-                                         k=k)
+        params.update(
+            {
+                f"ind{k}": ind,
+                f"ttype{k}": scope.territoire_type,
+                f"all_codes{k}": scope.territoire_codes is None,
+                f"codes{k}": list(scope.territoire_codes or []),
+                f"niveaux{k}": list(scope.values["niveau"]),
+                f"thematiques{k}": list(scope.values["thematique"]),
+                f"publics{k}": list(scope.values["public"]),
+            }
+        )
+        main = _SERIES_BRANCH_SQL.format(
+            period=period, group=_GROUP_SQL[by], agg=_AGG_SQL[meta["agregation"]], k=k
+        )
         if _overlapping(meta, scope, by) and any(row[0] == "laboratoire" for row in cat.avail.get(ind, [])):
-            lab = _LAB_BRANCH_SQL.format(period=period, by_dim=f", m.{by}" if by in DIMENSIONS else "",
-                                         group=_LAB_GROUP_SQL[by], k=k,
-                                         territory=_LAB_TERRITORY_SQL[scope.territoire_type].format(k=k))
+            lab = _LAB_BRANCH_SQL.format(
+                period=period,
+                by_dim=f", m.{by}" if by in DIMENSIONS else "",
+                group=_LAB_GROUP_SQL[by],
+                k=k,
+                territory=_LAB_TERRITORY_SQL[scope.territoire_type].format(k=k),
+            )
             branches.append(f"""SELECT {k} AS key, main.periode, main.groupe, coalesce(lab.valeur, 0.0) AS valeur,
                                        main.illustratif, main.sources, main.origines, main.paires
                                 FROM ({main}) main LEFT JOIN ({lab}) lab
@@ -604,20 +698,25 @@ def _series_many(con: duckdb.DuckDBPyConnection, cat: _Catalog, requests: list[t
     frames: dict[int, pd.DataFrame] = {}
     empty = pd.DataFrame()
     if branches:
-        everything = con.execute("SELECT * FROM (" + "\nUNION ALL\n".join(branches) + ") ORDER BY key, periode, "
-                                 "groupe", params).df()
+        everything = con.execute(
+            "SELECT * FROM (" + "\nUNION ALL\n".join(branches) + ") ORDER BY key, periode, groupe", params
+        ).df()
         empty = everything.iloc[0:0].drop(columns="key").reset_index(drop=True)
         for key, part in everything.groupby("key", sort=False):
             frames[int(key)] = part.drop(columns="key").reset_index(drop=True)
     out: list[Result] = []
     for k, ((_, by), scope) in enumerate(zip(requests, scopes)):
         if scope.empty_reason:
-            out.append(Result(pd.DataFrame(columns=_SERIES_COLUMNS), scope.ignored,
-                              empty_reason=scope.empty_reason))
+            out.append(
+                Result(pd.DataFrame(columns=_SERIES_COLUMNS), scope.ignored, empty_reason=scope.empty_reason)
+            )
             continue
         frame = frames.get(k, empty).copy()
-        frame["libelle"] = frame["groupe"].map(cat.labels(by)).fillna(
-            next(iter(cat.labels("total").values()), "") if by == "total" else "")
+        frame["libelle"] = (
+            frame["groupe"]
+            .map(cat.labels(by))
+            .fillna(next(iter(cat.labels("total").values()), "") if by == "total" else "")
+        )
         sources, origins = _sources_and_origins(frame["paires"])
         frame["origines"] = frame["origines"].map(lambda o: " | ".join(sorted_origins(o)))
         frame = frame[_SERIES_COLUMNS]
@@ -632,10 +731,11 @@ def _overlapping(meta: dict, scope: Scope, by: str) -> tuple[str, ...]:
     declared = str(meta.get("recouvrement") or "")
     if declared in ("", "non"):
         return ()
-    return tuple(dim for dim in declared.split("|")
-                 if dim in DIMENSIONS and dim != by and len(scope.values.get(dim, ())) > 1)
-
-
+    return tuple(
+        dim
+        for dim in declared.split("|")
+        if dim in DIMENSIONS and dim != by and len(scope.values.get(dim, ())) > 1
+    )
 
 
 def _parts(column: pd.Series) -> dict[str, None]:
@@ -670,7 +770,7 @@ def values_by_bassin(con: duckdb.DuckDBPyConnection, indicator_id: str, annee: s
     territory, params = scoped.territory_sql("departement", "code")
     bassins = con.execute(
         f"""SELECT code, nom, departement FROM bassins WHERE {territory}
-           ORDER BY {departements.sql_order('departement')}, nom""",
+           ORDER BY {departements.sql_order("departement")}, nom""",
         params,
     ).df()
     return _bassin_values(bassins, res, filters, annee)
@@ -690,16 +790,19 @@ def _bassin_values(bassins: pd.DataFrame, res: Result, filters: Filters | None =
     return Result(out, res.ignored, res.sources, res.illustrative, reason, res.origins)
 
 
-def evolution(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Filters, by: str,
-              year_a: str, year_b: str) -> Result:
+def evolution(
+    con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Filters, by: str, year_a: str, year_b: str
+) -> Result:
     """Change between two school years per group: valeur_a, valeur_b, evolution_pct (NaN if undefined)."""
-    res = series(con, indicator_id, filters, by=by, annual=True, periods=(min(year_a, year_b),
-                                                                         max(year_a, year_b)))
+    res = series(
+        con, indicator_id, filters, by=by, annual=True, periods=(min(year_a, year_b), max(year_a, year_b))
+    )
     data = res.data
     a = data[data["periode"] == year_a].set_index("groupe")
     b = data[data["periode"] == year_b].set_index("groupe")
-    out = pd.DataFrame({"libelle": b["libelle"].combine_first(a["libelle"]), "valeur_a": a["valeur"],
-                        "valeur_b": b["valeur"]})
+    out = pd.DataFrame(
+        {"libelle": b["libelle"].combine_first(a["libelle"]), "valeur_a": a["valeur"], "valeur_b": b["valeur"]}
+    )
     out["evolution_pct"] = (out["valeur_b"] - out["valeur_a"]) / out["valeur_a"].where(out["valeur_a"] != 0) * 100
     out = out.reset_index().rename(columns={"index": "groupe"}).sort_values("evolution_pct", ascending=False)
     reason = res.empty_reason or (None if not out.empty else "Aucune donnée pour ces deux années.")
@@ -761,8 +864,9 @@ class Kpi:
     @property
     def annees_illustratives(self) -> tuple[str, ...]:
         """The years of the history whose value has an illustrative input."""
-        return tuple(year for year, origins in zip(self.annees, self.origines_historique)
-                     if config.ILLUSTRATIVE in origins)
+        return tuple(
+            year for year, origins in zip(self.annees, self.origines_historique) if config.ILLUSTRATIVE in origins
+        )
 
     @property
     def historique_illustratif(self) -> bool:
@@ -786,22 +890,31 @@ def kpis(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Kpi]:
         latest = data[data["periode"] == annee]
         origins = tuple(sorted_origins(o) for o in data["origines"])
         source_origin = dict(zip(res.sources, res.origins))
-        latest_sources = (tuple(sorted(_parts(latest["sources"]), key=lambda s: order.get(s, len(order))))
-                          if not latest.empty else ())
-        out.append(Kpi(
-            ind, libelle, unite, annee,
-            values[-1] if values else None,
-            values[-2] if len(values) > 1 else None,
-            years[-2] if len(years) > 1 else None,
-            values, years,
-            latest_sources,
-            bool(latest["illustratif"].any()) if not latest.empty else False,
-            res.ignored,
-            origins[-1] if origins else (),
-            origins[-2] if len(origins) > 1 else (),
-            origins,
-            tuple(source_origin.get(s, "") for s in latest_sources),
-        ))
+        latest_sources = (
+            tuple(sorted(_parts(latest["sources"]), key=lambda s: order.get(s, len(order))))
+            if not latest.empty
+            else ()
+        )
+        out.append(
+            Kpi(
+                ind,
+                libelle,
+                unite,
+                annee,
+                values[-1] if values else None,
+                values[-2] if len(values) > 1 else None,
+                years[-2] if len(years) > 1 else None,
+                values,
+                years,
+                latest_sources,
+                bool(latest["illustratif"].any()) if not latest.empty else False,
+                res.ignored,
+                origins[-1] if origins else (),
+                origins[-2] if len(origins) > 1 else (),
+                origins,
+                tuple(source_origin.get(s, "") for s in latest_sources),
+            )
+        )
     return out
 
 
@@ -811,15 +924,23 @@ def bassin_profile(con: duckdb.DuckDBPyConnection, bassin: str, annee: str, filt
     the values of `values_by_bassin` and `series` for each indicator."""
     base = filters.with_(bassins=(), departements=())
     cat = _catalog(con, "kpi", filters=base, bys=("bassin", "total"))
-    results = _series_many(con, cat, [(ind, by) for ind in cat.meta for by in ("bassin", "total")], base,
-                           annual=True, periods=(annee, annee))
-    bassins = pd.DataFrame([(code, nom, dep) for code, dep, nom in cat.bassins],
-                           columns=["code", "nom", "departement"])
+    results = _series_many(
+        con,
+        cat,
+        [(ind, by) for ind in cat.meta for by in ("bassin", "total")],
+        base,
+        annual=True,
+        periods=(annee, annee),
+    )
+    bassins = pd.DataFrame(
+        [(code, nom, dep) for code, dep, nom in cat.bassins], columns=["code", "nom", "departement"]
+    )
     return _profile(bassin, cat, results, lambda res: _bassin_values(bassins, res).data, "code")
 
 
-def _profile(code: str, cat: _Catalog, results: list[Result], per_group: Callable[[Result], pd.DataFrame],
-             column: str) -> pd.DataFrame:
+def _profile(
+    code: str, cat: _Catalog, results: list[Result], per_group: Callable[[Result], pd.DataFrame], column: str
+) -> pd.DataFrame:
     """Rows of `bassin_profile` / `lab_profile`: for each indicator of `cat`, its per-group values (`results`
     at even positions, through `per_group`) and the académie's (odd positions)."""
     rows = []
@@ -833,15 +954,21 @@ def _profile(code: str, cat: _Catalog, results: list[Result], per_group: Callabl
         total = results[2 * position + 1].data
         acad = float(total["valeur"].iloc[0]) if not total.empty else None
         value = float(mine["valeur"].iloc[0]) if not mine.empty and pd.notna(mine["valeur"].iloc[0]) else None
-        rows.append({
-            "indicateur": ind, "libelle": meta["libelle"], "unite": meta["unite"], "valeur": value,
-            "academie": acad,
-            "part_pct": (value / acad * 100) if (value is not None and acad and meta["agregation"] == "somme")
-            else None,
-            "rang": int(mine["rang"].iloc[0]) if value is not None else None,
-            "nb": int(per["valeur"].notna().sum()),
-            "illustratif": bool(mine["illustratif"].iloc[0]) if not mine.empty else False,
-        })
+        rows.append(
+            {
+                "indicateur": ind,
+                "libelle": meta["libelle"],
+                "unite": meta["unite"],
+                "valeur": value,
+                "academie": acad,
+                "part_pct": (value / acad * 100)
+                if (value is not None and acad and meta["agregation"] == "somme")
+                else None,
+                "rang": int(mine["rang"].iloc[0]) if value is not None else None,
+                "nb": int(per["valeur"].notna().sum()),
+                "illustratif": bool(mine["illustratif"].iloc[0]) if not mine.empty else False,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -856,8 +983,9 @@ def filter_response(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.Data
     declared, a thème with its sub-thèmes or, for indicators broken down by main thème, its main thème —,
     False: the query would report it as not applicable, None: no such filter chosen), repond (every chosen
     filter applies). Same rule as `resolve_scope`, so the picker and the charts agree."""
-    frame = con.execute("SELECT id, libelle, domaine, niveaux, thematiques FROM indicateurs "
-                        "ORDER BY domaine, libelle").df()
+    frame = con.execute(
+        "SELECT id, libelle, domaine, niveaux, thematiques FROM indicateurs ORDER BY domaine, libelle"
+    ).df()
     niveaux = set(filters.niveaux)
     descendants, ancestors = _theme_branches(con) if filters.thematiques else ({}, {})
     wanted_themes: set[str] = set()
@@ -869,8 +997,9 @@ def filter_response(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.Data
         return set() if text in ("", "non") else set(text.split("|"))
 
     frame["niveau"] = [bool(declared(v) & niveaux) if niveaux else None for v in frame["niveaux"]]
-    frame["thematique"] = [bool(declared(v) & wanted_themes) if wanted_themes else None
-                           for v in frame["thematiques"]]
+    frame["thematique"] = [
+        bool(declared(v) & wanted_themes) if wanted_themes else None for v in frame["thematiques"]
+    ]
     frame["repond"] = [n is not False and t is not False for n, t in zip(frame["niveau"], frame["thematique"])]
     frame["niveau"] = frame["niveau"].astype(object)
     frame["thematique"] = frame["thematique"].astype(object)
@@ -893,7 +1022,7 @@ def laboratories(con: duckdb.DuckDBPyConnection, filters: Filters, open_in: str 
            WHERE {territory}
              AND (len($t) = 0 OR len(list_intersect($t, string_split(l.thematiques, '|'))) > 0)
              AND (len($n) = 0 OR len(list_intersect($n, string_split(l.niveaux, '|'))) > 0)
-           ORDER BY {departements.sql_order('l.departement')}, l.commune""",
+           ORDER BY {departements.sql_order("l.departement")}, l.commune""",
         {**params, "t": list(_theme_branch(con, filters.thematiques)), "n": list(filters.niveaux)},
     ).df()
     if open_in:
@@ -921,8 +1050,9 @@ def _theme_branch(con: duckdb.DuckDBPyConnection, themes: tuple[str, ...]) -> tu
     return tuple(out)
 
 
-def projects(con: duckdb.DuckDBPyConnection, laboratoire: str | None = None,
-             thematiques: tuple[str, ...] = ()) -> pd.DataFrame:
+def projects(
+    con: duckdb.DuckDBPyConnection, laboratoire: str | None = None, thematiques: tuple[str, ...] = ()
+) -> pd.DataFrame:
     """Projects cited by the bilan, of one lab and/or of the branch of the selected thèmes."""
     return con.execute(
         """SELECT p.*, t.libelle AS thematique_libelle FROM projets p
@@ -934,26 +1064,39 @@ def projects(con: duckdb.DuckDBPyConnection, laboratoire: str | None = None,
     ).df()
 
 
-def lab_profile(con: duckdb.DuckDBPyConnection, laboratoire: str, annee: str,
-                filters: Filters | None = None) -> pd.DataFrame:
+def lab_profile(
+    con: duckdb.DuckDBPyConnection, laboratoire: str, annee: str, filters: Filters | None = None
+) -> pd.DataFrame:
     """One lab's activity vs the académie for a school year (every indicator with lab rows): valeur, academie,
     part_pct (additive indicators), rang among the labs with a value (1 = highest), nb, illustratif. Like
     `bassin_profile` for a bassin (three statements). `filters`: only their thème, niveau and public are read
     (the part of each lab's activity for them where the indicator is broken down so, as `series`; the
     académie total of the same parts) — the territory and the period do not apply to one lab compared with
     the académie."""
-    base = (Filters(thematiques=filters.thematiques, niveaux=filters.niveaux, publics=filters.publics) if filters
-            else Filters())
+    base = (
+        Filters(thematiques=filters.thematiques, niveaux=filters.niveaux, publics=filters.publics)
+        if filters
+        else Filters()
+    )
     cat = _catalog(con, "lab", filters=base, bys=("laboratoire", "total"))
-    results = _series_many(con, cat, [(ind, by) for ind in cat.meta for by in ("laboratoire", "total")], base,
-                           annual=True, periods=(annee, annee))
+    results = _series_many(
+        con,
+        cat,
+        [(ind, by) for ind in cat.meta for by in ("laboratoire", "total")],
+        base,
+        annual=True,
+        periods=(annee, annee),
+    )
     out = _profile(laboratoire, cat, results, lambda res: None if res.data.empty else res.data, "groupe")
-    return pd.DataFrame(out, columns=["indicateur", "libelle", "unite", "valeur", "academie", "part_pct", "rang",
-                                      "nb", "illustratif"])
+    return pd.DataFrame(
+        out,
+        columns=["indicateur", "libelle", "unite", "valeur", "academie", "part_pct", "rang", "nb", "illustratif"],
+    )
 
 
-def lab_figures_series(con: duckdb.DuckDBPyConnection, indicators: tuple[str, ...] | list[str], filters: Filters,
-                       year: str) -> pd.DataFrame:
+def lab_figures_series(
+    con: duckdb.DuckDBPyConnection, indicators: tuple[str, ...] | list[str], filters: Filters, year: str
+) -> pd.DataFrame:
     """`series(con, i, filters, by="laboratoire", annual=True, periods=(year, year)).data` of each indicator
     `i`, in one frame with an `indicateur` column first (two statements for all of them): the key figures of
     the labs' map popups (academie.json `chiffres_laboratoire`;
@@ -963,8 +1106,9 @@ def lab_figures_series(con: duckdb.DuckDBPyConnection, indicators: tuple[str, ..
     for ind in indicators:
         if ind not in cat.meta:
             raise KeyError(ind)
-    results = _series_many(con, cat, [(ind, "laboratoire") for ind in indicators], filters, annual=True,
-                           periods=(year, year))
+    results = _series_many(
+        con, cat, [(ind, "laboratoire") for ind in indicators], filters, annual=True, periods=(year, year)
+    )
     frames = [res.data.assign(indicateur=ind) for ind, res in zip(indicators, results)]
     if not frames:
         return pd.DataFrame(columns=["indicateur", *_SERIES_COLUMNS])
@@ -994,8 +1138,9 @@ def projects_catalogue(con: duckdb.DuckDBPyConnection, filters: Filters) -> Resu
         {"family": HN_FAMILY, "src": f"{published.academie(con).bilan_source}, « Les heures numériques »"},
     ).df()
     frame = pd.concat([projects_frame, hn], ignore_index=True)
-    frame = frame.merge(labs.rename(columns={"code": "laboratoire", "nom": "laboratoire_nom"}), on="laboratoire",
-                        how="left")
+    frame = frame.merge(
+        labs.rename(columns={"code": "laboratoire", "nom": "laboratoire_nom"}), on="laboratoire", how="left"
+    )
     names = dimension_labels(con, "thematique")
     parents = theme_parents(con)
     frame["thematique_libelle"] = frame["thematique"].map(names).fillna(frame["thematique"])
@@ -1007,17 +1152,27 @@ def projects_catalogue(con: duckdb.DuckDBPyConnection, filters: Filters) -> Resu
     if filters.departements or filters.bassins:
         located = frame["departement"].notna()
         if (keep & ~located).any():
-            notes.append("Filtre territoire : les « heures numériques » et les projets sans laboratoire n'ont pas "
-                         "de territoire, ils ne sont pas listés.")
-        covered = [filters.covers(dep, bassin) for dep, bassin in zip(frame["departement"], frame["bassin"],
-                                                                       strict=True)]
+            notes.append(
+                "Filtre territoire : les « heures numériques » et les projets sans laboratoire n'ont pas "
+                "de territoire, ils ne sont pas listés."
+            )
+        covered = [
+            filters.covers(dep, bassin) for dep, bassin in zip(frame["departement"], frame["bassin"], strict=True)
+        ]
         keep &= located & pd.Series(covered, index=frame.index)
     if filters.niveaux:
-        notes.append("Filtre niveau : le bilan ne donne pas le niveau des projets ; sont retenus ceux des "
-                     "laboratoires qui servent le niveau choisi (les « heures numériques » et les projets sans "
-                     "laboratoire ne sont pas listés).")
-        keep &= pd.Series([bool(set(str(n).split("|")) & set(filters.niveaux)) if isinstance(n, str) else False
-                           for n in frame["niveaux"]], index=frame.index)
+        notes.append(
+            "Filtre niveau : le bilan ne donne pas le niveau des projets ; sont retenus ceux des "
+            "laboratoires qui servent le niveau choisi (les « heures numériques » et les projets sans "
+            "laboratoire ne sont pas listés)."
+        )
+        keep &= pd.Series(
+            [
+                bool(set(str(n).split("|")) & set(filters.niveaux)) if isinstance(n, str) else False
+                for n in frame["niveaux"]
+            ],
+            index=frame.index,
+        )
     out = frame[keep].sort_values(["type", "theme_principal", "intitule"], ascending=[False, True, True])
     out = out.reset_index(drop=True)
     sources = tuple(dict.fromkeys(out["source"])) if not out.empty else ()
@@ -1047,21 +1202,29 @@ def measures(con: duckdb.DuckDBPyConnection, filters: Filters, indicator_id: str
              AND ($debut IS NULL OR m.annee_scolaire >= $debut) AND ($fin IS NULL OR m.annee_scolaire <= $fin)
            ORDER BY m.indicateur, m.periode, m.territoire_type, m.territoire_code, m.niveau, m.thematique,
                     m.public""",
-        {"ind": indicator_id, "d": list(filters.departements), "b": list(filters.bassins),
-         "n": list(filters.niveaux), "t": _theme_keys(con, filters.thematiques, indicator_id)[0],
-         "p": list(filters.publics),
-         "debut": filters.periode_debut, "fin": filters.periode_fin},
+        {
+            "ind": indicator_id,
+            "d": list(filters.departements),
+            "b": list(filters.bassins),
+            "n": list(filters.niveaux),
+            "t": _theme_keys(con, filters.thematiques, indicator_id)[0],
+            "p": list(filters.publics),
+            "debut": filters.periode_debut,
+            "fin": filters.periode_fin,
+        },
     ).df()
 
 
-def measures_notes(con: duckdb.DuckDBPyConnection, filters: Filters,
-                   indicator_id: str | None = None) -> tuple[str, ...]:
+def measures_notes(
+    con: duckdb.DuckDBPyConnection, filters: Filters, indicator_id: str | None = None
+) -> tuple[str, ...]:
     """What `measures` says about the filters: the sub-thèmes read at their main thème (`BROADER_PREFIX`)."""
     return tuple(_broader_notes(con, _theme_keys(con, filters.thematiques, indicator_id)[1]))
 
 
-def _theme_keys(con: duckdb.DuckDBPyConnection, themes: tuple[str, ...],
-                indicator_id: str | None) -> tuple[list[str], list[tuple[str, str]]]:
+def _theme_keys(
+    con: duckdb.DuckDBPyConnection, themes: tuple[str, ...], indicator_id: str | None
+) -> tuple[list[str], list[tuple[str, str]]]:
     """`indicateur` + U+001F + `thematique` of the rows answering the selected thèmes, per indicator: the
     thème and its sub-thèmes the indicator has, else (a sub-thème of an indicator broken down by main thème)
     its nearest main thème the indicator has (`_match_themes`, the rule of `series`); and the (sub-thème,

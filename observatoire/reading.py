@@ -39,10 +39,19 @@ def _position(data: bytes | str, pos: int) -> tuple[int, int]:
     return lines + 1, pos - (last + 1) + 1
 
 
-def _refuse(table: str, file: str, message: str, line: int | None = None, column: str | None = None,
-            char: int | None = None, value: str | None = None, column_kind: str = "colonne") -> ValidationError:
-    return ValidationError([Problem(table, line, column, value, message, file=file, char=char,
-                                    column_kind=column_kind)])
+def _refuse(
+    table: str,
+    file: str,
+    message: str,
+    line: int | None = None,
+    column: str | None = None,
+    char: int | None = None,
+    value: str | None = None,
+    column_kind: str = "colonne",
+) -> ValidationError:
+    return ValidationError(
+        [Problem(table, line, column, value, message, file=file, char=char, column_kind=column_kind)]
+    )
 
 
 def decode(data: bytes, table: str, file: str) -> str:
@@ -51,13 +60,22 @@ def decode(data: bytes, table: str, file: str) -> str:
     if not data.strip():
         raise _refuse(table, file, "fichier vide")
     if data.startswith(_UTF16_32_BOMS):
-        raise _refuse(table, file, f"encodage UTF-16 ou UTF-32 non pris en charge : {TEXT_EXPECTED} "
-                      "(enregistrez le fichier en « UTF-8 »)")
+        raise _refuse(
+            table,
+            file,
+            f"encodage UTF-16 ou UTF-32 non pris en charge : {TEXT_EXPECTED} "
+            "(enregistrez le fichier en « UTF-8 »)",
+        )
     nul = data.find(b"\x00")
     if nul >= 0:
         line, char = _position(data, nul)
-        raise _refuse(table, file, f"octet nul : fichier binaire ou encodé en UTF-16/UTF-32 ; {TEXT_EXPECTED}",
-                      line=line, char=char)
+        raise _refuse(
+            table,
+            file,
+            f"octet nul : fichier binaire ou encodé en UTF-16/UTF-32 ; {TEXT_EXPECTED}",
+            line=line,
+            char=char,
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as utf8_error:
@@ -65,19 +83,36 @@ def decode(data: bytes, table: str, file: str) -> str:
             text = data.decode("cp1252")
         except UnicodeDecodeError as err:
             line, char = _position(data, err.start)
-            raise _refuse(table, file, f"octet 0x{data[err.start]:02X} illisible, ni UTF-8 ni Windows-1252 "
-                          f"(fichier binaire ?) ; {TEXT_EXPECTED}", line=line, char=char) from None
+            raise _refuse(
+                table,
+                file,
+                f"octet 0x{data[err.start]:02X} illisible, ni UTF-8 ni Windows-1252 "
+                f"(fichier binaire ?) ; {TEXT_EXPECTED}",
+                line=line,
+                char=char,
+            ) from None
         mixed = _MOJIBAKE_RE.search(text)
         if mixed:
             line, char = _position(data, utf8_error.start)
-            raise _refuse(table, file, "encodages mélangés : le fichier contient du texte UTF-8 et des octets "
-                          "Windows-1252 ; enregistrez-le entièrement en UTF-8", line=line, char=char) from None
+            raise _refuse(
+                table,
+                file,
+                "encodages mélangés : le fichier contient du texte UTF-8 et des octets "
+                "Windows-1252 ; enregistrez-le entièrement en UTF-8",
+                line=line,
+                char=char,
+            ) from None
     text = text.removeprefix("\ufeff")
     control = _CONTROL_RE.search(text)
     if control:
         line, char = _position(text, control.start())
-        raise _refuse(table, file, f"caractère de contrôle U+{ord(control.group()):04X} : fichier binaire ou "
-                      f"corrompu ? {TEXT_EXPECTED}", line=line, char=char)
+        raise _refuse(
+            table,
+            file,
+            f"caractère de contrôle U+{ord(control.group()):04X} : fichier binaire ou corrompu ? {TEXT_EXPECTED}",
+            line=line,
+            char=char,
+        )
     if not text.strip():
         raise _refuse(table, file, "fichier vide")
     return text
@@ -129,8 +164,9 @@ def _open_quote(line_text: str, sep: str = ";") -> tuple[int, int] | None:
     return (field_index, start + 1) if in_quotes else None
 
 
-def _csv_rows_slow(text: str, table: str, file: str, header: list[str],
-                   sep: str = ";") -> tuple[list[list[str]], list[int]]:
+def _csv_rows_slow(
+    text: str, table: str, file: str, header: list[str], sep: str = ";"
+) -> tuple[list[list[str]], list[int]]:
     """Exact parse with the csv module: rows and the file line where each starts; quote problems refused.
 
     A line break inside a quoted field (LF, CRLF or a bare CR: `parse_csv` made them LF) belongs to the text."""
@@ -150,13 +186,19 @@ def _csv_rows_slow(text: str, table: str, file: str, header: list[str],
         line_text = lines[start - 1] if start - 1 < len(lines) else ""
         found = _open_quote(line_text.rstrip("\r"), sep)
         # whole rows inside the « quoted field »: its opening quote was never closed (a later quote ended it)
-        inner = lines[start:where - 1]
+        inner = lines[start : where - 1]
         swallowed = found is not None and any(line.count(sep) >= len(header) - 1 for line in inner)
         if "end of data" in str(err) or swallowed:
             column = header[found[0]] if found and found[0] < len(header) else None
-            raise _refuse(table, file, "guillemet ouvrant jamais refermé : un champ entre guillemets doit se "
-                          "terminer par un guillemet (doublez les guillemets à l'intérieur du texte : \"\")",
-                          line=start, column=column, char=found[1] if found else None) from None
+            raise _refuse(
+                table,
+                file,
+                "guillemet ouvrant jamais refermé : un champ entre guillemets doit se "
+                'terminer par un guillemet (doublez les guillemets à l\'intérieur du texte : "")',
+                line=start,
+                column=column,
+                char=found[1] if found else None,
+            ) from None
         # a closing quote followed by something else than a separator or a line end, on the line being read
         # (a text may span several lines: a line break inside quotes belongs to it)
         line_text = lines[where - 1] if 0 < where <= len(lines) else ""
@@ -164,9 +206,14 @@ def _csv_rows_slow(text: str, table: str, file: str, header: list[str],
         if where == start:
             closing = _misplaced_quote(line_text, sep)
             column = header[closing] if closing is not None and closing < len(header) else None
-        raise _refuse(table, file, f"guillemet mal placé : après un guillemet fermant, un {separator_label(sep)} "
-                      "ou une fin de ligne est attendu (doublez les guillemets à l'intérieur du texte : \"\")",
-                      line=where, column=column) from None
+        raise _refuse(
+            table,
+            file,
+            f"guillemet mal placé : après un guillemet fermant, un {separator_label(sep)} "
+            'ou une fin de ligne est attendu (doublez les guillemets à l\'intérieur du texte : "")',
+            line=where,
+            column=column,
+        ) from None
     return rows, starts
 
 
@@ -196,25 +243,37 @@ def _misplaced_quote(line_text: str, sep: str) -> int | None:
     return None
 
 
-def _field_count_problems(table: str, file: str, lines: list[int], counts: list[int], expected: int,
-                          total: int, sep: str = ";", bare_cr: frozenset[int] = frozenset()) -> ValidationError:
+def _field_count_problems(
+    table: str,
+    file: str,
+    lines: list[int],
+    counts: list[int],
+    expected: int,
+    total: int,
+    sep: str = ";",
+    bare_cr: frozenset[int] = frozenset(),
+) -> ValidationError:
     """`bare_cr`: file lines that end with a carriage return alone (CR, not CRLF): a row cut there by a line
     break typed inside a text is said as such."""
     label = separator_label(sep)
     hint = f"un texte contenant {label} doit être entre guillemets"
     if sep == ",":
-        hint += ", de même qu'un nombre à virgule décimale (\"1,5\")"
+        hint += ', de même qu\'un nombre à virgule décimale ("1,5")'
 
     def message(line: int, count: int) -> str:
         if line - 1 in bare_cr or line in bare_cr:
             cut = line - 1 if line - 1 in bare_cr else line
-            return (f"{count} champ(s) au lieu de {expected} : la ligne {cut} se termine par un retour chariot "
-                    "seul (CR), sans doute un retour à la ligne saisi dans un texte ; mettez ce texte entre "
-                    "guillemets (le guillemet en premier caractère du champ) ou supprimez le retour à la ligne")
+            return (
+                f"{count} champ(s) au lieu de {expected} : la ligne {cut} se termine par un retour chariot "
+                "seul (CR), sans doute un retour à la ligne saisi dans un texte ; mettez ce texte entre "
+                "guillemets (le guillemet en premier caractère du champ) ou supprimez le retour à la ligne"
+            )
         return f"{count} champ(s) au lieu de {expected} (séparateur {label} manquant ou en trop ? {hint})"
 
-    problems = [Problem(table, line, None, None, message(line, count), file=file)
-                for line, count in zip(lines[:MAX_LISTED], counts[:MAX_LISTED], strict=False)]
+    problems = [
+        Problem(table, line, None, None, message(line, count), file=file)
+        for line, count in zip(lines[:MAX_LISTED], counts[:MAX_LISTED], strict=False)
+    ]
     return ValidationError(problems, total)
 
 
@@ -230,8 +289,9 @@ def _bare_cr_lines(text: str) -> frozenset[int]:
     return frozenset(found)
 
 
-def parse_csv(text: str, table: str, file: str, sep: str = ";", blank_names: bool = False,
-              collect: Problems | None = None) -> pd.DataFrame:
+def parse_csv(
+    text: str, table: str, file: str, sep: str = ";", blank_names: bool = False, collect: Problems | None = None
+) -> pd.DataFrame:
     """`;`-separated text (or `sep`: `,`, tab) → frame of strings (empty cell = ""), index = file line - 2.
     Blank lines are skipped (the index keeps following the file lines); rows with a wrong number of fields and
     quote problems are refused with their line. `blank_names`: repeated column names (several empty ones, e.g.
@@ -258,8 +318,15 @@ def parse_csv(text: str, table: str, file: str, sep: str = ";", blank_names: boo
         with warnings.catch_warnings():
             # a row longer than the header: pandas warns (index_col=False) → exact parse below, which reports it
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                                skip_blank_lines=False, index_col=False, engine="c")
+            frame = pd.read_csv(
+                io.StringIO(text),
+                sep=sep,
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                index_col=False,
+                engine="c",
+            )
         fast = True
     except (pd.errors.ParserError, pd.errors.ParserWarning, ValueError):
         fast = False
@@ -281,8 +348,16 @@ def parse_csv(text: str, table: str, file: str, sep: str = ";", blank_names: boo
         short = (separators < ncols - 1) & ~blank
         if short.any():
             where = np.flatnonzero(short.to_numpy())
-            error = _field_count_problems(table, file, (where + 2).tolist(), (separators[short] + 1).tolist(),
-                                          ncols, int(short.sum()), sep, bare_cr)
+            error = _field_count_problems(
+                table,
+                file,
+                (where + 2).tolist(),
+                (separators[short] + 1).tolist(),
+                ncols,
+                int(short.sum()),
+                sep,
+                bare_cr,
+            )
             if collect is None:
                 raise error
             collect.extend(error)
@@ -293,14 +368,23 @@ def parse_csv(text: str, table: str, file: str, sep: str = ";", blank_names: boo
     keep = [i for i, row in enumerate(data) if row and any(cell.strip() for cell in row)]
     wrong = [i for i in keep if len(data[i]) != ncols]
     if wrong:
-        error = _field_count_problems(table, file, [data_starts[i] for i in wrong], [len(data[i]) for i in wrong],
-                                      ncols, len(wrong), sep, bare_cr)
+        error = _field_count_problems(
+            table,
+            file,
+            [data_starts[i] for i in wrong],
+            [len(data[i]) for i in wrong],
+            ncols,
+            len(wrong),
+            sep,
+            bare_cr,
+        )
         if collect is None:
             raise error
         collect.extend(error)
         keep = [i for i in keep if len(data[i]) == ncols]
-    return pd.DataFrame([data[i] for i in keep], columns=header, index=[data_starts[i] - 2 for i in keep],
-                        dtype=object)
+    return pd.DataFrame(
+        [data[i] for i in keep], columns=header, index=[data_starts[i] - 2 for i in keep], dtype=object
+    )
 
 
 def read_csv(path: Path, table: str, file: str | None = None) -> pd.DataFrame:
@@ -332,11 +416,13 @@ def parse_json(text: str, table: str, file: str) -> Any:
     except json.JSONDecodeError as err:
         detail = next((fr for en, fr in _JSON_MESSAGES if err.msg.startswith(en)), err.msg)
         truncated = " — fichier tronqué ?" if err.pos >= len(text.rstrip()) else ""
-        raise _refuse(table, file, f"JSON invalide : {detail}{truncated}", line=err.lineno,
-                      char=err.colno) from None
+        raise _refuse(
+            table, file, f"JSON invalide : {detail}{truncated}", line=err.lineno, char=err.colno
+        ) from None
     except ValueError as err:
-        raise _refuse(table, file, f"JSON invalide : « {err} » n'est pas un nombre JSON (nombre fini attendu)") \
-            from None
+        raise _refuse(
+            table, file, f"JSON invalide : « {err} » n'est pas un nombre JSON (nombre fini attendu)"
+        ) from None
     except RecursionError:
         raise _refuse(table, file, "JSON invalide : imbrication trop profonde") from None
 
@@ -349,8 +435,13 @@ def read_json(path: Path, table: str, file: str | None = None) -> Any:
 # --- GeoJSON
 
 GEOMETRY_TYPES = ("Polygon", "MultiPolygon")
-_ACCEPTED_CRS = ("urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84", "urn:ogc:def:crs:EPSG::4326",
-                 "EPSG:4326", "CRS84")
+_ACCEPTED_CRS = (
+    "urn:ogc:def:crs:OGC:1.3:CRS84",
+    "urn:ogc:def:crs:OGC::CRS84",
+    "urn:ogc:def:crs:EPSG::4326",
+    "EPSG:4326",
+    "CRS84",
+)
 
 
 @dataclass
@@ -369,20 +460,32 @@ def read_geojson(path: Path, table: str, file: str | None = None) -> GeoLayer:
     file = file or path.name
     raw = read_json(path, table, file)
     if not isinstance(raw, dict) or not isinstance(raw.get("features"), list):
-        raise _refuse(table, file, "GeoJSON invalide : un objet FeatureCollection avec une liste « features » "
-                      "est attendu", column="features", column_kind="clé")
+        raise _refuse(
+            table,
+            file,
+            "GeoJSON invalide : un objet FeatureCollection avec une liste « features » est attendu",
+            column="features",
+            column_kind="clé",
+        )
     crs = raw.get("crs")
     if isinstance(crs, dict):
         crs_properties = crs.get("properties")
         name = str(crs_properties.get("name", "")) if isinstance(crs_properties, dict) else ""
         if name and name not in _ACCEPTED_CRS:
-            raise _refuse(table, file, "système de coordonnées non pris en charge : WGS84 (longitude, latitude en "
-                          "degrés, EPSG:4326) est attendu ; reprojetez le fichier", column="crs", value=name,
-                          column_kind="clé")
+            raise _refuse(
+                table,
+                file,
+                "système de coordonnées non pris en charge : WGS84 (longitude, latitude en "
+                "degrés, EPSG:4326) est attendu ; reprojetez le fichier",
+                column="crs",
+                value=name,
+                column_kind="clé",
+            )
     problems = Problems()
     props: list[dict[str, Any]] = []
     geometries: list[Any] = []
     for number, feature in enumerate(raw["features"], start=1):
+
         def refuse(message: str, column: str | None = None, value: str | None = None, n: int = number) -> None:
             problems.add(Problem(table, n, column, value, message, file=file, unit="entité", column_kind="clé"))
 
@@ -395,9 +498,20 @@ def read_geojson(path: Path, table: str, file: str | None = None) -> GeoLayer:
         if not isinstance(properties, dict):
             refuse("objet « properties » manquant ou invalide", "properties")
             properties = {}
-        props.append({k: (None if v is None else v if isinstance(v, str) else
-                          json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else str(v))
-                      for k, v in properties.items()})
+        props.append(
+            {
+                k: (
+                    None
+                    if v is None
+                    else v
+                    if isinstance(v, str)
+                    else json.dumps(v, ensure_ascii=False)
+                    if isinstance(v, (dict, list))
+                    else str(v)
+                )
+                for k, v in properties.items()
+            }
+        )
         if "geometry" not in feature:
             refuse("membre « geometry » manquant", "geometry")
             geometries.append(None)
@@ -434,8 +548,12 @@ def clean_values(frame: pd.DataFrame) -> pd.DataFrame:
     """French number formats of `valeur`: thousands separators (spaces) removed, decimal comma → point."""
     if "valeur" in frame.columns:
         values = frame["valeur"].astype(object).where(frame["valeur"].notna(), "").astype(str)
-        values = (values.str.replace("\u202f", "", regex=False).str.replace("\xa0", "", regex=False)
-                  .str.replace(" ", "", regex=False).str.replace(",", ".", regex=False))
+        values = (
+            values.str.replace("\u202f", "", regex=False)
+            .str.replace("\xa0", "", regex=False)
+            .str.replace(" ", "", regex=False)
+            .str.replace(",", ".", regex=False)
+        )
         frame["valeur"] = values.where(values != "", None)
     return frame
 

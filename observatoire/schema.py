@@ -275,7 +275,14 @@ MAY_BE_EMPTY = {"projets", "bassins_sieges"}
 
 # Columns that hold codes and must stay text (leading zeros, "2A" style codes).
 _TEXT_COLUMNS = {
-    "code", "code_commune", "departement", "siege", "bassin", "territoire_code", "periode", "laboratoire",
+    "code",
+    "code_commune",
+    "departement",
+    "siege",
+    "bassin",
+    "territoire_code",
+    "periode",
+    "laboratoire",
 }
 
 
@@ -380,10 +387,17 @@ class Problems:
         head = frame.iloc[order[:room]]
         unit = "entité" if table in TABLES and TABLES[table].geojson else "ligne"
         for line, column, value, message in head[["line", "column", "value", "message"]].itertuples(index=False):
-            self.listed.append(Problem(
-                table, None if pd.isna(line) else int(line), None if column is None or pd.isna(column) else
-                str(column), None if value is None or (not isinstance(value, str) and pd.isna(value)) else
-                str(value), str(message), file=file, unit=unit))
+            self.listed.append(
+                Problem(
+                    table,
+                    None if pd.isna(line) else int(line),
+                    None if column is None or pd.isna(column) else str(column),
+                    None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value),
+                    str(message),
+                    file=file,
+                    unit=unit,
+                )
+            )
 
     def error(self) -> ValidationError:
         return ValidationError(self.listed, self.count)
@@ -398,16 +412,23 @@ def _line_offset(table: str) -> int:
     return 1 if table in TABLES and TABLES[table].geojson else 2
 
 
-def rows_frame(table: str, index: pd.Index | np.ndarray, column: str | None, values: Any,
-               message: str | pd.Series) -> pd.DataFrame:
+def rows_frame(
+    table: str, index: pd.Index | np.ndarray, column: str | None, values: Any, message: str | pd.Series
+) -> pd.DataFrame:
     """Problems of the rows `index` (a frame index, so line = index + offset), vectorised."""
     idx = pd.Index(index)
     lines = pd.to_numeric(pd.Series(idx, dtype=object), errors="coerce").astype("Int64") + _line_offset(table)
     if isinstance(values, pd.Series):
         values = values.astype(object).where(values.notna(), None).astype(str).where(values.notna(), None)
         values = values.to_numpy()
-    return pd.DataFrame({"line": lines.to_numpy(), "column": column, "value": values,
-                         "message": message.to_numpy() if isinstance(message, pd.Series) else message})
+    return pd.DataFrame(
+        {
+            "line": lines.to_numpy(),
+            "column": column,
+            "value": values,
+            "message": message.to_numpy() if isinstance(message, pd.Series) else message,
+        }
+    )
 
 
 _CHECK_MESSAGES: list[tuple[str, str]] = [
@@ -418,10 +439,15 @@ _CHECK_MESSAGES: list[tuple[str, str]] = [
     (r"^dtype\(", "type de valeur invalide"),
     (r"^not_nullable", "valeur manquante"),
     (r"^isin\((.*)\)$", "valeur non autorisée, valeurs possibles : {0}"),
-    ("^" + re.escape(f"str_matches('{PERIOD_RE}')") + "$", "format de période invalide : « AAAA-AAAA » (année "
-     "scolaire, par exemple 2023-2024) ou « AAAA-MM » (mois, par exemple 2024-01) attendu"),
-    ("^" + re.escape("str_matches('^[a-z0-9_]+$')") + "$", "format de code invalide : lettres minuscules sans "
-     "accent, chiffres et « _ » attendus"),
+    (
+        "^" + re.escape(f"str_matches('{PERIOD_RE}')") + "$",
+        "format de période invalide : « AAAA-AAAA » (année "
+        "scolaire, par exemple 2023-2024) ou « AAAA-MM » (mois, par exemple 2024-01) attendu",
+    ),
+    (
+        "^" + re.escape("str_matches('^[a-z0-9_]+$')") + "$",
+        "format de code invalide : lettres minuscules sans accent, chiffres et « _ » attendus",
+    ),
     ("^" + re.escape(f"str_matches('{DEPARTEMENT_RE}')") + "$", DEPARTEMENT_MESSAGE),
     ("^" + re.escape(f"str_matches('{COMMUNE_RE}')") + "$", COMMUNE_MESSAGE),
     (r"^str_matches", "format invalide"),
@@ -501,8 +527,7 @@ def validate(table: str, frame: pd.DataFrame, file: str | None = None, duplicate
     problems = Problems()
     if frame.empty and table not in MAY_BE_EMPTY and len(frame.columns):
         what = "aucune mesure" if table == "mesures" else "aucune ligne de données"
-        problems.add(Problem(table, None, None, None, f"{what} : le fichier ne contient que l'en-tête",
-                             file=file))
+        problems.add(Problem(table, None, None, None, f"{what} : le fichier ne contient que l'en-tête", file=file))
     current = frame
     row_frames: list[pd.DataFrame] = []
     result: pd.DataFrame | None = None
@@ -513,8 +538,9 @@ def validate(table: str, frame: pd.DataFrame, file: str | None = None, duplicate
             break
         except pa.errors.SchemaErrors as err:
             column_problems, rows = _failure_problems(table, err.failure_cases)
-            problems.extend(Problem(p.table, p.line, p.column, p.value, p.message, file=file)
-                            for p in column_problems)
+            problems.extend(
+                Problem(p.table, p.line, p.column, p.value, p.message, file=file) for p in column_problems
+            )
             row_frames.append(rows)
             if column_problems or rows.empty or rows["line"].isna().any():
                 break
@@ -546,16 +572,25 @@ def _duplicate_measures(frame: pd.DataFrame) -> pd.DataFrame:
         return rows_frame("mesures", [], None, None, "")
     involved = np.flatnonzero(keys.duplicated(keep=False).to_numpy())
     sub = keys.iloc[involved]
-    first = pd.Series(involved).groupby([sub[c].to_numpy() for c in MEASURE_KEY], sort=False,
-                                        dropna=False).transform("first").to_numpy()
+    first = (
+        pd.Series(involved)
+        .groupby([sub[c].to_numpy() for c in MEASURE_KEY], sort=False, dropna=False)
+        .transform("first")
+        .to_numpy()
+    )
     first_of = np.full(len(frame), -1)
     first_of[involved] = first
     where = np.flatnonzero(dup)
     first_lines = pd.to_numeric(pd.Series(frame.index[first_of[where]], dtype=object), errors="coerce")
     first_lines = (first_lines + _line_offset("mesures")).astype("Int64").astype(str)
-    return rows_frame("mesures", frame.index[where], None, None,
-                      "mesure en double : même indicateur, période, territoire, niveau, thématique et public "
-                      "que la ligne " + first_lines)
+    return rows_frame(
+        "mesures",
+        frame.index[where],
+        None,
+        None,
+        "mesure en double : même indicateur, période, territoire, niveau, thématique et public "
+        "que la ligne " + first_lines,
+    )
 
 
 def school_year_start(periods: pd.Series) -> pd.Series:
@@ -587,8 +622,9 @@ def close_match_hints(values: pd.Series, allowed: Iterable[str], limit: int = 2 
     return text.map(hints).fillna("").astype(str)
 
 
-def check_measure_references(frame: pd.DataFrame, catalogues: dict[str, Any], file: str | None = None,
-                             raw: pd.DataFrame | None = None) -> Problems:
+def check_measure_references(
+    frame: pd.DataFrame, catalogues: dict[str, Any], file: str | None = None, raw: pd.DataFrame | None = None
+) -> Problems:
     """Codes of `frame` that the catalogues do not know, values out of range, periods out of the configured
     school years. `catalogues` maps a column to its allowed codes; `territoire_code` is checked per
     `territoire_type` through keys `territoire:<type>`; `unites` maps an indicator to its unit; `annees_valides`
@@ -604,8 +640,11 @@ def check_measure_references(frame: pd.DataFrame, catalogues: dict[str, Any], fi
             continue
         bad = ~frame[column].isin(allowed)
         values = frame.loc[bad, column]
-        frames.append(rows_frame("mesures", frame.index[bad], column, values,
-                                 "code inconnu" + close_match_hints(values, allowed)))
+        frames.append(
+            rows_frame(
+                "mesures", frame.index[bad], column, values, "code inconnu" + close_match_hints(values, allowed)
+            )
+        )
     for ttype in TERRITORY_TYPES:
         allowed = catalogues.get(f"territoire:{ttype}")
         if allowed is None:
@@ -616,10 +655,19 @@ def check_measure_references(frame: pd.DataFrame, catalogues: dict[str, Any], fi
         for other in TERRITORY_TYPES:  # a code of another type: the type is probably wrong
             codes = catalogues.get(f"territoire:{other}")
             if other != ttype and codes is not None:
-                hint = hint.mask(values.isin(codes), f" (c'est un code de type « {other} » : vérifiez la colonne "
-                                 "« territoire_type »)")
-        frames.append(rows_frame("mesures", frame.index[mask], "territoire_code", values,
-                                 f"code de territoire inconnu pour le type « {ttype} »" + hint))
+                hint = hint.mask(
+                    values.isin(codes),
+                    f" (c'est un code de type « {other} » : vérifiez la colonne « territoire_type »)",
+                )
+        frames.append(
+            rows_frame(
+                "mesures",
+                frame.index[mask],
+                "territoire_code",
+                values,
+                f"code de territoire inconnu pour le type « {ttype} »" + hint,
+            )
+        )
     granularity = catalogues.get("granularite_mensuelle")
     if granularity is not None:
         monthly = frame["periode"].str.match(MONTH_RE)
@@ -627,29 +675,59 @@ def check_measure_references(frame: pd.DataFrame, catalogues: dict[str, Any], fi
         known = frame["indicateur"].isin(catalogues.get("indicateur", frame["indicateur"]))
         month_for_year = monthly & ~expected & known
         periods = frame.loc[month_for_year, "periode"]
-        frames.append(rows_frame("mesures", frame.index[month_for_year], "periode", periods,
-                                 "période annuelle attendue, par exemple " + periods.map(school_year_of)
-                                 + " : cet indicateur est annuel (année scolaire « AAAA-AAAA »), « "
-                                 + periods + " » est un mois"))
+        frames.append(
+            rows_frame(
+                "mesures",
+                frame.index[month_for_year],
+                "periode",
+                periods,
+                "période annuelle attendue, par exemple "
+                + periods.map(school_year_of)
+                + " : cet indicateur est annuel (année scolaire « AAAA-AAAA »), « "
+                + periods
+                + " » est un mois",
+            )
+        )
         year_for_month = ~monthly & expected & known
         periods = frame.loc[year_for_month, "periode"]
-        frames.append(rows_frame("mesures", frame.index[year_for_month], "periode", periods,
-                                 "période mensuelle attendue, par exemple " + periods.str[:4] + "-09 : cet "
-                                 "indicateur est mensuel (mois « AAAA-MM »)"))
+        frames.append(
+            rows_frame(
+                "mesures",
+                frame.index[year_for_month],
+                "periode",
+                periods,
+                "période mensuelle attendue, par exemple " + periods.str[:4] + "-09 : cet "
+                "indicateur est mensuel (mois « AAAA-MM »)",
+            )
+        )
     years = catalogues.get("annees_valides")
     if years is not None:
         first, last = years
         start = school_year_start(frame["periode"])
         bad = (start < int(first[:4])) | (start > int(last[:4]))
-        frames.append(rows_frame("mesures", frame.index[bad], "periode", frame.loc[bad, "periode"],
-                                 f"période hors des années scolaires acceptées ({first} à {last}, clé "
-                                 "« annees_valides » de academie.json)"))
+        frames.append(
+            rows_frame(
+                "mesures",
+                frame.index[bad],
+                "periode",
+                frame.loc[bad, "periode"],
+                f"période hors des années scolaires acceptées ({first} à {last}, clé "
+                "« annees_valides » de academie.json)",
+            )
+        )
     value = frame["valeur"].astype(float)
     tiny = (value != 0) & (value.abs() < np.finfo(float).tiny)  # subnormal: 1e-320, never a real figure
     if tiny.any():
         written = (raw["valeur"] if raw is not None and "valeur" in raw else frame["valeur"]).reindex(frame.index)
-        frames.append(rows_frame("mesures", frame.index[tiny], "valeur", written[tiny],
-                                 "nombre trop proche de zéro (dénormalisé) : écrivez 0 ou la valeur exacte"))
+        frames.append(
+            rows_frame(
+                "mesures",
+                frame.index[tiny],
+                "valeur",
+                written[tiny],
+                "nombre trop proche de zéro (dénormalisé) : écrivez 0 ou la valeur exacte",
+            )
+        )
     units = catalogues.get("unites")
     if units is not None:
         written = (raw["valeur"] if raw is not None and "valeur" in raw else frame["valeur"]).reindex(frame.index)
@@ -658,12 +736,26 @@ def check_measure_references(frame: pd.DataFrame, catalogues: dict[str, Any], fi
         finite = np.isfinite(value)
         finite = finite & ~tiny  # reported above
         bad_rate = rate & finite & ((value < 0) | (value > 100))
-        frames.append(rows_frame("mesures", frame.index[bad_rate], "valeur", written[bad_rate],
-                                 "taux hors de l'intervalle 0 à 100 (unité « % »)"))
+        frames.append(
+            rows_frame(
+                "mesures",
+                frame.index[bad_rate],
+                "valeur",
+                written[bad_rate],
+                "taux hors de l'intervalle 0 à 100 (unité « % »)",
+            )
+        )
         bad_count = unit.notna() & ~rate & finite & ((value < 0) | (value > MAX_COUNT))
-        frames.append(rows_frame("mesures", frame.index[bad_count], "valeur", written[bad_count],
-                                 "nombre hors de l'intervalle accepté : de 0 à 1 000 000 000 000 (10^12) pour un "
-                                 "effectif ou un volume"))
+        frames.append(
+            rows_frame(
+                "mesures",
+                frame.index[bad_count],
+                "valeur",
+                written[bad_count],
+                "nombre hors de l'intervalle accepté : de 0 à 1 000 000 000 000 (10^12) pour un "
+                "effectif ou un volume",
+            )
+        )
     declared = catalogues.get("declarations")
     if declared is not None:
         frames.extend(_undeclared(frame, declared, catalogues))
@@ -674,8 +766,9 @@ def check_measure_references(frame: pd.DataFrame, catalogues: dict[str, Any], fi
     return problems
 
 
-def _undeclared(frame: pd.DataFrame, declared: dict[str, dict[str, set[str] | None]],
-                catalogues: dict[str, Any]) -> list[pd.DataFrame]:
+def _undeclared(
+    frame: pd.DataFrame, declared: dict[str, dict[str, set[str] | None]], catalogues: dict[str, Any]
+) -> list[pd.DataFrame]:
     """Rows whose territory type, or niveau / thématique / public code, is not declared for their indicator
     (catalogue des indicateurs, columns territoires, niveaux, thematiques, publics). A code already reported
     as unknown is not reported again."""
@@ -691,8 +784,11 @@ def _undeclared(frame: pd.DataFrame, declared: dict[str, dict[str, set[str] | No
         if allowed is not None:
             ok = ok | ~frame[column].isin(allowed).to_numpy()  # unknown code: already reported
         bad = known.to_numpy() & ~ok
-        message = ("non déclaré pour l'indicateur « " + frame.loc[bad, "indicateur"].astype(str)
-                   + f" » (catalogue des indicateurs, colonne « {catalogue_column} »)")
+        message = (
+            "non déclaré pour l'indicateur « "
+            + frame.loc[bad, "indicateur"].astype(str)
+            + f" » (catalogue des indicateurs, colonne « {catalogue_column} »)"
+        )
         frames.append(rows_frame("mesures", frame.index[bad], column, frame.loc[bad, column], message))
     return frames
 

@@ -24,8 +24,10 @@ from urllib.parse import urlencode, urlsplit
 ENV_VAR = "OBSERVATOIRE_URL_PUBLIQUE"
 SECRET_SECTION = "observatoire"
 SECRET_KEY = "url_publique"
-SETTING = (f"variable d'environnement {ENV_VAR}, ou clé « {SECRET_KEY} » de la section [{SECRET_SECTION}] de "
-           ".streamlit/secrets.toml")
+SETTING = (
+    f"variable d'environnement {ENV_VAR}, ou clé « {SECRET_KEY} » de la section [{SECRET_SECTION}] de "
+    ".streamlit/secrets.toml"
+)
 _LOCAL_SUFFIXES = (".local", ".localhost", ".internal", ".lan", ".home", ".intranet")
 
 
@@ -49,20 +51,25 @@ def clean_base(value: object) -> str | None:
     return f"{parts.scheme}://{netloc}{parts.path.rstrip('/')}"
 
 
-def configured_base(environ: Mapping[str, str] | None = None, secrets: Mapping | None = None) -> tuple[str | None,
-                                                                                                      str | None]:
+def configured_base(
+    environ: Mapping[str, str] | None = None, secrets: Mapping | None = None
+) -> tuple[str | None, str | None]:
     """(the configured public address or None, a French problem when a setting is there but unusable)."""
     environ = os.environ if environ is None else environ
     raw_env = environ.get(ENV_VAR, "")
     section = (secrets or {}).get(SECRET_SECTION) or {}
     raw_secret = section.get(SECRET_KEY, "") if isinstance(section, Mapping) else ""
-    for raw, where in ((raw_env, f"la variable {ENV_VAR}"),
-                       (raw_secret, f"la clé « {SECRET_KEY} » de [{SECRET_SECTION}]")):
+    for raw, where in (
+        (raw_env, f"la variable {ENV_VAR}"),
+        (raw_secret, f"la clé « {SECRET_KEY} » de [{SECRET_SECTION}]"),
+    ):
         if str(raw or "").strip():
             base = clean_base(raw)
             if base is None:
-                return None, (f"L'adresse publique donnée par {where} n'est pas une adresse http(s) valide "
-                              "(exemple : https://observatoire.ac-exemple.fr) : elle est ignorée.")
+                return None, (
+                    f"L'adresse publique donnée par {where} n'est pas une adresse http(s) valide "
+                    "(exemple : https://observatoire.ac-exemple.fr) : elle est ignorée."
+                )
             return base, None
     return None, None
 
@@ -98,8 +105,13 @@ def unreachable_host(url: str) -> str | None:
         if name == "localhost" or "." not in name or name.endswith(_LOCAL_SUFFIXES):
             return host
         return None
-    if address.is_loopback or address.is_private or address.is_link_local or address.is_unspecified \
-            or address.is_reserved:
+    if (
+        address.is_loopback
+        or address.is_private
+        or address.is_link_local
+        or address.is_unspecified
+        or address.is_reserved
+    ):
         return host
     return None
 
@@ -109,8 +121,13 @@ def qr_warning(url: str, configured: bool) -> str | None:
     host = unreachable_host(url)
     if host is None:
         return None
-    where = ("l'adresse publique configurée" if configured else
-             "l'adresse de votre navigateur (aucune adresse publique n'est configurée)")
-    return (f"Le code QR de la page de titre pointe vers « {host} », {where} : les téléphones de la salle ne "
-            f"pourront pas l'ouvrir. Indiquez l'adresse publique du tableau de bord ({SETTING}), puis "
-            "rechargez la page. Le fichier PPTX porte le même code QR.")
+    where = (
+        "l'adresse publique configurée"
+        if configured
+        else "l'adresse de votre navigateur (aucune adresse publique n'est configurée)"
+    )
+    return (
+        f"Le code QR de la page de titre pointe vers « {host} », {where} : les téléphones de la salle ne "
+        f"pourront pas l'ouvrir. Indiquez l'adresse publique du tableau de bord ({SETTING}), puis "
+        "rechargez la page. Le fichier PPTX porte le même code QR."
+    )

@@ -123,19 +123,27 @@ def refusal(claims: Mapping, sign_outs: SignOuts, max_age: float, now: float | N
         signed_out = sign_outs.is_signed_out(claims)
     except UnreadableError:
         log.error("Liste des déconnexions illisible : %s", sign_outs.path)
-        return ("La liste des déconnexions du serveur est illisible : l'import est suspendu par sécurité. "
-                "Prévenez l'administrateur du serveur.")
+        return (
+            "La liste des déconnexions du serveur est illisible : l'import est suspendu par sécurité. "
+            "Prévenez l'administrateur du serveur."
+        )
     if signed_out:
-        return ("Vous vous êtes déconnecté(e) (dans cet onglet, un autre onglet ou un autre navigateur) : "
-                "reconnectez-vous pour importer des données.")
+        return (
+            "Vous vous êtes déconnecté(e) (dans cet onglet, un autre onglet ou un autre navigateur) : "
+            "reconnectez-vous pour importer des données."
+        )
     start = signed_in_at(claims)
     hours = _hours(max_age)
     if start is None:
-        return ("Votre connexion ne dit pas quand elle a été ouverte : reconnectez-vous pour importer des données "
-                f"(une connexion de moins de {hours} est demandée).")
+        return (
+            "Votre connexion ne dit pas quand elle a été ouverte : reconnectez-vous pour importer des données "
+            f"(une connexion de moins de {hours} est demandée)."
+        )
     if now - start > max_age:
-        return (f"Votre connexion date de plus de {hours} : reconnectez-vous pour importer des données "
-                "(sécurité : une publication demande une connexion récente).")
+        return (
+            f"Votre connexion date de plus de {hours} : reconnectez-vous pour importer des données "
+            "(sécurité : une publication demande une connexion récente)."
+        )
     return None
 
 

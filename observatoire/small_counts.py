@@ -84,8 +84,7 @@ def problems(raw: Mapping) -> list[tuple[str, str]]:
         out.append(("seuil_petits_effectifs", "entier supérieur ou égal à 1 attendu"))
     units = raw.get("unites_personnes", DEFAULT_PEOPLE_UNITS)
     if not isinstance(units, list | tuple) or not all(isinstance(u, str) and u.strip() for u in units):
-        out.append(("unites_personnes",
-                    "liste d'unités (textes) attendue, par exemple [\"élèves\", \"personnes\"]"))
+        out.append(("unites_personnes", 'liste d\'unités (textes) attendue, par exemple ["élèves", "personnes"]'))
     return out
 
 
@@ -127,8 +126,11 @@ def mask_measures(frame: pd.DataFrame, people: Iterable[str], rules: Policy | No
     rules = rules or policy()
     if frame.empty or "valeur" not in frame:
         return frame
-    small = (frame["indicateur"].isin(list(people)) & frame["territoire_type"].isin(MASKED_LEVELS)
-             & frame["valeur"].map(rules.is_small))
+    small = (
+        frame["indicateur"].isin(list(people))
+        & frame["territoire_type"].isin(MASKED_LEVELS)
+        & frame["valeur"].map(rules.is_small)
+    )
     if not small.any():
         return frame
     out = frame.copy()
@@ -152,5 +154,7 @@ def as_text(value: object) -> str:
 def note(rules: Policy | None = None) -> str:
     """French sentence for the pages that mask."""
     rules = rules or policy()
-    return (f"Secret statistique : un effectif de personnes inférieur à {rules.threshold} dans un bassin ou un "
-            f"laboratoire est affiché « {rules.label} » (écrans et téléchargements) ; les totaux restent exacts.")
+    return (
+        f"Secret statistique : un effectif de personnes inférieur à {rules.threshold} dans un bassin ou un "
+        f"laboratoire est affiché « {rules.label} » (écrans et téléchargements) ; les totaux restent exacts."
+    )

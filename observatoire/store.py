@@ -46,7 +46,6 @@ SCHEMA_VERSION = "5"
 An older database is migrated (`migrations.py`), never rebuilt: imported lots survive an upgrade."""
 
 
-
 class StoreError(RuntimeError):
     """A problem with the database, explained in French."""
 
@@ -62,7 +61,8 @@ def _busy(path: Path, err: object = None) -> DatabaseBusyError:
     return DatabaseBusyError(
         f"La base {path} est utilisée par un autre processus (le tableau de bord est-il lancé ?) : elle n'a pas "
         f"pu être mise à jour et n'a pas été modifiée. Arrêtez l'application ou l'autre commande, puis relancez "
-        f"la commande.{detail}")
+        f"la commande.{detail}"
+    )
 
 
 def _is_lock_error(err: BaseException) -> bool:
@@ -193,20 +193,54 @@ def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
 def _territories(t: dict[str, pd.DataFrame], acad: config.Academie) -> pd.DataFrame:
     bassins = t["bassins"]
     labs = t["laboratoires"]
-    rows = [pd.DataFrame({"type": ["academie"], "code": [acad.code], "nom": [acad.nom],
-                          "departement": [None], "bassin": [None]})]
-    rows.append(pd.DataFrame({"type": "departement", "code": t["departements"]["code"],
-                              "nom": t["departements"]["nom"], "departement": t["departements"]["code"],
-                              "bassin": None}))
-    rows.append(pd.DataFrame({"type": "bassin", "code": bassins["code"], "nom": bassins["nom"],
-                              "departement": bassins["departement"], "bassin": bassins["code"]}))
-    rows.append(pd.DataFrame({"type": "laboratoire", "code": labs["code"], "nom": labs["nom"],
-                              "departement": labs["departement"], "bassin": labs["bassin"]}))
+    rows = [
+        pd.DataFrame(
+            {"type": ["academie"], "code": [acad.code], "nom": [acad.nom], "departement": [None], "bassin": [None]}
+        )
+    ]
+    rows.append(
+        pd.DataFrame(
+            {
+                "type": "departement",
+                "code": t["departements"]["code"],
+                "nom": t["departements"]["nom"],
+                "departement": t["departements"]["code"],
+                "bassin": None,
+            }
+        )
+    )
+    rows.append(
+        pd.DataFrame(
+            {
+                "type": "bassin",
+                "code": bassins["code"],
+                "nom": bassins["nom"],
+                "departement": bassins["departement"],
+                "bassin": bassins["code"],
+            }
+        )
+    )
+    rows.append(
+        pd.DataFrame(
+            {
+                "type": "laboratoire",
+                "code": labs["code"],
+                "nom": labs["nom"],
+                "departement": labs["departement"],
+                "bassin": labs["bassin"],
+            }
+        )
+    )
     return pd.concat(rows, ignore_index=True).astype(object)
 
 
-def _write_reference(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame], ref_hash: str,
-                     acad: config.Academie | None = None, files: dict[str, str] | None = None) -> None:
+def _write_reference(
+    con: duckdb.DuckDBPyConnection,
+    tables: dict[str, pd.DataFrame],
+    ref_hash: str,
+    acad: config.Academie | None = None,
+    files: dict[str, str] | None = None,
+) -> None:
     """The reference tables, and `files` (academie.json and the GeoJSON layers, `published.FILES`) when given:
     the version then draws its territories, names and thresholds from what it holds."""
     if files is not None:
@@ -226,14 +260,28 @@ def _prepare_lot_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _insert_lot(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, origine: str, libelle: str,
-                empreinte: str, lot_id: int | None = None, active: bool = True) -> int:
+def _insert_lot(
+    con: duckdb.DuckDBPyConnection,
+    frame: pd.DataFrame,
+    origine: str,
+    libelle: str,
+    empreinte: str,
+    lot_id: int | None = None,
+    active: bool = True,
+) -> int:
     if lot_id is None:
         lot_id = one_row(con.execute("SELECT nextval('lot_seq')"))[0]
     con.execute(
         "INSERT INTO lots VALUES ($id, $origine, $libelle, $cree_le, $n, $empreinte, $actif)",
-        {"id": lot_id, "origine": origine, "libelle": libelle, "cree_le": datetime.now(UTC)
-         .replace(tzinfo=None), "n": len(frame), "empreinte": empreinte, "actif": active},
+        {
+            "id": lot_id,
+            "origine": origine,
+            "libelle": libelle,
+            "cree_le": datetime.now(UTC).replace(tzinfo=None),
+            "n": len(frame),
+            "empreinte": empreinte,
+            "actif": active,
+        },
     )
     prepared = _prepare_lot_frame(frame)
     con.register("incoming", prepared)
@@ -269,8 +317,13 @@ def demo_label(acad: config.Academie) -> str:
     return f"Données de démonstration ({bilan[:1].lower()}{bilan[1:]} + illustratif)"
 
 
-def create(con: duckdb.DuckDBPyConnection, reference: checks.Reference, measures: pd.DataFrame | None,
-           ref_hash: str, demo_hash: str) -> None:
+def create(
+    con: duckdb.DuckDBPyConnection,
+    reference: checks.Reference,
+    measures: pd.DataFrame | None,
+    ref_hash: str,
+    demo_hash: str,
+) -> None:
     """Fill an empty database: tables, reference data and (unless `measures` is None) the demo lot."""
     con.execute(DDL)
     set_meta(con, "schema_version", SCHEMA_VERSION)
@@ -280,14 +333,16 @@ def create(con: duckdb.DuckDBPyConnection, reference: checks.Reference, measures
     _refresh_version(con)
 
 
-def read_sources(measures_file: Path = config.DEMO_MEASURES, reference_dir: Path = config.REFERENCE_DIR,
-                 with_demo: bool = True) -> tuple[checks.Reference, pd.DataFrame | None]:
+def read_sources(
+    measures_file: Path = config.DEMO_MEASURES, reference_dir: Path = config.REFERENCE_DIR, with_demo: bool = True
+) -> tuple[checks.Reference, pd.DataFrame | None]:
     """Reference data and demo measures, validated (`schema.ValidationError` when refused)."""
     reference = checks.read_reference(reference_dir)
     measures = None
     if with_demo and measures_file.parent.exists():  # no demo/ folder (an académie's own data): no demo lot
-        measures = checks.validate_measures(reading.read_measures_csv(measures_file), reference.tables,
-                                            reference.academie)
+        measures = checks.validate_measures(
+            reading.read_measures_csv(measures_file), reference.tables, reference.academie
+        )
     return reference, measures
 
 
@@ -302,8 +357,11 @@ class Staleness:
         return self.reference or self.demo
 
 
-def staleness(con: duckdb.DuckDBPyConnection, measures_file: Path = config.DEMO_MEASURES,
-              reference_dir: Path = config.REFERENCE_DIR) -> Staleness:
+def staleness(
+    con: duckdb.DuckDBPyConnection,
+    measures_file: Path = config.DEMO_MEASURES,
+    reference_dir: Path = config.REFERENCE_DIR,
+) -> Staleness:
     demo = one_row(con.execute("SELECT max(empreinte) FROM lots WHERE origine = 'demo'"))[0]
     has_demo = demo is not None
     # a version that does not hold its académie file and layers yet (migrated from schema 4 while the folder had
@@ -312,8 +370,12 @@ def staleness(con: duckdb.DuckDBPyConnection, measures_file: Path = config.DEMO_
     return Staleness(outdated, has_demo and demo != file_hash([measures_file]))
 
 
-def apply_refresh(con: duckdb.DuckDBPyConnection, stale: Staleness, measures_file: Path = config.DEMO_MEASURES,
-                  reference_dir: Path = config.REFERENCE_DIR) -> None:
+def apply_refresh(
+    con: duckdb.DuckDBPyConnection,
+    stale: Staleness,
+    measures_file: Path = config.DEMO_MEASURES,
+    reference_dir: Path = config.REFERENCE_DIR,
+) -> None:
     """Bring a database (opened read-write, in a transaction of the caller) up to date with data/: reference
     tables rewritten, demo lot replaced (same id and active flag); other lots kept. Validation happens before
     anything is written (`schema.ValidationError`)."""
@@ -323,11 +385,19 @@ def apply_refresh(con: duckdb.DuckDBPyConnection, stale: Staleness, measures_fil
         log.info("Tables de référence actualisées")
     if stale.demo:
         previous = con.execute(
-            "SELECT lot_id, actif FROM lots WHERE origine = 'demo' ORDER BY lot_id LIMIT 1").fetchone()
+            "SELECT lot_id, actif FROM lots WHERE origine = 'demo' ORDER BY lot_id LIMIT 1"
+        ).fetchone()
         con.execute("DELETE FROM mesures WHERE lot_id IN (SELECT lot_id FROM lots WHERE origine = 'demo')")
         con.execute("DELETE FROM lots WHERE origine = 'demo'")
-        _insert_lot(con, measures, "demo", demo_label(reference.academie), file_hash([measures_file]),
-                    lot_id=previous[0] if previous else None, active=bool(previous[1]) if previous else True)
+        _insert_lot(
+            con,
+            measures,
+            "demo",
+            demo_label(reference.academie),
+            file_hash([measures_file]),
+            lot_id=previous[0] if previous else None,
+            active=bool(previous[1]) if previous else True,
+        )
     _refresh_version(con)
 
 
@@ -364,12 +434,19 @@ def data_version(con: duckdb.DuckDBPyConnection) -> DataVersion:
     parquet_rows = get_meta(con, "mesures_parquet_lignes")
     # measures in Parquet files (observatoire.parquet): counted once, at publication
     if get_meta(con, "mesures_stockage") == "parquet" and parquet_rows and parquet_rows.isdigit():
-        n_lots, local = one_row(con.execute(
-            "SELECT (SELECT count(*) FROM lots WHERE actif), (SELECT count(*) FROM mesures_locales)"))
+        n_lots, local = one_row(
+            con.execute("SELECT (SELECT count(*) FROM lots WHERE actif), (SELECT count(*) FROM mesures_locales)")
+        )
         n_rows = int(parquet_rows) + int(local)
     else:
-        n_lots, n_rows = one_row(con.execute(
-            "SELECT (SELECT count(*) FROM lots WHERE actif), (SELECT count(*) FROM mesures_actives)"))
+        n_lots, n_rows = one_row(
+            con.execute("SELECT (SELECT count(*) FROM lots WHERE actif), (SELECT count(*) FROM mesures_actives)")
+        )
     number = get_meta(con, "version_number")
-    return DataVersion(get_meta(con, "data_hash") or "?", get_meta(con, "data_date") or "?", int(n_lots),
-                       int(n_rows), int(number) if number and number.isdigit() else None)
+    return DataVersion(
+        get_meta(con, "data_hash") or "?",
+        get_meta(con, "data_date") or "?",
+        int(n_lots),
+        int(n_rows),
+        int(number) if number and number.isdigit() else None,
+    )

@@ -47,8 +47,13 @@ LEGACY_FILE = "observatoire.duckdb"
 """The single database of the layout before versions, adopted as version 1 by `ensure`."""
 
 INIT, IMPORT, UNDO, REFERENCE, MIGRATION = "init", "import", "annulation", "reference", "migration"
-KIND_LABELS = {INIT: "Construction", IMPORT: "Import", UNDO: "Annulation", REFERENCE: "Données de référence",
-               MIGRATION: "Migration"}
+KIND_LABELS = {
+    INIT: "Construction",
+    IMPORT: "Import",
+    UNDO: "Annulation",
+    REFERENCE: "Données de référence",
+    MIGRATION: "Migration",
+}
 
 
 class WriteInProgressError(store.StoreError):
@@ -146,9 +151,11 @@ class Repository:
         match = VERSION_FILE_RE.match(name)
         path = self.folder / name
         if not match or not path.exists():
-            raise store.StoreError(f"Le pointeur {self.pointer} désigne « {name[:60]} », qui n'est pas une "
-                                   "version publiée : restaurez-le ou republiez avec « python -m observatoire "
-                                   "init --if-needed ».")
+            raise store.StoreError(
+                f"Le pointeur {self.pointer} désigne « {name[:60]} », qui n'est pas une "
+                "version publiée : restaurez-le ou republiez avec « python -m observatoire "
+                "init --if-needed »."
+            )
         return Version(int(match.group(1)), path)
 
     def pointer_stamp(self) -> tuple[int, int, int] | None:
@@ -177,16 +184,20 @@ class Repository:
             if version.number == number:
                 return version
         available = [v.number for v in self.versions()]
-        listed = f"versions disponibles : n° {available[0]} à {available[-1]}" if available else \
-            "aucune version publiée"
+        listed = (
+            f"versions disponibles : n° {available[0]} à {available[-1]}"
+            if available
+            else "aucune version publiée"
+        )
         raise store.StoreError(f"La version n° {number} n'existe pas ou n'est plus conservée ({listed}).")
 
     def connect(self, version: Version | None = None) -> duckdb.DuckDBPyConnection:
         """A read-only connection to `version` (default: the current one)."""
         version = version or self.current()
         if version is None:
-            raise store.StoreError(f"Aucune version des données publiée dans {self.root}. Lancez « python -m "
-                                   "observatoire init ».")
+            raise store.StoreError(
+                f"Aucune version des données publiée dans {self.root}. Lancez « python -m observatoire init »."
+            )
         con = store.connect(version.path, read_only=True)
         from observatoire import parquet  # measures in Parquet files: their absence said in French, here
 
@@ -218,7 +229,8 @@ class Repository:
                     if time.monotonic() >= deadline:
                         raise WriteInProgressError(
                             "Une autre mise à jour des données (import, annulation…) est en cours : réessayez "
-                            "dans un instant. Rien n'a été modifié.") from None
+                            "dans un instant. Rien n'a été modifié."
+                        ) from None
                     time.sleep(0.05)
             yield
         finally:
@@ -245,7 +257,7 @@ class Repository:
                     os.chmod(version.path, READ_ONLY)
 
     def _prune(self, current: Version) -> None:
-        for version in self.versions()[:-self.keep]:
+        for version in self.versions()[: -self.keep]:
             if version.number != current.number:
                 version.path.unlink(missing_ok=True)
 
@@ -258,8 +270,15 @@ class Repository:
         os.replace(tmp, self.pointer)
         _fsync_dir(self.root)
 
-    def publish(self, apply: Callable[[duckdb.DuckDBPyConnection], Change], *, from_scratch: bool = False,
-                base: Path | None = None, wait: float = 30.0, expected: int | None = None) -> Version:
+    def publish(
+        self,
+        apply: Callable[[duckdb.DuckDBPyConnection], Change],
+        *,
+        from_scratch: bool = False,
+        base: Path | None = None,
+        wait: float = 30.0,
+        expected: int | None = None,
+    ) -> Version:
         """Build the next version and make it current.
 
         `apply(con)` changes the copy of the current version (or an empty database when `from_scratch` or when
@@ -280,7 +299,8 @@ class Repository:
                 raise StaleVersionError(
                     f"Une autre version des données (n° {shown}) a été publiée depuis l'aperçu, calculé sur la "
                     f"version n° {expected} : rien n'a été publié. Vérifiez le nouvel aperçu puis publiez à "
-                    "nouveau.")
+                    "nouveau."
+                )
             try:
                 return self._publish_locked(apply, current, from_scratch, base)
             except store.StoreError:
@@ -291,11 +311,17 @@ class Repository:
                         f"Disque plein : la nouvelle version n'a pas pu être écrite dans {self.folder}. Rien n'a "
                         "été modifié (la version courante reste la n° "
                         f"{current.number if current else 0}). Libérez de la place sur le disque du serveur, puis "
-                        "recommencez.") from err
+                        "recommencez."
+                    ) from err
                 raise
 
-    def _publish_locked(self, apply: Callable[[duckdb.DuckDBPyConnection], Change], current: Version | None,
-                        from_scratch: bool, base: Path | None) -> Version:
+    def _publish_locked(
+        self,
+        apply: Callable[[duckdb.DuckDBPyConnection], Change],
+        current: Version | None,
+        from_scratch: bool,
+        base: Path | None,
+    ) -> Version:
         """The body of `publish`, the writers' lock held."""
         self._clean(current)
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -312,8 +338,15 @@ class Repository:
                 migrated = migrations.migrate(con) if source is not None else []
                 change = apply(con)
                 if migrated and change.kind != MIGRATION:
-                    _record(con, number, Change(MIGRATION, f"Migration du schéma {migrated[0]} au schéma "
-                                                f"{store.SCHEMA_VERSION}", author="application"))
+                    _record(
+                        con,
+                        number,
+                        Change(
+                            MIGRATION,
+                            f"Migration du schéma {migrated[0]} au schéma {store.SCHEMA_VERSION}",
+                            author="application",
+                        ),
+                    )
                 _record(con, number, change)
                 store.set_meta(con, "version_number", str(number))
                 data_hash = store.get_meta(con, "data_hash") or "000000"
@@ -345,13 +378,23 @@ class Repository:
         reference, measures = store.read_sources(measures_file, reference_dir, with_demo)  # refused: nothing
 
         def apply(con: duckdb.DuckDBPyConnection) -> Change:
-            store.create(con, reference, measures, store.reference_hash(reference_dir),
-                         store.file_hash([measures_file]) if measures is not None else "")
+            store.create(
+                con,
+                reference,
+                measures,
+                store.reference_hash(reference_dir),
+                store.file_hash([measures_file]) if measures is not None else "",
+            )
             rows = len(measures) if measures is not None else 0
             lots = (1,) if measures is not None else ()
             what = f"{_count(rows)} mesures de démonstration" if measures is not None else "sans mesures"
-            return Change(INIT, f"Construction depuis {data_dir.name}/ ({what})", author or default_author(),
-                          new=rows, lots_added=lots)
+            return Change(
+                INIT,
+                f"Construction depuis {data_dir.name}/ ({what})",
+                author or default_author(),
+                new=rows,
+                lots_added=lots,
+            )
 
         return self.publish(apply, from_scratch=True)
 
@@ -371,8 +414,9 @@ class Repository:
             if store.get_meta(con, "mesures_stockage") == "parquet":
                 return None  # a national dataset published by observatoire.parquet: not refreshed from data/
             outdated = bool(migrations.pending(con))
-            stale = store.staleness(con, measures_file, reference_dir) if not outdated else \
-                store.Staleness(True, True)
+            stale = (
+                store.staleness(con, measures_file, reference_dir) if not outdated else store.Staleness(True, True)
+            )
         if not outdated and not stale:
             return None
         store.read_sources(measures_file, reference_dir)  # refused data: nothing published
@@ -380,8 +424,11 @@ class Repository:
         def apply(con: duckdb.DuckDBPyConnection) -> Change:
             now = store.staleness(con, measures_file, reference_dir)
             store.apply_refresh(con, now, measures_file, reference_dir)
-            parts = [p for p, on in (("données de référence", now.reference),
-                                     ("mesures de démonstration", now.demo)) if on]
+            parts = [
+                p
+                for p, on in (("données de référence", now.reference), ("mesures de démonstration", now.demo))
+                if on
+            ]
             if not parts:
                 return Change(MIGRATION, f"Migration vers le schéma {store.SCHEMA_VERSION}", "application")
             return Change(REFERENCE, "Actualisation depuis data/ : " + ", ".join(parts), "application")
@@ -395,16 +442,26 @@ class Repository:
         store.read_sources(measures_file, reference_dir)
 
         def apply(con: duckdb.DuckDBPyConnection) -> Change:
-            store.apply_refresh(con, store.staleness(con, measures_file, reference_dir), measures_file,
-                                reference_dir)
-            return Change(MIGRATION, f"Reprise de la base {legacy.name} (format précédent), lots conservés",
-                          "application")
+            store.apply_refresh(
+                con, store.staleness(con, measures_file, reference_dir), measures_file, reference_dir
+            )
+            return Change(
+                MIGRATION, f"Reprise de la base {legacy.name} (format précédent), lots conservés", "application"
+            )
 
         return self.publish(apply, base=legacy, wait=wait)
 
-    def import_measures(self, frame: pd.DataFrame, file: str, sha256: str, author: str,
-                        counts: tuple[int, int, int] | None = None, wait: float = 30.0, *,
-                        expected: int | None = None) -> Version:
+    def import_measures(
+        self,
+        frame: pd.DataFrame,
+        file: str,
+        sha256: str,
+        author: str,
+        counts: tuple[int, int, int] | None = None,
+        wait: float = 30.0,
+        *,
+        expected: int | None = None,
+    ) -> Version:
         """Publish a version with `frame` (validated measures, canonical columns) as a new lot of origin
         `import`.
 
@@ -419,9 +476,18 @@ class Repository:
             truth = preview(frame, active_measures(con))  # the version being replaced, read under the lock
             new, changed, unchanged = truth.new, truth.changed, truth.unchanged
             lot = store.insert_lot(con, frame, "import", file)
-            return Change(IMPORT, f"Import de {file} : {_count(new)} nouvelles, {_count(changed)} modifiées, "
-                          f"{_count(unchanged)} inchangées", author, file, sha256, new, changed, unchanged,
-                          lots_added=(lot,))
+            return Change(
+                IMPORT,
+                f"Import de {file} : {_count(new)} nouvelles, {_count(changed)} modifiées, "
+                f"{_count(unchanged)} inchangées",
+                author,
+                file,
+                sha256,
+                new,
+                changed,
+                unchanged,
+                lots_added=(lot,),
+            )
 
         return self.publish(apply, wait=wait, expected=expected)
 
@@ -433,14 +499,17 @@ class Repository:
 
     def undo(self, lot_id: int, author: str, wait: float = 30.0) -> Version:
         """Publish a version without lot `lot_id` (an import): its values give way to the previous ones."""
+
         def apply(con: duckdb.DuckDBPyConnection) -> Change:
-            row = con.execute("SELECT origine, libelle, actif FROM lots WHERE lot_id = $id",
-                              {"id": lot_id}).fetchone()
+            row = con.execute(
+                "SELECT origine, libelle, actif FROM lots WHERE lot_id = $id", {"id": lot_id}
+            ).fetchone()
             if row is None:
                 raise store.StoreError(f"Le lot {lot_id} n'existe pas dans la version courante.")
             if row[0] != "import":
-                raise store.StoreError(f"Le lot {lot_id} ({row[1]}) n'est pas un import : seul un import peut "
-                                       "être annulé.")
+                raise store.StoreError(
+                    f"Le lot {lot_id} ({row[1]}) n'est pas un import : seul un import peut être annulé."
+                )
             if not row[2]:
                 raise store.StoreError(f"Le lot {lot_id} ({row[1]}) est déjà annulé.")
             store.set_active(con, lot_id, False)
@@ -453,11 +522,20 @@ def _record(con: duckdb.DuckDBPyConnection, number: int, change: Change) -> None
     con.execute(
         """INSERT INTO journal VALUES ($version, $type, $auteur, $date, $fichier, $sha256, $nouvelles, $modifiees,
            $inchangees, $ajoutes, $retires, $resume)""",
-        {"version": number, "type": change.kind, "auteur": change.author or default_author(),
-         "date": datetime.now(UTC).replace(tzinfo=None), "fichier": change.file, "sha256": change.sha256,
-         "nouvelles": change.new, "modifiees": change.changed, "inchangees": change.unchanged,
-         "ajoutes": ",".join(map(str, change.lots_added)) or None,
-         "retires": ",".join(map(str, change.lots_retired)) or None, "resume": change.summary},
+        {
+            "version": number,
+            "type": change.kind,
+            "auteur": change.author or default_author(),
+            "date": datetime.now(UTC).replace(tzinfo=None),
+            "fichier": change.file,
+            "sha256": change.sha256,
+            "nouvelles": change.new,
+            "modifiees": change.changed,
+            "inchangees": change.unchanged,
+            "ajoutes": ",".join(map(str, change.lots_added)) or None,
+            "retires": ",".join(map(str, change.lots_retired)) or None,
+            "resume": change.summary,
+        },
     )
 
 
@@ -465,8 +543,22 @@ def journal(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every change recorded in a version, most recent first (empty for a version older than schema 3)."""
     exists = one_row(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'journal'"))[0]
     if not exists:
-        return pd.DataFrame(columns=["version", "type", "auteur", "date", "fichier", "sha256", "nouvelles",
-                                     "modifiees", "inchangees", "lots_ajoutes", "lots_retires", "resume"])
+        return pd.DataFrame(
+            columns=[
+                "version",
+                "type",
+                "auteur",
+                "date",
+                "fichier",
+                "sha256",
+                "nouvelles",
+                "modifiees",
+                "inchangees",
+                "lots_ajoutes",
+                "lots_retires",
+                "resume",
+            ]
+        )
     return con.execute("SELECT * FROM journal ORDER BY version DESC, rowid DESC").df()
 
 

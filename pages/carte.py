@@ -32,23 +32,51 @@ annees = school_years_between(choices.annees, filters.periode_debut, filters.per
 cols = st.container(key="carte_choix").columns([4.4, 1.35, 2.25, 1.5, 2.0], gap="small")
 ind_box, toggle_box = cols[0].container(), cols[0].container()  # the switch below the selectbox
 first_choice = foliummap.default_indicator(indicateurs, context.academie().indicateurs)
-ind = picker.render_picker("Indicateur", list(indicateurs), indicateurs, context.filter_response(filters), filters,
-                           "indicateur", "carte_indicateur", first_choice,
-                           container=ind_box, toggle_container=toggle_box)
-annee = url_selectbox("Année scolaire", annees, "annee", "carte_annee", default=annees[-1], container=cols[1],
-                      follows_latest=True)
-methode = url_selectbox("Classes", list(classification.METHODS), "methode", "carte_methode",
-                        format_func=partial(label_of, classification.METHODS),
-                        default=classification.DEFAULT_METHOD, container=cols[2],
-                        help="Découpage des valeurs en classes de couleur.")
-nb = url_selectbox("Nombre de classes", list(classification.CLASS_COUNTS), "classes", "carte_classes",
-                   default=classification.DEFAULT_CLASSES, container=cols[3])
+ind = picker.render_picker(
+    "Indicateur",
+    list(indicateurs),
+    indicateurs,
+    context.filter_response(filters),
+    filters,
+    "indicateur",
+    "carte_indicateur",
+    first_choice,
+    container=ind_box,
+    toggle_container=toggle_box,
+)
+annee = url_selectbox(
+    "Année scolaire", annees, "annee", "carte_annee", default=annees[-1], container=cols[1], follows_latest=True
+)
+methode = url_selectbox(
+    "Classes",
+    list(classification.METHODS),
+    "methode",
+    "carte_methode",
+    format_func=partial(label_of, classification.METHODS),
+    default=classification.DEFAULT_METHOD,
+    container=cols[2],
+    help="Découpage des valeurs en classes de couleur.",
+)
+nb = url_selectbox(
+    "Nombre de classes",
+    list(classification.CLASS_COUNTS),
+    "classes",
+    "carte_classes",
+    default=classification.DEFAULT_CLASSES,
+    container=cols[3],
+)
 maps.basemap_from_link()  # a shared link's ?fond=ign|osm is only offered: outside tiles need the visitor's choice
-fond = url_selectbox("Fond de carte", list(foliummap.BASEMAPS), "fond", "carte_fond",
-                     format_func=partial(label_of, foliummap.BASEMAPS), default=foliummap.DEFAULT_BASEMAP,
-                     container=cols[4],
-                     help="« Sans fond de carte » ne demande aucun accès au réseau (vidéoprojection hors ligne). "
-                          "Les fonds IGN et OpenStreetMap chargent leurs images depuis ces services.")
+fond = url_selectbox(
+    "Fond de carte",
+    list(foliummap.BASEMAPS),
+    "fond",
+    "carte_fond",
+    format_func=partial(label_of, foliummap.BASEMAPS),
+    default=foliummap.DEFAULT_BASEMAP,
+    container=cols[4],
+    help="« Sans fond de carte » ne demande aucun accès au réseau (vidéoprojection hors ligne). "
+    "Les fonds IGN et OpenStreetMap chargent leurs images depuis ces services.",
+)
 
 params = {"indicateur": ind, "annee": annee, "methode": methode, "classes": nb, "fond": fond}
 view = context.view(carte_view.build_carte, filters, params)
@@ -63,18 +91,31 @@ with left:
     # built only when this process has not drawn this map yet (components.maps: the arguments are replayed)
     clicked = maps.render_carte_map(
         f"carte_map_{inputs.basemap}",
-        context.geojson("bassins"), context.geojson("departements"), inputs.values, inputs.classes, inputs.labs,
-        indicator_label=inputs.indicator_label, unit=inputs.unit, annee=inputs.annee, basemap=inputs.basemap,
-        centre=context.academie().carte_centre, zoom=context.academie().carte_zoom,
-        departements=inputs.departements, chosen_bassins=inputs.chosen_bassins, theme_labels=inputs.theme_labels,
-        niveau_labels=inputs.niveau_labels, figures=inputs.lab_figures,
+        context.geojson("bassins"),
+        context.geojson("departements"),
+        inputs.values,
+        inputs.classes,
+        inputs.labs,
+        indicator_label=inputs.indicator_label,
+        unit=inputs.unit,
+        annee=inputs.annee,
+        basemap=inputs.basemap,
+        centre=context.academie().carte_centre,
+        zoom=context.academie().carte_zoom,
+        departements=inputs.departements,
+        chosen_bassins=inputs.chosen_bassins,
+        theme_labels=inputs.theme_labels,
+        niveau_labels=inputs.niveau_labels,
+        figures=inputs.lab_figures,
     )
     maps.render_legend_text(inputs.classes, inputs.unit, inputs.indicator_label, inputs.annee)
     st.caption(escape_markdown(view.text("bassins_note")))
     common.render_source(view.sources, view.illustrative, view.origins)
-    common.render_png_download(partial(carte_view.static_figure, inputs, context.geojson("bassins"),
-                                       context.geojson("departements")), common.view_about(view, table),
-                               "carte_map")
+    common.render_png_download(
+        partial(carte_view.static_figure, inputs, context.geojson("bassins"), context.geojson("departements")),
+        common.view_about(view, table),
+        "carte_map",
+    )
 lab_clicked = maps.apply_click(clicked, codes, inputs.labs, context.geojson("bassins"))
 if lab_clicked:  # a lab marker: its fiche, not the bassin panel
     maps.open_lab_fiche(lab_clicked, to_params(filters))
@@ -82,27 +123,52 @@ if lab_clicked:  # a lab marker: its fiche, not the bassin panel
 with right:
     code = maps.bassin_selectbox(codes, inputs.names)
     if code:
-        panel: carte_view.BassinPanel = context.view(carte_view.build_carte, filters,
-                                                     {**params, "bassin_sel": code}).items["panel"]
+        panel: carte_view.BassinPanel = context.view(
+            carte_view.build_carte, filters, {**params, "bassin_sel": code}
+        ).items["panel"]
         if panel.filtered:
             st.caption(":material/filter_alt: Les filtres portent sur ce bassin (toutes les pages).")
         else:
-            st.button("Filtrer sur ce bassin", key="carte_filtrer_bassin", on_click=maps.filter_on_bassin,
-                      args=(code,), icon=":material/filter_alt:", type="primary",
-                      help="Applique ce bassin au filtre « Bassin » de la barre latérale : toutes les pages "
-                           "n'affichent plus que lui.")
+            st.button(
+                "Filtrer sur ce bassin",
+                key="carte_filtrer_bassin",
+                on_click=maps.filter_on_bassin,
+                args=(code,),
+                icon=":material/filter_alt:",
+                type="primary",
+                help="Applique ce bassin au filtre « Bassin » de la barre latérale : toutes les pages "
+                "n'affichent plus que lui.",
+            )
         maps.render_bassin_panel(
-            code, panel.row, panel.nb, panel.class_label, inputs.indicator_label, inputs.unit, inputs.annee,
-            panel.profile, panel.labs, inputs.theme_labels, panel.departement, panel.scope_note, mask=inputs.mask,
+            code,
+            panel.row,
+            panel.nb,
+            panel.class_label,
+            inputs.indicator_label,
+            inputs.unit,
+            inputs.annee,
+            panel.profile,
+            panel.labs,
+            inputs.theme_labels,
+            panel.departement,
+            panel.scope_note,
+            mask=inputs.mask,
             rules=context.policy(),
         )
         render_fiche_download("bassin", code, inputs.annee, filters, key="carte_fiche_pdf")
     else:
-        st.info("Cliquez sur un bassin de la carte (ou choisissez-le ci-dessus) pour afficher son profil : "
-                "ses indicateurs clés comparés à l'académie, son rang et ses laboratoires numériques.",
-                icon=":material/touch_app:")
+        st.info(
+            "Cliquez sur un bassin de la carte (ou choisissez-le ci-dessus) pour afficher son profil : "
+            "ses indicateurs clés comparés à l'académie, son rang et ses laboratoires numériques.",
+            icon=":material/touch_app:",
+        )
 
-common.render_data_table(table.frame, table.title, key="carte_table", about=common.view_about(view, table),
-                         column_config={"Valeur (nombre)": None, "Code": None})
+common.render_data_table(
+    table.frame,
+    table.title,
+    key="carte_table",
+    about=common.view_about(view, table),
+    column_config={"Valeur (nombre)": None, "Code": None},
+)
 if view.text("small_counts"):
     st.caption(escape_markdown(view.text("small_counts")))

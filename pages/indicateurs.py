@@ -72,9 +72,14 @@ def _render_section(view: View, section: Section, title: DeltaGenerator | None =
         render_figure(figure.figure, f"chart_{figure.key}", alt=figure.alt)
         render_element_source(figure)
     if table is not None:
-        render_data_table(table.frame, table.title, f"tbl_{table.key}",
-                          column_config=table_column_config(table.frame),
-                          figure=figure.figure if figure is not None else None, about=view_about(view, table))
+        render_data_table(
+            table.frame,
+            table.title,
+            f"tbl_{table.key}",
+            column_config=table_column_config(table.frame),
+            figure=figure.figure if figure is not None else None,
+            about=view_about(view, table),
+        )
     for caption in section.after:
         st.caption(escape_markdown(caption))
 
@@ -90,15 +95,30 @@ years = school_years_between(choices.annees, filters.periode_debut, filters.peri
 st.title("Indicateurs", anchor=False)
 choose, split = st.columns([3, 1])
 choose_box, toggle_box = choose.container(), choose.container()  # the switch below the selectbox
-indicator = picker.render_picker("Indicateur", list(catalogue["id"]), names, context.filter_response(filters),
-                                 filters, "indicateur", "ind_indicateur",
-                                 default_indicator(context.academie(), list(catalogue["id"])),
-                                 container=choose_box, toggle_container=toggle_box,
-                                 help="Indicateurs classés par domaine (domaine — indicateur). Avec un niveau "
-                                      "ou un thème choisi : seulement ceux qui sont détaillés par ce filtre.")
-by = url_selectbox("Découper par", list(BREAKDOWNS), "par", "ind_par", format_func=partial(label_of, BREAKDOWNS),
-                   default="total", container=split,
-                   help="Une courbe par groupe. Tous les indicateurs ne sont pas détaillés partout.")
+indicator = picker.render_picker(
+    "Indicateur",
+    list(catalogue["id"]),
+    names,
+    context.filter_response(filters),
+    filters,
+    "indicateur",
+    "ind_indicateur",
+    default_indicator(context.academie(), list(catalogue["id"])),
+    container=choose_box,
+    toggle_container=toggle_box,
+    help="Indicateurs classés par domaine (domaine — indicateur). Avec un niveau "
+    "ou un thème choisi : seulement ceux qui sont détaillés par ce filtre.",
+)
+by = url_selectbox(
+    "Découper par",
+    list(BREAKDOWNS),
+    "par",
+    "ind_par",
+    format_func=partial(label_of, BREAKDOWNS),
+    default="total",
+    container=split,
+    help="Une courbe par groupe. Tous les indicateurs ne sont pas détaillés partout.",
+)
 definition = st.container(border=True)
 params = {"indicateur": indicator, "par": by}
 if url_state.toggle_value("Toutes les courbes", ALL_GROUPS, ALL_GROUPS_KEY):  # drawn in its tab
@@ -109,16 +129,24 @@ series_tab, monthly_tab, ranking_tab, evolution_tab = url_state.url_tabs(TABS, T
 with ranking_tab:  # the tabs' own widgets first, in their places: the view depends on them
     latest_first = list(reversed(years))
     ranking_title = st.empty()  # the heading names the year chosen just below it
-    params["annee"] = url_selectbox("Année scolaire", latest_first, "annee", "ind_annee", default=latest_first[0],
-                                    follows_latest=True, width=260)
+    params["annee"] = url_selectbox(
+        "Année scolaire",
+        latest_first,
+        "annee",
+        "ind_annee",
+        default=latest_first[0],
+        follows_latest=True,
+        width=260,
+    )
     ranking_body = st.container()
 with evolution_tab:
     evolution_title = st.empty()
     if len(years) >= 2:
         left, right, _ = st.columns([1, 1, 2])
         params["de_annee"] = url_selectbox("De", years, "de_annee", "ind_de", default=years[0], container=left)
-        params["a_annee"] = url_selectbox("À", years, "a_annee", "ind_a", default=years[-1], container=right,
-                                          follows_latest=True)
+        params["a_annee"] = url_selectbox(
+            "À", years, "a_annee", "ind_a", default=years[-1], container=right, follows_latest=True
+        )
     evolution_body = st.container()
 
 try:

@@ -46,23 +46,32 @@ if not labs.empty:
         st.badge("Données illustratives", icon=":material/science:", color="orange")
     st.caption(escape_markdown(view.text("labs_source")))
     # the active tab is in the URL (`vue=tableau`): a copied link reopens it
-    tab_cards, tab_table = url_state.url_tabs([":material/grid_view: Cartes", ":material/table: Tableau"],
-                                              ("cartes", "tableau"), "vue", "labos_vue")
+    tab_cards, tab_table = url_state.url_tabs(
+        [":material/grid_view: Cartes", ":material/table: Tableau"], ("cartes", "tableau"), "vue", "labos_vue"
+    )
     with tab_cards:
         render_lab_grid(labs, labels, height=640 if len(labs) > 6 else None, fiche_key="labo_fiche")
     with tab_table:
         table = view.require_table("laboratoires")
-        st.dataframe(table.frame, hide_index=True, width="stretch", key="labos_table", on_select="rerun",
-                     selection_mode="single-row", column_config={
-            "Thématiques": st.column_config.ListColumn("Thématiques", width="large"),
-            "Niveaux": st.column_config.ListColumn("Niveaux"),
-            "Ouverture": st.column_config.NumberColumn("Ouverture", format="%d"),
-            "Source": st.column_config.TextColumn("Source", width="medium"),
-        })
+        st.dataframe(
+            table.frame,
+            hide_index=True,
+            width="stretch",
+            key="labos_table",
+            on_select="rerun",
+            selection_mode="single-row",
+            column_config={
+                "Thématiques": st.column_config.ListColumn("Thématiques", width="large"),
+                "Niveaux": st.column_config.ListColumn("Niveaux"),
+                "Ouverture": st.column_config.NumberColumn("Ouverture", format="%d"),
+                "Source": st.column_config.TextColumn("Source", width="medium"),
+            },
+        )
         st.caption("Cliquez sur une ligne pour ouvrir la fiche du laboratoire ci-dessous.")
         left, right = st.columns(2)
-        render_downloads(cards.download_frame(table.frame), table.title, "labos_dl", left, right,
-                         about=view_about(view, table))
+        render_downloads(
+            cards.download_frame(table.frame), table.title, "labos_dl", left, right, about=view_about(view, table)
+        )
 
 # ------------------------------------------------------------------------------------------- the fiche
 st.divider()
@@ -71,21 +80,31 @@ options = list(labs["code"])
 requested = url_state.chosen("labo_fiche") or st.query_params.get("labo")  # chosen, or a link's
 if requested in names and requested not in options:  # a shared link to a lab outside the current filters
     options.append(requested)
-    st.info(f"« {escape_markdown(names[requested])} » ne correspond pas aux filtres choisis ; sa fiche reste "
-            "affichée.",
-            icon=":material/filter_alt_off:")
+    st.info(
+        f"« {escape_markdown(names[requested])} » ne correspond pas aux filtres choisis ; sa fiche reste "
+        "affichée.",
+        icon=":material/filter_alt_off:",
+    )
 
 
 def render_fiche(fiche: LabFiche) -> None:
     with st.container(border=True):
         st.markdown(f"### {escape_markdown(fiche.name)}")
         if fiche.origin == "illustratif":
-            st.badge("Laboratoire illustratif", icon=":material/science:", color="orange",
-                     help="Lieu plausible qui complète la liste : il n'est pas cité par le bilan.")
+            st.badge(
+                "Laboratoire illustratif",
+                icon=":material/science:",
+                color="orange",
+                help="Lieu plausible qui complète la liste : il n'est pas cité par le bilan.",
+            )
         elif fiche.origin == "partiel":
-            st.badge("Cité par le bilan · attributs en partie illustratifs", icon=":material/science:",
-                     color="orange", help="Lieu et thèmes cités par le bilan ; les autres attributs sont "
-                     "illustratifs (voir la source).")
+            st.badge(
+                "Cité par le bilan · attributs en partie illustratifs",
+                icon=":material/science:",
+                color="orange",
+                help="Lieu et thèmes cités par le bilan ; les autres attributs sont "
+                "illustratifs (voir la source).",
+            )
         render_scope(fiche)
         facts, projects_col = st.columns([2, 3], gap="large")
         with facts:
@@ -110,8 +129,10 @@ def render_scope(fiche: LabFiche) -> None:
     if scope is None:
         return
     if scope.parts:
-        st.caption(f":material/filter_alt: Chiffres de ce laboratoire pour : {escape_markdown(scope.parts)} "
-                   "(filtres de la barre latérale).")
+        st.caption(
+            f":material/filter_alt: Chiffres de ce laboratoire pour : {escape_markdown(scope.parts)} "
+            "(filtres de la barre latérale)."
+        )
     for reason in scope.reasons:
         st.info(escape_markdown(reason), icon=":material/filter_alt_off:")
 
@@ -132,8 +153,14 @@ def render_activity(fiche: LabFiche) -> None:
     st.markdown("#### Activité du laboratoire")
     activity = fiche.activity
     if not activity.key_figures:  # the filters not applied are said above, with the fiche
-        render_view_notices(dataclasses.replace(activity, notices=tuple(
-            n for n in activity.notices if n.text not in (fiche.scope.reasons if fiche.scope else ()))))
+        render_view_notices(
+            dataclasses.replace(
+                activity,
+                notices=tuple(
+                    n for n in activity.notices if n.text not in (fiche.scope.reasons if fiche.scope else ())
+                ),
+            )
+        )
         return
     for notice in activity.notices:  # e.g. a sub-thème read at its main thème
         if notice.kind == "filtre" and notice.text not in (fiche.scope.reasons if fiche.scope else ()):
@@ -147,8 +174,9 @@ def render_activity(fiche: LabFiche) -> None:
             st.plotly_chart(chart.figure, key="labo_activite_chart", width="stretch", config=charts.PLOTLY_CONFIG)
         render_png_download(chart.figure, view_about(activity, chart), "labo_activite")
     table = activity.require_table("activite")
-    render_data_table(table.frame, activity.text("table_label"), key="labo_activite",
-                      about=view_about(activity, table))
+    render_data_table(
+        table.frame, activity.text("table_label"), key="labo_activite", about=view_about(activity, table)
+    )
     st.caption(escape_markdown(activity.text("small_counts")))
 
 
@@ -163,5 +191,7 @@ if options:
     code = url_selectbox("Laboratoire", options, "labo", key="labo_fiche", format_func=partial(label_of, names))
     render_fiche(context.view(build_laboratories, filters, {"labo": code}).items["fiche"])
 else:
-    st.info("Aucun laboratoire à afficher : élargissez les filtres pour choisir un laboratoire.",
-            icon=":material/search_off:")
+    st.info(
+        "Aucun laboratoire à afficher : élargissez les filtres pour choisir un laboratoire.",
+        icon=":material/search_off:",
+    )

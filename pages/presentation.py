@@ -39,7 +39,13 @@ def deck_pptx() -> bytes:
 
 
 on_zoom = deck.slides[index].kind == "focus"  # the presenter chooses the bassin where it is shown
-slides.render_navigation(len(deck.slides), index, deck_pptx, file_name(deck), zoom=choices if on_zoom else None,
-                         default_zoom=deck.default_highlight)
+slides.render_navigation(
+    len(deck.slides),
+    index,
+    deck_pptx,
+    file_name(deck),
+    zoom=choices if on_zoom else None,
+    default_zoom=deck.default_highlight,
+)
 if index == 0:
     slides.render_qr_warning(live)

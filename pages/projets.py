@@ -30,8 +30,12 @@ st.markdown(view.subtitle)
 st.subheader(view.text("count"), anchor=False)
 render_notes([n.text for n in view.notices if n.kind == "filtre"])
 
-st.text_input("Rechercher", key=SEARCH_KEY, placeholder="mot du titre, du projet, du lieu…",
-              help="Recherche sans tenir compte des majuscules ni des accents.")
+st.text_input(
+    "Rechercher",
+    key=SEARCH_KEY,
+    placeholder="mot du titre, du projet, du lieu…",
+    help="Recherche sans tenir compte des majuscules ni des accents.",
+)
 url_state.text_done(SEARCH_PARAM, SEARCH_KEY)
 table = view.table("projets")
 if view.text("search"):
@@ -40,14 +44,22 @@ for notice in view.notices:
     if notice.kind == "vide":
         render_empty(notice.text)
 if table is not None and not table.frame.empty:
-    st.dataframe(table.frame, hide_index=True, width="stretch", key="projets_table", column_config={
-        "Projet": st.column_config.TextColumn("Projet", width="large"),
-        "Intitulé": st.column_config.TextColumn("Intitulé", width="medium"),
-        "Rattachement": st.column_config.TextColumn(
-            "Rattachement", help="Pourquoi ce thème des heures numériques relève de son thème principal "
-                                 "(data/reference/thematiques.csv)."),
-        "Source": st.column_config.TextColumn("Source", width="medium"),
-    })
+    st.dataframe(
+        table.frame,
+        hide_index=True,
+        width="stretch",
+        key="projets_table",
+        column_config={
+            "Projet": st.column_config.TextColumn("Projet", width="large"),
+            "Intitulé": st.column_config.TextColumn("Intitulé", width="medium"),
+            "Rattachement": st.column_config.TextColumn(
+                "Rattachement",
+                help="Pourquoi ce thème des heures numériques relève de son thème principal "
+                "(data/reference/thematiques.csv).",
+            ),
+            "Source": st.column_config.TextColumn("Source", width="medium"),
+        },
+    )
     left, right = st.columns(2)
     render_downloads(table.frame, table.title, "projets_dl", left, right, about=view_about(view, table))
 if table is not None:

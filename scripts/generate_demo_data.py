@@ -101,8 +101,13 @@ def load_inputs() -> dict:
     labs = labs.sort_values("code").reset_index(drop=True)
     facts = pd.read_csv(FACTS, sep=";", dtype=str, keep_default_na=False)
     facts["valeur"] = facts["valeur"].astype(float)
-    return {"indicators": indicators, "bassins": bassins, "labs": labs, "facts": facts,
-            "academie": config.academie()}
+    return {
+        "indicators": indicators,
+        "bassins": bassins,
+        "labs": labs,
+        "facts": facts,
+        "academie": config.academie(),
+    }
 
 
 def declared(meta: pd.Series) -> dict[str, list[str]]:
@@ -131,8 +136,9 @@ def known_cells(ind: str, meta: pd.Series, inp: dict) -> dict[str, dict[tuple, t
     if f.empty:
         raise SystemExit(f"Aucun chiffre du bilan pour l'indicateur {ind}")
     combos = sorted({(r.niveau, r.thematique, r.public) for r in f.itertuples()})
-    known = {(r.niveau, r.thematique, r.public, r.periode): (r.valeur, r.source, r.origine)
-             for r in f.itertuples()}
+    known = {
+        (r.niveau, r.thematique, r.public, r.periode): (r.valeur, r.source, r.origine) for r in f.itertuples()
+    }
     rng = rng_for("trend", ind)
     growth = float(rng.uniform(1.04, 1.22))
     factor = {y: float(rng.uniform(0.97, 1.03)) for y in years}
@@ -160,19 +166,28 @@ def _trend_value(combo, year, years, known, known_years, growth, factor, meta) -
     else:
         anchor = (after or before)[0] if after else before[-1]
         steps = idx - years.index(anchor)
-        value = known[(*combo, anchor)][0] * growth ** steps * factor[year]
+        value = known[(*combo, anchor)][0] * growth**steps * factor[year]
     if meta["unite"] == "%":
         return float(min(100.0, round(value, 1)))
     return float(max(0, round_half_up(value)))
 
 
 def _weight(ind: str, dim: str, code: str, year: str, *scope: object) -> float:
-    return (float(rng_for("w", ind, dim, code, *scope).uniform(0.5, 1.5))
-            * float(rng_for("w", ind, dim, code, year, *scope).uniform(0.95, 1.05)))
+    return float(rng_for("w", ind, dim, code, *scope).uniform(0.5, 1.5)) * float(
+        rng_for("w", ind, dim, code, year, *scope).uniform(0.95, 1.05)
+    )
 
 
-def _spread(ind: str, year: str, combo: tuple, value: float, source: str, origine: str,
-            codes: dict[str, list[str]], scope: tuple = ()) -> list[dict]:
+def _spread(
+    ind: str,
+    year: str,
+    combo: tuple,
+    value: float,
+    source: str,
+    origine: str,
+    codes: dict[str, list[str]],
+    scope: tuple = (),
+) -> list[dict]:
     """Spread one cell over the crossing of `codes` (dimensions not fixed in `combo`). A single target keeps
     the cell's source and origin (same value); otherwise the parts are illustrative."""
     dims = [d for d in DIMS if d in codes]
@@ -182,8 +197,10 @@ def _spread(ind: str, year: str, combo: tuple, value: float, source: str, origin
     if len(targets) == 1:
         values, src, org = [value], source, origine
     else:
-        weights = [float(np.prod([_weight(ind, d, c, year, *scope) for d, c in zip(dims, t, strict=True)]))
-                   for t in targets]
+        weights = [
+            float(np.prod([_weight(ind, d, c, year, *scope) for d, c in zip(dims, t, strict=True)]))
+            for t in targets
+        ]
         values, src, org = allocate(value, weights), ILL, "illustratif"
     for target, v in zip(targets, values, strict=True):
         full = dict(zip(DIMS, combo, strict=True))
@@ -210,8 +227,11 @@ def academie_leaves(ind: str, meta: pd.Series, inp: dict) -> tuple[pd.DataFrame,
             if _level(combo) == finest:
                 continue
             free = [d for d in DIMS if d in finest and d not in _level(combo)]
-            covered = sum(v[0] for c, v in parts.items()
-                          if all(c[i] == combo[i] for i, d in enumerate(DIMS) if d not in free))
+            covered = sum(
+                v[0]
+                for c, v in parts.items()
+                if all(c[i] == combo[i] for i, d in enumerate(DIMS) if d not in free)
+            )
             rest = value - covered
             if rest < 0:
                 raise SystemExit(f"{ind} {year} : parts supérieures au total {combo}")
@@ -246,8 +266,12 @@ def generalise(leaves: pd.DataFrame, how: str = "sum") -> pd.DataFrame:
                 g[d] = ALL
         g["_ill"] = g["origine"] == "illustratif"
         agg = g.groupby(KEY, as_index=False, sort=False).agg(
-            valeur=("valeur", how), n=("valeur", "size"), ill=("_ill", "any"), origine=("origine", "first"),
-            source=("source", "first"))
+            valeur=("valeur", how),
+            n=("valeur", "size"),
+            ill=("_ill", "any"),
+            origine=("origine", "first"),
+            source=("source", "first"),
+        )
         frames.append(agg)
     out = pd.concat(frames, ignore_index=True).drop_duplicates(KEY, keep="first")
     many = out["n"] > 1
@@ -258,8 +282,19 @@ def generalise(leaves: pd.DataFrame, how: str = "sum") -> pd.DataFrame:
 
 def keep_cells(frame: pd.DataFrame, cells_by_ind: dict[str, dict], academie: str, check: bool = True) -> None:
     """At académie level, the cells (bilan figures and trends) keep their own source and origin (in place)."""
-    index = {k: i for i, k in enumerate(zip(frame["indicateur"], frame["periode"], frame["territoire_type"],
-                                            frame["niveau"], frame["thematique"], frame["public"]))}
+    index = {
+        k: i
+        for i, k in enumerate(
+            zip(
+                frame["indicateur"],
+                frame["periode"],
+                frame["territoire_type"],
+                frame["niveau"],
+                frame["thematique"],
+                frame["public"],
+            )
+        )
+    }
     for ind, cells in cells_by_ind.items():
         for year, year_cells in cells.items():
             for combo, (value, source, origine) in year_cells.items():
@@ -285,19 +320,34 @@ def territorial_leaves(acad_leaves: pd.DataFrame, inp: dict) -> pd.DataFrame:
     out = []
     for r in acad_leaves.itertuples(index=False):
         ind, codes = r.indicateur, (r.niveau, r.thematique, r.public)
-        base = {"indicateur": ind, "periode": r.periode, "niveau": r.niveau, "thematique": r.thematique,
-                "public": r.public, "source": ILL, "origine": "illustratif"}
-        dep_w = [dep_pop[d] * rng_for("dep", ind, d).uniform(0.8, 1.2)
-                 * rng_for("dep", ind, d, r.periode).uniform(0.97, 1.03)
-                 * rng_for("dep", ind, d, *codes).uniform(0.85, 1.15) for d in deps]
+        base = {
+            "indicateur": ind,
+            "periode": r.periode,
+            "niveau": r.niveau,
+            "thematique": r.thematique,
+            "public": r.public,
+            "source": ILL,
+            "origine": "illustratif",
+        }
+        dep_w = [
+            dep_pop[d]
+            * rng_for("dep", ind, d).uniform(0.8, 1.2)
+            * rng_for("dep", ind, d, r.periode).uniform(0.97, 1.03)
+            * rng_for("dep", ind, d, *codes).uniform(0.85, 1.15)
+            for d in deps
+        ]
         for d, dep_value in zip(deps, allocate(r.valeur, dep_w), strict=True):
-            out.append({**base, "territoire_type": "departement", "territoire_code": d,
-                        "valeur": float(dep_value)})
+            out.append(
+                {**base, "territoire_type": "departement", "territoire_code": d, "valeur": float(dep_value)}
+            )
             m = members[d]
-            w = [p * rng_for("bassin", ind, b).uniform(0.75, 1.25)
-                 * rng_for("bassin", ind, b, r.periode).uniform(0.96, 1.04)
-                 * rng_for("bassin", ind, b, *codes).uniform(0.9, 1.1)
-                 for b, p in zip(m["code"], m["population"], strict=True)]
+            w = [
+                p
+                * rng_for("bassin", ind, b).uniform(0.75, 1.25)
+                * rng_for("bassin", ind, b, r.periode).uniform(0.96, 1.04)
+                * rng_for("bassin", ind, b, *codes).uniform(0.9, 1.1)
+                for b, p in zip(m["code"], m["population"], strict=True)
+            ]
             for b, value in zip(m["code"], allocate(dep_value, w), strict=True):
                 out.append({**base, "territoire_type": "bassin", "territoire_code": b, "valeur": float(value)})
     return pd.DataFrame(out)
@@ -323,29 +373,58 @@ def rate_rows(ind: str, meta: pd.Series, inp: dict, cells_by_ind: dict) -> pd.Da
     acad = []
     for year, year_cells in cells.items():
         value, source, origine = year_cells[(ALL, ALL, ALL)]
-        acad.append({"indicateur": ind, "periode": year, "niveau": ALL, "thematique": ALL, "public": ALL,
-                     "valeur": value, "source": source, "origine": origine})
+        acad.append(
+            {
+                "indicateur": ind,
+                "periode": year,
+                "niveau": ALL,
+                "thematique": ALL,
+                "public": ALL,
+                "valeur": value,
+                "source": source,
+                "origine": origine,
+            }
+        )
         for combo in itertools.product(*[decl.get(d, [ALL]) for d in DIMS]):
             if combo == (ALL, ALL, ALL):
                 continue
-            noise = (rng_for("taux", ind, *combo).uniform(-0.03, 0.015)
-                     + rng_for("taux", ind, year, *combo).uniform(-0.005, 0.005))
-            acad.append({"indicateur": ind, "periode": year, **dict(zip(DIMS, combo, strict=True)),
-                         "valeur": float(min(100.0, round(value * (1 + noise), 1))), "source": ILL,
-                         "origine": "illustratif"})
+            noise = rng_for("taux", ind, *combo).uniform(-0.03, 0.015) + rng_for(
+                "taux", ind, year, *combo
+            ).uniform(-0.005, 0.005)
+            acad.append(
+                {
+                    "indicateur": ind,
+                    "periode": year,
+                    **dict(zip(DIMS, combo, strict=True)),
+                    "valeur": float(min(100.0, round(value * (1 + noise), 1))),
+                    "source": ILL,
+                    "origine": "illustratif",
+                }
+            )
     acad_frame = _academie(pd.DataFrame(acad), inp)
     bassins = inp["bassins"]
     out = []
     for r in acad_frame.itertuples(index=False):
-        for ttype, codes in (("departement", sorted(bassins["departement"].unique())),
-                             ("bassin", list(bassins["code"]))):
+        for ttype, codes in (
+            ("departement", sorted(bassins["departement"].unique())),
+            ("bassin", list(bassins["code"])),
+        ):
             for code in codes:
                 noise = rng_for("moy", ind, r.periode, code, r.niveau).uniform(-0.025, 0.025)
-                out.append({"indicateur": ind, "periode": r.periode, "territoire_type": ttype,
-                            "territoire_code": code, "niveau": r.niveau, "thematique": r.thematique,
-                            "public": r.public,
-                            "valeur": float(min(100.0, round(r.valeur * (1 + noise), 1))), "source": ILL,
-                            "origine": "illustratif"})
+                out.append(
+                    {
+                        "indicateur": ind,
+                        "periode": r.periode,
+                        "territoire_type": ttype,
+                        "territoire_code": code,
+                        "niveau": r.niveau,
+                        "thematique": r.thematique,
+                        "public": r.public,
+                        "valeur": float(min(100.0, round(r.valeur * (1 + noise), 1))),
+                        "source": ILL,
+                        "origine": "illustratif",
+                    }
+                )
     return pd.concat([acad_frame, pd.DataFrame(out)], ignore_index=True)
 
 
@@ -370,8 +449,10 @@ def lab_rows(ind: str, meta: pd.Series, inp: dict, cells_by_ind: dict) -> pd.Dat
                 total = float(len(open_labs))
                 year_cells[(ALL, ALL, ALL)] = (total, ILL, "illustratif")
             if len(open_labs) != int(total):
-                raise SystemExit(f"labo_nombre {year} : {len(open_labs)} laboratoires ouverts d'après "
-                                 f"laboratoires.csv, le bilan en compte {int(total)}")
+                raise SystemExit(
+                    f"labo_nombre {year} : {len(open_labs)} laboratoires ouverts d'après "
+                    f"laboratoires.csv, le bilan en compte {int(total)}"
+                )
             lab_values = dict.fromkeys(open_labs["code"], 1)
         else:
             weights = [rng_for("lab", ind, c).lognormal(0, 0.35) for c in open_labs["code"]]
@@ -386,13 +467,22 @@ def lab_rows(ind: str, meta: pd.Series, inp: dict, cells_by_ind: dict) -> pd.Dat
             value = lab_values[lab.code]
             if count:
                 targets = itertools.product(*[own.get(d, [ALL]) for d in DIMS])
-                rows = [{**dict(zip(DIMS, t, strict=True)), "valeur": 1.0, "source": ILL, "origine": "illustratif"}
-                        for t in targets]
+                rows = [
+                    {**dict(zip(DIMS, t, strict=True)), "valeur": 1.0, "source": ILL, "origine": "illustratif"}
+                    for t in targets
+                ]
             else:
                 rows = _spread(ind, year, (ALL, ALL, ALL), value, ILL, "illustratif", own, scope=(lab.code,))
             for row in rows:
-                leaves.append({"indicateur": ind, "periode": year, "territoire_type": "laboratoire",
-                               "territoire_code": lab.code, **row})
+                leaves.append(
+                    {
+                        "indicateur": ind,
+                        "periode": year,
+                        "territoire_type": "laboratoire",
+                        "territoire_code": lab.code,
+                        **row,
+                    }
+                )
     per_lab = generalise(pd.DataFrame(leaves), how="max" if count else "sum")
     lab_bassin = dict(zip(labs["code"], labs["bassin"], strict=True))
     bassins = inp["bassins"]
@@ -403,15 +493,21 @@ def lab_rows(ind: str, meta: pd.Series, inp: dict, cells_by_ind: dict) -> pd.Dat
     lab_frame = per_lab.assign(bassin=per_lab["territoire_code"].map(lab_bassin))
     lab_frame["departement"] = lab_frame["bassin"].map(dep_of)
     lab_frame["academie"] = inp["academie"].code
-    for ttype, column, codes in (("bassin", "bassin", list(bassins["code"])),
-                                 ("departement", "departement", sorted(set(dep_of.values()))),
-                                 ("academie", "academie", [inp["academie"].code])):
+    for ttype, column, codes in (
+        ("bassin", "bassin", list(bassins["code"])),
+        ("departement", "departement", sorted(set(dep_of.values()))),
+        ("academie", "academie", [inp["academie"].code]),
+    ):
         sums = lab_frame.groupby([column, "periode", *DIMS])["valeur"].sum()
-        full = pd.MultiIndex.from_tuples([(c, y, *k) for c in codes for y in years for k in keys],
-                                         names=[column, "periode", *DIMS])
+        full = pd.MultiIndex.from_tuples(
+            [(c, y, *k) for c in codes for y in years for k in keys], names=[column, "periode", *DIMS]
+        )
         sums = sums.reindex(full, fill_value=0.0).reset_index()
-        frames.append(sums.rename(columns={column: "territoire_code"}).assign(
-            indicateur=ind, territoire_type=ttype, source=ILL, origine="illustratif"))
+        frames.append(
+            sums.rename(columns={column: "territoire_code"}).assign(
+                indicateur=ind, territoire_type=ttype, source=ILL, origine="illustratif"
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -428,16 +524,26 @@ def ent_rows(inp: dict, cells_by_ind: dict) -> pd.DataFrame:
         start = int(r.periode[:4])
         for month, value in zip(MONTHS, allocate(r.valeur, weights), strict=True):
             year = start if month >= 9 else start + 1
-            monthly.append({"indicateur": "ent_visites_mois", "periode": f"{year}-{month:02d}", "niveau": r.niveau,
-                            "thematique": r.thematique, "public": r.public, "valeur": float(value), "source": ILL,
-                            "origine": "illustratif"})
+            monthly.append(
+                {
+                    "indicateur": "ent_visites_mois",
+                    "periode": f"{year}-{month:02d}",
+                    "niveau": r.niveau,
+                    "thematique": r.thematique,
+                    "public": r.public,
+                    "valeur": float(value),
+                    "source": ILL,
+                    "origine": "illustratif",
+                }
+            )
     monthly = pd.DataFrame(monthly)
     monthly_lower = territorial_leaves(monthly, inp)
-    annual_lower = monthly_lower.assign(periode=monthly_lower["periode"].map(school_year_of),
-                                        indicateur="ent_visites")
+    annual_lower = monthly_lower.assign(
+        periode=monthly_lower["periode"].map(school_year_of), indicateur="ent_visites"
+    )
     annual_lower = annual_lower.groupby(
-        ["indicateur", "periode", "territoire_type", "territoire_code", *DIMS, "source", "origine"],
-        as_index=False)["valeur"].sum()
+        ["indicateur", "periode", "territoire_type", "territoire_code", *DIMS, "source", "origine"], as_index=False
+    )["valeur"].sum()
     parts = [_academie(leaves, inp), _academie(monthly, inp), monthly_lower, annual_lower]
     return pd.concat([generalise(p) for p in parts], ignore_index=True)
 
@@ -477,8 +583,10 @@ def main() -> None:
     config.DEMO_MEASURES.parent.mkdir(parents=True, exist_ok=True)
     out.to_csv(config.DEMO_MEASURES, sep=";", index=False, encoding="utf-8", lineterminator="\n")
     counts = frame["origine"].value_counts().to_dict()
-    print(f"{config.DEMO_MEASURES.relative_to(ROOT)} : {len(frame)} lignes, {frame['indicateur'].nunique()} "
-          f"indicateurs ; origine : " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + ".")
+    print(
+        f"{config.DEMO_MEASURES.relative_to(ROOT)} : {len(frame)} lignes, {frame['indicateur'].nunique()} "
+        f"indicateurs ; origine : " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + "."
+    )
 
 
 if __name__ == "__main__":

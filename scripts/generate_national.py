@@ -54,46 +54,111 @@ GENERATOR_VERSION = "1"
 SOURCE = "Jeu national synthétique (illustratif, scripts/generate_national.py)"
 ORIGIN = "illustratif"
 FIRST_YEAR = 2014
-MEASURE_COLUMNS = ["indicateur", "periode", "annee_scolaire", "territoire_type", "territoire_code", "niveau",
-                   "thematique", "public", "valeur", "origine", "source"]
+MEASURE_COLUMNS = [
+    "indicateur",
+    "periode",
+    "annee_scolaire",
+    "territoire_type",
+    "territoire_code",
+    "niveau",
+    "thematique",
+    "public",
+    "valeur",
+    "origine",
+    "source",
+]
 """The store's `mesures` columns without `lot_id`, in its order."""
 
 # id, libellé, unité, agrégation, dimension détaillée, parts, base monthly value per établissement, kpi
 INDICATORS = [
-    ("nat_ent_visites_mois", "Visites mensuelles de l'ENT (synthétique)", "visites", "somme", "public",
-     ("eleves", "parents", "enseignants"), 2500.0, 1),
-    ("nat_ressources_consultations_mois", "Ressources numériques consultées (synthétique)", "consultations",
-     "somme", "niveau", ("ecole", "college", "lycee"), 900.0, 2),
-    ("nat_gar_connexions_mois", "Connexions au GAR (synthétique)", "connexions", "somme", "niveau",
-     ("college", "lycee", "lycee_pro"), 1200.0, 3),
-    ("nat_visio_minutes_mois", "Minutes de classe virtuelle (synthétique)", "minutes", "somme", "public",
-     ("eleves", "enseignants"), 4000.0, 4),
-    ("nat_formations_heures_mois", "Heures de formation au numérique (synthétique)", "heures", "somme",
-     "thematique", ("savoirs_fondamentaux", "programmation_ia", "bon_usage_numerique"), 6.0, 5),
+    (
+        "nat_ent_visites_mois",
+        "Visites mensuelles de l'ENT (synthétique)",
+        "visites",
+        "somme",
+        "public",
+        ("eleves", "parents", "enseignants"),
+        2500.0,
+        1,
+    ),
+    (
+        "nat_ressources_consultations_mois",
+        "Ressources numériques consultées (synthétique)",
+        "consultations",
+        "somme",
+        "niveau",
+        ("ecole", "college", "lycee"),
+        900.0,
+        2,
+    ),
+    (
+        "nat_gar_connexions_mois",
+        "Connexions au GAR (synthétique)",
+        "connexions",
+        "somme",
+        "niveau",
+        ("college", "lycee", "lycee_pro"),
+        1200.0,
+        3,
+    ),
+    (
+        "nat_visio_minutes_mois",
+        "Minutes de classe virtuelle (synthétique)",
+        "minutes",
+        "somme",
+        "public",
+        ("eleves", "enseignants"),
+        4000.0,
+        4,
+    ),
+    (
+        "nat_formations_heures_mois",
+        "Heures de formation au numérique (synthétique)",
+        "heures",
+        "somme",
+        "thematique",
+        ("savoirs_fondamentaux", "programmation_ia", "bon_usage_numerique"),
+        6.0,
+        5,
+    ),
     ("nat_equipement_taux_mois", "Taux d'équipement numérique (synthétique)", "%", "moyenne", None, (), 60.0, 6),
     ("nat_tickets_assistance_mois", "Tickets d'assistance (synthétique)", "tickets", "somme", None, (), 3.0, None),
 ]
 SEASON = [1.0, 1.05, 0.85, 1.0, 0.9, 1.0, 0.95, 1.0, 0.9, 0.8, 0.25, 0.1]  # September … August
-NIVEAUX = [("ecole", "École", 1), ("college", "Collège", 2), ("lycee", "Lycée", 3),
-           ("lycee_pro", "Lycée professionnel", 4), ("tous", "Tous niveaux", 9)]
-PUBLICS = [("eleves", "Élèves", 1), ("enseignants", "Enseignants et personnels", 2), ("parents", "Parents", 3),
-           ("tous", "Tous publics", 9)]
+NIVEAUX = [
+    ("ecole", "École", 1),
+    ("college", "Collège", 2),
+    ("lycee", "Lycée", 3),
+    ("lycee_pro", "Lycée professionnel", 4),
+    ("tous", "Tous niveaux", 9),
+]
+PUBLICS = [
+    ("eleves", "Élèves", 1),
+    ("enseignants", "Enseignants et personnels", 2),
+    ("parents", "Parents", 3),
+    ("tous", "Tous publics", 9),
+]
 THEMATIQUES = [
     ("savoirs_fondamentaux", "Savoirs fondamentaux", "Thématiques des laboratoires", None, None),
     ("programmation_ia", "Programmation et intelligence artificielle", "Thématiques des laboratoires", None, None),
     ("bon_usage_numerique", "Bon usage du numérique", "Thématiques des laboratoires", None, None),
-    ("robotique_programmation", "Robotique et programmation", "Thèmes d'accompagnement", "programmation_ia",
-     "Sous-thème synthétique de « Programmation et intelligence artificielle »."),
+    (
+        "robotique_programmation",
+        "Robotique et programmation",
+        "Thèmes d'accompagnement",
+        "programmation_ia",
+        "Sous-thème synthétique de « Programmation et intelligence artificielle ».",
+    ),
     ("tous", "Toutes thématiques", "Toutes", None, None),
 ]
 EMPTY_TABLES = {
     "communes_bassins": "code_commune VARCHAR, nom_commune VARCHAR, departement VARCHAR, bassin VARCHAR, "
-                        "population BIGINT, methode VARCHAR",
+    "population BIGINT, methode VARCHAR",
     "laboratoires": "code VARCHAR, nom VARCHAR, commune VARCHAR, code_commune VARCHAR, departement VARCHAR, "
-                    "bassin VARCHAR, latitude DOUBLE, longitude DOUBLE, structure VARCHAR, territoire VARCHAR, "
-                    "thematiques VARCHAR, niveaux VARCHAR, ouverture BIGINT, source VARCHAR",
+    "bassin VARCHAR, latitude DOUBLE, longitude DOUBLE, structure VARCHAR, territoire VARCHAR, "
+    "thematiques VARCHAR, niveaux VARCHAR, ouverture BIGINT, source VARCHAR",
     "projets": "thematique VARCHAR, intitule VARCHAR, lieu VARCHAR, laboratoire VARCHAR, projet VARCHAR, "
-               "source VARCHAR",
+    "source VARCHAR",
 }
 
 
@@ -136,40 +201,87 @@ def reference_frames(academies: int, etablissements: int, seed: int) -> dict[str
     if etablissements >= len(bassins):
         bassin_idx[: len(bassins)] = np.arange(len(bassins))
     kinds = np.array(["école", "collège", "lycée", "lycée professionnel"])
-    etab = pd.DataFrame({
-        "code": [f"SE{i + 1:06d}" for i in idx],
-        "nom": [f"Établissement synthétique {i + 1:06d}" for i in idx],
-        "type": kinds[(_unit(idx, seed + 3) * 4).astype(int).clip(0, 3)],
-        "bassin": bassins["code"].to_numpy()[bassin_idx],
-    })
+    etab = pd.DataFrame(
+        {
+            "code": [f"SE{i + 1:06d}" for i in idx],
+            "nom": [f"Établissement synthétique {i + 1:06d}" for i in idx],
+            "type": kinds[(_unit(idx, seed + 3) * 4).astype(int).clip(0, 3)],
+            "bassin": bassins["code"].to_numpy()[bassin_idx],
+        }
+    )
     etab["departement"] = etab["bassin"].str.split("-").str[0]
-    etab = etab.merge(departements[["code", "academie"]].rename(columns={"code": "departement"}),
-                      on="departement", how="left")
+    etab = etab.merge(
+        departements[["code", "academie"]].rename(columns={"code": "departement"}), on="departement", how="left"
+    )
     etab["taille"] = np.round(0.2 + _unit(idx, seed + 4) ** 2 * 3.0, 4)  # size factor of the établissement
-    territoires = pd.concat([
-        pd.DataFrame({"type": "academie", "code": academies_f["code"], "nom": academies_f["nom"],
-                      "departement": None, "bassin": None}),
-        pd.DataFrame({"type": "departement", "code": departements["code"], "nom": departements["nom"],
-                      "departement": departements["code"], "bassin": None}),
-        pd.DataFrame({"type": "bassin", "code": bassins["code"], "nom": bassins["nom"],
-                      "departement": bassins["departement"], "bassin": bassins["code"]}),
-        pd.DataFrame({"type": "etablissement", "code": etab["code"], "nom": etab["nom"],
-                      "departement": etab["departement"], "bassin": etab["bassin"]}),
-    ], ignore_index=True).astype(object)
-    indicateurs = pd.DataFrame([{
-        "id": ind, "libelle": label, "unite": unit,
-        "definition": f"{label} : indicateur inventé pour mesurer l'application à l'échelle nationale.",
-        "source": SOURCE, "agregation": agg, "granularite": "mensuelle", "domaine": "National (synthétique)",
-        "kpi": kpi, "territoires": "academie|departement|bassin|etablissement",
-        "niveaux": "|".join(parts) if dim == "niveau" else "non",
-        "thematiques": "|".join(parts) if dim == "thematique" else "non",
-        "publics": "|".join(parts) if dim == "public" else "non", "recouvrement": "non",
-    } for ind, label, unit, agg, dim, parts, _base, kpi in INDICATORS])
+    territoires = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "type": "academie",
+                    "code": academies_f["code"],
+                    "nom": academies_f["nom"],
+                    "departement": None,
+                    "bassin": None,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "type": "departement",
+                    "code": departements["code"],
+                    "nom": departements["nom"],
+                    "departement": departements["code"],
+                    "bassin": None,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "type": "bassin",
+                    "code": bassins["code"],
+                    "nom": bassins["nom"],
+                    "departement": bassins["departement"],
+                    "bassin": bassins["code"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "type": "etablissement",
+                    "code": etab["code"],
+                    "nom": etab["nom"],
+                    "departement": etab["departement"],
+                    "bassin": etab["bassin"],
+                }
+            ),
+        ],
+        ignore_index=True,
+    ).astype(object)
+    indicateurs = pd.DataFrame(
+        [
+            {
+                "id": ind,
+                "libelle": label,
+                "unite": unit,
+                "definition": f"{label} : indicateur inventé pour mesurer l'application à l'échelle nationale.",
+                "source": SOURCE,
+                "agregation": agg,
+                "granularite": "mensuelle",
+                "domaine": "National (synthétique)",
+                "kpi": kpi,
+                "territoires": "academie|departement|bassin|etablissement",
+                "niveaux": "|".join(parts) if dim == "niveau" else "non",
+                "thematiques": "|".join(parts) if dim == "thematique" else "non",
+                "publics": "|".join(parts) if dim == "public" else "non",
+                "recouvrement": "non",
+            }
+            for ind, label, unit, agg, dim, parts, _base, kpi in INDICATORS
+        ]
+    )
     indicateurs["kpi"] = indicateurs["kpi"].astype("Int64")
     return {
         "indicateurs": indicateurs,
-        "thematiques": pd.DataFrame(THEMATIQUES,
-                                    columns=["code", "libelle", "famille", "parent", "justification"]),
+        "thematiques": pd.DataFrame(
+            THEMATIQUES, columns=["code", "libelle", "famille", "parent", "justification"]
+        ),
         "niveaux": pd.DataFrame(NIVEAUX, columns=["code", "libelle", "ordre"]),
         "publics": pd.DataFrame(PUBLICS, columns=["code", "libelle", "ordre"]),
         "departements": departements,
@@ -187,9 +299,15 @@ def _months(years: int) -> pd.DataFrame:
     start = first + m // 12
     month = (m + 8) % 12 + 1
     year = start + (month < 9)
-    return pd.DataFrame({"m": m, "periode": [f"{y:04d}-{mm:02d}" for y, mm in zip(year, month)],
-                         "annee_scolaire": [f"{s}-{s + 1}" for s in start],
-                         "saison": [SEASON[i % 12] for i in m], "annee_idx": m // 12})
+    return pd.DataFrame(
+        {
+            "m": m,
+            "periode": [f"{y:04d}-{mm:02d}" for y, mm in zip(year, month)],
+            "annee_scolaire": [f"{s}-{s + 1}" for s in start],
+            "saison": [SEASON[i % 12] for i in m],
+            "annee_idx": m // 12,
+        }
+    )
 
 
 def _aggregate_rows(con: duckdb.DuckDBPyConnection, k: int, seed: int) -> pd.DataFrame:
@@ -200,7 +318,8 @@ def _aggregate_rows(con: duckdb.DuckDBPyConnection, k: int, seed: int) -> pd.Dat
     for level in ("bassin", "departement", "academie"):
         totals = con.execute(
             f"""SELECT e.{level} AS territoire_code, v.m, {fn}(v.valeur) AS valeur
-                FROM v JOIN etab e ON e.e = v.e GROUP BY ALL ORDER BY 1, 2""").df()
+                FROM v JOIN etab e ON e.e = v.e GROUP BY ALL ORDER BY 1, 2"""
+        ).df()
         totals["territoire_type"] = level
         frames.append(totals)
     tous = pd.concat(frames, ignore_index=True)
@@ -229,8 +348,15 @@ def _aggregate_rows(con: duckdb.DuckDBPyConnection, k: int, seed: int) -> pd.Dat
     return frame
 
 
-def generate(dest: Path = DEFAULT_DIR, academies: int = 30, etablissements: int = 60_000, years: int = 10,
-             seed: int = 2024, memory_limit: str = "2GB", quiet: bool = False) -> dict:
+def generate(
+    dest: Path = DEFAULT_DIR,
+    academies: int = 30,
+    etablissements: int = 60_000,
+    years: int = 10,
+    seed: int = 2024,
+    memory_limit: str = "2GB",
+    quiet: bool = False,
+) -> dict:
     """Write the dataset under `dest` (replaced); returns the manifest."""
     started = time.perf_counter()
     dest = Path(dest)
@@ -263,13 +389,14 @@ def generate(dest: Path = DEFAULT_DIR, academies: int = 30, etablissements: int 
         files, counts = [], {}
         for k, (ind, _label, _u, agg, _dim, _parts, base, _kpi) in enumerate(INDICATORS):
             # établissement values: size × season × yearly trend × noise, all from integer hashing
-            noise = (f"(((v_i * 2654435761 + {(seed + k) * 40503 + 977}) % 4294967296)::DOUBLE / 4294967296.0)")
+            noise = f"(((v_i * 2654435761 + {(seed + k) * 40503 + 977}) % 4294967296)::DOUBLE / 4294967296.0)"
             if agg == "moyenne":
-                value = (f"round(least(100.0, {base} * (0.7 + 0.1 * e.taille) + 3.0 * mo.annee_idx "
-                         f"+ 10.0 * {noise}), 1)")
+                value = (
+                    f"round(least(100.0, {base} * (0.7 + 0.1 * e.taille) + 3.0 * mo.annee_idx "
+                    f"+ 10.0 * {noise}), 1)"
+                )
             else:
-                value = (f"round({base} * e.taille * mo.saison * (1 + 0.06 * mo.annee_idx) "
-                         f"* (0.7 + 0.6 * {noise}))")
+                value = f"round({base} * e.taille * mo.saison * (1 + 0.06 * mo.annee_idx) * (0.7 + 0.6 * {noise}))"
             con.execute(f"""
                 CREATE OR REPLACE TABLE v AS
                 SELECT e.e, mo.m, {value}::DOUBLE AS valeur
@@ -297,16 +424,21 @@ def generate(dest: Path = DEFAULT_DIR, academies: int = 30, etablissements: int 
             counts[etab_file.name] = len(sizes) * n_months
             files += [agg_file.name, etab_file.name]
             if not quiet:
-                print(f"  {ind} : {len(sizes) * n_months + len(aggregates):,} lignes "
-                      f"({time.perf_counter() - started:.0f} s)".replace(",", "\u202f"), flush=True)
+                print(
+                    f"  {ind} : {len(sizes) * n_months + len(aggregates):,} lignes "
+                    f"({time.perf_counter() - started:.0f} s)".replace(",", "\u202f"),
+                    flush=True,
+                )
     finally:
         con.close()
         shutil.rmtree(dest / ".tmp", ignore_errors=True)
     manifest = {
         "generateur": f"scripts/generate_national.py v{GENERATOR_VERSION}",
         "parametres": {"academies": academies, "etablissements": etablissements, "annees": years, "seed": seed},
-        "origine": ORIGIN, "source": SOURCE,
-        "lignes": int(sum(counts.values())), "lignes_par_fichier": counts,
+        "origine": ORIGIN,
+        "source": SOURCE,
+        "lignes": int(sum(counts.values())),
+        "lignes_par_fichier": counts,
         "fichiers_mesures": [f"mesures/{name}" for name in files],
         "duree_s": round(time.perf_counter() - started, 1),
         "octets": int(sum(p.stat().st_size for p in dest.rglob("*") if p.is_file())),
@@ -324,8 +456,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Jeu de données national synthétique (Parquet).")
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="dossier de sortie (remplacé)")
     parser.add_argument("--academies", type=int, default=30)
-    parser.add_argument("--etablissements", type=int, default=None,
-                        help="nombre d'établissements (défaut : 60 000, ou déduit de --rows)")
+    parser.add_argument(
+        "--etablissements",
+        type=int,
+        default=None,
+        help="nombre d'établissements (défaut : 60 000, ou déduit de --rows)",
+    )
     parser.add_argument("--rows", type=int, default=None, help="nombre approximatif de lignes de mesures")
     parser.add_argument("--annees", type=int, default=10, help="années scolaires (mois × 12), au plus 10")
     parser.add_argument("--seed", type=int, default=2024)
@@ -333,11 +469,15 @@ def main(argv: list[str] | None = None) -> int:
     if not 1 <= args.annees <= 10 or args.academies < 1:
         parser.error("--annees doit être entre 1 et 10 et --academies au moins 1")
     etab = args.etablissements or (etablissements_for_rows(args.rows, args.annees) if args.rows else 60_000)
-    print(f"Génération dans {args.dir} : {args.academies} académies, {etab} établissements, "
-          f"{args.annees} années", flush=True)
+    print(
+        f"Génération dans {args.dir} : {args.academies} académies, {etab} établissements, {args.annees} années",
+        flush=True,
+    )
     manifest = generate(args.dir, args.academies, etab, args.annees, args.seed)
-    print(f"{manifest['lignes']:,} lignes de mesures, {manifest['octets'] / 2**20:,.0f} Mio, "
-          f"{manifest['duree_s']} s".replace(",", "\u202f"))
+    print(
+        f"{manifest['lignes']:,} lignes de mesures, {manifest['octets'] / 2**20:,.0f} Mio, "
+        f"{manifest['duree_s']} s".replace(",", "\u202f")
+    )
     return 0
 
 

@@ -68,28 +68,50 @@ def haproxy_missing_message() -> str | None:
     """None when HAProxy is installed, else how to install it (French)."""
     if haproxy_path():
         return None
-    return ("HAProxy introuvable : installez le paquet Debian avec `apt-get install -y haproxy` "
-            "(`make serve` le fait en root).")
+    return (
+        "HAProxy introuvable : installez le paquet Debian avec `apt-get install -y haproxy` "
+        "(`make serve` le fait en root)."
+    )
 
 
 def replica_command(port: int) -> list[str]:
     """The command of one replica: the dashboard on 127.0.0.1:`port` through the server's guard
     (`components/server_guard.py`), headless, no telemetry, no file watcher (production behaviour: the code does
     not change under running sessions)."""
-    return [sys.executable, *LAUNCHER,
-            "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    return [
+        sys.executable,
+        *LAUNCHER,
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
 
 
-def render_config(replica_ports: list[int], port: int, *, bind: str = "127.0.0.1", stats_socket: str,
-                  production: bool = False, certificate: str | None = None) -> str:
+def render_config(
+    replica_ports: list[int],
+    port: int,
+    *,
+    bind: str = "127.0.0.1",
+    stats_socket: str,
+    production: bool = False,
+    certificate: str | None = None,
+) -> str:
     """haproxy.cfg from the template: frontend on `bind:port`, one `server rN 127.0.0.1:P` per replica port.
     `production`: HAProxy drops to the `haproxy` user in a chroot (Debian's unit). `certificate`: a PEM file
     (certificate + key): TLS on the frontend, `secure` cookie, port 80 redirected to HTTPS."""
     if not replica_ports:
         raise ValueError("au moins un réplica")
-    servers = "".join(f"    server {replica_name(i)} 127.0.0.1:{p} check cookie {replica_name(i)}\n"
-                      for i, p in enumerate(replica_ports))
+    servers = "".join(
+        f"    server {replica_name(i)} 127.0.0.1:{p} check cookie {replica_name(i)}\n"
+        for i, p in enumerate(replica_ports)
+    )
     address = f"[{bind}]" if ":" in bind else bind
     bind_line = f"{address}:{port}"
     frontend_extra = ""
@@ -191,9 +213,15 @@ class Cluster:
     def _launch(self, index: int) -> None:
         replica = self.replicas[index]
         with replica.log_path.open("ab") as log:
-            replica.process = subprocess.Popen(replica_command(replica.port), cwd=ROOT, env=self.env, stdout=log,
-                                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                               start_new_session=True)
+            replica.process = subprocess.Popen(
+                replica_command(replica.port),
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
 
     def _wait_healthy(self, index: int) -> None:
         replica = self.replicas[index]
@@ -201,15 +229,18 @@ class Cluster:
         while True:
             if replica.process is None or replica.process.poll() is not None:
                 code = replica.process.returncode if replica.process else None
-                raise ServerError(f"le réplica {replica_name(index)} s'est arrêté (code {code}) :\n"
-                                  f"{_tail(replica.log_path)}")
+                raise ServerError(
+                    f"le réplica {replica_name(index)} s'est arrêté (code {code}) :\n{_tail(replica.log_path)}"
+                )
             with suppress(OSError):
                 status, body = http_get(f"{replica.url}/_stcore/health", timeout=2)
                 if status == 200 and body.strip() == b"ok":
                     return
             if time.monotonic() > deadline:
-                raise ServerError(f"le réplica {replica_name(index)} ne répond pas après {self.timeout:.0f} s :\n"
-                                  f"{_tail(replica.log_path)}")
+                raise ServerError(
+                    f"le réplica {replica_name(index)} ne répond pas après {self.timeout:.0f} s :\n"
+                    f"{_tail(replica.log_path)}"
+                )
             time.sleep(0.25)
 
     def stop_replica(self, index: int) -> None:
@@ -251,8 +282,11 @@ class Cluster:
 
     def server_states(self) -> dict[str, str]:
         """Replica name → HAProxy's view of it: `UP`, `DOWN`, `UP 1/2` (going down), `DOWN 1/2` (coming up)…"""
-        return {row["svname"]: row["status"] for row in self.stats()
-                if row.get("pxname") == "streamlit" and row.get("svname") in self.replica_names}
+        return {
+            row["svname"]: row["status"]
+            for row in self.stats()
+            if row.get("pxname") == "streamlit" and row.get("svname") in self.replica_names
+        }
 
     def wait_state(self, index: int, state: str, timeout: float = 30.0) -> float:
         """Wait until HAProxy reports replica `index` exactly `state` (`UP` or `DOWN`); returns the seconds it
@@ -267,8 +301,10 @@ class Cluster:
             if seen == state:
                 return time.monotonic() - start
             time.sleep(0.2)
-        raise ServerError(f"{name} : état HAProxy « {seen} » au lieu de « {state} » après {timeout:.0f} s\n"
-                          f"{self.haproxy_log_tail()}")
+        raise ServerError(
+            f"{name} : état HAProxy « {seen} » au lieu de « {state} » après {timeout:.0f} s\n"
+            f"{self.haproxy_log_tail()}"
+        )
 
 
 def _base_env(store_dir: Path, data_dir: Path | None, extra_env: dict[str, str] | None) -> dict[str, str]:
@@ -290,23 +326,37 @@ def _check_free(ports: list[int]) -> None:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
-                raise ServerError(f"le port {port} est déjà utilisé sur 127.0.0.1 (--port / --replica-ports)") \
-                    from None
+                raise ServerError(
+                    f"le port {port} est déjà utilisé sur 127.0.0.1 (--port / --replica-ports)"
+                ) from None
 
 
 def prepare_store(env: dict[str, str], store_dir: Path) -> None:
     """Publish the first data version (or refresh it) ONCE before the replicas start: `init --if-needed`.
     Otherwise every replica would try on its first visit and all but one would wait for the writers' lock."""
-    done = subprocess.run([sys.executable, "-m", "observatoire", "--store", str(store_dir), "init", "--if-needed"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "observatoire", "--store", str(store_dir), "init", "--if-needed"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if done.returncode != 0:
         raise ServerError(f"préparation des données impossible ({store_dir}) :\n{done.stdout}{done.stderr}")
 
 
 @contextmanager
-def cluster(replicas: int = 2, port: int = 0, store_dir: Path | None = None, data_dir: Path | None = None,
-            extra_env: dict[str, str] | None = None, *, replica_ports: list[int] | None = None,
-            timeout: float = HEALTH_TIMEOUT) -> Iterator[Cluster]:
+def cluster(
+    replicas: int = 2,
+    port: int = 0,
+    store_dir: Path | None = None,
+    data_dir: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+    *,
+    replica_ports: list[int] | None = None,
+    timeout: float = HEALTH_TIMEOUT,
+) -> Iterator[Cluster]:
     """Start `replicas` Streamlit replicas and HAProxy in front of them, all on 127.0.0.1; yield once every
     replica answers /_stcore/health and HAProxy sees them all UP; always stop everything.
 
@@ -331,8 +381,9 @@ def cluster(replicas: int = 2, port: int = 0, store_dir: Path | None = None, dat
     config_path, stats_socket = workdir / "haproxy.cfg", workdir / "haproxy.sock"
     haproxy_log = workdir / "haproxy.log"
     config_path.write_text(render_config(ports, port, stats_socket=str(stats_socket)), encoding="utf-8")
-    checked = subprocess.run([executable, "-c", "-q", "-f", str(config_path)], capture_output=True, text=True,
-                             timeout=30)
+    checked = subprocess.run(
+        [executable, "-c", "-q", "-f", str(config_path)], capture_output=True, text=True, timeout=30
+    )
     if checked.returncode != 0:
         shutil.rmtree(workdir, ignore_errors=True)
         raise ServerError(f"configuration HAProxy refusée :\n{checked.stdout}{checked.stderr}")
@@ -340,18 +391,34 @@ def cluster(replicas: int = 2, port: int = 0, store_dir: Path | None = None, dat
     haproxy: subprocess.Popen | None = None
     try:
         prepare_store(env, store_dir)
-        running = Cluster(url=f"http://127.0.0.1:{port}", port=port, store_dir=store_dir, workdir=workdir, env=env,
-                          replicas=members, haproxy=None, config_path=config_path, stats_socket=stats_socket,
-                          haproxy_log=haproxy_log, timeout=timeout)
+        running = Cluster(
+            url=f"http://127.0.0.1:{port}",
+            port=port,
+            store_dir=store_dir,
+            workdir=workdir,
+            env=env,
+            replicas=members,
+            haproxy=None,
+            config_path=config_path,
+            stats_socket=stats_socket,
+            haproxy_log=haproxy_log,
+            timeout=timeout,
+        )
         for index in range(replicas):  # all start at once, then each is waited for
             running._launch(index)
         for index in range(replicas):
             running._wait_healthy(index)
         # HAProxy last: its first health checks find every replica ready (no « no server available » at start)
         with haproxy_log.open("ab") as log:
-            haproxy = subprocess.Popen([executable, "-db", "-f", str(config_path)], cwd=workdir, env=env,
-                                       stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                       start_new_session=True)
+            haproxy = subprocess.Popen(
+                [executable, "-db", "-f", str(config_path)],
+                cwd=workdir,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         running.haproxy = haproxy
         time.sleep(0.2)
         if haproxy.poll() is not None:
@@ -384,22 +451,38 @@ def _ports(text: str) -> list[int]:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python scripts/serve.py",
-        description="Plusieurs réplicas Streamlit du tableau de bord derrière HAProxy (boucle locale).")
+        description="Plusieurs réplicas Streamlit du tableau de bord derrière HAProxy (boucle locale).",
+    )
     parser.add_argument("--replicas", type=int, default=2, help="nombre de réplicas Streamlit (défaut : 2)")
     parser.add_argument("--port", type=int, default=8501, help="port de HAProxy, l'adresse des utilisateurs")
-    parser.add_argument("--replica-ports", type=_ports, default=None,
-                        help="ports des réplicas, séparés par des virgules (défaut : 8601, 8602… ; "
-                             "--print-config : idem)")
-    parser.add_argument("--store", type=Path, default=None,
-                        help="dossier des versions publiées (défaut : $OBSERVATOIRE_STORE ou var/)")
-    parser.add_argument("--print-config", action="store_true",
-                        help="affiche la configuration HAProxy rendue et s'arrête (production)")
-    parser.add_argument("--production", action="store_true",
-                        help="avec --print-config : utilisateur haproxy, chroot, socket /run/haproxy/admin.sock")
-    parser.add_argument("--bind", default="127.0.0.1",
-                        help="avec --print-config : adresse d'écoute de HAProxy (ex. 0.0.0.0)")
-    parser.add_argument("--certificate", default=None,
-                        help="avec --print-config : fichier PEM (certificat + clé) pour HTTPS")
+    parser.add_argument(
+        "--replica-ports",
+        type=_ports,
+        default=None,
+        help="ports des réplicas, séparés par des virgules (défaut : 8601, 8602… ; --print-config : idem)",
+    )
+    parser.add_argument(
+        "--store",
+        type=Path,
+        default=None,
+        help="dossier des versions publiées (défaut : $OBSERVATOIRE_STORE ou var/)",
+    )
+    parser.add_argument(
+        "--print-config",
+        action="store_true",
+        help="affiche la configuration HAProxy rendue et s'arrête (production)",
+    )
+    parser.add_argument(
+        "--production",
+        action="store_true",
+        help="avec --print-config : utilisateur haproxy, chroot, socket /run/haproxy/admin.sock",
+    )
+    parser.add_argument(
+        "--bind", default="127.0.0.1", help="avec --print-config : adresse d'écoute de HAProxy (ex. 0.0.0.0)"
+    )
+    parser.add_argument(
+        "--certificate", default=None, help="avec --print-config : fichier PEM (certificat + clé) pour HTTPS"
+    )
     return parser
 
 
@@ -414,8 +497,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.print_config:
         sock = "/run/haproxy/admin.sock" if args.production else "/tmp/observatoire-haproxy.sock"
-        print(render_config(ports, args.port, bind=args.bind, stats_socket=sock, production=args.production,
-                            certificate=args.certificate), end="")
+        print(
+            render_config(
+                ports,
+                args.port,
+                bind=args.bind,
+                stats_socket=sock,
+                production=args.production,
+                certificate=args.certificate,
+            ),
+            end="",
+        )
         return 0
     missing = haproxy_missing_message()
     if missing:
@@ -432,24 +524,34 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)  # also when started in the background (SIGINT inherited ignored)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        print(f"Démarrage de {args.replicas} réplica(s) (ports {', '.join(map(str, ports))}) et de HAProxy…",
-              flush=True)
+        print(
+            f"Démarrage de {args.replicas} réplica(s) (ports {', '.join(map(str, ports))}) et de HAProxy…",
+            flush=True,
+        )
         with cluster(args.replicas, args.port, store_dir=store_dir, replica_ports=ports) as running:
-            print(f"Tableau de bord : {running.url}  ({args.replicas} réplica(s), données : {store_dir})\n"
-                  f"Journaux : {running.workdir}  —  Ctrl+C pour tout arrêter.", flush=True)
+            print(
+                f"Tableau de bord : {running.url}  ({args.replicas} réplica(s), données : {store_dir})\n"
+                f"Journaux : {running.workdir}  —  Ctrl+C pour tout arrêter.",
+                flush=True,
+            )
             haproxy = running.haproxy
             assert haproxy is not None, "HAProxy est démarré avant que le groupe soit prêt"
             while True:
                 time.sleep(1)
                 if haproxy.poll() is not None:
-                    print(f"HAProxy s'est arrêté (code {haproxy.returncode}) :\n"
-                          f"{running.haproxy_log_tail()}", file=sys.stderr)
+                    print(
+                        f"HAProxy s'est arrêté (code {haproxy.returncode}) :\n{running.haproxy_log_tail()}",
+                        file=sys.stderr,
+                    )
                     return 1
                 for index, replica in enumerate(running.replicas):
                     if index not in running._stopped and replica.process and replica.process.poll() is not None:
                         code = replica.process.returncode
-                        print(f"Le réplica {replica_name(index)} s'est arrêté (code {code}) : redémarrage.",
-                              file=sys.stderr, flush=True)
+                        print(
+                            f"Le réplica {replica_name(index)} s'est arrêté (code {code}) : redémarrage.",
+                            file=sys.stderr,
+                            flush=True,
+                        )
                         running.start_replica(index)
     except KeyboardInterrupt:
         print("\nArrêt des réplicas et de HAProxy.", flush=True)

@@ -67,7 +67,9 @@ def load_script(name: str, alias: str):  # noqa: ANN201 - a module
     import sys
     from pathlib import Path
 
-    spec = importlib.util.spec_from_file_location(alias, Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(
+        alias, Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[alias] = module

@@ -12,8 +12,12 @@ NEW_YEAR = "2024-2025"
 FIRST_SOURCES = ("gar_connexions", "pix_eleves_certifies")  # GAR and PIX come first (issue 18)
 
 
-def new_year_frame(repo: versions.Repository, year: str = NEW_YEAR, indicators: tuple[str, ...] = FIRST_SOURCES,
-                   factor: float = 1.1) -> pd.DataFrame:
+def new_year_frame(
+    repo: versions.Repository,
+    year: str = NEW_YEAR,
+    indicators: tuple[str, ...] = FIRST_SOURCES,
+    factor: float = 1.1,
+) -> pd.DataFrame:
     """Every active row of `indicators` for the latest school year of the current version, moved to `year`
     (values × `factor`, rounded): the same breakdowns, so the store accepts them."""
     with repo.connect() as con:
@@ -28,8 +32,9 @@ def new_year_frame(repo: versions.Repository, year: str = NEW_YEAR, indicators: 
     return frame.reset_index(drop=True)
 
 
-def publish_new_year(repo: versions.Repository, year: str = NEW_YEAR,
-                     indicators: tuple[str, ...] = FIRST_SOURCES) -> versions.Version:
+def publish_new_year(
+    repo: versions.Repository, year: str = NEW_YEAR, indicators: tuple[str, ...] = FIRST_SOURCES
+) -> versions.Version:
     """Publish `year` for `indicators` (a new version, as an import would)."""
     frame = new_year_frame(repo, year, indicators)
     sha = hashlib.sha256(frame.to_csv(sep=";", index=False).encode("utf-8")).hexdigest()

@@ -27,12 +27,19 @@ TEXT_FILES = {".j2", ".json", ".css", ".js", ".html", ".toml"}
 def _facts() -> tuple[re.Pattern[str], set[str], set[float]]:
     acad = json.loads((REF / "academie.json").read_text(encoding="utf-8"))
     bassins = json.loads((REF / "bassins.geojson").read_text(encoding="utf-8"))
-    names = {acad["nom"], acad.get("nom_court", ""), acad.get("region_academique", ""), acad["bilan"],
-             acad.get("bilan_court", "")}
+    names = {
+        acad["nom"],
+        acad.get("nom_court", ""),
+        acad.get("region_academique", ""),
+        acad["bilan"],
+        acad.get("bilan_court", ""),
+    }
     names |= {d["nom"] for d in acad["departements"]} | {f["properties"]["nom"] for f in bassins["features"]}
     names.discard("")
-    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-                         + r")(?!\w)", re.IGNORECASE)
+    pattern = re.compile(
+        r"(?<!\w)(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?!\w)",
+        re.IGNORECASE,
+    )
     with (REF / "indicateurs.csv").open(encoding="utf-8-sig", newline="") as handle:
         ids = {row["id"] for row in csv.DictReader(handle, delimiter=";")}
     exact = {d["code"] for d in acad["departements"]} | ids
@@ -44,8 +51,11 @@ def _facts() -> tuple[re.Pattern[str], set[str], set[float]]:
 
 def _literals(tree: ast.AST) -> Iterator[tuple[int, object]]:
     """String and number literals of a module, docstrings (any string statement) left out."""
-    docs = {id(n.value) for n in ast.walk(tree)
-            if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)}
+    docs = {
+        id(n.value)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)
+    }
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and id(node) not in docs and not isinstance(node.value, bool):
             yield node.lineno, node.value
@@ -53,9 +63,12 @@ def _literals(tree: ast.AST) -> Iterator[tuple[int, object]]:
 
 def _files() -> Iterator[Path]:
     for place in APPLICATION:
-        for path in ([place] if place.is_file() else sorted(place.rglob("*"))):
-            if path.is_file() and "__pycache__" not in path.parts and (path.suffix == ".py"
-                                                                        or path.suffix in TEXT_FILES):
+        for path in [place] if place.is_file() else sorted(place.rglob("*")):
+            if (
+                path.is_file()
+                and "__pycache__" not in path.parts
+                and (path.suffix == ".py" or path.suffix in TEXT_FILES)
+            ):
                 yield path
 
 
@@ -87,10 +100,12 @@ def test_the_scan_finds_what_it_looks_for(tmp_path, monkeypatch):
     the map's latitude, an indicator id) is caught, its docstring is not."""
     module = tmp_path / "app" / "old.py"
     module.parent.mkdir()
-    module.write_text('"""« Département : 57 — Moselle » (an example)."""\n'
-                      'TITLE = "Observatoire du numérique éducatif — Nancy-Metz"\n'
-                      'DEP = "57"\nLATITUDE = 48.7\nDEFAULT = "ent_visites"\nSOURCE = "Bilan DRANE 2023-2024"\n',
-                      encoding="utf-8")
+    module.write_text(
+        '"""« Département : 57 — Moselle » (an example)."""\n'
+        'TITLE = "Observatoire du numérique éducatif — Nancy-Metz"\n'
+        'DEP = "57"\nLATITUDE = 48.7\nDEFAULT = "ent_visites"\nSOURCE = "Bilan DRANE 2023-2024"\n',
+        encoding="utf-8",
+    )
     monkeypatch.setitem(globals(), "ROOT", tmp_path)
     monkeypatch.setitem(globals(), "APPLICATION", [module.parent])
     found = found_in_code()

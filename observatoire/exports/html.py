@@ -60,12 +60,14 @@ TEMPLATE = "instantane.html.j2"
 SCRIPT = templates.FOLDER / "instantane.js"
 ILLUSTRATIVE_LABEL = "Données illustratives"
 # the fields of `Slide` and `KeyFigure` this module places itself; any other field is rendered generically
-SLIDE_FIELDS = frozenset({"kind", "title", "subtitle", "figures", "figure", "bullets", "notes", "source",
-                          "illustrative"})
+SLIDE_FIELDS = frozenset(
+    {"kind", "title", "subtitle", "figures", "figure", "bullets", "notes", "source", "illustrative"}
+)
 KEY_FIGURE_FIELDS = frozenset({"label", "value", "raw", "unit", "delta", "origins", "source", "illustrative_mark"})
 FIGURE_FIELDS = frozenset({"key", "title", "figure", "alt", "source", "illustrative", "notes"})
-CONTEXT_FIELDS = frozenset({"academie", "filters", "school_year", "version", "version_date", "url", "drane",
-                            "bilan"})  # the last two: said by the sources slide and the fiches, not here
+CONTEXT_FIELDS = frozenset(
+    {"academie", "filters", "school_year", "version", "version_date", "url", "drane", "bilan"}
+)  # the last two: said by the sources slide and the fiches, not here
 
 
 # ----------------------------------------------------------------------------------------------- assets
@@ -83,11 +85,11 @@ def bundle_version(path: Path) -> str:
     """`4.1.1` from the banner of a plotly.js bundle (« plotly.js (basic - minified) v4.1.1 »)."""
     head = path.read_text(encoding="utf-8")[:400]
     marker = head.find(" v")
-    while marker >= 0 and not head[marker + 2:marker + 3].isdigit():
+    while marker >= 0 and not head[marker + 2 : marker + 3].isdigit():
         marker = head.find(" v", marker + 1)
     if marker < 0:
         return ""
-    return head[marker + 2:].split()[0]
+    return head[marker + 2 :].split()[0]
 
 
 def trace_types(figures: Iterable[go.Figure]) -> set[str]:
@@ -109,8 +111,13 @@ def _json_for_script(value: Any) -> str:
     """JSON safe inside `<script type="application/json">`: `<`, `>`, `&` and the JS line separators escaped
     (a text from data can never close the element)."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), cls=plotly.utils.PlotlyJSONEncoder)
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 # ----------------------------------------------------------------------------------------------- figures
@@ -124,8 +131,15 @@ def export_look(figure: go.Figure) -> go.Figure:
     from observatoire.exports.look import EXPORT_TEMPLATE
 
     out = go.Figure(figure)
-    out.update_layout(template=EXPORT_TEMPLATE, width=None, height=None, autosize=True,
-                      paper_bgcolor="white", plot_bgcolor="white", dragmode=False)
+    out.update_layout(
+        template=EXPORT_TEMPLATE,
+        width=None,
+        height=None,
+        autosize=True,
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        dragmode=False,
+    )
     out.update_xaxes(automargin=True, fixedrange=True)
     out.update_yaxes(automargin=True, fixedrange=True)
     return out
@@ -165,8 +179,9 @@ def extra_fields(item: Any, known: frozenset[str]) -> list[dict[str, Any]]:
         if value is None:
             continue
         lines = value if isinstance(value, tuple) else ()
-        out.append({"name": field.name.replace("_", "-"), "text": " ; ".join(lines) if lines else value,
-                    "lines": lines})
+        out.append(
+            {"name": field.name.replace("_", "-"), "text": " ; ".join(lines) if lines else value, "lines": lines}
+        )
     return out
 
 
@@ -177,9 +192,14 @@ def footer_line(slide: Slide, version_text: str) -> str:
 
 
 def _key_figure(figure: KeyFigure) -> dict[str, Any]:
-    return {"value": figure.value, "label": figure.label, "delta": figure.delta,
-            "illustrative": figure.illustrative_text, "source": figure.source,
-            "extras": extra_fields(figure, KEY_FIGURE_FIELDS)}
+    return {
+        "value": figure.value,
+        "label": figure.label,
+        "delta": figure.delta,
+        "illustrative": figure.illustrative_text,
+        "source": figure.source,
+        "extras": extra_fields(figure, KEY_FIGURE_FIELDS),
+    }
 
 
 def _figure(figure: Figure, index: int, slide: Slide) -> dict[str, Any]:
@@ -187,7 +207,10 @@ def _figure(figure: Figure, index: int, slide: Slide) -> dict[str, Any]:
     return {
         # the width the figure's fonts were chosen for (the page scales them to the width it has)
         "design_width": int(figure.figure.layout.width or DESIGN_WIDTH),
-        "id": f"figure-{index}", "data_id": f"donnees-figure-{index}", "title": figure.title, "alt": figure.alt,
+        "id": f"figure-{index}",
+        "data_id": f"donnees-figure-{index}",
+        "title": figure.title,
+        "alt": figure.alt,
         "kind": _figure_kind(look),
         "json": templates.safe(_json_for_script(look.to_plotly_json())),
         # the figure's own source and badge when the slide does not already say them
@@ -212,10 +235,19 @@ def _slide(slide: Slide, number: int, count: int, version_text: str, figures: li
         figure = _figure(slide.figure, len(figures) + 1, slide)
         figures.append(slide.figure.figure)
     return {
-        "id": f"diapo-{number}", "number": number, "count": count, "kind": slide.kind, "title": slide.title,
-        "subtitle": slide.subtitle, "key_figures": [_key_figure(f) for f in slide.figures], "figure": figure,
-        "bullets": tuple(b for b in slide.bullets if b.strip()), "notes": _notes(slide),
-        "source": slide.source, "footer": footer_line(slide, version_text), "illustrative": slide.illustrative,
+        "id": f"diapo-{number}",
+        "number": number,
+        "count": count,
+        "kind": slide.kind,
+        "title": slide.title,
+        "subtitle": slide.subtitle,
+        "key_figures": [_key_figure(f) for f in slide.figures],
+        "figure": figure,
+        "bullets": tuple(b for b in slide.bullets if b.strip()),
+        "notes": _notes(slide),
+        "source": slide.source,
+        "footer": footer_line(slide, version_text),
+        "illustrative": slide.illustrative,
         "extras": extra_fields(slide, SLIDE_FIELDS),
     }
 
@@ -239,8 +271,11 @@ def keep_years(text: str) -> Markup:
 def qr_caption(url: str) -> str:
     """What the QR code opens: the instantané itself once published (an `.html` address), else the live view."""
     path = url.split("?", 1)[0].split("#", 1)[0]
-    return "Scannez pour ouvrir cet instantané" if path.endswith(".html") else \
-        "Scannez pour ouvrir cette vue du tableau de bord"
+    return (
+        "Scannez pour ouvrir cet instantané"
+        if path.endswith(".html")
+        else "Scannez pour ouvrir cette vue du tableau de bord"
+    )
 
 
 def generated_text(moment: dt.datetime) -> str:
@@ -249,8 +284,9 @@ def generated_text(moment: dt.datetime) -> str:
     return f"{local:%d/%m/%Y} à {local:%H:%M}"
 
 
-def presentation_html(presentation: Presentation, *, dashboard_url: str = "",
-                      generated_at: dt.datetime | None = None) -> str:
+def presentation_html(
+    presentation: Presentation, *, dashboard_url: str = "", generated_at: dt.datetime | None = None
+) -> str:
     """The instantané of `presentation` as one HTML document (text). `dashboard_url`: the live view with the
     same filters and data version (« Ouvrir le tableau de bord »; none when empty). `generated_at`: default now."""
     context = presentation.context
@@ -264,22 +300,34 @@ def presentation_html(presentation: Presentation, *, dashboard_url: str = "",
     bundle_path, bundle = plotly_bundle(figures) if figures else (None, "")
     title = title_slide.title if title_slide is not None and title_slide.title else presentation.title
     first = _slide(title_slide, 1, count, context.version_text, figures) if title_slide is not None else None
-    said = {context.academie, title, f"Année scolaire {context.school_year}", context.filters_text,
-            context.version_text}
+    said = {
+        context.academie,
+        title,
+        f"Année scolaire {context.school_year}",
+        context.filters_text,
+        context.version_text,
+    }
     return templates.render(
         TEMPLATE,
         document_title=f"{title} — {context.academie} — {context.school_year}",
-        title=title, context=context, first=first,
+        title=title,
+        context=context,
+        first=first,
         first_bullets=tuple(b for b in (first["bullets"] if first else ()) if b not in said),
         context_extras=extra_fields(context, CONTEXT_FIELDS),
-        slides=shown, qr=_qr_data_uri(context.url) if context.url else "", qr_url=context.url,
+        slides=shown,
+        qr=_qr_data_uri(context.url) if context.url else "",
+        qr_url=context.url,
         qr_caption=qr_caption(context.url),
-        dashboard_url=dashboard_url, generated=generated_text(moment),
+        dashboard_url=dashboard_url,
+        generated=generated_text(moment),
         generated_iso=moment.astimezone(TIMEZONE).isoformat(timespec="seconds"),
         illustrative_label=ILLUSTRATIVE_LABEL,
-        plotly_js=templates.safe(bundle), plotly_name=bundle_path.name if bundle_path else "",
+        plotly_js=templates.safe(bundle),
+        plotly_name=bundle_path.name if bundle_path else "",
         locale=templates.safe(_json_for_script(PLOTLY_LOCALE)),
-        script=templates.safe(_script()), years=keep_years,
+        script=templates.safe(_script()),
+        years=keep_years,
     )
 
 

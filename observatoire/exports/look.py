@@ -41,19 +41,35 @@ CHAR_EM = 0.62
 estimate for the room a tick label needs."""
 TICK_PAD = 10  # px between the tick labels and the plot, and around them
 
-EXPORT_TEMPLATE = go.layout.Template(layout={
-    "font": {"family": FONT_FAMILY, "size": BASE_FONT, "color": INK},
-    "paper_bgcolor": "white",
-    "plot_bgcolor": "white",
-    "colorway": ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"],
-    "separators": formatting.PLOTLY_SEPARATORS,
-    "xaxis": {"automargin": True, "gridcolor": GRID, "linecolor": "#888888", "zerolinecolor": "#888888",
-              "title": {"standoff": 12}, "ticks": "outside", "ticklen": 8, "tickcolor": "rgba(0,0,0,0)"},
-    "yaxis": {"automargin": True, "gridcolor": GRID, "linecolor": "#888888", "zerolinecolor": "#888888",
-              "title": {"standoff": 12}, "ticks": ""},
-    "legend": {"bgcolor": "rgba(255,255,255,0)", "font": {"color": INK}},
-    "hoverlabel": {"font": {"family": FONT_FAMILY}},
-})
+EXPORT_TEMPLATE = go.layout.Template(
+    layout={
+        "font": {"family": FONT_FAMILY, "size": BASE_FONT, "color": INK},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "colorway": ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"],
+        "separators": formatting.PLOTLY_SEPARATORS,
+        "xaxis": {
+            "automargin": True,
+            "gridcolor": GRID,
+            "linecolor": "#888888",
+            "zerolinecolor": "#888888",
+            "title": {"standoff": 12},
+            "ticks": "outside",
+            "ticklen": 8,
+            "tickcolor": "rgba(0,0,0,0)",
+        },
+        "yaxis": {
+            "automargin": True,
+            "gridcolor": GRID,
+            "linecolor": "#888888",
+            "zerolinecolor": "#888888",
+            "title": {"standoff": 12},
+            "ticks": "",
+        },
+        "legend": {"bgcolor": "rgba(255,255,255,0)", "font": {"color": INK}},
+        "hoverlabel": {"font": {"family": FONT_FAMILY}},
+    }
+)
 """The project's own plotly template for exported figures: nothing comes from plotly's or Streamlit's default."""
 
 
@@ -127,8 +143,9 @@ def nice_step(span: float, integer: bool, target: int = 5) -> float:
         return 1.0
     power = 10 ** math.floor(math.log10(span / target))
     candidates = [factor * power * scale for scale in (0.1, 1, 10) for factor in (1, 2, 2.5, 5)]
-    candidates = [c for c in candidates
-                  if span / c <= 8 and (not integer or float(c).is_integer())] or [max(candidates)]
+    candidates = [c for c in candidates if span / c <= 8 and (not integer or float(c).is_integer())] or [
+        max(candidates)
+    ]
     return min(candidates, key=lambda c: (abs(span / c - target), -c))
 
 
@@ -139,16 +156,21 @@ def _decimals(step: float) -> int:
     return 3
 
 
-def value_ticks(low: float, high: float, integer: bool, prefix: str = "", suffix: str = "") -> tuple[
-        list[float], list[str]]:
+def value_ticks(
+    low: float, high: float, integer: bool, prefix: str = "", suffix: str = ""
+) -> tuple[list[float], list[str]]:
     """Tick values between `low` and `high` and their French labels (`30 000 000`, `12,5 %`)."""
     step = nice_step(high - low, integer)
     decimals = _decimals(step)
     first = math.ceil(low / step - 1e-9)
     last = math.floor(high / step + 1e-9)
     values = [round(k * step, 6) for k in range(first, last + 1)]
-    texts = [f"{prefix}{formatting.number(v, 0 if float(v).is_integer() else decimals)}{suffix}"
-             .replace(formatting.NBSP, "\u00a0") for v in values]
+    texts = [
+        f"{prefix}{formatting.number(v, 0 if float(v).is_integer() else decimals)}{suffix}".replace(
+            formatting.NBSP, "\u00a0"
+        )
+        for v in values
+    ]
     return values, texts
 
 
@@ -175,8 +197,16 @@ def _set_ticks(figure: go.Figure, name: str) -> None:
     suffix = axis.ticksuffix or ""
     prefix = axis.tickprefix or ""
     ticks, labels = value_ticks(low, high, integer, prefix, suffix)
-    axis.update(range=[low, high], tickmode="array", tickvals=ticks, ticktext=labels, ticksuffix="",
-                tickprefix="", showgrid=True, autorange=False)
+    axis.update(
+        range=[low, high],
+        tickmode="array",
+        tickvals=ticks,
+        ticktext=labels,
+        ticksuffix="",
+        tickprefix="",
+        showgrid=True,
+        autorange=False,
+    )
 
 
 def tick_labels(axis: Any) -> list[str]:
@@ -298,6 +328,7 @@ def export_figure(figure: go.Figure, *, width: int, height: int, min_font: float
         rooms[side] = max(rooms[side], axis_room(fig, name))
     margin = fig.layout.margin
     current = {"l": margin.l, "r": margin.r, "t": margin.t, "b": margin.b}
-    fig.layout.margin.update({side: max(int(math.ceil(rooms[side])) + 8, current[side] or 0, 10)
-                              for side in rooms})
+    fig.layout.margin.update(
+        {side: max(int(math.ceil(rooms[side])) + 8, current[side] or 0, 10) for side in rooms}
+    )
     return fig

@@ -43,6 +43,7 @@ def footer_text(context: Context) -> str:
     """« Observatoire du numérique éducatif — DRANE Nancy-Metz » (the académie of the fiche's version)."""
     return f"{FOOTER_TEXT} — {context.drane}" if context.drane else FOOTER_TEXT
 
+
 PAGE_W, PAGE_H = 297.0, 210.0  # A4 landscape, mm
 MARGIN = 10.0
 FIGURE_W = 100.0  # right column (the map)
@@ -72,8 +73,10 @@ def font_files() -> tuple[Path, Path]:
         regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
         if regular.is_file() and bold.is_file():
             return regular, bold
-    raise FontsMissingError(f"Police DejaVu Sans introuvable dans {VENDOR_DIR} : lancez scripts/vendor_assets.sh "
-                            "(les polices sont incluses dans le dépôt, rien n'est téléchargé à l'exécution).")
+    raise FontsMissingError(
+        f"Police DejaVu Sans introuvable dans {VENDOR_DIR} : lancez scripts/vendor_assets.sh "
+        "(les polices sont incluses dans le dépôt, rien n'est téléchargé à l'exécution)."
+    )
 
 
 def fiche_file_name(fiche: Fiche) -> str:
@@ -97,8 +100,17 @@ class _Page:
     def __init__(self, pdf: FPDF, scale: float, draw: bool) -> None:
         self.pdf, self.scale, self.draw = pdf, scale, draw
 
-    def text(self, x: float, y: float, w: float, text: str, size: float, bold: bool = False,
-             color: tuple[int, int, int] = INK, align: str = "L") -> float:
+    def text(
+        self,
+        x: float,
+        y: float,
+        w: float,
+        text: str,
+        size: float,
+        bold: bool = False,
+        color: tuple[int, int, int] = INK,
+        align: str = "L",
+    ) -> float:
         """A wrapped paragraph; returns its height (mm)."""
         size *= self.scale
         pdf = self.pdf
@@ -106,8 +118,19 @@ class _Page:
         _rgb(pdf, color)
         pdf.set_xy(x, y)
         # fpdf2 types the result of every `output` mode together: HEIGHT gives a float
-        height = cast(float, pdf.multi_cell(w, size * PT * LINE, text, align=align, dry_run=not self.draw,
-                                            output="HEIGHT", new_x="LEFT", new_y="NEXT"))
+        height = cast(
+            float,
+            pdf.multi_cell(
+                w,
+                size * PT * LINE,
+                text,
+                align=align,
+                dry_run=not self.draw,
+                output="HEIGHT",
+                new_x="LEFT",
+                new_y="NEXT",
+            ),
+        )
         return float(height)
 
     def bullets(self, x: float, y: float, w: float, items: Sequence[str], size: float) -> float:
@@ -122,8 +145,9 @@ class _Page:
             y += self.text(x + indent, y, w - indent, item, size) + 0.8 * self.scale
         return y - top
 
-    def badge(self, right: float, y: float, text: str, fill: tuple[int, int, int],
-              ink: tuple[int, int, int]) -> tuple[float, float]:
+    def badge(
+        self, right: float, y: float, text: str, fill: tuple[int, int, int], ink: tuple[int, int, int]
+    ) -> tuple[float, float]:
         """A rounded badge ending at `right`; returns (width, height)."""
         pdf = self.pdf
         size = 9.0
@@ -189,7 +213,7 @@ class _Page:
         cw = (w - gap * (columns - 1)) / columns
         top = y
         for start in range(0, len(facts), columns):
-            row = facts[start:start + columns]
+            row = facts[start : start + columns]
             measure = _Page(self.pdf, self.scale, draw=False)
             h = max(measure.card(0, 0, cw, 0, f) for f in row)
             if self.draw:
@@ -220,15 +244,16 @@ class _Page:
         return max(heights) - 3.0 * self.scale
 
 
-def _truncated(sections: tuple[tuple[str, tuple[str, ...]], ...], index: int,
-               keep: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _truncated(
+    sections: tuple[tuple[str, tuple[str, ...]], ...], index: int, keep: int
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Section `index` with its first `keep` items, then « … et N autres »."""
     heading, items = sections[index]
     hidden = len(items) - keep
     if hidden <= 0:
         return sections
     kept = items[:keep] + (f"… et {hidden} autre{'s' if hidden > 1 else ''}",)
-    return sections[:index] + ((heading, kept),) + sections[index + 1:]
+    return sections[:index] + ((heading, kept),) + sections[index + 1 :]
 
 
 class _Layout:
@@ -255,12 +280,17 @@ class _Layout:
         badge_w, badge_bottom = self.badges(page, y)
         width = PAGE_W - 2 * MARGIN - (badge_w + 4 if badge_w else 0)
         context = fiche.context
-        y += page.text(MARGIN, y, width, f"{fiche.kind_label} · {context.academie} · Observatoire du numérique "
-                       "éducatif", 8.0, color=GREY)
+        y += page.text(
+            MARGIN,
+            y,
+            width,
+            f"{fiche.kind_label} · {context.academie} · Observatoire du numérique éducatif",
+            8.0,
+            color=GREY,
+        )
         y += page.text(MARGIN, y, width, fiche.title, 20.0, bold=True, color=BLUE)
         y += page.text(MARGIN, y, width, fiche.subtitle, 10.5, color=INK) + 0.6
-        line = (f"Année scolaire {context.school_year} · Filtres : {context.filters_text} · "
-                f"{context.version_text}")
+        line = f"Année scolaire {context.school_year} · Filtres : {context.filters_text} · {context.version_text}"
         y += page.text(MARGIN, y, PAGE_W - 2 * MARGIN, line, 8.0, color=GREY)
         y = max(y, badge_bottom) + 1.5
         if page.draw:
@@ -322,14 +352,21 @@ class _Layout:
         if image is not None:
             ratio = png_size(image)
             w = min(FIGURE_W, room / ratio)
-            self.pdf.image(io.BytesIO(image), x=x + (FIGURE_W - w) / 2, y=y, w=w, h=w * ratio,
-                           alt_text=fiche.figure.alt)
+            self.pdf.image(
+                io.BytesIO(image), x=x + (FIGURE_W - w) / 2, y=y, w=w, h=w * ratio, alt_text=fiche.figure.alt
+            )
         else:  # no browser to draw the map: its text alternative, framed
             h = min(room, 60.0)
             _rgb(self.pdf, CARD_LINE, "draw")
             self.pdf.rect(x, y, FIGURE_W, h)
-            page.text(x + 3, y + 3, FIGURE_W - 6, "Carte non disponible (navigateur de rendu absent). "
-                      + fiche.figure.alt, 8.0, color=GREY)
+            page.text(
+                x + 3,
+                y + 3,
+                FIGURE_W - 6,
+                "Carte non disponible (navigateur de rendu absent). " + fiche.figure.alt,
+                8.0,
+                color=GREY,
+            )
 
 
 def png_size(image: bytes) -> float:

@@ -102,8 +102,12 @@ class _Renderer:
         self.starts = 0  # how many Chromium processes this renderer started (diagnostics, tests)
 
     def running(self) -> bool:
-        return (self._kaleido is not None and self._thread is not None and self._thread.is_alive()
-                and self._kaleido.subprocess.poll() is None)
+        return (
+            self._kaleido is not None
+            and self._thread is not None
+            and self._thread.is_alive()
+            and self._kaleido.subprocess.poll() is None
+        )
 
     def start(self) -> None:
         import kaleido  # imported on first use: the app starts without loading the browser machinery
@@ -187,7 +191,8 @@ atexit.register(_stop_at_exit)
 def _uses_geo(figure: go.Figure) -> bool:
     layout = figure.layout.to_plotly_json()
     return any(key.startswith("geo") for key in layout) or any(
-        trace.type in ("scattergeo", "choropleth") for trace in figure.data)
+        trace.type in ("scattergeo", "choropleth") for trace in figure.data
+    )
 
 
 def export_spec(figure: go.Figure, *, width: int = 1600, height: int = 900, min_font: float = 0) -> dict:
@@ -196,16 +201,19 @@ def export_spec(figure: go.Figure, *, width: int = 1600, height: int = 900, min_
     return look.export_figure(figure, width=width, height=height, min_font=min_font).to_dict()
 
 
-def figure_png(figure: go.Figure, *, width: int = 1600, height: int = 900, scale: float = 1,
-               min_font: float = 0) -> bytes:
+def figure_png(
+    figure: go.Figure, *, width: int = 1600, height: int = 900, scale: float = 1, min_font: float = 0
+) -> bytes:
     """The figure as a PNG of `width × scale` by `height × scale` pixels (Chromium, kaleido), drawn with the
     exports' own look (`export_spec`: never the process's plotly template); `min_font`: smallest text in px.
 
     Raises `RendererUnavailableError` (French) when no browser is found, `ValueError` for a « geo »
     figure."""
     if _uses_geo(figure):
-        raise ValueError("Les cartes plotly « geo » demandent un fond de carte téléchargé : dessinez la carte "
-                         "avec observatoire.views.static_map.")
+        raise ValueError(
+            "Les cartes plotly « geo » demandent un fond de carte téléchargé : dessinez la carte "
+            "avec observatoire.views.static_map."
+        )
     spec = export_spec(figure, width=width, height=height, min_font=min_font)
     errors = _browser_errors()
     with _LOCK:
@@ -252,7 +260,7 @@ def _bottom_axis_room(figure: go.Figure) -> int:
         axis = layout[name]
         if axis.visible is False or axis.side == "top" or axis.showticklabels is False:
             continue
-        tick = (axis.tickfont.size if axis.tickfont and axis.tickfont.size else 16)
+        tick = axis.tickfont.size if axis.tickfont and axis.tickfont.size else 16
         need = int(tick * 1.6) + 12
         if axis.tickangle not in (None, 0):
             need += int(tick * 4)
@@ -284,16 +292,28 @@ def decorated(view_figure: ViewFigure, context: Context) -> go.Figure:
     # the title block's height, written out (plotly's title automargin alone let the plot climb under the
     # subtitle when a legend also pushed the margins), plus the tick labels of an axis drawn on top
     title_block = 22 + TITLE_SIZE * 1.3 + (len(scope) + 1) * SUBTITLE_SIZE * 1.35 + 26
-    top_axes = max((look.axis_room(figure, name) for name in look.axis_names(figure)
-                    if name.startswith("x") and figure.layout[name].side == "top"), default=0.0)
+    top_axes = max(
+        (
+            look.axis_room(figure, name)
+            for name in look.axis_names(figure)
+            if name.startswith("x") and figure.layout[name].side == "top"
+        ),
+        default=0.0,
+    )
     top = int(title_block + top_axes + 8)
     figure.update_layout(
         title={
             "text": f"<b>{escape_html(view_figure.title)}</b>",
             "subtitle": {"text": subtitle, "font": {"size": SUBTITLE_SIZE, "color": TEXT_GREY}},
             "font": {"size": TITLE_SIZE, "color": INK},
-            "x": 0, "xref": "container", "xanchor": "left", "y": 1, "yref": "container", "yanchor": "top",
-            "pad": {"l": 28, "t": 22, "b": 26}, "automargin": True,
+            "x": 0,
+            "xref": "container",
+            "xanchor": "left",
+            "y": 1,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"l": 28, "t": 22, "b": 26},
+            "automargin": True,
         },
         margin={"l": max(left, 28), "r": max(right, 28), "t": top, "b": bottom},
         paper_bgcolor="white",
@@ -301,18 +321,42 @@ def decorated(view_figure: ViewFigure, context: Context) -> go.Figure:
     )
     if figure.layout.plot_bgcolor in (None, "rgba(0,0,0,0)"):
         figure.layout.plot_bgcolor = "white"
-    notes = [dict(
-        text=source, x=0, xref="paper", xanchor="left", y=0, yref="paper", yanchor="top",
-        yshift=-(axis_room + 12), showarrow=False, align="left",
-        font={"size": SOURCE_SIZE, "color": TEXT_GREY}, name="observatoire-source",
-    )]
+    notes = [
+        dict(
+            text=source,
+            x=0,
+            xref="paper",
+            xanchor="left",
+            y=0,
+            yref="paper",
+            yanchor="top",
+            yshift=-(axis_room + 12),
+            showarrow=False,
+            align="left",
+            font={"size": SOURCE_SIZE, "color": TEXT_GREY},
+            name="observatoire-source",
+        )
+    ]
     if view_figure.illustrative:
-        notes.append(dict(
-            text=f"<b>{ILLUSTRATIVE_LABEL}</b>", x=1, xref="paper", xanchor="right", y=0, yref="paper",
-            yanchor="top", yshift=-(axis_room + 8), showarrow=False, bgcolor=ILLUSTRATIVE_BACKGROUND,
-            bordercolor=ILLUSTRATIVE_COLOR, borderwidth=2, borderpad=7,
-            font={"size": SOURCE_SIZE + 3, "color": ILLUSTRATIVE_COLOR}, name="observatoire-badge",
-        ))
+        notes.append(
+            dict(
+                text=f"<b>{ILLUSTRATIVE_LABEL}</b>",
+                x=1,
+                xref="paper",
+                xanchor="right",
+                y=0,
+                yref="paper",
+                yanchor="top",
+                yshift=-(axis_room + 8),
+                showarrow=False,
+                bgcolor=ILLUSTRATIVE_BACKGROUND,
+                bordercolor=ILLUSTRATIVE_COLOR,
+                borderwidth=2,
+                borderpad=7,
+                font={"size": SOURCE_SIZE + 3, "color": ILLUSTRATIVE_COLOR},
+                name="observatoire-badge",
+            )
+        )
     for note in notes:
         figure.add_annotation(**note)
     return figure

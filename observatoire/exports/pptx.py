@@ -87,8 +87,9 @@ def slide_figure(figure: go.Figure, box: tuple[float, float]) -> go.Figure:
     `MIN_PT` (`look.export_figure`); a map laid out for that size (`static_map.fit`)."""
     width, height = look.canvas_for(*box)
     plain = go.Figure(figure)
-    plain.update_layout(paper_bgcolor="white", plot_bgcolor="white", width=width, height=height,
-                        margin_t=12)  # no mode bar in a picture: the room kept for it above the plot goes
+    plain.update_layout(
+        paper_bgcolor="white", plot_bgcolor="white", width=width, height=height, margin_t=12
+    )  # no mode bar in a picture: the room kept for it above the plot goes
     static_map.fit(plain, width, height)
     return look.export_figure(plain, width=width, height=height, min_font=MIN_PT)
 
@@ -98,8 +99,9 @@ def default_render(figure: Figure, context: Context, box: tuple[float, float] = 
     larger for sharpness. The slide itself carries the title, the scope, the source line and the illustrative
     badge, so the picture does not repeat them."""
     shown = slide_figure(figure.figure, box)
-    return png.figure_png(shown, width=shown.layout.width, height=shown.layout.height, scale=look.SLIDE_SCALE,
-                          min_font=MIN_PT)
+    return png.figure_png(
+        shown, width=shown.layout.width, height=shown.layout.height, scale=look.SLIDE_SCALE, min_font=MIN_PT
+    )
 
 
 def _lines(text: str, size: float, width_pt: float, bold: bool = False) -> int:
@@ -129,8 +131,18 @@ def _height(paragraphs: Sequence[tuple[str, float]], width_pt: float) -> float:
     return sum(_lines(text, size, width_pt) * size * LINE for text, size in paragraphs)
 
 
-def _text_box(slide, left, top, width, height, paragraphs: Sequence[tuple[str, float, bool, RGBColor]], *,
-              align=PP_ALIGN.LEFT, anchor=MSO_ANCHOR.TOP, name: str = ""):
+def _text_box(
+    slide,
+    left,
+    top,
+    width,
+    height,
+    paragraphs: Sequence[tuple[str, float, bool, RGBColor]],
+    *,
+    align=PP_ALIGN.LEFT,
+    anchor=MSO_ANCHOR.TOP,
+    name: str = "",
+):
     """A text box with one paragraph per (text, size in pt, bold, colour); French, word-wrapped."""
     box = slide.shapes.add_textbox(left, top, width, height)
     if name:
@@ -184,8 +196,9 @@ def _picture(slide, data: bytes, left, top, max_width, max_height, alt: str, nam
     width, height = max_width, int(max_width / ratio)
     if height > max_height:
         width, height = int(max_height * ratio), max_height
-    picture = slide.shapes.add_picture(io.BytesIO(data), left + (max_width - width) // 2, top, Emu(width),
-                                       Emu(height))
+    picture = slide.shapes.add_picture(
+        io.BytesIO(data), left + (max_width - width) // 2, top, Emu(width), Emu(height)
+    )
     picture.name = name
     picture._element.nvPicPr.cNvPr.set("descr", alt)  # alternative text (read by screen readers)
     return picture
@@ -252,8 +265,10 @@ def card_paragraphs(figure: KeyFigure, width_pt: float, height_pt: float) -> lis
     paragraphs = _card_lines(figure)
 
     def sized(scale: float) -> list[Paragraph]:
-        return [(text, round(max(_floor(size), size * scale), 1), bold, color)
-                for text, size, bold, color in paragraphs]
+        return [
+            (text, round(max(_floor(size), size * scale), 1), bold, color)
+            for text, size, bold, color in paragraphs
+        ]
 
     scale = 1.0
     while scale > 0.5 and _height([(t, z) for t, z, _, _ in sized(scale)], width_pt) > height_pt:
@@ -263,8 +278,10 @@ def card_paragraphs(figure: KeyFigure, width_pt: float, height_pt: float) -> lis
 
 def card_height(figure: KeyFigure, width_pt: float) -> float:
     """Points a card `width_pt` wide needs for its text at full size (inner margins included)."""
-    return _height([(t, z) for t, z, _, _ in _card_lines(figure)], width_pt - 2 * CARD_MARGIN_X.pt) \
+    return (
+        _height([(t, z) for t, z, _, _ in _card_lines(figure)], width_pt - 2 * CARD_MARGIN_X.pt)
         + 2 * CARD_MARGIN_Y.pt
+    )
 
 
 CARD_MARGIN_X, CARD_MARGIN_Y = Inches(0.15), Inches(0.08)
@@ -291,8 +308,9 @@ def _key_figures(slide, figures: Sequence[KeyFigure], left, top, width, height, 
         frame.vertical_anchor = MSO_ANCHOR.MIDDLE
         frame.margin_left = frame.margin_right = CARD_MARGIN_X
         frame.margin_top = frame.margin_bottom = CARD_MARGIN_Y
-        paragraphs = card_paragraphs(figure, Emu(cell_w - 2 * CARD_MARGIN_X).pt,
-                                     Emu(cell_h - 2 * CARD_MARGIN_Y).pt)
+        paragraphs = card_paragraphs(
+            figure, Emu(cell_w - 2 * CARD_MARGIN_X).pt, Emu(cell_h - 2 * CARD_MARGIN_Y).pt
+        )
         for i, (text, size, bold, color) in enumerate(paragraphs):
             paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
             paragraph.alignment = PP_ALIGN.LEFT
@@ -312,8 +330,9 @@ def bullet_size(bullets: Sequence[str], width_pt: float, height_pt: float) -> fl
 
 def _bullets(slide, bullets: Sequence[str], left, top, width, height) -> None:
     size = bullet_size(bullets, Emu(width).pt - 8, Emu(height).pt - 6)
-    box = _text_box(slide, left, top, width, height, [(f"• {b}", size, False, INK) for b in bullets],
-                    name="Points clés")
+    box = _text_box(
+        slide, left, top, width, height, [(f"• {b}", size, False, INK) for b in bullets], name="Points clés"
+    )
     for paragraph in box.text_frame.paragraphs[1:]:
         paragraph.space_before = Pt(4)
 
@@ -333,8 +352,16 @@ def _header(page, slide: Slide) -> int:
     size = title_size(slide.title, width_pt)
     title_h = Pt(_lines(slide.title, size, width_pt, bold=True) * size * LINE + 8)
     top: int = Inches(0.2)
-    _text_box(page, MARGIN, top, content_w, title_h, [(slide.title, size, True, INK)], anchor=MSO_ANCHOR.MIDDLE,
-              name="Titre")
+    _text_box(
+        page,
+        MARGIN,
+        top,
+        content_w,
+        title_h,
+        [(slide.title, size, True, INK)],
+        anchor=MSO_ANCHOR.MIDDLE,
+        name="Titre",
+    )
     top += title_h
     paragraphs: list[Paragraph] = []
     if slide.subtitle:
@@ -379,8 +406,16 @@ def _content_slide(deck, slide: Slide, context: Context, render: Render) -> None
             picture_left = MARGIN + (SIDE_WIDTH + Inches(0.25) if side else 0)
             picture_w = SLIDE_WIDTH - MARGIN - picture_left
         data = render(slide.figure, context, (Emu(picture_w).pt, Emu(height).pt))
-        _picture(page, data, picture_left, top, picture_w, height, slide.figure.alt or slide.figure.title,
-                 f"Graphique : {slide.figure.title}")
+        _picture(
+            page,
+            data,
+            picture_left,
+            top,
+            picture_w,
+            height,
+            slide.figure.alt or slide.figure.title,
+            f"Graphique : {slide.figure.title}",
+        )
         top_bullets = top
         if slide.figures:
             used = _key_figures(page, slide.figures[:3], MARGIN, top, SIDE_WIDTH, height, 1)
@@ -404,8 +439,16 @@ def _footer(page, source: str, illustrative: bool, context: Context) -> None:
     badge_w = Inches(3.2) if illustrative else 0
     height = _footer_height(source, illustrative, context)
     top = SLIDE_HEIGHT - Inches(0.12) - height
-    _text_box(page, MARGIN, top, SLIDE_WIDTH - 2 * MARGIN - badge_w, height,
-              [(_footer_line(source, context), SOURCE_PT, False, GREY)], anchor=MSO_ANCHOR.MIDDLE, name="Source")
+    _text_box(
+        page,
+        MARGIN,
+        top,
+        SLIDE_WIDTH - 2 * MARGIN - badge_w,
+        height,
+        [(_footer_line(source, context), SOURCE_PT, False, GREY)],
+        anchor=MSO_ANCHOR.MIDDLE,
+        name="Source",
+    )
     if illustrative:
         _badge(page, SLIDE_WIDTH - MARGIN - Inches(3.0), top + (height - Inches(0.48)) // 2)
 
@@ -433,12 +476,26 @@ def _title_slide(deck, presentation: Presentation, first: Slide | None) -> None:
         (context.filters_text, 20, False, GREY),
         (context.version_text, 18, False, GREY),
     ]
-    said = {context.academie, title, years, f"Année scolaire {context.school_year}", context.filters_text,
-            context.version_text}
+    said = {
+        context.academie,
+        title,
+        years,
+        f"Année scolaire {context.school_year}",
+        context.filters_text,
+        context.version_text,
+    }
     if first is not None:
         paragraphs += [(f"• {b}", BULLET_PT, False, INK) for b in first.bullets if b not in said]
-    box = _text_box(page, MARGIN, Inches(1.0), text_w, Inches(5.6), paragraphs, anchor=MSO_ANCHOR.MIDDLE,
-                    name="Titre de la présentation")
+    box = _text_box(
+        page,
+        MARGIN,
+        Inches(1.0),
+        text_w,
+        Inches(5.6),
+        paragraphs,
+        anchor=MSO_ANCHOR.MIDDLE,
+        name="Titre de la présentation",
+    )
     for paragraph in box.text_frame.paragraphs[1:]:
         paragraph.space_before = Pt(12)
     if context.url:
@@ -451,15 +508,25 @@ def _title_slide(deck, presentation: Presentation, first: Slide | None) -> None:
             picture = page.shapes.add_picture(io.BytesIO(code), left, Inches(1.9), qr_size, qr_size)
             picture.name = "QR code de la vue"
             picture._element.nvPicPr.cNvPr.set("descr", f"QR code de l'adresse de la vue : {context.url}")
-            _text_box(page, left - Inches(0.3), Inches(1.9) + qr_size + Inches(0.05), qr_size + Inches(0.6),
-                      Inches(0.8), [("Scannez pour ouvrir cette vue du tableau de bord", MIN_PT, False, GREY)],
-                      align=PP_ALIGN.CENTER, name="Légende du QR code")
+            _text_box(
+                page,
+                left - Inches(0.3),
+                Inches(1.9) + qr_size + Inches(0.05),
+                qr_size + Inches(0.6),
+                Inches(0.8),
+                [("Scannez pour ouvrir cette vue du tableau de bord", MIN_PT, False, GREY)],
+                align=PP_ALIGN.CENTER,
+                name="Légende du QR code",
+            )
     if first is not None and (first.source or first.illustrative):
         _footer(page, first.source, first.illustrative, context)
         _notes(page, slide_notes(first) or presentation.title)
     else:
-        _notes(page, f"{presentation.title} — {context.academie}, {years[:1].lower()}{years[1:]}. "
-                     f"{context.filters_text}. {context.version_text}.")
+        _notes(
+            page,
+            f"{presentation.title} — {context.academie}, {years[:1].lower()}{years[1:]}. "
+            f"{context.filters_text}. {context.version_text}.",
+        )
 
 
 def presentation_pptx(presentation: Presentation, render: Render | None = None) -> bytes:
@@ -469,8 +536,10 @@ def presentation_pptx(presentation: Presentation, render: Render | None = None) 
     deck.slide_width, deck.slide_height = SLIDE_WIDTH, SLIDE_HEIGHT
     properties = deck.core_properties
     properties.title = presentation.title
-    properties.subject = (f"{presentation.context.academie} — {presentation.context.school_year} — "
-                          f"{presentation.context.filters_text}")
+    properties.subject = (
+        f"{presentation.context.academie} — {presentation.context.school_year} — "
+        f"{presentation.context.filters_text}"
+    )
     properties.language = "fr-FR"
     properties.author = presentation.context.academie
     properties.keywords = "observatoire du numérique éducatif"

@@ -17,8 +17,9 @@ def _code(url: str) -> segno.QRCode:
     if not url or not url.strip():
         raise ValueError("Adresse vide : pas de QR code.")
     if len(url) > MAX_URL_LENGTH:
-        raise ValueError(f"Adresse trop longue pour un QR code lisible : {len(url)} caractères "
-                         f"(au plus {MAX_URL_LENGTH}).")
+        raise ValueError(
+            f"Adresse trop longue pour un QR code lisible : {len(url)} caractères (au plus {MAX_URL_LENGTH})."
+        )
     return segno.make(url, error=ERROR_CORRECTION, boost_error=False, micro=False)
 
 
@@ -36,6 +37,16 @@ def qr_svg(url: str) -> str:
     """The QR code of `url` as an SVG document (scalable), with a French title."""
     code = _code(url)
     buffer = io.BytesIO()
-    code.save(buffer, kind="svg", scale=10, border=QUIET_ZONE, dark=DARK, light=LIGHT, xmldecl=False,
-              title="QR code de l'adresse de la vue", svgclass=None, lineclass=None)
+    code.save(
+        buffer,
+        kind="svg",
+        scale=10,
+        border=QUIET_ZONE,
+        dark=DARK,
+        light=LIGHT,
+        xmldecl=False,
+        title="QR code de l'adresse de la vue",
+        svgclass=None,
+        lineclass=None,
+    )
     return buffer.getvalue().decode("utf-8")

@@ -31,8 +31,9 @@ def click_position(value: Mapping[str, Any] | None) -> tuple[float, float] | Non
         return None
 
 
-def clicked_bassin(value: Mapping[str, Any] | None, allowed: Collection[str],
-                   bassins: Mapping[str, Any] | None = None) -> str | None:
+def clicked_bassin(
+    value: Mapping[str, Any] | None, allowed: Collection[str], bassins: Mapping[str, Any] | None = None
+) -> str | None:
     """Bassin code of the last click in a `st_folium` return value (None: no click, or not on a bassin).
 
     streamlit-folium 0.27.4 sets `last_active_drawing` to the clicked GeoJSON feature (with its `properties`)
@@ -80,25 +81,34 @@ def clicked_lab(value: Mapping[str, Any] | None, labs: pd.DataFrame) -> str | No
 # ------------------------------------------------------------------------------------------ table, panel
 
 
-def bassins_table(values: pd.DataFrame, classes: Classes, unit: str,
-                  departement_labels: Mapping[str, str]) -> pd.DataFrame:
+def bassins_table(
+    values: pd.DataFrame, classes: Classes, unit: str, departement_labels: Mapping[str, str]
+) -> pd.DataFrame:
     """Text alternative of the map: one row per bassin (name, département, value, rank, class)."""
     labels = class_labels(classes, unit)
     total = int(values["valeur"].notna().sum())
-    return pd.DataFrame({
-        "Bassin": [plain(n) for n in values["nom"]],
-        "Département": [plain(f"{d} — {departement_labels.get(d, d)}") for d in values["departement"]],
-        "Valeur": [format_value(v, unit, classes.mask) for v in values["valeur"]],
-        "Rang": [rank_text(None if missing(v) else r, total) for v, r in zip(values["valeur"], values["rang"])],
-        "Classe": [NO_DATA_LABEL if b is None else labels[b] for b in classes.bins],
-        "Valeur (nombre)": (values["valeur"].astype(float).to_numpy() if classes.mask is None
-                            else small_counts.mask_values(values["valeur"].astype(float), classes.mask)),
-        "Code": values["code"].astype(str).to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "Bassin": [plain(n) for n in values["nom"]],
+            "Département": [plain(f"{d} — {departement_labels.get(d, d)}") for d in values["departement"]],
+            "Valeur": [format_value(v, unit, classes.mask) for v in values["valeur"]],
+            "Rang": [
+                rank_text(None if missing(v) else r, total) for v, r in zip(values["valeur"], values["rang"])
+            ],
+            "Classe": [NO_DATA_LABEL if b is None else labels[b] for b in classes.bins],
+            "Valeur (nombre)": (
+                values["valeur"].astype(float).to_numpy()
+                if classes.mask is None
+                else small_counts.mask_values(values["valeur"].astype(float), classes.mask)
+            ),
+            "Code": values["code"].astype(str).to_numpy(),
+        }
+    )
 
 
-def profile_rows(profile: pd.DataFrame, level: str | None = None,
-                 rules: small_counts.Policy | None = None) -> list[dict[str, str]]:
+def profile_rows(
+    profile: pd.DataFrame, level: str | None = None, rules: small_counts.Policy | None = None
+) -> list[dict[str, str]]:
     """`bassin_profile` rows → French texts: indicator, bassin value, académie value, share, rank.
 
     `level` (`bassin` or `laboratoire`): a small count of people (`small_counts.for_level`) is shown `< 5`,
@@ -111,25 +121,30 @@ def profile_rows(profile: pd.DataFrame, level: str | None = None,
         small = mask.label if mask is not None and not missing(value) and mask.is_small(value) else None
         if small is not None:
             part = None
-        rows.append({
-            "indicateur": str(row["libelle"]),
-            "bassin": "—" if missing(value) else small if small is not None else formatting.number(value),
-            "academie": "—" if missing(acad) else formatting.compact(acad),
-            "part": "" if missing(part) else formatting.percent(part),
-            "rang": rank_text(row.get("rang"), int(row.get("nb") or 0)),
-        })
+        rows.append(
+            {
+                "indicateur": str(row["libelle"]),
+                "bassin": "—" if missing(value) else small if small is not None else formatting.number(value),
+                "academie": "—" if missing(acad) else formatting.compact(acad),
+                "part": "" if missing(part) else formatting.percent(part),
+                "rang": rank_text(row.get("rang"), int(row.get("nb") or 0)),
+            }
+        )
     return rows
 
 
-def profile_markdown(profile: pd.DataFrame, level: str | None = None,
-                     rules: small_counts.Policy | None = None) -> str:
+def profile_markdown(
+    profile: pd.DataFrame, level: str | None = None, rules: small_counts.Policy | None = None
+) -> str:
     """The bassin's headline indicators vs the académie, as a Markdown list (fits the narrow panel); `level`:
     see `profile_rows`."""
     lines = []
     for r in profile_rows(profile, level, rules):
         share = f"{r['part']} de l'académie ({r['academie']})" if r["part"] else f"académie : {r['academie']}"
-        lines.append(f"- **{escape_markdown(r['indicateur'])}** : {r['bassin']}  \n"
-                     f"{escape_markdown(share)} · rang : {escape_markdown(r['rang'])}")
+        lines.append(
+            f"- **{escape_markdown(r['indicateur'])}** : {r['bassin']}  \n"
+            f"{escape_markdown(share)} · rang : {escape_markdown(r['rang'])}"
+        )
     return "\n".join(lines)
 
 
@@ -138,6 +153,7 @@ def labs_markdown(labs: pd.DataFrame, theme_labels: Mapping[str, str]) -> str:
     lines = []
     for lab in labs.to_dict("records"):
         theme = theme_labels.get(main_theme(lab.get("thematiques")), main_theme(lab.get("thematiques")))
-        lines.append(f"- **{escape_markdown(lab['nom'])}** — {escape_markdown(lab['commune'])} · "
-                     f"{escape_markdown(theme)}")
+        lines.append(
+            f"- **{escape_markdown(lab['nom'])}** — {escape_markdown(lab['commune'])} · {escape_markdown(theme)}"
+        )
     return "\n".join(lines)

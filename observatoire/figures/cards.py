@@ -28,8 +28,11 @@ def illustrative_explanation(bilan: str = "") -> str:
     """What « illustratif » means; `bilan`: how sources cite the académie's bilan (`Academie.bilan_source`,
     « Bilan DRANE 2023-2024 »)."""
     cited = f"le {bilan[:1].lower()}{bilan[1:]}" if bilan else "le bilan"
-    return ("Valeurs générées pour illustrer les répartitions (territoires, années antérieures, mois) : seuls les "
-            f"chiffres académiques dont la source cite {cited} en sont issus.")
+    return (
+        "Valeurs générées pour illustrer les répartitions (territoires, années antérieures, mois) : seuls les "
+        f"chiffres académiques dont la source cite {cited} en sont issus."
+    )
+
 
 DOMAIN_ICONS = {
     "ENT": ":material/cloud:",
@@ -41,8 +44,11 @@ DOMAIN_ICONS = {
     "Webmédias": ":material/podcasts:",
 }
 
-STRUCTURES = {"établissement": "Établissement scolaire", "collectivité": "Collectivité",
-              "association": "Association"}
+STRUCTURES = {
+    "établissement": "Établissement scolaire",
+    "collectivité": "Collectivité",
+    "association": "Association",
+}
 TERRITOIRES = {
     "QPV": "Quartier prioritaire de la politique de la ville (QPV)",
     "TER": "Territoire éducatif rural (TER)",
@@ -51,14 +57,16 @@ TERRITOIRES = {
 TERRITOIRES_COURTS = {"QPV": "QPV", "TER": "TER", "autre": "—"}
 
 _PARENTHESIS = re.compile(r"\s*\([^()]*\)\s*$")
-ORIGIN_WORDS = {"bilan": "bilan", "deduit": "déduit du bilan", "import": "importé",
-                config.ILLUSTRATIVE: "illustratif"}
+ORIGIN_WORDS = {
+    "bilan": "bilan",
+    "deduit": "déduit du bilan",
+    "import": "importé",
+    config.ILLUSTRATIVE: "illustratif",
+}
 """How a card names the origin (`origine` code) of a value."""
 
 
 # ------------------------------------------------------------------------------------------------ sources
-
-
 
 
 def _strip_detail(source: str) -> str:
@@ -87,8 +95,7 @@ CARD_SOURCE_CHARS = 120
 CARD_SOURCES = 4
 
 
-def short_source(sources: Iterable[str], section: str | None = None,
-                 origins: Iterable[str] | None = None) -> str:
+def short_source(sources: Iterable[str], section: str | None = None, origins: Iterable[str] | None = None) -> str:
     """One short line for a card, each source named after its ORIGIN (`origine` code, same order as
     `sources`): `bilan, « L'ENT »`, `déduit du bilan, « … »`, `<source> (importé)`, then « illustratif » if any
     source is. The bilan's own name and the details in parentheses are dropped (the footer names the bilan).
@@ -108,8 +115,11 @@ def short_source(sources: Iterable[str], section: str | None = None,
             continue
         short = cut(_strip_detail(source), CARD_SOURCE_CHARS)  # a card's line stays a short label
         if origin in ("bilan", "deduit"):
-            where = _section_of(short) if "«" in short else (
-                _section_of(section) if section and "«" in section else "")
+            where = (
+                _section_of(short)
+                if "«" in short
+                else (_section_of(section) if section and "«" in section else "")
+            )
             named[ORIGIN_WORDS[origin] + (f", {where}" if where else "")] = None
         elif origin == "import":
             named[f"{short} ({ORIGIN_WORDS['import']})"] = None
@@ -190,8 +200,6 @@ def kpi_delta_text(kpi: Kpi, rules: small_counts.Policy | None = None, mark: boo
     return text + (ILLUSTRATIVE_MARK if mark and kpi.evolution_illustrative else "")
 
 
-
-
 def kpi_card_delta_text(kpi: Kpi, rules: small_counts.Policy | None = None) -> str | None:
     """The change as the card's pill shows it: `kpi_delta_text` on two lines, « +11,1 % » then « vs 2022-2023 »
     (a line break before « vs », a no-break space after it; components/cards shows the break). On a narrow card
@@ -222,8 +230,12 @@ def kpi_delta_style(kpi: Kpi) -> tuple[DeltaColor, DeltaArrow]:
 def kpi_trusted(kpi: Kpi) -> bool:
     """Every input of the card (value, previous value, history) comes from the bilan, is deduced from it or
     was imported: only then may the card say « Source : bilan »."""
-    return (bool(kpi.origines) and not kpi.valeur_illustrative and not kpi.evolution_illustrative
-            and not kpi.historique_illustratif)
+    return (
+        bool(kpi.origines)
+        and not kpi.valeur_illustrative
+        and not kpi.evolution_illustrative
+        and not kpi.historique_illustratif
+    )
 
 
 def kpi_value_source(kpi: Kpi, section: str | None = None) -> str:
@@ -274,16 +286,22 @@ def kpi_origin_lines(kpi: Kpi, rules: small_counts.Policy | None = None) -> list
     if kpi.precedente is not None and kpi.annee_precedente:
         if kpi.evolution_illustrative:
             delta = kpi_delta_text(kpi, rules, mark=True)
-            lines.append(f"Évolution{f' {delta}' if delta else ''} : illustrative (au moins une des deux "
-                         "valeurs est générée), à ne pas présenter comme un constat.")
+            lines.append(
+                f"Évolution{f' {delta}' if delta else ''} : illustrative (au moins une des deux "
+                "valeurs est générée), à ne pas présenter comme un constat."
+            )
         else:
-            lines.append(f"Évolution par rapport à {kpi.annee_precedente} : entre deux valeurs "
-                         f"« {ORIGIN_WORDS.get(origin_summary(kpi.origines_precedente), '')} » et "
-                         f"« {ORIGIN_WORDS.get(kpi.origine, '')} ».")
+            lines.append(
+                f"Évolution par rapport à {kpi.annee_precedente} : entre deux valeurs "
+                f"« {ORIGIN_WORDS.get(origin_summary(kpi.origines_precedente), '')} » et "
+                f"« {ORIGIN_WORDS.get(kpi.origine, '')} »."
+            )
     if kpi.historique_illustratif:
         years = kpi.annees_illustratives
-        lines.append(f"Courbe : valeur{'s' if len(years) > 1 else ''} {_years_text(years)} "
-                     f"illustrative{'s' if len(years) > 1 else ''}.")
+        lines.append(
+            f"Courbe : valeur{'s' if len(years) > 1 else ''} {_years_text(years)} "
+            f"illustrative{'s' if len(years) > 1 else ''}."
+        )
     return lines
 
 
@@ -294,8 +312,10 @@ def kpi_help(kpi: Kpi, definition: str | None, rules: small_counts.Policy | None
     parts = []
     if definition and str(definition).strip():
         parts.append(e(str(definition).strip()))
-    parts.append(f"Valeur de l'année scolaire {e(kpi.annee)}" + (
-        f", comparée à {e(kpi.annee_precedente)}." if kpi.annee_precedente else "."))
+    parts.append(
+        f"Valeur de l'année scolaire {e(kpi.annee)}"
+        + (f", comparée à {e(kpi.annee_precedente)}." if kpi.annee_precedente else ".")
+    )
     parts += [e(line) for line in kpi_origin_lines(kpi, rules)]
     if kpi.sources:
         parts.append("Source : " + e(short_list(kpi.sources)) + ".")
@@ -358,8 +378,10 @@ def coverage_text(n_labs: int, n_bassins: int, total_bassins: int) -> str:
     """`16 laboratoires dans 11 bassins sur 17`."""
     if n_labs == 0:
         return "Aucun laboratoire ne correspond à ces filtres"
-    return (f"{_plural(n_labs, 'laboratoire')} dans {_plural(n_bassins, 'bassin')} "
-            f"sur {formatting.number(total_bassins)}")
+    return (
+        f"{_plural(n_labs, 'laboratoire')} dans {_plural(n_bassins, 'bassin')} "
+        f"sur {formatting.number(total_bassins)}"
+    )
 
 
 def opening_note(n_open: int, n_listed: int, annee: str) -> str:
@@ -388,8 +410,10 @@ def labs_source_text(sources: Iterable[str], bilan: str) -> str:
     if cited:
         partly = any(is_illustrative_source(s) for s in sources if s != config.ILLUSTRATIVE)
         bilan = _strip_detail(bilan)
-        parts.append(f"{_plural(cited, 'lieu cité', 'lieux cités')} par le {bilan[:1].lower()}{bilan[1:]}"
-                     + (" (certains de leurs attributs sont illustratifs)" if partly else ""))
+        parts.append(
+            f"{_plural(cited, 'lieu cité', 'lieux cités')} par le {bilan[:1].lower()}{bilan[1:]}"
+            + (" (certains de leurs attributs sont illustratifs)" if partly else "")
+        )
     if illustrative:
         parts.append(f"{_plural(illustrative, 'laboratoire illustratif', 'laboratoires illustratifs')}")
     return "Source : " + " ; ".join(parts) + "." if parts else ""
@@ -419,18 +443,20 @@ def labs_table(frame: pd.DataFrame, labels: Labels) -> pd.DataFrame:
     """Display table of labs (French headers, theme / niveau LABELS, short source)."""
     themes = labels.thematiques
     niveaux = labels.niveaux
-    return pd.DataFrame({
-        "Laboratoire": [plain(v) for v in frame["nom"]],
-        "Commune": [plain(v) for v in frame["commune"]],
-        "Bassin": [plain(v) for v in frame["bassin_nom"]],
-        "Département": [plain(v) for v in frame["departement_nom"]],
-        "Thématiques": [[plain(t) for t in code_labels(v, themes)] for v in frame["thematiques"]],
-        "Niveaux": [[plain(t) for t in code_labels(v, niveaux)] for v in frame["niveaux"]],
-        "Structure": [STRUCTURES.get(v, v) for v in frame["structure"]],
-        "Territoire": [TERRITOIRES_COURTS.get(v, v) for v in frame["territoire"]],
-        "Ouverture": [int(v) if pd.notna(v) else None for v in frame["ouverture"]],
-        "Source": [plain(lab_source_short(v)) for v in frame["source"]],
-    })
+    return pd.DataFrame(
+        {
+            "Laboratoire": [plain(v) for v in frame["nom"]],
+            "Commune": [plain(v) for v in frame["commune"]],
+            "Bassin": [plain(v) for v in frame["bassin_nom"]],
+            "Département": [plain(v) for v in frame["departement_nom"]],
+            "Thématiques": [[plain(t) for t in code_labels(v, themes)] for v in frame["thematiques"]],
+            "Niveaux": [[plain(t) for t in code_labels(v, niveaux)] for v in frame["niveaux"]],
+            "Structure": [STRUCTURES.get(v, v) for v in frame["structure"]],
+            "Territoire": [TERRITOIRES_COURTS.get(v, v) for v in frame["territoire"]],
+            "Ouverture": [int(v) if pd.notna(v) else None for v in frame["ouverture"]],
+            "Source": [plain(lab_source_short(v)) for v in frame["source"]],
+        }
+    )
 
 
 def coordinates_text(latitude: Any, longitude: Any) -> str:
@@ -495,8 +521,9 @@ def lab_facts(lab: Mapping[str, Any], labels: Labels) -> list[tuple[str, str]]:
 LAB_ILLUSTRATIVE_HELP = "Lieu plausible qui complète la liste : il n'est pas cité par le bilan."
 
 
-def activity_latest(frame: pd.DataFrame, annee: str | None = None) -> tuple[str | None, float | None,
-                                                                             str | None, float | None]:
+def activity_latest(
+    frame: pd.DataFrame, annee: str | None = None
+) -> tuple[str | None, float | None, str | None, float | None]:
     """(year, value, previous year, previous value) of a lab's annual series (`periode`, `valeur`)."""
     if frame.empty:
         return None, None, None, None
@@ -507,26 +534,42 @@ def activity_latest(frame: pd.DataFrame, annee: str | None = None) -> tuple[str 
         return None, None, None, None
     last = data.iloc[-1]
     prev = data.iloc[-2] if len(data) > 1 else None
-    return (str(last["periode"]), float(last["valeur"]),
-            str(prev["periode"]) if prev is not None else None,
-            float(prev["valeur"]) if prev is not None else None)
+    return (
+        str(last["periode"]),
+        float(last["valeur"]),
+        str(prev["periode"]) if prev is not None else None,
+        float(prev["valeur"]) if prev is not None else None,
+    )
 
 
 def lab_activity_kpi(indicator: Mapping[str, object], frame: pd.DataFrame) -> Kpi:
     """A lab's annual series of one `labo_*` indicator as a `Kpi` (so the cards' builders apply)."""
     data = frame.sort_values("periode")
     year, value, prev_year, prev_value = activity_latest(data)
-    sources = tuple(dict.fromkeys(
-        part for s in data.loc[data["periode"] == year, "sources"].dropna() for part in str(s).split(" | ")))
+    sources = tuple(
+        dict.fromkeys(
+            part for s in data.loc[data["periode"] == year, "sources"].dropna() for part in str(s).split(" | ")
+        )
+    )
     origins = tuple(sorted_origins(o) for o in data["origines"]) if "origines" in data else ()
     by_year = dict(zip((str(p) for p in data["periode"]), origins))
     latest = by_year.get(year or "", ())
     return Kpi(
-        str(indicator.get("id", "")), str(indicator.get("libelle", "")), str(indicator.get("unite", "")),
-        year or "", value, prev_value, prev_year,
-        tuple(float(v) for v in data["valeur"]), tuple(str(p) for p in data["periode"]), sources,
-        bool(data.loc[data["periode"] == year, "illustratif"].any()) if year else False, (),
-        latest, by_year.get(prev_year or "", ()), origins,
+        str(indicator.get("id", "")),
+        str(indicator.get("libelle", "")),
+        str(indicator.get("unite", "")),
+        year or "",
+        value,
+        prev_value,
+        prev_year,
+        tuple(float(v) for v in data["valeur"]),
+        tuple(str(p) for p in data["periode"]),
+        sources,
+        bool(data.loc[data["periode"] == year, "illustratif"].any()) if year else False,
+        (),
+        latest,
+        by_year.get(prev_year or "", ()),
+        origins,
         (origin_summary(latest),) * len(sources) if len(latest) == 1 else (),
     )
 
@@ -539,20 +582,30 @@ def activity_figure(frame: pd.DataFrame, title: str | None, unit: str):  # noqa:
 
     data = frame.sort_values("periode")
     unit = escape_html(unit)
-    fig = go.Figure(go.Bar(
-        x=[escape_html(p) for p in data["periode"]], y=list(data["valeur"]), marker_color="#000091",
-        text=[formatting.number(v) for v in data["valeur"]], textposition="outside",
-        hovertext=[f"{escape_html(p)} : {formatting.number(v)} {unit}".rstrip()
-                   for p, v in zip(data["periode"], data["valeur"])],
-        hovertemplate="%{hovertext}<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Bar(
+            x=[escape_html(p) for p in data["periode"]],
+            y=list(data["valeur"]),
+            marker_color="#000091",
+            text=[formatting.number(v) for v in data["valeur"]],
+            textposition="outside",
+            hovertext=[
+                f"{escape_html(p)} : {formatting.number(v)} {unit}".rstrip()
+                for p, v in zip(data["periode"], data["valeur"])
+            ],
+            hovertemplate="%{hovertext}<extra></extra>",
+        )
+    )
     top = float(data["valeur"].max()) if not data.empty else 0.0
     fig.update_layout(
         title={"text": escape_html(title), "font": {"size": 16}} if title else None,
         separators=formatting.PLOTLY_SEPARATORS,
-        height=300, margin={"l": 10, "r": 10, "t": 50 if title else 36, "b": 10}, font={"size": 14},
+        height=300,
+        margin={"l": 10, "r": 10, "t": 50 if title else 36, "b": 10},
+        font={"size": 14},
         yaxis={"title": unit, "range": [0, top * 1.2 if top > 0 else 1], "tickformat": ",d"},
-        xaxis={"title": "Année scolaire", "type": "category"}, plot_bgcolor="white",
+        xaxis={"title": "Année scolaire", "type": "category"},
+        plot_bgcolor="white",
     )
     return fig
 
@@ -567,8 +620,7 @@ def bassins_in_scope(bassins: pd.DataFrame, departements: Sequence[str] = (), se
     return sum(chosen.covers(dep, code) for code, dep in zip(bassins["code"], bassins["departement"], strict=True))
 
 
-def scope_text(departements: Sequence[str], bassins: Sequence[str],
-               labels: Labels, academie: str) -> str:
+def scope_text(departements: Sequence[str], bassins: Sequence[str], labels: Labels, academie: str) -> str:
     """`Académie de Nancy-Metz`, `Moselle`, `bassins de Metz et Thionville`…"""
     if bassins:
         names = [labels.of("bassins", b) for b in bassins]
@@ -583,8 +635,9 @@ def _join(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
 
 
-def overview_subtitle(scope: str, annee: str | None, debut: str | None, fin: str | None,
-                      rule: str | None = None) -> str:
+def overview_subtitle(
+    scope: str, annee: str | None, debut: str | None, fin: str | None, rule: str | None = None
+) -> str:
     """One line under the title: territory, year of the cards (`rule`: « 2024-2025 quand disponible, sinon
     2023-2024 » when they mix years, `kpi_year_rule`), period of the curves."""
     text = scope
@@ -608,8 +661,11 @@ def lab_activity_indicators(catalogue: pd.DataFrame, roles: config.IndicatorRole
     annual = catalogue["granularite"] != "mensuelle"
     chosen = catalogue[per_lab & annual & (catalogue["id"] != roles.nombre_laboratoires)]
     rank = {ind: i for i, ind in enumerate(roles.activite_laboratoire)}
-    return chosen.assign(_rang=chosen["id"].map(lambda i: rank.get(i, len(rank)))).sort_values(
-        ["_rang", "libelle"]).drop(columns="_rang")
+    return (
+        chosen.assign(_rang=chosen["id"].map(lambda i: rank.get(i, len(rank))))
+        .sort_values(["_rang", "libelle"])
+        .drop(columns="_rang")
+    )
 
 
 def lab_rows(frame: pd.DataFrame, code: str) -> pd.DataFrame:
@@ -619,8 +675,12 @@ def lab_rows(frame: pd.DataFrame, code: str) -> pd.DataFrame:
     return frame[frame["groupe"] == code].sort_values("periode").reset_index(drop=True)
 
 
-def activity_table(series: Mapping[str, pd.DataFrame], names: Mapping[str, str],
-                   people: Iterable[str] = (), rules: small_counts.Policy | None = None) -> pd.DataFrame:
+def activity_table(
+    series: Mapping[str, pd.DataFrame],
+    names: Mapping[str, str],
+    people: Iterable[str] = (),
+    rules: small_counts.Policy | None = None,
+) -> pd.DataFrame:
     """Wide table of a lab's activity: one row per school year, one column per indicator (French names), and
     the column « Origine » (`illustratif` as soon as one value of the year is, from the `origine` column).
 

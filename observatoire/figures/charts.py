@@ -58,8 +58,17 @@ PLOTLY_CONFIG: dict[str, Any] = {
     "locales": {"fr": PLOTLY_LOCALE},
     # no camera button: its image would have no title, filters, source nor « Données illustratives » badge and a
     # fixed name; the page's « Télécharger l'image (PNG) » (components.common.render_png_download) has them all
-    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "zoomIn2d", "zoomOut2d", "toImage",
-                               "toggleSpikelines", "hoverClosestCartesian", "hoverCompareCartesian"],
+    "modeBarButtonsToRemove": [
+        "select2d",
+        "lasso2d",
+        "autoScale2d",
+        "zoomIn2d",
+        "zoomOut2d",
+        "toImage",
+        "toggleSpikelines",
+        "hoverClosestCartesian",
+        "hoverCompareCartesian",
+    ],
 }
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -124,8 +133,7 @@ def group_order(frame: pd.DataFrame) -> list[str]:
     """Groups ordered by their value at the latest period, highest first (legend order = line order)."""
     if frame.empty:
         return []
-    latest = (frame.dropna(subset=["valeur"]).sort_values("periode").groupby("groupe", sort=False)["valeur"]
-              .last())
+    latest = frame.dropna(subset=["valeur"]).sort_values("periode").groupby("groupe", sort=False)["valeur"].last()
     groups = list(dict.fromkeys(frame["groupe"]))
     return sorted(groups, key=lambda g: (_missing(latest.get(g)), -(latest.get(g) or 0), str(g)))
 
@@ -177,10 +185,19 @@ def _bargap(count: int) -> float:
 
 
 def _legend(show: bool) -> dict[str, object]:
-    return {"showlegend": show,
-            "legend": {"font": {"size": FONT_SIZE, "color": INK}, "orientation": "v", "x": 1.01, "y": 1,
-                       "xanchor": "left", "yanchor": "top", "itemclick": "toggle",
-                       "title": {"text": ""}}}
+    return {
+        "showlegend": show,
+        "legend": {
+            "font": {"size": FONT_SIZE, "color": INK},
+            "orientation": "v",
+            "x": 1.01,
+            "y": 1,
+            "xanchor": "left",
+            "yanchor": "top",
+            "itemclick": "toggle",
+            "title": {"text": ""},
+        },
+    }
 
 
 # -------------------------------------------------------------------------------------------- builders
@@ -191,8 +208,14 @@ def _records(frame: pd.DataFrame, columns: Sequence[str]) -> list[tuple]:
     return list(zip(*(frame[c].tolist() for c in columns)))
 
 
-def line_figure(frame: pd.DataFrame, unit: str, *, height: int = 480,
-                periods: Sequence[str] | None = None, mask: small_counts.Policy | None = None) -> go.Figure:
+def line_figure(
+    frame: pd.DataFrame,
+    unit: str,
+    *,
+    height: int = 480,
+    periods: Sequence[str] | None = None,
+    mask: small_counts.Policy | None = None,
+) -> go.Figure:
     """One line (with markers) per group over school years (columns periode, groupe, libelle, valeur).
 
     x is categorical in school-year order; legend = French names (`libelle`) ordered like the lines at the
@@ -214,20 +237,31 @@ def line_figure(frame: pd.DataFrame, unit: str, *, height: int = 480,
         rows = sorted(points[group])
         name = escape_html(names[group])
         look = style(index, len(order))
-        traces.append({
-            "type": "scatter", "name": name, "mode": "lines+markers",
-            "x": [formatting.period_label(p) for _, p, _ in rows], "y": [v for _, _, v in rows],
-            "line": {"color": look["color"], "width": 3, "dash": look["dash"]},
-            "marker": {"size": 10, "symbol": look["symbol"], "color": look["color"]},
-            "hovertext": [f"{formatting.period_label(p)} — {name} : "
-                          f"{escape_html(value_with_unit(v, unit, mask))}" for _, p, v in rows],
-            "hovertemplate": "%{hovertext}<extra></extra>",
-        })
+        traces.append(
+            {
+                "type": "scatter",
+                "name": name,
+                "mode": "lines+markers",
+                "x": [formatting.period_label(p) for _, p, _ in rows],
+                "y": [v for _, _, v in rows],
+                "line": {"color": look["color"], "width": 3, "dash": look["dash"]},
+                "marker": {"size": 10, "symbol": look["symbol"], "color": look["color"]},
+                "hovertext": [
+                    f"{formatting.period_label(p)} — {name} : {escape_html(value_with_unit(v, unit, mask))}"
+                    for _, p, v in rows
+                ],
+                "hovertemplate": "%{hovertext}<extra></extra>",
+            }
+        )
     layout = _base_layout(
         height,
-        xaxis={"type": "category", "categoryorder": "array",
-               "categoryarray": [formatting.period_label(p) for p in categories],
-               "tickfont": {"size": FONT_SIZE, "color": INK}, "title": {"text": ""}},
+        xaxis={
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": [formatting.period_label(p) for p in categories],
+            "tickfont": {"size": FONT_SIZE, "color": INK},
+            "title": {"text": ""},
+        },
         yaxis=_value_axis(unit),
         hovermode="closest",
         **_legend(len(order) > 1),
@@ -235,8 +269,9 @@ def line_figure(frame: pd.DataFrame, unit: str, *, height: int = 480,
     return go.Figure(data=traces, layout=layout)
 
 
-def monthly_figure(frame: pd.DataFrame, unit: str, *, height: int = 460,
-                   mask: small_counts.Policy | None = None) -> go.Figure:
+def monthly_figure(
+    frame: pd.DataFrame, unit: str, *, height: int = 460, mask: small_counts.Policy | None = None
+) -> go.Figure:
     """One line per school year over September → August (columns periode `YYYY-MM`, valeur; one group).
 
     Hover `janvier 2024 (2023-2024) : 5 123 456 visites`. The latest school year is drawn thicker.
@@ -246,26 +281,39 @@ def monthly_figure(frame: pd.DataFrame, unit: str, *, height: int = 460,
     for period, value in _records(frame.dropna(subset=["valeur"]), ["periode", "valeur"]):
         if _MONTH.match(str(period)):
             by_year.setdefault(school_year_of(period), []).append(
-                (formatting.school_month_position(period), period, float(value)))
+                (formatting.school_month_position(period), period, float(value))
+            )
     years = sorted(by_year)
     traces = []
     for index, year in enumerate(years):
         rows = sorted(by_year[year])
         look = style(index, len(years))
         latest = index == len(years) - 1
-        traces.append({
-            "type": "scatter", "name": year, "mode": "lines+markers",
-            "x": [months[pos] for pos, _, _ in rows], "y": [v for _, _, v in rows],
-            "line": {"color": look["color"], "width": 4 if latest else 2.5, "dash": look["dash"]},
-            "marker": {"size": 9, "symbol": look["symbol"], "color": look["color"]},
-            "hovertext": [f"{formatting.month_label(p)} ({year}) : {escape_html(value_with_unit(v, unit, mask))}"
-                          for _, p, v in rows],
-            "hovertemplate": "%{hovertext}<extra></extra>",
-        })
+        traces.append(
+            {
+                "type": "scatter",
+                "name": year,
+                "mode": "lines+markers",
+                "x": [months[pos] for pos, _, _ in rows],
+                "y": [v for _, _, v in rows],
+                "line": {"color": look["color"], "width": 4 if latest else 2.5, "dash": look["dash"]},
+                "marker": {"size": 9, "symbol": look["symbol"], "color": look["color"]},
+                "hovertext": [
+                    f"{formatting.month_label(p)} ({year}) : {escape_html(value_with_unit(v, unit, mask))}"
+                    for _, p, v in rows
+                ],
+                "hovertemplate": "%{hovertext}<extra></extra>",
+            }
+        )
     layout = _base_layout(
         height,
-        xaxis={"type": "category", "categoryorder": "array", "categoryarray": months,
-               "tickfont": {"size": FONT_SIZE, "color": INK}, "title": {"text": ""}},
+        xaxis={
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": months,
+            "tickfont": {"size": FONT_SIZE, "color": INK},
+            "title": {"text": ""},
+        },
         yaxis=_value_axis(unit),
         hovermode="closest",
         **_legend(True),
@@ -297,43 +345,81 @@ def ranking_figure(frame: pd.DataFrame, unit: str, mask: small_counts.Policy | N
         place = f" — {formatting.rank_label(int(r), total)}" if not _missing(r) else ""
         hover.append(f"{name}{where} : {escape_html(value_with_unit(value, unit, mask))}{place}")
     bar = dict(
-        type="bar", x=values, y=names, orientation="h", marker={"color": colours},
-        text=[value_text(v, unit, mask) for v in values], textposition="outside", cliponaxis=False,
-        textfont={"size": FONT_SIZE, "color": INK}, hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
+        type="bar",
+        x=values,
+        y=names,
+        orientation="h",
+        marker={"color": colours},
+        text=[value_text(v, unit, mask) for v in values],
+        textposition="outside",
+        cliponaxis=False,
+        textfont={"size": FONT_SIZE, "color": INK},
+        hovertext=hover,
+        hovertemplate="%{hovertext}<extra></extra>",
         name="",
     )
     categories = [escape_html(n) for n in missing["nom"]] + names
     top = max(values) if values else 1.0
     annotations = [
-        {"x": 0, "y": escape_html(n), "xref": "x", "yref": "y", "text": NO_DATA, "showarrow": False,
-         "xanchor": "left", "xshift": 6, "font": {"size": FONT_SIZE - 1, "color": TEXT_GREY}}
+        {
+            "x": 0,
+            "y": escape_html(n),
+            "xref": "x",
+            "yref": "y",
+            "text": NO_DATA,
+            "showarrow": False,
+            "xanchor": "left",
+            "xshift": 6,
+            "font": {"size": FONT_SIZE - 1, "color": TEXT_GREY},
+        }
         for n in missing["nom"]
     ]
-    return go.Figure(data=[bar], layout=_base_layout(
-        max(300, 36 * len(categories) + 104),
-        xaxis=_value_axis(unit, range=[0, top * 1.18 if top > 0 else 1], side="top"),
-        yaxis={"type": "category", "categoryorder": "array", "categoryarray": categories,
-               "tickfont": {"size": FONT_SIZE, "color": INK}, "automargin": True, "title": {"text": ""}},
-        annotations=annotations, showlegend=False, bargap=_bargap(len(categories)),
-    ))
+    return go.Figure(
+        data=[bar],
+        layout=_base_layout(
+            max(300, 36 * len(categories) + 104),
+            xaxis=_value_axis(unit, range=[0, top * 1.18 if top > 0 else 1], side="top"),
+            yaxis={
+                "type": "category",
+                "categoryorder": "array",
+                "categoryarray": categories,
+                "tickfont": {"size": FONT_SIZE, "color": INK},
+                "automargin": True,
+                "title": {"text": ""},
+            },
+            annotations=annotations,
+            showlegend=False,
+            bargap=_bargap(len(categories)),
+        ),
+    )
 
 
 def evolution_figure(frame: pd.DataFrame, unit: str = "", mask: small_counts.Policy | None = None) -> go.Figure:
     """Diverging horizontal bars of `evolution_pct` per group (columns libelle, valeur_a, valeur_b,
     evolution_pct): increases in blue, decreases in vermillion, labels `+12,5 %`; NaN → « n. d. », no bar."""
-    drawn = frame[frame["evolution_pct"].notna()].sort_values(["evolution_pct", "libelle"],
-                                                               ascending=[True, False])
+    drawn = frame[frame["evolution_pct"].notna()].sort_values(
+        ["evolution_pct", "libelle"], ascending=[True, False]
+    )
     missing = frame[frame["evolution_pct"].isna()].sort_values("libelle", ascending=False)
     names = [escape_html(n) for n in drawn["libelle"]]
     values = [float(v) for v in drawn["evolution_pct"]]
-    hover = [f"{n} : {evolution_text(v)} ({escape_html(value_with_unit(a, unit, mask))} → "
-             f"{escape_html(value_with_unit(b, unit, mask))})"
-             for n, v, a, b in zip(names, values, drawn["valeur_a"], drawn["valeur_b"])]
+    hover = [
+        f"{n} : {evolution_text(v)} ({escape_html(value_with_unit(a, unit, mask))} → "
+        f"{escape_html(value_with_unit(b, unit, mask))})"
+        for n, v, a, b in zip(names, values, drawn["valeur_a"], drawn["valeur_b"])
+    ]
     bar = dict(
-        type="bar", x=values, y=names, orientation="h",
+        type="bar",
+        x=values,
+        y=names,
+        orientation="h",
         marker={"color": [POSITIVE if v >= 0 else NEGATIVE for v in values]},
-        text=[evolution_text(v) for v in values], textposition="outside", cliponaxis=False,
-        textfont={"size": FONT_SIZE, "color": INK}, hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
+        text=[evolution_text(v) for v in values],
+        textposition="outside",
+        cliponaxis=False,
+        textfont={"size": FONT_SIZE, "color": INK},
+        hovertext=hover,
+        hovertemplate="%{hovertext}<extra></extra>",
         name="",
     )
     categories = [escape_html(n) for n in missing["libelle"]] + names
@@ -342,20 +428,46 @@ def evolution_figure(frame: pd.DataFrame, unit: str = "", mask: small_counts.Pol
     span = max(high - low, 10.0)  # at least 10 points wide: a flat evolution stays a flat evolution
     pad = span * 0.22
     annotations = [
-        {"x": 0, "y": escape_html(n), "xref": "x", "yref": "y", "text": NOT_AVAILABLE, "showarrow": False,
-         "xanchor": "left", "xshift": 6, "font": {"size": FONT_SIZE - 1, "color": TEXT_GREY}}
+        {
+            "x": 0,
+            "y": escape_html(n),
+            "xref": "x",
+            "yref": "y",
+            "text": NOT_AVAILABLE,
+            "showarrow": False,
+            "xanchor": "left",
+            "xshift": 6,
+            "font": {"size": FONT_SIZE - 1, "color": TEXT_GREY},
+        }
         for n in missing["libelle"]
     ]
-    return go.Figure(data=[bar], layout=_base_layout(
-        max(300, 36 * len(categories) + 104),
-        xaxis=_value_axis("Évolution (%)", ticksuffix="\u00a0%", rangemode="normal",
-                          zeroline=True, zerolinewidth=2, zerolinecolor="#161616",
-                          range=[low - (pad if low < 0 else 0.25 * pad), high + (pad if high > 0 else 0.25 * pad)],
-                          side="top"),
-        yaxis={"type": "category", "categoryorder": "array", "categoryarray": categories,
-               "tickfont": {"size": FONT_SIZE, "color": INK}, "automargin": True, "title": {"text": ""}},
-        annotations=annotations, showlegend=False, bargap=_bargap(len(categories)),
-    ))
+    return go.Figure(
+        data=[bar],
+        layout=_base_layout(
+            max(300, 36 * len(categories) + 104),
+            xaxis=_value_axis(
+                "Évolution (%)",
+                ticksuffix="\u00a0%",
+                rangemode="normal",
+                zeroline=True,
+                zerolinewidth=2,
+                zerolinecolor="#161616",
+                range=[low - (pad if low < 0 else 0.25 * pad), high + (pad if high > 0 else 0.25 * pad)],
+                side="top",
+            ),
+            yaxis={
+                "type": "category",
+                "categoryorder": "array",
+                "categoryarray": categories,
+                "tickfont": {"size": FONT_SIZE, "color": INK},
+                "automargin": True,
+                "title": {"text": ""},
+            },
+            annotations=annotations,
+            showlegend=False,
+            bargap=_bargap(len(categories)),
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------------- tables
@@ -375,9 +487,16 @@ def mask_evolution(frame: pd.DataFrame, mask: small_counts.Policy | None) -> pd.
     return frame.assign(evolution_pct=frame["evolution_pct"].where(~secret), secret=secret)
 
 
-def display_table(frame: pd.DataFrame, kind: str, unit: str, *, group: str = "Groupe",
-                  year_a: str | None = None, year_b: str | None = None,
-                  mask: small_counts.Policy | None = None) -> pd.DataFrame:
+def display_table(
+    frame: pd.DataFrame,
+    kind: str,
+    unit: str,
+    *,
+    group: str = "Groupe",
+    year_a: str | None = None,
+    year_b: str | None = None,
+    mask: small_counts.Policy | None = None,
+) -> pd.DataFrame:
     """The data behind a chart with French headers (values stay numeric for the CSV / XLSX files, except
     the small counts of people shown `< 5` when `mask` is given: `small_counts.for_level`).
 
@@ -387,36 +506,47 @@ def display_table(frame: pd.DataFrame, kind: str, unit: str, *, group: str = "Gr
     value = f"Valeur ({unit})" if unit else "Valeur"
     flags = ("illustratif", "Données illustratives")
     if kind == "series":
-        out = pd.DataFrame({
-            "Année scolaire": frame["periode"].map(formatting.period_label),
-            group: frame["libelle"].map(plain),
-            value: frame["valeur"].astype(float),
-        })
+        out = pd.DataFrame(
+            {
+                "Année scolaire": frame["periode"].map(formatting.period_label),
+                group: frame["libelle"].map(plain),
+                value: frame["valeur"].astype(float),
+            }
+        )
     elif kind == "monthly":
-        out = pd.DataFrame({
-            "Année scolaire": frame["periode"].map(school_year_of),
-            "Mois": frame["periode"].map(formatting.month_label),
-            value: frame["valeur"].astype(float),
-        })
+        out = pd.DataFrame(
+            {
+                "Année scolaire": frame["periode"].map(school_year_of),
+                "Mois": frame["periode"].map(formatting.month_label),
+                value: frame["valeur"].astype(float),
+            }
+        )
     elif kind == "ranking":
-        out = pd.DataFrame({
-            "Rang": frame["rang"].astype("Int64"),
-            "Bassin": frame["nom"].map(plain),
-            "Département": frame["departement"],
-            value: frame["valeur"].astype(float),
-            "Remarque": frame["valeur"].map(lambda v: NO_DATA if _missing(v) else ""),
-        })
+        out = pd.DataFrame(
+            {
+                "Rang": frame["rang"].astype("Int64"),
+                "Bassin": frame["nom"].map(plain),
+                "Département": frame["departement"],
+                value: frame["valeur"].astype(float),
+                "Remarque": frame["valeur"].map(lambda v: NO_DATA if _missing(v) else ""),
+            }
+        )
     elif kind == "evolution":
-        out = pd.DataFrame({
-            group: frame["libelle"].map(plain),
-            f"{year_a or 'Année de départ'} ({unit})" if unit else (year_a or "Année de départ"):
-                frame["valeur_a"].astype(float),
-            f"{year_b or 'Année d’arrivée'} ({unit})" if unit else (year_b or "Année d’arrivée"):
-                frame["valeur_b"].astype(float),
-            "Évolution (%)": frame["evolution_pct"].astype(float).round(2),
-            "Remarque": frame["evolution_pct"].map(
-                lambda v: f"{NOT_AVAILABLE} (valeur de départ absente ou nulle)" if _missing(v) else ""),
-        })
+        out = pd.DataFrame(
+            {
+                group: frame["libelle"].map(plain),
+                f"{year_a or 'Année de départ'} ({unit})" if unit else (year_a or "Année de départ"): frame[
+                    "valeur_a"
+                ].astype(float),
+                f"{year_b or 'Année d’arrivée'} ({unit})" if unit else (year_b or "Année d’arrivée"): frame[
+                    "valeur_b"
+                ].astype(float),
+                "Évolution (%)": frame["evolution_pct"].astype(float).round(2),
+                "Remarque": frame["evolution_pct"].map(
+                    lambda v: f"{NOT_AVAILABLE} (valeur de départ absente ou nulle)" if _missing(v) else ""
+                ),
+            }
+        )
     else:
         raise ValueError(f"Type de tableau inconnu : {kind}")
     if flags[0] in frame:
@@ -425,8 +555,9 @@ def display_table(frame: pd.DataFrame, kind: str, unit: str, *, group: str = "Gr
         # the row's sources as a short label (each cut, a dozen at most): never a text of any length per row
         out["Source"] = frame["sources"].fillna("").astype(str).map(lambda s: short_list(s.split(" | ")))
     if kind == "evolution" and "secret" in frame:
-        out["Remarque"] = out["Remarque"].where(~frame["secret"].fillna(False).astype(bool).to_numpy(),
-                                                f"{NOT_AVAILABLE} ({SECRET})")
+        out["Remarque"] = out["Remarque"].where(
+            ~frame["secret"].fillna(False).astype(bool).to_numpy(), f"{NOT_AVAILABLE} ({SECRET})"
+        )
     if kind == "ranking":
         out = out.sort_values(["Rang", "Bassin"], na_position="last")
     out = out.reset_index(drop=True)
@@ -434,5 +565,3 @@ def display_table(frame: pd.DataFrame, kind: str, unit: str, *, group: str = "Gr
         for column in [c for c in out.columns if c.startswith(("Valeur", year_a or "\0", year_b or "\0"))]:
             out = small_counts.mask_column(out, column, mask)
     return out
-
-

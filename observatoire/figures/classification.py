@@ -17,8 +17,11 @@ from observatoire.figures import formatting
 METHODS = {"quantiles": "Quantiles", "intervalles": "Intervalles égaux", "jenks": "Seuils naturels (Jenks)"}
 
 
-METHOD_PHRASES = {"quantiles": "quantiles", "intervalles": "intervalles égaux",
-                  "jenks": "seuils naturels de Jenks"}
+METHOD_PHRASES = {
+    "quantiles": "quantiles",
+    "intervalles": "intervalles égaux",
+    "jenks": "seuils naturels de Jenks",
+}
 
 
 DEFAULT_METHOD = "quantiles"
@@ -70,10 +73,24 @@ DEFAULT_THEME_STYLE = ("circle", "lightgray")
 
 
 MARKER_HEX = {
-    "red": "#d63e2a", "darkred": "#a23336", "lightred": "#ff8e7f", "orange": "#f69730", "beige": "#ffcb92",
-    "green": "#72b026", "darkgreen": "#728224", "lightgreen": "#bbf970", "blue": "#38aadd",
-    "darkblue": "#0067a3", "lightblue": "#8adaff", "purple": "#d252b9", "darkpurple": "#5b396b",
-    "pink": "#ff91ea", "cadetblue": "#436978", "white": "#fbfbfb", "gray": "#575757", "lightgray": "#a3a3a3",
+    "red": "#d63e2a",
+    "darkred": "#a23336",
+    "lightred": "#ff8e7f",
+    "orange": "#f69730",
+    "beige": "#ffcb92",
+    "green": "#72b026",
+    "darkgreen": "#728224",
+    "lightgreen": "#bbf970",
+    "blue": "#38aadd",
+    "darkblue": "#0067a3",
+    "lightblue": "#8adaff",
+    "purple": "#d252b9",
+    "darkpurple": "#5b396b",
+    "pink": "#ff91ea",
+    "cadetblue": "#436978",
+    "white": "#fbfbfb",
+    "gray": "#575757",
+    "lightgray": "#a3a3a3",
     "black": "#303030",
 }
 
@@ -149,7 +166,7 @@ def _quantile_breaks(values: np.ndarray, k: int) -> np.ndarray:
             scores.append(data[low])
         else:
             weights = np.array([low + 1 - index, index - low], dtype=float)
-            scores.append(np.add.reduce(data[low:low + 2] * weights) / weights.sum())
+            scores.append(np.add.reduce(data[low : low + 2] * weights) / weights.sum())
     return np.unique(np.asarray(scores, dtype=float))
 
 
@@ -210,8 +227,9 @@ _CLASSIFIERS = {
 }
 
 
-def classify(values: Iterable[object], method: str = DEFAULT_METHOD, k: int = 5,
-             mask: small_counts.Policy | None = None) -> Classes:
+def classify(
+    values: Iterable[object], method: str = DEFAULT_METHOD, k: int = 5, mask: small_counts.Policy | None = None
+) -> Classes:
     """Classes of `values` (NaN/None → pas de donnée) with `method` (see METHODS) and at most `k` classes.
     `mask`: the values are small counts of people to show `< 5` (`Classes.mask`).
 
@@ -249,8 +267,16 @@ def classify(values: Iterable[object], method: str = DEFAULT_METHOD, k: int = 5,
     else:
         lowers = np.concatenate([[valid.min()], breaks[:-1]])
         uppers = breaks
-    return Classes(method, tuple(float(b) for b in breaks), tuple(float(v) for v in lowers),
-                   tuple(float(v) for v in uppers), tuple(bins), palette(breaks.size), integer, mask)
+    return Classes(
+        method,
+        tuple(float(b) for b in breaks),
+        tuple(float(v) for v in lowers),
+        tuple(float(v) for v in uppers),
+        tuple(bins),
+        palette(breaks.size),
+        integer,
+        mask,
+    )
 
 
 def _decimals(classes: Classes) -> int:

@@ -121,9 +121,12 @@ def _labels_of(codes: object, mapping: Mapping[str, str]) -> str:
     return ", ".join(mapping.get(c, c) for c in parts) or "—"
 
 
-def lab_figures(series_by_indicator: Mapping[str, pd.DataFrame], units: Mapping[str, str] | None = None,
-                rules: small_counts.Policy | None = None,
-                labels: Mapping[str, str] | None = None) -> dict[str, list[tuple[str, str, bool]]]:
+def lab_figures(
+    series_by_indicator: Mapping[str, pd.DataFrame],
+    units: Mapping[str, str] | None = None,
+    rules: small_counts.Policy | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> dict[str, list[tuple[str, str, bool]]]:
     """Lab code → [(short label, formatted value, illustrative)] from `series(..., by="laboratoire")` data.
 
     `units` (indicator → catalogue unit): a small count of people of a lab is shown `< 5`
@@ -133,8 +136,9 @@ def lab_figures(series_by_indicator: Mapping[str, pd.DataFrame], units: Mapping[
     for ind, data in series_by_indicator.items():
         mine: dict[str, tuple[Any, bool]] = {}
         if not data.empty:  # first row per lab, read once as plain Python values (no per-lab filtering)
-            for code, value, illustrative in zip(data["groupe"].tolist(), data["valeur"].tolist(),
-                                                 data["illustratif"].tolist()):
+            for code, value, illustrative in zip(
+                data["groupe"].tolist(), data["valeur"].tolist(), data["illustratif"].tolist()
+            ):
                 mine.setdefault(code, (value, bool(illustrative)))
         by_indicator[ind] = mine
     codes = sorted(set().union(*by_indicator.values())) if by_indicator else []
@@ -162,17 +166,26 @@ def lab_source_text(source: object) -> str:
     return f"Source : {text}."
 
 
-def lab_popup_html(lab: Mapping[str, Any], theme_labels: Mapping[str, str], niveau_labels: Mapping[str, str],
-                   figures: Sequence[tuple[str, str, bool]], annee: str) -> str:
+def lab_popup_html(
+    lab: Mapping[str, Any],
+    theme_labels: Mapping[str, str],
+    niveau_labels: Mapping[str, str],
+    figures: Sequence[tuple[str, str, bool]],
+    annee: str,
+) -> str:
     """Popup of a lab (template `lab_popup.html.j2`): name, commune, bassin, themes, levels (French labels), key
     figures of the year, source — every text HTML-escaped."""
     return templates.render_one_line(
         "lab_popup.html.j2",
-        nom=lab["nom"], commune=lab["commune"], bassin=lab.get("bassin_nom") or lab.get("bassin") or "—",
+        nom=lab["nom"],
+        commune=lab["commune"],
+        bassin=lab.get("bassin_nom") or lab.get("bassin") or "—",
         themes=_labels_of(lab.get("thematiques"), theme_labels),
         niveaux=_labels_of(lab.get("niveaux"), niveau_labels),
-        figures=[(label, value) for label, value, _ in figures], annee=annee,
-        illustrative=any(flag for _, _, flag in figures), source=lab_source_text(lab.get("source")),
+        figures=[(label, value) for label, value, _ in figures],
+        annee=annee,
+        illustrative=any(flag for _, _, flag in figures),
+        source=lab_source_text(lab.get("source")),
     )
 
 
@@ -180,7 +193,10 @@ def legend_html(title: str, subtitle: str, items: Sequence[tuple[str, str]], cho
     """The classes legend box (template `legend.html.j2`): swatches, « pas de donnée » hatched, département and
     chosen outlines."""
     return templates.render_one_line(
-        "legend.html.j2", title=title, subtitle=subtitle, chosen=chosen,
+        "legend.html.j2",
+        title=title,
+        subtitle=subtitle,
+        chosen=chosen,
         items=[(color, label, label == NO_DATA_LABEL) for color, label in items],
     )
 
@@ -190,8 +206,14 @@ def labs_legend_html(themes: Sequence[str], theme_labels: Mapping[str, str]) -> 
     rows = []
     for theme in themes:
         icon, color = theme_style(theme)
-        rows.append((icon, MARKER_HEX[color], "#161616" if color in _LIGHT_MARKERS else "#ffffff",
-                     theme_labels.get(theme, theme)))
+        rows.append(
+            (
+                icon,
+                MARKER_HEX[color],
+                "#161616" if color in _LIGHT_MARKERS else "#ffffff",
+                theme_labels.get(theme, theme),
+            )
+        )
     return templates.render_one_line("labs_legend.html.j2", rows=rows)
 
 
@@ -208,8 +230,9 @@ def _bounds(features: Iterable[Mapping[str, Any]]) -> list[list[float]] | None:
     return [[south, west], [north, east]]
 
 
-def bassin_features(geojson: Mapping[str, Any], values: pd.DataFrame, classes: Classes,
-                    unit: str) -> dict[str, Any]:
+def bassin_features(
+    geojson: Mapping[str, Any], values: pd.DataFrame, classes: Classes, unit: str
+) -> dict[str, Any]:
     """The bassins of `values` (one row per bassin, in `classes.bins` order) with display properties only.
 
     `nom` and `valeur` are HTML-escaped: folium's GeoJsonTooltip inserts property values as HTML (the unit,
@@ -220,19 +243,23 @@ def bassin_features(geojson: Mapping[str, Any], values: pd.DataFrame, classes: C
         by_code[row.code] = {
             "code": row.code,
             "nom": escape_html(row.nom),
-            "valeur": escape_html(format_value(row.valeur, unit, classes.mask)
-                                  + ("" if missing(row.valeur) else f" · {rank_text(row.rang, total)}")),
+            "valeur": escape_html(
+                format_value(row.valeur, unit, classes.mask)
+                + ("" if missing(row.valeur) else f" · {rank_text(row.rang, total)}")
+            ),
             "classe": -1 if classes.bins[i] is None else classes.bins[i],
         }
     features = [
         {"type": "Feature", "properties": by_code[f["properties"]["code"]], "geometry": f["geometry"]}
-        for f in geojson["features"] if f["properties"]["code"] in by_code
+        for f in geojson["features"]
+        if f["properties"]["code"] in by_code
     ]
     return {"type": "FeatureCollection", "features": features}
 
 
-def _bassin_style(colors: Sequence[str], opacity: float, feature: Mapping[str, Any],
-                  theme: Theme = THEME) -> dict[str, Any]:
+def _bassin_style(
+    colors: Sequence[str], opacity: float, feature: Mapping[str, Any], theme: Theme = THEME
+) -> dict[str, Any]:
     props = feature["properties"]
     index = props.get("classe", -1)
     return {
@@ -259,10 +286,21 @@ def _chosen_style(feature: Mapping[str, Any], theme: Theme = THEME) -> dict[str,
 def _outline_layer(features: Iterable[Mapping[str, Any]], name: str, style: Any) -> folium.GeoJson:
     """A non-interactive outline layer (clicks go through to the bassins below)."""
     return folium.GeoJson(
-        {"type": "FeatureCollection",
-         "features": [{"type": "Feature", "properties": {"code": str(f["properties"]["code"])},
-                       "geometry": f["geometry"]} for f in features]},
-        name=name, style_function=style, interactive=False, smooth_factor=0.5,
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {"code": str(f["properties"]["code"])},
+                    "geometry": f["geometry"],
+                }
+                for f in features
+            ],
+        },
+        name=name,
+        style_function=style,
+        interactive=False,
+        smooth_factor=0.5,
     )
 
 
@@ -408,12 +446,21 @@ def build_map(
     niveau_labels = niveau_labels or {}
     figures = figures or {}
     blank = basemap == "aucun"
-    m = CarteMap(location=list(centre), zoom_start=zoom, tiles=None,
-                  control_scale=True, zoom_snap=0.1, zoom_delta=0.5, min_zoom=6, max_zoom=16)
+    m = CarteMap(
+        location=list(centre),
+        zoom_start=zoom,
+        tiles=None,
+        control_scale=True,
+        zoom_snap=0.1,
+        zoom_delta=0.5,
+        min_zoom=6,
+        max_zoom=16,
+    )
     if not blank:
         url, attribution, max_zoom = TILES[basemap]
-        folium.TileLayer(tiles=url, attr=attribution, name=BASEMAPS[basemap], max_zoom=max_zoom,
-                         overlay=False, control=False).add_to(m)
+        folium.TileLayer(
+            tiles=url, attr=attribution, name=BASEMAPS[basemap], max_zoom=max_zoom, overlay=False, control=False
+        ).add_to(m)
     _MapStyle(blank, theme).add_to(m)
 
     bassins = bassin_features(bassins_geojson, values, classes, unit)
@@ -426,8 +473,9 @@ def build_map(
         smooth_factor=0.5,
     ).add_to(m)
     chosen_deps = Filters(departements=tuple(departements))
-    deps = [f for f in departements_geojson["features"]
-            if chosen_deps.covers_departement(str(f["properties"]["code"]))]
+    deps = [
+        f for f in departements_geojson["features"] if chosen_deps.covers_departement(str(f["properties"]["code"]))
+    ]
     _outline_layer(deps, "Départements", partial(_departement_style, theme=theme)).add_to(m)
     chosen = [f for f in bassins["features"] if f["properties"]["code"] in chosen_bassins]
     if chosen:  # above the département borders, so the chosen outline is never hidden
@@ -444,28 +492,36 @@ def build_map(
             [float(lab["latitude"]), float(lab["longitude"])],
             tooltip=folium.Tooltip(escape_html(lab["nom"])),
             popup=folium.Popup(popup, max_width=340),
-            icon=folium.Icon(color=color, icon=icon, prefix="fa",
-                             icon_color="#161616" if color in _LIGHT_MARKERS else "white"),
+            icon=folium.Icon(
+                color=color, icon=icon, prefix="fa", icon_color="#161616" if color in _LIGHT_MARKERS else "white"
+            ),
         ).add_to(m)
 
     _MarkerNames(" — laboratoire numérique, afficher la fiche").add_to(m)
     subtitle = f"{annee} · classes : {METHOD_PHRASES.get(classes.method, classes.method)}"
     if not compact:
-        HtmlControl(legend_html(indicator_label, subtitle, legend_items(classes, unit), bool(chosen)),
-                    "topright").add_to(m)
+        HtmlControl(
+            legend_html(indicator_label, subtitle, legend_items(classes, unit), bool(chosen)), "topright"
+        ).add_to(m)
     if themes and not compact:
         themes.sort(key=lambda t: theme_labels.get(t, t))
         HtmlControl(labs_legend_html(themes, theme_labels), "bottomright", "carte-legende labos").add_to(m)
     if not compact:
-        Fullscreen(position="topleft", title="Plein écran", title_cancel="Quitter le plein écran",
-                   force_separate_button=True).add_to(m)
+        Fullscreen(
+            position="topleft",
+            title="Plein écran",
+            title_cancel="Quitter le plein écran",
+            force_separate_button=True,
+        ).add_to(m)
     bounds = _bounds(bassins["features"])
     if bounds:
         # folium's own fit first (the view before the map's script runs), then the académie fitted beside the
         # legends as drawn, and again on every change of size (full screen)
-        m.fit_bounds(bounds, padding_top_left=(theme.fit_padding, theme.fit_padding),
-                     padding_bottom_right=(theme.fit_padding if compact else theme.legend_width,
-                                           theme.fit_padding))
+        m.fit_bounds(
+            bounds,
+            padding_top_left=(theme.fit_padding, theme.fit_padding),
+            padding_bottom_right=(theme.fit_padding if compact else theme.legend_width, theme.fit_padding),
+        )
         _FitAcademie(bounds, theme).add_to(m)
     _stable_ids(m.get_root())
     return m

@@ -9,8 +9,20 @@ from babel.numbers import format_decimal
 
 LOCALE = "fr_FR"
 NBSP = "\u202f"  # narrow no-break space, the French thousands separator used by babel
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre"]
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 MONTHS_SHORT = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
 SCHOOL_MONTH_ORDER = [9, 10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8]
 PLOTLY_SEPARATORS = "," + "\u00a0"  # decimal comma, no-break space for thousands (plotly `layout.separators`)

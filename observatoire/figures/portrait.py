@@ -74,8 +74,15 @@ def portrait_figure(figure: Any) -> dict[str, Any]:
         layout.update(height=MAP_HEIGHT, margin={"l": 4, "r": 4, "t": 4, "b": 4}, annotations=[])
         layout.setdefault("xaxis", {})["domain"] = [0, 1]
         layout.setdefault("yaxis", {})["domain"] = [1 - MAP_SHARE, 1]
-        legend.update(x=0, xanchor="left", y=1 - MAP_SHARE - 0.02, yanchor="top", orientation="v",
-                      tracegroupgap=10, itemsizing="constant")
+        legend.update(
+            x=0,
+            xanchor="left",
+            y=1 - MAP_SHARE - 0.02,
+            yanchor="top",
+            orientation="v",
+            tracegroupgap=10,
+            itemsizing="constant",
+        )
         return fig
     for name in ("xaxis", "yaxis"):
         axis = layout.setdefault(name, {})

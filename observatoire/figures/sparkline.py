@@ -49,8 +49,9 @@ def illustrative_periods(pts: Sequence[tuple[str, float]], illustrative: bool | 
     return [p for p, _ in pts if p in chosen]
 
 
-def alt_text(values: Sequence[float | None], periods: Sequence[str], unit: str,
-             illustrative: bool | Sequence[str] = False) -> str:
+def alt_text(
+    values: Sequence[float | None], periods: Sequence[str], unit: str, illustrative: bool | Sequence[str] = False
+) -> str:
     """French text alternative: `Évolution : de 47,6 M en 2020-2021 (…) à 64,5 M en 2023-2024.` (plain text:
     escape it for the context it goes to). `illustrative`: True, or the periods whose value is illustrative
     (then named: `— valeurs illustratives : 2020-2021, 2021-2022.`)."""
@@ -63,9 +64,11 @@ def alt_text(values: Sequence[float | None], periods: Sequence[str], unit: str,
         text = f"Évolution : {_value_text(first[1], unit)} en {first[0]} (une seule année)"
     else:
         middle = ", ".join(f"{_value_text(v, unit)} en {p}" for p, v in pts[1:-1])
-        text = (f"Évolution : de {_value_text(first[1], unit)} en {first[0]}"
-                + (f" ({middle})" if middle else "")
-                + f" à {_value_text(last[1], unit)} en {last[0]}")
+        text = (
+            f"Évolution : de {_value_text(first[1], unit)} en {first[0]}"
+            + (f" ({middle})" if middle else "")
+            + f" à {_value_text(last[1], unit)} en {last[0]}"
+        )
     years = illustrative_periods(pts, illustrative)
     if not years:
         return text + "."
@@ -75,8 +78,9 @@ def alt_text(values: Sequence[float | None], periods: Sequence[str], unit: str,
     return f"{text} — valeur{plural} illustrative{plural} : {', '.join(years)}."
 
 
-def svg(values: Sequence[float | None], periods: Sequence[str], unit: str,
-        illustrative: bool | Sequence[str] = False) -> str:
+def svg(
+    values: Sequence[float | None], periods: Sequence[str], unit: str, illustrative: bool | Sequence[str] = False
+) -> str:
     """The sparkline as an SVG string (empty string with fewer than two points: nothing to draw); dashed and
     orange as soon as one point is illustrative (`illustrative`: True or the illustrative periods)."""
     pts = points(values, periods)
@@ -86,8 +90,9 @@ def svg(values: Sequence[float | None], periods: Sequence[str], unit: str,
     low, high = min(numbers), max(numbers)
     span = high - low or 1.0
     step = (WIDTH - 2 * PAD) / (len(pts) - 1)
-    coords = [(PAD + i * step, HEIGHT - PAD - (v - low) / span * (HEIGHT - 2 * PAD))
-              for i, v in enumerate(numbers)]
+    coords = [
+        (PAD + i * step, HEIGHT - PAD - (v - low) / span * (HEIGHT - 2 * PAD)) for i, v in enumerate(numbers)
+    ]
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
     text = alt_text(values, periods, unit, illustrative)
     flagged = illustrative_periods(pts, illustrative)

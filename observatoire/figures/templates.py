@@ -36,8 +36,9 @@ def _finalize(value: Any) -> Any:
 def environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(FOLDER),
-        autoescape=select_autoescape(enabled_extensions=("html.j2", "css.j2"), default_for_string=True,
-                                     default=True),
+        autoescape=select_autoescape(
+            enabled_extensions=("html.j2", "css.j2"), default_for_string=True, default=True
+        ),
         finalize=_finalize,
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -98,18 +98,25 @@ def _lab_figures(con: duckdb.DuckDBPyConnection, filters: Filters, annee: str) -
     frame = queries.lab_figures_series(con, tuple(shown), scope, annee)  # one grouped query
     figures = foliummap.lab_figures(
         {i: frame[frame["indicateur"] == i].drop(columns="indicateur").reset_index(drop=True) for i in shown},
-        {i: str(queries.indicator(con, i)["unite"]) for i in shown}, published.policy(con), shown)
+        {i: str(queries.indicator(con, i)["unite"]) for i in shown},
+        published.policy(con),
+        shown,
+    )
     labels = queries.labels(con)
-    parts = ", ".join([labels.of("thematique", t) for t in scope.thematiques]
-                      + [labels.of("niveau", n) for n in scope.niveaux])
+    parts = ", ".join(
+        [labels.of("thematique", t) for t in scope.thematiques] + [labels.of("niveau", n) for n in scope.niveaux]
+    )
     if not parts:
         return figures
-    return {code: [(f"{label} ({parts})", value, flag) for label, value, flag in rows]
-            for code, rows in figures.items()}
+    return {
+        code: [(f"{label} ({parts})", value, flag) for label, value, flag in rows]
+        for code, rows in figures.items()
+    }
 
 
-def bassin_contents(con: duckdb.DuckDBPyConnection, code: str, annee: str,
-                    filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+def bassin_contents(
+    con: duckdb.DuckDBPyConnection, code: str, annee: str, filters: Filters
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What the bassin panel and the fiche bassin (`views.fiches.build_bassin_fiche`) show of bassin `code` in
     `annee`: its profile against every bassin of the académie (`queries.bassin_profile`, territory filters
     lifted) and its labs open that year matching the thème / niveau filters."""
@@ -118,22 +125,33 @@ def bassin_contents(con: duckdb.DuckDBPyConnection, code: str, annee: str,
     return profile, labs
 
 
-def _panel(con: duckdb.DuckDBPyConnection, filters: Filters, inputs: MapInputs, code: str,
-           departements: Mapping[str, str]) -> BassinPanel | None:
+def _panel(
+    con: duckdb.DuckDBPyConnection, filters: Filters, inputs: MapInputs, code: str, departements: Mapping[str, str]
+) -> BassinPanel | None:
     if code not in inputs.codes:
         return None
     values = inputs.values
     row = values[values["code"] == code].iloc[0].to_dict()
     index = inputs.classes.bins[inputs.codes.index(code)]
-    class_label = (classification.NO_DATA_LABEL if index is None
-                   else classification.class_labels(inputs.classes, inputs.unit)[index])
+    class_label = (
+        classification.NO_DATA_LABEL
+        if index is None
+        else classification.class_labels(inputs.classes, inputs.unit)[index]
+    )
     profile, labs = bassin_contents(con, code, inputs.annee, filters)
     dep = str(row["departement"])
     return BassinPanel(
-        code=code, name=str(row["nom"]), row=row, nb=int(values["valeur"].notna().sum()), class_label=class_label,
-        profile=profile, labs=labs, departement=plain(f"{dep} — {departements.get(dep, dep)}"),
+        code=code,
+        name=str(row["nom"]),
+        row=row,
+        nb=int(values["valeur"].notna().sum()),
+        class_label=class_label,
+        profile=profile,
+        labs=labs,
+        departement=plain(f"{dep} — {departements.get(dep, dep)}"),
         scope_note="parmi les bassins des départements choisis" if filters.departements else "dans l'académie",
-        filtered=tuple(filters.bassins) == (code,))
+        filtered=tuple(filters.bassins) == (code,),
+    )
 
 
 def build_carte(con: duckdb.DuckDBPyConnection, filters: Filters, params: Mapping[str, str] | None = None) -> View:
@@ -143,15 +161,18 @@ def build_carte(con: duckdb.DuckDBPyConnection, filters: Filters, params: Mappin
     params = dict(params or {})
     indicators = foliummap.map_indicators(queries.indicators(con))
     roles = published.academie(con).indicateurs
-    indicator = _choice(params, "indicateur", list(indicators),
-                        foliummap.default_indicator(indicators, roles) or "", "Indicateur")
+    indicator = _choice(
+        params, "indicateur", list(indicators), foliummap.default_indicator(indicators, roles) or "", "Indicateur"
+    )
     years = queries.school_years(con)
     shown_years = school_years_between(years, filters.periode_debut, filters.periode_fin) or years
     annee = _choice(params, "annee", shown_years, shown_years[-1] if shown_years else "", "Année scolaire")
-    method = _choice(params, "methode", list(classification.METHODS), classification.DEFAULT_METHOD,
-                     "Méthode de classes")
-    count = _choice(params, "classes", classification.CLASS_COUNTS, classification.DEFAULT_CLASSES,
-                    "Nombre de classes")
+    method = _choice(
+        params, "methode", list(classification.METHODS), classification.DEFAULT_METHOD, "Méthode de classes"
+    )
+    count = _choice(
+        params, "classes", classification.CLASS_COUNTS, classification.DEFAULT_CLASSES, "Nombre de classes"
+    )
     basemap = _choice(params, "fond", list(foliummap.BASEMAPS), foliummap.DEFAULT_BASEMAP, "Fond de carte")
 
     meta = queries.indicator(con, indicator)
@@ -164,11 +185,22 @@ def build_carte(con: duckdb.DuckDBPyConnection, filters: Filters, params: Mappin
     mask = small_counts.for_level(unit, "bassin", published.policy(con))
     classes = classification.classify(values["valeur"], method, int(count), mask=mask)
     inputs = MapInputs(
-        values=values, classes=classes, labs=labs.data, lab_figures=_lab_figures(con, filters, annee),
-        indicator=indicator, indicator_label=label, unit=unit, annee=annee, basemap=basemap, mask=mask,
-        departements=tuple(filters.departements), chosen_bassins=tuple(filters.bassins),
-        theme_labels=dict(labels.thematiques), niveau_labels=dict(labels.niveaux),
-        latitude=published.academie(con).projection)
+        values=values,
+        classes=classes,
+        labs=labs.data,
+        lab_figures=_lab_figures(con, filters, annee),
+        indicator=indicator,
+        indicator_label=label,
+        unit=unit,
+        annee=annee,
+        basemap=basemap,
+        mask=mask,
+        departements=tuple(filters.departements),
+        chosen_bassins=tuple(filters.bassins),
+        theme_labels=dict(labels.thematiques),
+        niveau_labels=dict(labels.niveaux),
+        latitude=published.academie(con).projection,
+    )
 
     notices = [Notice(note, "filtre") for note in dict.fromkeys(result.ignored + labs.ignored)]
     if result.empty_reason:
@@ -177,25 +209,47 @@ def build_carte(con: duckdb.DuckDBPyConnection, filters: Filters, params: Mappin
         notices.append(Notice(f"{labs.empty_reason or ''} {NO_LAB_ON_MAP}".strip(), "info"))
 
     title = f"{label} par bassin ({annee})"
-    table = Table(key="bassins", title=title,
-                  frame=bassin_panel.bassins_table(values, classes, unit, labels.departements),
-                  source=source_line(result.sources, result.origins), illustrative=result.illustrative,
-                  indicator=label, unit=unit, ignored=result.ignored)
+    table = Table(
+        key="bassins",
+        title=title,
+        frame=bassin_panel.bassins_table(values, classes, unit, labels.departements),
+        source=source_line(result.sources, result.origins),
+        illustrative=result.illustrative,
+        indicator=label,
+        unit=unit,
+        ignored=result.ignored,
+    )
     texts = {"bassins_note": published.academie(con).bassins_note}
     if mask is not None:
         texts["small_counts"] = small_counts.note(mask)
     code = params.get("bassin_sel") or ""
     return View(
-        page="carte", title=TITLE, context=build_context(con, filters, school_year=annee), subtitle=title,
-        tables=(table,), notices=tuple(notices), sources=tuple(result.sources), origins=tuple(result.origins),
-        illustrative=bool(result.illustrative), texts=texts,
-        items={"map": inputs, "panel": _panel(con, filters, inputs, code, labels.departements) if code else None})
+        page="carte",
+        title=TITLE,
+        context=build_context(con, filters, school_year=annee),
+        subtitle=title,
+        tables=(table,),
+        notices=tuple(notices),
+        sources=tuple(result.sources),
+        origins=tuple(result.origins),
+        illustrative=bool(result.illustrative),
+        texts=texts,
+        items={"map": inputs, "panel": _panel(con, filters, inputs, code, labels.departements) if code else None},
+    )
 
 
 def static_figure(inputs: MapInputs, bassins: Mapping[str, Any], departements: Mapping[str, Any]) -> go.Figure:
     """The map of `inputs` as a plain plotly figure (no tiles, no network): the Carte's PNG image, built from the
     same values, classes and labs as the screen's map (built only when the image is asked for); `bassins` and
     `departements`: the GeoJSON layers of the version the view was built from (`published.geojson`)."""
-    return carte_figure(bassins, departements, inputs.values,
-                        inputs.classes, inputs.unit, inputs.labs, f"{inputs.indicator_label}, {inputs.annee}",
-                        inputs.theme_labels, inputs.latitude)
+    return carte_figure(
+        bassins,
+        departements,
+        inputs.values,
+        inputs.classes,
+        inputs.unit,
+        inputs.labs,
+        f"{inputs.indicator_label}, {inputs.annee}",
+        inputs.theme_labels,
+        inputs.latitude,
+    )

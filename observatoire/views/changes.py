@@ -35,8 +35,12 @@ SCREEN_ROWS = 2_000
 """Rows of the values table sent to the screen (the files keep every row)."""
 SOURCE = "mesures en vigueur et journal des deux versions comparées (toutes les mesures, sans filtre)"
 STATUS_LABELS = {core.CHANGED: "Modifiée", core.ADDED: "Nouvelle", core.WITHDRAWN: "Retirée"}
-TERRITORY_WORDS = {"academie": "Académie", "departement": "Département", "bassin": "Bassin",
-                   "laboratoire": "Laboratoire"}
+TERRITORY_WORDS = {
+    "academie": "Académie",
+    "departement": "Département",
+    "bassin": "Bassin",
+    "laboratoire": "Laboratoire",
+}
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
@@ -64,24 +68,30 @@ def values_table(values: pd.DataFrame, labels: Labels) -> pd.DataFrame:
     """The value changes with French headers and labels, old and new values next to what they are about (seen
     without scrolling); they stay numbers (empty for a value added or withdrawn): the files keep numbers. The
     publication date is Paris time."""
-    return pd.DataFrame({
-        "Changement": values["statut"].map(STATUS_LABELS).fillna(values["statut"]).astype(str).to_list(),
-        "Indicateur": _dimension(labels, "indicateur", values["indicateur"]),
-        "Période": values["periode"].astype(str).to_list(),
-        "Territoire": [plain(territory_label(t, c, labels)) for t, c in
-                       zip(values["territoire_type"], values["territoire_code"], strict=True)],
-        "Ancienne valeur": pd.to_numeric(values["ancienne_valeur"], errors="coerce").astype(float).to_list(),
-        "Nouvelle valeur": pd.to_numeric(values["nouvelle_valeur"], errors="coerce").astype(float).to_list(),
-        "Niveau": _dimension(labels, "niveau", values["niveau"]),
-        "Thématique": _dimension(labels, "thematique", values["thematique"]),
-        "Public": _dimension(labels, "public", values["public"]),
-        "Origine": [str(o) if isinstance(o, str) else "" for o in values["origine"]],
-        "Source": [plain(s) if isinstance(s, str) else "" for s in values["source"]],
-        "Version": [int(v) if pd.notna(v) else None for v in values["version"]],
-        "Publié par": [plain(a) for a in values["auteur"].astype(str)],
-        "Publié le (heure de Paris)": [clock.paris_datetime(d, zone=False) if d is not None and pd.notna(d)
-                                       else "" for d in values["date"]],
-    })
+    return pd.DataFrame(
+        {
+            "Changement": values["statut"].map(STATUS_LABELS).fillna(values["statut"]).astype(str).to_list(),
+            "Indicateur": _dimension(labels, "indicateur", values["indicateur"]),
+            "Période": values["periode"].astype(str).to_list(),
+            "Territoire": [
+                plain(territory_label(t, c, labels))
+                for t, c in zip(values["territoire_type"], values["territoire_code"], strict=True)
+            ],
+            "Ancienne valeur": pd.to_numeric(values["ancienne_valeur"], errors="coerce").astype(float).to_list(),
+            "Nouvelle valeur": pd.to_numeric(values["nouvelle_valeur"], errors="coerce").astype(float).to_list(),
+            "Niveau": _dimension(labels, "niveau", values["niveau"]),
+            "Thématique": _dimension(labels, "thematique", values["thematique"]),
+            "Public": _dimension(labels, "public", values["public"]),
+            "Origine": [str(o) if isinstance(o, str) else "" for o in values["origine"]],
+            "Source": [plain(s) if isinstance(s, str) else "" for s in values["source"]],
+            "Version": [int(v) if pd.notna(v) else None for v in values["version"]],
+            "Publié par": [plain(a) for a in values["auteur"].astype(str)],
+            "Publié le (heure de Paris)": [
+                clock.paris_datetime(d, zone=False) if d is not None and pd.notna(d) else ""
+                for d in values["date"]
+            ],
+        }
+    )
 
 
 def screen_values(table: pd.DataFrame) -> pd.DataFrame:
@@ -95,23 +105,29 @@ def screen_values(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def periods_table(periods: pd.DataFrame, labels: Labels) -> pd.DataFrame:
-    return pd.DataFrame({
-        "Changement": ["Période ajoutée" if c == "ajoutée" else "Période retirée" for c in periods["changement"]],
-        "Indicateur": _dimension(labels, "indicateur", periods["indicateur"]),
-        "Période": periods["periode"].astype(str).to_list(),
-        "Valeurs": periods["valeurs"].astype("int64").to_list(),
-    })
+    return pd.DataFrame(
+        {
+            "Changement": [
+                "Période ajoutée" if c == "ajoutée" else "Période retirée" for c in periods["changement"]
+            ],
+            "Indicateur": _dimension(labels, "indicateur", periods["indicateur"]),
+            "Période": periods["periode"].astype(str).to_list(),
+            "Valeurs": periods["valeurs"].astype("int64").to_list(),
+        }
+    )
 
 
 def lots_table(lots: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "Lot": lots["lot_id"].astype("int64").to_list(),
-        "Changement": ["Lot ajouté" if c == "ajouté" else "Lot retiré" for c in lots["changement"]],
-        "Origine": lots["origine"].astype(str).to_list(),
-        "Libellé": [plain(v) for v in lots["libelle"]],
-        "Créé le (heure de Paris)": [clock.paris_datetime(v, zone=False) for v in lots["cree_le"]],
-        "Lignes": lots["nb_lignes"].astype("int64").to_list(),
-    })
+    return pd.DataFrame(
+        {
+            "Lot": lots["lot_id"].astype("int64").to_list(),
+            "Changement": ["Lot ajouté" if c == "ajouté" else "Lot retiré" for c in lots["changement"]],
+            "Origine": lots["origine"].astype(str).to_list(),
+            "Libellé": [plain(v) for v in lots["libelle"]],
+            "Créé le (heure de Paris)": [clock.paris_datetime(v, zone=False) for v in lots["cree_le"]],
+            "Lignes": lots["nb_lignes"].astype("int64").to_list(),
+        }
+    )
 
 
 def _names(codes: tuple[str, ...] | list[str], labels: Labels, limit: int = 6) -> str:
@@ -138,11 +154,15 @@ def _publications(journal: pd.DataFrame) -> str:
 def summary_texts(changes: core.Changes, labels: Labels) -> dict[str, str]:
     """The French sentences of the section."""
     since, until = (clock.paris_datetime(d, zone=False) for d in (changes.old_date, changes.new_date))
-    period = (f"De la version n° {changes.old}, publiée le {since}, à la version n° {changes.new}, publiée le "
-              f"{until} (heure de Paris).")
-    counts = (f"{_plural(changes.count(core.ADDED), 'valeur nouvelle', 'valeurs nouvelles')}, "
-              f"{_plural(changes.count(core.CHANGED), 'valeur modifiée', 'valeurs modifiées')}, "
-              f"{_plural(changes.count(core.WITHDRAWN), 'valeur retirée', 'valeurs retirées')}.")
+    period = (
+        f"De la version n° {changes.old}, publiée le {since}, à la version n° {changes.new}, publiée le "
+        f"{until} (heure de Paris)."
+    )
+    counts = (
+        f"{_plural(changes.count(core.ADDED), 'valeur nouvelle', 'valeurs nouvelles')}, "
+        f"{_plural(changes.count(core.CHANGED), 'valeur modifiée', 'valeurs modifiées')}, "
+        f"{_plural(changes.count(core.WITHDRAWN), 'valeur retirée', 'valeurs retirées')}."
+    )
     sentences = [counts]
     added = changes.periods[changes.periods["changement"] == "ajoutée"]
     removed = changes.periods[changes.periods["changement"] == "retirée"]
@@ -160,37 +180,56 @@ def summary_texts(changes: core.Changes, labels: Labels) -> dict[str, str]:
     if not lots_added.empty or not lots_retired.empty:
         lots = []
         if not lots_added.empty:
-            lots.append(f"{_plural(len(lots_added), 'lot ajouté', 'lots ajoutés')} ("
-                        + ", ".join(f"n° {r.lot_id} « {r.libelle} »" for r in lots_added.itertuples()) + ")")
+            lots.append(
+                f"{_plural(len(lots_added), 'lot ajouté', 'lots ajoutés')} ("
+                + ", ".join(f"n° {r.lot_id} « {r.libelle} »" for r in lots_added.itertuples())
+                + ")"
+            )
         if not lots_retired.empty:
-            lots.append(f"{_plural(len(lots_retired), 'lot retiré', 'lots retirés')} ("
-                        + ", ".join(f"n° {r.lot_id} « {r.libelle} »" for r in lots_retired.itertuples()) + ")")
+            lots.append(
+                f"{_plural(len(lots_retired), 'lot retiré', 'lots retirés')} ("
+                + ", ".join(f"n° {r.lot_id} « {r.libelle} »" for r in lots_retired.itertuples())
+                + ")"
+            )
         sentences.append("Lots : " + " ; ".join(lots) + ".")
     if changes.reference_changed:
-        sentences.append("Les données de référence (catalogues, territoires) ont été reconstruites ou actualisées "
-                         "entre les deux versions.")
+        sentences.append(
+            "Les données de référence (catalogues, territoires) ont été reconstruites ou actualisées "
+            "entre les deux versions."
+        )
     publications = _publications(changes.journal)
     none = ""
     if changes.same:
         none = "C'est la même version : rien n'a changé."
     elif changes.values.empty and changes.periods.empty:
-        none = ("Aucune valeur n'a changé entre ces deux versions" + (
+        none = "Aucune valeur n'a changé entre ces deux versions" + (
             " : les publications intermédiaires se compensent (par exemple un import puis son annulation)."
-            if len(changes.journal) > 1 else "."))
-    return {"period": period, "counts": counts, "summary": " ".join(sentences), "publications": publications,
-            "none": none}
+            if len(changes.journal) > 1
+            else "."
+        )
+    return {
+        "period": period,
+        "counts": counts,
+        "summary": " ".join(sentences),
+        "publications": publications,
+        "none": none,
+    }
 
 
 def _period_list(periods: pd.DataFrame, labels: Labels, limit: int = 8) -> str:
     grouped = periods.groupby("indicateur", sort=True)["periode"].apply(lambda p: ", ".join(sorted(p)))
     items = [f"{labels.of('indicateur', ind)} ({years})" for ind, years in grouped.items()]
-    more = f" et {_plural(len(items) - limit, 'autre indicateur', 'autres indicateurs')}" if len(items) > limit \
+    more = (
+        f" et {_plural(len(items) - limit, 'autre indicateur', 'autres indicateurs')}"
+        if len(items) > limit
         else ""
+    )
     return " ; ".join(items[:limit]) + more
 
 
-def build_changes(old_con: duckdb.DuckDBPyConnection, new_con: duckdb.DuckDBPyConnection,
-                  params: Mapping[str, str] | None = None) -> View:
+def build_changes(
+    old_con: duckdb.DuckDBPyConnection, new_con: duckdb.DuckDBPyConnection, params: Mapping[str, str] | None = None
+) -> View:
     """What changed between the versions `old_con` and `new_con` read (in any order), as a View; its context
     (« À propos » of the files) is the newer version with no filter: the comparison is about every measure."""
     del params
@@ -202,14 +241,33 @@ def build_changes(old_con: duckdb.DuckDBPyConnection, new_con: duckdb.DuckDBPyCo
     title = title_of(changes.old, changes.new)
     tables = (
         Table("valeurs", f"Valeurs changées, version n° {changes.old} → n° {changes.new}", values, source=SOURCE),
-        Table("periodes", f"Périodes ajoutées ou retirées, version n° {changes.old} → n° {changes.new}",
-              periods_table(changes.periods, labels), source=SOURCE),
-        Table("lots", f"Lots ajoutés ou retirés, version n° {changes.old} → n° {changes.new}",
-              lots_table(changes.lots), source=SOURCE),
-        Table("journal", f"Publications entre la version n° {changes.old} et la version n° {changes.new}",
-              journal_table(changes.journal), source="journal des versions"),
+        Table(
+            "periodes",
+            f"Périodes ajoutées ou retirées, version n° {changes.old} → n° {changes.new}",
+            periods_table(changes.periods, labels),
+            source=SOURCE,
+        ),
+        Table(
+            "lots",
+            f"Lots ajoutés ou retirés, version n° {changes.old} → n° {changes.new}",
+            lots_table(changes.lots),
+            source=SOURCE,
+        ),
+        Table(
+            "journal",
+            f"Publications entre la version n° {changes.old} et la version n° {changes.new}",
+            journal_table(changes.journal),
+            source="journal des versions",
+        ),
     )
     notices = (Notice(texts["none"], "vide"),) if texts["none"] else ()
-    return View(page="changements", title=title, subtitle=texts["period"], context=build_context(newer, Filters()),
-                tables=tables, notices=notices, texts=texts,
-                items={"changes": changes, "valeurs_ecran": screen_values(values)})
+    return View(
+        page="changements",
+        title=title,
+        subtitle=texts["period"],
+        context=build_context(newer, Filters()),
+        tables=tables,
+        notices=notices,
+        texts=texts,
+        items={"changes": changes, "valeurs_ecran": screen_values(values)},
+    )

@@ -35,8 +35,9 @@ def filter_items(filters: Filters, labels: Labels) -> tuple[tuple[str, str], ...
         codes: tuple[str, ...] = getattr(filters, attr)
         if not codes:
             continue
-        names = ", ".join(f"{c} — {labels.of(dimension, c)}" if with_code else labels.of(dimension, c)
-                          for c in codes)
+        names = ", ".join(
+            f"{c} — {labels.of(dimension, c)}" if with_code else labels.of(dimension, c) for c in codes
+        )
         items.append((attr, f"{plural if len(codes) > 1 else singular} : {names}"))
     if filters.periode_debut or filters.periode_fin:
         period = f"Années scolaires : {filters.periode_debut or '…'} à {filters.periode_fin or '…'}"
@@ -49,17 +50,26 @@ def filter_lines(filters: Filters, labels: Labels) -> tuple[str, ...]:
     return tuple(line for _, line in filter_items(filters, labels))
 
 
-def build_context(con: duckdb.DuckDBPyConnection, filters: Filters, school_year: str | None = None,
-                  url: str = "") -> Context:
+def build_context(
+    con: duckdb.DuckDBPyConnection, filters: Filters, school_year: str | None = None, url: str = ""
+) -> Context:
     """The context of a view of `filters` on the version `con` reads."""
     info = store.data_version(con)
     years = queries.school_years(con)
     year = school_year or filters.periode_fin or (years[-1] if years else "")
     items = filter_items(filters, queries.labels(con))
     academie = published.academie(con)
-    return Context(academie=academie.nom, filters=tuple(line for _, line in items),
-                   school_year=year, version=info.numero or 0, version_date=_date_fr(info.construite_le), url=url,
-                   dimensions=tuple(attr for attr, _ in items), drane=academie.drane, bilan=academie.bilan_source)
+    return Context(
+        academie=academie.nom,
+        filters=tuple(line for _, line in items),
+        school_year=year,
+        version=info.numero or 0,
+        version_date=_date_fr(info.construite_le),
+        url=url,
+        dimensions=tuple(attr for attr, _ in items),
+        drane=academie.drane,
+        bilan=academie.bilan_source,
+    )
 
 
 def element_context(context: Context, ignored: object, subject: str = "cet indicateur") -> Context:

@@ -54,7 +54,7 @@ ORIGINS = {
 ORIGIN_HELP = {
     "bilan": "Lignes dont l'origine est « bilan » : chiffres exacts du bilan DRANE.",
     "deduit": "Lignes dont l'origine est « déduit » : recalculées à partir des chiffres du bilan (rapport, "
-              "somme des valeurs détaillées).",
+    "somme des valeurs détaillées).",
     "import": "Lignes dont l'origine est « import » : ajoutées par un import de mesures (un lot).",
     "illustratif": "Lignes dont l'origine est « illustratif » : générées pour illustrer les répartitions.",
 }
@@ -75,17 +75,19 @@ def granularity_text(code: object) -> str:
 def catalogue_table(indicators: pd.DataFrame) -> pd.DataFrame:
     """The indicator catalogue for display: French headers, aggregation and granularity explained."""
     kpi = indicators["kpi"] if "kpi" in indicators else pd.Series([None] * len(indicators))
-    return pd.DataFrame({
-        "Indicateur": [plain(v) for v in indicators["libelle"]],
-        "Domaine": [plain(v) for v in indicators["domaine"]],
-        "Définition": [plain(v) for v in indicators["definition"]],
-        "Unité": [plain(v) for v in indicators["unite"]],
-        "Agrégation": [aggregation_text(v) for v in indicators["agregation"]],
-        "Granularité": [granularity_text(v) for v in indicators["granularite"]],
-        "Source": [plain(v) for v in indicators["source"]],
-        "Indicateur clé": [pd.notna(v) and str(v) != "" for v in kpi],
-        "Code": indicators["id"].to_list(),
-    })
+    return pd.DataFrame(
+        {
+            "Indicateur": [plain(v) for v in indicators["libelle"]],
+            "Domaine": [plain(v) for v in indicators["domaine"]],
+            "Définition": [plain(v) for v in indicators["definition"]],
+            "Unité": [plain(v) for v in indicators["unite"]],
+            "Agrégation": [aggregation_text(v) for v in indicators["agregation"]],
+            "Granularité": [granularity_text(v) for v in indicators["granularite"]],
+            "Source": [plain(v) for v in indicators["source"]],
+            "Indicateur clé": [pd.notna(v) and str(v) != "" for v in kpi],
+            "Code": indicators["id"].to_list(),
+        }
+    )
 
 
 def origin_of(origine: object) -> str:
@@ -129,27 +131,31 @@ def french_datetime(iso: object, zone: bool = True) -> str:
 
 def lots_table(lots: pd.DataFrame) -> pd.DataFrame:
     """The lots (batches of measures) for display."""
-    return pd.DataFrame({
-        "Lot": lots["lot_id"].to_list(),
-        "Origine": lots["origine"].to_list(),
-        "Libellé": lots["libelle"].to_list(),
-        "Créé le (heure de Paris)": [french_datetime(v, zone=False) for v in lots["cree_le"]],
-        "Lignes": lots["nb_lignes"].to_list(),
-        "Actif": lots["actif"].to_list(),
-    })
+    return pd.DataFrame(
+        {
+            "Lot": lots["lot_id"].to_list(),
+            "Origine": lots["origine"].to_list(),
+            "Libellé": lots["libelle"].to_list(),
+            "Créé le (heure de Paris)": [french_datetime(v, zone=False) for v in lots["cree_le"]],
+            "Lignes": lots["nb_lignes"].to_list(),
+            "Actif": lots["actif"].to_list(),
+        }
+    )
 
 
 def journal_table(journal: pd.DataFrame) -> pd.DataFrame:
     """The journal of the versions for display (most recent first)."""
-    return pd.DataFrame({
-        "Version": journal["version"].to_list(),
-        "Type": [versions.KIND_LABELS.get(k, k) for k in journal["type"]],
-        "Date (heure de Paris)": [french_datetime(d, zone=False) for d in journal["date"]],
-        "Auteur": [plain(str(a)) for a in journal["auteur"]],
-        "Résumé": [plain(str(r)) for r in journal["resume"]],
-        "Fichier": [plain(str(f)) if f is not None and not pd.isna(f) else "" for f in journal["fichier"]],
-        "SHA-256": [str(s)[:12] + "…" if s is not None and not pd.isna(s) else "" for s in journal["sha256"]],
-    })
+    return pd.DataFrame(
+        {
+            "Version": journal["version"].to_list(),
+            "Type": [versions.KIND_LABELS.get(k, k) for k in journal["type"]],
+            "Date (heure de Paris)": [french_datetime(d, zone=False) for d in journal["date"]],
+            "Auteur": [plain(str(a)) for a in journal["auteur"]],
+            "Résumé": [plain(str(r)) for r in journal["resume"]],
+            "Fichier": [plain(str(f)) if f is not None and not pd.isna(f) else "" for f in journal["fichier"]],
+            "SHA-256": [str(s)[:12] + "…" if s is not None and not pd.isna(s) else "" for s in journal["sha256"]],
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -177,10 +183,18 @@ def origin_figures(origins: Iterable[object]) -> tuple[KeyFigure, ...]:
     """One key figure per origin: number of measure rows, share of the rows (from the `origine` column)."""
     counts = origin_counts(origins)
     total = sum(counts.values())
-    return tuple(KeyFigure(label=label, value=count_text(counts[origin]), raw=float(counts[origin]),
-                           unit="lignes", delta=share_text(counts[origin], total), origins=(origin,),
-                           source="colonne « origine » des mesures")
-                 for origin, label in ORIGINS.items())
+    return tuple(
+        KeyFigure(
+            label=label,
+            value=count_text(counts[origin]),
+            raw=float(counts[origin]),
+            unit="lignes",
+            delta=share_text(counts[origin], total),
+            origins=(origin,),
+            source="colonne « origine » des mesures",
+        )
+        for origin, label in ORIGINS.items()
+    )
 
 
 PREVIEW_ROWS = 5_000
@@ -192,12 +206,15 @@ def preview_note(shown: int, total: int) -> str:
     """« Aperçu : les 5 000 premières lignes sur 59 745 ; … » ("" when the preview shows every row)."""
     if shown >= total:
         return ""
-    return (f"Aperçu : les {formatting.number(shown)} premières lignes sur {formatting.number(total)} ; "
-            "les fichiers téléchargés (CSV, Excel) contiennent toutes les lignes.")
+    return (
+        f"Aperçu : les {formatting.number(shown)} premières lignes sur {formatting.number(total)} ; "
+        "les fichiers téléchargés (CSV, Excel) contiennent toutes les lignes."
+    )
 
 
-def build_data_sources(con: duckdb.DuckDBPyConnection, filters: Filters,
-                       params: Mapping[str, str] | None = None) -> View:
+def build_data_sources(
+    con: duckdb.DuckDBPyConnection, filters: Filters, params: Mapping[str, str] | None = None
+) -> View:
     """The Données et sources page of `filters` on the version `con` reads (see the module docstring)."""
     del params  # no choice of its own
     academie = published.academie(con)
@@ -205,9 +222,14 @@ def build_data_sources(con: duckdb.DuckDBPyConnection, filters: Filters,
     rules = published.policy(con)
     labs = queries.catalogue(con, "laboratoires")
     n_illustrative_labs = int((labs["source"] == config.ILLUSTRATIVE).sum())
-    provenance = Provenance(n_labs=len(labs), n_illustrative_labs=n_illustrative_labs,
-                            annee_reference=academie.annee_reference, bilan=academie.bilan,
-                            bassins_note=academie.bassins_note, threshold=rules.threshold)
+    provenance = Provenance(
+        n_labs=len(labs),
+        n_illustrative_labs=n_illustrative_labs,
+        annee_reference=academie.annee_reference,
+        bilan=academie.bilan,
+        bassins_note=academie.bassins_note,
+        threshold=rules.threshold,
+    )
 
     measures = queries.measures(con, filters)
     shown = small_counts.mask_measures(measures, small_counts.people_indicators(indicators, rules), rules)
@@ -219,8 +241,9 @@ def build_data_sources(con: duckdb.DuckDBPyConnection, filters: Filters,
     info = store.data_version(con)
     tables = (
         Table("catalogue", CATALOGUE_TITLE, catalogue_table(indicators), source=CATALOGUE_SOURCE),
-        Table("mesures", MEASURES_TITLE, shown, source=MEASURES_SOURCE, illustrative=illustrative,
-              unit=MEASURES_UNIT),
+        Table(
+            "mesures", MEASURES_TITLE, shown, source=MEASURES_SOURCE, illustrative=illustrative, unit=MEASURES_UNIT
+        ),
         Table("lots", "Lots de mesures", lots_table(store.lots(con))),
         Table("journal", "Journal des versions", journal_table(versions.journal(con))),
     )
@@ -232,14 +255,26 @@ def build_data_sources(con: duckdb.DuckDBPyConnection, filters: Filters,
         "small_counts": small_counts.note(rules),
         "version": f"n° {info.numero}",
         "version_help": "Chaque import, annulation ou mise à jour des référentiels publie une nouvelle version ; "
-                        "les versions publiées ne changent plus. Empreinte du contenu : " + info.empreinte + ".",
+        "les versions publiées ne changent plus. Empreinte du contenu : " + info.empreinte + ".",
         "version_date": french_datetime(info.construite_le),
         "lots_actifs": str(info.lots_actifs),
         "mesures_actives": rows_text(info.mesures),
     }
-    return View(page="donnees", title=TITLE, subtitle=INTRO, context=build_context(con, filters),
-                key_figures=origin_figures(measures["origine"]), tables=tables, notices=tuple(notices),
-                illustrative=illustrative, texts=texts,
-                items={"indicators": indicators, "provenance": provenance, "version": info,
-                       "catalogue_context": build_context(con, Filters()),
-                       "preview": measures_preview(shown.head(PREVIEW_ROWS)) if not shown.empty else shown})
+    return View(
+        page="donnees",
+        title=TITLE,
+        subtitle=INTRO,
+        context=build_context(con, filters),
+        key_figures=origin_figures(measures["origine"]),
+        tables=tables,
+        notices=tuple(notices),
+        illustrative=illustrative,
+        texts=texts,
+        items={
+            "indicators": indicators,
+            "provenance": provenance,
+            "version": info,
+            "catalogue_context": build_context(con, Filters()),
+            "preview": measures_preview(shown.head(PREVIEW_ROWS)) if not shown.empty else shown,
+        },
+    )

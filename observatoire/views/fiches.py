@@ -35,8 +35,10 @@ LAB_STATUS = {
     "partiel": "Cité par le bilan · attributs en partie illustratifs",
     "illustratif": "Laboratoire illustratif",
 }
-BASSIN_NOTE = ("Part : part du bassin dans le total académique (indicateurs additifs). Rang : parmi les bassins "
-               "de l'académie ayant une valeur (1 = le plus élevé).")
+BASSIN_NOTE = (
+    "Part : part du bassin dans le total académique (indicateurs additifs). Rang : parmi les bassins "
+    "de l'académie ayant une valeur (1 = le plus élevé)."
+)
 
 
 @dataclass(frozen=True)
@@ -104,8 +106,15 @@ def _origin_source(sources: object, origins_of: dict[str, str], illustrative: bo
 def _fact(row: dict, level: str, origins: tuple[str, ...], source: str, rules: small_counts.Policy) -> KeyFigure:
     value, acad, part, rank = profile_texts(row, level, rules)
     raw = None if _missing(row.get("valeur")) or value.startswith("<") else float(row["valeur"])
-    return KeyFigure(label=str(row["libelle"]), value=value, raw=raw, unit=str(row.get("unite") or ""),
-                     delta=_comparison(acad, part, rank), origins=origins, source=source)
+    return KeyFigure(
+        label=str(row["libelle"]),
+        value=value,
+        raw=raw,
+        unit=str(row.get("unite") or ""),
+        delta=_comparison(acad, part, rank),
+        origins=origins,
+        source=source,
+    )
 
 
 def _sources_line(pairs: list[tuple[str, str]]) -> str:
@@ -117,37 +126,70 @@ def _sources_line(pairs: list[tuple[str, str]]) -> str:
 def _lab_markers(labs: pd.DataFrame, group: str) -> pd.DataFrame | None:
     if labs.empty:
         return None
-    return pd.DataFrame({
-        "lon": labs["longitude"].astype(float), "lat": labs["latitude"].astype(float), "nom": labs["nom"],
-        "couleur": [classification.MARKER_HEX[classification.theme_style(classification.main_theme(t))[1]]
-                    for t in labs["thematiques"]],
-        "groupe": group,
-    })
+    return pd.DataFrame(
+        {
+            "lon": labs["longitude"].astype(float),
+            "lat": labs["latitude"].astype(float),
+            "nom": labs["nom"],
+            "couleur": [
+                classification.MARKER_HEX[classification.theme_style(classification.main_theme(t))[1]]
+                for t in labs["thematiques"]
+            ],
+            "groupe": group,
+        }
+    )
 
 
-def _map(con: duckdb.DuckDBPyConnection, bassin: str, bassin_name: str, labs: pd.DataFrame, group: str,
-         key: str, alt: str, source: str, illustrative: bool) -> Figure:
+def _map(
+    con: duckdb.DuckDBPyConnection,
+    bassin: str,
+    bassin_name: str,
+    labs: pd.DataFrame,
+    group: str,
+    key: str,
+    alt: str,
+    source: str,
+    illustrative: bool,
+) -> Figure:
     """Every bassin, this one dark blue and outlined, the others light; `labs` as markers; legend under."""
     names = dict(con.execute("SELECT code, nom FROM bassins").fetchall())
     colors = {code: HIGHLIGHT_FILL if code == bassin else OTHER_FILL for code in names}
     legend = [(HIGHLIGHT_FILL, f"Bassin {_of(bassin_name)}"), (OTHER_FILL, "Autres bassins")]
-    figure = bassins_map_figure(published.geojson(con, "bassins"), published.geojson(con, "departements"), colors,
-                                names,
-                                legend, "Situation", _lab_markers(labs, group), width=MAP_WIDTH,
-                                height=MAP_HEIGHT, highlight=bassin, labs_title="",
-                                latitude=published.academie(con).projection)
+    figure = bassins_map_figure(
+        published.geojson(con, "bassins"),
+        published.geojson(con, "departements"),
+        colors,
+        names,
+        legend,
+        "Situation",
+        _lab_markers(labs, group),
+        width=MAP_WIDTH,
+        height=MAP_HEIGHT,
+        highlight=bassin,
+        labs_title="",
+        latitude=published.academie(con).projection,
+    )
     # one column on the fiche: the map takes the whole width, the legend goes under it
     # the image is drawn about 10 cm wide: larger names and markers than on the screen's map
     figure.update_layout(
-        xaxis={"domain": [0, 1]}, yaxis={"domain": [0.13, 1]},
-        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yanchor": "top",
-                "tracegroupgap": 8, "font": {"size": 26}},
+        xaxis={"domain": [0, 1]},
+        yaxis={"domain": [0.13, 1]},
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": 0,
+            "yanchor": "top",
+            "tracegroupgap": 8,
+            "font": {"size": 26},
+        },
         margin={"l": 6, "r": 6, "t": 6, "b": 6},
     )
     for note in figure.layout.annotations:
         note.font.size = round((note.font.size or 15) * 1.2)
-    figure.update_traces(marker={"size": 24, "line": {"width": 3}}, legend="legend",
-                         selector={"legendgroup": "labs"})
+    figure.update_traces(
+        marker={"size": 24, "line": {"width": 3}}, legend="legend", selector={"legendgroup": "labs"}
+    )
     figure.layout.legend2 = None  # one legend, under the map
     return Figure(key, f"Situation du bassin {_of(bassin_name)}", figure, alt, source, illustrative)
 
@@ -168,8 +210,11 @@ def _check_year(con: duckdb.DuckDBPyConnection, year: str) -> None:
 def _lab_line(lab: dict, theme_labels: Mapping[str, str]) -> str:
     theme = classification.main_theme(lab.get("thematiques"))
     origin = cards.lab_origin(lab.get("source"))
-    mark = {"bilan": "cité par le bilan", "partiel": "cité par le bilan, attributs en partie illustratifs",
-            "illustratif": "illustratif"}[origin]
+    mark = {
+        "bilan": "cité par le bilan",
+        "partiel": "cité par le bilan, attributs en partie illustratifs",
+        "illustratif": "illustratif",
+    }[origin]
     return f"{lab['nom']} — {lab['commune']} · {theme_labels.get(theme, theme) or '—'} ({mark})"
 
 
@@ -216,21 +261,46 @@ def build_bassin_fiche(con: duckdb.DuckDBPyConnection, code: str, year: str, fil
     bilan = published.academie(con).bilan
     labs_source = cards.labs_source_text(labs["source"], bilan).removeprefix("Source : ").rstrip(".") if n else ""
     indicators_source = _sources_line(pairs)
-    source = " ; ".join(part for part in (
-        f"indicateurs : {indicators_source}" if indicators_source else "",
-        f"laboratoires : {labs_source}" if labs_source else "") if part) or "non précisée"
+    source = (
+        " ; ".join(
+            part
+            for part in (
+                f"indicateurs : {indicators_source}" if indicators_source else "",
+                f"laboratoires : {labs_source}" if labs_source else "",
+            )
+            if part
+        )
+        or "non précisée"
+    )
     dep_name = labels.of("departements", departement)
-    alt = (f"{_map_name(con)} : le bassin {_of(name)} ({dep_name}) est en bleu foncé, entouré "
-           f"de rouge" + (f", avec ses {n} laboratoire{'s' if n > 1 else ''} numérique{'s' if n > 1 else ''}."
-                          if n else "."))
-    figure = _map(con, code, name, labs, "Laboratoires du bassin", f"fiche-bassin-{code}", alt,
-                  f"laboratoires : {labs_source}" if labs_source else "", labs_illustrative)
+    alt = f"{_map_name(con)} : le bassin {_of(name)} ({dep_name}) est en bleu foncé, entouré de rouge" + (
+        f", avec ses {n} laboratoire{'s' if n > 1 else ''} numérique{'s' if n > 1 else ''}." if n else "."
+    )
+    figure = _map(
+        con,
+        code,
+        name,
+        labs,
+        "Laboratoires du bassin",
+        f"fiche-bassin-{code}",
+        alt,
+        f"laboratoires : {labs_source}" if labs_source else "",
+        labs_illustrative,
+    )
     illustrative = any(f.illustrative for f in facts if f.origins) or labs_illustrative
     return Fiche(
-        kind="bassin", code=code, name=name, title=f"Bassin {_of(name)}",
+        kind="bassin",
+        code=code,
+        name=name,
+        title=f"Bassin {_of(name)}",
         subtitle=f"Département {departement} — {dep_name} · indicateurs clés de l'année scolaire {year}",
-        context=context, facts=tuple(facts), figure=figure, sections=sections, source=source,
-        illustrative=illustrative, notes=tuple(notes),
+        context=context,
+        facts=tuple(facts),
+        figure=figure,
+        sections=sections,
+        source=source,
+        illustrative=illustrative,
+        notes=tuple(notes),
     )
 
 
@@ -248,8 +318,9 @@ def build_lab_fiche(con: duckdb.DuckDBPyConnection, code: str, year: str, filter
     lab = found.iloc[0].to_dict()
     labels = queries.labels(con)
     scope = lab_scope(con, lab, filters or Filters())
-    context = dataclasses.replace(build_context(con, scope.filters, school_year=year),
-                                  filters=scope.context_filters)
+    context = dataclasses.replace(
+        build_context(con, scope.filters, school_year=year), filters=scope.context_filters
+    )
     origin = cards.lab_origin(lab["source"])
     profile = queries.lab_profile(con, code, year, scope.filters)
     profile = profile[profile["valeur"].notna()]
@@ -257,8 +328,9 @@ def build_lab_fiche(con: duckdb.DuckDBPyConnection, code: str, year: str, filter
     facts, pairs, notes = [], [], [comparison_note(scope), *scope.reasons]
     masked = False
     for record in profile.to_dict("records"):
-        result = queries.series(con, record["indicateur"], scope.filters, by="laboratoire", annual=True,
-                                periods=(year, year))
+        result = queries.series(
+            con, record["indicateur"], scope.filters, by="laboratoire", annual=True, periods=(year, year)
+        )
         notes += [note for note in result.ignored if not note.startswith("Filtre public") and note not in notes]
         mine = result.data[result.data["groupe"] == code] if not result.data.empty else result.data
         origins_of = dict(zip(result.sources, result.origins, strict=False))
@@ -273,38 +345,81 @@ def build_lab_fiche(con: duckdb.DuckDBPyConnection, code: str, year: str, filter
     if masked:
         notes.append(small_counts.note(rules))
     place = tuple(f"{label} : {value}" for label, value in cards.lab_facts(lab, labels))
-    lab_source = (f"{lab['source']}" if origin != "illustratif"
-                  else "laboratoire illustratif (lieu plausible, non cité par le bilan)")
+    lab_source = (
+        f"{lab['source']}"
+        if origin != "illustratif"
+        else "laboratoire illustratif (lieu plausible, non cité par le bilan)"
+    )
     projects = queries.projects(con, code)
     if projects.empty:
         project_lines: tuple[str, ...] = ("Le bilan ne cite aucun projet pour ce laboratoire.",)
     else:
         project_lines = tuple(
             f"{p.get('intitule', '')} ({p.get('thematique_libelle') or p.get('thematique') or ''}) : "
-            f"{p.get('projet', '')}" for p in projects.to_dict("records"))
+            f"{p.get('projet', '')}"
+            for p in projects.to_dict("records")
+        )
     sections: tuple[tuple[str, tuple[str, ...]], ...] = (
-        ("Le laboratoire", place), ("Projets cités par le bilan", project_lines))
+        ("Le laboratoire", place),
+        ("Projets cités par le bilan", project_lines),
+    )
     if not facts:
-        sections += ((f"Activité en {year}", (f"Aucune valeur de ce laboratoire en {year}"
-                                              + (f" pour {scope.parts}." if scope.parts else "."),)),)
+        sections += (
+            (
+                f"Activité en {year}",
+                (
+                    f"Aucune valeur de ce laboratoire en {year}"
+                    + (f" pour {scope.parts}." if scope.parts else "."),
+                ),
+            ),
+        )
     indicators_source = _sources_line(pairs)
     project_source = " ; ".join(dict.fromkeys(projects["source"])) if not projects.empty else ""
-    source = " ; ".join(part for part in (
-        f"lieu : {lab_source}", f"activité : {indicators_source}" if indicators_source else "",
-        f"projets : {project_source}" if project_source else "") if part)
+    source = " ; ".join(
+        part
+        for part in (
+            f"lieu : {lab_source}",
+            f"activité : {indicators_source}" if indicators_source else "",
+            f"projets : {project_source}" if project_source else "",
+        )
+        if part
+    )
     bassin_name = str(lab.get("bassin_nom") or lab.get("bassin"))
-    alt = (f"{_map_name(con)} : {lab['nom']} ({lab['commune']}) est dans le bassin "
-           f"{_of(bassin_name)}, en bleu foncé, entouré de rouge.")
-    figure = _map(con, str(lab["bassin"]), bassin_name, found, str(lab["nom"]), f"fiche-labo-{code}", alt,
-                  f"lieu : {lab_source}", origin == "illustratif")
+    alt = (
+        f"{_map_name(con)} : {lab['nom']} ({lab['commune']}) est dans le bassin "
+        f"{_of(bassin_name)}, en bleu foncé, entouré de rouge."
+    )
+    figure = _map(
+        con,
+        str(lab["bassin"]),
+        bassin_name,
+        found,
+        str(lab["nom"]),
+        f"fiche-labo-{code}",
+        alt,
+        f"lieu : {lab_source}",
+        origin == "illustratif",
+    )
     illustrative = origin != "bilan" or any(f.illustrative for f in facts)
-    subtitle = (f"{lab['commune']} · bassin {_of(bassin_name)} · {lab['departement']} — "
-                f"{lab.get('departement_nom', '')} · activité de l'année scolaire {year}"
-                + (f" pour {scope.parts}" if scope.parts else " (toutes thématiques, tous niveaux)"))
+    subtitle = (
+        f"{lab['commune']} · bassin {_of(bassin_name)} · {lab['departement']} — "
+        f"{lab.get('departement_nom', '')} · activité de l'année scolaire {year}"
+        + (f" pour {scope.parts}" if scope.parts else " (toutes thématiques, tous niveaux)")
+    )
     return Fiche(
-        kind="laboratoire", code=code, name=str(lab["nom"]), title=str(lab["nom"]), subtitle=subtitle,
-        context=context, facts=tuple(facts), figure=figure, sections=sections, source=source,
-        illustrative=illustrative, status=LAB_STATUS[origin], status_illustrative=origin != "bilan",
+        kind="laboratoire",
+        code=code,
+        name=str(lab["nom"]),
+        title=str(lab["nom"]),
+        subtitle=subtitle,
+        context=context,
+        facts=tuple(facts),
+        figure=figure,
+        sections=sections,
+        source=source,
+        illustrative=illustrative,
+        status=LAB_STATUS[origin],
+        status_illustrative=origin != "bilan",
         notes=tuple(notes),
     )
 

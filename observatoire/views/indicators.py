@@ -31,8 +31,11 @@ from observatoire.views.model import Figure, Notice, Table, View, source_line
 PAGE = "indicateurs"
 BREAKDOWNS = dict(queries.BREAKDOWNS)
 GRANULARITY = {"annuelle": "annuelle (année scolaire)", "mensuelle": "mensuelle"}
-AGGREGATION = {"somme": "somme des territoires", "moyenne": "moyenne des territoires",
-               "dernier": "dernière valeur connue"}
+AGGREGATION = {
+    "somme": "somme des territoires",
+    "moyenne": "moyenne des territoires",
+    "dernier": "dernière valeur connue",
+}
 TABS = ("Évolution", "Mois", "Classement des bassins", "Évolution en %")
 SECTION_KEYS = ("series", "monthly", "ranking", "evolution")  # tab order; figure / table keys
 ALL_GROUPS = "toutes_courbes"  # param: "1" = every group of the series drawn
@@ -79,11 +82,15 @@ def selection_name(filters: Filters, labels: Labels, ignored: tuple[str, ...]) -
     return ", ".join(names) if len(names) <= 3 else f"{len(names)} territoires choisis"
 
 
-def working_breakdowns(con: duckdb.DuckDBPyConnection, indicator: str, filters: Filters,
-                       exclude: str) -> list[str]:
+def working_breakdowns(
+    con: duckdb.DuckDBPyConnection, indicator: str, filters: Filters, exclude: str
+) -> list[str]:
     """Labels of the breakdowns that give data for this indicator and filters (computed on an empty result)."""
-    return [label for by, label in BREAKDOWNS.items()
-            if by != exclude and not queries.series(con, indicator, filters, by=by, annual=True).empty]
+    return [
+        label
+        for by, label in BREAKDOWNS.items()
+        if by != exclude and not queries.series(con, indicator, filters, by=by, annual=True).empty
+    ]
 
 
 def monthly_companion(indicator: str, catalogue: pd.DataFrame) -> str | None:
@@ -115,8 +122,9 @@ def default_indicator(academie: config.Academie, ids: Sequence[str]) -> str:
     return wanted if wanted in ids or not ids else ids[0]
 
 
-def mask_for(unit: str, by: str, filters: Filters, ignored: tuple[str, ...],
-             rules: small_counts.Policy | None = None) -> small_counts.Policy | None:
+def mask_for(
+    unit: str, by: str, filters: Filters, ignored: tuple[str, ...], rules: small_counts.Policy | None = None
+) -> small_counts.Policy | None:
     """Small counts of people shown « < 5 »: the groups are bassins or labs, or the values are read from the
     chosen bassins (a bassin filter that applies). `rules`: the version's policy (`published.policy`)."""
     level = by
@@ -149,19 +157,35 @@ def _empty(key: str, heading: str, result: queries.Result) -> _Part:
     return _Part(Section(key, TABS[SECTION_KEYS.index(key)], heading, notices), result=result)
 
 
-def _elements(key: str, heading: str, figure: object, alt: str, frame: pd.DataFrame, result: queries.Result,
-              indicator: str, unit: str) -> tuple[Figure, Table]:
+def _elements(
+    key: str,
+    heading: str,
+    figure: object,
+    alt: str,
+    frame: pd.DataFrame,
+    result: queries.Result,
+    indicator: str,
+    unit: str,
+) -> tuple[Figure, Table]:
     source = source_line(result.sources, result.origins)
-    return (Figure(key, heading, figure, alt, source, bool(result.illustrative),
-                   ignored=result.ignored),
-            Table(key, heading, frame, source, bool(result.illustrative), indicator, unit, ignored=result.ignored))
+    return (
+        Figure(key, heading, figure, alt, source, bool(result.illustrative), ignored=result.ignored),
+        Table(key, heading, frame, source, bool(result.illustrative), indicator, unit, ignored=result.ignored),
+    )
 
 
 # ------------------------------------------------------------------------------------------- tabs
 
 
-def _series(con: duckdb.DuckDBPyConnection, meta: Mapping, by: str, filters: Filters, labels: Labels,
-            years: Sequence[str], all_groups: bool) -> _Part:
+def _series(
+    con: duckdb.DuckDBPyConnection,
+    meta: Mapping,
+    by: str,
+    filters: Filters,
+    labels: Labels,
+    years: Sequence[str],
+    all_groups: bool,
+) -> _Part:
     indicator, unit = str(meta["id"]), str(meta["unite"])
     label = BREAKDOWNS[by]
     heading = f"{meta['libelle']} par année scolaire" + ("" if by == "total" else f", par {label.lower()}")
@@ -170,10 +194,12 @@ def _series(con: duckdb.DuckDBPyConnection, meta: Mapping, by: str, filters: Fil
     if result.empty:
         working = working_breakdowns(con, indicator, filters, by) if by != "total" else []
         if working:  # the breakdown is the problem, not the filters
-            text = ((result.empty_reason or "Aucune donnée pour ce découpage.")
-                    + " Découpages disponibles pour cet indicateur avec ces filtres : "
-                    + ", ".join(f"«\u00a0{w}\u00a0»" for w in working)
-                    + ". Choisissez-en un dans « Découper par ».")
+            text = (
+                (result.empty_reason or "Aucune donnée pour ce découpage.")
+                + " Découpages disponibles pour cet indicateur avec ces filtres : "
+                + ", ".join(f"«\u00a0{w}\u00a0»" for w in working)
+                + ". Choisissez-en un dans « Découper par »."
+            )
             notice = Notice(text, "info")
         else:
             notice = Notice(result.empty_reason or EMPTY, "vide")
@@ -194,9 +220,10 @@ def _series(con: duckdb.DuckDBPyConnection, meta: Mapping, by: str, filters: Fil
         if all_groups:
             shown = frame
         else:
-            switch_note = (f"Courbes tracées : les {charts.MAX_GROUPS} valeurs les plus élevées de la dernière "
-                           f"année. Non tracées ({len(others)}) : " + ", ".join(others)
-                           + " — voir le tableau de données.")
+            switch_note = (
+                f"Courbes tracées : les {charts.MAX_GROUPS} valeurs les plus élevées de la dernière "
+                f"année. Non tracées ({len(others)}) : " + ", ".join(others) + " — voir le tableau de données."
+            )
     # bassins, labs: small counts of people « < 5 »
     mask = mask_for(unit, by, filters, result.ignored, published.policy(con))
     drawn = set(frame["periode"])
@@ -204,22 +231,43 @@ def _series(con: duckdb.DuckDBPyConnection, meta: Mapping, by: str, filters: Fil
     span = f"{years[0]} à {years[-1]}" if years else "—"
     figure = charts.line_figure(shown, unit, periods=periods, mask=mask)
     table = charts.display_table(frame, "series", unit, group=label if by != "total" else "Territoire", mask=mask)
-    fig, tab = _elements("series", heading, figure,
-                         f"Courbes : {heading}, {span}. Valeurs dans le tableau de données.",
-                         table, result, str(meta["libelle"]), unit)
-    section = Section("series", TABS[0], heading, notices, tuple(captions), switch, switch_note,
-                      figure="series", table="series", after=_after(mask))
+    fig, tab = _elements(
+        "series",
+        heading,
+        figure,
+        f"Courbes : {heading}, {span}. Valeurs dans le tableau de données.",
+        table,
+        result,
+        str(meta["libelle"]),
+        unit,
+    )
+    section = Section(
+        "series",
+        TABS[0],
+        heading,
+        notices,
+        tuple(captions),
+        switch,
+        switch_note,
+        figure="series",
+        table="series",
+        after=_after(mask),
+    )
     return _Part(section, fig, tab, result)
 
 
-def _monthly(con: duckdb.DuckDBPyConnection, meta: Mapping, filters: Filters, catalogue: pd.DataFrame,
-             labels: Labels) -> _Part:
+def _monthly(
+    con: duckdb.DuckDBPyConnection, meta: Mapping, filters: Filters, catalogue: pd.DataFrame, labels: Labels
+) -> _Part:
     monthly = monthly_companion(str(meta["id"]), catalogue)
     if monthly is None:
-        names = [r["libelle"] for r in catalogue.to_dict("records")
-                 if monthly_companion(r["id"], catalogue) is not None]
-        text = (f"« {meta['libelle']} » est un indicateur annuel : il n'a pas de détail mensuel. "
-                "Détail mensuel disponible pour : " + ", ".join(f"« {n} »" for n in names) + ".")
+        names = [
+            r["libelle"] for r in catalogue.to_dict("records") if monthly_companion(r["id"], catalogue) is not None
+        ]
+        text = (
+            f"« {meta['libelle']} » est un indicateur annuel : il n'a pas de détail mensuel. "
+            "Détail mensuel disponible pour : " + ", ".join(f"« {n} »" for n in names) + "."
+        )
         return _Part(Section("monthly", TABS[1], notices=(Notice(text, "info"),)))
     info = catalogue.set_index("id").loc[monthly]
     unit = str(info["unite"])
@@ -233,11 +281,19 @@ def _monthly(con: duckdb.DuckDBPyConnection, meta: Mapping, filters: Filters, ca
     mask = mask_for(unit, "total", filters, result.ignored, published.policy(con))
     figure = charts.monthly_figure(result.data, unit, mask=mask)
     table = charts.display_table(result.data, "monthly", unit, mask=mask)
-    fig, tab = _elements("monthly", heading, figure,
-                         f"Courbes mensuelles : {heading}. Valeurs dans le tableau de données.",
-                         table, result, str(info["libelle"]), unit)
-    section = Section("monthly", TABS[1], heading, notices, (caption,), figure="monthly", table="monthly",
-                      after=_after(mask))
+    fig, tab = _elements(
+        "monthly",
+        heading,
+        figure,
+        f"Courbes mensuelles : {heading}. Valeurs dans le tableau de données.",
+        table,
+        result,
+        str(info["libelle"]),
+        unit,
+    )
+    section = Section(
+        "monthly", TABS[1], heading, notices, (caption,), figure="monthly", table="monthly", after=_after(mask)
+    )
     return _Part(section, fig, tab, result)
 
 
@@ -251,8 +307,11 @@ def _ranking(con: duckdb.DuckDBPyConnection, meta: Mapping, filters: Filters, la
     frame = result.data
     scope, captions = [], []
     if filters.departements:
-        scope.append("bassins des départements choisis ("
-                     + ", ".join(labels.of("departements", d) for d in filters.departements) + ")")
+        scope.append(
+            "bassins des départements choisis ("
+            + ", ".join(labels.of("departements", d) for d in filters.departements)
+            + ")"
+        )
     if filters.bassins:
         scope.append("bassins choisis en couleur, les autres en clair pour comparaison")
     if scope:
@@ -263,20 +322,44 @@ def _ranking(con: duckdb.DuckDBPyConnection, meta: Mapping, filters: Filters, la
     mask = small_counts.for_level(unit, "bassin", published.policy(con))
     figure = charts.ranking_figure(frame, unit, mask=mask)
     table = charts.display_table(frame, "ranking", unit, mask=mask)
-    fig, tab = _elements("ranking", heading, figure,
-                         f"Barres horizontales : {heading}, du plus élevé au plus faible. "
-                         "Valeurs dans le tableau de données.", table, result, str(meta["libelle"]), unit)
-    section = Section("ranking", TABS[2], heading, notices, tuple(captions), figure="ranking", table="ranking",
-                      after=_after(mask))
+    fig, tab = _elements(
+        "ranking",
+        heading,
+        figure,
+        f"Barres horizontales : {heading}, du plus élevé au plus faible. Valeurs dans le tableau de données.",
+        table,
+        result,
+        str(meta["libelle"]),
+        unit,
+    )
+    section = Section(
+        "ranking",
+        TABS[2],
+        heading,
+        notices,
+        tuple(captions),
+        figure="ranking",
+        table="ranking",
+        after=_after(mask),
+    )
     return _Part(section, fig, tab, result)
 
 
-def _evolution(con: duckdb.DuckDBPyConnection, meta: Mapping, by: str, filters: Filters, years: Sequence[str],
-               year_a: str, year_b: str) -> _Part:
+def _evolution(
+    con: duckdb.DuckDBPyConnection,
+    meta: Mapping,
+    by: str,
+    filters: Filters,
+    years: Sequence[str],
+    year_a: str,
+    year_b: str,
+) -> _Part:
     indicator, unit = str(meta["id"]), str(meta["unite"])
     if len(years) < 2:
-        text = ("La période choisie ne contient qu'une année scolaire : il en faut deux pour calculer une "
-                "évolution (filtres « Depuis » et « Jusqu'à »).")
+        text = (
+            "La période choisie ne contient qu'une année scolaire : il en faut deux pour calculer une "
+            "évolution (filtres « Depuis » et « Jusqu'à »)."
+        )
         return _Part(Section("evolution", TABS[3], notices=(Notice(text, "vide"),)))
     group_by = by if by != "total" else "bassin"
     heading = f"{meta['libelle']} : évolution de {year_a} à {year_b}, par {BREAKDOWNS[group_by].lower()}"
@@ -295,19 +378,38 @@ def _evolution(con: duckdb.DuckDBPyConnection, meta: Mapping, by: str, filters: 
     if unit == "%":
         notes.append("Évolution relative du taux (et non différence en points).")
     if result.data["evolution_pct"].isna().any():
-        notes.append(f"« {charts.NOT_AVAILABLE} » : pas de valeur en {year_a} (ou valeur nulle), évolution non "
-                     "calculable.")
+        notes.append(
+            f"« {charts.NOT_AVAILABLE} » : pas de valeur en {year_a} (ou valeur nulle), évolution non calculable."
+        )
     if mask is not None and "secret" in data and data["secret"].any():
-        notes.append(f"« {charts.NOT_AVAILABLE} ({charts.SECRET}) » : une des deux valeurs est un petit "
-                     f"effectif (« {mask.label} »), l'évolution le révélerait.")
+        notes.append(
+            f"« {charts.NOT_AVAILABLE} ({charts.SECRET}) » : une des deux valeurs est un petit "
+            f"effectif (« {mask.label} »), l'évolution le révélerait."
+        )
     figure = charts.evolution_figure(data, unit, mask=mask)
-    table = charts.display_table(data, "evolution", unit, group=BREAKDOWNS[group_by], year_a=year_a, year_b=year_b,
-                                 mask=mask)
-    fig, tab = _elements("evolution", heading, figure,
-                         f"Barres divergentes : {heading}. Hausses à droite, baisses à gauche. "
-                         "Valeurs dans le tableau de données.", table, result, str(meta["libelle"]), unit)
-    section = Section("evolution", TABS[3], heading, notices, (" ".join(notes),) if notes else (),
-                      figure="evolution", table="evolution", after=_after(mask))
+    table = charts.display_table(
+        data, "evolution", unit, group=BREAKDOWNS[group_by], year_a=year_a, year_b=year_b, mask=mask
+    )
+    fig, tab = _elements(
+        "evolution",
+        heading,
+        figure,
+        f"Barres divergentes : {heading}. Hausses à droite, baisses à gauche. Valeurs dans le tableau de données.",
+        table,
+        result,
+        str(meta["libelle"]),
+        unit,
+    )
+    section = Section(
+        "evolution",
+        TABS[3],
+        heading,
+        notices,
+        (" ".join(notes),) if notes else (),
+        figure="evolution",
+        table="evolution",
+        after=_after(mask),
+    )
     return _Part(section, fig, tab, result)
 
 
@@ -353,8 +455,9 @@ def build_indicators(con: duckdb.DuckDBPyConnection, filters: Filters, params: M
     parts = [
         _series(con, meta, by, filters, labels, years, all_groups),
         _monthly(con, meta, filters, catalogue, labels),
-        _ranking(con, meta, filters, labels, annee) if years else
-        _Part(Section("ranking", TABS[2], notices=(Notice(EMPTY, "vide"),))),
+        _ranking(con, meta, filters, labels, annee)
+        if years
+        else _Part(Section("ranking", TABS[2], notices=(Notice(EMPTY, "vide"),))),
         _evolution(con, meta, by, filters, years, year_a, year_b),
     ]
     results = [p.result for p in parts if p.result is not None]
@@ -362,15 +465,26 @@ def build_indicators(con: duckdb.DuckDBPyConnection, filters: Filters, params: M
     notices = tuple(dict.fromkeys(n for p in parts for n in p.section.notices))
     texts = definition_texts(meta, years)
     return View(
-        page=PAGE, title="Indicateurs", context=build_context(con, filters),
+        page=PAGE,
+        title="Indicateurs",
+        context=build_context(con, filters),
         subtitle=texts["indicateur"],
         figures=tuple(p.figure for p in parts if p.figure is not None),
         tables=tuple(p.table for p in parts if p.table is not None),
-        notices=notices, sources=sources, origins=origins,
+        notices=notices,
+        sources=sources,
+        origins=origins,
         illustrative=any(r.illustrative for r in results),
         texts=texts,
-        items={"sections": tuple(p.section for p in parts), "indicateur": indicator, "par": by, "annee": annee,
-               "de_annee": year_a, "a_annee": year_b, "annees": tuple(years)},
+        items={
+            "sections": tuple(p.section for p in parts),
+            "indicateur": indicator,
+            "par": by,
+            "annee": annee,
+            "de_annee": year_a,
+            "a_annee": year_b,
+            "annees": tuple(years),
+        },
     )
 
 

@@ -40,13 +40,18 @@ from observatoire.views.model import Figure, Notice, Table, View, source_line
 from observatoire.views.presentation import catalogue_rows, key_figure
 
 TITLE = "Laboratoires numériques"
-INTRO = ("Tiers-lieux éducatifs de l'académie : où ils sont, leurs thématiques, leurs niveaux, leur activité "
-         "et les projets cités par le bilan.")
-COMPARISON_NOTE = ("Part : part du laboratoire dans le total académique. Rang : parmi les laboratoires ayant une "
-                   "valeur cette année-là (1 = le plus élevé). Tous les laboratoires de l'académie, sans filtre.")
+INTRO = (
+    "Tiers-lieux éducatifs de l'académie : où ils sont, leurs thématiques, leurs niveaux, leur activité "
+    "et les projets cités par le bilan."
+)
+COMPARISON_NOTE = (
+    "Part : part du laboratoire dans le total académique. Rang : parmi les laboratoires ayant une "
+    "valeur cette année-là (1 = le plus élevé). Tous les laboratoires de l'académie, sans filtre."
+)
 NO_ACTIVITY = "Aucune activité enregistrée pour ce laboratoire sur la période choisie."
-NO_ACTIVITY_FILTERED = ("Aucune activité enregistrée pour ce laboratoire sur la période choisie avec ces filtres "
-                        "(thématique, niveau).")
+NO_ACTIVITY_FILTERED = (
+    "Aucune activité enregistrée pour ce laboratoire sur la période choisie avec ces filtres (thématique, niveau)."
+)
 
 
 @dataclass(frozen=True)
@@ -91,47 +96,75 @@ def lab_scope(con: duckdb.DuckDBPyConnection, lab: Mapping[str, Any], filters: F
     not_applied: list[str] = []
     reasons: list[str] = []
     if filters.thematiques and not themes:
-        not_applied += [line + " (non appliqué)" for line in filter_lines(Filters(thematiques=filters.thematiques),
-                                                                          labels)]
-        reasons.append(f"Filtre thématique non appliqué : « {name} » ne travaille pas "
-                       f"{_names(filters.thematiques, labels.thematiques)} ; ses chiffres sont toutes thématiques "
-                       "confondues.")
+        not_applied += [
+            line + " (non appliqué)" for line in filter_lines(Filters(thematiques=filters.thematiques), labels)
+        ]
+        reasons.append(
+            f"Filtre thématique non appliqué : « {name} » ne travaille pas "
+            f"{_names(filters.thematiques, labels.thematiques)} ; ses chiffres sont toutes thématiques "
+            "confondues."
+        )
     if filters.niveaux and not niveaux:
-        not_applied += [line + " (non appliqué)"
-                        for line in filter_lines(Filters(niveaux=filters.niveaux), labels)]
-        reasons.append(f"Filtre niveau non appliqué : « {name} » n'accueille pas le niveau "
-                       f"{_names(filters.niveaux, labels.niveaux)} ; ses chiffres sont tous niveaux confondus.")
+        not_applied += [
+            line + " (non appliqué)" for line in filter_lines(Filters(niveaux=filters.niveaux), labels)
+        ]
+        reasons.append(
+            f"Filtre niveau non appliqué : « {name} » n'accueille pas le niveau "
+            f"{_names(filters.niveaux, labels.niveaux)} ; ses chiffres sont tous niveaux confondus."
+        )
     if (filters.departements or filters.bassins) and not inside:
         territory = Filters(departements=filters.departements, bassins=filters.bassins)
         not_applied += [line + " (hors de ce territoire)" for line in filter_lines(territory, labels)]
-        reasons.append(f"Filtre territoire : « {name} » ({lab.get('bassin_nom', '')}, {lab.get('departement', '')}"
-                       f" — {lab.get('departement_nom', '')}) est hors des territoires choisis ; sa fiche reste "
-                       "affichée.")
+        reasons.append(
+            f"Filtre territoire : « {name} » ({lab.get('bassin_nom', '')}, {lab.get('departement', '')}"
+            f" — {lab.get('departement_nom', '')}) est hors des territoires choisis ; sa fiche reste "
+            "affichée."
+        )
     if filters.publics:
         catalogue = cards.lab_activity_indicators(queries.indicators(con), published.academie(con).indicateurs)
         if catalogue.empty or all(str(v or "non") == "non" for v in catalogue["publics"]):
-            not_applied += [line + " (non appliqué)" for line in filter_lines(Filters(publics=filters.publics),
-                                                                              labels)]
-            reasons.append("Filtre public non appliqué : l'activité des laboratoires n'est pas détaillée par "
-                           "public.")
-    applied_filters = Filters(departements=filters.departements if inside else (),
-                              bassins=filters.bassins if inside else (), thematiques=themes, niveaux=niveaux,
-                              periode_debut=filters.periode_debut, periode_fin=filters.periode_fin)
-    read = Filters(thematiques=themes, niveaux=niveaux, publics=filters.publics,
-                   periode_debut=filters.periode_debut, periode_fin=filters.periode_fin)
+            not_applied += [
+                line + " (non appliqué)" for line in filter_lines(Filters(publics=filters.publics), labels)
+            ]
+            reasons.append(
+                "Filtre public non appliqué : l'activité des laboratoires n'est pas détaillée par public."
+            )
+    applied_filters = Filters(
+        departements=filters.departements if inside else (),
+        bassins=filters.bassins if inside else (),
+        thematiques=themes,
+        niveaux=niveaux,
+        periode_debut=filters.periode_debut,
+        periode_fin=filters.periode_fin,
+    )
+    read = Filters(
+        thematiques=themes,
+        niveaux=niveaux,
+        publics=filters.publics,
+        periode_debut=filters.periode_debut,
+        periode_fin=filters.periode_fin,
+    )
     parts = ", ".join([labels.of("thematique", t) for t in themes] + [labels.of("niveau", n) for n in niveaux])
     in_filters = code in set(queries.laboratories(con, filters).data["code"])
-    return LabScope(filters=read, applied=filter_lines(applied_filters, labels), not_applied=tuple(not_applied),
-                    reasons=tuple(reasons), in_filters=in_filters, parts=parts)
+    return LabScope(
+        filters=read,
+        applied=filter_lines(applied_filters, labels),
+        not_applied=tuple(not_applied),
+        reasons=tuple(reasons),
+        in_filters=in_filters,
+        parts=parts,
+    )
 
 
 def comparison_note(scope: LabScope | None = None) -> str:
     """How to read the share and rank of a lab (screen and PDF): for the thème / niveau applied, if any."""
     if scope is None or not scope.parts:
         return COMPARISON_NOTE
-    return (f"Part : part du laboratoire dans le total académique pour {scope.parts}. Rang : parmi les "
-            f"laboratoires ayant une valeur pour {scope.parts} cette année-là (1 = le plus élevé). Tous les "
-            "laboratoires de l'académie : les filtres de territoire ne s'appliquent pas à la comparaison.")
+    return (
+        f"Part : part du laboratoire dans le total académique pour {scope.parts}. Rang : parmi les "
+        f"laboratoires ayant une valeur pour {scope.parts} cette année-là (1 = le plus élevé). Tous les "
+        "laboratoires de l'académie : les filtres de territoire ne s'appliquent pas à la comparaison."
+    )
 
 
 @dataclass(frozen=True)
@@ -174,14 +207,22 @@ def _activity(con: duckdb.DuckDBPyConnection, scope: LabScope, code: str, name: 
             for source, origin in zip(result.sources, result.origins):  # origin from the `origine` column
                 sources[source] = origin if sources.get(source) in (None, origin) else config.ILLUSTRATIVE
             illustrative = illustrative or bool(activity[row["id"]]["illustratif"].any())
-    kpis = tuple(cards.lab_activity_kpi(row, activity[row["id"]]) for row in lab_indicators.to_dict("records")
-                 if not activity[row["id"]].empty)
+    kpis = tuple(
+        cards.lab_activity_kpi(row, activity[row["id"]])
+        for row in lab_indicators.to_dict("records")
+        if not activity[row["id"]].empty
+    )
     context = dataclasses.replace(build_context(con, scope.filters), filters=scope.context_filters)
     notices = tuple(Notice(note, "filtre") for note in (*scope.reasons, *ignored))
     if not kpis:
         empty = NO_ACTIVITY_FILTERED if scope.parts else NO_ACTIVITY
-        return View(page="laboratoires", title=f"Activité — {name}", context=context,
-                    notices=(*notices, Notice(empty, "vide")), items={"kpis": (), "catalogue": catalogue})
+        return View(
+            page="laboratoires",
+            title=f"Activité — {name}",
+            context=context,
+            notices=(*notices, Notice(empty, "vide")),
+            items={"kpis": (), "catalogue": catalogue},
+        )
     rules = published.policy(con)  # one lab: its small counts of people are shown « < 5 »
     people = small_counts.people_indicators(catalogue, rules)
     source = source_line(tuple(sources), tuple(sources.values()))
@@ -193,22 +234,36 @@ def _activity(con: duckdb.DuckDBPyConnection, scope: LabScope, code: str, name: 
         title = f"{meta['libelle']} — {name}"
         figure = cards.activity_figure(activity[main], None, str(meta["unite"]))  # the page writes the title
         years = activity[main].sort_values("periode")
-        alt = f"{title} : " + " ; ".join(f"{p} : {formatting.number(v)}"
-                                         for p, v in zip(years["periode"], years["valeur"]))
-        figures = (Figure(key="activite", title=title, figure=figure, alt=alt, source=source,
-                          illustrative=illustrative),)
-    table = Table(key="activite", title=f"Activité — {name}",
-                  frame=cards.activity_table(activity, dict(zip(catalogue["id"], catalogue["libelle"])), people,
-                                             rules),
-                  source=source, illustrative=illustrative)
+        alt = f"{title} : " + " ; ".join(
+            f"{p} : {formatting.number(v)}" for p, v in zip(years["periode"], years["valeur"])
+        )
+        figures = (
+            Figure(key="activite", title=title, figure=figure, alt=alt, source=source, illustrative=illustrative),
+        )
+    table = Table(
+        key="activite",
+        title=f"Activité — {name}",
+        frame=cards.activity_table(activity, dict(zip(catalogue["id"], catalogue["libelle"])), people, rules),
+        source=source,
+        illustrative=illustrative,
+    )
     bilan = published.academie(con).bilan_source
     rows = catalogue_rows(catalogue)
     key_figures = tuple(key_figure(k, rules, None, rows.get(k.indicateur, {}), bilan) for k in kpis)
-    return View(page="laboratoires", title=f"Activité — {name}", context=context, figures=figures,
-                key_figures=key_figures, tables=(table,), notices=notices, sources=tuple(sources),
-                origins=tuple(sources.values()), illustrative=illustrative,
-                texts={"table_label": f"activité {name}", "small_counts": small_counts.note(rules)},
-                items={"kpis": kpis, "catalogue": catalogue, "rules": rules, "main": main})
+    return View(
+        page="laboratoires",
+        title=f"Activité — {name}",
+        context=context,
+        figures=figures,
+        key_figures=key_figures,
+        tables=(table,),
+        notices=notices,
+        sources=tuple(sources),
+        origins=tuple(sources.values()),
+        illustrative=illustrative,
+        texts={"table_label": f"activité {name}", "small_counts": small_counts.note(rules)},
+        items={"kpis": kpis, "catalogue": catalogue, "rules": rules, "main": main},
+    )
 
 
 def _fiche(con: duckdb.DuckDBPyConnection, filters: Filters, lab: dict, in_filters: bool) -> LabFiche:
@@ -221,21 +276,36 @@ def _fiche(con: duckdb.DuckDBPyConnection, filters: Filters, lab: dict, in_filte
     profile = queries.lab_profile(con, code, years[-1], scope.filters) if years else pd.DataFrame()
     if not profile.empty:
         profile = profile[profile["valeur"].notna()]
-    source = (f"Source : {lab['source']}" if lab["source"] != config.ILLUSTRATIVE
-              else "Source : laboratoire illustratif (lieu plausible, non cité par le bilan).")
-    projects_source = ("" if projects.empty
-                       else "Source : " + " ; ".join(str(s) for s in dict.fromkeys(projects["source"])) + ".")
+    source = (
+        f"Source : {lab['source']}"
+        if lab["source"] != config.ILLUSTRATIVE
+        else "Source : laboratoire illustratif (lieu plausible, non cité par le bilan)."
+    )
+    projects_source = (
+        "" if projects.empty else "Source : " + " ; ".join(str(s) for s in dict.fromkeys(projects["source"])) + "."
+    )
     return LabFiche(
-        code=code, name=name, lab=lab, origin=cards.lab_origin(lab["source"]),
-        facts=tuple((str(k), str(v)) for k, v in cards.lab_facts(lab, labels)), source=source, projects=projects,
-        projects_source=projects_source, year=(years or all_years)[-1] if (years or all_years) else "",
-        comparison_year=years[-1] if years else "", profile=profile,
-        activity=_activity(con, scope, code, name), in_filters=in_filters, scope=scope,
-        comparison_note=comparison_note(scope))
+        code=code,
+        name=name,
+        lab=lab,
+        origin=cards.lab_origin(lab["source"]),
+        facts=tuple((str(k), str(v)) for k, v in cards.lab_facts(lab, labels)),
+        source=source,
+        projects=projects,
+        projects_source=projects_source,
+        year=(years or all_years)[-1] if (years or all_years) else "",
+        comparison_year=years[-1] if years else "",
+        profile=profile,
+        activity=_activity(con, scope, code, name),
+        in_filters=in_filters,
+        scope=scope,
+        comparison_note=comparison_note(scope),
+    )
 
 
-def build_laboratories(con: duckdb.DuckDBPyConnection, filters: Filters,
-                       params: Mapping[str, str] | None = None) -> View:
+def build_laboratories(
+    con: duckdb.DuckDBPyConnection, filters: Filters, params: Mapping[str, str] | None = None
+) -> View:
     """The Laboratoires page for `filters` and the page's choices `params` (see the module docstring)."""
     params = dict(params or {})
     labels = queries.labels(con)
@@ -248,9 +318,14 @@ def build_laboratories(con: duckdb.DuckDBPyConnection, filters: Filters,
     # illustrative (or cited with illustrative attributes) — one flag, one source line, never two answers
     partly = any(cards.is_illustrative_source(s) for s in labs.data["source"]) if not labs.empty else False
     bilan = published.academie(con).bilan
-    table = Table(key="laboratoires", title=TITLE, frame=cards.labs_table(labs.data, labels),
-                  source=cards.labs_source_text(labs.data["source"], bilan) if not labs.empty else "",
-                  illustrative=bool(labs.illustrative) or partly, ignored=labs.ignored)
+    table = Table(
+        key="laboratoires",
+        title=TITLE,
+        frame=cards.labs_table(labs.data, labels),
+        source=cards.labs_source_text(labs.data["source"], bilan) if not labs.empty else "",
+        illustrative=bool(labs.illustrative) or partly,
+        ignored=labs.ignored,
+    )
     texts = {"count": cards.count_text(len(labs.data), len(every_lab.data))}
     if not labs.empty:
         texts["labs_source"] = cards.labs_source_text(labs.data["source"], bilan)
@@ -260,8 +335,19 @@ def build_laboratories(con: duckdb.DuckDBPyConnection, filters: Filters,
     if not rows.empty:
         fiche = _fiche(con, filters, rows.iloc[0].to_dict(), requested in set(labs.data["code"]))
     return View(
-        page="laboratoires", title=TITLE, context=build_context(con, filters), subtitle=INTRO, tables=(table,),
-        notices=tuple(notices), sources=tuple(labs.sources), origins=tuple(labs.origins),
-        illustrative=table.illustrative, texts=texts,
-        items={"labs": labs.data, "names": dict(zip(every_lab.data["code"], every_lab.data["nom"])),
-               "fiche": fiche})
+        page="laboratoires",
+        title=TITLE,
+        context=build_context(con, filters),
+        subtitle=INTRO,
+        tables=(table,),
+        notices=tuple(notices),
+        sources=tuple(labs.sources),
+        origins=tuple(labs.origins),
+        illustrative=table.illustrative,
+        texts=texts,
+        items={
+            "labs": labs.data,
+            "names": dict(zip(every_lab.data["code"], every_lab.data["nom"])),
+            "fiche": fiche,
+        },
+    )

@@ -98,8 +98,12 @@ class Context:
             name, _, value = line.partition(" : ")
             where = ", valeur de l'académie" if dimension in TERRITORY_FILTERS else ""
             said.append(f"{name} : non détaillé pour {subject}{where} (« {value} » non appliqué)")
-        return replace(self, filters=tuple(line for line, _ in kept), dimensions=tuple(d for _, d in kept),
-                       not_applied=tuple(said))
+        return replace(
+            self,
+            filters=tuple(line for line, _ in kept),
+            dimensions=tuple(d for _, d in kept),
+            not_applied=tuple(said),
+        )
 
     @property
     def version_text(self) -> str:

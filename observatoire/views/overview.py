@@ -69,8 +69,9 @@ def _kpi_sources(kpis: tuple[queries.Kpi, ...]) -> tuple[list[str], list[str]]:
     return sources, origins
 
 
-def build_overview(con: duckdb.DuckDBPyConnection, filters: Filters,
-                   params: Mapping[str, str] | None = None) -> View:
+def build_overview(
+    con: duckdb.DuckDBPyConnection, filters: Filters, params: Mapping[str, str] | None = None
+) -> View:
     """The overview of `filters` on the version `con` reads (see the module docstring)."""
     del params  # no choice of its own
     labels = queries.labels(con)
@@ -84,16 +85,18 @@ def build_overview(con: duckdb.DuckDBPyConnection, filters: Filters,
     scope = academie.nom
     if filters.bassins or filters.departements:
         scope += " — " + cards.scope_text(filters.departements, filters.bassins, labels, academie.nom)
-    subtitle = cards.overview_subtitle(scope, kpi_year, filters.periode_debut or first,
-                                       filters.periode_fin or last, year_rule)
+    subtitle = cards.overview_subtitle(
+        scope, kpi_year, filters.periode_debut or first, filters.periode_fin or last, year_rule
+    )
 
     # a bassin chosen: its small counts of people read « < 5 » (cards.masked, small_counts.for_level)
     policy = published.policy(con)
     rules = policy if filters.bassins else None
     catalogue = queries.indicators(con)
     rows = catalogue_rows(catalogue)
-    key_figures: tuple[KeyFigure, ...] = tuple(key_figure(k, rules, kpi_year, rows.get(k.indicateur, {}),
-                                                          academie.bilan_source) for k in kpis)
+    key_figures: tuple[KeyFigure, ...] = tuple(
+        key_figure(k, rules, kpi_year, rows.get(k.indicateur, {}), academie.bilan_source) for k in kpis
+    )
     notices = [Notice(NO_KPI, "vide")] if not kpis else []
     notices += [Notice(note, "filtre") for note in cards.merged_notes(kpis)]
 
@@ -105,7 +108,8 @@ def build_overview(con: duckdb.DuckDBPyConnection, filters: Filters,
     n_bassins = int(open_labs["bassin"].nunique()) if not open_labs.empty else 0
     texts = {
         "coverage": cards.coverage_text(len(open_labs), n_bassins, total),
-        "opening_note": cards.opening_note(len(open_labs), len(labs.data), annee) if annee and not labs.empty
+        "opening_note": cards.opening_note(len(open_labs), len(labs.data), annee)
+        if annee and not labs.empty
         else "",
         "labs_source": cards.labs_source_text(open_labs["source"], academie.bilan) if not open_labs.empty else "",
     }
@@ -118,39 +122,70 @@ def build_overview(con: duckdb.DuckDBPyConnection, filters: Filters,
     meta = queries.indicator(con, mapped)
     label, unit = str(meta["libelle"]), str(meta["unite"])
     texts["map_title"] = f"{label} par bassin, {map_year}" + (
-        f" ({LATEST} ; {wanted} pas encore publiée pour cet indicateur)" if map_year != wanted else "")
+        f" ({LATEST} ; {wanted} pas encore publiée pour cet indicateur)" if map_year != wanted else ""
+    )
     small_map = None
     if per_bassin.empty_reason:
         texts["map_empty"] = per_bassin.empty_reason
         texts["map_empty_filtered"] = "" if filters.is_default() else "1"
     else:
         mask = small_counts.for_level(unit, "bassin", policy)  # tooltips and legend: « < 5 »
-        classes = classification.classify(per_bassin.data["valeur"], classification.DEFAULT_METHOD, MAP_CLASSES,
-                                          mask=mask)
+        classes = classification.classify(
+            per_bassin.data["valeur"], classification.DEFAULT_METHOD, MAP_CLASSES, mask=mask
+        )
         small_map = OverviewMap(
-            values=per_bassin.data, classes=classes, labs=open_labs, indicator=mapped,
-            indicator_label=label, unit=unit, year=map_year, departements=tuple(filters.departements),
-            bassins=tuple(filters.bassins), legend=tuple(classification.legend_items(classes, unit)),
-            alt=f"Carte des bassins : {label} en {map_year}, et laboratoires", sources=tuple(per_bassin.sources),
-            origins=tuple(per_bassin.origins), illustrative=bool(per_bassin.illustrative),
-            theme_labels=dict(labels.thematiques), niveau_labels=dict(labels.niveaux))
+            values=per_bassin.data,
+            classes=classes,
+            labs=open_labs,
+            indicator=mapped,
+            indicator_label=label,
+            unit=unit,
+            year=map_year,
+            departements=tuple(filters.departements),
+            bassins=tuple(filters.bassins),
+            legend=tuple(classification.legend_items(classes, unit)),
+            alt=f"Carte des bassins : {label} en {map_year}, et laboratoires",
+            sources=tuple(per_bassin.sources),
+            origins=tuple(per_bassin.origins),
+            illustrative=bool(per_bassin.illustrative),
+            theme_labels=dict(labels.thematiques),
+            niveau_labels=dict(labels.niveaux),
+        )
 
     sources, origins = _kpi_sources(kpis)
-    for source, origin in zip(per_bassin.sources, per_bassin.origins or ("",) * len(per_bassin.sources),
-                              strict=True):
+    for source, origin in zip(
+        per_bassin.sources, per_bassin.origins or ("",) * len(per_bassin.sources), strict=True
+    ):
         if source not in sources:
             sources.append(source)
             origins.append(origin)
-    illustrative = (any(f.illustrative for f in key_figures if f.raw is not None)
-                    or any(k.illustratif for k in kpis) or bool(labs.illustrative)
-                    or (small_map is not None and small_map.illustrative))
+    illustrative = (
+        any(f.illustrative for f in key_figures if f.raw is not None)
+        or any(k.illustratif for k in kpis)
+        or bool(labs.illustrative)
+        or (small_map is not None and small_map.illustrative)
+    )
     return View(
-        page="vue_ensemble", title=TITLE, subtitle=subtitle,
+        page="vue_ensemble",
+        title=TITLE,
+        subtitle=subtitle,
         context=build_context(con, filters, school_year=kpi_year),
-        key_figures=key_figures, notices=tuple(notices), sources=tuple(sources), origins=tuple(origins),
-        illustrative=illustrative, texts=texts,
-        items={"kpis": kpis, "kpi_rules": rules, "catalogue": catalogue,
-               "labs_illustrative": bool(labs.illustrative), "labs_ignored": tuple(labs.ignored),
-               "n_labs": len(open_labs), "n_bassins": n_bassins, "total_bassins": total, "year": annee,
-               "map": small_map},
+        key_figures=key_figures,
+        notices=tuple(notices),
+        sources=tuple(sources),
+        origins=tuple(origins),
+        illustrative=illustrative,
+        texts=texts,
+        items={
+            "kpis": kpis,
+            "kpi_rules": rules,
+            "catalogue": catalogue,
+            "labs_illustrative": bool(labs.illustrative),
+            "labs_ignored": tuple(labs.ignored),
+            "n_labs": len(open_labs),
+            "n_bassins": n_bassins,
+            "total_bassins": total,
+            "year": annee,
+            "map": small_map,
+        },
     )

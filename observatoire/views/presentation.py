@@ -52,8 +52,13 @@ def map_indicator(con: duckdb.DuckDBPyConnection) -> str:
     return str(first[0][0]) if first else ""
 
 
-def key_figure(kpi: queries.Kpi, rules: small_counts.Policy | None, headline: str | None = None,
-               meta: Mapping[str, object] | None = None, bilan: str = "") -> KeyFigure:
+def key_figure(
+    kpi: queries.Kpi,
+    rules: small_counts.Policy | None,
+    headline: str | None = None,
+    meta: Mapping[str, object] | None = None,
+    bilan: str = "",
+) -> KeyFigure:
     """A key figure as the overview card and the slides show it; `headline`: the year the page or slide is
     about (a value of another year says its own: `year_note`). With `meta` (the indicator's catalogue row:
     `definition`, `domaine`, `source`), its screen `Card` too (`bilan`: how the académie cites its bilan)."""
@@ -61,21 +66,31 @@ def key_figure(kpi: queries.Kpi, rules: small_counts.Policy | None, headline: st
     # a change computed with an illustrative previous year is illustrative too
     origins = tuple(dict.fromkeys((*kpi.origines, *(kpi.origines_precedente if delta else ()))))
     mark = "évolution illustrative" if delta and not kpi.valeur_illustrative and kpi.evolution_illustrative else ""
-    return KeyFigure(label=kpi.libelle, value=cards.kpi_value_text(kpi, rules=rules), raw=kpi.valeur,
-                     unit=kpi.unite, delta=delta.replace("vs", "par rapport à", 1) if delta else "",
-                     origins=origins, source=cards.kpi_caption(kpi), year=kpi.annee if kpi.valeur is not None
-                     else "", year_note=cards.kpi_year_note(kpi, headline),
-                     scope_note=not_applied_note(queries.not_applied_filters(kpi.ignored)),
-                     illustrative_mark=mark, indicator=kpi.indicateur,
-                     card=card_face(kpi, rules, meta, bilan) if meta is not None else None,
-                     sources=tuple(kpi.sources),
-                     source_origins=tuple(kpi.sources_origines or ("",) * len(kpi.sources)),
-                     inputs_illustrative=bool(kpi.illustratif))
+    return KeyFigure(
+        label=kpi.libelle,
+        value=cards.kpi_value_text(kpi, rules=rules),
+        raw=kpi.valeur,
+        unit=kpi.unite,
+        delta=delta.replace("vs", "par rapport à", 1) if delta else "",
+        origins=origins,
+        source=cards.kpi_caption(kpi),
+        year=kpi.annee if kpi.valeur is not None else "",
+        year_note=cards.kpi_year_note(kpi, headline),
+        scope_note=not_applied_note(queries.not_applied_filters(kpi.ignored)),
+        illustrative_mark=mark,
+        indicator=kpi.indicateur,
+        card=card_face(kpi, rules, meta, bilan) if meta is not None else None,
+        sources=tuple(kpi.sources),
+        source_origins=tuple(kpi.sources_origines or ("",) * len(kpi.sources)),
+        inputs_illustrative=bool(kpi.illustratif),
+    )
 
 
-def card_face(kpi: queries.Kpi, rules: small_counts.Policy | None, meta: Mapping[str, object],
-              bilan: str = "") -> Card:
+def card_face(
+    kpi: queries.Kpi, rules: small_counts.Policy | None, meta: Mapping[str, object], bilan: str = ""
+) -> Card:
     """The screen card of `kpi` (`Card`): what `figures.cards` formats for it, once."""
+
     def text(key: str) -> str | None:
         value = meta.get(key)
         return None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
@@ -84,12 +99,18 @@ def card_face(kpi: queries.Kpi, rules: small_counts.Policy | None, meta: Mapping
     badge = cards.kpi_badge(kpi) or ""
     lines = [escape_markdown(line) for line in cards.kpi_origin_lines(kpi, rules)]
     badge_help = "\n\n".join([*lines, cards.illustrative_explanation(bilan)]) if badge else ""
-    return Card(icon=cards.DOMAIN_ICONS.get(text("domaine") or "", ":material/insights:"),
-                help=cards.kpi_help(kpi, text("definition"), rules, bilan),
-                value_markup=cards.kpi_value_text(kpi, markup=True, rules=rules),
-                delta=cards.kpi_card_delta_text(kpi, rules), delta_color=color, delta_arrow=arrow,
-                badge=badge, badge_help=badge_help,
-                sparkline=cards.kpi_sparkline(kpi, rules), caption=cards.kpi_caption(kpi, text("source")))
+    return Card(
+        icon=cards.DOMAIN_ICONS.get(text("domaine") or "", ":material/insights:"),
+        help=cards.kpi_help(kpi, text("definition"), rules, bilan),
+        value_markup=cards.kpi_value_text(kpi, markup=True, rules=rules),
+        delta=cards.kpi_card_delta_text(kpi, rules),
+        delta_color=color,
+        delta_arrow=arrow,
+        badge=badge,
+        badge_help=badge_help,
+        sparkline=cards.kpi_sparkline(kpi, rules),
+        caption=cards.kpi_caption(kpi, text("source")),
+    )
 
 
 def catalogue_rows(catalogue: pd.DataFrame) -> dict[str, dict[str, object]]:
@@ -106,9 +127,13 @@ def year_line(kpis: list[queries.Kpi], year: str) -> str:
 
 
 def _title_slide(context: Context, years: str) -> Slide:
-    return Slide("titre", TITLE, context.academie,
-                 bullets=(years, context.filters_text, context.version_text),
-                 notes=f"{TITLE}, {context.academie}. {years}. {context.filters_text}. {context.version_text}.")
+    return Slide(
+        "titre",
+        TITLE,
+        context.academie,
+        bullets=(years, context.filters_text, context.version_text),
+        notes=f"{TITLE}, {context.academie}. {years}. {context.filters_text}. {context.version_text}.",
+    )
 
 
 def _key_figures_slides(key_figures: tuple[KeyFigure, ...], context: Context) -> list[Slide]:
@@ -123,20 +148,42 @@ def _key_figures_slides(key_figures: tuple[KeyFigure, ...], context: Context) ->
     scope = CARD_SCOPE_NOTE if any(f.scope_note for f in figures) else ""
     slides = []
     for index in range(count):
-        part = figures[index * size:(index + 1) * size]
+        part = figures[index * size : (index + 1) * size]
         illustrative = any(f.illustrative or f.inputs_illustrative for f in part)
-        notes = "\n".join(f"{f.label} : {f.value}" + (f" ({f.delta})" if f.delta else "")
-                          + (f" — {f.year_note}" if f.year_note else "")
-                          + (f" — {f.scope_note}" if f.scope_note else "") + f". {f.source}" for f in part)
+        notes = "\n".join(
+            f"{f.label} : {f.value}"
+            + (f" ({f.delta})" if f.delta else "")
+            + (f" — {f.year_note}" if f.year_note else "")
+            + (f" — {f.scope_note}" if f.scope_note else "")
+            + f". {f.source}"
+            for f in part
+        )
         sources = [s for f in part for s in f.sources]
         origins = [o for f in part for o in f.source_origins]
         source = cards.short_source(sources, origins=origins) if sources else ""
         suffix = f" ({index + 1}/{count})" if count > 1 else ""
-        slides.append(Slide("chiffres", title + suffix, context.scope_text, figures=tuple(part), notes=notes,
-                            source=source, illustrative=illustrative, scope=scope))
+        slides.append(
+            Slide(
+                "chiffres",
+                title + suffix,
+                context.scope_text,
+                figures=tuple(part),
+                notes=notes,
+                source=source,
+                illustrative=illustrative,
+                scope=scope,
+            )
+        )
     if not figures:
-        slides.append(Slide("chiffres", title, context.scope_text,
-                            bullets=("Aucun chiffre clé pour ces filtres.",), scope=scope))
+        slides.append(
+            Slide(
+                "chiffres",
+                title,
+                context.scope_text,
+                bullets=("Aucun chiffre clé pour ces filtres.",),
+                scope=scope,
+            )
+        )
     return slides
 
 
@@ -148,16 +195,20 @@ def _year_rule(figures: list[KeyFigure]) -> str:
     return f"{years[-1]} quand disponible, sinon " + " ou ".join(reversed(years[:-1]))
 
 
-def latest_bassin_values(con: duckdb.DuckDBPyConnection, indicator: str, year: str,
-                         filters: Filters) -> tuple[queries.Result, str]:
+def latest_bassin_values(
+    con: duckdb.DuckDBPyConnection, indicator: str, year: str, filters: Filters
+) -> tuple[queries.Result, str]:
     """`values_by_bassin` of `year`, or of the latest earlier school year that has values per bassin (a new
     year imported for some sources only): (result, the year used)."""
     result = queries.values_by_bassin(con, indicator, year, filters)
     if not result.empty_reason:
         return result, year
     series = queries.series(con, indicator, filters.with_(bassins=()), by="bassin", annual=True).data
-    known = sorted({str(p) for p in series.dropna(subset=["valeur"])["periode"] if str(p) <= year}) \
-        if not series.empty else []
+    known = (
+        sorted({str(p) for p in series.dropna(subset=["valeur"])["periode"] if str(p) <= year})
+        if not series.empty
+        else []
+    )
     if not known:
         return result, year
     return queries.values_by_bassin(con, indicator, known[-1], filters), known[-1]
@@ -182,33 +233,61 @@ def _map_slide(con: duckdb.DuckDBPyConnection, filters: Filters, year: str, cont
     mask = small_counts.for_level(unit, "bassin", published.policy(con))
     classes = classification.classify(data["valeur"], classification.DEFAULT_METHOD, 5, mask=mask)
     colors = {code: classes.color(b) for code, b in zip(data["code"], classes.bins, strict=True)}
-    values = {code: classification.format_value(v, unit, mask) for code, v in zip(data["code"], data["valeur"],
-                                                                                   strict=True)}
+    values = {
+        code: classification.format_value(v, unit, mask)
+        for code, v in zip(data["code"], data["valeur"], strict=True)
+    }
     labs = queries.laboratories(con, filters, open_in=used).data
     said = _year_said(used, year)
-    figure = bassins_map_figure(published.geojson(con, "bassins"), published.geojson(con, "departements"), colors,
-                                dict(zip(data["code"], data["nom"], strict=True)),
-                                classification.legend_items(classes, unit), f"{label}, {used}",
-                                lab_markers(labs, queries.labels(con).thematiques), values=values,
-                                latitude=published.academie(con).projection,
-                                selection=set(data["code"]))
+    figure = bassins_map_figure(
+        published.geojson(con, "bassins"),
+        published.geojson(con, "departements"),
+        colors,
+        dict(zip(data["code"], data["nom"], strict=True)),
+        classification.legend_items(classes, unit),
+        f"{label}, {used}",
+        lab_markers(labs, queries.labels(con).thematiques),
+        values=values,
+        latitude=published.academie(con).projection,
+        selection=set(data["code"]),
+    )
     ranked = data.dropna(subset=["valeur"]).sort_values("valeur", ascending=False)
     top = [f"{n} : {values[c]}" for c, n in zip(ranked["code"].head(3), ranked["nom"].head(3), strict=True)]
-    alt = (f"Carte des {len(data)} bassins colorés selon {_lower_first(label)} en {used} "
-           f"({classification.METHOD_PHRASES[classification.DEFAULT_METHOD]}), et {len(labs)} laboratoires "
-           "colorés selon leur thème principal. " + ("Bassins en tête : " + " ; ".join(top) + "." if top else ""))
+    alt = (
+        f"Carte des {len(data)} bassins colorés selon {_lower_first(label)} en {used} "
+        f"({classification.METHOD_PHRASES[classification.DEFAULT_METHOD]}), et {len(labs)} laboratoires "
+        "colorés selon leur thème principal. " + ("Bassins en tête : " + " ; ".join(top) + "." if top else "")
+    )
     source = ", ".join(result.sources)
-    view = Figure("carte-bassins", f"{label} par bassin, {used}", figure, alt, source, result.illustrative,
-                  ignored=result.ignored)
-    notes = (f"{len(labs)} laboratoires dans {labs['bassin'].nunique() if not labs.empty else 0} bassins. "
-             + ("En tête : " + " ; ".join(top) + "." if top else "")
-             + (f" Valeurs {used} : {year} n'est pas encore publiée pour cet indicateur." if used != year else ""))
-    return Slide("carte", title, f"{label}, {said}", figure=view, notes=notes, source=source,
-                 illustrative=result.illustrative, scope=scope)
+    view = Figure(
+        "carte-bassins",
+        f"{label} par bassin, {used}",
+        figure,
+        alt,
+        source,
+        result.illustrative,
+        ignored=result.ignored,
+    )
+    notes = (
+        f"{len(labs)} laboratoires dans {labs['bassin'].nunique() if not labs.empty else 0} bassins. "
+        + ("En tête : " + " ; ".join(top) + "." if top else "")
+        + (f" Valeurs {used} : {year} n'est pas encore publiée pour cet indicateur." if used != year else "")
+    )
+    return Slide(
+        "carte",
+        title,
+        f"{label}, {said}",
+        figure=view,
+        notes=notes,
+        source=source,
+        illustrative=result.illustrative,
+        scope=scope,
+    )
 
 
-def _evolution_slides(con: duckdb.DuckDBPyConnection, filters: Filters, kpis: list[queries.Kpi],
-                      context: Context, year: str) -> list[Slide]:
+def _evolution_slides(
+    con: duckdb.DuckDBPyConnection, filters: Filters, kpis: list[queries.Kpi], context: Context, year: str
+) -> list[Slide]:
     slides = []
     policy = published.policy(con)
     rules = policy if filters.bassins else None
@@ -219,10 +298,21 @@ def _evolution_slides(con: duckdb.DuckDBPyConnection, filters: Filters, kpis: li
         scope = element_context(context, result.ignored).scope_text
         points_known = frame.dropna(subset=["valeur"])["periode"].nunique() if not frame.empty else 0
         if result.empty_reason or frame.empty or points_known < 2:
-            reason = result.empty_reason or ("Une seule année scolaire a une valeur : pas d'évolution à montrer."
-                                             if points_known else "Aucune donnée pour ces filtres.")
-            slides.append(Slide("evolution", kpi.libelle, "Évolution par année scolaire", bullets=(reason,),
-                                notes=reason, scope=scope))
+            reason = result.empty_reason or (
+                "Une seule année scolaire a une valeur : pas d'évolution à montrer."
+                if points_known
+                else "Aucune donnée pour ces filtres."
+            )
+            slides.append(
+                Slide(
+                    "evolution",
+                    kpi.libelle,
+                    "Évolution par année scolaire",
+                    bullets=(reason,),
+                    notes=reason,
+                    scope=scope,
+                )
+            )
             continue
         fig = charts.line_figure(frame, kpi.unite, height=560, mask=rules)
         totals = frame.dropna(subset=["valeur"]).groupby("periode")["valeur"].sum().sort_index()
@@ -231,13 +321,29 @@ def _evolution_slides(con: duckdb.DuckDBPyConnection, filters: Filters, kpis: li
         points = [f"{p} : {charts.value_with_unit(v, kpi.unite, mask)}" for p, v in totals.items()]
         alt = f"Évolution {_of(_lower_first(kpi.libelle))} par année scolaire : " + " ; ".join(points) + "."
         source = ", ".join(result.sources)
-        view = Figure(f"evolution-{kpi.indicateur}", f"{kpi.libelle} par année scolaire", fig, alt, source,
-                      result.illustrative, ignored=result.ignored)
+        view = Figure(
+            f"evolution-{kpi.indicateur}",
+            f"{kpi.libelle} par année scolaire",
+            fig,
+            alt,
+            source,
+            result.illustrative,
+            ignored=result.ignored,
+        )
         delta = cards.kpi_delta_text(kpi, rules)
-        slides.append(Slide("evolution", kpi.libelle, "Évolution par année scolaire", figure=view,
-                            figures=(key_figure(kpi, rules, year),), notes=" ; ".join(points)
-                            + (f". Dernière évolution : {delta}." if delta else "."), source=source,
-                            illustrative=result.illustrative, scope=scope))
+        slides.append(
+            Slide(
+                "evolution",
+                kpi.libelle,
+                "Évolution par année scolaire",
+                figure=view,
+                figures=(key_figure(kpi, rules, year),),
+                notes=" ; ".join(points) + (f". Dernière évolution : {delta}." if delta else "."),
+                source=source,
+                illustrative=result.illustrative,
+                scope=scope,
+            )
+        )
     return slides
 
 
@@ -246,21 +352,29 @@ def _labs_slide(con: duckdb.DuckDBPyConnection, filters: Filters, year: str, con
     labs = result.data
     labels = queries.labels(con).thematiques
     themes = Counter(classification.main_theme(t) for t in labs["thematiques"]) if not labs.empty else Counter()
-    bullets = tuple(f"{labels.get(t, t)} : {n} laboratoire{'s' if n > 1 else ''}"
-                    for t, n in sorted(themes.items(), key=lambda x: (-x[1], labels.get(x[0], x[0]))))
+    bullets = tuple(
+        f"{labels.get(t, t)} : {n} laboratoire{'s' if n > 1 else ''}"
+        for t, n in sorted(themes.items(), key=lambda x: (-x[1], labels.get(x[0], x[0])))
+    )
     bassins = labs["bassin"].nunique() if not labs.empty else 0
-    subtitle = f"{len(labs)} laboratoire{'s' if len(labs) != 1 else ''} dans {bassins} bassin" \
-               f"{'s' if bassins != 1 else ''}, ouverts en {year}"
+    subtitle = (
+        f"{len(labs)} laboratoire{'s' if len(labs) != 1 else ''} dans {bassins} bassin"
+        f"{'s' if bassins != 1 else ''}, ouverts en {year}"
+    )
     partly = any(cards.is_illustrative_source(s) for s in labs["source"]) if not labs.empty else False
     illustrative = bool(result.illustrative) or partly
     names = "; ".join(f"{n} ({c})" for n, c in zip(labs["nom"], labs["commune"], strict=True))
     bilan = published.academie(con).bilan
-    return Slide("laboratoires", "Les laboratoires numériques par thème", subtitle,
-                 bullets=bullets or ("Aucun laboratoire pour ces filtres.",), notes=names,
-                 source=cards.labs_source_text(labs["source"], bilan).removeprefix("Source : ") if not labs.empty
-                 else "",
-                 illustrative=illustrative,
-                 scope=element_context(context, result.ignored, "la liste des laboratoires").scope_text)
+    return Slide(
+        "laboratoires",
+        "Les laboratoires numériques par thème",
+        subtitle,
+        bullets=bullets or ("Aucun laboratoire pour ces filtres.",),
+        notes=names,
+        source=cards.labs_source_text(labs["source"], bilan).removeprefix("Source : ") if not labs.empty else "",
+        illustrative=illustrative,
+        scope=element_context(context, result.ignored, "la liste des laboratoires").scope_text,
+    )
 
 
 def _lower_first(label: str) -> str:
@@ -296,16 +410,28 @@ def default_focus(con: duckdb.DuckDBPyConnection, filters: Filters, year: str) -
     return None if ranked.empty else str(ranked["code"].iloc[0])
 
 
-def _focus_slide(con: duckdb.DuckDBPyConnection, filters: Filters, kpis: list[queries.Kpi], year: str,
-                 highlight: str | None, context: Context) -> Slide:
+def _focus_slide(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    kpis: list[queries.Kpi],
+    year: str,
+    highlight: str | None,
+    context: Context,
+) -> Slide:
     """One bassin highlighted: the chosen one (`highlight`), else `default_focus`; its key figures (each of the
     latest year with a value for the bassin) with their share of the académie's."""
     choices = focus_choices(con, filters)
     code = highlight if highlight in choices else default_focus(con, filters, year)
     if code is None or code not in choices:
         reason = "Aucun bassin n'a de valeur pour ces filtres : pas de zoom."
-        return Slide("focus", "Zoom sur un bassin", f"Année scolaire {year}", bullets=(reason,), notes=reason,
-                     scope=context.scope_text)
+        return Slide(
+            "focus",
+            "Zoom sur un bassin",
+            f"Année scolaire {year}",
+            bullets=(reason,),
+            notes=reason,
+            scope=context.scope_text,
+        )
     name = choices[code]
     base = filters.with_(bassins=(), departements=())
     academie = {k.indicateur: k for k in queries.kpis(con, base)}
@@ -322,8 +448,13 @@ def _focus_slide(con: duckdb.DuckDBPyConnection, filters: Filters, kpis: list[qu
         text = f"{kpi.libelle} : {classification.format_value(value, kpi.unite, mask)}"
         total = academie.get(kpi.indicateur)
         additive = kpi.unite != schema.RATE_UNIT
-        if (total is not None and total.valeur and total.annee == used and additive
-                and not (mask is not None and mask.is_small(value))):
+        if (
+            total is not None
+            and total.valeur
+            and total.annee == used
+            and additive
+            and not (mask is not None and mask.is_small(value))
+        ):
             text += f" ({formatting.percent(value / total.valeur * 100)} de l'académie)"
         if used != year:
             text += f" — valeur {used}"
@@ -341,9 +472,15 @@ def _focus_slide(con: duckdb.DuckDBPyConnection, filters: Filters, kpis: list[qu
         bullets.append(f"Aucune valeur pour le bassin {_of(name)} avec ces filtres.")
     bassin_context = build_context(con, filters.with_(bassins=(code,), departements=()), school_year=year)
     chosen = " (choisi par l'orateur)" if highlight == code else ""
-    return Slide("focus", f"Zoom sur le bassin {_of(name)}", f"Année scolaire {year}{chosen}",
-                 bullets=tuple(bullets[:8]), notes="\n".join(bullets), illustrative=illustrative,
-                 scope=bassin_context.scope_text)
+    return Slide(
+        "focus",
+        f"Zoom sur le bassin {_of(name)}",
+        f"Année scolaire {year}{chosen}",
+        bullets=tuple(bullets[:8]),
+        notes="\n".join(bullets),
+        illustrative=illustrative,
+        scope=bassin_context.scope_text,
+    )
 
 
 def _sources_slide(context: Context, sources: list[str], illustrative: bool, acad: config.Academie) -> Slide:
@@ -355,28 +492,42 @@ def _sources_slide(context: Context, sources: list[str], illustrative: bool, aca
     return Slide("sources", "Sources", context.academie, bullets=bullets, notes="\n".join(bullets))
 
 
-def build_presentation(con: duckdb.DuckDBPyConnection, filters: Filters, url: str = "",
-                       highlight: str | None = None) -> Presentation:
+def build_presentation(
+    con: duckdb.DuckDBPyConnection, filters: Filters, url: str = "", highlight: str | None = None
+) -> Presentation:
     """The slides for `filters` on the version `con` reads (`url`: the view's link, for the QR code;
     `highlight`: the bassin of the zoom slide chosen by the presenter, a code of `focus_choices`)."""
     from observatoire.views.overview import build_overview  # the overview builds on this module's key_figure
 
     overview = build_overview(con, filters)  # the key figures ARE the overview's cards
     kpis = list(overview.items["kpis"])
-    year = cards.kpi_year_text([k for k in kpis if k.valeur is not None]) or cards.kpi_year_text(kpis) \
+    year = (
+        cards.kpi_year_text([k for k in kpis if k.valeur is not None])
+        or cards.kpi_year_text(kpis)
         or (queries.school_years(con) or [""])[-1]
+    )
     context = build_context(con, filters, school_year=year, url=url)
     years = year_line([k for k in kpis if k.valeur is not None], year)
     slides: list[Slide] = [_title_slide(context, years), *_key_figures_slides(overview.key_figures, context)]
-    slides += [_map_slide(con, filters, year, context), *_evolution_slides(con, filters, kpis, context, year),
-               _labs_slide(con, filters, year, context),
-               _focus_slide(con, filters, kpis, year, highlight, context)]
+    slides += [
+        _map_slide(con, filters, year, context),
+        *_evolution_slides(con, filters, kpis, context, year),
+        _labs_slide(con, filters, year, context),
+        _focus_slide(con, filters, kpis, year, highlight, context),
+    ]
     raw_sources = [s for k in kpis for s in k.sources]
-    slides.append(_sources_slide(context, raw_sources, any(s.illustrative for s in slides),
-                                 published.academie(con)))
+    slides.append(
+        _sources_slide(context, raw_sources, any(s.illustrative for s in slides), published.academie(con))
+    )
     chosen = highlight if highlight in focus_choices(con, filters) else ""
-    return Presentation(context, TITLE, tuple(slides), year_text=years, highlight=chosen or "",
-                        default_highlight=default_focus(con, filters, year) or "")
+    return Presentation(
+        context,
+        TITLE,
+        tuple(slides),
+        year_text=years,
+        highlight=chosen or "",
+        default_highlight=default_focus(con, filters, year) or "",
+    )
 
 
 def file_name(presentation: Presentation, ext: str = "pptx", kind: str = "Séminaire") -> str:

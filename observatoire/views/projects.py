@@ -21,12 +21,23 @@ from observatoire.views.context import build_context
 from observatoire.views.model import Notice, Table, View, source_line
 
 TITLE = "Projets et heures numériques"
-INTRO = ("Les projets des laboratoires numériques cités par le bilan, et les thèmes des « heures numériques », "
-         "rangés par thème principal.")
+INTRO = (
+    "Les projets des laboratoires numériques cités par le bilan, et les thèmes des « heures numériques », "
+    "rangés par thème principal."
+)
 SEARCH_PARAM = "recherche"
 NOT_FOUND = "Aucun projet ne contient ce texte."
-COLUMNS = ("Type", "Thème principal", "Thème", "Intitulé", "Projet", "Laboratoire", "Lieu", "Rattachement",
-           "Source")
+COLUMNS = (
+    "Type",
+    "Thème principal",
+    "Thème",
+    "Intitulé",
+    "Projet",
+    "Laboratoire",
+    "Lieu",
+    "Rattachement",
+    "Source",
+)
 
 
 def fold(text: str) -> str:
@@ -38,17 +49,19 @@ def projects_table(data: pd.DataFrame) -> pd.DataFrame:
     """The catalogue for display and download: French headers, plain-text cells."""
     if data.empty:
         return pd.DataFrame(columns=list(COLUMNS))
-    return pd.DataFrame({
-        "Type": data["type"].map(plain),
-        "Thème principal": data["theme_principal"].map(plain),
-        "Thème": data["thematique_libelle"].map(plain),
-        "Intitulé": data["intitule"].map(plain),
-        "Projet": data["projet"].fillna("").map(plain),
-        "Laboratoire": data["laboratoire_nom"].fillna("").map(plain),
-        "Lieu": data["lieu"].fillna("").map(plain),
-        "Rattachement": data["rattachement"].fillna("").map(plain) if "rattachement" in data else "",
-        "Source": data["source"].map(plain),
-    })
+    return pd.DataFrame(
+        {
+            "Type": data["type"].map(plain),
+            "Thème principal": data["theme_principal"].map(plain),
+            "Thème": data["thematique_libelle"].map(plain),
+            "Intitulé": data["intitule"].map(plain),
+            "Projet": data["projet"].fillna("").map(plain),
+            "Laboratoire": data["laboratoire_nom"].fillna("").map(plain),
+            "Lieu": data["lieu"].fillna("").map(plain),
+            "Rattachement": data["rattachement"].fillna("").map(plain) if "rattachement" in data else "",
+            "Source": data["source"].map(plain),
+        }
+    )
 
 
 def search(table: pd.DataFrame, text: str) -> pd.DataFrame:
@@ -64,8 +77,9 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n > 1 else ''}"
 
 
-def build_projects(con: duckdb.DuckDBPyConnection, filters: Filters,
-                   params: Mapping[str, str] | None = None) -> View:
+def build_projects(
+    con: duckdb.DuckDBPyConnection, filters: Filters, params: Mapping[str, str] | None = None
+) -> View:
     """The Projets page of `filters` and `params["recherche"]` (the search text) on the version `con` reads."""
     query = str((params or {}).get(SEARCH_PARAM, "")).strip()
     # publics and period do not reach the catalogue: one query result for every value of them
@@ -74,8 +88,10 @@ def build_projects(con: duckdb.DuckDBPyConnection, filters: Filters,
     data = result.data
     n_projects = int((data["type"] == "Projet").sum()) if not data.empty else 0
     n_hn = int((data["type"] == "Heure numérique").sum()) if not data.empty else 0
-    texts = {"count": f"{_plural(n_projects, 'projet')} et {_plural(n_hn, 'thème')} d'heures numériques "
-                      f"({len(data)} sur {total})"}
+    texts = {
+        "count": f"{_plural(n_projects, 'projet')} et {_plural(n_hn, 'thème')} d'heures numériques "
+        f"({len(data)} sur {total})"
+    }
     notices = [Notice(note, "filtre") for note in result.ignored]
     source = source_line(result.sources, result.origins or None)  # no origins: every source is named
     tables: tuple[Table, ...] = ()
@@ -88,10 +104,27 @@ def build_projects(con: duckdb.DuckDBPyConnection, filters: Filters,
             texts["search"] = f"{_plural(len(table), 'résultat')} pour « {query} »."
             if table.empty:
                 notices.append(Notice(NOT_FOUND, "vide"))
-        tables = (Table("projets", TITLE, table, source=source, illustrative=bool(result.illustrative),
-                        ignored=result.ignored),)
+        tables = (
+            Table(
+                "projets",
+                TITLE,
+                table,
+                source=source,
+                illustrative=bool(result.illustrative),
+                ignored=result.ignored,
+            ),
+        )
         texts["sources"] = "Sources : " + " ; ".join(result.sources) + "."
-    return View(page="projets", title=TITLE, subtitle=INTRO, context=build_context(con, filters),
-                tables=tables, notices=tuple(notices), sources=tuple(result.sources),
-                origins=tuple(result.origins), illustrative=bool(result.illustrative), texts=texts,
-                items={"search": query, "n_projects": n_projects, "n_heures": n_hn, "total": total})
+    return View(
+        page="projets",
+        title=TITLE,
+        subtitle=INTRO,
+        context=build_context(con, filters),
+        tables=tables,
+        notices=tuple(notices),
+        sources=tuple(result.sources),
+        origins=tuple(result.origins),
+        illustrative=bool(result.illustrative),
+        texts=texts,
+        items={"search": query, "n_projects": n_projects, "n_heures": n_hn, "total": total},
+    )

@@ -28,6 +28,8 @@ def x_scale(latitude: float) -> float:
     """x = lon × cos(latitude) keeps the shapes right around `latitude` (the académie's
     `carte.latitude_projection`, `Academie.projection`)."""
     return math.cos(math.radians(latitude))
+
+
 NO_DATA_COLOR = "#d9d9d9"  # = classification.NO_DATA_COLOR (legend grey of « pas de donnée »)
 NO_DATA_LABEL = "pas de donnée"
 OUTSIDE_COLOR = "#ffffff"  # bassins outside the chosen territory: white, light outline, grey name
@@ -54,7 +56,7 @@ def _is_dark(color: str) -> bool:
     if len(text) != 6:
         return False
     try:
-        channels = [int(text[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        channels = [int(text[i : i + 2], 16) / 255 for i in (0, 2, 4)]
     except ValueError:
         return False
     linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
@@ -107,7 +109,7 @@ def _label_text(name: str) -> str:
         cuts = [i for i, c in enumerate(name) if c == separator]
         if cuts:
             cut = min(cuts, key=lambda i: abs(i - middle))
-            head, tail = name[:cut + 1].rstrip(), name[cut + 1:].lstrip()
+            head, tail = name[: cut + 1].rstrip(), name[cut + 1 :].lstrip()
             if head and tail:
                 return f"{escape_html(head)}<br>{escape_html(tail)}"
     return escape_html(name)
@@ -141,17 +143,22 @@ def bassins_map_figure(
     projection (`Academie.projection`; default: the middle of the layers' latitudes).
     """
     if latitude is None:
-        shapes = [p for layer in (bassins, departements) for f in layer.get("features", [])
-                  for p in _polygons(f["geometry"])]
-        south, north = (shapely.union_all(shapes).bounds[1::2] if shapes else (0.0, 0.0))
+        shapes = [
+            p
+            for layer in (bassins, departements)
+            for f in layer.get("features", [])
+            for p in _polygons(f["geometry"])
+        ]
+        south, north = shapely.union_all(shapes).bounds[1::2] if shapes else (0.0, 0.0)
         latitude = (south + north) / 2
     scale = x_scale(latitude)
     label_of = {color.lower(): label for color, label in legend}
     inside = None if selection is None else set(selection)
     outside_seen = False
     fig = go.Figure()
-    features = sorted(bassins.get("features", []),
-                      key=lambda f: -sum(len(p.interiors) for p in _polygons(f["geometry"])))  # holes first
+    features = sorted(
+        bassins.get("features", []), key=lambda f: -sum(len(p.interiors) for p in _polygons(f["geometry"]))
+    )  # holes first
     annotations: list[dict[str, Any]] = []
     chosen_rings: list[shapely.LinearRing] = []
     missing = False
@@ -176,22 +183,41 @@ def bassins_map_figure(
             shown = (values or {}).get(code) or label_of.get(fill.lower()) or NO_DATA_LABEL
         hover = f"{escape_html(name)} : {escape_html(shown)}"
         xs, ys = _rings_xy(_polygon_rings(polygons), scale)
-        fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="lines", fill="toself", fillcolor=fill,
-            line={"color": OUTSIDE_LINE if outside else OUTLINE, "width": 1.2}, hoveron="fills", text=hover,
-            hoverinfo="text", name=escape_html(name), showlegend=False,
-            meta={"bassin": code, "hors_selection": outside},
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                fill="toself",
+                fillcolor=fill,
+                line={"color": OUTSIDE_LINE if outside else OUTLINE, "width": 1.2},
+                hoveron="fills",
+                text=hover,
+                hoverinfo="text",
+                name=escape_html(name),
+                showlegend=False,
+                meta={"bassin": code, "hors_selection": outside},
+            )
+        )
         x, y = _label_point(polygons, scale)
         chosen = highlight is not None and code == highlight
         muted = (highlight is not None and not chosen and not _is_dark(fill)) or outside
-        annotations.append(dict(
-            x=x, y=y, xref="x", yref="y", text=f"<b>{_label_text(name)}</b>" if chosen else _label_text(name),
-            showarrow=False, align="center",
-            font={"size": NAME_SIZE + 3 if chosen else NAME_SIZE,
-                  "color": "#ffffff" if _is_dark(fill) else MUTED_INK if muted else INK,
-                  "shadow": HALO.format(INK if _is_dark(fill) else "#ffffff")},
-        ))
+        annotations.append(
+            dict(
+                x=x,
+                y=y,
+                xref="x",
+                yref="y",
+                text=f"<b>{_label_text(name)}</b>" if chosen else _label_text(name),
+                showarrow=False,
+                align="center",
+                font={
+                    "size": NAME_SIZE + 3 if chosen else NAME_SIZE,
+                    "color": "#ffffff" if _is_dark(fill) else MUTED_INK if muted else INK,
+                    "shadow": HALO.format(INK if _is_dark(fill) else "#ffffff"),
+                },
+            )
+        )
         if chosen:
             chosen_rings = _polygon_rings(polygons)
 
@@ -201,16 +227,31 @@ def bassins_map_figure(
             continue
         xs, ys = _rings_xy(_polygon_rings(polygons), scale)
         dep_name = escape_html(feature.get("properties", {}).get("nom", ""))
-        fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="lines", line={"color": DEPARTEMENT_LINE, "width": 3.5}, hoverinfo="skip",
-            showlegend=False, name=dep_name,
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={"color": DEPARTEMENT_LINE, "width": 3.5},
+                hoverinfo="skip",
+                showlegend=False,
+                name=dep_name,
+            )
+        )
     if chosen_rings:  # above the départements: the highlighted bassin reads at once
         xs, ys = _rings_xy(chosen_rings, scale)
-        fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="lines", line={"color": HIGHLIGHT_LINE, "width": 5}, hoverinfo="skip",
-            showlegend=False, name="observatoire-highlight", meta={"highlight": highlight},
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={"color": HIGHLIGHT_LINE, "width": 5},
+                hoverinfo="skip",
+                showlegend=False,
+                name="observatoire-highlight",
+                meta={"highlight": highlight},
+            )
+        )
 
     # Legend: one square per class (the bassin traces themselves stay out of it), then the labs.
     items = list(legend)
@@ -220,24 +261,49 @@ def bassins_map_figure(
     if outside_seen:
         items.append((OUTSIDE_COLOR, OUTSIDE_LABEL))
     for color, label in items:
-        fig.add_trace(go.Scatter(
-            x=[None], y=[None], mode="markers", name=escape_html(label), hoverinfo="skip", showlegend=True,
-            marker={"symbol": "square", "size": 24, "color": color,
-                    "line": {"color": OUTSIDE_LINE if label == OUTSIDE_LABEL else OUTLINE, "width": 1}},
-            legendgroup="classes", legendgrouptitle={"text": f"<b>{escape_html(legend_title)}</b>"},
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=escape_html(label),
+                hoverinfo="skip",
+                showlegend=True,
+                marker={
+                    "symbol": "square",
+                    "size": 24,
+                    "color": color,
+                    "line": {"color": OUTSIDE_LINE if label == OUTSIDE_LABEL else OUTLINE, "width": 1},
+                },
+                legendgroup="classes",
+                legendgrouptitle={"text": f"<b>{escape_html(legend_title)}</b>"},
+            )
+        )
     if labs is not None and not labs.empty:
         grouped = "groupe" in labs.columns
         groups = labs.groupby("groupe", sort=False) if grouped else [(LAB_LABEL, labs)]
         for group, rows in groups:
             lab_names = [escape_html(n) for n in rows["nom"]]
-            fig.add_trace(go.Scatter(
-                x=[float(lon) * scale for lon in rows["lon"]], y=[float(lat) for lat in rows["lat"]],
-                mode="markers", name=escape_html(group), showlegend=True, legendgroup="labs",
-                legendgrouptitle={"text": f"<b>{escape_html(labs_title)}</b>"} if grouped and labs_title else None,
-                marker={"size": 14, "color": list(rows["couleur"]), "line": {"color": "#ffffff", "width": 2.5}},
-                text=lab_names, hovertemplate="%{text}<extra></extra>",
-            ))
+            fig.add_trace(
+                go.Scatter(
+                    x=[float(lon) * scale for lon in rows["lon"]],
+                    y=[float(lat) for lat in rows["lat"]],
+                    mode="markers",
+                    name=escape_html(group),
+                    showlegend=True,
+                    legendgroup="labs",
+                    legendgrouptitle={"text": f"<b>{escape_html(labs_title)}</b>"}
+                    if grouped and labs_title
+                    else None,
+                    marker={
+                        "size": 14,
+                        "color": list(rows["couleur"]),
+                        "line": {"color": "#ffffff", "width": 2.5},
+                    },
+                    text=lab_names,
+                    hovertemplate="%{text}<extra></extra>",
+                )
+            )
 
     outlines = all_polygons or [p for f in departements.get("features", []) for p in _polygons(f["geometry"])]
     if outlines:
@@ -249,17 +315,30 @@ def bassins_map_figure(
     x_range = [minx * scale - pad_x, maxx * scale + pad_x]
     y_range = [miny - pad_y, maxy + pad_y]
     fig.update_layout(
-        width=width, height=height, separators=SEPARATORS,
-        paper_bgcolor="white", plot_bgcolor="white",
+        width=width,
+        height=height,
+        separators=SEPARATORS,
+        paper_bgcolor="white",
+        plot_bgcolor="white",
         font={"size": FONT_SIZE, "color": INK, "family": '"Marianne", "DejaVu Sans", Arial, sans-serif'},
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         xaxis={**axis, "range": x_range, "domain": [0, 0.64], "constrain": "domain"},
         yaxis={**axis, "range": y_range, "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
-        legend={"x": 0.66, "xanchor": "left", "y": 0.5, "yanchor": "middle", "font": {"size": FONT_SIZE},
-                "itemsizing": "trace", "tracegroupgap": 28, "bgcolor": "rgba(255,255,255,0)",
-                "groupclick": "toggleitem"},
+        legend={
+            "x": 0.66,
+            "xanchor": "left",
+            "y": 0.5,
+            "yanchor": "middle",
+            "font": {"size": FONT_SIZE},
+            "itemsizing": "trace",
+            "tracegroupgap": 28,
+            "bgcolor": "rgba(255,255,255,0)",
+            "groupclick": "toggleitem",
+        },
         hoverlabel={"font": {"size": FONT_SIZE}},
-        annotations=annotations, showlegend=True, dragmode="pan",
+        annotations=annotations,
+        showlegend=True,
+        dragmode="pan",
         meta={STATIC_MAP: {"aspect": (x_range[1] - x_range[0]) / (y_range[1] - y_range[0])}},
     )
     return fit(fig, width, height)
@@ -293,8 +372,14 @@ LEGEND_LINE = 1.33  # each further line of a wrapped entry, in em (measured: 18 
 
 def _legend_size(texts: Sequence[str], size: float) -> tuple[float, float]:
     """(width, height) in px of a legend whose entries and title are `texts` (already wrapped)."""
-    width = max((len(line) * size * LEGEND_EM for t in texts
-                 for line in t.replace("<b>", "").replace("</b>", "").split("<br>")), default=0.0)
+    width = max(
+        (
+            len(line) * size * LEGEND_EM
+            for t in texts
+            for line in t.replace("<b>", "").replace("</b>", "").split("<br>")
+        ),
+        default=0.0,
+    )
     extra = sum(t.count("<br>") for t in texts)
     return width + 2.2 * size + 16, (len(texts) * LEGEND_ENTRY + extra * LEGEND_LINE) * size + 8
 
@@ -327,8 +412,14 @@ def _arrange(plan: str, classes: list, labs: list, column: float, size: float, g
     if plan == "trois colonnes":
         _wrap_traces(classes, _chars(column, size))
         _wrap_traces(labs, _chars(half, size))
-        return _legend_size(_group_texts(classes), size)[1] + gap + max(
-            _legend_size(_group_texts(labs[:middle]), size)[1], _legend_size(_group_texts(labs[middle:]), size)[1])
+        return (
+            _legend_size(_group_texts(classes), size)[1]
+            + gap
+            + max(
+                _legend_size(_group_texts(labs[:middle]), size)[1],
+                _legend_size(_group_texts(labs[middle:]), size)[1],
+            )
+        )
     _wrap_traces([*classes, *labs], _chars(column, size))
     if plan == "empilées":
         return _legend_size(_group_texts(classes), size)[1] + gap + _legend_size(_group_texts(labs), size)[1]
@@ -383,8 +474,12 @@ def fit(figure: go.Figure, width: int, height: int) -> go.Figure:
         map_w *= 0.9
         plan, need = _plan(classes, labs, inner_w - map_w - gap, size, inner_h, gap)
     middle = -(-len(labs) // 2)
-    columns = {"côte à côte": [classes, labs], "empilées": [[*classes, *labs]],
-               "trois colonnes": [classes, labs[:middle], labs[middle:]], "une": [[*classes, *labs]]}[plan]
+    columns = {
+        "côte à côte": [classes, labs],
+        "empilées": [[*classes, *labs]],
+        "trois colonnes": [classes, labs[:middle], labs[middle:]],
+        "une": [[*classes, *labs]],
+    }[plan]
     widths = [_legend_size(_group_texts(c), size)[0] for c in columns]
     if plan == "côte à côte":
         legends_w = widths[0] + gap + widths[1]
@@ -397,8 +492,15 @@ def fit(figure: go.Figure, width: int, height: int) -> go.Figure:
     start, end = offset / inner_w, (offset + map_w) / inner_w
     layout.xaxis.domain = [start, end]
     x = end + gap / inner_w
-    common = {"font": {"size": size}, "itemsizing": "trace", "bgcolor": "rgba(255,255,255,0)",
-              "groupclick": "toggleitem", "xanchor": "left", "yanchor": "top", "tracegroupgap": 0}
+    common = {
+        "font": {"size": size},
+        "itemsizing": "trace",
+        "bgcolor": "rgba(255,255,255,0)",
+        "groupclick": "toggleitem",
+        "xanchor": "left",
+        "yanchor": "top",
+        "tracegroupgap": 0,
+    }
     top = min(1.0, 0.5 + need / 2 / inner_h)
     layout.legend2 = layout.legend3 = None
     if plan == "côte à côte":
@@ -445,7 +547,7 @@ def _spread_names(figure: go.Figure, map_w: float, map_h: float) -> None:
     for _ in range(6):
         moved = False
         for i, a in enumerate(boxes):
-            for b in boxes[i + 1:]:
+            for b in boxes[i + 1 :]:
                 ax, ay = a[1], a[2] + a[5]
                 bx, by = b[1], b[2] + b[5]
                 overlap_x = (a[3] + b[3]) / 2 - abs(ax - bx)
@@ -470,27 +572,48 @@ def lab_markers(labs: pd.DataFrame, theme_labels: Mapping[str, str]) -> pd.DataF
     if labs is None or labs.empty:
         return None
     themes = [main_theme(t) for t in labs["thematiques"]]
-    markers = pd.DataFrame({
-        "lon": labs["longitude"].astype(float).to_numpy(), "lat": labs["latitude"].astype(float).to_numpy(),
-        "nom": labs["nom"].to_numpy(),
-        "couleur": [MARKER_HEX[theme_style(t)[1]] for t in themes],
-        "groupe": [theme_labels.get(t, t) or "Thème non précisé" for t in themes],
-    })
+    markers = pd.DataFrame(
+        {
+            "lon": labs["longitude"].astype(float).to_numpy(),
+            "lat": labs["latitude"].astype(float).to_numpy(),
+            "nom": labs["nom"].to_numpy(),
+            "couleur": [MARKER_HEX[theme_style(t)[1]] for t in themes],
+            "groupe": [theme_labels.get(t, t) or "Thème non précisé" for t in themes],
+        }
+    )
     return markers.sort_values(["groupe", "nom"], kind="stable").reset_index(drop=True)
 
 
-def carte_figure(bassins: Mapping[str, Any], departements: Mapping[str, Any], values: pd.DataFrame,
-                 classes: Any, unit: str, labs: pd.DataFrame, legend_title: str,
-                 theme_labels: Mapping[str, str] | None = None, latitude: float | None = None) -> go.Figure:
+def carte_figure(
+    bassins: Mapping[str, Any],
+    departements: Mapping[str, Any],
+    values: pd.DataFrame,
+    classes: Any,
+    unit: str,
+    labs: pd.DataFrame,
+    legend_title: str,
+    theme_labels: Mapping[str, str] | None = None,
+    latitude: float | None = None,
+) -> go.Figure:
     """The Carte page's map as a plain plotly figure (no tiles, no network), same classes, colours, values
     (« < 5 » for small counts) and labs (coloured by main thème, legend by thème), for its PNG image; the
     bassins outside the chosen départements are « hors sélection ». `classes`: `classification.Classes`."""
     from observatoire.figures.classification import format_value, legend_items
 
     colors = {code: classes.color(b) for code, b in zip(values["code"], classes.bins, strict=True)}
-    shown = {code: format_value(v, unit, classes.mask) for code, v in zip(values["code"], values["valeur"],
-                                                                          strict=True)}
+    shown = {
+        code: format_value(v, unit, classes.mask) for code, v in zip(values["code"], values["valeur"], strict=True)
+    }
     names = dict(zip(values["code"], values["nom"], strict=True))
-    return bassins_map_figure(bassins, departements, colors, names, legend_items(classes, unit), legend_title,
-                              lab_markers(labs, theme_labels or {}), values=shown, selection=set(values["code"]),
-                              latitude=latitude)
+    return bassins_map_figure(
+        bassins,
+        departements,
+        colors,
+        names,
+        legend_items(classes, unit),
+        legend_title,
+        lab_markers(labs, theme_labels or {}),
+        values=shown,
+        selection=set(values["code"]),
+        latitude=latitude,
+    )

@@ -24,8 +24,18 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-COLUMNS = ["indicateur", "periode", "territoire_type", "territoire_code", "niveau", "thematique", "public",
-           "valeur", "origine", "source"]
+COLUMNS = [
+    "indicateur",
+    "periode",
+    "territoire_type",
+    "territoire_code",
+    "niveau",
+    "thematique",
+    "public",
+    "valeur",
+    "origine",
+    "source",
+]
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -41,7 +51,9 @@ def _value(*key: str, low: int = 10, high: int = 5000) -> int:
 def measures(folder: Path) -> list[list[str]]:
     ref = folder / "reference"
     academie = json.loads((ref / "academie.json").read_text(encoding="utf-8"))
-    bassins = [f["properties"] for f in json.loads((ref / "bassins.geojson").read_text(encoding="utf-8"))["features"]]
+    bassins = [
+        f["properties"] for f in json.loads((ref / "bassins.geojson").read_text(encoding="utf-8"))["features"]
+    ]
     labs = _rows(ref / "laboratoires.csv")
     out = []
     for ind in _rows(ref / "indicateurs.csv"):
@@ -52,26 +64,46 @@ def measures(folder: Path) -> list[list[str]]:
             by_bassin: dict[str, float] = {}
             if ind["id"].startswith("labo_"):
                 open_labs = [lab for lab in labs if int(lab["ouverture"]) <= start]
-                lab_values = {lab["code"]: 1 if ind["id"] == "labo_nombre" else _value(ind["id"], year, lab["code"])
-                              for lab in open_labs}
+                lab_values = {
+                    lab["code"]: 1 if ind["id"] == "labo_nombre" else _value(ind["id"], year, lab["code"])
+                    for lab in open_labs
+                }
                 for lab in open_labs:
-                    out.append([ind["id"], year, "laboratoire", lab["code"], "tous", "tous", "tous",
-                                str(lab_values[lab["code"]])])
+                    out.append(
+                        [
+                            ind["id"],
+                            year,
+                            "laboratoire",
+                            lab["code"],
+                            "tous",
+                            "tous",
+                            "tous",
+                            str(lab_values[lab["code"]]),
+                        ]
+                    )
                     by_bassin[lab["bassin"]] = by_bassin.get(lab["bassin"], 0) + lab_values[lab["code"]]
                 by_bassin = {b["code"]: by_bassin.get(b["code"], 0) for b in bassins}
             else:
-                by_bassin = {b["code"]: _value(ind["id"], year, b["code"], low=40 if rate else 100,
-                                               high=95 if rate else 90000) for b in bassins}
+                by_bassin = {
+                    b["code"]: _value(
+                        ind["id"], year, b["code"], low=40 if rate else 100, high=95 if rate else 90000
+                    )
+                    for b in bassins
+                }
             by_dep: dict[str, float] = {}
             for b in bassins:
                 by_dep.setdefault(b["departement"], []).append(by_bassin[b["code"]])  # type: ignore[arg-type]
             dep_values = {d: (round(sum(v) / len(v), 1) if rate else sum(v)) for d, v in by_dep.items()}
             total = round(sum(dep_values.values()) / len(dep_values), 1) if rate else sum(dep_values.values())
             if "bassin" in types:
-                out += [[ind["id"], year, "bassin", c, "tous", "tous", "tous", str(v)] for c, v in by_bassin.items()]
+                out += [
+                    [ind["id"], year, "bassin", c, "tous", "tous", "tous", str(v)] for c, v in by_bassin.items()
+                ]
             if "departement" in types:
-                out += [[ind["id"], year, "departement", c, "tous", "tous", "tous", str(v)]
-                        for c, v in dep_values.items()]
+                out += [
+                    [ind["id"], year, "departement", c, "tous", "tous", "tous", str(v)]
+                    for c, v in dep_values.items()
+                ]
             out.append([ind["id"], year, "academie", academie["code"], "tous", "tous", "tous", str(total)])
     return [[*row, "illustratif", "illustratif"] for row in out]
 
@@ -91,10 +123,12 @@ def main() -> None:
     (plain / "reference" / "bassins_sieges.csv").write_text("code;nom;departement;siege\n", encoding="utf-8")
     academie = json.loads((plain / "reference" / "academie.json").read_text(encoding="utf-8"))
     academie["bassins_note"] = "Aucun bassin déclaré : chaque département est un seul territoire."
-    (plain / "reference" / "academie.json").write_text(json.dumps(academie, ensure_ascii=False, indent=2) + "\n",
-                                                       encoding="utf-8")
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_geodata.py"), "--dossier", str(plain)],
-                   check=True)
+    (plain / "reference" / "academie.json").write_text(
+        json.dumps(academie, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build_geodata.py"), "--dossier", str(plain)], check=True
+    )
     for folder in (essai, plain):
         write(folder)
 

@@ -17,8 +17,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-PAGES = ["pages/vue_ensemble.py", "pages/carte.py", "pages/indicateurs.py", "pages/laboratoires.py",
-         "pages/projets.py", "pages/donnees.py", "pages/presentation.py", "pages/importer.py"]
+PAGES = [
+    "pages/vue_ensemble.py",
+    "pages/carte.py",
+    "pages/indicateurs.py",
+    "pages/laboratoires.py",
+    "pages/projets.py",
+    "pages/donnees.py",
+    "pages/presentation.py",
+    "pages/importer.py",
+]
 
 
 def _walk_texts(node, out: list[str]) -> None:  # noqa: ANN001
@@ -58,8 +66,12 @@ def pages(params: dict[str, str]) -> dict[str, dict]:
         at.switch_page(page).run()
         texts: list[str] = []
         _walk_texts(at._tree, texts)
-        result[page] = {"errors": unexpected_errors(at), "text": "\n".join(texts),
-                        "page_config": "\n".join(configs), "title": [str(t.value) for t in at.title]}
+        result[page] = {
+            "errors": unexpected_errors(at),
+            "text": "\n".join(texts),
+            "page_config": "\n".join(configs),
+            "title": [str(t.value) for t in at.title],
+        }
         configs.clear()
     return result
 
@@ -100,8 +112,14 @@ def exports(params: dict[str, str]) -> dict[str, str]:
         view = build_indicators(con, filters, {})
         for table in view.tables:
             key = table.key
-            about = exporting.About(title=table.title, context=view.context, source=table.source,
-                                    illustrative=table.illustrative, indicator=table.indicator, unit=table.unit)
+            about = exporting.About(
+                title=table.title,
+                context=view.context,
+                source=table.source,
+                illustrative=table.illustrative,
+                indicator=table.indicator,
+                unit=table.unit,
+            )
             name = exporting.export_file_name(table.title, view.context, "csv")
             out[f"indicateurs {key}.csv"] = name + "\n" + exporting.to_csv_bytes(table.frame, about=about).decode()
     return out

@@ -90,20 +90,26 @@ def test_map_content_does_not_change_on_an_unrelated_rerun(app):
     assert "Bassin de Metz" in [s.value for s in at.subheader]
 
 
-@pytest.mark.parametrize("filters", [
-    {"f_departements": ["57"]},
-    {"f_bassins": ["54-nancy", "57-metz"]},
-    {"f_departements": ["88"], "f_bassins": ["88-epinal"]},
-    {"f_publics": ["eleves"]},
-])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"f_departements": ["57"]},
+        {"f_bassins": ["54-nancy", "57-metz"]},
+        {"f_departements": ["88"], "f_bassins": ["88-epinal"]},
+        {"f_publics": ["eleves"]},
+    ],
+)
 def test_filter_combinations_load(app, con, filters):
     at = _open(app)
     for key, value in filters.items():
         at.multiselect(key=key).set_value(value)
     _rerun(at)
     assert len(component_instances(at)) == 1
-    state = Filters(departements=tuple(filters.get("f_departements", ())),
-                    bassins=tuple(filters.get("f_bassins", ())), publics=tuple(filters.get("f_publics", ())))
+    state = Filters(
+        departements=tuple(filters.get("f_departements", ())),
+        bassins=tuple(filters.get("f_bassins", ())),
+        publics=tuple(filters.get("f_publics", ())),
+    )
     expected = queries.values_by_bassin(con, "labo_personnes", _latest_year(con), state).data
     assert list(_table(at)["Code"]) == list(expected["code"])
     labs = queries.laboratories(con, state).data
@@ -124,8 +130,12 @@ def test_theme_without_any_lab(app, con):
     # the empty case is a thème and a niveau that no lab has together (e.g. parentalité in lycée pro).
     # labo_personnes is now detailed by thème and niveau: no « ne s'applique pas » note is expected any more.
     choices = queries.choices(con)
-    theme, niveau = next((t, n) for t in choices.thematiques for n in choices.niveaux
-                         if queries.laboratories(con, Filters(thematiques=(t,), niveaux=(n,))).data.empty)
+    theme, niveau = next(
+        (t, n)
+        for t in choices.thematiques
+        for n in choices.niveaux
+        if queries.laboratories(con, Filters(thematiques=(t,), niveaux=(n,))).data.empty
+    )
     at = _open(app)
     at.multiselect(key="f_thematiques").set_value([theme])
     at.multiselect(key="f_niveaux").set_value([niveau])
@@ -148,8 +158,15 @@ def test_niveau_on_an_indicator_without_levels_is_said(app):
 
 def test_url_parameters_open_the_view(app, con):
     years = queries.school_years(con)
-    at = _open(app, indicateur="ent_visites", annee=years[0], methode="jenks", classes="4", fond="osm",
-               bassin_sel="54-nancy")
+    at = _open(
+        app,
+        indicateur="ent_visites",
+        annee=years[0],
+        methode="jenks",
+        classes="4",
+        fond="osm",
+        bassin_sel="54-nancy",
+    )
     assert _selectbox(at, "carte_indicateur").value == "ent_visites"
     assert _selectbox(at, "carte_annee").value == years[0]
     assert _selectbox(at, "carte_methode").value == "jenks"
@@ -161,8 +178,14 @@ def test_url_parameters_open_the_view(app, con):
     assert _selectbox(at, "carte_fond").value == "osm"
     assert _selectbox(at, maps.SESSION_KEY).value == "54-nancy"
     assert "Bassin de Nancy" in [s.value for s in at.subheader]
-    for name, value in {"indicateur": "ent_visites", "annee": years[0], "methode": "jenks", "classes": "4",
-                        "fond": "osm", "bassin_sel": "54-nancy"}.items():
+    for name, value in {
+        "indicateur": "ent_visites",
+        "annee": years[0],
+        "methode": "jenks",
+        "classes": "4",
+        "fond": "osm",
+        "bassin_sel": "54-nancy",
+    }.items():
         assert at.query_params[name] in (value, [value]), name
     args = _map_args(at)
     hosts = {u.split("/")[2] for u in offline.third_party_urls(json.dumps(args))}
@@ -180,13 +203,16 @@ def test_unselecting_the_bassin_removes_it_from_the_url(app):
     assert not at.subheader or "Bassin de Metz" not in [s.value for s in at.subheader]
 
 
-@pytest.mark.parametrize("params", [
-    {"indicateur": "nimporte_quoi"},
-    {"annee": "1999-2000"},
-    {"fond": "satellite"},
-    {"methode": "kmeans", "classes": "12"},
-    {"bassin_sel": "<script>"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"indicateur": "nimporte_quoi"},
+        {"annee": "1999-2000"},
+        {"fond": "satellite"},
+        {"methode": "kmeans", "classes": "12"},
+        {"bassin_sel": "<script>"},
+    ],
+)
 def test_unknown_url_values_warn_in_french(app, params):
     at = _open(app, **params)
     warnings = " ".join(w.value for w in at.warning)
@@ -276,8 +302,9 @@ def test_small_counts_of_people_read_less_than_5_in_tooltips_table_and_panel(app
     assert not any(str(v).startswith(("1 ", "2 ", "3 ", "4 ")) for v in table["Valeur"])
     assert all(not str(c).startswith(("1 ", "2 ", "3 ", "4 ")) for c in table["Classe"])
     # tooltips: the map's GeoJSON properties
-    tooltips = [html.unescape(json.loads(m)) for m in
-                 re.findall(r'"valeur": ("(?:[^"\\]|\\.)*")', _map_args(at)["script"])]
+    tooltips = [
+        html.unescape(json.loads(m)) for m in re.findall(r'"valeur": ("(?:[^"\\]|\\.)*")', _map_args(at)["script"])
+    ]
     assert len(tooltips) == len(expected)
     assert sum(t.startswith("< 5 élèves · ") for t in tooltips) == int(small.sum())
     for value in expected.loc[small, "valeur"]:
@@ -309,7 +336,7 @@ def _about_rows(data: bytes) -> dict[str, str]:
     from observatoire import exporting
 
     text = data.decode("utf-8-sig")
-    rows = csv.reader(io.StringIO(text[:len(text) - len(exporting.strip_about_block(text))]), delimiter=";")
+    rows = csv.reader(io.StringIO(text[: len(text) - len(exporting.strip_about_block(text))]), delimiter=";")
     return {row[0].removeprefix("# "): row[1] for row in rows if row and len(row) > 1}
 
 
@@ -325,11 +352,15 @@ def test_the_page_renders_the_view_and_its_downloads_say_what_the_view_says(app,
     view = build_carte(con, filters, {"indicateur": "ent_visites", "annee": year})
     at = _open(app, dep="57", niveau="ecole", indicateur="ent_visites", annee=year)
     table = view.table("bassins")
-    pd.testing.assert_frame_equal(_table(at).reset_index(drop=True),
-                                  common.shown_table(table.frame).reset_index(drop=True), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        _table(at).reset_index(drop=True),
+        common.shown_table(table.frame).reset_index(drop=True),
+        check_dtype=False,
+    )
     notes = [i.value for i in at.info]
     assert [n.text for n in view.notices if n.kind == "filtre"] and all(
-        any(md_text(i) == n.text for i in notes) for n in view.notices if n.kind == "filtre")
+        any(md_text(i) == n.text for i in notes) for n in view.notices if n.kind == "filtre"
+    )
     assert view.text("bassins_note") in [md_text(c.value) for c in at.caption]
     buttons = {b.key: deferred[b.proto.deferred_file_id] for b in at.get("download_button")}
     name, make = buttons["carte_table_csv"]
@@ -337,7 +368,8 @@ def test_the_page_renders_the_view_and_its_downloads_say_what_the_view_says(app,
     assert view.context.filters_text == "Département : 57 — Moselle · Niveau : École"
     expected = exporting.about_rows(common.view_about(view, table))
     assert {k: v for k, v in about.items() if k not in ("Exporté le", "À propos de ce fichier")} == {
-        label: str(value) for label, value in expected if label != "Exporté le"}
+        label: str(value) for label, value in expected if label != "Exporté le"
+    }
     # the ENT is not broken down by niveau: « École » is said not applied, and is not in the file's name
     scoped = common.view_about(view, table).context
     assert about["Filtres"] == "Département : 57 — Moselle" and about["Contenu"] == table.title

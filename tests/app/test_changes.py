@@ -20,14 +20,21 @@ HEADER = "indicateur;periode;territoire_type;territoire_code;niveau;thematique;p
 def store_root(tmp_path, monkeypatch) -> versions.Repository:
     repo = versions.Repository(tmp_path / "store")
     repo.init(author="tests")
-    body = ("ent_visites;2023-2024;academie;nancy-metz;tous;tous;tous;70 000 000;Statistiques ENT\n"
-            "ent_visites;2024-2025;academie;nancy-metz;tous;tous;tous;71 000 000;Statistiques ENT\n")
+    body = (
+        "ent_visites;2023-2024;academie;nancy-metz;tous;tous;tous;70 000 000;Statistiques ENT\n"
+        "ent_visites;2024-2025;academie;nancy-metz;tous;tous;tous;71 000 000;Statistiques ENT\n"
+    )
     with repo.connect() as con:
         tables, current = store.reference_tables(con), versions.active_measures(con)
     incoming = importing.read_import((HEADER + body).encode(), "ent-2025.csv", tables)
     preview = importing.preview(incoming.frame, current)
-    repo.import_measures(incoming.frame, "ent-2025.csv", incoming.sha256, "Claire Éditrice",
-                         (preview.new, preview.changed, preview.unchanged))
+    repo.import_measures(
+        incoming.frame,
+        "ent-2025.csv",
+        incoming.sha256,
+        "Claire Éditrice",
+        (preview.new, preview.changed, preview.unchanged),
+    )
     monkeypatch.setenv(config.STORE_ENV_VAR, str(repo.root))
     return repo
 
@@ -57,8 +64,14 @@ def test_the_section_shows_the_last_publication_by_default(store_root):
     said = md_text(" ".join(str(m.value) for m in at.markdown))
     assert expected.text("summary") in said and expected.title in said
     metrics = {m.label: m.value for m in at.metric}
-    assert (metrics["Valeurs nouvelles"], metrics["Valeurs modifiées"], metrics["Valeurs retirées"]) == ("1", "1", "0")
-    shown = next(d.value for d in at.dataframe if "Changement" in d.value.columns and "Publié par" in d.value.columns)
+    assert (metrics["Valeurs nouvelles"], metrics["Valeurs modifiées"], metrics["Valeurs retirées"]) == (
+        "1",
+        "1",
+        "0",
+    )
+    shown = next(
+        d.value for d in at.dataframe if "Changement" in d.value.columns and "Publié par" in d.value.columns
+    )
     assert shown.equals(expected.items["valeurs_ecran"])
     assert set(shown["Publié par"]) == {"Claire Éditrice"} and "None" not in shown.to_csv()
     keys = {b.proto.id.split("-")[-1] for b in at.get("download_button")}
@@ -75,8 +88,9 @@ def test_a_pinned_view_links_from_the_footer_to_what_changed_since_it(store_root
     assert len(links) == 1
     assert links[0].proto.label == "Voir ce qui a changé depuis la version n° 1"
     assert links[0].proto.page == "donnees"
-    assert dict(links[0].proto.query_string and [p.split("=") for p in links[0].proto.query_string.split("&")]) == {
-        "depuis": "1", "vers": "2"}
+    assert dict(
+        links[0].proto.query_string and [p.split("=") for p in links[0].proto.query_string.split("&")]
+    ) == {"depuis": "1", "vers": "2"}
     # the page pinned on n° 1 compares from the version shown to the current one
     assert at.selectbox(key="chg_depuis").value == "1" and at.selectbox(key="chg_vers").value == "2"
 
@@ -102,6 +116,9 @@ def test_the_file_says_what_it_compares(store_root):
     table = view.table("valeurs")
     about = exporting.About(title=table.title, context=view.context, source=table.source)
     text = exporting.to_csv_bytes(table.frame, about=about).decode("utf-8-sig")
-    assert text.startswith("# À propos de ce fichier") and "# Contenu;Valeurs changées, version n° 1 → n° 2" in text
-    assert exporting.export_file_name(table.title, view.context, "csv") == \
-        "Valeurs changées, version n° 1 → n° 2.csv"
+    assert (
+        text.startswith("# À propos de ce fichier") and "# Contenu;Valeurs changées, version n° 1 → n° 2" in text
+    )
+    assert (
+        exporting.export_file_name(table.title, view.context, "csv") == "Valeurs changées, version n° 1 → n° 2.csv"
+    )

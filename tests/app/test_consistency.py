@@ -27,15 +27,21 @@ from tests.helpers import component_instances, md_text, unexpected_errors
 
 THEMES = ("sciences_numerique", "robotique_programmation")  # a main thème, a sub-thème (of Programmation et IA)
 # two points of the grid set through the sidebar: two labs in two bassins, and no lab at all
-SAMPLES = (Filters(departements=("57",), thematiques=("sciences_numerique",), niveaux=("college",)),
-           Filters(departements=("54",), thematiques=("sciences_numerique",), niveaux=("ecole",)))
+SAMPLES = (
+    Filters(departements=("57",), thematiques=("sciences_numerique",), niveaux=("college",)),
+    Filters(departements=("54",), thematiques=("sciences_numerique",), niveaux=("ecole",)),
+)
 COVERAGE = re.compile(r"(\d+) laboratoires? dans (\d+) bassins?")
 
 
 def _grid(con) -> list[Filters]:
     choices = queries.choices(con)
-    return [Filters(departements=(d,), thematiques=(t,), niveaux=(n,))
-            for d in choices.departements for t in THEMES for n in choices.niveaux]
+    return [
+        Filters(departements=(d,), thematiques=(t,), niveaux=(n,))
+        for d in choices.departements
+        for t in THEMES
+        for n in choices.niveaux
+    ]
 
 
 def _set(at, filters: Filters):
@@ -110,11 +116,23 @@ def test_map_colours_and_markers_equal_the_reference_query(con):
         assert table["Valeur (nombre)"].fillna(0).sum() == len(labs), filters
         # the map of the page: `foliummap.build_map` of the view's inputs (pages/carte.py, components.maps)
         drawn = foliummap.build_map(
-            bassins, departements, inputs.values, inputs.classes, inputs.labs,
-            indicator_label=inputs.indicator_label, unit=inputs.unit, annee=inputs.annee, basemap=inputs.basemap,
-            departements=inputs.departements, chosen_bassins=inputs.chosen_bassins,
-            theme_labels=inputs.theme_labels, niveau_labels=inputs.niveau_labels, figures=inputs.lab_figures,
-            centre=academie.carte_centre, zoom=academie.carte_zoom)
+            bassins,
+            departements,
+            inputs.values,
+            inputs.classes,
+            inputs.labs,
+            indicator_label=inputs.indicator_label,
+            unit=inputs.unit,
+            annee=inputs.annee,
+            basemap=inputs.basemap,
+            departements=inputs.departements,
+            chosen_bassins=inputs.chosen_bassins,
+            theme_labels=inputs.theme_labels,
+            niveau_labels=inputs.niveau_labels,
+            figures=inputs.lab_figures,
+            centre=academie.carte_centre,
+            zoom=academie.carte_zoom,
+        )
         assert drawn.get_root().render().count("L.marker(") == len(labs), filters
 
 
@@ -138,8 +156,11 @@ def test_overview_on_screen_equals_the_reference_query(app, con):
         labs = _reference(con, filters)
         kpi = next(m for m in at.metric if md_text(m.label) == "Laboratoires numériques ouverts")
         assert md_text(kpi.value) == formatting.number(len(labs)), (filters, kpi.value, len(labs))
-        coverage = next(md_text(m.value) for m in at.markdown if m.value.startswith("### ")
-                        and ("laboratoire" in m.value or "Aucun" in m.value))
+        coverage = next(
+            md_text(m.value)
+            for m in at.markdown
+            if m.value.startswith("### ") and ("laboratoire" in m.value or "Aucun" in m.value)
+        )
         _check_coverage(coverage, labs, filters)
 
 

@@ -38,8 +38,10 @@ def test_filter_on_the_clicked_bassin_sets_the_shared_filter_and_the_url(app, co
 def test_a_lab_marker_click_opens_its_fiche(app, con, monkeypatch):
     lab = queries.laboratories(con, Filters(departements=("57",))).data.iloc[0]
     # what streamlit-folium 0.27.4 returns for a marker click: the marker's position, a stale bassin feature
-    click = {"last_object_clicked": {"lat": float(lab["latitude"]), "lng": float(lab["longitude"])},
-             "last_active_drawing": {"type": "Feature", "properties": {"code": "57-metz"}, "geometry": None}}
+    click = {
+        "last_object_clicked": {"lat": float(lab["latitude"]), "lng": float(lab["longitude"])},
+        "last_active_drawing": {"type": "Feature", "properties": {"code": "57-metz"}, "geometry": None},
+    }
     at = open_page(app, CARTE, dep="57")
     monkeypatch.setattr(maps, "render_map", lambda m, key, digest=None: click)
     _run(at)
@@ -66,8 +68,7 @@ def test_the_indicator_picker_follows_the_niveau(app, con):
     assert len(options) == len(responding)
     assert at.selectbox(key="ind_indicateur").value in responding  # the default (ENT visits) does not respond
     missing = int((~response["repond"]).sum())
-    assert any(f"{missing} indicateurs ne sont pas détaillés par niveau" in md_text(c.value)
-               for c in at.caption)
+    assert any(f"{missing} indicateurs ne sont pas détaillés par niveau" in md_text(c.value) for c in at.caption)
     at.toggle(key="ind_indicateur_tous").set_value(True)
     _run(at)
     assert len(at.selectbox(key="ind_indicateur").options) == len(response)

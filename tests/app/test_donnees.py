@@ -61,12 +61,15 @@ def test_provenance_text_and_counts_equal_the_store(app, con):
     assert all("origine" in helps[label] for label in catalog.ORIGINS.values())
 
 
-@pytest.mark.parametrize(("params", "filters"), [
-    ({}, Filters()),
-    ({"dep": "57", "de": "2023-2024"}, Filters(departements=("57",), periode_debut="2023-2024")),
-    ({"public": "parents"}, Filters(publics=("parents",))),
-    ({"theme": "robotique_programmation"}, Filters(thematiques=("robotique_programmation",))),
-])
+@pytest.mark.parametrize(
+    ("params", "filters"),
+    [
+        ({}, Filters()),
+        ({"dep": "57", "de": "2023-2024"}, Filters(departements=("57",), periode_debut="2023-2024")),
+        ({"public": "parents"}, Filters(publics=("parents",))),
+        ({"theme": "robotique_programmation"}, Filters(thematiques=("robotique_programmation",))),
+    ],
+)
 def test_download_of_the_filtered_measures(app, con, params, filters):
     at = _open(app, **params)
     expected = queries.measures(con, filters)
@@ -81,19 +84,24 @@ def test_download_of_the_filtered_measures(app, con, params, filters):
     # small counts of people in bassins and labs are shown « < 5 », everything else is the store's value
     rules = small_counts.policy()
     people = small_counts.people_indicators(queries.indicators(con), rules)
-    small = (expected["indicateur"].isin(list(people)) & expected["territoire_type"].isin(["bassin", "laboratoire"])
-             & expected["valeur"].map(rules.is_small))
+    small = (
+        expected["indicateur"].isin(list(people))
+        & expected["territoire_type"].isin(["bassin", "laboratoire"])
+        & expected["valeur"].map(rules.is_small)
+    )
     shown = preview["valeur"].astype(str).reset_index(drop=True)
     want = expected["valeur"].map(small_counts.as_text).where(~small, "< 5").reset_index(drop=True)
     if small.any():
         assert (shown == want).all()
         assert (shown[small.reset_index(drop=True)] == "< 5").all()
     else:
-        pd.testing.assert_frame_equal(preview.reset_index(drop=True), expected.reset_index(drop=True),
-                                      check_dtype=False)
+        pd.testing.assert_frame_equal(
+            preview.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False
+        )
     others = [c for c in MEASURE_COLUMNS if c != "valeur"]
-    pd.testing.assert_frame_equal(preview[others].reset_index(drop=True), expected[others].reset_index(drop=True),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        preview[others].reset_index(drop=True), expected[others].reset_index(drop=True), check_dtype=False
+    )
 
 
 def test_data_version_equals_the_store(app, con):
@@ -124,9 +132,12 @@ def test_a_sub_theme_gives_the_rows_the_charts_read(app, con):
     labs = preview[preview["indicateur"] == "labo_personnes"]
     assert not labs.empty and set(labs["thematique"]) == {"programmation_ia"}
     assert set(preview.loc[preview["indicateur"] == "accompagnement_heures", "thematique"]) == {
-        "robotique_programmation"}
-    assert any(t.startswith(queries.BROADER_PREFIX) for t in (c.split(" ", 1)[1] for c in texts(at.caption)
-                                                             if c.startswith(":material/filter_alt:")))
+        "robotique_programmation"
+    }
+    assert any(
+        t.startswith(queries.BROADER_PREFIX)
+        for t in (c.split(" ", 1)[1] for c in texts(at.caption) if c.startswith(":material/filter_alt:"))
+    )
 
 
 def test_the_journal_and_the_pin_button(app, con):
@@ -174,5 +185,7 @@ def test_the_page_renders_its_view_and_its_downloads_say_so(app, con, deferred):
     assert len(pd.read_csv(io.StringIO(body), sep=";", dtype=str)) == len(measures.frame)
     _, make = next(f for i, f in files.items() if "catalogue_csv" in i)
     about = _about(make())
-    assert about["Filtres"] == "Aucun filtre (toute l'académie)" and about["Contenu"] == "Catalogue des indicateurs"
+    assert (
+        about["Filtres"] == "Aucun filtre (toute l'académie)" and about["Contenu"] == "Catalogue des indicateurs"
+    )
     assert about["Source"] == view.table("catalogue").source

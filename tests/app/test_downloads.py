@@ -46,8 +46,11 @@ def _csv_block(data: bytes) -> dict[str, str]:
 
 @pytest.mark.parametrize("page", list(PAGES))
 def test_download_names_and_what_the_files_say(app, con, deferred, page):
-    at = open_page(app, page, indicateur="ent_visites", **PARAMS) if "indicateurs" in page \
+    at = (
+        open_page(app, page, indicateur="ent_visites", **PARAMS)
+        if "indicateurs" in page
         else open_page(app, page, **PARAMS)
+    )
     version = store.data_version(con).numero
     buttons = at.get("download_button")
     assert buttons, page
@@ -60,15 +63,23 @@ def test_download_names_and_what_the_files_say(app, con, deferred, page):
         assert unicodedata.normalize("NFC", name) == name and not set('/\\:*?"<>|') & set(name), name
         assert "-" not in stem.split(" — ")[0] or " " in stem, f"nom « slug » : {name}"  # words, not a-slug
         label = button.proto.label
-        assert label == {"csv": "Télécharger (CSV)", "xlsx": "Télécharger (Excel)",
-                         "png": "Télécharger l'image (PNG)", "pdf": "Télécharger la fiche (PDF)"}[extension], \
-            (label, name)
+        assert (
+            label
+            == {
+                "csv": "Télécharger (CSV)",
+                "xlsx": "Télécharger (Excel)",
+                "png": "Télécharger l'image (PNG)",
+                "pdf": "Télécharger la fiche (PDF)",
+            }[extension]
+        ), (label, name)
         if extension == "pdf":  # the lab's fiche (tests/observatoire/test_fiches.py checks its content)
             assert name.startswith("Fiche laboratoire — ") and make()[:5] == b"%PDF-", name
             continue
         activity = button.proto.id and "labo_activite" in button.proto.id
         catalogue = "catalogue" in button.proto.id
-        if not (activity or catalogue):  # views of the sidebar filters: the values of those that apply end the name
+        if not (
+            activity or catalogue
+        ):  # views of the sidebar filters: the values of those that apply end the name
             assert stem.endswith(SUFFIX.get(page, " — Moselle — Collège")), name
             assert page not in SUFFIX or "Collège" not in name, name  # a filter not applied: never in a name
         if extension == "png":
@@ -125,8 +136,11 @@ def test_the_labs_list_says_one_thing_about_its_origin(app, deferred):
     """The labs CSV and XLSX: « Source » and « Données illustratives » agree with each other and with the rows
     (before: « Source : données illustratives » next to « Données illustratives : non »)."""
     at = open_page(app, "pages/laboratoires.py", **PARAMS)
-    files = {name: make for name, make in (deferred[b.proto.deferred_file_id] for b in at.get("download_button"))
-             if name.startswith("Laboratoires") and name.endswith((".csv", ".xlsx"))}
+    files = {
+        name: make
+        for name, make in (deferred[b.proto.deferred_file_id] for b in at.get("download_button"))
+        if name.startswith("Laboratoires") and name.endswith((".csv", ".xlsx"))
+    }
     assert files, list(files)
     for name, make in files.items():
         about = _about_sheet(make()) if name.endswith(".xlsx") else _csv_block(make())

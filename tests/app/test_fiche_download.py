@@ -17,11 +17,18 @@ def _button_script(kind: str, code: str) -> None:
     render_fiche_download(kind, code, "2023-2024", Filters(), key="fiche_pdf")
 
 
-@pytest.mark.parametrize(("kind", "code", "name", "title"), [
-    ("bassin", "88-epinal", "Fiche bassin — Épinal — 2023-2024.pdf", "Bassin d'Épinal"),
-    ("laboratoire", "lab-forbach", "Fiche laboratoire — Laboratoire numérique de Forbach — 2023-2024.pdf",
-     "Laboratoire numérique de Forbach"),
-])
+@pytest.mark.parametrize(
+    ("kind", "code", "name", "title"),
+    [
+        ("bassin", "88-epinal", "Fiche bassin — Épinal — 2023-2024.pdf", "Bassin d'Épinal"),
+        (
+            "laboratoire",
+            "lab-forbach",
+            "Fiche laboratoire — Laboratoire numérique de Forbach — 2023-2024.pdf",
+            "Laboratoire numérique de Forbach",
+        ),
+    ],
+)
 def test_fiche_button(demo_store, deferred, kind, code, name, title):
     at = AppTest.from_function(_button_script, args=(kind, code), default_timeout=120)
     at.run()

@@ -88,7 +88,12 @@ def test_a_version_published_after_the_preview_is_not_overwritten_unseen(editor_
     at.button(key="import_publish").click().run()
     assert "Version n° 3 publiée" in _said(at)
     row = store_root.change_of(store_root.current())
-    assert (row.auteur, int(row.nouvelles), int(row.modifiees), int(row.inchangees)) == ("Claire Éditrice", 0, 1, 0)
+    assert (row.auteur, int(row.nouvelles), int(row.modifiees), int(row.inchangees)) == (
+        "Claire Éditrice",
+        0,
+        1,
+        0,
+    )
 
 
 # ------------------------------------------------------------------------------------------------ failures
@@ -104,8 +109,10 @@ def test_a_full_disk_at_publish_is_said_in_french(editor_page, store_root, monke
     at.button(key="import_publish").click().run()
     assert not at.exception
     errors = _errors(at)
-    assert errors.startswith("Disque plein : la nouvelle version n'a pas pu être écrite") and \
-        "Rien n'a été modifié (la version courante reste la n° 1)" in errors
+    assert (
+        errors.startswith("Disque plein : la nouvelle version n'a pas pu être écrite")
+        and "Rien n'a été modifié (la version courante reste la n° 1)" in errors
+    )
     assert store_root.current().number == 1
     assert "This app has encountered an error" not in str(at._tree)
 
@@ -177,9 +184,17 @@ def test_any_editor_may_undo_another_editors_import_named_in_the_confirmation(ed
     at = _previewed(editor_page, store_root)
     at.button(key="import_publish").click().run()
     assert store_root.current().number == 2
-    other = _tab({"is_logged_in": True, "email": "jean.groupe@ac-nancy-metz.fr", "name": "Jean Groupe",
-                  "groups": ["drane-editeurs"], "iss": "http://127.0.0.1:9", "sub": "jean",
-                  "iat": int(time.time())})
+    other = _tab(
+        {
+            "is_logged_in": True,
+            "email": "jean.groupe@ac-nancy-metz.fr",
+            "name": "Jean Groupe",
+            "groups": ["drane-editeurs"],
+            "iss": "http://127.0.0.1:9",
+            "sub": "jean",
+            "iat": int(time.time()),
+        }
+    )
     other.button(key="undo_2").click().run()
     assert "Cet import a été publié par Claire Éditrice" in _warnings(other)
     other.button(key="undo_yes_2").click().run()

@@ -16,8 +16,14 @@ from tests.app.test_importer_access import AUTH, EDITORS, PAGE
 from tests.conftest import ENTRYPOINT
 from tests.helpers import md_text, unexpected_errors
 
-EDITOR = {"is_logged_in": True, "email": "claire.editrice@ac-nancy-metz.fr", "name": "Claire Éditrice",
-          "iss": "http://127.0.0.1:9", "sub": "claire", "iat": int(time.time())}  # signed in just now
+EDITOR = {
+    "is_logged_in": True,
+    "email": "claire.editrice@ac-nancy-metz.fr",
+    "name": "Claire Éditrice",
+    "iss": "http://127.0.0.1:9",
+    "sub": "claire",
+    "iat": int(time.time()),
+}  # signed in just now
 HEADER = "indicateur;periode;territoire_type;territoire_code;niveau;thematique;public;valeur;source"
 
 
@@ -43,8 +49,11 @@ def editor_page(store_root):
 
 
 def _said(at) -> str:
-    parts = [str(e.value) for kind in ("markdown", "caption", "info", "warning", "error", "success")
-             for e in at.get(kind)]
+    parts = [
+        str(e.value)
+        for kind in ("markdown", "caption", "info", "warning", "error", "success")
+        for e in at.get(kind)
+    ]
     return md_text("\n".join(parts))
 
 
@@ -87,7 +96,8 @@ def test_upload_preview_publish_and_undo(editor_page, store_root):
     assert journal.iloc[0]["fichier"] == "ent-2025.csv" and journal.iloc[0]["modifiees"] == 1
     with store_root.connect() as con:
         value, origine = con.execute(
-            "SELECT valeur, origine FROM mesures_actives WHERE source LIKE '%(import test)'").fetchone()
+            "SELECT valeur, origine FROM mesures_actives WHERE source LIKE '%(import test)'"
+        ).fetchone()
     assert value == pytest.approx(new) and origine == "import"
     # the past import is listed with its undo button; undo asks for confirmation first
     assert "Lot 2" in _said(at) and "actif" in _said(at)
@@ -103,8 +113,11 @@ def test_upload_preview_publish_and_undo(editor_page, store_root):
 
 def test_a_refused_file_publishes_nothing(editor_page, store_root):
     before = sorted(p.name for p in store_root.folder.iterdir())
-    _upload(editor_page, "faux.csv", (HEADER + "\nent_visites;2024/2025;academie;nancy-metz;tous;tous;tous;-5;x\n")
-            .encode())
+    _upload(
+        editor_page,
+        "faux.csv",
+        (HEADER + "\nent_visites;2024/2025;academie;nancy-metz;tous;tous;tous;-5;x\n").encode(),
+    )
     said = _said(editor_page)
     assert "Fichier refusé" in said and "Rien n'a été publié" in said
     assert "2024/2025" in said
@@ -154,13 +167,17 @@ def test_a_libreoffice_sheet_with_three_bad_rows_lists_them_all_in_one_upload(ed
     errors = [md_text(e.value) for e in at.error]
     assert any("Fichier refusé : 3 problèmes dans « gar-pix-2024-2025.xlsx »" in e for e in errors), errors
     notices = [md_text(i.value) for i in at.info]
-    assert any(n.startswith("Ligne 1 ignorée (« Statistiques GAR et PIX 2024-2025 — DRANE Nancy-Metz »)")
-               for n in notices), notices
+    assert any(
+        n.startswith("Ligne 1 ignorée (« Statistiques GAR et PIX 2024-2025 — DRANE Nancy-Metz »)") for n in notices
+    ), notices
     assert any(n.startswith("Colonne ignorée : « notes » (J)") for n in notices), notices
     listed = md_text("\n".join(str(m.value) for m in at.markdown)).replace("\u00a0", " ")
-    for fragment in ("- Ligne 6, colonne « periode » (cellule B6) : période annuelle attendue, par exemple 2024-2025",
-                     "- Ligne 8, colonne « territoire_code » (cellule D8)", "vouliez-vous dire « 54-nancy » ?",
-                     "- Ligne 10, colonne « valeur » (cellule H10) : nombre attendu (valeur « non communiqué »)"):
+    for fragment in (
+        "- Ligne 6, colonne « periode » (cellule B6) : période annuelle attendue, par exemple 2024-2025",
+        "- Ligne 8, colonne « territoire_code » (cellule D8)",
+        "vouliez-vous dire « 54-nancy » ?",
+        "- Ligne 10, colonne « valeur » (cellule H10) : nombre attendu (valeur « non communiqué »)",
+    ):
         assert fragment in listed, listed
     assert "gar-pix-2024-2025.xlsx —" not in listed  # the file is named once, above the list
     assert "nommez" not in listed

@@ -18,11 +18,18 @@ ENTRYPOINT = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 PAGE = "pages/importer.py"
 COOKIE = "test-cookie-secret-d41d8cd98f00b204e9800998ecf8427e"
 CLIENT_SECRET = "test-client-secret-0f343b0931126a20f133d67c2b018a3b"
-AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": COOKIE,
-        "client_id": "observatoire", "client_secret": CLIENT_SECRET,
-        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
-EDITORS = {"editeurs": ["Claire.Editrice@ac-nancy-metz.fr"], "claim_editeur": "groups",
-           "valeur_editeur": "drane-editeurs"}
+AUTH = {
+    "redirect_uri": "http://127.0.0.1:8501/oauth2callback",
+    "cookie_secret": COOKIE,
+    "client_id": "observatoire",
+    "client_secret": CLIENT_SECRET,
+    "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+}
+EDITORS = {
+    "editeurs": ["Claire.Editrice@ac-nancy-metz.fr"],
+    "claim_editeur": "groups",
+    "valeur_editeur": "drane-editeurs",
+}
 UPLOADER = "Fichier de mesures (CSV ou XLSX)"
 
 
@@ -45,8 +52,11 @@ def importer(demo_db: Path):
 
 def _shown(at) -> str:
     """Every text of the run (Markdown read as text), for assertions on what the page says."""
-    parts = [str(getattr(e, "value", "")) for kind in ("title", "markdown", "caption", "info", "warning",
-                                                        "error", "code") for e in at.get(kind)]
+    parts = [
+        str(getattr(e, "value", ""))
+        for kind in ("title", "markdown", "caption", "info", "warning", "error", "code")
+        for e in at.get(kind)
+    ]
     parts += [b.label for b in at.button]
     return md_text("\n".join(parts))
 
@@ -67,8 +77,16 @@ def test_not_configured_explains_how_to_enable_it_and_refuses(importer):
     assert "La connexion des éditeurs n'est pas configurée" in text
     assert ".streamlit/secrets.toml" in text and "/oauth2callback" in text
     code = at.get("code")[0].value
-    for key in ("[auth]", "redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url",
-                "[observatoire]", "editeurs"):
+    for key in (
+        "[auth]",
+        "redirect_uri",
+        "cookie_secret",
+        "client_id",
+        "client_secret",
+        "server_metadata_url",
+        "[observatoire]",
+        "editeurs",
+    ):
         assert key in code, key
     assert "<secret du client" in code  # placeholders only
     assert not at.get("file_uploader") and "Se connecter" not in _buttons(at)
@@ -107,16 +125,21 @@ def test_missing_authlib_is_explained(importer, monkeypatch):
 def test_login_uses_the_named_provider(importer, monkeypatch):
     calls = []
     monkeypatch.setattr(streamlit, "login", lambda *args: calls.append(args))
-    auth = {"redirect_uri": AUTH["redirect_uri"], "cookie_secret": COOKIE,
-            "academie": {k: AUTH[k] for k in ("client_id", "client_secret", "server_metadata_url")}}
+    auth = {
+        "redirect_uri": AUTH["redirect_uri"],
+        "cookie_secret": COOKIE,
+        "academie": {k: AUTH[k] for k in ("client_id", "client_secret", "server_metadata_url")},
+    }
     at = importer({"auth": auth, "observatoire": EDITORS}, {"is_logged_in": False})
     at.button(key="auth_login").click().run()
     assert calls == [("academie",)]
 
 
 def test_signed_in_but_not_an_editor_is_refused(importer):
-    at = importer({"auth": AUTH, "observatoire": EDITORS},
-                  {"is_logged_in": True, "email": "visiteur@example.org", "name": "Visiteur", "groups": ["profs"]})
+    at = importer(
+        {"auth": AUTH, "observatoire": EDITORS},
+        {"is_logged_in": True, "email": "visiteur@example.org", "name": "Visiteur", "groups": ["profs"]},
+    )
     errors = md_text(" ".join(e.value for e in at.error)).replace("\u00ad", "")
     assert "Votre compte (visiteur@example.org) n'a pas le droit d'importer" in errors
     assert "Se déconnecter" in _buttons(at) and "Se connecter" not in _buttons(at)
@@ -129,10 +152,14 @@ def test_signed_in_without_any_editor_rule_says_so(importer):
     assert "Aucun éditeur n'est encore désigné" in _shown(at) and not at.get("file_uploader")
 
 
-@pytest.mark.parametrize("user", [
-    {"email": "claire.editrice@AC-NANCY-METZ.fr", "name": "Claire Éditrice"},  # allow-list, any case
-    {"email": "autre@ac-nancy-metz.fr", "name": "Claire Éditrice", "groups": ["drane-editeurs"]},  # claim
-], ids=["allow-list", "claim"])
+@pytest.mark.parametrize(
+    "user",
+    [
+        {"email": "claire.editrice@AC-NANCY-METZ.fr", "name": "Claire Éditrice"},  # allow-list, any case
+        {"email": "autre@ac-nancy-metz.fr", "name": "Claire Éditrice", "groups": ["drane-editeurs"]},  # claim
+    ],
+    ids=["allow-list", "claim"],
+)
 def test_editor_gets_the_upload_space_then_logs_out(importer, user):
     at = importer({"auth": AUTH, "observatoire": EDITORS}, {"is_logged_in": True, "iat": int(time.time()), **user})
     text = _shown(at)

@@ -146,13 +146,20 @@ def test_combination_without_data_says_why_in_french(app):
     at = _open(app, indicateur="ent_visites", par="niveau", de="2020-2021", a="2020-2021")
     infos = texts(at.info)
     # one message: why, and which breakdowns work instead
-    assert any("n'est pas détaillé par niveau" in t and "Découpages disponibles" in t and "«\u00a0Public\u00a0»" in t
-               and "«\u00a0Bassin\u00a0»" in t and "Niveau\u00a0»" not in t for t in infos), infos
+    assert any(
+        "n'est pas détaillé par niveau" in t
+        and "Découpages disponibles" in t
+        and "«\u00a0Public\u00a0»" in t
+        and "«\u00a0Bassin\u00a0»" in t
+        and "Niveau\u00a0»" not in t
+        for t in infos
+    ), infos
     assert any("qu'une année scolaire" in t for t in infos), infos  # evolution needs two years
     # no empty chart: the series and the evolution are not drawn, months and ranking are
     assert len(_charts(at)) == 2
-    assert not any(d.value.columns[0] == "Année scolaire" and MONTHS_HEADER not in d.value.columns
-                   for d in at.dataframe)
+    assert not any(
+        d.value.columns[0] == "Année scolaire" and MONTHS_HEADER not in d.value.columns for d in at.dataframe
+    )
 
 
 def test_many_groups_are_limited_then_all_drawn_on_request(app):
@@ -260,8 +267,15 @@ def test_evolution_by_bassin_hides_small_counts_and_the_change_that_would_tell_t
     expected = queries.evolution(con, "planetarium_eleves", filters, "bassin", years[0], years[-1]).data
     secret = expected["valeur_a"].map(rules.is_small) | expected["valeur_b"].map(rules.is_small)
     assert secret.any()
-    at = _open(app, indicateur="planetarium_eleves", dep="88", niveau="ecole", par="bassin",
-               de_annee=years[0], a_annee=years[-1])
+    at = _open(
+        app,
+        indicateur="planetarium_eleves",
+        dep="88",
+        niveau="ecole",
+        par="bassin",
+        de_annee=years[0],
+        a_annee=years[-1],
+    )
     table = _table(at, "Bassin").merge(expected, left_on="Bassin", right_on="libelle")
     assert len(table) == len(expected)
     for row in table.to_dict("records"):
@@ -293,10 +307,14 @@ def test_values_read_from_one_chosen_bassin_are_masked_too(app, con):
 VIEW_CASES = {  # URL parameters → the filters they give
     "academie": ({}, Filters()),
     "departement": ({"dep": "57", "indicateur": "gar_connexions"}, Filters(departements=("57",))),
-    "theme": ({"theme": "ent,robotique_programmation", "indicateur": "accompagnement_heures", "par": "thematique"},
-              Filters(thematiques=("ent", "robotique_programmation"))),
-    "empty": ({"bassin": "54-briey", "indicateur": "labo_personnes", "par": "laboratoire"},
-              Filters(bassins=("54-briey",))),
+    "theme": (
+        {"theme": "ent,robotique_programmation", "indicateur": "accompagnement_heures", "par": "thematique"},
+        Filters(thematiques=("ent", "robotique_programmation")),
+    ),
+    "empty": (
+        {"bassin": "54-briey", "indicateur": "labo_personnes", "par": "laboratoire"},
+        Filters(bassins=("54-briey",)),
+    ),
 }
 
 
@@ -304,8 +322,11 @@ def _page_view(at, con):
     """The view of what the page shows, built directly on the store from the page's filters and URL choices."""
     from observatoire.views.indicators import build_indicators
 
-    params = {name: at.query_params[name] for name in ("indicateur", "par", "annee", "de_annee", "a_annee")
-              if name in at.query_params}
+    params = {
+        name: at.query_params[name]
+        for name in ("indicateur", "par", "annee", "de_annee", "a_annee")
+        if name in at.query_params
+    }
     return build_indicators(con, at.session_state["filters"], params)
 
 
@@ -328,7 +349,11 @@ def test_the_page_shows_its_view(app, con, case):
     for section in sections:
         for notice in section.notices:
             assert any(notice.text in i for i in infos), (section.key, notice.text, infos)
-        for caption in (*section.captions, *section.after, *((section.switch_note,) if section.switch_note else ())):
+        for caption in (
+            *section.captions,
+            *section.after,
+            *((section.switch_note,) if section.switch_note else ()),
+        ):
             assert caption in captions, (section.key, caption)
         for key in (section.figure, section.table):
             if key:
@@ -342,8 +367,9 @@ def test_the_page_shows_its_view(app, con, case):
     frames = [d.value for d in at.dataframe]
     assert len(frames) == len(view.tables)
     for frame, table in zip(frames, view.tables):
-        pd.testing.assert_frame_equal(frame.reset_index(drop=True), shown_table(table.frame).reset_index(drop=True),
-                                      check_dtype=False)
+        pd.testing.assert_frame_equal(
+            frame.reset_index(drop=True), shown_table(table.frame).reset_index(drop=True), check_dtype=False
+        )
     if case == "empty":
         assert view.figure("series") is None and any("Découpages disponibles" in i for i in infos)
 
@@ -367,8 +393,8 @@ def test_downloads_say_what_the_view_says(app, con, deferred):
         expected = dict(exporting.about_rows(view_about(view, table)))
         expected.pop("Exporté le")
         assert expected["Filtres"] == "Département : 57 — Moselle"
-        (csv_name, make_csv), = [f for i, f in files.items() if f"tbl_{table.key}_csv" in i]
-        (xlsx_name, make_xlsx), = [f for i, f in files.items() if f"tbl_{table.key}_xlsx" in i]
+        ((csv_name, make_csv),) = [f for i, f in files.items() if f"tbl_{table.key}_csv" in i]
+        ((xlsx_name, make_xlsx),) = [f for i, f in files.items() if f"tbl_{table.key}_xlsx" in i]
         assert csv_name == exporting.export_file_name(table.title, view.context, "csv")
         text = make_csv().decode("utf-8-sig")
         block, data = text.split("\n\n", 1)
@@ -378,7 +404,7 @@ def test_downloads_say_what_the_view_says(app, con, deferred):
         sheet = openpyxl.load_workbook(io.BytesIO(make_xlsx()))[exporting.ABOUT_SHEET]
         rows = dict(list(sheet.iter_rows(values_only=True))[1:])
         assert {k: rows[k] for k in expected} == expected, table.key
-        (png_name, _), = [f for i, f in files.items() if f"tbl_{table.key}_png" in i]  # drawn on click
+        ((png_name, _),) = [f for i, f in files.items() if f"tbl_{table.key}_png" in i]  # drawn on click
         assert png_name == exporting.export_file_name(table.title, view.context, "png")
         checked += 1
     assert checked == 4  # series, months, ranking, evolution
@@ -389,11 +415,13 @@ def test_source_lines_name_trusted_sources_and_sum_up_generated_ones(con):
     mixed, generated, deduced and imported results: five different lines, generated sources never named."""
     from observatoire.views.model import source_line
 
-    cases = [queries.series(con, "ent_visites", Filters(periode_debut="2023-2024"), annual=True),
-             queries.series(con, "ent_visites", Filters(), annual=True),
-             queries.series(con, "ent_visites", Filters(), by="bassin", annual=True),
-             queries.series(con, "accompagnement_heures", Filters(), by="thematique", annual=True),
-             queries.Result(pd.DataFrame(), sources=("a", "b"), origins=("import", "deduit"))]
+    cases = [
+        queries.series(con, "ent_visites", Filters(periode_debut="2023-2024"), annual=True),
+        queries.series(con, "ent_visites", Filters(), annual=True),
+        queries.series(con, "ent_visites", Filters(), by="bassin", annual=True),
+        queries.series(con, "accompagnement_heures", Filters(), by="thematique", annual=True),
+        queries.Result(pd.DataFrame(), sources=("a", "b"), origins=("import", "deduit")),
+    ]
     lines = [source_line(r.sources, r.origins) for r in cases]
     assert len(set(lines)) == len(cases)  # bilan, bilan + generated, generated, deduced + generated, imported
     for result, line in zip(cases, lines):

@@ -26,23 +26,29 @@ def _people(at) -> str:
 
 def test_forbach_with_moselle_ia_college_shows_its_part_of_the_overview(app, con, deferred):
     at = open_page(app, PAGE, labo="lab-forbach", **ISSUE)
-    per_lab = queries.series(con, "labo_personnes", FILTERS.with_(departements=()), by="laboratoire", annual=True,
-                             periods=(YEAR, YEAR)).data.set_index("groupe")["valeur"]
+    per_lab = queries.series(
+        con, "labo_personnes", FILTERS.with_(departements=()), by="laboratoire", annual=True, periods=(YEAR, YEAR)
+    ).data.set_index("groupe")["valeur"]
     overview = next(k for k in queries.kpis(con, FILTERS) if k.indicateur == "labo_personnes")
     labs = queries.laboratories(con, FILTERS).data["code"]
     assert per_lab[list(labs)].sum() == overview.valeur  # the fiches of the listed labs add up to the overview
     shown = _people(at)
     assert shown == cards.kpi_value_text(dataclasses.replace(overview, valeur=float(per_lab["lab-forbach"])))
     captions = texts(at.caption)
-    assert any("Chiffres de ce laboratoire pour : Programmation et intelligence artificielle, Collège" in c
-               for c in captions), captions
+    assert any(
+        "Chiffres de ce laboratoire pour : Programmation et intelligence artificielle, Collège" in c
+        for c in captions
+    ), captions
     assert any("pour Programmation et intelligence artificielle, Collège" in c for c in captions)  # comparison
     assert not any("sans filtre" in c for c in captions)
     # the PDF the button gives: the same filters, written on it
     button = next(b for b in at.get("download_button") if b.key == "labo_fiche_pdf")
     name, make = deferred[button.proto.deferred_file_id]
-    text = " ".join(" ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(make())).pages)
-                    .replace("\u202f", " ").split())
+    text = " ".join(
+        " ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(make())).pages)
+        .replace("\u202f", " ")
+        .split()
+    )
     assert "Niveau : Collège" in text and "Thématique : Programmation et intelligence artificielle" in text
     assert shown.replace("\u202f", " ") in text
 

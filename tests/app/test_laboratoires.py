@@ -28,9 +28,14 @@ CASES = [
     ({"theme": "webmedias"}, Filters(thematiques=("webmedias",))),
     ({"niveau": "lycee"}, Filters(niveaux=("lycee",))),
     ({"dep": "57"}, Filters(departements=("57",))),
-    ({"dep": "54,88", "theme": "savoirs_fondamentaux,sciences_numerique", "niveau": "ecole"},
-     Filters(departements=("54", "88"), thematiques=("savoirs_fondamentaux", "sciences_numerique"),
-             niveaux=("ecole",))),
+    (
+        {"dep": "54,88", "theme": "savoirs_fondamentaux,sciences_numerique", "niveau": "ecole"},
+        Filters(
+            departements=("54", "88"),
+            thematiques=("savoirs_fondamentaux", "sciences_numerique"),
+            niveaux=("ecole",),
+        ),
+    ),
 ]
 
 
@@ -45,10 +50,12 @@ def test_list_equals_the_store(app, con, params, filters):
     assert list(table["Laboratoire"]) == list(expected["nom"])
     assert list(table["Commune"]) == list(expected["commune"])
     labels = queries.labels(con)
-    assert [list(v) for v in table["Thématiques"]] == [cards.code_labels(v, labels.thematiques)
-                                                      for v in expected["thematiques"]]
-    assert [list(v) for v in table["Niveaux"]] == [cards.code_labels(v, labels.niveaux)
-                                                  for v in expected["niveaux"]]
+    assert [list(v) for v in table["Thématiques"]] == [
+        cards.code_labels(v, labels.thematiques) for v in expected["thematiques"]
+    ]
+    assert [list(v) for v in table["Niveaux"]] == [
+        cards.code_labels(v, labels.niveaux) for v in expected["niveaux"]
+    ]
     # the cards: one bordered card per lab, with its name
     markdown = texts(at.markdown)
     for name in expected["nom"]:
@@ -76,7 +83,9 @@ def test_url_opens_the_fiche_with_the_bilan_projects(app, con):
     metric = next(m for m in at.metric if m.label == queries.indicator(con, "labo_personnes")["libelle"])
     kpi = cards.lab_activity_kpi(queries.indicator(con, "labo_personnes"), mine)
     assert metric.value == cards.kpi_value_text(kpi, markup=True)
-    assert list(metric.proto.chart_data) == []  # the sparkline is an accessible SVG (observatoire.figures.sparkline)
+    assert (
+        list(metric.proto.chart_data) == []
+    )  # the sparkline is an accessible SVG (observatoire.figures.sparkline)
     assert cards.kpi_sparkline(kpi) in [m.value for m in at.markdown]
     assert at.get("plotly_chart")
     assert at.query_params.get("labo") == "lab-cirey"
@@ -127,7 +136,8 @@ def test_a_card_button_opens_its_fiche(app, con):
     at = _open(app, theme="webmedias")
     codes = list(queries.laboratories(con, Filters(thematiques=("webmedias",))).data["code"])
     assert [b.key for b in at.button if b.key and b.key.startswith("labo_carte_")] == [
-        f"labo_carte_{c}" for c in codes]
+        f"labo_carte_{c}" for c in codes
+    ]
     at.button(key=f"labo_carte_{codes[-1]}").click().run()
     assert not unexpected_errors(at)
     assert at.selectbox(key=FICHE_KEY).value == codes[-1]
@@ -154,12 +164,13 @@ def test_the_page_renders_the_view_and_its_downloads_say_what_the_view_says(app,
 
     def about(data: bytes) -> dict[str, str]:
         text = data.decode("utf-8-sig")
-        block = text[:len(text) - len(exporting.strip_about_block(text))]
+        block = text[: len(text) - len(exporting.strip_about_block(text))]
         return {r[0].removeprefix("# "): r[1] for r in csv.reader(io.StringIO(block), delimiter=";") if len(r) > 1}
 
     def expected(v, element) -> dict[str, str]:
-        return {k: str(value) for k, value in exporting.about_rows(common.view_about(v, element))
-                if k != "Exporté le"}
+        return {
+            k: str(value) for k, value in exporting.about_rows(common.view_about(v, element)) if k != "Exporté le"
+        }
 
     files = {b.key: deferred[b.proto.deferred_file_id] for b in at.get("download_button")}
     skip = ("Exporté le", "À propos de ce fichier")

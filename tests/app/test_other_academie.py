@@ -29,8 +29,17 @@ ACADEMIES = ROOT / "tests" / "academies"
 FOLDERS = ("essai", "essai-sans-bassins")
 NAME = "Académie d'essai Azur-Corse"
 OTHER = re.compile(r"Nancy|Metz|Moselle|Meurthe|Vosges|Meuse")
-PAGES = ("pages/vue_ensemble.py", "pages/carte.py", "pages/indicateurs.py", "pages/laboratoires.py",
-         "pages/projets.py", "pages/donnees.py", "pages/presentation.py", "pages/importer.py")
+PAGES = (
+    "pages/vue_ensemble.py",
+    "pages/carte.py",
+    "pages/indicateurs.py",
+    "pages/laboratoires.py",
+    "pages/projets.py",
+    "pages/donnees.py",
+    "pages/presentation.py",
+    "pages/importer.py",
+)
+
 
 def _plain(text: str) -> str:
     """Page text without Markdown escapes and soft hyphens (`Azur\\-Corse` → `Azur-Corse`)."""
@@ -57,10 +66,20 @@ def published(request, tmp_path_factory) -> tuple[str, Path]:  # noqa: ANN001
 @pytest.fixture(scope="module")
 def walked(published) -> dict:  # noqa: ANN001
     name, store = published
-    env = {**os.environ, "OBSERVATOIRE_DATA": str(ACADEMIES / name), "OBSERVATOIRE_STORE": str(store),
-           "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, str(ACADEMIES / "walk.py"), "--dep", "2a"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=900)
+    env = {
+        **os.environ,
+        "OBSERVATOIRE_DATA": str(ACADEMIES / name),
+        "OBSERVATOIRE_STORE": str(store),
+        "PYTHONPATH": str(ROOT),
+    }
+    proc = subprocess.run(
+        [sys.executable, str(ACADEMIES / "walk.py"), "--dep", "2a"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout)
 
@@ -78,8 +97,9 @@ def test_check_and_init_accept_the_folder(published, capsys):
         bassins = con.execute("SELECT count(*) FROM bassins").fetchone()[0]
         labs = con.execute("SELECT count(*) FROM laboratoires").fetchone()[0]
         indicators = con.execute("SELECT count(*) FROM indicateurs").fetchone()[0]
-        academie = con.execute("SELECT DISTINCT territoire_code FROM mesures_actives "
-                               "WHERE territoire_type = 'academie'").fetchall()
+        academie = con.execute(
+            "SELECT DISTINCT territoire_code FROM mesures_actives WHERE territoire_type = 'academie'"
+        ).fetchall()
     assert bassins == (5 if name == "essai" else 3) and labs == 4 and indicators == 8
     assert academie == [("essai",)]
     with versions.Repository(store).connect() as con:  # the fiche's map counts this académie's bassins
@@ -104,8 +124,11 @@ def test_no_nancy_metz_name_on_any_page(walked):
     for page in PAGES:
         text = walked["pages"][page]["text"]
         found = sorted({m.group(0) for m in OTHER.finditer(text)})
-        assert not found, (page, found, [text[max(0, m.start() - 80):m.end() + 40]
-                                         for m in OTHER.finditer(text)][:3])
+        assert not found, (
+            page,
+            found,
+            [text[max(0, m.start() - 80) : m.end() + 40] for m in OTHER.finditer(text)][:3],
+        )
 
 
 def test_exports_say_the_academie_and_its_codes(walked):

@@ -24,8 +24,9 @@ def partial_store(demo_store, tmp_path_factory) -> Path:
     target = folder / "store"
     shutil.copytree(demo_store.root, target)
     rows = pd.read_csv(ROOT / "data" / "demo" / "mesures.csv", sep=";", dtype=str)
-    rows = rows[rows["indicateur"].isin(["gar_connexions", "pix_eleves_certifies"])
-                & (rows["periode"] == "2023-2024")].copy()
+    rows = rows[
+        rows["indicateur"].isin(["gar_connexions", "pix_eleves_certifies"]) & (rows["periode"] == "2023-2024")
+    ].copy()
     rows["periode"] = "2024-2025"
     rows["valeur"] = (rows["valeur"].astype(float) * 1.08).round().astype(int).astype(str)
     rows["origine"] = "import"

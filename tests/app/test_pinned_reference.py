@@ -58,8 +58,9 @@ def test_a_pinned_version_keeps_the_names_it_was_published_with(tmp_path, monkey
     shipped = config.academie()
     markdown = " ".join(texts(current.markdown))
     assert shipped.nom in markdown and OLD_NAME not in markdown
-    assert any("Metz" in o for o in _bassin_options(current)) and not any(OLD_BASSIN in o
-                                                                          for o in _bassin_options(current))
+    assert any("Metz" in o for o in _bassin_options(current)) and not any(
+        OLD_BASSIN in o for o in _bassin_options(current)
+    )
     assert shipped.bilan in " ".join(texts(current.caption))
 
     pinned = _run({"version": "1"})

@@ -20,7 +20,9 @@ from observatoire.views import presentation as builder
 from tests.helpers import md_text, unexpected_errors
 
 FOOTER = "Version des données"
-PNG_1PX = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC")
+PNG_1PX = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC"
+)
 
 
 def _bodies(at) -> list[str]:
@@ -71,7 +73,7 @@ def test_next_shows_the_key_figures_of_the_overview_cards(app, con):
     slide = _slide_html(at)
     assert f">2 / {count}</div>" in slide and "Chiffres clés 2023-2024 (1/2)" in slide
     assert not at.button(key="pres_prev").disabled
-    for kpi in [k for k in queries.kpis(con, Filters()) if k.valeur is not None][:builder.KEY_FIGURES_PER_SLIDE]:
+    for kpi in [k for k in queries.kpis(con, Filters()) if k.valeur is not None][: builder.KEY_FIGURES_PER_SLIDE]:
         assert f'<div class="obs-figure-value">{cards.kpi_value_text(kpi)}</div>' in slide, kpi.libelle
         assert f'<div class="obs-figure-label">{kpi.libelle}</div>' in slide
     assert "Données illustratives" in slide  # the demo's previous years are generated
@@ -85,11 +87,11 @@ def test_a_departement_and_a_slide_from_the_url(app, con):
     at = _open(app, dep="57", diapo="2")
     slide = _slide_html(at)
     assert "Département : 57 — Moselle" in slide
-    for kpi in [k for k in queries.kpis(con, filters) if k.valeur is not None][:builder.KEY_FIGURES_PER_SLIDE]:
+    for kpi in [k for k in queries.kpis(con, filters) if k.valeur is not None][: builder.KEY_FIGURES_PER_SLIDE]:
         assert f'<div class="obs-figure-value">{cards.kpi_value_text(kpi)}</div>' in slide, kpi.libelle
     last = len(builder.build_presentation(con, filters).slides)
     at = _open(app, dep="57", diapo="99")  # clamped to the last slide
-    assert _params(at)["diapo"] == str(last) and "<h1 class=\"obs-slide-title\">Sources</h1>" in _slide_html(at)
+    assert _params(at)["diapo"] == str(last) and '<h1 class="obs-slide-title">Sources</h1>' in _slide_html(at)
     assert at.button(key="pres_next").disabled
 
 
@@ -176,7 +178,9 @@ def test_the_instantane_download_is_the_deck_as_one_html_file(app, con, deferred
 def test_publishing_writes_the_seance_file_and_the_qr_code_follows(app, served, deferred, monkeypatch):
     from observatoire.exports import pptx
 
-    monkeypatch.setattr(pptx, "default_render", lambda figure, context, size=None: PNG_1PX)  # the QR code is what matters
+    monkeypatch.setattr(
+        pptx, "default_render", lambda figure, context, size=None: PNG_1PX
+    )  # the QR code is what matters
     at = _open(app, dep="57")
     assert _qr_alt(at) == "/?dep=57&version=1"  # the live view (AppTest has no browser address)
     at.button(key="pres_publish").click().run()
@@ -223,8 +227,10 @@ def test_every_slide_on_screen_says_its_scope(app, con):
     ent = next(i for i, s in enumerate(deck.slides) if s.title == "Visites de l'ENT") + 1
     at = _open(app, dep="57", niveau="college", diapo=str(ent))
     slide = _slide_html(at)
-    assert '<p class="obs-slide-scope">Département : 57 — Moselle · Niveau : non détaillé pour cet indicateur ' \
-           "(« Collège » non appliqué)</p>" in slide
+    assert (
+        '<p class="obs-slide-scope">Département : 57 — Moselle · Niveau : non détaillé pour cet indicateur '
+        "(« Collège » non appliqué)</p>" in slide
+    )
     at = _open(app, dep="57", niveau="college", diapo=str(kinds.index("carte") + 1))
     assert '<p class="obs-slide-scope">Département : 57 — Moselle · Niveau : Collège</p>' in _slide_html(at)
     at = _open(app, dep="57", niveau="college", diapo="2")

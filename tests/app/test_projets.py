@@ -44,8 +44,9 @@ def test_search_ignores_case_and_accents(app):
     at.text_input(key="projets_recherche").set_value("ROBOTIQUE").run()
     assert not unexpected_errors(at)
     table = _table(at)
-    assert len(table) >= 2 and all("robotique" in " ".join(map(str, row)).lower()
-                                   for row in table.itertuples(index=False))
+    assert len(table) >= 2 and all(
+        "robotique" in " ".join(map(str, row)).lower() for row in table.itertuples(index=False)
+    )
     at.text_input(key="projets_recherche").set_value("decrochage").run()  # « décrochage » in the text
     assert len(_table(at)) == 1
 
@@ -74,8 +75,8 @@ def test_the_page_renders_its_view_and_its_downloads_say_so(app, con, deferred):
     assert about["Filtres"] == view.context.filters_text == "Département : 57 — Moselle"
     expected = dict(exporting.about_rows(view_about(view, table)))
     assert {k: v for k, v in about.items() if k != "Exporté le"} == {
-        k: v for k, v in expected.items() if k != "Exporté le"} | {"À propos de ce fichier": about[
-            "À propos de ce fichier"]}
+        k: v for k, v in expected.items() if k != "Exporté le"
+    } | {"À propos de ce fichier": about["À propos de ce fichier"]}
     assert about["Contenu"] == table.title and "Bilan DRANE" in about["Source"]
     assert about["Données illustratives"].startswith("non")
     assert list(body["Intitulé"]) == list(table.frame["Intitulé"])  # the searched rows, as on screen

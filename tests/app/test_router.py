@@ -8,10 +8,20 @@ from observatoire import queries
 from observatoire.filters import PARAM_NAMES, Filters, to_params
 from tests.helpers import unexpected_errors
 
-PAGES = ["pages/vue_ensemble.py", "pages/carte.py", "pages/indicateurs.py",
-         "pages/laboratoires.py", "pages/donnees.py"]
-FILTER_KEYS = {"departements": "f_departements", "bassins": "f_bassins", "thematiques": "f_thematiques",
-               "niveaux": "f_niveaux", "publics": "f_publics"}
+PAGES = [
+    "pages/vue_ensemble.py",
+    "pages/carte.py",
+    "pages/indicateurs.py",
+    "pages/laboratoires.py",
+    "pages/donnees.py",
+]
+FILTER_KEYS = {
+    "departements": "f_departements",
+    "bassins": "f_bassins",
+    "thematiques": "f_thematiques",
+    "niveaux": "f_niveaux",
+    "publics": "f_publics",
+}
 
 
 def _filter_params(at) -> dict[str, str]:
@@ -24,9 +34,15 @@ def full_filters(con) -> Filters:
     """A filter value using every dimension, built from the store's catalogues."""
     choices = queries.choices(con)
     bassin = next(b for b, d in choices.bassins.items() if d == "57")
-    return Filters(departements=("57",), bassins=(bassin,), thematiques=(choices.thematiques[0],),
-                   niveaux=(choices.niveaux[1],), publics=(choices.publics[0],),
-                   periode_debut=choices.annees[1], periode_fin=choices.annees[-2])
+    return Filters(
+        departements=("57",),
+        bassins=(bassin,),
+        thematiques=(choices.thematiques[0],),
+        niveaux=(choices.niveaux[1],),
+        publics=(choices.publics[0],),
+        periode_debut=choices.annees[1],
+        periode_fin=choices.annees[-2],
+    )
 
 
 def test_query_params_round_trip_on_every_page(app, full_filters):
@@ -97,8 +113,11 @@ def test_bad_url_notices_are_at_the_top_of_the_main_area_until_dismissed(app):
     at = app(query_params={"dep": "57,zz"})
     assert not unexpected_errors(at)
     assert not at.sidebar.warning  # no longer at the bottom of the sidebar
-    nodes = [n for n in _in_order(at.main) if getattr(n, "type", None) in {"alert", "title"}
-             or type(n).__name__ in {"Warning", "Title"}]
+    nodes = [
+        n
+        for n in _in_order(at.main)
+        if getattr(n, "type", None) in {"alert", "title"} or type(n).__name__ in {"Warning", "Title"}
+    ]
     kinds = [type(n).__name__ for n in nodes]
     assert kinds[0] == "Warning" and "Title" in kinds, kinds
     assert kinds.index("Title") > kinds.index("Warning")  # above the page title

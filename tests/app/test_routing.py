@@ -21,9 +21,15 @@ ROUTING_CALLS = {"page_filters", "leave_legacy_mode"}
 
 def _listed_pages() -> list[str]:
     tree = ast.parse((ROOT / "dashboard.py").read_text(encoding="utf-8"))
-    return [node.args[0].value for node in ast.walk(tree)
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "Page"
-            and node.args and isinstance(node.args[0], ast.Constant)]
+    return [
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "Page"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    ]
 
 
 def _runs_code(node: ast.stmt) -> bool:
@@ -39,8 +45,14 @@ def _runs_code(node: ast.stmt) -> bool:
 
 
 def _calls_routing(node: ast.stmt) -> bool:
-    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ROUTING_CALLS
-               and isinstance(n.func.value, ast.Name) and n.func.value.id == "routing" for n in ast.walk(node))
+    return any(
+        isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr in ROUTING_CALLS
+        and isinstance(n.func.value, ast.Name)
+        and n.func.value.id == "routing"
+        for n in ast.walk(node)
+    )
 
 
 def test_every_file_of_the_pages_folder_is_listed_by_the_router_and_nothing_else():

@@ -32,16 +32,19 @@ def sparse_store(tmp_path_factory: pytest.TempPathFactory) -> versions.Repositor
     with repo.connect() as con:
         latest = queries.school_years(con)[-1]
         tables = store.reference_tables(con)
-    keep = ((measures["indicateur"] != EMPTY_INDICATOR)
-            & ~((measures["indicateur"] == LATEST_GONE) & (measures["periode"] == latest))
-            & (measures["territoire_code"] != EMPTY_BASSIN))
+    keep = (
+        (measures["indicateur"] != EMPTY_INDICATOR)
+        & ~((measures["indicateur"] == LATEST_GONE) & (measures["periode"] == latest))
+        & (measures["territoire_code"] != EMPTY_BASSIN)
+    )
     frame = checks.validate_measures(measures[keep].reset_index(drop=True), tables)
 
     def apply(con) -> versions.Change:
         lot = store.insert_lot(con, frame, "import", "Données lacunaires (test)")
         store.set_active(con, 1, False)
-        return versions.Change(versions.IMPORT, "Données lacunaires (test)", "tests", lots_added=(lot,),
-                               lots_retired=(1,))
+        return versions.Change(
+            versions.IMPORT, "Données lacunaires (test)", "tests", lots_added=(lot,), lots_retired=(1,)
+        )
 
     repo.publish(apply)
     with repo.connect() as con:
@@ -87,13 +90,16 @@ def test_the_sparse_database_really_has_holes(sparse_db):
     assert isinstance(frame, pd.DataFrame)
 
 
-@pytest.mark.parametrize("params", [
-    {},
-    {"indicateur": EMPTY_INDICATOR},
-    {"indicateur": "ent_visites", "bassin_sel": EMPTY_BASSIN},
-    {"bassin_sel": EMPTY_BASSIN},
-    {"dep": "57", "bassin": EMPTY_BASSIN, "theme": "parentalite"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"indicateur": EMPTY_INDICATOR},
+        {"indicateur": "ent_visites", "bassin_sel": EMPTY_BASSIN},
+        {"bassin_sel": EMPTY_BASSIN},
+        {"dep": "57", "bassin": EMPTY_BASSIN, "theme": "parentalite"},
+    ],
+)
 def test_carte(sparse_app, params):
     at = sparse_app("pages/carte.py", **params)
     said = _said(at)
@@ -104,13 +110,16 @@ def test_carte(sparse_app, params):
         assert "pas de donnée" in " ".join(texts(at.metric)) + said
 
 
-@pytest.mark.parametrize("params", [
-    {"indicateur": EMPTY_INDICATOR},
-    {"indicateur": EMPTY_INDICATOR, "par": "bassin"},
-    {"indicateur": LATEST_GONE, "par": "bassin"},
-    {"indicateur": "ent_visites", "par": "bassin", "bassin": EMPTY_BASSIN},
-    {"indicateur": "ent_visites", "dep": "57", "bassin": EMPTY_BASSIN, "de": "2023-2024", "a": "2023-2024"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"indicateur": EMPTY_INDICATOR},
+        {"indicateur": EMPTY_INDICATOR, "par": "bassin"},
+        {"indicateur": LATEST_GONE, "par": "bassin"},
+        {"indicateur": "ent_visites", "par": "bassin", "bassin": EMPTY_BASSIN},
+        {"indicateur": "ent_visites", "dep": "57", "bassin": EMPTY_BASSIN, "de": "2023-2024", "a": "2023-2024"},
+    ],
+)
 def test_indicateurs(sparse_app, params):
     at = sparse_app("pages/indicateurs.py", **params)
     said = _said(at)
@@ -118,11 +127,14 @@ def test_indicateurs(sparse_app, params):
         assert "Aucune donnée" in said, said
 
 
-@pytest.mark.parametrize("params", [
-    {},
-    {"bassin": EMPTY_BASSIN},
-    {"dep": "57", "theme": "parentalite", "niveau": "lycee"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"bassin": EMPTY_BASSIN},
+        {"dep": "57", "theme": "parentalite", "niveau": "lycee"},
+    ],
+)
 def test_vue_ensemble(sparse_app, params):
     at = sparse_app("pages/vue_ensemble.py", **params)
     assert "Aucune donnée" in _said(at) or at.metric

@@ -22,8 +22,24 @@ from tests.helpers import md_text, unexpected_errors
 from tests.publishing import NEW_YEAR, publish_new_year
 
 LATEST = "2023-2024"  # the demo data's latest school year
-PAGE_PARAMS = {"indicateur", "annee", "methode", "classes", "fond", "bassin_sel", "par", "de_annee", "a_annee",
-               "labo", "onglet", "vue", "recherche", "toutes_courbes", "tous_indicateurs", "diapo"}
+PAGE_PARAMS = {
+    "indicateur",
+    "annee",
+    "methode",
+    "classes",
+    "fond",
+    "bassin_sel",
+    "par",
+    "de_annee",
+    "a_annee",
+    "labo",
+    "onglet",
+    "vue",
+    "recherche",
+    "toutes_courbes",
+    "tous_indicateurs",
+    "diapo",
+}
 
 
 @pytest.fixture()
@@ -71,8 +87,11 @@ def _notice(at) -> str:
 
 def _page_text(at) -> str:
     """Every text of the main area (Markdown, captions, metrics' labels, values and changes)."""
-    parts = [md_text(str(e.value)) for kind in ("markdown", "caption", "subheader", "title", "info")
-             for e in at.main.get(kind)]
+    parts = [
+        md_text(str(e.value))
+        for kind in ("markdown", "caption", "subheader", "title", "info")
+        for e in at.main.get(kind)
+    ]
     parts += [f"{m.label} {m.value} {m.proto.delta}" for m in at.main.get("metric")]
     return "\n".join(parts)
 
@@ -199,9 +218,18 @@ def test_an_undone_year_falls_back_to_the_data(fresh):
 # -------------------------------------------------------------------------------- defaults never in the URL
 
 
-@pytest.mark.parametrize("page", ["pages/vue_ensemble.py", "pages/carte.py", "pages/indicateurs.py",
-                                  "pages/laboratoires.py", "pages/projets.py", "pages/donnees.py",
-                                  "pages/presentation.py"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "pages/vue_ensemble.py",
+        "pages/carte.py",
+        "pages/indicateurs.py",
+        "pages/laboratoires.py",
+        "pages/projets.py",
+        "pages/donnees.py",
+        "pages/presentation.py",
+    ],
+)
 def test_no_page_writes_its_defaults(app, page):
     at = app(page=page)
     assert not unexpected_errors(at)
@@ -251,9 +279,13 @@ def _open_tab(at, key: str) -> int:
     def walk(node) -> None:
         for child in getattr(node, "children", {}).values():
             proto = getattr(child, "proto", None)
-            if (proto is not None and getattr(proto, "DESCRIPTOR", None) is not None
-                    and proto.DESCRIPTOR.name == "Block" and proto.WhichOneof("type") == "tab_container"
-                    and proto.tab_container.id.endswith(key)):
+            if (
+                proto is not None
+                and getattr(proto, "DESCRIPTOR", None) is not None
+                and proto.DESCRIPTOR.name == "Block"
+                and proto.WhichOneof("type") == "tab_container"
+                and proto.tab_container.id.endswith(key)
+            ):
                 found.append(proto.tab_container.default_tab_index)
             walk(child)
 

@@ -38,12 +38,16 @@ def test_an_existing_version_number_still_pins_the_view(app):
     assert not unexpected_errors(at) and _params(at)["version"] == "1" and not _notices(at)
 
 
-@pytest.mark.parametrize("params", [
-    {"presentation": "1", "diapo": "²"},
-    {"presentation": "1", "diapo": "¹"},
-    {"presentation": "1", "diapo": LONG},
-    {"presentation": "1", "diapo": "0"},
-], ids=["exposant-2", "exposant-1", "5000-chiffres", "zero"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"presentation": "1", "diapo": "²"},
+        {"presentation": "1", "diapo": "¹"},
+        {"presentation": "1", "diapo": LONG},
+        {"presentation": "1", "diapo": "0"},
+    ],
+    ids=["exposant-2", "exposant-1", "5000-chiffres", "zero"],
+)
 def test_an_odd_slide_number_shows_the_first_slide_with_the_notice(app, params):
     at = app(query_params=params)
     assert not unexpected_errors(at), unexpected_errors(at)

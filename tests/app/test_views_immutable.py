@@ -18,23 +18,37 @@ import pytest
 
 from components import context
 
-PAGES = ["pages/vue_ensemble.py", "pages/carte.py", "pages/indicateurs.py", "pages/laboratoires.py",
-         "pages/projets.py", "pages/donnees.py", "pages/presentation.py"]
+PAGES = [
+    "pages/vue_ensemble.py",
+    "pages/carte.py",
+    "pages/indicateurs.py",
+    "pages/laboratoires.py",
+    "pages/projets.py",
+    "pages/donnees.py",
+    "pages/presentation.py",
+]
 FILTERS = [{}, {"dep": "57", "niveau": "college"}, {"bassin": "57-metz", "theme": "robotique_programmation"}]
 
 
 def _canonical(value: object) -> object:
     """The content of a value, independent of how pandas lays out its blocks or caches its columns."""
     if isinstance(value, pd.DataFrame):
-        return ("frame", tuple(map(str, value.columns)), tuple(map(str, value.dtypes)),
-                tuple(map(str, value.index)), value.to_json(orient="split", date_format="iso", default_handler=str))
+        return (
+            "frame",
+            tuple(map(str, value.columns)),
+            tuple(map(str, value.dtypes)),
+            tuple(map(str, value.index)),
+            value.to_json(orient="split", date_format="iso", default_handler=str),
+        )
     if isinstance(value, pd.Series):
         return ("series", str(value.name), str(value.dtype), value.to_json(orient="split", default_handler=str))
     if isinstance(value, go.Figure):
         return ("figure", value.to_json())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return (type(value).__name__, tuple((f.name, _canonical(getattr(value, f.name)))
-                                            for f in dataclasses.fields(value)))
+        return (
+            type(value).__name__,
+            tuple((f.name, _canonical(getattr(value, f.name))) for f in dataclasses.fields(value)),
+        )
     if isinstance(value, Mapping):
         return ("map", tuple((repr(k), _canonical(v)) for k, v in value.items()))
     if isinstance(value, (list, tuple)):
@@ -81,6 +95,9 @@ def test_pages_never_change_a_cached_view(app, handed_out, params):
         assert not at.exception, (page, at.exception)
     kinds = {type(value).__name__ for value, _, _ in handed_out.values()}
     assert {"View", "Presentation"} <= kinds, kinds
-    changed = [(getattr(value, "page", type(value).__name__), _changed_fields(value, parts))
-               for value, digest, parts in handed_out.values() if _digest(value) != digest]
+    changed = [
+        (getattr(value, "page", type(value).__name__), _changed_fields(value, parts))
+        for value, digest, parts in handed_out.values()
+        if _digest(value) != digest
+    ]
     assert not changed, f"a page changed a cached value: {changed}"

@@ -18,8 +18,10 @@ CASES = [
     ({"dep": "55", "niveau": "lycee"}, Filters(departements=("55",), niveaux=("lycee",))),
     ({"de": "2022-2023", "a": "2022-2023"}, Filters(periode_debut="2022-2023", periode_fin="2022-2023")),
     ({"public": "parents"}, Filters(publics=("parents",))),
-    ({"bassin": "57-metz,57-thionville", "theme": "webmedias"},
-     Filters(bassins=("57-metz", "57-thionville"), thematiques=("webmedias",))),
+    (
+        {"bassin": "57-metz,57-thionville", "theme": "webmedias"},
+        Filters(bassins=("57-metz", "57-thionville"), thematiques=("webmedias",)),
+    ),
 ]
 
 
@@ -52,8 +54,9 @@ def _check(at, con, filters: Filters) -> None:
     # labs and bassins covered: the labs open during the year of the cards
     labs = queries.laboratories(con, filters, open_in=cards.kpi_year_text(expected)).data
     bassins = queries.catalogue(con, "bassins")
-    text = cards.coverage_text(len(labs), labs["bassin"].nunique(),
-                               cards.bassins_in_scope(bassins, filters.departements, filters.bassins))
+    text = cards.coverage_text(
+        len(labs), labs["bassin"].nunique(), cards.bassins_in_scope(bassins, filters.departements, filters.bassins)
+    )
     assert f"### {text}" in texts(at.markdown)
     if not filters.thematiques and not filters.niveaux:  # the count agrees with the « labs open » indicator
         labo_nombre = next(k for k in expected if k.indicateur == "labo_nombre")
@@ -92,8 +95,11 @@ def test_filter_change_in_the_sidebar_updates_the_cards(app, con):
     _check(at, con, Filters(departements=("57",), niveaux=("lycee",)))
     at.selectbox(key="f_debut").set_value("2021-2022").run()
     at.selectbox(key="f_fin").set_value("2022-2023").run()
-    _check(at, con, Filters(departements=("57",), niveaux=("lycee",), periode_debut="2021-2022",
-                            periode_fin="2022-2023"))
+    _check(
+        at,
+        con,
+        Filters(departements=("57",), niveaux=("lycee",), periode_debut="2021-2022", periode_fin="2022-2023"),
+    )
 
 
 def test_illustrative_cards_have_the_badge(app, con):
@@ -107,7 +113,9 @@ def test_illustrative_cards_have_the_badge(app, con):
     # bassin are illustrative: the same orange style everywhere
     labs_badge = int(queries.laboratories(con, Filters(departements=("57",))).illustrative)
     year = next(k.annee for k in expected if k.annee)
-    map_badge = int(queries.values_by_bassin(con, "labo_personnes", year, Filters(departements=("57",))).illustrative)
+    map_badge = int(
+        queries.values_by_bassin(con, "labo_personnes", year, Filters(departements=("57",))).illustrative
+    )
     assert len([b for b in badges if "Données illustratives" in b]) == labs_badge + map_badge
 
 
@@ -123,7 +131,9 @@ HONESTY_CASES += [
 ORANGE_BADGE = ":orange-badge[:material/science:"
 
 
-@pytest.mark.parametrize(("params", "filters"), HONESTY_CASES, ids=[str(p) or "academie" for p, _ in HONESTY_CASES])
+@pytest.mark.parametrize(
+    ("params", "filters"), HONESTY_CASES, ids=[str(p) or "academie" for p, _ in HONESTY_CASES]
+)
 def test_no_card_says_bilan_over_an_illustrative_input(app, con, params, filters):
     """Each card, as rendered: « Source : bilan » only when the value, the previous value and the whole
     history come from the bilan (or are deduced from it, imported); a bilan value with generated earlier years
@@ -143,14 +153,21 @@ def test_no_card_says_bilan_over_an_illustrative_input(app, con, params, filters
         if kpi is None:
             continue
         cards_seen += 1
-        caption = " ".join(t for t in texts(column.caption)  # the source line (not the filters' scope note)
-                           if not t.startswith(":material/filter_alt_off:")).replace("\u2011", "-")
+        caption = " ".join(
+            t
+            for t in texts(column.caption)  # the source line (not the filters' scope note)
+            if not t.startswith(":material/filter_alt_off:")
+        ).replace("\u2011", "-")
         badges = [m for m in column_md if m.startswith(":orange-badge[")]
         svg = next((m for m in column_md if m.startswith("<svg")), "")
         delta = metrics[0].proto.delta
-        inputs = set(kpi.origines) | set(kpi.origines_precedente) | {o for os in kpi.origines_historique for o in os}
-        if "bilan" in caption.replace("déduit du bilan", "").replace("Déduit du bilan", "") \
-                or "déduit du bilan" in caption:
+        inputs = (
+            set(kpi.origines) | set(kpi.origines_precedente) | {o for os in kpi.origines_historique for o in os}
+        )
+        if (
+            "bilan" in caption.replace("déduit du bilan", "").replace("Déduit du bilan", "")
+            or "déduit du bilan" in caption
+        ):
             assert not kpi.valeur_illustrative, (kpi.indicateur, caption)
             if caption.startswith("Source :"):  # the plain « Source : bilan » is for all-trusted cards only
                 assert "illustratif" not in inputs, (kpi.indicateur, caption)

@@ -22,20 +22,41 @@ LABELS = Labels(
 )
 
 
-def make_kpi(valeur: float | None = 112.5, precedente: float | None = 100.0, unite: str = "visites",
-             libelle: str = "Visites de l'ENT", sources: tuple[str, ...] = ("Bilan DRANE 2023-2024, « L'ENT »",),
-             illustratif: bool = False, ignored: tuple[str, ...] = (), origine: str | None = None,
-             origine_precedente: str | None = None) -> Kpi:
+def make_kpi(
+    valeur: float | None = 112.5,
+    precedente: float | None = 100.0,
+    unite: str = "visites",
+    libelle: str = "Visites de l'ENT",
+    sources: tuple[str, ...] = ("Bilan DRANE 2023-2024, « L'ENT »",),
+    illustratif: bool = False,
+    ignored: tuple[str, ...] = (),
+    origine: str | None = None,
+    origine_precedente: str | None = None,
+) -> Kpi:
     """A two-year KPI; origins default to `illustratif` when `illustratif`, else `bilan`."""
     history = tuple(v for v in (precedente, valeur) if v is not None)
-    years = ("2022-2023", "2023-2024")[-len(history):] if history else ()
+    years = ("2022-2023", "2023-2024")[-len(history) :] if history else ()
     origine = origine or (config.ILLUSTRATIVE if illustratif else "bilan")
     origine_precedente = origine_precedente or origine
     by_year = {"2022-2023": (origine_precedente,), "2023-2024": (origine,)}
-    return Kpi("ent_visites", libelle, unite, "2023-2024", valeur, precedente,
-               "2022-2023" if precedente is not None else None, history, years, sources, illustratif, ignored,
-               (origine,), (origine_precedente,) if precedente is not None else (),
-               tuple(by_year[y] for y in years), (origine,) * len(sources))
+    return Kpi(
+        "ent_visites",
+        libelle,
+        unite,
+        "2023-2024",
+        valeur,
+        precedente,
+        "2022-2023" if precedente is not None else None,
+        history,
+        years,
+        sources,
+        illustratif,
+        ignored,
+        (origine,),
+        (origine_precedente,) if precedente is not None else (),
+        tuple(by_year[y] for y in years),
+        (origine,) * len(sources),
+    )
 
 
 # ------------------------------------------------------------------------------------------------ values
@@ -107,8 +128,11 @@ def test_short_source_drops_details_and_names_the_bilan_section():
 
 
 def test_short_source_deduplicates_and_marks_illustrative():
-    sources = ("Bilan DRANE 2023-2024, « Pix élèves » (a)", "Bilan DRANE 2023-2024, « Pix élèves » (b)",
-               config.ILLUSTRATIVE)
+    sources = (
+        "Bilan DRANE 2023-2024, « Pix élèves » (a)",
+        "Bilan DRANE 2023-2024, « Pix élèves » (b)",
+        config.ILLUSTRATIVE,
+    )
     origins = ("bilan", "bilan", "illustratif")
     assert cards.short_source(sources, origins=origins) == "bilan, « Pix élèves » ; illustratif"
     assert cards.short_source((config.ILLUSTRATIVE,), origins=("illustratif",)) == "illustratif"
@@ -169,7 +193,9 @@ def test_a_growth_between_two_trusted_years_is_shown_as_is():
     assert cards.kpi_caption(kpi) == "Source : bilan, « L'ENT »"
     assert "stroke-dasharray" not in cards.kpi_sparkline(kpi)
     imported = make_kpi(origine="import", origine_precedente="import", sources=("Enquête ENT 2024",))
-    assert cards.kpi_caption(imported) == "Source : Enquête ENT 2024 (importé)" and cards.kpi_badge(imported) is None
+    assert (
+        cards.kpi_caption(imported) == "Source : Enquête ENT 2024 (importé)" and cards.kpi_badge(imported) is None
+    )
 
 
 def test_a_deduced_value_says_deduit_du_bilan():
@@ -222,18 +248,32 @@ def test_count_text():
 
 
 def test_labs_source_text_counts_cited_and_illustrative_labs():
-    sources = ["Bilan DRANE 2023-2024, « Labs » (ouverture illustrative)", "Bilan DRANE 2023-2024, « Labs »",
-               config.ILLUSTRATIVE]
+    sources = [
+        "Bilan DRANE 2023-2024, « Labs » (ouverture illustrative)",
+        "Bilan DRANE 2023-2024, « Labs »",
+        config.ILLUSTRATIVE,
+    ]
     text = cards.labs_source_text(sources, config.academie().bilan)
     assert text.startswith("Source : 2 lieux cités par le bilan")
     assert "1 laboratoire illustratif" in text
 
 
 LAB = {
-    "code": "lab-x", "nom": "Laboratoire X", "commune": "Nancy", "code_commune": "54395", "departement": "54",
-    "departement_nom": "Meurthe-et-Moselle", "bassin": "54-nancy", "bassin_nom": "Nancy", "latitude": 48.6921,
-    "longitude": 6.1844, "structure": "établissement", "territoire": "QPV",
-    "thematiques": "savoirs_fondamentaux|webmedias", "niveaux": "ecole|college", "ouverture": 2021,
+    "code": "lab-x",
+    "nom": "Laboratoire X",
+    "commune": "Nancy",
+    "code_commune": "54395",
+    "departement": "54",
+    "departement_nom": "Meurthe-et-Moselle",
+    "bassin": "54-nancy",
+    "bassin_nom": "Nancy",
+    "latitude": 48.6921,
+    "longitude": 6.1844,
+    "structure": "établissement",
+    "territoire": "QPV",
+    "thematiques": "savoirs_fondamentaux|webmedias",
+    "niveaux": "ecole|college",
+    "ouverture": 2021,
     "source": "Bilan DRANE 2023-2024, « Labs » (ouverture illustrative)",
 }
 
@@ -270,8 +310,18 @@ def test_coordinates_text_handles_missing_values():
 
 def test_labs_table_shows_labels_not_codes():
     table = cards.labs_table(pd.DataFrame([LAB]), LABELS)
-    assert list(table.columns) == ["Laboratoire", "Commune", "Bassin", "Département", "Thématiques", "Niveaux",
-                                   "Structure", "Territoire", "Ouverture", "Source"]
+    assert list(table.columns) == [
+        "Laboratoire",
+        "Commune",
+        "Bassin",
+        "Département",
+        "Thématiques",
+        "Niveaux",
+        "Structure",
+        "Territoire",
+        "Ouverture",
+        "Source",
+    ]
     row = table.iloc[0]
     assert row["Thématiques"] == ["Savoirs fondamentaux", "Webmédias (webradios, web TV)"]
     assert row["Niveaux"] == ["École", "Collège"]
@@ -285,15 +335,17 @@ def test_code_labels_keeps_unknown_codes():
     assert cards.code_labels(None, LABELS.niveaux) == []
 
 
-SERIES = pd.DataFrame({
-    "periode": ["2022-2023", "2023-2024", "2023-2024", "2021-2022"],
-    "groupe": ["lab-x", "lab-x", "lab-y", "lab-x"],
-    "libelle": ["X", "X", "Y", "X"],
-    "valeur": [10.0, 12.0, 99.0, 8.0],
-    "illustratif": [True, True, True, True],
-    "sources": [config.ILLUSTRATIVE] * 4,
-    "origines": [config.ILLUSTRATIVE] * 4,
-})
+SERIES = pd.DataFrame(
+    {
+        "periode": ["2022-2023", "2023-2024", "2023-2024", "2021-2022"],
+        "groupe": ["lab-x", "lab-x", "lab-y", "lab-x"],
+        "libelle": ["X", "X", "Y", "X"],
+        "valeur": [10.0, 12.0, 99.0, 8.0],
+        "illustratif": [True, True, True, True],
+        "sources": [config.ILLUSTRATIVE] * 4,
+        "origines": [config.ILLUSTRATIVE] * 4,
+    }
+)
 
 
 def test_lab_rows_and_activity_kpi():
@@ -309,8 +361,9 @@ def test_lab_rows_and_activity_kpi():
 
 def test_activity_table_is_wide_with_french_names():
     rows = cards.lab_rows(SERIES, "lab-x")
-    table = cards.activity_table({"labo_classes": rows, "labo_formations": rows.iloc[0:0]},
-                                 {"labo_classes": "Classes concernées"})
+    table = cards.activity_table(
+        {"labo_classes": rows, "labo_formations": rows.iloc[0:0]}, {"labo_classes": "Classes concernées"}
+    )
     assert list(table.columns) == ["Année scolaire", "Classes concernées", "Origine"]
     assert list(table["Classes concernées"]) == [8.0, 10.0, 12.0]
     assert list(table["Origine"]) == ["illustratif"] * 3  # the exported table says it too
@@ -320,8 +373,9 @@ def test_activity_table_is_wide_with_french_names():
 def test_activity_table_and_card_hide_small_counts_of_people():
     rules = small_counts.Policy(5, frozenset({"personnes"}))
     rows = cards.lab_rows(SERIES, "lab-x").assign(valeur=[3.0, 10.0, 4.0])
-    table = cards.activity_table({"labo_personnes": rows}, {"labo_personnes": "Personnes"}, {"labo_personnes"},
-                                 rules)
+    table = cards.activity_table(
+        {"labo_personnes": rows}, {"labo_personnes": "Personnes"}, {"labo_personnes"}, rules
+    )
     assert list(table["Personnes"]) == ["< 5", 10.0, "< 5"]
     kpi = cards.lab_activity_kpi({"id": "labo_personnes", "libelle": "Personnes", "unite": "personnes"}, rows)
     assert cards.kpi_value_text(kpi, rules=rules) == "< 5"  # the name says the unit
@@ -333,18 +387,34 @@ def test_activity_table_and_card_hide_small_counts_of_people():
 
 
 def test_lab_activity_indicators_excludes_the_count_and_puts_people_first():
-    catalogue = pd.DataFrame({"id": ["labo_classes", "labo_nombre", "ent_visites", "labo_personnes"],
-                              "libelle": ["Classes", "Nombre", "Visites", "Personnes"],
-                              "territoires": ["academie|laboratoire", "academie|laboratoire", "academie",
-                                              "academie|bassin|laboratoire"],
-                              "granularite": ["annuelle"] * 4})
+    catalogue = pd.DataFrame(
+        {
+            "id": ["labo_classes", "labo_nombre", "ent_visites", "labo_personnes"],
+            "libelle": ["Classes", "Nombre", "Visites", "Personnes"],
+            "territoires": [
+                "academie|laboratoire",
+                "academie|laboratoire",
+                "academie",
+                "academie|bassin|laboratoire",
+            ],
+            "granularite": ["annuelle"] * 4,
+        }
+    )
     roles = config.academie().indicateurs  # the count of labs and the order are the académie's (academie.json)
     assert list(cards.lab_activity_indicators(catalogue, roles)["id"]) == ["labo_personnes", "labo_classes"]
 
 
 def test_project_lines():
-    projects = pd.DataFrame([{"intitule": "Webradio", "thematique": "webmedias",
-                              "thematique_libelle": "Webmédias", "projet": "Fables"}])
+    projects = pd.DataFrame(
+        [
+            {
+                "intitule": "Webradio",
+                "thematique": "webmedias",
+                "thematique_libelle": "Webmédias",
+                "projet": "Fables",
+            }
+        ]
+    )
     assert cards.project_lines(projects) == ["- **Webradio** (Webmédias) : Fables"]
 
 
@@ -390,19 +460,31 @@ def _grid_args(kpis: list) -> tuple:
     from observatoire.views.presentation import key_figure
 
     figures = tuple(key_figure(k, None, None, {}, "") for k in kpis)
-    view = View(page="vue_ensemble", title="", context=Context("Académie", (), "2023-2024", 1, "01/01/2026"),
-                notices=tuple(Notice(n, "filtre") for n in cards.merged_notes(kpis)))
+    view = View(
+        page="vue_ensemble",
+        title="",
+        context=Context("Académie", (), "2023-2024", 1, "01/01/2026"),
+        notices=tuple(Notice(n, "filtre") for n in cards.merged_notes(kpis)),
+    )
     return figures, view
 
 
-@pytest.mark.parametrize(("valeur", "color", "direction"), [
-    (112.5, MetricProto.MetricColor.GREEN, MetricProto.MetricDirection.UP),
-    (90.0, MetricProto.MetricColor.RED, MetricProto.MetricDirection.DOWN),
-    (100.0, MetricProto.MetricColor.GRAY, MetricProto.MetricDirection.NONE),
-])
+@pytest.mark.parametrize(
+    ("valeur", "color", "direction"),
+    [
+        (112.5, MetricProto.MetricColor.GREEN, MetricProto.MetricDirection.UP),
+        (90.0, MetricProto.MetricColor.RED, MetricProto.MetricDirection.DOWN),
+        (100.0, MetricProto.MetricColor.GRAY, MetricProto.MetricDirection.NONE),
+    ],
+)
 def test_render_kpi_card_colours_a_trusted_string_delta_by_its_sign(valeur, color, direction):
-    kpi = make_kpi(valeur, 100.0, origine="bilan", origine_precedente="deduit",
-                   ignored=("Filtre public : ne s'applique pas.",))
+    kpi = make_kpi(
+        valeur,
+        100.0,
+        origine="bilan",
+        origine_precedente="deduit",
+        ignored=("Filtre public : ne s'applique pas.",),
+    )
     at = AppTest.from_function(_grid_script, args=_grid_args([kpi]), default_timeout=30).run()
     assert not at.exception
     metric = at.metric[0]
@@ -415,7 +497,9 @@ def test_render_kpi_card_colours_a_trusted_string_delta_by_its_sign(valeur, colo
     assert not any("Illustratif" in m.value or "illustrative" in m.value for m in at.markdown)
     # the card says the filter it does not answer (as the deck's card), then its source
     assert [md_text(c.value) for c in at.caption] == [
-        ":material/filter_alt_off: Valeur tous publics (filtre public non appliqué)", "Source : bilan, « L'ENT »"]
+        ":material/filter_alt_off: Valeur tous publics (filtre public non appliqué)",
+        "Source : bilan, « L'ENT »",
+    ]
     assert "concerne" in at.info[0].value
 
 

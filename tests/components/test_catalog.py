@@ -9,17 +9,43 @@ from observatoire import config
 from observatoire.figures import formatting
 from tests.helpers import md_text
 
-INDICATORS = pd.DataFrame([
-    {"id": "ent_visites", "libelle": "Visites de l'ENT", "unite": "visites", "definition": "Visites annuelles.",
-     "source": "Bilan DRANE 2023-2024, « L'ENT »", "agregation": "somme", "granularite": "annuelle",
-     "domaine": "ENT", "kpi": 1},
-    {"id": "ent_visites_mois", "libelle": "Visites mensuelles", "unite": "visites", "definition": "Par mois.",
-     "source": "Répartition illustrative", "agregation": "somme", "granularite": "mensuelle", "domaine": "ENT",
-     "kpi": None},
-    {"id": "pix_taux", "libelle": "Taux PIX", "unite": "%", "definition": "Un taux.",
-     "source": "Bilan DRANE 2023-2024, « Pix élèves »", "agregation": "moyenne", "granularite": "annuelle",
-     "domaine": "PIX", "kpi": None},
-])
+INDICATORS = pd.DataFrame(
+    [
+        {
+            "id": "ent_visites",
+            "libelle": "Visites de l'ENT",
+            "unite": "visites",
+            "definition": "Visites annuelles.",
+            "source": "Bilan DRANE 2023-2024, « L'ENT »",
+            "agregation": "somme",
+            "granularite": "annuelle",
+            "domaine": "ENT",
+            "kpi": 1,
+        },
+        {
+            "id": "ent_visites_mois",
+            "libelle": "Visites mensuelles",
+            "unite": "visites",
+            "definition": "Par mois.",
+            "source": "Répartition illustrative",
+            "agregation": "somme",
+            "granularite": "mensuelle",
+            "domaine": "ENT",
+            "kpi": None,
+        },
+        {
+            "id": "pix_taux",
+            "libelle": "Taux PIX",
+            "unite": "%",
+            "definition": "Un taux.",
+            "source": "Bilan DRANE 2023-2024, « Pix élèves »",
+            "agregation": "moyenne",
+            "granularite": "annuelle",
+            "domaine": "PIX",
+            "kpi": None,
+        },
+    ]
+)
 
 
 def test_aggregation_and_granularity_in_french():
@@ -84,12 +110,28 @@ def test_french_datetime_is_paris_time_with_its_zone():
 
 
 def test_lots_table():
-    lots = pd.DataFrame([{"lot_id": 1, "origine": "demo", "libelle": "Démo", "cree_le": "2024-01-05T08:00:00",
-                          "nb_lignes": 10, "empreinte": "abc", "actif": True}])
+    lots = pd.DataFrame(
+        [
+            {
+                "lot_id": 1,
+                "origine": "demo",
+                "libelle": "Démo",
+                "cree_le": "2024-01-05T08:00:00",
+                "nb_lignes": 10,
+                "empreinte": "abc",
+                "actif": True,
+            }
+        ]
+    )
     table = catalog.lots_table(lots)
-    assert table.iloc[0].to_dict() == {"Lot": 1, "Origine": "demo", "Libellé": "Démo",
-                                       "Créé le (heure de Paris)": "05/01/2024 à 09:00",
-                                       "Lignes": 10, "Actif": True}
+    assert table.iloc[0].to_dict() == {
+        "Lot": 1,
+        "Origine": "demo",
+        "Libellé": "Démo",
+        "Créé le (heure de Paris)": "05/01/2024 à 09:00",
+        "Lignes": 10,
+        "Actif": True,
+    }
 
 
 def test_provenance_text_says_what_is_illustrative_and_why():

@@ -17,8 +17,16 @@ def _series(groups: dict[str, tuple[str, list[float]]], years: list[str] = YEARS
     rows = []
     for code, (name, values) in groups.items():
         for year, value in zip(years, values):
-            rows.append({"periode": year, "groupe": code, "libelle": name, "valeur": value,
-                         "illustratif": True, "sources": "illustratif"})
+            rows.append(
+                {
+                    "periode": year,
+                    "groupe": code,
+                    "libelle": name,
+                    "valeur": value,
+                    "illustratif": True,
+                    "sources": "illustratif",
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -28,41 +36,58 @@ def _monthly(years: list[str]) -> pd.DataFrame:
         start = int(sy[:4])
         for month in range(1, 13):
             year = start if month >= 9 else start + 1
-            rows.append({"periode": f"{year}-{month:02d}", "groupe": "total", "libelle": "Académie",
-                         "valeur": float(month * 1000 + start), "illustratif": True, "sources": "illustratif"})
+            rows.append(
+                {
+                    "periode": f"{year}-{month:02d}",
+                    "groupe": "total",
+                    "libelle": "Académie",
+                    "valeur": float(month * 1000 + start),
+                    "illustratif": True,
+                    "sources": "illustratif",
+                }
+            )
     # shuffled, as a query could return them
     return pd.DataFrame(rows).sample(frac=1, random_state=1).reset_index(drop=True)
 
 
 def _bassins() -> pd.DataFrame:
-    return pd.DataFrame({
-        "code": ["57-metz", "54-nancy", "55-verdun", "88-epinal"],
-        "nom": ["Metz", "Nancy", "Verdun", "Épinal"],
-        "departement": ["57", "54", "55", "88"],
-        "valeur": [64_500_000.0, 1_234.0, math.nan, 5_000.0],
-        "rang": pd.array([1, 3, pd.NA, 2], dtype="Int64"),
-        "selectionne": [True, True, True, True],
-        "illustratif": [True, False, False, True],
-        "sources": ["illustratif", "Bilan DRANE 2023-2024", None, "illustratif"],
-    })
+    return pd.DataFrame(
+        {
+            "code": ["57-metz", "54-nancy", "55-verdun", "88-epinal"],
+            "nom": ["Metz", "Nancy", "Verdun", "Épinal"],
+            "departement": ["57", "54", "55", "88"],
+            "valeur": [64_500_000.0, 1_234.0, math.nan, 5_000.0],
+            "rang": pd.array([1, 3, pd.NA, 2], dtype="Int64"),
+            "selectionne": [True, True, True, True],
+            "illustratif": [True, False, False, True],
+            "sources": ["illustratif", "Bilan DRANE 2023-2024", None, "illustratif"],
+        }
+    )
 
 
 def _evolution() -> pd.DataFrame:
-    return pd.DataFrame({
-        "groupe": ["57", "54", "55", "88"],
-        "libelle": ["Moselle", "Meurthe-et-Moselle", "Meuse", "Vosges"],
-        "valeur_a": [100.0, 200.0, 0.0, 80.0],
-        "valeur_b": [112.5, 150.0, 10.0, 80.0],
-        "evolution_pct": [12.5, -25.0, math.nan, 0.0],
-    })
+    return pd.DataFrame(
+        {
+            "groupe": ["57", "54", "55", "88"],
+            "libelle": ["Moselle", "Meurthe-et-Moselle", "Meuse", "Vosges"],
+            "valeur_a": [100.0, 200.0, 0.0, 80.0],
+            "valeur_b": [112.5, 150.0, 10.0, 80.0],
+            "evolution_pct": [12.5, -25.0, math.nan, 0.0],
+        }
+    )
 
 
 # ------------------------------------------------------------------------------------------ line_figure
 
 
 def test_line_one_trace_per_group_with_french_names():
-    frame = _series({"57": ("Moselle", [1, 2, 3, 4]), "54": ("Meurthe-et-Moselle", [5, 6, 7, 8]),
-                     "55": ("Meuse", [1, 1, 1, 1])})
+    frame = _series(
+        {
+            "57": ("Moselle", [1, 2, 3, 4]),
+            "54": ("Meurthe-et-Moselle", [5, 6, 7, 8]),
+            "55": ("Meuse", [1, 1, 1, 1]),
+        }
+    )
     fig = charts.line_figure(frame, "visites")
     assert len(fig.data) == 3
     # legend order = value at the latest year, highest first
@@ -151,8 +176,14 @@ def test_monthly_one_trace_per_school_year_on_september_august_axis():
 
 
 def test_monthly_french_hover_and_separators():
-    frame = pd.DataFrame({"periode": ["2024-01", "2023-09"], "groupe": "total", "libelle": "Académie",
-                          "valeur": [64_500_000.0, 12.0]})
+    frame = pd.DataFrame(
+        {
+            "periode": ["2024-01", "2023-09"],
+            "groupe": "total",
+            "libelle": "Académie",
+            "valeur": [64_500_000.0, 12.0],
+        }
+    )
     fig = charts.monthly_figure(frame, "visites")
     trace = fig.data[0]
     assert list(trace.x) == ["sept.", "janv."]
@@ -237,8 +268,13 @@ def test_evolution_text_helper():
 def test_display_table_series_french_headers_numeric_values():
     frame = _series({"57": ("Moselle", [1.5, 2, 3, 64_500_000])})
     table = charts.display_table(frame, "series", "visites", group="Département")
-    assert list(table.columns) == ["Année scolaire", "Département", "Valeur (visites)",
-                                   "Données illustratives", "Source"]
+    assert list(table.columns) == [
+        "Année scolaire",
+        "Département",
+        "Valeur (visites)",
+        "Données illustratives",
+        "Source",
+    ]
     assert pd.api.types.is_float_dtype(table["Valeur (visites)"])
     assert table["Valeur (visites)"].tolist() == [1.5, 2.0, 3.0, 64_500_000.0]
     assert set(table["Données illustratives"]) == {"oui"}
@@ -261,10 +297,16 @@ def test_display_table_ranking_keeps_missing_as_empty_with_remark():
 
 
 def test_display_table_evolution():
-    table = charts.display_table(_evolution(), "evolution", "visites", group="Département",
-                                 year_a="2020-2021", year_b="2023-2024")
-    assert list(table.columns) == ["Département", "2020-2021 (visites)", "2023-2024 (visites)", "Évolution (%)",
-                                   "Remarque"]
+    table = charts.display_table(
+        _evolution(), "evolution", "visites", group="Département", year_a="2020-2021", year_b="2023-2024"
+    )
+    assert list(table.columns) == [
+        "Département",
+        "2020-2021 (visites)",
+        "2023-2024 (visites)",
+        "Évolution (%)",
+        "Remarque",
+    ]
     assert table["Évolution (%)"].tolist()[:2] == [12.5, -25.0]
     assert table.loc[2, "Remarque"].startswith("n. d.")
 
@@ -281,23 +323,39 @@ def test_small_counts_read_less_than_5_in_hover_texts_bar_labels_and_tables():
     from observatoire import small_counts
 
     mask = small_counts.Policy(5, frozenset({"élèves"}))
-    ranking = pd.DataFrame({"code": ["a", "b", "c"], "nom": ["A", "B", "C"], "departement": ["88"] * 3,
-                            "valeur": [3.0, 12.0, float("nan")], "rang": pd.array([2, 1, None], dtype="Int64")})
+    ranking = pd.DataFrame(
+        {
+            "code": ["a", "b", "c"],
+            "nom": ["A", "B", "C"],
+            "departement": ["88"] * 3,
+            "valeur": [3.0, 12.0, float("nan")],
+            "rang": pd.array([2, 1, None], dtype="Int64"),
+        }
+    )
     bar = charts.ranking_figure(ranking, "élèves", mask=mask).data[0]
     assert list(bar.text) == ["< 5", "12"] and "&lt; 5 élèves" in bar.hovertext[0]
     table = charts.display_table(ranking, "ranking", "élèves", mask=mask)
     assert list(table["Valeur (élèves)"][:2]) == [12.0, "< 5"]  # numbers stay numbers in the files
     assert charts.display_table(ranking, "ranking", "élèves")["Valeur (élèves)"].dtype == float  # no mask: numbers
-    series = pd.DataFrame({"periode": ["2022-2023", "2023-2024"], "groupe": ["a", "a"], "libelle": ["A", "A"],
-                           "valeur": [2.0, 9.0]})
+    series = pd.DataFrame(
+        {"periode": ["2022-2023", "2023-2024"], "groupe": ["a", "a"], "libelle": ["A", "A"], "valeur": [2.0, 9.0]}
+    )
     line = charts.line_figure(series, "élèves", mask=mask).data[0]
     assert "&lt; 5 élèves" in line.hovertext[0] and "9 élèves" in line.hovertext[1]
-    evolution = pd.DataFrame({"groupe": ["a", "b"], "libelle": ["A", "B"], "valeur_a": [100.0, 10.0],
-                              "valeur_b": [3.0, 20.0], "evolution_pct": [-97.0, 100.0]})
+    evolution = pd.DataFrame(
+        {
+            "groupe": ["a", "b"],
+            "libelle": ["A", "B"],
+            "valeur_a": [100.0, 10.0],
+            "valeur_b": [3.0, 20.0],
+            "evolution_pct": [-97.0, 100.0],
+        }
+    )
     hidden = charts.mask_evolution(evolution, mask)
     assert pd.isna(hidden["evolution_pct"][0]) and hidden["evolution_pct"][1] == 100.0  # -97 % would tell 3
-    table = charts.display_table(hidden, "evolution", "élèves", group="Bassin", year_a="2021", year_b="2024",
-                                 mask=mask)
+    table = charts.display_table(
+        hidden, "evolution", "élèves", group="Bassin", year_a="2021", year_b="2024", mask=mask
+    )
     assert list(table["2024 (élèves)"]) == ["< 5", 20.0]
     assert table["Remarque"][0] == f"{charts.NOT_AVAILABLE} ({charts.SECRET})" and table["Remarque"][1] == ""
     figure = charts.evolution_figure(hidden, "élèves", mask=mask)

@@ -73,19 +73,35 @@ def test_rendered_map_has_no_raw_payload(con):
     labs["source"] = "Bilan " + HOSTILE
     classes = classification.classify(data["valeur"])
     themes = {code: f"Thème {HOSTILE}" for code in queries.labels(con).thematiques}
-    m = maps.build_map(geo.geojson_dict("bassins"), geo.geojson_dict("departements"), data, classes, labs,
-                       indicator_label=f"Indicateur {HOSTILE}", unit=f"u {HTML}", annee=YEAR,
-                       centre=config.academie().carte_centre, zoom=config.academie().carte_zoom,
-                       theme_labels=themes, niveau_labels=themes)
+    m = maps.build_map(
+        geo.geojson_dict("bassins"),
+        geo.geojson_dict("departements"),
+        data,
+        classes,
+        labs,
+        indicator_label=f"Indicateur {HOSTILE}",
+        unit=f"u {HTML}",
+        annee=YEAR,
+        centre=config.academie().carte_centre,
+        zoom=config.academie().carte_zoom,
+        theme_labels=themes,
+        niveau_labels=themes,
+    )
     rendered = m.get_root().render()
     # the payload never appears unescaped: not in the data, not in the tooltips, popups, legends
-    assert HTML not in rendered and "onerror=\\\"alert" not in rendered
+    assert HTML not in rendered and 'onerror=\\"alert' not in rendered
     assert "\\u202e" not in rendered.lower() and "\u202e" not in rendered
 
 
 def test_lab_popup_and_legends_escape_every_text():
-    lab = {"nom": HOSTILE, "commune": HOSTILE, "bassin_nom": HOSTILE, "thematiques": "t", "niveaux": "n",
-           "source": HOSTILE}
+    lab = {
+        "nom": HOSTILE,
+        "commune": HOSTILE,
+        "bassin_nom": HOSTILE,
+        "thematiques": "t",
+        "niveaux": "n",
+        "source": HOSTILE,
+    }
     popup = foliummap.lab_popup_html(lab, {"t": HOSTILE}, {"n": HOSTILE}, [(HOSTILE, "12", True)], YEAR)
     _no_raw_html(popup)
     legend = foliummap.legend_html(HOSTILE, HOSTILE, [("#ffffcc", HOSTILE)])
@@ -94,8 +110,9 @@ def test_lab_popup_and_legends_escape_every_text():
 
 
 def test_panel_markdown_escapes_names():
-    profile = pd.DataFrame([{"libelle": HOSTILE, "valeur": 1.0, "academie": 10.0, "part_pct": 10.0, "rang": 1,
-                             "nb": 17}])
+    profile = pd.DataFrame(
+        [{"libelle": HOSTILE, "valeur": 1.0, "academie": 10.0, "part_pct": 10.0, "rang": 1, "nb": 17}]
+    )
     labs = pd.DataFrame([{"nom": HOSTILE, "commune": HOSTILE, "thematiques": "t"}])
     for markdown in (bassin_panel.profile_markdown(profile), bassin_panel.labs_markdown(labs, {"t": HOSTILE})):
         _no_live_markdown(markdown)
@@ -113,19 +130,36 @@ def test_bassins_table_is_plain_text_without_invisible_characters(con):
 
 
 def test_plotly_texts_are_html_escaped():
-    series = pd.DataFrame([{"periode": y, "groupe": "g", "libelle": HOSTILE, "valeur": v, "illustratif": False,
-                            "sources": ""} for y, v in (("2022-2023", 1.0), ("2023-2024", 2.0))])
+    series = pd.DataFrame(
+        [
+            {"periode": y, "groupe": "g", "libelle": HOSTILE, "valeur": v, "illustratif": False, "sources": ""}
+            for y, v in (("2022-2023", 1.0), ("2023-2024", 2.0))
+        ]
+    )
     line = charts.line_figure(series, f"u {HTML}")
     assert line.data[0].name == text.escape_html(HOSTILE)
     assert all(HTML not in h for h in line.data[0].hovertext)
     assert HTML not in str(line.layout.yaxis.title.text)
-    bassins = pd.DataFrame({"code": ["a", "b"], "nom": [HOSTILE, "Metz"], "departement": ["57", "57"],
-                            "valeur": [3.0, math.nan], "rang": pd.array([1, pd.NA], dtype="Int64")})
+    bassins = pd.DataFrame(
+        {
+            "code": ["a", "b"],
+            "nom": [HOSTILE, "Metz"],
+            "departement": ["57", "57"],
+            "valeur": [3.0, math.nan],
+            "rang": pd.array([1, pd.NA], dtype="Int64"),
+        }
+    )
     ranking = charts.ranking_figure(bassins, "u")
     assert list(ranking.data[0].y) == [text.escape_html(HOSTILE)]
     assert list(ranking.layout.yaxis.categoryarray) == ["Metz", text.escape_html(HOSTILE)]
-    evolution = pd.DataFrame({"libelle": [HOSTILE, "Vosges"], "valeur_a": [1.0, 0.0], "valeur_b": [2.0, 1.0],
-                              "evolution_pct": [100.0, math.nan]})
+    evolution = pd.DataFrame(
+        {
+            "libelle": [HOSTILE, "Vosges"],
+            "valeur_a": [1.0, 0.0],
+            "valeur_b": [2.0, 1.0],
+            "evolution_pct": [100.0, math.nan],
+        }
+    )
     figure = charts.evolution_figure(evolution, "u")
     assert list(figure.data[0].y) == [text.escape_html(HOSTILE)]
     assert HTML not in figure.data[0].hovertext[0]
@@ -135,8 +169,18 @@ def test_plotly_texts_are_html_escaped():
 
 
 def test_display_tables_drop_invisible_characters_only():
-    series = pd.DataFrame([{"periode": "2023-2024", "groupe": "g", "libelle": HOSTILE, "valeur": 1.0,
-                            "illustratif": False, "sources": HOSTILE}])
+    series = pd.DataFrame(
+        [
+            {
+                "periode": "2023-2024",
+                "groupe": "g",
+                "libelle": HOSTILE,
+                "valeur": 1.0,
+                "illustratif": False,
+                "sources": HOSTILE,
+            }
+        ]
+    )
     table = charts.display_table(series, "series", "u")
     assert table.iloc[0]["Groupe"] == SHOWN and table.iloc[0]["Source"] == SHOWN
 
@@ -145,9 +189,20 @@ def test_display_tables_drop_invisible_characters_only():
 
 
 def _kpi(**kw: object) -> Kpi:
-    values = dict(indicateur="x", libelle=HOSTILE, unite=f"u {MD}", annee=YEAR, valeur=10.0, precedente=5.0,
-                  annee_precedente="2022-2023", historique=(5.0, 10.0), annees=("2022-2023", YEAR),
-                  sources=(HOSTILE,), illustratif=False, ignored=())
+    values = dict(
+        indicateur="x",
+        libelle=HOSTILE,
+        unite=f"u {MD}",
+        annee=YEAR,
+        valeur=10.0,
+        precedente=5.0,
+        annee_precedente="2022-2023",
+        historique=(5.0, 10.0),
+        annees=("2022-2023", YEAR),
+        sources=(HOSTILE,),
+        illustratif=False,
+        ignored=(),
+    )
     values.update(kw)
     return Kpi(**values)  # type: ignore[arg-type]
 
@@ -156,7 +211,7 @@ def test_kpi_markdown_texts_are_escaped():
     kpi = _kpi()
     value = cards.kpi_value_text(kpi, markup=True)
     assert value.startswith("10 :small[") and value.endswith("]")
-    _no_live_markdown(value[len("10 :small["):-1])
+    _no_live_markdown(value[len("10 :small[") : -1])
     help_text = cards.kpi_help(kpi, HOSTILE)
     _no_live_markdown(help_text)
     assert SHOWN in md_text(help_text)
@@ -166,10 +221,22 @@ def test_project_lines_and_catalogue_are_escaped():
     projects = pd.DataFrame([{"intitule": HOSTILE, "thematique_libelle": HOSTILE, "projet": HOSTILE}])
     for line in cards.project_lines(projects):
         _no_live_markdown(line)
-    indicators = pd.DataFrame([{"id": "x`y", "libelle": HOSTILE, "unite": HOSTILE, "definition": HOSTILE,
-                                "source": HOSTILE, "agregation": HOSTILE, "granularite": HOSTILE,
-                                "domaine": HOSTILE, "kpi": None}])
-    (domain, (paragraph,)), = catalog.domain_sections(indicators)
+    indicators = pd.DataFrame(
+        [
+            {
+                "id": "x`y",
+                "libelle": HOSTILE,
+                "unite": HOSTILE,
+                "definition": HOSTILE,
+                "source": HOSTILE,
+                "agregation": HOSTILE,
+                "granularite": HOSTILE,
+                "domaine": HOSTILE,
+                "kpi": None,
+            }
+        ]
+    )
+    ((domain, (paragraph,)),) = catalog.domain_sections(indicators)
     _no_live_markdown(paragraph)
     assert "``x`y``" in paragraph  # the code, as inline code
     provenance = catalog.provenance_markdown(16, 7, YEAR, HOSTILE, HOSTILE)
@@ -184,8 +251,16 @@ def _card_script(lab: dict, labels) -> None:  # noqa: ANN001 - a Labels
 
 
 def test_lab_card_badges_and_texts_render_escaped():
-    lab = {"code": "l", "nom": HOSTILE, "commune": HOSTILE, "bassin_nom": HOSTILE, "departement": "57",
-           "thematiques": "t", "niveaux": "n", "source": "Bilan " + HOSTILE}
+    lab = {
+        "code": "l",
+        "nom": HOSTILE,
+        "commune": HOSTILE,
+        "bassin_nom": HOSTILE,
+        "departement": "57",
+        "thematiques": "t",
+        "niveaux": "n",
+        "source": "Bilan " + HOSTILE,
+    }
     labels = Labels(thematiques={"t": HOSTILE}, niveaux={"n": HOSTILE})
     at = AppTest.from_function(_card_script, args=(lab, labels), default_timeout=30).run()
     assert not at.exception
@@ -205,8 +280,13 @@ def test_lab_card_badges_and_texts_render_escaped():
 def test_url_notices_quote_the_value_as_inline_code():
     choices = Choices(("57",), {"57-metz": "57"}, ("t",), ("n",), ("p",), ("2022-2023", "2023-2024"))
     hostile = "![x](http://127.0.0.1:9/px.png)" + "a" * 50
-    params = {"dep": hostile, "theme": "[Cliquez ici](https://phish.example/)", "de": "![](//127.1:8629/d)",
-              "niveau": ":red[**x**]", "public": "a`b"}
+    params = {
+        "dep": hostile,
+        "theme": "[Cliquez ici](https://phish.example/)",
+        "de": "![](//127.1:8629/d)",
+        "niveau": ":red[**x**]",
+        "public": "a`b",
+    }
     _, notices = parse_params(params, choices, markdown=True)
     assert len(notices) == 5
     for notice in notices:

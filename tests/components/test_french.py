@@ -56,8 +56,10 @@ def test_file_uploader_chrome():
     assert apply("Remove ent.csv", delete) == "Supprimer le fichier ent.csv"
     assert apply("Remove Moselle") == "Retirer Moselle"  # a multiselect tag
     assert apply("File must be 25.0MB or smaller.") == "Le fichier ne doit pas dépasser 25\u202fMo."
-    assert apply("application/pdf files are not allowed.") == "Ce type de fichier n'est pas accepté " \
-                                                              "(application/pdf)."
+    assert (
+        apply("application/pdf files are not allowed.") == "Ce type de fichier n'est pas accepté "
+        "(application/pdf)."
+    )
     assert apply("files are not allowed.") == "Ce type de fichier n'est pas accepté."
 
 

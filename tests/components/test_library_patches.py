@@ -25,8 +25,7 @@ def test_every_patched_library_is_the_version_its_patch_was_written_for():
 
 def test_a_changed_library_is_reported_in_french(monkeypatch):
     real = importlib.metadata.version
-    monkeypatch.setattr(importlib.metadata, "version",
-                        lambda name: "9.9.9" if name == "branca" else real(name))
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "9.9.9" if name == "branca" else real(name))
     found = library_patches.problems()
     assert any(line.startswith("branca 9.9.9 installé, 0.8.2 attendu par") for line in found), found
 
@@ -34,8 +33,11 @@ def test_a_changed_library_is_reported_in_french(monkeypatch):
 def test_every_streamlit_test_id_we_select_is_in_streamlits_front_end():
     used = library_patches.used_test_ids()
     assert len(used) >= 20  # the scan finds them (CSS in components/, scripts, the router)
-    missing = {test_id: files for test_id, files in used.items()
-               if test_id not in library_patches.streamlit_front_end_ids()}
+    missing = {
+        test_id: files
+        for test_id, files in used.items()
+        if test_id not in library_patches.streamlit_front_end_ids()
+    }
     assert missing == {}
 
 

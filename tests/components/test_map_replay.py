@@ -14,17 +14,26 @@ from observatoire.figures import classification
 def _inputs(first_value: float = 120.0) -> tuple[tuple, dict]:
     bassins = geo.geojson_dict("bassins")
     codes = [f["properties"]["code"] for f in bassins["features"]]
-    values = pd.DataFrame({
-        "code": codes, "nom": [f"Bassin {c}" for c in codes],
-        "valeur": [first_value, *[float(10 * i) for i in range(1, len(codes))]],
-        "rang": list(range(1, len(codes) + 1)), "departement": [c[:2] for c in codes],
-    })
+    values = pd.DataFrame(
+        {
+            "code": codes,
+            "nom": [f"Bassin {c}" for c in codes],
+            "valeur": [first_value, *[float(10 * i) for i in range(1, len(codes))]],
+            "rang": list(range(1, len(codes) + 1)),
+            "departement": [c[:2] for c in codes],
+        }
+    )
     classes = classification.classify(values["valeur"], "quantiles", 5)
     labs = geo.load_laboratoires().head(4)
     args = (bassins, geo.geojson_dict("departements"), values, classes, labs)
     acad = config.academie()
-    return args, {"indicator_label": "Personnes", "unit": "personnes", "annee": "2023-2024",
-                  "centre": acad.carte_centre, "zoom": acad.carte_zoom}
+    return args, {
+        "indicator_label": "Personnes",
+        "unit": "personnes",
+        "annee": "2023-2024",
+        "centre": acad.carte_centre,
+        "zoom": acad.carte_zoom,
+    }
 
 
 @pytest.fixture
@@ -50,9 +59,13 @@ def test_a_map_drawn_again_is_sent_as_streamlit_folium_computes_it(component):
     args, kwargs = _inputs()
     first = maps.render_map(maps.build_map(*args, **kwargs), key="carte_map_aucun")
     again = maps.render_carte_map("carte_map_aucun", *args, **kwargs)  # from the kept arguments, not built
-    reference = streamlit_folium.st_folium(maps.build_map(*args, **kwargs), key="carte_map_aucun",
-                                           height=maps.THEME.map_height, use_container_width=True,
-                                           returned_objects=list(maps.RETURNED_OBJECTS))
+    reference = streamlit_folium.st_folium(
+        maps.build_map(*args, **kwargs),
+        key="carte_map_aucun",
+        height=maps.THEME.map_height,
+        use_container_width=True,
+        returned_objects=list(maps.RETURNED_OBJECTS),
+    )
     assert first == again == reference == {"last_object_clicked": None, "last_active_drawing": None}
     sent, replayed, computed = component
     for name in computed:

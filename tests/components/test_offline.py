@@ -173,8 +173,10 @@ def test_third_party_urls_ignores_local_and_relative_paths():
 
 
 def test_third_party_urls_allowed_hosts_exact_and_wildcard():
-    html = '<img src="https://a.tiles.example.org/1.png"><img src="https://example.org/2.png">' \
-           '<img src="https://evil-example.org/3.png">'
+    html = (
+        '<img src="https://a.tiles.example.org/1.png"><img src="https://example.org/2.png">'
+        '<img src="https://evil-example.org/3.png">'
+    )
     assert third_party_urls(html, ["example.org"]) == [
         "https://a.tiles.example.org/1.png",
         "https://evil-example.org/3.png",
@@ -221,4 +223,4 @@ def test_patch_streamlit_folium_rewrites_component_links(monkeypatch):
     for part in ("header", "script", "html"):
         assert third_party_urls(captured[part]) == [], part
     for url in links:
-        assert (VENDOR_DIR / url[len(VENDOR_PREFIX) + 1:]).is_file(), url
+        assert (VENDOR_DIR / url[len(VENDOR_PREFIX) + 1 :]).is_file(), url

@@ -7,8 +7,9 @@ from components import phone
 from observatoire.filters import Filters
 from observatoire.labels import Labels
 
-LABELS = Labels(departements={"57": "Moselle"}, niveaux={"college": "Collège"},
-                thematiques={"robot": "<b>Robotique</b> & co"})
+LABELS = Labels(
+    departements={"57": "Moselle"}, niveaux={"college": "Collège"}, thematiques={"robot": "<b>Robotique</b> & co"}
+)
 
 
 def test_no_filter_says_the_whole_academie():
@@ -16,8 +17,7 @@ def test_no_filter_says_the_whole_academie():
 
 
 def test_the_active_filters_in_french():
-    text = phone.summary_text(Filters(departements=("57",), niveaux=("college",), periode_fin="2022-2023"),
-                              LABELS)
+    text = phone.summary_text(Filters(departements=("57",), niveaux=("college",), periode_fin="2022-2023"), LABELS)
     assert text == "Département : 57 — Moselle · Niveau : Collège · Années scolaires : … à 2022-2023"
 
 

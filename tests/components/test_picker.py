@@ -8,14 +8,16 @@ from components import picker
 from observatoire.figures import bassin_panel, classification
 from observatoire.filters import Filters
 
-RESPONSE = pd.DataFrame({
-    "id": ["a", "b", "c", "d"],
-    "libelle": ["A", "B", "C", "D"],
-    "domaine": ["x"] * 4,
-    "niveau": [True, False, True, False],
-    "thematique": [None] * 4,
-    "repond": [True, False, True, False],
-})
+RESPONSE = pd.DataFrame(
+    {
+        "id": ["a", "b", "c", "d"],
+        "libelle": ["A", "B", "C", "D"],
+        "domaine": ["x"] * 4,
+        "niveau": [True, False, True, False],
+        "thematique": [None] * 4,
+        "repond": [True, False, True, False],
+    }
+)
 NAMES = {"a": "Alpha", "b": "Bêta", "c": "Gamma", "d": "Delta"}
 
 
@@ -53,4 +55,7 @@ def test_units_agree_with_the_value():
     assert classification.format_value(1.0, "laboratoires") == "1 laboratoire"
     assert classification.format_value(0.0, "demi-journées") == "0 demi-journée"
     assert classification.format_value(2.0, "laboratoires") == "2 laboratoires"
-    assert classification.format_value(1.0, "parcours") == "1 parcours" and classification.format_value(1.0, "web TV") == "1 web TV"
+    assert (
+        classification.format_value(1.0, "parcours") == "1 parcours"
+        and classification.format_value(1.0, "web TV") == "1 web TV"
+    )

@@ -43,8 +43,10 @@ def test_written_for_the_installed_streamlit():
 
 
 def test_the_launcher_refuses_another_streamlit_in_french():
-    code = ("import sys; from components import server_guard as g; g.WRITTEN_FOR = '0.0.0'; "
-            "sys.exit(g.main(['run', 'dashboard.py']))")
+    code = (
+        "import sys; from components import server_guard as g; g.WRITTEN_FOR = '0.0.0'; "
+        "sys.exit(g.main(['run', 'dashboard.py']))"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert "Streamlit" in done.stderr and "0.0.0 attendu" in done.stderr and "server_guard.py" in done.stderr
@@ -70,8 +72,13 @@ def test_foreign_origin_refused_without_any_network_call(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", forbidden)
     monkeypatch.setattr(socket, "create_connection", forbidden)
     host = "127.0.0.1:8501"
-    for origin in ("http://evil.example", "https://checkip.amazonaws.com", "null", "http://10.0.0.1:8501",
-                   "http://127.0.0.1.evil.example:8501"):
+    for origin in (
+        "http://evil.example",
+        "https://checkip.amazonaws.com",
+        "null",
+        "http://10.0.0.1:8501",
+        "http://127.0.0.1.evil.example:8501",
+    ):
         assert starlette_websocket._is_origin_allowed(origin, host) is False, origin
     assert starlette_websocket._is_origin_allowed("http://127.0.0.1:8501", host) is True  # the page itself
     assert starlette_websocket._is_origin_allowed("http://localhost:3000", host) is True
@@ -151,8 +158,7 @@ def _call(app, path: str, method: str = "GET", query: bytes = b"") -> tuple[int,
     async def send(message: dict) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": method, "path": path, "query_string": query, "root_path": "",
-             "headers": []}
+    scope = {"type": "http", "method": method, "path": path, "query_string": query, "root_path": "", "headers": []}
     with ThreadPoolExecutor(1) as pool:  # a loop of its own: Playwright's may be running in this thread
         pool.submit(asyncio.run, app(scope, receive, send)).result(timeout=60)
     start = next(m for m in sent if m["type"] == "http.response.start")

@@ -17,8 +17,10 @@ SVG_NS = "{http://www.w3.org/2000/svg}"
 
 def test_alt_text_says_the_whole_trend_in_french():
     text = sparkline.alt_text(VALUES, YEARS, "visites")
-    assert text == (f"Évolution : de 47,7{NBSP}M en 2020-2021 (51,9{NBSP}M en 2021-2022, 58,1{NBSP}M en 2022-2023) "
-                    f"à 64,5{NBSP}M en 2023-2024.")
+    assert text == (
+        f"Évolution : de 47,7{NBSP}M en 2020-2021 (51,9{NBSP}M en 2021-2022, 58,1{NBSP}M en 2022-2023) "
+        f"à 64,5{NBSP}M en 2023-2024."
+    )
     assert sparkline.alt_text((12.5, 98.0), ("2022-2023", "2023-2024"), "%").endswith(f"98,0{NBSP}% en 2023-2024.")
 
 
@@ -26,7 +28,8 @@ def test_alt_text_names_the_illustrative_years():
     text = sparkline.alt_text(VALUES, YEARS, "visites", YEARS[:3])
     assert text.endswith(" — valeurs illustratives : 2020-2021, 2021-2022, 2022-2023.")
     assert sparkline.alt_text(VALUES, YEARS, "visites", ("2022-2023",)).endswith(
-        " — valeur illustrative : 2022-2023.")
+        " — valeur illustrative : 2022-2023."
+    )
     assert sparkline.alt_text(VALUES, YEARS, "visites", YEARS).endswith(" — valeurs illustratives.")
     assert sparkline.alt_text(VALUES, YEARS, "visites", True).endswith(" — valeurs illustratives.")
     assert sparkline.alt_text(VALUES, YEARS, "visites", ()).endswith("2023-2024.")
@@ -67,7 +70,10 @@ def test_fewer_than_two_points_draw_nothing_but_still_have_a_text():
     assert sparkline.svg((64.5,), ("2023-2024",), "visites") == ""
     assert sparkline.svg((), (), "visites") == ""
     assert sparkline.svg((None, math.nan, 3.0), ("a", "b", "c"), "x") == ""  # missing values are skipped
-    assert sparkline.alt_text((64.5,), ("2023-2024",), "visites") == "Évolution : 64,5 en 2023-2024 (une seule année)."
+    assert (
+        sparkline.alt_text((64.5,), ("2023-2024",), "visites")
+        == "Évolution : 64,5 en 2023-2024 (une seule année)."
+    )
     assert sparkline.alt_text((), (), "x") == "Évolution : aucune donnée."
 
 

@@ -43,8 +43,12 @@ def test_the_page_and_its_uploader_say_the_limit(demo_db):
 
     at = AppTest.from_file(ENTRYPOINT, default_timeout=90)
     at.secrets = {"auth": AUTH, "observatoire": EDITORS}
-    at.user = {"is_logged_in": True, "email": "claire.editrice@ac-nancy-metz.fr", "name": "Claire Éditrice",
-               "iat": int(time.time())}
+    at.user = {
+        "is_logged_in": True,
+        "email": "claire.editrice@ac-nancy-metz.fr",
+        "name": "Claire Éditrice",
+        "iat": int(time.time()),
+    }
     at.run()
     at.switch_page(PAGE).run()
     assert not unexpected_errors(at), unexpected_errors(at)

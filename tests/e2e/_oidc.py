@@ -44,11 +44,13 @@ def oidc_provider(users: Mapping[str, Mapping[str, object]] = {}) -> Iterator[Pr
     import werkzeug.serving
     from oidc_provider_mock import User, app
 
-    wsgi = app(user_claims=[User(sub=sub, claims=dict(claims)) for sub, claims in users.items()],
-               require_nonce=True)
+    wsgi = app(
+        user_claims=[User(sub=sub, claims=dict(claims)) for sub, claims in users.items()], require_nonce=True
+    )
     server = werkzeug.serving.make_server("127.0.0.1", free_port(), wsgi, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True,
-                              name="oidc-provider-mock")
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True, name="oidc-provider-mock"
+    )
     thread.start()
     try:
         yield Provider(url=f"http://127.0.0.1:{server.server_port}")
@@ -70,8 +72,13 @@ class AuthSecrets:
         return self.cookie_secret, self.client_secret
 
 
-def secrets_toml(path: Path, app_port: int, provider: Provider, editors: Sequence[str] = (),
-                 claim: tuple[str, str] | None = None) -> AuthSecrets:
+def secrets_toml(
+    path: Path,
+    app_port: int,
+    provider: Provider,
+    editors: Sequence[str] = (),
+    claim: tuple[str, str] | None = None,
+) -> AuthSecrets:
     """Write a secrets file: `[auth]` for the provider (redirect_uri on 127.0.0.1:<app_port>) and the editor
     rules in `[observatoire]`. Fresh random secrets each time."""
     cookie_secret = secrets.token_urlsafe(32)

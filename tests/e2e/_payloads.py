@@ -22,7 +22,7 @@ PHISH = "phish.example"
 TITLE_MARK = "PWNED"
 
 HTML_PAYLOADS = (
-    f'<img src=x onerror="parent.document.title=\'{TITLE_MARK} \'+parent.location.host">',
+    f"<img src=x onerror=\"parent.document.title='{TITLE_MARK} '+parent.location.host\">",
     f'<script>parent.document.title="{TITLE_MARK} script"</script>',
     f"<svg onload=\"parent.document.title='{TITLE_MARK} svg'\"></svg>",
     f"<b onmouseover=\"alert('{TITLE_MARK}')\">survol</b>",
@@ -64,7 +64,7 @@ URL_PAYLOADS = (
     f"![](//{OUTSIDE_HOST}/d)",  # fits in the 20 characters kept of `de` / `a`
     f"[Cliquez ici](https://{PHISH}/)",
     ":red[**Compte bloqué**]",
-    f'<img src=x onerror="alert(\'{TITLE_MARK}\')">',
+    f"<img src=x onerror=\"alert('{TITLE_MARK}')\">",
     ":material/warning: \u202eevil\u200b",
 )
 
@@ -98,6 +98,7 @@ def _rewrite_csv(path: Path, columns: tuple[str, ...], only: Callable[[dict], bo
 
 def _formula_first(path: Path, column: str, only: Callable[[dict], bool], limit: int) -> None:
     """Prefix `column` of the first `limit` rows matching `only` with a formula payload (rotated)."""
+
     def edit(rows: list[dict[str, str]]) -> None:
         matching = [row for row in rows if only(row)][:limit]
         for i, row in enumerate(matching):
@@ -133,16 +134,20 @@ def make_payload_data(target: Path) -> Path:
         dep["nom"] = _with_payload(dep["nom"])
     (ref / "academie.json").write_text(json.dumps(academie, ensure_ascii=False, indent=2), encoding="utf-8")
     # measure sources: the bilan-cited ones (the illustrative marker keeps its meaning)
-    _rewrite_csv(target / "demo" / "mesures.csv", ("source",),
-                 only=lambda row: not row["source"].startswith("illustratif"))
+    _rewrite_csv(
+        target / "demo" / "mesures.csv", ("source",), only=lambda row: not row["source"].startswith("illustratif")
+    )
     # formulas at the start of texts that the download buttons export: measure sources (Données), the first
     # indicator's source (catalogue), the labs' sources (Laboratoires)
-    _formula_first(target / "demo" / "mesures.csv", "source", lambda row: not row["source"].startswith("illustratif"),
-                   limit=len(FORMULA_PAYLOADS))
+    _formula_first(
+        target / "demo" / "mesures.csv",
+        "source",
+        lambda row: not row["source"].startswith("illustratif"),
+        limit=len(FORMULA_PAYLOADS),
+    )
     _formula_first(ref / "indicateurs.csv", "source", lambda row: True, limit=1)
     _formula_first(ref / "laboratoires.csv", "source", lambda row: True, limit=len(FORMULA_PAYLOADS))
     return target
-
 
 
 def url_with_payloads(path: str, rotation: int) -> str:

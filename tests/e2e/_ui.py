@@ -154,7 +154,8 @@ def wait_map_drawn(page, timeout: float = 45_000) -> dict:  # noqa: ANN001
     frame = map_frame(page, timeout=timeout)
     frame.wait_for_function(
         """(n) => window.map && window.L && document.querySelectorAll('path.leaflet-interactive').length >= n""",
-        arg=len(bassins()), timeout=timeout,
+        arg=len(bassins()),
+        timeout=timeout,
     )
     frame.wait_for_timeout(300)  # let the markers pane finish drawing
     return map_state(frame)
@@ -243,7 +244,8 @@ def choose_in_multiselect(page, label: str, option: str) -> None:  # noqa: ANN00
 def multiselect_tags(page, label: str) -> list[str]:  # noqa: ANN001
     """Texts of the selected values (tags) of a sidebar multiselect."""
     widget = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(
-        has=page.get_by_role("combobox", name=label, exact=True))
+        has=page.get_by_role("combobox", name=label, exact=True)
+    )
     tags = widget.locator('[data-testid="stMultiSelectTagsContainer"] [data-tag]')
     return [(t.get_attribute("aria-label") or t.inner_text()).strip() for t in tags.all()]
 
@@ -254,7 +256,8 @@ def full_screenshot(page, path: str, width: int = 1600, max_height: int = 9000) 
     height = page.evaluate(
         """() => Math.max(...Array.from(document.querySelectorAll(
               '[data-testid="stMain"], [data-testid="stAppViewContainer"], [data-testid="stSidebarContent"]'))
-              .map(el => el.scrollHeight), document.documentElement.scrollHeight)""")
+              .map(el => el.scrollHeight), document.documentElement.scrollHeight)"""
+    )
     original = page.viewport_size
     page.set_viewport_size({"width": width, "height": int(min(max(height, 600), max_height))})
     page.wait_for_timeout(700)  # plotly relayout, map resize

@@ -81,8 +81,7 @@ def browser(chromium_available: None):
 
 @pytest.fixture()
 def context(browser):
-    ctx = browser.new_context(viewport=VIEWPORT, locale="fr-FR", accept_downloads=True,
-                              service_workers="block")
+    ctx = browser.new_context(viewport=VIEWPORT, locale="fr-FR", accept_downloads=True, service_workers="block")
     ctx.set_default_timeout(30_000)
     try:
         yield ctx

@@ -87,9 +87,17 @@ def test_kpi_sparklines_are_named_images_in_the_browser(page, server):
     goto(page, server + PAGES["vue-ensemble"])
     page.wait_for_selector("svg.kpi-sparkline")
     found = page.eval_on_selector_all(
-        "svg.kpi-sparkline", "els => els.map(e => [e.getAttribute('role'), e.getAttribute('aria-label'), "
-        "e.querySelector('title') && e.querySelector('title').textContent])")
-    assert found and all(role == "img" and label and label.startswith("Évolution : de ") and title == label
-                         for role, label, title in found), found
-    assert page.locator('[data-testid="stMetric"] svg[role="graphics-document"], '
-                        '[data-testid="stMetric"] .vega-embed').count() == 0
+        "svg.kpi-sparkline",
+        "els => els.map(e => [e.getAttribute('role'), e.getAttribute('aria-label'), "
+        "e.querySelector('title') && e.querySelector('title').textContent])",
+    )
+    assert found and all(
+        role == "img" and label and label.startswith("Évolution : de ") and title == label
+        for role, label, title in found
+    ), found
+    assert (
+        page.locator(
+            '[data-testid="stMetric"] svg[role="graphics-document"], [data-testid="stMetric"] .vega-embed'
+        ).count()
+        == 0
+    )

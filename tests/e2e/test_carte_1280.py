@@ -72,8 +72,14 @@ def _open(page, server: str, viewport: dict):  # noqa: ANN001, ANN202
 def _assert_no_selector_cut(page) -> list[dict]:  # noqa: ANN001
     shown = page.evaluate(_SELECT_VALUES_JS)
     labels = {s["label"] for s in shown}
-    assert {"Indicateur", "Année scolaire", "Classes", "Nombre de classes", "Fond de carte",
-            "Bassin sélectionné"} <= labels, labels
+    assert {
+        "Indicateur",
+        "Année scolaire",
+        "Classes",
+        "Nombre de classes",
+        "Fond de carte",
+        "Bassin sélectionné",
+    } <= labels, labels
     cut = [s for s in shown if s["scroll"] > s["client"]]
     assert not cut, f"texte coupé dans : {cut}"
     return shown
@@ -85,14 +91,20 @@ def _assert_title_clear(page) -> None:  # noqa: ANN001
     title = page.query_selector('[data-testid="stMain"] h1').bounding_box()
     menu = page.query_selector('[data-testid="stMainMenu"]').bounding_box()
     assert title["y"] >= 0 and title["x"] + title["width"] <= menu["x"], (title, menu)
-    hit = page.evaluate("""([x, y]) => {
+    hit = page.evaluate(
+        """([x, y]) => {
         const element = document.elementFromPoint(x, y);
         return element.closest('[data-testid="stHeader"]') === null ? "" : element.outerHTML.slice(0, 200);
-    }""", [title["x"] + 10, title["y"] + title["height"] / 2])
+    }""",
+        [title["x"] + 10, title["y"] + title["height"] / 2],
+    )
     assert not hit, f"le bandeau de l'en-tête intercepte les clics sur le titre : {hit}"
     # … but its main menu still opens
-    assert page.evaluate("""([x, y]) => document.elementFromPoint(x, y).closest('[data-testid="stMainMenu"]')
-        !== null""", [menu["x"] + menu["width"] / 2, menu["y"] + menu["height"] / 2])
+    assert page.evaluate(
+        """([x, y]) => document.elementFromPoint(x, y).closest('[data-testid="stMainMenu"]')
+        !== null""",
+        [menu["x"] + menu["width"] / 2, menu["y"] + menu["height"] / 2],
+    )
 
 
 def _assert_legends_clear(geometry: dict) -> None:

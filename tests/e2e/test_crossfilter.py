@@ -41,6 +41,7 @@ def test_a_click_on_a_lab_marker_opens_its_fiche(page, server):
     wait_idle(page)
     assert "niveau=college" in page.url  # the filters are kept
     page.locator('[data-testid="stMain"]').get_by_text("Comparaison avec l'académie").first.wait_for(
-        timeout=30_000)
+        timeout=30_000
+    )
     assert lab["nom"] in _ui.main_text(page)
     assert _ui.page_problems(page) == []

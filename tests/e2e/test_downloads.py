@@ -40,8 +40,9 @@ def test_chart_png_and_csv_keep_their_french_names(page, server, tmp_path):
         assert 0.002 < dark < 0.5, f"part de pixels sombres : {dark:.4f}"  # texts and curves, on white
         assert ImageStat.Stat(grey).mean[0] > 180  # a white background
 
-    expander = main.locator('[data-testid="stExpander"]').filter(
-        has=page.locator("summary", has_text="Données :")).first
+    expander = (
+        main.locator('[data-testid="stExpander"]').filter(has=page.locator("summary", has_text="Données :")).first
+    )
     expander.locator("summary").click()
     csv_button = expander.get_by_role("button", name="Télécharger (CSV)")
     csv_button.wait_for()
@@ -53,7 +54,9 @@ def test_chart_png_and_csv_keep_their_french_names(page, server, tmp_path):
     block, table = path.read_bytes().decode("utf-8-sig").split("\n\n", 1)
     about = {row[0]: row[1] for row in csv.reader(io.StringIO(block), delimiter=";")}
     assert about["# Filtres"] == "Département : 57 — Moselle"
-    assert about["# Filtres non appliqués"] == "Niveau : non détaillé pour cet indicateur (« Collège » non appliqué)"
+    assert (
+        about["# Filtres non appliqués"] == "Niveau : non détaillé pour cet indicateur (« Collège » non appliqué)"
+    )
     assert about["# Contenu"] == "Visites de l'ENT par année scolaire"
     assert table.splitlines()[0].split(";")[0] in ("Année scolaire", "Territoire"), table[:200]
 

@@ -24,35 +24,84 @@ LARGE = {"width": 1600, "height": 1000}
 
 DENY = {
     # Streamlit chrome
-    "Select all", "Page not found", "Stop", "Stopping...", "Running...", "Rerun", "Made with Streamlit",
-    "Collapse sidebar", "Expand sidebar", "Main menu", "Open", "About", "Close", "Sidebar", "App pages",
-    "Skip to main content", "Clear all", "Clear value", "Selected values", "No results", "Help",
-    "Link to heading", "Choose an option", "Copy", "Dismiss", "Vega visualization", "Print", "Theme",
+    "Select all",
+    "Page not found",
+    "Stop",
+    "Stopping...",
+    "Running...",
+    "Rerun",
+    "Made with Streamlit",
+    "Collapse sidebar",
+    "Expand sidebar",
+    "Main menu",
+    "Open",
+    "About",
+    "Close",
+    "Sidebar",
+    "App pages",
+    "Skip to main content",
+    "Clear all",
+    "Clear value",
+    "Selected values",
+    "No results",
+    "Help",
+    "Link to heading",
+    "Choose an option",
+    "Copy",
+    "Dismiss",
+    "Vega visualization",
+    "Print",
+    "Theme",
     "The page that you have requested does not seem to exist. Running the app's main page.",
     # dataframe toolbar and column menu
-    "Show/hide columns", "Download as CSV", "Search", "Fullscreen", "Close fullscreen", "Type to search",
-    "Sort ascending", "Sort descending", "Autosize", "Pin column", "Hide column", "Dataframe column menu",
+    "Show/hide columns",
+    "Download as CSV",
+    "Search",
+    "Fullscreen",
+    "Close fullscreen",
+    "Type to search",
+    "Sort ascending",
+    "Sort descending",
+    "Autosize",
+    "Pin column",
+    "Hide column",
+    "Dataframe column menu",
     # Plotly modebar
-    "Download plot as a PNG", "Download plot", "Pan", "Reset axes", "Autoscale", "Zoom in", "Zoom out",
-    "Box Select", "Lasso Select", "Reset view", "Produced with Plotly.js",
+    "Download plot as a PNG",
+    "Download plot",
+    "Pan",
+    "Reset axes",
+    "Autoscale",
+    "Zoom in",
+    "Zoom out",
+    "Box Select",
+    "Lasso Select",
+    "Reset view",
+    "Produced with Plotly.js",
 }
 DENY_PATTERNS = [
-    re.compile(r"^Made with Streamlit"), re.compile(r"^Select \d+ matches$"), re.compile(r"^Remove "),
-    re.compile(r"^Help for "), re.compile(r"^[a-z0-9_]+ icon$"), re.compile(r"Running the app's main page"),
+    re.compile(r"^Made with Streamlit"),
+    re.compile(r"^Select \d+ matches$"),
+    re.compile(r"^Remove "),
+    re.compile(r"^Help for "),
+    re.compile(r"^[a-z0-9_]+ icon$"),
+    re.compile(r"Running the app's main page"),
     re.compile(r"^Produced with Plotly"),
 ]
 
 
 def _dictionary_keys() -> set[str]:
     ours = json.loads((ROOT / "components" / "french_ui.json").read_text(encoding="utf-8"))["exact"]
-    plotly = json.loads((ROOT / "static" / "vendor" / "plotly.js-locales-3.7.0" / "fr.json").read_text(
-        encoding="utf-8"))["dictionary"]
+    plotly = json.loads(
+        (ROOT / "static" / "vendor" / "plotly.js-locales-3.7.0" / "fr.json").read_text(encoding="utf-8")
+    )["dictionary"]
     return {k for d in (ours, plotly) for k, v in d.items() if k != v}
 
 
 DENIED = DENY | _dictionary_keys()
-PLOTLY_FR = json.loads((ROOT / "static" / "vendor" / "plotly.js-locales-3.7.0" / "fr.json").read_text(
-    encoding="utf-8"))["dictionary"]
+PLOTLY_FR = json.loads(
+    (ROOT / "static" / "vendor" / "plotly.js-locales-3.7.0" / "fr.json").read_text(encoding="utf-8")
+)["dictionary"]
 
 # every attribute value and every visible text node of the main document (Material icon ligatures such as
 # « keyboard_double_arrow_left » are glyphs, not text; <noscript>, <style>, <script> are not shown)
@@ -121,8 +170,11 @@ def _states(page) -> dict[str, list[str]]:  # noqa: ANN001
         if visible:
             frame = visible[0]
         else:  # tables in a closed expander (« Données : … »): open the first one
-            expander = page.locator('[data-testid="stMain"] [data-testid="stExpander"]').filter(
-                has=page.locator('[data-testid="stDataFrame"]')).first
+            expander = (
+                page.locator('[data-testid="stMain"] [data-testid="stExpander"]')
+                .filter(has=page.locator('[data-testid="stDataFrame"]'))
+                .first
+            )
             expander.locator("summary").first.click()
             frame = expander.locator('[data-testid="stDataFrame"]').first
             frame.wait_for(state="visible", timeout=10_000)
@@ -131,7 +183,8 @@ def _states(page) -> dict[str, list[str]]:  # noqa: ANN001
         page.wait_for_timeout(200)
         frame.hover(force=True)  # a mouse move over the table: shows its toolbar
         toolbar = frame.locator('xpath=ancestor::*[@data-testid="stFullScreenFrame"][1]').locator(
-            '[data-testid="stElementToolbar"] button')
+            '[data-testid="stElementToolbar"] button'
+        )
         toolbar.first.wait_for(state="visible", timeout=10_000)
         for i in range(toolbar.count()):
             toolbar.nth(i).hover()
@@ -146,7 +199,7 @@ def _states(page) -> dict[str, list[str]]:  # noqa: ANN001
         plot.evaluate("e => e.scrollIntoView({block: 'center'})")
         page.wait_for_timeout(200)
         plot.hover(force=True)
-        buttons = plot.locator('.modebar-btn')
+        buttons = plot.locator(".modebar-btn")
         buttons.first.wait_for(state="visible", timeout=10_000)
         for i in range(buttons.count()):
             buttons.nth(i).hover()
@@ -218,8 +271,12 @@ def test_later_chrome_is_translated_and_app_content_never(page, server):
       chrome.remove(); md.remove();
       return out;
     }""")
-    assert result == {"button": "Arrêter", "title": "Arrêter",
-                      "text": "ArrêterExécution en cours… Réalisé avec Streamlit v1.67.0 ", "markdown": "Stop"}
+    assert result == {
+        "button": "Arrêter",
+        "title": "Arrêter",
+        "text": "ArrêterExécution en cours… Réalisé avec Streamlit v1.67.0 ",
+        "markdown": "Stop",
+    }
 
 
 def test_translation_cost_of_a_rerun(page, server):
@@ -232,9 +289,11 @@ def test_translation_cost_of_a_rerun(page, server):
     wait_idle(page)
     after = page.evaluate("() => ({...window.__observatoireFrench.stats})")
     calls, ms = after["calls"] - before["calls"], after["ms"] - before["ms"]
-    print(f"\nobservateur pendant un changement de filtre : {calls} appels, {ms:.1f} ms "
-          f"({after['translated'] - before['translated']} chaînes traduites) ; au chargement : "
-          f"{before['calls']} appels, {before['ms']:.1f} ms")
+    print(
+        f"\nobservateur pendant un changement de filtre : {calls} appels, {ms:.1f} ms "
+        f"({after['translated'] - before['translated']} chaînes traduites) ; au chargement : "
+        f"{before['calls']} appels, {before['ms']:.1f} ms"
+    )
     assert calls > 0  # the observer is alive after a rerun
 
 

@@ -47,8 +47,23 @@ LARGE = {"width": 1600, "height": 1000}
 SMALL = {"width": 1280, "height": 720}
 ZONE = '[data-testid="stFileUploader"]'
 # Streamlit 1.67's English for the file uploader (static/js FileUploader.*.js and utils.*.js), and older wording
-ENGLISH = ("Drag and drop", "Browse files", "Upload", "per file", "Limit", "MB", "KB", "Remove", "not allowed",
-           "File must be", "Error", "Add files", "file upload", "Cancel upload", "Click to retry")
+ENGLISH = (
+    "Drag and drop",
+    "Browse files",
+    "Upload",
+    "per file",
+    "Limit",
+    "MB",
+    "KB",
+    "Remove",
+    "not allowed",
+    "File must be",
+    "Error",
+    "Add files",
+    "file upload",
+    "Cancel upload",
+    "Click to retry",
+)
 # every attribute a user (or a screen reader) meets in the uploader, and its visible text
 _UPLOADER_STRINGS = """(zone) => {
   const out = [zone.innerText];
@@ -74,7 +89,9 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> versions.Repository:
 
 
 @pytest.fixture(scope="module")
-def app(provider: Provider, repo: versions.Repository, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def app(
+    provider: Provider, repo: versions.Repository, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     port = free_port()
     auth = secrets_toml(tmp_path_factory.mktemp("auth") / "secrets.toml", port, provider, editors=[EDITOR])
     with streamlit_server(store_dir=repo.root, port=port, secrets_file=auth.path) as server:
@@ -112,8 +129,11 @@ def _csv_file(repo: versions.Repository) -> tuple[bytes, float]:
 
 
 def _store_snapshot(repo: versions.Repository) -> dict[str, tuple[int, str]]:
-    return {str(p.relative_to(repo.root)): (p.stat().st_size, hashlib.sha256(p.read_bytes()).hexdigest())
-            for p in sorted(repo.root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(repo.root)): (p.stat().st_size, hashlib.sha256(p.read_bytes()).hexdigest())
+        for p in sorted(repo.root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _chip_size(size: float) -> str:
@@ -140,7 +160,8 @@ def _assert_uploader_french(page) -> str:  # noqa: ANN001
 
 def _upload(page, name: str, data: bytes, mime: str = "text/csv") -> None:  # noqa: ANN001
     page.locator(f'{ZONE} input[type="file"]').set_input_files(
-        files=[{"name": name, "mimeType": mime, "buffer": data}])
+        files=[{"name": name, "mimeType": mime, "buffer": data}]
+    )
 
 
 def _metric(page, label: str) -> str:  # noqa: ANN001
@@ -153,7 +174,9 @@ def _overview(page, server: Server) -> tuple[list[str], str]:  # noqa: ANN001
     goto(page, f"{server.url}/")
     page.locator('[data-testid="stMetricValue"]').first.wait_for()
     assert not page_problems(page), page_problems(page)
-    values = [v.strip() for v in page.locator('[data-testid="stMain"] [data-testid="stMetricValue"]').all_inner_texts()]
+    values = [
+        v.strip() for v in page.locator('[data-testid="stMain"] [data-testid="stMetricValue"]').all_inner_texts()
+    ]
     return values, page.locator('[data-testid="stApp"]').inner_text()
 
 
@@ -189,16 +212,20 @@ def test_templates_download(page, app, provider, outside):
         names[label] = download.suggested_filename
         data = Path(download.path()).read_bytes()
         if label == "Modèle CSV":
-            assert data.startswith(b"\xef\xbb\xbf" + b"indicateur;periode;territoire_type;territoire_code;niveau;"
-                                   b"thematique;public;valeur;origine;source\r\n"), data[:120]
+            assert data.startswith(
+                b"\xef\xbb\xbf" + b"indicateur;periode;territoire_type;territoire_code;niveau;"
+                b"thematique;public;valeur;origine;source\r\n"
+            ), data[:120]
             data.decode("utf-8-sig")  # UTF-8 throughout
         else:
             workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
             assert {"mesures", "codes"} <= set(workbook.sheetnames), workbook.sheetnames
             header = next(workbook["mesures"].iter_rows(min_row=1, max_row=1, values_only=True))
             assert "indicateur" in header and "valeur" in header, header
-    assert names == {"Modèle XLSX (avec la liste des codes)": "modèle-import-mesures.xlsx",
-                     "Modèle CSV": "modèle-import-mesures.csv"}
+    assert names == {
+        "Modèle XLSX (avec la liste des codes)": "modèle-import-mesures.xlsx",
+        "Modèle CSV": "modèle-import-mesures.csv",
+    }
     sign_out(page, app, provider)
     assert_loopback_only(outside, provider)
 
@@ -241,24 +268,42 @@ def test_import_publish_refuse_undo_logout(page, app, provider, repo, outside, s
     _upload(page, "notes.pdf", b"%PDF-1.4\n", mime="application/pdf")  # refused by the browser, never sent
     alert = zone.get_by_role("alert")
     alert.wait_for(state="attached")
-    assert alert.inner_text().strip() == "Erreur : Ce type de fichier n'est pas accepté (application/pdf).", \
+    assert alert.inner_text().strip() == "Erreur : Ce type de fichier n'est pas accepté (application/pdf).", (
         alert.inner_text()
+    )
     _assert_uploader_french(page)
     zone.get_by_role("button", name="Supprimer le fichier notes.pdf", exact=True).click()
     alert.wait_for(state="detached")
     lap("type refusé")
     # the other refusals need a 20 MB upload (30 s under load) or a failing server: the page's own translator
     # is asked directly, with the strings of Streamlit's bundle (utils.*.js)
-    translated = page.evaluate("""(texts) => texts.map((t) => window.__observatoireFrench.translate(t))""",
-                               ["File must be 20.0MB or smaller.", "File must be 2.5GB or smaller.",
-                                " files are not allowed.", "Only one file is allowed.", "File size is too small.",
-                                "Upload failed", "Error: ", "Unexpected error. Please try again.",
-                                "Cancel upload of ent.csv", "Click to retry upload"])
-    assert translated == [f"Le fichier ne doit pas dépasser 20{NNBSP}Mo.",
-                          f"Le fichier ne doit pas dépasser 2,5{NNBSP}Go.", " Ce type de fichier n'est pas accepté.",
-                          "Un seul fichier est accepté.", "Le fichier est trop petit.", "Échec de l'envoi",
-                          "Erreur : ", "Erreur imprévue pendant l'envoi. Veuillez réessayer.",
-                          "Annuler l'envoi de ent.csv", "Cliquer pour relancer l'envoi"], translated
+    translated = page.evaluate(
+        """(texts) => texts.map((t) => window.__observatoireFrench.translate(t))""",
+        [
+            "File must be 20.0MB or smaller.",
+            "File must be 2.5GB or smaller.",
+            " files are not allowed.",
+            "Only one file is allowed.",
+            "File size is too small.",
+            "Upload failed",
+            "Error: ",
+            "Unexpected error. Please try again.",
+            "Cancel upload of ent.csv",
+            "Click to retry upload",
+        ],
+    )
+    assert translated == [
+        f"Le fichier ne doit pas dépasser 20{NNBSP}Mo.",
+        f"Le fichier ne doit pas dépasser 2,5{NNBSP}Go.",
+        " Ce type de fichier n'est pas accepté.",
+        "Un seul fichier est accepté.",
+        "Le fichier est trop petit.",
+        "Échec de l'envoi",
+        "Erreur : ",
+        "Erreur imprévue pendant l'envoi. Veuillez réessayer.",
+        "Annuler l'envoi de ent.csv",
+        "Cliquer pour relancer l'envoi",
+    ], translated
     lap("autres refus")
 
     # 3. a cp1252 CSV with French numbers: preview, « Publier », the overview shows the new figure
@@ -296,8 +341,16 @@ def test_import_publish_refuse_undo_logout(page, app, provider, repo, outside, s
     before = _store_snapshot(repo)
     open_importer(page, app)
     latest = _rows(repo)[0]
-    bad = "\r\n".join([HEADER, ";".join(map(str, [*latest[:1], "2024/2025", *latest[2:7], "12", "x", "import"])),
-                       ";".join(map(str, [*latest[:7], "-5", "x", "import"]))]) + "\r\n"
+    bad = (
+        "\r\n".join(
+            [
+                HEADER,
+                ";".join(map(str, [*latest[:1], "2024/2025", *latest[2:7], "12", "x", "import"])),
+                ";".join(map(str, [*latest[:7], "-5", "x", "import"])),
+            ]
+        )
+        + "\r\n"
+    )
     _upload(page, "faux.csv", bad.encode("cp1252"))
     page.get_by_text("Fichier refusé", exact=False).wait_for()
     wait_idle(page)
@@ -305,8 +358,9 @@ def test_import_publish_refuse_undo_logout(page, app, provider, repo, outside, s
     assert "Rien n'a été publié" in said and "« faux.csv »" in said, said[:2000]
     problems = page.locator('[data-testid="stMain"] [data-testid="stMarkdownContainer"] li').all_inner_texts()
     assert any("2024/2025" in p and re.search(r"\bligne 2\b", p, re.I) for p in problems), problems
-    assert any(("-5" in p or "−5" in p or "négative" in p) and re.search(r"\bligne 3\b", p, re.I) for p in problems), \
-        problems
+    assert any(
+        ("-5" in p or "−5" in p or "négative" in p) and re.search(r"\bligne 3\b", p, re.I) for p in problems
+    ), problems
     assert page.get_by_role("button", name="Publier", exact=True).count() == 0
     assert _store_snapshot(repo) == before and repo.current().number == 2
     lap("fichier refusé")
@@ -357,17 +411,29 @@ def test_a_french_sheet_lists_every_problem_in_one_upload(page, app, provider, r
     before = _store_snapshot(repo)
     sign_in(page, app, provider, EDITOR)
     cases = [
-        (SHEETS / "gar-pix-2024-2025.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-         [r"^Ligne 6, colonne « periode » \(cellule B6\) : période annuelle attendue, par exemple 2024-2025",
-          r"^Ligne 8, colonne « territoire_code » \(cellule D8\) : .*vouliez-vous dire « 54-nancy »",
-          r"^Ligne 10, colonne « valeur » \(cellule H10\) : nombre attendu \(valeur « non communiqué »\)"],
-         ["Ligne 1 ignorée (« Statistiques GAR et PIX 2024-2025 — DRANE Nancy-Metz »)",
-          "Colonne ignorée : « notes » (J)"]),
-        (None, "text/csv",
-         [r"^Ligne 4, colonne « periode » \(cellule B4\) : .*vouliez-vous dire « 2024-2025 »",
-          r"^Ligne 5, colonne « niveau » \(cellule E5\) : code inconnu, vouliez-vous dire « college »",
-          r"^Ligne 6, colonne « valeur » \(cellule H6\) : taux hors de l'intervalle 0 à 100"],
-         ["Ligne 1 ignorée (« Statistiques PIX 2024-2025 (export Excel) »)", "Colonne ignorée : « Notes » (K)"]),
+        (
+            SHEETS / "gar-pix-2024-2025.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            [
+                r"^Ligne 6, colonne « periode » \(cellule B6\) : période annuelle attendue, par exemple 2024-2025",
+                r"^Ligne 8, colonne « territoire_code » \(cellule D8\) : .*vouliez-vous dire « 54-nancy »",
+                r"^Ligne 10, colonne « valeur » \(cellule H10\) : nombre attendu \(valeur « non communiqué »\)",
+            ],
+            [
+                "Ligne 1 ignorée (« Statistiques GAR et PIX 2024-2025 — DRANE Nancy-Metz »)",
+                "Colonne ignorée : « notes » (J)",
+            ],
+        ),
+        (
+            None,
+            "text/csv",
+            [
+                r"^Ligne 4, colonne « periode » \(cellule B4\) : .*vouliez-vous dire « 2024-2025 »",
+                r"^Ligne 5, colonne « niveau » \(cellule E5\) : code inconnu, vouliez-vous dire « college »",
+                r"^Ligne 6, colonne « valeur » \(cellule H6\) : taux hors de l'intervalle 0 à 100",
+            ],
+            ["Ligne 1 ignorée (« Statistiques PIX 2024-2025 (export Excel) »)", "Colonne ignorée : « Notes » (K)"],
+        ),
     ]
     for path, mime, expected, notices in cases:
         open_importer(page, app)
@@ -377,8 +443,12 @@ def test_a_french_sheet_lists_every_problem_in_one_upload(page, app, provider, r
             _upload(page, path.name, path.read_bytes(), mime)
         page.get_by_text("Fichier refusé : 3 problèmes", exact=False).wait_for()
         wait_idle(page)
-        listed = [p.replace("\u00a0", " ") for p in page.locator(
-            '[data-testid="stMain"] [data-testid="stMarkdownContainer"] li').all_inner_texts()]
+        listed = [
+            p.replace("\u00a0", " ")
+            for p in page.locator(
+                '[data-testid="stMain"] [data-testid="stMarkdownContainer"] li'
+            ).all_inner_texts()
+        ]
         assert len(listed) == 3, listed
         for pattern, problem in zip(expected, listed, strict=True):
             assert re.search(pattern, problem), (pattern, problem)

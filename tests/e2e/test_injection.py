@@ -105,9 +105,16 @@ class Watch:
         """Payload elements in the main document and in every iframe (recorded, asserted at the end)."""
         for frame in page.frames:
             try:
-                found = frame.evaluate(_FIND_INJECTED, [
-                    _payloads.TITLE_MARK, _payloads.SCRIPT_BODY, list(_payloads.MARKUP_TEXTS), _payloads.PHISH,
-                    _payloads.OUTSIDE_HOST])
+                found = frame.evaluate(
+                    _FIND_INJECTED,
+                    [
+                        _payloads.TITLE_MARK,
+                        _payloads.SCRIPT_BODY,
+                        list(_payloads.MARKUP_TEXTS),
+                        _payloads.PHISH,
+                        _payloads.OUTSIDE_HOST,
+                    ],
+                )
             except Exception as err:  # a frame replaced meanwhile (Streamlit rerun): checked on the next step
                 if "detached" in str(err).lower() or "destroyed" in str(err).lower():
                     continue
@@ -117,8 +124,13 @@ class Watch:
         self.problems += [f"{step} : {p}" for p in _ui.page_problems(page)]
 
     def outside(self) -> list[str]:
-        return sorted({url for url in self.requests if not (
-            url == self.origin or url.startswith(self.origin + "/") or url.startswith(LOCAL_SCHEMES))})
+        return sorted(
+            {
+                url
+                for url in self.requests
+                if not (url == self.origin or url.startswith(self.origin + "/") or url.startswith(LOCAL_SCHEMES))
+            }
+        )
 
     def assert_clean(self) -> None:
         assert self.requests, "aucune requête enregistrée"
@@ -133,15 +145,18 @@ class Watch:
 def _hover_bassins(page, frame_handle, watch: Watch, step: str, limit: int | None = None) -> int:  # noqa: ANN001
     """Hover the bassins of a map (Leaflet GeoJSON tooltips) and check the map's document after each hover."""
     frame = frame_handle.content_frame()
-    frame.wait_for_function("() => window.L && document.querySelectorAll('path.leaflet-interactive').length",
-                            timeout=45_000)
+    frame.wait_for_function(
+        "() => window.L && document.querySelectorAll('path.leaflet-interactive').length", timeout=45_000
+    )
     box = frame_handle.bounding_box()
     points = frame.evaluate(_BASSIN_POINTS)[:limit]
     for code, x, y in points:
         page.mouse.move(box["x"] + x, box["y"] + y)
         frame.wait_for_selector(".leaflet-tooltip", timeout=5_000)
         tooltip = frame.locator(".leaflet-tooltip").last.inner_text()
-        assert _payloads.TITLE_MARK in tooltip, f"{code} : l'infobulle ne montre pas le texte tel quel ({tooltip!r})"
+        assert _payloads.TITLE_MARK in tooltip, (
+            f"{code} : l'infobulle ne montre pas le texte tel quel ({tooltip!r})"
+        )
         watch.check(page, f"{step}, survol {code}")
     return len(points)
 
@@ -170,7 +185,9 @@ def _hover_plotly(page, watch: Watch, step: str) -> list[str]:  # noqa: ANN001
                 point.hover(timeout=5_000, force=True)
                 plot.locator(".hoverlayer .hovertext").first.wait_for(timeout=3_000)
             watch.check(page, f"{step}, survol du graphique {i + 1}")
-        shown += plot.locator(".hoverlayer text, .xtick text, .ytick text, .legendtext, .gtitle").all_text_contents()
+        shown += plot.locator(
+            ".hoverlayer text, .xtick text, .ytick text, .legendtext, .gtitle"
+        ).all_text_contents()
     return shown
 
 
@@ -201,8 +218,9 @@ def _visit_with_hostile_data(page, base: str, watch: Watch, screenshots_dir) -> 
     assert _hover_bassins(page, handle, watch, "/carte") >= len(_ui.bassins()) - 2
     frame = handle.content_frame()
     points = frame.evaluate(_BASSIN_POINTS)
-    code, x, y = next(p for p in points if p[0] == "54-briey") if any(p[0] == "54-briey" for p in points) \
-        else points[0]
+    code, x, y = (
+        next(p for p in points if p[0] == "54-briey") if any(p[0] == "54-briey" for p in points) else points[0]
+    )
     box = handle.bounding_box()
     page.mouse.move(box["x"] + x, box["y"] + y)
     frame.wait_for_selector(".leaflet-tooltip")
@@ -290,20 +308,40 @@ def test_hostile_url_parameters_are_quoted_never_rendered(context, server):
 def test_the_detector_finds_rendered_payloads(page):
     """The checks above are not vacuous: on a page where the payloads DID become markup, each is reported."""
     page.set_content(
-        '<html><head><title>x</title></head><body><p>Texte\u202e inversé</p>'
+        "<html><head><title>x</title></head><body><p>Texte\u202e inversé</p>"
         '<img src="x" onerror="parent.document.title=\'PWNED\'"><img src="http://127.0.0.1:9/px.png">'
         '<a href="https://phish.example/">Cliquez ici</a><span class="stMarkdownColoredText"><strong>Compte '
         'bloqué</strong></span><span role="img">warning</span><span class="katex">x</span>'
-        '<script>parent.document.title="PWNED script"</script><p>a\\:b &amp;lt; \U0001F604</p></body></html>')
+        '<script>parent.document.title="PWNED script"</script><p>a\\:b &amp;lt; \U0001f604</p></body></html>'
+    )
     page.evaluate("() => { document.title = 'PWNED'; }")
-    found = " ".join(page.evaluate(_FIND_INJECTED, [
-        _payloads.TITLE_MARK, _payloads.SCRIPT_BODY, list(_payloads.MARKUP_TEXTS), _payloads.PHISH,
-        _payloads.OUTSIDE_HOST]))
-    for kind in ("gestionnaire onerror", "image : <img src=\"x\"", "image : <img src=\"http://127.0.0.1:9",
-                 "lien : <a href=\"https://phish", "balisage Streamlit : <span class=\"stMarkdownColoredText",
-                 "icône", "balisage Streamlit : <span class=\"katex", "script : ", "élément créé par le texte : <strong",
-                 "caractère invisible U+202E", "titre : PWNED", "échappé deux fois",
-                 "émoji"):
+    found = " ".join(
+        page.evaluate(
+            _FIND_INJECTED,
+            [
+                _payloads.TITLE_MARK,
+                _payloads.SCRIPT_BODY,
+                list(_payloads.MARKUP_TEXTS),
+                _payloads.PHISH,
+                _payloads.OUTSIDE_HOST,
+            ],
+        )
+    )
+    for kind in (
+        "gestionnaire onerror",
+        'image : <img src="x"',
+        'image : <img src="http://127.0.0.1:9',
+        'lien : <a href="https://phish',
+        'balisage Streamlit : <span class="stMarkdownColoredText',
+        "icône",
+        'balisage Streamlit : <span class="katex',
+        "script : ",
+        "élément créé par le texte : <strong",
+        "caractère invisible U+202E",
+        "titre : PWNED",
+        "échappé deux fois",
+        "émoji",
+    ):
         assert kind in found, (kind, found)
 
 
@@ -332,8 +370,10 @@ def _cells_of(path) -> tuple[list[str], list[str]]:  # noqa: ANN001
         return [c for row in rows for c in row], []
     book = openpyxl.load_workbook(path)  # every sheet: the data and « À propos »
     cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
-    return ([c.value for c in cells if isinstance(c.value, str)],
-            [c.coordinate for c in cells if c.data_type == "f"])
+    return (
+        [c.value for c in cells if isinstance(c.value, str)],
+        [c.coordinate for c in cells if c.data_type == "f"],
+    )
 
 
 # One file per kind in the browser: the measures' CSV of Données (measure sources) and the labs' Excel file of
@@ -351,8 +391,9 @@ def test_downloads_neutralise_formulas_one_file_per_kind(payload_server, browser
     apostrophe, no formula cell, and numbers (negative ones included) stay numbers."""
     from tests.e2e.test_pages import _download
 
-    context = browser.new_context(viewport=VIEWPORT, locale="fr-FR", accept_downloads=True,
-                                  service_workers="block")
+    context = browser.new_context(
+        viewport=VIEWPORT, locale="fr-FR", accept_downloads=True, service_workers="block"
+    )
     context.set_default_timeout(30_000)
     files = []
     try:
@@ -368,7 +409,8 @@ def test_downloads_neutralise_formulas_one_file_per_kind(payload_server, browser
             assert formulas == [], f"{target.name} : cellules formules {formulas[:5]}"
             for text in texts:
                 assert not text.startswith(TRIGGERS) or (text.startswith("-") and _is_number(text)), (
-                    f"{target.name} : cellule non neutralisée « {text[:60]} »")
+                    f"{target.name} : cellule non neutralisée « {text[:60]} »"
+                )
             neutralised = sum(1 for t in texts if t.startswith("'") and t[1:2] in "=+-@")
             assert neutralised >= 1, f"{target.name} : aucune formule des données n'a atteint ce fichier"
     finally:

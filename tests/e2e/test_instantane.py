@@ -92,8 +92,11 @@ def _offline_page(browser, path: Path, device: dict):  # noqa: ANN001, ANN202
 
 
 def _show(page, selector: str) -> None:  # noqa: ANN001
-    page.evaluate("(s) => { document.documentElement.style.scrollBehavior = 'auto';"
-                  " document.querySelector(s).scrollIntoView({block: 'center'}); }", selector)
+    page.evaluate(
+        "(s) => { document.documentElement.style.scrollBehavior = 'auto';"
+        " document.querySelector(s).scrollIntoView({block: 'center'}); }",
+        selector,
+    )
     page.wait_for_timeout(150)
 
 
@@ -146,23 +149,33 @@ def test_opened_from_disk_offline_on_a_phone_and_a_projector(browser, instantane
         shown = _touch_or_hover(page, x, y, touch)
         evolution = next(s for s in deck.slides if s.kind == "evolution")
         last = evolution.figure.alt.rsplit(" ; ", 1)[1].rstrip(".")
-        assert shown.replace("\u202f", " ").replace("\u00a0", " ").endswith(
-            last.split(" : ", 1)[1].replace("\u202f", " ").replace("\u00a0", " ")), (shown, last)
+        assert (
+            shown.replace("\u202f", " ")
+            .replace("\u00a0", " ")
+            .endswith(last.split(" : ", 1)[1].replace("\u202f", " ").replace("\u00a0", " "))
+        ), (shown, last)
         assert "2023-2024" in shown
 
         if name == "1280":  # a projector: one slide per screen, → goes to the next one
-            heights = page.evaluate("() => [...document.querySelectorAll('.obs-slide')].map(s => "
-                                    "[s.id, Math.round(s.getBoundingClientRect().height), s.scrollHeight])")
+            heights = page.evaluate(
+                "() => [...document.querySelectorAll('.obs-slide')].map(s => "
+                "[s.id, Math.round(s.getBoundingClientRect().height), s.scrollHeight])"
+            )
             for section, height, scroll in heights:
                 assert height <= 721 and scroll <= 721, (section, height, scroll)
-            page.evaluate("() => { document.documentElement.style.scrollBehavior = 'auto'; window.scrollTo(0, 0); }")
+            page.evaluate(
+                "() => { document.documentElement.style.scrollBehavior = 'auto'; window.scrollTo(0, 0); }"
+            )
             page.keyboard.press("ArrowRight")
             page.wait_for_timeout(200)
             top = page.evaluate("() => Math.round(document.getElementById('diapo-2').getBoundingClientRect().top)")
             assert abs(top) <= 2, top
         for number in range(1, len(deck.slides) + 1):
-            page.evaluate("(n) => { document.documentElement.style.scrollBehavior = 'auto';"
-                          " document.getElementById('diapo-' + n).scrollIntoView(); }", number)
+            page.evaluate(
+                "(n) => { document.documentElement.style.scrollBehavior = 'auto';"
+                " document.getElementById('diapo-' + n).scrollIntoView(); }",
+                number,
+            )
             page.mouse.move(1, 1) if not touch else None
             page.wait_for_timeout(120)
             page.screenshot(path=str(screenshots_dir / f"instantane-{name}-diapo-{number}.png"))

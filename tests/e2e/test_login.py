@@ -39,8 +39,13 @@ def provider(chromium_available: None) -> Iterator[Provider]:
 def auth_app(provider: Provider, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, AuthSecrets]]:
     """The dashboard with sign-in configured for the local provider."""
     port = free_port()
-    auth = secrets_toml(tmp_path_factory.mktemp("auth") / "secrets.toml", port, provider,
-                        editors=[EDITOR.lower()], claim=("groups", "drane-editeurs"))
+    auth = secrets_toml(
+        tmp_path_factory.mktemp("auth") / "secrets.toml",
+        port,
+        provider,
+        editors=[EDITOR.lower()],
+        claim=("groups", "drane-editeurs"),
+    )
     with streamlit_server(port=port, secrets_file=auth.path) as server:
         yield server, auth
         log = server.log_path.read_text(encoding="utf-8", errors="replace")
@@ -54,8 +59,9 @@ def _assert_no_secret(page, auth: AuthSecrets) -> None:  # noqa: ANN001
         assert value not in html, "un secret apparaît dans la page"
 
 
-@pytest.mark.parametrize("sub,name", [(EDITOR, "Claire Éditrice"), (GROUP_EDITOR, "Jean Groupe")],
-                         ids=["allow-list", "group-claim"])
+@pytest.mark.parametrize(
+    "sub,name", [(EDITOR, "Claire Éditrice"), (GROUP_EDITOR, "Jean Groupe")], ids=["allow-list", "group-claim"]
+)
 def test_editor_login_import_page_logout(page, auth_app, provider, outside, sub, name):
     server, auth = auth_app
     _sign_in(page, server, provider, sub)
@@ -118,8 +124,9 @@ def test_sign_out_ends_every_tab_and_every_copy_of_the_cookie(page, context, bro
     tab_b = context.new_page()
     _open_importer(tab_b, server)
     assert "Connecté en tant que Claire Éditrice" in _text(tab_b)
-    tab_b.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(files=[{"name": "ent.csv", "mimeType": "text/csv",
-                                                          "buffer": _changed_row_csv(server)}])
+    tab_b.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+        files=[{"name": "ent.csv", "mimeType": "text/csv", "buffer": _changed_row_csv(server)}]
+    )
     tab_b.get_by_text("Fichier lisible et valide", exact=False).wait_for()
     wait_idle(tab_b)
     copied = browser.new_context(viewport=VIEWPORT, locale="fr-FR")
@@ -148,8 +155,7 @@ def test_sign_out_ends_every_tab_and_every_copy_of_the_cookie(page, context, bro
     _assert_loopback_only(outside, provider)
 
 
-def test_without_any_secrets_the_page_explains_and_refuses(page, chromium_available, outside,
-                                                           tmp_path: Path):
+def test_without_any_secrets_the_page_explains_and_refuses(page, chromium_available, outside, tmp_path: Path):
     """No secrets file at all (a missing path): no crash, no Streamlit warning, the French explanation."""
     with streamlit_server(secrets_file=tmp_path / "absent.toml") as server:
         _open_importer(page, server)

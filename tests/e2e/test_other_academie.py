@@ -18,11 +18,20 @@ from tests.e2e._ui import goto, wait_idle
 
 ROOT = Path(__file__).resolve().parents[2]
 ESSAI = ROOT / "tests" / "academies" / "essai"
-PAGES = {"vue-ensemble": "/", "carte": "/carte", "indicateurs": "/indicateurs", "laboratoires": "/laboratoires",
-         "projets": "/projets", "donnees": "/donnees", "presentation": "/presentation"}
+PAGES = {
+    "vue-ensemble": "/",
+    "carte": "/carte",
+    "indicateurs": "/indicateurs",
+    "laboratoires": "/laboratoires",
+    "projets": "/projets",
+    "donnees": "/donnees",
+    "presentation": "/presentation",
+}
 OTHER = re.compile(r"Nancy|Metz|Moselle|Meurthe|Vosges|Meuse")
-BASSINS = [f["properties"]["code"] for f in
-           json.loads((ESSAI / "reference" / "bassins.geojson").read_text(encoding="utf-8"))["features"]]
+BASSINS = [
+    f["properties"]["code"]
+    for f in json.loads((ESSAI / "reference" / "bassins.geojson").read_text(encoding="utf-8"))["features"]
+]
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +42,12 @@ def essai(chromium_available, tmp_path_factory) -> Iterator[Server]:  # noqa: AN
 
 def _map_paths(page, count: int = len(BASSINS)) -> int:  # noqa: ANN001
     frame = _ui.map_frame(page, timeout=60_000)
-    frame.wait_for_function("""(n) => window.map && window.L
+    frame.wait_for_function(
+        """(n) => window.map && window.L
                                && document.querySelectorAll('path.leaflet-interactive').length >= n""",
-                            arg=count, timeout=60_000)
+        arg=count,
+        timeout=60_000,
+    )
     return frame.evaluate("() => document.querySelectorAll('path.leaflet-interactive').length")
 
 

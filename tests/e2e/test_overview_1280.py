@@ -47,8 +47,9 @@ _CARDS = """() => {
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
 def test_kpi_cards_are_never_cut_and_say_their_reference_year(browser, server, screenshots_dir, width, height):
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR",
-                                  service_workers="block")
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, locale="fr-FR", service_workers="block"
+    )
     try:
         page = context.new_page()
         goto(page, server + "/")

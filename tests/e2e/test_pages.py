@@ -104,10 +104,12 @@ def test_departement_filter_changes_charts_and_url_and_the_url_restores_it(conte
     page.wait_for_url(re.compile(r"[?&]dep=57(&|$)"))
     wait_idle(page)
     assert _ui.page_problems(page) == []
-    assert _ui.eventually(lambda: _ui.multiselect_tags(page, "Département") == [moselle]), \
-        _ui.multiselect_tags(page, "Département")
-    assert _ui.eventually(lambda: _ui.content_signature(page) != before), \
+    assert _ui.eventually(lambda: _ui.multiselect_tags(page, "Département") == [moselle]), _ui.multiselect_tags(
+        page, "Département"
+    )
+    assert _ui.eventually(lambda: _ui.content_signature(page) != before), (
         "le filtre Département n'a rien changé à la page"
+    )
 
     # a copied link reopens the same view in a new session
     shared = page.url
@@ -115,13 +117,15 @@ def test_departement_filter_changes_charts_and_url_and_the_url_restores_it(conte
     try:
         again = other.new_page()
         goto(again, shared)
-        assert _ui.eventually(lambda: _ui.multiselect_tags(again, "Département") == [moselle]), \
+        assert _ui.eventually(lambda: _ui.multiselect_tags(again, "Département") == [moselle]), (
             _ui.multiselect_tags(again, "Département")
+        )
         assert "dep=57" in again.url
         assert _ui.page_problems(again) == []
         # both pages drawn (charts are drawn after the run ends): the same content
-        assert _ui.eventually(lambda: _ui.content_signature(again) == _ui.content_signature(page)), \
+        assert _ui.eventually(lambda: _ui.content_signature(again) == _ui.content_signature(page)), (
             "le lien copié ne rouvre pas la même vue"
+        )
     finally:
         other.close()
 
@@ -148,7 +152,11 @@ def test_keyboard_only_navigation_and_filter(page, server):
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/carte(\?|$)"))
     wait_idle(page)
-    assert page.locator('[data-testid="stSidebarNav"] a[aria-current="page"]').get_attribute("href").endswith("/carte")
+    assert (
+        page.locator('[data-testid="stSidebarNav"] a[aria-current="page"]')
+        .get_attribute("href")
+        .endswith("/carte")
+    )
 
     tab_to("""() => { const e = document.activeElement;
                       return e && e.getAttribute('role') === 'combobox' && e.getAttribute('aria-label') === 'Département'; }""")
@@ -182,8 +190,11 @@ def _open_data_expander(page, server):  # noqa: ANN001, ANN202
     """First « Données : … » expander of the first page that has one (indicateurs first), opened."""
     for path in ("/indicateurs", "/", "/carte", "/laboratoires", "/donnees"):
         goto(page, server + path)
-        expander = page.locator('[data-testid="stExpander"]').filter(
-            has=page.locator("summary", has_text="Données :")).first
+        expander = (
+            page.locator('[data-testid="stExpander"]')
+            .filter(has=page.locator("summary", has_text="Données :"))
+            .first
+        )
         if expander.count():
             expander.locator("summary").click()
             expander.get_by_role("button", name="Télécharger (CSV)").wait_for()

@@ -24,15 +24,25 @@ from bench._server import Server, goto, streamlit_server, wait_idle
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_TEXT = "CONTENU DE LA PAGE NON LISTÉE"
-IGNORED = shutil.ignore_patterns(".venv", ".git", "var", "artifacts", "__pycache__", ".pytest_cache",
-                                 ".ruff_cache", "node_modules", ".hypothesis")
+IGNORED = shutil.ignore_patterns(
+    ".venv",
+    ".git",
+    "var",
+    "artifacts",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    "node_modules",
+    ".hypothesis",
+)
 
 
 def _copy(tmp_path: Path) -> Path:
     root = tmp_path / "observatoire"
     shutil.copytree(ROOT, root, ignore=IGNORED)
     (root / "pages" / "zz_page_non_listee.py").write_text(
-        f'import streamlit as st\n\nst.title("{SECRET_TEXT}")\n', encoding="utf-8")
+        f'import streamlit as st\n\nst.title("{SECRET_TEXT}")\n', encoding="utf-8"
+    )
     return root
 
 

@@ -31,8 +31,7 @@ from tests.e2e._ui import MAP_IFRAME, PAGES, eventually, goto, page_problems, wa
 from tests.e2e.test_accessibility import blocking, describe, run_axe
 from tests.e2e.test_french import english_left
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 3}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 3}
 ALL_PAGES = {**PAGES, "presentation": "/presentation", "importer": "/importer"}
 WITHOUT_SUMMARY = {"presentation", "importer"}  # the filters do not apply there
 LEGENDS_MAX = 0.25  # share of the map the légendes may cover
@@ -118,8 +117,9 @@ def test_every_page_on_a_phone(phone, server, screenshots_dir, name):
         assert not summary.count() or not summary.is_visible()
     else:
         assert summary.is_visible()
-        assert re.fullmatch(r"Filtres : aucun, toute l'académie\s*Modifier", summary.inner_text().strip()), \
+        assert re.fullmatch(r"Filtres : aucun, toute l'académie\s*Modifier", summary.inner_text().strip()), (
             summary.inner_text()
+        )
         box, title = summary.bounding_box(), page.locator('[data-testid="stMain"] h1').first.bounding_box()
         assert box["y"] + box["height"] <= title["y"] + 1  # above the page's title
     _assert_no_overflow(page, name)
@@ -326,14 +326,21 @@ def test_charts_keep_the_phone_width(phone, server, screenshots_dir):
     _open(page, server + "/indicateurs?par=departement")
     for unit in ("visites", "connexions"):
         # the chart the person sees (a rerun may keep the previous run's element hidden in the page a moment)
-        page.wait_for_function("""(unit) => Array.from(document.querySelectorAll(
+        page.wait_for_function(
+            """(unit) => Array.from(document.querySelectorAll(
                 '[data-testid="stMain"] .js-plotly-plot')).some(gd => gd.checkVisibility() && gd.layout
                 && gd.layout.yaxis.title.text === unit && gd.layout.legend.orientation === 'h'
-                && gd.layout.font.size <= 12)""", arg=unit)
-        page.locator('[data-testid="stMain"] .js-plotly-plot').filter(visible=True).first.scroll_into_view_if_needed()
+                && gd.layout.font.size <= 12)""",
+            arg=unit,
+        )
+        page.locator('[data-testid="stMain"] .js-plotly-plot').filter(
+            visible=True
+        ).first.scroll_into_view_if_needed()
         chart = page.evaluate(_CHART)
         assert chart is not None, unit
-        assert chart["legend"]["top"] >= chart["plotBottom"] and chart["legend"]["right"] <= chart["right"] + 1, chart
+        assert chart["legend"]["top"] >= chart["plotBottom"] and chart["legend"]["right"] <= chart["right"] + 1, (
+            chart
+        )
         assert chart["plot"] >= 0.5 * chart["width"], chart
         assert max(chart["fonts"]) <= 13 and min(chart["fonts"]) >= 10, chart["fonts"]
         _assert_no_overflow(page, unit)
@@ -373,14 +380,18 @@ _SLIDE = """(selector) => {
   return {cut, outside, figure, doc: document.scrollingElement.scrollWidth, main: [main.scrollWidth, main.clientWidth],
           counted: main.querySelectorAll(selector).length};
 }"""
-_SLIDE_TEXTS = (".obs-slide-title, .obs-slide-subtitle, .obs-counter, .obs-figure-value, .obs-figure-label, "
-                ".obs-figure-delta, .obs-bullets li, .obs-source, .obs-qr p, button")
+_SLIDE_TEXTS = (
+    ".obs-slide-title, .obs-slide-subtitle, .obs-counter, .obs-figure-value, .obs-figure-label, "
+    ".obs-figure-delta, .obs-bullets li, .obs-source, .obs-qr p, button"
+)
 
 
 def _wait_slide(page, index: int, count: int) -> None:  # noqa: ANN001
     page.wait_for_function(
         "([text]) => { const c = document.querySelector('.obs-counter'); return c && c.innerText.trim() === text; }",
-        arg=[f"{index} / {count}"], timeout=60_000)
+        arg=[f"{index} / {count}"],
+        timeout=60_000,
+    )
     wait_idle(page)
     if page.locator(".st-key-pres_figure_portrait .js-plotly-plot").count():
         page.wait_for_selector(".st-key-pres_figure_portrait .js-plotly-plot .main-svg", state="visible")
@@ -433,7 +444,7 @@ def test_a_wide_screen_keeps_its_layout(page, server):
     assert sidebar["collapsed"] == "false" and sidebar["right"] > 200, sidebar
     summary = _summary(page)
     assert summary.count() == 1 and not summary.is_visible()
-    assert page.locator('.st-key-noprint_filtres_resume').evaluate("e => getComputedStyle(e).display") == "none"
+    assert page.locator(".st-key-noprint_filtres_resume").evaluate("e => getComputedStyle(e).display") == "none"
     _open(page, server + "/indicateurs?par=departement")  # the projector's chart: its legend on the right
     legend = page.locator('[data-testid="stMain"] .js-plotly-plot').first.evaluate("gd => gd.layout.legend")
     assert legend["orientation"] == "v" and legend["x"] > 1 and legend["font"]["size"] == 16, legend

@@ -62,7 +62,9 @@ def _counter(page) -> tuple[int, int]:  # noqa: ANN001
 def _wait_slide(page, index: int, count: int) -> None:  # noqa: ANN001
     page.wait_for_function(
         "([text]) => { const c = document.querySelector('.obs-counter'); return c && c.innerText.trim() === text; }",
-        arg=[f"{index} / {count}"], timeout=60_000)
+        arg=[f"{index} / {count}"],
+        timeout=60_000,
+    )
     wait_idle(page)
     if page.locator('[data-testid="stMain"] [data-testid="stPlotlyChart"]').count():
         page.wait_for_selector('[data-testid="stMain"] .js-plotly-plot .main-svg', state="visible")
@@ -84,8 +86,9 @@ def _qr_image(page) -> Image.Image:  # noqa: ANN001
 
 @pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_every_slide_fits_the_screen_offline_and_accessible(browser, server, screenshots_dir, width, height):
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR",
-                                  service_workers="block")
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, locale="fr-FR", service_workers="block"
+    )
     context.set_default_timeout(30_000)
     outside = guard_loopback(context)
     try:
@@ -123,7 +126,9 @@ def test_every_slide_fits_the_screen_offline_and_accessible(browser, server, scr
             if index < count:
                 page.locator("body").press("ArrowRight")  # the keyboard, as with a presentation remote
                 _wait_slide(page, index + 1, count)
-        assert page.locator(".st-key-pres_next button").evaluate_all("els => els.length && els.every(e => e.disabled)")
+        assert page.locator(".st-key-pres_next button").evaluate_all(
+            "els => els.length && els.every(e => e.disabled)"
+        )
         page.locator("body").press("ArrowLeft")
         _wait_slide(page, count - 1, count)
         assert problems == [], "\n".join(problems)

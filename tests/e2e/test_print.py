@@ -54,8 +54,9 @@ def test_the_overview_prints_on_one_a4_landscape_page(page, server, screenshots_
     wait_idle(page)
     page.wait_for_function(_MAP_DRAWN, timeout=45_000)
     assert page.get_by_text(SIDEBAR_TEXT).count() >= 1  # on screen, the sidebar is there
-    values = [re.sub(r"\s+", " ", v).strip()
-              for v in page.locator('[data-testid="stMetricValue"]').all_inner_texts()]
+    values = [
+        re.sub(r"\s+", " ", v).strip() for v in page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+    ]
     assert values
     pages, text = _print(page, screenshots_dir / "print-vue-ensemble.pdf")
     assert pages == 1, f"{pages} pages"
@@ -91,7 +92,8 @@ def test_the_laboratoires_page_with_a_fiche_prints_on_two_pages_at_most(page, se
     assert "Comparaison avec l'académie" in text
     # the whole chart on one page: its title and its x-axis title are printed on the same page
     reader = PdfReader(screenshots_dir / "print-laboratoires.pdf")
-    with_chart = [i for i, p in enumerate(reader.pages)
-                  if f"— {lab['nom']}" in re.sub(r"\s+", " ", p.extract_text() or "")]
+    with_chart = [
+        i for i, p in enumerate(reader.pages) if f"— {lab['nom']}" in re.sub(r"\s+", " ", p.extract_text() or "")
+    ]
     with_axis = [i for i, p in enumerate(reader.pages) if "Année scolaire" in (p.extract_text() or "")]
     assert with_chart and with_chart == with_axis, (with_chart, with_axis)

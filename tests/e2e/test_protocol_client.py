@@ -36,8 +36,15 @@ async def _attendee(base_url: str, link: str) -> dict:
         before = _heading(session)
         widget = session.widget("Département", "multiselect")
         changed = await session.set_multiselect(widget, [MEURTHE]) if widget else None
-        return {"first": first, "before": before, "widget": widget, "changed": changed,
-                "after": _heading(session), "query": session.query_string, "closed": session.closed}
+        return {
+            "first": first,
+            "before": before,
+            "widget": widget,
+            "changed": changed,
+            "after": _heading(session),
+            "query": session.query_string,
+            "closed": session.closed,
+        }
     finally:
         await session.close()
 
@@ -99,6 +106,7 @@ def test_rerun_requested_while_the_previous_run_ends_gets_every_message(server: 
     and the page stays « running » (streamlit/static WebsocketConnection.handleMessage). The server must not
     answer such a request with a reference the browser can no longer resolve: the app's config turns Streamlit's
     message cache off (`global.minCachedMessageSize`)."""
+
     async def run() -> None:
         session = ProtocolSession(server, timeout=120)
         try:

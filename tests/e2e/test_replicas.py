@@ -91,16 +91,18 @@ def haproxy_available() -> None:
 
 
 @pytest.fixture(scope="module")
-def stack(haproxy_available: None, chromium_available: None,
-          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(
+    haproxy_available: None, chromium_available: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
     folder = tmp_path_factory.mktemp("replicas")
     repo = versions.Repository(folder / "var")
     repo.init(author="tests")
     port = free_port()
     with oidc_provider(USERS) as provider:
         auth = secrets_toml(folder / "secrets.toml", port, provider, editors=[EDITOR])
-        with cluster(2, port=port, store_dir=repo.root,
-                     extra_env={"STREAMLIT_SECRETS_FILES": str(auth.path)}) as running:
+        with cluster(
+            2, port=port, store_dir=repo.root, extra_env={"STREAMLIT_SECRETS_FILES": str(auth.path)}
+        ) as running:
             yield Stack(running, repo, folder, auth, provider)
 
 
@@ -142,7 +144,7 @@ def server_errors(stack: Stack) -> str:
     parts = []
     for index, name in enumerate(stack.cluster.replica_names):
         text = stack.cluster.replica_log(index, chars=200_000)
-        parts += [f"\n--- {name} : {text[m.start():m.start() + 3000]}" for m in re.finditer(r"Traceback", text)]
+        parts += [f"\n--- {name} : {text[m.start() : m.start() + 3000]}" for m in re.finditer(r"Traceback", text)]
     return "".join(parts) + "\n--- haproxy :\n" + stack.cluster.haproxy_log_tail(2000)
 
 
@@ -157,23 +159,29 @@ def version_number(page) -> int:  # noqa: ANN001
 def test_the_rendered_configuration_is_valid_for_haproxy(haproxy_available, tmp_path, production):
     """What `scripts/serve.py --print-config [--production]` prints passes `haproxy -c`, with what the
     deployment needs: stickiness cookie, health checks, websocket timeout, X-Forwarded headers, no remote log."""
-    text = render_config([8601, 8602, 8603], 8501, stats_socket=str(tmp_path / "admin.sock"),
-                         production=production)
+    text = render_config(
+        [8601, 8602, 8603], 8501, stats_socket=str(tmp_path / "admin.sock"), production=production
+    )
     path = tmp_path / "haproxy.cfg"
     path.write_text(text, encoding="utf-8")
     checked = subprocess.run([haproxy_path(), "-c", "-f", str(path)], capture_output=True, text=True, timeout=30)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
-    for expected in ("cookie SERVERID insert indirect nocache httponly", "option httpchk GET /_stcore/health",
-                     "http-check expect status 200", "timeout tunnel 1h", "option forwardfor",
-                     "bind 127.0.0.1:8501", "server r1 127.0.0.1:8601 check cookie r1",
-                     "server r3 127.0.0.1:8603 check cookie r3"):
+    for expected in (
+        "cookie SERVERID insert indirect nocache httponly",
+        "option httpchk GET /_stcore/health",
+        "http-check expect status 200",
+        "timeout tunnel 1h",
+        "option forwardfor",
+        "bind 127.0.0.1:8501",
+        "server r1 127.0.0.1:8601 check cookie r1",
+        "server r3 127.0.0.1:8603 check cookie r3",
+    ):
         assert expected in lines, expected
     logs = [line for line in lines if line.startswith("log ")]
     assert logs == ["log stdout format raw local0 info", "log global"], logs
     assert ("user haproxy" in lines) is production and ("chroot /var/lib/haproxy" in lines) is production
     assert not re.search(r"\{\{\w+\}\}", text)
-
 
 
 @pytest.mark.slow
@@ -277,7 +285,8 @@ def test_sign_in_and_upload_through_the_proxy_reach_the_session_replica(browser,
         data = import_frame(stack.repo, value).to_csv(sep=";", index=False).encode("utf-8")
         page.get_by_label(UPLOADER).wait_for(state="attached")
         page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
-            files=[{"name": "replicas.csv", "mimeType": "text/csv", "buffer": data}])  # XSRF-checked upload
+            files=[{"name": "replicas.csv", "mimeType": "text/csv", "buffer": data}]
+        )  # XSRF-checked upload
         page.get_by_text("Fichier lisible et valide", exact=False).wait_for()
         wait_idle(page)
         page.get_by_role("button", name="Publier", exact=True).click()
@@ -325,7 +334,9 @@ def test_a_stopped_replica_is_marked_down_and_visitors_still_get_the_dashboard(b
         nav(open_session, stack.url, "/indicateurs")
         open_session.get_by_role("heading", name="Indicateurs").first.wait_for()
         assert problems(open_session) == [] and sticky_cookie(contexts[0], stack) == "r1"
-        print(f"\nréplica arrêté en {stopped:.1f} s, marqué DOWN par HAProxy {seconds:.1f} s après l'arrêt demandé")
+        print(
+            f"\nréplica arrêté en {stopped:.1f} s, marqué DOWN par HAProxy {seconds:.1f} s après l'arrêt demandé"
+        )
     finally:
         for ctx in contexts:
             ctx.close()

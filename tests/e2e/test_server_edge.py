@@ -34,8 +34,15 @@ def _uploads(base_url: str, sizes: list[tuple[int, bool]]) -> list[int]:
         visitor = await anonymous_session(base_url)
         try:
             loop = asyncio.get_running_loop()
-            return [await loop.run_in_executor(None, lambda s=size, a=announce: put_upload(
-                base_url, visitor.session_id, visitor.cookies, s, announce_length=a)) for size, announce in sizes]
+            return [
+                await loop.run_in_executor(
+                    None,
+                    lambda s=size, a=announce: put_upload(
+                        base_url, visitor.session_id, visitor.cookies, s, announce_length=a
+                    ),
+                )
+                for size, announce in sizes
+            ]
         finally:
             await visitor.session.close()
 
@@ -106,9 +113,13 @@ def _head(url: str, origin: str) -> tuple[int, str]:
     parts = urlsplit(url)
     key = base64.b64encode(os.urandom(16)).decode()
     with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
-        sock.sendall((f"GET /_stcore/stream HTTP/1.1\r\nHost: {parts.netloc}\r\nUpgrade: websocket\r\n"
-                      f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-                      f"Origin: {origin}\r\n\r\n").encode())
+        sock.sendall(
+            (
+                f"GET /_stcore/stream HTTP/1.1\r\nHost: {parts.netloc}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                f"Origin: {origin}\r\n\r\n"
+            ).encode()
+        )
         data = b""
         while b"\r\n\r\n" not in data:
             chunk = sock.recv(4096)

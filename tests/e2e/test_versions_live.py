@@ -67,9 +67,14 @@ def driving_rows(repo: versions.Repository) -> pd.DataFrame:
     annee = _kpi(repo).annee
     with repo.connect() as con:
         active = versions.active_measures(con)
-    rows = active[(active["indicateur"] == KPI) & (active["territoire_type"] == "academie")
-                  & (active["periode"] == annee) & (active["niveau"] == config.ALL)
-                  & (active["thematique"] == config.ALL) & (active["public"] == config.ALL)].copy()
+    rows = active[
+        (active["indicateur"] == KPI)
+        & (active["territoire_type"] == "academie")
+        & (active["periode"] == annee)
+        & (active["niveau"] == config.ALL)
+        & (active["thematique"] == config.ALL)
+        & (active["public"] == config.ALL)
+    ].copy()
     assert len(rows) == 1, f"une seule ligne attendue derrière l'indicateur clé {KPI} : {rows}"
     return rows
 
@@ -91,8 +96,23 @@ def publish_with_cli(repo: versions.Repository, value: float, folder: Path) -> s
     """`python -m observatoire --store ROOT import FILE`: the command DRANE staff run."""
     path = folder / f"essai-{int(value)}.csv"
     import_frame(repo, value).to_csv(path, sep=";", index=False)
-    return subprocess.run([sys.executable, "-m", "observatoire", "--store", str(repo.root), "import", str(path),
-                           "--auteur", "tests"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "observatoire",
+            "--store",
+            str(repo.root),
+            "import",
+            str(path),
+            "--auteur",
+            "tests",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 # -------------------------------------------------------------------------------------------------- page
@@ -108,7 +128,8 @@ def kpi_label() -> str:
 def kpi_value(page) -> str:  # noqa: ANN001
     """Text of the KPI card's value (the metric whose hidden label is the indicator's name)."""
     metric = page.locator('[data-testid="stMain"] [data-testid="stMetric"]').filter(
-        has=page.locator('[data-testid="stMetricLabel"]', has_text=kpi_label()))
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=kpi_label())
+    )
     return metric.locator('[data-testid="stMetricValue"]').first.inner_text(timeout=TIMEOUT).strip()
 
 
@@ -119,7 +140,9 @@ def wait_kpi(page, expected: str, timeout: float = TIMEOUT) -> None:  # noqa: AN
               .some(m => { const l = m.querySelector('[data-testid="stMetricLabel"]');
                            const v = m.querySelector('[data-testid="stMetricValue"]');
                            return l && v && l.innerText.trim() === label && v.innerText.trim() === expected; })""",
-        arg=[kpi_label(), expected], timeout=timeout)
+        arg=[kpi_label(), expected],
+        timeout=timeout,
+    )
 
 
 def footer(page) -> str:  # noqa: ANN001
@@ -131,7 +154,7 @@ def problems(page) -> list[str]:  # noqa: ANN001
     found = _ui.page_problems(page)
     text = page.locator('[data-testid="stApp"]').inner_text()
     for match in LOCK_WORDS.finditer(text):
-        found.append(f"« {match.group(0)} » affiché : …{text[max(0, match.start() - 200):match.end() + 200]}…")
+        found.append(f"« {match.group(0)} » affiché : …{text[max(0, match.start() - 200) : match.end() + 200]}…")
     return found
 
 
@@ -144,7 +167,7 @@ def nav(page, server: str, path: str) -> None:  # noqa: ANN001
 
 def server_tracebacks(server: Server) -> list[str]:
     text = server.log_path.read_text(encoding="utf-8", errors="replace")
-    return [text[max(0, m.start() - 300):m.start() + 2500] for m in re.finditer(r"Traceback", text)]
+    return [text[max(0, m.start() - 300) : m.start() + 2500] for m in re.finditer(r"Traceback", text)]
 
 
 # ----------------------------------------------------------------------------------------------- fixtures
@@ -246,14 +269,17 @@ def live(live_server: tuple, browser) -> Iterator[Live]:  # noqa: ANN001
 
 def test_the_app_keeps_serving_while_imports_publish(live: Live):
     assert live.cli is not None and live.cli.returncode == 0, (
-        f"import en ligne de commande : {live.cli and (live.cli.stdout + live.cli.stderr)}")
+        f"import en ligne de commande : {live.cli and (live.cli.stdout + live.cli.stderr)}"
+    )
     assert "Publiée : version n°" in live.cli.stdout
     current = live.repo.current()
     assert current is not None and current.number == 1 + len(IMPORTS) + 1
     assert live.published == list(range(2, 2 + len(IMPORTS)))
-    print(f"\n{live.visits} pages affichées en {live.seconds:.1f} s pendant {len(IMPORTS) + 1} publications ; "
-          "versions vues par "
-          f"l'onglet courant : {live.numbers}")
+    print(
+        f"\n{live.visits} pages affichées en {live.seconds:.1f} s pendant {len(IMPORTS) + 1} publications ; "
+        "versions vues par "
+        f"l'onglet courant : {live.numbers}"
+    )
     assert live.visits >= len(IMPORTS) + 1
     assert live.numbers == sorted(live.numbers), "une session est revenue à une version plus ancienne"
     assert live.seen == [], "\n".join(live.seen)
@@ -296,8 +322,9 @@ def test_the_pinned_link_keeps_version_1(live: Live):
     def check_pinned(where: str) -> None:
         assert re.search(r"[?&]version=1(&|$)", tab.url), f"{where} : {tab.url}"
         text = footer(tab)
-        assert "Version des données n° 1 " in text and "figée par le lien" in text and newer in text, \
+        assert "Version des données n° 1 " in text and "figée par le lien" in text and newer in text, (
             f"{where} : {text}"
+        )
         assert problems(tab) == [], where
 
     # a rerun of the pinned session: a filter changed, then reset
@@ -335,10 +362,13 @@ def test_the_pinned_link_keeps_version_1(live: Live):
     assert problems(tab) == []
 
 
-@pytest.mark.parametrize(("raw", "notice"), [
-    ("999", "La version n° 999 n'existe pas ou n'est plus conservée"),
-    ("abc", "invalide"),
-])
+@pytest.mark.parametrize(
+    ("raw", "notice"),
+    [
+        ("999", "La version n° 999 n'existe pas ou n'est plus conservée"),
+        ("abc", "invalide"),
+    ],
+)
 def test_a_version_that_does_not_exist_shows_a_notice_and_the_current_version(live_server, browser, raw, notice):
     server, repo, _ = live_server
     current = repo.current().number
@@ -351,8 +381,10 @@ def test_a_version_that_does_not_exist_shows_a_notice_and_the_current_version(li
         try:
             alert.first.wait_for(timeout=TIMEOUT)
         except PlaywrightTimeout:
-            raise AssertionError(f"pas d'avertissement « {notice} » sur {page.url} :\n"
-                                 f"{_ui.main_text(page)[:1500]}\n{server.log_tail()}") from None
+            raise AssertionError(
+                f"pas d'avertissement « {notice} » sur {page.url} :\n"
+                f"{_ui.main_text(page)[:1500]}\n{server.log_tail()}"
+            ) from None
         text = _ui.main_text(page)
         assert "Lien" in alert.first.inner_text()
         assert text.index(notice) < text.index("Observatoire du numérique éducatif"), "avertissement en haut"
@@ -394,9 +426,11 @@ def test_time_for_a_session_to_show_a_new_version(live_server, browser):
             wait_kpi(page, shown_text(repo))
             same = time.perf_counter() - again
             wait_idle(page, timeout=TIMEOUT)
-            lines.append(f"version n° {version.number} : import_measures {published - start:.2f} s ; chiffre "
-                         f"nouveau affiché {shown - published:.2f} s après son retour (clic → chiffre "
-                         f"{shown - nav_start:.2f} s ; même clic sans nouvelle version : {same:.2f} s)")
+            lines.append(
+                f"version n° {version.number} : import_measures {published - start:.2f} s ; chiffre "
+                f"nouveau affiché {shown - published:.2f} s après son retour (clic → chiffre "
+                f"{shown - nav_start:.2f} s ; même clic sans nouvelle version : {same:.2f} s)"
+            )
             assert problems(page) == []
     finally:
         ctx.close()

@@ -215,8 +215,9 @@ def test_a_copied_link_reopens_the_active_tab(year_server, ctx):  # noqa: ANN001
     again = ctx.new_page()
     goto(again, page.url)
     assert again.get_by_role("tab", name=re.compile("Tableau")).get_attribute("aria-selected") == "true"
-    again.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').first.wait_for(state="visible",
-                                                                                      timeout=TIMEOUT)
+    again.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').first.wait_for(
+        state="visible", timeout=TIMEOUT
+    )
     again.screenshot(path=str(SCREENSHOTS / "lien-onglet-tableau-1280.png"))
     for shown in (page, reopened, again):
         assert _ui.page_problems(shown) == []
@@ -225,10 +226,13 @@ def test_a_copied_link_reopens_the_active_tab(year_server, ctx):  # noqa: ANN001
 def test_the_lab_fiche_says_what_its_figures_are_for(year_server, ctx):  # noqa: ANN001
     server, _ = year_server
     page = ctx.new_page()
-    goto(page, server.url + "/laboratoires?dep=57&theme=programmation_ia&niveau=college&public=eleves"
-                            "&labo=lab-forbach")
-    caption = page.get_by_text("Chiffres de ce laboratoire pour : Programmation et intelligence artificielle, "
-                               "Collège")
+    goto(
+        page,
+        server.url + "/laboratoires?dep=57&theme=programmation_ia&niveau=college&public=eleves&labo=lab-forbach",
+    )
+    caption = page.get_by_text(
+        "Chiffres de ce laboratoire pour : Programmation et intelligence artificielle, Collège"
+    )
     caption.first.scroll_into_view_if_needed()
     assert caption.first.is_visible()
     assert page.get_by_text("Filtre public non appliqué").first.is_visible()
@@ -242,16 +246,23 @@ def test_a_link_with_an_older_year_offers_the_newer_one_on_a_phone(year_server, 
     server, repo = year_server
     if NEW_YEAR not in _years(repo):
         publish_new_year(repo)
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                                locale="fr-FR", service_workers="block")
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        locale="fr-FR",
+        service_workers="block",
+    )
     phone.set_default_timeout(TIMEOUT)
     try:
         page = phone.new_page()
         goto(page, server.url + "/?a=2022-2023")
         # on a phone the sidebar is closed on arrival (issue 20; components/phone.py, tests/e2e/test_phone.py): the
         # notice is on the page itself once the sidebar has closed (a state waited for, never a time)
-        page.wait_for_function("() => document.getElementById('stSidebar')?.getAttribute('data-collapsed') === 'true'",
-                               timeout=TIMEOUT)
+        page.wait_for_function(
+            "() => document.getElementById('stSidebar')?.getAttribute('data-collapsed') === 'true'",
+            timeout=TIMEOUT,
+        )
         notice = page.locator(".st-key-newer_year_notice")
         notice.wait_for(timeout=TIMEOUT)
         assert NEW_YEAR in notice.inner_text() and "« Jusqu'à » : 2022-2023" in notice.inner_text()

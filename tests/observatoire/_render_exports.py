@@ -43,8 +43,14 @@ def main(out: Path, with_streamlit: bool) -> None:
         (out / f"png-{figure.key}.png").write_bytes(png.figure_png(png.decorated(figure, view.context)))
         written.append(f"png-{figure.key}.png")
     table = carte.tables[0]
-    map_view = Figure("carte", table.title, static_figure(carte.items["map"], *layers), table.title, table.source,
-                      table.illustrative)
+    map_view = Figure(
+        "carte",
+        table.title,
+        static_figure(carte.items["map"], *layers),
+        table.title,
+        table.source,
+        table.illustrative,
+    )
     (out / "png-carte.png").write_bytes(png.figure_png(png.decorated(map_view, carte.context)))
     written.append("png-carte.png")
     boxes = {"carte": (923.0, 370.0), "evolution": (610.0, 355.0)}

@@ -8,8 +8,13 @@ from observatoire.access import AccessConfig, Editor, auth_configured, editor_fr
 
 COOKIE = "cookie-secret-value-0123456789"
 CLIENT_SECRET = "client-secret-value-9876543210"
-AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": COOKIE, "client_id": "observatoire",
-        "client_secret": CLIENT_SECRET, "server_metadata_url": "https://idp.example/.well-known/openid-configuration"}
+AUTH = {
+    "redirect_uri": "http://127.0.0.1:8501/oauth2callback",
+    "cookie_secret": COOKIE,
+    "client_id": "observatoire",
+    "client_secret": CLIENT_SECRET,
+    "server_metadata_url": "https://idp.example/.well-known/openid-configuration",
+}
 
 
 def secrets(auth: dict | None = None, **options: object) -> dict:
@@ -56,7 +61,9 @@ def test_several_named_providers_the_option_picks_one():
     assert not missing.configured and "introuvable" in " ".join(missing.problems)
 
 
-@pytest.mark.parametrize("value", [None, {}, {"auth": {}}, {"auth": "x"}, {"observatoire": {"editeurs": ["a@b.fr"]}}])
+@pytest.mark.parametrize(
+    "value", [None, {}, {"auth": {}}, {"auth": "x"}, {"observatoire": {"editeurs": ["a@b.fr"]}}]
+)
 def test_no_auth_section(value):
     cfg = AccessConfig.from_secrets(value)
     assert not cfg.configured and cfg.problems == ("la section [auth] est absente",) and cfg.provider is None
@@ -159,8 +166,9 @@ def test_claim_rule_string_or_list():
 def test_claim_rule_needs_both_keys_and_combines_with_the_allow_list():
     half = AccessConfig.from_secrets(secrets(AUTH, claim_editeur="groups"))
     assert not half.has_editor_rule and not is_editor(user(groups=["x"]), half)
-    both = AccessConfig.from_secrets(secrets(AUTH, editeurs=["a@b.fr"], claim_editeur="groups",
-                                             valeur_editeur="ed"))
+    both = AccessConfig.from_secrets(
+        secrets(AUTH, editeurs=["a@b.fr"], claim_editeur="groups", valeur_editeur="ed")
+    )
     assert is_editor(user(email="a@b.fr"), both) and is_editor(user(email="z@b.fr", groups=["ed"]), both)
 
 
@@ -177,5 +185,6 @@ def test_editor_name_for_the_journal():
     assert editor_name(None) == "éditeur inconnu"
     assert editor_name({"name": "Claire\nÉditrice\u202e\t x"}) == "Claire Éditrice x"  # one clean line
     assert len(editor_name({"name": "x" * 500})) == 120
-    assert editor_from_claims({"name": "Claire", "email": "c@b.fr", "is_logged_in": True}) == Editor("Claire",
-                                                                                                    "c@b.fr")
+    assert editor_from_claims({"name": "Claire", "email": "c@b.fr", "is_logged_in": True}) == Editor(
+        "Claire", "c@b.fr"
+    )

@@ -152,8 +152,12 @@ def test_bilan_splits_are_exact(raw_measures):
     acad = raw_measures[(raw_measures["territoire_type"] == "academie") & (raw_measures["periode"] == "2023-2024")]
 
     def value(ind, niveau="tous", thematique="tous", public="tous"):
-        sel = acad[(acad["indicateur"] == ind) & (acad["niveau"] == niveau) & (acad["thematique"] == thematique)
-                   & (acad["public"] == public)]
+        sel = acad[
+            (acad["indicateur"] == ind)
+            & (acad["niveau"] == niveau)
+            & (acad["thematique"] == thematique)
+            & (acad["public"] == public)
+        ]
         assert len(sel) == 1
         return float(sel["valeur"].iloc[0]), sel["origine"].iloc[0]
 

@@ -20,9 +20,12 @@ HEADER = "indicateur;periode;territoire_type;territoire_code;niveau;thematique;p
 
 
 def _academie_ent(con, period: str) -> float | None:
-    row = con.execute("""SELECT valeur FROM mesures_actives WHERE indicateur = 'ent_visites'
+    row = con.execute(
+        """SELECT valeur FROM mesures_actives WHERE indicateur = 'ent_visites'
                          AND territoire_type = 'academie' AND niveau = 'tous' AND thematique = 'tous'
-                         AND public = 'tous' AND periode = $p""", {"p": period}).fetchone()
+                         AND public = 'tous' AND periode = $p""",
+        {"p": period},
+    ).fetchone()
     return None if row is None else float(row[0])
 
 
@@ -31,14 +34,21 @@ def repo(tmp_path_factory) -> versions.Repository:
     """n° 1: the shipped data; n° 2: an import (one value changed, one new year); n° 3: its undo."""
     repository = versions.Repository(tmp_path_factory.mktemp("store"))
     repository.init(author="tests")
-    body = ("ent_visites;2023-2024;academie;nancy-metz;tous;tous;tous;70 000 000;Statistiques ENT\n"
-            "ent_visites;2024-2025;academie;nancy-metz;tous;tous;tous;71000000,5;Statistiques ENT\n")
+    body = (
+        "ent_visites;2023-2024;academie;nancy-metz;tous;tous;tous;70 000 000;Statistiques ENT\n"
+        "ent_visites;2024-2025;academie;nancy-metz;tous;tous;tous;71000000,5;Statistiques ENT\n"
+    )
     with repository.connect() as con:
         tables, current = store.reference_tables(con), versions.active_measures(con)
     incoming = importing.read_import((HEADER + body).encode(), "ent-2025.csv", tables)
     preview = importing.preview(incoming.frame, current)
-    repository.import_measures(incoming.frame, "ent-2025.csv", incoming.sha256, "Claire Éditrice",
-                               (preview.new, preview.changed, preview.unchanged))
+    repository.import_measures(
+        incoming.frame,
+        "ent-2025.csv",
+        incoming.sha256,
+        "Claire Éditrice",
+        (preview.new, preview.changed, preview.unchanged),
+    )
     repository.undo(2, "Paul Relecteur")
     return repository
 
@@ -66,16 +76,24 @@ def test_an_import_changes_one_value_and_adds_a_year(repo):
     values = found.values.set_index("periode")
     assert list(values.index) == ["2023-2024", "2024-2025"]  # changed values first, then new ones
     assert values.loc["2023-2024", "statut"] == changes.CHANGED
-    assert values.loc["2023-2024", "ancienne_valeur"] == before and values.loc["2023-2024", "nouvelle_valeur"] == after
-    assert values.loc["2024-2025", "statut"] == changes.ADDED and values.loc["2024-2025", "nouvelle_valeur"] == new_year
+    assert (
+        values.loc["2023-2024", "ancienne_valeur"] == before
+        and values.loc["2023-2024", "nouvelle_valeur"] == after
+    )
+    assert (
+        values.loc["2024-2025", "statut"] == changes.ADDED
+        and values.loc["2024-2025", "nouvelle_valeur"] == new_year
+    )
     assert pd.isna(values.loc["2024-2025", "ancienne_valeur"])
     for period in values.index:  # who and when: the journal entry that published the lot
         assert values.loc[period, "version"] == 2 and values.loc[period, "auteur"] == "Claire Éditrice"
         assert pd.Timestamp(values.loc[period, "date"]) == pd.Timestamp(published["date"])
-    assert found.periods.to_dict("records") == [{"indicateur": "ent_visites", "periode": "2024-2025", "valeurs": 1,
-                                                 "changement": "ajoutée"}]
+    assert found.periods.to_dict("records") == [
+        {"indicateur": "ent_visites", "periode": "2024-2025", "valeurs": 1, "changement": "ajoutée"}
+    ]
     assert found.lots[["lot_id", "changement", "libelle"]].to_dict("records") == [
-        {"lot_id": 2, "changement": "ajouté", "libelle": "ent-2025.csv"}]
+        {"lot_id": 2, "changement": "ajouté", "libelle": "ent-2025.csv"}
+    ]
     assert found.journal["version"].tolist() == [2]
     assert found.indicators_added == () and found.indicators_removed == ()
 
@@ -110,16 +128,32 @@ def test_the_view_in_french_with_paris_times(repo):
     view = _view(repo, 1, 2)
     journal = repo.journal()
     when = clock.paris_datetime(journal[journal["version"] == 2].iloc[0]["date"], zone=False)
-    assert view.subtitle.startswith("De la version n° 1, publiée le ") and view.subtitle.endswith("(heure de Paris).")
+    assert view.subtitle.startswith("De la version n° 1, publiée le ") and view.subtitle.endswith(
+        "(heure de Paris)."
+    )
     assert view.text("counts") == "1 valeur nouvelle, 1 valeur modifiée, 0 valeur retirée."
     assert "Périodes nouvelles : Visites de l'ENT (2024-2025)." in view.text("summary")
     assert "1 lot ajouté (n° 2 « ent-2025.csv »)" in view.text("summary")
-    assert view.text("publications") == (f"1 publication (heure de Paris) : n° 2 : import de « ent-2025.csv », par "
-                                         f"Claire Éditrice, le {when}.")
+    assert view.text("publications") == (
+        f"1 publication (heure de Paris) : n° 2 : import de « ent-2025.csv », par Claire Éditrice, le {when}."
+    )
     table = view.table("valeurs").frame
-    assert table.columns.tolist() == ["Changement", "Indicateur", "Période", "Territoire", "Ancienne valeur",
-                                      "Nouvelle valeur", "Niveau", "Thématique", "Public", "Origine", "Source",
-                                      "Version", "Publié par", "Publié le (heure de Paris)"]
+    assert table.columns.tolist() == [
+        "Changement",
+        "Indicateur",
+        "Période",
+        "Territoire",
+        "Ancienne valeur",
+        "Nouvelle valeur",
+        "Niveau",
+        "Thématique",
+        "Public",
+        "Origine",
+        "Source",
+        "Version",
+        "Publié par",
+        "Publié le (heure de Paris)",
+    ]
     assert table["Changement"].tolist() == ["Modifiée", "Nouvelle"]
     assert table["Territoire"].tolist() == [config.academie().nom] * 2
     assert table["Publié le (heure de Paris)"].tolist() == [when, when]
@@ -148,11 +182,16 @@ def test_the_files_say_what_they_compare(repo, tmp_path):
 
 
 def test_version_at_a_date_is_the_one_in_force_that_morning_in_paris():
-    journal = pd.DataFrame({"version": [1, 2, 3], "date": [
-        dt.datetime(2026, 3, 27, 9, 0),  # UTC
-        dt.datetime(2026, 3, 28, 23, 30),  # 29/03 00:30 in Paris (winter time until 29/03 02:00)
-        dt.datetime(2026, 7, 1, 22, 30),  # 02/07 00:30 in Paris (summer time)
-    ]})
+    journal = pd.DataFrame(
+        {
+            "version": [1, 2, 3],
+            "date": [
+                dt.datetime(2026, 3, 27, 9, 0),  # UTC
+                dt.datetime(2026, 3, 28, 23, 30),  # 29/03 00:30 in Paris (winter time until 29/03 02:00)
+                dt.datetime(2026, 7, 1, 22, 30),  # 02/07 00:30 in Paris (summer time)
+            ],
+        }
+    )
     assert changes.since_day(journal, dt.date(2026, 3, 27)) is None  # nothing published before that morning
     assert changes.since_day(journal, dt.date(2026, 3, 28)) == 1
     assert changes.since_day(journal, dt.date(2026, 3, 29)) == 1  # n° 2 came at 00:30 that day, Paris time
@@ -183,9 +222,11 @@ def test_cli_changements(repo, tmp_path, capsys):
     tomorrow = clock.to_paris(dt.datetime.now(dt.UTC)).date() + dt.timedelta(days=1)
     assert cli.main(["--store", root, "changements", "--depuis", tomorrow.isoformat(), "--vers", "3"]) == 0
     assert "Version en vigueur le" in capsys.readouterr().out
-    for bad, said in ((["--depuis", "abc"], "ni un numéro de version ni une date"),
-                      (["--depuis", "9"], "La version n° 9 n'existe pas"),
-                      (["--output", str(tmp_path / "x.pdf")], "doit se terminer par .csv ou .xlsx")):
+    for bad, said in (
+        (["--depuis", "abc"], "ni un numéro de version ni une date"),
+        (["--depuis", "9"], "La version n° 9 n'existe pas"),
+        (["--output", str(tmp_path / "x.pdf")], "doit se terminer par .csv ou .xlsx"),
+    ):
         assert cli.main(["--store", root, "changements", *bad]) == 1
         err = capsys.readouterr().err
         assert said in err and "Traceback" not in err
@@ -195,6 +236,11 @@ def test_a_lot_is_the_same_whatever_the_other_lots():
     """A lot created at .137 s is printed `.137` alone and `.137000` next to a lot created at .371807 s: its
     signature must not change, or an untouched lot would be said added and withdrawn."""
     one = pd.DataFrame({"lot_id": [1], "empreinte": ["abc"], "cree_le": [pd.Timestamp("2026-12-04 19:04:30.137")]})
-    two = pd.DataFrame({"lot_id": [1, 2], "empreinte": ["abc", "def"],
-                        "cree_le": [pd.Timestamp("2026-12-04 19:04:30.137"), pd.Timestamp("2026-12-04 19:05:27.371807")]})
+    two = pd.DataFrame(
+        {
+            "lot_id": [1, 2],
+            "empreinte": ["abc", "def"],
+            "cree_le": [pd.Timestamp("2026-12-04 19:04:30.137"), pd.Timestamp("2026-12-04 19:05:27.371807")],
+        }
+    )
     assert changes.lot_signatures(one).iloc[0] == changes.lot_signatures(two).iloc[0]

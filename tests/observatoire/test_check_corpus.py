@@ -62,8 +62,10 @@ def _set_cell(path: Path, line: int, column: str, value: str) -> None:
 def _drop_column(path: Path, column: str) -> None:
     lines = _lines(path)
     index = lines[0].split(";").index(column)
-    _write_lines(path, [";".join(c for i, c in enumerate(line.split(";")) if i != index) if line else line
-                        for line in lines])
+    _write_lines(
+        path,
+        [";".join(c for i, c in enumerate(line.split(";")) if i != index) if line else line for line in lines],
+    )
 
 
 def _geo(path: Path, change: Callable[[dict], None]) -> None:
@@ -121,10 +123,12 @@ class Case:
 
 def _mut_measure_cell(column: str, value: str, **where: str) -> Callable[[Path], dict]:
     """Set `column` of the measure row matching `where` to `value`; the mutation returns its file line."""
+
     def mutate(d: Path) -> dict:
         line = _measure_line(d, **where)
         _set_cell(d / M, line, column, value)
         return {"line": line}
+
     return mutate
 
 
@@ -185,18 +189,21 @@ def _encode(relative: str, encoding: str) -> Callable[[Path], None]:
         if encoding == "utf-16":
             assert data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
         path.write_bytes(data)
+
     return mutate
 
 
 def _binary(relative: str) -> Callable[[Path], None]:
     def mutate(d: Path) -> None:
         (d / relative).write_bytes(bytes(range(256)) * 8)
+
     return mutate
 
 
 def _empty(relative: str) -> Callable[[Path], None]:
     def mutate(d: Path) -> None:
         (d / relative).write_bytes(b"")
+
     return mutate
 
 
@@ -238,7 +245,9 @@ def _lab_swapped(d: Path) -> dict:
 
 def _bowtie(raw: dict) -> None:
     _feature(raw, "54-nancy")["geometry"] = {
-        "type": "Polygon", "coordinates": [[[6.1, 48.6], [6.3, 48.8], [6.3, 48.6], [6.1, 48.8], [6.1, 48.6]]]}
+        "type": "Polygon",
+        "coordinates": [[[6.1, 48.6], [6.3, 48.8], [6.3, 48.6], [6.1, 48.8], [6.1, 48.6]]],
+    }
 
 
 def _swap_axes(raw: dict) -> None:
@@ -251,6 +260,7 @@ def _truncate(relative: str) -> Callable[[Path], None]:
         path = d / relative
         data = path.read_bytes()
         path.write_bytes(data[: len(data) // 2])
+
     return mutate
 
 
@@ -264,12 +274,14 @@ def _geo_case(name: str, code: str, change: Callable[[dict], None]) -> Callable[
         number = _feature_number(d, name, code)
         _geo(d / "reference" / name, lambda raw: change(_feature(raw, code)))
         return {"n": number}
+
     return mutate
 
 
 def _pop(key: str) -> Callable[[dict], None]:
     def pop(obj: dict) -> None:
         del obj[key]
+
     return pop
 
 
@@ -282,6 +294,7 @@ def _bilan_value(value: str) -> Callable[[Path], dict]:
     def mutate(d: Path) -> dict:
         _set_cell(d / B, 3, "valeur", value)
         return {"line": 3}
+
     return mutate
 
 
@@ -338,142 +351,343 @@ def _set(obj: dict, path: str, value: object) -> None:
 
 CASES = [
     # --- values: non-finite or out of range, per unit
-    Case("valeur_negative", _mut_measure_value("-5", **ENT, niveau="tous", thematique="tous"),
-         ["ligne {line}, colonne « valeur »", "hors de l'intervalle accepté", "0 à 1 000 000 000 000"], "mesures.csv"),
-    Case("valeur_inf", _mut_measure_value("inf", **ENT, niveau="tous", thematique="tous"),
-         ["ligne {line}, colonne « valeur »", "nombre fini attendu"], "mesures.csv"),
-    Case("valeur_moins_inf", _mut_measure_value("-Infinity", **ENT, niveau="tous", thematique="tous"),
-         ["ligne {line}, colonne « valeur »", "nombre fini attendu"], "mesures.csv"),
-    Case("valeur_1e308", _mut_measure_value("1e308", **ENT, niveau="tous", thematique="tous"),
-         ["ligne {line}, colonne « valeur »", "hors de l'intervalle accepté"], "mesures.csv"),
-    Case("valeur_nan", _mut_measure_value("nan", **ENT, niveau="tous", thematique="tous"),
-         ["ligne {line}, colonne « valeur »"], "mesures.csv"),
-    Case("taux_superieur_a_100", _mut_measure_value("150", **RATE),
-         ["ligne {line}, colonne « valeur »", "taux hors de l'intervalle 0 à 100"], "mesures.csv"),
-    Case("taux_negatif", _mut_measure_value("-0,5", **RATE),
-         ["ligne {line}, colonne « valeur »", "taux hors de l'intervalle 0 à 100"], "mesures.csv"),
+    Case(
+        "valeur_negative",
+        _mut_measure_value("-5", **ENT, niveau="tous", thematique="tous"),
+        ["ligne {line}, colonne « valeur »", "hors de l'intervalle accepté", "0 à 1 000 000 000 000"],
+        "mesures.csv",
+    ),
+    Case(
+        "valeur_inf",
+        _mut_measure_value("inf", **ENT, niveau="tous", thematique="tous"),
+        ["ligne {line}, colonne « valeur »", "nombre fini attendu"],
+        "mesures.csv",
+    ),
+    Case(
+        "valeur_moins_inf",
+        _mut_measure_value("-Infinity", **ENT, niveau="tous", thematique="tous"),
+        ["ligne {line}, colonne « valeur »", "nombre fini attendu"],
+        "mesures.csv",
+    ),
+    Case(
+        "valeur_1e308",
+        _mut_measure_value("1e308", **ENT, niveau="tous", thematique="tous"),
+        ["ligne {line}, colonne « valeur »", "hors de l'intervalle accepté"],
+        "mesures.csv",
+    ),
+    Case(
+        "valeur_nan",
+        _mut_measure_value("nan", **ENT, niveau="tous", thematique="tous"),
+        ["ligne {line}, colonne « valeur »"],
+        "mesures.csv",
+    ),
+    Case(
+        "taux_superieur_a_100",
+        _mut_measure_value("150", **RATE),
+        ["ligne {line}, colonne « valeur »", "taux hors de l'intervalle 0 à 100"],
+        "mesures.csv",
+    ),
+    Case(
+        "taux_negatif",
+        _mut_measure_value("-0,5", **RATE),
+        ["ligne {line}, colonne « valeur »", "taux hors de l'intervalle 0 à 100"],
+        "mesures.csv",
+    ),
     # --- periods outside the configured school years
-    Case("periode_1899", _mut_measure_period("1899-1900", **ENT, niveau="tous", thematique="tous"),
-         ["ligne {line}, colonne « periode »", "hors des années scolaires acceptées", "annees_valides"],
-         "mesures.csv"),
-    Case("periode_2999", _mut_measure_period("2999-3000", **ENT, niveau="tous", thematique="tous"),
-         ["ligne {line}, colonne « periode »", "hors des années scolaires acceptées"], "mesures.csv"),
-    Case("mois_2999", _mut_measure_period("2999-01", **MONTH, niveau="tous", thematique="tous"),
-         ["ligne {line}, colonne « periode »", "hors des années scolaires acceptées"], "mesures.csv"),
+    Case(
+        "periode_1899",
+        _mut_measure_period("1899-1900", **ENT, niveau="tous", thematique="tous"),
+        ["ligne {line}, colonne « periode »", "hors des années scolaires acceptées", "annees_valides"],
+        "mesures.csv",
+    ),
+    Case(
+        "periode_2999",
+        _mut_measure_period("2999-3000", **ENT, niveau="tous", thematique="tous"),
+        ["ligne {line}, colonne « periode »", "hors des années scolaires acceptées"],
+        "mesures.csv",
+    ),
+    Case(
+        "mois_2999",
+        _mut_measure_period("2999-01", **MONTH, niveau="tous", thematique="tous"),
+        ["ligne {line}, colonne « periode »", "hors des années scolaires acceptées"],
+        "mesures.csv",
+    ),
     # --- empty measures, structure of the CSV
     Case("mesures_en_tete_seul", _header_only, ["aucune mesure"], "mesures.csv"),
     Case("mesures_vide", _empty(M), ["fichier vide"], "mesures.csv"),
-    Case("mesures_colonne_manquante", lambda d: _drop_column(d / M, "source"),
-         ["colonne « source » : colonne manquante"], "mesures.csv"),
-    Case("mesures_guillemet", _unbalanced_quote,
-         ["ligne {line}, colonne « source », caractère {char}", "guillemet ouvrant jamais refermé"], "mesures.csv"),
+    Case(
+        "mesures_colonne_manquante",
+        lambda d: _drop_column(d / M, "source"),
+        ["colonne « source » : colonne manquante"],
+        "mesures.csv",
+    ),
+    Case(
+        "mesures_guillemet",
+        _unbalanced_quote,
+        ["ligne {line}, colonne « source », caractère {char}", "guillemet ouvrant jamais refermé"],
+        "mesures.csv",
+    ),
     Case("mesures_champ_manquant", _short_row, ["ligne {line} : 9 champ(s) au lieu de 10"], "mesures.csv"),
     Case("mesures_champ_en_trop", _long_row, ["ligne {line} : 11 champ(s) au lieu de 10"], "mesures.csv"),
-    Case("mesures_champ_en_trop_ligne_2", _long_first_row, ["ligne {line} : 11 champ(s) au lieu de 10"],
-         "mesures.csv"),
+    Case(
+        "mesures_champ_en_trop_ligne_2",
+        _long_first_row,
+        ["ligne {line} : 11 champ(s) au lieu de 10"],
+        "mesures.csv",
+    ),
     Case("mesures_utf16", _encode(M, "utf-16"), ["UTF-16", "UTF-8"], "mesures.csv"),
     Case("mesures_binaire", _binary(M), ["octet nul", "ligne 1, caractère 1"], "mesures.csv"),
     # --- encodings and text of reference CSVs
     Case("indicateurs_utf16", _encode("reference/indicateurs.csv", "utf-16"), ["UTF-16"], "indicateurs.csv"),
     Case("indicateurs_vide", _empty("reference/indicateurs.csv"), ["fichier vide"], "indicateurs.csv"),
-    Case("laboratoires_encodages_melanges", _mixed_encoding, ["ligne {line}", "encodages mélangés"],
-         "laboratoires.csv"),
+    Case(
+        "laboratoires_encodages_melanges",
+        _mixed_encoding,
+        ["ligne {line}", "encodages mélangés"],
+        "laboratoires.csv",
+    ),
     Case("niveaux_octet_illisible", _undecodable, ["ligne {line}", "octet 0x81 illisible"], "niveaux.csv"),
-    Case("publics_colonne_en_double", _duplicate_header, ["ligne 1, colonne « code »", "colonne en double"],
-         "publics.csv"),
-    Case("thematiques_caractere_controle", _control_char, ["ligne {line}", "caractère de contrôle U+0007"],
-         "thematiques.csv"),
-    Case("communes_en_tete_seul", lambda d: _write_lines(d / "reference" / "communes_bassins.csv",
-                                                          [_lines(d / "reference" / "communes_bassins.csv")[0], ""]),
-         ["aucune ligne de données"], "communes_bassins.csv"),
+    Case(
+        "publics_colonne_en_double",
+        _duplicate_header,
+        ["ligne 1, colonne « code »", "colonne en double"],
+        "publics.csv",
+    ),
+    Case(
+        "thematiques_caractere_controle",
+        _control_char,
+        ["ligne {line}", "caractère de contrôle U+0007"],
+        "thematiques.csv",
+    ),
+    Case(
+        "communes_en_tete_seul",
+        lambda d: _write_lines(
+            d / "reference" / "communes_bassins.csv", [_lines(d / "reference" / "communes_bassins.csv")[0], ""]
+        ),
+        ["aucune ligne de données"],
+        "communes_bassins.csv",
+    ),
     # --- labs
-    Case("labo_en_0_0", lambda d: _lab(d, "lab-cirey", latitude="0", longitude="0"),
-         ["ligne {line}, colonne « latitude »", "hors de l'emprise de l'académie", "position absente"],
-         "laboratoires.csv"),
-    Case("labo_lat_lon_inversees", _lab_swapped,
-         ["ligne {line}, colonne « latitude »", "longitude et latitude inversées"], "laboratoires.csv"),
-    Case("labo_bassin_autre_departement", lambda d: _lab(d, "lab-cirey", bassin="57-metz"),
-         ["ligne {line}, colonne « departement »", "département différent de celui du bassin"],
-         "laboratoires.csv"),
-    Case("labo_hors_de_son_bassin", lambda d: _lab(d, "lab-cirey", latitude="48.6921", longitude="6.1844"),
-         ["ligne {line}, colonne « bassin »", "hors du contour du bassin"], "laboratoires.csv"),
-    Case("labo_hors_de_son_departement", lambda d: _lab(d, "lab-metz", latitude="48.6921", longitude="6.1844"),
-         ["ligne {line}, colonne « departement »", "hors du contour du département"], "laboratoires.csv"),
-    Case("labo_latitude_inf", lambda d: _lab(d, "lab-cirey", latitude="inf"),
-         ["ligne {line}, colonne « latitude »"], "laboratoires.csv"),
-    Case("labo_latitude_texte", lambda d: _lab(d, "lab-cirey", latitude="quarante-huit"),
-         ["ligne {line}, colonne « latitude » : nombre attendu (valeur « quarante-huit »)"], "laboratoires.csv"),
-    Case("labo_colonne_manquante", lambda d: _drop_column(d / LABS, "bassin"),
-         ["colonne « bassin » : colonne manquante"], "laboratoires.csv"),
+    Case(
+        "labo_en_0_0",
+        lambda d: _lab(d, "lab-cirey", latitude="0", longitude="0"),
+        ["ligne {line}, colonne « latitude »", "hors de l'emprise de l'académie", "position absente"],
+        "laboratoires.csv",
+    ),
+    Case(
+        "labo_lat_lon_inversees",
+        _lab_swapped,
+        ["ligne {line}, colonne « latitude »", "longitude et latitude inversées"],
+        "laboratoires.csv",
+    ),
+    Case(
+        "labo_bassin_autre_departement",
+        lambda d: _lab(d, "lab-cirey", bassin="57-metz"),
+        ["ligne {line}, colonne « departement »", "département différent de celui du bassin"],
+        "laboratoires.csv",
+    ),
+    Case(
+        "labo_hors_de_son_bassin",
+        lambda d: _lab(d, "lab-cirey", latitude="48.6921", longitude="6.1844"),
+        ["ligne {line}, colonne « bassin »", "hors du contour du bassin"],
+        "laboratoires.csv",
+    ),
+    Case(
+        "labo_hors_de_son_departement",
+        lambda d: _lab(d, "lab-metz", latitude="48.6921", longitude="6.1844"),
+        ["ligne {line}, colonne « departement »", "hors du contour du département"],
+        "laboratoires.csv",
+    ),
+    Case(
+        "labo_latitude_inf",
+        lambda d: _lab(d, "lab-cirey", latitude="inf"),
+        ["ligne {line}, colonne « latitude »"],
+        "laboratoires.csv",
+    ),
+    Case(
+        "labo_latitude_texte",
+        lambda d: _lab(d, "lab-cirey", latitude="quarante-huit"),
+        ["ligne {line}, colonne « latitude » : nombre attendu (valeur « quarante-huit »)"],
+        "laboratoires.csv",
+    ),
+    Case(
+        "labo_colonne_manquante",
+        lambda d: _drop_column(d / LABS, "bassin"),
+        ["colonne « bassin » : colonne manquante"],
+        "laboratoires.csv",
+    ),
     # --- GeoJSON
-    Case("bassins_sans_features", lambda d: _geo(d / "reference" / "bassins.geojson", _pop("features")),
-         ["clé « features »", "FeatureCollection"], "bassins.geojson"),
-    Case("bassins_sans_properties", _geo_case("bassins.geojson", "54-nancy", _pop("properties")),
-         ["entité {n}, clé « properties »"], "bassins.geojson"),
-    Case("bassins_sans_geometry", _geo_case("bassins.geojson", "54-nancy", _pop("geometry")),
-         ["entité {n}, clé « geometry »", "manquant"], "bassins.geojson"),
-    Case("bassins_geometrie_null", _geo_case("bassins.geojson", "54-nancy",
-                                             lambda f: f.__setitem__("geometry", None)),
-         ["entité {n}, clé « geometry »", "géométrie absente"], "bassins.geojson"),
-    Case("bassins_auto_intersection", lambda d: {"n": _feature_number(d, "bassins.geojson", "54-nancy"),
-                                                 **(_geo(d / "reference" / "bassins.geojson", _bowtie) or {})},
-         ["entité {n}, clé « geometry »", "auto-intersection"], "bassins.geojson"),
-    Case("bassins_point", _geo_case("bassins.geojson", "54-nancy", lambda f: f.__setitem__(
-        "geometry", {"type": "Point", "coordinates": [6.18, 48.69]})),
-         ["entité {n}", "Polygon ou MultiPolygon attendu"], "bassins.geojson"),
-    Case("bassins_lambert93", lambda d: _geo(d / "reference" / "bassins.geojson", _lambert93),
-         ["entité 1, clé « geometry »", "Lambert-93"], "bassins.geojson"),
-    Case("departements_lat_lon_inversees", lambda d: _geo(d / "reference" / "departements.geojson", _swap_axes),
-         ["entité 1, clé « geometry »", "longitude et latitude inversées"], "departements.geojson"),
-    Case("bassins_tronque", _truncate("reference/bassins.geojson"),
-         ["ligne 1, caractère", "JSON invalide", "tronqué"], "bassins.geojson"),
-    Case("bassins_population_texte", _geo_case("bassins.geojson", "54-nancy",
-                                               lambda f: f["properties"].__setitem__("population", "beaucoup")),
-         ["entité {n}, colonne « population » : nombre entier attendu (valeur « beaucoup »)"], "bassins.geojson"),
-    Case("bassins_sans_departement", _geo_case("bassins.geojson", "54-nancy",
-                                               lambda f: f["properties"].pop("departement")),
-         ["entité {n}, colonne « departement » : valeur manquante"], "bassins.geojson"),
-    Case("departements_manquant", lambda d: _geo(d / "reference" / "departements.geojson", _drop_departement),
-         ["colonne « code »", "sans contour", "(valeur « 55 »)"], "departements.geojson"),
+    Case(
+        "bassins_sans_features",
+        lambda d: _geo(d / "reference" / "bassins.geojson", _pop("features")),
+        ["clé « features »", "FeatureCollection"],
+        "bassins.geojson",
+    ),
+    Case(
+        "bassins_sans_properties",
+        _geo_case("bassins.geojson", "54-nancy", _pop("properties")),
+        ["entité {n}, clé « properties »"],
+        "bassins.geojson",
+    ),
+    Case(
+        "bassins_sans_geometry",
+        _geo_case("bassins.geojson", "54-nancy", _pop("geometry")),
+        ["entité {n}, clé « geometry »", "manquant"],
+        "bassins.geojson",
+    ),
+    Case(
+        "bassins_geometrie_null",
+        _geo_case("bassins.geojson", "54-nancy", lambda f: f.__setitem__("geometry", None)),
+        ["entité {n}, clé « geometry »", "géométrie absente"],
+        "bassins.geojson",
+    ),
+    Case(
+        "bassins_auto_intersection",
+        lambda d: {
+            "n": _feature_number(d, "bassins.geojson", "54-nancy"),
+            **(_geo(d / "reference" / "bassins.geojson", _bowtie) or {}),
+        },
+        ["entité {n}, clé « geometry »", "auto-intersection"],
+        "bassins.geojson",
+    ),
+    Case(
+        "bassins_point",
+        _geo_case(
+            "bassins.geojson",
+            "54-nancy",
+            lambda f: f.__setitem__("geometry", {"type": "Point", "coordinates": [6.18, 48.69]}),
+        ),
+        ["entité {n}", "Polygon ou MultiPolygon attendu"],
+        "bassins.geojson",
+    ),
+    Case(
+        "bassins_lambert93",
+        lambda d: _geo(d / "reference" / "bassins.geojson", _lambert93),
+        ["entité 1, clé « geometry »", "Lambert-93"],
+        "bassins.geojson",
+    ),
+    Case(
+        "departements_lat_lon_inversees",
+        lambda d: _geo(d / "reference" / "departements.geojson", _swap_axes),
+        ["entité 1, clé « geometry »", "longitude et latitude inversées"],
+        "departements.geojson",
+    ),
+    Case(
+        "bassins_tronque",
+        _truncate("reference/bassins.geojson"),
+        ["ligne 1, caractère", "JSON invalide", "tronqué"],
+        "bassins.geojson",
+    ),
+    Case(
+        "bassins_population_texte",
+        _geo_case("bassins.geojson", "54-nancy", lambda f: f["properties"].__setitem__("population", "beaucoup")),
+        ["entité {n}, colonne « population » : nombre entier attendu (valeur « beaucoup »)"],
+        "bassins.geojson",
+    ),
+    Case(
+        "bassins_sans_departement",
+        _geo_case("bassins.geojson", "54-nancy", lambda f: f["properties"].pop("departement")),
+        ["entité {n}, colonne « departement » : valeur manquante"],
+        "bassins.geojson",
+    ),
+    Case(
+        "departements_manquant",
+        lambda d: _geo(d / "reference" / "departements.geojson", _drop_departement),
+        ["colonne « code »", "sans contour", "(valeur « 55 »)"],
+        "departements.geojson",
+    ),
     # --- other reference files
-    Case("sieges_sans_siege", lambda d: _drop_column(d / "reference" / "bassins_sieges.csv", "siege"),
-         ["colonne « siege » : colonne manquante"], "bassins_sieges.csv"),
-    Case("sieges_different", _seat_differs, ["ligne {line}, colonne « siege »", "différent de bassins.geojson"],
-         "bassins_sieges.csv"),
+    Case(
+        "sieges_sans_siege",
+        lambda d: _drop_column(d / "reference" / "bassins_sieges.csv", "siege"),
+        ["colonne « siege » : colonne manquante"],
+        "bassins_sieges.csv",
+    ),
+    Case(
+        "sieges_different",
+        _seat_differs,
+        ["ligne {line}, colonne « siege »", "différent de bassins.geojson"],
+        "bassins_sieges.csv",
+    ),
     Case("bilan_une_colonne", _bilan_one_column, ["colonne « valeur » : colonne manquante"], "chiffres_bilan.csv"),
     Case("bilan_valeur_negative", _bilan_value("-1"), ["ligne {line}, colonne « valeur »"], "chiffres_bilan.csv"),
-    Case("bilan_periode_2999", _bilan_period, ["ligne {line}, colonne « periode »", "hors des années"],
-         "chiffres_bilan.csv"),
+    Case(
+        "bilan_periode_2999",
+        _bilan_period,
+        ["ligne {line}, colonne « periode »", "hors des années"],
+        "chiffres_bilan.csv",
+    ),
     # --- academie.json
     Case("academie_json_invalide", _academie_trailing_comma, ["JSON invalide", "ligne"], "academie.json"),
     Case("academie_nan", _academie_nan, ["JSON invalide", "NaN"], "academie.json"),
     Case("academie_sans_carte", _academie(_pop("carte")), ["clé « carte » : clé manquante"], "academie.json"),
-    Case("academie_sans_annees_valides", _academie(_pop("annees_valides")),
-         ["clé « annees_valides » : clé manquante"], "academie.json"),
-    Case("academie_sans_emprise", _academie(_pop("emprise")), ["clé « emprise » : clé manquante"],
-         "academie.json"),
+    Case(
+        "academie_sans_annees_valides",
+        _academie(_pop("annees_valides")),
+        ["clé « annees_valides » : clé manquante"],
+        "academie.json",
+    ),
+    Case(
+        "academie_sans_emprise", _academie(_pop("emprise")), ["clé « emprise » : clé manquante"], "academie.json"
+    ),
     Case("academie_sans_code", _academie(_pop("code")), ["clé « code » : clé manquante"], "academie.json"),
-    Case("academie_centre_inverse", _academie(lambda a: _set(a, "carte.centre", [6.1, 48.75])),
-         ["clé « carte.centre »", "longitude et latitude inversées"], "academie.json"),
+    Case(
+        "academie_centre_inverse",
+        _academie(lambda a: _set(a, "carte.centre", [6.1, 48.75])),
+        ["clé « carte.centre »", "longitude et latitude inversées"],
+        "academie.json",
+    ),
     Case("academie_liste", _academie(lambda a: [a]), ["objet JSON attendu"], "academie.json"),
-    Case("academie_annee_reference_2999", _academie(lambda a: _set(a, "annee_reference", "2999-3000")),
-         ["clé « annee_reference »", "hors des années scolaires acceptées"], "academie.json"),
+    Case(
+        "academie_annee_reference_2999",
+        _academie(lambda a: _set(a, "annee_reference", "2999-3000")),
+        ["clé « annee_reference »", "hors des années scolaires acceptées"],
+        "academie.json",
+    ),
     Case("academie_utf16", _encode("reference/academie.json", "utf-16"), ["UTF-16"], "academie.json"),
-    Case("academie_seuil_petits_effectifs_zero", _academie(lambda a: _set(a, "seuil_petits_effectifs", 0)),
-         ["clé « seuil_petits_effectifs » : entier supérieur ou égal à 1 attendu"], "academie.json"),
-    Case("academie_unites_personnes_texte", _academie(lambda a: _set(a, "unites_personnes", "élèves")),
-         ["clé « unites_personnes » : liste d'unités (textes) attendue"], "academie.json"),
+    Case(
+        "academie_seuil_petits_effectifs_zero",
+        _academie(lambda a: _set(a, "seuil_petits_effectifs", 0)),
+        ["clé « seuil_petits_effectifs » : entier supérieur ou égal à 1 attendu"],
+        "academie.json",
+    ),
+    Case(
+        "academie_unites_personnes_texte",
+        _academie(lambda a: _set(a, "unites_personnes", "élèves")),
+        ["clé « unites_personnes » : liste d'unités (textes) attendue"],
+        "academie.json",
+    ),
     # the académie's facts the code no longer holds (issue 22, point 1): names, projection, indicator roles
-    Case("academie_nom_court_vide", _academie(lambda a: _set(a, "nom_court", " ")),
-         ["clé « nom_court » : texte non vide attendu"], "academie.json"),
-    Case("academie_latitude_projection", _academie(lambda a: _set(a, "carte.latitude_projection", 120)),
-         ["clé « carte.latitude_projection » : latitude de -85 à 85 attendue"], "academie.json"),
-    Case("academie_indicateur_defaut_inconnu", _academie(lambda a: _set(a, "indicateurs.defaut", "visites_ent")),
-         ["clé « indicateurs.defaut »", "indicateur inconnu du catalogue (indicateurs.csv)"], "academie.json"),
-    Case("academie_evolutions_texte", _academie(lambda a: _set(a, "indicateurs.evolutions", "ent_visites")),
-         ["clé « indicateurs.evolutions » : liste d'identifiants d'indicateurs attendue"], "academie.json"),
-    Case("academie_role_inconnu", _academie(lambda a: _set(a, "indicateurs.principal", "ent_visites")),
-         ["clé « indicateurs.principal » : clé inconnue"], "academie.json"),
+    Case(
+        "academie_nom_court_vide",
+        _academie(lambda a: _set(a, "nom_court", " ")),
+        ["clé « nom_court » : texte non vide attendu"],
+        "academie.json",
+    ),
+    Case(
+        "academie_latitude_projection",
+        _academie(lambda a: _set(a, "carte.latitude_projection", 120)),
+        ["clé « carte.latitude_projection » : latitude de -85 à 85 attendue"],
+        "academie.json",
+    ),
+    Case(
+        "academie_indicateur_defaut_inconnu",
+        _academie(lambda a: _set(a, "indicateurs.defaut", "visites_ent")),
+        ["clé « indicateurs.defaut »", "indicateur inconnu du catalogue (indicateurs.csv)"],
+        "academie.json",
+    ),
+    Case(
+        "academie_evolutions_texte",
+        _academie(lambda a: _set(a, "indicateurs.evolutions", "ent_visites")),
+        ["clé « indicateurs.evolutions » : liste d'identifiants d'indicateurs attendue"],
+        "academie.json",
+    ),
+    Case(
+        "academie_role_inconnu",
+        _academie(lambda a: _set(a, "indicateurs.principal", "ent_visites")),
+        ["clé « indicateurs.principal » : clé inconnue"],
+        "academie.json",
+    ),
 ]
 
 
@@ -537,8 +751,14 @@ def test_check_and_init_refuse(case: Case, tmp_path, capsys, shipped_store):
         assert snapshot(root) == before, argv  # same files, same bytes: nothing published, nothing left
 
 
-SUBPROCESS_CASES = ["valeur_inf", "bassins_sans_features", "academie_json_invalide", "mesures_utf16",
-                    "sieges_sans_siege", "bilan_une_colonne"]
+SUBPROCESS_CASES = [
+    "valeur_inf",
+    "bassins_sans_features",
+    "academie_json_invalide",
+    "mesures_utf16",
+    "sieges_sans_siege",
+    "bilan_une_colonne",
+]
 
 
 @pytest.mark.parametrize("case_id", SUBPROCESS_CASES)
@@ -546,11 +766,21 @@ def test_no_traceback_through_a_subprocess(case_id: str, tmp_path):
     case = next(c for c in CASES if c.id == case_id)
     data = _copy_data(tmp_path)
     values = case.mutate(data) or {}
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OBSERVATOIRE_STORE": str(tmp_path / "absente"),
-           "OBSERVATOIRE_DATA": str(data)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "OBSERVATOIRE_STORE": str(tmp_path / "absente"),
+        "OBSERVATOIRE_DATA": str(data),
+    }
     for argv in (["check", "--data", str(data)], ["init"]):
-        proc = subprocess.run([sys.executable, "-m", "observatoire", *argv], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "observatoire", *argv],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         _assert_refused(proc.returncode, proc.stdout + proc.stderr, case, values)
         assert "Traceback" not in proc.stderr
     assert not (tmp_path / "absente" / "current").exists()
@@ -584,8 +814,9 @@ def _lab_name(db: Path, code: str = "lab-cirey") -> str:
 def test_windows_1252_and_bom_files_are_accepted(tmp_path, capsys):
     data = _copy_data(tmp_path)
     labs = data / LABS
-    text = labs.read_text(encoding="utf-8").replace("Laboratoire numérique de Cirey", "Laboratoire numérique de "
-                                                    "Cirey — « Œuvre » à l'école")
+    text = labs.read_text(encoding="utf-8").replace(
+        "Laboratoire numérique de Cirey", "Laboratoire numérique de Cirey — « Œuvre » à l'école"
+    )
     labs.write_bytes(text.encode("cp1252"))  # Windows-1252 (a superset of Latin-1 for French text)
     niveaux = data / "reference" / "niveaux.csv"
     niveaux.write_bytes(codecs.BOM_UTF8 + niveaux.read_bytes())
@@ -596,7 +827,7 @@ def test_windows_1252_and_bom_files_are_accepted(tmp_path, capsys):
 def test_html_and_markdown_text_is_accepted(tmp_path, capsys):
     """Text fields may look like HTML or markdown: the display layer escapes them, check must not refuse."""
     data = _copy_data(tmp_path)
-    payload = '<script>alert(1)</script> **gras** [lien](javascript:alert(1)) <img src=x onerror=alert(1)> $x$'
+    payload = "<script>alert(1)</script> **gras** [lien](javascript:alert(1)) <img src=x onerror=alert(1)> $x$"
     line = _line_of(data / LABS, code="lab-cirey")
     _set_cell(data / LABS, line, "nom", payload)
     _set_cell(data / "reference" / "thematiques.csv", 3, "libelle", "<b>Thème</b> _souligné_ ~~barré~~")

@@ -32,8 +32,14 @@ class Run:
 
 def _start(args: list[str], root: Path) -> subprocess.Popen:
     env = {**os.environ, "OBSERVATOIRE_STORE": str(root), "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "observatoire", *args], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "observatoire", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _wait(proc: subprocess.Popen) -> Run:
@@ -161,14 +167,18 @@ def test_export_in_process_unknown_format(tmp_path):
     assert not (tmp_path / "x.ods").exists()
 
 
-@pytest.mark.parametrize(("argv", "expected"), [
-    (["nope"], "choix invalide : 'nope'"),
-    (["export"], "arguments obligatoires manquants : --output"),
-    (["check", "--inconnu"], "arguments non reconnus : --inconnu"),
-])
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["nope"], "choix invalide : 'nope'"),
+        (["export"], "arguments obligatoires manquants : --output"),
+        (["check", "--inconnu"], "arguments non reconnus : --inconnu"),
+    ],
+)
 def test_usage_errors_are_in_french(argv, expected):
-    run = subprocess.run([sys.executable, "-m", "observatoire", *argv], cwd=ROOT, capture_output=True, text=True,
-                         timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-m", "observatoire", *argv], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert run.returncode == 2
     assert expected in run.stderr and "utilisation : " in run.stderr
     assert "usage:" not in run.stderr and "error:" not in run.stderr and "Traceback" not in run.stderr

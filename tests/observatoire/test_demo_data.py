@@ -24,8 +24,13 @@ def _acad(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _value(frame, indicateur, periode="2023-2024", niveau="tous", thematique="tous", public="tous"):
     sel = _acad(frame)
-    sel = sel[(sel["indicateur"] == indicateur) & (sel["periode"] == periode) & (sel["niveau"] == niveau)
-              & (sel["thematique"] == thematique) & (sel["public"] == public)]
+    sel = sel[
+        (sel["indicateur"] == indicateur)
+        & (sel["periode"] == periode)
+        & (sel["niveau"] == niveau)
+        & (sel["thematique"] == thematique)
+        & (sel["public"] == public)
+    ]
     assert len(sel) == 1, f"{indicateur} {periode} {niveau}/{thematique}/{public}: {len(sel)} rows"
     return float(sel["valeur"].iloc[0]), str(sel["source"].iloc[0])
 
@@ -90,7 +95,10 @@ def test_every_bilan_row_is_in_the_demo_measures(demo_measures, bilan):
             missing.append(key)
             continue
         found = acad.loc[key]
-        if float(found["valeur"]) != row.valeur or (found["source"], found["origine"]) != (row.source, row.origine):
+        if float(found["valeur"]) != row.valeur or (found["source"], found["origine"]) != (
+            row.source,
+            row.origine,
+        ):
             different.append((key, found["valeur"], found["source"], row.valeur, row.source))
     assert not missing, missing
     assert not different, different
@@ -101,18 +109,21 @@ def _half_up(x: float) -> int:
     return math.floor(x + 0.5)
 
 
-@pytest.mark.parametrize(("thematique", "public", "expected"), [
-    ("hybridation_webmedias", "enseignants", _half_up(2694 / 4)),  # « soit 4 fois plus »
-    ("hybridation_webmedias", "eleves", _half_up(2474 / 13)),
-    ("besoins_particuliers", "enseignants", _half_up(3990 / 10)),
-    ("ressources_numeriques", "enseignants", _half_up(6039 / 6)),
-    ("ent", "enseignants", _half_up(3926 / 10)),
-    ("ent", "eleves", _half_up(6227 / 13)),
-    ("robotique_programmation", "enseignants", _half_up(10 / 0.2)),  # « 80 % en moins »
-    ("robotique_programmation", "eleves", 430 * 6),  # « 6 fois moins »
-    ("outils_nomades", "enseignants", _half_up(4011 / 18)),
-    ("outils_nomades", "eleves", 1278),  # « au même niveau »
-])
+@pytest.mark.parametrize(
+    ("thematique", "public", "expected"),
+    [
+        ("hybridation_webmedias", "enseignants", _half_up(2694 / 4)),  # « soit 4 fois plus »
+        ("hybridation_webmedias", "eleves", _half_up(2474 / 13)),
+        ("besoins_particuliers", "enseignants", _half_up(3990 / 10)),
+        ("ressources_numeriques", "enseignants", _half_up(6039 / 6)),
+        ("ent", "enseignants", _half_up(3926 / 10)),
+        ("ent", "eleves", _half_up(6227 / 13)),
+        ("robotique_programmation", "enseignants", _half_up(10 / 0.2)),  # « 80 % en moins »
+        ("robotique_programmation", "eleves", 430 * 6),  # « 6 fois moins »
+        ("outils_nomades", "enseignants", _half_up(4011 / 18)),
+        ("outils_nomades", "eleves", 1278),  # « au même niveau »
+    ],
+)
 def test_previous_year_deduced_from_the_bilan(demo_measures, thematique, public, expected):
     value, source = _value(demo_measures, "accompagnement_heures", "2022-2023", "tous", thematique, public)
     assert value == expected
@@ -120,8 +131,9 @@ def test_previous_year_deduced_from_the_bilan(demo_measures, thematique, public,
 
 
 def test_previous_year_given_by_the_bilan(demo_measures):
-    value, source = _value(demo_measures, "accompagnement_heures", "2022-2023", "tous", "besoins_particuliers",
-                           "eleves")
+    value, source = _value(
+        demo_measures, "accompagnement_heures", "2022-2023", "tous", "besoins_particuliers", "eleves"
+    )
     assert value == 6 and source.startswith("Bilan DRANE 2023-2024")
 
 
@@ -138,8 +150,12 @@ def test_origins_are_bilan_deduced_or_illustrative(demo_measures, bilan, indicat
     assert ((demo_measures["origine"] == "illustratif") == (demo_measures["source"] == "illustratif")).all()
     lower = demo_measures[demo_measures["territoire_type"] != "academie"]
     assert set(lower["origine"]) == {"illustratif"}
-    bilan_rows = {tuple(k): (v, s, o) for k, v, s, o in zip(
-        bilan[GROUP].to_numpy(), bilan["valeur"], bilan["source"], bilan["origine"], strict=True)}
+    bilan_rows = {
+        tuple(k): (v, s, o)
+        for k, v, s, o in zip(
+            bilan[GROUP].to_numpy(), bilan["valeur"], bilan["source"], bilan["origine"], strict=True
+        )
+    }
     dims = _declared_dims(indicators_csv)
     acad = _acad(demo_measures)
     sums, copies = [], []
@@ -161,9 +177,13 @@ def test_origins_are_bilan_deduced_or_illustrative(demo_measures, bilan, indicat
             continue
         # one part only (a single declared code, e.g. Rev'Tascol: école, bien-être et inclusion): the same
         # figure as the bilan row it refines, with its source and origin
-        refined = [v for k, v in bilan_rows.items() if k[:2] == key[:2]
-                   and all(c == "tous" or c == key[2 + i] for i, c in enumerate(k[2:]))
-                   and v[0] == row.valeur]
+        refined = [
+            v
+            for k, v in bilan_rows.items()
+            if k[:2] == key[:2]
+            and all(c == "tous" or c == key[2 + i] for i, c in enumerate(k[2:]))
+            and v[0] == row.valeur
+        ]
         assert (row.valeur, row.source, row.origine) in refined, row
         copies.append(row)
     assert sums, "the totals the bilan does not give should be marked as deduced sums"
@@ -186,8 +206,6 @@ def _months(year: str) -> list[str]:
     return [f"{start}-{m:02d}" for m in range(9, 13)] + [f"{start + 1}-{m:02d}" for m in range(1, 9)]
 
 
-
-
 def test_monthly_ent_periods(demo_measures, academie_json):
     monthly = demo_measures[demo_measures["indicateur"] == "ent_visites_mois"]
     expected_months = [m for y in academie_json["annees"] for m in _months(y)]
@@ -195,17 +213,24 @@ def test_monthly_ent_periods(demo_measures, academie_json):
     assert sorted(monthly["periode"].unique()) == sorted(expected_months)
     acad = _acad(monthly)
     assert acad.groupby("public")["periode"].nunique().to_dict() == {
-        "tous": 48, "eleves": 48, "parents": 48, "enseignants": 48}
+        "tous": 48,
+        "eleves": 48,
+        "parents": 48,
+        "enseignants": 48,
+    }
     per_territory = monthly.groupby(["territoire_type", "territoire_code", "public"])["periode"].nunique()
     assert set(per_territory) == {48}
 
 
 def _monthly_problems(demo_measures, academie_json, territory_types, public) -> list:
-    monthly = demo_measures[(demo_measures["indicateur"] == "ent_visites_mois")
-                            & demo_measures["territoire_type"].isin(territory_types)
-                            & (demo_measures["public"] == public)]
+    monthly = demo_measures[
+        (demo_measures["indicateur"] == "ent_visites_mois")
+        & demo_measures["territoire_type"].isin(territory_types)
+        & (demo_measures["public"] == public)
+    ]
     annual = demo_measures[demo_measures["indicateur"] == "ent_visites"].set_index(
-        ["periode", "territoire_type", "territoire_code", "public"])["valeur"]
+        ["periode", "territoire_type", "territoire_code", "public"]
+    )["valeur"]
     problems = []
     assert not monthly.empty
     for (ttype, code), series in monthly.groupby(["territoire_type", "territoire_code"]):
@@ -297,10 +322,18 @@ def test_labs_add_up_to_their_bassin(demo_measures, labs_csv, bassin_departement
     failing = []
     lab_sum: dict[tuple, float] = defaultdict(float)
     for row in lab_rows.itertuples(index=False):
-        key = (row.indicateur, row.periode, row.niveau, row.thematique, row.public, lab_bassin[row.territoire_code])
+        key = (
+            row.indicateur,
+            row.periode,
+            row.niveau,
+            row.thematique,
+            row.public,
+            lab_bassin[row.territoire_code],
+        )
         lab_sum[key] += row.valeur
-    bassins = demo_measures[(demo_measures["territoire_type"] == "bassin")
-                            & demo_measures["indicateur"].isin(lab_indicators)]
+    bassins = demo_measures[
+        (demo_measures["territoire_type"] == "bassin") & demo_measures["indicateur"].isin(lab_indicators)
+    ]
     for row in bassins.itertuples(index=False):
         key = (row.indicateur, row.periode, row.niveau, row.thematique, row.public, row.territoire_code)
         if lab_sum.get(key, 0.0) != row.valeur:
@@ -317,8 +350,11 @@ def test_lab_count_follows_opening_years(demo_measures, labs_csv, academie_json)
         opened = {c for c, o in zip(labs_csv["code"], labs_csv["ouverture"]) if int(o) <= int(year[:4])}
         value, _ = _value(demo_measures, "labo_nombre", year)
         assert value == len(opened)
-        rows = demo_measures[(demo_measures["indicateur"] == "labo_nombre") & (demo_measures["periode"] == year)
-                             & (demo_measures["territoire_type"] == "laboratoire")]
+        rows = demo_measures[
+            (demo_measures["indicateur"] == "labo_nombre")
+            & (demo_measures["periode"] == year)
+            & (demo_measures["territoire_type"] == "laboratoire")
+        ]
         assert set(rows["territoire_code"]) == opened
         assert set(rows["valeur"]) == {1.0}
 
@@ -327,8 +363,9 @@ def test_lab_count_follows_opening_years(demo_measures, labs_csv, academie_json)
 
 
 def test_generator_reproduces_the_committed_file(demo_measures):
-    spec = importlib.util.spec_from_file_location("generate_demo_data_under_test",
-                                                  ROOT / "scripts" / "generate_demo_data.py")
+    spec = importlib.util.spec_from_file_location(
+        "generate_demo_data_under_test", ROOT / "scripts" / "generate_demo_data.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     generated = module.generate()

@@ -28,8 +28,14 @@ def test_every_departement_code_is_accepted():
 
 
 def test_commune_codes_and_their_departement():
-    for code, dep in [("54395", "54"), ("2A004", "2A"), ("2B033", "2B"), ("97101", "971"), ("97611", "976"),
-                      ("01001", "01")]:
+    for code, dep in [
+        ("54395", "54"),
+        ("2A004", "2A"),
+        ("2B033", "2B"),
+        ("97101", "971"),
+        ("97611", "976"),
+        ("01001", "01"),
+    ]:
         assert departements.is_commune(code), code
         assert departements.of_commune(code) == dep
     for bad in ["5439", "543950", "2C004", "20004", "97701", "00001", "2a004", "96001"]:
@@ -41,8 +47,14 @@ def test_official_order():
     assert departements.ordered(shuffled) == ["01", "19", "2A", "2B", "21", "54", "95", "971", "976"]
     assert sorted(shuffled) != departements.ordered(shuffled)  # a text sort puts 21 before 2A
     communes = ["97101", "21001", "2B033", "2A004", "19001", "95001"]
-    assert sorted(communes, key=departements.commune_sort_key) == ["19001", "2A004", "2B033", "21001", "95001",
-                                                                   "97101"]
+    assert sorted(communes, key=departements.commune_sort_key) == [
+        "19001",
+        "2A004",
+        "2B033",
+        "21001",
+        "95001",
+        "97101",
+    ]
 
 
 def test_sql_order_is_the_official_order():
@@ -73,8 +85,14 @@ def test_schema_accepts_corsica_and_overseas_and_refuses_in_french():
     text = str(err.value)
     assert "code de département invalide : 01 à 95, 2A ou 2B (Corse), 971 à 976 (outre-mer)" in text
     assert "« 20 »" in text and "« 977 »" in text
-    seats = pd.DataFrame({"code": ["2A-ajaccio", "971-b"], "nom": ["A", "B"], "departement": ["2A", "971"],
-                          "siege": ["2A004", "97101"]})
+    seats = pd.DataFrame(
+        {
+            "code": ["2A-ajaccio", "971-b"],
+            "nom": ["A", "B"],
+            "departement": ["2A", "971"],
+            "siege": ["2A004", "97101"],
+        }
+    )
     schema.validate("bassins_sieges", seats)
     with pytest.raises(schema.ValidationError, match="code commune INSEE invalide"):
         schema.validate("bassins_sieges", seats.assign(siege=["2C004", "97101"]))
@@ -97,11 +115,14 @@ def test_check_refuses_a_commune_outside_its_departement(tmp_path):
     labs = data / "reference" / "laboratoires.csv"
     labs.write_text(labs.read_text(encoding="utf-8").replace(";2A004;2A;", ";2B004;2A;"), encoding="utf-8")
     bassins = data / "reference" / "bassins.geojson"
-    bassins.write_text(bassins.read_text(encoding="utf-8").replace('"siege":"2A247"', '"siege":"2B247"'),
-                       encoding="utf-8")
+    bassins.write_text(
+        bassins.read_text(encoding="utf-8").replace('"siege":"2A247"', '"siege":"2B247"'), encoding="utf-8"
+    )
     problems = [str(p) for p in checks.check_data(data).listed]
-    assert any("laboratoires.csv" in p and "département différent de celui du code commune (2B004 est en 2B)" in p
-               for p in problems), problems
+    assert any(
+        "laboratoires.csv" in p and "département différent de celui du code commune (2B004 est en 2B)" in p
+        for p in problems
+    ), problems
     assert any("bassins.geojson" in p and "de la commune siège (2B247 est en 2B)" in p for p in problems), problems
 
 
@@ -109,8 +130,14 @@ def test_check_refuses_a_commune_outside_its_departement(tmp_path):
 
 
 def _choices() -> Choices:
-    return Choices(departements=("06", "2A", "2B", "971"), bassins={"2A-ajaccio": "2A", "971-b": "971"},
-                   thematiques=(), niveaux=(), publics=(), annees=("2023-2024",))
+    return Choices(
+        departements=("06", "2A", "2B", "971"),
+        bassins={"2A-ajaccio": "2A", "971-b": "971"},
+        thematiques=(),
+        niveaux=(),
+        publics=(),
+        annees=("2023-2024",),
+    )
 
 
 def test_url_parameters_read_every_code():
@@ -131,24 +158,30 @@ def essai_reference() -> checks.Reference:
 
 
 def test_an_import_reads_corsica_codes_and_lost_leading_zeros(essai_reference):
-    csv = ("indicateur;periode;territoire_type;territoire_code;niveau;thematique;public;valeur;source\n"
-           "ent_visites;2023-2024;departement;2a;tous;tous;tous;1000;rectorat\n"
-           "ent_visites;2023-2024;departement;6;tous;tous;tous;2000;rectorat\n"
-           "ent_visites;2023-2024;departement;2B;tous;tous;tous;3000;rectorat\n"
-           "ent_visites;2023-2024;bassin;2A-ajaccio;tous;tous;tous;400;rectorat\n")
-    result = importing.read_import(csv.encode(), "corse.csv", essai_reference.tables, essai_reference.academie,
-                                   bilan=pd.DataFrame())
+    csv = (
+        "indicateur;periode;territoire_type;territoire_code;niveau;thematique;public;valeur;source\n"
+        "ent_visites;2023-2024;departement;2a;tous;tous;tous;1000;rectorat\n"
+        "ent_visites;2023-2024;departement;6;tous;tous;tous;2000;rectorat\n"
+        "ent_visites;2023-2024;departement;2B;tous;tous;tous;3000;rectorat\n"
+        "ent_visites;2023-2024;bassin;2A-ajaccio;tous;tous;tous;400;rectorat\n"
+    )
+    result = importing.read_import(
+        csv.encode(), "corse.csv", essai_reference.tables, essai_reference.academie, bilan=pd.DataFrame()
+    )
     assert list(result.frame["territoire_code"]) == ["2A", "06", "2B", "2A-ajaccio"]
     notice = next(n for n in result.notices if n.startswith("Codes de département complétés"))
     assert "« 2a » lu « 2A »" in notice and "« 6 » lu « 06 »" in notice
 
 
 def test_an_import_refuses_a_departement_of_another_academie(essai_reference):
-    csv = ("indicateur;periode;territoire_type;territoire_code;niveau;thematique;public;valeur;source\n"
-           "ent_visites;2023-2024;departement;54;tous;tous;tous;1000;rectorat\n")
+    csv = (
+        "indicateur;periode;territoire_type;territoire_code;niveau;thematique;public;valeur;source\n"
+        "ent_visites;2023-2024;departement;54;tous;tous;tous;1000;rectorat\n"
+    )
     with pytest.raises(schema.ValidationError, match="code de territoire inconnu pour le type « departement »"):
-        importing.read_import(csv.encode(), "autre.csv", essai_reference.tables, essai_reference.academie,
-                              bilan=pd.DataFrame())
+        importing.read_import(
+            csv.encode(), "autre.csv", essai_reference.tables, essai_reference.academie, bilan=pd.DataFrame()
+        )
 
 
 def test_the_import_template_lists_departements_in_the_official_order(essai_reference):
@@ -157,8 +190,13 @@ def test_the_import_template_lists_departements_in_the_official_order(essai_refe
 
 
 def test_file_names_of_corsica_and_overseas_filters():
-    context = Context(academie="Académie d'essai", filters=("Département : 2A — Corse-du-Sud, 971 — Guadeloupe",),
-                      school_year="2023-2024", version=1, version_date="05/12/2026")
+    context = Context(
+        academie="Académie d'essai",
+        filters=("Département : 2A — Corse-du-Sud, 971 — Guadeloupe",),
+        school_year="2023-2024",
+        version=1,
+        version_date="05/12/2026",
+    )
     name = exporting.export_file_name("Visites de l'ENT", context, "csv")
     assert name == "Visites de l'ENT — Corse-du-Sud, Guadeloupe.csv"
 

@@ -38,8 +38,15 @@ def _render(store: Path, out: Path, with_streamlit: bool) -> list[str]:
     args = [sys.executable, "-m", "tests.observatoire._render_exports", str(out)]
     if with_streamlit:
         args.append("--streamlit")
-    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
-                          env=dict(os.environ, OBSERVATOIRE_STORE=str(store)))
+    done = subprocess.run(
+        args,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env=dict(os.environ, OBSERVATOIRE_STORE=str(store)),
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout.split()
 
@@ -62,9 +69,14 @@ def test_exported_pictures_are_the_same_in_a_streamlit_process_and_a_plain_one(d
 @pytest.fixture()
 def bare_default_template():
     """plotly's default template replaced by one like Streamlit's: no automargin, a 10 px margin."""
-    pio.templates["sans_marges"] = go.layout.Template(layout={
-        "xaxis": {"automargin": False}, "yaxis": {"automargin": False}, "margin": {"l": 10, "r": 10},
-        "font": {"color": "#000036"}})
+    pio.templates["sans_marges"] = go.layout.Template(
+        layout={
+            "xaxis": {"automargin": False},
+            "yaxis": {"automargin": False},
+            "margin": {"l": 10, "r": 10},
+            "font": {"color": "#000036"},
+        }
+    )
     previous = pio.templates.default
     pio.templates.default = "sans_marges"
     yield
@@ -81,8 +93,12 @@ def _exported_charts(con) -> list[tuple[str, go.Figure]]:
     for indicator in ("ent_visites", "gar_connexions", "labo_personnes"):
         view = build_indicators(con, moselle, {"indicateur": indicator})
         for figure in view.figures:
-            out.append((f"{indicator}-{figure.key}", look.export_figure(png.decorated(figure, view.context),
-                                                                       width=1600, height=900)))
+            out.append(
+                (
+                    f"{indicator}-{figure.key}",
+                    look.export_figure(png.decorated(figure, view.context), width=1600, height=900),
+                )
+            )
     deck = builder.build_presentation(con, moselle)
     from observatoire.exports import pptx
 
@@ -125,15 +141,22 @@ def test_exported_layouts_have_french_tick_labels_and_room_for_them(con, bare_de
 
 def test_the_longest_tick_of_a_large_count_is_written_in_full():
     """The bug as seen: « 000 » for « 30 000 000 » and the axis title over the ticks."""
-    frame = charts.pd.DataFrame({"periode": ["2020-2021", "2021-2022", "2022-2023", "2023-2024"],
-                                 "groupe": "t", "libelle": "Moselle", "valeur": [22e6, 24e6, 26.7e6, 29.7e6]})
+    frame = charts.pd.DataFrame(
+        {
+            "periode": ["2020-2021", "2021-2022", "2022-2023", "2023-2024"],
+            "groupe": "t",
+            "libelle": "Moselle",
+            "valeur": [22e6, 24e6, 26.7e6, 29.7e6],
+        }
+    )
     figure = look.export_figure(charts.line_figure(frame, "visites"), width=1600, height=900)
     labels = list(figure.layout.yaxis.ticktext)
     assert labels[-1] == "30\u00a0000\u00a0000" and labels[0] == "0"
     assert figure.layout.margin.l >= look.text_width(labels[-1], 15) + 15 * 1.4 + 12
     assert figure.layout.yaxis.title.standoff >= 10
-    percent = look.export_figure(charts.line_figure(frame.assign(valeur=[12.5, 30.0, 55.5, 98.0]), "%"),
-                                 width=800, height=450)
+    percent = look.export_figure(
+        charts.line_figure(frame.assign(valeur=[12.5, 30.0, 55.5, 98.0]), "%"), width=800, height=450
+    )
     assert list(percent.layout.yaxis.ticktext)[-1] == "100\u00a0%"
 
 

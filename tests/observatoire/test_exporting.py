@@ -53,11 +53,13 @@ def test_non_texts_are_unchanged(value):
 
 def _frame() -> pd.DataFrame:
     texts = HOSTILE + HARMLESS
-    return pd.DataFrame({
-        "texte": texts,
-        "valeur": [-1.5 * i for i in range(len(texts))],
-        "entier": list(range(-3, len(texts) - 3)),
-    })
+    return pd.DataFrame(
+        {
+            "texte": texts,
+            "valeur": [-1.5 * i for i in range(len(texts))],
+            "entier": list(range(-3, len(texts) - 3)),
+        }
+    )
 
 
 def test_csv_has_no_cell_a_spreadsheet_would_run():
@@ -132,9 +134,20 @@ def hostile_db(hostile_store: versions.Repository) -> Path:
 def test_cli_export_neutralises_and_round_trips(hostile_db, tmp_path, fmt):
     output = tmp_path / f"export.{fmt}"
     run = subprocess.run(
-        [sys.executable, "-m", "observatoire", "--store", str(hostile_db.parent.parent), "export", "--output",
-         str(output)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "observatoire",
+            "--store",
+            str(hostile_db.parent.parent),
+            "export",
+            "--output",
+            str(output),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stderr
@@ -179,21 +192,31 @@ def test_every_download_button_goes_through_the_neutralising_export():
     (`components.fiches`: built by `exports.pdf`, texts only, no cell a spreadsheet could evaluate) and the
     instantané de séance (`components.instantane`: an HTML page, every text escaped by its Jinja template)."""
     calls: list[str] = []
-    for path in [*ROOT.glob("components/*.py"), *ROOT.glob("pages/*.py"), *ROOT.glob("pages/*.py"),
-                 ROOT / "dashboard.py"]:
+    for path in [
+        *ROOT.glob("components/*.py"),
+        *ROOT.glob("pages/*.py"),
+        *ROOT.glob("pages/*.py"),
+        ROOT / "dashboard.py",
+    ]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "download_button":
                 calls.append(f"{path.relative_to(ROOT)}:{node.lineno}:{_data_argument(node)}")
     assert calls, "no download button found"
     for call in calls:
-        other = {"components/import_panel.py": "template", "components/presentation.py": "pptx",
-                 "components/fiches.py": "build", "components/instantane.py": "instantane_html"}
+        other = {
+            "components/import_panel.py": "template",
+            "components/presentation.py": "pptx",
+            "components/fiches.py": "build",
+            "components/instantane.py": "instantane_html",
+        }
         if call.split(":", 1)[0] in other:
             assert other[call.split(":", 1)[0]] in call, call
             continue
         assert call.startswith("components/common.py:"), call
-        assert "exporting.to_csv_bytes" in call or "exporting.to_xlsx_bytes" in call or call.endswith(":image"), call
+        assert "exporting.to_csv_bytes" in call or "exporting.to_xlsx_bytes" in call or call.endswith(":image"), (
+            call
+        )
         assert "about=about" in call or call.endswith(":image"), call
     source = (ROOT / "components" / "common.py").read_text(encoding="utf-8")
     assert "return png.figure_png(png.decorated(view, about.context))" in source  # `image`, the PNG's data
@@ -201,29 +224,49 @@ def test_every_download_button_goes_through_the_neutralising_export():
 
 # --------------------------------------------------------------------------- what a file says, file names
 
-CONTEXT = Context(academie="Académie de Nancy-Metz",
-                  filters=("Département : 57 — Moselle", "Niveau : Collège", "Thématique : =HYPERLINK(\"x\")"),
-                  school_year="2023-2024", version=7, version_date="23/11/2026")
+CONTEXT = Context(
+    academie="Académie de Nancy-Metz",
+    filters=("Département : 57 — Moselle", "Niveau : Collège", 'Thématique : =HYPERLINK("x")'),
+    school_year="2023-2024",
+    version=7,
+    version_date="23/11/2026",
+)
 ABOUT = exporting.About(
-    title="Visites de l'ENT par année scolaire, par niveau", context=CONTEXT, indicator="Visites de l'ENT",
-    unit="visites", source="Source : Bilan DRANE 2023-2024 ; autres valeurs illustratives.", illustrative=True,
+    title="Visites de l'ENT par année scolaire, par niveau",
+    context=CONTEXT,
+    indicator="Visites de l'ENT",
+    unit="visites",
+    source="Source : Bilan DRANE 2023-2024 ; autres valeurs illustratives.",
+    illustrative=True,
     exported_at=dt.datetime(2026, 11, 23, 4, 12, tzinfo=dt.UTC),
 )
 
 
 def test_about_rows_say_what_the_file_contains():
     rows = dict(exporting.about_rows(ABOUT))
-    assert list(rows) == ["Contenu", "Indicateur", "Unité", "Filtres", "Année scolaire", "Version des données",
-                          "Source", "Données illustratives", "Exporté le", "Tableau de bord"]
+    assert list(rows) == [
+        "Contenu",
+        "Indicateur",
+        "Unité",
+        "Filtres",
+        "Année scolaire",
+        "Version des données",
+        "Source",
+        "Données illustratives",
+        "Exporté le",
+        "Tableau de bord",
+    ]
     assert rows["Contenu"] == "Visites de l'ENT par année scolaire, par niveau"
-    assert rows["Filtres"] == "Département : 57 — Moselle · Niveau : Collège · Thématique : =HYPERLINK(\"x\")"
+    assert rows["Filtres"] == 'Département : 57 — Moselle · Niveau : Collège · Thématique : =HYPERLINK("x")'
     assert rows["Version des données"] == "n° 7 du 23/11/2026"
     assert rows["Source"] == "Bilan DRANE 2023-2024 ; autres valeurs illustratives."
     assert rows["Données illustratives"].startswith("oui — Valeurs générées")
     assert rows["Exporté le"] == "23/11/2026 à 05:12"  # Paris time
     assert rows["Tableau de bord"] == "Observatoire du numérique éducatif — Académie de Nancy-Metz"
     plain = dict(exporting.about_rows(exporting.About("Tableau", Context("A", (), "", 1, "01/01/2026"))))
-    assert plain["Filtres"] == "Aucun filtre (toute l'académie)" and plain["Données illustratives"].startswith("non")
+    assert plain["Filtres"] == "Aucun filtre (toute l'académie)" and plain["Données illustratives"].startswith(
+        "non"
+    )
     assert plain["Indicateur"] == plain["Unité"] == "—" and plain["Source"] == "non précisée"
 
 
@@ -242,8 +285,13 @@ def test_xlsx_about_sheet():
     # a filter line from data that looks like a formula stays text (the whole cell starts with « Département »)
     assert "=HYPERLINK" in about["Filtres"] and sheet["B5"].data_type == "s"
     hostile = exporting.About("=1+1", CONTEXT, indicator="@SUM(A1)", source="-2+3")
-    values = dict(list(openpyxl.load_workbook(io.BytesIO(exporting.to_xlsx_bytes(_frame(), about=hostile)))
-                       ["À propos"].iter_rows(values_only=True))[1:])
+    values = dict(
+        list(
+            openpyxl.load_workbook(io.BytesIO(exporting.to_xlsx_bytes(_frame(), about=hostile)))[
+                "À propos"
+            ].iter_rows(values_only=True)
+        )[1:]
+    )
     assert values["Contenu"] == "'=1+1" and values["Indicateur"] == "'@SUM(A1)" and values["Source"] == "'-2+3"
     # without `about`: one sheet, as before
     assert openpyxl.load_workbook(io.BytesIO(exporting.to_xlsx_bytes(_frame()))).sheetnames == ["mesures"]
@@ -287,14 +335,19 @@ def test_read_export_skips_the_about_block(tmp_path):
         assert list(back.columns) == schema.MEASURE_COLUMNS and len(back) == 20
 
 
-@pytest.mark.parametrize(("stem", "expected"), [
-    ("Visites de l'ENT — par année scolaire et par niveau — Moselle",
-     "Visites de l'ENT — par année scolaire et par niveau — Moselle.csv"),
-    ("Classement : a/b\\c *?\"<>| fin", "Classement - a-b-c - fin.csv"),
-    ("e\u0301le\u0300ve\u200b\tnom\n", "élève nom.csv"),  # NFC, invisible and control characters
-    ("  ..CON", "CON.csv".replace("CON", "observatoire CON")),
-    ("", "observatoire.csv"),
-])
+@pytest.mark.parametrize(
+    ("stem", "expected"),
+    [
+        (
+            "Visites de l'ENT — par année scolaire et par niveau — Moselle",
+            "Visites de l'ENT — par année scolaire et par niveau — Moselle.csv",
+        ),
+        ('Classement : a/b\\c *?"<>| fin', "Classement - a-b-c - fin.csv"),
+        ("e\u0301le\u0300ve\u200b\tnom\n", "élève nom.csv"),  # NFC, invisible and control characters
+        ("  ..CON", "CON.csv".replace("CON", "observatoire CON")),
+        ("", "observatoire.csv"),
+    ],
+)
 def test_safe_file_names_keep_accents(stem, expected):
     assert exporting.safe_file_name(stem, "csv") == expected
 
@@ -302,10 +355,17 @@ def test_safe_file_names_keep_accents(stem, expected):
 def test_export_file_names():
     name = exporting.export_file_name("Visites de l'ENT par année scolaire", CONTEXT, "xlsx")
     assert name == "Visites de l'ENT par année scolaire — Moselle — Collège — =HYPERLINK(-x-).xlsx"
-    several = Context("A", ("Départements : 54 — Meurthe-et-Moselle, 57 — Moselle",
-                            "Années scolaires : 2021-2022 à 2023-2024"), "2023-2024", 1, "")
-    assert (exporting.export_file_name("Élèves", several, "csv")
-            == "Élèves — Meurthe-et-Moselle, Moselle — 2021-2022 à 2023-2024.csv")
+    several = Context(
+        "A",
+        ("Départements : 54 — Meurthe-et-Moselle, 57 — Moselle", "Années scolaires : 2021-2022 à 2023-2024"),
+        "2023-2024",
+        1,
+        "",
+    )
+    assert (
+        exporting.export_file_name("Élèves", several, "csv")
+        == "Élèves — Meurthe-et-Moselle, Moselle — 2021-2022 à 2023-2024.csv"
+    )
     assert exporting.export_file_name("Élèves", None, "csv") == "Élèves.csv"
     long = exporting.export_file_name("Très long titre " * 20, CONTEXT, "png")
     assert len(long) <= exporting.FILE_NAME_MAX and long.endswith("titre.png")

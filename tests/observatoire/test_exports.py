@@ -15,19 +15,33 @@ from observatoire import exporting
 from observatoire.exports import png, pptx, qr
 from observatoire.views.model import Context, Figure, KeyFigure, Presentation, Slide
 
-CONTEXT = Context("Académie de Nancy-Metz", ("Département : 57 — Moselle", "Niveau : Collège"), "2023-2024", 12,
-                  "23/11/2026", "https://observatoire.example/vue?departement=57&annee=2023-2024")
+CONTEXT = Context(
+    "Académie de Nancy-Metz",
+    ("Département : 57 — Moselle", "Niveau : Collège"),
+    "2023-2024",
+    12,
+    "23/11/2026",
+    "https://observatoire.example/vue?departement=57&annee=2023-2024",
+)
 BARE = Context("Académie de Nancy-Metz", (), "2023-2024", 3, "01/09/2026")
 
 
 def _line() -> go.Figure:
-    return go.Figure(go.Scatter(x=["2021-2022", "2022-2023", "2023-2024"], y=[41e6, 58e6, 64.5e6]),
-                     layout={"separators": ",\u00a0", "margin": {"l": 10, "r": 10, "t": 44, "b": 10}})
+    return go.Figure(
+        go.Scatter(x=["2021-2022", "2022-2023", "2023-2024"], y=[41e6, 58e6, 64.5e6]),
+        layout={"separators": ",\u00a0", "margin": {"l": 10, "r": 10, "t": 44, "b": 10}},
+    )
 
 
 def _view(illustrative: bool = False, title: str = "Visites de l'ENT") -> Figure:
-    return Figure("evolution-ent", title, _line(), "Courbe des visites", source="Bilan DRANE 2023-2024",
-                  illustrative=illustrative)
+    return Figure(
+        "evolution-ent",
+        title,
+        _line(),
+        "Courbe des visites",
+        source="Bilan DRANE 2023-2024",
+        illustrative=illustrative,
+    )
 
 
 def _texts(figure: go.Figure) -> list[str]:
@@ -81,8 +95,9 @@ def test_png_file_name_keeps_accents():
     assert png.png_file_name("Élèves équipés", BARE) == "Élèves équipés.png"
 
 
-@pytest.mark.parametrize("title", ['a/b\\c:d*e?f"g<h>i|j', "\u202eévil\u200b\x00\x1f\n titre", "  ..  ", "CON",
-                                   "Très long titre " * 20])
+@pytest.mark.parametrize(
+    "title", ['a/b\\c:d*e?f"g<h>i|j', "\u202eévil\u200b\x00\x1f\n titre", "  ..  ", "CON", "Très long titre " * 20]
+)
 def test_png_file_name_is_safe(title):
     name = png.png_file_name(title, BARE)
     assert name.endswith(".png") and len(name) <= exporting.FILE_NAME_MAX
@@ -106,8 +121,10 @@ def _modules(data: bytes, url: str) -> list[list[bool]]:
     image = Image.open(io.BytesIO(data)).convert("L")
     size = segno.make(url, error="m", boost_error=False).symbol_size(scale=1, border=qr.QUIET_ZONE)[0]
     step = image.width // size
-    return [[image.getpixel((x * step + step // 2, y * step + step // 2)) < 128 for x in range(size)]
-            for y in range(size)]
+    return [
+        [image.getpixel((x * step + step // 2, y * step + step // 2)) < 128 for x in range(size)]
+        for y in range(size)
+    ]
 
 
 def test_qr_png_is_the_segno_symbol():
@@ -152,19 +169,37 @@ KEY_FIGURES = (
 )
 SLIDES = (
     Slide("titre", "Observatoire du numérique éducatif", "Séminaire des cadres"),
-    Slide("chiffres", "Les chiffres clés", figures=KEY_FIGURES, notes="64,5 M visites ; 12 345 enseignants formés.",
-          source="Bilan DRANE 2023-2024", illustrative=True),
-    Slide("evolution", "Les visites progressent", figure=_view(), bullets=("+57 % en cinq ans",),
-          notes="De 41 M à 64,5 M visites.", source="Bilan DRANE 2023-2024"),
-    Slide("carte", "Par bassin", figure=_view(illustrative=True, title="Carte"), source="Mesures générées",
-          illustrative=True),
+    Slide(
+        "chiffres",
+        "Les chiffres clés",
+        figures=KEY_FIGURES,
+        notes="64,5 M visites ; 12 345 enseignants formés.",
+        source="Bilan DRANE 2023-2024",
+        illustrative=True,
+    ),
+    Slide(
+        "evolution",
+        "Les visites progressent",
+        figure=_view(),
+        bullets=("+57 % en cinq ans",),
+        notes="De 41 M à 64,5 M visites.",
+        source="Bilan DRANE 2023-2024",
+    ),
+    Slide(
+        "carte",
+        "Par bassin",
+        figure=_view(illustrative=True, title="Carte"),
+        source="Mesures générées",
+        illustrative=True,
+    ),
 )
 
 
 def _all_text(slide) -> str:
     """The slide's text, school years with their no-break hyphen read as « - » (`pptx.keep_years`)."""
-    return "\n".join(shape.text_frame.text for shape in slide.shapes
-                     if shape.has_text_frame).replace(pptx.NB_HYPHEN, "-")
+    return "\n".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame).replace(
+        pptx.NB_HYPHEN, "-"
+    )
 
 
 def _open(presentation: Presentation):
@@ -180,8 +215,13 @@ def test_pptx_slides_texts_and_notes():
     assert deck.core_properties.language == "fr-FR"
     title, figures, evolution, carte = deck.slides
     first = _all_text(title)
-    for text in ("Académie de Nancy-Metz", "Observatoire du numérique éducatif", "Année scolaire 2023-2024",
-                 "Département : 57 — Moselle · Niveau : Collège", "Données : version n° 12 du 23/11/2026"):
+    for text in (
+        "Académie de Nancy-Metz",
+        "Observatoire du numérique éducatif",
+        "Année scolaire 2023-2024",
+        "Département : 57 — Moselle · Niveau : Collège",
+        "Données : version n° 12 du 23/11/2026",
+    ):
         assert text in first
     assert [s.name for s in title.shapes if s.shape_type == 13] == ["QR code de la vue"]
     text = _all_text(figures)
@@ -219,7 +259,9 @@ def test_pptx_pictures_are_decodable_with_alt_text():
         assert colours is not None and len(colours) >= 2  # not blank
         assert picture._element.nvPicPr.cNvPr.get("descr")
         assert picture.left >= 0 and picture.top >= 0
-        assert picture.left + picture.width <= deck.slide_width and picture.top + picture.height <= deck.slide_height
+        assert (
+            picture.left + picture.width <= deck.slide_width and picture.top + picture.height <= deck.slide_height
+        )
     assert pictures[1][1]._element.nvPicPr.cNvPr.get("descr") == "Courbe des visites"
 
 

@@ -61,7 +61,9 @@ def test_bassin_fiche_facts_are_the_profile_formatted_as_on_screen(con, bassin):
     assert [f.label for f in bassin.facts] == list(profile["libelle"])
     for fact, row, record in zip(bassin.facts, screen, profile.to_dict("records"), strict=True):
         assert fact.value == row["bassin"]
-        share = f"{row['part']} de l'académie ({row['academie']})" if row["part"] else f"académie : {row['academie']}"
+        share = (
+            f"{row['part']} de l'académie ({row['academie']})" if row["part"] else f"académie : {row['academie']}"
+        )
         assert fact.delta == f"{share} · rang : {row['rang']}"
         assert fact.unit == record["unite"]
     visits = next(f for f in bassin.facts if f.label == "Visites de l'ENT")
@@ -99,8 +101,11 @@ def test_bassin_fiche_map_highlights_the_bassin(bassin):
     assert bassin.figure is not None
     traces = [t for t in bassin.figure.figure.data if t.name == "observatoire-highlight"]
     assert len(traces) == 1 and traces[0].meta == {"highlight": BASSIN}
-    fills = {t.meta["bassin"]: t.fillcolor for t in bassin.figure.figure.data
-             if isinstance(t.meta, dict) and "bassin" in t.meta}
+    fills = {
+        t.meta["bassin"]: t.fillcolor
+        for t in bassin.figure.figure.data
+        if isinstance(t.meta, dict) and "bassin" in t.meta
+    }
     assert len(fills) == 17
     assert fills[BASSIN] == fiches.HIGHLIGHT_FILL
     assert {c for code, c in fills.items() if code != BASSIN} == {fiches.OTHER_FILL}
@@ -113,8 +118,9 @@ def test_static_map_default_draws_no_highlight():
     bassins = {"features": [{"properties": {"code": "a", "nom": "A"}, "geometry": square}]}
     plain = bassins_map_figure(bassins, {"features": []}, {"a": "#ff0000"}, {}, [("#ff0000", "classe")], "T")
     assert not [t for t in plain.data if t.name == "observatoire-highlight"]
-    chosen = bassins_map_figure(bassins, {"features": []}, {"a": "#ff0000"}, {}, [("#ff0000", "classe")], "T",
-                                highlight="a")
+    chosen = bassins_map_figure(
+        bassins, {"features": []}, {"a": "#ff0000"}, {}, [("#ff0000", "classe")], "T", highlight="a"
+    )
     assert [t.meta for t in chosen.data if t.name == "observatoire-highlight"] == [{"highlight": "a"}]
 
 
@@ -151,7 +157,9 @@ def test_small_counts_of_people_are_masked(con, monkeypatch):
 
     data = pdf.fiche_pdf(fiche, today=TODAY, image=False)
     text = _pdf_text(data)
-    assert "< 4000" in text and _plain(formatting.number(profile.loc["pix_eleves_certifies", "valeur"])) not in text
+    assert (
+        "< 4000" in text and _plain(formatting.number(profile.loc["pix_eleves_certifies", "valeur"])) not in text
+    )
 
 
 # ------------------------------------------------------------------------------------------- fiche laboratoire
@@ -181,7 +189,8 @@ def test_lab_fiche_is_the_lab_page(con, lab):
     assert "projets : " in lab.source and "lieu : " in lab.source
     assert lab.figure is not None
     assert [t.meta for t in lab.figure.figure.data if t.name == "observatoire-highlight"] == [
-        {"highlight": row["bassin"]}]
+        {"highlight": row["bassin"]}
+    ]
 
 
 def test_illustrative_lab(con):
@@ -211,9 +220,16 @@ def test_pdf_is_one_a4_landscape_page_with_the_french_figures(bassin, bassin_pdf
     box = reader.pages[0].mediabox
     assert (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4)) == (297, 210)
     text = _pdf_text(bassin_pdf)
-    for expected in (bassin.title, bassin.subtitle, "Données illustratives", "23/11/2026",
-                     "Observatoire du numérique éducatif — DRANE Nancy-Metz", bassin.context.version_text,
-                     "Aucun filtre (toute l'académie)", "Laboratoires numériques du bassin"):
+    for expected in (
+        bassin.title,
+        bassin.subtitle,
+        "Données illustratives",
+        "23/11/2026",
+        "Observatoire du numérique éducatif — DRANE Nancy-Metz",
+        bassin.context.version_text,
+        "Aucun filtre (toute l'académie)",
+        "Laboratoires numériques du bassin",
+    ):
         assert _plain(expected) in text, expected
     for fact in bassin.facts:
         assert _plain(fact.value) in text, fact.value
@@ -236,21 +252,34 @@ def test_pdf_fonts_are_embedded(bassin_pdf):
 
 
 def test_pdf_without_illustrative_input_has_no_badge(bassin):
-    trusted = KeyFigure("Visites de l'ENT", "64\u202f500\u202f000", 64_500_000, "visites", "rang : 1er sur 1",
-                        ("bilan",), "bilan, « L'ENT »")
-    fiche = dataclasses.replace(bassin, facts=(trusted,), illustrative=False, figure=None,
-                                source="bilan, « L'ENT »")
+    trusted = KeyFigure(
+        "Visites de l'ENT",
+        "64\u202f500\u202f000",
+        64_500_000,
+        "visites",
+        "rang : 1er sur 1",
+        ("bilan",),
+        "bilan, « L'ENT »",
+    )
+    fiche = dataclasses.replace(
+        bassin, facts=(trusted,), illustrative=False, figure=None, source="bilan, « L'ENT »"
+    )
     text = _pdf_text(pdf.fiche_pdf(fiche, today=TODAY))
     assert "Données illustratives" not in text
     assert "64 500 000" in text and "Source : bilan, « L’ENT »".replace("’", "'") in text
 
 
 def test_everything_fits_on_one_page_with_long_lists(bassin):
-    many = tuple(f"Laboratoire numérique n° {i} de Saint-Dié-des-Vosges — une commune au nom long · Robotique "
-                 "et programmation, intelligence artificielle (illustratif)" for i in range(60))
+    many = tuple(
+        f"Laboratoire numérique n° {i} de Saint-Dié-des-Vosges — une commune au nom long · Robotique "
+        "et programmation, intelligence artificielle (illustratif)"
+        for i in range(60)
+    )
     projects = tuple(f"Projet {i} : robots, webradio et cartographie numérique" for i in range(8))
-    fiche = dataclasses.replace(bassin, sections=(("Laboratoires numériques du bassin (60)", many),
-                                                  ("Projets cités par le bilan", projects)))
+    fiche = dataclasses.replace(
+        bassin,
+        sections=(("Laboratoires numériques du bassin (60)", many), ("Projets cités par le bilan", projects)),
+    )
     data = pdf.fiche_pdf(fiche, today=TODAY, image=False)
     assert len(PdfReader(io.BytesIO(data)).pages) == 1
     text = _pdf_text(data)
@@ -258,7 +287,7 @@ def test_everything_fits_on_one_page_with_long_lists(bassin):
     shown = [line for line in many if _plain(line) in text]
     hidden = int(text.split("… et ", 1)[1].split()[0])
     assert shown and len(shown) + hidden == 60
-    assert shown == list(many[:len(shown)])  # the first items, whole
+    assert shown == list(many[: len(shown)])  # the first items, whole
     assert all(_plain(p) in text for p in projects)  # the short list is kept whole
 
 
@@ -278,6 +307,11 @@ def test_pdf_with_the_map_image(lab):
     images = reader.pages[0].images
     assert len(images) == 1 and images[0].image.width == fiches.MAP_WIDTH
     text = _pdf_text(data)
-    for expected in (lab.title, lab.status, "Données illustratives", "Situation du bassin de Forbach",
-                     *(f.value for f in lab.facts)):
+    for expected in (
+        lab.title,
+        lab.status,
+        "Données illustratives",
+        "Situation du bassin de Forbach",
+        *(f.value for f in lab.facts),
+    ):
         assert _plain(expected) in text, expected

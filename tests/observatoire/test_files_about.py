@@ -20,9 +20,12 @@ from observatoire.views.laboratories import build_laboratories
 from observatoire.views.projects import build_projects
 
 CLAIM = re.compile(r"données illustratives|valeurs illustratives|laboratoires? illustratifs?|(^|[;,] )illustratif")
-FILTERS = [Filters(), Filters(departements=("57",)),
-           Filters(departements=("57",), thematiques=("programmation_ia",), niveaux=("college",)),
-           Filters(niveaux=("college",), publics=("eleves",))]
+FILTERS = [
+    Filters(),
+    Filters(departements=("57",)),
+    Filters(departements=("57",), thematiques=("programmation_ia",), niveaux=("college",)),
+    Filters(niveaux=("college",), publics=("eleves",)),
+]
 
 
 def _views(con, filters: Filters):
@@ -38,8 +41,14 @@ def _views(con, filters: Filters):
 def test_source_and_illustrative_rows_agree(con, filters):
     for view in _views(con, filters):
         for table in view.tables:
-            about = exporting.About(table.title, element_context(view.context, table.ignored), table.indicator,
-                                    table.unit, table.source, table.illustrative)
+            about = exporting.About(
+                table.title,
+                element_context(view.context, table.ignored),
+                table.indicator,
+                table.unit,
+                table.source,
+                table.illustrative,
+            )
             rows = dict(exporting.about_rows(about))
             source = rows["Source"].lower()
             says_illustrative = rows["Données illustratives"].startswith("oui")
@@ -66,7 +75,9 @@ def test_a_filter_that_does_not_apply_is_said_and_not_in_the_name(con):
     assert rows["Filtres"] == "Département : 57 — Moselle"
     assert "Niveau : non détaillé pour cet indicateur (« Collège » non appliqué)" in rows["Filtres non appliqués"]
     assert "Thématique : non détaillé pour cet indicateur" in rows["Filtres non appliqués"]
-    assert exporting.export_file_name(table.title, scoped, "csv") == \
-        "Visites de l'ENT par année scolaire — Moselle.csv"
+    assert (
+        exporting.export_file_name(table.title, scoped, "csv")
+        == "Visites de l'ENT par année scolaire — Moselle.csv"
+    )
     gar = build_indicators(con, FILTERS[2], {"indicateur": "gar_connexions"}).table("series")
     assert "Collège" in exporting.export_file_name(gar.title, element_context(view.context, gar.ignored), "csv")

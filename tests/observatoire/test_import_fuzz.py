@@ -20,15 +20,29 @@ from observatoire.schema import MEASURE_COLUMNS
 # hypothesis keeps caches in `.hypothesis/` of the working directory: keep the repository clean
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "observatoire-hypothesis")
 
-FUZZ = settings(deadline=None, derandomize=True, database=None, print_blob=False,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                       HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=False,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
 
 VALID_ROWS = [
     ["ent_visites", "2023-2024", "academie", "nancy-metz", "tous", "tous", "tous", "1 234,5", "import", "Bilan"],
     ["ent_visites", "2023-2024", "bassin", "54-nancy", "tous", "tous", "eleves", "56", "", "Académie — bilan"],
-    ["pix_taux_certification", "2023-2024", "departement", "54", "college", "tous", "tous", "72,5", "deduit",
-     "Bilan « PIX »"],
+    [
+        "pix_taux_certification",
+        "2023-2024",
+        "departement",
+        "54",
+        "college",
+        "tous",
+        "tous",
+        "72,5",
+        "deduit",
+        "Bilan « PIX »",
+    ],
 ]
 VALID_CSV = ("\n".join([";".join(MEASURE_COLUMNS)] + [";".join(r) for r in VALID_ROWS]) + "\n").encode("cp1252")
 
@@ -75,25 +89,69 @@ def test_arbitrary_bytes(reference_tables, data, name):
 
 
 @settings(FUZZ, max_examples=40)
-@given(prefix=st.sampled_from([b"PK\x03\x04", b"PK\x05\x06", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"%PDF",
-                               b"<html", b"<?xml", b"\xef\xbb\xbf", b"\xff\xfe"]),
-       rest=st.binary(max_size=2000))
+@given(
+    prefix=st.sampled_from(
+        [
+            b"PK\x03\x04",
+            b"PK\x05\x06",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+            b"%PDF",
+            b"<html",
+            b"<?xml",
+            b"\xef\xbb\xbf",
+            b"\xff\xfe",
+        ]
+    ),
+    rest=st.binary(max_size=2000),
+)
 def test_magic_prefixes(reference_tables, prefix, rest):
     _check(prefix + rest, "f.xlsx", reference_tables)
 
 
 # ------------------------------------------------------------------------------------------ CSV-like text
 
-CODES = ["ent_visites", "pix_taux_certification", "2023-2024", "2024-01", "academie", "bassin", "departement",
-         "nancy-metz", "54", "54-nancy", "tous", "college", "eleves", "import", "bilan", "Bilan"]
+CODES = [
+    "ent_visites",
+    "pix_taux_certification",
+    "2023-2024",
+    "2024-01",
+    "academie",
+    "bassin",
+    "departement",
+    "nancy-metz",
+    "54",
+    "54-nancy",
+    "tous",
+    "college",
+    "eleves",
+    "import",
+    "bilan",
+    "Bilan",
+]
 NUMBERS = st.one_of(
-    st.integers(-10**13, 10**13).map(str),
+    st.integers(-(10**13), 10**13).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(lambda x: repr(x).replace(".", ",")),
-    st.sampled_from(["1 234,5", "1\u00a0234,5", "1\u202f234", "1.234,5", "12 abc", "", " ", "72,5 %", "1e400",
-                     "-0", "0x10", "١٢", "1_000"]),
+    st.sampled_from(
+        [
+            "1 234,5",
+            "1\u00a0234,5",
+            "1\u202f234",
+            "1.234,5",
+            "12 abc",
+            "",
+            " ",
+            "72,5 %",
+            "1e400",
+            "-0",
+            "0x10",
+            "١٢",
+            "1_000",
+        ]
+    ),
 )
-CELLS = st.one_of(st.sampled_from(CODES), NUMBERS, st.text(max_size=12),
-                  st.text(alphabet='";,\t\n\r\'=', max_size=4))
+CELLS = st.one_of(
+    st.sampled_from(CODES), NUMBERS, st.text(max_size=12), st.text(alphabet="\";,\t\n\r'=", max_size=4)
+)
 
 
 @st.composite
@@ -127,17 +185,29 @@ def test_csv_like_text(reference_tables, case):
 
 
 @settings(FUZZ, max_examples=60)
-@given(rows=st.lists(st.tuples(st.sampled_from(["ent_visites", "pix_taux_certification", "ent_visite"]),
-                               st.sampled_from(["2023-2024", "2022-2023", "2024-01", "2023/2024"]),
-                               st.sampled_from([("academie", "nancy-metz"), ("departement", "54"),
-                                                ("bassin", "54-nancy"), ("bassin", "54")]),
-                               st.sampled_from(["tous", "college", "eleves"]), NUMBERS),
-                     min_size=1, max_size=10))
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["ent_visites", "pix_taux_certification", "ent_visite"]),
+            st.sampled_from(["2023-2024", "2022-2023", "2024-01", "2023/2024"]),
+            st.sampled_from(
+                [("academie", "nancy-metz"), ("departement", "54"), ("bassin", "54-nancy"), ("bassin", "54")]
+            ),
+            st.sampled_from(["tous", "college", "eleves"]),
+            NUMBERS,
+        ),
+        min_size=1,
+        max_size=10,
+    )
+)
 def test_nearly_valid_measures(reference_tables, rows):
     lines = [";".join(MEASURE_COLUMNS)]
     for indicator, period, (ttype, code), level, value in rows:
-        lines.append(";".join([indicator, period, ttype, code, level, "tous", "tous", value.replace(";", ""),
-                               "import", "Bilan"]))
+        lines.append(
+            ";".join(
+                [indicator, period, ttype, code, level, "tous", "tous", value.replace(";", ""), "import", "Bilan"]
+            )
+        )
     _check("\n".join(lines).encode(), "f.csv", reference_tables)
 
 
@@ -159,7 +229,7 @@ def mutated(draw, seed: bytes) -> bytes:
         elif kind == "insert":
             data[at:at] = draw(st.binary(min_size=1, max_size=8))
         else:
-            del data[at:at + draw(st.integers(1, 16))]
+            del data[at : at + draw(st.integers(1, 16))]
     return bytes(data)
 
 

@@ -18,8 +18,13 @@ from observatoire.views.model import source_line
 HEADER = ";".join(MEASURE_COLUMNS)
 
 
-def _line(valeur: str = "1234", indicateur: str = "ent_visites", origine: str = "import", source: str = "Bilan",
-          periode: str = "2023-2024") -> str:
+def _line(
+    valeur: str = "1234",
+    indicateur: str = "ent_visites",
+    origine: str = "import",
+    source: str = "Bilan",
+    periode: str = "2023-2024",
+) -> str:
     return f"{indicateur};{periode};academie;nancy-metz;tous;tous;tous;{valeur};{origine};{source}"
 
 
@@ -42,11 +47,14 @@ def bilan(demo_measures):
 
 
 def test_an_import_may_not_label_its_rows_bilan(reference_tables, bilan):
-    problems = _problems([_line(origine="bilan"), _line(origine="illustratif", periode="2022-2023")],
-                         reference_tables, bilan)
+    problems = _problems(
+        [_line(origine="bilan"), _line(origine="illustratif", periode="2022-2023")], reference_tables, bilan
+    )
     assert [(p.line, p.column, p.cell) for p in problems] == [(2, "origine", "I2")]
     assert problems[0].message.startswith("origine « bilan » réservée au bilan livré avec l'application")
-    assert _problems([_line(origine="bilan")], reference_tables)[0].column == "origine"  # default: the shipped file
+    assert (
+        _problems([_line(origine="bilan")], reference_tables)[0].column == "origine"
+    )  # default: the shipped file
 
 
 def test_a_shipped_bilan_row_unchanged_keeps_its_origin(reference_tables, bilan):
@@ -65,18 +73,27 @@ def test_a_shipped_bilan_row_unchanged_keeps_its_origin(reference_tables, bilan)
 # ---------------------------------------------------------------------------------------------- numbers
 
 
-@pytest.mark.parametrize(("written", "said"), [
-    ("1_000", "nombre ambigu : « _ » ne sépare pas les milliers"),
-    ("1,234", "nombre ambigu pour un effectif (unité « visites ») : 1234 (« , » séparateur de milliers) ou 1,234 "
-              "(virgule décimale) ? écrivez 1234 ou 1 234"),
-    ("1.234", "nombre ambigu pour un effectif (unité « visites ») : 1234 (« . » séparateur de milliers) ou 1,234"),
-    ("1.234.567", "séparateur de milliers « . » : écrivez 1234567 ou 1 234 567"),
-    ("1e-320", "nombre trop proche de zéro (dénormalisé)"),
-    ("1e-400", "nombre trop proche de zéro (lu 0)"),
-    ("-5", "nombre hors de l'intervalle accepté : de 0 à 1 000 000 000 000"),
-    ("2e12", "nombre hors de l'intervalle accepté"),
-    ("inf", "nombre fini attendu"),
-])
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("1_000", "nombre ambigu : « _ » ne sépare pas les milliers"),
+        (
+            "1,234",
+            "nombre ambigu pour un effectif (unité « visites ») : 1234 (« , » séparateur de milliers) ou 1,234 "
+            "(virgule décimale) ? écrivez 1234 ou 1 234",
+        ),
+        (
+            "1.234",
+            "nombre ambigu pour un effectif (unité « visites ») : 1234 (« . » séparateur de milliers) ou 1,234",
+        ),
+        ("1.234.567", "séparateur de milliers « . » : écrivez 1234567 ou 1 234 567"),
+        ("1e-320", "nombre trop proche de zéro (dénormalisé)"),
+        ("1e-400", "nombre trop proche de zéro (lu 0)"),
+        ("-5", "nombre hors de l'intervalle accepté : de 0 à 1 000 000 000 000"),
+        ("2e12", "nombre hors de l'intervalle accepté"),
+        ("inf", "nombre fini attendu"),
+    ],
+)
 def test_ambiguous_tiny_and_out_of_range_numbers_are_refused(reference_tables, written, said):
     problems = _problems([_line(valeur=written)], reference_tables)
     assert len(problems) == 1 and (problems[0].line, problems[0].column, problems[0].cell) == (2, "valeur", "H2")
@@ -86,8 +103,13 @@ def test_ambiguous_tiny_and_out_of_range_numbers_are_refused(reference_tables, w
 
 def test_unambiguous_numbers_are_read(reference_tables):
     rate = "pix_taux_certification"
-    lines = [_line(valeur="1 234,5"), _line(valeur="0,125", periode="2022-2023"), _line(valeur="1234.5",
-             periode="2021-2022"), _line(valeur="1,234", indicateur=rate), _line(valeur="1e3", periode="2020-2021")]
+    lines = [
+        _line(valeur="1 234,5"),
+        _line(valeur="0,125", periode="2022-2023"),
+        _line(valeur="1234.5", periode="2021-2022"),
+        _line(valeur="1,234", indicateur=rate),
+        _line(valeur="1e3", periode="2020-2021"),
+    ]
     lines[3] = lines[3].replace(";tous;tous;tous;", ";college;tous;tous;")
     assert _read(lines, reference_tables).frame["valeur"].tolist() == [1234.5, 0.125, 1234.5, 1.234, 1000.0]
 
@@ -96,10 +118,23 @@ def test_a_rate_above_100_and_a_denormal_in_a_workbook_cell(reference_tables):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.append(MEASURE_COLUMNS)
-    sheet.append(["pix_taux_certification", "2023-2024", "academie", "nancy-metz", "college", "tous", "tous", 100.5,
-                  "import", "PIX"])
-    sheet.append(["ent_visites", "2023-2024", "academie", "nancy-metz", "tous", "tous", "tous", 1e-320, "import",
-                  "ENT"])
+    sheet.append(
+        [
+            "pix_taux_certification",
+            "2023-2024",
+            "academie",
+            "nancy-metz",
+            "college",
+            "tous",
+            "tous",
+            100.5,
+            "import",
+            "PIX",
+        ]
+    )
+    sheet.append(
+        ["ent_visites", "2023-2024", "academie", "nancy-metz", "tous", "tous", "tous", 1e-320, "import", "ENT"]
+    )
     buffer = io.BytesIO()
     workbook.save(buffer)
     with pytest.raises(schema.ValidationError) as caught:
@@ -122,15 +157,28 @@ def test_texts_are_bounded_per_cell_and_per_file(reference_tables):
     code = "a" * 65
     assert _problems([_line(indicateur=code)], reference_tables)[0].message.startswith("code trop long")
     # 120 distinct sources of 450 characters: 54 000 > 50 000 for the file
-    many = [_line(valeur=str(i), source=f"{i:03d} " + "s" * 446, periode=f"{2016 + i % 15}-{2017 + i % 15}")
-            .replace("academie;nancy-metz", ["departement;54", "departement;55", "departement;57",
-                                             "departement;88", "academie;nancy-metz", "bassin;54-nancy",
-                                             "bassin;57-metz", "bassin;88-epinal"][i // 15])
-            for i in range(120)]
+    many = [
+        _line(valeur=str(i), source=f"{i:03d} " + "s" * 446, periode=f"{2016 + i % 15}-{2017 + i % 15}").replace(
+            "academie;nancy-metz",
+            [
+                "departement;54",
+                "departement;55",
+                "departement;57",
+                "departement;88",
+                "academie;nancy-metz",
+                "bassin;54-nancy",
+                "bassin;57-metz",
+                "bassin;88-epinal",
+            ][i // 15],
+        )
+        for i in range(120)
+    ]
     problems = _problems(many, reference_tables)
     assert [(p.line, p.column) for p in problems] == [(None, "source")]
-    assert "textes trop nombreux ou trop longs dans la colonne « source » : 120 textes différents, " \
-           "54\u202f000 caractères au total, 50\u202f000 caractères au plus par fichier" in problems[0].message
+    assert (
+        "textes trop nombreux ou trop longs dans la colonne « source » : 120 textes différents, "
+        "54\u202f000 caractères au total, 50\u202f000 caractères au plus par fichier" in problems[0].message
+    )
 
 
 def test_a_19_megabyte_source_is_refused_without_being_echoed(reference_tables):
@@ -151,8 +199,15 @@ def test_pages_name_sources_with_short_labels():
 
     from observatoire.figures import charts
 
-    frame = pd.DataFrame({"periode": ["2023-2024"], "groupe": ["tous"], "libelle": ["Total"], "valeur": [1.0],
-                          "sources": [" | ".join(sources)]})
+    frame = pd.DataFrame(
+        {
+            "periode": ["2023-2024"],
+            "groupe": ["tous"],
+            "libelle": ["Total"],
+            "valeur": [1.0],
+            "sources": [" | ".join(sources)],
+        }
+    )
     table = charts.display_table(frame, "series", "visites")
     assert len(table.loc[0, "Source"]) < (text.LABEL_CHARS + 3) * text.LABEL_ITEMS + 20
 

@@ -40,13 +40,18 @@ def _rows(frame: pd.DataFrame) -> list[dict]:
 
 
 def test_french_excel_csv_in_windows_1252(tables):
-    text = "\r\n".join([
-        "indicateur;periode;territoire_type;territoire_code;niveau;thematique;public;valeur;source",
-        "ent_visites;2023-2024;academie;nancy-metz;tous;tous;tous;1 234,5;Académie — bilan « ENT »",
-        "ent_visites;2023-2024;departement;54;tous;tous;tous;1\u00a0234,5;Académie — bilan",
-        "ent_visites;2023-2024;departement;57;tous;tous;eleves;1\u202f234,5;Académie — bilan",
-        "pix_taux_certification;2023-2024;bassin;54-nancy;college;tous;tous;72,25;Rectorat, DRANE",
-    ]) + "\r\n"
+    text = (
+        "\r\n".join(
+            [
+                "indicateur;periode;territoire_type;territoire_code;niveau;thematique;public;valeur;source",
+                "ent_visites;2023-2024;academie;nancy-metz;tous;tous;tous;1 234,5;Académie — bilan « ENT »",
+                "ent_visites;2023-2024;departement;54;tous;tous;tous;1\u00a0234,5;Académie — bilan",
+                "ent_visites;2023-2024;departement;57;tous;tous;eleves;1\u202f234,5;Académie — bilan",
+                "pix_taux_certification;2023-2024;bassin;54-nancy;college;tous;tous;72,25;Rectorat, DRANE",
+            ]
+        )
+        + "\r\n"
+    )
     text = text.replace("\u202f", "\u00a0")  # cp1252 has no narrow no-break space: tested in UTF-8 below
     result = _read(text, "mesures 2024.csv", tables, "cp1252")
     assert result.kind == "csv"
@@ -69,11 +74,13 @@ def test_narrow_no_break_space_in_utf8(tables):
 
 def test_utf8_bom_comma_separator_decimal_point(tables):
     header = ",".join(MEASURE_COLUMNS)
-    text = "\ufeff" + "\n".join([
-        header,
-        'ent_visites,2023-2024,academie,nancy-metz,tous,tous,tous,1234.5,illustratif,"Bilan, section ENT"',
-        'pix_taux_certification,2023-2024,academie,nancy-metz,college,tous,tous,"72,5",deduit,Calcul',
-    ])
+    text = "\ufeff" + "\n".join(
+        [
+            header,
+            'ent_visites,2023-2024,academie,nancy-metz,tous,tous,tous,1234.5,illustratif,"Bilan, section ENT"',
+            'pix_taux_certification,2023-2024,academie,nancy-metz,college,tous,tous,"72,5",deduit,Calcul',
+        ]
+    )
     result = _read(text, "x.csv", tables)
     assert result.details == "CSV, séparateur « , », encodage UTF-8 avec BOM, 2 lignes"
     assert result.frame["valeur"].tolist() == [1234.5, 72.5]
@@ -82,15 +89,35 @@ def test_utf8_bom_comma_separator_decimal_point(tables):
 
 
 def test_tab_separated_with_free_column_order_and_header_case(tables):
-    header = ["  Valeur ", "SOURCE", "indicateur", "Periode", "territoire_type", "territoire_code", "niveau",
-              "thematique", "public"]
+    header = [
+        "  Valeur ",
+        "SOURCE",
+        "indicateur",
+        "Periode",
+        "territoire_type",
+        "territoire_code",
+        "niveau",
+        "thematique",
+        "public",
+    ]
     row = ["12", "Bilan", "ent_visites", "2023-2024", "academie", "nancy-metz", "tous", "tous", "parents"]
     text = "\t".join(header) + "\n" + "\t".join(row) + "\n"
     result = _read(text, "x.tsv", tables)
     assert result.details.startswith("CSV, séparateur « tabulation »")
-    assert _rows(result.frame) == [{"indicateur": "ent_visites", "periode": "2023-2024", "territoire_type": "academie",
-                                    "territoire_code": "nancy-metz", "niveau": "tous", "thematique": "tous",
-                                    "public": "parents", "valeur": 12.0, "origine": "import", "source": "Bilan"}]
+    assert _rows(result.frame) == [
+        {
+            "indicateur": "ent_visites",
+            "periode": "2023-2024",
+            "territoire_type": "academie",
+            "territoire_code": "nancy-metz",
+            "niveau": "tous",
+            "thematique": "tous",
+            "public": "parents",
+            "valeur": 12.0,
+            "origine": "import",
+            "source": "Bilan",
+        }
+    ]
 
 
 def test_code_cells_are_trimmed_and_blank_lines_skipped(tables):
@@ -103,8 +130,23 @@ def test_trailing_empty_columns_are_ignored(tables):
     """Excel writes an empty unnamed column when cells right of the data were once touched."""
     text = f"{HEADER};;\nent_visites;2023-2024;academie;nancy-metz;tous;tous;tous;5;import;Bilan;;\n"
     assert _read(text, "x.csv", tables).frame["valeur"].tolist() == [5.0]
-    rows = [[*MEASURE_COLUMNS, None, ""], ["ent_visites", "2023-2024", "academie", "nancy-metz", "tous", "tous",
-                                           "tous", 5, "import", "Bilan", "", None]]
+    rows = [
+        [*MEASURE_COLUMNS, None, ""],
+        [
+            "ent_visites",
+            "2023-2024",
+            "academie",
+            "nancy-metz",
+            "tous",
+            "tous",
+            "tous",
+            5,
+            "import",
+            "Bilan",
+            "",
+            None,
+        ],
+    ]
     assert _read(_workbook(rows), "x.xlsx", tables).frame["valeur"].tolist() == [5.0]
 
 
@@ -156,8 +198,10 @@ def test_xlsx_sheet_named_mesures_not_first(tables):
 
 
 def test_xlsx_single_sheet_any_name_and_leading_zero_text_kept(tables):
-    rows = [MEASURE_COLUMNS,
-            ["ent_visites", "2023-2024", "academie", "nancy-metz", "tous", "tous", "tous", 3, "import", "09"]]
+    rows = [
+        MEASURE_COLUMNS,
+        ["ent_visites", "2023-2024", "academie", "nancy-metz", "tous", "tous", "tous", 3, "import", "09"],
+    ]
     result = _read(_workbook(rows, title="Feuil1"), "x.xlsx", tables)
     assert result.details == "XLSX, feuille « Feuil1 », 1 ligne"
     assert result.frame.loc[0, "source"] == "09"  # text stays text
@@ -173,8 +217,10 @@ def test_xlsx_kind_is_decided_by_content(tables):
 def test_xlsx_formula_without_cached_value_is_a_missing_value(tables):
     """openpyxl writes formulas without their computed value: calamine reads values only, so the cell is empty
     and refused as a missing value (a workbook saved by Excel or LibreOffice carries the value, which is read)."""
-    rows = [MEASURE_COLUMNS,
-            ["ent_visites", "2023-2024", "academie", "nancy-metz", "tous", "tous", "tous", "=1+1", "import", "B"]]
+    rows = [
+        MEASURE_COLUMNS,
+        ["ent_visites", "2023-2024", "academie", "nancy-metz", "tous", "tous", "tous", "=1+1", "import", "B"],
+    ]
     with pytest.raises(schema.ValidationError) as err:
         importing.read_import(_workbook(rows), "f.xlsx", tables)
     assert "f.xlsx — ligne 2, colonne « valeur » (cellule H2) : valeur manquante" in str(err.value)
@@ -188,9 +234,11 @@ def test_xlsx_formula_with_cached_value_is_read_as_its_value(tables):
     buffer = io.BytesIO()
     wb.save(buffer)
     # what Excel writes for =1+1: the formula and its cached value
-    data = _rewrite_member(buffer.getvalue(), "xl/worksheets/sheet1.xml",
-                           lambda xml: xml.replace(b'<c r="H2" t="n"><v>2</v></c>',
-                                                   b'<c r="H2"><f>1+1</f><v>2</v></c>'))
+    data = _rewrite_member(
+        buffer.getvalue(),
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(b'<c r="H2" t="n"><v>2</v></c>', b'<c r="H2"><f>1+1</f><v>2</v></c>'),
+    )
     assert b"<f>1+1</f>" in _member(data, "xl/worksheets/sheet1.xml")
     assert _read(data, "f.xlsx", tables).frame["valeur"].tolist() == [2.0]
 
@@ -234,9 +282,9 @@ def test_xlsx_header_below_blank_rows_keeps_sheet_row_numbers(tables):
 def test_export_then_import_is_the_identity(tmp_path, demo_measures, tables, fmt):
     hostile = demo_measures.copy()
     # texts a spreadsheet would run are neutralised by the export and must come back as they were
-    hostile.loc[hostile.index[0], "source"] = "=HYPERLINK(\"http://x\";\"A\")"
+    hostile.loc[hostile.index[0], "source"] = '=HYPERLINK("http://x";"A")'
     hostile.loc[hostile.index[1], "source"] = "'=déjà protégé"
-    hostile.loc[hostile.index[2], "source"] = "-2+3 ; « guillemets » \"doubles\""
+    hostile.loc[hostile.index[2], "source"] = '-2+3 ; « guillemets » "doubles"'
     path = exporting.export_measures(hostile, tmp_path / f"mesures.{fmt}")
     # the bilan's own rows come back unchanged: they keep their origine (only the shipped bilan is the bilan)
     bilan = demo_measures[demo_measures["origine"] == "bilan"]
@@ -247,7 +295,9 @@ def test_export_then_import_is_the_identity(tmp_path, demo_measures, tables, fmt
     assert len(got) == len(expected)
     for column in MEASURE_COLUMNS:
         if column == "valeur":
-            np.testing.assert_array_equal(got[column].to_numpy(dtype=float), expected[column].to_numpy(dtype=float))
+            np.testing.assert_array_equal(
+                got[column].to_numpy(dtype=float), expected[column].to_numpy(dtype=float)
+            )
         else:
             assert got[column].astype(str).tolist() == expected[column].astype(str).tolist(), column
 
@@ -290,29 +340,49 @@ def test_template_codes_sheet_lists_every_code(tables, indicators_csv, labs_csv,
 # --------------------------------------------------------------------------------------------------- preview
 
 
-def _measure(indicateur="ent_visites", periode="2023-2024", code="nancy-metz", public="tous", valeur=1.0,
-             origine="import", source="S") -> dict:
-    return {"indicateur": indicateur, "periode": periode, "territoire_type": "academie", "territoire_code": code,
-            "niveau": "tous", "thematique": "tous", "public": public, "valeur": valeur, "origine": origine,
-            "source": source}
+def _measure(
+    indicateur="ent_visites",
+    periode="2023-2024",
+    code="nancy-metz",
+    public="tous",
+    valeur=1.0,
+    origine="import",
+    source="S",
+) -> dict:
+    return {
+        "indicateur": indicateur,
+        "periode": periode,
+        "territoire_type": "academie",
+        "territoire_code": code,
+        "niveau": "tous",
+        "thematique": "tous",
+        "public": public,
+        "valeur": valeur,
+        "origine": origine,
+        "source": source,
+    }
 
 
 def test_preview_counts_and_sample_order():
-    current = pd.DataFrame([
-        _measure(public="eleves", valeur=10.0),
-        _measure(public="parents", valeur=20.0),
-        _measure(public="enseignants", valeur=30.0, source="Ancienne"),
-        _measure(periode="2022-2023", valeur=5.0),
-        _measure(periode="2021-2022", valeur=7.0),  # not in the import
-    ]).assign(lot=1)  # more columns than the measures: allowed
-    incoming = pd.DataFrame([
-        _measure(public="tous", valeur=100.0),  # new
-        _measure(public="eleves", valeur=10.0),  # unchanged
-        _measure(public="parents", valeur=21.0),  # value changed
-        _measure(public="enseignants", valeur=30.0, source="Nouvelle"),  # source changed
-        _measure(periode="2022-2023", valeur=5.0 * (1 + 1e-12)),  # within the tolerance: unchanged
-        _measure(periode="2022-2023", public="eleves", valeur=2.0),  # new
-    ])
+    current = pd.DataFrame(
+        [
+            _measure(public="eleves", valeur=10.0),
+            _measure(public="parents", valeur=20.0),
+            _measure(public="enseignants", valeur=30.0, source="Ancienne"),
+            _measure(periode="2022-2023", valeur=5.0),
+            _measure(periode="2021-2022", valeur=7.0),  # not in the import
+        ]
+    ).assign(lot=1)  # more columns than the measures: allowed
+    incoming = pd.DataFrame(
+        [
+            _measure(public="tous", valeur=100.0),  # new
+            _measure(public="eleves", valeur=10.0),  # unchanged
+            _measure(public="parents", valeur=21.0),  # value changed
+            _measure(public="enseignants", valeur=30.0, source="Nouvelle"),  # source changed
+            _measure(periode="2022-2023", valeur=5.0 * (1 + 1e-12)),  # within the tolerance: unchanged
+            _measure(periode="2022-2023", public="eleves", valeur=2.0),  # new
+        ]
+    )
     result = importing.preview(incoming, current)
     assert (result.new, result.changed, result.unchanged, result.retired) == (2, 2, 2, 0)
     sample = result.sample
@@ -352,26 +422,52 @@ def test_half_a_million_rows_are_read(tables, monkeypatch):
     monkeypatch.setattr(importing, "MAX_BYTES", 100 * 1024 * 1024)
     academie = dataclasses.replace(config.academie(), annees_valides=("1900-1901", "2099-2100"))
     labs = [i for i in tables["indicateurs"]["id"] if i.startswith("labo_")]
-    territories = ([("academie", academie.code)] + [("departement", c) for c in tables["departements"]["code"]]
-                   + [("bassin", c) for c in tables["bassins"]["code"]]
-                   + [("laboratoire", c) for c in tables["laboratoires"]["code"]])
+    territories = (
+        [("academie", academie.code)]
+        + [("departement", c) for c in tables["departements"]["code"]]
+        + [("bassin", c) for c in tables["bassins"]["code"]]
+        + [("laboratoire", c) for c in tables["laboratoires"]["code"]]
+    )
     niveaux = ["tous", "ecole", "college", "lycee", "lycee_pro"]
-    themes = ["tous", *sorted(set(tables["thematiques"]["code"]) - {"tous"} & {
-        "savoirs_fondamentaux", "sciences_numerique", "webmedias", "cooperations_transfrontalieres",
-        "programmation_ia", "bien_etre_inclusion", "orientation_metiers", "bon_usage_numerique", "parentalite",
-        "arts_patrimoine_culture"})]
-    keys = pd.MultiIndex.from_product([labs, [f"{y}-{y + 1}" for y in range(1900, 2100)], range(len(territories)),
-                                       niveaux, themes])[:importing.MAX_ROWS].to_frame(index=False)
+    themes = [
+        "tous",
+        *sorted(
+            set(tables["thematiques"]["code"]) - {"tous"}
+            & {
+                "savoirs_fondamentaux",
+                "sciences_numerique",
+                "webmedias",
+                "cooperations_transfrontalieres",
+                "programmation_ia",
+                "bien_etre_inclusion",
+                "orientation_metiers",
+                "bon_usage_numerique",
+                "parentalite",
+                "arts_patrimoine_culture",
+            }
+        ),
+    ]
+    keys = pd.MultiIndex.from_product(
+        [labs, [f"{y}-{y + 1}" for y in range(1900, 2100)], range(len(territories)), niveaux, themes]
+    )[: importing.MAX_ROWS].to_frame(index=False)
     keys.columns = ["indicateur", "periode", "t", "niveau", "thematique"]
     kinds = np.array([t for t, _ in territories])
     codes = np.array([c for _, c in territories])
     n = len(keys)
-    frame = pd.DataFrame({
-        "indicateur": keys["indicateur"], "periode": keys["periode"],
-        "territoire_type": kinds[keys["t"].to_numpy()], "territoire_code": codes[keys["t"].to_numpy()],
-        "niveau": keys["niveau"], "thematique": keys["thematique"], "public": "tous",
-        "valeur": (np.arange(n) % 1000).astype(str), "origine": "import", "source": "Fichier",
-    })
+    frame = pd.DataFrame(
+        {
+            "indicateur": keys["indicateur"],
+            "periode": keys["periode"],
+            "territoire_type": kinds[keys["t"].to_numpy()],
+            "territoire_code": codes[keys["t"].to_numpy()],
+            "niveau": keys["niveau"],
+            "thematique": keys["thematique"],
+            "public": "tous",
+            "valeur": (np.arange(n) % 1000).astype(str),
+            "origine": "import",
+            "source": "Fichier",
+        }
+    )
     data = frame.to_csv(sep=";", index=False).encode()
     result = importing.read_import(data, "grand.csv", tables, academie)
     assert len(result.frame) == n == importing.MAX_ROWS
@@ -383,8 +479,9 @@ def test_a_page_csv_with_its_about_block_is_imported_with_the_file_line_numbers(
     from observatoire import exporting
     from observatoire.views.model import Context
 
-    about = exporting.About("Mesures", Context("Académie de Nancy-Metz", ("Département : 57 — Moselle",),
-                                                "2023-2024", 3, "23/11/2026"))
+    about = exporting.About(
+        "Mesures", Context("Académie de Nancy-Metz", ("Département : 57 — Moselle",), "2023-2024", 3, "23/11/2026")
+    )
     sample = demo_measures.head(5).reset_index(drop=True)
     data = exporting.to_csv_bytes(sample, about)
     text = data.decode("utf-8-sig")

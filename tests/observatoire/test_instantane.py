@@ -38,7 +38,9 @@ PUBLISHED = "https://observatoire.example.fr/app/static/instantanes/0123456789ab
 LIVE = "https://observatoire.example.fr/?dep=57&version=1"
 FILTERS = {"academie": Filters(), "moselle": Filters(departements=("57",))}
 MOMENT = dt.datetime(2026, 11, 23, 13, 5, tzinfo=dt.UTC)  # 14:05 in Paris (winter time)
-PNG_1PX = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC")
+PNG_1PX = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC"
+)
 
 
 class Document(HTMLParser):
@@ -160,7 +162,9 @@ def test_nothing_in_the_document_can_make_a_request(case):
     assert "url(" not in css and "@import" not in css
     scripts = [attrs for tag, attrs in doc.tags if tag == "script"]
     assert scripts and all("src" not in s for s in scripts)
-    policy = next(a["content"] for t, a in doc.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy")
+    policy = next(
+        a["content"] for t, a in doc.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"
+    )
     directives = dict(d.strip().split(" ", 1) for d in policy.split(";") if d.strip())
     assert directives["default-src"] == "'none'" and directives["connect-src"] == "'none'"
     assert directives["img-src"] == "data:" and directives["script-src"] == "'unsafe-inline'"
@@ -197,7 +201,9 @@ def test_the_basic_bundle_is_the_plotly_packages_version_and_draws_every_trace_o
 def _pptx(presentation: Presentation) -> OpenPptx:
     """The deck of `presentation` (pictures replaced by one pixel: only their texts are compared here; the
     pictures themselves are tested in test_presentation.py)."""
-    return OpenPptx(io.BytesIO(pptx.presentation_pptx(presentation, render=lambda figure, context, size=None: PNG_1PX)))
+    return OpenPptx(
+        io.BytesIO(pptx.presentation_pptx(presentation, render=lambda figure, context, size=None: PNG_1PX))
+    )
 
 
 def test_same_slides_texts_and_numbers_as_the_pptx(case):
@@ -231,8 +237,9 @@ def test_the_key_figures_and_badges_are_the_slides_own(case):
             for said in (figure.value, figure.label, figure.delta):
                 assert _normal(said) in section, (slide.title, said)
         badges = [a for t, a in doc.section_tags[f"diapo-{number}"] if a.get("class") == "obs-badge"]
-        assert len(badges) == (1 if slide.illustrative else 0) + sum(f.illustrative for f in slide.figures), \
+        assert len(badges) == (1 if slide.illustrative else 0) + sum(f.illustrative for f in slide.figures), (
             slide.title
+        )
         if slide.illustrative:
             assert html.ILLUSTRATIVE_LABEL in section
         if slide.kind != "titre":
@@ -250,8 +257,9 @@ def test_every_figure_is_the_slides_plotly_figure_with_the_export_look(case):
         assert len(data["data"]) == len(original.data)
         for trace, source in zip(data["data"], original.data, strict=True):
             assert trace.get("hovertext") == (list(source.hovertext) if source.hovertext is not None else None)
-            assert trace.get("text") == (source.text if isinstance(source.text, str) or source.text is None
-                                         else list(source.text))
+            assert trace.get("text") == (
+                source.text if isinstance(source.text, str) or source.text is None else list(source.text)
+            )
         layout = data["layout"]
         assert layout["separators"] == original.layout.separators  # French numbers on the axes
         assert layout["template"]["layout"]["xaxis"]["automargin"] is True
@@ -266,8 +274,10 @@ def test_the_export_look_does_not_depend_on_the_processs_plotly_default(con, mon
     plain = builder.build_presentation(con, Filters(), url=PUBLISHED)
     monkeypatch.setattr(pio.templates, "default", "plotly_dark")
     dark = builder.build_presentation(con, Filters(), url=PUBLISHED)
-    assert dark.slides[3].figure.figure.layout.template.layout.paper_bgcolor != \
-        plain.slides[3].figure.figure.layout.template.layout.paper_bgcolor  # the default did reach the figure
+    assert (
+        dark.slides[3].figure.figure.layout.template.layout.paper_bgcolor
+        != plain.slides[3].figure.figure.layout.template.layout.paper_bgcolor
+    )  # the default did reach the figure
     first = Document(html.presentation_html(plain, generated_at=MOMENT)).data_scripts
     second = Document(html.presentation_html(dark, generated_at=MOMENT)).data_scripts
     assert first == second
@@ -298,14 +308,21 @@ def test_every_slide_field_is_rendered_even_one_added_later(case):
     presentation, _ = case
     slides = []
     for slide in presentation.slides:
-        figures = tuple(DatedKeyFigure(**dataclasses.asdict(f) | {"annee": "valeur de 2022-2023"})
-                        for f in slide.figures)
+        figures = tuple(
+            DatedKeyFigure(**dataclasses.asdict(f) | {"annee": "valeur de 2022-2023"}) for f in slide.figures
+        )
         values = {f.name: getattr(slide, f.name) for f in dataclasses.fields(slide)} | {"figures": figures}
-        slides.append(ScopedSlide(**values, portee=f"Portée : {slide.title} — Moselle",
-                                  filtres_non_appliques=("niveau : non détaillé pour cet indicateur",)))
+        slides.append(
+            ScopedSlide(
+                **values,
+                portee=f"Portée : {slide.title} — Moselle",
+                filtres_non_appliques=("niveau : non détaillé pour cet indicateur",),
+            )
+        )
     context = ScopedContext(**dataclasses.asdict(presentation.context), perimetre="Périmètre : la Moselle")
-    text = html.presentation_html(dataclasses.replace(presentation, slides=tuple(slides), context=context),
-                                  dashboard_url=LIVE)
+    text = html.presentation_html(
+        dataclasses.replace(presentation, slides=tuple(slides), context=context), dashboard_url=LIVE
+    )
     doc = Document(text)
     assert "Périmètre : la Moselle" in doc.text("diapo-1")
     for number, slide in enumerate(slides, start=1):
@@ -334,15 +351,31 @@ def test_text_from_data_is_escaped_everywhere():
     """A title, bullet, key figure, filter or plotly name from data never becomes markup or closes a script."""
     bad = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     context = Context(
-        academie=f"Académie {bad}", filters=(f"Département : {bad}",), school_year="2023-2024", version=3,
-        version_date="23/11/2026", url=f"https://exemple.fr/?q={bad}")
+        academie=f"Académie {bad}",
+        filters=(f"Département : {bad}",),
+        school_year="2023-2024",
+        version=3,
+        version_date="23/11/2026",
+        url=f"https://exemple.fr/?q={bad}",
+    )
     figure = go.Figure(go.Scatter(x=["2023-2024"], y=[1], name=f"Nom </script>{bad}", hovertext=[bad]))
-    slides = (Slide("titre", f"Titre {bad}", bullets=(f"Puce {bad}",)),
-              Slide("chiffres", f"Chiffres {bad}", f"Sous-titre {bad}",
-                    figures=(KeyFigure(label=f"Libellé {bad}", value="12", raw=12.0, unit=""),),
-                    bullets=(f"Puce {bad}",), notes=f"Note {bad}", source=f"Source {bad}", illustrative=True),
-              Slide("evolution", f"Évolution {bad}", figure=Figure("k", f"Titre {bad}", figure, f"Alt {bad}")))
-    text = html.presentation_html(Presentation(context, "Observatoire", slides), dashboard_url=f"https://x.fr/{bad}")
+    slides = (
+        Slide("titre", f"Titre {bad}", bullets=(f"Puce {bad}",)),
+        Slide(
+            "chiffres",
+            f"Chiffres {bad}",
+            f"Sous-titre {bad}",
+            figures=(KeyFigure(label=f"Libellé {bad}", value="12", raw=12.0, unit=""),),
+            bullets=(f"Puce {bad}",),
+            notes=f"Note {bad}",
+            source=f"Source {bad}",
+            illustrative=True,
+        ),
+        Slide("evolution", f"Évolution {bad}", figure=Figure("k", f"Titre {bad}", figure, f"Alt {bad}")),
+    )
+    text = html.presentation_html(
+        Presentation(context, "Observatoire", slides), dashboard_url=f"https://x.fr/{bad}"
+    )
     assert "<script>alert" not in text and "<img src=x" not in text and "onerror=alert(1)>" not in text
     doc = Document(text)
     assert all(attrs.get("src", "data:").startswith("data:") for _, attrs in doc.tags)
@@ -364,9 +397,16 @@ def test_the_title_slide_has_the_qr_code_of_the_context_url_and_the_dashboard_li
     assert svg == qr.qr_svg(PUBLISHED)
     title = doc.text("diapo-1")
     context = presentation.context
-    for said in (context.academie, "Instantané de séance", f"Année scolaire {context.school_year}",
-                 context.filters_text, context.version_text, "Scannez pour ouvrir cet instantané", PUBLISHED,
-                 "Ouvrir le tableau de bord"):
+    for said in (
+        context.academie,
+        "Instantané de séance",
+        f"Année scolaire {context.school_year}",
+        context.filters_text,
+        context.version_text,
+        "Scannez pour ouvrir cet instantané",
+        PUBLISHED,
+        "Ouvrir le tableau de bord",
+    ):
         assert _normal(said) in title, said
     assert [a["href"] for t, a in doc.tags if t == "a" and "obs-button" in a.get("class", "")] == [LIVE]
     assert html.qr_caption(LIVE) == "Scannez pour ouvrir cette vue du tableau de bord"
@@ -389,8 +429,10 @@ def test_french_document_and_dates_in_paris_time(case):
 
 
 def test_a_school_year_never_breaks_after_its_hyphen():
-    assert str(html.keep_years("+11,1 % par rapport à 2022-2023 <b>")) == \
-        '+11,1 % par rapport à <span class="obs-year">2022-2023</span> &lt;b&gt;'
+    assert (
+        str(html.keep_years("+11,1 % par rapport à 2022-2023 <b>"))
+        == '+11,1 % par rapport à <span class="obs-year">2022-2023</span> &lt;b&gt;'
+    )
 
 
 def test_file_name_names_the_filters(case):
@@ -405,9 +447,29 @@ def test_file_name_names_the_filters(case):
 
 def test_cli_writes_the_instantane_of_a_departement(demo_store, tmp_path, con):
     output = tmp_path / "séance.html"
-    done = subprocess.run([sys.executable, "-m", "observatoire", "--store", str(demo_store.root), "presentation",
-                           "--format", "html", "--output", str(output), "--dep", "57", "--lien", LIVE],
-                          cwd=ROOT, capture_output=True, text=True, timeout=180, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "observatoire",
+            "--store",
+            str(demo_store.root),
+            "presentation",
+            "--format",
+            "html",
+            "--output",
+            str(output),
+            "--dep",
+            "57",
+            "--lien",
+            LIVE,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     expected = builder.build_presentation(con, FILTERS["moselle"], url=LIVE)
     assert done.stdout.startswith(f"Instantané (HTML) de {len(expected.slides)} diapositives"), done.stdout
@@ -422,8 +484,24 @@ def test_cli_writes_the_instantane_of_a_departement(demo_store, tmp_path, con):
 
 def test_cli_refuses_a_format_that_does_not_match_the_file(demo_store, tmp_path):
     output = tmp_path / "x.pptx"
-    done = subprocess.run([sys.executable, "-m", "observatoire", "--store", str(demo_store.root), "presentation",
-                           "--format", "html", "--output", str(output)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=180, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "observatoire",
+            "--store",
+            str(demo_store.root),
+            "presentation",
+            "--format",
+            "html",
+            "--output",
+            str(output),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     assert done.returncode == 1 and "doit se terminer par .html" in done.stderr and "Traceback" not in done.stderr
     assert not output.exists()

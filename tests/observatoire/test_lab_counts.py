@@ -15,8 +15,12 @@ def _grid(con) -> list[Filters]:
     choices = queries.choices(con)
     main = [t for t in choices.thematiques if t not in choices.theme_parents]
     subs = sorted(choices.theme_parents)[::4]  # a sample of sub-thèmes (accompaniment, heures numériques)
-    themes = [(), *[(t,) for t in main + subs], ("sciences_numerique", "webmedias"),
-              ("robotique_programmation", "webmedias")]
+    themes = [
+        (),
+        *[(t,) for t in main + subs],
+        ("sciences_numerique", "webmedias"),
+        ("robotique_programmation", "webmedias"),
+    ]
     niveaux = [(), *[(n,) for n in choices.niveaux], ("college", "lycee")]
     deps = [(), *[(d,) for d in choices.departements]]
     return [Filters(departements=d, thematiques=t, niveaux=n) for d in deps for t in themes for n in niveaux]
@@ -72,8 +76,9 @@ def test_filter_response_agrees_with_the_queries(con):
     applicable, for every niveau and every thème."""
     choices = queries.choices(con)
     ids = list(queries.indicators(con)["id"])
-    grid = [Filters(niveaux=(n,)) for n in choices.niveaux] + [Filters(thematiques=(t,))
-                                                               for t in choices.thematiques]
+    grid = [Filters(niveaux=(n,)) for n in choices.niveaux] + [
+        Filters(thematiques=(t,)) for t in choices.thematiques
+    ]
     grid.append(Filters(niveaux=("college",), thematiques=("sciences_numerique",)))
     for filters in grid:
         response = queries.filter_response(con, filters).set_index("id")
@@ -108,8 +113,9 @@ def test_projects_catalogue_follows_the_filters(con):
 def test_lab_profile_compares_with_the_academie(con):
     year = queries.school_years(con)[-1]
     profile = queries.lab_profile(con, "lab-forbach", year).set_index("indicateur")
-    per_lab = queries.series(con, "labo_personnes", Filters(), by="laboratoire", annual=True,
-                             periods=(year, year)).data
+    per_lab = queries.series(
+        con, "labo_personnes", Filters(), by="laboratoire", annual=True, periods=(year, year)
+    ).data
     total = per_lab["valeur"].sum()
     mine = float(per_lab.loc[per_lab["groupe"] == "lab-forbach", "valeur"].iloc[0])
     row = profile.loc["labo_personnes"]

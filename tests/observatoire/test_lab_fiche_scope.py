@@ -49,8 +49,11 @@ def _activity_value(fiche, indicator: str) -> float:
     return float(values.get(YEAR, 0.0))
 
 
-@pytest.mark.parametrize("filters", GRID, ids=lambda f: "+".join(
-    v for attr in ("departements", "thematiques", "niveaux") for v in getattr(f, attr)))
+@pytest.mark.parametrize(
+    "filters",
+    GRID,
+    ids=lambda f: "+".join(v for attr in ("departements", "thematiques", "niveaux") for v in getattr(f, attr)),
+)
 def test_the_fiches_of_the_listed_labs_add_up_to_the_overview(con, filters):
     overview = build_overview(con, filters)
     kpi = next(k for k in overview.items["kpis"] if k.indicateur == "labo_personnes")
@@ -71,22 +74,29 @@ def test_the_fiches_of_the_listed_labs_add_up_to_the_overview(con, filters):
 def test_the_issue_case_forbach(con):
     """Moselle + IA + Collège: 1 952 people for the two IA labs together, Forbach's part on its fiche."""
     overview = next(k for k in build_overview(con, ISSUE).items["kpis"] if k.indicateur == "labo_personnes")
-    per_lab = queries.series(con, "labo_personnes", ISSUE.with_(departements=()), by="laboratoire", annual=True,
-                             periods=(YEAR, YEAR)).data.set_index("groupe")["valeur"]
+    per_lab = queries.series(
+        con, "labo_personnes", ISSUE.with_(departements=()), by="laboratoire", annual=True, periods=(YEAR, YEAR)
+    ).data.set_index("groupe")["valeur"]
     fiche = _fiche(con, ISSUE, "lab-forbach")
     forbach = _activity_value(fiche, "labo_personnes")
     assert forbach == per_lab["lab-forbach"] < overview.valeur
     whole = _activity_value(_fiche(con, Filters(), "lab-forbach"), "labo_personnes")
     assert whole > forbach  # before: the fiche showed this figure under these filters
     assert fiche.scope.parts == "Programmation et intelligence artificielle, Collège"
-    assert fiche.scope.applied == ("Département : 57 — Moselle", "Thématique : Programmation et intelligence "
-                                   "artificielle", "Niveau : Collège")
+    assert fiche.scope.applied == (
+        "Département : 57 — Moselle",
+        "Thématique : Programmation et intelligence artificielle",
+        "Niveau : Collège",
+    )
     assert fiche.activity.context.filters == fiche.scope.applied
     # the comparison with the académie reads the same parts, and says so
     profile = fiche.profile.set_index("indicateur").loc["labo_personnes"]
     assert profile["valeur"] == forbach
-    academie = queries.series(con, "labo_personnes", ISSUE.with_(departements=()), annual=True,
-                              periods=(YEAR, YEAR)).data["valeur"].sum()
+    academie = (
+        queries.series(con, "labo_personnes", ISSUE.with_(departements=()), annual=True, periods=(YEAR, YEAR))
+        .data["valeur"]
+        .sum()
+    )
     assert profile["academie"] == pytest.approx(academie)
     assert "pour Programmation et intelligence artificielle, Collège" in fiche.comparison_note
     assert "sans filtre" not in fiche.comparison_note
@@ -104,20 +114,25 @@ def test_a_filter_the_lab_does_not_have_is_said_not_applied(con):
     assert "Filtre thématique non appliqué" in reasons and "toutes thématiques confondues" in reasons
     assert "Filtre niveau non appliqué" in reasons and "tous niveaux confondus" in reasons
     assert "hors des territoires choisis" in reasons
-    assert fiche.scope.not_applied == ("Thématique : Webmédias (webradios, web TV) (non appliqué)",
-                                       "Niveau : École (non appliqué)",
-                                       "Département : 54 — Meurthe-et-Moselle (hors de ce territoire)")
+    assert fiche.scope.not_applied == (
+        "Thématique : Webmédias (webradios, web TV) (non appliqué)",
+        "Niveau : École (non appliqué)",
+        "Département : 54 — Meurthe-et-Moselle (hors de ce territoire)",
+    )
     assert fiche.comparison_note.endswith("sans filtre.")
 
 
 def test_the_public_filter_is_said_not_applied(con):
     filters = ISSUE.with_(publics=("eleves",))
     fiche = _fiche(con, filters, "lab-forbach")
-    assert _activity_value(fiche, "labo_personnes") == _activity_value(_fiche(con, ISSUE, "lab-forbach"),
-                                                                       "labo_personnes")
+    assert _activity_value(fiche, "labo_personnes") == _activity_value(
+        _fiche(con, ISSUE, "lab-forbach"), "labo_personnes"
+    )
     assert fiche.scope.not_applied == ("Public : Élèves (non appliqué)",)
-    assert "Filtre public non appliqué : l'activité des laboratoires n'est pas détaillée par public." in \
-        fiche.scope.reasons
+    assert (
+        "Filtre public non appliqué : l'activité des laboratoires n'est pas détaillée par public."
+        in fiche.scope.reasons
+    )
     assert "Public : Élèves (non appliqué)" in fiche.activity.context.filters
     assert not any(line.startswith("Public") for line in fiche.scope.applied)  # never written as applied
 
@@ -151,7 +166,9 @@ def test_the_pdf_fiche_has_the_screen_figures_for_the_same_filters(con):
     assert "pour Programmation et intelligence artificielle, Collège" in fiche.subtitle
     text = _pdf_text(pdf.fiche_pdf(fiche, image=False))
     assert "Thématique : Programmation et intelligence artificielle" in text and "Niveau : Collège" in text
-    value = cards.kpi_value_text(next(k for k in screen.activity.items["kpis"] if k.indicateur == "labo_personnes"))
+    value = cards.kpi_value_text(
+        next(k for k in screen.activity.items["kpis"] if k.indicateur == "labo_personnes")
+    )
     assert value.replace("\u202f", " ") in text
 
 
@@ -162,9 +179,13 @@ def test_the_pdf_fiche_says_the_filters_it_does_not_apply(con):
     assert [f.value for f in fiche.facts] == [f.value for f in plain.facts]
     assert "toutes thématiques, tous niveaux" in fiche.subtitle
     text = _pdf_text(pdf.fiche_pdf(fiche, image=False))
-    for expected in ("Thématique : Webmédias (webradios, web TV) (non appliqué)", "Public : Élèves (non appliqué)",
-                     "hors de ce territoire", "Filtre thématique non appliqué",
-                     "l'activité des laboratoires n'est pas détaillée par public"):
+    for expected in (
+        "Thématique : Webmédias (webradios, web TV) (non appliqué)",
+        "Public : Élèves (non appliqué)",
+        "hors de ce territoire",
+        "Filtre thématique non appliqué",
+        "l'activité des laboratoires n'est pas détaillée par public",
+    ):
         assert expected in text, expected
     assert len(PdfReader(io.BytesIO(pdf.fiche_pdf(fiche, image=False))).pages) == 1
 
@@ -181,5 +202,6 @@ def test_the_carte_popup_of_a_lab_gives_the_fiche_figure(con):
     label = "Personnes concernées (Programmation et intelligence artificielle, Collège)"
     assert rows[label] == formatting.number(fiche)
     plain = build_carte(con, Filters(), {"indicateur": "labo_personnes", "annee": YEAR}).items["map"]
-    assert dict((lbl, v) for lbl, v, _ in plain.lab_figures["lab-forbach"])["Personnes concernées"] == \
-        formatting.number(_activity_value(_fiche(con, Filters(), "lab-forbach"), "labo_personnes"))
+    assert dict((lbl, v) for lbl, v, _ in plain.lab_figures["lab-forbach"])[
+        "Personnes concernées"
+    ] == formatting.number(_activity_value(_fiche(con, Filters(), "lab-forbach"), "labo_personnes"))

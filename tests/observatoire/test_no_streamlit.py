@@ -28,8 +28,19 @@ def _imported_modules(tree: ast.AST) -> list[tuple[int, str]]:
 def test_package_files_exist():
     files = sorted(PACKAGE.rglob("*.py"))
     names = {f.name for f in files}
-    assert {"store.py", "queries.py", "schema.py", "cli.py", "filters.py", "geo.py", "exporting.py",
-            "foliummap.py", "bassin_panel.py", "templates.py", "theme.py"} <= names
+    assert {
+        "store.py",
+        "queries.py",
+        "schema.py",
+        "cli.py",
+        "filters.py",
+        "geo.py",
+        "exporting.py",
+        "foliummap.py",
+        "bassin_panel.py",
+        "templates.py",
+        "theme.py",
+    } <= names
 
 
 def test_no_streamlit_import_in_source():
@@ -43,11 +54,14 @@ def test_no_streamlit_import_in_source():
 
 
 def test_importing_the_core_does_not_load_streamlit():
-    code = ("import observatoire.store, observatoire.queries, observatoire.cli, observatoire.geo, "
-            "observatoire.exporting, observatoire.filters, observatoire.figures.foliummap, "
-            "observatoire.figures.bassin_panel, observatoire.figures.templates, observatoire.figures.theme, "
-            "observatoire.views.static_map; import sys; print('streamlit' in sys.modules)")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=PACKAGE.parent, capture_output=True, text=True,
-                          timeout=120)
+    code = (
+        "import observatoire.store, observatoire.queries, observatoire.cli, observatoire.geo, "
+        "observatoire.exporting, observatoire.filters, observatoire.figures.foliummap, "
+        "observatoire.figures.bassin_panel, observatoire.figures.templates, observatoire.figures.theme, "
+        "observatoire.views.static_map; import sys; print('streamlit' in sys.modules)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=PACKAGE.parent, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "False"

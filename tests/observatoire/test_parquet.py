@@ -33,14 +33,20 @@ TINY = {"academies": 2, "etablissements": 130, "years": 3}
 
 def _frames_equal(a: pd.DataFrame, b: pd.DataFrame) -> None:
     """Same rows, same order; floats equal up to summation order (parallel aggregation)."""
-    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_exact=False,
-                                  rtol=1e-9, atol=1e-9)
+    pd.testing.assert_frame_equal(
+        a.reset_index(drop=True), b.reset_index(drop=True), check_exact=False, rtol=1e-9, atol=1e-9
+    )
 
 
 def _results_equal(a: queries.Result, b: queries.Result) -> None:
     _frames_equal(a.data, b.data)
-    assert (a.ignored, a.sources, a.illustrative, a.empty_reason, a.origins) == \
-        (b.ignored, b.sources, b.illustrative, b.empty_reason, b.origins)
+    assert (a.ignored, a.sources, a.illustrative, a.empty_reason, a.origins) == (
+        b.ignored,
+        b.sources,
+        b.illustrative,
+        b.empty_reason,
+        b.origins,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -76,13 +82,16 @@ def test_dataset_shape_and_size(dataset):
     files = [str(dataset / f) for f in manifest["fichiers_mesures"]]
     rows = con.execute("SELECT count(*) FROM read_parquet($f)", {"f": files}).fetchone()[0]
     assert rows == manifest["lignes"] and 40_000 <= rows <= 80_000
-    etab_rows = con.execute("SELECT count(*) FROM read_parquet($f) WHERE territoire_type = 'etablissement'",
-                            {"f": files}).fetchone()[0]
+    etab_rows = con.execute(
+        "SELECT count(*) FROM read_parquet($f) WHERE territoire_type = 'etablissement'", {"f": files}
+    ).fetchone()[0]
     assert etab_rows == TINY["etablissements"] * TINY["years"] * 12 * len(generate_national.INDICATORS)
     # every établissement-level total adds up at bassin, département and académie level (additive indicators)
     sums = con.execute(
         """SELECT territoire_type, sum(valeur) FROM read_parquet($f)
-           WHERE indicateur = 'nat_gar_connexions_mois' AND niveau = 'tous' GROUP BY 1""", {"f": files}).fetchall()
+           WHERE indicateur = 'nat_gar_connexions_mois' AND niveau = 'tous' GROUP BY 1""",
+        {"f": files},
+    ).fetchall()
     assert len({round(v, 3) for _, v in sums}) == 1 and len(sums) == 4
     # parts add up exactly to the `tous` row
     gap = con.execute(
@@ -90,7 +99,9 @@ def test_dataset_shape_and_size(dataset):
              SELECT territoire_code, periode, sum(valeur) FILTER (WHERE public <> 'tous') AS parts,
                     sum(valeur) FILTER (WHERE public = 'tous') AS tous
              FROM read_parquet($f) WHERE indicateur = 'nat_ent_visites_mois' AND territoire_type = 'bassin'
-             GROUP BY ALL)""", {"f": files}).fetchone()[0]
+             GROUP BY ALL)""",
+        {"f": files},
+    ).fetchone()[0]
     assert gap == 0
 
 
@@ -164,8 +175,14 @@ def test_overview_queries_identical(cons):
         ka, kb = queries.kpis(a, filters), queries.kpis(b, filters)
         assert len(ka) == 6
         for x, y in zip(ka, kb):
-            assert (x.indicateur, x.annee, x.annees, x.sources, x.origines, x.illustratif) == \
-                (y.indicateur, y.annee, y.annees, y.sources, y.origines, y.illustratif)
+            assert (x.indicateur, x.annee, x.annees, x.sources, x.origines, x.illustratif) == (
+                y.indicateur,
+                y.annee,
+                y.annees,
+                y.sources,
+                y.origines,
+                y.illustratif,
+            )
             assert x.valeur == pytest.approx(y.valeur) and x.historique == pytest.approx(y.historique)
         for indicator in ("nat_ent_visites_mois", "nat_equipement_taux_mois"):
             va = queries.values_by_bassin(a, indicator, "2023-2024", filters)
@@ -174,10 +191,14 @@ def test_overview_queries_identical(cons):
             for res in (va, vb):
                 res.data["rang"] = res.data["valeur"].round(6).rank(ascending=False, method="min").astype("Int64")
             _results_equal(va, vb)
-            _results_equal(queries.evolution(a, indicator, filters, "departement", "2021-2022", "2023-2024"),
-                           queries.evolution(b, indicator, filters, "departement", "2021-2022", "2023-2024"))
-    _frames_equal(queries.bassin_profile(a, "S002-B01", "2022-2023", Filters()),
-                  queries.bassin_profile(b, "S002-B01", "2022-2023", Filters()))
+            _results_equal(
+                queries.evolution(a, indicator, filters, "departement", "2021-2022", "2023-2024"),
+                queries.evolution(b, indicator, filters, "departement", "2021-2022", "2023-2024"),
+            )
+    _frames_equal(
+        queries.bassin_profile(a, "S002-B01", "2022-2023", Filters()),
+        queries.bassin_profile(b, "S002-B01", "2022-2023", Filters()),
+    )
     _frames_equal(queries.measures(a, FILTERS[5]), queries.measures(b, FILTERS[5]))
     assert len(queries.measures(a, Filters())) == store.data_version(a).mesures
     assert queries.kpis(a, Filters())[0].illustratif  # every figure of the synthetic set is illustrative
@@ -194,17 +215,23 @@ def test_demo_data_moved_to_parquet_answers_the_same(tmp_path):
     with internal.connect() as a, parquet.connect(moved) as b:
         assert parquet.storage_of(b) == parquet.PARQUET
         assert store.data_version(a).mesures == store.data_version(b).mesures
-        filters = [Filters(), Filters(departements=("57",), niveaux=("college", "lycee")),
-                   Filters(thematiques=("webmedias",), departements=("54",))]
+        filters = [
+            Filters(),
+            Filters(departements=("57",), niveaux=("college", "lycee")),
+            Filters(thematiques=("webmedias",), departements=("54",)),
+        ]
         for (indicator,) in a.execute("SELECT id FROM indicateurs ORDER BY id").fetchall():
             for f in filters[:2]:
                 for by in ("bassin", "laboratoire"):
-                    _results_equal(queries.series(a, indicator, f, by=by, annual=True),
-                                   queries.series(b, indicator, f, by=by, annual=True))
+                    _results_equal(
+                        queries.series(a, indicator, f, by=by, annual=True),
+                        queries.series(b, indicator, f, by=by, annual=True),
+                    )
         for f in filters:
             assert [k.valeur for k in queries.kpis(a, f)] == pytest.approx([k.valeur for k in queries.kpis(b, f)])
-        _frames_equal(queries.lab_profile(a, "lab-cirey", "2023-2024"),
-                      queries.lab_profile(b, "lab-cirey", "2023-2024"))
+        _frames_equal(
+            queries.lab_profile(a, "lab-cirey", "2023-2024"), queries.lab_profile(b, "lab-cirey", "2023-2024")
+        )
 
 
 # ---------------------------------------------------------------------------------- read-only, errors
@@ -250,7 +277,7 @@ def test_wrong_columns_are_refused_in_french(dataset, tmp_path):
     target = broken / "mesures" / "nat_gar_connexions_mois-agregats.parquet"
     con = duckdb.connect()
     con.execute(f"""COPY (SELECT * EXCLUDE (valeur), CAST(valeur AS VARCHAR) AS value
-                          FROM read_parquet('{dataset / 'mesures' / target.name}')) TO '{target}' (FORMAT parquet)""")
+                          FROM read_parquet('{dataset / "mesures" / target.name}')) TO '{target}' (FORMAT parquet)""")
     with pytest.raises(parquet.ParquetError, match="colonnes manquantes : valeur ; colonnes inconnues : value"):
         parquet.publish(versions.Repository(tmp_path / "store"), broken)
 
@@ -300,7 +327,8 @@ def test_a_later_lot_overrides_parquet_rows_like_the_store_view(pair, tmp_path):
         assert (rows_a["origine"] == "import").sum() == (replaced if active else 0)
         avail = f"SELECT * FROM {parquet.AVAILABILITY} ORDER BY ALL"
         pd.testing.assert_frame_equal(a.execute(avail).df(), b.execute(avail).df())
-        assert a.execute(f"SELECT count(*) FROM ({avail}) WHERE niveau = 'college' "
-                         "AND indicateur = 'nat_equipement_taux_mois'").fetchone()[0] == (1 if active else 0)
+        assert a.execute(
+            f"SELECT count(*) FROM ({avail}) WHERE niveau = 'college' AND indicateur = 'nat_equipement_taux_mois'"
+        ).fetchone()[0] == (1 if active else 0)
     a.close()
     b.close()

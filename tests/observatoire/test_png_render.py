@@ -24,6 +24,7 @@ from tests.helpers import require_renderer
 def _renderer() -> None:
     require_renderer()  # CI fails without Debian's Chromium, never skips
 
+
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442")
 
 
@@ -36,10 +37,14 @@ def _image(data: bytes) -> Image.Image:
 
 def _bars(index: int) -> go.Figure:
     """A bar chart that differs from the others by its heights and colour."""
-    return go.Figure(go.Bar(x=["a", "b", "c"], y=[index + 1, 16 - index, (index * 7) % 11 + 1],
-                            marker={"color": PALETTE[index % len(PALETTE)]}),
-                     layout={"template": "simple_white", "showlegend": False,
-                             "margin": {"l": 20, "r": 20, "t": 20, "b": 20}})
+    return go.Figure(
+        go.Bar(
+            x=["a", "b", "c"],
+            y=[index + 1, 16 - index, (index * 7) % 11 + 1],
+            marker={"color": PALETTE[index % len(PALETTE)]},
+        ),
+        layout={"template": "simple_white", "showlegend": False, "margin": {"l": 20, "r": 20, "t": 20, "b": 20}},
+    )
 
 
 def test_line_figure_png_has_the_size_and_is_not_blank():

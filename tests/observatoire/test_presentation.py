@@ -29,10 +29,23 @@ from observatoire.views.model import ILLUSTRATIVE, KeyFigure, Presentation
 
 ROOT = Path(__file__).resolve().parents[2]
 URL = "http://127.0.0.1:8501/?dep=57"
-FILTERS = {"academie": Filters(), "moselle": Filters(departements=("57",)),
-           "moselle-college": Filters(departements=("57",), niveaux=("college",))}
-KINDS = ["titre", "chiffres", "chiffres", "carte", "evolution", "evolution", "evolution", "laboratoires", "focus",
-         "sources"]
+FILTERS = {
+    "academie": Filters(),
+    "moselle": Filters(departements=("57",)),
+    "moselle-college": Filters(departements=("57",), niveaux=("college",)),
+}
+KINDS = [
+    "titre",
+    "chiffres",
+    "chiffres",
+    "carte",
+    "evolution",
+    "evolution",
+    "evolution",
+    "laboratoires",
+    "focus",
+    "sources",
+]
 PICTURE = 13  # MSO_SHAPE_TYPE.PICTURE
 
 
@@ -62,8 +75,9 @@ def _shown_kpis(con, filters: Filters) -> list[queries.Kpi]:
 
 def _slide_text(slide) -> str:
     """The slide's text, school years with their no-break hyphen read as « - » (`pptx.keep_years`)."""
-    return "\n".join(shape.text_frame.text for shape in slide.shapes
-                     if shape.has_text_frame).replace(pptx.NB_HYPHEN, "-")
+    return "\n".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame).replace(
+        pptx.NB_HYPHEN, "-"
+    )
 
 
 def _key_figures(presentation: Presentation) -> list[KeyFigure]:
@@ -102,16 +116,22 @@ def test_key_figures_are_the_overview_cards(case, con):
     assert [f.label for f in figures] == [k.libelle for k in shown]
     assert [f.value for f in figures] == [cards.kpi_value_text(k) for k in shown]
     assert [f.delta for f in figures] == [
-        (cards.kpi_delta_text(k) or "").replace("vs", "par rapport à", 1) for k in shown]
+        (cards.kpi_delta_text(k) or "").replace("vs", "par rapport à", 1) for k in shown
+    ]
     assert all(f.delta for f in figures)  # the demo has every previous year
-    assert [s.title for s in slides] == [f"Chiffres clés {_year(con, filters)} (1/2)",
-                                         f"Chiffres clés {_year(con, filters)} (2/2)"]
+    assert [s.title for s in slides] == [
+        f"Chiffres clés {_year(con, filters)} (1/2)",
+        f"Chiffres clés {_year(con, filters)} (2/2)",
+    ]
     assert not [f.year_note for f in figures if f.year_note]  # one year: no card says another
     for slide in slides:
         for figure in slide.figures:
             assert f"{figure.label} : {figure.value}" in slide.notes
-    expected = {"academie": "Aucun filtre (toute l'académie)", "moselle": "Département : 57 — Moselle",
-                "moselle-college": "Département : 57 — Moselle · Niveau : Collège"}
+    expected = {
+        "academie": "Aucun filtre (toute l'académie)",
+        "moselle": "Département : 57 — Moselle",
+        "moselle-college": "Département : 57 — Moselle · Niveau : Collège",
+    }
     key = next(k for k, v in FILTERS.items() if v == filters)
     assert all(s.subtitle == expected[key] for s in slides)
 
@@ -127,7 +147,9 @@ def test_every_figure_slide_has_a_plotly_figure_whose_alt_names_its_numbers(case
         assert re.search(r"\d", slide.figure.alt), slide.figure.alt
     # the map: bassins, labs, the three bassins in front with their values
     carte = figures[0]
-    values = queries.values_by_bassin(con, builder.map_indicator(con), year, filters).data.dropna(subset=["valeur"])
+    values = queries.values_by_bassin(con, builder.map_indicator(con), year, filters).data.dropna(
+        subset=["valeur"]
+    )
     labs = queries.laboratories(con, filters, open_in=year).data
     alt = carte.figure.alt
     assert f"Carte des {len(values)} bassins" in alt and f"et {len(labs)} laboratoires" in alt
@@ -157,8 +179,9 @@ def test_illustrative_flags_follow_the_origins(case, con):
         for figure in chiffres.figures:
             assert figure.illustrative == (config.ILLUSTRATIVE in figure.origins or not figure.origins)
         kept = [k for k in shown if k.libelle in {f.label for f in chiffres.figures}]
-        assert chiffres.illustrative == (any(f.illustrative for f in chiffres.figures)
-                                         or any(k.illustratif for k in kept))
+        assert chiffres.illustrative == (
+            any(f.illustrative for f in chiffres.figures) or any(k.illustratif for k in kept)
+        )
     # a slide whose query result is illustrative says so (and the figure with it)
     carte = by_kind["carte"][0]
     result = queries.values_by_bassin(con, builder.map_indicator(con), year, filters)
@@ -170,8 +193,9 @@ def test_illustrative_flags_follow_the_origins(case, con):
         assert slide.figures[0].illustrative == (config.ILLUSTRATIVE in slide.figures[0].origins)
     labs = by_kind["laboratoires"][0]
     listed = queries.laboratories(con, filters, open_in=year)
-    assert labs.illustrative == (bool(listed.illustrative)
-                                 or any(cards.is_illustrative_source(s) for s in listed.data["source"]))
+    assert labs.illustrative == (
+        bool(listed.illustrative) or any(cards.is_illustrative_source(s) for s in listed.data["source"])
+    )
     assert not by_kind["titre"][0].illustrative
     sources = by_kind["sources"][0]
     assert (builder.ILLUSTRATIVE_NOTE in sources.bullets) == any(s.illustrative for s in presentation.slides)
@@ -259,14 +283,30 @@ def test_pptx_key_figure_cards_hold_their_text(deck):
 
 
 def test_a_card_too_small_for_its_text_shrinks_together_but_never_below_its_floor():
-    figure = KeyFigure("Connexions aux ressources numériques du GAR", "2,6 M", 2.6e6, "connexions",
-                       "+18,4 % par rapport à 2022-2023", origins=(ILLUSTRATIVE,), year_note="Valeur 2023-2024",
-                       scope_note="Valeur tous niveaux (filtre niveau non appliqué)")
+    figure = KeyFigure(
+        "Connexions aux ressources numériques du GAR",
+        "2,6 M",
+        2.6e6,
+        "connexions",
+        "+18,4 % par rapport à 2022-2023",
+        origins=(ILLUSTRATIVE,),
+        year_note="Valeur 2023-2024",
+        scope_note="Valeur tous niveaux (filtre niveau non appliqué)",
+    )
     roomy = pptx.card_paragraphs(figure, 300, 400)
-    assert [size for _, size, _, _ in roomy] == [pptx.FIGURE_PT, pptx.LABEL_PT, pptx.DELTA_PT, pptx.NOTE_PT,
-                                                 pptx.NOTE_PT, pptx.NOTE_PT]
-    assert [text for text, *_ in roomy][3:] == ["Valeur 2023-2024", "Valeur tous niveaux (filtre niveau non "
-                                                "appliqué)", "illustratif"]
+    assert [size for _, size, _, _ in roomy] == [
+        pptx.FIGURE_PT,
+        pptx.LABEL_PT,
+        pptx.DELTA_PT,
+        pptx.NOTE_PT,
+        pptx.NOTE_PT,
+        pptx.NOTE_PT,
+    ]
+    assert [text for text, *_ in roomy][3:] == [
+        "Valeur 2023-2024",
+        "Valeur tous niveaux (filtre niveau non appliqué)",
+        "illustratif",
+    ]
     tight = pptx.card_paragraphs(figure, 240, 150)
     assert tight[0][1] < pptx.FIGURE_PT and tight[1][1] < pptx.LABEL_PT  # scaled together
     tiny = pptx.card_paragraphs(figure, 100, 20)
@@ -289,8 +329,11 @@ def test_pptx_opens_with_one_slide_per_slide_in_16_9(deck):
 
 def test_pptx_key_figures_and_notes_carry_the_numbers(deck, con):
     filters, presentation, opened = deck
-    text = "\n".join(_slide_text(page) for slide, page in zip(presentation.slides, opened.slides, strict=True)
-                     if slide.kind == "chiffres")
+    text = "\n".join(
+        _slide_text(page)
+        for slide, page in zip(presentation.slides, opened.slides, strict=True)
+        if slide.kind == "chiffres"
+    )
     for kpi in _shown_kpis(con, filters):
         assert cards.kpi_value_text(kpi) in text, kpi.libelle
         delta = cards.kpi_delta_text(kpi).replace("vs", "par rapport à", 1)
@@ -374,8 +417,11 @@ def test_a_bilan_value_with_a_generated_previous_year_is_marked_as_an_illustrati
     filters, presentation, opened = deck
     kpis = {k.libelle: k for k in _shown_kpis(con, filters)}
     figures = _key_figures(presentation)
-    cards_text = "\n".join(_slide_text(page) for slide, page in zip(presentation.slides, opened.slides, strict=True)
-                           if slide.kind == "chiffres")
+    cards_text = "\n".join(
+        _slide_text(page)
+        for slide, page in zip(presentation.slides, opened.slides, strict=True)
+        if slide.kind == "chiffres"
+    )
     checked = 0
     for figure in figures:
         kpi = kpis[figure.label]
@@ -420,8 +466,11 @@ def test_every_slide_says_its_scope_and_a_filter_it_ignores_is_said_not_applied(
 
 def test_decks_of_different_filters_or_zoom_have_different_file_names(con):
     names = {key: builder.file_name(builder.build_presentation(con, filters)) for key, filters in FILTERS.items()}
-    assert names == {"academie": "Séminaire 2023-2024.pptx", "moselle": "Séminaire 2023-2024 — Moselle.pptx",
-                     "moselle-college": "Séminaire 2023-2024 — Moselle — Collège.pptx"}
+    assert names == {
+        "academie": "Séminaire 2023-2024.pptx",
+        "moselle": "Séminaire 2023-2024 — Moselle.pptx",
+        "moselle-college": "Séminaire 2023-2024 — Moselle — Collège.pptx",
+    }
     zoomed = builder.build_presentation(con, FILTERS["moselle"], highlight="57-forbach")
     assert builder.file_name(zoomed) == "Séminaire 2023-2024 — Moselle — zoom Forbach.pptx"
 
@@ -438,10 +487,14 @@ def test_the_presenter_chooses_the_zoom_bassin(con):
     assert "choisi par l'orateur" in focus.subtitle
     assert focus.scope.startswith(f"Bassin : {name}")
     outside = builder.build_presentation(con, moselle, highlight="54-nancy")  # not a bassin of the Moselle
-    assert outside.highlight == "" and next(s for s in outside.slides if s.kind == "focus").title == \
-        next(s for s in default.slides if s.kind == "focus").title
-    assert set(builder.focus_choices(con, moselle)) == {c for c, d in queries.choices(con).bassins.items()
-                                                        if d == "57"}
+    assert (
+        outside.highlight == ""
+        and next(s for s in outside.slides if s.kind == "focus").title
+        == next(s for s in default.slides if s.kind == "focus").title
+    )
+    assert set(builder.focus_choices(con, moselle)) == {
+        c for c, d in queries.choices(con).bassins.items() if d == "57"
+    }
 
 
 def test_the_map_says_hors_selection_and_explains_lab_colours_by_theme(con):
@@ -466,8 +519,14 @@ def test_the_map_says_hors_selection_and_explains_lab_colours_by_theme(con):
 
 
 def _cli(store: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "observatoire", "--store", str(store), "presentation", *args],
-                          cwd=ROOT, capture_output=True, text=True, timeout=180, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "observatoire", "--store", str(store), "presentation", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -506,7 +565,6 @@ def test_cli_refuses_an_output_that_is_not_pptx(store_copy, tmp_path):
     assert not output.exists()
 
 
-
 # ------------------------------------------------------------------------------------- a partial new year
 
 
@@ -522,8 +580,9 @@ def partial_con(demo_store, tmp_path_factory):
     target = folder / "store"
     shutil.copytree(demo_store.root, target)
     rows = pd.read_csv(ROOT / "data" / "demo" / "mesures.csv", sep=";", dtype=str)
-    rows = rows[rows["indicateur"].isin(["gar_connexions", "pix_eleves_certifies"])
-                & (rows["periode"] == "2023-2024")].copy()
+    rows = rows[
+        rows["indicateur"].isin(["gar_connexions", "pix_eleves_certifies"]) & (rows["periode"] == "2023-2024")
+    ].copy()
     rows["periode"] = "2024-2025"
     rows["valeur"] = (rows["valeur"].astype(float) * 1.08).round().astype(int).astype(str)
     rows["origine"] = "import"
@@ -554,7 +613,9 @@ def test_a_partial_new_year_is_told_as_it_is(partial_con):
         assert figure.year == year
         assert figure.year_note == ("" if year == "2024-2025" else f"Valeur {year}"), figure.label
     assert {f.label for f in _key_figures(presentation) if not f.year_note} == {
-        "Connexions aux ressources du GAR", "Élèves certifiés PIX"}
+        "Connexions aux ressources du GAR",
+        "Élèves certifiés PIX",
+    }
     carte = next(s for s in presentation.slides if s.kind == "carte")
     assert carte.figure is not None
     assert carte.subtitle.endswith("2023-2024 (dernière année disponible, 2024-2025 non publiée)")

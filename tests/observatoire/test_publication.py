@@ -34,8 +34,9 @@ def test_the_address_is_stable_per_seance_and_unguessable(tmp_path):
     assert publication.token(KEY, tmp_path / "autre") != first
     secret = store / publication.SECRET_NAME
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600 and len(secret.read_bytes()) == 32
-    seance = publication.seance(store, 12, {"niveau": "college", "dep": "57"}, "https://obs.example.fr/",
-                                where=tmp_path / "servi")
+    seance = publication.seance(
+        store, 12, {"niveau": "college", "dep": "57"}, "https://obs.example.fr/", where=tmp_path / "servi"
+    )
     assert seance.token == first and not seance.published
     assert seance.url == f"https://obs.example.fr/app/static/instantanes/{first}.html"
     assert seance.path == tmp_path / "servi" / f"{first}.html"
@@ -111,7 +112,9 @@ def test_old_and_extra_instantanes_are_cleaned(tmp_path, monkeypatch):
     removed = publication.clean(tmp_path, keep=4, max_age=6.5 * 86400, now=now)
     left = sorted(p.name for p in tmp_path.iterdir())
     # older than 6,5 days: 0 (8 days), 1 (7 days); then beyond the 4 most recent: 2, 3
-    assert sorted(p.name for p in removed) == sorted([".en-cours-abc.tmp", *(f"{_token(i)}.html" for i in range(4))])
+    assert sorted(p.name for p in removed) == sorted(
+        [".en-cours-abc.tmp", *(f"{_token(i)}.html" for i in range(4))]
+    )
     assert left == sorted([".en-cours-def.tmp", "LISEZMOI.txt", *(f"{_token(i)}.html" for i in range(4, 8))])
     # publishing cleans with the configured bounds and never removes what it has just written
     monkeypatch.setenv(publication.KEEP_ENV_VAR, "2")

@@ -59,7 +59,9 @@ def _shown(con: duckdb.DuckDBPyConnection) -> dict:
     acad = published.academie(con)
     carte = build_carte(con, Filters(), {"indicateur": "labo_personnes"}).items["map"]
     return {
-        "academie": acad.nom, "bilan": acad.bilan, "centre": acad.carte_centre,
+        "academie": acad.nom,
+        "bilan": acad.bilan,
+        "centre": acad.carte_centre,
         "threshold": published.policy(con).threshold,
         "layer": _bassin_name(published.geojson(con, "bassins")),
         "label": queries.dimension_labels(con, "bassin")[BASSIN],
@@ -125,7 +127,8 @@ def test_a_version_of_schema_4_opens_and_reads_the_reference_folder(old_store):
         assert published.academie(con) == config.academie()
         assert published.policy(con).threshold == 5
         assert published.geojson(con, "bassins") == json.loads(
-            (config.REFERENCE_DIR / "bassins.geojson").read_text(encoding="utf-8"))
+            (config.REFERENCE_DIR / "bassins.geojson").read_text(encoding="utf-8")
+        )
         assert build_overview(con, Filters(), {}).subtitle.startswith(config.academie().nom)
         assert build_carte(con, Filters(), {"indicateur": "labo_personnes"}).items["map"].codes
 
@@ -139,7 +142,8 @@ def test_the_migration_stores_the_files_when_the_folder_is_the_one_published(old
     with old_store.connect(migrated) as con:
         assert not migrations.pending(con) and published.missing(con) == []
         assert published.stored(con)["academie.json"] == (DATA / "reference" / "academie.json").read_text(
-            encoding="utf-8")
+            encoding="utf-8"
+        )
     assert old_store.ensure(DATA) is None
 
 

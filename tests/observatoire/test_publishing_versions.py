@@ -100,8 +100,9 @@ def test_two_writers_prepared_on_the_same_version_one_publishes(repo, rows):
     def write(name: str, k: int) -> None:
         barrier.wait()
         try:
-            outcomes[name] = repo.import_measures(variant(rows, k), f"{name}.csv", "c" * 64, name, wait=120,
-                                                  expected=1).number
+            outcomes[name] = repo.import_measures(
+                variant(rows, k), f"{name}.csv", "c" * 64, name, wait=120, expected=1
+            ).number
         except versions.StaleVersionError:
             outcomes[name] = "refusé"
 
@@ -136,9 +137,27 @@ def test_six_concurrent_cli_imports_are_journaled_right(repo, rows, tmp_path):
         path.write_bytes(exporting.to_csv_bytes(frame))
         files.append((path, frame))
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OBSERVATOIRE_LOG_DIR": str(tmp_path / "log")}
-    procs = [subprocess.Popen([sys.executable, "-m", "observatoire", "--store", str(repo.root), "import", str(path),
-                               "--auteur", f"cli-{k}"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for k, (path, _) in enumerate(files)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "observatoire",
+                "--store",
+                str(repo.root),
+                "import",
+                str(path),
+                "--auteur",
+                f"cli-{k}",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for k, (path, _) in enumerate(files)
+    ]
     results = [(proc, *proc.communicate(timeout=600)) for proc in procs]
     published = 0
     for proc, out, err in results:
@@ -154,8 +173,9 @@ def test_six_concurrent_cli_imports_are_journaled_right(repo, rows, tmp_path):
     tables = _tables(repo)
     read = {path.name: importing.read_import(path.read_bytes(), path.name, tables).frame for path, _ in files}
     for row in imports.itertuples(index=False):  # each file against the version its publication replaced
-        assert (row.nouvelles, row.modifiees, row.inchangees) == \
-            expected_counts(repo, read[row.fichier], row.version - 1), row.fichier
+        assert (row.nouvelles, row.modifiees, row.inchangees) == expected_counts(
+            repo, read[row.fichier], row.version - 1
+        ), row.fichier
     if published == 6:  # whatever the order: what was already in force is « inchangée », never counted twice
         assert int(imports["modifiees"].sum()) + int(imports["inchangees"].sum()) == 4 * 20 + 2 * 10
         assert int(imports["inchangees"].sum()) > 0

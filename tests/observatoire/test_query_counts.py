@@ -45,16 +45,32 @@ from observatoire.queries import (
 BROADER_PREFIX = queries.BROADER_PREFIX
 F = Filters
 GRID = [
-    F(), F(departements=("54",)), F(departements=("55",)), F(departements=("57",)), F(departements=("88",)),
-    F(departements=("54", "88")), F(bassins=("57-metz",)), F(bassins=("57-metz", "54-nancy")),
+    F(),
+    F(departements=("54",)),
+    F(departements=("55",)),
+    F(departements=("57",)),
+    F(departements=("88",)),
+    F(departements=("54", "88")),
+    F(bassins=("57-metz",)),
+    F(bassins=("57-metz", "54-nancy")),
     F(departements=("57",), bassins=("57-metz",)),
-    F(thematiques=("programmation_ia",)), F(thematiques=("robotique_programmation",)),
-    F(thematiques=("hn_ia_generatives", "webmedias")), F(thematiques=("ent",)),
-    F(niveaux=("college",)), F(niveaux=("college", "lycee")), F(publics=("eleves",)),
-    F(publics=("eleves", "parents")), F(periode_debut="2021-2022", periode_fin="2022-2023"),
-    F(periode_debut="2023-2024", periode_fin="2023-2024"), F(periode_debut="2030-2031"),
-    F(departements=("57",), niveaux=("ecole", "lycee_pro"), thematiques=("savoirs_fondamentaux",),
-      publics=("enseignants",)),
+    F(thematiques=("programmation_ia",)),
+    F(thematiques=("robotique_programmation",)),
+    F(thematiques=("hn_ia_generatives", "webmedias")),
+    F(thematiques=("ent",)),
+    F(niveaux=("college",)),
+    F(niveaux=("college", "lycee")),
+    F(publics=("eleves",)),
+    F(publics=("eleves", "parents")),
+    F(periode_debut="2021-2022", periode_fin="2022-2023"),
+    F(periode_debut="2023-2024", periode_fin="2023-2024"),
+    F(periode_debut="2030-2031"),
+    F(
+        departements=("57",),
+        niveaux=("ecole", "lycee_pro"),
+        thematiques=("savoirs_fondamentaux",),
+        publics=("enseignants",),
+    ),
     F(bassins=("88-epinal",), niveaux=("college",), periode_fin="2022-2023"),
 ]
 SERIES_GRID = [GRID[7], GRID[14], GRID[20]]  # two bassins; overlapping niveaux; every filter at once
@@ -88,7 +104,12 @@ def counted(con, fn, *args, **kwargs):
 def assert_same_result(new: Result, ref: Result) -> None:
     pd.testing.assert_frame_equal(new.data, ref.data, check_exact=True)
     assert (new.ignored, new.sources, new.illustrative, new.empty_reason, new.origins) == (
-        ref.ignored, ref.sources, ref.illustrative, ref.empty_reason, ref.origins)
+        ref.ignored,
+        ref.sources,
+        ref.illustrative,
+        ref.empty_reason,
+        ref.origins,
+    )
 
 
 # ------------------------------------------------------------------------------------------------- tests
@@ -121,7 +142,9 @@ def test_bassin_profile_is_that_of_the_reference_in_three_statements(con, index)
         for year in YEARS:
             new, statements = counted(con, queries.bassin_profile, bassin, year, GRID[index])
             assert statements <= 3
-            pd.testing.assert_frame_equal(new, ref_bassin_profile(con, bassin, year, GRID[index]), check_exact=True)
+            pd.testing.assert_frame_equal(
+                new, ref_bassin_profile(con, bassin, year, GRID[index]), check_exact=True
+            )
 
 
 def test_lab_profile_is_that_of_the_reference_in_three_statements(con):
@@ -146,15 +169,19 @@ def test_series_is_that_of_the_reference_for_every_indicator_and_breakdown(con, 
     # monthly values and an explicit period
     for ind in ("ent_visites_mois", "labo_nombre"):
         assert_same_result(queries.series(con, ind, filters), ref_series(con, ind, filters))
-        assert_same_result(queries.series(con, ind, filters, by="departement", periods=("2022-2023", "2023-2024")),
-                           ref_series(con, ind, filters, by="departement", periods=("2022-2023", "2023-2024")))
+        assert_same_result(
+            queries.series(con, ind, filters, by="departement", periods=("2022-2023", "2023-2024")),
+            ref_series(con, ind, filters, by="departement", periods=("2022-2023", "2023-2024")),
+        )
 
 
 def test_values_by_bassin_is_that_of_the_reference(con):
     for filters in (GRID[0], GRID[3], GRID[7], GRID[14]):
         for ind in ("ent_visites", "labo_nombre", "pix_taux_certification"):
-            assert_same_result(queries.values_by_bassin(con, ind, "2023-2024", filters),
-                               ref_values_by_bassin(con, ind, "2023-2024", filters))
+            assert_same_result(
+                queries.values_by_bassin(con, ind, "2023-2024", filters),
+                ref_values_by_bassin(con, ind, "2023-2024", filters),
+            )
 
 
 def test_lab_figures_series_is_one_frame_of_the_series_by_lab(con):
@@ -163,8 +190,16 @@ def test_lab_figures_series_is_one_frame_of_the_series_by_lab(con):
         for year in YEARS:
             frame, statements = counted(con, queries.lab_figures_series, indicators, filters, year)
             assert statements <= 2
-            assert list(frame.columns) == ["indicateur", "periode", "groupe", "libelle", "valeur", "illustratif",
-                                           "sources", "origines"]
+            assert list(frame.columns) == [
+                "indicateur",
+                "periode",
+                "groupe",
+                "libelle",
+                "valeur",
+                "illustratif",
+                "sources",
+                "origines",
+            ]
             for ind in indicators:
                 mine = frame[frame["indicateur"] == ind].drop(columns="indicateur").reset_index(drop=True)
                 ref = ref_series(con, ind, filters, by="laboratoire", annual=True, periods=(year, year)).data
@@ -213,8 +248,9 @@ def _labs_of(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[str, ...
     return tuple(r[0] for r in rows)
 
 
-def ref_resolve_scope(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Filters,
-                  by: str = "total") -> Scope:
+def ref_resolve_scope(
+    con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Filters, by: str = "total"
+) -> Scope:
     """Which rows of `indicator_id` answer `filters` (see the module docstring)."""
     avail = _availability(con, indicator_id)
     ignored: list[str] = []
@@ -234,8 +270,10 @@ def ref_resolve_scope(con: duckdb.DuckDBPyConnection, indicator_id: str, filters
     if ttype not in types:
         if by in ("bassin", "departement", "laboratoire"):
             return Scope(ttype, codes, {}, (), f"Cet indicateur n'est pas détaillé par {BREAKDOWNS[by].lower()}.")
-        ignored.append("Territoire : cet indicateur n'est disponible qu'au niveau académique, le filtre "
-                       "territorial ne s'applique pas.")
+        ignored.append(
+            "Territoire : cet indicateur n'est disponible qu'au niveau académique, le filtre "
+            "territorial ne s'applique pas."
+        )
         ttype, codes = "academie", None
     if codes is not None and len(codes) == 0:
         return Scope(ttype, codes, {}, (), "Aucun laboratoire dans les territoires choisis.")
@@ -252,8 +290,11 @@ def ref_resolve_scope(con: duckdb.DuckDBPyConnection, indicator_id: str, filters
             else:
                 chosen = tuple(v for v in selected if v in available) if selected else tuple(parts)
             if not chosen:
-                reason = (f"Cet indicateur n'est pas détaillé par {DIMENSION_LABEL[dim]}." if not parts
-                          else f"Aucune donnée pour {DIMENSION_LABEL[dim]} choisi.")
+                reason = (
+                    f"Cet indicateur n'est pas détaillé par {DIMENSION_LABEL[dim]}."
+                    if not parts
+                    else f"Aucune donnée pour {DIMENSION_LABEL[dim]} choisi."
+                )
                 return Scope(ttype, codes, {}, tuple(ignored), reason)
             values[dim] = chosen
         elif selected:
@@ -266,11 +307,16 @@ def ref_resolve_scope(con: duckdb.DuckDBPyConnection, indicator_id: str, filters
                 values[dim] = matched
                 ignored.extend(_broader_notes(con, broader))
                 if missing:
-                    ignored.append(f"Filtre {DIMENSION_LABEL[dim]} : pas de donnée pour « "
-                                   + "», « ".join(missing) + " » avec cet indicateur.")
+                    ignored.append(
+                        f"Filtre {DIMENSION_LABEL[dim]} : pas de donnée pour « "
+                        + "», « ".join(missing)
+                        + " » avec cet indicateur."
+                    )
             else:
-                ignored.append(f"Filtre {DIMENSION_LABEL[dim]} : ne s'applique pas à cet indicateur "
-                               "(valeur tous publics / niveaux / thématiques affichée).")
+                ignored.append(
+                    f"Filtre {DIMENSION_LABEL[dim]} : ne s'applique pas à cet indicateur "
+                    "(valeur tous publics / niveaux / thématiques affichée)."
+                )
                 values[dim] = (config.ALL,) if config.ALL in available else tuple(parts)
         else:
             values[dim] = (config.ALL,) if config.ALL in available else tuple(parts)
@@ -282,12 +328,14 @@ def _broader_notes(con: duckdb.DuckDBPyConnection, broader: list[tuple[str, str]
         return []
     names = dimension_labels(con, "thematique")
     pairs = "; ".join(f"« {names.get(a, a)} » → « {names.get(b, b)} »" for a, b in broader)
-    return [f"{BROADER_PREFIX} ({pairs}) : cet indicateur est réparti par thème principal, comme les "
-            "laboratoires."]
+    return [
+        f"{BROADER_PREFIX} ({pairs}) : cet indicateur est réparti par thème principal, comme les laboratoires."
+    ]
 
 
-def _match_themes(con: duckdb.DuckDBPyConnection, selected: tuple[str, ...],
-                  available: set[str]) -> tuple[tuple[str, ...], list[str], list[tuple[str, str]]]:
+def _match_themes(
+    con: duckdb.DuckDBPyConnection, selected: tuple[str, ...], available: set[str]
+) -> tuple[tuple[str, ...], list[str], list[tuple[str, str]]]:
     """Codes of the indicator answering the selected thèmes (each thème with its sub-thèmes; a code whose
     ancestor is also available is dropped, the ancestor's row already counts it), the selected thèmes with no
     code at all, and (sub-thème, main thème) pairs where the indicator only has the sub-thème's main thème
@@ -316,8 +364,14 @@ def _match_themes(con: duckdb.DuckDBPyConnection, selected: tuple[str, ...],
     return kept, missing, broader
 
 
-def ref_series(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Filters, by: str = "total",
-           annual: bool = False, periods: tuple[str, str] | None = None) -> Result:
+def ref_series(
+    con: duckdb.DuckDBPyConnection,
+    indicator_id: str,
+    filters: Filters,
+    by: str = "total",
+    annual: bool = False,
+    periods: tuple[str, str] | None = None,
+) -> Result:
     """Values of one indicator over time, broken down by `by` (see `BREAKDOWNS`).
 
     `annual=True` aggregates monthly indicators per school year. `periods` (school years, inclusive)
@@ -334,7 +388,7 @@ def ref_series(con: duckdb.DuckDBPyConnection, indicator_id: str, filters: Filte
     debut, fin = periods if periods else (filters.periode_debut, filters.periode_fin)
     period_col = "m.annee_scolaire" if annual else "m.periode"
     sql = f"""
-        SELECT {period_col} AS periode, {_GROUP_SQL[by]} AS groupe, {_AGG_SQL[meta['agregation']]} AS valeur,
+        SELECT {period_col} AS periode, {_GROUP_SQL[by]} AS groupe, {_AGG_SQL[meta["agregation"]]} AS valeur,
                bool_or(m.origine = 'illustratif') AS illustratif,
                string_agg(DISTINCT m.source, ' | ' ORDER BY m.source) AS sources,
                string_agg(DISTINCT m.origine, ' | ') AS origines,
@@ -378,23 +432,41 @@ def _overlapping(meta: dict, scope: Scope, by: str) -> tuple[str, ...]:
     declared = str(meta.get("recouvrement") or "")
     if declared in ("", "non"):
         return ()
-    return tuple(dim for dim in declared.split("|")
-                 if dim in DIMENSIONS and dim != by and len(scope.values.get(dim, ())) > 1)
+    return tuple(
+        dim
+        for dim in declared.split("|")
+        if dim in DIMENSIONS and dim != by and len(scope.values.get(dim, ())) > 1
+    )
 
 
-_LAB_GROUP_SQL = {"total": "'total'", "departement": "t.departement", "bassin": "t.bassin",
-                  "laboratoire": "m.territoire_code", "niveau": "m.niveau", "thematique": "m.thematique",
-                  "public": "m.public"}
+_LAB_GROUP_SQL = {
+    "total": "'total'",
+    "departement": "t.departement",
+    "bassin": "t.bassin",
+    "laboratoire": "m.territoire_code",
+    "niveau": "m.niveau",
+    "thematique": "m.thematique",
+    "public": "m.public",
+}
 
 
-def _distinct_lab_values(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, params: dict, period_col: str,
-                         by: str, overlapping: tuple[str, ...]) -> pd.DataFrame:
+def _distinct_lab_values(
+    con: duckdb.DuckDBPyConnection,
+    frame: pd.DataFrame,
+    params: dict,
+    period_col: str,
+    by: str,
+    overlapping: tuple[str, ...],
+) -> pd.DataFrame:
     """Values of an overlapping indicator read once per lab: each lab's largest value over the chosen
     overlapping parts (a lab serving Collège and Lycée counts once for « Collège, Lycée »), summed per group
     from the labs' rows. Groups without any lab keep the shape of `frame` with 0."""
-    territory = {"academie": "len($codes) >= 0", "departement": "list_contains($codes, t.departement)",
-                 "bassin": "list_contains($codes, t.bassin)",
-                 "laboratoire": "list_contains($codes, m.territoire_code)"}[params["ttype"]]
+    territory = {
+        "academie": "len($codes) >= 0",
+        "departement": "list_contains($codes, t.departement)",
+        "bassin": "list_contains($codes, t.bassin)",
+        "laboratoire": "list_contains($codes, m.territoire_code)",
+    }[params["ttype"]]
     by_dim = f", m.{by}" if by in DIMENSIONS else ""
     sql = f"""
         WITH per_lab AS (
@@ -405,14 +477,15 @@ def _distinct_lab_values(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, pa
               AND list_contains($publics, m.public)
               AND ($debut IS NULL OR m.annee_scolaire >= $debut) AND ($fin IS NULL OR m.annee_scolaire <= $fin)
             GROUP BY ALL)
-        SELECT m.periode, {_LAB_GROUP_SQL[by].replace('m.territoire_code', 'm.lab')} AS groupe,
+        SELECT m.periode, {_LAB_GROUP_SQL[by].replace("m.territoire_code", "m.lab")} AS groupe,
                sum(m.valeur) AS valeur
         FROM per_lab m JOIN territoires t ON t.type = 'laboratoire' AND t.code = m.lab
-        WHERE $all_codes OR {territory.replace('m.territoire_code', 'm.lab')}
+        WHERE $all_codes OR {territory.replace("m.territoire_code", "m.lab")}
         GROUP BY ALL"""
     exists = con.execute(
         "SELECT count(*) FROM mesures_actives WHERE indicateur = $ind AND territoire_type = 'laboratoire'",
-        {"ind": params["ind"]}).fetchone()[0]
+        {"ind": params["ind"]},
+    ).fetchone()[0]
     if not exists:
         return frame
     keys = ["periode", "groupe"]
@@ -422,7 +495,9 @@ def _distinct_lab_values(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, pa
     return merged
 
 
-def ref_values_by_bassin(con: duckdb.DuckDBPyConnection, indicator_id: str, annee: str, filters: Filters) -> Result:
+def ref_values_by_bassin(
+    con: duckdb.DuckDBPyConnection, indicator_id: str, annee: str, filters: Filters
+) -> Result:
     """One value per bassin for a school year (every bassin of the chosen départements, NaN = no data).
 
     Columns: code, nom, departement, valeur, rang (1 = highest), selectionne, illustratif, sources.
@@ -460,22 +535,31 @@ def ref_kpis(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Kpi]:
         latest = data[data["periode"] == annee]
         origins = tuple(sorted_origins(o) for o in data["origines"])
         source_origin = dict(zip(res.sources, res.origins))
-        latest_sources = (tuple(sorted(_parts(latest["sources"]), key=lambda s: order.get(s, len(order))))
-                          if not latest.empty else ())
-        out.append(Kpi(
-            ind, libelle, unite, annee,
-            values[-1] if values else None,
-            values[-2] if len(values) > 1 else None,
-            years[-2] if len(years) > 1 else None,
-            values, years,
-            latest_sources,
-            bool(latest["illustratif"].any()) if not latest.empty else False,
-            res.ignored,
-            origins[-1] if origins else (),
-            origins[-2] if len(origins) > 1 else (),
-            origins,
-            tuple(source_origin.get(s, "") for s in latest_sources),
-        ))
+        latest_sources = (
+            tuple(sorted(_parts(latest["sources"]), key=lambda s: order.get(s, len(order))))
+            if not latest.empty
+            else ()
+        )
+        out.append(
+            Kpi(
+                ind,
+                libelle,
+                unite,
+                annee,
+                values[-1] if values else None,
+                values[-2] if len(values) > 1 else None,
+                years[-2] if len(years) > 1 else None,
+                values,
+                years,
+                latest_sources,
+                bool(latest["illustratif"].any()) if not latest.empty else False,
+                res.ignored,
+                origins[-1] if origins else (),
+                origins[-2] if len(origins) > 1 else (),
+                origins,
+                tuple(source_origin.get(s, "") for s in latest_sources),
+            )
+        )
     return out
 
 
@@ -491,13 +575,19 @@ def ref_bassin_profile(con: duckdb.DuckDBPyConnection, bassin: str, annee: str, 
         total = ref_series(con, ind, base, annual=True, periods=(annee, annee)).data
         acad = float(total["valeur"].iloc[0]) if not total.empty else None
         value = float(mine["valeur"].iloc[0]) if not mine.empty and pd.notna(mine["valeur"].iloc[0]) else None
-        rows.append({
-            "indicateur": ind, "libelle": libelle, "unite": unite, "valeur": value, "academie": acad,
-            "part_pct": (value / acad * 100) if (value is not None and acad and agg == "somme") else None,
-            "rang": int(mine["rang"].iloc[0]) if value is not None else None,
-            "nb": int(per_bassin["valeur"].notna().sum()),
-            "illustratif": bool(mine["illustratif"].iloc[0]) if not mine.empty else False,
-        })
+        rows.append(
+            {
+                "indicateur": ind,
+                "libelle": libelle,
+                "unite": unite,
+                "valeur": value,
+                "academie": acad,
+                "part_pct": (value / acad * 100) if (value is not None and acad and agg == "somme") else None,
+                "rang": int(mine["rang"].iloc[0]) if value is not None else None,
+                "nb": int(per_bassin["valeur"].notna().sum()),
+                "illustratif": bool(mine["illustratif"].iloc[0]) if not mine.empty else False,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -521,15 +611,23 @@ def ref_lab_profile(con: duckdb.DuckDBPyConnection, laboratoire: str, annee: str
         total = ref_series(con, ind, base, annual=True, periods=(annee, annee)).data
         acad = float(total["valeur"].iloc[0]) if not total.empty else None
         value = float(mine["valeur"].iloc[0]) if not mine.empty else None
-        rows.append({
-            "indicateur": ind, "libelle": libelle, "unite": unite, "valeur": value, "academie": acad,
-            "part_pct": (value / acad * 100) if (value is not None and acad and agg == "somme") else None,
-            "rang": int(mine["rang"].iloc[0]) if value is not None else None,
-            "nb": int(per_lab["valeur"].notna().sum()),
-            "illustratif": bool(mine["illustratif"].iloc[0]) if not mine.empty else False,
-        })
-    return pd.DataFrame(rows, columns=["indicateur", "libelle", "unite", "valeur", "academie", "part_pct", "rang",
-                                       "nb", "illustratif"])
+        rows.append(
+            {
+                "indicateur": ind,
+                "libelle": libelle,
+                "unite": unite,
+                "valeur": value,
+                "academie": acad,
+                "part_pct": (value / acad * 100) if (value is not None and acad and agg == "somme") else None,
+                "rang": int(mine["rang"].iloc[0]) if value is not None else None,
+                "nb": int(per_lab["valeur"].notna().sum()),
+                "illustratif": bool(mine["illustratif"].iloc[0]) if not mine.empty else False,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["indicateur", "libelle", "unite", "valeur", "academie", "part_pct", "rang", "nb", "illustratif"],
+    )
 
 
 # The reference is a pure function of the version (a read-only file) and of its arguments: each of its answers is
@@ -546,7 +644,12 @@ def _answered_once(fn):  # noqa: ANN001, ANN202
         if key not in _REFERENCE_ANSWERS:
             _REFERENCE_ANSWERS[key] = fn(con, *args, **kwargs)
         found = _REFERENCE_ANSWERS[key]
-        return dataclasses.replace(found, data=found.data.copy()) if isinstance(found, Result) else copy.deepcopy(found)
+        return (
+            dataclasses.replace(found, data=found.data.copy())
+            if isinstance(found, Result)
+            else copy.deepcopy(found)
+        )
+
     return answer
 
 

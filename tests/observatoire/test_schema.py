@@ -16,9 +16,18 @@ COLUMNS = schema.MEASURE_COLUMNS
 
 
 def _row(**changes: str) -> dict[str, str]:
-    base = {"indicateur": "ent_visites", "periode": "2023-2024", "territoire_type": "academie",
-            "territoire_code": "nancy-metz", "niveau": "tous", "thematique": "tous", "public": "tous",
-            "valeur": "64500000", "origine": "import", "source": "test"}
+    base = {
+        "indicateur": "ent_visites",
+        "periode": "2023-2024",
+        "territoire_type": "academie",
+        "territoire_code": "nancy-metz",
+        "niveau": "tous",
+        "thematique": "tous",
+        "public": "tous",
+        "valeur": "64500000",
+        "origine": "import",
+        "source": "test",
+    }
     base.update(changes)
     return base
 
@@ -32,10 +41,16 @@ def _valid_rows() -> list[dict[str, str]]:
         _row(),
         _row(public="eleves", valeur="45200000"),
         _row(public="parents", valeur="10500000"),
-        _row(indicateur="pix_taux_certification", territoire_type="departement", territoire_code="57",
-             valeur="97.5"),
-        _row(indicateur="ent_visites_mois", periode="2023-09", territoire_type="bassin",
-             territoire_code="57-metz", valeur="1000"),
+        _row(
+            indicateur="pix_taux_certification", territoire_type="departement", territoire_code="57", valeur="97.5"
+        ),
+        _row(
+            indicateur="ent_visites_mois",
+            periode="2023-09",
+            territoire_type="bassin",
+            territoire_code="57-metz",
+            valeur="1000",
+        ),
     ]
 
 
@@ -203,8 +218,10 @@ def test_read_measures_csv_french_number_formats(reference_tables):
 
 def test_read_measures_csv_keeps_codes_as_text(tmp_path):
     path = tmp_path / "m.csv"
-    path.write_text(";".join(COLUMNS) + "\nent_visites;2023-2024;departement;05;tous;tous;tous;;import;test\n",
-                    encoding="utf-8")
+    path.write_text(
+        ";".join(COLUMNS) + "\nent_visites;2023-2024;departement;05;tous;tous;tous;;import;test\n",
+        encoding="utf-8",
+    )
     frame = reading.read_measures_csv(path)
     assert frame.at[0, "territoire_code"] == "05"
     assert pd.isna(frame.at[0, "valeur"])
@@ -219,12 +236,15 @@ def test_parse_csv_keeps_file_lines_across_blank_lines_and_quoted_fields():
     assert frame.loc[2, "b"] == '5 ; cinq "guillemets"'
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("a;b;c\n1;2;3;4\n", "x.csv — ligne 2 : 4 champ(s) au lieu de 3"),
-    ("a;b;c\n1;2;3\n4;5\n", "x.csv — ligne 3 : 2 champ(s) au lieu de 3"),
-    ('a;b;c\n1;2;3\n4;"5;6\n7;8;9\n', "x.csv — ligne 3, colonne « b », caractère 3 : guillemet ouvrant"),
-    ("a;a;c\n1;2;3\n", "x.csv — ligne 1, colonne « a » : colonne en double"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a;b;c\n1;2;3;4\n", "x.csv — ligne 2 : 4 champ(s) au lieu de 3"),
+        ("a;b;c\n1;2;3\n4;5\n", "x.csv — ligne 3 : 2 champ(s) au lieu de 3"),
+        ('a;b;c\n1;2;3\n4;"5;6\n7;8;9\n', "x.csv — ligne 3, colonne « b », caractère 3 : guillemet ouvrant"),
+        ("a;a;c\n1;2;3\n", "x.csv — ligne 1, colonne « a » : colonne en double"),
+    ],
+)
 def test_parse_csv_structure_problems(text, expected):
     with pytest.raises(schema.ValidationError) as info:
         reading.parse_csv(text, "mesures", "x.csv")
@@ -234,8 +254,13 @@ def test_parse_csv_structure_problems(text, expected):
 def test_decode_accepts_utf8_bom_and_windows_1252():
     assert reading.decode("\ufeffé;ç\n".encode(), "mesures", "x.csv") == "é;ç\n"
     assert reading.decode("é;œ;€\n".encode("cp1252"), "mesures", "x.csv") == "é;œ;€\n"
-    for data, expected in [(b"", "fichier vide"), (b"  \n", "fichier vide"), ("a".encode("utf-16"), "UTF-16"),
-                           (b"a\x00b", "octet nul"), (b"ok\n\x81", "ligne 2, caractère 1 : octet 0x81")]:
+    for data, expected in [
+        (b"", "fichier vide"),
+        (b"  \n", "fichier vide"),
+        ("a".encode("utf-16"), "UTF-16"),
+        (b"a\x00b", "octet nul"),
+        (b"ok\n\x81", "ligne 2, caractère 1 : octet 0x81"),
+    ]:
         with pytest.raises(schema.ValidationError, match=expected):
             reading.decode(data, "mesures", "x.csv")
 
@@ -277,11 +302,14 @@ def test_theme_taxonomy_is_shipped(reference_tables):
     assert set(reference_tables["projets"]["thematique"]) <= main
 
 
-@pytest.mark.parametrize(("code", "parent", "message"), [
-    ("ent", "cuisine", "code inconnu"),
-    ("ent", "tous", "« tous »"),
-    ("tous", "webmedias", "« tous »"),
-])
+@pytest.mark.parametrize(
+    ("code", "parent", "message"),
+    [
+        ("ent", "cuisine", "code inconnu"),
+        ("ent", "tous", "« tous »"),
+        ("tous", "webmedias", "« tous »"),
+    ],
+)
 def test_theme_parent_must_be_a_known_theme(tmp_path, code, parent, message):
     ref = _reference_copy(tmp_path)
     line = _edit_csv(ref / "thematiques.csv", code, "parent", parent)
@@ -299,16 +327,19 @@ def test_theme_cycle_is_reported(tmp_path):
     assert "webmedias → hybridation_webmedias → webmedias" in " ".join(p.message for p in problems)
 
 
-@pytest.mark.parametrize(("column", "value", "message"), [
-    ("niveaux", "college|maternelle", "code inconnu"),
-    ("thematiques", "webmedias|webmedias", "code en double"),
-    ("publics", "tous", "code inconnu"),
-    ("territoires", "departement|bassin", "académique"),
-    ("territoires", "academie|commune", "type de territoire inconnu"),
-    ("recouvrement", "thematique", "non détaillée"),
-    ("niveaux", "", "valeur manquante"),
-    ("publics", "eleves,parents", "format invalide"),
-])
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("niveaux", "college|maternelle", "code inconnu"),
+        ("thematiques", "webmedias|webmedias", "code en double"),
+        ("publics", "tous", "code inconnu"),
+        ("territoires", "departement|bassin", "académique"),
+        ("territoires", "academie|commune", "type de territoire inconnu"),
+        ("recouvrement", "thematique", "non détaillée"),
+        ("niveaux", "", "valeur manquante"),
+        ("publics", "eleves,parents", "format invalide"),
+    ],
+)
 def test_declared_breakdowns_are_validated(tmp_path, column, value, message):
     ref = _reference_copy(tmp_path)
     line = _edit_csv(ref / "indicateurs.csv", "gar_connexions", column, value, key="id")
@@ -334,5 +365,10 @@ def test_undeclared_breakdown_is_rejected(reference_tables):
     ]
     err = _problems(_frame(rows), lambda f: checks.validate_measures(f, reference_tables))
     assert sorted((p.line, p.column) for p in err.problems) == [
-        (2, "niveau"), (3, "niveau"), (4, "territoire_type")]
-    assert "non déclaré pour l'indicateur « ent_visites » (catalogue des indicateurs, colonne « niveaux »)" in str(err)
+        (2, "niveau"),
+        (3, "niveau"),
+        (4, "territoire_type"),
+    ]
+    assert "non déclaré pour l'indicateur « ent_visites » (catalogue des indicateurs, colonne « niveaux »)" in str(
+        err
+    )

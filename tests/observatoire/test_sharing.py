@@ -9,14 +9,23 @@ import pytest
 from observatoire import sharing
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("https://observatoire.ac-nancy-metz.fr", "https://observatoire.ac-nancy-metz.fr"),
-    ("https://observatoire.ac-nancy-metz.fr/", "https://observatoire.ac-nancy-metz.fr"),
-    (" https://intranet.example/observatoire/ ", "https://intranet.example/observatoire"),
-    ("http://10.0.0.5:8501", "http://10.0.0.5:8501"),
-    ("observatoire.fr", None), ("ftp://x.fr", None), ("https://", None), ("https://u:p@x.fr", None),
-    ("https://x.fr/?a=1", None), ("https://x.fr:99999", None), ("", None), (None, None),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("https://observatoire.ac-nancy-metz.fr", "https://observatoire.ac-nancy-metz.fr"),
+        ("https://observatoire.ac-nancy-metz.fr/", "https://observatoire.ac-nancy-metz.fr"),
+        (" https://intranet.example/observatoire/ ", "https://intranet.example/observatoire"),
+        ("http://10.0.0.5:8501", "http://10.0.0.5:8501"),
+        ("observatoire.fr", None),
+        ("ftp://x.fr", None),
+        ("https://", None),
+        ("https://u:p@x.fr", None),
+        ("https://x.fr/?a=1", None),
+        ("https://x.fr:99999", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_clean_base(raw, expected):
     assert sharing.clean_base(raw) == expected
 
@@ -31,13 +40,23 @@ def test_the_environment_wins_over_the_secrets_and_a_bad_value_is_said():
     assert base is None and "OBSERVATOIRE_URL_PUBLIQUE" in problem and "n'est pas une adresse" in problem
 
 
-@pytest.mark.parametrize(("url", "host"), [
-    ("http://127.0.0.1:8501/?dep=57", "127.0.0.1"), ("http://localhost:8501/", "localhost"),
-    ("http://[::1]:8501/", "::1"), ("http://192.168.1.20/", "192.168.1.20"), ("http://10.2.3.4/", "10.2.3.4"),
-    ("http://172.16.0.1/", "172.16.0.1"), ("http://169.254.1.1/", "169.254.1.1"), ("http://serveur/", "serveur"),
-    ("http://poste.local/", "poste.local"), ("/?dep=57", "/?dep=57"),
-    ("https://observatoire.ac-nancy-metz.fr/?dep=57", None), ("http://193.50.1.1/", None),
-])
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("http://127.0.0.1:8501/?dep=57", "127.0.0.1"),
+        ("http://localhost:8501/", "localhost"),
+        ("http://[::1]:8501/", "::1"),
+        ("http://192.168.1.20/", "192.168.1.20"),
+        ("http://10.2.3.4/", "10.2.3.4"),
+        ("http://172.16.0.1/", "172.16.0.1"),
+        ("http://169.254.1.1/", "169.254.1.1"),
+        ("http://serveur/", "serveur"),
+        ("http://poste.local/", "poste.local"),
+        ("/?dep=57", "/?dep=57"),
+        ("https://observatoire.ac-nancy-metz.fr/?dep=57", None),
+        ("http://193.50.1.1/", None),
+    ],
+)
 def test_unreachable_hosts(url, host):
     assert sharing.unreachable_host(url) == host
 
@@ -50,6 +69,8 @@ def test_the_warning_is_french_and_names_the_setting():
 
 
 def test_view_link():
-    assert sharing.view_link("https://x.fr/obs", {"dep": ["54", "57"], "version": "3"}) == \
-        "https://x.fr/obs/?dep=54&dep=57&version=3"
+    assert (
+        sharing.view_link("https://x.fr/obs", {"dep": ["54", "57"], "version": "3"})
+        == "https://x.fr/obs/?dep=54&dep=57&version=3"
+    )
     assert sharing.view_link("", {}) == "/"

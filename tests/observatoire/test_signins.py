@@ -14,7 +14,9 @@ def test_a_sign_out_ends_that_sign_in_and_no_other_opened_in_the_same_second(tmp
     other = {"is_logged_in": True, "email": "autre@ac-nancy-metz.fr", "name": "Claire", "iat": now}
     outs = signins.SignOuts(tmp_path)
     outs.sign_out(claire, max_age=8 * 3600)
-    assert outs.is_signed_out(claire) and outs.is_signed_out({**claire, "tokens": {"id": "x"}})  # any tab, any copy
+    assert outs.is_signed_out(claire) and outs.is_signed_out(
+        {**claire, "tokens": {"id": "x"}}
+    )  # any tab, any copy
     assert not outs.is_signed_out(other)
     assert signins.refusal(other, outs, 8 * 3600) is None
     assert "déconnecté(e)" in signins.refusal(claire, outs, 8 * 3600)

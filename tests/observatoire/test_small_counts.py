@@ -36,25 +36,41 @@ def test_people_indicators_come_from_the_catalogue_units():
         catalogue = pd.DataFrame(list(csv.DictReader(handle, delimiter=";")))
     people = small_counts.people_indicators(catalogue)
     units = dict(zip(catalogue["id"], catalogue["unite"]))
-    assert {"revtascol_eleves", "labo_personnes", "formateurs_formes", "labomep_professeurs",
-            "incubateur_enseignants"} <= people
+    assert {
+        "revtascol_eleves",
+        "labo_personnes",
+        "formateurs_formes",
+        "labomep_professeurs",
+        "incubateur_enseignants",
+    } <= people
     assert not people & {"ent_visites", "labo_nombre", "labo_classes", "pix_taux_certification", "webradios"}
     assert all(units[i] in {"élèves", "personnes", "enseignants", "professeurs"} for i in people)
 
 
 def test_small_values():
     rules = small_counts.Policy(5, frozenset({"élèves"}))
-    assert [rules.shown(v) for v in (0, 1, 4.0, 4.9, 5, 12, None, "x")] == [0, "< 5", "< 5", "< 5", 5, 12, None, "x"]
+    assert [rules.shown(v) for v in (0, 1, 4.0, 4.9, 5, 12, None, "x")] == [
+        0,
+        "< 5",
+        "< 5",
+        "< 5",
+        5,
+        12,
+        None,
+        "x",
+    ]
     assert not rules.is_small(float("nan"))
     assert rules.counts_people("Élèves ") and not rules.counts_people("visites")
 
 
 def test_only_bassin_and_lab_counts_of_people_are_masked_totals_stay_exact():
-    frame = pd.DataFrame({
-        "indicateur": ["revtascol_eleves"] * 4 + ["ent_tickets"],
-        "territoire_type": ["academie", "departement", "bassin", "laboratoire", "bassin"],
-        "valeur": [3.0, 2.0, 3.0, 1.0, 2.0],
-    })
+    frame = pd.DataFrame(
+        {
+            "indicateur": ["revtascol_eleves"] * 4 + ["ent_tickets"],
+            "territoire_type": ["academie", "departement", "bassin", "laboratoire", "bassin"],
+            "valeur": [3.0, 2.0, 3.0, 1.0, 2.0],
+        }
+    )
     out = small_counts.mask_measures(frame, {"revtascol_eleves"})
     assert list(out["valeur"]) == [3.0, 2.0, "< 5", "< 5", 2.0]
     assert list(frame["valeur"]) == [3.0, 2.0, 3.0, 1.0, 2.0]  # the input is untouched
@@ -63,9 +79,16 @@ def test_only_bassin_and_lab_counts_of_people_are_masked_totals_stay_exact():
 
 
 def test_exports_show_the_mask(tmp_path):
-    frame = small_counts.mask_measures(pd.DataFrame({
-        "indicateur": ["revtascol_eleves", "revtascol_eleves"], "territoire_type": ["bassin", "bassin"],
-        "valeur": [3.0, 40.0]}), {"revtascol_eleves"})
+    frame = small_counts.mask_measures(
+        pd.DataFrame(
+            {
+                "indicateur": ["revtascol_eleves", "revtascol_eleves"],
+                "territoire_type": ["bassin", "bassin"],
+                "valeur": [3.0, 40.0],
+            }
+        ),
+        {"revtascol_eleves"},
+    )
     text = exporting.to_csv_bytes(frame).decode("utf-8-sig")
     assert "revtascol_eleves;bassin;< 5" in text and "revtascol_eleves;bassin;40" in text
     book = tmp_path / "x.xlsx"
@@ -80,6 +103,12 @@ def test_for_level_is_the_one_rule_of_where_masking_applies():
     rules = small_counts.Policy(5, frozenset({"élèves", "personnes"}))
     assert small_counts.for_level("élèves", "bassin", rules) is rules
     assert small_counts.for_level("Personnes", "laboratoire", rules) is rules
-    for unit, level in (("élèves", "academie"), ("élèves", "departement"), ("élèves", "total"),
-                        ("visites", "bassin"), ("%", "laboratoire"), (None, "bassin")):
+    for unit, level in (
+        ("élèves", "academie"),
+        ("élèves", "departement"),
+        ("élèves", "total"),
+        ("visites", "bassin"),
+        ("%", "laboratoire"),
+        (None, "bassin"),
+    ):
         assert small_counts.for_level(unit, level, rules) is None, (unit, level)

@@ -27,11 +27,18 @@ def _figure(layers, **extra):
     colors = {code: PALETTE[i % 5] for i, code in enumerate(codes) if code != "57-metz"}
     names = {f["properties"]["code"]: f["properties"]["nom"] for f in bassins["features"]}
     legend = [(PALETTE[i], f"de {i * 10} à {i * 10 + 10} %") for i in range(5)]
-    labs = pd.DataFrame({"lon": [6.18, 6.17], "lat": [48.69, 49.12], "nom": ["Labo <Nancy>", "Labo Metz"],
-                         "couleur": ["#d63e2a", "#d63e2a"]})
+    labs = pd.DataFrame(
+        {
+            "lon": [6.18, 6.17],
+            "lat": [48.69, 49.12],
+            "nom": ["Labo <Nancy>", "Labo Metz"],
+            "couleur": ["#d63e2a", "#d63e2a"],
+        }
+    )
     extra.setdefault("latitude", config.academie().projection)  # the académie's projection, as the views draw it
-    return static_map.bassins_map_figure(bassins, departements, colors, names, legend, "Part équipée (%)", labs,
-                                         **extra), codes
+    return static_map.bassins_map_figure(
+        bassins, departements, colors, names, legend, "Part équipée (%)", labs, **extra
+    ), codes
 
 
 def test_one_filled_trace_per_bassin_and_no_geo(layers):
@@ -66,8 +73,7 @@ def test_names_legend_and_escaping(layers):
         name = feature["properties"]["nom"]
         assert any(t.replace("– ", "–").replace("- ", "-") == name for t in texts), name
     legend = [t.name for t in figure.data if t.showlegend]
-    assert legend == [f"de {i * 10} à {i * 10 + 10} %" for i in range(5)] + ["pas de donnée",
-                                                                          static_map.LAB_LABEL]
+    assert legend == [f"de {i * 10} à {i * 10 + 10} %" for i in range(5)] + ["pas de donnée", static_map.LAB_LABEL]
     assert figure.layout.legend.x > max(figure.layout.xaxis.domain)  # beside the map, on the right
     labs = next(t for t in figure.data if t.name == static_map.LAB_LABEL)
     assert list(labs.text) == ["Labo &lt;Nancy&gt;", "Labo Metz"] and labs.marker.line.color == "#ffffff"
@@ -87,5 +93,5 @@ def test_map_renders_to_png(layers):
     assert image.size == (1600, 900)
     counts = dict((colour, n) for n, colour in image.getcolors(maxcolors=1 << 20))
     for hex_colour in (*PALETTE, static_map.NO_DATA_COLOR):
-        rgb = tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+        rgb = tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
         assert counts.get(rgb, 0) > 2000, hex_colour  # every class is painted

@@ -53,12 +53,22 @@ def _active_value(path: Path, **key: str) -> tuple[float, int]:
 
 def _files(repo: versions.Repository) -> dict[str, int]:
     """Every file of the store folder → its modification time (a write that publishes nothing leaves it)."""
-    return {str(p.relative_to(repo.root)): p.stat().st_mtime_ns for p in sorted(repo.root.rglob("*"))
-            if p.is_file() and p.name != versions.LOCK}
+    return {
+        str(p.relative_to(repo.root)): p.stat().st_mtime_ns
+        for p in sorted(repo.root.rglob("*"))
+        if p.is_file() and p.name != versions.LOCK
+    }
 
 
-ENT_KEY = {"indicateur": "ent_visites", "periode": "2023-2024", "territoire_type": "academie",
-           "territoire_code": "nancy-metz", "niveau": "tous", "thematique": "tous", "public": "tous"}
+ENT_KEY = {
+    "indicateur": "ent_visites",
+    "periode": "2023-2024",
+    "territoire_type": "academie",
+    "territoire_code": "nancy-metz",
+    "niveau": "tous",
+    "thematique": "tous",
+    "public": "tous",
+}
 
 
 def _lot_frame(valeur: str = "70000000", **changes: str) -> pd.DataFrame:
@@ -106,8 +116,12 @@ def test_reference_tables_are_loaded(con, labs_csv, bassin_departement, academie
     territories = con.execute("SELECT type, count(*) FROM territoires GROUP BY type").fetchall()
     assert bassins == bassin_departement
     assert deps == {d["code"] for d in academie_json["departements"]}
-    assert dict(territories) == {"academie": 1, "departement": len(deps), "bassin": len(bassins),
-                                 "laboratoire": len(labs_csv)}
+    assert dict(territories) == {
+        "academie": 1,
+        "departement": len(deps),
+        "bassin": len(bassins),
+        "laboratoire": len(labs_csv),
+    }
 
 
 def test_stored_values_equal_the_csv(con, raw_measures):
@@ -191,9 +205,14 @@ def _change_webradios(data: Path, value: str) -> None:
     header = lines[0].split(";")
     for i, line in enumerate(lines[1:], start=1):
         cells = dict(zip(header, line.split(";")))
-        if (cells["indicateur"], cells["periode"], cells["territoire_type"], cells["niveau"],
-                cells["thematique"], cells["public"]) == ("webradios", "2023-2024", "academie", "tous", "tous",
-                                                          "tous"):
+        if (
+            cells["indicateur"],
+            cells["periode"],
+            cells["territoire_type"],
+            cells["niveau"],
+            cells["thematique"],
+            cells["public"],
+        ) == ("webradios", "2023-2024", "academie", "tous", "tous", "tous"):
             cells["valeur"] = value
             lines[i] = ";".join(cells[c] for c in header)
             break
@@ -213,9 +232,16 @@ def test_ensure_replaces_a_changed_demo_file_and_keeps_other_lots(repo, data, ra
     assert list(lots["origine"]) == ["demo", "import"]
     assert int(lots.loc[lots["origine"] == "demo", "lot_id"].iloc[0]) < lot
     assert int(lots.loc[lots["origine"] == "demo", "nb_lignes"].iloc[0]) == len(raw_measures)
-    value, _ = _active_value(repo.current().path, indicateur="webradios", periode="2023-2024",
-                             territoire_type="academie", territoire_code="nancy-metz", niveau="tous",
-                             thematique="tous", public="tous")
+    value, _ = _active_value(
+        repo.current().path,
+        indicateur="webradios",
+        periode="2023-2024",
+        territoire_type="academie",
+        territoire_code="nancy-metz",
+        niveau="tous",
+        thematique="tous",
+        public="tous",
+    )
     assert value == 78
     assert lot in set(lots["lot_id"])
 
@@ -246,8 +272,10 @@ def test_later_lot_overrides_and_undo_restores(repo):
 
 def test_new_keys_in_a_lot_are_added(repo, raw_measures):
     import_frame(repo, _lot_frame("12", indicateur="webradios", periode="2024-2025"), "annee-suivante.csv")
-    assert _active_value(repo.current().path,
-                         **{**ENT_KEY, "indicateur": "webradios", "periode": "2024-2025"})[0] == 12
+    assert (
+        _active_value(repo.current().path, **{**ENT_KEY, "indicateur": "webradios", "periode": "2024-2025"})[0]
+        == 12
+    )
     with repo.connect() as con:
         assert store.data_version(con).mesures == len(raw_measures) + 1
         assert "2024-2025" in queries.school_years(con)

@@ -11,15 +11,24 @@ import pandas as pd
 
 from observatoire import exporting, importing
 
-HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"clic\")", "+33 1 23", "-2+3", "@SUM(A1)", "\tcachée", "\rretour"]
+HOSTILE = ['=HYPERLINK("http://evil.example","clic")', "+33 1 23", "-2+3", "@SUM(A1)", "\tcachée", "\rretour"]
 
 
 def _hostile(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """The reference tables with formula-like labels (niveaux, publics, thématiques, départements)."""
     out = {name: frame.copy() for name, frame in tables.items()}
-    for (table, column), text in zip([("niveaux", "libelle"), ("publics", "libelle"), ("thematiques", "libelle"),
-                                      ("departements", "nom"), ("bassins", "nom"), ("laboratoires", "nom")],
-                                     HOSTILE, strict=True):
+    for (table, column), text in zip(
+        [
+            ("niveaux", "libelle"),
+            ("publics", "libelle"),
+            ("thematiques", "libelle"),
+            ("departements", "nom"),
+            ("bassins", "nom"),
+            ("laboratoires", "nom"),
+        ],
+        HOSTILE,
+        strict=True,
+    ):
         out[table].loc[out[table].index[0], column] = text
     return out
 
@@ -42,6 +51,7 @@ def test_no_template_cell_can_be_taken_for_a_formula(reference_tables):
 
 
 def test_the_template_still_imports_as_it_is(reference_tables):
-    result = importing.read_import(importing.template_xlsx(_hostile(reference_tables)), "modele.xlsx",
-                                   reference_tables)
+    result = importing.read_import(
+        importing.template_xlsx(_hostile(reference_tables)), "modele.xlsx", reference_tables
+    )
     assert len(result.frame) == 2

@@ -27,10 +27,15 @@ def _territories(con) -> list[Filters]:
     bassins = queries.catalogue(con, "bassins")
     deps = sorted(set(bassins["departement"]))
     by_dep = {d: list(bassins.loc[bassins["departement"] == d, "code"]) for d in deps}
-    sets = [Filters(), Filters(departements=(deps[0],)), Filters(departements=tuple(deps[:2])),
-            Filters(bassins=(by_dep[deps[-1]][0],)), Filters(bassins=(by_dep[deps[0]][0], by_dep[deps[-1]][0])),
-            Filters(departements=(deps[0],), bassins=(by_dep[deps[0]][-1],)),
-            Filters(departements=(deps[0],), bassins=(by_dep[deps[-1]][0],))]  # a bassin outside: nothing
+    sets = [
+        Filters(),
+        Filters(departements=(deps[0],)),
+        Filters(departements=tuple(deps[:2])),
+        Filters(bassins=(by_dep[deps[-1]][0],)),
+        Filters(bassins=(by_dep[deps[0]][0], by_dep[deps[-1]][0])),
+        Filters(departements=(deps[0],), bassins=(by_dep[deps[0]][-1],)),
+        Filters(departements=(deps[0],), bassins=(by_dep[deps[-1]][0],)),
+    ]  # a bassin outside: nothing
     return sets
 
 
@@ -38,8 +43,10 @@ def _territories(con) -> list[Filters]:
 def places(con):
     bassins = queries.catalogue(con, "bassins")
     labs = queries.catalogue(con, "laboratoires")
-    return (list(zip(bassins["code"], bassins["departement"], strict=True)),
-            list(zip(labs["code"], labs["departement"], labs["bassin"], strict=True)))
+    return (
+        list(zip(bassins["code"], bassins["departement"], strict=True)),
+        list(zip(labs["code"], labs["departement"], labs["bassin"], strict=True)),
+    )
 
 
 def test_the_sql_form_selects_what_the_rule_selects(con, places):
@@ -59,7 +66,8 @@ def test_every_query_and_count_answers_from_the_rule(con, places):
         count = queries.series(con, "labo_nombre", filters, by="laboratoire", annual=True)
         assert set(count.data["groupe"]) <= expected_labs, filters
         assert cards.bassins_in_scope(catalogue, filters.departements, filters.bassins) == sum(
-            filters.covers(dep, code) for code, dep in bassins), filters
+            filters.covers(dep, code) for code, dep in bassins
+        ), filters
         annee = queries.school_years(con)[-1]
         shown = set(queries.values_by_bassin(con, "labo_nombre", annee, filters).data["code"])
         assert shown == {code for code, dep in bassins if filters.with_(bassins=()).covers(dep, code)}, filters

@@ -12,7 +12,7 @@ import pytest
 from observatoire import text
 
 PAYLOADS = [
-    '<img src=x onerror="parent.document.title=\'PWNED \'+parent.location.host">',
+    "<img src=x onerror=\"parent.document.title='PWNED '+parent.location.host\">",
     "<script>alert(1)</script>",
     "<svg onload=alert(1)>",
     "![x](http://127.0.0.1:9/px.png)",

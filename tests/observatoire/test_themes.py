@@ -22,22 +22,30 @@ def _value(result: queries.Result, year: str = YEAR) -> float:
 def test_expand_themes(con):
     assert queries.expand_themes(con, ()) == ()
     assert set(queries.expand_themes(con, ("savoirs_fondamentaux",))) == {
-        "savoirs_fondamentaux", "ressources_numeriques", "outils_nomades", "hn_ecriture"}
+        "savoirs_fondamentaux",
+        "ressources_numeriques",
+        "outils_nomades",
+        "hn_ecriture",
+    }
     assert queries.expand_themes(con, ("ent",)) == ("ent",)  # a sub-thème stays precise
     assert queries.theme_parents(con)["robotique_programmation"] == "programmation_ia"
     assert queries.choices(con).theme_parents["hn_ia_generatives"] == "programmation_ia"
 
 
 def test_main_theme_aggregates_its_sub_themes(con, raw_measures):
-    res = queries.series(con, "accompagnement_heures", Filters(thematiques=("savoirs_fondamentaux",)),
-                         annual=True)
+    res = queries.series(con, "accompagnement_heures", Filters(thematiques=("savoirs_fondamentaux",)), annual=True)
     assert res.ignored == ()
     # bilan: ressources numériques 6 039 + 4 612 h, outils nomades 4 011 + 1 278 h
     assert _value(res) == 6_039 + 4_612 + 4_011 + 1_278
-    acad = raw_measures[(raw_measures["indicateur"] == "accompagnement_heures")
-                        & (raw_measures["territoire_type"] == "academie") & (raw_measures["public"] == "tous")]
+    acad = raw_measures[
+        (raw_measures["indicateur"] == "accompagnement_heures")
+        & (raw_measures["territoire_type"] == "academie")
+        & (raw_measures["public"] == "tous")
+    ]
     for year in acad["periode"].unique():
-        rows = acad[(acad["periode"] == year) & acad["thematique"].isin(["ressources_numeriques", "outils_nomades"])]
+        rows = acad[
+            (acad["periode"] == year) & acad["thematique"].isin(["ressources_numeriques", "outils_nomades"])
+        ]
         assert _value(res, year) == rows["valeur"].sum()
     webmedias = queries.series(con, "accompagnement_heures", Filters(thematiques=("webmedias",)), annual=True)
     assert _value(webmedias) == 2_694 + 2_474
@@ -50,10 +58,18 @@ def test_main_theme_aggregates_its_sub_themes(con, raw_measures):
 
 
 def test_breakdown_by_theme_under_a_main_theme_shows_the_sub_themes(con):
-    res = queries.series(con, "accompagnement_heures", Filters(thematiques=("savoirs_fondamentaux",)),
-                         by="thematique", annual=True, periods=(YEAR, YEAR))
+    res = queries.series(
+        con,
+        "accompagnement_heures",
+        Filters(thematiques=("savoirs_fondamentaux",)),
+        by="thematique",
+        annual=True,
+        periods=(YEAR, YEAR),
+    )
     assert dict(zip(res.data["groupe"], res.data["valeur"])) == {
-        "outils_nomades": 4_011 + 1_278, "ressources_numeriques": 6_039 + 4_612}
+        "outils_nomades": 4_011 + 1_278,
+        "ressources_numeriques": 6_039 + 4_612,
+    }
     assert set(res.data["libelle"]) == {"Outils nomades et interactivité", "Ressources numériques"}
 
 
@@ -91,12 +107,20 @@ def test_illustrative_flag_and_source_order_come_from_origine(demo_store, tmp_pa
     `illustratif` origin is flagged whatever its source text."""
     repo = versions.Repository(tmp_path / "store")
     shutil.copytree(demo_store.root, repo.root)
-    key = {"indicateur": "webradios", "territoire_type": "academie", "territoire_code": "nancy-metz",
-           "niveau": "tous", "thematique": "webmedias", "public": "tous"}
-    frame = pd.DataFrame([
-        {**key, "periode": "2022-2023", "valeur": "70", "origine": "import", "source": "illustratif (import)"},
-        {**key, "periode": "2023-2024", "valeur": "77", "origine": "illustratif", "source": "Enquête locale"},
-    ])
+    key = {
+        "indicateur": "webradios",
+        "territoire_type": "academie",
+        "territoire_code": "nancy-metz",
+        "niveau": "tous",
+        "thematique": "webmedias",
+        "public": "tous",
+    }
+    frame = pd.DataFrame(
+        [
+            {**key, "periode": "2022-2023", "valeur": "70", "origine": "import", "source": "illustratif (import)"},
+            {**key, "periode": "2023-2024", "valeur": "77", "origine": "illustratif", "source": "Enquête locale"},
+        ]
+    )
     import_frame(repo, frame[list(schema.MEASURE_COLUMNS)], "test.csv")
     with repo.connect() as con:
         f = Filters(thematiques=("webmedias",), periode_debut="2022-2023", periode_fin="2022-2023")
@@ -127,8 +151,13 @@ def test_measures_read_a_sub_theme_as_series_do(con):
         if ind.startswith("labo_"):  # broken down by main thème only: read at the main thème, with the note
             assert any(note.startswith(queries.BROADER_PREFIX) for note in scope.ignored), ind
     # the académie value of a year equals the series value for the same filters
-    year_rows = raw[(raw["indicateur"] == "labo_personnes") & (raw["territoire_type"] == "academie")
-                    & (raw["periode"] == YEAR) & (raw["niveau"] == "tous") & (raw["public"] == "tous")]
+    year_rows = raw[
+        (raw["indicateur"] == "labo_personnes")
+        & (raw["territoire_type"] == "academie")
+        & (raw["periode"] == YEAR)
+        & (raw["niveau"] == "tous")
+        & (raw["public"] == "tous")
+    ]
     assert year_rows["valeur"].sum() == _value(queries.series(con, "labo_personnes", filters, annual=True))
     # a main thème still reads its whole branch; an indicator-restricted call follows the same rule
     assert set(queries.measures(con, filters, "labo_classes")["thematique"]) == {"programmation_ia"}

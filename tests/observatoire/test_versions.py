@@ -126,8 +126,9 @@ def _journal_row(repo: versions.Repository, version: versions.Version | None = N
 def _value(repo: versions.Repository, row: pd.Series, version: versions.Version | None = None) -> tuple:
     where = " AND ".join(f"{k} = ${k}" for k in KEY)
     with repo.connect(version) as con:
-        found = con.execute(f"SELECT valeur, lot_id, origine, source FROM mesures_actives WHERE {where}",
-                            {k: row[k] for k in KEY}).fetchall()
+        found = con.execute(
+            f"SELECT valeur, lot_id, origine, source FROM mesures_actives WHERE {where}", {k: row[k] for k in KEY}
+        ).fetchall()
     assert len(found) == 1, found
     return found[0]
 
@@ -163,8 +164,11 @@ def test_init_publishes_version_1_and_the_pointer(tmp_path, raw_measures):
     assert (row["version"], row["type"], row["auteur"]) == (1, "init", "Équipe DRANE")
     assert row["nouvelles"] == len(raw_measures) and row["lots_ajoutes"] == "1"
     assert f"{len(raw_measures):,} mesures de démonstration".replace(",", "\u202f") in row["resume"]
-    with pytest.raises(store.StoreError, match=r"La version n° 7 n'existe pas ou n'est plus conservée "
-                                               r"\(versions disponibles : n° 1 à 1\)"):
+    with pytest.raises(
+        store.StoreError,
+        match=r"La version n° 7 n'existe pas ou n'est plus conservée "
+        r"\(versions disponibles : n° 1 à 1\)",
+    ):
         repo.version(7)
 
 
@@ -193,8 +197,13 @@ def test_every_write_publishes_the_next_version_and_journals_it(repo, small_chan
     imported = _import(repo, small_change, author="Alice")
     published_next(imported, 2)
     row = _journal_row(repo)
-    assert (row["version"], row["type"], row["auteur"], row["fichier"], row["sha256"]) == \
-        (2, "import", "Alice", "essai.csv", "ab" * 32)
+    assert (row["version"], row["type"], row["auteur"], row["fichier"], row["sha256"]) == (
+        2,
+        "import",
+        "Alice",
+        "essai.csv",
+        "ab" * 32,
+    )
     assert (row["nouvelles"], row["modifiees"], row["inchangees"]) == (0, 40, 0)
     assert row["lots_ajoutes"] == "2" and pd.isna(row["lots_retires"])
     first = small_change.iloc[0]
@@ -223,8 +232,11 @@ def test_every_write_publishes_the_next_version_and_journals_it(repo, small_chan
     published_next(rebuilt, 5)
     journal = repo.journal()
     assert list(journal["version"]) == [5]  # built from scratch: a new history (the others stay in 1..4)
-    assert (journal.iloc[0]["type"], journal.iloc[0]["auteur"], journal.iloc[0]["lots_ajoutes"]) == \
-        ("init", "Chloé", "1")
+    assert (journal.iloc[0]["type"], journal.iloc[0]["auteur"], journal.iloc[0]["lots_ajoutes"]) == (
+        "init",
+        "Chloé",
+        "1",
+    )
     assert [r["version"] for _, r in repo.journal(repo.version(4)).iterrows()] == [4, 3, 2, 1]
     # every version still opens read-only and answers with its own number
     for version in repo.versions():
@@ -258,8 +270,11 @@ def test_retention_keeps_the_last_versions_and_always_the_current(repo, small_ch
     assert repo.current().number == 5
     assert not first.path.exists()
     assert sorted(p.name[:6] for p in repo.folder.iterdir()) == ["000003", "000004", "000005"]
-    with pytest.raises(store.StoreError, match=r"La version n° 1 n'existe pas ou n'est plus conservée "
-                                               r"\(versions disponibles : n° 3 à 5\)"):
+    with pytest.raises(
+        store.StoreError,
+        match=r"La version n° 1 n'existe pas ou n'est plus conservée "
+        r"\(versions disponibles : n° 3 à 5\)",
+    ):
         repo.version(1)
     oldest = repo.version(3)
     with repo.connect(oldest) as con:
@@ -327,8 +342,9 @@ for _ in sys.stdin:
 
 @contextmanager
 def _process(script: str, arg: Path, ready: str | None = None) -> Iterator[subprocess.Popen]:
-    proc = subprocess.Popen([sys.executable, "-c", script, str(arg)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(arg)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         first = proc.stdout.readline().strip()
         if ready is not None:
@@ -349,8 +365,10 @@ def test_a_second_writer_is_told_in_french_that_an_import_is_in_progress(repo, s
         with pytest.raises(versions.WriteInProgressError):
             repo.undo(1, "Bob", wait=0)
     message = str(err.value)
-    assert message == ("Une autre mise à jour des données (import, annulation…) est en cours : réessayez dans un "
-                       "instant. Rien n'a été modifié.")
+    assert message == (
+        "Une autre mise à jour des données (import, annulation…) est en cours : réessayez dans un "
+        "instant. Rien n'a été modifié."
+    )
     assert isinstance(err.value, store.StoreError)  # the CLI reports it as an expected problem (exit 1)
     assert _snapshot(repo.root) == before
     assert repo.current().number == 1
@@ -374,8 +392,11 @@ def test_a_reader_holding_the_current_version_never_prevents_writes(repo, import
     held_bytes = _sha(held.path)
     with _process(_READER, held.path) as reader:
         before = reader.first_line
-        for args in (["init", "--auteur", "Alice"], ["init", "--if-needed", "--data", str(changed_data)],
-                     ["import", str(import_csv), "--auteur", "Bob"]):
+        for args in (
+            ["init", "--auteur", "Alice"],
+            ["init", "--if-needed", "--data", str(changed_data)],
+            ["import", str(import_csv), "--auteur", "Bob"],
+        ):
             code, text = _cli(capsys, repo.root, *args)
             assert code == 0, text
             assert "Traceback" not in text
@@ -447,8 +468,10 @@ def test_a_refused_import_changes_nothing(repo, small_change, tmp_path, capsys):
 def test_only_an_active_import_can_be_undone(repo, small_change, capsys):
     code, text = _cli(capsys, repo.root, "annuler", "1")
     assert code == 1, text
-    assert "Le lot 1 (Données de démonstration" in text and "n'est pas un import : seul un import peut être " \
-        "annulé." in text
+    assert (
+        "Le lot 1 (Données de démonstration" in text
+        and "n'est pas un import : seul un import peut être annulé." in text
+    )
     code, text = _cli(capsys, repo.root, "annuler", "42")
     assert code == 1 and "Erreur : Le lot 42 n'existe pas dans la version courante." in text
     _import(repo, small_change)
@@ -469,7 +492,9 @@ def test_versions_lists_the_journal(repo, small_change, monkeypatch, capsys):
     assert code == 0, text
     lines = text.splitlines()
     assert lines[0] == f"Versions des données ({repo.root}) — courante : n° 4"
-    assert lines[1].startswith("* n°    4") and "Chloé — Import de essai.csv : 0 nouvelles, 40 modifiées" in lines[1]
+    assert (
+        lines[1].startswith("* n°    4") and "Chloé — Import de essai.csv : 0 nouvelles, 40 modifiées" in lines[1]
+    )
     assert "lot(s) ajouté(s) : 3" in lines[1] and f"sha256 {'ab' * 6}…" in lines[1]
     assert lines[2].startswith("  n°    3") and "Bob — Annulation de l'import 2 (essai.csv)" in lines[2]
     assert "lot(s) retiré(s) : 2" in lines[2]
@@ -519,11 +544,14 @@ QUALIFY row_number() OVER (
 """
 
 # The DDL of schema 1 (store.py before commit f9e5f46): an `illustratif` flag instead of `origine`.
-DDL_V1 = DDL_V2.replace("""    valeur DOUBLE NOT NULL,
+DDL_V1 = DDL_V2.replace(
+    """    valeur DOUBLE NOT NULL,
     origine VARCHAR NOT NULL,
-    source VARCHAR NOT NULL""", """    valeur DOUBLE NOT NULL,
+    source VARCHAR NOT NULL""",
+    """    valeur DOUBLE NOT NULL,
     source VARCHAR NOT NULL,
-    illustratif BOOLEAN NOT NULL""")
+    illustratif BOOLEAN NOT NULL""",
+)
 
 IMPORT_SOURCE = "Import d'avant la mise à jour"
 
@@ -544,11 +572,15 @@ def _old_version(path: Path, schema_version: int, sources, change: pd.DataFrame)
     store._write_reference(con, reference.tables, store.reference_hash(REF), reference.academie)
     # schema 1's demo lot was another file (no origine column): its fingerprint differs from today's
     demo_hash = store.file_hash([MEASURES_CSV]) if schema_version == 2 else "mesures-du-schema-1"
-    for lot_id, frame, origine, label, empreinte in ((1, measures, "demo", "Démonstration", demo_hash),
-                                                     (2, change, "import", "ancien.csv", "e" * 64)):
+    for lot_id, frame, origine, label, empreinte in (
+        (1, measures, "demo", "Démonstration", demo_hash),
+        (2, change, "import", "ancien.csv", "e" * 64),
+    ):
         assert con.execute("SELECT nextval('lot_seq')").fetchone()[0] == lot_id
-        con.execute("INSERT INTO lots VALUES ($id, $o, $l, now()::TIMESTAMP, $n, $e, TRUE)",
-                    {"id": lot_id, "o": origine, "l": label, "n": len(frame), "e": empreinte})
+        con.execute(
+            "INSERT INTO lots VALUES ($id, $o, $l, now()::TIMESTAMP, $n, $e, TRUE)",
+            {"id": lot_id, "o": origine, "l": label, "n": len(frame), "e": empreinte},
+        )
         rows = frame[schema.MEASURE_COLUMNS].copy()
         rows["annee_scolaire"] = rows["periode"].map(schema.school_year_of)
         rows["lot_id"] = lot_id
@@ -587,7 +619,11 @@ def _assert_import_survived(repo: versions.Repository, change: pd.DataFrame) -> 
         assert migrations.schema_version(con) == int(store.SCHEMA_VERSION) and not migrations.pending(con)
         lots = store.lots(con).set_index("lot_id")
         got = con.execute("SELECT * FROM mesures_actives WHERE lot_id = 2").df()
-    assert lots.loc[2, "origine"] == "import" and bool(lots.loc[2, "actif"]) and lots.loc[2, "libelle"] == "ancien.csv"
+    assert (
+        lots.loc[2, "origine"] == "import"
+        and bool(lots.loc[2, "actif"])
+        and lots.loc[2, "libelle"] == "ancien.csv"
+    )
     merged = change.merge(got, on=KEY, suffixes=("", "_stocke"))
     assert len(merged) == len(change) == len(got)
     assert (merged["valeur"] == merged["valeur_stocke"]).all()
@@ -595,8 +631,9 @@ def _assert_import_survived(repo: versions.Repository, change: pd.DataFrame) -> 
 
 
 @pytest.mark.parametrize("old_schema", [2, 1])
-def test_a_version_of_an_older_schema_is_migrated_with_its_imports(tmp_path, sources, old_change, old_schema,
-                                                                    raw_measures, capsys):
+def test_a_version_of_an_older_schema_is_migrated_with_its_imports(
+    tmp_path, sources, old_change, old_schema, raw_measures, capsys
+):
     repo = _as_current(tmp_path / "store", lambda p: _old_version(p, old_schema, sources, old_change))
     old = repo.current()
     old_bytes = _sha(old.path)
@@ -614,8 +651,9 @@ def test_a_version_of_an_older_schema_is_migrated_with_its_imports(tmp_path, sou
     if old_schema == 1:  # reference marked stale by 1 → 2 and the demo lot replaced: two journal rows
         assert list(journal["type"]) == ["reference", "migration"]
         assert row["resume"] == f"Migration du schéma 1 au schéma {store.SCHEMA_VERSION}"
-        assert journal.iloc[0]["resume"] == ("Actualisation depuis data/ : données de référence, mesures de "
-                                             "démonstration")
+        assert journal.iloc[0]["resume"] == (
+            "Actualisation depuis data/ : données de référence, mesures de démonstration"
+        )
     else:
         assert list(journal["type"]) == ["migration"]
         assert row["resume"] == f"Migration vers le schéma {store.SCHEMA_VERSION}"
@@ -672,9 +710,12 @@ def test_a_schema_newer_than_the_application_is_refused_in_french(tmp_path, sour
         newer(root / versions.LEGACY_FILE)
         repo = versions.Repository(root)
     before = _snapshot(root)
-    with pytest.raises(migrations.MigrationError, match=r"Cette version des données a le schéma 99, plus récent "
-                                                        rf"que celui de l'application \({store.SCHEMA_VERSION}\) : mettez l'application "
-                                                        r"à jour\."):
+    with pytest.raises(
+        migrations.MigrationError,
+        match=r"Cette version des données a le schéma 99, plus récent "
+        rf"que celui de l'application \({store.SCHEMA_VERSION}\) : mettez l'application "
+        r"à jour\.",
+    ):
         repo.ensure(DATA)
     after = _snapshot(root)
     after.pop(versions.LOCK, None)  # the legacy adoption took the writers' lock (an empty file)

@@ -75,8 +75,19 @@ t0 = time.monotonic()
 versions.Repository(root).import_measures(frame, "gros.csv", "cd" * 32, "tests", (len(frame), 0, 0))
 mark("publiee")
 """
-PHASES = ["copie", "transaction", "insertion", "commit-checkpoint", "verification", "fsync", "renommage",
-          "renomme", "pointeur", "pointe", "publiee"]
+PHASES = [
+    "copie",
+    "transaction",
+    "insertion",
+    "commit-checkpoint",
+    "verification",
+    "fsync",
+    "renommage",
+    "renomme",
+    "pointeur",
+    "pointe",
+    "publiee",
+]
 SELF_KILLS = ["transaction", "commit-checkpoint", "verification", "renomme", "pointeur", "pointe"]
 
 
@@ -97,8 +108,14 @@ class Plan:
 def _spawn(parquet: Path) -> subprocess.Popen:
     """A publisher with the frame loaded, waiting for its orders (started ahead: imports take a second)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-c", _PUBLISHER, str(parquet)], cwd=ROOT, env=env,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", _PUBLISHER, str(parquet)],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _run(proc: subprocess.Popen, root: Path, plan: Plan) -> Run:
@@ -198,8 +215,9 @@ def _plans(phases: dict[str, float]) -> list[Plan]:
     return plans + [Plan(f"auto-kill à « {phase} »", die_at=phase) for phase in SELF_KILLS]
 
 
-def _check_after(root: Path, base: versions.Repository, expected: dict[int, str], small: pd.DataFrame,
-                 work: Path, capsys) -> int:
+def _check_after(
+    root: Path, base: versions.Repository, expected: dict[int, str], small: pd.DataFrame, work: Path, capsys
+) -> int:
     """The store after a killed publication: consistent, exportable, writable; returns the current number."""
     with base.connect() as con:
         base_rows = store.data_version(con).mesures
@@ -235,8 +253,10 @@ def test_kill_9_at_any_point_leaves_the_previous_or_the_new_version(base, big_ch
     assert done.current().number == 2
     with base.connect() as con:
         small = versions.active_measures(con).head(20).assign(valeur=lambda f: f["valeur"] * 0.5 + 0.125)
-    expected = {1: _digest(_export(base.root, work / "export.csv", capsys)),
-                2: _digest(_export(done.root, work / "export.csv", capsys))}
+    expected = {
+        1: _digest(_export(base.root, work / "export.csv", capsys)),
+        2: _digest(_export(done.root, work / "export.csv", capsys)),
+    }
     assert expected[1] != expected[2]
 
     plans = _plans(measured.phases)
@@ -266,5 +286,9 @@ def test_kill_9_at_any_point_leaves_the_previous_or_the_new_version(base, big_ch
 
     assert len(outcomes) == 16
     assert {current for *_, current in outcomes} == {1, 2}  # both outcomes occurred (self-kills guarantee it)
-    print("\n".join(f"{label:35} dernière phase atteinte : {reached:18} → version {current}"
-                    for label, reached, current in outcomes))
+    print(
+        "\n".join(
+            f"{label:35} dernière phase atteinte : {reached:18} → version {current}"
+            for label, reached, current in outcomes
+        )
+    )

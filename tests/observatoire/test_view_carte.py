@@ -49,20 +49,30 @@ def _check_view(con, view: View, filters: Filters, indicator: str = "labo_person
     assert (scope.thematiques, scope.niveaux) == (filters.thematiques, filters.niveaux)
     shown = dict(config.academie().indicateurs.chiffres_laboratoire)  # academie.json: id → short label
     expected = foliummap.lab_figures(
-        {i: queries.series(con, i, scope, by="laboratoire", annual=True, periods=(year, year)).data
-         for i in shown},
-        {i: str(queries.indicator(con, i)["unite"]) for i in shown}, None, shown)
+        {
+            i: queries.series(con, i, scope, by="laboratoire", annual=True, periods=(year, year)).data
+            for i in shown
+        },
+        {i: str(queries.indicator(con, i)["unite"]) for i in shown},
+        None,
+        shown,
+    )
     names = queries.labels(con)
-    parts = ", ".join([names.thematiques[t] for t in filters.thematiques] + [names.niveaux[n] for n in filters.niveaux])
+    parts = ", ".join(
+        [names.thematiques[t] for t in filters.thematiques] + [names.niveaux[n] for n in filters.niveaux]
+    )
     if parts:
-        expected = {code: [(f"{label} ({parts})", value, flag) for label, value, flag in rows]
-                    for code, rows in expected.items()}
+        expected = {
+            code: [(f"{label} ({parts})", value, flag) for label, value, flag in rows]
+            for code, rows in expected.items()
+        }
     assert inputs.lab_figures == expected
     # the table of the « Données » expander and of its files, with the source of the values
     table = view.table("bassins")
     labels = queries.labels(con)
-    pd.testing.assert_frame_equal(table.frame, bassin_panel.bassins_table(result.data, classes, unit,
-                                                                         labels.departements))
+    pd.testing.assert_frame_equal(
+        table.frame, bassin_panel.bassins_table(result.data, classes, unit, labels.departements)
+    )
     assert table.title == f"{inputs.indicator_label} par bassin ({year})"
     assert (table.indicator, table.unit) == (inputs.indicator_label, unit)
     assert table.source == source_text(result.sources, result.origins)
@@ -97,14 +107,17 @@ def test_one_departement_and_its_bassin_panel(con):
     year = _year(con)
     values = inputs.values.set_index("code")
     assert (panel.code, panel.name, panel.departement) == ("57-metz", "Metz", "57 — Moselle")
-    assert panel.row["valeur"] == values.loc["57-metz", "valeur"] and panel.row["rang"] == values.loc["57-metz",
-                                                                                                        "rang"]
+    assert (
+        panel.row["valeur"] == values.loc["57-metz", "valeur"]
+        and panel.row["rang"] == values.loc["57-metz", "rang"]
+    )
     assert panel.nb == int(inputs.values["valeur"].notna().sum())
     index = inputs.classes.bins[inputs.codes.index("57-metz")]
     assert panel.class_label == classification.class_labels(inputs.classes, inputs.unit)[index]
     pd.testing.assert_frame_equal(panel.profile, queries.bassin_profile(con, "57-metz", year, Filters()))
     assert list(panel.labs["code"]) == list(
-        queries.laboratories(con, Filters(bassins=("57-metz",)), open_in=year).data["code"])
+        queries.laboratories(con, Filters(bassins=("57-metz",)), open_in=year).data["code"]
+    )
     assert panel.scope_note == "parmi les bassins des départements choisis" and not panel.filtered
     # the map does not depend on the bassin selected
     plain = build_carte(con, filters, PARAMS)
@@ -122,16 +135,22 @@ def test_a_theme_and_niveau_change_the_labs(con):
     inputs = _check_view(con, view, filters)
     assert 0 < len(inputs.labs) < 16
     labels = queries.labels(con)
-    assert view.context.filters == (f"Thématique : {labels.thematiques['webmedias']}",
-                                    f"Niveau : {labels.niveaux['college']}")
+    assert view.context.filters == (
+        f"Thématique : {labels.thematiques['webmedias']}",
+        f"Niveau : {labels.niveaux['college']}",
+    )
     everything = build_carte(con, Filters(), PARAMS).table("bassins").frame
     assert list(view.table("bassins").frame["Valeur (nombre)"]) != list(everything["Valeur (nombre)"])
 
 
 def test_filters_that_leave_no_lab_and_a_filter_that_does_not_apply(con):
     choices = queries.choices(con)
-    theme, niveau = next((t, n) for t in choices.thematiques for n in choices.niveaux
-                         if queries.laboratories(con, Filters(thematiques=(t,), niveaux=(n,))).data.empty)
+    theme, niveau = next(
+        (t, n)
+        for t in choices.thematiques
+        for n in choices.niveaux
+        if queries.laboratories(con, Filters(thematiques=(t,), niveaux=(n,))).data.empty
+    )
     filters = Filters(thematiques=(theme,), niveaux=(niveau,))
     view = build_carte(con, filters, PARAMS)
     inputs = _check_view(con, view, filters)
@@ -166,8 +185,13 @@ def test_origins_and_illustrative_flags(con):
 
 
 def test_unknown_choices_are_refused_in_french(con):
-    for name, value in {"indicateur": "nimporte_quoi", "annee": "1999-2000", "methode": "kmeans",
-                        "classes": "12", "fond": "satellite"}.items():
+    for name, value in {
+        "indicateur": "nimporte_quoi",
+        "annee": "1999-2000",
+        "methode": "kmeans",
+        "classes": "12",
+        "fond": "satellite",
+    }.items():
         with pytest.raises(ValueError, match="inconnu"):
             build_carte(con, Filters(), {**PARAMS, name: value})
 
@@ -182,9 +206,9 @@ def test_static_image_is_drawn_from_the_view(con):
     legend = [t.name for t in figure.data if t.legendgroup == "classes"]
     expected = [label for _, label in classification.legend_items(inputs.classes, inputs.unit)]
     legend = [name.replace("<br>", " ") for name in legend]
-    assert legend[:len(expected)] == expected
+    assert legend[: len(expected)] == expected
     # the bassins outside the Meurthe-et-Moselle: « hors sélection », never « pas de donnée »
-    assert set(legend[len(expected):]) <= {classification.NO_DATA_LABEL, static_map.OUTSIDE_LABEL}
+    assert set(legend[len(expected) :]) <= {classification.NO_DATA_LABEL, static_map.OUTSIDE_LABEL}
     outside = [t for t in figure.data if t.fill == "toself" and t.meta["hors_selection"]]
     assert outside and not {t.meta["bassin"] for t in outside} & set(inputs.codes)
     assert static_map.OUTSIDE_LABEL in legend

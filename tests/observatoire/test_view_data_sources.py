@@ -69,8 +69,9 @@ def test_the_measures_to_download(con, views, name):
     view, filters = views[name], CASES[name]
     measures = queries.measures(con, filters)
     rules = small_counts.policy()
-    expected = small_counts.mask_measures(measures, small_counts.people_indicators(queries.indicators(con), rules),
-                                          rules)
+    expected = small_counts.mask_measures(
+        measures, small_counts.people_indicators(queries.indicators(con), rules), rules
+    )
     table = view.table("mesures")
     pd.testing.assert_frame_equal(table.frame, expected)
     assert table.illustrative == view.illustrative == bool((measures["origine"] == config.ILLUSTRATIVE).any())
@@ -79,8 +80,11 @@ def test_the_measures_to_download(con, views, name):
     assert len(preview) == min(len(measures), ds.PREVIEW_ROWS) and list(preview.columns) == list(measures.columns)
     assert bool(view.text("preview")) == (len(measures) > ds.PREVIEW_ROWS)
     measures = measures.head(ds.PREVIEW_ROWS)
-    small = (measures["indicateur"].isin(list(small_counts.people_indicators(queries.indicators(con), rules)))
-             & measures["territoire_type"].isin(["bassin", "laboratoire"]) & measures["valeur"].map(rules.is_small))
+    small = (
+        measures["indicateur"].isin(list(small_counts.people_indicators(queries.indicators(con), rules)))
+        & measures["territoire_type"].isin(["bassin", "laboratoire"])
+        & measures["valeur"].map(rules.is_small)
+    )
     if small.any():  # masked: one text column, « < 5 » where the count is small
         assert (preview["valeur"][small.to_numpy()] == rules.label).all()
     assert view.text("small_counts") == small_counts.note(rules)
@@ -109,9 +113,15 @@ def test_provenance_and_version_are_the_store(con, views):
     labs = queries.catalogue(con, "laboratoires")
     facts = view.items["provenance"]
     academie = config.academie()
-    assert (facts.n_labs, facts.n_illustrative_labs) == (len(labs), int((labs["source"] == config.ILLUSTRATIVE).sum()))
-    assert (facts.annee_reference, facts.bilan, facts.bassins_note) == (academie.annee_reference, academie.bilan,
-                                                                         academie.bassins_note)
+    assert (facts.n_labs, facts.n_illustrative_labs) == (
+        len(labs),
+        int((labs["source"] == config.ILLUSTRATIVE).sum()),
+    )
+    assert (facts.annee_reference, facts.bilan, facts.bassins_note) == (
+        academie.annee_reference,
+        academie.bilan,
+        academie.bassins_note,
+    )
     assert facts.threshold == small_counts.policy().threshold
     version = store.data_version(con)
     assert view.items["version"] == version

@@ -62,16 +62,21 @@ def test_academie_view_equals_the_core_queries(con):
         assert drawn[("Académie de Nancy-Metz", row.periode)] == pytest.approx(row.valeur)
     expected = charts.display_table(result.data, "series", "visites", group="Territoire")
     pd.testing.assert_frame_equal(view.table("series").frame, expected)
-    assert view.figure("series").alt == (f"Courbes : {series.heading}, {years[0]} à {years[-1]}. "
-                                         "Valeurs dans le tableau de données.")
+    assert view.figure("series").alt == (
+        f"Courbes : {series.heading}, {years[0]} à {years[-1]}. Valeurs dans le tableau de données."
+    )
     assert series.notices == () and series.switch == "" and series.after == ()
     # months: the monthly companion, every month of every year
     monthly = queries.series(con, "ent_visites_mois", Filters()).data
     month_table = view.table("monthly").frame
     assert len(month_table) == len(monthly) and month_table["Valeur (visites)"].sum() == pytest.approx(
-        monthly["valeur"].sum())
-    assert indicators.section(view, "monthly").captions[0].startswith(
-        "Une courbe par année scolaire (ensemble de l'académie, filtres appliqués). ")
+        monthly["valeur"].sum()
+    )
+    assert (
+        indicators.section(view, "monthly")
+        .captions[0]
+        .startswith("Une courbe par année scolaire (ensemble de l'académie, filtres appliqués). ")
+    )
     # ranking: the 17 bassins of the latest year
     ranking = queries.values_by_bassin(con, "ent_visites", years[-1], Filters()).data
     table = view.table("ranking").frame.merge(ranking, left_on="Bassin", right_on="nom")
@@ -116,11 +121,14 @@ def test_a_theme_filter_changes_the_content(con):
     assert table["Valeur (heures)"].sum() == pytest.approx(expected["valeur"].sum())
     assert len(view.figure("series").figure.data) == 2
     assert len(unfiltered.figure("series").figure.data) > 2  # the filter made the difference
-    assert view.table("series").frame["Valeur (heures)"].sum() < unfiltered.table("series").frame[
-        "Valeur (heures)"].sum()
+    assert (
+        view.table("series").frame["Valeur (heures)"].sum()
+        < unfiltered.table("series").frame["Valeur (heures)"].sum()
+    )
     assert indicators.section(view, "series").notices == ()
-    assert view.context.filters == ("Thématiques : ENT, Robotique et programmation",) or \
-        view.context.filters[0].startswith("Thématiques : ")
+    assert view.context.filters == ("Thématiques : ENT, Robotique et programmation",) or view.context.filters[
+        0
+    ].startswith("Thématiques : ")
     # the evolution follows the breakdown
     assert indicators.section(view, "evolution").heading.endswith(", par thématique")
 
@@ -147,7 +155,9 @@ def test_a_filter_that_empties_tabs_says_why(con):
     (notice,) = series.notices
     assert notice.kind == "info" and notice.text.startswith("Aucun laboratoire dans les territoires choisis. ")
     assert "Découpages disponibles pour cet indicateur avec ces filtres : «\u00a0Ensemble\u00a0»" in notice.text
-    assert "Laboratoire\u00a0»" not in notice.text and notice.text.endswith("Choisissez-en un dans « Découper par ».")
+    assert "Laboratoire\u00a0»" not in notice.text and notice.text.endswith(
+        "Choisissez-en un dans « Découper par »."
+    )
     evolution = indicators.section(view, "evolution")
     assert evolution.notices == (Notice("Aucun laboratoire dans les territoires choisis.", "vide"),)
     assert view.table("evolution") is None
@@ -161,8 +171,9 @@ def test_a_filter_that_empties_tabs_says_why(con):
     # the same year twice
     same = _build(con, de_annee="2022-2023", a_annee="2022-2023")
     evolution = indicators.section(same, "evolution")
-    assert evolution.notices == (Notice("Choisissez deux années scolaires différentes pour calculer une évolution.",
-                                        "info"),)
+    assert evolution.notices == (
+        Notice("Choisissez deux années scolaires différentes pour calculer une évolution.", "info"),
+    )
     assert same.figure("evolution") is None
 
 
@@ -193,8 +204,9 @@ def test_many_groups_are_limited_unless_all_are_asked_for(con):
     view = _build(con, indicateur="ent_visites", par="bassin")
     series = indicators.section(view, "series")
     assert series.switch == "Tracer les 17 courbes (sinon les 8 plus élevées)"
-    assert series.switch_note.startswith("Courbes tracées : les 8 valeurs les plus élevées de la dernière année. "
-                                         "Non tracées (9) : ")
+    assert series.switch_note.startswith(
+        "Courbes tracées : les 8 valeurs les plus élevées de la dernière année. Non tracées (9) : "
+    )
     assert len(view.figure("series").figure.data) == 8 and len(view.table("series").frame) == 17 * 4
     every = _build(con, indicateur="ent_visites", par="bassin", toutes_courbes="1")
     assert indicators.section(every, "series").switch == series.switch

@@ -30,7 +30,9 @@ def _check_list(con, filters: Filters):
     # one answer about the origin of the list (before: « Source : données illustratives (générées) » beside
     # « Données illustratives : non » when every listed lab was cited by the bilan)
     partly = any(cards.is_illustrative_source(s) for s in labs.data["source"])
-    assert table.source == (cards.labs_source_text(labs.data["source"], config.academie().bilan) if not labs.empty else "")
+    assert table.source == (
+        cards.labs_source_text(labs.data["source"], config.academie().bilan) if not labs.empty else ""
+    )
     assert table.illustrative == view.illustrative == (bool(labs.illustrative) or partly)
     assert (view.sources, view.origins) == (tuple(labs.sources), tuple(labs.origins))
     assert [n.text for n in view.notices if n.kind == "filtre"] == list(labs.ignored)
@@ -73,8 +75,9 @@ def test_fiche_of_a_lab_cited_by_the_bilan(con):
     lab = queries.laboratories(con, Filters()).data.set_index("code").loc[LAB_CITED]
     assert fiche.name == lab["nom"] and fiche.source == f"Source : {lab['source']}"
     assert fiche.origin == cards.lab_origin(lab["source"]) != "illustratif"
-    assert list(fiche.facts) == [(str(k), str(v)) for k, v in cards.lab_facts({"code": LAB_CITED, **lab},
-                                                                                 queries.labels(con))]
+    assert list(fiche.facts) == [
+        (str(k), str(v)) for k, v in cards.lab_facts({"code": LAB_CITED, **lab}, queries.labels(con))
+    ]
     projects = queries.projects(con, LAB_CITED)
     assert not projects.empty
     pd.testing.assert_frame_equal(fiche.projects, projects)
@@ -111,8 +114,9 @@ def test_fiche_filters_and_period(con):
     fiche = build_laboratories(con, Filters(departements=("57",)), {"labo": LAB_CITED}).items["fiche"]
     assert fiche is not None and not fiche.in_filters
     # the period chooses the comparison year and the activity's years; the fiche's context says the period
-    first = build_laboratories(con, Filters(periode_debut=years[0], periode_fin=years[0]),
-                               {"labo": LAB_CITED}).items["fiche"]
+    first = build_laboratories(
+        con, Filters(periode_debut=years[0], periode_fin=years[0]), {"labo": LAB_CITED}
+    ).items["fiche"]
     assert first.comparison_year == first.year == years[0]
     assert first.activity.context.filters == (f"Années scolaires : {years[0]} à {years[0]}",)
     assert first.activity.items["kpis"] == ()  # lab-cirey: no activity that year (below)
@@ -124,18 +128,25 @@ def test_illustrative_lab(con):
     fiche = build_laboratories(con, Filters(), {"labo": LAB_ILLUSTRATIVE}).items["fiche"]
     assert fiche.origin == "illustratif" and fiche.projects.empty and fiche.projects_source == ""
     assert fiche.source == "Source : laboratoire illustratif (lieu plausible, non cité par le bilan)."
-    assert queries.laboratories(con, Filters()).data.set_index("code").loc[LAB_ILLUSTRATIVE, "source"] == \
-        config.ILLUSTRATIVE
+    assert (
+        queries.laboratories(con, Filters()).data.set_index("code").loc[LAB_ILLUSTRATIVE, "source"]
+        == config.ILLUSTRATIVE
+    )
 
 
 def test_no_activity_is_a_notice(con):
     """lab-cirey has no activity in the first school year of the demo data: no card, no chart, no table, the
     « Aucune activité » notice (the page renders it as an empty state)."""
     first = queries.school_years(con)[0]
-    fiche = build_laboratories(con, Filters(periode_debut=first, periode_fin=first),
-                               {"labo": LAB_CITED}).items["fiche"]
-    assert cards.lab_rows(queries.series(con, "labo_personnes", Filters(periode_debut=first, periode_fin=first),
-                                         by="laboratoire", annual=True).data, LAB_CITED).empty
+    fiche = build_laboratories(con, Filters(periode_debut=first, periode_fin=first), {"labo": LAB_CITED}).items[
+        "fiche"
+    ]
+    assert cards.lab_rows(
+        queries.series(
+            con, "labo_personnes", Filters(periode_debut=first, periode_fin=first), by="laboratoire", annual=True
+        ).data,
+        LAB_CITED,
+    ).empty
     activity = fiche.activity
     assert activity.items["kpis"] == () and not activity.figures and not activity.tables
     assert [(n.kind, n.text) for n in activity.notices] == [("vide", NO_ACTIVITY)]

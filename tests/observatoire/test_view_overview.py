@@ -68,8 +68,9 @@ def test_subtitle_and_labs_covered(con, views, name):
     year = cards.kpi_year_text(queries.kpis(con, filters)) or years[-1]
     scope = config.academie().nom
     if filters.departements or filters.bassins:
-        scope += " — " + cards.scope_text(filters.departements, filters.bassins, queries.labels(con),
-                                         config.academie().nom)
+        scope += " — " + cards.scope_text(
+            filters.departements, filters.bassins, queries.labels(con), config.academie().nom
+        )
     assert view.subtitle == cards.overview_subtitle(scope, year, years[0], years[-1])
     assert view.context.school_year == year
     assert view.context.filters == filter_lines(filters, queries.labels(con))
@@ -111,15 +112,19 @@ def test_the_small_map_inputs(con, views, name):
     assert list(small.values["code"]) == list(result.data["code"])
     assert list(small.values["valeur"].fillna(-1)) == list(result.data["valeur"].fillna(-1))
     mask = small_counts.for_level(str(meta["unite"]), "bassin")
-    assert small.classes == classification.classify(result.data["valeur"], classification.DEFAULT_METHOD, 4,
-                                                    mask=mask)
+    assert small.classes == classification.classify(
+        result.data["valeur"], classification.DEFAULT_METHOD, 4, mask=mask
+    )
     assert small.legend == tuple(classification.legend_items(small.classes, str(meta["unite"])))
     assert (small.indicator_label, small.unit, small.year) == (meta["libelle"], meta["unite"], year)
     assert view.text("map_title") == f"{meta['libelle']} par bassin, {year}"
     assert small.departements == filters.departements and small.bassins == filters.bassins
     assert sorted(small.labs["code"]) == sorted(queries.laboratories(con, filters, open_in=year).data["code"])
-    assert (small.sources, small.origins, small.illustrative) == (result.sources, result.origins,
-                                                                 result.illustrative)
+    assert (small.sources, small.origins, small.illustrative) == (
+        result.sources,
+        result.origins,
+        result.illustrative,
+    )
     assert small.theme_labels == dict(queries.labels(con).thematiques)
 
 
@@ -141,8 +146,10 @@ def test_origins_and_illustrative_flags(con, views, name):
 def test_academie_has_bilan_figures_and_moselle_is_illustrative(views):
     # académie: values of the bilan (their change with a generated previous year is illustrative, and said)
     academie = views["academie"]
-    assert any("bilan" in f.origins and not k.illustratif
-               for f, k in zip(academie.key_figures, academie.items["kpis"], strict=True))
+    assert any(
+        "bilan" in f.origins and not k.illustratif
+        for f, k in zip(academie.key_figures, academie.items["kpis"], strict=True)
+    )
     assert "bilan" in views["academie"].origins
     # no figure of the bilan is given by département: every value shown for the Moselle is generated
     assert all(f.illustrative for f in views["moselle"].key_figures if f.raw is not None)
@@ -157,8 +164,10 @@ def test_texts_are_plain_not_escaped(views):
 
 
 def test_builders_do_not_load_streamlit():
-    code = ("import observatoire.views.overview, observatoire.views.projects, observatoire.views.data_sources; "
-            "import sys; print('streamlit' in sys.modules)")
+    code = (
+        "import observatoire.views.overview, observatoire.views.projects, observatoire.views.data_sources; "
+        "import sys; print('streamlit' in sys.modules)"
+    )
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "False"

@@ -43,8 +43,9 @@ def test_the_table_is_the_filtered_catalogue(con, filters):
     n_hn = int((expected.data["type"] == "Heure numérique").sum())
     total = len(queries.projects_catalogue(con, Filters()).data)
     assert view.text("count").startswith(f"{n_projects} projet")
-    assert f" et {n_hn} thème" in view.text("count") and view.text("count").endswith(f"({len(expected.data)} sur "
-                                                                                     f"{total})")
+    assert f" et {n_hn} thème" in view.text("count") and view.text("count").endswith(
+        f"({len(expected.data)} sur {total})"
+    )
     assert [n.text for n in view.notices if n.kind == "filtre"] == list(expected.ignored)
     assert not [n for n in view.notices if n.kind == "vide"]
     assert view.text("sources") == "Sources : " + " ; ".join(expected.sources) + "."

@@ -82,7 +82,10 @@ def test_fewer_distinct_values_than_classes_give_one_class_per_value():
     assert classes.k == 3
     assert classes.bins == (0, 0, 1, 0, 2)
     assert [label for _, label in classification.legend_items(classes, "webradios")] == [
-        "5 webradios", "7 webradios", "9 webradios"]
+        "5 webradios",
+        "7 webradios",
+        "9 webradios",
+    ]
     single = classification.classify([4.0, 4.0, 4.0], "jenks", 5)
     assert single.k == 1 and single.bins == (0, 0, 0)
 
@@ -127,7 +130,7 @@ def test_legend_bounds_are_distinct_after_rounding():
 
 
 def _luminance(hex_color: str) -> float:
-    r, g, b = (int(hex_color[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    r, g, b = (int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5))
 
     def lin(c: float) -> float:
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
@@ -137,7 +140,7 @@ def _luminance(hex_color: str) -> float:
 
 def _deuteranope(hex_color: str) -> tuple[float, float, float]:
     """Machado et al. (2009) deuteranopia simulation, severity 1, in linear RGB."""
-    r, g, b = (int(hex_color[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    r, g, b = (int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5))
     lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
     matrix = [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]]
     return tuple(sum(m * c for m, c in zip(row, lin)) for row in matrix)  # type: ignore[return-value]
@@ -160,5 +163,3 @@ def test_no_data_colour_and_markers_are_outside_the_palette():
     every = {c for k in range(1, 8) for c in classification.palette(k)}
     assert classification.NO_DATA_COLOR not in every
     assert not {c for _, c in classification.THEME_STYLE.values()} & {"blue", "lightblue", "green", "lightgreen"}
-
-

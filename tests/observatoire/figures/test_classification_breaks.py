@@ -17,8 +17,12 @@ REFERENCES = {"quantiles": "Quantiles", "intervalles": "EqualInterval", "jenks":
 
 def _samples(rng: np.random.Generator, trial: int) -> np.ndarray:
     size = int(rng.integers(2, 60))
-    return [rng.integers(0, 30, size).astype(float), rng.lognormal(5, 2, size),
-            np.round(rng.uniform(0, 100, size), 1), rng.integers(0, 5, size).astype(float) * 1000][trial % 4]
+    return [
+        rng.integers(0, 30, size).astype(float),
+        rng.lognormal(5, 2, size),
+        np.round(rng.uniform(0, 100, size), 1),
+        rng.integers(0, 5, size).astype(float) * 1000,
+    ][trial % 4]
 
 
 @pytest.mark.parametrize("method", sorted(REFERENCES))

@@ -42,26 +42,50 @@ def labels(con) -> dict:
     return queries.labels(con)
 
 
-def _map(con, geojsons, labels, filters: Filters | None = None, basemap: str = "aucun",
-         indicator: str = "labo_personnes", method: str = "quantiles", k: int = 5,
-         values: pd.DataFrame | None = None) -> tuple[folium.Map, pd.DataFrame, classification.Classes, pd.DataFrame]:
+def _map(
+    con,
+    geojsons,
+    labels,
+    filters: Filters | None = None,
+    basemap: str = "aucun",
+    indicator: str = "labo_personnes",
+    method: str = "quantiles",
+    k: int = 5,
+    values: pd.DataFrame | None = None,
+) -> tuple[folium.Map, pd.DataFrame, classification.Classes, pd.DataFrame]:
     filters = filters or Filters()
     res = queries.values_by_bassin(con, indicator, YEAR, filters)
     data = res.data if values is None else values
     labs = queries.laboratories(con, filters).data
-    figures = foliummap.lab_figures({
-        i: queries.series(con, i, foliummap.lab_figure_filters(filters), by="laboratoire", annual=True,
-                          periods=(YEAR, YEAR)).data
-        for i in LAB_FIGURES
-    }, labels=LAB_FIGURES)
+    figures = foliummap.lab_figures(
+        {
+            i: queries.series(
+                con, i, foliummap.lab_figure_filters(filters), by="laboratoire", annual=True, periods=(YEAR, YEAR)
+            ).data
+            for i in LAB_FIGURES
+        },
+        labels=LAB_FIGURES,
+    )
     meta = queries.indicator(con, indicator)
     classes = classification.classify(data["valeur"], method, k)
     offline.use_local_assets()  # what components.maps.build_map does first: folium's assets are vendored
     m = foliummap.build_map(
-        geojsons[0], geojsons[1], data, classes, labs, indicator_label=meta["libelle"], unit=meta["unite"],
-        annee=YEAR, centre=ACADEMIE.carte_centre, zoom=ACADEMIE.carte_zoom, basemap=basemap,
-        departements=filters.departements, chosen_bassins=filters.bassins,
-        theme_labels=labels.thematiques, niveau_labels=labels.niveaux, figures=figures,
+        geojsons[0],
+        geojsons[1],
+        data,
+        classes,
+        labs,
+        indicator_label=meta["libelle"],
+        unit=meta["unite"],
+        annee=YEAR,
+        centre=ACADEMIE.carte_centre,
+        zoom=ACADEMIE.carte_zoom,
+        basemap=basemap,
+        departements=filters.departements,
+        chosen_bassins=filters.bassins,
+        theme_labels=labels.thematiques,
+        niveau_labels=labels.niveaux,
+        figures=figures,
     )
     return m, data, classes, labs
 
@@ -134,7 +158,9 @@ def test_map_draws_every_bassin_and_every_lab(con, geojsons, labels):
         i = by_code[feature["properties"]["code"]]
         style = bassins.style_function(feature)
         assert style["fillColor"] == classes.colors[classes.bins[i]]
-        assert feature["properties"]["valeur"].startswith(classification.format_value(data["valeur"].iloc[i], "personnes"))
+        assert feature["properties"]["valeur"].startswith(
+            classification.format_value(data["valeur"].iloc[i], "personnes")
+        )
 
 
 def test_map_is_small_and_embeds_the_geojson_once(con, geojsons, labels):
@@ -156,11 +182,13 @@ def test_popup_has_the_lab_its_labels_figures_and_source(con, geojsons, labels):
     m, _, _, labs = _map(con, geojsons, labels)
     html = m.get_root().render()
     lab = labs[labs["code"] == "lab-metz"].iloc[0].to_dict()
-    people = queries.series(con, "labo_personnes", Filters(), by="laboratoire", annual=True,
-                            periods=(YEAR, YEAR)).data
+    people = queries.series(
+        con, "labo_personnes", Filters(), by="laboratoire", annual=True, periods=(YEAR, YEAR)
+    ).data
     value = people.loc[people["groupe"] == "lab-metz", "valeur"].iloc[0]
-    popup = foliummap.lab_popup_html(lab, labels.thematiques, labels.niveaux,
-                                [("Personnes concernées", formatting.number(value), True)], YEAR)
+    popup = foliummap.lab_popup_html(
+        lab, labels.thematiques, labels.niveaux, [("Personnes concernées", formatting.number(value), True)], YEAR
+    )
     assert lab["nom"] in popup and lab["commune"] in popup and lab["bassin_nom"] in popup
     for code in lab["thematiques"].split("|"):
         assert labels.thematiques[code] in popup
@@ -173,8 +201,14 @@ def test_popup_has_the_lab_its_labels_figures_and_source(con, geojsons, labels):
 
 
 def test_popup_escapes_text():
-    lab = {"nom": "<b>Labo</b> & co", "commune": "X", "bassin_nom": "Y", "thematiques": "a", "niveaux": "b",
-           "source": "illustratif"}
+    lab = {
+        "nom": "<b>Labo</b> & co",
+        "commune": "X",
+        "bassin_nom": "Y",
+        "thematiques": "a",
+        "niveaux": "b",
+        "source": "illustratif",
+    }
     popup = foliummap.lab_popup_html(lab, {}, {}, [], YEAR)
     assert "&lt;b&gt;Labo&lt;/b&gt; &amp; co" in popup
     assert "Source : données illustratives." in popup
@@ -198,8 +232,9 @@ def test_departement_filter_keeps_only_its_bassins(con, geojsons, labels):
     m, data, _, labs = _map(con, geojsons, labels, filters=filters)
     (bassins,) = _layers(m, "Bassins")
     codes = sorted(f["properties"]["code"] for f in bassins.data["features"])
-    expected = sorted(f["properties"]["code"] for f in geojsons[0]["features"]
-                      if str(f["properties"]["departement"]) == "57")
+    expected = sorted(
+        f["properties"]["code"] for f in geojsons[0]["features"] if str(f["properties"]["departement"]) == "57"
+    )
     assert codes == expected == sorted(data["code"])
     (deps,) = _layers(m, "Départements")
     assert [f["properties"]["code"] for f in deps.data["features"]] == ["57"]
@@ -261,15 +296,20 @@ def test_click_on_a_bassin_reads_the_feature_code():
 
 def test_click_on_a_lab_selects_the_bassin_under_it_not_a_stale_feature():
     lab = geo.load_laboratoires().set_index("code").loc["lab-forbach"]
-    value = {"last_object_clicked": {"lat": float(lab.latitude), "lng": float(lab.longitude)},
-             "last_active_drawing": _feature("57-metz")}  # previously clicked bassin
+    value = {
+        "last_object_clicked": {"lat": float(lab.latitude), "lng": float(lab.longitude)},
+        "last_active_drawing": _feature("57-metz"),
+    }  # previously clicked bassin
     allowed = [f["properties"]["code"] for f in geo.geojson_dict("bassins")["features"]]
     assert bassin_panel.clicked_bassin(value, allowed) == lab.bassin == "57-forbach"
 
 
 def test_no_click_means_no_selection():
     assert bassin_panel.clicked_bassin(None, ["57-metz"]) is None
-    assert bassin_panel.clicked_bassin({"last_object_clicked": None, "last_active_drawing": None}, ["57-metz"]) is None
+    assert (
+        bassin_panel.clicked_bassin({"last_object_clicked": None, "last_active_drawing": None}, ["57-metz"])
+        is None
+    )
     assert bassin_panel.clicked_bassin({"last_object_clicked": {"lat": 0.0, "lng": 0.0}}, ["57-metz"]) is None
 
 
@@ -296,8 +336,9 @@ def test_profile_rows_format_the_store_values(con):
         assert r["bassin"] == formatting.number(p["valeur"])
         assert r["academie"] == formatting.compact(p["academie"])
         assert r["rang"] == formatting.rank_label(p["rang"], p["nb"])
-        assert r["part"] == ("" if p["part_pct"] is None or pd.isna(p["part_pct"])
-                             else formatting.percent(p["part_pct"]))
+        assert r["part"] == (
+            "" if p["part_pct"] is None or pd.isna(p["part_pct"]) else formatting.percent(p["part_pct"])
+        )
     text = bassin_panel.profile_markdown(profile)
     assert all(r["bassin"] in text for r in rows)
 
@@ -317,9 +358,15 @@ MASK = small_counts.Policy(5, frozenset({"élèves"}))
 
 
 def _small_values() -> pd.DataFrame:
-    return pd.DataFrame({"code": ["a", "b", "c", "d", "e"], "nom": ["A", "B", "C", "D", "E"],
-                         "departement": ["88"] * 5, "valeur": [2.0, 4.0, 12.0, 30.0, float("nan")],
-                         "rang": pd.array([4, 3, 2, 1, None], dtype="Int64")})
+    return pd.DataFrame(
+        {
+            "code": ["a", "b", "c", "d", "e"],
+            "nom": ["A", "B", "C", "D", "E"],
+            "departement": ["88"] * 5,
+            "valeur": [2.0, 4.0, 12.0, 30.0, float("nan")],
+            "rang": pd.array([4, 3, 2, 1, None], dtype="Int64"),
+        }
+    )
 
 
 def test_small_counts_read_less_than_5_in_every_text_of_the_map_colours_stay_exact():
@@ -330,10 +377,16 @@ def test_small_counts_read_less_than_5_in_every_text_of_the_map_colours_stay_exa
     labels = classification.class_labels(classes, "élèves")
     assert labels[:2] == ["< 5 élèves", "< 5 élèves"]
     assert not any(re.search(r"(?<![\d ])[234](?! ?\d)", label) for label in labels), labels
-    wide = classification.class_labels(classification.classify([3.0, 12.0, 30.0, 40.0], "intervalles", 2, mask=MASK), "élèves")
+    wide = classification.class_labels(
+        classification.classify([3.0, 12.0, 30.0, 40.0], "intervalles", 2, mask=MASK), "élèves"
+    )
     assert wide[0].startswith("de 1 à ")  # a small lower bound reads 1 (the smallest masked count)
-    features = foliummap.bassin_features(geo.geojson_dict("bassins"), values.assign(
-        code=[f["properties"]["code"] for f in geo.geojson_dict("bassins")["features"][:5]]), classes, "élèves")
+    features = foliummap.bassin_features(
+        geo.geojson_dict("bassins"),
+        values.assign(code=[f["properties"]["code"] for f in geo.geojson_dict("bassins")["features"][:5]]),
+        classes,
+        "élèves",
+    )
     tooltips = [f["properties"]["valeur"] for f in features["features"]]
     assert sum(t.startswith("&lt; 5 élèves · ") for t in tooltips) == 2
     table = bassin_panel.bassins_table(values, classes, "élèves", {"88": "Vosges"})
@@ -344,8 +397,10 @@ def test_small_counts_read_less_than_5_in_every_text_of_the_map_colours_stay_exa
     assert list(back["Valeur (nombre)"][:2]) == ["< 5", "< 5"] and list(back["Valeur"][:2]) == ["< 5 élèves"] * 2
     book = io.BytesIO(exporting.to_xlsx_bytes(table))
     assert list(pd.read_excel(book)["Valeur (nombre)"][:4]) == ["< 5", "< 5", 12, 30]
-    assert classification.format_value(2.0, "élèves", MASK) == "< 5 élèves" and classification.format_value(0.0, "élèves", MASK) \
-        == "0 élève"
+    assert (
+        classification.format_value(2.0, "élèves", MASK) == "< 5 élèves"
+        and classification.format_value(0.0, "élèves", MASK) == "0 élève"
+    )
     # counts of things are never masked
     plain_table = bassin_panel.bassins_table(values, exact, "élèves", {"88": "Vosges"})
     assert list(plain_table["Valeur (nombre)"][:2]) == [2.0, 4.0]
@@ -353,14 +408,35 @@ def test_small_counts_read_less_than_5_in_every_text_of_the_map_colours_stay_exa
 
 def test_lab_popups_and_profiles_hide_small_counts_of_people():
     data = pd.DataFrame({"groupe": ["l1", "l2"], "valeur": [3.0, 40.0], "illustratif": [True, True]})
-    figures = foliummap.lab_figures({"labo_personnes": data, "labo_classes": data},
-                                    {"labo_personnes": "personnes", "labo_classes": "classes"}, labels=LAB_FIGURES)
+    figures = foliummap.lab_figures(
+        {"labo_personnes": data, "labo_classes": data},
+        {"labo_personnes": "personnes", "labo_classes": "classes"},
+        labels=LAB_FIGURES,
+    )
     assert figures["l1"][0][1] == "< 5" and figures["l1"][1][1] == "3"  # classes are not people
     assert figures["l2"][0][1] == "40"
-    profile = pd.DataFrame([{"libelle": "Personnes", "unite": "personnes", "valeur": 3.0, "academie": 5000.0,
-                             "part_pct": 0.06, "rang": 9, "nb": 10},
-                            {"libelle": "Visites", "unite": "visites", "valeur": 3.0, "academie": 5000.0,
-                             "part_pct": 0.06, "rang": 9, "nb": 10}])
+    profile = pd.DataFrame(
+        [
+            {
+                "libelle": "Personnes",
+                "unite": "personnes",
+                "valeur": 3.0,
+                "academie": 5000.0,
+                "part_pct": 0.06,
+                "rang": 9,
+                "nb": 10,
+            },
+            {
+                "libelle": "Visites",
+                "unite": "visites",
+                "valeur": 3.0,
+                "academie": 5000.0,
+                "part_pct": 0.06,
+                "rang": 9,
+                "nb": 10,
+            },
+        ]
+    )
     people, visits = bassin_panel.profile_rows(profile, "laboratoire")
     assert people["bassin"] == "< 5" and people["part"] == ""  # the share would tell the count
     assert people["academie"] == formatting.compact(5000.0)  # the total stays exact

@@ -27,8 +27,10 @@ def map_figure() -> go.Figure:
     legend = [(PALETTE[i], f"de {i * 10} à {i * 10 + 10} personnes") for i in range(5)]
     labs = pd.DataFrame({"lon": [6.18], "lat": [48.69], "nom": ["Labo Nancy"], "couleur": ["#d63e2a"]})
     figure = static_map.bassins_map_figure(bassins, departements, colors, names, legend, "titre", labs)
-    figure.for_each_trace(lambda t: t.update(legendgrouptitle_text=f"<b>{TITLE}</b>"),
-                          selector=lambda t: bool(t.legendgrouptitle and t.legendgrouptitle.text))
+    figure.for_each_trace(
+        lambda t: t.update(legendgrouptitle_text=f"<b>{TITLE}</b>"),
+        selector=lambda t: bool(t.legendgrouptitle and t.legendgrouptitle.text),
+    )
     return figure
 
 
@@ -75,8 +77,14 @@ def test_a_long_legend_title_is_wrapped_without_breaking_an_entity(map_figure):
 
 
 def test_a_chart_gets_small_fonts_and_its_legend_below():
-    frame = pd.DataFrame({"periode": ["2022-2023", "2023-2024"] * 2, "groupe": ["54", "54", "57", "57"],
-                          "libelle": ["Meurthe-et-Moselle"] * 2 + ["Moselle"] * 2, "valeur": [1.0, 2.0, 3.0, 4.0]})
+    frame = pd.DataFrame(
+        {
+            "periode": ["2022-2023", "2023-2024"] * 2,
+            "groupe": ["54", "54", "57", "57"],
+            "libelle": ["Meurthe-et-Moselle"] * 2 + ["Moselle"] * 2,
+            "valeur": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
     chart = charts.line_figure(frame, "visites", height=560)
     before = copy.deepcopy(chart.to_dict())
     fig = portrait.portrait_figure(chart)
