@@ -7,6 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 REPLICAS ?= 2
+# pytest-xdist processes for `make test` / `test-fast`: each test file runs whole in one process (its module
+# fixtures, servers and browser once); 2 = the cores of the CI machine. `make test TEST_WORKERS=0`: one process.
+TEST_WORKERS ?= 2
 
 .PHONY: run serve test test-fast install install-dev browser lint data bench bench-edge load clean
 
@@ -44,18 +47,21 @@ serve: install browser
 
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 test: install-dev browser
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The inner loop: ruff, mypy and every test but the browser ones (tests/e2e). Chromium is still needed (kaleido PNGs).
 test-fast: install-dev browser
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -m "not e2e"
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not e2e"
 
 # Rebuild the shipped data from its sources (not needed to run or test).
 data: install
