@@ -123,7 +123,7 @@ def main() -> int:
                         key="carte",
                         title=table_.title,
                         figure=carte.static_figure(
-                            map_view.items["map"],
+                            map_view.items.map,
                             published.geojson(con, "bassins"),
                             published.geojson(con, "departements"),
                         ),

@@ -222,7 +222,7 @@ def render(filters: Filters) -> None:
         )
     if old > new:
         st.caption(f"Comparaison dans l'ordre des versions : de la n° {new} à la n° {old}.")
-    changes: core.Changes = view.items["changes"]
+    changes: core.Changes = view.items.changes
     st.markdown(f"**{escape_markdown(view.title)}.** {escape_markdown(view.subtitle)}")
     if view.text("none"):
         st.info(escape_markdown(view.text("none")), icon=":material/check_circle:")
@@ -244,7 +244,7 @@ def render(filters: Filters) -> None:
     )
     values = view.require_table("valeurs")
     if not values.frame.empty:
-        shown_rows = view.items["valeurs_ecran"]
+        shown_rows = view.items.valeurs_ecran
         if len(shown_rows) < len(values.frame):
             st.caption(
                 f"Aperçu : les {formatting.number(len(shown_rows))} premières lignes sur "

@@ -40,6 +40,7 @@ PIN_KEY = "_pinned_version"  # version number pinned by ?version=N (None: follow
 
 P = ParamSpec("P")
 T = TypeVar("T")
+ItemsT = TypeVar("ItemsT")
 
 
 @st.cache_resource(show_spinner="Préparation des données…")
@@ -234,10 +235,10 @@ def measures(filters: Filters, indicator_id: str | None = None) -> pd.DataFrame:
 
 
 def view(
-    builder: Callable[[duckdb.DuckDBPyConnection, Filters, dict[str, str]], View],
+    builder: Callable[[duckdb.DuckDBPyConnection, Filters, dict[str, str]], View[ItemsT]],
     filters: Filters,
     params: dict[str, str] | None = None,
-) -> View:
+) -> View[ItemsT]:
     """The `View` that `builder` (`observatoire.views.<page>.build_<page>`) makes of `filters` and the page's
     own choices `params` on this rerun's version, cached like every query (keyed by the builder, the version
     and the arguments). Pages render it; their downloads take their tables and figures from it."""

@@ -264,7 +264,7 @@ def _changes(args: argparse.Namespace) -> int:
     start = _starting_version(repo, args.depuis, target, kept)
     with repo.connect(repo.version(start)) as old, repo.connect(repo.version(target)) as new:
         view = build_changes(old, new)
-    changes = view.items["changes"]
+    changes = view.items.changes
     print(view.title)
     print(view.subtitle)
     print(view.text("none") or view.text("summary"))

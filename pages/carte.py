@@ -80,7 +80,7 @@ fond = url_selectbox(
 
 params = {"indicateur": ind, "annee": annee, "methode": methode, "classes": nb, "fond": fond}
 view = context.view(carte_view.build_carte, filters, params)
-inputs: carte_view.MapInputs = view.items["map"]
+inputs: carte_view.MapInputs = view.items.map
 table = view.require_table("bassins")
 
 maps.render_basemap_offer()
@@ -123,9 +123,8 @@ if lab_clicked:  # a lab marker: its fiche, not the bassin panel
 with right:
     code = maps.bassin_selectbox(codes, inputs.names)
     if code:
-        panel: carte_view.BassinPanel = context.view(
-            carte_view.build_carte, filters, {**params, "bassin_sel": code}
-        ).items["panel"]
+        panel = context.view(carte_view.build_carte, filters, {**params, "bassin_sel": code}).items.panel
+        assert panel is not None, code  # the view holds the panel of every bassin the selector lists
         if panel.filtered:
             st.caption(":material/filter_alt: Les filtres portent sur ce bassin (toutes les pages).")
         else:

@@ -30,7 +30,7 @@ st.caption(
     "c'est leur moyenne simple (un taux ne s'additionne pas). Granularité : une valeur par année scolaire "
     "ou par mois."
 )
-for domain, paragraphs in catalog.domain_sections(view.items["indicators"]):
+for domain, paragraphs in catalog.domain_sections(view.items.indicators):
     with st.expander(f"{escape_markdown(domain)} ({len(paragraphs)})", icon=":material/folder_open:"):
         st.markdown("\n\n".join(paragraphs))
 catalogue = view.require_table("catalogue")
@@ -39,7 +39,7 @@ render_data_table(
     catalogue.frame,
     "catalogue des indicateurs",
     key="catalogue",
-    about=dataclasses.replace(view_about(view, catalogue), context=view.items["catalogue_context"]),
+    about=dataclasses.replace(view_about(view, catalogue), context=view.items.catalogue_context),
     column_config={
         "Définition": st.column_config.TextColumn("Définition", width="large"),
         "Indicateur clé": st.column_config.CheckboxColumn(
@@ -50,7 +50,7 @@ render_data_table(
 
 # ------------------------------------------------------------------------------------------ provenance
 st.subheader("Ce qui vient du bilan, ce qui est illustratif, et pourquoi", anchor=False)
-facts = view.items["provenance"]
+facts = view.items.provenance
 st.markdown(
     catalog.provenance_markdown(
         facts.n_labs,
@@ -103,7 +103,7 @@ else:
     with st.expander("Aperçu des mesures", icon=":material/table:"):
         if view.text("preview"):
             st.caption(escape_markdown(view.text("preview")))
-        st.dataframe(view.items["preview"], hide_index=True, width="stretch", key="donnees_apercu")
+        st.dataframe(view.items.preview, hide_index=True, width="stretch", key="donnees_apercu")
 
 # -------------------------------------------------------------------------------------------- version
 st.subheader("Version des données", anchor=False)

@@ -155,7 +155,7 @@ except ValueError as error:  # a choice the data does not know (the widgets vali
     st.error(escape_markdown(str(error)), icon=":material/error:")
     st.stop()
 
-sections = {section.key: section for section in view.items["sections"]}
+sections = {section.key: section for section in view.items.sections}
 _definition(view, definition)
 with series_tab:
     _render_section(view, sections["series"])

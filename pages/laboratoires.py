@@ -32,8 +32,8 @@ from observatoire.views.laboratories import LabFiche, build_laboratories
 filters: Filters = routing.page_filters()
 labels = context.labels()
 view = context.view(build_laboratories, filters)
-labs = view.items["labs"]
-names: dict[str, str] = view.items["names"]
+labs = view.items.labs
+names = view.items.names
 
 st.title(view.title, anchor=False)
 st.markdown(escape_markdown(view.subtitle))
@@ -78,7 +78,9 @@ st.divider()
 st.subheader("Fiche laboratoire", anchor=False)
 options = list(labs["code"])
 requested = url_state.chosen("labo_fiche") or st.query_params.get("labo")  # chosen, or a link's
-if requested in names and requested not in options:  # a shared link to a lab outside the current filters
+if (
+    requested is not None and requested in names and requested not in options
+):  # a shared link to a lab outside the current filters
     options.append(requested)
     st.info(
         f"« {escape_markdown(names[requested])} » ne correspond pas aux filtres choisis ; sa fiche reste "
@@ -189,7 +191,9 @@ st.session_state["_labos_table_rows"] = rows
 
 if options:
     code = url_selectbox("Laboratoire", options, "labo", key="labo_fiche", format_func=partial(label_of, names))
-    render_fiche(context.view(build_laboratories, filters, {"labo": code}).items["fiche"])
+    fiche = context.view(build_laboratories, filters, {"labo": code}).items.fiche
+    assert fiche is not None, code  # the view holds the fiche of every lab the selector lists
+    render_fiche(fiche)
 else:
     st.info(
         "Aucun laboratoire à afficher : élargissez les filtres pour choisir un laboratoire.",

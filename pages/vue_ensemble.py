@@ -33,15 +33,15 @@ with left:
     st.markdown(f"### {view.text('coverage')}")
     if view.text("opening_note"):
         st.markdown(escape_markdown(view.text("opening_note")))
-    if view.items["labs_illustrative"]:
+    if view.items.labs_illustrative:
         st.badge("Données illustratives", icon=":material/science:", color="orange")
     st.caption(escape_markdown(view.text("labs_source")) if view.text("labs_source") else "")
-    for note in view.items["labs_ignored"]:
+    for note in view.items.labs_ignored:
         st.caption(f":material/filter_alt_off: {escape_markdown(note)}")
     st.page_link("pages/laboratoires.py", label="Voir les laboratoires et leurs fiches", icon=":material/science:")
 with right:
     # small map: bassins coloured by the labs' activity of the cards' year, labs as markers (no network)
-    small = view.items["map"]
+    small = view.items.map
     st.markdown(f"**{escape_markdown(view.text('map_title'))}**")
     if small is None:
         render_empty(view.text("map_empty"), filtered=bool(view.text("map_empty_filtered")))

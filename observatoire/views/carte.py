@@ -3,10 +3,10 @@
 `params` are the page's own choices, the same values as its URL parameters: `indicateur`, `annee`, `methode`,
 `classes`, `fond`, `bassin_sel` (each optional: the page's default when absent). The view holds
 
-- `items["map"]`: a `MapInputs`, everything the folium map, its legend as text and its PNG image are drawn
+- `items.map`: a `MapInputs`, everything the folium map, its legend as text and its PNG image are drawn
   from (values by bassin, `Classes`, labs, the labs' key figures, indicator label / unit / year, the small
   counts rule); it does not depend on `bassin_sel`, so selecting a bassin never changes the map;
-- `items["panel"]`: the `BassinPanel` of `bassin_sel` (None when no bassin is selected);
+- `items.panel`: the `BassinPanel` of `bassin_sel` (None when no bassin is selected);
 - `tables`: the bassins table (`"bassins"`), what the screen's « Données » expander shows and its files say;
 - `notices`: filters that do not apply, an empty result, a map without labs;
 - `texts`: `bassins_note` (how the bassins were drawn) and `small_counts` (the small counts rule, when it
@@ -83,6 +83,14 @@ class BassinPanel:
     filtered: bool  # the shared bassin filter is this bassin alone
 
 
+@dataclass(frozen=True)
+class CarteItems:
+    """`View.items` of the Carte."""
+
+    map: MapInputs  # what the map draws
+    panel: BassinPanel | None  # the selected bassin's panel, None when no bassin is selected
+
+
 def _choice(params: Mapping[str, str], name: str, options: Sequence[str], default: str, what: str) -> str:
     value = params.get(name) or default
     if value not in options:
@@ -154,7 +162,9 @@ def _panel(
     )
 
 
-def build_carte(con: duckdb.DuckDBPyConnection, filters: Filters, params: Mapping[str, str] | None = None) -> View:
+def build_carte(
+    con: duckdb.DuckDBPyConnection, filters: Filters, params: Mapping[str, str] | None = None
+) -> View[CarteItems]:
     """The Carte page for `filters` and the page's choices `params` (see the module docstring). An unknown
     indicator, year, classification, number of classes or basemap is a `ValueError` in French; an unknown
     `bassin_sel` gives no panel."""
@@ -234,7 +244,9 @@ def build_carte(con: duckdb.DuckDBPyConnection, filters: Filters, params: Mappin
         origins=tuple(result.origins),
         illustrative=bool(result.illustrative),
         texts=texts,
-        items={"map": inputs, "panel": _panel(con, filters, inputs, code, labels.departements) if code else None},
+        items=CarteItems(
+            map=inputs, panel=_panel(con, filters, inputs, code, labels.departements) if code else None
+        ),
     )
 
 

@@ -17,6 +17,7 @@ The same value is rendered by the Données et sources page (section « Ce qui a 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
@@ -227,9 +228,17 @@ def _period_list(periods: pd.DataFrame, labels: Labels, limit: int = 8) -> str:
     return " ; ".join(items[:limit]) + more
 
 
+@dataclass(frozen=True)
+class ChangesItems:
+    """`View.items` of « Ce qui a changé »."""
+
+    changes: core.Changes
+    valeurs_ecran: pd.DataFrame  # the changed values as the screen shows them (`screen_values`)
+
+
 def build_changes(
     old_con: duckdb.DuckDBPyConnection, new_con: duckdb.DuckDBPyConnection, params: Mapping[str, str] | None = None
-) -> View:
+) -> View[ChangesItems]:
     """What changed between the versions `old_con` and `new_con` read (in any order), as a View; its context
     (« À propos » of the files) is the newer version with no filter: the comparison is about every measure."""
     del params
@@ -269,5 +278,5 @@ def build_changes(
         tables=tables,
         notices=notices,
         texts=texts,
-        items={"changes": changes, "valeurs_ecran": screen_values(values)},
+        items=ChangesItems(changes=changes, valeurs_ecran=screen_values(values)),
     )

@@ -1,10 +1,10 @@
 """The « Données et sources » page as data: `build_data_sources(con, filters, params) -> View`.
 
 What the page shows, in order: the indicator catalogue (table `catalogue`, and the raw catalogue in
-`items["indicators"]` for its sections by domain), where the figures come from (`items["provenance"]`, the
+`items.indicators` for its sections by domain), where the figures come from (`items.provenance`, the
 `key_figures` = number of measure rows per origin in the current selection), the filtered measures to download
-(table `mesures`, small counts masked; `items["preview"]` for the screen), the data version
-(`items["version"]`, tables `lots` and `journal`). Texts are plain French: the page escapes them where they
+(table `mesures`, small counts masked; `items.preview` for the screen), the data version
+(`items.version`, tables `lots` and `journal`). Texts are plain French: the page escapes them where they
 become Markdown. The page has no choice of its own: `params` is ignored.
 
 The pure French builders of this page (catalogue table, origin counts, dates, lots and journal tables) live
@@ -24,7 +24,7 @@ from observatoire.figures import formatting
 from observatoire.filters import Filters
 from observatoire.text import plain, short_list
 from observatoire.views.context import build_context
-from observatoire.views.model import KeyFigure, Notice, Table, View
+from observatoire.views.model import Context, KeyFigure, Notice, Table, View
 
 TITLE = "Données et sources"
 INTRO = "D'où viennent les chiffres du tableau de bord, comment ils se lisent et comment les télécharger."
@@ -212,9 +212,20 @@ def preview_note(shown: int, total: int) -> str:
     )
 
 
+@dataclass(frozen=True)
+class DataSourcesItems:
+    """`View.items` of the Données et sources page."""
+
+    indicators: pd.DataFrame  # `queries.indicators`: the catalogue's sections
+    provenance: Provenance
+    version: store.DataVersion  # the version read
+    catalogue_context: Context  # the catalogue's files: about every indicator, whatever the filters
+    preview: pd.DataFrame  # the first `PREVIEW_ROWS` measures, as the page shows them
+
+
 def build_data_sources(
     con: duckdb.DuckDBPyConnection, filters: Filters, params: Mapping[str, str] | None = None
-) -> View:
+) -> View[DataSourcesItems]:
     """The Données et sources page of `filters` on the version `con` reads (see the module docstring)."""
     del params  # no choice of its own
     academie = published.academie(con)
@@ -270,11 +281,11 @@ def build_data_sources(
         notices=tuple(notices),
         illustrative=illustrative,
         texts=texts,
-        items={
-            "indicators": indicators,
-            "provenance": provenance,
-            "version": info,
-            "catalogue_context": build_context(con, Filters()),
-            "preview": measures_preview(shown.head(PREVIEW_ROWS)) if not shown.empty else shown,
-        },
+        items=DataSourcesItems(
+            indicators=indicators,
+            provenance=provenance,
+            version=info,
+            catalogue_context=build_context(con, Filters()),
+            preview=measures_preview(shown.head(PREVIEW_ROWS)) if not shown.empty else shown,
+        ),
     )

@@ -1,7 +1,7 @@
 """The « Indicateurs » page as data: `build_indicators(con, filters, params) -> View`.
 
 One indicator in detail: its definition (`texts`), then four tabs — series by breakdown, months of the school
-year, ranking of the bassins, change between two years. Each tab is a `Section` (in `items["sections"]`, tab
+year, ranking of the bassins, change between two years. Each tab is a `Section` (in `items.sections`, tab
 order): its heading, the notices it shows (filters that do not apply, why it is empty), its captions, and the
 keys of its `Figure` and `Table` in the view. The page renders the sections; its downloads (CSV, XLSX, PNG)
 take the view's tables and figures, so screen and files never disagree.
@@ -433,12 +433,26 @@ def _dedupe_sources(results: Sequence[queries.Result]) -> tuple[tuple[str, ...],
     return tuple(s for s, _ in pairs), tuple(o for _, o in pairs)
 
 
-def build_indicators(con: duckdb.DuckDBPyConnection, filters: Filters, params: Mapping[str, str]) -> View:
+@dataclass(frozen=True)
+class IndicatorsItems:
+    """`View.items` of the Indicateurs page: its tabs and the choices they were drawn with."""
+
+    sections: tuple[Section, ...]  # tab order
+    indicateur: str
+    par: str  # the breakdown (`BREAKDOWNS`)
+    annee: str  # the ranking's school year ("" when the period has none)
+    de_annee: str  # the change's first and last school years ("" when the period has fewer than two)
+    a_annee: str
+    annees: tuple[str, ...]  # school years of the filtered period
+
+
+def build_indicators(
+    con: duckdb.DuckDBPyConnection, filters: Filters, params: Mapping[str, str]
+) -> View[IndicatorsItems]:
     """The « Indicateurs » page for `filters` and the page's choices `params` (see the module docstring).
 
     `texts`: the definition block (`indicateur`, `definition`, `unite`, `granularite`, `agregation`,
-    `periode`, `source`). `items`: `sections` (tuple of `Section`, tab order), `indicateur`, `par`, `annee`,
-    `de_annee`, `a_annee`, `annees` (school years of the filtered period). Raises ValueError (French) for an
+    `periode`, `source`). `items`: `IndicatorsItems`. Raises ValueError (French) for an
     unknown indicator, breakdown or year."""
     catalogue = queries.indicators(con)
     ids = [str(i) for i in catalogue["id"]]
@@ -476,18 +490,18 @@ def build_indicators(con: duckdb.DuckDBPyConnection, filters: Filters, params: M
         origins=origins,
         illustrative=any(r.illustrative for r in results),
         texts=texts,
-        items={
-            "sections": tuple(p.section for p in parts),
-            "indicateur": indicator,
-            "par": by,
-            "annee": annee,
-            "de_annee": year_a,
-            "a_annee": year_b,
-            "annees": tuple(years),
-        },
+        items=IndicatorsItems(
+            sections=tuple(p.section for p in parts),
+            indicateur=indicator,
+            par=by,
+            annee=annee,
+            de_annee=year_a,
+            a_annee=year_b,
+            annees=tuple(years),
+        ),
     )
 
 
-def section(view: View, key: str) -> Section:
+def section(view: View[IndicatorsItems], key: str) -> Section:
     """The `Section` `key` of an Indicateurs view."""
-    return next(s for s in view.items["sections"] if s.key == key)
+    return next(s for s in view.items.sections if s.key == key)

@@ -3,11 +3,11 @@
 `params`: the page's own choices, the same values as its URL parameters: `labo` (the lab whose fiche is shown;
 optional). The view holds
 
-- the list: `items["labs"]` (`queries.laboratories(con, filters).data`, the cards), the table `"laboratoires"`
+- the list: `items.labs` (`queries.laboratories(con, filters).data`, the cards), the table `"laboratoires"`
   (what the « Tableau » tab shows; its files join the list cells), `texts["count"]` (« 12 laboratoires sur
   16 »), `texts["labs_source"]`, `notices` (a filter that does not apply, no lab for the filters), and
-  `items["names"]` (code → name of EVERY lab: a shared link may open a lab outside the filters);
-- the fiche of `labo` (`items["fiche"]`, a `LabFiche`, None without `labo` or for an unknown lab): facts,
+  `items.names` (code → name of EVERY lab: a shared link may open a lab outside the filters);
+- the fiche of `labo` (`items.fiche`, a `LabFiche`, None without `labo` or for an unknown lab): facts,
   projects cited by the bilan, the comparison with the académie, and its activity as a `View` of its own
   (`LabFiche.activity`: KPI cards, the bar chart `"activite"`, the table `"activite"`).
 
@@ -168,6 +168,16 @@ def comparison_note(scope: LabScope | None = None) -> str:
 
 
 @dataclass(frozen=True)
+class ActivityItems:
+    """`View.items` of a lab's activity (`LabFiche.activity`)."""
+
+    kpis: tuple[queries.Kpi, ...]  # one per `labo_*` indicator with values; () = no activity (a notice says so)
+    catalogue: pd.DataFrame  # `queries.indicators`
+    rules: small_counts.Policy | None = None  # the small-count policy of the lab's figures
+    main: str = ""  # the indicator of the activity chart
+
+
+@dataclass(frozen=True)
 class LabFiche:
     """The fiche of one lab on the Laboratoires page."""
 
@@ -182,13 +192,13 @@ class LabFiche:
     year: str  # school year of the fiche's PDF (the last of the period)
     comparison_year: str  # "" when the period has no school year (no comparison shown)
     profile: pd.DataFrame  # `queries.lab_profile` rows WITH a value (empty: « Aucune valeur … »)
-    activity: View  # KPI cards (`key_figures`, from `items["kpis"]`), figure and table "activite", their sources
+    activity: View[ActivityItems]  # KPI cards (`key_figures`, from `items.kpis`), figure and table "activite"
     in_filters: bool = True  # False: opened from a link although the filters do not list it
     scope: LabScope | None = None  # the chosen filters its figures answer, and the ones they do not (why)
     comparison_note: str = COMPARISON_NOTE
 
 
-def _activity(con: duckdb.DuckDBPyConnection, scope: LabScope, code: str, name: str) -> View:
+def _activity(con: duckdb.DuckDBPyConnection, scope: LabScope, code: str, name: str) -> View[ActivityItems]:
     """A lab's activity over the period, for the thème / niveau of `scope`: one KPI card per `labo_*` indicator
     with data, the bar chart of its main indicator (not when it would show a small count), the table of every
     year. Its context says the filters applied and the ones not applied."""
@@ -221,7 +231,7 @@ def _activity(con: duckdb.DuckDBPyConnection, scope: LabScope, code: str, name: 
             title=f"Activité — {name}",
             context=context,
             notices=(*notices, Notice(empty, "vide")),
-            items={"kpis": (), "catalogue": catalogue},
+            items=ActivityItems(kpis=(), catalogue=catalogue),
         )
     rules = published.policy(con)  # one lab: its small counts of people are shown « < 5 »
     people = small_counts.people_indicators(catalogue, rules)
@@ -262,7 +272,7 @@ def _activity(con: duckdb.DuckDBPyConnection, scope: LabScope, code: str, name: 
         origins=tuple(sources.values()),
         illustrative=illustrative,
         texts={"table_label": f"activité {name}", "small_counts": small_counts.note(rules)},
-        items={"kpis": kpis, "catalogue": catalogue, "rules": rules, "main": main},
+        items=ActivityItems(kpis=kpis, catalogue=catalogue, rules=rules, main=main),
     )
 
 
@@ -303,9 +313,18 @@ def _fiche(con: duckdb.DuckDBPyConnection, filters: Filters, lab: dict, in_filte
     )
 
 
+@dataclass(frozen=True)
+class LaboratoriesItems:
+    """`View.items` of the Laboratoires page."""
+
+    labs: pd.DataFrame  # the labs of the filters (`queries.laboratories(con, filters).data`)
+    names: Mapping[str, str]  # every lab's code → name (a link may open a lab the filters do not list)
+    fiche: LabFiche | None  # the fiche of the lab chosen (`params["labo"]`), None when none
+
+
 def build_laboratories(
     con: duckdb.DuckDBPyConnection, filters: Filters, params: Mapping[str, str] | None = None
-) -> View:
+) -> View[LaboratoriesItems]:
     """The Laboratoires page for `filters` and the page's choices `params` (see the module docstring)."""
     params = dict(params or {})
     labels = queries.labels(con)
@@ -345,9 +364,9 @@ def build_laboratories(
         origins=tuple(labs.origins),
         illustrative=table.illustrative,
         texts=texts,
-        items={
-            "labs": labs.data,
-            "names": dict(zip(every_lab.data["code"], every_lab.data["nom"])),
-            "fiche": fiche,
-        },
+        items=LaboratoriesItems(
+            labs=labs.data,
+            names=dict(zip(every_lab.data["code"], every_lab.data["nom"])),
+            fiche=fiche,
+        ),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 TRUSTED = ("bilan", "deduit", "import")
 TERRITORY_FILTERS = ("departements", "bassins")
 ILLUSTRATIVE = "illustratif"
+
+ItemsT = TypeVar("ItemsT", covariant=True)
+"""A page's own structured data (`View.items`): one frozen dataclass per page, next to its builder."""
 
 
 def source_line(sources: Sequence[str], origins: Sequence[str] | None = None) -> str:
@@ -198,14 +201,16 @@ class Notice:
 
 
 @dataclass(frozen=True)
-class View:
+class View(Generic[ItemsT]):
     """What one screen page shows for (filters, params), as data (`build_<page>(con, filters, params)`).
 
     Every text is French and already formatted; plain text from files is NOT escaped here (the renderer
     escapes it where it becomes Markdown/HTML). `texts` holds the page's other named sentences (« 12
     laboratoires dans 9 bassins sur 17 »), `items` its page-specific structured data (a map's inputs, a
-    list of lab cards), both plain data. The screen renders it; CSV/XLSX/PNG exports take their tables and
-    figures from it, with `context` and each element's source and illustrative flag."""
+    list of lab cards), both plain data; `items` is typed: a frozen dataclass per page (`OverviewItems`,
+    `CarteItems`…, next to each builder), read as attributes (`view.items.map`) and checked by mypy. The screen
+    renders it; CSV/XLSX/PNG exports take their tables and figures from it, with `context` and each element's
+    source and illustrative flag."""
 
     page: str  # "vue_ensemble", "carte", "indicateurs", "laboratoires", "projets", "donnees"
     title: str
@@ -219,7 +224,7 @@ class View:
     origins: tuple[str, ...] = ()  # origin of each of `sources` (same order)
     illustrative: bool = False
     texts: Mapping[str, str] = field(default_factory=dict)
-    items: Mapping[str, Any] = field(default_factory=dict)
+    items: ItemsT = field(kw_only=True)
 
     def figure(self, key: str) -> Figure | None:
         return next((f for f in self.figures if f.key == key), None)

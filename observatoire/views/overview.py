@@ -1,9 +1,9 @@
 """The « Vue d'ensemble » page as data: `build_overview(con, filters, params) -> View`.
 
 What the page shows, in order: the subtitle (territory, year of the key figures, period of the curves), the KPI
-cards (`key_figures`, each with its screen `Card`; `items["kpis"]`: the `queries.Kpi` they are formatted from),
+cards (`key_figures`, each with its screen `Card`; `items.kpis`: the `queries.Kpi` they are formatted from),
 the filters that do not reach some cards (notices « filtre »), the labs covered (`texts`), and the small map of
-the bassins (`items["map"]`, an `OverviewMap`: its values, classes, labs, legend and sources). Texts are plain
+the bassins (`items.map`, an `OverviewMap`: its values, classes, labs, legend and sources). Texts are plain
 French (the page escapes them where they become Markdown). The page has no choice of its own: `params` is
 ignored.
 """
@@ -57,6 +57,22 @@ class OverviewMap:
     niveau_labels: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class OverviewItems:
+    """`View.items` of the overview."""
+
+    kpis: tuple[queries.Kpi, ...]  # what the key figures are formatted from
+    kpi_rules: small_counts.Policy | None  # the small-count policy of the cards (a bassin chosen), else None
+    catalogue: pd.DataFrame  # `queries.indicators`
+    labs_illustrative: bool  # the labs' list has an illustrative row
+    labs_ignored: tuple[str, ...]  # the labs' query notes: filters it does not apply
+    n_labs: int  # labs open during `year`
+    n_bassins: int  # bassins holding them
+    total_bassins: int  # bassins in the territory chosen
+    year: str | None  # the school year of the key figures (the last published when none)
+    map: OverviewMap | None  # the small map, None when it has no value (`texts["map_empty"]` says why)
+
+
 def _kpi_sources(kpis: tuple[queries.Kpi, ...]) -> tuple[list[str], list[str]]:
     sources: list[str] = []
     origins: list[str] = []
@@ -71,7 +87,7 @@ def _kpi_sources(kpis: tuple[queries.Kpi, ...]) -> tuple[list[str], list[str]]:
 
 def build_overview(
     con: duckdb.DuckDBPyConnection, filters: Filters, params: Mapping[str, str] | None = None
-) -> View:
+) -> View[OverviewItems]:
     """The overview of `filters` on the version `con` reads (see the module docstring)."""
     del params  # no choice of its own
     labels = queries.labels(con)
@@ -176,16 +192,16 @@ def build_overview(
         origins=tuple(origins),
         illustrative=illustrative,
         texts=texts,
-        items={
-            "kpis": kpis,
-            "kpi_rules": rules,
-            "catalogue": catalogue,
-            "labs_illustrative": bool(labs.illustrative),
-            "labs_ignored": tuple(labs.ignored),
-            "n_labs": len(open_labs),
-            "n_bassins": n_bassins,
-            "total_bassins": total,
-            "year": annee,
-            "map": small_map,
-        },
+        items=OverviewItems(
+            kpis=kpis,
+            kpi_rules=rules,
+            catalogue=catalogue,
+            labs_illustrative=bool(labs.illustrative),
+            labs_ignored=tuple(labs.ignored),
+            n_labs=len(open_labs),
+            n_bassins=n_bassins,
+            total_bassins=total,
+            year=annee,
+            map=small_map,
+        ),
     )

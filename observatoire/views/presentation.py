@@ -500,7 +500,7 @@ def build_presentation(
     from observatoire.views.overview import build_overview  # the overview builds on this module's key_figure
 
     overview = build_overview(con, filters)  # the key figures ARE the overview's cards
-    kpis = list(overview.items["kpis"])
+    kpis = list(overview.items.kpis)
     year = (
         cards.kpi_year_text([k for k in kpis if k.valeur is not None])
         or cards.kpi_year_text(kpis)

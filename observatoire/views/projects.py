@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
@@ -77,9 +78,19 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n > 1 else ''}"
 
 
+@dataclass(frozen=True)
+class ProjectsItems:
+    """`View.items` of the Projets page."""
+
+    search: str  # the search typed ("" = none)
+    n_projects: int  # « Projet » rows of the filtered list
+    n_heures: int  # « Heure numérique » rows
+    total: int  # every project and heure numérique of the académie
+
+
 def build_projects(
     con: duckdb.DuckDBPyConnection, filters: Filters, params: Mapping[str, str] | None = None
-) -> View:
+) -> View[ProjectsItems]:
     """The Projets page of `filters` and `params["recherche"]` (the search text) on the version `con` reads."""
     query = str((params or {}).get(SEARCH_PARAM, "")).strip()
     # publics and period do not reach the catalogue: one query result for every value of them
@@ -126,5 +137,5 @@ def build_projects(
         origins=tuple(result.origins),
         illustrative=bool(result.illustrative),
         texts=texts,
-        items={"search": query, "n_projects": n_projects, "n_heures": n_hn, "total": total},
+        items=ProjectsItems(search=query, n_projects=n_projects, n_heures=n_hn, total=total),
     )

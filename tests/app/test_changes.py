@@ -72,7 +72,7 @@ def test_the_section_shows_the_last_publication_by_default(store_root):
     shown = next(
         d.value for d in at.dataframe if "Changement" in d.value.columns and "Publié par" in d.value.columns
     )
-    assert shown.equals(expected.items["valeurs_ecran"])
+    assert shown.equals(expected.items.valeurs_ecran)
     assert set(shown["Publié par"]) == {"Claire Éditrice"} and "None" not in shown.to_csv()
     keys = {b.proto.id.split("-")[-1] for b in at.get("download_button")}
     assert any("chg_valeurs_csv" in k for k in keys) and any("chg_valeurs_xlsx" in k for k in keys)

@@ -110,7 +110,7 @@ def test_map_colours_and_markers_equal_the_reference_query(con):
     for filters in _grid(con):
         labs = _reference(con, filters)
         view = build_carte(con, filters, {"indicateur": "labo_nombre"})
-        inputs = view.items["map"]
+        inputs = view.items.map
         assert inputs.indicator == "labo_nombre", filters
         table = view.table("bassins").frame
         assert table["Valeur (nombre)"].fillna(0).sum() == len(labs), filters
@@ -143,7 +143,7 @@ def test_lab_list_equals_the_reference_query(con):
         labs = _reference(con, filters)
         view = build_laboratories(con, filters, {})
         assert view.text("count").startswith(_lab_heading(labs)), (filters, view.text("count"))
-        assert len(view.table("laboratoires").frame) == len(view.items["labs"]), filters
+        assert len(view.table("laboratoires").frame) == len(view.items.labs), filters
 
 
 # --------------------------------------------------------------------------- app-level samples (AppTest)

@@ -339,7 +339,7 @@ def test_the_page_shows_its_view(app, con, case):
     at = _open(app, **params)
     assert at.session_state["filters"] == filters
     view = _page_view(at, con)
-    sections = view.items["sections"]
+    sections = view.items.sections
     markdown = " ".join(texts(at.markdown))
     assert view.text("indicateur") in markdown and view.text("definition") in markdown
     captions = texts(at.caption)

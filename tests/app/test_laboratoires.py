@@ -159,7 +159,7 @@ def test_the_page_renders_the_view_and_its_downloads_say_what_the_view_says(app,
     at = _open(app, dep="57", labo="lab-cirey")
     assert view.text("count") in texts(at.subheader)
     assert list(_labs_table(at)["Laboratoire"]) == list(view.table("laboratoires").frame["Laboratoire"])
-    fiche = view.items["fiche"]
+    fiche = view.items.fiche
     assert not fiche.in_filters and f"### {fiche.name}" in texts(at.markdown)
 
     def about(data: bytes) -> dict[str, str]:

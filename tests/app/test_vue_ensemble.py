@@ -220,6 +220,6 @@ def test_the_page_renders_its_view(app, con, params, filters):
         assert view.text("labs_source") in captions
     info = " ".join(texts(at.info))
     assert all(n.text in info for n in view.notices if n.kind == "filtre")
-    small = view.items["map"]
+    small = view.items.map
     assert f"**{view.text('map_title')}**" in markdown
     assert any(m.startswith(f"**Légende — {small.indicator_label}, {small.year}**") for m in markdown)

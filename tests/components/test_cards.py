@@ -465,6 +465,7 @@ def _grid_args(kpis: list) -> tuple:
         title="",
         context=Context("Académie", (), "2023-2024", 1, "01/01/2026"),
         notices=tuple(Notice(n, "filtre") for n in cards.merged_notes(kpis)),
+        items=None,
     )
     return figures, view
 

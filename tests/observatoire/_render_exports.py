@@ -46,7 +46,7 @@ def main(out: Path, with_streamlit: bool) -> None:
     map_view = Figure(
         "carte",
         table.title,
-        static_figure(carte.items["map"], *layers),
+        static_figure(carte.items.map, *layers),
         table.title,
         table.source,
         table.illustrative,

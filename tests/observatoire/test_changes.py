@@ -158,7 +158,7 @@ def test_the_view_in_french_with_paris_times(repo):
     assert table["Territoire"].tolist() == [config.academie().nom] * 2
     assert table["Publié le (heure de Paris)"].tolist() == [when, when]
     assert table["Nouvelle valeur"].tolist() == [70_000_000.0, 71_000_000.5]  # numbers stay numbers (files)
-    screen = view.items["valeurs_ecran"]
+    screen = view.items.valeurs_ecran
     assert screen["Ancienne valeur"].tolist() == ["64\u202f500\u202f000", ""]  # no « None », no « nan »
     assert screen["Nouvelle valeur"].tolist() == ["70\u202f000\u202f000", "71\u202f000\u202f000,5"]
     assert screen["Version"].tolist() == ["n° 2", "n° 2"]

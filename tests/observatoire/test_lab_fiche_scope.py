@@ -37,12 +37,12 @@ GRID = [  # each fiche is a whole view: a few cases (the machine is shared), eve
 
 
 def _fiche(con, filters: Filters, code: str):
-    return build_laboratories(con, filters, {"labo": code}).items["fiche"]
+    return build_laboratories(con, filters, {"labo": code}).items.fiche
 
 
 def _activity_value(fiche, indicator: str) -> float:
     """The value of the fiche's activity card `indicator` for YEAR (0 when the lab has none)."""
-    kpi = next((k for k in fiche.activity.items["kpis"] if k.indicateur == indicator), None)
+    kpi = next((k for k in fiche.activity.items.kpis if k.indicateur == indicator), None)
     if kpi is None:
         return 0.0
     values = dict(zip(kpi.annees, kpi.historique))
@@ -56,7 +56,7 @@ def _activity_value(fiche, indicator: str) -> float:
 )
 def test_the_fiches_of_the_listed_labs_add_up_to_the_overview(con, filters):
     overview = build_overview(con, filters)
-    kpi = next(k for k in overview.items["kpis"] if k.indicateur == "labo_personnes")
+    kpi = next(k for k in overview.items.kpis if k.indicateur == "labo_personnes")
     assert kpi.annee == YEAR and kpi.valeur
     labs = queries.laboratories(con, filters).data["code"]
     assert len(labs) >= 1
@@ -73,7 +73,7 @@ def test_the_fiches_of_the_listed_labs_add_up_to_the_overview(con, filters):
 
 def test_the_issue_case_forbach(con):
     """Moselle + IA + Collège: 1 952 people for the two IA labs together, Forbach's part on its fiche."""
-    overview = next(k for k in build_overview(con, ISSUE).items["kpis"] if k.indicateur == "labo_personnes")
+    overview = next(k for k in build_overview(con, ISSUE).items.kpis if k.indicateur == "labo_personnes")
     per_lab = queries.series(
         con, "labo_personnes", ISSUE.with_(departements=()), by="laboratoire", annual=True, periods=(YEAR, YEAR)
     ).data.set_index("groupe")["valeur"]
@@ -166,9 +166,7 @@ def test_the_pdf_fiche_has_the_screen_figures_for_the_same_filters(con):
     assert "pour Programmation et intelligence artificielle, Collège" in fiche.subtitle
     text = _pdf_text(pdf.fiche_pdf(fiche, image=False))
     assert "Thématique : Programmation et intelligence artificielle" in text and "Niveau : Collège" in text
-    value = cards.kpi_value_text(
-        next(k for k in screen.activity.items["kpis"] if k.indicateur == "labo_personnes")
-    )
+    value = cards.kpi_value_text(next(k for k in screen.activity.items.kpis if k.indicateur == "labo_personnes"))
     assert value.replace("\u202f", " ") in text
 
 
@@ -197,11 +195,11 @@ def test_the_carte_popup_of_a_lab_gives_the_fiche_figure(con):
     from observatoire.views.carte import build_carte
 
     view = build_carte(con, ISSUE, {"indicateur": "labo_personnes", "annee": YEAR})
-    rows = dict((label, value) for label, value, _ in view.items["map"].lab_figures["lab-forbach"])
+    rows = dict((label, value) for label, value, _ in view.items.map.lab_figures["lab-forbach"])
     fiche = _activity_value(_fiche(con, ISSUE, "lab-forbach"), "labo_personnes")
     label = "Personnes concernées (Programmation et intelligence artificielle, Collège)"
     assert rows[label] == formatting.number(fiche)
-    plain = build_carte(con, Filters(), {"indicateur": "labo_personnes", "annee": YEAR}).items["map"]
+    plain = build_carte(con, Filters(), {"indicateur": "labo_personnes", "annee": YEAR}).items.map
     assert dict((lbl, v) for lbl, v, _ in plain.lab_figures["lab-forbach"])[
         "Personnes concernées"
     ] == formatting.number(_activity_value(_fiche(con, Filters(), "lab-forbach"), "labo_personnes"))

@@ -634,7 +634,7 @@ def test_the_overview_of_a_partial_year_says_the_rule_and_keeps_its_map(partial_
 
     view = build_overview(partial_con, Filters())
     assert "chiffres clés : 2024-2025 quand disponible, sinon 2023-2024" in view.subtitle
-    assert view.items["map"] is not None and view.items["map"].year == "2023-2024"
+    assert view.items.map is not None and view.items.map.year == "2023-2024"
     assert view.text("map_title").startswith("Personnes concernées par les laboratoires par bassin, 2023-2024 (")
     assert "2024-2025 pas encore publiée" in view.text("map_title")
     notes = {f.label: f.year_note for f in view.key_figures}

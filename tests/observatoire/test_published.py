@@ -57,7 +57,7 @@ def _shown(con: duckdb.DuckDBPyConnection) -> dict:
     """What a page drawn from this version says: académie, bilan, threshold, map centre, the bassin's name on the
     map layer, in the labels and on the Carte's values."""
     acad = published.academie(con)
-    carte = build_carte(con, Filters(), {"indicateur": "labo_personnes"}).items["map"]
+    carte = build_carte(con, Filters(), {"indicateur": "labo_personnes"}).items.map
     return {
         "academie": acad.nom,
         "bilan": acad.bilan,
@@ -69,7 +69,7 @@ def _shown(con: duckdb.DuckDBPyConnection) -> dict:
         "context": build_context(con, Filters()).academie,
         "total": queries.dimension_labels(con, "total"),
         "overview": build_overview(con, Filters(), {}).subtitle,
-        "provenance": build_data_sources(con, Filters(), {}).items["provenance"].threshold,
+        "provenance": build_data_sources(con, Filters(), {}).items.provenance.threshold,
     }
 
 
@@ -130,7 +130,7 @@ def test_a_version_of_schema_4_opens_and_reads_the_reference_folder(old_store):
             (config.REFERENCE_DIR / "bassins.geojson").read_text(encoding="utf-8")
         )
         assert build_overview(con, Filters(), {}).subtitle.startswith(config.academie().nom)
-        assert build_carte(con, Filters(), {"indicateur": "labo_personnes"}).items["map"].codes
+        assert build_carte(con, Filters(), {"indicateur": "labo_personnes"}).items.map.codes
 
 
 def test_the_migration_stores_the_files_when_the_folder_is_the_one_published(old_store):
@@ -179,12 +179,12 @@ def test_an_academie_without_the_optional_keys_draws_every_view(data, tmp_path):
         assert acad.bilan_source == raw["bilan"] and acad.projection == raw["carte"]["centre"][0]
         first_kpi = con.execute("SELECT id FROM indicateurs ORDER BY coalesce(kpi, 99), id LIMIT 1").fetchone()[0]
         assert map_indicator(con) == first_kpi
-        assert build_overview(con, Filters(), {}).items["map"].indicator == first_kpi
-        assert build_indicators(con, Filters(), {}).items["indicateur"] == queries.indicators(con)["id"].iloc[0]
-        assert build_carte(con, Filters(), {}).items["map"].indicator
+        assert build_overview(con, Filters(), {}).items.map.indicator == first_kpi
+        assert build_indicators(con, Filters(), {}).items.indicateur == queries.indicators(con)["id"].iloc[0]
+        assert build_carte(con, Filters(), {}).items.map.indicator
         deck = build_presentation(con, Filters())
         assert [s.kind for s in deck.slides].count("evolution") >= 1
         lab = str(queries.laboratories(con, Filters()).data["code"].iloc[0])
-        fiche = build_laboratories(con, Filters(), {"labo": lab}).items["fiche"]
-        assert fiche is not None and fiche.activity.items["kpis"]  # every per-lab indicator, in catalogue order
+        fiche = build_laboratories(con, Filters(), {"labo": lab}).items.fiche
+        assert fiche is not None and fiche.activity.items.kpis  # every per-lab indicator, in catalogue order
         assert build_context(con, Filters()).drane == "DRANE Nancy-Metz"

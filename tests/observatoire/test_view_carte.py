@@ -35,7 +35,7 @@ def _expected_map(con, filters: Filters, indicator: str, year: str, method: str 
 def _check_view(con, view: View, filters: Filters, indicator: str = "labo_personnes") -> MapInputs:
     year = _year(con)
     result, classes, labs, unit, mask = _expected_map(con, filters, indicator, year)
-    inputs = view.items["map"]
+    inputs = view.items.map
     assert isinstance(inputs, MapInputs)
     pd.testing.assert_frame_equal(inputs.values, result.data)
     assert inputs.classes == classes
@@ -87,12 +87,12 @@ def test_academie(con):
     view = build_carte(con, Filters(), PARAMS)
     inputs = _check_view(con, view, Filters())
     assert len(inputs.codes) == 17 and len(inputs.labs) == 16
-    assert view.context.filters == () and view.items["panel"] is None
+    assert view.context.filters == () and view.items.panel is None
     assert not view.notices
     assert view.title == "Carte des bassins" and view.page == "carte"
     # defaults when the page's choices are absent: the same view
     default = build_carte(con, Filters(), {})
-    assert default.items["map"].indicator == "labo_personnes" and default.items["map"].basemap == "aucun"
+    assert default.items.map.indicator == "labo_personnes" and default.items.map.basemap == "aucun"
     pd.testing.assert_frame_equal(default.table("bassins").frame, view.table("bassins").frame)
 
 
@@ -102,7 +102,7 @@ def test_one_departement_and_its_bassin_panel(con):
     inputs = _check_view(con, view, filters)
     assert inputs.codes and all(c.startswith("57-") for c in inputs.codes)
     assert view.context.filters == ("Département : 57 — Moselle",)
-    panel = view.items["panel"]
+    panel = view.items.panel
     assert isinstance(panel, BassinPanel)
     year = _year(con)
     values = inputs.values.set_index("code")
@@ -121,12 +121,12 @@ def test_one_departement_and_its_bassin_panel(con):
     assert panel.scope_note == "parmi les bassins des départements choisis" and not panel.filtered
     # the map does not depend on the bassin selected
     plain = build_carte(con, filters, PARAMS)
-    pd.testing.assert_frame_equal(plain.items["map"].values, inputs.values)
-    assert plain.items["map"].classes == inputs.classes and plain.items["panel"] is None
+    pd.testing.assert_frame_equal(plain.items.map.values, inputs.values)
+    assert plain.items.map.classes == inputs.classes and plain.items.panel is None
     # a bassin outside the view: no panel; the bassin filtered on: said
-    assert build_carte(con, filters, {**PARAMS, "bassin_sel": "54-nancy"}).items["panel"] is None
+    assert build_carte(con, filters, {**PARAMS, "bassin_sel": "54-nancy"}).items.panel is None
     chosen = build_carte(con, Filters(bassins=("57-metz",)), {**PARAMS, "bassin_sel": "57-metz"})
-    assert chosen.items["panel"].filtered and chosen.items["panel"].scope_note == "dans l'académie"
+    assert chosen.items.panel.filtered and chosen.items.panel.scope_note == "dans l'académie"
 
 
 def test_a_theme_and_niveau_change_the_labs(con):
@@ -198,7 +198,7 @@ def test_unknown_choices_are_refused_in_french(con):
 
 def test_static_image_is_drawn_from_the_view(con):
     """The PNG of the map: each bassin of the view filled with the colour of its class, its legend the view's."""
-    inputs = build_carte(con, Filters(departements=("54",)), PARAMS).items["map"]
+    inputs = build_carte(con, Filters(departements=("54",)), PARAMS).items.map
     figure = static_figure(inputs, published.geojson(con, "bassins"), published.geojson(con, "departements"))
     fills = {t.name: t.fillcolor for t in figure.data if t.fillcolor}
     for code, name, index in zip(inputs.codes, inputs.values["nom"], inputs.classes.bins):

@@ -35,9 +35,9 @@ def test_the_catalogue(con, views):
     assert catalogue.frame["Indicateur clé"].sum() == indicators["kpi"].notna().sum()
     assert catalogue.title == ds.CATALOGUE_TITLE and catalogue.source == ds.CATALOGUE_SOURCE
     assert not catalogue.illustrative
-    assert view.items["indicators"].equals(indicators)
+    assert view.items.indicators.equals(indicators)
     # the catalogue does not depend on the filters: its files carry a context without filter
-    assert view.items["catalogue_context"].filters == ()
+    assert view.items.catalogue_context.filters == ()
     assert view.context.filters == filter_lines(MOSELLE, queries.labels(con)) != ()
 
 
@@ -76,7 +76,7 @@ def test_the_measures_to_download(con, views, name):
     pd.testing.assert_frame_equal(table.frame, expected)
     assert table.illustrative == view.illustrative == bool((measures["origine"] == config.ILLUSTRATIVE).any())
     assert (table.title, table.unit, table.source) == (ds.MEASURES_TITLE, ds.MEASURES_UNIT, ds.MEASURES_SOURCE)
-    preview = view.items["preview"]
+    preview = view.items.preview
     assert len(preview) == min(len(measures), ds.PREVIEW_ROWS) and list(preview.columns) == list(measures.columns)
     assert bool(view.text("preview")) == (len(measures) > ds.PREVIEW_ROWS)
     measures = measures.head(ds.PREVIEW_ROWS)
@@ -101,7 +101,7 @@ def test_a_sub_theme_is_read_at_its_main_theme_and_said(con, views):
 
 def test_a_filter_that_empties_the_selection(views):
     view = views["vide"]
-    assert view.table("mesures").frame.empty and view.items["preview"].empty
+    assert view.table("mesures").frame.empty and view.items.preview.empty
     assert [n.text for n in view.notices if n.kind == "vide"] == [ds.NO_MEASURE]
     assert all(f.raw == 0 and f.delta == "—" for f in view.key_figures)
     assert not view.illustrative
@@ -111,7 +111,7 @@ def test_a_filter_that_empties_the_selection(views):
 def test_provenance_and_version_are_the_store(con, views):
     view = views["academie"]
     labs = queries.catalogue(con, "laboratoires")
-    facts = view.items["provenance"]
+    facts = view.items.provenance
     academie = config.academie()
     assert (facts.n_labs, facts.n_illustrative_labs) == (
         len(labs),
@@ -124,7 +124,7 @@ def test_provenance_and_version_are_the_store(con, views):
     )
     assert facts.threshold == small_counts.policy().threshold
     version = store.data_version(con)
-    assert view.items["version"] == version
+    assert view.items.version == version
     assert view.text("version") == f"n° {version.numero}" and version.empreinte in view.text("version_help")
     assert view.text("version_date") == ds.french_datetime(version.construite_le)
     assert view.text("lots_actifs") == str(version.lots_actifs)

@@ -31,7 +31,7 @@ def _drawn(figure) -> dict[tuple[str, str], float]:
 
 
 def _sections(view) -> list[str]:
-    return [s.key for s in view.items["sections"]]
+    return [s.key for s in view.items.sections]
 
 
 def test_academie_view_equals_the_core_queries(con):
@@ -40,8 +40,8 @@ def test_academie_view_equals_the_core_queries(con):
     years = queries.school_years(con)
     assert (view.page, view.title, view.subtitle) == ("indicateurs", "Indicateurs", meta["libelle"])
     assert view.context.filters == () and view.context.filters_text == "Aucun filtre (toute l'académie)"
-    assert view.items["indicateur"] == "ent_visites" and view.items["par"] == "total"
-    assert (view.items["annee"], view.items["de_annee"], view.items["a_annee"]) == (years[-1], years[0], years[-1])
+    assert view.items.indicateur == "ent_visites" and view.items.par == "total"
+    assert (view.items.annee, view.items.de_annee, view.items.a_annee) == (years[-1], years[0], years[-1])
     # the definition block
     assert view.text("indicateur") == meta["libelle"] and view.text("definition") == meta["definition"]
     assert view.text("unite") == "visites" and view.text("source") == meta["source"]
@@ -50,7 +50,7 @@ def test_academie_view_equals_the_core_queries(con):
     assert view.text("periode") == f"{years[0]} à {years[-1]}"
     # four tabs, in order, each with its figure and its table
     assert _sections(view) == list(indicators.SECTION_KEYS)
-    assert [s.tab for s in view.items["sections"]] == list(indicators.TABS)
+    assert [s.tab for s in view.items.sections] == list(indicators.TABS)
     assert [f.key for f in view.figures] == [t.key for t in view.tables] == list(indicators.SECTION_KEYS)
     # series: the académie line, drawn and tabulated
     result = queries.series(con, "ent_visites", Filters(), by="total", annual=True)
@@ -136,7 +136,7 @@ def test_a_theme_filter_changes_the_content(con):
 def test_a_niveau_filter_that_does_not_apply_is_said_in_every_tab(con):
     view = _build(con, Filters(niveaux=("college",)), indicateur="ent_visites")
     plain = _build(con, indicateur="ent_visites")
-    for section in view.items["sections"]:
+    for section in view.items.sections:
         kinds = [n.kind for n in section.notices]
         assert kinds == ["filtre"], (section.key, section.notices)
         assert "Filtre niveau : ne s'applique pas" in section.notices[0].text
@@ -167,7 +167,7 @@ def test_a_filter_that_empties_tabs_says_why(con):
     evolution = indicators.section(one_year, "evolution")
     assert evolution.heading == "" and [n.kind for n in evolution.notices] == ["vide"]
     assert "qu'une année scolaire" in evolution.notices[0].text
-    assert one_year.items["annee"] == "2022-2023" and one_year.text("periode") == "2022-2023"
+    assert one_year.items.annee == "2022-2023" and one_year.text("periode") == "2022-2023"
     # the same year twice
     same = _build(con, de_annee="2022-2023", a_annee="2022-2023")
     evolution = indicators.section(same, "evolution")
@@ -243,7 +243,7 @@ def test_the_view_is_plain_picklable_data(con):
     """`components.context.view` caches it with st.cache_data (pickled): it must survive a round trip."""
     view = _build(con, Filters(departements=("57",)), indicateur="ent_visites", par="bassin")
     copy = pickle.loads(pickle.dumps(view))
-    assert copy.items["sections"] == view.items["sections"] and copy.texts == view.texts
+    assert copy.items.sections == view.items.sections and copy.texts == view.texts
     pd.testing.assert_frame_equal(copy.table("series").frame, view.table("series").frame)
     for figure in view.figures:
         assert json.loads(copy.figure(figure.key).figure.to_json()) == json.loads(figure.figure.to_json())

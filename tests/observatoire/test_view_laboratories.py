@@ -24,7 +24,7 @@ def _check_list(con, filters: Filters):
     total = len(queries.laboratories(con, Filters()).data)
     assert view.page == "laboratoires" and view.title == "Laboratoires numériques"
     assert view.text("count") == cards.count_text(len(labs.data), total)
-    assert list(view.items["labs"]["code"]) == list(labs.data["code"])
+    assert list(view.items.labs["code"]) == list(labs.data["code"])
     table = view.table("laboratoires")
     pd.testing.assert_frame_equal(table.frame, cards.labs_table(labs.data, queries.labels(con)))
     # one answer about the origin of the list (before: « Source : données illustratives (générées) » beside
@@ -36,7 +36,7 @@ def _check_list(con, filters: Filters):
     assert table.illustrative == view.illustrative == (bool(labs.illustrative) or partly)
     assert (view.sources, view.origins) == (tuple(labs.sources), tuple(labs.origins))
     assert [n.text for n in view.notices if n.kind == "filtre"] == list(labs.ignored)
-    assert len(view.items["names"]) == total and view.items["fiche"] is None
+    assert len(view.items.names) == total and view.items.fiche is None
     if not labs.empty:
         assert view.text("labs_source") == cards.labs_source_text(labs.data["source"], config.academie().bilan)
     return view, labs
@@ -70,7 +70,7 @@ def test_filters_that_empty_the_list(con):
 def test_fiche_of_a_lab_cited_by_the_bilan(con):
     year = queries.school_years(con)[-1]
     view = build_laboratories(con, Filters(), {"labo": LAB_CITED})
-    fiche = view.items["fiche"]
+    fiche = view.items.fiche
     assert isinstance(fiche, LabFiche) and fiche.code == LAB_CITED and fiche.in_filters
     lab = queries.laboratories(con, Filters()).data.set_index("code").loc[LAB_CITED]
     assert fiche.name == lab["nom"] and fiche.source == f"Source : {lab['source']}"
@@ -91,7 +91,7 @@ def test_fiche_of_a_lab_cited_by_the_bilan(con):
     assert activity.context.filters == ()
     series = queries.series(con, "labo_personnes", Filters(), by="laboratoire", annual=True)
     mine = cards.lab_rows(series.data, LAB_CITED)
-    kpi = next(k for k in activity.items["kpis"] if k.indicateur == "labo_personnes")
+    kpi = next(k for k in activity.items.kpis if k.indicateur == "labo_personnes")
     assert kpi == cards.lab_activity_kpi(queries.indicator(con, "labo_personnes"), mine)
     chart = activity.figure("activite")
     assert chart is not None and list(chart.figure.data[0].y) == list(mine.sort_values("periode")["valeur"])
@@ -111,21 +111,21 @@ def test_fiche_of_a_lab_cited_by_the_bilan(con):
 def test_fiche_filters_and_period(con):
     years = queries.school_years(con)
     # a lab outside the filters keeps its fiche (a shared link), said by `in_filters`
-    fiche = build_laboratories(con, Filters(departements=("57",)), {"labo": LAB_CITED}).items["fiche"]
+    fiche = build_laboratories(con, Filters(departements=("57",)), {"labo": LAB_CITED}).items.fiche
     assert fiche is not None and not fiche.in_filters
     # the period chooses the comparison year and the activity's years; the fiche's context says the period
     first = build_laboratories(
         con, Filters(periode_debut=years[0], periode_fin=years[0]), {"labo": LAB_CITED}
-    ).items["fiche"]
+    ).items.fiche
     assert first.comparison_year == first.year == years[0]
     assert first.activity.context.filters == (f"Années scolaires : {years[0]} à {years[0]}",)
-    assert first.activity.items["kpis"] == ()  # lab-cirey: no activity that year (below)
+    assert first.activity.items.kpis == ()  # lab-cirey: no activity that year (below)
     # an unknown lab: no fiche
-    assert build_laboratories(con, Filters(), {"labo": "lab-inconnu"}).items["fiche"] is None
+    assert build_laboratories(con, Filters(), {"labo": "lab-inconnu"}).items.fiche is None
 
 
 def test_illustrative_lab(con):
-    fiche = build_laboratories(con, Filters(), {"labo": LAB_ILLUSTRATIVE}).items["fiche"]
+    fiche = build_laboratories(con, Filters(), {"labo": LAB_ILLUSTRATIVE}).items.fiche
     assert fiche.origin == "illustratif" and fiche.projects.empty and fiche.projects_source == ""
     assert fiche.source == "Source : laboratoire illustratif (lieu plausible, non cité par le bilan)."
     assert (
@@ -138,9 +138,9 @@ def test_no_activity_is_a_notice(con):
     """lab-cirey has no activity in the first school year of the demo data: no card, no chart, no table, the
     « Aucune activité » notice (the page renders it as an empty state)."""
     first = queries.school_years(con)[0]
-    fiche = build_laboratories(con, Filters(periode_debut=first, periode_fin=first), {"labo": LAB_CITED}).items[
-        "fiche"
-    ]
+    fiche = build_laboratories(
+        con, Filters(periode_debut=first, periode_fin=first), {"labo": LAB_CITED}
+    ).items.fiche
     assert cards.lab_rows(
         queries.series(
             con, "labo_personnes", Filters(periode_debut=first, periode_fin=first), by="laboratoire", annual=True
@@ -148,5 +148,5 @@ def test_no_activity_is_a_notice(con):
         LAB_CITED,
     ).empty
     activity = fiche.activity
-    assert activity.items["kpis"] == () and not activity.figures and not activity.tables
+    assert activity.items.kpis == () and not activity.figures and not activity.tables
     assert [(n.kind, n.text) for n in activity.notices] == [("vide", NO_ACTIVITY)]

@@ -37,13 +37,13 @@ def test_key_figures_are_the_cards(con, views, name):
     filters, view = CASES[name], views[name]
     kpis = queries.kpis(con, filters)
     assert view.page == "vue_ensemble" and view.title == "Observatoire du numérique éducatif"
-    assert view.items["kpis"] == tuple(kpis)
+    assert view.items.kpis == tuple(kpis)
     rules = small_counts.policy() if filters.bassins else None
-    assert view.items["kpi_rules"] == rules
+    assert view.items.kpi_rules == rules
     assert [f.label for f in view.key_figures] == [k.libelle for k in kpis]
     assert [f.value for f in view.key_figures] == [cards.kpi_value_text(k, rules=rules) for k in kpis]
     assert [f.source for f in view.key_figures] == [cards.kpi_caption(k) for k in kpis]
-    assert list(view.items["catalogue"]["id"]) == list(queries.indicators(con)["id"])
+    assert list(view.items.catalogue["id"]) == list(queries.indicators(con)["id"])
     # the screen card is formatted with the key figure, from the same Kpi (the page draws nothing else)
     meta = queries.indicators(con).set_index("id")
     for figure, kpi in zip(view.key_figures, kpis, strict=True):
@@ -79,8 +79,8 @@ def test_subtitle_and_labs_covered(con, views, name):
     total = cards.bassins_in_scope(queries.catalogue(con, "bassins"), filters.departements, filters.bassins)
     n_bassins = open_labs["bassin"].nunique() if not open_labs.empty else 0
     assert view.text("coverage") == cards.coverage_text(len(open_labs), n_bassins, total)
-    assert view.items["labs_illustrative"] == listed.illustrative
-    assert view.items["labs_ignored"] == tuple(listed.ignored)
+    assert view.items.labs_illustrative == listed.illustrative
+    assert view.items.labs_ignored == tuple(listed.ignored)
     if open_labs.empty:
         assert view.text("opening_note") == "" and view.text("labs_source") == ""
     else:
@@ -90,22 +90,22 @@ def test_subtitle_and_labs_covered(con, views, name):
 
 def test_filters_change_the_content(views):
     """A département and a thème narrow the labs; a bassin without lab empties that part (and not the cards)."""
-    academie = views["academie"].items["n_labs"]
-    assert 0 < views["moselle"].items["n_labs"] < academie
-    assert 0 < views["webmedias"].items["n_labs"] < academie
+    academie = views["academie"].items.n_labs
+    assert 0 < views["moselle"].items.n_labs < academie
+    assert 0 < views["webmedias"].items.n_labs < academie
     assert views["webmedias"].notices  # the thème does not reach some cards: said
     assert views["academie"].subtitle != views["moselle"].subtitle
     empty = views["sans-labo"]
-    assert empty.items["n_labs"] == 0 and empty.text("coverage") == "Aucun laboratoire ne correspond à ces filtres"
-    assert empty.key_figures and empty.items["map"].labs.empty
+    assert empty.items.n_labs == 0 and empty.text("coverage") == "Aucun laboratoire ne correspond à ces filtres"
+    assert empty.key_figures and empty.items.map.labs.empty
 
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_the_small_map_inputs(con, views, name):
     filters, view = CASES[name], views[name]
-    small = view.items["map"]
+    small = view.items.map
     assert isinstance(small, OverviewMap)
-    year = view.items["year"]
+    year = view.items.year
     overview_indicator = config.academie().indicateurs.carte  # academie.json: the overview's small map
     result = queries.values_by_bassin(con, overview_indicator, year, filters)
     meta = queries.indicator(con, overview_indicator)
@@ -148,12 +148,12 @@ def test_academie_has_bilan_figures_and_moselle_is_illustrative(views):
     academie = views["academie"]
     assert any(
         "bilan" in f.origins and not k.illustratif
-        for f, k in zip(academie.key_figures, academie.items["kpis"], strict=True)
+        for f, k in zip(academie.key_figures, academie.items.kpis, strict=True)
     )
     assert "bilan" in views["academie"].origins
     # no figure of the bilan is given by département: every value shown for the Moselle is generated
     assert all(f.illustrative for f in views["moselle"].key_figures if f.raw is not None)
-    assert views["moselle"].items["map"].illustrative
+    assert views["moselle"].items.map.illustrative
 
 
 def test_texts_are_plain_not_escaped(views):

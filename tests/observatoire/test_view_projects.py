@@ -91,7 +91,7 @@ def test_search_ignores_case_and_accents(con):
     expected = [r["Intitulé"] for r in everything.to_dict("records") if "robotique" in fold(_row_text(r))]
     assert list(found["Intitulé"]) == expected
     assert view.text("search") == f"{len(found)} résultats pour « ROBOTIQUE »."
-    assert view.items["search"] == "ROBOTIQUE"
+    assert view.items.search == "ROBOTIQUE"
     accents = build_projects(con, ACADEMIE, {SEARCH_PARAM: "decrochage"}).table("projets").frame
     assert len(accents) == 1 and "décrochage" in _row_text(accents.iloc[0].to_dict()).lower()
 
