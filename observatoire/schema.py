@@ -74,10 +74,13 @@ MAX_LISTED = 100
 
 
 def _consecutive_school_year(series: pd.Series) -> pd.Series:
-    parts = series.astype(str).str.extract(SCHOOL_YEAR_RE)
+    """True where a value is not a school year, or is one whose years follow (« 2023-2024 »). Computed once per
+    distinct value (a measures file repeats a few dozen periods over tens of thousands of rows)."""
+    codes, uniques = pd.factorize(series.astype(str))
+    parts = pd.Series(uniques, dtype=object).str.extract(SCHOOL_YEAR_RE)
     start = pd.to_numeric(parts[0], errors="coerce")
     end = pd.to_numeric(parts[1], errors="coerce")
-    return (parts[0].isna() | (end == start + 1)).to_numpy(dtype=bool)
+    return (parts[0].isna() | (end == start + 1)).to_numpy(dtype=bool)[codes]
 
 
 class Mesures(pa.DataFrameModel):

@@ -84,7 +84,9 @@ def content_signature(page) -> str:  # noqa: ANN001
 
 def eventually(check, timeout: float = 60_000, step_ms: int = 250) -> bool:  # noqa: ANN001
     """Poll `check()` until it is true or `timeout` ms have passed; its last answer (assert it). What a page shows
-    settles after its run ends (Plotly and the sidebar draw afterwards): wait for the state, never for a time."""
+    settles after its run ends (Plotly and the sidebar draw afterwards): wait for the state, never for a time.
+    Playwright delivers its events (requests, routes) only while it is called: a check that reads a list those
+    events fill must call into Playwright itself (e.g. `page.wait_for_timeout(50)`), a sleep here delivers none."""
     import time
 
     deadline = time.monotonic() + timeout / 1000

@@ -85,7 +85,12 @@ def test_a_shared_links_basemap_loads_nothing_from_outside_until_chosen(page, st
     offer.click()
     wait_idle(page)
     # the tiles are asked for (and aborted by the loopback guard) once the visitor chose
-    assert eventually(lambda: any("tile.openstreetmap.org" in url for url, _ in outside)), outside
+
+    def tiles_asked() -> bool:
+        page.wait_for_timeout(50)  # Playwright delivers the routed requests while it runs (not during a sleep)
+        return any("tile.openstreetmap.org" in url for url, _ in outside)
+
+    assert eventually(tiles_asked), outside
 
 
 # ------------------------------------------------------------------------------------------------ HAProxy

@@ -297,6 +297,24 @@ def test_xlsx_about_sheet():
     assert openpyxl.load_workbook(io.BytesIO(exporting.to_xlsx_bytes(_frame()))).sheetnames == ["mesures"]
 
 
+def test_xlsx_reads_as_a_table_header_bold_and_frozen_columns_wide_enough():
+    """What the person opening the file sees: the header in bold stays on screen while scrolling, each column
+    as wide as its values (at most 60), the « À propos » texts wrapped in two wide columns, empty cells empty."""
+    frame = pd.DataFrame(
+        {"indicateur": ["Visites de l'ENT", "x"], "valeur": [64_500_000, None], "code": ["57", ""]}
+    )
+    book = openpyxl.load_workbook(io.BytesIO(exporting.to_xlsx_bytes(frame, about=ABOUT)))
+    data = book["mesures"]
+    assert data.freeze_panes == "A2"
+    assert all(cell.font.b for cell in data[1]) and not any(cell.font.b for cell in data[2])
+    assert data.column_dimensions["A"].width >= len("Visites de l'ENT") + 2
+    assert data.column_dimensions["B"].width >= len("valeur") + 2
+    assert data["B2"].value == 64_500_000 and data["B3"].value is None and data["C3"].value in (None, "")
+    about = book["À propos"]
+    assert 24 <= about.column_dimensions["A"].width < 25 and 100 <= about.column_dimensions["B"].width < 101
+    assert about["A1"].font.b and about["B2"].alignment.wrap_text
+
+
 def test_csv_about_block_then_the_same_table():
     import csv
 

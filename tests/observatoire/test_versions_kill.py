@@ -1,7 +1,7 @@
 """kill -9 of a publication at any point leaves the store consistent: the previous version, or the new one
 complete, never anything in between; the next write cleans the leftovers and succeeds.
 
-A subprocess publishes a large import (300 000 rows: the demo measures repeated on shifted years) with
+A subprocess publishes a large import (120 000 rows: the demo measures repeated on shifted years) with
 `Repository.import_measures`; it reports the phase it is entering (copy, transaction, commit + checkpoint,
 check, fsync, rename, pointer) on its stdout as it goes. One full publication is timed first; then:
 - 10 runs are SIGKILLed after delays drawn (fixed seed) inside each phase of that measured publication, from a
@@ -33,7 +33,7 @@ import pytest
 from observatoire import cli, schema, store, versions
 
 ROOT = Path(__file__).resolve().parents[2]
-ROWS = 300_000
+ROWS = 120_000  # large enough for each phase to last tens of milliseconds, where the delays below land
 SEED = 20260523
 
 _PUBLISHER = r"""
@@ -159,7 +159,7 @@ def base(work) -> versions.Repository:
 
 @pytest.fixture(scope="module")
 def big_change(base, work) -> Path:
-    """300 000 rows: the demo measures with other values, repeated on years shifted by 10, 20… (distinct keys)."""
+    """120 000 rows: the demo measures with other values, repeated on years shifted by 10, 20… (distinct keys)."""
     with base.connect() as con:
         demo = versions.active_measures(con)
     parts, copy = [], 0
