@@ -291,8 +291,14 @@ def _about_sheet(book: Any, about: About) -> None:
     for idx, text in enumerate(("Rubrique", "Valeur")):
         ws.write_string(0, idx, text, header)
     for row, (label, value) in enumerate(about_rows(about), start=1):
+        shown = str(neutralise(value))
         ws.write_string(row, 0, label, wrap)
-        ws.write_string(row, 1, neutralise(value), wrap)
+        ws.write_string(row, 1, shown, wrap)
+        # as many lines as the wrapped texts need (LibreOffice keeps a row one line tall otherwise, the text
+        # running over the next row)
+        lines = max(math.ceil(len(label) / 22), math.ceil(len(shown) / 95), 1)
+        if lines > 1:
+            ws.set_row(row, 15 * lines)
 
 
 def export_measures(frame: pd.DataFrame, output: Path, fmt: str | None = None) -> Path:

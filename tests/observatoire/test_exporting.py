@@ -313,6 +313,9 @@ def test_xlsx_reads_as_a_table_header_bold_and_frozen_columns_wide_enough():
     about = book["À propos"]
     assert 24 <= about.column_dimensions["A"].width < 25 and 100 <= about.column_dimensions["B"].width < 101
     assert about["A1"].font.b and about["B2"].alignment.wrap_text
+    for row in about.iter_rows(min_row=2):  # a long text gets the lines it needs (it would run over the next row)
+        if len(row[1].value or "") > 100:
+            assert about.row_dimensions[row[1].row].height >= 30, row[1].value
 
 
 def test_csv_about_block_then_the_same_table():
