@@ -234,8 +234,8 @@ def to_csv_bytes(frame: pd.DataFrame, about: About | None = None) -> bytes:
 
 def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "mesures", about: About | None = None) -> bytes:
     """XLSX (XlsxWriter): texts neutralised and written as strings (never a formula, whatever they start with),
-    numbers as numbers, bold header frozen, columns as wide as their first 200 values; with `about`, a second
-    sheet « À propos » says what the first one contains. (60 000 measures in ≈ 2,7 s; openpyxl took ≈ 8,9 s.)"""
+    numbers as numbers, bold header frozen, columns as wide as their longest value (at most 60); with `about`, a
+    second sheet « À propos » says what the first one contains. (60 000 measures: ≈ 2,7 s; openpyxl: ≈ 8,9 s.)"""
     import xlsxwriter
 
     data = neutralise_frame(_whole_numbers(frame))
@@ -250,7 +250,8 @@ def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "mesures", about: About | No
     ws = book.add_worksheet(sheet[:31])
     bold = book.add_format({"bold": True})
     for idx, column in enumerate(data.columns):
-        width = max([len(str(column))] + [len(str(v)) for v in data[column].head(200)])
+        longest = int(data[column].astype(str).str.len().max()) if len(data) else 0  # every value, not a sample
+        width = max(len(str(column)), longest)
         ws.set_column(idx, idx, min(60, width + 2))
         ws.write_string(0, idx, str(column), bold)
     ws.freeze_panes(1, 0)
