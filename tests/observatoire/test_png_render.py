@@ -96,7 +96,7 @@ def _wait_gone(pid: int) -> None:
             with open(f"/proc/{pid}/stat") as handle:
                 if handle.read().split()[2] == "Z":
                     return
-        except FileNotFoundError:
+        except (FileNotFoundError, ProcessLookupError):  # reaped between the open and the read: ESRCH
             return
         time.sleep(0.05)
 
