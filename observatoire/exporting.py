@@ -9,8 +9,9 @@ Numbers stay numbers (a negative number is a number, not text). `read_export` re
 so an export read back gives the original text.
 
 What a file contains (every download button of the app; `About`): a file taken out of the page must say what it
-shows. One set of rows (`about_rows`: Contenu, Indicateur, Unité, Filtres, Année scolaire, Version des données,
-Source, Données illustratives, Exporté le, Tableau de bord) is written
+shows. One set of rows (`about_rows`: Contenu, Indicateur, Unité, Filtres, Année scolaire — « Années scolaires »
+for a table over several —, Version des données, Source, Données illustratives, Exporté le, Tableau de bord) is
+written
 - in XLSX, as a second sheet « À propos » (two columns: rubrique, valeur); the data stay alone on the first
   sheet, header in row 1 (the importer reads the sheet « mesures », else the first one);
 - in CSV, as a block of lines at the top of the file, each starting with `#` (`# Filtres;Département : 57 —
@@ -33,7 +34,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -84,6 +85,35 @@ class About:
     source: str = ""  # « Source : … » or the bare sources
     illustrative: bool = False
     exported_at: dt.datetime | None = None  # default: now (Europe/Paris)
+    school_years: str = ""  # the years the table covers, when several (`covering`); default: the view's year
+
+
+_SCHOOL_YEAR = re.compile(r"^(\d{4})[-‑–](\d{4})$")
+
+
+def covered_school_years(frame: pd.DataFrame) -> list[str]:
+    """The school years a table spans, oldest first, when it has several: in one column (« 2019-2020 »…)
+    or as column names (a year per column). Empty when it has one or none."""
+    candidates = [[str(c) for c in frame.columns]]
+    candidates += [
+        [str(v) for v in frame[c].dropna().unique()]
+        for c in frame.columns
+        if not pd.api.types.is_numeric_dtype(frame[c])
+    ]
+    for values in candidates:
+        years = sorted({v.strip() for v in values if _SCHOOL_YEAR.match(v.strip())})
+        if len(years) > 1:
+            return years
+    return []
+
+
+def covering(about: About, frame: pd.DataFrame) -> About:
+    """`about` saying the school years `frame` covers when they are several (a multi-year table is not « one
+    school year »)."""
+    years = covered_school_years(frame)
+    if not years:
+        return about
+    return replace(about, school_years=f"{years[0]} à {years[-1]} ({len(years)} années scolaires)")
 
 
 def french_datetime(moment: dt.datetime | None = None) -> str:
@@ -118,7 +148,11 @@ def about_rows(about: About) -> list[tuple[str, str]]:
         ("Unité", about.unit or "—"),
         ("Filtres", context.filters_text),
         *([("Filtres non appliqués", " · ".join(context.not_applied))] if context.not_applied else []),
-        ("Année scolaire", context.school_year or "—"),
+        *(
+            [("Années scolaires", about.school_years)]
+            if about.school_years
+            else [("Année scolaire", context.school_year or "—")]
+        ),
         ("Version des données", f"n° {context.version} du {context.version_date}"),
         ("Source", source or "non précisée"),
         ("Données illustratives", illustrative),
@@ -228,7 +262,7 @@ def to_csv_bytes(frame: pd.DataFrame, about: About | None = None) -> bytes:
             out[column] = out[column].map(_mixed_cell)
     buffer = io.StringIO()
     out.to_csv(buffer, sep=";", index=False, lineterminator="\n")
-    block = _about_block(about) if about is not None else ""
+    block = _about_block(covering(about, frame)) if about is not None else ""
     return ("\ufeff" + block + buffer.getvalue()).encode("utf-8")
 
 
@@ -249,23 +283,67 @@ def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "mesures", about: About | No
     book = xlsxwriter.Workbook(buffer, options)
     ws = book.add_worksheet(sheet[:31])
     bold = book.add_format({"bold": True})
+    formats = {
+        "whole": book.add_format({"num_format": WHOLE_FORMAT}),
+        "decimal": book.add_format({"num_format": DECIMAL_FORMAT}),
+        "plain": None,
+    }
+    kinds = []
     for idx, column in enumerate(data.columns):
         longest = int(data[column].astype(str).str.len().max()) if len(data) else 0  # every value, not a sample
+        kind = _number_kind(str(column), data[column])
+        kinds.append(kind)
+        if kind != "plain":  # room for the thousands separators (64 500 000)
+            longest += longest // 3
         width = max(len(str(column)), longest)
         ws.set_column(idx, idx, min(60, width + 2))
         ws.write_string(0, idx, str(column), bold)
     ws.freeze_panes(1, 0)
+    _print_setup(ws, header_rows=1)
     for row_number, row in enumerate(data.itertuples(index=False, name=None), start=1):
         for idx, value in enumerate(row):
-            _write_cell(ws, row_number, idx, value)
+            _write_cell(ws, row_number, idx, value, formats[kinds[idx]])
     if about is not None:
-        _about_sheet(book, about)
+        _about_sheet(book, covering(about, frame))
     book.close()
     return buffer.getvalue()
 
 
-def _write_cell(ws: Any, row: int, column: int, value: Any) -> None:
-    """One data cell: nothing for a missing value, a string for a text, a number for a finite number."""
+WHOLE_FORMAT = "#,##0"
+"""Thousands grouped: a French spreadsheet shows 64 500 000 (the separator is the reader's locale's)."""
+DECIMAL_FORMAT = "#,##0.0#"
+"""12,5 ; 1 234,25 (at most two decimals shown, the value kept whole)."""
+_IDENTIFIER_COLUMNS = re.compile(
+    r"(^|[\s_])(annee|année|an|mois|code|uai|rang|version|lot|id|numero|numéro|n°)($|[\s_])", re.IGNORECASE
+)
+
+
+def _number_kind(name: str, column: pd.Series) -> str:
+    """How the numbers of a column are shown: « plain » for identifiers (a year 2023, a code, a rank: never
+    « 2 023 »), « whole » when every number is whole, else « decimal »."""
+    if _IDENTIFIER_COLUMNS.search(name):
+        return "plain"
+    numbers = [v for v in column if isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_)]
+    finite = [float(v) for v in numbers if math.isfinite(float(v))]
+    if not finite:
+        return "plain"
+    return "whole" if all(v.is_integer() for v in finite) else "decimal"
+
+
+def _print_setup(ws: Any, header_rows: int) -> None:
+    """A sheet printed as people expect: A4 landscape, every column on one page wide, the header repeated on
+    each page, « Page n / N » at the foot."""
+    ws.set_paper(9)  # A4
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    if header_rows:
+        ws.repeat_rows(0, header_rows - 1)
+    ws.set_footer("&CPage &P / &N")
+
+
+def _write_cell(ws: Any, row: int, column: int, value: Any, number_format: Any = None) -> None:
+    """One data cell: nothing for a missing value, a string for a text, a number for a finite number (shown
+    with `number_format`)."""
     if isinstance(value, np.generic):
         value = value.item()
     if value is None or value is pd.NA or value is pd.NaT:
@@ -276,7 +354,7 @@ def _write_cell(ws: Any, row: int, column: int, value: Any) -> None:
         ws.write_boolean(row, column, value)
     elif isinstance(value, int | float):
         if math.isfinite(value):
-            ws.write_number(row, column, value)
+            ws.write_number(row, column, value, number_format)
         elif value == value:  # ± infinity: said, as a text
             ws.write_string(row, column, str(value))
     else:
@@ -287,6 +365,7 @@ def _about_sheet(book: Any, about: About) -> None:
     ws = book.add_worksheet(ABOUT_SHEET)
     ws.set_column(0, 0, 24)
     ws.set_column(1, 1, 100)
+    _print_setup(ws, header_rows=0)
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
     header = book.add_format({"text_wrap": True, "valign": "top", "bold": True})
     for idx, text in enumerate(("Rubrique", "Valeur")):

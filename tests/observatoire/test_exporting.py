@@ -392,3 +392,54 @@ def test_export_file_names():
     assert len(long) <= exporting.FILE_NAME_MAX and long.endswith("titre.png")
     assert png.png_file_name("Visites", CONTEXT) == exporting.export_file_name("Visites", CONTEXT, "png")
     assert png.safe_file_name is exporting.safe_file_name
+
+
+def test_xlsx_numbers_grouped_years_and_codes_plain_and_printed_on_one_page_wide():
+    """What a French spreadsheet shows and prints: quantities with grouped thousands (« 64 500 000 » in a
+    French locale: the format is `#,##0`, the separator the reader's), decimals with at most two digits, a year,
+    a code or a rank never grouped (« 2 023 »); A4 landscape, one page wide, header repeated, page numbers."""
+    frame = pd.DataFrame(
+        {
+            "Année scolaire": ["2022-2023", "2023-2024"],
+            "annee": [2023, 2024],
+            "Code": [57, 54],
+            "Visites": [60_000_000, 64_500_000],
+            "Part (%)": [12.5, 13.25],
+            "Nom": ["Metz", "Nancy"],
+        }
+    )
+    book = openpyxl.load_workbook(io.BytesIO(exporting.to_xlsx_bytes(frame, about=ABOUT)))
+    data = book["mesures"]
+    formats = {data.cell(1, c).value: data.cell(2, c).number_format for c in range(1, 7)}
+    assert formats["Visites"] == "#,##0" and formats["Part (%)"] == "#,##0.0#"
+    assert formats["annee"] == formats["Code"] == "General"
+    assert data["D3"].value == 64_500_000 and data["E3"].value == 13.25  # the values themselves are untouched
+    assert data.column_dimensions["D"].width >= len("64 500 000") + 2
+    for sheet in book.worksheets:
+        assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
+        assert (sheet.page_setup.fitToWidth or 1) == 1 and sheet.page_setup.fitToHeight == 0  # 1: OOXML default
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert "&P" in sheet.oddFooter.center.text
+    assert data.print_title_rows.replace("$", "") == "1:1"
+
+
+def test_a_multi_year_table_says_the_years_it_covers():
+    """A table over several school years says them all (« 2019-2020 à 2023-2024 »), not the view's one year;
+    a one-year table keeps the view's year."""
+    frame = pd.DataFrame({"Année scolaire": ["2019-2020", "2021-2022", "2023-2024"], "Visites": [1, 2, 3]})
+    about = dict(
+        list(
+            openpyxl.load_workbook(io.BytesIO(exporting.to_xlsx_bytes(frame, about=ABOUT)))["À propos"].iter_rows(
+                values_only=True
+            )
+        )[1:]
+    )
+    assert (
+        about["Années scolaires"] == "2019-2020 à 2023-2024 (3 années scolaires)" and "Année scolaire" not in about
+    )
+    block = exporting.to_csv_bytes(frame, about=ABOUT).decode("utf-8-sig").split("\n\n", 1)[0]
+    assert "# Années scolaires;2019-2020 à 2023-2024 (3 années scolaires)" in block
+    wide = pd.DataFrame({"Bassin": ["Metz"], "2022-2023": [5], "2023-2024": [6]})  # a year per column
+    assert exporting.covered_school_years(wide) == ["2022-2023", "2023-2024"]
+    one = pd.DataFrame({"Année scolaire": ["2023-2024"], "Visites": [1]})
+    assert dict(exporting.about_rows(exporting.covering(ABOUT, one)))["Année scolaire"] == CONTEXT.school_year
