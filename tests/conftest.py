@@ -14,6 +14,53 @@ ROOT = Path(__file__).resolve().parent.parent
 ENTRYPOINT = str(ROOT / "dashboard.py")
 
 
+# The inner loop (`make test-fast`: `-m "not e2e and not slow"`) leaves out these long tests; `make test` and CI run
+# them. One place, each with why it is long: other processes, sweeps of every page / indicator / case, scale, drawings.
+# A key is a node id or its beginning; a key whose file is collected but that matches no test stops the run.
+SLOW_TESTS: dict[str, str] = {
+    # other processes (subprocesses of the CLI, writers killed or run concurrently)
+    "tests/observatoire/test_versions_kill.py": "kill -9 d'un écrivain à chaque étape d'une publication",
+    "tests/observatoire/test_publishing_versions.py::test_six_concurrent_cli_imports": "six imports concurrents",
+    "tests/observatoire/test_check_corpus.py": "68 fichiers malformés × check et init, six en sous-processus",
+    "tests/observatoire/test_presentation.py::test_cli_": "la CLI en sous-processus écrit un PPTX",
+    "tests/observatoire/test_instantane.py::test_cli_": "la CLI en sous-processus écrit un instantané",
+    "tests/observatoire/test_exporting.py::test_cli_export_neutralises_and_round_trips": "CLI en sous-processus",
+    "tests/observatoire/test_export_look.py::test_exported_pictures_are_the_same_in_a_streamlit": "deux processus kaleido",
+    # sweeps: every page, every indicator, every filter set
+    "tests/app/test_consistency.py": "l'application entière contre les requêtes de référence",
+    "tests/app/test_views_immutable.py": "chaque page, trois jeux de filtres, empreinte des vues",
+    "tests/app/test_other_academie.py::test_every_page_shows_the_academie": "chaque page d'une autre académie",
+    "tests/app/test_indicateurs.py::test_every_indicator_of_the_catalogue_loads": "chaque indicateur du catalogue",
+    "tests/observatoire/test_query_counts.py::test_series_is_that_of_the_reference_for_every": "chaque indicateur × découpage",
+    "tests/observatoire/test_lab_counts.py::test_labo_nombre_equals_the_list_of_labs_everywhere": "184 jeux de filtres",
+    "tests/observatoire/test_view_carte.py::test_origins_and_illustrative_flags": "chaque indicateur de la carte",
+    "tests/observatoire/test_import_fuzz.py": "fichiers mutés au hasard (hypothesis)",
+    "tests/observatoire/test_parquet.py": "les données de démonstration rejouées en Parquet",
+    # scale
+    "tests/observatoire/test_validation_scale.py": "un million de lignes",
+    "tests/observatoire/test_importing.py::test_half_a_million_rows_are_read": "500 000 lignes",
+    "tests/observatoire/test_demo_data.py::test_generator_reproduces_the_committed_file": "60 000 mesures régénérées",
+    "tests/observatoire/figures/test_classification_breaks.py::test_breaks_equal_mapclassify": "Jenks de mapclassify",
+    # drawings: decks and pictures (kaleido on Chromium), publications through the page
+    "tests/app/test_presentation.py": "PPTX construits depuis la page",
+    "tests/observatoire/test_png_render.py": "rendus kaleido, redémarrage de Chromium",
+    "tests/app/test_import_safety.py": "publications et annulations depuis la page",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    files = {item.nodeid.split("::", 1)[0] for item in items}
+    matched: set[str] = set()
+    for item in items:
+        for key in SLOW_TESTS:
+            if item.nodeid.startswith(key):
+                item.add_marker(pytest.mark.slow)
+                matched.add(key)
+    stale = [key for key in SLOW_TESTS if key.split("::", 1)[0] in files and key not in matched]
+    if stale:
+        raise pytest.UsageError(f"SLOW_TESTS : aucune épreuve ne correspond à {stale}")
+
+
 @pytest.fixture(scope="session")
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> versions.Repository:
     """A store folder with one published version built from data/, exported as OBSERVATOIRE_STORE for the

@@ -438,6 +438,7 @@ def _focus_slide(
     policy = published.policy(con)
     bullets: list[str] = []
     illustrative, not_applied = False, set[str]()
+    cited: dict[tuple[str, str], None] = {}  # (source, origin) of the values shown, in order
     for kpi in kpis:
         per_bassin, used = latest_bassin_values(con, kpi.indicateur, kpi.annee or year, base)
         mine = per_bassin.data[per_bassin.data["code"] == code]
@@ -465,12 +466,23 @@ def _focus_slide(
             text += f" — {note[:1].lower()}{note[1:]}"
         bullets.append(text)
         illustrative = illustrative or bool(mine["illustratif"].iloc[0])
+        origins = per_bassin.origins or ("",) * len(per_bassin.sources)
+        own = str(mine["sources"].iloc[0]) if "sources" in mine else ""  # the bassin's row names its sources
+        pairs = zip(per_bassin.sources, origins, strict=True)
+        cited.update(dict.fromkeys((s, o) for s, o in pairs if not own or s in own))
     labs = queries.laboratories(con, filters.with_(bassins=(code,), departements=()), open_in=year).data
     if not labs.empty:
         bullets.append("Laboratoires : " + ", ".join(labs["nom"]))
+    sources = [cards.short_source([s for s, _ in cited], origins=[o for _, o in cited])] if cited else []
+    if not labs.empty:
+        lab_source = cards.labs_source_text(labs["source"], published.academie(con).bilan)
+        sources.append("laboratoires : " + lab_source.removeprefix("Source : "))
     if not bullets:
         bullets.append(f"Aucune valeur pour le bassin {_of(name)} avec ces filtres.")
-    bassin_context = build_context(con, filters.with_(bassins=(code,), departements=()), school_year=year)
+    # the bassin's scope names its département (« Département : 57 — Moselle · Bassin : Forbach »)
+    seat = con.execute("SELECT departement FROM bassins WHERE code = $code", {"code": code}).fetchone()
+    where = filters.with_(bassins=(code,), departements=(str(seat[0]),) if seat else ())
+    bassin_context = build_context(con, where, school_year=year)
     chosen = " (choisi par l'orateur)" if highlight == code else ""
     return Slide(
         "focus",
@@ -478,6 +490,7 @@ def _focus_slide(
         f"Année scolaire {year}{chosen}",
         bullets=tuple(bullets[:8]),
         notes="\n".join(bullets),
+        source=" ; ".join(sources),
         illustrative=illustrative,
         scope=bassin_context.scope_text,
     )
@@ -489,7 +502,14 @@ def _sources_slide(context: Context, sources: list[str], illustrative: bool, aca
     if illustrative:
         bullets += (ILLUSTRATIVE_NOTE,)
     bullets += (context.version_text + ".", "Tableau de bord : observatoire du numérique éducatif de la DRANE.")
-    return Slide("sources", "Sources", context.academie, bullets=bullets, notes="\n".join(bullets))
+    return Slide(
+        "sources",
+        "Sources",
+        context.academie,
+        bullets=bullets,
+        notes="\n".join(bullets),
+        scope=context.scope_text,
+    )
 
 
 def build_presentation(

@@ -29,7 +29,6 @@ VIEWPORT = {"width": 1600, "height": 1000}
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "e2e: browser end-to-end test (Streamlit server + Debian's Chromium)")
-    config.addinivalue_line("markers", "slow: parcours navigateur long (présentation à deux tailles d'écran)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

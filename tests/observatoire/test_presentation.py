@@ -447,10 +447,16 @@ def test_every_slide_says_its_scope_and_a_filter_it_ignores_is_said_not_applied(
     « Valeur tous niveaux »; an indicator that has the niveau says it as applied."""
     presentation = builder.build_presentation(con, FILTERS["moselle-college"], url=URL)
     for slide in presentation.slides:
-        if slide.kind in ("titre", "sources"):
+        if slide.kind == "titre":
             continue
         text = f"{slide.subtitle} {slide.scope}"
-        assert "Moselle" in text or "Bassin : " in slide.scope, (slide.kind, slide.title, text)
+        assert "Moselle" in text, (slide.kind, slide.title, text)
+    # the zoom names its bassin's département and says where its figures come from; the sources repeat the scope
+    focus = next(s for s in presentation.slides if s.kind == "focus")
+    assert focus.scope.startswith("Département : 57 — Moselle · Bassin : "), focus.scope
+    assert focus.source and "laboratoires : " in focus.source, focus.source
+    sources = next(s for s in presentation.slides if s.kind == "sources")
+    assert sources.scope == presentation.context.scope_text == "Département : 57 — Moselle · Niveau : Collège"
     ent = next(s for s in presentation.slides if s.kind == "evolution" and s.title == "Visites de l'ENT")
     assert "Niveau : Collège" not in ent.scope
     assert "Niveau : non détaillé pour cet indicateur (« Collège » non appliqué)" in ent.scope
@@ -485,7 +491,9 @@ def test_the_presenter_chooses_the_zoom_bassin(con):
     name = builder.focus_choices(con, moselle)[chosen]
     assert focus.title == f"Zoom sur le bassin {builder._of(name)}" and zoomed.highlight == chosen
     assert "choisi par l'orateur" in focus.subtitle
-    assert focus.scope.startswith(f"Bassin : {name}")
+    assert focus.scope.startswith(
+        f"Département : 57 — Moselle · Bassin : {name}"
+    )  # the bassin with its département
     outside = builder.build_presentation(con, moselle, highlight="54-nancy")  # not a bassin of the Moselle
     assert (
         outside.highlight == ""
