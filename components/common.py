@@ -104,12 +104,12 @@ def export_about(
 def view_about(view: View, element: ViewTable | ViewFigure) -> exporting.About:
     """What a file exported from `element` (a table or figure of `view`) says it contains: its title, the
     view's context scoped to it (a chosen filter that does not apply to it is said « non appliqué », and is
-    neither in the « Filtres » row nor in the file name), indicator and unit (tables), source line and
-    illustrative flag."""
+    neither in the « Filtres » row nor in the file name), indicator and unit (tables), the school years a table
+    covers when several, source line and illustrative flag."""
     scope = element_context(
         view.context, element.ignored, "cet indicateur" if getattr(element, "indicator", "") else "ce contenu"
     )
-    return exporting.About(
+    about = exporting.About(
         title=element.title,
         context=scope,
         indicator=getattr(element, "indicator", ""),
@@ -117,6 +117,8 @@ def view_about(view: View, element: ViewTable | ViewFigure) -> exporting.About:
         source=element.source,
         illustrative=element.illustrative,
     )
+    frame = getattr(element, "frame", None)  # a table over several school years says them all
+    return exporting.covering(about, frame) if frame is not None else about
 
 
 def render_element_source(element: ViewTable | ViewFigure) -> None:

@@ -96,7 +96,7 @@ def covered_school_years(frame: pd.DataFrame) -> list[str]:
     or as column names (a year per column). Empty when it has one or none."""
     candidates = [[str(c) for c in frame.columns]]
     candidates += [
-        [str(v) for v in frame[c].dropna().unique()]
+        [v for v in frame[c] if isinstance(v, str)]  # texts only (a column may hold lists, numbers)
         for c in frame.columns
         if not pd.api.types.is_numeric_dtype(frame[c])
     ]

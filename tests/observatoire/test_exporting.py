@@ -443,3 +443,8 @@ def test_a_multi_year_table_says_the_years_it_covers():
     assert exporting.covered_school_years(wide) == ["2022-2023", "2023-2024"]
     one = pd.DataFrame({"Année scolaire": ["2023-2024"], "Visites": [1]})
     assert dict(exporting.about_rows(exporting.covering(ABOUT, one)))["Année scolaire"] == CONTEXT.school_year
+
+
+def test_covered_years_ignore_cells_that_are_not_texts():
+    frame = pd.DataFrame({"thematiques": [["a", "b"], ["c"]], "periode": ["2022-2023", "2023-2024"], "n": [1, 2]})
+    assert exporting.covered_school_years(frame) == ["2022-2023", "2023-2024"]
