@@ -22,27 +22,29 @@ SLOW_TESTS: dict[str, str] = {
     "tests/observatoire/test_versions_kill.py": "kill -9 d'un écrivain à chaque étape d'une publication",
     "tests/observatoire/test_publishing_versions.py::test_six_concurrent_cli_imports": "six imports concurrents",
     "tests/observatoire/test_check_corpus.py": "68 fichiers malformés × check et init, six en sous-processus",
-    "tests/observatoire/test_presentation.py::test_cli_": "la CLI en sous-processus écrit un PPTX",
     "tests/observatoire/test_instantane.py::test_cli_": "la CLI en sous-processus écrit un instantané",
     "tests/observatoire/test_exporting.py::test_cli_export_neutralises_and_round_trips": "CLI en sous-processus",
     "tests/observatoire/test_export_look.py::test_exported_pictures_are_the_same_in_a_streamlit": "deux processus kaleido",
     # sweeps: every page, every indicator, every filter set
     "tests/app/test_consistency.py": "l'application entière contre les requêtes de référence",
     "tests/app/test_views_immutable.py": "chaque page, trois jeux de filtres, empreinte des vues",
-    "tests/app/test_other_academie.py::test_every_page_shows_the_academie": "chaque page d'une autre académie",
     "tests/app/test_indicateurs.py::test_every_indicator_of_the_catalogue_loads": "chaque indicateur du catalogue",
-    "tests/observatoire/test_query_counts.py::test_series_is_that_of_the_reference_for_every": "chaque indicateur × découpage",
     "tests/observatoire/test_lab_counts.py::test_labo_nombre_equals_the_list_of_labs_everywhere": "184 jeux de filtres",
     "tests/observatoire/test_view_carte.py::test_origins_and_illustrative_flags": "chaque indicateur de la carte",
     "tests/observatoire/test_import_fuzz.py": "fichiers mutés au hasard (hypothesis)",
     "tests/observatoire/test_parquet.py": "les données de démonstration rejouées en Parquet",
+    "tests/observatoire/test_query_counts.py": "requêtes comptées contre la référence, indicateur par indicateur",
+    "tests/app/test_other_academie.py": "une autre académie créée, publiée et parcourue page par page",
     # scale
     "tests/observatoire/test_validation_scale.py": "un million de lignes",
     "tests/observatoire/test_importing.py::test_half_a_million_rows_are_read": "500 000 lignes",
     "tests/observatoire/test_demo_data.py::test_generator_reproduces_the_committed_file": "60 000 mesures régénérées",
     "tests/observatoire/figures/test_classification_breaks.py::test_breaks_equal_mapclassify": "Jenks de mapclassify",
-    # drawings: decks and pictures (kaleido on Chromium), publications through the page
+    # drawings (decks and pictures by kaleido on Chromium), publications of new versions
     "tests/app/test_presentation.py": "PPTX construits depuis la page",
+    "tests/observatoire/test_presentation.py": "présentations construites et dessinées (PPTX, images kaleido)",
+    "tests/observatoire/test_versions.py": "publications, annulations et migrations de versions",
+    "tests/app/test_url_choices.py": "une nouvelle année publiée sous une session ouverte",
     "tests/observatoire/test_png_render.py": "rendus kaleido, redémarrage de Chromium",
     "tests/app/test_import_safety.py": "publications et annulations depuis la page",
 }
