@@ -202,9 +202,15 @@ def wait_idle(page, timeout: float = 60_000, settle_ms: int = 300) -> None:  # n
         page.wait_for_selector(IDLE, state="attached", timeout=timeout)
 
 
+DRAWN = "() => ((document.querySelector('[data-testid=\"stMain\"]') || {}).innerText || '').trim().length > 0"
+"""The main area shows something: the app's first run has drawn (its script state alone can read « notRunning »
+before that run starts — seen once behind HAProxy on a loaded machine: an empty page asserted)."""
+
+
 def goto(page, url: str, timeout: float = 60_000) -> None:  # noqa: ANN001
     page.goto(url, wait_until="domcontentloaded", timeout=timeout)
     page.wait_for_selector('[data-testid="stApp"]', state="attached", timeout=timeout)
+    page.wait_for_function(DRAWN, timeout=timeout)
     wait_idle(page, timeout=timeout)
 
 
