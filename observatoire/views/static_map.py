@@ -32,8 +32,13 @@ def x_scale(latitude: float) -> float:
 
 NO_DATA_COLOR = "#d9d9d9"  # = classification.NO_DATA_COLOR (legend grey of « pas de donnée »)
 NO_DATA_LABEL = "pas de donnée"
-OUTSIDE_COLOR = "#ffffff"  # bassins outside the chosen territory: white, light outline, grey name
+OUTSIDE_COLOR = "#ffffff"  # bassins outside the chosen territory: white, cross-hatched grey, grey name
 OUTSIDE_LINE = "#b4b4b4"
+OUTSIDE_HATCH = "#b3b3b3"
+OUTSIDE_PATTERN = {"shape": "x", "fgcolor": OUTSIDE_HATCH, "bgcolor": OUTSIDE_COLOR, "size": 7, "solidity": 0.12}
+"""The hatching tells « hors sélection » from the palest class (« 0 personne », #ffffcc) on a washed-out
+projector, where white and pale yellow look alike; its legend square is crossed the same way."""
+OUTSIDE_SYMBOL = "square-x-open"
 OUTSIDE_LABEL = "hors sélection"
 LABS_TITLE = "Thème des laboratoires"
 LEGEND_WRAP = 30  # characters per line of a legend entry or title, at most
@@ -190,6 +195,7 @@ def bassins_map_figure(
                 mode="lines",
                 fill="toself",
                 fillcolor=fill,
+                fillpattern=OUTSIDE_PATTERN if outside else None,
                 line={"color": OUTSIDE_LINE if outside else OUTLINE, "width": 1.2},
                 hoveron="fills",
                 text=hover,
@@ -269,12 +275,11 @@ def bassins_map_figure(
                 name=escape_html(label),
                 hoverinfo="skip",
                 showlegend=True,
-                marker={
-                    "symbol": "square",
-                    "size": 24,
-                    "color": color,
-                    "line": {"color": OUTSIDE_LINE if label == OUTSIDE_LABEL else OUTLINE, "width": 1},
-                },
+                marker=(
+                    {"symbol": OUTSIDE_SYMBOL, "size": 24, "color": OUTSIDE_HATCH, "line": {"width": 1.5}}
+                    if label == OUTSIDE_LABEL
+                    else {"symbol": "square", "size": 24, "color": color, "line": {"color": OUTLINE, "width": 1}}
+                ),
                 legendgroup="classes",
                 legendgrouptitle={"text": f"<b>{escape_html(legend_title)}</b>"},
             )

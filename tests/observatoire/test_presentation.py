@@ -514,8 +514,13 @@ def test_the_map_says_hors_selection_and_explains_lab_colours_by_theme(con):
     assert sorted(t.meta["bassin"] for t in filled if not t.meta["hors_selection"]) == sorted(moselle)
     assert len(outside) == 17 - len(moselle) and all(t.fillcolor == static_map.OUTSIDE_COLOR for t in outside)
     assert all(t.text.endswith(": hors sélection") for t in outside)
+    # cross-hatched, so that it never reads as the palest class (« 0 personne ») on a projector; so is its legend
+    assert all(t.fillpattern.shape == "x" for t in outside)
+    assert not any(t.fillpattern.shape for t in filled if not t.meta["hors_selection"])
     legend = [t.name.replace("<br>", " ") for t in figure.data if t.showlegend]
     assert "hors sélection" in legend and "pas de donnée" not in legend
+    swatch = next(t for t in figure.data if t.showlegend and t.name == "hors sélection")
+    assert swatch.marker.symbol == static_map.OUTSIDE_SYMBOL
     labs = [t for t in figure.data if t.legendgroup == "labs"]
     themes = queries.labels(con).thematiques
     assert {t.name.replace("<br>", " ") for t in labs} <= set(themes.values())
