@@ -214,6 +214,7 @@ def bassins_map_figure(
                 y=y,
                 xref="x",
                 yref="y",
+                name=code,  # the bassin it names (`_spread_names` keeps it over that bassin)
                 text=f"<b>{_label_text(name)}</b>" if chosen else _label_text(name),
                 showarrow=False,
                 align="center",
@@ -533,40 +534,99 @@ def fit(figure: go.Figure, width: int, height: int) -> go.Figure:
     return figure
 
 
+MARKER_BOX = 14 + 2 * 2.5  # a lab's marker with its white outline (px)
+NAME_EM = 0.64  # width of a bassin name's letter with its halo, in em (generous: a name must clear a marker)
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Area (px²) shared by two boxes given as (centre x, centre y, width, height)."""
+    dx = (a[2] + b[2]) / 2 - abs(a[0] - b[0])
+    dy = (a[3] + b[3]) / 2 - abs(a[1] - b[1])
+    return dx * dy if dx > 0 and dy > 0 else 0.0
+
+
+def _bassin_shapes(figure: go.Figure) -> dict[str, list[shapely.Polygon]]:
+    """Each bassin's rings as drawn (figure coordinates), by code."""
+    shapes: dict[str, list[shapely.Polygon]] = {}
+    for trace in figure.data:
+        meta = trace.meta if isinstance(trace.meta, dict) else {}
+        if "bassin" not in meta or trace.x is None:
+            continue
+        ring: list[tuple[float, float]] = []
+        for x, y in [*zip(trace.x, trace.y, strict=True), (None, None)]:
+            if x is None or y is None:
+                if len(ring) >= 3:
+                    shapes.setdefault(meta["bassin"], []).append(shapely.Polygon(ring))
+                ring = []
+            else:
+                ring.append((float(x), float(y)))
+    return shapes
+
+
+def _name_geometry(figure: go.Figure, scale: float) -> tuple[list[tuple[Any, float, float, float, float]], list]:
+    """The bassin names as boxes (annotation, centre x, centre y, width, height; px from the map's corner, before
+    any shift) and the labs' markers as boxes, at `scale` px per figure unit."""
+    layout = figure.layout
+    x0, y0 = layout.xaxis.range[0], layout.yaxis.range[0]
+    markers = [
+        ((x - x0) * scale, (y - y0) * scale, MARKER_BOX, MARKER_BOX)
+        for trace in figure.data
+        if trace.legendgroup == "labs" and trace.x is not None
+        for x, y in zip(trace.x, trace.y, strict=True)
+        if x is not None and y is not None
+    ]
+    notes = []
+    for note in layout.annotations:
+        if note.xref != "x" or not note.text:
+            continue
+        size = float(note.font.size or NAME_SIZE)
+        lines = note.text.replace("<b>", "").replace("</b>", "").split("<br>")
+        w = max(len(line) for line in lines) * size * NAME_EM + 6
+        h = len(lines) * size * 1.2 + 2
+        notes.append((note, (note.x - x0) * scale, (note.y - y0) * scale, w, h))
+    return notes, markers
+
+
+def covered_names(figure: go.Figure) -> list[str]:
+    """The bassin names of a static map that a lab's marker covers, where they are drawn (tests, checks)."""
+    scale = float((figure.layout.meta or {}).get("px_par_unite") or 0)
+    if not scale:
+        return []
+    notes, markers = _name_geometry(figure, scale)
+    return [
+        str(note.text)
+        for note, cx, cy, w, h in notes
+        if any(_overlap((cx, cy + float(note.yshift or 0), w, h), m) for m in markers)
+    ]
+
+
 def _spread_names(figure: go.Figure, map_w: float, map_h: float) -> None:
-    """Bassin names that would overlap at this size are moved apart vertically (`yshift`, px)."""
+    """Each bassin name moves up or down (`yshift`, px), staying over its bassin, to the place that covers the
+    least of the names already placed (most of all) and of the labs' markers."""
     layout = figure.layout
     x0, x1 = layout.xaxis.range
     y0, y1 = layout.yaxis.range
     scale = min(map_w / (x1 - x0), map_h / (y1 - y0))
-    boxes = []
-    for note in layout.annotations:
-        if note.xref != "x" or not note.text:
-            continue
-        note.yshift = 0
-        size = float(note.font.size or NAME_SIZE)
-        lines = note.text.replace("<b>", "").replace("</b>", "").split("<br>")
-        w = max(len(line) for line in lines) * size * LEGEND_EM + 4
-        h = len(lines) * size * 1.2 + 2
-        boxes.append([note, (note.x - x0) * scale, (note.y - y0) * scale, w, h, 0.0])
-    for _ in range(6):
-        moved = False
-        for i, a in enumerate(boxes):
-            for b in boxes[i + 1 :]:
-                ax, ay = a[1], a[2] + a[5]
-                bx, by = b[1], b[2] + b[5]
-                overlap_x = (a[3] + b[3]) / 2 - abs(ax - bx)
-                overlap_y = (a[4] + b[4]) / 2 - abs(ay - by)
-                if overlap_x > 0 and overlap_y > 0:
-                    push = overlap_y / 2 + 1
-                    upper, lower = (a, b) if ay >= by else (b, a)
-                    upper[5] += push
-                    lower[5] -= push
-                    moved = True
-        if not moved:
-            break
-    for note, *_, shift in boxes:
-        note.yshift = round(shift)
+    layout.meta = {**(layout.meta if isinstance(layout.meta, dict) else {}), "px_par_unite": scale}
+    shapes = _bassin_shapes(figure)
+    notes, markers = _name_geometry(figure, scale)
+    placed: list[tuple[float, float, float, float]] = []
+    for note, cx, cy, w, h in notes:
+        own = shapes.get(str(note.name or ""), [])
+        best: tuple[float, float] | None = None
+        for step in (0.0, 0.5, -0.5, 0.9, -0.9, 1.3, -1.3):
+            dy = step * h
+            point = shapely.Point(note.x, note.y + dy / scale)
+            if step and own and not any(part.contains(point) for part in own):
+                continue  # a name never leaves its bassin
+            box = (cx, cy + dy, w, h)
+            cost = 3 * sum(_overlap(box, p) for p in placed) + sum(_overlap(box, m) for m in markers)
+            cost += abs(dy)  # the nearer the better, at equal cover
+            if best is None or cost < best[0]:
+                best = (cost, dy)
+        dy = best[1] if best is not None else 0.0
+        note.yshift = round(dy)
+        placed.append((cx, cy + dy, w, h))
 
 
 def lab_markers(labs: pd.DataFrame, theme_labels: Mapping[str, str]) -> pd.DataFrame | None:
