@@ -596,13 +596,14 @@ def covered_names(figure: go.Figure) -> list[str]:
     return [
         str(note.text)
         for note, cx, cy, w, h in notes
-        if any(_overlap((cx, cy + float(note.yshift or 0), w, h), m) for m in markers)
+        if any(_overlap((cx + float(note.xshift or 0), cy + float(note.yshift or 0), w, h), m) for m in markers)
     ]
 
 
 def _spread_names(figure: go.Figure, map_w: float, map_h: float) -> None:
-    """Each bassin name moves up or down (`yshift`, px), staying over its bassin, to the place that covers the
-    least of the names already placed (most of all) and of the labs' markers."""
+    """Each bassin name moves (`xshift`/`yshift`, px: up or down, or a little aside — `_moves`), staying over its
+    bassin, to the place that covers the least of the names already placed (most of all) and of the labs'
+    markers."""
     layout = figure.layout
     x0, x1 = layout.xaxis.range
     y0, y1 = layout.yaxis.range
@@ -613,20 +614,26 @@ def _spread_names(figure: go.Figure, map_w: float, map_h: float) -> None:
     placed: list[tuple[float, float, float, float]] = []
     for note, cx, cy, w, h in notes:
         own = shapes.get(str(note.name or ""), [])
-        best: tuple[float, float] | None = None
-        for step in (0.0, 0.5, -0.5, 0.9, -0.9, 1.3, -1.3):
-            dy = step * h
-            point = shapely.Point(note.x, note.y + dy / scale)
-            if step and own and not any(part.contains(point) for part in own):
+        best: tuple[float, float, float] | None = None
+        for dx, dy in _moves(w, h):
+            point = shapely.Point(note.x + dx / scale, note.y + dy / scale)
+            if (dx or dy) and own and not any(part.contains(point) for part in own):
                 continue  # a name never leaves its bassin
-            box = (cx, cy + dy, w, h)
+            box = (cx + dx, cy + dy, w, h)
             cost = 3 * sum(_overlap(box, p) for p in placed) + sum(_overlap(box, m) for m in markers)
-            cost += abs(dy)  # the nearer the better, at equal cover
+            cost += abs(dx) + abs(dy)  # the nearer the better, at equal cover
             if best is None or cost < best[0]:
-                best = (cost, dy)
-        dy = best[1] if best is not None else 0.0
-        note.yshift = round(dy)
-        placed.append((cx, cy + dy, w, h))
+                best = (cost, dx, dy)
+        dx, dy = (best[1], best[2]) if best is not None else (0.0, 0.0)
+        note.xshift, note.yshift = round(dx), round(dy)
+        placed.append((cx + dx, cy + dy, w, h))
+
+
+def _moves(w: float, h: float) -> list[tuple[float, float]]:
+    """Where a name may go from its place (px): up or down by up to 1,3 line, or a quarter of its width aside."""
+    vertical = [(0.0, k * h) for k in (0.0, 0.5, -0.5, 0.9, -0.9, 1.3, -1.3)]
+    aside = [(side * k * w, j * h) for k in (0.25, 0.4) for side in (1, -1) for j in (0.0, 0.5, -0.5)]
+    return vertical + aside
 
 
 def lab_markers(labs: pd.DataFrame, theme_labels: Mapping[str, str]) -> pd.DataFrame | None:
