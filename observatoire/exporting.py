@@ -94,12 +94,8 @@ _SCHOOL_YEAR = re.compile(r"^(\d{4})[-‑–](\d{4})$")
 def covered_school_years(frame: pd.DataFrame) -> list[str]:
     """The school years a table spans, oldest first, when it has several: in one column (« 2019-2020 »…)
     or as column names (a year per column). Empty when it has one or none."""
-    candidates = [[str(c) for c in frame.columns]]
-    candidates += [
-        [v for v in frame[c] if isinstance(v, str)]  # texts only (a column may hold lists, numbers)
-        for c in frame.columns
-        if not pd.api.types.is_numeric_dtype(frame[c])
-    ]
+    candidates = [{str(c) for c in frame.columns}]
+    candidates += [_texts(frame[c]) for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     for values in candidates:
         years = sorted({v.strip() for v in values if _SCHOOL_YEAR.match(v.strip())})
         if len(years) > 1:
@@ -107,9 +103,18 @@ def covered_school_years(frame: pd.DataFrame) -> list[str]:
     return []
 
 
+def _texts(column: pd.Series) -> set[str]:
+    """The distinct texts of a column (a column of objects may also hold lists or numbers: skipped)."""
+    if pd.api.types.is_string_dtype(column) and column.dtype != object:
+        return set(column.dropna().unique())
+    return {v for v in column if isinstance(v, str)}
+
+
 def covering(about: About, frame: pd.DataFrame) -> About:
     """`about` saying the school years `frame` covers when they are several (a multi-year table is not « one
     school year »)."""
+    if about.school_years:  # already said (`components.common.view_about`): not computed twice
+        return about
     years = covered_school_years(frame)
     if not years:
         return about
@@ -321,13 +326,21 @@ _IDENTIFIER_COLUMNS = re.compile(
 def _number_kind(name: str, column: pd.Series) -> str:
     """How the numbers of a column are shown: « plain » for identifiers (a year 2023, a code, a rank: never
     « 2 023 »), « whole » when every number is whole, else « decimal »."""
-    if _IDENTIFIER_COLUMNS.search(name):
+    if _IDENTIFIER_COLUMNS.search(name) or pd.api.types.is_bool_dtype(column):
+        return "plain"
+    if pd.api.types.is_numeric_dtype(column):  # vectorised: a whole column of numbers
+        values = column.to_numpy(dtype=float, na_value=np.nan)
+        finite = values[np.isfinite(values)]
+        if not finite.size:
+            return "plain"
+        return "whole" if bool((finite == np.floor(finite)).all()) else "decimal"
+    if column.dtype != object:  # texts, dates: no number to show
         return "plain"
     numbers = [v for v in column if isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_)]
-    finite = [float(v) for v in numbers if math.isfinite(float(v))]
-    if not finite:
+    finite_list = [float(v) for v in numbers if math.isfinite(float(v))]
+    if not finite_list:
         return "plain"
-    return "whole" if all(v.is_integer() for v in finite) else "decimal"
+    return "whole" if all(v.is_integer() for v in finite_list) else "decimal"
 
 
 def _print_setup(ws: Any, header_rows: int) -> None:
