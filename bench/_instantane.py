@@ -172,7 +172,8 @@ async def scenario(
     base_url: str, pids: list[int], args, published: Published, sample: Callable, error: Callable
 ) -> dict:  # noqa: ANN001
     record: dict = {"fetch": [], "fetched": 0, "live": [], "errors": [], "skipped": 0}
-    stop, usage = asyncio.Event(), {}
+    stop = asyncio.Event()
+    usage: dict[int, dict[str, float]] = {}  # pid → CPU % and RSS KiB (`sample`: bench/seminaire.py)
     sampler = asyncio.create_task(sample(pids, stop, usage))
     start = time.monotonic()
     cpu_client = time.process_time()

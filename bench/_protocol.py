@@ -29,12 +29,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import websockets
+from streamlit.proto.AppPage_pb2 import AppPage
 from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from websockets.asyncio.client import ClientConnection
+from websockets.typing import Origin, Subprotocol
 
 FINISHED = {
     ForwardMsg.FINISHED_SUCCESSFULLY: "ok",
@@ -158,14 +164,14 @@ class ProtocolSession:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.cookies: dict[str, str] = {}
-        self.ws = None
-        self.reader: asyncio.Task | None = None
+        self.ws: ClientConnection | None = None
+        self.reader: asyncio.Task[None] | None = None
         self.cache: dict[str, ForwardMsg] = {}
-        self.elements: dict[tuple[int, ...], object] = {}  # delta path → Element proto of the current run
-        self.pages: list = []  # AppPage protos (from navigation / new_session)
+        self.elements: dict[tuple[int, ...], Element] = {}  # delta path → Element proto of the current run
+        self.pages: list[AppPage] = []  # from navigation / new_session
         self.page_script_hash = ""
         self.query_string = ""
-        self.widget_states: dict[str, object] = {}  # widget id → WidgetState proto sent with every rerun
+        self.widget_states: dict[str, WidgetState] = {}  # widget id → state sent with every rerun
         self.script_running = False  # last session_status_changed
         self.run_id = ""
         self.closed = False
@@ -205,16 +211,16 @@ class ProtocolSession:
         if status != 200 or body.strip() != b"ok":
             raise ProtocolError(f"/_stcore/health: HTTP {status} {body[:80]!r}")
         ws_url = "ws://" + self.base_url.split("://", 1)[1] + "/_stcore/stream"
-        subprotocols = ["streamlit"]
+        subprotocols = [Subprotocol("streamlit")]
         if "_streamlit_xsrf" in self.cookies:
-            subprotocols.append(self.cookies["_streamlit_xsrf"])
+            subprotocols.append(Subprotocol(self.cookies["_streamlit_xsrf"]))
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
         self.ws = await asyncio.wait_for(
             websockets.connect(
                 ws_url,
                 subprotocols=subprotocols,
                 additional_headers=headers,
-                origin=self.base_url,
+                origin=Origin(self.base_url),
                 max_size=None,
                 compression=None,
                 open_timeout=self.timeout,
@@ -227,8 +233,12 @@ class ProtocolSession:
         self.reader = asyncio.create_task(self._read_loop())
 
     async def _read_loop(self) -> None:
+        ws = self.ws
+        assert ws is not None  # connect() opens it before it starts this task
         try:
-            async for raw in self.ws:
+            async for raw in ws:
+                if isinstance(raw, str):  # Streamlit sends only binary frames (ForwardMsg protos)
+                    raise ProtocolError(f"trame texte inattendue : {raw[:80]!r}")
                 self.bytes_in += len(raw)
                 self._handle(raw)
         except websockets.ConnectionClosed as exc:
@@ -423,16 +433,16 @@ class ProtocolSession:
         """The widget of the current run with this label (and element type), e.g. "Département", "multiselect"."""
         for path, element in self.elements.items():
             etype = element.WhichOneof("type")
+            if etype is None:  # content not set (as `_element_text` allows): no widget, and getattr would raise
+                continue
             proto = getattr(element, etype)
             if getattr(proto, "label", None) == label and hasattr(proto, "id") and (kind is None or kind == etype):
                 options = list(getattr(proto, "options", []) or [])
                 return Widget(proto.id, etype, label, options, path)
         return None
 
-    async def set_multiselect(self, widget: Widget, values: list[str]) -> RunResult:
+    async def set_multiselect(self, widget: Widget, values: Sequence[str]) -> RunResult:
         """What the front end sends when the user picks options: the widget's new formatted values."""
-        from streamlit.proto.WidgetStates_pb2 import WidgetState
-
         state = WidgetState(id=widget.id)
         state.string_array_value.data.extend(values)
         self.widget_states[widget.id] = state
@@ -464,7 +474,7 @@ class ProtocolSession:
                 await self.reader
 
 
-def _element_text(element) -> str:  # noqa: ANN001 - an Element proto
+def _element_text(element: Element) -> str:
     etype = element.WhichOneof("type")
     if etype is None:
         return ""

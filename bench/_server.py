@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -249,7 +249,7 @@ def machine_info() -> dict[str, object]:
     }
 
 
-def table(title: str, header: list[str], rows: list[list[object]]) -> str:
+def table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A plain-text table (first column left-aligned, the others right-aligned) under `title`."""
     cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]

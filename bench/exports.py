@@ -27,7 +27,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -41,13 +43,14 @@ YEAR = "2023-2024"
 BASSIN, LAB = "57-forbach", "lab-forbach"
 OUT_DIR = ROOT / "artifacts" / "bench"
 SCOPES = {"académie": Filters(), "Moselle (57)": Filters(departements=("57",))}
+T = TypeVar("T")
 
 
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:,.0f}".replace(",", " ") + " ms"
 
 
-def _timed(fn: Callable[[], object]) -> tuple[float, object]:
+def _timed(fn: Callable[[], T]) -> tuple[float, T]:
     start = time.perf_counter()
     result = fn()
     return time.perf_counter() - start, result
@@ -89,7 +92,7 @@ def main() -> int:
         from observatoire.views.model import Figure
         from observatoire.views.presentation import build_presentation
 
-        pptx_rows = []
+        pptx_rows: list[list[object]] = []
         with repo.connect() as con:
             for name, scope in SCOPES.items():
 
@@ -112,7 +115,7 @@ def main() -> int:
                 )
             png.shutdown_renderer()  # the PNG section starts with a cold renderer again
 
-            png_rows = []
+            png_rows: list[list[object]] = []
             for name, scope in SCOPES.items():
                 view = build_indicators(con, scope, {"indicateur": "ent_visites"})
                 images = [png.decorated(figure, view.context) for figure in view.figures]
@@ -133,28 +136,33 @@ def main() -> int:
                     ),
                     map_view.context,
                 )
-                first = None
+                first_image: float | None = None  # the process's first image: only for the first scope
                 if not png_rows:
-                    first, _ = _timed(lambda f=images[0]: png.figure_png(f))
-                charts = [_timed(lambda f=f: png.figure_png(f))[0] for f in images for _ in range(args.repeat)]
-                maps = [_timed(lambda f=map_figure: png.figure_png(f))[0] for _ in range(args.repeat)]
+                    first_image, _ = _timed(partial(png.figure_png, images[0]))
+                charts = [_timed(partial(png.figure_png, f))[0] for f in images for _ in range(args.repeat)]
+                maps = [_timed(partial(png.figure_png, map_figure))[0] for _ in range(args.repeat)]
                 png_rows.append(
                     [
                         name,
                         len(images),
-                        _ms(first) if first is not None else "—",
+                        _ms(first_image) if first_image is not None else "—",
                         _ms(statistics.median(charts)),
                         _ms(max(charts)),
                         _ms(statistics.median(maps)),
                     ]
                 )
 
-            fiche_rows = []
-            for label, build in (
+            fiche_rows: list[list[object]] = []
+            builders: tuple[tuple[str, Callable[[], fiches.Fiche]], ...] = (
                 ("fiche bassin (Forbach)", lambda: fiches.build_bassin_fiche(con, BASSIN, YEAR, Filters())),
                 ("fiche laboratoire (Forbach)", lambda: fiches.build_lab_fiche(con, LAB, YEAR)),
-            ):
-                times = [_timed(lambda b=build: pdf.fiche_pdf(b()))[0] for _ in range(args.repeat)]
+            )
+            for label, build in builders:
+
+                def fiche_pdf(build: Callable[[], fiches.Fiche] = build) -> bytes:
+                    return pdf.fiche_pdf(build())
+
+                times = [_timed(fiche_pdf)[0] for _ in range(args.repeat)]
                 fiche_rows.append([label, _ms(statistics.median(times)), _ms(max(times))])
         png.shutdown_renderer()
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,13 +67,14 @@ def coverage(con) -> tuple[dict[str, list[str]], dict[str, list[str]], int]:
     detail: dict[str, list[str]] = {}
     for ind in inds:
         base = queries.series(con, ind, Filters()).data
-        for dim, attr, codes, label in (
-            ("niveau", "niveaux", niveaux, "Filtre niveau"),
-            ("thematique", "thematiques", themes, "Filtre thématique"),
-        ):
+        by_dimension: tuple[tuple[str, Callable[[str], Filters], list[str], str], ...] = (
+            ("niveau", lambda code: Filters(niveaux=(code,)), niveaux, "Filtre niveau"),
+            ("thematique", lambda code: Filters(thematiques=(code,)), themes, "Filtre thématique"),
+        )
+        for dim, only, codes, label in by_dimension:
             hits = []
             for code in codes:
-                res = queries.series(con, ind, Filters(**{attr: (code,)}))
+                res = queries.series(con, ind, only(code))
                 not_applicable = any(
                     note.startswith(label) and "ne s'applique pas" in note for note in res.ignored
                 )

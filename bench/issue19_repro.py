@@ -228,8 +228,7 @@ def disk_full(root: Path) -> dict[str, object]:
     mount.mkdir()
     try:
         source = versions.Repository(work / "source")
-        source.init(author="repro")
-        size = source.current().path.stat().st_size
+        size = source.init(author="repro").path.stat().st_size
         subprocess.run(
             ["mount", "-t", "tmpfs", "-o", f"size={size + 512 * 1024}", "tmpfs", str(mount)], check=True
         )
@@ -259,9 +258,9 @@ def disk_full(root: Path) -> dict[str, object]:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def paths(root: Path, guarded: bool) -> dict[str, object]:
+def paths(root: Path, guarded: bool) -> dict[str, str]:
     launcher = LAUNCHER if guarded else ["-m", "streamlit", "run", ENTRYPOINT]
-    out = {}
+    out: dict[str, str] = {}  # path → HTTP status (and where it redirects)
     with streamlit_server(launcher=launcher, app_root=root) as server:
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
         for path in ("/a/b", "/carte/x"):

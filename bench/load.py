@@ -23,6 +23,7 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -67,7 +68,7 @@ NAV_LABELS = ["Vue d'ensemble", "Carte", "Indicateurs", "Laboratoires", "Donnée
 DEP_LABELS = {"54": "54 — Meurthe-et-Moselle", "55": "55 — Meuse", "57": "57 — Moselle", "88": "88 — Vosges"}
 
 
-async def _rerun(page, action, timeout_ms: float) -> None:  # noqa: ANN001
+async def _rerun(page, action: Callable[[], Awaitable[None]], timeout_ms: float) -> None:  # noqa: ANN001
     """Run an interaction and wait for the rerun it triggers: "running" seen (or 1.5 s without it: the rerun
     was too quick to observe), then "notRunning"."""
     await action()
@@ -138,27 +139,34 @@ async def user(
             if think:
                 await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
             step = i % 3
+            action: Callable[[], Awaitable[None]]
             if step == 0:
                 label = rng.choice(NAV_LABELS)
                 what = f"page {label}"
 
-                async def action(label: str = label) -> None:
+                async def open_page(label: str = label) -> None:
                     await sidebar.locator('[data-testid="stSidebarNavLink"]').filter(has_text=label).first.click()
+
+                action = open_page
             elif step == 1:
                 label = DEP_LABELS[rng.choice(list(DEP_LABELS))]
                 what = f"filtre {label}"
 
-                async def action(label: str = label) -> None:
+                async def pick_departement(label: str = label) -> None:
                     await sidebar.get_by_role("combobox", name="Département", exact=True).click()
                     option = page.get_by_role("option", name=label, exact=True)
                     if await option.count():
                         await option.click()
                     await page.keyboard.press("Escape")
+
+                action = pick_departement
             else:
                 what = "réinitialiser"
 
-                async def action() -> None:
+                async def reset_filters() -> None:
                     await sidebar.get_by_role("button", name="Réinitialiser les filtres").click()
+
+                action = reset_filters
 
             start = time.perf_counter()
             try:

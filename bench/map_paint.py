@@ -223,8 +223,10 @@ def main() -> None:
         finally:
             browser.close()
     res["load_after"] = load_average()
-    res["html"] = {k: v for k, v in html.items() if k != "geojson_text"}
-    res["html"]["geojson_parse_ms"] = round(parse, 2)
+    res["html"] = {
+        **{k: v for k, v in html.items() if k != "geojson_text"},
+        "geojson_parse_ms": round(parse, 2),
+    }
     text = render(res)
     print(text)
     OUT_DIR.mkdir(parents=True, exist_ok=True)

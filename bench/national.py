@@ -97,6 +97,7 @@ def timed(fn, runs: int) -> tuple[float, dict[str, float]]:
 def child_duckdb(store_dir: Path, runs: int) -> dict:
     from observatoire import parquet, queries, versions
     from observatoire.filters import Filters
+    from observatoire.rows import one_row
 
     out: dict = {"memoire": {"depart": memory()}, "requetes": {}}
     start = time.perf_counter()
@@ -154,9 +155,9 @@ def child_duckdb(store_dir: Path, runs: int) -> dict:
     # the change proposed for queries.py: breakdowns read from the version's `disponibilites` (a few hundred
     # rows, precomputed at publish) instead of a DISTINCT over the indicator's measures (7 M rows here)
     parts = getattr(queries, "_CATALOG_PARTS", {})
-    has_view = con.execute(
-        "SELECT count(*) FROM duckdb_views() WHERE view_name = $v", {"v": parquet.AVAILABILITY}
-    ).fetchone()[0]
+    has_view = one_row(
+        con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = $v", {"v": parquet.AVAILABILITY})
+    )[0]
     if "FROM mesures_actives" in parts.get("avail", "") and has_view:
         original = parts["avail"]
         parts["avail"] = original.replace("FROM mesures_actives", f"FROM {parquet.AVAILABILITY}")
@@ -193,7 +194,7 @@ def child_duckdb(store_dir: Path, runs: int) -> dict:
         "adhoc_etablissements": con.execute(sql, {"ind": IND, "annee": YEAR}).df().to_dict("list"),
         "departements": list(dep_pair(0)),
     }
-    out["lignes"] = con.execute("SELECT count(*) FROM mesures").fetchone()[0]
+    out["lignes"] = one_row(con.execute("SELECT count(*) FROM mesures"))[0]
     out["memoire"]["fin"] = memory()
     return out
 
@@ -339,10 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from observatoire import parquet, versions
-
-    spec_path = ROOT / "scripts" / "generate_national.py"
-    sys.path.insert(0, str(spec_path.parent))
-    import generate_national  # noqa: PLC0415
+    from scripts import generate_national
 
     res: dict = {"charge_debut": load_average(), "machine": {"coeurs": os.cpu_count()}}
     manifest_path = args.dir / "manifest.json"

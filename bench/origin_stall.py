@@ -45,6 +45,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypedDict
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -60,6 +61,52 @@ MODES = ("avant", "apres", "haproxy")
 _CONNECT = re.compile(r"connect\(\d+, \{sa_family=(AF_\w+)(.*?)\}")
 _ADDR = re.compile(r'inet_addr\("([^"]+)"\)|inet_pton\(AF_INET6, "([^"]+)"')
 _PORT = re.compile(r"sin6?_port=htons\((\d+)\)")
+
+
+class Connects(TypedDict):
+    """The server's `connect()` calls seen by strace, by kind; `targets`: outside "address:port" → count."""
+
+    loopback: int
+    unix: int
+    outside: int
+    dns: int
+    targets: dict[str, int]
+
+
+class TracedConnects(Connects):
+    """`Connects` of the loop under strace, with the number of the attacker's handshakes in that loop."""
+
+    handshakes: int
+
+
+class Interleaved(TypedDict):
+    """What `interleaved` measured: the visitor's latencies (s) with the attacker paused / running, the
+    attacker's (status, seconds) handshakes, the server's CPU % in each condition."""
+
+    alone: list[float]
+    during: list[float]
+    handshakes: list[tuple[int, float]]
+    cpu_percent: list[float]
+
+
+class ModeResult(TypedDict):
+    """One mode's row (milliseconds as [p50, p95]; ratios None when their denominator was not measured)."""
+
+    mode: str
+    health_reference_ms: list[float]
+    ratio_p95_reference: float
+    health_alone_ms: list[float]
+    health_during_ms: list[float]
+    health_max_during_ms: float | None
+    ratio_p95: float | None
+    ratio_p50: float | None
+    samples: list[int]
+    handshakes: int
+    handshakes_per_s: float
+    handshake_ms: list[float] | None
+    answers: dict[str, int]
+    connect: TracedConnects
+    server_cpu_percent: list[float]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -108,7 +155,7 @@ print(json.dumps(out))
 """
 
 
-def attack(base_url: str, seconds: float) -> subprocess.Popen:
+def attack(base_url: str, seconds: float) -> subprocess.Popen[str]:
     """The attacker: its own process (not sharing this one's interpreter with the visitor's measures), one
     upgrade after the other, as fast as answered, for `seconds`; prints each (status, seconds) at the end."""
     return subprocess.Popen(
@@ -116,22 +163,31 @@ def attack(base_url: str, seconds: float) -> subprocess.Popen:
     )
 
 
+def wait_ready(attacker: subprocess.Popen[str]) -> None:
+    """Wait for the attacker's « pret » (its interpreter's start-up is not measured). Not an `assert`: under
+    `python -O` the assert, and the readline inside it, would vanish and the measure would start at once."""
+    assert attacker.stdout is not None  # attack() opens it with stdout=PIPE
+    line = attacker.stdout.readline().strip()
+    if line != "pret":
+        raise RuntimeError(f"attaquant : « pret » attendu, reçu {line!r}")
+
+
 def under_attack(base_url: str, seconds: float) -> tuple[list[float], list[tuple[int, float]], float]:
     """The visitor's health checks while the attacker runs; (latencies, handshakes, seconds)."""
     attacker = attack(base_url, seconds)
-    assert attacker.stdout.readline().strip() == "pret"  # its interpreter's start-up is not measured
+    wait_ready(attacker)
     started = time.monotonic()
     during = sample_health(base_url, seconds)
     output, _ = attacker.communicate(timeout=seconds + 120)
     return during, [tuple(h) for h in json.loads(output or "[]")], time.monotonic() - started
 
 
-def interleaved(base_url: str, pid: int, cycles: int, window: float) -> dict[str, object]:
+def interleaved(base_url: str, pid: int, cycles: int, window: float) -> Interleaved:
     """`cycles` × (`window` s with the attacker paused by SIGSTOP, `window` s with it running): the visitor's
     health checks of both conditions are pooled, so that the other loads of this shared machine, which drift
     over minutes, weigh on both alike. Also the server's CPU in each condition."""
     attacker = attack(base_url, cycles * 2 * window + 5)
-    assert attacker.stdout.readline().strip() == "pret"
+    wait_ready(attacker)
     alone: list[float] = []
     during: list[float] = []
     cpu = {"alone": 0.0, "attack": 0.0}
@@ -148,7 +204,7 @@ def interleaved(base_url: str, pid: int, cycles: int, window: float) -> dict[str
     finally:
         attacker.send_signal(signal.SIGCONT)
     output, _ = attacker.communicate(timeout=120)
-    handshakes = [tuple(h) for h in json.loads(output or "[]")]
+    handshakes: list[tuple[int, float]] = [tuple(h) for h in json.loads(output or "[]")]
     return {
         "alone": alone,
         "during": during,
@@ -160,7 +216,7 @@ def interleaved(base_url: str, pid: int, cycles: int, window: float) -> dict[str
     }
 
 
-def connects(trace: Path) -> dict[str, object]:
+def connects(trace: Path) -> Connects:
     """Parse `strace -e trace=connect` output: loopback, unix and outside attempts (with DNS ones)."""
     loopback = unix = outside = dns = 0
     targets: dict[str, int] = {}
@@ -196,7 +252,7 @@ def _ms(values: list[float]) -> list[float]:
     return [round(1000 * percentile(values, 0.5), 1), round(1000 * percentile(values, 0.95), 1)]
 
 
-def measure(mode: str, seconds: float, cycles: int, window: float, before: str) -> dict[str, object]:
+def measure(mode: str, seconds: float, cycles: int, window: float, before: str) -> ModeResult:
     from contextlib import ExitStack
 
     with ExitStack() as stack:
@@ -231,8 +287,7 @@ def measure(mode: str, seconds: float, cycles: int, window: float, before: str) 
         time.sleep(0.5)
         strace.terminate()
         strace.wait(10)
-        seen = connects(trace)
-        seen["handshakes"] = len(traced)
+        seen = TracedConnects(**connects(trace), handshakes=len(traced))
     alone, during, handshakes = measured["alone"], measured["during"], measured["handshakes"]
     statuses: dict[str, int] = {}
     for status, _ in handshakes + traced:
@@ -311,11 +366,11 @@ def main() -> int:
     if os.environ.get(INSIDE):
         network = "espace isolé (unshare -n, route par défaut vers un lien où personne ne répond)"
     print(f"Machine : {info}\nRéseau : {network}\n")
-    results = []
+    results: list[ModeResult] = []
     for mode in modes:
         print(f"… {mode}", flush=True)
         results.append(measure(mode, args.seconds, args.cycles, args.window, args.avant))
-    rows = []
+    rows: list[list[object]] = []
     for r in results:
         c = r["connect"]
         rows.append(
@@ -330,7 +385,7 @@ def main() -> int:
                 f"{r['ratio_p95']}×",
                 r["handshakes"],
                 r["handshakes_per_s"],
-                " / ".join(map(str, r["handshake_ms"] or ["-"])),
+                " / ".join(map(str, r["handshake_ms"])) if r["handshake_ms"] else "-",
                 ", ".join(f"{k}: {v}" for k, v in sorted(r["answers"].items())),
                 " → ".join(f"{v} %" for v in r["server_cpu_percent"]),
                 c["handshakes"],

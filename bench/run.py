@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -48,13 +49,43 @@ from bench._server import (  # noqa: E402
 from bench._server import PAGES as ALL_PAGES  # noqa: E402
 from bench._server import URLS as ALL_URLS  # noqa: E402
 
+if TYPE_CHECKING:
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
 OUT_DIR = ROOT / "artifacts" / "bench"
 PAGES = {name: ALL_PAGES[name] for name in SCREEN_PAGES}
 URLS = {name: ALL_URLS[name] for name in SCREEN_PAGES}
 BASSIN_COUNT = 17
+T = TypeVar("T")
 
 
-def stats_ms(samples: list[float]) -> dict[str, float]:
+class Stats(TypedDict):
+    n: int
+    median_ms: float
+    p95_ms: float
+    min_ms: float
+
+
+class Rerun(TypedDict, total=False):
+    """Server time of an app's reruns: `Stats` and the errors shown; for a page, the size of its deltas, its
+    ratios to the bare floor and its replay floor (a `Rerun` too). Only `error` when it could not be measured."""
+
+    n: int
+    median_ms: float
+    p95_ms: float
+    min_ms: float
+    errors: list[str]
+    elements: int
+    delta_kib: float
+    ratio_median: float
+    ratio_p95: float
+    replay: Rerun
+    replay_ratio_median: float
+    replay_ratio_p95: float
+    error: str
+
+
+def stats_ms(samples: list[float]) -> Stats:
     ms = [s * 1000 for s in samples]
     return {
         "n": len(ms),
@@ -75,14 +106,14 @@ class _Recorder:
     finished run): the deltas a page sent, for the replay floor."""
 
     def __init__(self) -> None:
-        self.last: list[object] = []
+        self.last: list[ForwardMsg] = []
 
     def __enter__(self) -> _Recorder:
         from streamlit.testing.v1 import local_script_runner
 
         self._module, self._original = local_script_runner, local_script_runner.parse_tree_from_messages
 
-        def parse(messages):  # noqa: ANN001, ANN202
+        def parse(messages):  # noqa: ANN001, ANN202 - the signature of what it replaces
             self.last = list(messages)
             return self._original(messages)
 
@@ -98,7 +129,7 @@ class _Recorder:
 
 def _time_filter_changes(
     entrypoint: str, page: str | None, n: int, record: list[list[bytes]] | None = None
-) -> dict[str, object]:
+) -> Rerun:
     """Server time of `n` Département changes (AppTest, caches warm). With `record`, the delta messages of a
     warm rerun for each Département selection are appended to it (what `bench/replay_app.py` replays)."""
     from streamlit.testing.v1 import AppTest
@@ -123,14 +154,14 @@ def _time_filter_changes(
         samples.append(time.perf_counter() - start)
     errors = [str(e.value)[:200] for e in at.exception]
     errors += [str(e.value)[:200] for e in at.error if "erreur inattendue" in str(e.value)]
-    out: dict[str, object] = {**stats_ms(samples), "errors": errors}
+    out: Rerun = {**stats_ms(samples), "errors": errors}
     if record is not None:
         out["elements"] = len(record[-1]) if record else 0
         out["delta_kib"] = round(sum(len(m) for m in record[-1]) / 1024, 1) if record else 0
     return out
 
 
-def _time_replay(recorded: list[list[bytes]], n: int) -> dict[str, object]:
+def _time_replay(recorded: list[list[bytes]], n: int) -> Rerun:
     """Server time of `n` reruns of bench/replay_app.py sending `recorded` (the page's own deltas, alternating
     the two Département selections as the page's reruns do)."""
     import pickle
@@ -162,7 +193,7 @@ def _time_replay(recorded: list[list[bytes]], n: int) -> dict[str, object]:
                 os.environ["OBSERVATOIRE_REPLAY"] = previous
 
 
-def bench_server(n: int = 15) -> dict[str, object]:
+def bench_server(n: int = 15) -> dict[str, Rerun]:
     """Per page: the Département change on the page, the bare-widget floor (same sidebar widgets, no data)
     and the replay floor (the page's own elements, precomputed): ratios page / floor."""
     import logging
@@ -177,7 +208,7 @@ def bench_server(n: int = 15) -> dict[str, object]:
     ):
         logging.getLogger(name).setLevel(logging.ERROR)
 
-    results: dict[str, object] = {}
+    results: dict[str, Rerun] = {}
     bare = _time_filter_changes(str(ROOT / "bench" / "bare_app.py"), None, n)
     results["bare"] = bare
     for name, path in PAGES.items():
@@ -203,8 +234,8 @@ def bench_server(n: int = 15) -> dict[str, object]:
     return results
 
 
-def render_server(res: dict) -> str:
-    rows = []
+def render_server(res: dict[str, Rerun]) -> str:
+    rows: list[list[object]] = []
     for name, r in res.items():
         if "error" in r:
             rows.append([name, "-", "-", "-", "-", "-", "-", r["error"][:60]])
@@ -505,7 +536,7 @@ def bench_store(n: int = 15) -> dict[str, object]:
             ]
             return sub.groupby("annee_scolaire", observed=True)["valeur"].sum().reset_index()
 
-        def timed(fn: Callable[[], object]) -> tuple[list[float], object]:
+        def timed(fn: Callable[[], T]) -> tuple[list[float], T]:
             result = fn()  # warm-up
             samples = []
             for _ in range(n):
@@ -626,13 +657,13 @@ def main(argv: list[str] | None = None) -> int:
             previous = os.environ.get("OBSERVATOIRE_STORE")
             os.environ["OBSERVATOIRE_STORE"] = tmp
             try:
-                results["server"] = bench_server(args.n)
+                results["server"] = server = bench_server(args.n)
             finally:
                 if previous is None:
                     os.environ.pop("OBSERVATOIRE_STORE", None)
                 else:
                     os.environ["OBSERVATOIRE_STORE"] = previous
-            text.append(render_server(results["server"]))
+            text.append(render_server(server))
             print(text[-1], flush=True)
     for section, run, render in (
         ("browser", lambda: bench_browser(args.map_runs), render_browser),
@@ -641,11 +672,12 @@ def main(argv: list[str] | None = None) -> int:
         if section not in sections:
             continue
         try:
-            results[section] = run()
-            text.append(render(results[section]))
+            results[section] = measured = run()
+            text.append(render(measured))
         except Exception as exc:  # noqa: BLE001 - report and go on with the other sections
-            results[section] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
-            text.append(f"Section {section} en échec : {results[section]['error']}\n")
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            results[section] = {"error": error}
+            text.append(f"Section {section} en échec : {error}\n")
         print(text[-1], flush=True)
     results["duration_s"] = round(time.perf_counter() - started, 1)
     text.append(f"Durée totale : {results['duration_s']} s\n")

@@ -95,7 +95,7 @@ def rss_kib(pid: int) -> int:
     return total
 
 
-async def sample(pids: list[int], stop: asyncio.Event, out: dict[int, dict]) -> None:
+async def sample(pids: list[int], stop: asyncio.Event, out: dict[int, dict[str, float]]) -> None:
     """Every second: CPU % over the last second and RSS of each replica (its process tree)."""
     last = {pid: (time.monotonic(), cpu_ticks(pid)) for pid in pids}
     first = dict(last)
@@ -121,8 +121,9 @@ async def sample(pids: list[int], stop: asyncio.Event, out: dict[int, dict]) -> 
 # ---------------------------------------------------------------------------------------------- attendees
 
 
-def _error(record: dict, index: int, step: str, detail: str, session: ProtocolSession | None = None) -> None:
-    entry = {"session": index, "step": step, "detail": detail[:300]}
+def _error(record: dict, index: int | str, step: str, detail: str, session: ProtocolSession | None = None) -> None:
+    """One error of `record`; `index`: the protocol session's number, or « navigateur N » for a Chromium tab."""
+    entry: dict[str, object] = {"session": index, "step": step, "detail": detail[:300]}
     if session is not None:  # the last messages seen: what a stuck run looked like from the client
         entry["events"] = [f"{e.t:.2f} {e.kind} {e.detail}"[:120] for e in session.events[-10:]]
     record["errors"].append(entry)
@@ -164,10 +165,10 @@ async def attendee(
             if time.monotonic() > deadline:
                 record["skipped"] += 1
                 continue
-            if kind == "filtre":
-                result = await session.set_multiselect(widget, value)
-            else:
+            if isinstance(value, str):  # a page's title
                 result = await session.switch_page(value)
+            else:  # a filter step: the Département selection
+                result = await session.set_multiselect(widget, value)
             if _check(record, index, f"{kind} {value}", result, session):
                 record["reruns"][kind].append(result.seconds)
             elif result.status in {"timeout", "disconnected"}:
@@ -303,7 +304,8 @@ async def scenario(base_url: str, pids: list[int], args: argparse.Namespace) -> 
         "sessions_ok": 0,
         "skipped": 0,
     }
-    stop, usage = asyncio.Event(), {}
+    stop = asyncio.Event()
+    usage: dict[int, dict[str, float]] = {}  # pid → CPU % and RSS KiB (`sample`)
     sampler = asyncio.create_task(sample(pids, stop, usage))
     start = time.monotonic()
     cpu_client = time.process_time()

@@ -36,6 +36,7 @@ import time
 import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TypedDict
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -53,6 +54,26 @@ _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 _HELD = re.compile(r'cache_memory_bytes\{cache_type="UploadedFileManager",cache=""\} (\d+)')
 
 
+class Uploads(TypedDict):
+    """What one anonymous session's uploads did to the server (MiB; None: VmRSS not readable, or not reached)."""
+
+    rss_reference_mib: float | None
+    answers_190MB: list[int]
+    seconds_190MB: float
+    answers_at_limit: list[int]
+    rss_after_uploads_mib: float | None
+    held_after_uploads_mib: float
+    rss_closed_5s_mib: float | None
+    timeline: list[tuple[int, float | None, float]]  # (s after the close, VmRSS MiB, held MiB)
+    rss_end_mib: float | None
+    held_end_mib: float | None
+    freed_after_s: int | None
+
+
+class ModeResult(Uploads):
+    mode: str
+
+
 def held_bytes(base_url: str) -> int:
     """Bytes of uploaded files Streamlit's upload manager holds (its own metric)."""
     with _OPENER.open(f"{base_url}/_stcore/metrics", timeout=30) as response:
@@ -65,11 +86,11 @@ def mib(kib: int | None) -> float | None:
     return round(kib / 1024, 1) if kib is not None else None
 
 
-async def scenario(base_url: str, pid: int, big: int, wait: float) -> dict[str, object]:
+async def scenario(base_url: str, pid: int, big: int, wait: float) -> Uploads:
     visitor = await anonymous_session(base_url)  # an ordinary visit: the page's first run, caches warm
     await visitor.session.close()
     await asyncio.sleep(3)
-    out: dict[str, object] = {"rss_reference_mib": mib(vm_rss_kib(pid))}
+    rss_reference = mib(vm_rss_kib(pid))
     attacker = await anonymous_session(base_url)
     loop = asyncio.get_running_loop()
 
@@ -77,31 +98,38 @@ async def scenario(base_url: str, pid: int, big: int, wait: float) -> dict[str, 
         return put_upload(base_url, attacker.session_id, attacker.cookies, size, timeout=300)
 
     start = time.monotonic()
-    out["answers_190MB"] = [await loop.run_in_executor(None, put, BIG) for _ in range(big)]
-    out["seconds_190MB"] = round(time.monotonic() - start, 1)
+    answers_big = [await loop.run_in_executor(None, put, BIG) for _ in range(big)]
+    seconds_big = round(time.monotonic() - start, 1)
     at_limit = config.UPLOAD_LIMIT_BYTES - FRAMING
-    out["answers_at_limit"] = [await loop.run_in_executor(None, put, at_limit) for _ in range(4)]
+    answers_at_limit = [await loop.run_in_executor(None, put, at_limit) for _ in range(4)]
     await asyncio.sleep(2)
-    out["rss_after_uploads_mib"] = mib(vm_rss_kib(pid))
-    out["held_after_uploads_mib"] = round(held_bytes(base_url) / 1024 / 1024, 1)
+    rss_after_uploads = mib(vm_rss_kib(pid))
+    held_after_uploads = round(held_bytes(base_url) / 1024 / 1024, 1)
     await attacker.session.close()
     closed = time.monotonic()
     await asyncio.sleep(5)
-    out["rss_closed_5s_mib"] = mib(vm_rss_kib(pid))
-    timeline = []
+    rss_closed_5s = mib(vm_rss_kib(pid))
+    timeline: list[tuple[int, float | None, float]] = []
     while time.monotonic() - closed < wait:
         await asyncio.sleep(10)
         held = held_bytes(base_url)
         timeline.append((round(time.monotonic() - closed), mib(vm_rss_kib(pid)), round(held / 1024 / 1024, 1)))
-    out["timeline"] = timeline
-    out["rss_end_mib"] = timeline[-1][1] if timeline else None
-    out["held_end_mib"] = timeline[-1][2] if timeline else None
-    freed = next((t for t, _, h in timeline if h == 0), None)
-    out["freed_after_s"] = freed
-    return out
+    return {
+        "rss_reference_mib": rss_reference,
+        "answers_190MB": answers_big,
+        "seconds_190MB": seconds_big,
+        "answers_at_limit": answers_at_limit,
+        "rss_after_uploads_mib": rss_after_uploads,
+        "held_after_uploads_mib": held_after_uploads,
+        "rss_closed_5s_mib": rss_closed_5s,
+        "timeline": timeline,
+        "rss_end_mib": timeline[-1][1] if timeline else None,
+        "held_end_mib": timeline[-1][2] if timeline else None,
+        "freed_after_s": next((t for t, _, h in timeline if h == 0), None),
+    }
 
 
-def run(mode: str, big: int, wait: float, before: str) -> dict[str, object]:
+def run(mode: str, big: int, wait: float, before: str) -> ModeResult:
     with ExitStack() as stack:
         if mode == "avant":  # the application as it was (its own config.toml: no maxUploadSize, 200 Mo)
             root = stack.enter_context(app_at(before))
@@ -110,9 +138,8 @@ def run(mode: str, big: int, wait: float, before: str) -> dict[str, object]:
             )
         else:
             server = stack.enter_context(streamlit_server())
-        result = asyncio.run(scenario(server.url, server.pid, big, wait))
-    result["mode"] = mode if mode != "avant" else f"avant ({before})"
-    return result
+        uploads = asyncio.run(scenario(server.url, server.pid, big, wait))
+    return ModeResult(**uploads, mode=mode if mode != "avant" else f"avant ({before})")
 
 
 def main() -> int:
@@ -125,11 +152,11 @@ def main() -> int:
     args = parser.parse_args()
     info = machine_info()
     print(f"Machine : {info}\n")
-    results = []
+    results: list[ModeResult] = []
     for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
         print(f"… {mode}", flush=True)
         results.append(run(mode, args.big, args.wait, args.avant))
-    rows = []
+    rows: list[list[object]] = []
     for r in results:
         rows.append(
             [
@@ -143,7 +170,10 @@ def main() -> int:
                 r["rss_end_mib"],
                 r["held_end_mib"],
                 r["freed_after_s"] if r["freed_after_s"] is not None else "jamais",
-                round(r["rss_end_mib"] - r["rss_reference_mib"], 1) if r["rss_end_mib"] else "-",
+                # either VmRSS may be unreadable (None): a difference only when both were read
+                round(end - reference, 1)
+                if (end := r["rss_end_mib"]) is not None and (reference := r["rss_reference_mib"]) is not None
+                else "-",
             ]
         )
     print(

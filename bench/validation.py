@@ -19,6 +19,7 @@ import dataclasses
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,11 +66,14 @@ def synthetic_measures(n: int, bad_share: float = 0.0, seed: int = 0) -> tuple[p
         "laboratoire": list(tables["laboratoires"]["code"]),
     }
     # per indicator: the lists of allowed values of (period, territory, niveau, thématique, public)
-    axes, sizes = [], []
+    axes: list[list[Sequence[object]]] = []
+    sizes: list[int] = []
     for ind_id, granularity in zip(annual["id"], annual["granularite"], strict=True):
         entry = declared[ind_id]
         years = months if granularity == "mensuelle" else school_years
-        territories = [(t, c) for t in sorted(entry["territoire_type"]) for c in codes_of[t]]
+        territory_types = entry["territoire_type"]
+        assert territory_types is not None  # `declarations` always sets them; only the dimensions may be None
+        territories = [(t, c) for t in sorted(territory_types) for c in codes_of[t]]
         dims = [[config.ALL, *sorted(entry[d] or ())] for d in ("niveau", "thematique", "public")]
         axes.append([years, territories, *dims])
         sizes.append(int(np.prod([len(a) for a in axes[-1]])))
@@ -168,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"{n:>10} {bad:>15} {f'{count} ({listed})':>22} {elapsed:>8.2f}s {per_row:>11.2f}", flush=True
                 )
-    by_n = {}
+    by_n: dict[bool, list[tuple[int, float]]] = {}  # with bad rows or not → (rows, µs per row)
     for n, bad, *_, per_row in results:
         by_n.setdefault(bad > 0, []).append((n, per_row))
     for has_bad, rows in by_n.items():

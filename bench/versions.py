@@ -32,18 +32,20 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.validation import scale_reference, synthetic_measures  # noqa: E402
 from observatoire import config, exporting, importing, schema, store, versions  # noqa: E402
 
-sys.path.insert(0, str(ROOT / "bench"))
-from validation import scale_reference, synthetic_measures  # noqa: E402
-
 RERUN = 0.05  # seconds between two simulated reruns of a session
+T = TypeVar("T")
+P = TypeVar("P")
 
 _READER = r"""
 import sys, time
@@ -110,19 +112,25 @@ def count(n: int) -> str:
     return f"{n:,}".replace(",", "\u202f")
 
 
-def timed(action: Callable[[], object]) -> tuple[float, object]:
+def timed(action: Callable[[], T]) -> tuple[float, T]:
     start = time.perf_counter()
     result = action()
     return time.perf_counter() - start, result
 
 
-def median_of(repeat: int, prepare: Callable[[int], object], action: Callable[[object], object]) -> float:
+def median_of(repeat: int, prepare: Callable[[int], P], action: Callable[[P], object]) -> float:
     """Median duration of `action(prepare(i))` over `repeat` runs (the preparation is not timed)."""
     durations = []
     for i in range(repeat):
-        arg = prepare(i)
-        durations.append(timed(lambda a=arg: action(a))[0])
+        durations.append(timed(partial(action, prepare(i)))[0])
     return statistics.median(durations)
+
+
+def current(repo: versions.Repository) -> versions.Version:
+    """The current version of a store this bench has just published to (init, import or undo)."""
+    version = repo.current()
+    assert version is not None, f"{repo.root} : aucune version publiée"  # every store here was published to
+    return version
 
 
 class Table:
@@ -163,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             seconds(init_time),
             f"médiane de {args.repeat}",
         )
-        table.add("  taille de la version", megabytes(base.current().path))
+        table.add("  taille de la version", megabytes(current(base).path))
 
         # ------------------------------------------------------------------------ demo-sized import and undo
         change = demo.copy()
@@ -181,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
             f"médiane de {args.repeat}",
         )
         imported = versions.Repository(work / "imp-0")
-        table.add("  taille de la version", megabytes(imported.current().path))
+        table.add("  taille de la version", megabytes(current(imported).path))
         csv = exporting.to_csv_bytes(change[schema.MEASURE_COLUMNS])
         read_demo = median_of(
             args.repeat,
@@ -246,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
             seconds(read_big + publish_big),
         )
         big_repo = versions.Repository(work / "big-0")
-        table.add("  taille de la version", megabytes(big_repo.current().path))
+        table.add("  taille de la version", megabytes(current(big_repo).path))
         undo_big = median_of(big_repeat, lambda i: fresh(f"undo-big-{i}", big_repo), lambda r: r.undo(2, "bench"))
         table.add(
             f"annulation de l'import de {count(len(big))} lignes", seconds(undo_big), f"médiane de {big_repeat}"
@@ -289,10 +297,14 @@ def main(argv: list[str] | None = None) -> int:
                 stdout=subprocess.PIPE,
                 text=True,
             )
+            assert reader.stdout is not None  # opened with stdout=PIPE
             try:
-                assert reader.stdout.readline().strip() == "pret"
+                # not inside an assert: under `python -O` the readline would vanish with it
+                ready = reader.stdout.readline().strip()
+                if ready != "pret":
+                    raise RuntimeError(f"lecteur : « pret » attendu, reçu {ready!r}")
                 for _ in range(runs):
-                    swapped = []
+                    swapped: list[float] = []
                     original = os.replace
 
                     def replace(src, dst, *a, _original=original, _swapped=swapped, **k):
