@@ -65,10 +65,15 @@ _FIND_INJECTED = """([titleMark, scriptBody, markupTexts, phish, outside]) => {
 
 _BASSIN_POINTS = """() => {
   const points = [];
-  const maps = window.L ? Object.keys(window).map(k => window[k]).filter(v => v instanceof window.L.Map) : [];
+  // one Leaflet map is reachable under several globals (`map` and folium's `map_<id>`): each map once, each
+  // bassin once (otherwise every bassin was hovered twice and counted twice)
+  const maps = window.L ? [...new Set(Object.keys(window).map(k => window[k]).filter(v => v instanceof window.L.Map))] : [];
+  const seen = new Set();
   maps.forEach(m => m.eachLayer(layer => {
     const f = layer.feature;
     if (!(f && f.properties && f.properties.code && layer._path && f.properties.nom !== undefined)) return;
+    if (seen.has(f.properties.code)) return;
+    seen.add(f.properties.code);
     const box = layer._path.getBoundingClientRect();
     for (let n = 3; n <= 12; n += 3) for (let i = 1; i < n; i++) for (let j = 1; j < n; j++) {
       const x = box.left + box.width * i / n, y = box.top + box.height * j / n;
@@ -162,10 +167,16 @@ def _hover_bassins(page, frame_handle, watch: Watch, step: str, limit: int | Non
 
 
 def _open_expanders(page, watch: Watch, step: str) -> None:  # noqa: ANN001
-    summaries = page.locator('[data-testid="stMain"] [data-testid="stExpander"] summary')
-    for i in range(summaries.count()):
+    """Open every closed expander the reader can see (those of another tab: when that tab is shown), then check.
+
+    Bottom first: an expander opening moves everything below it while it unfolds, and a click waits for its
+    target to stand still, so top-down clicks each waited for the previous one's animation (≈ 1 s apiece on
+    Données). A hidden one (in a tab not shown) cannot be clicked: it used to time out (5 s each) unopened."""
+    summaries = page.locator('[data-testid="stMain"] [data-testid="stExpander"] details:not([open]) > summary')
+    visible = [handle for handle in summaries.element_handles() if handle.is_visible()]
+    for handle in reversed(visible):
         with contextlib.suppress(PlaywrightTimeout):
-            summaries.nth(i).click(timeout=5_000)
+            handle.click(timeout=5_000)
     page.wait_for_timeout(300)
     watch.check(page, f"{step}, expanders ouverts")
 
@@ -179,7 +190,8 @@ def _hover_plotly(page, watch: Watch, step: str) -> list[str]:  # noqa: ANN001
         plot = plots.nth(i)
         if not plot.is_visible():
             continue
-        point = plot.locator(".plot .points path").first
+        # a marker or a bar of the drawn traces (plotly.js has no `.plot` group: `.plot .points` never matched)
+        point = plot.locator(".cartesianlayer .trace .points path").first
         if point.count():
             with contextlib.suppress(PlaywrightTimeout):
                 point.hover(timeout=5_000, force=True)
@@ -248,7 +260,9 @@ def _visit_with_hostile_data(page, base: str, watch: Watch, screenshots_dir) -> 
     for tab in page.get_by_role("tab").all():
         tab.click()
         page.wait_for_timeout(400)
-        plotly_texts += _hover_plotly(page, watch, f"/indicateurs onglet {tab.inner_text().strip()}")
+        name = f"/indicateurs onglet {tab.inner_text().strip()}"
+        plotly_texts += _hover_plotly(page, watch, name)
+        _open_expanders(page, watch, name)  # the expanders of this tab (hidden under the others)
     _open_expanders(page, watch, "/indicateurs")
     # Plotly decodes the entities of the escaped texts: the reader sees `<img src=x …`, never `&lt;`
     drawn = " ".join(plotly_texts)
